@@ -1,0 +1,117 @@
+"""City Vitals server: builds the Dash app, owns the store, runs the background jobs.
+
+    python app.py [--host 127.0.0.1] [--port 8050] [--db var/city.duckdb] [--at TIME]
+
+On first start with no database, it builds the demo city (progress on the console).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+import dash
+from dash import Dash, dcc, html
+
+from callbacks import context
+from data import db
+from data.demo import build
+from data.demo.clock import parse_instant
+from data.simulator import LiveSimulator
+from layouts import ids, overview
+from layouts.i18n import DEFAULT_LANGUAGE, t
+
+log = logging.getLogger("city_vitals")
+ASSETS = Path(__file__).resolve().parent / "assets"
+
+
+def create_app(app_context: context.AppContext) -> Dash:
+    """Return the Dash app with every page registered, serving only local assets."""
+    context.install(app_context)
+    import callbacks.overview  # noqa: F401  (registers the page's callbacks)
+    import callbacks.shell  # noqa: F401
+
+    app = Dash(__name__, use_pages=True, pages_folder="", assets_folder=str(ASSETS),
+               title=t("app.title", DEFAULT_LANGUAGE), compress=True, serve_locally=True,
+               suppress_callback_exceptions=True)
+    dash.register_page("overview", path="/", name=t("nav.overview", DEFAULT_LANGUAGE),
+                       title=t("app.title", DEFAULT_LANGUAGE), layout=overview.layout)
+    app.layout = html.Div([
+        dcc.Location(id=ids.URL),
+        dcc.Store(id=ids.LANGUAGE, storage_type="local", data=DEFAULT_LANGUAGE),
+        html.Nav(id=ids.NAVBAR, className="navbar navbar-expand navbar-dark app-navbar"),
+        dash.page_container,
+    ])
+    return app
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Return the server's options (flags win over HOST, PORT, CITY_DB, CITY_SCALE)."""
+    parser = argparse.ArgumentParser(description="City Vitals command-center server")
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8050")))
+    parser.add_argument("--db", default=None, help="database file (default $CITY_DB or var/city.duckdb)")
+    parser.add_argument("--scale", default=os.environ.get("CITY_SCALE", "demo"),
+                        help="demo city size built on first start when the database does not exist")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the demo city built on first start")
+    parser.add_argument("--at", default=None,
+                        help="show the city as of this instant (ISO time); freezes the clock, no live simulator")
+    parser.add_argument("--no-simulator", action="store_true", help="do not run the demo live simulator")
+    return parser.parse_args(argv)
+
+
+def ensure_database(path: Path, scale: str, seed: int) -> None:
+    """Build the demo city at ``path`` when no database exists there yet."""
+    if path.exists():
+        return
+    print(f"No database at {path}: building the demo city first (scale {scale}).", file=sys.stderr)
+    build.build_demo(path, build.spec_from_options(scale, seed, None), progress=True)
+
+
+def open_context(path: Path, at: str | None) -> context.AppContext:
+    """Open the store and return the context the pages read from."""
+    con = db.open_store(path)
+    tz = db.get_setting(con, "city.tz", build.DEFAULT_TZ)
+    frozen = parse_instant(at, tz) if at else None
+    return context.AppContext(
+        con=con, tz=tz, frozen_now_s=frozen,
+        city_name_zh=db.get_setting(con, "city.name_zh", build.CITY_NAME_ZH),
+        city_name_en=db.get_setting(con, "city.name_en", build.CITY_NAME_EN),
+    )
+
+
+def start_simulator(app_context: context.AppContext) -> LiveSimulator | None:
+    """Catch the demo city up to now and keep it moving; None when not a demo city."""
+    if build.load_demo_spec(app_context.con) is None:
+        return None
+    simulator = LiveSimulator(app_context.con)
+    counts = simulator.catch_up()
+    log.info("live simulator caught up: %s rows", f"{counts.total:,}")
+    simulator.start()
+    return simulator
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the server until interrupted; return the exit status."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = parse_args(argv)
+    path = db.resolve_db_path(args.db)
+    try:
+        ensure_database(path, args.scale, args.seed)
+        app_context = open_context(path, args.at)
+    except (db.StoreLockedError, db.StoreError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.at is None and not args.no_simulator:
+        start_simulator(app_context)
+    app = create_app(app_context)
+    print(f"City Vitals is serving {path} on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
+    app.run(host=args.host, port=args.port, debug=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

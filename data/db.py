@@ -1,0 +1,140 @@
+"""The DuckDB store: where it lives, opening it, and migrating its schema.
+
+One process owns the database file. Threads in that process each take their own
+``cursor()`` from the connection returned by :func:`open_store`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import duckdb
+
+DEFAULT_DB_PATH = Path("var") / "city.duckdb"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class StoreLockedError(RuntimeError):
+    """The database file is held by another process (normally the running server)."""
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened or migrated; the message says why in plain words."""
+
+
+def resolve_db_path(cli_value: str | os.PathLike | None = None) -> Path:
+    """Return the database path: the --db value, else $CITY_DB, else var/city.duckdb."""
+    if cli_value:
+        return Path(cli_value)
+    env_value = os.environ.get("CITY_DB")
+    return Path(env_value) if env_value else DEFAULT_DB_PATH
+
+
+def available_migrations() -> list[tuple[int, Path]]:
+    """Return (version, path) of every migration file, in version order."""
+    found = []
+    for path in MIGRATIONS_DIR.iterdir():
+        match = _MIGRATION_NAME.match(path.name)
+        if match:
+            found.append((int(match.group(1)), path))
+    return sorted(found)
+
+
+def latest_schema_version() -> int:
+    """Return the schema version this code expects."""
+    return available_migrations()[-1][0]
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Return the schema version recorded in the database (0 for an empty one)."""
+    has_table = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()[0]
+    if not has_table:
+        return 0
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> list[int]:
+    """Apply pending migrations up to ``target`` (default: latest); return the versions applied."""
+    target = latest_schema_version() if target is None else target
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version ("
+        " version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+    )
+    current = schema_version(con)
+    if current > latest_schema_version():
+        raise StoreError(
+            f"The database has schema version {current}, newer than this program "
+            f"({latest_schema_version()}). Update City Vitals before opening it."
+        )
+    applied = []
+    for version, path in available_migrations():
+        if current < version <= target:
+            _apply_migration(con, version, path.read_text(encoding="utf-8"))
+            applied.append(version)
+    return applied
+
+
+def _apply_migration(con: duckdb.DuckDBPyConnection, version: int, sql: str) -> None:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(sql)
+        con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def connect(path: str | os.PathLike, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database file, translating a lock held by another process into StoreLockedError."""
+    path = Path(path)
+    if str(path) != ":memory:":
+        if read_only and not path.exists():
+            raise StoreError(f"No database at {path}. Build one with: python cli.py demo --db {path}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise StoreLockedError(locked_message(path)) from None
+        raise StoreError(f"Cannot open the database {path}: {exc}") from None
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def locked_message(path: Path) -> str:
+    """Return the plain-language explanation shown when another process holds the database."""
+    return (
+        f"The database {path} is in use by another process, most likely the running server "
+        f"(python app.py). DuckDB lets only one process open it. Either stop the server first, "
+        f"or use a different file with --db PATH (or CITY_DB=PATH)."
+    )
+
+
+def open_store(path: str | os.PathLike | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the store at ``path`` and bring its schema up to date."""
+    con = connect(resolve_db_path(path), read_only=read_only)
+    if not read_only:
+        migrate(con)
+    elif schema_version(con) < latest_schema_version():
+        raise StoreError("The database needs a schema upgrade; open it once without read-only mode.")
+    return con
+
+
+def get_setting(con: duckdb.DuckDBPyConnection, key: str, default: str | None = None) -> str | None:
+    """Return one value from the settings table, or ``default``."""
+    row = con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    return row[0] if row else default
+
+
+def put_settings(con: duckdb.DuckDBPyConnection, values: dict[str, object]) -> None:
+    """Insert or replace settings (values stored as text)."""
+    for key, value in values.items():
+        con.execute(
+            "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", [key, str(value)]
+        )

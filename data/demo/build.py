@@ -1,0 +1,199 @@
+"""Building the demo city into a DuckDB file: static tables, then day after day of data.
+
+The build writes into a temporary file next to the target and renames it at the end, so
+a crash or Ctrl-C never leaves a half-built database where the app would find it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from tqdm import tqdm
+
+from data import db, writer
+from data.demo import clock
+from data.demo.categories import categories_frame
+from data.demo.events import events_as_of, plan_events
+from data.demo.geography import Geography, build_geography
+from data.demo.readings import generate_readings
+from data.demo.scales import Scale, get_scale
+from data.demo.sensors import build_sensors
+from data.demo.weather import weather_for_day
+
+CITY_NAME_ZH = "云江市"
+CITY_NAME_EN = "Yunjiang City"
+DEFAULT_TZ = clock.DEFAULT_TZ
+
+
+@dataclass(frozen=True)
+class DemoSpec:
+    """What defines a demo city: same spec, same tables."""
+
+    scale: Scale
+    seed: int
+    anchor_s: int                # the build's "now", epoch seconds
+    tz: str = DEFAULT_TZ
+
+    @property
+    def start_s(self) -> int:
+        """Return the first instant of the generated history."""
+        return self.anchor_s - self.scale.days * clock.DAY_S
+
+
+@dataclass
+class DemoWorld:
+    """The deterministic parts of a demo city that every generated day needs."""
+
+    spec: DemoSpec
+    geo: Geography
+    sensors: pd.DataFrame
+
+    @classmethod
+    def create(cls, spec: DemoSpec) -> "DemoWorld":
+        """Return the world for a spec (geography and sensors rebuilt deterministically)."""
+        geo = build_geography(spec.scale, spec.seed)
+        sensors = build_sensors(spec.seed, spec.scale, geo, spec.anchor_s, spec.tz)
+        return cls(spec, geo, sensors)
+
+
+@dataclass
+class RowCounts:
+    """Rows written per table during one build or simulator step."""
+
+    by_table: dict[str, int] = field(default_factory=dict)
+
+    def add(self, table: str, n: int) -> None:
+        """Count ``n`` more rows for ``table``."""
+        self.by_table[table] = self.by_table.get(table, 0) + n
+
+    @property
+    def total(self) -> int:
+        """Return the rows written over all tables."""
+        return sum(self.by_table.values())
+
+
+def spec_from_options(scale: str, seed: int, now: str | None, tz: str = DEFAULT_TZ) -> DemoSpec:
+    """Return a DemoSpec from command-line style options (``now`` ISO text or None for now)."""
+    return DemoSpec(get_scale(scale), int(seed), clock.parse_instant(now, tz), tz)
+
+
+def build_demo(path: Path, spec: DemoSpec, progress: bool = True, force: bool = False) -> RowCounts:
+    """Build the demo city into ``path`` (atomically); return the rows written per table."""
+    path = Path(path)
+    if path.exists() and not force:
+        raise db.StoreError(f"{path} already exists. Use --force to replace it, or choose another --db.")
+    partial = path.with_name(f".{path.name}.building-{os.getpid()}")
+    _remove_database_files(partial)
+    con = db.open_store(partial)
+    try:
+        counts = populate(con, spec, progress)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    _remove_database_files(path)
+    os.replace(partial, path)
+    return counts
+
+
+def _remove_database_files(path: Path) -> None:
+    for candidate in (path, path.with_name(path.name + ".wal")):
+        if candidate.exists():
+            candidate.unlink()
+
+
+def populate(con: duckdb.DuckDBPyConnection, spec: DemoSpec, progress: bool = True) -> RowCounts:
+    """Write the whole demo city into an empty, migrated store; return rows per table."""
+    say = _console(progress)
+    say(f"Building the {spec.scale.name} demo city ({spec.scale.n_grids} grids, {spec.scale.days} days)...")
+    world = DemoWorld.create(spec)
+    counts = RowCounts()
+    write_static_tables(con, world, counts)
+    batch_id = start_batch(con, "demo", f"demo:{spec.scale.name}:seed={spec.seed}")
+    days = clock.day_windows(spec.start_s, spec.anchor_s, spec.tz)
+    bar = tqdm(days, desc="days", unit="day", disable=not progress, file=sys.stderr)
+    for day in bar:
+        generate_day(con, world, day, spec.anchor_s, batch_id, counts)
+        bar.set_postfix(rows=f"{counts.total:,}")
+    finish_batch(con, batch_id, counts.total)
+    put_demo_settings(con, spec)
+    say(f"Done: {counts.total:,} rows.")
+    return counts
+
+
+def _console(enabled: bool):
+    def say(message: str) -> None:
+        if enabled:
+            print(message, file=sys.stderr, flush=True)
+    return say
+
+
+def write_static_tables(con: duckdb.DuckDBPyConnection, world: DemoWorld, counts: RowCounts) -> None:
+    """Write geography, map features, event categories and sensors."""
+    counts.add("admin_units", writer.append_frame(con, "admin_units", world.geo.units))
+    counts.add("map_features", writer.append_frame(con, "map_features", world.geo.features))
+    counts.add("event_categories", writer.append_frame(con, "event_categories", categories_frame()))
+    counts.add("sensors", writer.append_frame(con, "sensors", world.sensors))
+
+
+def generate_day(con, world: DemoWorld, day: clock.DayWindow, as_of_s: int, batch_id: int, counts: RowCounts) -> None:
+    """Append one (part of a) local day: events as seen at ``as_of_s``, their plans, readings."""
+    spec = world.spec
+    weather = weather_for_day(spec.seed, day, spec.anchor_s, spec.tz)
+    plan = plan_events(spec.seed, spec.scale, world.geo, day, spec.anchor_s, spec.tz, weather)
+    events, history, pending = events_as_of(plan, as_of_s)
+    readings = generate_readings(spec.seed, spec.scale, world.geo, world.sensors, day, spec.anchor_s, spec.tz, weather)
+    counts.add("events", writer.append_frame(con, "events", events.assign(batch_id=batch_id)))
+    counts.add("event_history", writer.append_frame(con, "event_history", history.assign(batch_id=batch_id)))
+    counts.add("demo_event_plans", writer.append_frame(con, "demo_event_plans", pending))
+    counts.add("readings", writer.append_frame(con, "readings", readings))
+
+
+def start_batch(con: duckdb.DuckDBPyConnection, kind: str, source_name: str) -> int:
+    """Record a new running ingest batch; return its id."""
+    batch_id = con.execute("SELECT nextval('ingest_batch_ids')").fetchone()[0]
+    con.execute(
+        "INSERT INTO ingest_batches (batch_id, kind, source_name, started_at, status) VALUES (?, ?, ?, ?, 'running')",
+        [batch_id, kind, source_name, datetime.now(timezone.utc)],
+    )
+    return int(batch_id)
+
+
+def finish_batch(con: duckdb.DuckDBPyConnection, batch_id: int, rows: int) -> None:
+    """Mark a batch committed with its row counts."""
+    con.execute(
+        "UPDATE ingest_batches SET finished_at = ?, rows_read = ?, rows_accepted = ?, status = 'committed' "
+        "WHERE batch_id = ?",
+        [datetime.now(timezone.utc), rows, rows, batch_id],
+    )
+
+
+def put_demo_settings(con: duckdb.DuckDBPyConnection, spec: DemoSpec) -> None:
+    """Store the city's identity and the demo spec so the live simulator can continue it."""
+    db.put_settings(con, {
+        "city.name_zh": CITY_NAME_ZH,
+        "city.name_en": CITY_NAME_EN,
+        "city.tz": spec.tz,
+        "demo.scale": spec.scale.name,
+        "demo.seed": spec.seed,
+        "demo.anchor_s": spec.anchor_s,
+        "data.until_s": spec.anchor_s,
+    })
+
+
+def load_demo_spec(con: duckdb.DuckDBPyConnection) -> DemoSpec | None:
+    """Return the spec a store was built from, or None when it is not a demo city."""
+    scale = db.get_setting(con, "demo.scale")
+    if scale is None:
+        return None
+    return DemoSpec(
+        get_scale(scale),
+        int(db.get_setting(con, "demo.seed")),
+        int(db.get_setting(con, "demo.anchor_s")),
+        db.get_setting(con, "city.tz", DEFAULT_TZ),
+    )

@@ -1,0 +1,118 @@
+"""The live simulator: keeps a demo city moving while the server runs.
+
+On start it fills the gap between the data's last instant and now, then on every tick it
+plays out planned case life cycles (accepted, dispatched, resolved, closed) whose time
+has come and appends the events and readings generated for the interval since the last
+tick. Each tick is one transaction. It runs as a thread in the server process with its
+own cursor, as the store's one-writer rule requires.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime, timezone
+from typing import Callable
+
+import duckdb
+
+from data import db
+from data.demo import build, clock
+
+log = logging.getLogger(__name__)
+
+STAGES = ("accepted", "dispatched", "resolved", "closed")
+
+
+def advance_plans(con: duckdb.DuckDBPyConnection, from_s: int, to_s: int, batch_id: int) -> int:
+    """Apply planned stages falling in (from_s, to_s] to events and history; return stages applied."""
+    bounds = [_ts(from_s), _ts(to_s)]
+    applied = 0
+    for stage in STAGES:
+        applied += con.execute(
+            f"""INSERT INTO event_history (source, event_id, status, updated_at, handling_level, department, satisfaction, batch_id)
+                SELECT e.source, e.event_id, '{stage}', p.{stage}_at, e.handling_level, e.department,
+                       CASE WHEN '{stage}' = 'closed' THEN p.satisfaction END, ?
+                FROM demo_event_plans p JOIN events e USING (source, event_id)
+                WHERE p.{stage}_at > ? AND p.{stage}_at <= ?""",
+            [batch_id, *bounds],
+        ).fetchone()[0]
+        con.execute(
+            f"""UPDATE events SET {stage}_at = p.{stage}_at, status = '{stage}', updated_at = p.{stage}_at,
+                       satisfaction = CASE WHEN '{stage}' = 'closed' THEN p.satisfaction ELSE events.satisfaction END,
+                       batch_id = ?
+                FROM demo_event_plans p
+                WHERE events.source = p.source AND events.event_id = p.event_id
+                  AND p.{stage}_at > ? AND p.{stage}_at <= ?""",
+            [batch_id, *bounds],
+        )
+    con.execute("DELETE FROM demo_event_plans WHERE closed_at <= ?", [bounds[1]])
+    return applied
+
+
+def _ts(epoch_s: int) -> datetime:
+    return datetime.fromtimestamp(epoch_s, timezone.utc)
+
+
+def step(con: duckdb.DuckDBPyConnection, world: build.DemoWorld, from_s: int, to_s: int) -> build.RowCounts:
+    """Move the demo city from ``from_s`` to ``to_s`` in one transaction; return rows written."""
+    counts = build.RowCounts()
+    if to_s <= from_s:
+        return counts
+    con.execute("BEGIN TRANSACTION")
+    try:
+        batch_id = build.start_batch(con, "demo", "demo:live")
+        counts.add("event_history", advance_plans(con, from_s, to_s, batch_id))
+        for day in clock.day_windows(from_s, to_s, world.spec.tz):
+            build.generate_day(con, world, day, to_s, batch_id, counts)
+        build.finish_batch(con, batch_id, counts.total)
+        db.put_settings(con, {"data.until_s": to_s})
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return counts
+
+
+class LiveSimulator:
+    """A background thread that calls :func:`step` every ``interval_s`` seconds."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, interval_s: float = 10.0,
+                 now: Callable[[], float] = time.time):
+        self._cursor = con.cursor()
+        self._interval_s = interval_s
+        self._now = now
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._world: build.DemoWorld | None = None
+
+    def catch_up(self) -> build.RowCounts:
+        """Fill the gap from the data's last instant to now; return rows written."""
+        spec = build.load_demo_spec(self._cursor)
+        if spec is None:
+            return build.RowCounts()
+        if self._world is None:
+            self._world = build.DemoWorld.create(spec)
+        until_s = int(db.get_setting(self._cursor, "data.until_s", str(spec.anchor_s)))
+        return step(self._cursor, self._world, until_s, int(self._now()))
+
+    def start(self) -> None:
+        """Start ticking in a daemon thread."""
+        self._thread = threading.Thread(target=self._run, name="live-simulator", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Ask the thread to stop and wait for it."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                counts = self.catch_up()
+                log.debug("simulator wrote %s rows", counts.total)
+            except Exception:
+                log.exception("live simulator step failed; retrying next tick")
+            self._stop.wait(self._interval_s)

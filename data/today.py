@@ -1,0 +1,165 @@
+"""Today's city figures, read straight from the store for the overview page.
+
+"Today" is the city's local day up to ``now``. All times and codes are bound parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import duckdb
+import pandas as pd
+
+from data.demo.clock import DAY_S, local_midnight_s
+from indicators import aqi
+
+AIR_KEYS = {"so2": "so2_1h", "no2": "no2_1h", "co": "co_1h", "o3": "o3_1h", "pm10": "pm10_1h", "pm25": "pm25_1h"}
+
+
+@dataclass(frozen=True)
+class AirNow:
+    """The city's latest hourly AQI from the national stations."""
+
+    hour: datetime | None
+    stations: int
+    result: aqi.AqiResult
+
+
+@dataclass(frozen=True)
+class TodayFigures:
+    """What the overview page shows, computed for one instant."""
+
+    now: datetime
+    day_start: datetime
+    received: int
+    closed: int
+    received_and_closed: int
+    open_overdue: int
+    sensors_total: int
+    sensors_reporting: int
+    air: AirNow
+    by_source: pd.DataFrame        # source, received, closed
+    by_hour: pd.DataFrame          # hour, today, yesterday (received per local hour)
+    by_district: pd.DataFrame      # code, name_zh, name_en, received, closed, open_overdue
+
+    @property
+    def closure_rate(self) -> float | None:
+        """Return the share of today's received cases already closed (None with no cases)."""
+        return self.received_and_closed / self.received if self.received else None
+
+    @property
+    def reporting_share(self) -> float | None:
+        """Return the share of active sensors that reported recently."""
+        return self.sensors_reporting / self.sensors_total if self.sensors_total else None
+
+
+def _utc(epoch_s: int) -> datetime:
+    return datetime.fromtimestamp(epoch_s, timezone.utc)
+
+
+def city_today(con: duckdb.DuckDBPyConnection, now_s: int, tz: str) -> TodayFigures:
+    """Return today's figures for the whole city as of ``now_s``."""
+    start_s = local_midnight_s(now_s, tz)
+    now, start = _utc(now_s), _utc(start_s)
+    received, closed, both, overdue = _case_counts(con, start, now)
+    total, reporting = sensors_reporting(con, now)
+    return TodayFigures(
+        now=now, day_start=start, received=received, closed=closed, received_and_closed=both,
+        open_overdue=overdue, sensors_total=total, sensors_reporting=reporting,
+        air=air_now(con, now), by_source=_by_source(con, start, now),
+        by_hour=_by_hour(con, start_s, now_s, tz), by_district=_by_district(con, start, now),
+    )
+
+
+def _case_counts(con, start: datetime, now: datetime) -> tuple[int, int, int, int]:
+    row = con.execute(
+        """SELECT
+             count(*) FILTER (WHERE received_at >= $start AND received_at <= $now),
+             count(*) FILTER (WHERE closed_at >= $start AND closed_at <= $now),
+             count(*) FILTER (WHERE received_at >= $start AND received_at <= $now AND closed_at <= $now),
+             count(*) FILTER (WHERE due_at < $now AND received_at <= $now AND (closed_at IS NULL OR closed_at > $now))
+           FROM events""",
+        {"start": start, "now": now},
+    ).fetchone()
+    return tuple(int(v) for v in row)
+
+
+def sensors_reporting(con, now: datetime) -> tuple[int, int]:
+    """Return (active sensors, those with a reading within twice their cadence, at least 1 h)."""
+    row = con.execute(
+        """WITH recent AS (
+             SELECT sensor_id, max(ts) AS last_ts FROM readings
+             WHERE ts <= $now AND ts > $now - INTERVAL 1 DAY GROUP BY sensor_id)
+           SELECT count(*),
+                  count(*) FILTER (WHERE r.last_ts > $now - to_minutes(greatest(2 * s.interval_min, 60)))
+           FROM sensors s LEFT JOIN recent r USING (sensor_id)
+           WHERE (s.installed_at IS NULL OR s.installed_at <= $now)
+             AND (s.retired_at IS NULL OR s.retired_at > $now)""",
+        {"now": now},
+    ).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def air_now(con, now: datetime) -> AirNow:
+    """Return the AQI of the latest hour with national-station data (city mean per pollutant)."""
+    frame = con.execute(
+        """WITH latest AS (
+             SELECT max(r.ts) AS ts FROM readings r JOIN sensors s USING (sensor_id)
+             WHERE s.kind = 'air_national' AND r.ts <= $now AND r.ts > $now - INTERVAL 6 HOUR)
+           SELECT r.ts, r.metric, avg(r.value) AS value, count(DISTINCT r.sensor_id) AS stations
+           FROM readings r JOIN sensors s USING (sensor_id) JOIN latest ON r.ts = latest.ts
+           WHERE s.kind = 'air_national' AND r.quality = 'ok' AND r.value IS NOT NULL
+           GROUP BY r.ts, r.metric""",
+        {"now": now},
+    ).df()
+    if frame.empty:
+        return AirNow(None, 0, aqi.aqi({}))
+    values = {AIR_KEYS[m]: float(v) for m, v in zip(frame["metric"], frame["value"]) if m in AIR_KEYS}
+    hour = frame["ts"].iloc[0].to_pydatetime()
+    return AirNow(hour, int(frame["stations"].max()), aqi.aqi(values, mode="hourly"))
+
+
+def _by_source(con, start: datetime, now: datetime) -> pd.DataFrame:
+    return con.execute(
+        """SELECT source,
+                  count(*) FILTER (WHERE received_at >= $start) AS received,
+                  count(*) FILTER (WHERE closed_at >= $start AND closed_at <= $now) AS closed
+           FROM events WHERE received_at <= $now AND (received_at >= $start OR closed_at >= $start)
+           GROUP BY source ORDER BY received DESC""",
+        {"start": start, "now": now},
+    ).df()
+
+
+def _by_hour(con, start_s: int, now_s: int, tz: str) -> pd.DataFrame:
+    counts = con.execute(
+        """SELECT floor((epoch(received_at) - $yesterday) / 3600)::INTEGER AS slot, count(*) AS n
+           FROM events WHERE received_at >= $y_ts AND received_at <= $now
+           GROUP BY slot""",
+        {"yesterday": start_s - DAY_S, "y_ts": _utc(start_s - DAY_S), "now": _utc(now_s)},
+    ).df()
+    by_slot = dict(zip(counts["slot"], counts["n"]))
+    hours = range(24)
+    now_hour = (now_s - start_s) // 3600
+    return pd.DataFrame({
+        "hour": list(hours),
+        "today": [int(by_slot.get(24 + h, 0)) if h <= now_hour else None for h in hours],
+        "yesterday": [int(by_slot.get(h, 0)) for h in hours],
+    })
+
+
+def _by_district(con, start: datetime, now: datetime) -> pd.DataFrame:
+    return con.execute(
+        """SELECT d.code, d.name_zh, d.name_en,
+                  count(e.event_id) FILTER (WHERE e.received_at >= $start) AS received,
+                  count(e.event_id) FILTER (WHERE e.closed_at >= $start AND e.closed_at <= $now) AS closed,
+                  count(e.event_id) FILTER (WHERE e.due_at < $now AND (e.closed_at IS NULL OR e.closed_at > $now))
+                      AS open_overdue
+           FROM admin_units d
+           LEFT JOIN admin_units g ON g.district_code = d.code AND g.level = 'grid'
+           LEFT JOIN events e ON e.grid_code = g.code AND e.received_at <= $now
+                AND (e.received_at >= $start OR e.closed_at IS NULL OR e.closed_at >= $start)
+           WHERE d.level = 'district'
+           GROUP BY d.code, d.name_zh, d.name_en ORDER BY d.code""",
+        {"start": start, "now": now},
+    ).df()

@@ -1,0 +1,82 @@
+"""Appending generated or ingested frames to the store, fast and with the right types.
+
+Generators hand over pandas frames whose instants are epoch seconds (int64, or float64
+with NaN for "not yet"), geometries as shapely objects and repeated strings as
+categoricals. Here they become Arrow columns (TIMESTAMPTZ, WKB, dictionaries) and go
+into DuckDB in one INSERT per frame.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import shapely
+
+import duckdb
+
+TIME_COLUMNS: dict[str, tuple[str, ...]] = {
+    "events": ("received_at", "accepted_at", "dispatched_at", "resolved_at", "closed_at", "due_at", "updated_at"),
+    "event_history": ("updated_at",),
+    "demo_event_plans": ("accepted_at", "dispatched_at", "resolved_at", "closed_at"),
+    "sensors": ("installed_at", "retired_at"),
+    "readings": ("ts",),
+}
+GEOMETRY_COLUMNS = ("geometry",)
+
+
+def epoch_seconds_to_arrow(values: pd.Series | np.ndarray) -> pa.Array:
+    """Return a UTC timestamp array from epoch seconds; NaN becomes NULL."""
+    raw = np.asarray(values, dtype="float64")
+    missing = np.isnan(raw)
+    seconds = np.where(missing, 0, raw).astype("int64")
+    return pa.array(seconds, type=pa.timestamp("s", tz="UTC"), mask=missing)
+
+
+def geometries_to_arrow(values: pd.Series) -> pa.Array:
+    """Return WKB bytes for shapely geometries."""
+    return pa.array(shapely.to_wkb(np.asarray(values, dtype=object)), type=pa.binary())
+
+
+def frame_to_arrow(frame: pd.DataFrame, time_columns: tuple[str, ...] = ()) -> pa.Table:
+    """Return an Arrow table with time and geometry columns converted for DuckDB."""
+    columns = {}
+    for name in frame.columns:
+        series = frame[name]
+        if name in time_columns and not isinstance(series.dtype, pd.DatetimeTZDtype):
+            columns[name] = epoch_seconds_to_arrow(series)
+        elif name in GEOMETRY_COLUMNS:
+            columns[name] = geometries_to_arrow(series)
+        else:
+            columns[name] = pa.Array.from_pandas(series)
+    return pa.table(columns)
+
+
+def append_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> int:
+    """Insert a frame's rows into ``table`` (columns matched by name); return the row count."""
+    if frame.empty:
+        return 0
+    arrow = frame_to_arrow(frame, TIME_COLUMNS.get(table, ()))
+    view = f"_append_{table}"
+    con.register(view, arrow)
+    try:
+        names = ", ".join(f'"{c}"' for c in arrow.column_names)
+        con.execute(f'INSERT INTO {table} ({names}) SELECT {names} FROM "{view}"')
+    finally:
+        con.unregister(view)
+    return len(frame)
+
+
+def table_checksum(con: duckdb.DuckDBPyConnection, table: str, exclude: tuple[str, ...] = ()) -> tuple[int, int]:
+    """Return (row count, order-independent hash sum) of a table's content."""
+    columns = [
+        row[0]
+        for row in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+        if row[0] not in exclude
+    ]
+    names = ", ".join(f'"{c}"' for c in columns)
+    count, total = con.execute(f"SELECT count(*), sum(hash({names})::HUGEINT) FROM {table}").fetchone()
+    return int(count), int(total or 0)

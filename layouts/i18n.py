@@ -1,0 +1,60 @@
+"""UI text in Chinese (default) and English."""
+
+from __future__ import annotations
+
+DEFAULT_LANGUAGE = "zh"
+LANGUAGES = ("zh", "en")
+
+TEXT: dict[str, tuple[str, str]] = {
+    "app.title": ("城市运行指挥中心", "City Operations Command Center"),
+    "nav.overview": ("今日概况", "Today"),
+    "overview.heading": ("今日城市运行概况", "The city today"),
+    "overview.as_of": ("数据截至", "Data as of"),
+    "kpi.received": ("今日受理", "Cases received today"),
+    "kpi.closed": ("今日办结", "Cases closed today"),
+    "kpi.closure_rate": ("今日办结率", "Closure rate today"),
+    "kpi.closure_rate.note": ("当日受理已办结", "of today's cases, closed"),
+    "kpi.open_overdue": ("超期未办结", "Open and overdue"),
+    "kpi.aqi": ("空气质量指数", "Air quality index"),
+    "kpi.aqi.none": ("暂无数据", "no data"),
+    "kpi.aqi.primary": ("首要污染物", "primary pollutant"),
+    "kpi.sensors": ("感知设备在线率", "Sensors reporting"),
+    "kpi.sensors.note": ("台在线 / 共", "reporting of"),
+    "unit.cases": ("件", ""),
+    "chart.hourly": ("今日与昨日分时受理量", "Cases received per hour, today and yesterday"),
+    "chart.today": ("今日", "Today"),
+    "chart.yesterday": ("昨日", "Yesterday"),
+    "chart.hour": ("时", "Hour"),
+    "table.by_source": ("分渠道", "By channel"),
+    "table.by_district": ("分区县", "By district"),
+    "col.source": ("渠道", "Channel"),
+    "col.district": ("区县", "District"),
+    "col.received": ("受理", "Received"),
+    "col.closed": ("办结", "Closed"),
+    "col.open_overdue": ("超期未办结", "Open overdue"),
+    "source.hotline_12345": ("12345热线", "12345 hotline"),
+    "source.grid_report": ("网格上报", "Grid reports"),
+    "source.police_110": ("110警情", "110 police calls"),
+    "source.petition": ("信访", "Petitions"),
+    "source.enterprise": ("企业诉求", "Enterprise requests"),
+    "source.city_app": ("市民城管通", "City management app"),
+    "pollutant.so2": ("二氧化硫", "SO₂"),
+    "pollutant.no2": ("二氧化氮", "NO₂"),
+    "pollutant.pm10": ("PM10", "PM10"),
+    "pollutant.co": ("一氧化碳", "CO"),
+    "pollutant.o3": ("臭氧", "O₃"),
+    "pollutant.pm25": ("PM2.5", "PM2.5"),
+}
+
+
+def normalise_language(language: str | None) -> str:
+    """Return a supported language code, falling back to Chinese."""
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def t(key: str, language: str | None) -> str:
+    """Return the UI text for ``key`` in ``language``; unknown keys come back as the key itself."""
+    pair = TEXT.get(key)
+    if pair is None:
+        return key
+    return pair[LANGUAGES.index(normalise_language(language))]

@@ -1,0 +1,91 @@
+"""Helpers for browser tests: a real server on loopback and Debian's Chromium via Playwright."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
+def free_port() -> int:
+    """Return a TCP port free on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_server(db_path: Path, *extra: str, timeout_s: float = 90):
+    """Run ``app.py`` on a free loopback port; yield its base URL; stop it afterwards."""
+    port = free_port()
+    log = open(db_path.with_suffix(".server.log"), "w")
+    proc = subprocess.Popen([sys.executable, "app.py", "--db", str(db_path), "--port", str(port), *extra],
+                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, proc, timeout_s, db_path.with_suffix(".server.log"))
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen, timeout_s: float, log_path: Path) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log_path.read_text()}")
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(url + "/", timeout=2).read()
+            return
+        time.sleep(0.3)
+    raise RuntimeError(f"server did not answer within {timeout_s} s:\n{log_path.read_text()}")
+
+
+@dataclass
+class PageWatch:
+    """Console errors, page errors and non-local requests seen by a page."""
+
+    errors: list[str] = field(default_factory=list)
+    outside_requests: list[str] = field(default_factory=list)
+
+    def attach(self, page) -> None:
+        """Start recording the page's console errors and outgoing requests."""
+        page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        page.on("request", self._check_request)
+
+    def _check_request(self, request) -> None:
+        parsed = urlparse(request.url)
+        if parsed.scheme in ("http", "https", "ws", "wss") and parsed.hostname not in LOCAL_HOSTS:
+            self.outside_requests.append(request.url)
+
+
+@contextlib.contextmanager
+def chromium_page(viewport=(1600, 1000)):
+    """Yield (page, watch) in headless Debian Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+            watch = PageWatch()
+            watch.attach(page)
+            yield page, watch
+        finally:
+            browser.close()

@@ -1,0 +1,48 @@
+"""Shared fixtures: a tiny demo city built once per test session at a fixed instant."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from data import db
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "artifacts"
+TINY_NOW = "2026-11-20T15:30:00"      # city-local time (Asia/Shanghai)
+TINY_SEED = 7
+
+
+@pytest.fixture(scope="session")
+def tiny_db_path(tmp_path_factory) -> Path:
+    """Return the path of a tiny demo city built at TINY_NOW (read it, do not change it)."""
+    from data.demo import build
+
+    path = tmp_path_factory.mktemp("tiny") / "tiny.duckdb"
+    build.build_demo(path, build.spec_from_options("tiny", TINY_SEED, TINY_NOW), progress=False)
+    return path
+
+
+@pytest.fixture
+def tiny_db_copy(tiny_db_path, tmp_path) -> Path:
+    """Return a private copy of the tiny city that a test may change or hand to a server."""
+    copy = tmp_path / "tiny-copy.duckdb"
+    shutil.copy(tiny_db_path, copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def tiny_con(tiny_db_path):
+    """Return a read-only connection to the tiny city."""
+    con = db.open_store(tiny_db_path, read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """Return the git-ignored folder for screenshots and other test artefacts."""
+    (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

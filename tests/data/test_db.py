@@ -1,0 +1,81 @@
+"""The store: path resolution, migrations that upgrade older files, the one-writer rule."""
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from data import db
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_db_path_precedence(monkeypatch):
+    monkeypatch.delenv("CITY_DB", raising=False)
+    assert db.resolve_db_path() == Path("var/city.duckdb")
+    monkeypatch.setenv("CITY_DB", "/tmp/from-env.duckdb")
+    assert db.resolve_db_path() == Path("/tmp/from-env.duckdb")
+    assert db.resolve_db_path("/tmp/flag.duckdb") == Path("/tmp/flag.duckdb")
+
+
+def test_new_store_has_latest_schema_and_all_tables(tmp_path):
+    con = db.open_store(tmp_path / "new.duckdb")
+    assert db.schema_version(con) == db.latest_schema_version() >= 2
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    assert {"admin_units", "event_categories", "events", "event_history", "sensors", "readings",
+            "ingest_batches", "quarantine", "settings", "map_features"} <= tables
+
+
+def test_opening_an_older_database_upgrades_it_and_keeps_data(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = db.connect(path)
+    assert db.migrate(con, target=1) == [1]
+    con.execute("INSERT INTO event_categories VALUES ('x', '测试', 'Test', 'hotline', 24, 3, '城管局')")
+    con.close()
+    con = db.open_store(path)
+    assert db.schema_version(con) == db.latest_schema_version()
+    assert con.execute("SELECT name_zh FROM event_categories").fetchall() == [("测试",)]
+    assert db.migrate(con) == []
+
+
+def test_database_from_a_newer_program_is_refused(tmp_path):
+    path = tmp_path / "future.duckdb"
+    con = db.open_store(path)
+    con.execute("INSERT INTO schema_version (version) VALUES (999)")
+    with pytest.raises(db.StoreError, match="newer than this program"):
+        db.migrate(con)
+
+
+def test_a_second_process_gets_a_plain_message_not_a_traceback(tmp_path):
+    path = tmp_path / "held.duckdb"
+    db.open_store(path).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import duckdb, sys, time
+            con = duckdb.connect({str(path)!r})
+            print("holding", flush=True)
+            time.sleep(60)
+        """)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        result = subprocess.run([sys.executable, "cli.py", "info", "--db", str(path)], cwd=ROOT,
+                                capture_output=True, text=True, timeout=60)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 2
+    assert "in use by another process" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_settings_round_trip(tmp_path):
+    con = db.open_store(tmp_path / "s.duckdb")
+    db.put_settings(con, {"city.tz": "Asia/Shanghai", "demo.seed": 7})
+    db.put_settings(con, {"demo.seed": 8})
+    assert db.get_setting(con, "city.tz") == "Asia/Shanghai"
+    assert db.get_setting(con, "demo.seed") == "8"
+    assert db.get_setting(con, "missing", "default") == "default"

@@ -69,7 +69,7 @@ def local_hour_weekday(epoch_s: np.ndarray, tz: str) -> tuple[np.ndarray, np.nda
     stamps = pd.DatetimeIndex(pd.to_datetime(np.asarray(epoch_s, dtype="int64"), unit="s", utc=True))
     local = stamps.tz_convert(tz)
     hour = local.hour.to_numpy() + local.minute.to_numpy() / 60.0 + local.second.to_numpy() / 3600.0
-    return hour.astype("float64"), local.dayofweek.to_numpy().astype("int8")
+    return hour.astype("float64"), local.day_of_week.to_numpy().astype("int8")
 
 
 def parse_instant(text: str | None, tz: str) -> int:

@@ -1,6 +1,8 @@
 """Today's city figures, read straight from the store for the overview page.
 
-"Today" is the city's local day up to ``now``. All times and codes are bound parameters.
+"Today" is the city's local day up to ``now``. A case is overdue when it is not resolved
+(the owner's answer, 办结答复) by its due time; closing follows the citizen's confirmation.
+All times and codes are bound parameters.
 """
 
 from __future__ import annotations
@@ -34,8 +36,9 @@ class TodayFigures:
     day_start: datetime
     received: int
     closed: int
-    received_and_closed: int
     open_overdue: int
+    received_30d: int              # cases received in the last 30 days ...
+    closed_30d: int                # ... and how many of them are closed
     sensors_total: int
     sensors_reporting: int
     air: AirNow
@@ -45,8 +48,8 @@ class TodayFigures:
 
     @property
     def closure_rate(self) -> float | None:
-        """Return the share of today's received cases already closed (None with no cases)."""
-        return self.received_and_closed / self.received if self.received else None
+        """Return closed / received over the last 30 days' cases, as centers publish it (办结率)."""
+        return self.closed_30d / self.received_30d if self.received_30d else None
 
     @property
     def reporting_share(self) -> float | None:
@@ -62,24 +65,25 @@ def city_today(con: duckdb.DuckDBPyConnection, now_s: int, tz: str) -> TodayFigu
     """Return today's figures for the whole city as of ``now_s``."""
     start_s = local_midnight_s(now_s, tz)
     now, start = _utc(now_s), _utc(start_s)
-    received, closed, both, overdue = _case_counts(con, start, now)
+    received, closed, overdue, received_30d, closed_30d = _case_counts(con, start, now)
     total, reporting = sensors_reporting(con, now)
     return TodayFigures(
-        now=now, day_start=start, received=received, closed=closed, received_and_closed=both,
-        open_overdue=overdue, sensors_total=total, sensors_reporting=reporting,
+        now=now, day_start=start, received=received, closed=closed, open_overdue=overdue,
+        received_30d=received_30d, closed_30d=closed_30d, sensors_total=total, sensors_reporting=reporting,
         air=air_now(con, now), by_source=_by_source(con, start, now),
         by_hour=_by_hour(con, start_s, now_s, tz), by_district=_by_district(con, start, now),
     )
 
 
-def _case_counts(con, start: datetime, now: datetime) -> tuple[int, int, int, int]:
+def _case_counts(con, start: datetime, now: datetime) -> tuple[int, int, int, int, int]:
     row = con.execute(
         """SELECT
-             count(*) FILTER (WHERE received_at >= $start AND received_at <= $now),
+             count(*) FILTER (WHERE received_at >= $start),
              count(*) FILTER (WHERE closed_at >= $start AND closed_at <= $now),
-             count(*) FILTER (WHERE received_at >= $start AND received_at <= $now AND closed_at <= $now),
-             count(*) FILTER (WHERE due_at < $now AND received_at <= $now AND (closed_at IS NULL OR closed_at > $now))
-           FROM events""",
+             count(*) FILTER (WHERE due_at < $now AND (resolved_at IS NULL OR resolved_at > $now)),
+             count(*) FILTER (WHERE received_at > $now - INTERVAL 30 DAY),
+             count(*) FILTER (WHERE received_at > $now - INTERVAL 30 DAY AND closed_at <= $now)
+           FROM events WHERE received_at <= $now""",
         {"start": start, "now": now},
     ).fetchone()
     return tuple(int(v) for v in row)
@@ -153,12 +157,13 @@ def _by_district(con, start: datetime, now: datetime) -> pd.DataFrame:
         """SELECT d.code, d.name_zh, d.name_en,
                   count(e.event_id) FILTER (WHERE e.received_at >= $start) AS received,
                   count(e.event_id) FILTER (WHERE e.closed_at >= $start AND e.closed_at <= $now) AS closed,
-                  count(e.event_id) FILTER (WHERE e.due_at < $now AND (e.closed_at IS NULL OR e.closed_at > $now))
+                  count(e.event_id) FILTER (WHERE e.due_at < $now AND (e.resolved_at IS NULL OR e.resolved_at > $now))
                       AS open_overdue
            FROM admin_units d
            LEFT JOIN admin_units g ON g.district_code = d.code AND g.level = 'grid'
            LEFT JOIN events e ON e.grid_code = g.code AND e.received_at <= $now
-                AND (e.received_at >= $start OR e.closed_at IS NULL OR e.closed_at >= $start)
+                AND (e.received_at >= $start OR e.closed_at IS NULL OR e.closed_at >= $start
+                     OR e.resolved_at IS NULL OR e.resolved_at > $now)
            WHERE d.level = 'district'
            GROUP BY d.code, d.name_zh, d.name_en ORDER BY d.code""",
         {"start": start, "now": now},

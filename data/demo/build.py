@@ -94,8 +94,11 @@ def build_demo(path: Path, spec: DemoSpec, progress: bool = True, force: bool = 
     try:
         counts = populate(con, spec, progress)
         con.execute("CHECKPOINT")
-    finally:
+    except BaseException:
         con.close()
+        _remove_database_files(partial)
+        raise
+    con.close()
     _remove_database_files(path)
     os.replace(partial, path)
     return counts

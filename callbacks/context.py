@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import duckdb
 
@@ -25,6 +26,8 @@ class AppContext:
     city_name_en: str
     frozen_now_s: int | None = None          # set by --at: show the city as of that instant
     _local: threading.local = field(default_factory=threading.local, repr=False)
+    _memo: dict = field(default_factory=dict, repr=False)
+    _memo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def now_s(self) -> int:
         """Return the instant pages show: the frozen one, or the wall clock."""
@@ -37,6 +40,13 @@ class AppContext:
             cursor = self.con.cursor()
             self._local.cursor = cursor
         return cursor
+
+    def remember(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Return ``compute()`` once per key for the server's life (geometry does not change)."""
+        with self._memo_lock:
+            if key not in self._memo:
+                self._memo[key] = compute()
+            return self._memo[key]
 
     def city_name(self, language: str) -> str:
         """Return the city's name in the UI language."""

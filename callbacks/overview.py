@@ -3,9 +3,10 @@
 from dash import Input, Output, callback
 
 from callbacks import context
+from data import geo
 from data.today import city_today
-from layouts import ids
-from layouts.i18n import normalise_language
+from layouts import figures, ids
+from layouts.i18n import normalise_language, t
 from layouts.overview import overview_body
 
 
@@ -13,5 +14,10 @@ from layouts.overview import overview_body
 def refresh_overview(_ticks, language):
     """Redraw today's figures from the store."""
     app = context.current()
-    figures = city_today(app.cursor(), app.now_s(), app.tz)
-    return overview_body(figures, normalise_language(language), app.tz)
+    language = normalise_language(language)
+    data = city_today(app.cursor(), app.now_s(), app.tz)
+    street_map = figures.unit_choropleth(
+        data.by_street, app.remember("geojson.street", lambda: geo.unit_geojson(app.cursor(), "street")),
+        app.remember("view.city", lambda: geo.city_view(app.cursor())), "per_10k", t("map.per_10k", language),
+        language, overlays=(app.remember("geojson.river", lambda: geo.feature_geojson(app.cursor(), "river")),))
+    return overview_body(data, language, app.tz, street_map)

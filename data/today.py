@@ -45,6 +45,7 @@ class TodayFigures:
     by_source: pd.DataFrame        # source, received, closed
     by_hour: pd.DataFrame          # hour, today, yesterday (received per local hour)
     by_district: pd.DataFrame      # code, name_zh, name_en, received, closed, open_overdue
+    by_street: pd.DataFrame        # code, name_zh, name_en, population, received, per_10k
 
     @property
     def closure_rate(self) -> float | None:
@@ -72,6 +73,7 @@ def city_today(con: duckdb.DuckDBPyConnection, now_s: int, tz: str) -> TodayFigu
         received_30d=received_30d, closed_30d=closed_30d, sensors_total=total, sensors_reporting=reporting,
         air=air_now(con, now), by_source=_by_source(con, start, now),
         by_hour=_by_hour(con, start_s, now_s, tz), by_district=_by_district(con, start, now),
+        by_street=_by_street(con, start, now),
     )
 
 
@@ -166,5 +168,19 @@ def _by_district(con, start: datetime, now: datetime) -> pd.DataFrame:
                      OR e.resolved_at IS NULL OR e.resolved_at > $now)
            WHERE d.level = 'district'
            GROUP BY d.code, d.name_zh, d.name_en ORDER BY d.code""",
+        {"start": start, "now": now},
+    ).df()
+
+
+def _by_street(con, start: datetime, now: datetime) -> pd.DataFrame:
+    return con.execute(
+        """WITH counts AS (
+             SELECT g.street_code AS code, count(*) AS received
+             FROM events e JOIN admin_units g ON g.code = e.grid_code
+             WHERE e.received_at >= $start AND e.received_at <= $now GROUP BY ALL)
+           SELECT s.code, s.name_zh, s.name_en, s.population, coalesce(c.received, 0) AS received,
+                  coalesce(c.received, 0) * 10000.0 / nullif(s.population, 0) AS per_10k
+           FROM admin_units s LEFT JOIN counts c USING (code)
+           WHERE s.level = 'street' ORDER BY s.code""",
         {"start": start, "now": now},
     ).df()

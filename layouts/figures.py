@@ -23,3 +23,22 @@ def hourly_received_chart(by_hour: pd.DataFrame, language: str) -> go.Figure:
         xaxis=dict(title=t("chart.hour", language), dtick=2), plot_bgcolor="white",
     )
     return figure
+
+
+def unit_choropleth(frame: pd.DataFrame, geojson: dict, view: dict, value: str, label: str, language: str,
+                    overlays: tuple[dict, ...] = ()) -> go.Figure:
+    """Return a MapLibre choropleth of units (no tiles: white background, inline GeoJSON only)."""
+    names = frame["name_zh" if language == "zh" else "name_en"]
+    figure = go.Figure(go.Choroplethmap(
+        geojson=geojson, locations=frame["code"], z=frame[value].fillna(0), featureidkey="id",
+        colorscale=theme.SEQUENTIAL, zmin=0, marker_line_width=0.6, marker_line_color="white",
+        marker_opacity=0.85, text=names, colorbar=dict(title=dict(text=label), thickness=12),
+        hovertemplate="%{text}<br>" + label + ": %{z:.1f}<extra></extra>",
+    ))
+    figure.update_layout(
+        map=dict(style="white-bg", center=view["center"], zoom=view["zoom"],
+                 layers=[dict(sourcetype="geojson", source=o, type="fill", color=theme.WATER, opacity=0.9)
+                         for o in overlays]),
+        margin=dict(l=0, r=0, t=0, b=0), height=360, font=dict(family=theme.FONT_FAMILY),
+    )
+    return figure

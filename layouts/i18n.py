@@ -25,6 +25,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "chart.today": ("今日", "Today"),
     "chart.yesterday": ("昨日", "Yesterday"),
     "chart.hour": ("时", "Hour"),
+    "map.streets": ("各街道今日受理量（每万人）", "Cases today per 10,000 residents, by street"),
+    "map.per_10k": ("每万人", "per 10k"),
     "table.by_source": ("分渠道", "By channel"),
     "table.by_district": ("分区县", "By district"),
     "col.source": ("渠道", "Channel"),

@@ -22,8 +22,8 @@ def layout(**_query) -> html.Div:
     ])
 
 
-def overview_body(data: TodayFigures, language: str, tz: str) -> list:
-    """Return the page body for a day's figures."""
+def overview_body(data: TodayFigures, language: str, tz: str, street_map) -> list:
+    """Return the page body for a day's figures (``street_map`` is the ready map figure)."""
     as_of = data.now.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
     return [
         html.Div([
@@ -43,6 +43,9 @@ def overview_body(data: TodayFigures, language: str, tz: str) -> list:
             html.Div(_panel(t("table.by_district", language), district_table(data, language)),
                      className="col-12 col-md-6 col-xl-3 mb-3"),
         ], className="row"),
+        html.Div(html.Div(_panel(t("map.streets", language),
+                                 dcc.Graph(figure=street_map, id="street-map", config={"displayModeBar": False})),
+                          className="col-12 mb-3"), className="row"),
     ]
 
 

@@ -7,6 +7,9 @@ GOOD = "#2e7d32"
 WARN = "#ef6c00"
 BAD = "#c62828"
 MUTED = "#6c757d"
+WATER = "#4a9fd8"
+# Continuous scale with explicit breaks (discrete colour maps are far slower on choropleths).
+SEQUENTIAL = [[0.0, "#fff7ec"], [0.25, "#fdd49e"], [0.5, "#fc8d59"], [0.75, "#d7301f"], [1.0, "#7f0000"]]
 FONT_FAMILY = "'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
 
 

@@ -35,6 +35,8 @@ def test_overview_shows_the_stores_figures(tiny_db_copy, expected, artifacts_dir
         page.goto(url + "/")
         page.wait_for_selector("[data-testid='kpi-received']", timeout=30_000)
         page.wait_for_selector("#hourly-chart .main-svg", timeout=30_000)
+        page.wait_for_selector("#street-map canvas", timeout=30_000)
+        page.wait_for_function("document.querySelector('#street-map .js-plotly-plot')._fullLayout !== undefined")
         assert _text(page, "kpi-received") == theme.fmt_int(expected.received)
         assert _text(page, "kpi-closed") == theme.fmt_int(expected.closed)
         assert _text(page, "kpi-closure-rate") == theme.fmt_pct(expected.closure_rate)

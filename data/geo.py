@@ -1,0 +1,47 @@
+"""Unit geometry for maps: simplified per level, coordinates rounded, as GeoJSON."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import shapely
+
+LEVELS = ("city", "district", "street", "community", "grid")
+# Simplification tolerance per level, in degrees (~1e-5 deg = 1 m): coarser levels draw smaller.
+TOLERANCE_DEG = {"city": 3e-4, "district": 2e-4, "street": 1e-4, "community": 5e-5, "grid": 2e-5}
+DECIMALS = 5
+
+
+def unit_geojson(con: duckdb.DuckDBPyConnection, level: str) -> dict:
+    """Return a FeatureCollection of the units at ``level`` (feature id = unit code)."""
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}")
+    rows = con.execute("SELECT code, geometry FROM admin_units WHERE level = ? ORDER BY code", [level]).fetchall()
+    shapes = shapely.from_wkb([r[1] for r in rows])
+    shapes = shapely.set_precision(shapely.simplify(shapes, TOLERANCE_DEG[level]), 10**-DECIMALS)
+    features = [{"type": "Feature", "id": code, "properties": {}, "geometry": shapely.geometry.mapping(shape)}
+                for (code, _), shape in zip(rows, shapes)]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def feature_geojson(con: duckdb.DuckDBPyConnection, kind: str) -> dict:
+    """Return a FeatureCollection of the map features of one kind (the river, parks...)."""
+    rows = con.execute("SELECT feature_id, geometry FROM map_features WHERE kind = ?", [kind]).fetchall()
+    shapes = shapely.set_precision(shapely.from_wkb([r[1] for r in rows]), 10**-DECIMALS)
+    return {"type": "FeatureCollection",
+            "features": [{"type": "Feature", "id": fid, "properties": {}, "geometry": shapely.geometry.mapping(s)}
+                         for (fid, _), s in zip(rows, shapes)]}
+
+
+def city_view(con: duckdb.DuckDBPyConnection, width_px: int = 640, height_px: int = 340) -> dict:
+    """Return the map centre and the zoom that fits the city into a panel of the given size."""
+    wkb = con.execute("SELECT geometry FROM admin_units WHERE level = 'city' LIMIT 1").fetchone()
+    if wkb is None:
+        return {"center": {"lon": 0.0, "lat": 0.0}, "zoom": 1}
+    minx, miny, maxx, maxy = shapely.from_wkb(wkb[0]).bounds
+    mid_lat = (miny + maxy) / 2
+    # MapLibre: the world is 512 * 2**zoom px wide; Mercator stretches latitude by 1/cos(lat).
+    stretch = 1 / np.cos(np.radians(mid_lat))
+    px_per_degree = min(width_px / max(maxx - minx, 1e-6), height_px / max((maxy - miny) * stretch, 1e-6))
+    zoom = float(np.clip(np.log2(px_per_degree * 360 / 512), 1, 16))
+    return {"center": {"lon": (minx + maxx) / 2, "lat": mid_lat}, "zoom": round(zoom, 2)}

@@ -1,0 +1,29 @@
+"""Map geometry: simplified per level, rounded, every unit present; a view that fits the city."""
+
+import shapely
+
+from data import geo
+
+
+def test_unit_geojson_has_every_unit_rounded(tiny_con):
+    collection = geo.unit_geojson(tiny_con, "street")
+    codes = [f["id"] for f in collection["features"]]
+    expected = [r[0] for r in tiny_con.execute("SELECT code FROM admin_units WHERE level = 'street' ORDER BY code").fetchall()]
+    assert codes == expected
+    ring = collection["features"][0]["geometry"]["coordinates"][0]
+    assert all(round(x, 5) == x for x, _ in ring)
+    shapes = [shapely.geometry.shape(f["geometry"]) for f in collection["features"]]
+    assert all(s.is_valid and s.area > 0 for s in shapes)
+
+
+def test_city_view_fits_the_city(tiny_con):
+    view = geo.city_view(tiny_con, 640, 340)
+    city = shapely.from_wkb(tiny_con.execute("SELECT geometry FROM admin_units WHERE level = 'city'").fetchone()[0])
+    assert city.envelope.contains(shapely.Point(view["center"]["lon"], view["center"]["lat"]))
+    width_px = (city.bounds[2] - city.bounds[0]) * 512 * 2 ** view["zoom"] / 360
+    assert 400 < width_px <= 641
+
+
+def test_river_feature(tiny_con):
+    river = geo.feature_geojson(tiny_con, "river")
+    assert len(river["features"]) == 1

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import dash
+import waitress
 from dash import Dash, dcc, html
 
 from callbacks import context
@@ -26,6 +27,7 @@ from layouts.i18n import DEFAULT_LANGUAGE, t
 
 log = logging.getLogger("city_vitals")
 ASSETS = Path(__file__).resolve().parent / "assets"
+SERVER_THREADS = 8      # request threads; each gets its own DuckDB cursor
 
 
 def create_app(app_context: context.AppContext) -> Dash:
@@ -109,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         start_simulator(app_context)
     app = create_app(app_context)
     print(f"City Vitals is serving {path} on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
-    app.run(host=args.host, port=args.port, debug=False)
+    waitress.serve(app.server, host=args.host, port=args.port, threads=SERVER_THREADS, ident="City Vitals")
     return 0
 
 

@@ -31,7 +31,7 @@ def unit_choropleth(frame: pd.DataFrame, geojson: dict, view: dict, value: str, 
     names = frame["name_zh" if language == "zh" else "name_en"]
     figure = go.Figure(go.Choroplethmap(
         geojson=geojson, locations=frame["code"], z=frame[value].fillna(0), featureidkey="id",
-        colorscale=theme.SEQUENTIAL, zmin=0, marker_line_width=0.6, marker_line_color="white",
+        colorscale=theme.SEQUENTIAL, zmin=0, zmax=max(float(frame[value].max() or 0), 1.0), marker_line_width=0.6, marker_line_color="white",
         marker_opacity=0.85, text=names, colorbar=dict(title=dict(text=label), thickness=12),
         hovertemplate="%{text}<br>" + label + ": %{z:.1f}<extra></extra>",
     ))

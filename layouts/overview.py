@@ -67,7 +67,7 @@ def kpi_cards(data: TodayFigures, language: str) -> list[html.Div]:
         kpi_card(t("kpi.open_overdue", language), theme.fmt_int(data.open_overdue), unit, "kpi-open-overdue",
                  accent=theme.BAD if data.open_overdue else None),
         aqi_card(data, language),
-        kpi_card(t("kpi.sensors", language), theme.fmt_pct(data.reporting_share),
+        kpi_card(t("kpi.sensors", language), theme.fmt_pct(data.reporting_share, round_down=True),
                  f"{data.sensors_reporting:,} {t('kpi.sensors.note', language)} {data.sensors_total:,}",
                  "kpi-sensors"),
     ]

@@ -1,5 +1,7 @@
 """Colours and formats used across pages (no inline colours elsewhere)."""
 
+import math
+
 PRIMARY = "#0b3d91"
 TODAY = "#1f77b4"
 YESTERDAY = "#b0bec5"
@@ -18,6 +20,14 @@ def fmt_int(value: int | None) -> str:
     return "—" if value is None else f"{value:,}"
 
 
-def fmt_pct(share: float | None, digits: int = 1) -> str:
-    """Return a share (0..1) as a percentage, or an em dash for None."""
-    return "—" if share is None else f"{share * 100:.{digits}f}%"
+def fmt_pct(share: float | None, digits: int = 1, round_down: bool = False) -> str:
+    """Return a share (0..1) as a percentage, or an em dash for None.
+
+    ``round_down`` keeps 100% for "all of them": 3,323 of 3,324 shows 99.9%, not 100.0%.
+    """
+    if share is None:
+        return "—"
+    percent = share * 100
+    if round_down:
+        percent = math.floor(percent * 10**digits) / 10**digits
+    return f"{percent:.{digits}f}%"

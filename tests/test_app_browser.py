@@ -42,7 +42,7 @@ def test_overview_shows_the_stores_figures(tiny_db_copy, expected, artifacts_dir
         assert _text(page, "kpi-closure-rate") == theme.fmt_pct(expected.closure_rate)
         assert _text(page, "kpi-open-overdue") == theme.fmt_int(expected.open_overdue)
         assert _text(page, "kpi-aqi") == str(expected.air.result.aqi)
-        assert _text(page, "kpi-sensors") == theme.fmt_pct(expected.reporting_share)
+        assert _text(page, "kpi-sensors") == theme.fmt_pct(expected.reporting_share, round_down=True)
         assert "今日城市运行概况" in page.content()
         page.screenshot(path=str(artifacts_dir / "screenshots" / "overview-zh.png"), full_page=True)
 

@@ -28,6 +28,7 @@ from layouts.i18n import DEFAULT_LANGUAGE, t
 log = logging.getLogger("city_vitals")
 ASSETS = Path(__file__).resolve().parent / "assets"
 SERVER_THREADS = 8      # request threads; each gets its own DuckDB cursor
+HTTP_API: tuple = ()    # functions register(flask_server, app_context) mounting /api/... routes
 
 
 def create_app(app_context: context.AppContext) -> Dash:
@@ -41,6 +42,7 @@ def create_app(app_context: context.AppContext) -> Dash:
                suppress_callback_exceptions=True)
     dash.register_page("overview", path="/", name=t("nav.overview", DEFAULT_LANGUAGE),
                        title=t("app.title", DEFAULT_LANGUAGE), layout=overview.layout)
+    mount_http_api(app.server, app_context)
     app.layout = html.Div([
         dcc.Location(id=ids.URL),
         dcc.Store(id=ids.LANGUAGE, storage_type="local", data=DEFAULT_LANGUAGE),
@@ -48,6 +50,12 @@ def create_app(app_context: context.AppContext) -> Dash:
         dash.page_container,
     ])
     return app
+
+
+def mount_http_api(server, app_context: context.AppContext) -> None:
+    """Register the HTTP API blueprints (plain Flask, next to the Dash pages) on the server."""
+    for register in HTTP_API:
+        register(server, app_context)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

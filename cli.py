@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 import time
@@ -16,6 +17,10 @@ import time
 from data import db, writer
 from data.demo.clock import DEFAULT_TZ
 from data.demo.scales import SCALES
+
+# Modules that add their own subcommands: each has register(subparsers) adding parsers whose
+# defaults set func(args) -> exit status, and --db where they use the store.
+COMMAND_MODULES: tuple[str, ...] = ()
 
 DATA_TABLES = ("admin_units", "map_features", "event_categories", "events", "event_history",
                "sensors", "readings", "demo_event_plans", "quarantine")
@@ -82,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_parser(name, help=text).set_defaults(func=func)
     for subparser in sub.choices.values():
         subparser.add_argument("--db", default=None, help="database file (default $CITY_DB or var/city.duckdb)")
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
     return parser
 
 

@@ -1,0 +1,127 @@
+"""The indicator model: a closed set of types, windows and levels; frozen dataclasses.
+
+The catalog YAML (indicators/catalog/*.yaml) is parsed into these objects by
+``indicators.catalog``; the compiler and engine only ever see them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class IndicatorType(StrEnum):
+    """How an indicator's value is aggregated."""
+
+    COUNT = "count"
+    SUM = "sum"
+    AVG = "avg"
+    MIN = "min"
+    MAX = "max"
+    PERCENTILE = "percentile"
+    DISTINCT_COUNT = "distinct_count"
+    RATIO = "ratio"
+    DERIVED = "derived"
+    AQI = "aqi"
+
+
+ADDITIVE_TYPES = frozenset({IndicatorType.COUNT, IndicatorType.SUM})
+AGGREGATE_TYPES = frozenset(IndicatorType) - {IndicatorType.RATIO, IndicatorType.DERIVED, IndicatorType.AQI}
+
+
+class Window(StrEnum):
+    """The time span an indicator covers, ending at the evaluation instant ("now")."""
+
+    NOW = "now"                 # a state at the instant (open cases, sensors reporting)
+    LAST_HOUR = "last_hour"
+    TODAY = "today"             # local midnight .. now
+    YESTERDAY = "yesterday"     # the previous local day, whole
+    LAST_24H = "last_24h"
+    LAST_7D = "last_7d"
+    LAST_30D = "last_30d"
+
+
+class Direction(StrEnum):
+    """Which way is bad."""
+
+    HIGHER_IS_WORSE = "higher_is_worse"
+    HIGHER_IS_BETTER = "higher_is_better"
+    NEUTRAL = "neutral"
+
+
+class DerivedOp(StrEnum):
+    """Expressions over another indicator."""
+
+    PER_10K = "per_10k"                             # per 10,000 residents of the unit
+    PER_KM2 = "per_km2"                             # per square kilometre of the unit
+    CHANGE_VS_PREVIOUS = "change_vs_previous"       # relative change against the previous period
+    CHANGE_VS_BASELINE_7D = "change_vs_baseline_7d"  # relative change against the mean of the same window on the 7 previous days
+
+
+LEVELS = ("city", "district", "street", "community", "grid")
+SEVERITIES = ("blue", "yellow", "orange", "red")      # the Chinese four-colour warning scale, mildest first
+STATUSES = ("normal",) + SEVERITIES + ("no_data",)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One aggregate over a source: ``agg(expression) FILTER (WHERE filter)``."""
+
+    agg: str                    # count, sum, avg, min, max, percentile, distinct_count
+    expression: str = "*"       # SQL over the source's columns (catalog text only)
+    filter: str = "true"        # SQL condition over the source's columns
+    quantile: float | None = None
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Four severities crossed in the indicator's bad direction, absolute or relative to the baseline."""
+
+    levels: tuple[tuple[str, float], ...] = ()        # (severity, bound), mildest first
+    relative_to: str | None = None                    # None (absolute) or "baseline_7d"
+    per_level: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()   # absolute overrides by level
+
+    def bounds_for(self, level: str) -> tuple[tuple[str, float], ...]:
+        """Return the (severity, bound) pairs that apply at ``level``."""
+        return dict(self.per_level).get(level, self.levels)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One city vital sign."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    domain: str
+    subject: str
+    definition: str
+    unit: str
+    type: IndicatorType
+    source: str | None = None
+    window: Window | None = None
+    time_column: str | None = None          # defaults to the source's time column
+    measure: Measure | None = None          # count .. distinct_count
+    numerator: Measure | None = None        # ratio
+    denominator: Measure | None = None      # ratio
+    scale: float = 1.0                      # ratio multiplier (100 for percentages)
+    op: DerivedOp | None = None             # derived
+    input: str | None = None                # derived: the indicator it is computed from
+    aqi_mode: str | None = None             # aqi: hourly or daily
+    levels: tuple[str, ...] = LEVELS
+    direction: Direction = Direction.NEUTRAL
+    target: float | None = None
+    target_kind: str = "none"               # none, manual, baseline_7d
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    department: str = ""
+    cadence_s: int = 60
+    no_data_expected: bool = False          # a null value is normal (e.g. no cases of a rare kind)
+
+    def measure_filter(self) -> str:
+        """Return the row filter of a single-measure indicator (AQI and aggregates)."""
+        return self.measure.filter if self.measure else "true"
+
+    @property
+    def additive(self) -> bool:
+        """Return whether the city value is the sum of the district values."""
+        return self.type in ADDITIVE_TYPES

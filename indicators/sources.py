@@ -1,0 +1,83 @@
+"""The relations indicators are computed from, each with the unit codes of every level.
+
+Every source yields the columns ``u_city, u_district, u_street, u_community, u_grid`` (the
+unit codes of the row's grid and its ancestors) so one GROUPING SETS pass gives all levels.
+State columns are evaluated "as of" the bound parameter ``$now``, so recomputing a past
+instant gives what the live loop would have computed then, even after later updates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+UNIT_COLUMNS = {"city": "u_city", "district": "u_district", "street": "u_street",
+                "community": "u_community", "grid": "u_grid"}
+
+_HIERARCHY = """
+    coalesce(g.city_code, (SELECT min(code) FROM admin_units WHERE level = 'city')) AS u_city,
+    g.district_code AS u_district, g.street_code AS u_street, g.community_code AS u_community, g.code AS u_grid"""
+
+_EVENT_STATE = """
+    closed_at <= $now AS is_closed,
+    resolved_at <= $now AS is_resolved,
+    accepted_at <= $now AS is_accepted,
+    dispatched_at <= $now AS is_dispatched,
+    (resolved_at <= $now AND resolved_at > due_at) OR (coalesce(resolved_at > $now, true) AND due_at < $now)
+        AS is_overdue,
+    CASE WHEN resolved_at <= $now THEN epoch(resolved_at - received_at) / 3600 END AS handling_hours,
+    CASE WHEN accepted_at <= $now THEN epoch(accepted_at - received_at) / 60 END AS response_minutes,
+    CASE WHEN dispatched_at <= $now THEN epoch(dispatched_at - received_at) / 3600 END AS dispatch_hours,
+    CASE WHEN closed_at <= $now THEN epoch(closed_at - received_at) / 3600 END AS closing_hours,
+    CASE WHEN closed_at <= $now THEN satisfaction END AS rating"""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A relation to aggregate, its time columns and whether it is a state at an instant."""
+
+    name: str
+    relation: str
+    time_columns: tuple[str, ...]
+    default_time_column: str | None
+    state: bool = False                    # only the "now" window applies
+
+    def sql(self) -> str:
+        """Return the relation's SQL (uses the bound parameter $now)."""
+        return self.relation
+
+
+SOURCES: dict[str, Source] = {
+    "events": Source(
+        "events",
+        f"""SELECT e.*, {_EVENT_STATE}, {_HIERARCHY}
+            FROM events e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'""",
+        ("received_at", "accepted_at", "dispatched_at", "resolved_at", "closed_at", "due_at"),
+        "received_at",
+    ),
+    "open_cases": Source(
+        "open_cases",
+        f"""SELECT e.*, {_EVENT_STATE}, epoch($now - e.received_at) / 3600 AS age_hours, {_HIERARCHY}
+            FROM events e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
+            WHERE e.received_at <= $now AND coalesce(e.closed_at > $now, true)""",
+        (), None, state=True,
+    ),
+    "readings": Source(
+        "readings",
+        f"""SELECT r.*, s.kind, {_HIERARCHY}
+            FROM readings r JOIN sensors s USING (sensor_id)
+            LEFT JOIN admin_units g ON g.code = s.grid_code AND g.level = 'grid'""",
+        ("ts",), "ts",
+    ),
+    "sensors": Source(
+        "sensors",
+        f"""SELECT s.*, last.last_ts, epoch($now - last.last_ts) AS age_s,
+                   coalesce(last.last_ts > $now - to_minutes(greatest(2 * s.interval_min, 60)), false) AS is_reporting,
+                   {_HIERARCHY}
+            FROM sensors s
+            LEFT JOIN (SELECT sensor_id, max(ts) AS last_ts FROM readings
+                       WHERE ts <= $now AND ts > $now - INTERVAL 1 DAY GROUP BY sensor_id) last USING (sensor_id)
+            LEFT JOIN admin_units g ON g.code = s.grid_code AND g.level = 'grid'
+            WHERE coalesce(s.installed_at <= $now, true) AND coalesce(s.retired_at > $now, true)""",
+        (), None, state=True,
+    ),
+}

@@ -1,0 +1,143 @@
+"""Batch bookkeeping: one transaction per batch, the no-op on a known content hash, quarantine rows.
+
+A batch's rows, its quarantine rows and its ``ingest_batches`` row are committed together or
+not at all. A batch that fails is rolled back and then recorded as 'failed' with its error.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from data import writer
+from data.ingest.readers import ROW
+
+
+@dataclass
+class Summary:
+    """What one batch did; its counts add up to ``rows_read``."""
+
+    kind: str
+    source_name: str
+    batch_id: int | None = None
+    rows_read: int = 0
+    accepted: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    stale: int = 0
+    missing: int = 0
+    quarantined: dict[str, int] = field(default_factory=dict)
+    flagged: dict[str, int] = field(default_factory=dict)
+    notes: dict = field(default_factory=dict)
+    already_ingested_as: int | None = None
+
+    @property
+    def quarantined_total(self) -> int:
+        """Return the rows quarantined for any reason."""
+        return sum(self.quarantined.values())
+
+    def balanced(self) -> bool:
+        """True when every row read is counted exactly once."""
+        return self.rows_read == (self.accepted + self.updated + self.duplicates + self.stale + self.missing
+                                  + self.quarantined_total)
+
+    def as_dict(self) -> dict:
+        """Return the summary as printed and stored."""
+        out = {"batch_id": self.batch_id, "kind": self.kind, "source": self.source_name,
+               "rows_read": self.rows_read, "accepted": self.accepted, "updated": self.updated,
+               "duplicates": self.duplicates, "stale": self.stale, "missing": self.missing,
+               "quarantined": self.quarantined_total, "quarantined_by_reason": dict(sorted(self.quarantined.items())),
+               "flagged": dict(sorted(self.flagged.items()))}
+        if self.already_ingested_as is not None:
+            out["already_ingested_as"] = self.already_ingested_as
+        out.update(self.notes)
+        return out
+
+
+def now_utc() -> datetime:
+    """Return the current instant (timezone-aware)."""
+    return datetime.now(timezone.utc)
+
+
+def find_committed(con: duckdb.DuckDBPyConnection, kind: str, digest: str) -> int | None:
+    """Return the batch that already committed this content, if any."""
+    row = con.execute("SELECT batch_id FROM ingest_batches WHERE kind = ? AND content_hash = ? "
+                      "AND status = 'committed' ORDER BY batch_id LIMIT 1", [kind, digest]).fetchone()
+    return int(row[0]) if row else None
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection):
+    """Run the block in one transaction: commit at the end, roll back on any exception."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def open_batch(con: duckdb.DuckDBPyConnection, summary: Summary, digest: str | None, mapping_name: str) -> int:
+    """Insert the batch row (inside the caller's transaction); return its id."""
+    batch_id = int(con.execute("SELECT nextval('ingest_batch_ids')").fetchone()[0])
+    con.execute("INSERT INTO ingest_batches (batch_id, kind, source_name, content_hash, started_at, status, "
+                "mapping_name) VALUES (?, ?, ?, ?, ?, 'running', ?)",
+                [batch_id, summary.kind, summary.source_name, digest, now_utc(), mapping_name])
+    summary.batch_id = batch_id
+    return batch_id
+
+
+def close_batch(con: duckdb.DuckDBPyConnection, summary: Summary) -> None:
+    """Record the batch's counts and mark it committed (inside the caller's transaction)."""
+    con.execute("UPDATE ingest_batches SET finished_at = ?, rows_read = ?, rows_accepted = ?, rows_updated = ?, "
+                "rows_duplicate = ?, rows_quarantined = ?, status = 'committed', summary = ? WHERE batch_id = ?",
+                [now_utc(), summary.rows_read, summary.accepted, summary.updated, summary.duplicates + summary.stale,
+                 summary.quarantined_total, json.dumps(summary.as_dict(), ensure_ascii=False), summary.batch_id])
+
+
+def record_failure(con: duckdb.DuckDBPyConnection, summary: Summary, digest: str | None, error: str) -> None:
+    """Record a rolled-back batch as failed, so the attempt is visible in the batch list."""
+    batch_id = int(con.execute("SELECT nextval('ingest_batch_ids')").fetchone()[0])
+    con.execute("INSERT INTO ingest_batches (batch_id, kind, source_name, content_hash, started_at, finished_at, "
+                "status, error) VALUES (?, ?, ?, ?, ?, ?, 'failed', ?)",
+                [batch_id, summary.kind, summary.source_name, digest, now_utc(), now_utc(), error[:2000]])
+
+
+def raw_rows(frame: pd.DataFrame) -> list[str]:
+    """Return each row's source content as JSON text (the columns as they came)."""
+    if frame.empty:
+        return []
+    source = frame.drop(columns=[c for c in frame.columns if c.startswith("_")])
+    text = source.astype("string").to_json(orient="records", lines=True, force_ascii=False)
+    return text.rstrip("\n").split("\n")
+
+
+def write_quarantine(con: duckdb.DuckDBPyConnection, batch_id: int, frame: pd.DataFrame,
+                     reasons: np.ndarray, details: np.ndarray) -> int:
+    """Insert the rejected rows of a batch; return how many."""
+    if frame.empty:
+        return 0
+    rows = pd.DataFrame({"batch_id": np.int64(batch_id), "source_row": frame[ROW].to_numpy("int64"),
+                         "raw": raw_rows(frame), "reason_code": reasons.astype(str),
+                         "reason_detail": pd.Series(details, dtype=object).astype("string").to_numpy(),
+                         "created_at": pd.Timestamp(now_utc())})
+    return writer.append_frame(con, "quarantine", rows)
+
+
+def write_flags(con: duckdb.DuckDBPyConnection, batch_id: int, rows: np.ndarray, keys: np.ndarray,
+                flag: str, details) -> int:
+    """Insert flags on accepted rows; return how many."""
+    if len(rows) == 0:
+        return 0
+    frame = pd.DataFrame({"batch_id": np.int64(batch_id), "source_row": np.asarray(rows, dtype="int64"),
+                          "record_key": np.asarray(keys, dtype=object).astype(str), "flag_code": flag,
+                          "detail": np.asarray(details, dtype=object).astype(str),
+                          "created_at": pd.Timestamp(now_utc())})
+    return writer.append_frame(con, "ingest_flags", frame)

@@ -1,0 +1,213 @@
+"""Events: validate a batch row by row (vectorised), then merge it into ``events`` and ``event_history``.
+
+The newer version of a case (same source and id, later ``updated_at``) replaces the current
+state; an older one only joins the history. Equal versions are duplicates.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from data import writer
+from data.ingest import convert
+from data.ingest.batches import Summary, write_flags
+from data.ingest.gridindex import GridIndex
+from data.ingest.locate import locate
+from data.ingest.mapping import Mapping
+from data.ingest.readers import ROW
+from data.ingest.rules import Verdicts
+
+STAGES = ("received_at", "accepted_at", "dispatched_at", "resolved_at", "closed_at")
+STATUSES = ("received", "accepted", "dispatched", "resolved", "closed")
+EVENT_COLUMNS = ("source", "event_id", "category_code", "grid_code", "lon", "lat", *STAGES, "due_at", "status",
+                 "handling_level", "department", "satisfaction", "is_repeat", "description", "caller_name",
+                 "caller_phone", "updated_at")
+HISTORY_COLUMNS = ("source", "event_id", "status", "updated_at", "handling_level", "department", "satisfaction")
+TRUE_WORDS = ("1", "true", "yes", "y", "是", "t")
+
+
+def prepare_events(frame: pd.DataFrame, mapping: Mapping, grids: GridIndex, catalog: pd.DataFrame,
+                   now: pd.Timestamp) -> tuple[pd.DataFrame, Verdicts, pd.DataFrame]:
+    """Return (clean rows with ``_row``, verdicts for every row, categories to create)."""
+    verdicts = Verdicts(frame.index)
+    out = pd.DataFrame(index=frame.index)
+    out[ROW] = frame[ROW]
+    out["source"] = convert.text_field(frame, mapping, "source").fillna(mapping.name)
+    out["event_id"] = convert.text_field(frame, mapping, "event_id")
+    verdicts.reject(out["event_id"].isna(), "missing_id")
+    _times(frame, mapping, out, verdicts, now)
+    new_categories = _categories(frame, mapping, catalog, out, verdicts)
+    sla = dict(zip(catalog["code"], catalog["sla_hours"]))
+    _statuses(frame, mapping, out, verdicts)
+    _numbers(frame, mapping, out, verdicts)
+    located = locate(frame, mapping, grids, verdicts)
+    out["lon"], out["lat"], out["grid_code"] = located.lon, located.lat, located.grid_code
+    out["_mismatch"], out["_point_grid"] = located.mismatch, located.point_grid
+    for name in ("department", "description", "caller_name", "caller_phone"):
+        out[name] = convert.text_field(frame, mapping, name).astype(object).where(lambda s: s.notna(), None)
+    _due_times(out, mapping, sla, new_categories)
+    dup = out.duplicated(["source", "event_id", "updated_at"], keep="first") & out["event_id"].notna()
+    verdicts.reject(dup.to_numpy() & verdicts.ok, "duplicate_in_file")
+    return out[verdicts.ok], verdicts, new_categories
+
+
+def _times(frame, mapping, out, verdicts, now) -> None:
+    for name in (*STAGES, "due_at", "updated_at"):
+        values, bad = convert.time_field(frame, mapping, name)
+        verdicts.reject(bad.to_numpy(), "bad_time", f"{name} unparsable")
+        out[name] = values
+    verdicts.reject(out["received_at"].isna().to_numpy(), "missing_time", "received_at empty")
+    for name in STAGES[1:]:
+        early = (out[name] < out["received_at"]).fillna(False).to_numpy()
+        verdicts.reject(early, "closed_before_received", f"{name} before received_at")
+    limit = now + pd.Timedelta(minutes=mapping.future_tolerance_min)
+    for name in (*STAGES, "updated_at"):
+        verdicts.reject((out[name] > limit).fillna(False).to_numpy(), "future_time", f"{name} in the future")
+    latest_stage = out[list(STAGES)].max(axis=1)
+    out["updated_at"] = out["updated_at"].fillna(latest_stage)
+    out["updated_at"] = out["updated_at"].where(out["updated_at"] >= latest_stage, latest_stage)
+
+
+def _categories(frame, mapping, catalog, out, verdicts) -> pd.DataFrame:
+    raw = convert.text_field(frame, mapping, "category")
+    codes = list(catalog["code"])
+    lookup = {}
+    for column in reversed(mapping.category_match):
+        lookup.update(zip(catalog[column].astype(str), catalog["code"]))
+    lookup.update(mapping.category_map)
+    mapped = raw.map(lookup)
+    code = mapped.where(mapped.notna(), raw.where(raw.isin(codes)))
+    known = code.isin(codes)
+    created = pd.DataFrame({"code": pd.Series(dtype=object), "name": pd.Series(dtype=object)})
+    if mapping.unknown_category == "default" and mapping.default_category in codes:
+        code = code.where(known | raw.isna(), mapping.default_category)
+    elif mapping.unknown_category == "create":
+        prefix = str(mapping.new_category.get("prefix", f"{mapping.name}."))
+        slug = raw.str.lower().str.replace(r"[^0-9a-z\u4e00-\u9fff]+", "_", regex=True).str.strip("_")
+        fresh = raw.notna() & ~known
+        code = code.where(known | code.notna() | ~fresh, prefix + slug)
+        created = pd.DataFrame({"code": code[fresh], "name": raw[fresh]}).drop_duplicates("code")
+    accepted = code.isin(codes) | code.isin(list(created["code"]))
+    verdicts.reject((~accepted).to_numpy(), "unknown_category", raw.fillna("(empty)").to_numpy(dtype=object))
+    out["category_code"] = code.astype(object)
+    return created
+
+
+def _statuses(frame, mapping, out, verdicts) -> None:
+    derived = pd.Series("received", index=out.index, dtype=object)
+    for stage, status in zip(STAGES[1:], STATUSES[1:]):
+        derived = derived.where(out[stage].isna(), status)
+    if mapping.spec("status") is None:
+        out["status"] = derived
+        return
+    raw = convert.text_field(frame, mapping, "status")
+    lookup = {k.lower(): v for k, v in mapping.status_map.items()}
+    mapped = raw.str.lower().map(lookup)
+    mapped = mapped.where(mapped.notna(), raw.where(raw.isin(STATUSES)))
+    verdicts.reject((raw.notna() & ~mapped.isin(STATUSES)).to_numpy(), "unknown_status",
+                    raw.to_numpy(dtype=object))
+    out["status"] = mapped.where(mapped.notna(), derived).astype(object)
+
+
+def _numbers(frame, mapping, out, verdicts) -> None:
+    for name, low, high in (("satisfaction", 1, 5), ("handling_level", 1, 3)):
+        values, bad = convert.number_field(frame, mapping, name)
+        wrong = bad | (values.notna() & ((values < low) | (values > high) | (values != values.round())))
+        verdicts.reject(wrong.to_numpy(), "bad_field", f"{name} not in {low}..{high}")
+        out[name] = values.where(~wrong).astype("Int8")
+    repeat = convert.text_field(frame, mapping, "is_repeat").str.lower()
+    out["is_repeat"] = repeat.isin(TRUE_WORDS).astype(bool)
+
+
+def _due_times(out: pd.DataFrame, mapping: Mapping, sla: dict[str, float], created: pd.DataFrame) -> None:
+    sla = dict(sla)
+    sla.update({c: float(mapping.new_category.get("sla_hours", 72)) for c in created["code"]})
+    hours = out["category_code"].map(sla).astype("float64")
+    computed = out["received_at"] + pd.to_timedelta(hours, unit="h")
+    out["due_at"] = out["due_at"].fillna(computed)
+
+
+def store_events(con: duckdb.DuckDBPyConnection, clean: pd.DataFrame, batch_id: int, summary: Summary,
+                 mapping: Mapping, created: pd.DataFrame) -> None:
+    """Merge clean rows into the store (inside the batch's transaction) and count the outcomes."""
+    _create_categories(con, created, mapping)
+    flagged = clean[clean["_mismatch"].astype(bool)]
+    summary.flagged["grid_mismatch"] = write_flags(
+        con, batch_id, flagged[ROW].to_numpy(), (flagged["source"] + ":" + flagged["event_id"]).to_numpy(),
+        "grid_mismatch", ("grid_code " + flagged["grid_code"].astype(str) + ", point in "
+                          + flagged["_point_grid"].astype(str)).to_numpy()) if len(flagged) else 0
+    incoming = clean[[ROW, *EVENT_COLUMNS]].assign(batch_id=np.int64(batch_id))
+    con.register("_ingest_events", writer.frame_to_arrow(incoming))
+    try:
+        _classify(con)
+        counts = dict(con.execute("SELECT verdict, count(*) FROM _ingest_verdicts GROUP BY ALL").fetchall())
+        _write_history(con)
+        _write_current(con)
+    finally:
+        con.execute("DROP TABLE IF EXISTS _ingest_verdicts")
+        con.unregister("_ingest_events")
+    summary.accepted += counts.get("new", 0)
+    summary.updated += counts.get("newer", 0)
+    summary.duplicates += counts.get("same", 0)
+    summary.stale += counts.get("older", 0)
+
+
+def _classify(con: duckdb.DuckDBPyConnection) -> None:
+    # Each row against the stored state and history: new, newer, same (a duplicate) or older.
+    con.execute("""
+        CREATE TEMP TABLE _ingest_verdicts AS
+        WITH ranked AS (
+            SELECT i._row, i.source, i.event_id, i.updated_at,
+                   row_number() OVER (PARTITION BY i.source, i.event_id ORDER BY i.updated_at DESC, i._row DESC) = 1
+                       AS latest,
+                   e.updated_at AS current_at
+            FROM _ingest_events i LEFT JOIN events e ON e.source = i.source AND e.event_id = i.event_id),
+        known AS (
+            SELECT DISTINCT h.source, h.event_id, h.updated_at FROM event_history h
+            SEMI JOIN _ingest_events i ON h.source = i.source AND h.event_id = i.event_id)
+        SELECT r._row, r.latest, r.current_at,
+               CASE WHEN k.updated_at IS NOT NULL OR r.current_at = r.updated_at THEN 'same'
+                    WHEN r.latest AND r.current_at IS NULL THEN 'new'
+                    WHEN r.latest AND r.updated_at > r.current_at THEN 'newer'
+                    ELSE 'older' END AS verdict
+        FROM ranked r LEFT JOIN known k
+          ON k.source = r.source AND k.event_id = r.event_id AND k.updated_at = r.updated_at""")
+
+
+def _write_history(con: duckdb.DuckDBPyConnection) -> None:
+    names = ", ".join(HISTORY_COLUMNS)
+    con.execute(f"INSERT INTO event_history ({names}, batch_id) SELECT {', '.join('i.' + c for c in HISTORY_COLUMNS)},"
+                " i.batch_id FROM _ingest_events i JOIN _ingest_verdicts v USING (_row) WHERE v.verdict <> 'same'")
+
+
+def _write_current(con: duckdb.DuckDBPyConnection) -> None:
+    names = ", ".join(EVENT_COLUMNS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in (*EVENT_COLUMNS[2:], "batch_id"))
+    con.execute(f"INSERT INTO events ({names}, batch_id) SELECT {', '.join('i.' + c for c in EVENT_COLUMNS)}, "
+                "i.batch_id FROM _ingest_events i JOIN _ingest_verdicts v USING (_row) "
+                f"WHERE v.verdict IN ('new', 'newer') ON CONFLICT (source, event_id) DO UPDATE SET {updates}")
+
+
+def _create_categories(con: duckdb.DuckDBPyConnection, created: pd.DataFrame, mapping: Mapping) -> None:
+    if created.empty:
+        return
+    spec = mapping.new_category
+    frame = pd.DataFrame({"code": created["code"].astype(str), "name_zh": created["name"].astype(str),
+                          "name_en": created["name"].astype(str), "domain": str(spec.get("domain", "other")),
+                          "sla_hours": float(spec.get("sla_hours", 72)),
+                          "default_level": np.int8(spec.get("default_level", 3)),
+                          "department": str(spec.get("department", "unassigned"))})
+    con.register("_ingest_categories", writer.frame_to_arrow(frame))
+    try:
+        con.execute("INSERT INTO event_categories SELECT * FROM _ingest_categories c "
+                    "WHERE c.code NOT IN (SELECT code FROM event_categories)")
+    finally:
+        con.unregister("_ingest_categories")
+
+
+def load_catalog(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return the store's category catalog (code, names, SLA hours)."""
+    return con.execute("SELECT code, name_zh, name_en, sla_hours FROM event_categories ORDER BY code").df()
+

@@ -22,6 +22,10 @@ from data import db
 from data.demo import build
 from data.demo.clock import parse_instant
 from data.simulator import LiveSimulator
+from indicators.catalog import CatalogError, load_catalog
+from indicators.engine import Engine
+from indicators.refresh import refresh
+from indicators.scheduler import IndicatorScheduler
 from layouts import ids, overview
 from layouts.i18n import DEFAULT_LANGUAGE, t
 
@@ -70,6 +74,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--at", default=None,
                         help="show the city as of this instant (ISO time); freezes the clock, no live simulator")
     parser.add_argument("--no-simulator", action="store_true", help="do not run the demo live simulator")
+    parser.add_argument("--refresh-seconds", type=float, default=float(os.environ.get("CITY_REFRESH_SECONDS", "60")),
+                        help="indicator refresh cadence (default 60 s)")
     return parser.parse_args(argv)
 
 
@@ -104,6 +110,18 @@ def start_simulator(app_context: context.AppContext) -> LiveSimulator | None:
     return simulator
 
 
+def start_indicators(app_context: context.AppContext, interval_s: float) -> IndicatorScheduler | None:
+    """Compute the indicators now; keep them fresh in the background unless the clock is frozen."""
+    engine = Engine(load_catalog(), app_context.tz)
+    if app_context.frozen_now_s is not None:
+        summary = refresh(app_context.con.cursor(), engine, app_context.frozen_now_s, kind="manual")
+        log.info("indicators computed at the frozen instant: %d values in %.1f s", summary.values, summary.seconds)
+        return None
+    scheduler = IndicatorScheduler(app_context.con, engine, interval_s=interval_s)
+    scheduler.start()
+    return scheduler
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the server until interrupted; return the exit status."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -112,11 +130,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ensure_database(path, args.scale, args.seed)
         app_context = open_context(path, args.at)
+        if args.at is None and not args.no_simulator:
+            start_simulator(app_context)
+        start_indicators(app_context, args.refresh_seconds)
+    except CatalogError as exc:
+        print("error: the indicator catalog has problems:\n" + "\n".join(exc.problems), file=sys.stderr)
+        return 2
     except (db.StoreLockedError, db.StoreError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.at is None and not args.no_simulator:
-        start_simulator(app_context)
     app = create_app(app_context)
     print(f"City Vitals is serving {path} on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
     waitress.serve(app.server, host=args.host, port=args.port, threads=SERVER_THREADS, ident="City Vitals")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
@@ -71,7 +72,7 @@ def city_today(con: duckdb.DuckDBPyConnection, now_s: int, tz: str) -> TodayFigu
     return TodayFigures(
         now=now, day_start=start, received=received, closed=closed, open_overdue=overdue,
         received_30d=received_30d, closed_30d=closed_30d, sensors_total=total, sensors_reporting=reporting,
-        air=air_now(con, now), by_source=_by_source(con, start, now),
+        air=air_now(con, now, tz), by_source=_by_source(con, start, now),
         by_hour=_by_hour(con, start_s, now_s, tz), by_district=_by_district(con, start, now),
         by_street=_by_street(con, start, now),
     )
@@ -107,7 +108,7 @@ def sensors_reporting(con, now: datetime) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def air_now(con, now: datetime) -> AirNow:
+def air_now(con, now: datetime, tz: str) -> AirNow:
     """Return the AQI of the latest hour with national-station data (city mean per pollutant)."""
     frame = con.execute(
         """WITH latest AS (
@@ -123,7 +124,8 @@ def air_now(con, now: datetime) -> AirNow:
         return AirNow(None, 0, aqi.aqi({}))
     values = {AIR_KEYS[m]: float(v) for m, v in zip(frame["metric"], frame["value"]) if m in AIR_KEYS}
     hour = frame["ts"].iloc[0].to_pydatetime()
-    return AirNow(hour, int(frame["stations"].max()), aqi.aqi(values, mode="hourly"))
+    on = hour.astimezone(ZoneInfo(tz)).date()      # the standard in force is chosen by the data's date
+    return AirNow(hour, int(frame["stations"].max()), aqi.aqi(values, on=on, mode="hourly"))
 
 
 def _by_source(con, start: datetime, now: datetime) -> pd.DataFrame:

@@ -226,6 +226,8 @@ def _target(value) -> dict:
 def _thresholds(raw: dict | None) -> Thresholds:
     if not raw:
         return Thresholds()
+    if not isinstance(raw, dict):
+        raise ValueError(f"thresholds must be a mapping like {{yellow: 10, red: 20}}, not {raw!r}")
     levels = tuple((s, float(raw[s])) for s in SEVERITIES if s in raw)
     per_level = tuple((level, tuple((s, float(v[s])) for s in SEVERITIES if s in v))
                       for level, v in (raw.get("per_level") or {}).items())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pandas as pd
 import pytest
 
@@ -57,7 +59,8 @@ def test_air_now_is_the_mean_of_national_stations(tiny_con, figures):
         """SELECT r.metric, avg(r.value) FROM readings r JOIN sensors s USING (sensor_id)
            WHERE s.kind = 'air_national' AND r.ts = ? GROUP BY r.metric""", [figures.air.hour]).fetchall()
     keys = {"so2": "so2_1h", "no2": "no2_1h", "co": "co_1h", "o3": "o3_1h", "pm10": "pm10_1h", "pm25": "pm25_1h"}
-    expected = aqi.aqi({keys[m]: v for m, v in latest})
+    on = figures.air.hour.astimezone(ZoneInfo(TZ)).date()
+    expected = aqi.aqi({keys[m]: v for m, v in latest}, on=on, mode="hourly")
     assert figures.air.result == expected
     assert figures.air.hour <= _now().to_pydatetime()
     assert figures.air.stations >= 1

@@ -1,0 +1,74 @@
+"""The server's indicator refresh loop: latest values every cadence, hourly snapshots on the hour.
+
+Runs as a thread in the server process with its own cursor. On start it fills in the
+hourly snapshots missing from the last ``backfill_hours`` hours, newest first, so the
+screens have a recent history at once; every tick then refreshes the latest values and
+takes the snapshot of any hour boundary passed since the previous tick.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime, timezone
+from typing import Callable
+
+import duckdb
+
+from data.demo.clock import HOUR_S
+from indicators.engine import Engine
+from indicators.refresh import refresh, snapshot_hours
+
+log = logging.getLogger(__name__)
+
+
+class IndicatorScheduler:
+    """Refreshes indicators every ``interval_s`` seconds in a daemon thread."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, engine: Engine, interval_s: float = 60.0,
+                 now: Callable[[], float] = time.time, backfill_hours: int = 24):
+        self._cursor = con.cursor()
+        self._engine = engine
+        self._interval_s = interval_s
+        self._now = now
+        self._backfill_hours = backfill_hours
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_s: int | None = None
+
+    def tick(self) -> int:
+        """Take missed hourly snapshots, then refresh the latest values; return refreshes done."""
+        now_s = int(self._now())
+        since = self._last_s if self._last_s is not None else now_s - self._backfill_hours * HOUR_S - 1
+        missing = [h for h in snapshot_hours(since, now_s) if not self._has_snapshot(h)]
+        for hour in sorted(missing, reverse=True):
+            refresh(self._cursor, self._engine, hour, kind="snapshot", snapshot=True)
+        summary = refresh(self._cursor, self._engine, now_s, kind="live")
+        log.info("indicators refreshed: %d values in %.2f s (%d snapshots)", summary.values, summary.seconds, len(missing))
+        self._last_s = now_s
+        return len(missing) + 1
+
+    def _has_snapshot(self, hour_s: int) -> bool:
+        at = datetime.fromtimestamp(hour_s, timezone.utc)
+        return self._cursor.execute("SELECT count(*) FROM indicator_runs WHERE as_of = ? AND kind = 'snapshot'",
+                                    [at]).fetchone()[0] > 0
+
+    def start(self) -> None:
+        """Start refreshing in a daemon thread."""
+        self._thread = threading.Thread(target=self._run, name="indicator-refresh", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Ask the thread to stop and wait for it."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except Exception:
+                log.exception("indicator refresh failed; retrying next tick")
+            self._stop.wait(self._interval_s)

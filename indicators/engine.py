@@ -62,6 +62,8 @@ class Engine:
         base = base.merge(baselines, on=["indicator_id", "unit_code"], how="left")
         derived = self._derived(con, base, at_s, units)
         values = pd.concat([base, derived], ignore_index=True)
+        numeric = ["value", "numerator", "denominator", "baseline", "data_age_s"]
+        values[numeric] = values[numeric].apply(pd.to_numeric, errors="coerce").astype("float64")
         values["status"] = status.statuses(values, self.catalog)
         return values[VALUE_COLUMNS]
 
@@ -69,7 +71,7 @@ class Engine:
         results = {key: run_scan(con, scan, at_s, self.tz) for key, scan in compiled.scans.items()}
         values = assemble(compiled, results, self.catalog)
         values = complete_units(values, [self.catalog[i] for i in compiled.outputs], units)
-        values["data_age_s"] = at_s - values.pop("newest_s")
+        values["data_age_s"] = at_s - values.pop("newest_s").astype("float64")
         return values
 
     def _subset(self, ids: frozenset[str]) -> CompiledCatalog:
@@ -90,6 +92,7 @@ class Engine:
             return pd.DataFrame(columns=["indicator_id", "unit_code", "baseline"])
         days = [self._shifted(con, needed, at_s, k * DAY_S, units) for k in range(1, BASELINE_DAYS + 1)]
         stacked = pd.concat(days, ignore_index=True)
+        stacked[["value", "numerator", "denominator"]] = stacked[["value", "numerator", "denominator"]].astype("float64")
         sums = stacked.groupby(["indicator_id", "unit_code"])[["value", "numerator", "denominator"]].sum(min_count=1)
         means = stacked.groupby(["indicator_id", "unit_code"])["value"].mean()
         ratio = sums["numerator"] / sums["denominator"].replace(0, np.nan) * _scales(sums.index, self.catalog)
@@ -137,9 +140,8 @@ def assemble(compiled: CompiledCatalog, results: dict[str, pd.DataFrame], catalo
     long = pd.concat([_melt(key, frame) for key, frame in results.items()], ignore_index=True)
     outputs = _outputs_frame(compiled)
     merged = long.merge(outputs, on=["scan", "column", "split_value"])
-    wide = merged.pivot_table(index=["indicator_id", "level", "unit_code"], columns="role", values="val",
-                              aggfunc="first", dropna=False)
-    wide = wide.reindex(columns=["value", "numerator", "denominator"])
+    wide = merged.set_index(["indicator_id", "level", "unit_code", "role"])["val"].unstack("role")
+    wide = wide.reindex(columns=["value", "numerator", "denominator"]).astype("float64")
     newest = merged.groupby(["indicator_id", "level", "unit_code"])["newest_s"].max()
     wide = wide.join(newest).reset_index()
     scale = wide["indicator_id"].map({i: catalog[i].scale for i in compiled.outputs})
@@ -181,12 +183,10 @@ def complete_units(values: pd.DataFrame, indicators: list[Indicator], units: pd.
     expected = pd.DataFrame([(i.id, level) for i in indicators for level in i.levels], columns=["indicator_id", "level"])
     expected = expected.merge(units[["unit_code", "level"]], on="level")
     full = expected.merge(values, on=["indicator_id", "level", "unit_code"], how="left")
-    kinds = {i.id: i.type for i in indicators}
-    additive = full["indicator_id"].map(lambda i: kinds[i] in (IndicatorType.COUNT, IndicatorType.SUM,
-                                                               IndicatorType.DISTINCT_COUNT))
-    full.loc[additive & full["value"].isna(), "value"] = 0.0
-    ratio = full["indicator_id"].map(lambda i: kinds[i] == IndicatorType.RATIO)
-    full.loc[ratio & full["numerator"].isna(), ["numerator", "denominator"]] = 0.0
+    counted = {i.id for i in indicators if i.type in (IndicatorType.COUNT, IndicatorType.SUM, IndicatorType.DISTINCT_COUNT)}
+    ratios = {i.id for i in indicators if i.type == IndicatorType.RATIO}
+    full.loc[full["indicator_id"].isin(counted) & full["value"].isna(), "value"] = 0.0
+    full.loc[full["indicator_id"].isin(ratios) & full["numerator"].isna(), ["numerator", "denominator"]] = 0.0
     return full
 
 

@@ -84,6 +84,19 @@ def transaction(con: duckdb.DuckDBPyConnection):
     con.execute("COMMIT")
 
 
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, table):
+    """Expose an Arrow table or frame to SQL as ``name`` for the block."""
+    con.register(name, table)
+    try:
+        yield name
+    finally:
+        try:
+            con.unregister(name)
+        except duckdb.Error:
+            pass  # an aborted transaction refuses even this; the original error is the one to see
+
+
 def open_batch(con: duckdb.DuckDBPyConnection, summary: Summary, digest: str | None, mapping_name: str) -> int:
     """Insert the batch row (inside the caller's transaction); return its id."""
     batch_id = int(con.execute("SELECT nextval('ingest_batch_ids')").fetchone()[0])

@@ -12,7 +12,7 @@ import pandas as pd
 
 from data import writer
 from data.ingest import convert
-from data.ingest.batches import Summary, write_flags
+from data.ingest.batches import Summary, registered, write_flags
 from data.ingest.gridindex import GridIndex
 from data.ingest.locate import locate
 from data.ingest.mapping import Mapping
@@ -77,8 +77,8 @@ def _categories(frame, mapping, catalog, out, verdicts) -> pd.DataFrame:
     for column in reversed(mapping.category_match):
         lookup.update(zip(catalog[column].astype(str), catalog["code"]))
     lookup.update(mapping.category_map)
-    mapped = raw.map(lookup)
-    code = mapped.where(mapped.notna(), raw.where(raw.isin(codes)))
+    mapped = raw.map(lookup).astype("string")
+    code = mapped.where(mapped.notna(), raw.where(raw.isin(codes))).astype("string")
     known = code.isin(codes)
     created = pd.DataFrame({"code": pd.Series(dtype=object), "name": pd.Series(dtype=object)})
     if mapping.unknown_category == "default" and mapping.default_category in codes:
@@ -139,15 +139,12 @@ def store_events(con: duckdb.DuckDBPyConnection, clean: pd.DataFrame, batch_id: 
         "grid_mismatch", ("grid_code " + flagged["grid_code"].astype(str) + ", point in "
                           + flagged["_point_grid"].astype(str)).to_numpy()) if len(flagged) else 0
     incoming = clean[[ROW, *EVENT_COLUMNS]].assign(batch_id=np.int64(batch_id))
-    con.register("_ingest_events", writer.frame_to_arrow(incoming))
-    try:
+    with registered(con, "_ingest_events", writer.frame_to_arrow(incoming)):
         _classify(con)
         counts = dict(con.execute("SELECT verdict, count(*) FROM _ingest_verdicts GROUP BY ALL").fetchall())
         _write_history(con)
         _write_current(con)
-    finally:
-        con.execute("DROP TABLE IF EXISTS _ingest_verdicts")
-        con.unregister("_ingest_events")
+        con.execute("DROP TABLE _ingest_verdicts")
     summary.accepted += counts.get("new", 0)
     summary.updated += counts.get("newer", 0)
     summary.duplicates += counts.get("same", 0)
@@ -199,12 +196,9 @@ def _create_categories(con: duckdb.DuckDBPyConnection, created: pd.DataFrame, ma
                           "sla_hours": float(spec.get("sla_hours", 72)),
                           "default_level": np.int8(spec.get("default_level", 3)),
                           "department": str(spec.get("department", "unassigned"))})
-    con.register("_ingest_categories", writer.frame_to_arrow(frame))
-    try:
+    with registered(con, "_ingest_categories", writer.frame_to_arrow(frame)):
         con.execute("INSERT INTO event_categories SELECT * FROM _ingest_categories c "
                     "WHERE c.code NOT IN (SELECT code FROM event_categories)")
-    finally:
-        con.unregister("_ingest_categories")
 
 
 def load_catalog(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

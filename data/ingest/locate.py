@@ -54,7 +54,7 @@ def _check_grids(given, has_code, usable, lon, lat, point_grid, grids: GridIndex
         return Located(lon, lat, np.where(has_code, given, None), np.zeros(len(lon), bool), point_grid)
     inside = ~pd.isna(point_grid)
     verdicts.reject(usable & ~inside & ~has_code, "outside_city")
-    known = np.isin(given.astype(str), grids.codes.astype(str)) & has_code
+    known = pd.Series(given).isin(set(grids.codes)).to_numpy() & has_code
     verdicts.reject(has_code & ~known, "unknown_grid")
     verdicts.reject(usable & ~inside & has_code, "outside_city", "the point lies outside every grid")
     mismatch = has_code & known & inside & (given != point_grid)

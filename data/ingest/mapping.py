@@ -159,7 +159,7 @@ def parse_mapping(raw: Any, origin: str = "<mapping>") -> Mapping:
     fields = _parse_fields(raw.get("fields") or {}, kind, problems)
     metrics = _parse_metrics(raw.get("metrics") or {}, problems)
     _check_choices(raw, problems)
-    _check_required(kind, fields, metrics, problems)
+    _check_required(kind, fields, metrics, problems, raw.get("code_template"))
     _check_timezone(raw.get("timezone", "Asia/Shanghai"), problems)
     levels = _parse_levels(raw.get("levels") or {}, problems)
     limits = {str(k): (v.get("min"), v.get("max")) for k, v in (raw.get("metric_limits") or {}).items()
@@ -250,9 +250,9 @@ def _check_choices(raw: dict, problems: list[str]) -> None:
         problems.append("unknown_category: default needs default_category")
 
 
-def _check_required(kind: str, fields: dict, metrics: tuple, problems: list[str]) -> None:
+def _check_required(kind: str, fields: dict, metrics: tuple, problems: list[str], code_template=None) -> None:
     for name in REQUIRED[kind]:
-        if name not in fields:
+        if name not in fields and not (name == "code" and code_template):
             problems.append(f"field {name!r} is required for {kind}")
     if kind == "readings" and not metrics and not {"metric", "value"} <= set(fields):
         problems.append("readings need either metrics (wide files) or the metric and value fields (long files)")

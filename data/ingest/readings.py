@@ -13,7 +13,7 @@ import pandas as pd
 
 from data import writer
 from data.ingest import convert
-from data.ingest.batches import Summary, write_flags
+from data.ingest.batches import Summary, registered, write_flags
 from data.ingest.mapping import Mapping
 from data.ingest.readers import ROW
 from data.ingest.rules import Verdicts, limits_for
@@ -77,7 +77,7 @@ def _check(out, verdicts, bad_ts, sensors, mapping, now) -> None:
     verdicts.reject(out["ts"].isna().to_numpy(), "missing_time", "ts empty")
     limit = now + pd.Timedelta(minutes=mapping.future_tolerance_min)
     verdicts.reject((out["ts"] > limit).fillna(False).to_numpy(), "future_time", "ts in the future")
-    verdicts.reject(~np.isin(out["sensor_id"].astype(str), sensors.astype(str)), "unknown_sensor",
+    verdicts.reject(~out["sensor_id"].isin(set(sensors)).to_numpy(), "unknown_sensor",
                     out["sensor_id"].astype(str).to_numpy())
     verdicts.reject(out["metric"].isna().to_numpy(), "unknown_metric", "metric empty")
 
@@ -114,8 +114,7 @@ def store_readings(con: duckdb.DuckDBPyConnection, clean: pd.DataFrame, batch_id
     if clean.empty:
         return
     frame = clean[["sensor_id", "ts", "metric", "value", "quality"]]
-    con.register("_ingest_readings", writer.frame_to_arrow(frame))
-    try:
+    with registered(con, "_ingest_readings", writer.frame_to_arrow(frame)):
         low, high = frame["ts"].min(), frame["ts"].max()
         # The time range bounds the scan of the big table: zone maps skip everything else.
         inserted = con.execute(
@@ -124,7 +123,5 @@ def store_readings(con: duckdb.DuckDBPyConnection, clean: pd.DataFrame, batch_id
             "ANTI JOIN (SELECT sensor_id, metric, ts FROM readings WHERE ts BETWEEN ? AND ?) r "
             "ON r.sensor_id = i.sensor_id AND r.metric = i.metric AND r.ts = i.ts",
             [low.to_pydatetime(), high.to_pydatetime()]).fetchone()[0]
-    finally:
-        con.unregister("_ingest_readings")
     summary.accepted += int(inserted)
     summary.duplicates += len(frame) - int(inserted)

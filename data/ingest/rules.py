@@ -29,6 +29,7 @@ REASONS: dict[str, str] = {
     "non_numeric_value": "a reading's value is not a number",
     "impossible_value": "a reading's value is outside the physical limits of its metric",
     "bad_field": "another field is out of range (satisfaction 1..5, handling level 1..3, interval > 0)",
+    "bad_geometry": "a grid's geometry is empty or has no polygon left after repair",
     "duplicate_in_file": "the same record (same key and version) appears earlier in the same file",
 }
 FLAGS: dict[str, str] = {

@@ -8,7 +8,7 @@ import pandas as pd
 
 from data import writer
 from data.ingest import convert
-from data.ingest.batches import Summary, write_flags
+from data.ingest.batches import Summary, registered, write_flags
 from data.ingest.gridindex import GridIndex
 from data.ingest.locate import locate
 from data.ingest.mapping import Mapping
@@ -60,16 +60,13 @@ def store_sensors(con: duckdb.DuckDBPyConnection, clean: pd.DataFrame, batch_id:
     for name in ("kind", "name_zh", "name_en", "sensor_id", "metrics"):
         frame[name] = frame[name].astype(object)
     frame["grid_code"] = frame["grid_code"].astype(object)
-    con.register("_ingest_sensors", writer.frame_to_arrow(frame))
-    try:
+    with registered(con, "_ingest_sensors", writer.frame_to_arrow(frame)):
         known = con.execute("SELECT count(*) FROM _ingest_sensors i SEMI JOIN sensors s USING (sensor_id)").fetchone()[0]
         names = ", ".join(SENSOR_COLUMNS)
-        values = names.replace("metrics", "list_filter(string_split(metrics, ','), m -> m <> '')")
+        values = names.replace("metrics", "list_filter(string_split(metrics, ','), lambda m: m <> '')")
         updates = ", ".join(f"{c} = excluded.{c}" for c in SENSOR_COLUMNS[1:])
         con.execute(f"INSERT INTO sensors ({names}) SELECT {values} FROM _ingest_sensors "
                     f"ON CONFLICT (sensor_id) DO UPDATE SET {updates}")
-    finally:
-        con.unregister("_ingest_sensors")
     summary.updated += int(known)
     summary.accepted += len(frame) - int(known)
 

@@ -72,8 +72,7 @@ def _one(con, indicator: Indicator, at_s: int, tz: str) -> pd.DataFrame:
         on = datetime.fromtimestamp(at_s, ZoneInfo(tz)).date()
     else:
         bounds = span(indicator.window, at_s, tz)
-        rows = con.execute(daily_sql(indicator), {"now": _utc(at_s), "start": _utc(bounds.start_s),
-                                                  "end": _utc(bounds.end_s)}).df()
+        rows = con.execute(daily_sql(indicator), {"start": _utc(bounds.start_s), "end": _utc(bounds.end_s)}).df()
         results = [_daily_aqi(unit_rows) for _, unit_rows in rows.groupby(["level", "unit_code"])]
         on = datetime.fromtimestamp(bounds.start_s, ZoneInfo(tz)).date()
     keys = [key for key, _ in rows.groupby(["level", "unit_code"])]
@@ -95,7 +94,7 @@ def _hourly_aqi(rows: pd.DataFrame) -> tuple[dict, datetime]:
 
 
 def _daily_aqi(rows: pd.DataFrame) -> tuple[dict, datetime]:
-    hourly = rows.pivot_table(index="hour", columns="metric", values="v").sort_index()
+    hourly = rows.set_index(["hour", "metric"])["v"].unstack("metric").sort_index()
     conc = {f"{m}_24h": float(hourly[m].mean()) if m in hourly else None for m in POLLUTANTS}
     if "o3" in hourly:
         conc["o3_1h"] = float(hourly["o3"].max())

@@ -68,6 +68,8 @@ class Engine:
         return values[VALUE_COLUMNS]
 
     def _base_values(self, con, compiled: CompiledCatalog, at_s: int, units: pd.DataFrame) -> pd.DataFrame:
+        if not compiled.scans:
+            return pd.DataFrame(columns=VALUE_COLUMNS[:6] + ["data_age_s"])
         results = {key: run_scan(con, scan, at_s, self.tz) for key, scan in compiled.scans.items()}
         values = assemble(compiled, results, self.catalog)
         values = complete_units(values, [self.catalog[i] for i in compiled.outputs], units)
@@ -137,6 +139,9 @@ def load_units(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def assemble(compiled: CompiledCatalog, results: dict[str, pd.DataFrame], catalog: Catalog) -> pd.DataFrame:
     """Return long rows (indicator_id, level, unit_code, value, numerator, denominator, newest_s)."""
+    if not results:
+        return pd.DataFrame(columns=["indicator_id", "level", "unit_code", "value", "numerator", "denominator",
+                                     "newest_s"])
     long = pd.concat([_melt(key, frame) for key, frame in results.items()], ignore_index=True)
     outputs = _outputs_frame(compiled)
     merged = long.merge(outputs, on=["scan", "column", "split_value"])

@@ -8,6 +8,7 @@ On first start with no database, it builds the demo city (progress on the consol
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -17,6 +18,7 @@ import dash
 import waitress
 from dash import Dash, dcc, html
 
+from api import ingest as ingest_api
 from callbacks import context
 from data import db
 from data.demo import build
@@ -26,26 +28,29 @@ from indicators.catalog import CatalogError, load_catalog
 from indicators.engine import Engine
 from indicators.refresh import refresh
 from indicators.scheduler import IndicatorScheduler
-from layouts import ids, overview
+from layouts import ids
+from layouts.pages import CALLBACK_MODULES, PAGES
 from layouts.i18n import DEFAULT_LANGUAGE, t
 
 log = logging.getLogger("city_vitals")
 ASSETS = Path(__file__).resolve().parent / "assets"
 SERVER_THREADS = 8      # request threads; each gets its own DuckDB cursor
-HTTP_API: tuple = ()    # functions register(flask_server, app_context) mounting /api/... routes
+HTTP_API: tuple = (ingest_api.register,)    # functions register(flask_server, app_context) mounting /api/... routes
 
 
 def create_app(app_context: context.AppContext) -> Dash:
     """Return the Dash app with every page registered, serving only local assets."""
     context.install(app_context)
-    import callbacks.overview  # noqa: F401  (registers the page's callbacks)
-    import callbacks.shell  # noqa: F401
+    for module in CALLBACK_MODULES:
+        importlib.import_module(module)          # registers the page's @callback functions
 
     app = Dash(__name__, use_pages=True, pages_folder="", assets_folder=str(ASSETS),
                title=t("app.title", DEFAULT_LANGUAGE), compress=True, serve_locally=True,
                suppress_callback_exceptions=True)
-    dash.register_page("overview", path="/", name=t("nav.overview", DEFAULT_LANGUAGE),
-                       title=t("app.title", DEFAULT_LANGUAGE), layout=overview.layout)
+    for page in PAGES:
+        dash.register_page(page.name, path=page.path, name=t(page.label_key, DEFAULT_LANGUAGE),
+                           title=f"{t(page.label_key, DEFAULT_LANGUAGE)} · {t('app.title', DEFAULT_LANGUAGE)}",
+                           layout=page.layout)
     mount_http_api(app.server, app_context)
     app.layout = html.Div([
         dcc.Location(id=ids.URL),

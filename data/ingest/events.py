@@ -104,7 +104,7 @@ def _statuses(frame, mapping, out, verdicts) -> None:
         return
     raw = convert.text_field(frame, mapping, "status")
     lookup = {k.lower(): v for k, v in mapping.status_map.items()}
-    mapped = raw.str.lower().map(lookup)
+    mapped = raw.str.lower().map(lookup).astype("string")
     mapped = mapped.where(mapped.notna(), raw.where(raw.isin(STATUSES)))
     verdicts.reject((raw.notna() & ~mapped.isin(STATUSES)).to_numpy(), "unknown_status",
                     raw.to_numpy(dtype=object))

@@ -115,6 +115,7 @@ class Mapping:
     city: dict = field(default_factory=dict)
     code_template: str | None = None
     tolerance_m2: float = 1.0
+    absent_columns: str = "error"    # 'empty': columns a record lacks are empty (JSON APIs omit nulls)
     path: str | None = None
 
     def spec(self, name: str) -> FieldSpec | None:
@@ -178,7 +179,8 @@ def parse_mapping(raw: Any, origin: str = "<mapping>") -> Mapping:
         new_category=dict(raw.get("new_category") or {}), missing_location=raw.get("missing_location", "quarantine"),
         future_tolerance_min=float(raw.get("future_tolerance_min", 10)), metrics=metrics, metric_limits=limits,
         crs=raw.get("crs"), levels=levels, city=dict(raw.get("city") or {}), code_template=raw.get("code_template"),
-        tolerance_m2=float(raw.get("tolerance_m2", 1.0)), path=origin,
+        tolerance_m2=float(raw.get("tolerance_m2", 1.0)), absent_columns=raw.get("absent_columns", "error"),
+        path=origin,
     )
 
 
@@ -240,7 +242,7 @@ def _parse_metrics(raw: dict, problems: list[str]) -> tuple[MetricSpec, ...]:
 
 
 def _check_choices(raw: dict, problems: list[str]) -> None:
-    for key, choices in (("format", FORMATS), ("coordinates", COORDINATE_SYSTEMS), ("offsets", OFFSET_POLICIES),
+    for key, choices in (("absent_columns", ("error", "empty")), ("format", FORMATS), ("coordinates", COORDINATE_SYSTEMS), ("offsets", OFFSET_POLICIES),
                          ("unknown_category", CATEGORY_POLICIES), ("missing_location", LOCATION_POLICIES)):
         if key in raw and raw[key] is not None and raw[key] not in choices:
             problems.append(f"{key} must be one of {', '.join(choices)}, not {raw[key]!r}")

@@ -42,7 +42,9 @@ def ingest_bytes(con: duckdb.DuckDBPyConnection, kind: str, data: bytes, fmt: st
         return _already_done(con, summary, previous)
     frame = readers.read_records(data, fmt, mapping)
     absent = readers.missing_columns(frame, mapping)
-    if absent:
+    if absent and mapping.absent_columns == "empty":
+        frame = frame.assign(**{name: pd.Series(pd.NA, index=frame.index, dtype="string") for name in absent})
+    elif absent:
         raise readers.ReadError(f"The file lacks the columns the mapping names: {', '.join(absent)}")
     now = now if now is not None else pd.Timestamp.now(tz="UTC")
     try:

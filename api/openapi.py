@@ -1,0 +1,59 @@
+"""The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from data.ingest.rules import REASONS
+
+_ROWS = {"oneOf": [{"type": "array", "items": {"type": "object"}},
+                   {"type": "string", "description": "NDJSON: one JSON object per line"}]}
+
+
+def _post(kind: str, example: dict, summary: str) -> dict:
+    return {"post": {
+        "summary": summary, "security": [{"bearer": []}],
+        "parameters": [{"name": "mapping", "in": "query", "required": False, "schema": {"type": "string"},
+                        "description": f"a shipped mapping's name (default api_{kind})"},
+                       {"name": "X-City-Mapping", "in": "header", "required": False, "schema": {"type": "string"},
+                        "description": "a mapping YAML, base64-encoded (what cli.py ingest sends)"},
+                       {"name": "X-City-Source", "in": "header", "required": False, "schema": {"type": "string"},
+                        "description": "the name recorded as the batch's source"}],
+        "requestBody": {"required": True, "content": {
+            "application/json": {"schema": _ROWS, "example": [example]},
+            "application/x-ndjson": {"schema": {"type": "string"}}}},
+        "responses": {
+            "200": {"description": "the batch summary and the rejected rows with their reason codes",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IngestResult"}}}},
+            "400": {"description": "malformed JSON, an invalid mapping or an unreadable body"},
+            "401": {"description": "no bearer token"},
+            "403": {"description": "unknown or revoked token"},
+            "413": {"description": "body larger than the limit"}}}}
+
+
+def openapi_document(max_bytes: int) -> dict:
+    """Return the API description (the size limit is the server's current one)."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "City Vitals ingest API", "version": "1",
+                 "description": f"Authenticated ingestion of events and readings. Bodies up to {max_bytes} bytes; "
+                                "each request is one batch, committed wholly or not at all; re-sending the "
+                                "same body is a no-op."},
+        "paths": {
+            "/api/v1/events": _post("events", {"source": "hotline_12345", "event_id": "12345-20261122-000001",
+                                               "category": "hotline.noise", "received_at": "2026-11-22T09:15:00+08:00",
+                                               "lon": 119.45, "lat": 32.2}, "ingest events (cases)"),
+            "/api/v1/readings": _post("readings", {"sensor_id": "AQ-N-01", "ts": "2026-11-22T09:00:00+08:00",
+                                                   "metric": "pm25", "value": 42.0}, "ingest sensor readings"),
+            "/api/v1/openapi.json": {"get": {"summary": "this document", "responses": {"200": {"description": "OK"}}}},
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "description": "create with: python cli.py tokens create NAME"}},
+            "schemas": {"IngestResult": {"type": "object", "properties": {
+                "summary": {"type": "object", "description": "batch id, rows read, accepted, updated, duplicates, "
+                                                             "stale, missing, quarantined by reason"},
+                "rows": {"type": "integer"}, "ok_rows": {"type": "integer"},
+                "rejected_rows": {"type": "array", "items": {"type": "object", "properties": {
+                    "row": {"type": "integer"}, "status": {"const": "rejected"},
+                    "reason": {"enum": sorted(REASONS)}, "detail": {"type": ["string", "null"]}}}}}}},
+        },
+    }

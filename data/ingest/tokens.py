@@ -1,0 +1,49 @@
+"""API bearer tokens: created and revoked with the CLI, stored only as SHA-256 hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import duckdb
+
+from data.ingest.batches import now_utc
+
+PREFIX = "cv"
+
+
+def hash_token(secret: str) -> str:
+    """Return the stored form of a token."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def create_token(con: duckdb.DuckDBPyConnection, name: str) -> tuple[str, str]:
+    """Create a token; return (token id, the secret, shown once and never stored)."""
+    token_id = secrets.token_hex(4)
+    secret = f"{PREFIX}_{token_id}_{secrets.token_urlsafe(32)}"
+    con.execute("INSERT INTO api_tokens (token_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
+                [token_id, name, hash_token(secret), now_utc()])
+    return token_id, secret
+
+
+def revoke_token(con: duckdb.DuckDBPyConnection, token_id: str) -> bool:
+    """Revoke a token; return False when no active token has that id."""
+    found = con.execute("SELECT count(*) FROM api_tokens WHERE token_id = ? AND revoked_at IS NULL",
+                        [token_id]).fetchone()[0]
+    con.execute("UPDATE api_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL", [now_utc(), token_id])
+    return bool(found)
+
+
+def list_tokens(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Return every token's id, name and dates (never the secret)."""
+    rows = con.execute("SELECT token_id, name, created_at, revoked_at FROM api_tokens ORDER BY created_at").fetchall()
+    return [{"token_id": r[0], "name": r[1], "created_at": r[2].isoformat(),
+             "revoked_at": r[3].isoformat() if r[3] else None} for r in rows]
+
+
+def check_token(con: duckdb.DuckDBPyConnection, secret: str) -> str:
+    """Return 'ok', 'revoked' or 'unknown' for a presented token."""
+    row = con.execute("SELECT revoked_at FROM api_tokens WHERE token_hash = ?", [hash_token(secret)]).fetchone()
+    if row is None:
+        return "unknown"
+    return "revoked" if row[0] is not None else "ok"

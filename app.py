@@ -119,10 +119,13 @@ def start_indicators(app_context: context.AppContext, interval_s: float) -> Indi
     """Compute the indicators now; keep them fresh in the background unless the clock is frozen."""
     engine = Engine(load_catalog(), app_context.tz)
     if app_context.frozen_now_s is not None:
-        summary = refresh(app_context.con.cursor(), engine, app_context.frozen_now_s, kind="manual")
+        cursor = app_context.con.cursor()
+        summary = refresh(cursor, engine, app_context.frozen_now_s, kind="manual")
+        for listener in REFRESH_LISTENERS:
+            listener(cursor, summary)
         log.info("indicators computed at the frozen instant: %d values in %.1f s", summary.values, summary.seconds)
         return None
-    scheduler = IndicatorScheduler(app_context.con, engine, interval_s=interval_s)
+    scheduler = IndicatorScheduler(app_context.con, engine, interval_s=interval_s, listeners=REFRESH_LISTENERS)
     scheduler.start()
     return scheduler
 

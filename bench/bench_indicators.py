@@ -49,7 +49,8 @@ def naive_queries(indicator, at_s: int, tz: str):
     aggregates = ", ".join(aggregate_sql(m) for m in measures)
     for level in indicator.levels:
         column = UNIT_COLUMNS[level]
-        yield (f"SELECT {column}, {aggregates} FROM ({source.sql()}) AS base WHERE {where} GROUP BY {column}", params)
+        sql = f"SELECT {column}, {aggregates} FROM ({source.sql()}) AS base WHERE {where} GROUP BY {column}"
+        yield sql, {k: v for k, v in params.items() if f"${k}" in sql}
 
 
 def time_naive(con, indicators, at_s: int, tz: str) -> tuple[float, int]:

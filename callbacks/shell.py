@@ -5,7 +5,8 @@ from dash import Input, Output, callback, ctx
 from callbacks import context
 from layouts import ids
 from layouts.components import navbar
-from layouts.i18n import normalise_language
+from layouts.i18n import normalise_language, t
+from layouts.pages import PAGES
 
 
 @callback(Output(ids.LANGUAGE, "data"), Input(ids.LANG_ZH, "n_clicks"), Input(ids.LANG_EN, "n_clicks"),
@@ -15,8 +16,9 @@ def choose_language(_zh_clicks, _en_clicks):
     return "en" if ctx.triggered_id == ids.LANG_EN else "zh"
 
 
-@callback(Output(ids.NAVBAR, "children"), Input(ids.LANGUAGE, "data"))
-def draw_navbar(language):
-    """Redraw the navigation bar in the chosen language."""
+@callback(Output(ids.NAVBAR, "children"), Input(ids.LANGUAGE, "data"), Input(ids.URL, "pathname"))
+def draw_navbar(language, pathname="/"):
+    """Redraw the navigation bar in the chosen language, marking the current page."""
     language = normalise_language(language)
-    return navbar(language, context.current().city_name(language))
+    links = [(page.path, t(page.label_key, language)) for page in PAGES]
+    return navbar(language, context.current().city_name(language), links, pathname or "/")

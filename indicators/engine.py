@@ -34,10 +34,9 @@ def _utc(epoch_s: float) -> datetime:
 def run_scan(con: duckdb.DuckDBPyConnection, scan: Scan, at_s: int, tz: str) -> pd.DataFrame:
     """Return one scan's rows: level, unit_code, [split_value], aggregate columns, newest."""
     bounds = span(scan.window, at_s, tz)
-    params = {"now": _utc(at_s)}
-    if scan.time_column:
-        params.update(start=_utc(bounds.start_s), end=_utc(bounds.end_s))
-    frame = con.execute(scan.sql(), params).df()
+    sql = scan.sql()
+    params = {"now": _utc(at_s), "start": _utc(bounds.start_s), "end": _utc(bounds.end_s)}
+    frame = con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql}).df()
     return frame[frame["unit_code"].notna()]
 
 

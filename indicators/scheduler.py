@@ -18,7 +18,11 @@ import duckdb
 
 from data.demo.clock import HOUR_S
 from indicators.engine import Engine
-from indicators.refresh import refresh, snapshot_hours
+from indicators.refresh import RefreshSummary, refresh, snapshot_hours
+
+# Called after every refresh (hourly snapshots first, oldest first, then the live one), in the
+# scheduler's thread with its cursor: listener(cursor, summary). The alert evaluator is one.
+RefreshListener = Callable[[duckdb.DuckDBPyConnection, RefreshSummary], None]
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +31,10 @@ class IndicatorScheduler:
     """Refreshes indicators every ``interval_s`` seconds in a daemon thread."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, engine: Engine, interval_s: float = 60.0,
-                 now: Callable[[], float] = time.time, backfill_hours: int = 24):
+                 now: Callable[[], float] = time.time, backfill_hours: int = 24,
+                 listeners: tuple[RefreshListener, ...] = ()):
         self._cursor = con.cursor()
+        self._listeners = listeners
         self._engine = engine
         self._interval_s = interval_s
         self._now = now
@@ -42,12 +48,21 @@ class IndicatorScheduler:
         now_s = int(self._now())
         since = self._last_s if self._last_s is not None else now_s - self._backfill_hours * HOUR_S - 1
         missing = [h for h in snapshot_hours(since, now_s) if not self._has_snapshot(h)]
-        for hour in sorted(missing, reverse=True):
-            refresh(self._cursor, self._engine, hour, kind="snapshot", snapshot=True)
-        summary = refresh(self._cursor, self._engine, now_s, kind="live")
+        for hour in sorted(missing):
+            self._refresh(hour, kind="snapshot", snapshot=True)
+        summary = self._refresh(now_s, kind="live", snapshot=None)
         log.info("indicators refreshed: %d values in %.2f s (%d snapshots)", summary.values, summary.seconds, len(missing))
         self._last_s = now_s
         return len(missing) + 1
+
+    def _refresh(self, at_s: int, kind: str, snapshot: bool | None) -> RefreshSummary:
+        summary = refresh(self._cursor, self._engine, at_s, kind=kind, snapshot=snapshot)
+        for listener in self._listeners:
+            try:
+                listener(self._cursor, summary)
+            except Exception:
+                log.exception("a refresh listener failed at %s", at_s)
+        return summary
 
     def _has_snapshot(self, hour_s: int) -> bool:
         at = datetime.fromtimestamp(hour_s, timezone.utc)

@@ -38,7 +38,8 @@ def check_sql(catalog: Catalog, con: duckdb.DuckDBPyConnection | None = None) ->
 
 
 def _params(scan: Scan) -> dict:
-    return _PARAMS if scan.time_column else {"now": _PARAMS["now"]}
+    sql = scan.sql()
+    return {k: v for k, v in _PARAMS.items() if f"${k}" in sql}
 
 
 def _pinpoint(con, catalog: Catalog, indicator_ids: list[str]) -> list[str]:
@@ -49,7 +50,7 @@ def _pinpoint(con, catalog: Catalog, indicator_ids: list[str]) -> list[str]:
         for measure in measures:
             sql = f"SELECT {aggregate_sql(measure)} FROM ({SOURCES[indicator.source].sql()}) AS base LIMIT 1"
             try:
-                con.execute(sql, {"now": _PARAMS["now"]}).fetchall()
+                con.execute(sql, {k: v for k, v in _PARAMS.items() if f"${k}" in sql}).fetchall()
             except duckdb.Error as exc:
                 problems.append(f"{indicator_id}: {str(exc).splitlines()[0]}")
                 break

@@ -28,13 +28,13 @@ def simple_table(columns: list[str], rows: list[list[str]], testid: str = "") ->
     return html.Table([head, body], className="table table-sm table-striped mb-0", **{"data-testid": testid})
 
 
-def navbar(language: str, city_name: str) -> html.Div:
-    """Return the top bar: product name, city, page links and the language switch."""
+def navbar(language: str, city_name: str, links: list[tuple[str, str]], current_path: str = "/") -> html.Div:
+    """Return the top bar: product name, city, page links ((path, label) pairs) and the language switch."""
     return html.Div([
         html.Span(t("app.title", language), className="navbar-brand fw-bold"),
         html.Span(city_name, className="navbar-text me-4", **{"data-testid": "city-name"}),
-        html.Div([dcc.Link(t("nav.overview", language), href="/", className="nav-link active")],
-                 className="navbar-nav me-auto"),
+        html.Div([dcc.Link(label, href=path, className="nav-link" + (" active" if path == current_path else ""))
+                  for path, label in links], className="navbar-nav me-auto"),
         html.Div([
             html.Button("中文", id=ids.LANG_ZH, n_clicks=0,
                         className="btn btn-sm " + ("btn-light" if language == "zh" else "btn-outline-light")),

@@ -1,0 +1,30 @@
+"""The registry of pages: route, navigation label and layout; app.py registers each one.
+
+A page is added by one entry here (and its callbacks module in CALLBACK_MODULES), which
+also puts it in the navigation bar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from layouts import overview
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the app."""
+
+    name: str                       # Dash page name (module-like id)
+    path: str                       # route
+    label_key: str                  # i18n key of the navigation label
+    layout: Callable                # layout(**query) -> component
+
+
+PAGES: tuple[Page, ...] = (
+    Page("overview", "/", "nav.overview", overview.layout),
+)
+
+# Modules whose import registers the pages' @callback functions.
+CALLBACK_MODULES: tuple[str, ...] = ("callbacks.shell", "callbacks.overview")

@@ -1,0 +1,28 @@
+"""The refresh loop: missed hourly snapshots are taken, oldest first, and listeners see each refresh."""
+
+from __future__ import annotations
+
+from data import db
+from data.demo.clock import parse_instant
+from indicators.catalog import load_catalog
+from indicators.engine import Engine
+from indicators.scheduler import IndicatorScheduler
+from tests.conftest import TINY_NOW
+
+TZ = "Asia/Shanghai"
+
+
+def test_tick_takes_missed_snapshots_then_the_live_value(tiny_db_copy):
+    con = db.open_store(tiny_db_copy)
+    now_s = parse_instant(TINY_NOW, TZ)            # 15:30: snapshots due at 13:00, 14:00, 15:00
+    seen = []
+    scheduler = IndicatorScheduler(con, Engine(load_catalog(), TZ), now=lambda: now_s, backfill_hours=3,
+                                   listeners=(lambda cursor, summary: seen.append((summary.at_s, summary.snapshot)),))
+    assert scheduler.tick() == 4
+    hours = [now_s - 1800 - 2 * 3600, now_s - 1800 - 3600, now_s - 1800]
+    assert seen == [(h, True) for h in hours] + [(now_s, False)]
+    snapshots = con.execute("SELECT count(DISTINCT as_of) FROM indicator_history").fetchone()[0]
+    assert snapshots == 3
+    seen.clear()
+    assert scheduler.tick() == 1 and seen == [(now_s, False)]      # nothing missed the second time
+    con.close()

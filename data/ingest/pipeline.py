@@ -40,12 +40,7 @@ def ingest_bytes(con: duckdb.DuckDBPyConnection, kind: str, data: bytes, fmt: st
     previous = batches.find_committed(con, kind, digest)
     if previous is not None:
         return _already_done(con, summary, previous)
-    frame = readers.read_records(data, fmt, mapping)
-    absent = readers.missing_columns(frame, mapping)
-    if absent and mapping.absent_columns == "empty":
-        frame = frame.assign(**{name: pd.Series(pd.NA, index=frame.index, dtype="string") for name in absent})
-    elif absent:
-        raise readers.ReadError(f"The file lacks the columns the mapping names: {', '.join(absent)}")
+    frame = complete_columns(readers.read_records(data, fmt, mapping), mapping)
     now = now if now is not None else pd.Timestamp.now(tz="UTC")
     try:
         with batches.transaction(con):
@@ -54,6 +49,16 @@ def ingest_bytes(con: duckdb.DuckDBPyConnection, kind: str, data: bytes, fmt: st
         batches.record_failure(con, summary, digest, f"{type(exc).__name__}: {exc}")
         raise
     return summary
+
+
+def complete_columns(frame: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
+    """Return the frame with absent optional columns empty, or raise when the mapping needs them."""
+    absent = readers.missing_columns(frame, mapping)
+    if absent and mapping.absent_columns == "empty":
+        return frame.assign(**{name: pd.Series(pd.NA, index=frame.index, dtype="string") for name in absent})
+    if absent:
+        raise readers.ReadError(f"The file lacks the columns the mapping names: {', '.join(absent)}")
+    return frame
 
 
 def _check_kind(kind: str, mapping: Mapping) -> None:

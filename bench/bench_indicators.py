@@ -44,7 +44,7 @@ def naive_queries(indicator, at_s: int, tz: str):
         bounds = span(indicator.window, at_s, tz)
         params.update(start=datetime.fromtimestamp(bounds.start_s, timezone.utc),
                       end=datetime.fromtimestamp(bounds.end_s, timezone.utc))
-        where = f"{time_column} >= $start AND {time_column} <= $end"
+        where = f"{time_column} > $start AND {time_column} <= $end"
     measures = [indicator.numerator, indicator.denominator] if indicator.type == IndicatorType.RATIO else [indicator.measure]
     aggregates = ", ".join(aggregate_sql(m) for m in measures)
     for level in indicator.levels:

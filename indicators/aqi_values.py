@@ -48,7 +48,7 @@ def daily_sql(indicator: Indicator) -> str:
     return f"""SELECT {level} AS level, {unit} AS unit_code, metric, date_trunc('hour', ts) AS hour,
                   avg(value) AS v, max(ts) AS newest
            FROM ({SOURCES['readings'].sql()}) AS base
-           WHERE ts >= $start AND ts <= $end AND ({indicator.measure_filter()})
+           WHERE ts > $start AND ts <= $end AND ({indicator.measure_filter()})
              AND metric IN ('so2', 'no2', 'pm10', 'co', 'o3', 'pm25')
            GROUP BY GROUPING SETS ({sets})"""
 
@@ -60,9 +60,16 @@ def _levels(indicator: Indicator) -> tuple[str, ...]:
 def evaluate(con: duckdb.DuckDBPyConnection, indicators: list[Indicator], at_s: int, tz: str,
              units: pd.DataFrame) -> pd.DataFrame:
     """Return the AQI of every unit at every declared level of each AQI indicator."""
-    frames = [_one(con, ind, at_s, tz) for ind in indicators]
-    frames = [f for f in frames if not f.empty]
+    frames = [_with_every_unit(_one(con, ind, at_s, tz), ind, units) for ind in indicators]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+
+
+def _with_every_unit(values: pd.DataFrame, indicator: Indicator, units: pd.DataFrame) -> pd.DataFrame:
+    """Return a row for every unit of the declared levels; units without stations have no value."""
+    expected = units.loc[units["level"].isin(indicator.levels), ["level", "unit_code"]]
+    full = expected.merge(values.drop(columns="indicator_id"), on=["level", "unit_code"], how="left")
+    full.insert(0, "indicator_id", indicator.id)
+    return full[COLUMNS]
 
 
 def _one(con, indicator: Indicator, at_s: int, tz: str) -> pd.DataFrame:

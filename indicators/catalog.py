@@ -316,8 +316,15 @@ def _check_source(ind: Indicator) -> list[str]:
     return []
 
 
+_BASELINE_WINDOWS = (Window.NOW, Window.LAST_HOUR, Window.TODAY, Window.YESTERDAY, Window.LAST_24H)
+
+
 def _check_thresholds(ind: Indicator) -> list[str]:
     problems = []
+    uses_baseline = ind.thresholds.relative_to or ind.target_kind == "baseline_7d"
+    if uses_baseline and ind.type != IndicatorType.DERIVED and ind.window not in _BASELINE_WINDOWS:
+        problems.append(f"a 7-day baseline needs a window of a day or less, not {ind.window.value}; "
+                        "compare longer windows with a change_vs_previous indicator")
     if ind.thresholds.relative_to not in (None, "baseline_7d"):
         problems.append(f"thresholds relative_to must be baseline_7d, not {ind.thresholds.relative_to!r}")
     for level, bounds in (("all", ind.thresholds.levels), *ind.thresholds.per_level):

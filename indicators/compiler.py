@@ -14,15 +14,14 @@ parameters ($now, $start, $end).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from indicators.catalog import Catalog
+from indicators.conditions import split_condition
 from indicators.model import LEVELS, Indicator, IndicatorType, Measure, Window
 from indicators.sources import SOURCES, UNIT_COLUMNS
 
 MAX_COLUMNS = 64
-_SPLIT_FILTER = re.compile(r"^\s*([a-z_]+)\s*=\s*'([^']*)'\s*$")
 
 
 @dataclass(frozen=True)
@@ -45,6 +44,7 @@ class Scan:
     columns: tuple[Column, ...]
     split_column: str | None = None        # long form: grouped by this column as well
     split_values: tuple[str, ...] = ()
+    split_numeric: bool = False             # the split values are numbers, not strings
 
     def sql(self) -> str:
         """Return the scan's SQL (parameters: $now, $start, $end)."""
@@ -52,14 +52,21 @@ class Scan:
 
 
 @dataclass(frozen=True)
-class Output:
-    """Where an indicator's value comes from: scan columns (and the split value in long form)."""
+class Ref:
+    """Where one measure's value is: a scan's column (and the split value in long form)."""
 
     scan: str
-    value: str | None = None
-    numerator: str | None = None
-    denominator: str | None = None
-    split_value: str | None = None
+    column: str
+    split_value: str = ""
+
+
+@dataclass(frozen=True)
+class Output:
+    """Where an indicator's value comes from: its value, or its numerator and denominator."""
+
+    value: Ref | None = None
+    numerator: Ref | None = None
+    denominator: Ref | None = None
 
 
 @dataclass
@@ -74,7 +81,8 @@ class CompiledCatalog:
 
 def aggregate_sql(measure: Measure) -> str:
     """Return the SQL aggregate for a measure, conditional on its filter."""
-    expression, where = measure.expression, f" FILTER (WHERE {measure.filter})"
+    expression = measure.expression
+    where = "" if measure.filter.strip() == "true" else f" FILTER (WHERE {measure.filter})"
     templates = {
         "count": "count(*)" if expression == "*" else f"count({expression})",
         "sum": f"sum({expression})",
@@ -88,6 +96,15 @@ def aggregate_sql(measure: Measure) -> str:
     if measure.agg in ("count", "sum", "distinct_count"):
         return f"coalesce({sql}{where}, 0)"
     return sql + where
+
+
+def split_measure(measure: Measure) -> tuple[str, str, bool, Measure] | None:
+    """Return (column, value, numeric, the measure without that condition) for ``column = v AND rest``."""
+    split = split_condition(measure.filter)
+    if split is None:
+        return None
+    column, value, numeric, rest = split
+    return column, value, numeric, Measure(measure.agg, measure.expression, rest, measure.quantile)
 
 
 def compile_catalog(catalog: Catalog, only: set[str] | None = None) -> CompiledCatalog:
@@ -113,31 +130,37 @@ def _group_key(indicator: Indicator) -> tuple:
     return indicator.source, indicator.window, indicator.time_column or source.default_time_column
 
 
-def _split_of(indicator: Indicator) -> tuple[str, str] | None:
-    """Return (column, value) when the indicator is a count/sum that only filters column = 'value'."""
-    measure = indicator.measure
-    if indicator.type not in (IndicatorType.COUNT, IndicatorType.SUM) or measure is None:
-        return None
-    match = _SPLIT_FILTER.match(measure.filter)
-    return (match.group(1), match.group(2)) if match else None
+def _roles(indicator: Indicator) -> dict[str, Measure]:
+    if indicator.type == IndicatorType.RATIO:
+        return {"numerator": indicator.numerator, "denominator": indicator.denominator}
+    return {"value": indicator.measure}
 
 
 def _compile_group(key: tuple, members: list[Indicator], compiled: CompiledCatalog) -> None:
+    """Place every measure of the group in a long-form family (by split column) or a wide scan."""
     source, window, time_column = key
     prefix = f"{source}.{window.value}.{time_column or 'state'}"
-    wide, families = [], {}
+    families: dict[str, dict] = {}          # split column -> {measure: column name}, values
+    wide: dict[Measure, str] = {}
+    placed: dict[tuple[str, str], tuple] = {}
     for indicator in members:
-        split = _split_of(indicator)
-        if split is None:
-            wide.append(indicator)
-        else:
-            family = (split[0], indicator.type.value, indicator.measure.expression)
-            families.setdefault(family, []).append((indicator, split[1]))
-    for number, (family, items) in enumerate(sorted(families.items())):
-        _compile_family(f"{prefix}.family{number}", source, window, time_column, family, items, compiled)
-    for start in range(0, len(wide), MAX_COLUMNS // 2):
-        _compile_wide(f"{prefix}.wide{start // (MAX_COLUMNS // 2)}", source, window, time_column,
-                      wide[start:start + MAX_COLUMNS // 2], compiled)
+        for role, measure in _roles(indicator).items():
+            split = split_measure(measure)
+            if split is None:
+                placed[(indicator.id, role)] = ("wide", wide.setdefault(measure, f"c{len(wide)}"), "")
+            else:
+                column, value, numeric, rest = split
+                family = families.setdefault(column, {"measures": {}, "values": set(), "numeric": numeric})
+                family["values"].add(value)
+                name = family["measures"].setdefault(rest, f"c{len(family['measures'])}")
+                placed[(indicator.id, role)] = (f"family:{column}", name, value)
+    scan_of = _add_family_scans(prefix, source, window, time_column, families, members, compiled)
+    scan_of.update(_add_wide_scans(prefix, source, window, time_column, wide, members, compiled))
+    for indicator in members:
+        refs = {role: Ref(*scan_of[(placed[(indicator.id, role)][0], placed[(indicator.id, role)][1])],
+                      placed[(indicator.id, role)][2])
+                for role in _roles(indicator)}
+        compiled.outputs[indicator.id] = Output(**refs)
 
 
 def _levels(indicators) -> tuple[str, ...]:
@@ -145,27 +168,31 @@ def _levels(indicators) -> tuple[str, ...]:
     return tuple(level for level in LEVELS if level in wanted)
 
 
-def _compile_family(scan_key, source, window, time_column, family, items, compiled) -> None:
-    column, agg, expression = family
-    values = tuple(sorted({value for _, value in items}))
-    measure = Measure(agg, expression, "true")
-    compiled.scans[scan_key] = Scan(scan_key, source, window, time_column, _levels(i for i, _ in items),
-                                    (Column("v", measure),), column, values)
-    for indicator, value in items:
-        compiled.outputs[indicator.id] = Output(scan_key, value="v", split_value=value)
+def _add_family_scans(prefix, source, window, time_column, families, members, compiled) -> dict:
+    """Add one long-form scan per split column; return {(family, column): (scan key, column)}."""
+    scan_of = {}
+    levels = _levels(members)
+    for column, family in sorted(families.items()):
+        key = f"{prefix}.by_{column}"
+        columns = tuple(Column(name, measure) for measure, name in family["measures"].items())
+        compiled.scans[key] = Scan(key, source, window, time_column, levels, columns, column,
+                                   tuple(sorted(family["values"])), family["numeric"])
+        scan_of.update({(f"family:{column}", name): (key, name) for name in family["measures"].values()})
+    return scan_of
 
 
-def _compile_wide(scan_key, source, window, time_column, indicators, compiled) -> None:
-    columns: list[Column] = []
-    for indicator in indicators:
-        n = len(columns)
-        if indicator.type == IndicatorType.RATIO:
-            columns += [Column(f"c{n}", indicator.numerator), Column(f"c{n + 1}", indicator.denominator)]
-            compiled.outputs[indicator.id] = Output(scan_key, numerator=f"c{n}", denominator=f"c{n + 1}")
-        else:
-            columns.append(Column(f"c{n}", indicator.measure))
-            compiled.outputs[indicator.id] = Output(scan_key, value=f"c{n}")
-    compiled.scans[scan_key] = Scan(scan_key, source, window, time_column, _levels(indicators), tuple(columns))
+def _add_wide_scans(prefix, source, window, time_column, wide, members, compiled) -> dict:
+    """Add wide scans of at most MAX_COLUMNS distinct measures; return the same mapping."""
+    scan_of = {}
+    levels = _levels(members)
+    items = list(wide.items())
+    for chunk_start in range(0, len(items), MAX_COLUMNS):
+        key = f"{prefix}.wide{chunk_start // MAX_COLUMNS}"
+        chunk = items[chunk_start:chunk_start + MAX_COLUMNS]
+        compiled.scans[key] = Scan(key, source, window, time_column, levels,
+                                   tuple(Column(name, measure) for measure, name in chunk))
+        scan_of.update({("wide", name): (key, name) for _, name in chunk})
+    return scan_of
 
 
 def build_scan_sql(scan: Scan) -> str:
@@ -176,11 +203,11 @@ def build_scan_sql(scan: Scan) -> str:
     unit_case = " ".join(f"WHEN GROUPING({UNIT_COLUMNS[level]}) = 0 THEN {UNIT_COLUMNS[level]}" for level in scan.levels)
     aggregates = ",\n       ".join(f"{aggregate_sql(c.measure)} AS {c.name}" for c in scan.columns)
     newest = f"max({scan.time_column})" if scan.time_column else _state_newest(scan.source)
-    where = [f"{scan.time_column} >= $start AND {scan.time_column} <= $end"] if scan.time_column else ["true"]
+    where = [f"{scan.time_column} > $start AND {scan.time_column} <= $end"] if scan.time_column else ["true"]
     if scan.split_column:
-        values = ", ".join("'" + v.replace("'", "''") + "'" for v in scan.split_values)
-        where.append(f"{scan.split_column} IN ({values})")
-    select_split = f"{scan.split_column} AS split_value, " if scan.split_column else ""
+        quote = (lambda v: str(int(v))) if scan.split_numeric else (lambda v: "'" + v.replace("'", "''") + "'")
+        where.append(f"{scan.split_column} IN ({', '.join(quote(v) for v in scan.split_values)})")
+    select_split = f"CAST({scan.split_column} AS VARCHAR) AS split_value, " if scan.split_column else ""
     return (f"SELECT CASE {level_case} END AS level, CASE {unit_case} END AS unit_code, {select_split}\n"
             f"       {aggregates},\n       {newest} AS newest\n"
             f"FROM ({SOURCES[scan.source].sql()}) AS base\n"

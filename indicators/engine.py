@@ -158,11 +158,14 @@ def _melt(key: str, frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     frame["newest_s"] = _epoch_seconds(frame.pop("newest"))
     ids = ["level", "unit_code", "newest_s"] + (["split_value"] if "split_value" in frame else [])
-    long = frame.melt(id_vars=ids, var_name="column", value_name="val")
+    value_columns = [c for c in frame.columns if c not in ids]
+    n, k = len(frame), len(value_columns)
+    long = pd.DataFrame({name: np.repeat(frame[name].to_numpy(), k) for name in ids})
+    long["column"] = np.tile(np.array(value_columns, dtype=object), n)
+    long["val"] = frame[value_columns].astype("float64").to_numpy().ravel()
     if "split_value" not in long:
         long["split_value"] = ""
     long["scan"] = key
-    long["val"] = pd.to_numeric(long["val"], errors="coerce").astype("float64")
     return long
 
 
@@ -176,9 +179,9 @@ def _outputs_frame(compiled: CompiledCatalog) -> pd.DataFrame:
     rows = []
     for indicator_id, out in compiled.outputs.items():
         for role in ("value", "numerator", "denominator"):
-            column = getattr(out, role)
-            if column:
-                rows.append((indicator_id, out.scan, column, out.split_value or "", role))
+            ref = getattr(out, role)
+            if ref is not None:
+                rows.append((indicator_id, ref.scan, ref.column, ref.split_value, role))
     return pd.DataFrame(rows, columns=["indicator_id", "scan", "column", "split_value", "role"])
 
 

@@ -49,15 +49,18 @@ class Source:
 SOURCES: dict[str, Source] = {
     "events": Source(
         "events",
-        f"""SELECT e.*, {_EVENT_STATE}, {_HIERARCHY}
-            FROM events e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'""",
+        f"""SELECT e.*, c.domain AS category_domain, {_EVENT_STATE}, {_HIERARCHY}
+            FROM events e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
+            LEFT JOIN event_categories c ON c.code = e.category_code""",
         ("received_at", "accepted_at", "dispatched_at", "resolved_at", "closed_at", "due_at"),
         "received_at",
     ),
     "open_cases": Source(
         "open_cases",
-        f"""SELECT e.*, {_EVENT_STATE}, epoch($now - e.received_at) / 3600 AS age_hours, {_HIERARCHY}
+        f"""SELECT e.*, c.domain AS category_domain, {_EVENT_STATE}, epoch($now - e.received_at) / 3600 AS age_hours,
+                   {_HIERARCHY}
             FROM events e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
+            LEFT JOIN event_categories c ON c.code = e.category_code
             WHERE e.received_at <= $now AND coalesce(e.closed_at > $now, true)""",
         (), None, state=True,
     ),

@@ -30,7 +30,8 @@ def check_sql(catalog: Catalog, con: duckdb.DuckDBPyConnection | None = None) ->
         try:
             con.execute(scan.sql(), _params(scan)).fetchall()
         except duckdb.Error:
-            members = [i for i, out in compiled.outputs.items() if out.scan == scan.key]
+            members = [i for i, out in compiled.outputs.items()
+                       if scan.key in {ref.scan for ref in (out.value, out.numerator, out.denominator) if ref}]
             problems += _pinpoint(con, catalog, members)
     for indicator in compiled.aqi:
         problems += _pinpoint(con, catalog, [indicator.id])

@@ -11,9 +11,13 @@ _ROLLING_S = {Window.LAST_HOUR: HOUR_S, Window.LAST_24H: DAY_S, Window.LAST_7D: 
               Window.LAST_30D: 30 * DAY_S}
 
 
+JUST_BEFORE = 1e-6      # DuckDB timestamps have microseconds: (midnight - 1 µs, ...] includes midnight
+
+
 @dataclass(frozen=True)
 class Span:
-    """An inclusive time span in epoch seconds; ``end`` is at most the evaluation instant."""
+    """A time span (start, end] in epoch seconds: start excluded, so consecutive windows never
+    share a reading on their boundary; ``end`` is at most the evaluation instant."""
 
     start_s: float
     end_s: float
@@ -29,9 +33,9 @@ def span(window: Window, now_s: int, tz: str) -> Span:
         return Span(now_s - _ROLLING_S[window], now_s)
     midnight = local_midnight_s(now_s, tz)
     if window == Window.TODAY:
-        return Span(midnight, now_s)
+        return Span(midnight - JUST_BEFORE, now_s)
     if window == Window.YESTERDAY:
-        return Span(local_midnight_s(midnight - 1, tz), midnight - 1e-6)
+        return Span(local_midnight_s(midnight - 1, tz) - JUST_BEFORE, midnight - JUST_BEFORE)
     return Span(now_s, now_s)
 
 

@@ -36,6 +36,7 @@ log = logging.getLogger("city_vitals")
 ASSETS = Path(__file__).resolve().parent / "assets"
 SERVER_THREADS = 8      # request threads; each gets its own DuckDB cursor
 HTTP_API: tuple = (ingest_api.register,)    # functions register(flask_server, app_context) mounting /api/... routes
+REFRESH_LISTENERS: tuple = ()   # listener(cursor, RefreshSummary) run after every indicator refresh
 
 
 def create_app(app_context: context.AppContext) -> Dash:

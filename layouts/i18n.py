@@ -49,6 +49,14 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
+def add_texts(texts: dict[str, tuple[str, str]]) -> None:
+    """Register a page's own texts (each page module calls this at import); keys must be new."""
+    clashes = set(texts) & set(TEXT)
+    if clashes:
+        raise ValueError(f"UI text keys defined twice: {sorted(clashes)}")
+    TEXT.update(texts)
+
+
 def normalise_language(language: str | None) -> str:
     """Return a supported language code, falling back to Chinese."""
     return language if language in LANGUAGES else DEFAULT_LANGUAGE

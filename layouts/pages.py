@@ -20,6 +20,7 @@ class Page:
     path: str                       # route
     label_key: str                  # i18n key of the navigation label
     layout: Callable                # layout(**query) -> component
+    roles: tuple[str, ...] = ()     # roles that may open the page and use its callbacks; () = every signed-in role
 
 
 PAGES: tuple[Page, ...] = (

@@ -1,0 +1,221 @@
+"""Alert rules as data: rules.yaml parsed into frozen objects, resolved per (indicator, unit, instant).
+
+Resolution order (later wins): the catalog's thresholds, the last matching rule, the unit
+override, then every special period active at the instant.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from fnmatch import fnmatchcase
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from indicators.catalog import Catalog
+from indicators.model import SEVERITIES, Direction, Indicator
+
+RULES_FILE = Path(__file__).resolve().parent / "rules.yaml"
+NO_DATA_MODES = ("keep", "alert", "normal")
+_DURATION = re.compile(r"^(\d+)(s|m|h|d)$")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+TUNABLE = ("for", "keep_firing_for", "hysteresis", "no_data", "stale_after", "min_severity", "thresholds",
+           "relative_to")
+
+
+def parse_duration(text) -> int | None:
+    """Return seconds for '30s', '15m', '2h', '1d' (None stays None)."""
+    if text is None:
+        return None
+    match = _DURATION.match(str(text).strip())
+    if not match:
+        raise ValueError(f"not a duration: {text!r} (use 30s, 15m, 2h or 1d)")
+    return int(match.group(1)) * _UNIT_S[match.group(2)]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The effective alert rule of one series: bounds mildest first, already filtered by min_severity."""
+
+    bounds: tuple[tuple[str, float], ...]
+    sign: float = 1.0                   # +1 higher is worse, -1 higher is better
+    relative: bool = False              # bounds are ratios to the 7-day baseline
+    for_s: int = 3600
+    keep_firing_s: int = 1800
+    hysteresis: float = 0.1
+    no_data: str = "keep"
+    stale_s: int | None = None
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Settings a rule, override or special period changes (None: unchanged)."""
+
+    values: tuple[tuple[str, object], ...] = ()
+
+    def apply(self, base: dict) -> dict:
+        """Return ``base`` with these settings laid over it."""
+        return {**base, **dict(self.values)}
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """A rule or special period: a pattern, optional dates, and its tuning."""
+
+    match: str
+    tuning: Tuning
+    enabled: bool | None = None         # None: this entry does not switch alerting on or off
+    name: str = ""
+    from_day: date | None = None
+    to_day: date | None = None
+
+    def active_on(self, day: date) -> bool:
+        """Return whether the date range (inclusive) covers ``day``."""
+        return self.from_day is None or self.from_day <= day <= self.to_day
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A data source whose health indicator, below a share, suppresses the alerts it feeds."""
+
+    source: str
+    name_zh: str
+    name_en: str
+    health: str
+    below: float
+    inhibits: tuple[str, ...]
+
+    def covers(self, indicator_id: str) -> bool:
+        """Return whether this source feeds ``indicator_id``."""
+        return any(fnmatchcase(indicator_id, p) for p in self.inhibits)
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """A notification target."""
+
+    name: str
+    url: str
+    format: str = "json"
+    events: tuple[str, ...] = ("fired_red", "escalated")
+
+
+@dataclass(frozen=True)
+class AlertConfig:
+    """Everything in rules.yaml."""
+
+    defaults: dict
+    windows: tuple[str, ...]
+    rules: tuple[Matcher, ...]
+    overrides: dict[tuple[str, str], Tuning]
+    periods: tuple[Matcher, ...]
+    outages: tuple[Outage, ...]
+    webhooks: tuple[Webhook, ...]
+    escalate_after_s: int
+    repeat_after_s: int
+    default_handling_level: int
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def alerting(self, indicator: Indicator) -> bool:
+        """Return whether ``indicator`` raises alerts at all."""
+        if not (indicator.thresholds.levels or indicator.thresholds.per_level):
+            return False
+        if indicator.window is None or indicator.window.value not in self.windows:
+            return False
+        switches = [r.enabled for r in self.rules if r.enabled is not None and fnmatchcase(indicator.id, r.match)]
+        return switches[-1] if switches else True
+
+    def rule_for(self, indicator: Indicator, level: str, unit_code: str, day: date) -> Rule:
+        """Return the effective rule of (indicator, unit) on ``day``."""
+        periods = tuple(p for p in self.periods if p.active_on(day) and fnmatchcase(indicator.id, p.match))
+        override = self.overrides.get((indicator.id, unit_code))
+        key = (indicator.id, level, periods, override)
+        if key not in self._cache:
+            self._cache[key] = self._resolve(indicator, level, periods, override)
+        return self._cache[key]
+
+    def _resolve(self, indicator, level, periods, override) -> Rule:
+        settings = dict(self.defaults)
+        for rule in self.rules:
+            if fnmatchcase(indicator.id, rule.match):
+                settings = rule.tuning.apply(settings)
+        for tuning in ([override] if override else []) + [p.tuning for p in periods]:
+            settings = tuning.apply(settings)
+        return build_rule(indicator, level, settings)
+
+
+def build_rule(indicator: Indicator, level: str, settings: dict) -> Rule:
+    """Return the Rule of ``indicator`` at ``level`` under the merged ``settings``."""
+    own = dict(indicator.thresholds.per_level)
+    bounds = tuple(indicator.thresholds.bounds_for(level))
+    relative = indicator.thresholds.relative_to is not None and level not in own
+    if settings.get("thresholds"):
+        bounds = tuple((s, float(settings["thresholds"][s])) for s in SEVERITIES if s in settings["thresholds"])
+        relative = settings.get("relative_to") == "baseline_7d"
+    floor = SEVERITIES.index(settings.get("min_severity") or "blue")
+    bounds = tuple((s, b) for s, b in bounds if SEVERITIES.index(s) >= floor)
+    return Rule(bounds=bounds, sign=-1.0 if indicator.direction == Direction.HIGHER_IS_BETTER else 1.0,
+                relative=relative, for_s=parse_duration(settings.get("for")) or 0,
+                keep_firing_s=parse_duration(settings.get("keep_firing_for")) or 0,
+                hysteresis=float(settings.get("hysteresis", 0.1)), no_data=settings.get("no_data", "keep"),
+                stale_s=parse_duration(settings.get("stale_after")))
+
+
+def _tuning(entry: dict) -> Tuning:
+    unknown = set(entry) - set(TUNABLE) - {"match", "enabled", "indicator", "unit", "name_zh", "name_en", "from", "to"}
+    if unknown:
+        raise ValueError(f"unknown alert rule settings {sorted(unknown)} in {entry}")
+    if entry.get("no_data", "keep") not in NO_DATA_MODES:
+        raise ValueError(f"no_data must be one of {NO_DATA_MODES}: {entry}")
+    for key in ("for", "keep_firing_for", "stale_after"):
+        parse_duration(entry.get(key))
+    return Tuning(tuple((k, entry[k]) for k in TUNABLE if k in entry))
+
+
+def _day(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def parse_config(raw: dict) -> AlertConfig:
+    """Return the AlertConfig of a parsed rules.yaml (raises ValueError naming the bad entry)."""
+    defaults = dict(raw.get("defaults") or {})
+    windows = tuple(defaults.pop("windows", ("now", "last_hour", "today", "last_24h")))
+    _tuning(defaults)
+    esc = raw.get("escalation") or {}
+    return AlertConfig(
+        defaults=defaults, windows=windows,
+        rules=tuple(Matcher(r["match"], _tuning(r), enabled=r.get("enabled")) for r in raw.get("rules") or ()),
+        overrides={(o["indicator"], str(o["unit"])): _tuning(o) for o in raw.get("overrides") or ()},
+        periods=tuple(Matcher(p["match"], _tuning(p), name=f"{p.get('name_zh', '')} {p.get('name_en', '')}".strip(),
+                              from_day=_day(p["from"]), to_day=_day(p["to"])) for p in raw.get("special_periods") or ()),
+        outages=tuple(Outage(o["source"], o.get("name_zh", o["source"]), o.get("name_en", o["source"]), o["health"],
+                             float(o["below"]), tuple(o["inhibits"])) for o in raw.get("outages") or ()),
+        webhooks=tuple(Webhook(w["name"], w["url"], w.get("format", "json"), tuple(w.get("events", ("fired_red", "escalated"))))
+                       for w in raw.get("webhooks") or ()),
+        escalate_after_s=parse_duration(esc.get("red_unacknowledged_after", "30m")),
+        repeat_after_s=parse_duration(esc.get("repeat_after", "30m")),
+        default_handling_level=int(esc.get("default_handling_level", 3)),
+    )
+
+
+def load_config(path: Path = RULES_FILE) -> AlertConfig:
+    """Return the alert configuration in ``path`` (default indicators/alerting/rules.yaml)."""
+    return parse_config(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+
+
+def with_changes(config: AlertConfig, **changes) -> AlertConfig:
+    """Return a copy of ``config`` with fields replaced (tests and the CLI use it)."""
+    return replace(config, _cache={}, **changes)
+
+
+def local_day(at_s: int, tz: str) -> date:
+    """Return the city-local date of an instant (special periods are local dates)."""
+    return datetime.fromtimestamp(at_s, ZoneInfo(tz)).date()
+
+
+def alerting_indicators(config: AlertConfig, catalog: Catalog) -> list[Indicator]:
+    """Return the indicators that raise alerts under ``config``."""
+    return [i for i in catalog.indicators if config.alerting(i)]

@@ -53,7 +53,7 @@ CREATE TABLE alerts (
 
 CREATE TABLE alert_history (
     history_id      BIGINT PRIMARY KEY DEFAULT nextval('alert_history_ids'),
-    at              TIMESTAMPTZ NOT NULL,
+    occurred_at     TIMESTAMPTZ NOT NULL,
     indicator_id    VARCHAR NOT NULL,
     unit_code       VARCHAR NOT NULL,
     alert_id        BIGINT,
@@ -65,11 +65,11 @@ CREATE TABLE alert_history (
     baseline        DOUBLE,
     reason          VARCHAR NOT NULL
 );
-CREATE INDEX alert_history_key ON alert_history (indicator_id, unit_code, at);
+CREATE INDEX alert_history_key ON alert_history (indicator_id, unit_code, occurred_at);
 
 CREATE TABLE alert_audit (
     audit_id        BIGINT PRIMARY KEY DEFAULT nextval('alert_audit_ids'),
-    at              TIMESTAMPTZ NOT NULL,
+    occurred_at     TIMESTAMPTZ NOT NULL,
     actor           VARCHAR NOT NULL,
     action          VARCHAR NOT NULL,          -- ack, assign, silence, unsilence, escalate, close
     alert_id        BIGINT NOT NULL,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from indicators.catalog import Catalog
 from indicators.conditions import split_condition
 from indicators.model import LEVELS, Indicator, IndicatorType, Measure, Window
-from indicators.sources import SOURCES, UNIT_COLUMNS
+from indicators.sources import BASELINE_DAYS, SOURCES, UNIT_COLUMNS
 
 MAX_COLUMNS = 64
 
@@ -45,6 +45,7 @@ class Scan:
     split_column: str | None = None        # long form: grouped by this column as well
     split_values: tuple[str, ...] = ()
     split_numeric: bool = False             # the split values are numbers, not strings
+    shifted: bool = False                   # the 7 previous days' windows at once, grouped by day_shift
 
     def sql(self) -> str:
         """Return the scan's SQL (parameters: $now, $start, $end)."""
@@ -197,22 +198,35 @@ def _add_wide_scans(prefix, source, window, time_column, wide, members, compiled
 
 def build_scan_sql(scan: Scan) -> str:
     """Return the SQL of one scan: GROUPING SETS over the scan's levels, one row per unit."""
-    split = [scan.split_column] if scan.split_column else []
-    sets = ", ".join("(" + ", ".join(split + [UNIT_COLUMNS[level]]) + ")" for level in scan.levels)
+    keys = ([scan.split_column] if scan.split_column else []) + (["day_shift"] if scan.shifted else [])
+    sets = ", ".join("(" + ", ".join(keys + [UNIT_COLUMNS[level]]) + ")" for level in scan.levels)
     level_case = " ".join(f"WHEN GROUPING({UNIT_COLUMNS[level]}) = 0 THEN '{level}'" for level in scan.levels)
     unit_case = " ".join(f"WHEN GROUPING({UNIT_COLUMNS[level]}) = 0 THEN {UNIT_COLUMNS[level]}" for level in scan.levels)
     aggregates = ",\n       ".join(f"{aggregate_sql(c.measure)} AS {c.name}" for c in scan.columns)
     newest = f"max({scan.time_column})" if scan.time_column else _state_newest(scan.source)
-    where = [f"{scan.time_column} > $start AND {scan.time_column} <= $end"] if scan.time_column else ["true"]
+    source = SOURCES[scan.source]
+    relation = source.shifted_sql(scan.time_column) if scan.shifted else source.sql()
+    where = [_time_filter(scan)]
     if scan.split_column:
         quote = (lambda v: str(int(v))) if scan.split_numeric else (lambda v: "'" + v.replace("'", "''") + "'")
         where.append(f"{scan.split_column} IN ({', '.join(quote(v) for v in scan.split_values)})")
     select_split = f"CAST({scan.split_column} AS VARCHAR) AS split_value, " if scan.split_column else ""
-    return (f"SELECT CASE {level_case} END AS level, CASE {unit_case} END AS unit_code, {select_split}\n"
+    select_shift = "day_shift, " if scan.shifted else ""
+    return (f"SELECT CASE {level_case} END AS level, CASE {unit_case} END AS unit_code, {select_split}{select_shift}\n"
             f"       {aggregates},\n       {newest} AS newest\n"
-            f"FROM ({SOURCES[scan.source].sql()}) AS base\n"
+            f"FROM ({relation}) AS base\n"
             f"WHERE {' AND '.join(where)}\n"
             f"GROUP BY GROUPING SETS ({sets})")
+
+
+def _time_filter(scan: Scan) -> str:
+    column = scan.time_column
+    if not column:
+        return "true"
+    if scan.shifted:       # the row's own shifted window: (start - k days, end - k days]
+        return (f"day_shift BETWEEN 1 AND {BASELINE_DAYS} AND {column} > $start - to_days(day_shift) "
+                f"AND {column} <= $end - to_days(day_shift)")
+    return f"{column} > $start AND {column} <= $end"
 
 
 def _state_newest(source: str) -> str:

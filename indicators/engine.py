@@ -8,7 +8,7 @@ instant gives what the live loop gave then.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 import duckdb
@@ -20,11 +20,11 @@ from indicators import aqi_values, status
 from indicators.catalog import Catalog
 from indicators.compiler import CompiledCatalog, Scan, compile_catalog
 from indicators.model import DerivedOp, Indicator, IndicatorType
+from indicators.sources import BASELINE_DAYS, SOURCES
 from indicators.windows import previous_period_s, span
 
 VALUE_COLUMNS = ["indicator_id", "level", "unit_code", "value", "numerator", "denominator", "baseline",
                  "status", "data_age_s"]
-BASELINE_DAYS = 7
 
 
 def _utc(epoch_s: float) -> datetime:
@@ -87,26 +87,33 @@ class Engine:
                          ignore_index=True)
 
     def _baselines(self, con, at_s: int, units) -> pd.DataFrame:
-        """Return the mean of the same window on each of the 7 previous days, where needed."""
+        """Return the mean of the same window on each of the 7 previous days, where needed.
+
+        Time-windowed sources are read once, shifted (all 7 days grouped by day_shift); state
+        sources (open cases, sensors) are evaluated at each of the 7 earlier instants.
+        """
         needed = baseline_needed(self.catalog)
         if not needed:
             return pd.DataFrame(columns=["indicator_id", "unit_code", "baseline"])
-        days = [self._shifted(con, needed, at_s, k * DAY_S, units) for k in range(1, BASELINE_DAYS + 1)]
-        stacked = pd.concat(days, ignore_index=True)
-        stacked[["value", "numerator", "denominator"]] = stacked[["value", "numerator", "denominator"]].astype("float64")
-        sums = stacked.groupby(["indicator_id", "unit_code"])[["value", "numerator", "denominator"]].sum(min_count=1)
-        means = stacked.groupby(["indicator_id", "unit_code"])["value"].mean()
-        ratio = sums["numerator"] / sums["denominator"].replace(0, np.nan) * _scales(sums.index, self.catalog)
-        baseline = ratio.where(sums["denominator"].notna(), means)
-        return baseline.rename("baseline").reset_index()
+        state = {i for i in needed if SOURCES[self.catalog[i].source].state}
+        frames = [self._shifted_pass(con, needed - state, at_s)]
+        frames += [self._shifted(con, state, at_s, k * DAY_S, units).assign(day_shift=k)
+                   for k in range(1, BASELINE_DAYS + 1) if state]
+        return baseline_of(pd.concat([f for f in frames if not f.empty], ignore_index=True), self.catalog)
+
+    def _shifted_pass(self, con, ids: set[str], at_s: int) -> pd.DataFrame:
+        if not ids:
+            return pd.DataFrame()
+        subset = self._subset(frozenset(ids))
+        results = {key: run_scan(con, replace(scan, shifted=True), at_s, self.tz) for key, scan in subset.scans.items()}
+        return assemble(subset, results, self.catalog)
 
     def _derived(self, con, base: pd.DataFrame, at_s: int, units: pd.DataFrame) -> pd.DataFrame:
-        frames = [derive(ind, base, units) for ind in self.compiled.derived
-                  if ind.op in (DerivedOp.PER_10K, DerivedOp.PER_KM2, DerivedOp.CHANGE_VS_BASELINE_7D)]
+        frames = [derive_all([i for i in self.compiled.derived if i.op != DerivedOp.CHANGE_VS_PREVIOUS], base, units)]
         previous = [ind for ind in self.compiled.derived if ind.op == DerivedOp.CHANGE_VS_PREVIOUS]
         for shift_s, group in _by_previous_period(previous, self.catalog).items():
             earlier = self._shifted(con, {ind.input for ind in group}, at_s, shift_s, units)
-            frames += [change_vs(ind, base, earlier) for ind in group]
+            frames.append(derive_all(group, base, units, earlier))
         frames = [f for f in frames if not f.empty]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=base.columns)
 
@@ -116,11 +123,6 @@ def _by_previous_period(indicators: list[Indicator], catalog: Catalog) -> dict[i
     for ind in indicators:
         groups.setdefault(previous_period_s(catalog[ind.input].window), []).append(ind)
     return groups
-
-
-def _scales(index: pd.MultiIndex, catalog: Catalog) -> np.ndarray:
-    return np.array([catalog[i].scale if catalog[i].type == IndicatorType.RATIO else 1.0
-                     for i in index.get_level_values(0)])
 
 
 def baseline_needed(catalog: Catalog) -> set[str]:
@@ -144,9 +146,10 @@ def assemble(compiled: CompiledCatalog, results: dict[str, pd.DataFrame], catalo
     long = pd.concat([_melt(key, frame) for key, frame in results.items()], ignore_index=True)
     outputs = _outputs_frame(compiled)
     merged = long.merge(outputs, on=["scan", "column", "split_value"])
-    wide = merged.set_index(["indicator_id", "level", "unit_code", "role"])["val"].unstack("role")
+    keys = ["indicator_id", "level", "unit_code"] + (["day_shift"] if "day_shift" in merged else [])
+    wide = merged.set_index(keys + ["role"])["val"].unstack("role")
     wide = wide.reindex(columns=["value", "numerator", "denominator"]).astype("float64")
-    newest = merged.groupby(["indicator_id", "level", "unit_code"])["newest_s"].max()
+    newest = merged.groupby(keys)["newest_s"].max()
     wide = wide.join(newest).reset_index()
     scale = wide["indicator_id"].map({i: catalog[i].scale for i in compiled.outputs})
     ratio = wide["numerator"] / wide["denominator"].replace(0, np.nan) * scale
@@ -157,7 +160,7 @@ def assemble(compiled: CompiledCatalog, results: dict[str, pd.DataFrame], catalo
 def _melt(key: str, frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     frame["newest_s"] = _epoch_seconds(frame.pop("newest"))
-    ids = ["level", "unit_code", "newest_s"] + (["split_value"] if "split_value" in frame else [])
+    ids = ["level", "unit_code", "newest_s"] + [c for c in ("split_value", "day_shift") if c in frame]
     value_columns = [c for c in frame.columns if c not in ids]
     n, k = len(frame), len(value_columns)
     long = pd.DataFrame({name: np.repeat(frame[name].to_numpy(), k) for name in ids})
@@ -197,28 +200,46 @@ def complete_units(values: pd.DataFrame, indicators: list[Indicator], units: pd.
     return full
 
 
-def derive(indicator: Indicator, base: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
-    """Return per-10k, per-km² or change-against-baseline rows of one derived indicator."""
-    rows = base[(base["indicator_id"] == indicator.input) & base["level"].isin(indicator.levels)]
+def derive_all(indicators: list[Indicator], base: pd.DataFrame, units: pd.DataFrame,
+               earlier: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Return the rows of derived indicators (per 10k, per km², change against baseline or
+    against the previous period held in ``earlier``), all computed in one vectorised pass."""
+    if not indicators:
+        return pd.DataFrame()
+    links = pd.DataFrame([(i.id, i.input, i.op.value, level) for i in indicators for level in i.levels],
+                         columns=["derived_id", "indicator_id", "op", "level"])
+    rows = base.merge(links, on=["indicator_id", "level"])
     rows = rows.merge(units[["unit_code", "population", "area_km2"]], on="unit_code", how="left")
-    if indicator.op == DerivedOp.PER_10K:
-        value = rows["value"] * 10_000 / rows["population"].replace(0, np.nan)
-    elif indicator.op == DerivedOp.PER_KM2:
-        value = rows["value"] / rows["area_km2"].replace(0, np.nan)
-    else:
-        value = (rows["value"] - rows["baseline"]) / rows["baseline"].replace(0, np.nan) * 100
-    return pd.DataFrame({"indicator_id": indicator.id, "level": rows["level"], "unit_code": rows["unit_code"],
-                         "value": value.astype("float64"), "numerator": rows["value"],
-                         "denominator": np.nan, "baseline": rows["baseline"] if "baseline" in rows else np.nan,
-                         "data_age_s": rows["data_age_s"]})
-
-
-def change_vs(indicator: Indicator, base: pd.DataFrame, earlier: pd.DataFrame) -> pd.DataFrame:
-    """Return the relative change (%) of an indicator against its previous period."""
-    now = base[(base["indicator_id"] == indicator.input) & base["level"].isin(indicator.levels)]
-    before = earlier[earlier["indicator_id"] == indicator.input][["unit_code", "value"]]
-    rows = now.merge(before.rename(columns={"value": "previous"}), on="unit_code", how="left")
-    value = (rows["value"] - rows["previous"]) / rows["previous"].replace(0, np.nan) * 100
-    return pd.DataFrame({"indicator_id": indicator.id, "level": rows["level"], "unit_code": rows["unit_code"],
+    if earlier is not None:
+        previous = earlier[["indicator_id", "unit_code", "value"]].rename(columns={"value": "previous"})
+        rows = rows.merge(previous, on=["indicator_id", "unit_code"], how="left")
+        rows["baseline"] = rows["previous"]
+    reference = rows["baseline"].replace(0, np.nan)
+    value = np.select(
+        [rows["op"] == DerivedOp.PER_10K.value, rows["op"] == DerivedOp.PER_KM2.value],
+        [rows["value"] * 10_000 / rows["population"].replace(0, np.nan), rows["value"] / rows["area_km2"].replace(0, np.nan)],
+        default=(rows["value"] - rows["baseline"]) / reference * 100)
+    return pd.DataFrame({"indicator_id": rows["derived_id"], "level": rows["level"], "unit_code": rows["unit_code"],
                          "value": value.astype("float64"), "numerator": rows["value"], "denominator": np.nan,
-                         "baseline": rows["previous"], "data_age_s": rows["data_age_s"]})
+                         "baseline": rows["baseline"], "data_age_s": rows["data_age_s"]})
+
+
+def baseline_of(shifted: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """Return (indicator_id, unit_code, baseline) from the values of the 7 previous days.
+
+    Counts and sums average over all 7 days (a day without rows counted zero); ratios divide
+    the 7 days' summed numerators by their summed denominators; the rest average the days
+    that have a value."""
+    if shifted.empty:
+        return pd.DataFrame(columns=["indicator_id", "unit_code", "baseline"])
+    numeric = shifted[["value", "numerator", "denominator"]].astype("float64")
+    grouped = numeric.groupby([shifted["indicator_id"], shifted["unit_code"]])
+    sums, means = grouped.sum(min_count=1), grouped["value"].mean()
+    ids = sums.index.get_level_values(0)
+    kinds = {i.id: i.type for i in catalog.indicators}
+    additive = ids.map(lambda i: kinds[i] in (IndicatorType.COUNT, IndicatorType.SUM, IndicatorType.DISTINCT_COUNT))
+    ratio = ids.map(lambda i: kinds[i] == IndicatorType.RATIO)
+    scales = np.array([catalog[i].scale for i in ids])
+    baseline = np.where(additive, sums["value"].fillna(0) / BASELINE_DAYS,
+                        np.where(ratio, sums["numerator"] / sums["denominator"].replace(0, np.nan) * scales, means))
+    return pd.DataFrame({"indicator_id": ids, "unit_code": sums.index.get_level_values(1), "baseline": baseline})

@@ -4,6 +4,10 @@ Every source yields the columns ``u_city, u_district, u_street, u_community, u_g
 unit codes of the row's grid and its ancestors) so one GROUPING SETS pass gives all levels.
 State columns are evaluated "as of" the bound parameter ``$now``, so recomputing a past
 instant gives what the live loop would have computed then, even after later updates.
+
+For 7-day baselines a time-windowed source can be read *shifted*: each row gets the day
+``day_shift`` (1..7) whose shifted window holds it, and its state columns are evaluated at
+``$now - day_shift days``, so one pass yields the same window on each of the 7 previous days.
 """
 
 from __future__ import annotations
@@ -18,17 +22,19 @@ _HIERARCHY = """
     g.district_code AS u_district, g.street_code AS u_street, g.community_code AS u_community, g.code AS u_grid"""
 
 _EVENT_STATE = """
-    closed_at <= $now AS is_closed,
-    resolved_at <= $now AS is_resolved,
-    accepted_at <= $now AS is_accepted,
-    dispatched_at <= $now AS is_dispatched,
-    (resolved_at <= $now AND resolved_at > due_at) OR (coalesce(resolved_at > $now, true) AND due_at < $now)
+    closed_at <= {now} AS is_closed,
+    resolved_at <= {now} AS is_resolved,
+    accepted_at <= {now} AS is_accepted,
+    dispatched_at <= {now} AS is_dispatched,
+    (resolved_at <= {now} AND resolved_at > due_at) OR (coalesce(resolved_at > {now}, true) AND due_at < {now})
         AS is_overdue,
-    CASE WHEN resolved_at <= $now THEN epoch(resolved_at - received_at) / 3600 END AS handling_hours,
-    CASE WHEN accepted_at <= $now THEN epoch(accepted_at - received_at) / 60 END AS response_minutes,
-    CASE WHEN dispatched_at <= $now THEN epoch(dispatched_at - received_at) / 3600 END AS dispatch_hours,
-    CASE WHEN closed_at <= $now THEN epoch(closed_at - received_at) / 3600 END AS closing_hours,
-    CASE WHEN closed_at <= $now THEN satisfaction END AS rating"""
+    CASE WHEN resolved_at <= {now} THEN epoch(resolved_at - received_at) / 3600 END AS handling_hours,
+    CASE WHEN accepted_at <= {now} THEN epoch(accepted_at - received_at) / 60 END AS response_minutes,
+    CASE WHEN dispatched_at <= {now} THEN epoch(dispatched_at - received_at) / 3600 END AS dispatch_hours,
+    CASE WHEN closed_at <= {now} THEN epoch(closed_at - received_at) / 3600 END AS closing_hours,
+    CASE WHEN closed_at <= {now} THEN satisfaction END AS rating"""
+BASELINE_DAYS = 7
+_SHIFTED_NOW = "($now - to_days(day_shift))"
 
 
 @dataclass(frozen=True)
@@ -36,51 +42,59 @@ class Source:
     """A relation to aggregate, its time columns and whether it is a state at an instant."""
 
     name: str
-    relation: str
+    relation: str                          # SQL with {now} (the instant) and {rows} (the base table)
     time_columns: tuple[str, ...]
     default_time_column: str | None
     state: bool = False                    # only the "now" window applies
+    table: str = ""
 
     def sql(self) -> str:
         """Return the relation's SQL (uses the bound parameter $now)."""
-        return self.relation
+        return self.relation.format(now="$now", rows=self.table)
+
+    def shifted_sql(self, time_column: str) -> str:
+        """Return the relation over the 7 previous days' windows, with day_shift and shifted state."""
+        rows = (f"(SELECT *, floor((epoch($end) - epoch({time_column})) / 86400)::INTEGER AS day_shift "
+                f"FROM {self.table} WHERE {time_column} > $start - INTERVAL {BASELINE_DAYS + 1} DAY "
+                f"AND {time_column} <= $end - INTERVAL 1 DAY)")
+        return self.relation.format(now=_SHIFTED_NOW, rows=rows)
 
 
 SOURCES: dict[str, Source] = {
     "events": Source(
         "events",
         f"""SELECT e.*, c.domain AS category_domain, {_EVENT_STATE}, {_HIERARCHY}
-            FROM events e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
+            FROM {{rows}} e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
             LEFT JOIN event_categories c ON c.code = e.category_code""",
         ("received_at", "accepted_at", "dispatched_at", "resolved_at", "closed_at", "due_at"),
-        "received_at",
+        "received_at", table="events",
     ),
     "open_cases": Source(
         "open_cases",
-        f"""SELECT e.*, c.domain AS category_domain, {_EVENT_STATE}, epoch($now - e.received_at) / 3600 AS age_hours,
+        f"""SELECT e.*, c.domain AS category_domain, {_EVENT_STATE}, epoch({{now}} - e.received_at) / 3600 AS age_hours,
                    {_HIERARCHY}
-            FROM events e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
+            FROM {{rows}} e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
             LEFT JOIN event_categories c ON c.code = e.category_code
-            WHERE e.received_at <= $now AND coalesce(e.closed_at > $now, true)""",
-        (), None, state=True,
+            WHERE e.received_at <= {{now}} AND coalesce(e.closed_at > {{now}}, true)""",
+        (), None, state=True, table="events",
     ),
     "readings": Source(
         "readings",
         f"""SELECT r.*, s.kind, {_HIERARCHY}
-            FROM readings r JOIN sensors s USING (sensor_id)
+            FROM {{rows}} r JOIN sensors s USING (sensor_id)
             LEFT JOIN admin_units g ON g.code = s.grid_code AND g.level = 'grid'""",
-        ("ts",), "ts",
+        ("ts",), "ts", table="readings",
     ),
     "sensors": Source(
         "sensors",
-        f"""SELECT s.*, last.last_ts, epoch($now - last.last_ts) AS age_s,
-                   coalesce(last.last_ts > $now - to_minutes(greatest(2 * s.interval_min, 60)), false) AS is_reporting,
+        f"""SELECT s.*, last.last_ts, epoch({{now}} - last.last_ts) AS age_s,
+                   coalesce(last.last_ts > {{now}} - to_minutes(greatest(2 * s.interval_min, 60)), false) AS is_reporting,
                    {_HIERARCHY}
-            FROM sensors s
+            FROM {{rows}} s
             LEFT JOIN (SELECT sensor_id, max(ts) AS last_ts FROM readings
-                       WHERE ts <= $now AND ts > $now - INTERVAL 1 DAY GROUP BY sensor_id) last USING (sensor_id)
+                       WHERE ts <= {{now}} AND ts > {{now}} - INTERVAL 1 DAY GROUP BY sensor_id) last USING (sensor_id)
             LEFT JOIN admin_units g ON g.code = s.grid_code AND g.level = 'grid'
-            WHERE coalesce(s.installed_at <= $now, true) AND coalesce(s.retired_at > $now, true)""",
-        (), None, state=True,
+            WHERE coalesce(s.installed_at <= {{now}}, true) AND coalesce(s.retired_at > {{now}}, true)""",
+        (), None, state=True, table="sensors",
     ),
 }

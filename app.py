@@ -18,7 +18,9 @@ import dash
 import waitress
 from dash import Dash, dcc, html
 
+from api import exports as exports_api
 from api import ingest as ingest_api
+from api import security
 from callbacks import context
 from data import db
 from data.demo import build
@@ -35,7 +37,7 @@ from layouts.i18n import DEFAULT_LANGUAGE, t
 log = logging.getLogger("city_vitals")
 ASSETS = Path(__file__).resolve().parent / "assets"
 SERVER_THREADS = 8      # request threads; each gets its own DuckDB cursor
-HTTP_API: tuple = (ingest_api.register,)    # functions register(flask_server, app_context) mounting /api/... routes
+HTTP_API: tuple = (ingest_api.register, exports_api.register)    # functions register(flask_server, app_context) mounting /api/... routes
 REFRESH_LISTENERS: tuple = ()   # listener(cursor, RefreshSummary) run after every indicator refresh
 
 
@@ -53,6 +55,7 @@ def create_app(app_context: context.AppContext) -> Dash:
                            title=f"{t(page.label_key, DEFAULT_LANGUAGE)} · {t('app.title', DEFAULT_LANGUAGE)}",
                            layout=page.layout)
     mount_http_api(app.server, app_context)
+    security.install(app, app_context)          # sign-in, roles on every route, CSRF, CSP (api/guard.py)
     app.layout = html.Div([
         dcc.Location(id=ids.URL),
         dcc.Store(id=ids.LANGUAGE, storage_type="local", data=DEFAULT_LANGUAGE),
@@ -150,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     app = create_app(app_context)
     print(f"City Vitals is serving {path} on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
+    security.print_first_admin_instructions(app, f"http://{args.host}:{args.port}", path)
     waitress.serve(app.server, host=args.host, port=args.port, threads=SERVER_THREADS, ident="City Vitals")
     return 0
 

@@ -3,10 +3,13 @@
 from dash import Input, Output, callback, ctx
 
 from callbacks import context
+from callbacks.access import current_principal, visible_pages
 from layouts import ids
 from layouts.components import navbar
 from layouts.i18n import normalise_language, t
-from layouts.pages import PAGES
+from layouts.login import account_menu
+
+ROLES = ()      # the frame around every page: every signed-in role
 
 
 @callback(Output(ids.LANGUAGE, "data"), Input(ids.LANG_ZH, "n_clicks"), Input(ids.LANG_EN, "n_clicks"),
@@ -20,5 +23,9 @@ def choose_language(_zh_clicks, _en_clicks):
 def draw_navbar(language, pathname="/"):
     """Redraw the navigation bar in the chosen language, marking the current page."""
     language = normalise_language(language)
-    links = [(page.path, t(page.label_key, language)) for page in PAGES]
-    return navbar(language, context.current().city_name(language), links, pathname or "/")
+    principal = current_principal()
+    links = [(page.path, t(page.label_key, language)) for page in visible_pages(principal)]
+    bar = navbar(language, context.current().city_name(language), links, pathname or "/")
+    if principal is not None:
+        bar.children.append(account_menu(principal.username or t("role.screen", language), principal.role, language))
+    return bar

@@ -71,9 +71,12 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> list[i
             f"The database has schema version {current}, newer than this program "
             f"({latest_schema_version()}). Update City Vitals before opening it."
         )
+    # Numbers are reserved per feature and may land out of order (0006 before 0005): apply every
+    # missing version, not only those above the highest one recorded.
+    recorded = {row[0] for row in con.execute("SELECT version FROM schema_version").fetchall()}
     applied = []
     for version, path in available_migrations():
-        if current < version <= target:
+        if version not in recorded and version <= target:
             _apply_migration(con, version, path.read_text(encoding="utf-8"))
             applied.append(version)
     return applied

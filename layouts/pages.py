@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from layouts import overview
+from layouts import audit, overview
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,8 @@ class Page:
 
 PAGES: tuple[Page, ...] = (
     Page("overview", "/", "nav.overview", overview.layout),
+    Page("audit", "/audit", "nav.audit", audit.layout, roles=("admin",)),
 )
 
 # Modules whose import registers the pages' @callback functions.
-CALLBACK_MODULES: tuple[str, ...] = ("callbacks.shell", "callbacks.overview")
+CALLBACK_MODULES: tuple[str, ...] = ("callbacks.shell", "callbacks.overview", "callbacks.audit")

@@ -18,6 +18,7 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+TEST_ADMIN = ("admin", "Test-admin-pass-1")     # created by running_server before the app starts
 
 
 def free_port() -> int:
@@ -28,8 +29,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(db_path: Path, *extra: str, timeout_s: float = 90):
-    """Run ``app.py`` on a free loopback port; yield its base URL; stop it afterwards."""
+def running_server(db_path: Path, *extra: str, timeout_s: float = 90, users: tuple = (TEST_ADMIN + ("admin",),)):
+    """Run ``app.py`` on a free loopback port with ``users`` ((name, password, role), …); yield its URL."""
+    for name, password, role in users:
+        add_user(db_path, name, password, role)
     port = free_port()
     log = open(db_path.with_suffix(".server.log"), "w")
     proc = subprocess.Popen([sys.executable, "app.py", "--db", str(db_path), "--port", str(port), *extra],
@@ -42,6 +45,22 @@ def running_server(db_path: Path, *extra: str, timeout_s: float = 90):
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+
+
+def add_user(db_path: Path, name: str, password: str, role: str) -> None:
+    """Create an account with the CLI, as an operator would (the server must not be running)."""
+    subprocess.run([sys.executable, "cli.py", "users", "add", name, "--role", role, "--password-stdin",
+                    "--db", str(db_path)], cwd=ROOT, input=password + "\n", text=True, check=True,
+                   capture_output=True)
+
+
+def sign_in(page, url: str, user: tuple = TEST_ADMIN, next_path: str = "/") -> None:
+    """Sign in through the login form in the browser and land on ``next_path``."""
+    page.goto(f"{url}/login?next={next_path}")
+    page.fill("#username", user[0])
+    page.fill("#password", user[1])
+    page.click("#login-submit")
+    page.wait_for_url(f"{url}{next_path}")
 
 
 def _wait_until_up(url: str, proc: subprocess.Popen, timeout_s: float, log_path: Path) -> None:

@@ -7,7 +7,7 @@ import pytest
 from data import db
 from data.today import city_today
 from layouts import theme
-from tests.browser import chromium_page, running_server
+from tests.browser import chromium_page, running_server, sign_in
 from tests.conftest import TINY_NOW
 
 pytestmark = pytest.mark.browser
@@ -32,7 +32,7 @@ def _text(page, testid: str) -> str:
 def test_overview_shows_the_stores_figures(tiny_db_copy, expected, artifacts_dir):
     assert expected.received > 0 and expected.air.result.aqi is not None
     with running_server(tiny_db_copy, "--at", TINY_NOW) as url, chromium_page() as (page, watch):
-        page.goto(url + "/")
+        sign_in(page, url)
         page.wait_for_selector("[data-testid='kpi-received']", timeout=30_000)
         page.wait_for_selector("#hourly-chart .main-svg", timeout=30_000)
         page.wait_for_selector("#street-map canvas", timeout=30_000)

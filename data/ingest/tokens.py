@@ -17,12 +17,12 @@ def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def create_token(con: duckdb.DuckDBPyConnection, name: str) -> tuple[str, str]:
-    """Create a token; return (token id, the secret, shown once and never stored)."""
+def create_token(con: duckdb.DuckDBPyConnection, name: str, scope: str = "ingest") -> tuple[str, str]:
+    """Create a token (scope ingest, or display for wall screens); return (token id, the secret, shown once)."""
     token_id = secrets.token_hex(4)
     secret = f"{PREFIX}_{token_id}_{secrets.token_urlsafe(32)}"
-    con.execute("INSERT INTO api_tokens (token_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
-                [token_id, name, hash_token(secret), now_utc()])
+    con.execute("INSERT INTO api_tokens (token_id, name, token_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?)",
+                [token_id, name, hash_token(secret), scope, now_utc()])
     return token_id, secret
 
 
@@ -36,14 +36,22 @@ def revoke_token(con: duckdb.DuckDBPyConnection, token_id: str) -> bool:
 
 def list_tokens(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Return every token's id, name and dates (never the secret)."""
-    rows = con.execute("SELECT token_id, name, created_at, revoked_at FROM api_tokens ORDER BY created_at").fetchall()
+    rows = con.execute("SELECT token_id, name, created_at, revoked_at, scopes FROM api_tokens "
+                       "ORDER BY created_at").fetchall()
     return [{"token_id": r[0], "name": r[1], "created_at": r[2].isoformat(),
-             "revoked_at": r[3].isoformat() if r[3] else None} for r in rows]
+             "revoked_at": r[3].isoformat() if r[3] else None, "scope": r[4]} for r in rows]
 
 
-def check_token(con: duckdb.DuckDBPyConnection, secret: str) -> str:
-    """Return 'ok', 'revoked' or 'unknown' for a presented token."""
-    row = con.execute("SELECT revoked_at FROM api_tokens WHERE token_hash = ?", [hash_token(secret)]).fetchone()
+def check_token(con: duckdb.DuckDBPyConnection, secret: str, scope: str = "ingest") -> str:
+    """Return 'ok', 'revoked' or 'unknown' for a presented token (a token of another scope is unknown)."""
+    row = con.execute("SELECT revoked_at FROM api_tokens WHERE token_hash = ? AND scopes = ?",
+                      [hash_token(secret), scope]).fetchone()
     if row is None:
         return "unknown"
     return "revoked" if row[0] is not None else "ok"
+
+
+def token_id_of(secret: str) -> str | None:
+    """Return the public id inside a presented token (cv_<id>_...), or None when it has no such shape."""
+    parts = secret.split("_", 2)
+    return parts[1] if len(parts) == 3 and parts[0] == PREFIX and parts[1].isalnum() else None

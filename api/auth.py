@@ -1,0 +1,153 @@
+"""The doors: /login, /logout, /kiosk/<display token> and the one-time /setup of the first admin.
+
+Failed sign-ins are throttled per address (in memory) and lock the account after five in a row
+(in the store). Every sign-in, failure, sign-out and display-token use goes to the audit log.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+
+from flask import Blueprint, Response, redirect, request
+
+from api.guard import SESSION_COOKIE
+from callbacks.access import current_principal, page_for_path
+from data import accounts, audit
+from data.ingest import tokens
+from layouts.login import login_html, setup_html
+
+THROTTLE_FAILURES = 10          # failed sign-ins per address …
+THROTTLE_WINDOW_S = 300         # … within this many seconds before the address must wait
+KIOSK_HOME = "/screen"          # where a wall screen lands (the overview until a /screen page exists)
+
+
+class Throttle:
+    """Failed attempts per client address in a sliding window."""
+
+    def __init__(self, limit: int = THROTTLE_FAILURES, window_s: float = THROTTLE_WINDOW_S):
+        self.limit, self.window_s = limit, window_s
+        self._failures: dict[str, deque] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def blocked(self, address: str) -> bool:
+        """Return True while ``address`` has too many recent failures."""
+        with self._lock:
+            recent = self._failures[address]
+            while recent and recent[0] < time.monotonic() - self.window_s:
+                recent.popleft()
+            return len(recent) >= self.limit
+
+    def fail(self, address: str) -> None:
+        """Count one failure of ``address``."""
+        with self._lock:
+            self._failures[address].append(time.monotonic())
+
+
+def _safe_next(value: str | None) -> str:
+    """Return a local path to go to after sign-in (never another site)."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value
+
+
+def _html(body: str, status: int = 200) -> Response:
+    return Response(body, status=status, mimetype="text/html")
+
+
+def _set_session_cookie(response: Response, secret: str, max_age_s: int) -> Response:
+    response.set_cookie(SESSION_COOKIE, secret, max_age=max_age_s, httponly=True, samesite="Lax",
+                        secure=request.is_secure, path="/")
+    return response
+
+
+class AuthRoutes:
+    """The sign-in routes bound to the server's store."""
+
+    def __init__(self, app_context, setup_code: str | None = None):
+        self.app_context = app_context
+        self.throttle = Throttle()
+        self.setup_code = setup_code
+
+    def blueprint(self) -> Blueprint:
+        """Return the blueprint with the four doors."""
+        bp = Blueprint("auth", __name__)
+        bp.add_url_rule("/login", "login", self.login, methods=["GET", "POST"])
+        bp.add_url_rule("/logout", "logout", self.logout, methods=["POST"])
+        bp.add_url_rule("/kiosk/<secret>", "kiosk", self.kiosk, methods=["GET"])
+        bp.add_url_rule("/setup", "setup", self.setup, methods=["GET", "POST"])
+        return bp
+
+    def login(self) -> Response:
+        """Show the form (GET) or check the credentials and open a session (POST)."""
+        language = request.args.get("lang")
+        next_path = _safe_next(request.values.get("next"))
+        if request.method == "GET":
+            return _html(login_html(language, next_path=next_path))
+        address = request.remote_addr or "unknown"
+        username = request.form.get("username", "").strip()[:64]
+        if self.throttle.blocked(address):
+            return _html(login_html(language, "login.throttled", next_path, username), 429)
+        cursor = self.app_context.cursor()
+        verdict, role = accounts.authenticate(cursor, username, request.form.get("password", "")[:1024])
+        if verdict != "ok":
+            self.throttle.fail(address)
+            audit.record(cursor, username or "anonymous", f"login.{verdict}", username, None, address)
+            key = "login.locked" if verdict == "locked" else "login.failed"
+            return _html(login_html(language, key, next_path, username), 401)
+        secret = accounts.start_session(cursor, role, username=username, remote_addr=address)
+        audit.record(cursor, username, "login.success", username, {"role": role}, address)
+        return _set_session_cookie(redirect(next_path, 303), secret, int(accounts.SESSION_MAX_AGE.total_seconds()))
+
+    def logout(self) -> Response:
+        """End the session and forget the cookie."""
+        secret = request.cookies.get(SESSION_COOKIE)
+        principal = current_principal()
+        cursor = self.app_context.cursor()
+        if secret:
+            accounts.end_session(cursor, secret)
+        if principal is not None:
+            audit.record(cursor, principal.actor, "logout", None, None, request.remote_addr)
+        response = redirect("/login", 303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    def kiosk(self, secret: str) -> Response:
+        """Exchange a display token for a screen session and go to the wall screen."""
+        cursor = self.app_context.cursor()
+        verdict = tokens.check_token(cursor, secret, scope="display")
+        token_id = tokens.token_id_of(secret)
+        audit.record(cursor, f"token:{token_id or 'unknown'}", "token.use" if verdict == "ok" else "token.refused",
+                     "kiosk", {"verdict": verdict}, request.remote_addr)
+        if verdict != "ok":
+            return _html("<!doctype html><meta charset='utf-8'><title>403</title><h1>403</h1>"
+                         "<p>显示令牌无效或已吊销。 This display token is not valid or was revoked.</p>", 403)
+        session = accounts.start_session(cursor, "screen", token_id=token_id, remote_addr=request.remote_addr)
+        home = KIOSK_HOME if page_for_path(KIOSK_HOME) is not None else "/"
+        # The token leaves the address bar at once; the screen keeps only its session cookie.
+        return _set_session_cookie(redirect(home, 303), session, int(accounts.SESSION_MAX_AGE.total_seconds()))
+
+    def setup(self) -> Response:
+        """Create the first administrator with the code printed at start-up (only while none exists)."""
+        language = request.args.get("lang")
+        cursor = self.app_context.cursor()
+        code = request.values.get("code", "")
+        if (not self.setup_code or accounts.count_active_admins(cursor)
+                or not secrets.compare_digest(code, self.setup_code)):
+            return _html(setup_html(language, "", "login.setup_closed"), 403)
+        if request.method == "GET":
+            return _html(setup_html(language, code))
+        password = request.form.get("password", "")
+        if password != request.form.get("password2", ""):
+            return _html(setup_html(language, code, "login.setup_mismatch"), 400)
+        username = request.form.get("username", "").strip()
+        try:
+            accounts.add_user(cursor, username, "admin", password)
+        except accounts.AccountError as exc:
+            return _html(setup_html(language, code, error=str(exc)), 400)
+        self.setup_code = None
+        audit.record(cursor, username, "user.add", username, {"role": "admin", "via": "setup"}, request.remote_addr)
+        return redirect(f"/login?lang={language or 'zh'}", 303)
+

@@ -1,0 +1,245 @@
+"""Accounts: roles and permissions, scrypt password hashes, users, sessions and login lockout.
+
+No Dash and no Flask here: the HTTP guard (api/guard.py) and the CLI (data/account_commands.py)
+call these functions with a DuckDB cursor.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import duckdb
+
+ROLES = ("admin", "leader", "analyst", "duty_officer", "screen")
+USER_ROLES = ROLES[:-1]          # screen sessions come only from display tokens
+# What each role may do beyond opening its pages. pii.unmask: see caller names, phones and ID numbers.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset({"pii.unmask", "audit.view", "export", "users.manage"}),
+    "leader": frozenset({"export"}),
+    "analyst": frozenset({"export"}),
+    "duty_officer": frozenset({"pii.unmask", "export"}),
+    "screen": frozenset(),
+}
+MIN_PASSWORD_LENGTH = 10
+MAX_FAILED_LOGINS = 5                       # consecutive failures before the account locks
+LOCKOUT = timedelta(minutes=15)
+SESSION_IDLE = {"screen": timedelta(days=30)}   # wall screens poll all day; people sign in again
+DEFAULT_SESSION_IDLE = timedelta(hours=12)
+SESSION_MAX_AGE = timedelta(days=30)
+TOUCH_EVERY = timedelta(minutes=1)          # write last_seen at most this often (fewer write conflicts)
+# scrypt cost: 16 MiB and ~50 ms per hash here; the parameters travel with each hash.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be done; the message says why."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a signed-in user or a wall screen, with the role's permissions."""
+
+    role: str
+    username: str | None = None
+    token_id: str | None = None
+    session_hash: str | None = None
+    permissions: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def actor(self) -> str:
+        """Return the name written to the audit log."""
+        return self.username or f"token:{self.token_id}"
+
+    def may(self, permission: str) -> bool:
+        """Return True when the role holds ``permission``."""
+        return permission in self.permissions
+
+
+def now_utc() -> datetime:
+    """Return the current instant (timezone-aware UTC)."""
+    return datetime.now(timezone.utc)
+
+
+def hash_password(password: str) -> str:
+    """Return the stored form of a password: scrypt with a random salt and its parameters."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    return "$".join(["scrypt", str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P),
+                     base64.b64encode(salt).decode(), base64.b64encode(digest).decode()])
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Return True when ``password`` matches the stored hash (constant-time comparison)."""
+    try:
+        scheme, n, r, p, salt, expected = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        digest = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r),
+                                p=int(p), dklen=32, maxmem=64 * 1024 * 1024)
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(digest, base64.b64decode(expected))
+
+
+_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))   # unknown users cost as much as known ones
+
+
+def check_password_rules(password: str) -> None:
+    """Raise AccountError when a new password is too weak."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if password.isdigit() or password.lower() == password and password.isalpha():
+        raise AccountError("the password must mix letters with digits, capitals or symbols")
+
+
+def principal_for(role: str, username: str | None = None, token_id: str | None = None,
+                  session_hash: str | None = None) -> Principal:
+    """Return the Principal of a role with that role's permissions."""
+    return Principal(role, username, token_id, session_hash, PERMISSIONS.get(role, frozenset()))
+
+
+# --- users -------------------------------------------------------------------------------------
+
+def add_user(con: duckdb.DuckDBPyConnection, username: str, role: str, password: str,
+             display_name: str | None = None) -> None:
+    """Create an account; raise AccountError for a taken name, an unknown role or a weak password."""
+    if role not in USER_ROLES:
+        raise AccountError(f"unknown role {role!r}: choose one of {', '.join(USER_ROLES)}")
+    if not username or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
+        raise AccountError("a username uses letters, digits, '.', '-' and '_' only")
+    check_password_rules(password)
+    if con.execute("SELECT count(*) FROM users WHERE username = ?", [username]).fetchone()[0]:
+        raise AccountError(f"the user {username!r} exists already")
+    now = now_utc()
+    con.execute("INSERT INTO users (username, display_name, role, password_hash, created_at, password_changed_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)", [username, display_name, role, hash_password(password), now, now])
+
+
+def set_password(con: duckdb.DuckDBPyConnection, username: str, password: str) -> None:
+    """Replace a user's password, unlock the account and end its sessions."""
+    check_password_rules(password)
+    _require_user(con, username)
+    con.execute("UPDATE users SET password_hash = ?, password_changed_at = ?, failed_logins = 0, locked_until = NULL "
+                "WHERE username = ?", [hash_password(password), now_utc(), username])
+    end_sessions(con, username=username)
+
+
+def disable_user(con: duckdb.DuckDBPyConnection, username: str) -> None:
+    """Disable an account and end its sessions at once."""
+    _require_user(con, username)
+    con.execute("UPDATE users SET disabled_at = ? WHERE username = ? AND disabled_at IS NULL", [now_utc(), username])
+    end_sessions(con, username=username)
+
+
+def list_users(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Return every account without its password hash."""
+    rows = con.execute("SELECT username, display_name, role, created_at, disabled_at, locked_until, last_login_at "
+                       "FROM users ORDER BY username").fetchall()
+    keys = ("username", "display_name", "role", "created_at", "disabled_at", "locked_until", "last_login_at")
+    return [{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in zip(keys, row)} for row in rows]
+
+
+def count_active_admins(con: duckdb.DuckDBPyConnection) -> int:
+    """Return how many enabled admin accounts exist."""
+    return con.execute("SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL").fetchone()[0]
+
+
+def _require_user(con: duckdb.DuckDBPyConnection, username: str) -> None:
+    if not con.execute("SELECT count(*) FROM users WHERE username = ?", [username]).fetchone()[0]:
+        raise AccountError(f"no user {username!r}")
+
+
+# --- login -------------------------------------------------------------------------------------
+
+def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str) -> tuple[str, str | None]:
+    """Check a login; return (verdict, role) with verdict ok, bad, locked or disabled.
+
+    Five consecutive failures lock the account for fifteen minutes, even for the right password.
+    """
+    row = con.execute("SELECT password_hash, role, disabled_at, locked_until, failed_logins FROM users "
+                      "WHERE username = ?", [username]).fetchone()
+    if row is None:
+        verify_password(password, _DUMMY_HASH)
+        return "bad", None
+    stored, role, disabled_at, locked_until, failures = row
+    now = now_utc()
+    if locked_until is not None and locked_until > now:
+        return "locked", None
+    if not verify_password(password, stored):
+        failures += 1
+        locked = now + LOCKOUT if failures >= MAX_FAILED_LOGINS else None
+        con.execute("UPDATE users SET failed_logins = ?, locked_until = ? WHERE username = ?",
+                    [0 if locked else failures, locked, username])
+        return ("locked" if locked else "bad"), None
+    if disabled_at is not None:
+        return "disabled", None
+    con.execute("UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = ? WHERE username = ?",
+                [now, username])
+    return "ok", role
+
+
+# --- sessions ----------------------------------------------------------------------------------
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def start_session(con: duckdb.DuckDBPyConnection, role: str, username: str | None = None,
+                  token_id: str | None = None, remote_addr: str | None = None) -> str:
+    """Open a session; return the cookie value (only its hash is stored)."""
+    secret = secrets.token_urlsafe(32)
+    now = now_utc()
+    con.execute("INSERT INTO sessions (session_hash, username, token_id, role, created_at, last_seen_at, expires_at, "
+                "remote_addr) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [_hash(secret), username, token_id, role, now, now, now + SESSION_MAX_AGE, remote_addr])
+    return secret
+
+
+def resolve_session(con: duckdb.DuckDBPyConnection, secret: str) -> Principal | None:
+    """Return the Principal of a live session, or None (ended, expired, idle, disabled, revoked)."""
+    row = con.execute(
+        "SELECT s.role, s.username, s.token_id, s.last_seen_at, s.expires_at, u.disabled_at, t.revoked_at "
+        "FROM sessions s LEFT JOIN users u ON u.username = s.username "
+        "LEFT JOIN api_tokens t ON t.token_id = s.token_id "
+        "WHERE s.session_hash = ? AND s.ended_at IS NULL", [_hash(secret)]).fetchone()
+    if row is None:
+        return None
+    role, username, token_id, last_seen, expires, disabled_at, revoked_at = row
+    now = now_utc()
+    idle = SESSION_IDLE.get(role, DEFAULT_SESSION_IDLE)
+    if expires <= now or last_seen + idle <= now or disabled_at is not None or revoked_at is not None:
+        return None
+    if username is not None and _user_role(con, username) != role:
+        return None            # the role changed since sign-in: sign in again
+    if now - last_seen >= TOUCH_EVERY:
+        _touch(con, _hash(secret), now)
+    return principal_for(role, username, token_id, _hash(secret))
+
+
+def _user_role(con: duckdb.DuckDBPyConnection, username: str) -> str | None:
+    row = con.execute("SELECT role FROM users WHERE username = ?", [username]).fetchone()
+    return row[0] if row else None
+
+
+def _touch(con: duckdb.DuckDBPyConnection, session_hash: str, now: datetime) -> None:
+    try:
+        con.execute("UPDATE sessions SET last_seen_at = ? WHERE session_hash = ?", [now, session_hash])
+    except duckdb.TransactionException:
+        pass        # another request of the same session touched it in the same instant
+
+
+def end_session(con: duckdb.DuckDBPyConnection, secret: str) -> None:
+    """End one session (logout)."""
+    con.execute("UPDATE sessions SET ended_at = ? WHERE session_hash = ? AND ended_at IS NULL",
+                [now_utc(), _hash(secret)])
+
+
+def end_sessions(con: duckdb.DuckDBPyConnection, username: str | None = None, token_id: str | None = None) -> None:
+    """End every session of a user or of a display token."""
+    con.execute("UPDATE sessions SET ended_at = ? WHERE ended_at IS NULL AND (username = ? OR token_id = ?)",
+                [now_utc(), username, token_id])

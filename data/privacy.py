@@ -1,0 +1,74 @@
+"""Masking of personal data (PIPL): caller names and phones, ID numbers, phones and door numbers in text.
+
+Every page, export and API answer that carries event rows passes them through :func:`mask_event`
+(or :func:`mask_frame`) unless the reader holds the ``pii.unmask`` permission and asked to
+unmask, which the caller records with ``data.audit.record(..., "pii.unmask", ...)``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+PII_COLUMNS = ("caller_name", "caller_phone")
+TEXT_COLUMNS = ("description",)
+STAR = "*"
+
+# Order matters: an 18-character ID number would otherwise lose its first 11 digits as a "phone".
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
+_MOBILE = re.compile(r"(?<!\d)((?:\+?86[- ]?)?1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[- ]?(\d{7,8})(?!\d)")
+_DOOR = re.compile(r"(\d+)(?=\s*(?:号楼|栋|幢|单元|室|号院))")
+
+
+def mask_name(name: str | None) -> str | None:
+    """Return a name with only its first character kept: 张三丰 → 张**."""
+    if not name:
+        return name
+    return name[0] + STAR * max(len(name) - 1, 1)
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """Return a phone number with its middle hidden: 13812345678 → 138****5678."""
+    if not phone:
+        return phone
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) < 7:
+        return STAR * len(digits)
+    return digits[:3] + STAR * (len(digits) - 7) + digits[-4:]
+
+
+def mask_text(text: str | None, names: tuple[str, ...] = ()) -> str | None:
+    """Return free text with ID numbers, phone numbers, door numbers and the given names masked."""
+    if not text:
+        return text
+    text = _ID_NUMBER.sub(lambda m: m.group(1)[:3] + STAR * 11 + m.group(3)[-4:], text)
+    text = _MOBILE.sub(lambda m: m.group(1) + STAR * 4 + m.group(3), text)
+    text = _LANDLINE.sub(lambda m: m.group(1) + STAR * (len(m.group(2)) - 2) + m.group(2)[-2:], text)
+    text = _DOOR.sub(lambda m: STAR * len(m.group(1)), text)
+    for name in names:
+        if name and len(name) >= 2:
+            text = text.replace(name, mask_name(name))
+    return text
+
+
+def mask_event(row: dict) -> dict:
+    """Return a copy of an event row (a dict) with its personal data masked."""
+    masked = dict(row)
+    names = tuple(n for n in (row.get("caller_name"),) if isinstance(n, str))
+    if "caller_name" in masked:
+        masked["caller_name"] = mask_name(masked["caller_name"])
+    if "caller_phone" in masked:
+        masked["caller_phone"] = mask_phone(masked["caller_phone"])
+    for column in TEXT_COLUMNS:
+        if column in masked and isinstance(masked[column], str):
+            masked[column] = mask_text(masked[column], names)
+    return masked
+
+
+def mask_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy of an event frame with its personal data masked (row by row: names vary)."""
+    if frame.empty:
+        return frame.copy()
+    return pd.DataFrame([mask_event(row) for row in frame.to_dict("records")], columns=frame.columns)

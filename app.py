@@ -26,6 +26,7 @@ from data import db
 from data.demo import build
 from data.demo.clock import parse_instant
 from data.simulator import LiveSimulator
+from indicators.alerting import listener as alert_listener
 from indicators.catalog import CatalogError, load_catalog
 from indicators.engine import Engine
 from indicators.refresh import refresh
@@ -38,7 +39,7 @@ log = logging.getLogger("city_vitals")
 ASSETS = Path(__file__).resolve().parent / "assets"
 SERVER_THREADS = 8      # request threads; each gets its own DuckDB cursor
 HTTP_API: tuple = (ingest_api.register, exports_api.register)    # functions register(flask_server, app_context) mounting /api/... routes
-REFRESH_LISTENERS: tuple = ()   # listener(cursor, RefreshSummary) run after every indicator refresh
+REFRESH_LISTENERS: tuple = (alert_listener.on_refresh,)   # listener(cursor, RefreshSummary) run after every indicator refresh
 
 
 def create_app(app_context: context.AppContext) -> Dash:

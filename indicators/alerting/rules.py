@@ -153,7 +153,8 @@ def build_rule(indicator: Indicator, level: str, settings: dict) -> Rule:
     bounds = tuple(indicator.thresholds.bounds_for(level))
     relative = indicator.thresholds.relative_to is not None and level not in own
     if settings.get("thresholds"):
-        bounds = tuple((s, float(settings["thresholds"][s])) for s in SEVERITIES if s in settings["thresholds"])
+        given = dict(settings["thresholds"])
+        bounds = tuple((s, float(given[s])) for s in SEVERITIES if s in given)
         relative = settings.get("relative_to") == "baseline_7d"
     floor = SEVERITIES.index(settings.get("min_severity") or "blue")
     bounds = tuple((s, b) for s, b in bounds if SEVERITIES.index(s) >= floor)
@@ -172,7 +173,8 @@ def _tuning(entry: dict) -> Tuning:
         raise ValueError(f"no_data must be one of {NO_DATA_MODES}: {entry}")
     for key in ("for", "keep_firing_for", "stale_after"):
         parse_duration(entry.get(key))
-    return Tuning(tuple((k, entry[k]) for k in TUNABLE if k in entry))
+    frozen = {k: (tuple(entry[k].items()) if k == "thresholds" else entry[k]) for k in TUNABLE if k in entry}
+    return Tuning(tuple(frozen.items()))     # hashable: effective rules are cached by it
 
 
 def _day(value) -> date:

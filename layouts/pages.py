@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from layouts import audit, overview
+from layouts import alerts, audit, overview
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,9 @@ class Page:
 PAGES: tuple[Page, ...] = (
     Page("overview", "/", "nav.overview", overview.layout),
     Page("audit", "/audit", "nav.audit", audit.layout, roles=("admin",)),
+    Page("alerts", "/alerts", "nav.alerts", alerts.layout, roles=("admin", "leader", "analyst", "duty_officer")),
 )
 
 # Modules whose import registers the pages' @callback functions.
-CALLBACK_MODULES: tuple[str, ...] = ("callbacks.shell", "callbacks.overview", "callbacks.audit")
+CALLBACK_MODULES: tuple[str, ...] = ("callbacks.shell", "callbacks.overview", "callbacks.audit",
+                                       "callbacks.alerts")

@@ -31,3 +31,6 @@ def fmt_pct(share: float | None, digits: int = 1, round_down: bool = False) -> s
     if round_down:
         percent = math.floor(percent * 10**digits) / 10**digits
     return f"{percent:.{digits}f}%"
+
+# Alert severities: the Chinese four-colour warning scale (issue 5).
+SEVERITY_COLOURS = {"blue": "#1565c0", "yellow": "#f9a825", "orange": "#ef6c00", "red": "#c62828"}

@@ -1,0 +1,118 @@
+"""Callbacks of the /alerts page: list, selection, handling actions and the selected alert's detail."""
+
+from __future__ import annotations
+
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+
+from callbacks import context
+from callbacks.access import current_principal
+from indicators.alerting import handling, queries, store
+from indicators.alerting.rules import local_day
+from indicators.alerting.listener import evaluator_for
+from layouts import alerts as view
+from layouts import ids
+from layouts.i18n import normalise_language, t
+
+ACTIONS = {ids.ALERTS_ACK: "ack", ids.ALERTS_SILENCE: "silence", ids.ALERTS_ASSIGN: "assign",
+           ids.ALERTS_ESCALATE: "escalate", ids.ALERTS_CLOSE: "close"}
+
+
+@callback(Output(ids.ALERTS_ACK, "children"), Output(ids.ALERTS_SILENCE, "children"),
+          Output(ids.ALERTS_ASSIGN, "children"), Output(ids.ALERTS_ESCALATE, "children"),
+          Output(ids.ALERTS_CLOSE, "children"), Output(ids.ALERTS_COMMENT, "placeholder"),
+          Output(ids.ALERTS_DEPARTMENT, "placeholder"), Input(ids.LANGUAGE, "data"))
+def label_actions(language):
+    """Label the action buttons in the UI language."""
+    language = normalise_language(language)
+    return tuple(t(f"alerts.{k}", language) for k in ("ack", "silence", "assign", "escalate", "close", "comment",
+                                                      "department"))
+
+
+def _names(language: str) -> dict:
+    app = context.current()
+    catalog = evaluator_for(app.cursor()).catalog
+    return {i.id: (i.name_zh if language == "zh" else i.name_en) for i in catalog.indicators}
+
+
+@callback(Output(ids.ALERTS_LIST, "children"), Input(ids.ALERTS_TICK, "n_intervals"), Input(ids.ALERTS_LEVEL, "value"),
+          Input(ids.ALERTS_DOMAIN, "value"), Input(ids.ALERTS_UNIT, "value"), Input(ids.ALERTS_CHANGED, "data"),
+          Input(ids.LANGUAGE, "data"))
+def refresh_list(_tick, level, domain, unit, _changed, language):
+    """Redraw the live list under the filters."""
+    app = context.current()
+    language = normalise_language(language)
+    frame = queries.live_alerts(app.cursor(), app.now_s(), level=level, domain=domain, unit=(unit or "").strip() or None)
+    return view.alert_list(queries.grouped(frame), language, app.tz, _names(language))
+
+
+@callback(Output(ids.ALERTS_SELECTED, "data"), Input({"type": ids.ALERTS_OPEN, "index": ALL}, "n_clicks"),
+          prevent_initial_call=True)
+def select_alert(clicks):
+    """Remember the alert whose row button was clicked."""
+    if not ctx.triggered_id or not any(clicks):
+        return no_update
+    return ctx.triggered_id["index"]
+
+
+@callback(Output(ids.ALERTS_MESSAGE, "children"), Output(ids.ALERTS_CHANGED, "data"),
+          *[Input(key, "n_clicks") for key in ACTIONS],
+          State(ids.ALERTS_SELECTED, "data"), State(ids.ALERTS_ACTOR, "value"), State(ids.ALERTS_COMMENT, "value"),
+          State(ids.ALERTS_SILENCE_HOURS, "value"), State(ids.ALERTS_ASSIGN_LEVEL, "value"),
+          State(ids.ALERTS_DEPARTMENT, "value"), State(ids.ALERTS_CHANGED, "data"), State(ids.LANGUAGE, "data"),
+          prevent_initial_call=True)
+def act(*args):
+    """Apply the clicked action to the selected alert; report the outcome."""
+    selected, actor, comment, hours, level, department, changed, language = args[len(ACTIONS):]
+    language = normalise_language(language)
+    if selected is None:
+        return t("alerts.pick", language), no_update
+    action = ACTIONS[ctx.triggered_id]
+    principal = current_principal()            # the signed-in user; the typed name only without accounts
+    actor = principal.actor if principal is not None else (actor or "")
+    try:
+        apply_action(action, int(selected), actor, comment or "", hours, level, department or "")
+    except handling.HandlingError as exc:
+        return html.Span(str(exc), className="text-danger"), no_update
+    return t("alerts.done", language).format(action=t(f"alerts.{action}", language)), (changed or 0) + 1
+
+
+def apply_action(action: str, alert_id: int, actor: str, comment: str, hours, level, department: str) -> dict:
+    """Run one handling action as ``actor`` at the app's clock."""
+    app = context.current()
+    con, now = app.cursor(), app.now_s()
+    if action == "ack":
+        return handling.acknowledge(con, alert_id, actor, comment, now)
+    if action == "silence":
+        return handling.silence(con, alert_id, actor, comment, now + int(float(hours or 0) * 3600), now)
+    if action == "assign":
+        return handling.assign(con, alert_id, actor, int(level), department, now)
+    if action == "escalate":
+        return handling.escalate(con, alert_id, actor, comment, now)
+    return handling.close(con, alert_id, actor, comment, now)
+
+
+@callback(Output(ids.ALERTS_DETAIL, "children"), Input(ids.ALERTS_SELECTED, "data"), Input(ids.ALERTS_CHANGED, "data"),
+          Input(ids.LANGUAGE, "data"))
+def show_detail(selected, _changed, language):
+    """Show the selected alert's history and its value trace with thresholds."""
+    language = normalise_language(language)
+    if selected is None:
+        return html.Div(t("alerts.pick", language), className="text-muted")
+    app = context.current()
+    con = app.cursor()
+    alert = store.alert_dict(con, int(selected))
+    evaluator = evaluator_for(con)
+    trace = queries.value_trace(con, alert["indicator_id"], alert["unit_code"], app.now_s())
+    bounds = []
+    if alert["indicator_id"] in evaluator.catalog:
+        rule = evaluator.config.rule_for(evaluator.catalog[alert["indicator_id"]], alert["level"], alert["unit_code"],
+                                         local_day(app.now_s(), app.tz))
+        bounds = [] if rule.relative else list(rule.bounds)
+    return [
+        html.H6([view.severity_badge(alert["severity"]), f" #{alert['alert_id']} {alert['indicator_id']} · {alert['unit_code']}"],
+                **{"data-testid": "alert-detail-title"}),
+        html.Div(t("alerts.history", language), className="fw-bold mt-2"),
+        view.history_table(queries.alert_history(con, int(selected)), language, app.tz),
+        html.Div(t("alerts.trace", language), className="fw-bold mt-2"),
+        dcc.Graph(figure=view.trace_figure(trace, bounds, language), config={"displayModeBar": False}, id="alert-trace"),
+    ]

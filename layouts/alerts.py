@@ -1,0 +1,176 @@
+"""The /alerts page: the live list (grouped up the hierarchy), filters, handling actions, history and trace."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from indicators.model import LEVELS
+
+from layouts import ids, theme
+from layouts.components import simple_table
+from layouts.i18n import add_texts, t
+
+REFRESH_MS = 30_000
+SEVERITY_CLASS = {"red": "bg-danger", "orange": "bg-warning text-dark", "yellow": "bg-warning-subtle text-dark",
+                  "blue": "bg-primary"}
+DOMAINS = ("air", "water_flood", "crowding", "traffic", "environment", "utilities", "emergency", "public_safety",
+           "hotline", "cases", "city_management", "disputes", "enterprise", "grid_governance", "petitions")
+
+add_texts({
+    "nav.alerts": ("预警处置", "Alerts"),
+    "alerts.heading": ("预警处置", "Alerts"),
+    "alerts.level": ("层级", "Level"),
+    "alerts.domain": ("领域", "Domain"),
+    "alerts.unit": ("单元编码", "Unit code"),
+    "alerts.none": ("当前没有预警", "No open alerts"),
+    "alerts.pick": ("在列表中选择一条预警", "Pick an alert in the list"),
+    "alerts.col.severity": ("等级", "Severity"),
+    "alerts.col.indicator": ("指标", "Indicator"),
+    "alerts.col.unit": ("单元", "Unit"),
+    "alerts.col.state": ("状态", "State"),
+    "alerts.col.value": ("当前值 / 阈值", "Value / threshold"),
+    "alerts.col.since": ("开始", "Since"),
+    "alerts.col.handling": ("办理", "Handling"),
+    "alerts.col.when": ("时间", "When"),
+    "alerts.col.who": ("操作人", "By"),
+    "alerts.col.what": ("事项", "What"),
+    "alerts.col.detail": ("说明", "Detail"),
+    "alerts.open": ("查看", "Open"),
+    "alerts.grouped": ("下辖 {n} 条", "{n} beneath"),
+    "alerts.actor": ("处理人", "Handled by"),
+    "alerts.comment": ("意见 / 原因 / 办结说明", "Comment / reason / resolution note"),
+    "alerts.hours": ("静默小时数", "Silence hours"),
+    "alerts.assign_level": ("办理层级", "Handling level"),
+    "alerts.department": ("责任部门", "Department"),
+    "alerts.ack": ("确认", "Acknowledge"),
+    "alerts.silence": ("静默", "Silence"),
+    "alerts.assign": ("分派", "Assign"),
+    "alerts.escalate": ("升级", "Escalate"),
+    "alerts.close": ("办结", "Close"),
+    "alerts.done": ("已记录：{action}", "Recorded: {action}"),
+    "alerts.history": ("处置与状态记录", "History"),
+    "alerts.trace": ("近72小时数值与阈值", "Values and thresholds, last 72 h"),
+    "alerts.silenced": ("已静默", "silenced"),
+    "alerts.acked": ("已确认", "acknowledged"),
+    "alerts.inhibited": ("数据源中断，已抑制", "inhibited by a source outage"),
+    "alerts.level.1": ("区级", "district"),
+    "alerts.level.2": ("街道", "street"),
+    "alerts.level.3": ("社区", "community"),
+})
+
+
+def layout(**_query) -> html.Div:
+    """Return the page frame; callbacks.alerts fills the list and the detail."""
+    return html.Div([
+        dcc.Interval(id=ids.ALERTS_TICK, interval=REFRESH_MS),
+        dcc.Store(id=ids.ALERTS_SELECTED),
+        dcc.Store(id=ids.ALERTS_CHANGED, data=0),
+        html.Div([
+            html.Div([filters(), html.Div(id=ids.ALERTS_LIST, className="mt-2")], className="col-12 col-xl-7"),
+            html.Div([actions_form(), html.Div(id=ids.ALERTS_MESSAGE, className="small my-2", role="status"),
+                      html.Div(id=ids.ALERTS_DETAIL)], className="col-12 col-xl-5"),
+        ], className="row"),
+    ], className="container-fluid py-3")
+
+
+def filters() -> html.Div:
+    """Return the level, domain and unit filters."""
+    return html.Div([
+        dcc.Dropdown(id=ids.ALERTS_LEVEL, options=list(LEVELS), placeholder="level", className="flex-fill"),
+        dcc.Dropdown(id=ids.ALERTS_DOMAIN, options=list(DOMAINS), placeholder="domain", className="flex-fill"),
+        dcc.Input(id=ids.ALERTS_UNIT, type="text", placeholder="990102…", debounce=True, className="form-control"),
+    ], className="d-flex gap-2")
+
+
+def actions_form() -> html.Div:
+    """Return the always-present handling form (actor, comment, silence hours, assignment, buttons)."""
+    button = "btn btn-sm me-1 mb-1 "
+    return html.Div([
+        dcc.Input(id=ids.ALERTS_ACTOR, type="text", value="duty_officer", className="form-control form-control-sm mb-1"),
+        dcc.Input(id=ids.ALERTS_COMMENT, type="text", className="form-control form-control-sm mb-1"),
+        html.Div([
+            dcc.Input(id=ids.ALERTS_SILENCE_HOURS, type="number", value=4, min=1, max=168,
+                      className="form-control form-control-sm"),
+            dcc.Dropdown(id=ids.ALERTS_ASSIGN_LEVEL, options=[1, 2, 3], value=3, clearable=False, className="flex-fill"),
+            dcc.Input(id=ids.ALERTS_DEPARTMENT, type="text", className="form-control form-control-sm"),
+        ], className="d-flex gap-1 mb-1"),
+        html.Button(id=ids.ALERTS_ACK, n_clicks=0, className=button + "btn-primary"),
+        html.Button(id=ids.ALERTS_SILENCE, n_clicks=0, className=button + "btn-secondary"),
+        html.Button(id=ids.ALERTS_ASSIGN, n_clicks=0, className=button + "btn-outline-primary"),
+        html.Button(id=ids.ALERTS_ESCALATE, n_clicks=0, className=button + "btn-outline-danger"),
+        html.Button(id=ids.ALERTS_CLOSE, n_clicks=0, className=button + "btn-success"),
+    ], className="card card-body p-2")
+
+
+def _when(epoch_s, tz: str) -> str:
+    if epoch_s is None or pd.isna(epoch_s):
+        return "—"
+    return datetime.fromtimestamp(int(epoch_s), ZoneInfo(tz)).strftime("%m-%d %H:%M")
+
+
+def _num(x) -> str:
+    return "—" if x is None or pd.isna(x) else f"{x:,.4g}"
+
+
+def severity_badge(severity: str) -> html.Span:
+    """Return a coloured badge for a severity."""
+    return html.Span(severity, className="badge " + SEVERITY_CLASS.get(severity, "bg-secondary"))
+
+
+def alert_row(rec: dict, n_beneath: int, language: str, tz: str, catalog_names: dict) -> html.Tr:
+    """Return one row of the live list."""
+    marks = (("alerts.acked", isinstance(rec.get("acked_by"), str)), ("alerts.silenced", bool(rec["silenced"])),
+             ("alerts.inhibited", not pd.isna(rec.get("inhibited_by"))))
+    flags = [t(key, language) for key, on in marks if on]
+    unit_name = rec.get("unit_name_zh" if language == "zh" else "unit_name_en") or rec["unit_code"]
+    handling = t(f"alerts.level.{int(rec['handling_level'])}", language) if not pd.isna(rec["handling_level"]) else "—"
+    return html.Tr([
+        html.Td(severity_badge(rec["severity"])),
+        html.Td([html.Div(catalog_names.get(rec["indicator_id"], rec["indicator_id"])),
+                 html.Small(rec["indicator_id"], className="text-muted")]),
+        html.Td([unit_name] + ([html.Small(" · " + t("alerts.grouped", language).format(n=n_beneath))] if n_beneath else [])),
+        html.Td([rec["state"]] + [html.Div(html.Small(f, className="text-muted")) for f in flags]),
+        html.Td(f"{_num(rec['value'])} / {_num(rec['threshold'])}"),
+        html.Td(_when(rec["started_s"], tz)),
+        html.Td(handling + (f" · {rec['department']}" if rec.get("department") else "")),
+        html.Td(html.Button(t("alerts.open", language), id={"type": ids.ALERTS_OPEN, "index": int(rec["alert_id"])},
+                            n_clicks=0, className="btn btn-sm btn-outline-secondary")),
+    ], **{"data-testid": f"alert-row-{int(rec['alert_id'])}"})
+
+
+def alert_list(groups: list[tuple[dict, list[dict]]], language: str, tz: str, catalog_names: dict):
+    """Return the live list table: group roots, each followed by the alerts gathered beneath it."""
+    if not groups:
+        return html.Div(t("alerts.none", language), className="text-muted", **{"data-testid": "alerts-empty"})
+    heads = ["severity", "indicator", "unit", "state", "value", "since", "handling"]
+    rows = []
+    for root, members in groups:
+        rows.append(alert_row(root, len(members), language, tz, catalog_names))
+        rows += [alert_row(m, 0, language, tz, catalog_names) for m in members]
+    head = html.Thead(html.Tr([html.Th(t(f"alerts.col.{h}", language)) for h in heads] + [html.Th("")]))
+    return html.Table([head, html.Tbody(rows)], className="table table-sm align-middle", **{"data-testid": "alerts-table"})
+
+
+def history_table(history: pd.DataFrame, language: str, tz: str) -> html.Table:
+    """Return an alert's transitions and handling actions."""
+    rows = [[_when(r.at_s, tz), r.actor, r.action, f"{r.severity} {_num(r.value)} / {_num(r.threshold)}".strip()
+             if r.actor == "system" else (r.detail or "")] for r in history.itertuples()]
+    return simple_table([t(f"alerts.col.{c}", language) for c in ("when", "who", "what", "detail")], rows,
+                        testid="alert-history")
+
+
+def trace_figure(trace: pd.DataFrame, bounds: list[tuple[str, float]], language: str) -> go.Figure:
+    """Return the value trace with each severity's threshold drawn as a horizontal line."""
+    fig = go.Figure(go.Scatter(x=pd.to_datetime(trace["at_s"], unit="s", utc=True), y=trace["value"],
+                               mode="lines+markers", line={"color": theme.PRIMARY}, name=t("alerts.col.value", language)))
+    for severity, bound in bounds:
+        fig.add_hline(y=bound, line={"color": theme.SEVERITY_COLOURS[severity], "dash": "dash"},
+                      annotation_text=severity)
+    fig.update_layout(margin={"l": 40, "r": 10, "t": 10, "b": 30}, height=260, showlegend=False,
+                      font={"family": theme.FONT_FAMILY})
+    return fig

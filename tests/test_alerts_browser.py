@@ -1,0 +1,40 @@
+"""The /alerts page in real Chromium: acknowledge and silence an alert, and see the history record both."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import TEST_ADMIN, chromium_page, running_server, sign_in
+from tests.conftest import TINY_NOW
+
+pytestmark = pytest.mark.browser
+
+
+def test_acknowledge_and_silence_an_alert(tiny_db_copy, artifacts_dir):
+    with running_server(tiny_db_copy, "--at", TINY_NOW) as url, chromium_page() as (page, watch):
+        sign_in(page, url, next_path="/alerts")
+        page.wait_for_selector("[data-testid='alerts-table']", timeout=60_000)
+        first = page.locator("[data-testid^='alert-row-']").first
+        alert_id = first.get_attribute("data-testid").removeprefix("alert-row-")
+        first.locator("button").click()
+        page.wait_for_selector("[data-testid='alert-detail-title']", timeout=15_000)
+        assert f"#{alert_id}" in page.locator("[data-testid='alert-detail-title']").inner_text()
+
+        page.fill("#alerts-comment", "现场核实中")
+        page.click("#alerts-ack")
+        page.wait_for_selector("[data-testid='alert-history'] >> text=ack", timeout=15_000)
+        page.fill("#alerts-comment", "施工占道，已报备")
+        page.fill("#alerts-silence-hours", "2")
+        page.click("#alerts-silence")
+        page.wait_for_selector("[data-testid='alert-history'] >> text=silence", timeout=15_000)
+
+        history = page.locator("[data-testid='alert-history']").inner_text()
+        assert "现场核实中" in history and "施工占道，已报备" in history
+        assert history.count(TEST_ADMIN[0]) == 2                       # the signed-in user is the actor
+        row = page.locator(f"[data-testid='alert-row-{alert_id}']").inner_text()
+        assert "已确认" in row and "已静默" in row
+        page.wait_for_selector("#alert-trace .main-svg", timeout=15_000)
+        page.screenshot(path=str(artifacts_dir / "screenshots" / "alerts-zh.png"), full_page=True)
+
+    assert watch.errors == []
+    assert watch.outside_requests == []

@@ -140,15 +140,56 @@ def store_events(con: duckdb.DuckDBPyConnection, clean: pd.DataFrame, batch_id: 
                           + flagged["_point_grid"].astype(str)).to_numpy()) if len(flagged) else 0
     incoming = clean[[ROW, *EVENT_COLUMNS]].assign(batch_id=np.int64(batch_id))
     with registered(con, "_ingest_events", writer.frame_to_arrow(incoming)):
-        _classify(con)
-        counts = dict(con.execute("SELECT verdict, count(*) FROM _ingest_verdicts GROUP BY ALL").fetchall())
-        _write_history(con)
-        _write_current(con)
-        con.execute("DROP TABLE _ingest_verdicts")
-    summary.accepted += counts.get("new", 0)
+        fresh = _split_fresh(con)
+        _write_fresh(con)
+        con.execute("CREATE TEMP TABLE _ingest_rest AS SELECT i.* FROM _ingest_events i "
+                    "SEMI JOIN _ingest_known k USING (_row)")
+        counts = _merge_known(con)
+        con.execute("DROP TABLE _ingest_rest")
+        con.execute("DROP TABLE _ingest_known")
+    summary.accepted += fresh + counts.get("new", 0)
     summary.updated += counts.get("newer", 0)
     summary.duplicates += counts.get("same", 0)
     summary.stale += counts.get("older", 0)
+
+
+def _split_fresh(con: duckdb.DuckDBPyConnection) -> int:
+    """Set aside the rows whose case is already stored or repeated in the batch; return how many are fresh.
+
+    Fresh rows (most of any batch) are plain inserts; only the others need the versioned merge.
+    """
+    con.execute("""
+        CREATE TEMP TABLE _ingest_known AS
+        WITH repeated AS (SELECT source, event_id FROM _ingest_events GROUP BY ALL HAVING count(*) > 1)
+        SELECT i._row FROM _ingest_events i SEMI JOIN events e ON e.source = i.source AND e.event_id = i.event_id
+        UNION
+        SELECT i._row FROM _ingest_events i SEMI JOIN repeated r ON r.source = i.source AND r.event_id = i.event_id""")
+    known = con.execute("SELECT count(*) FROM _ingest_known").fetchone()[0]
+    return con.execute("SELECT count(*) FROM _ingest_events").fetchone()[0] - known
+
+
+def _write_fresh(con: duckdb.DuckDBPyConnection) -> None:
+    names = ", ".join(EVENT_COLUMNS)
+    history = ", ".join(HISTORY_COLUMNS)
+    con.execute("CREATE OR REPLACE TEMP VIEW _ingest_fresh AS SELECT * FROM _ingest_events i "
+                "ANTI JOIN _ingest_known k USING (_row)")
+    con.execute(f"INSERT INTO event_history ({history}, batch_id) SELECT {history}, batch_id FROM _ingest_fresh")
+    # In key order: the primary key's index is built and written faster from sorted keys.
+    con.execute(f"INSERT INTO events ({names}, batch_id) SELECT {names}, batch_id FROM _ingest_fresh "
+                "ORDER BY source, event_id")
+    con.execute("DROP VIEW _ingest_fresh")
+
+
+def _merge_known(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Merge the rows of stored or repeated cases by version; return rows per verdict."""
+    if con.execute("SELECT count(*) FROM _ingest_rest").fetchone()[0] == 0:
+        return {}
+    _classify(con)
+    counts = dict(con.execute("SELECT verdict, count(*) FROM _ingest_verdicts GROUP BY ALL").fetchall())
+    _write_history(con)
+    _write_current(con)
+    con.execute("DROP TABLE _ingest_verdicts")
+    return counts
 
 
 def _classify(con: duckdb.DuckDBPyConnection) -> None:
@@ -160,10 +201,10 @@ def _classify(con: duckdb.DuckDBPyConnection) -> None:
                    row_number() OVER (PARTITION BY i.source, i.event_id ORDER BY i.updated_at DESC, i._row DESC) = 1
                        AS latest,
                    e.updated_at AS current_at
-            FROM _ingest_events i LEFT JOIN events e ON e.source = i.source AND e.event_id = i.event_id),
+            FROM _ingest_rest i LEFT JOIN events e ON e.source = i.source AND e.event_id = i.event_id),
         known AS (
             SELECT DISTINCT h.source, h.event_id, h.updated_at FROM event_history h
-            SEMI JOIN _ingest_events i ON h.source = i.source AND h.event_id = i.event_id)
+            SEMI JOIN _ingest_rest i ON h.source = i.source AND h.event_id = i.event_id)
         SELECT r._row, r.latest, r.current_at,
                CASE WHEN k.updated_at IS NOT NULL OR r.current_at = r.updated_at THEN 'same'
                     WHEN r.latest AND r.current_at IS NULL THEN 'new'
@@ -176,14 +217,14 @@ def _classify(con: duckdb.DuckDBPyConnection) -> None:
 def _write_history(con: duckdb.DuckDBPyConnection) -> None:
     names = ", ".join(HISTORY_COLUMNS)
     con.execute(f"INSERT INTO event_history ({names}, batch_id) SELECT {', '.join('i.' + c for c in HISTORY_COLUMNS)},"
-                " i.batch_id FROM _ingest_events i JOIN _ingest_verdicts v USING (_row) WHERE v.verdict <> 'same'")
+                " i.batch_id FROM _ingest_rest i JOIN _ingest_verdicts v USING (_row) WHERE v.verdict <> 'same'")
 
 
 def _write_current(con: duckdb.DuckDBPyConnection) -> None:
     names = ", ".join(EVENT_COLUMNS)
     updates = ", ".join(f"{c} = excluded.{c}" for c in (*EVENT_COLUMNS[2:], "batch_id"))
     con.execute(f"INSERT INTO events ({names}, batch_id) SELECT {', '.join('i.' + c for c in EVENT_COLUMNS)}, "
-                "i.batch_id FROM _ingest_events i JOIN _ingest_verdicts v USING (_row) "
+                "i.batch_id FROM _ingest_rest i JOIN _ingest_verdicts v USING (_row) "
                 f"WHERE v.verdict IN ('new', 'newer') ON CONFLICT (source, event_id) DO UPDATE SET {updates}")
 
 

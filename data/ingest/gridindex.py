@@ -6,13 +6,16 @@ belongs to the grid with the smallest code, so assignment is deterministic.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
 import shapely
 
-CHUNK = 1_000_000     # points per STRtree query: bounds the memory of the index arrays
+from data.ingest.gridraster import BOUNDARY, GridRaster, build_raster
+
+CHUNK = 1_000_000          # points per STRtree query: bounds the memory of the index arrays
+RASTER_MIN_POINTS = 200_000  # below this, building the raster costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -21,25 +24,49 @@ class GridIndex:
 
     codes: np.ndarray            # object array of grid codes, sorted
     tree: shapely.STRtree | None
+    geometries: np.ndarray | None = None
+    _raster: dict = field(default_factory=dict, repr=False, compare=False)   # built on first large batch
 
     @property
     def empty(self) -> bool:
         """True when the store has no grids (assignment and 'outside the city' do not apply)."""
         return self.tree is None
 
-    def assign(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    def assign(self, lon: np.ndarray, lat: np.ndarray, use_raster: bool | None = None) -> np.ndarray:
         """Return the grid code of each point (None outside every grid or without coordinates)."""
-        lon = np.asarray(lon, dtype="float64")
-        lat = np.asarray(lat, dtype="float64")
-        result = np.full(len(lon), -1, dtype="int64")
-        if self.tree is not None:
-            for start in range(0, len(lon), CHUNK):
-                stop = min(start + CHUNK, len(lon))
-                result[start:stop] = self._query(lon[start:stop], lat[start:stop])
         codes = np.empty(len(lon), dtype=object)
+        result = self.assign_index(lon, lat, use_raster)
         found = result >= 0
         codes[found] = self.codes[result[found]]
         return codes
+
+    def assign_index(self, lon: np.ndarray, lat: np.ndarray, use_raster: bool | None = None) -> np.ndarray:
+        """Return each point's position in ``codes`` (-1 outside every grid or without coordinates)."""
+        lon = np.asarray(lon, dtype="float64")
+        lat = np.asarray(lat, dtype="float64")
+        if self.tree is None:
+            return np.full(len(lon), -1, dtype="int64")
+        use_raster = len(lon) >= RASTER_MIN_POINTS if use_raster is None else use_raster
+        raster = self.raster() if use_raster else None
+        if raster is None:
+            return self._query_chunked(lon, lat)
+        result = raster.lookup(lon, lat).astype("int64")
+        ask = np.flatnonzero(result == BOUNDARY)
+        result[ask] = self._query_chunked(lon[ask], lat[ask])
+        return result
+
+    def raster(self) -> GridRaster | None:
+        """Return the exact raster shortcut of these grids (built once per index)."""
+        if "raster" not in self._raster:
+            self._raster["raster"] = build_raster(self.tree, self.geometries)
+        return self._raster["raster"]
+
+    def _query_chunked(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        result = np.full(len(lon), -1, dtype="int64")
+        for start in range(0, len(lon), CHUNK):
+            stop = min(start + CHUNK, len(lon))
+            result[start:stop] = self._query(lon[start:stop], lat[start:stop])
+        return result
 
     def _query(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         valid = np.isfinite(lon) & np.isfinite(lat)
@@ -66,7 +93,7 @@ def build_grid_index(codes, geometries) -> GridIndex:
         return GridIndex(np.array([], dtype=object), None)
     geometries = np.asarray(geometries, dtype=object)
     shapely.prepare(geometries)
-    return GridIndex(np.asarray(codes, dtype=object), shapely.STRtree(geometries))
+    return GridIndex(np.asarray(codes, dtype=object), shapely.STRtree(geometries), geometries)
 
 
 def naive_assign(codes, geometries, lon, lat) -> np.ndarray:

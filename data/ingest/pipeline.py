@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -40,7 +41,10 @@ def ingest_bytes(con: duckdb.DuckDBPyConnection, kind: str, data: bytes, fmt: st
     previous = batches.find_committed(con, kind, digest)
     if previous is not None:
         return _already_done(con, summary, previous)
-    frame = complete_columns(readers.read_records(data, fmt, mapping), mapping)
+    frame = readers.read_records(data, fmt, mapping)
+    if kind == "events":
+        mapping = without_absent_fields(frame, mapping)
+    frame = complete_columns(frame, mapping)
     now = now if now is not None else pd.Timestamp.now(tz="UTC")
     try:
         with batches.transaction(con):
@@ -59,6 +63,18 @@ def complete_columns(frame: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
     if absent:
         raise readers.ReadError(f"The file lacks the columns the mapping names: {', '.join(absent)}")
     return frame
+
+
+def without_absent_fields(frame: pd.DataFrame, mapping: Mapping) -> Mapping:
+    """Return the mapping without the plain column fields the file lacks, when absent columns are empty.
+
+    An absent field then reads as empty without building and converting a column of nulls.
+    """
+    if mapping.absent_columns != "empty":
+        return mapping
+    kept = {name: spec for name, spec in mapping.fields.items()
+            if spec.column is None or spec.parts is not None or spec.column in frame.columns}
+    return mapping if len(kept) == len(mapping.fields) else dataclasses.replace(mapping, fields=kept)
 
 
 def _check_kind(kind: str, mapping: Mapping) -> None:

@@ -55,12 +55,16 @@ class Verdicts:
     def __post_init__(self) -> None:
         self.reasons = np.full(len(self.index), None, dtype=object)
         self.details = np.full(len(self.index), None, dtype=object)
+        self._open = np.ones(len(self.index), dtype=bool)   # rows without a reason: cheaper than object compares
 
     def reject(self, mask, reason: str, detail=None) -> None:
         """Give ``reason`` to the rows in ``mask`` that have no reason yet."""
         if reason not in REASONS:
             raise KeyError(f"unregistered reason code {reason!r}")
-        mask = np.asarray(mask, dtype=bool) & (self.reasons == None)  # noqa: E711 (element-wise)
+        mask = np.asarray(mask, dtype=bool) & self._open
+        if not mask.any():
+            return
+        self._open &= ~mask
         self.reasons[mask] = reason
         if detail is not None:
             self.details[mask] = np.asarray(detail, dtype=object)[mask] if not isinstance(detail, str) else detail
@@ -68,7 +72,7 @@ class Verdicts:
     @property
     def ok(self) -> np.ndarray:
         """Return the mask of rows no rule rejected."""
-        return self.reasons == None  # noqa: E711
+        return self._open.copy()
 
     def counts(self) -> dict[str, int]:
         """Return rows rejected per reason."""

@@ -56,6 +56,8 @@ def compared(obs: Observation, rule: Rule) -> float | None:
     """Return the number the bounds apply to (a ratio to the baseline for relative rules)."""
     if _missing(obs.value):
         return None
+    if rule.min_value is not None and float(obs.value) < rule.min_value:
+        return -math.inf * rule.sign          # too small to matter: as far from every bound as can be
     if not rule.relative:
         return float(obs.value)
     if _missing(obs.baseline) or obs.baseline == 0:

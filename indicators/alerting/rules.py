@@ -23,7 +23,7 @@ NO_DATA_MODES = ("keep", "alert", "normal")
 _DURATION = re.compile(r"^(\d+)(s|m|h|d)$")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 TUNABLE = ("for", "keep_firing_for", "hysteresis", "no_data", "stale_after", "min_severity", "thresholds",
-           "relative_to")
+           "relative_to", "min_value")
 
 
 def parse_duration(text) -> int | None:
@@ -48,6 +48,7 @@ class Rule:
     hysteresis: float = 0.1
     no_data: str = "keep"
     stale_s: int | None = None
+    min_value: float | None = None      # below this the value is too small to alert on (ratios of tiny counts)
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,8 @@ def build_rule(indicator: Indicator, level: str, settings: dict) -> Rule:
                 relative=relative, for_s=parse_duration(settings.get("for")) or 0,
                 keep_firing_s=parse_duration(settings.get("keep_firing_for")) or 0,
                 hysteresis=float(settings.get("hysteresis", 0.1)), no_data=settings.get("no_data", "keep"),
-                stale_s=parse_duration(settings.get("stale_after")))
+                stale_s=parse_duration(settings.get("stale_after")),
+                min_value=None if settings.get("min_value") is None else float(settings["min_value"]))
 
 
 def _tuning(entry: dict) -> Tuning:

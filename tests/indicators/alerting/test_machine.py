@@ -102,3 +102,9 @@ def test_relative_bounds_use_the_baseline_and_record_an_absolute_threshold():
 def test_hourly_evaluation_fires_at_the_first_evaluation_past_for():
     rule = Rule(bounds=BOUNDS, for_s=2 * 3600, keep_firing_s=0)
     assert states([120] * 4, rule=rule, every_s=3600) == ["pending", "pending", "firing", "firing"]
+
+
+def test_min_value_keeps_ratios_of_tiny_counts_quiet():
+    rule = Rule(bounds=(("red", 3.0),), relative=True, for_s=0, keep_firing_s=0, min_value=10)
+    assert step(Series(), Observation(4.0, baseline=1.0), rule, 0)[0].state == "normal"
+    assert step(Series(), Observation(40.0, baseline=10.0), rule, 0)[0].state == "firing"

@@ -1,0 +1,156 @@
+"""CLI commands of the alerts: list, show, handle, state at an instant, check the rules, replay the demo episodes.
+
+    python cli.py alerts list [--level L] [--domain D] [--unit CODE] [--db PATH]
+    python cli.py alerts show ID
+    python cli.py alerts ack|silence|assign|escalate|close ID --actor NAME [--comment ..] [--hours N]
+                                                            [--level N --department ..]
+    python cli.py alerts state --at TIME
+    python cli.py alerts check
+    python cli.py alerts replay --days N [--step-hours H] [--db COPY]     (writes: use a copy)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from tqdm import tqdm
+
+from data import db
+from data.demo.clock import DEFAULT_TZ, HOUR_S, parse_instant
+from indicators.alerting import handling, queries, replay, store
+from indicators.alerting.rules import alerting_indicators, load_config
+from indicators.catalog import load_catalog
+
+ACTIONS = ("ack", "silence", "assign", "escalate", "close")
+
+
+def register(sub) -> None:
+    """Add the ``alerts`` subcommand and its actions."""
+    group = sub.add_parser("alerts", help="alerts: list, show, handle, reconstruct, check rules, replay")
+    actions = group.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="open alerts, most severe and oldest first")
+    for name in ("--level", "--domain", "--unit"):
+        listing.add_argument(name, default=None)
+    listing.set_defaults(func=cmd_list)
+    show = actions.add_parser("show", help="an alert with its history")
+    show.add_argument("alert_id", type=int)
+    show.set_defaults(func=cmd_show)
+    for name in ACTIONS:
+        act = actions.add_parser(name, help=f"{name} an alert (audited)")
+        act.add_argument("alert_id", type=int)
+        act.add_argument("--actor", required=True, help="who does it (recorded in the audit)")
+        act.add_argument("--comment", default="", help="comment, silence reason, escalation reason or resolution note")
+        act.add_argument("--hours", type=float, default=4.0, help="silence: hours until it expires")
+        act.add_argument("--level", type=int, default=3, help="assign: 1 district, 2 street, 3 community")
+        act.add_argument("--department", default="")
+        act.set_defaults(func=cmd_act)
+    state = actions.add_parser("state", help="every series not normal at an instant, from alert_history")
+    state.add_argument("--at", required=True)
+    state.set_defaults(func=cmd_state)
+    actions.add_parser("check", help="validate rules.yaml against the catalog").set_defaults(func=cmd_check)
+    again = actions.add_parser("replay", help="replay the episode-related alerts over past days; false-alarm rate")
+    again.add_argument("--days", type=float, default=20)
+    again.add_argument("--step-hours", type=float, default=1)
+    again.set_defaults(func=cmd_replay)
+    for parser in actions.choices.values():
+        parser.add_argument("--db", default=None)
+
+
+def _con(args, read_only=False):
+    con = db.open_store(args.db, read_only=read_only)
+    return con, db.get_setting(con, "city.tz", DEFAULT_TZ)
+
+
+def _print(value) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=1, default=str))
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Print the open alerts as JSON lines."""
+    con, _ = _con(args, read_only=True)
+    frame = queries.live_alerts(con, int(time.time()), args.level, args.domain, args.unit)
+    columns = ["alert_id", "severity", "state", "indicator_id", "unit_code", "level", "value", "threshold",
+               "acked_by", "silenced", "handling_level", "group_root"]
+    for rec in frame[columns].to_dict("records") if not frame.empty else []:
+        print(json.dumps(rec, ensure_ascii=False, default=str))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Print one alert and its history."""
+    con, _ = _con(args, read_only=True)
+    _print({"alert": store.alert_dict(con, args.alert_id),
+            "history": queries.alert_history(con, args.alert_id).to_dict("records")})
+    return 0
+
+
+def cmd_act(args: argparse.Namespace) -> int:
+    """Apply one handling action as --actor."""
+    con, _ = _con(args)
+    now = int(time.time())
+    calls = {
+        "ack": lambda: handling.acknowledge(con, args.alert_id, args.actor, args.comment, now),
+        "silence": lambda: handling.silence(con, args.alert_id, args.actor, args.comment,
+                                            now + int(args.hours * HOUR_S), now),
+        "assign": lambda: handling.assign(con, args.alert_id, args.actor, args.level, args.department, now),
+        "escalate": lambda: handling.escalate(con, args.alert_id, args.actor, args.comment, now),
+        "close": lambda: handling.close(con, args.alert_id, args.actor, args.comment, now),
+    }
+    try:
+        _print(calls[args.action]())
+    except handling.HandlingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_state(args: argparse.Namespace) -> int:
+    """Print the reconstructed state of every series not normal at --at."""
+    con, tz = _con(args, read_only=True)
+    for rec in store.state_at(con, parse_instant(args.at, tz)).to_dict("records"):
+        print(json.dumps(rec, ensure_ascii=False, default=str))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate rules.yaml: patterns that match nothing, unknown outage health indicators."""
+    config, catalog = load_config(), load_catalog()
+    ids = [i.id for i in catalog.indicators]
+    from fnmatch import fnmatchcase
+    problems = [f"rule '{r.match}' matches no indicator" for r in config.rules + config.periods
+                if not any(fnmatchcase(i, r.match) for i in ids)]
+    problems += [f"outage {o.source}: unknown health indicator {o.health}" for o in config.outages if o.health not in catalog]
+    problems += [f"override for unknown indicator {k[0]}" for k in config.overrides if k[0] not in catalog]
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 1
+    _print({"alerting_indicators": len(alerting_indicators(config, catalog)), "rules": len(config.rules),
+            "special_periods": len(config.periods), "outages": len(config.outages), "problems": 0})
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    """Replay the episode-related alerts hourly over the last --days of data; print the false-alarm rate."""
+    from data.demo.weather import episodes
+
+    con, tz = _con(args)
+    until = int(db.get_setting(con, "data.until_s"))
+    config, catalog = load_config(), load_catalog()
+    subset = replay.subset_catalog(catalog, config, replay.EPISODE_INDICATORS)
+    step = int(args.step_hours * HOUR_S)
+    start = (until - int(args.days * 86_400)) // HOUR_S * HOUR_S
+    instants = list(range(start, until + 1, step))
+    bar = tqdm(total=len(instants), unit="h", file=sys.stderr)
+    replay.replay(con, subset, config, tz, instants, progress=lambda _: bar.update())
+    bar.close()
+    windows = episodes(int(db.get_setting(con, "demo.anchor_s", str(until))), tz).__dict__
+    report = replay.false_alarms(con, windows, (start, until))
+    _print({"from": replay.utc_text(start), "to": replay.utc_text(until), "instants": len(instants),
+            "indicators": len(subset.indicators), "fired": report.fired, "during_episodes": report.during_episodes,
+            "false_alarms": report.outside, "quiet_days": report.quiet_days,
+            "false_alarms_per_quiet_day": report.per_quiet_day,
+            "false_alarms_by_indicator": dict(zip(report.by_indicator["indicator_id"], report.by_indicator["false_alarms"]))})
+    return 0

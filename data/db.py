@@ -52,10 +52,10 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """Return the schema version recorded in the database (0 for an empty one)."""
     has_table = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not has_table:
         return 0
-    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
 
 
 def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> list[int]:
@@ -131,8 +131,8 @@ def open_store(path: str | os.PathLike | None = None, read_only: bool = False) -
 
 def get_setting(con: duckdb.DuckDBPyConnection, key: str, default: str | None = None) -> str | None:
     """Return one value from the settings table, or ``default``."""
-    row = con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
-    return row[0] if row else default
+    rows = con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchall()   # fetch all: see ENVIRONMENT.md
+    return rows[0][0] if rows else default
 
 
 def put_settings(con: duckdb.DuckDBPyConnection, values: dict[str, object]) -> None:

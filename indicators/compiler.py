@@ -47,9 +47,9 @@ class Scan:
     split_numeric: bool = False             # the split values are numbers, not strings
     shifted: bool = False                   # the 7 previous days' windows at once, grouped by day_shift
 
-    def sql(self) -> str:
-        """Return the scan's SQL (parameters: $now, $start, $end)."""
-        return build_scan_sql(self)
+    def sql(self, materialised: dict[str, str] | None = None) -> str:
+        """Return the scan's SQL (parameters: $now, $start, $end), optionally over materialised rows."""
+        return build_scan_sql(self, materialised)
 
 
 @dataclass(frozen=True)
@@ -196,16 +196,20 @@ def _add_wide_scans(prefix, source, window, time_column, wide, members, compiled
     return scan_of
 
 
-def build_scan_sql(scan: Scan) -> str:
-    """Return the SQL of one scan: GROUPING SETS over the scan's levels, one row per unit."""
+def build_scan_sql(scan: Scan, materialised: dict[str, str] | None = None) -> str:
+    """Return the SQL of one scan: GROUPING SETS over the scan's levels, one row per unit.
+
+    ``materialised`` maps a source's base table to a relation already computed for this
+    refresh (the recent events), which the scan reads instead of joining again."""
     keys = ([scan.split_column] if scan.split_column else []) + (["day_shift"] if scan.shifted else [])
     sets = ", ".join("(" + ", ".join(keys + [UNIT_COLUMNS[level]]) + ")" for level in scan.levels)
     level_case = " ".join(f"WHEN GROUPING({UNIT_COLUMNS[level]}) = 0 THEN '{level}'" for level in scan.levels)
     unit_case = " ".join(f"WHEN GROUPING({UNIT_COLUMNS[level]}) = 0 THEN {UNIT_COLUMNS[level]}" for level in scan.levels)
-    aggregates = ",\n       ".join(f"{aggregate_sql(c.measure)} AS {c.name}" for c in scan.columns)
+    aggregates = ",\n       ".join(f"CAST({aggregate_sql(c.measure)} AS DOUBLE) AS {c.name}" for c in scan.columns)
     newest = f"max({scan.time_column})" if scan.time_column else _state_newest(scan.source)
     source = SOURCES[scan.source]
-    relation = source.shifted_sql(scan.time_column) if scan.shifted else source.sql()
+    prepared = (materialised or {}).get(source.table)
+    relation = source.shifted_sql(scan.time_column) if scan.shifted else source.sql(prepared)
     where = [_time_filter(scan)]
     if scan.split_column:
         quote = (lambda v: str(int(v))) if scan.split_numeric else (lambda v: "'" + v.replace("'", "''") + "'")

@@ -20,7 +20,7 @@ from indicators import aqi_values, status
 from indicators.catalog import Catalog
 from indicators.compiler import CompiledCatalog, Scan, compile_catalog
 from indicators.model import DerivedOp, Indicator, IndicatorType
-from indicators.sources import BASELINE_DAYS, SOURCES
+from indicators.sources import BASELINE_DAYS, RECENT_EVENTS, SOURCES
 from indicators.windows import previous_period_s, span
 
 VALUE_COLUMNS = ["indicator_id", "level", "unit_code", "value", "numerator", "denominator", "baseline",
@@ -31,13 +31,56 @@ def _utc(epoch_s: float) -> datetime:
     return datetime.fromtimestamp(epoch_s, timezone.utc)
 
 
-def run_scan(con: duckdb.DuckDBPyConnection, scan: Scan, at_s: int, tz: str) -> pd.DataFrame:
-    """Return one scan's rows: level, unit_code, [split_value], aggregate columns, newest."""
+def _params(sql: str, at_s: int, scan: Scan, tz: str) -> dict:
     bounds = span(scan.window, at_s, tz)
-    sql = scan.sql()
-    params = {"now": _utc(at_s), "start": _utc(bounds.start_s), "end": _utc(bounds.end_s)}
-    frame = con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql}).df()
-    return frame[frame["unit_code"].notna()]
+    params = {"now": _utc(at_s), "start": _utc(bounds.start_s), "end": _utc(bounds.end_s), "scan": scan.key}
+    return {k: v for k, v in params.items() if f"${k}" in sql}
+
+
+OUTPUTS_VIEW = "_indicator_outputs"
+MATERIALISE_FROM = 4        # event scans in one pass before reading recent events once pays off
+
+
+def run_scan(cursor: duckdb.DuckDBPyConnection, scan: Scan, at_s: int, tz: str,
+             materialised: dict[str, str] | None = None) -> pd.DataFrame:
+    """Return one scan's values per (indicator, level, unit[, day_shift]), assembled in DuckDB.
+
+    The scan's aggregate columns are unpivoted, joined with the outputs view registered on
+    ``cursor`` (which column and split value holds which indicator's value, numerator or
+    denominator) and pivoted back by role.
+    """
+    shift = ", u.day_shift" if scan.shifted else ""
+    split = "coalesce(u.split_value, '')" if scan.split_column else "''"
+    columns = ", ".join(c.name for c in scan.columns)
+    sql = f"""WITH s AS ({scan.sql(materialised)}),
+                   u AS (UNPIVOT (SELECT * FROM s WHERE unit_code IS NOT NULL) ON {columns}
+                         INTO NAME column_name VALUE val)
+              SELECT o.indicator_id, u.level, u.unit_code{shift},
+                     max(u.val) FILTER (WHERE o.role = 'value') AS value,
+                     max(u.val) FILTER (WHERE o.role = 'numerator') AS numerator,
+                     max(u.val) FILTER (WHERE o.role = 'denominator') AS denominator,
+                     max(epoch(u.newest)) AS newest_s, any_value(o.scale) AS scale
+              FROM u JOIN {OUTPUTS_VIEW} o
+                ON o.scan = $scan AND o.column_name = u.column_name AND o.split_value = {split}
+              GROUP BY ALL"""
+    return cursor.execute(sql, _params(sql, at_s, scan, tz)).df()
+
+
+def run_scans(con: duckdb.DuckDBPyConnection, scans: list[Scan], outputs: pd.DataFrame, at_s: int, tz: str,
+              materialise: bool = True) -> list[pd.DataFrame]:
+    """Run scans on one private cursor, reading the recent events materialised once for them all."""
+    cursor = con.cursor()
+    try:
+        cursor.register(OUTPUTS_VIEW, outputs)
+        materialised = None
+        event_scans = sum(SOURCES[s.source].table == "events" and not s.shifted for s in scans)
+        if materialise and event_scans >= MATERIALISE_FROM:
+            cursor.execute(f"CREATE OR REPLACE TEMP TABLE {RECENT_EVENTS} AS {SOURCES['events'].recent_sql()}",
+                           {"now": _utc(at_s)})
+            materialised = {"events": f"SELECT * FROM {RECENT_EVENTS}"}
+        return [run_scan(cursor, scan, at_s, tz, materialised) for scan in scans]
+    finally:
+        cursor.close()
 
 
 @dataclass
@@ -69,11 +112,16 @@ class Engine:
     def _base_values(self, con, compiled: CompiledCatalog, at_s: int, units: pd.DataFrame) -> pd.DataFrame:
         if not compiled.scans:
             return pd.DataFrame(columns=VALUE_COLUMNS[:6] + ["data_age_s"])
-        results = {key: run_scan(con, scan, at_s, self.tz) for key, scan in compiled.scans.items()}
-        values = assemble(compiled, results, self.catalog)
+        values = assemble(run_scans(con, list(compiled.scans.values()), self._outputs(compiled), at_s, self.tz))
         values = complete_units(values, [self.catalog[i] for i in compiled.outputs], units)
         values["data_age_s"] = at_s - values.pop("newest_s").astype("float64")
         return values
+
+    def _outputs(self, compiled: CompiledCatalog) -> pd.DataFrame:
+        key = ("outputs", id(compiled))
+        if key not in self._subsets:
+            self._subsets[key] = outputs_frame(compiled, self.catalog)
+        return self._subsets[key]
 
     def _subset(self, ids: frozenset[str]) -> CompiledCatalog:
         if ids not in self._subsets:
@@ -105,8 +153,8 @@ class Engine:
         if not ids:
             return pd.DataFrame()
         subset = self._subset(frozenset(ids))
-        results = {key: run_scan(con, replace(scan, shifted=True), at_s, self.tz) for key, scan in subset.scans.items()}
-        return assemble(subset, results, self.catalog)
+        shifted = [replace(scan, shifted=True) for scan in subset.scans.values()]
+        return assemble(run_scans(con, shifted, self._outputs(subset), at_s, self.tz))
 
     def _derived(self, con, base: pd.DataFrame, at_s: int, units: pd.DataFrame) -> pd.DataFrame:
         frames = [derive_all([i for i in self.compiled.derived if i.op != DerivedOp.CHANGE_VS_PREVIOUS], base, units)]
@@ -138,54 +186,43 @@ def load_units(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute("SELECT code AS unit_code, level, population, area_km2 FROM admin_units").df()
 
 
-def assemble(compiled: CompiledCatalog, results: dict[str, pd.DataFrame], catalog: Catalog) -> pd.DataFrame:
-    """Return long rows (indicator_id, level, unit_code, value, numerator, denominator, newest_s)."""
-    if not results:
+def assemble(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Return the scans' rows together, ratios divided: (indicator_id, level, unit_code, value, ...)."""
+    frames = [f for f in frames if not f.empty]
+    if not frames:
         return pd.DataFrame(columns=["indicator_id", "level", "unit_code", "value", "numerator", "denominator",
                                      "newest_s"])
-    long = pd.concat([_melt(key, frame) for key, frame in results.items()], ignore_index=True)
-    outputs = _outputs_frame(compiled)
-    merged = long.merge(outputs, on=["scan", "column", "split_value"])
-    keys = ["indicator_id", "level", "unit_code"] + (["day_shift"] if "day_shift" in merged else [])
-    wide = merged.set_index(keys + ["role"])["val"].unstack("role")
-    wide = wide.reindex(columns=["value", "numerator", "denominator"]).astype("float64")
-    newest = merged.groupby(keys)["newest_s"].max()
-    wide = wide.join(newest).reset_index()
-    scale = wide["indicator_id"].map({i: catalog[i].scale for i in compiled.outputs})
-    ratio = wide["numerator"] / wide["denominator"].replace(0, np.nan) * scale
-    wide["value"] = wide["value"].where(wide["denominator"].isna(), ratio)
-    return wide
+    values = pd.concat(frames, ignore_index=True)
+    numeric = ["value", "numerator", "denominator", "newest_s", "scale"]
+    values[numeric] = values[numeric].astype("float64")
+    values = _join_split_roles(values)
+    ratio = values["numerator"] / values["denominator"].replace(0, np.nan) * values.pop("scale")
+    values["value"] = values["value"].where(values["denominator"].isna(), ratio)
+    return values
 
 
-def _melt(key: str, frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.copy()
-    frame["newest_s"] = _epoch_seconds(frame.pop("newest"))
-    ids = ["level", "unit_code", "newest_s"] + [c for c in ("split_value", "day_shift") if c in frame]
-    value_columns = [c for c in frame.columns if c not in ids]
-    n, k = len(frame), len(value_columns)
-    long = pd.DataFrame({name: np.repeat(frame[name].to_numpy(), k) for name in ids})
-    long["column"] = np.tile(np.array(value_columns, dtype=object), n)
-    long["val"] = frame[value_columns].astype("float64").to_numpy().ravel()
-    if "split_value" not in long:
-        long["split_value"] = ""
-    long["scan"] = key
-    return long
+def _join_split_roles(values: pd.DataFrame) -> pd.DataFrame:
+    """Combine the rows of ratios whose numerator and denominator came from different scans."""
+    keys = [c for c in ("indicator_id", "level", "unit_code", "day_shift") if c in values]
+    split = values.duplicated(keys, keep=False)
+    if not split.any():
+        return values
+    joined = values[split].groupby(keys, as_index=False, dropna=False).agg(
+        value=("value", "max"), numerator=("numerator", "max"), denominator=("denominator", "max"),
+        newest_s=("newest_s", "max"), scale=("scale", "first"))
+    return pd.concat([values[~split], joined], ignore_index=True)
 
 
-def _epoch_seconds(series: pd.Series) -> pd.Series:
-    if isinstance(series.dtype, pd.DatetimeTZDtype):
-        return (series - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
-    return pd.Series(np.nan, index=series.index)
-
-
-def _outputs_frame(compiled: CompiledCatalog) -> pd.DataFrame:
+def outputs_frame(compiled: CompiledCatalog, catalog: Catalog) -> pd.DataFrame:
+    """Return which scan column (and split value) holds each indicator's value, numerator, denominator."""
     rows = []
     for indicator_id, out in compiled.outputs.items():
+        scale = catalog[indicator_id].scale if catalog[indicator_id].type == IndicatorType.RATIO else 1.0
         for role in ("value", "numerator", "denominator"):
             ref = getattr(out, role)
             if ref is not None:
-                rows.append((indicator_id, ref.scan, ref.column, ref.split_value, role))
-    return pd.DataFrame(rows, columns=["indicator_id", "scan", "column", "split_value", "role"])
+                rows.append((indicator_id, ref.scan, ref.column, ref.split_value, role, scale))
+    return pd.DataFrame(rows, columns=["indicator_id", "scan", "column_name", "split_value", "role", "scale"])
 
 
 def complete_units(values: pd.DataFrame, indicators: list[Indicator], units: pd.DataFrame) -> pd.DataFrame:

@@ -34,7 +34,9 @@ _EVENT_STATE = """
     CASE WHEN closed_at <= {now} THEN epoch(closed_at - received_at) / 3600 END AS closing_hours,
     CASE WHEN closed_at <= {now} THEN satisfaction END AS rating"""
 BASELINE_DAYS = 7
+RECENT_DAYS = 31            # longest window (30 days) and a margin: what one refresh can read
 _SHIFTED_NOW = "($now - to_days(day_shift))"
+RECENT_EVENTS = "_recent_events"
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,18 @@ class Source:
     state: bool = False                    # only the "now" window applies
     table: str = ""
 
-    def sql(self) -> str:
-        """Return the relation's SQL (uses the bound parameter $now)."""
-        return self.relation.format(now="$now", rows=self.table)
+    def sql(self, materialised: str | None = None) -> str:
+        """Return the relation's SQL (uses the bound parameter $now); open_cases reads events'."""
+        if self.name == "open_cases":
+            return self.relation.format(now="$now", rows=materialised or SOURCES["events"].sql())
+        return materialised or self.relation.format(now="$now", rows=self.table)
+
+    def recent_sql(self) -> str:
+        """Return the relation over the rows any window of a refresh at $now can touch: a time column
+        in the last RECENT_DAYS days, or still open (materialised once per refresh)."""
+        touched = " OR ".join(f"({c} > $now - INTERVAL {RECENT_DAYS} DAY AND {c} <= $now)" for c in self.time_columns)
+        rows = f"(SELECT * FROM {self.table} WHERE {touched} OR coalesce(closed_at > $now, true))"
+        return self.relation.format(now="$now", rows=rows)
 
     def shifted_sql(self, time_column: str) -> str:
         """Return the relation over the 7 previous days' windows, with day_shift and shifted state."""
@@ -71,11 +82,8 @@ SOURCES: dict[str, Source] = {
     ),
     "open_cases": Source(
         "open_cases",
-        f"""SELECT e.*, c.domain AS category_domain, {_EVENT_STATE}, epoch({{now}} - e.received_at) / 3600 AS age_hours,
-                   {_HIERARCHY}
-            FROM {{rows}} e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
-            LEFT JOIN event_categories c ON c.code = e.category_code
-            WHERE e.received_at <= {{now}} AND coalesce(e.closed_at > {{now}}, true)""",
+        """SELECT *, epoch({now} - received_at) / 3600 AS age_hours
+            FROM ({rows}) AS recent WHERE received_at <= {now} AND coalesce(closed_at > {now}, true)""",
         (), None, state=True, table="events",
     ),
     "readings": Source(

@@ -123,3 +123,25 @@ def test_category_list_matches_the_canonical_categories():
 
     listed = yaml.safe_load((CATALOG_DIR / "_lists.yaml").read_text(encoding="utf-8"))["event_categories"]
     assert [c["code"] for c in listed] == [c.code for c in CATEGORIES]
+
+
+def test_catalog_document_is_up_to_date(catalog):
+    from pathlib import Path
+
+    from indicators.commands import render
+
+    document = Path(__file__).resolve().parents[2] / "docs" / "INDICATORS.md"
+    assert document.read_text(encoding="utf-8") == render(catalog, "md"), \
+        "regenerate it: python cli.py indicators list --format md --out docs/INDICATORS.md"
+
+
+def test_list_formats(catalog):
+    import csv
+    import io
+    import json
+
+    from indicators.commands import render
+
+    rows = list(csv.DictReader(io.StringIO(render(catalog, "csv"))))
+    assert len(rows) == len(catalog) and rows[0]["id"] and rows[0]["formula"]
+    assert len(json.loads(render(catalog, "json"))) == len(catalog)

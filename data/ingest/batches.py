@@ -123,22 +123,32 @@ def record_failure(con: duckdb.DuckDBPyConnection, summary: Summary, digest: str
                 [batch_id, summary.kind, summary.source_name, digest, now_utc(), now_utc(), error[:2000]])
 
 
-def raw_rows(frame: pd.DataFrame) -> list[str]:
-    """Return each row's source content as JSON text (the columns as they came)."""
-    if frame.empty:
-        return []
-    source = frame.drop(columns=[c for c in frame.columns if c.startswith("_")])
-    text = source.astype("string").to_json(orient="records", lines=True, force_ascii=False)
-    return text.rstrip("\n").split("\n")
-
-
 def write_quarantine(con: duckdb.DuckDBPyConnection, batch_id: int, frame: pd.DataFrame,
                      reasons: np.ndarray, details: np.ndarray) -> int:
     """Insert the rejected rows of a batch; return how many."""
     if frame.empty:
         return 0
+    source = [c for c in frame.columns if not str(c).startswith("_")]
+    if not source:
+        return _write_contentless(con, batch_id, frame, reasons, details)
+    # Mixed Python objects (Excel cells) become text here; typed columns are cast in SQL, in parallel.
+    rows = pd.DataFrame({c: frame[c].astype("string") if frame[c].dtype == object else frame[c] for c in source})
+    rows["_row"] = frame[ROW].to_numpy("int64")
+    rows["_reason"] = reasons.astype(str)
+    rows["_detail"] = pd.Series(details, dtype=object).astype("string").to_numpy()
+    with registered(con, "_ingest_rejected", rows):
+        con.execute("INSERT INTO quarantine (batch_id, source_row, raw, reason_code, reason_detail, created_at) "
+                    "SELECT ?, _row, to_json(struct_pack(*COLUMNS(lambda c: NOT starts_with(c, '_')))), _reason, "
+                    "_detail, ? FROM (SELECT _row, _reason, _detail, "
+                    "COLUMNS(lambda c: NOT starts_with(c, '_'))::VARCHAR FROM _ingest_rejected)",
+                    [batch_id, now_utc()])
+    return len(rows)
+
+
+def _write_contentless(con: duckdb.DuckDBPyConnection, batch_id: int, frame: pd.DataFrame,
+                       reasons: np.ndarray, details: np.ndarray) -> int:
     rows = pd.DataFrame({"batch_id": np.int64(batch_id), "source_row": frame[ROW].to_numpy("int64"),
-                         "raw": raw_rows(frame), "reason_code": reasons.astype(str),
+                         "raw": "{}", "reason_code": reasons.astype(str),
                          "reason_detail": pd.Series(details, dtype=object).astype("string").to_numpy(),
                          "created_at": pd.Timestamp(now_utc())})
     return writer.append_frame(con, "quarantine", rows)

@@ -46,7 +46,7 @@ def prepare_events(frame: pd.DataFrame, mapping: Mapping, grids: GridIndex, cata
     out["lon"], out["lat"], out["grid_code"] = located.lon, located.lat, located.grid_code
     out["_mismatch"], out["_point_grid"] = located.mismatch, located.point_grid
     for name in ("department", "description", "caller_name", "caller_phone"):
-        out[name] = convert.text_field(frame, mapping, name).astype(object).where(lambda s: s.notna(), None)
+        out[name] = convert.text_field(frame, mapping, name)
     _due_times(out, mapping, sla, new_categories)
     dup = out.duplicated(["source", "event_id", "updated_at"], keep="first") & out["event_id"].notna()
     verdicts.reject(dup.to_numpy() & verdicts.ok, "duplicate_in_file")
@@ -91,12 +91,12 @@ def _categories(frame, mapping, catalog, out, verdicts) -> pd.DataFrame:
         created = pd.DataFrame({"code": code[fresh], "name": raw[fresh]}).drop_duplicates("code")
     accepted = code.isin(codes) | code.isin(list(created["code"]))
     verdicts.reject((~accepted).to_numpy(), "unknown_category", raw.fillna("(empty)").to_numpy(dtype=object))
-    out["category_code"] = code.astype(object)
+    out["category_code"] = code
     return created
 
 
 def _statuses(frame, mapping, out, verdicts) -> None:
-    derived = pd.Series("received", index=out.index, dtype=object)
+    derived = pd.Series("received", index=out.index, dtype="string")
     for stage, status in zip(STAGES[1:], STATUSES[1:]):
         derived = derived.where(out[stage].isna(), status)
     if mapping.spec("status") is None:
@@ -108,7 +108,7 @@ def _statuses(frame, mapping, out, verdicts) -> None:
     mapped = mapped.where(mapped.notna(), raw.where(raw.isin(STATUSES)))
     verdicts.reject((raw.notna() & ~mapped.isin(STATUSES)).to_numpy(), "unknown_status",
                     raw.to_numpy(dtype=object))
-    out["status"] = mapped.where(mapped.notna(), derived).astype(object)
+    out["status"] = mapped.where(mapped.notna(), derived)
 
 
 def _numbers(frame, mapping, out, verdicts) -> None:

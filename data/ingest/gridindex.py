@@ -47,7 +47,7 @@ class GridIndex:
         if self.tree is None:
             return np.full(len(lon), -1, dtype="int64")
         use_raster = len(lon) >= RASTER_MIN_POINTS if use_raster is None else use_raster
-        raster = self.raster() if use_raster else None
+        raster = self.raster(len(lon)) if use_raster else None
         if raster is None:
             return self._query_chunked(lon, lat)
         result = raster.lookup(lon, lat).astype("int64")
@@ -55,10 +55,10 @@ class GridIndex:
         result[ask] = self._query_chunked(lon[ask], lat[ask])
         return result
 
-    def raster(self) -> GridRaster | None:
-        """Return the exact raster shortcut of these grids (built once per index)."""
+    def raster(self, points: int = RASTER_MIN_POINTS) -> GridRaster | None:
+        """Return the exact raster shortcut of these grids, built once per index for the first large batch."""
         if "raster" not in self._raster:
-            self._raster["raster"] = build_raster(self.tree, self.geometries)
+            self._raster["raster"] = build_raster(self.tree, self.geometries, points)
         return self._raster["raster"]
 
     def _query_chunked(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:

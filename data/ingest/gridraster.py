@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-CELLS_PER_GRID_SIDE = 16     # cell size: a typical grid's side / 16 (about 12% of points need the tree)
+CELLS_PER_GRID_SIDE = 16     # finest cell: a typical grid's side / 16 (about 12% of points need the tree)
 MAX_CELLS = 2_000_000        # bounds the build time and the raster's memory (8 MB of int32)
+POINTS_PER_CELL = 8          # classifying a cell costs about as much as looking up a few points in the tree
 MARGIN = 1e-9                # degrees (0.1 mm): far above rounding error in the cell index
 OUTSIDE = -1                 # the cell touches no grid
 BOUNDARY = -2                # the cell is crossed by a boundary: ask the tree
@@ -42,14 +43,14 @@ class GridRaster:
         return np.where(inside, self.cells[iy, ix], OUTSIDE)
 
 
-def build_raster(tree: shapely.STRtree, geometries: np.ndarray) -> GridRaster | None:
-    """Return the raster of the indexed grids (None when their extent is degenerate)."""
+def build_raster(tree: shapely.STRtree, geometries: np.ndarray, points: int) -> GridRaster | None:
+    """Return the raster of the indexed grids, sized for a batch of ``points`` (None for a degenerate extent)."""
     minx, miny, maxx, maxy = shapely.total_bounds(geometries)
     width, height = maxx - minx, maxy - miny
     if not (width > 0 and height > 0):
         return None
     side = np.sqrt(width * height / len(geometries)) / CELLS_PER_GRID_SIDE
-    side = max(side, np.sqrt(width * height / MAX_CELLS))
+    side = max(side, np.sqrt(width * height / min(MAX_CELLS, max(points // POINTS_PER_CELL, 1))))
     cols, rows = int(np.ceil(width / side)) or 1, int(np.ceil(height / side)) or 1
     xs = minx + np.arange(cols) * side
     ys = miny + np.arange(rows) * side

@@ -17,7 +17,7 @@ from data.ingest.gridindex import load_grid_index
 from data.ingest.mapping import Mapping, MappingError
 from data.ingest.readers import ROW
 
-CHUNK_ROWS = 250_000     # rows merged per statement: bounds memory and drives the progress bar
+CHUNK_ROWS = 1_000_000    # rows merged per statement: bounds memory and drives the progress bar
 TABLE_KINDS = ("events", "sensors", "readings")
 
 
@@ -151,8 +151,11 @@ def _chunks(clean: pd.DataFrame, key: str | None, progress: bool, label: str):
     elif key is None:
         parts = [clean.iloc[i * CHUNK_ROWS:(i + 1) * CHUNK_ROWS] for i in range(count)]
     else:
+        # One sort by bucket, then contiguous slices: a mask per chunk would rescan the whole batch each time.
         bucket = pd.util.hash_pandas_object(clean[key], index=False).to_numpy() % count
-        parts = [clean[bucket == i] for i in range(count)]
+        order = np.argsort(bucket, kind="stable")
+        bounds = np.searchsorted(bucket[order], np.arange(count + 1))
+        parts = (clean.take(order[bounds[i]:bounds[i + 1]]) for i in range(count))
     bar = tqdm(total=len(clean), unit="rows", desc=f"writing {label}", disable=not progress or count == 1,
                file=sys.stderr)
     for part in parts:

@@ -113,7 +113,7 @@ def add_user(con: duckdb.DuckDBPyConnection, username: str, role: str, password:
     if not username or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
         raise AccountError("a username uses letters, digits, '.', '-' and '_' only")
     check_password_rules(password)
-    if con.execute("SELECT count(*) FROM users WHERE username = ?", [username]).fetchone()[0]:
+    if con.execute("SELECT count(*) FROM users WHERE username = ?", [username]).fetchall()[0][0]:
         raise AccountError(f"the user {username!r} exists already")
     now = now_utc()
     con.execute("INSERT INTO users (username, display_name, role, password_hash, created_at, password_changed_at) "
@@ -146,11 +146,11 @@ def list_users(con: duckdb.DuckDBPyConnection) -> list[dict]:
 
 def count_active_admins(con: duckdb.DuckDBPyConnection) -> int:
     """Return how many enabled admin accounts exist."""
-    return con.execute("SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL").fetchone()[0]
+    return con.execute("SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL").fetchall()[0][0]
 
 
 def _require_user(con: duckdb.DuckDBPyConnection, username: str) -> None:
-    if not con.execute("SELECT count(*) FROM users WHERE username = ?", [username]).fetchone()[0]:
+    if not con.execute("SELECT count(*) FROM users WHERE username = ?", [username]).fetchall()[0][0]:
         raise AccountError(f"no user {username!r}")
 
 
@@ -162,7 +162,8 @@ def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str) -
     Five consecutive failures lock the account for fifteen minutes, even for the right password.
     """
     row = con.execute("SELECT password_hash, role, disabled_at, locked_until, failed_logins FROM users "
-                      "WHERE username = ?", [username]).fetchone()
+                      "WHERE username = ?", [username]).fetchall()
+    row = row[0] if row else None
     if row is None:
         verify_password(password, _DUMMY_HASH)
         return "bad", None
@@ -206,7 +207,8 @@ def resolve_session(con: duckdb.DuckDBPyConnection, secret: str) -> Principal | 
         "SELECT s.role, s.username, s.token_id, s.last_seen_at, s.expires_at, u.disabled_at, t.revoked_at "
         "FROM sessions s LEFT JOIN users u ON u.username = s.username "
         "LEFT JOIN api_tokens t ON t.token_id = s.token_id "
-        "WHERE s.session_hash = ? AND s.ended_at IS NULL", [_hash(secret)]).fetchone()
+        "WHERE s.session_hash = ? AND s.ended_at IS NULL", [_hash(secret)]).fetchall()
+    row = row[0] if row else None       # fetchall: a half-read result would block this thread's cursor
     if row is None:
         return None
     role, username, token_id, last_seen, expires, disabled_at, revoked_at = row
@@ -222,8 +224,8 @@ def resolve_session(con: duckdb.DuckDBPyConnection, secret: str) -> Principal | 
 
 
 def _user_role(con: duckdb.DuckDBPyConnection, username: str) -> str | None:
-    row = con.execute("SELECT role FROM users WHERE username = ?", [username]).fetchone()
-    return row[0] if row else None
+    rows = con.execute("SELECT role FROM users WHERE username = ?", [username]).fetchall()
+    return rows[0][0] if rows else None
 
 
 def _touch(con: duckdb.DuckDBPyConnection, session_hash: str, now: datetime) -> None:

@@ -45,7 +45,8 @@ def list_tokens(con: duckdb.DuckDBPyConnection) -> list[dict]:
 def check_token(con: duckdb.DuckDBPyConnection, secret: str, scope: str = "ingest") -> str:
     """Return 'ok', 'revoked' or 'unknown' for a presented token (a token of another scope is unknown)."""
     row = con.execute("SELECT revoked_at FROM api_tokens WHERE token_hash = ? AND scopes = ?",
-                      [hash_token(secret), scope]).fetchone()
+                      [hash_token(secret), scope]).fetchall()
+    row = row[0] if row else None       # fetchall: a half-read result would block the request's cursor
     if row is None:
         return "unknown"
     return "revoked" if row[0] is not None else "ok"

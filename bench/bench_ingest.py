@@ -1,10 +1,11 @@
 """Ingest throughput: N events from Parquet and from CSV, grid assignment included, into a copy of a
 demo city, against a naive row-by-row polygon.contains(point) baseline measured on a sample.
 
-    python bench/bench_ingest.py [--rows 10000000] [--scale tiny] [--sample 2000]
+    python bench/bench_ingest.py [--rows 10000000] [--scale tiny] [--sample 2000] [--csv-rows N]
 
-Prints the machine, then rows/s for: grid assignment alone (STRtree vs naive), validation with grid
-assignment (everything before the store), and the whole ingest (read, validate, merge, commit).
+Prints the machine, then rows/s for: grid assignment alone (STRtree, raster shortcut, naive), a bare
+INSERT of the rows (the store's floor), validation with grid assignment (everything before the
+store), and the whole ingest (read, validate, merge, commit) with the time of each phase.
 """
 
 from __future__ import annotations
@@ -63,15 +64,55 @@ def bench_assignment(con, frame: pd.DataFrame, sample: int) -> None:
     codes, polygons = [r[0] for r in rows], shapely.from_wkb([bytes(r[1]) for r in rows])
     index = gridindex.build_grid_index(codes, polygons)
     lon, lat = frame["lon"].to_numpy(), frame["lat"].to_numpy()
-    fast = timed("grid assignment, STRtree (all rows)", len(frame), lambda: index.assign(lon, lat))
+    tree = timed("grid assignment, STRtree (all rows)", len(frame), lambda: index.assign(lon, lat, use_raster=False))
+    fast = timed("grid assignment, raster + STRtree at edges (incl. build)", len(frame),
+                 lambda: index.assign(lon, lat, use_raster=True))
     slow = timed(f"grid assignment, naive polygon.contains (sample of {sample})", sample,
                  lambda: gridindex.naive_assign(codes, polygons, lon[:sample], lat[:sample]))
     agree = np.mean([a == b for a, b in zip(fast[:sample], slow)])
-    print(f"{'STRtree and naive agree on the sample':<58} {agree:.4%}")
+    print(f"{'raster and naive agree on the sample':<58} {agree:.4%}")
+    print(f"{'raster and STRtree agree on all rows':<58} {np.mean(fast == tree):.4%}")
+
+
+class Phases:
+    """Seconds spent in each phase of an ingest, by wrapping the pipeline's steps for one run."""
+
+    STEPS = ((readers, "read_records", "read the file"), (events, "prepare_events", "validate + assign grids"),
+             (pipeline, "_quarantine", "write quarantine"), (events, "store_events", "insert / merge events"))
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._saved = []
+
+    def __enter__(self):
+        for module, name, label in self.STEPS:
+            original = getattr(module, name)
+            self._saved.append((module, name, original))
+            setattr(module, name, self._timed(original, label))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for module, name, original in self._saved:
+            setattr(module, name, original)
+
+    def _timed(self, func, label):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                self.seconds[label] = self.seconds.get(label, 0.0) + time.perf_counter() - started
+        return wrapper
+
+    def report(self, total: float) -> None:
+        """Print each phase's share of the whole run; the rest is hashing, bookkeeping and COMMIT."""
+        rest = total - sum(self.seconds.values())
+        for label, seconds in [*self.seconds.items(), ("hash, batch rows, COMMIT (the rest)", rest)]:
+            print(f"{'  ' + label:<58} {seconds:8.2f} s  {seconds / total:6.1%}")
 
 
 def bench_file(source: Path, kind: str, path: Path, frame_rows: int) -> None:
-    """Ingest one file into a fresh copy of the city; print validation and end-to-end rates."""
+    """Ingest one file into a fresh copy of the city; print validation and end-to-end rates and phases."""
     target = path.with_suffix(".duckdb")
     shutil.copy(source, target)
     con = db.open_store(target)
@@ -80,16 +121,42 @@ def bench_file(source: Path, kind: str, path: Path, frame_rows: int) -> None:
     now = pd.Timestamp.now(tz="UTC")
 
     def prepare():
-        frame = pipeline.complete_columns(readers.read_records(data, readers.detect_format(path, mapping), mapping),
-                                          mapping)
-        return events.prepare_events(frame, mapping, gridindex.load_grid_index(con), events.load_catalog(con), now)
+        frame = readers.read_records(data, readers.detect_format(path, mapping), mapping)
+        mapped = pipeline.without_absent_fields(frame, mapping)
+        frame = pipeline.complete_columns(frame, mapped)
+        return events.prepare_events(frame, mapped, gridindex.load_grid_index(con), events.load_catalog(con), now)
 
     timed(f"{kind}: read + validate + grid assignment", frame_rows, prepare)
-    summary = timed(f"{kind}: whole ingest (read ... commit)", frame_rows,
-                    lambda: pipeline.ingest_bytes(con, "events", data, readers.detect_format(path, mapping),
-                                                  mapping, path.name, now=now))
+    with Phases() as phases:
+        started = time.perf_counter()
+        summary = timed(f"{kind}: whole ingest (read ... commit)", frame_rows,
+                        lambda: pipeline.ingest_bytes(con, "events", data, readers.detect_format(path, mapping),
+                                                      mapping, path.name, now=now))
+        total = time.perf_counter() - started
     print(f"{'':<58} accepted {summary.accepted:,}, quarantined {summary.quarantined_total:,}")
+    phases.report(total)
     con.close()
+    target.unlink()
+
+
+def bench_store_floor(source: Path, path: Path, rows: int) -> None:
+    """Time a bare INSERT of the Parquet rows into events and event_history plus COMMIT: the store's floor."""
+    target = path.with_name("floor.duckdb")
+    shutil.copy(source, target)
+    con = db.open_store(target)
+
+    def insert():
+        con.execute("BEGIN TRANSACTION")
+        con.execute("INSERT INTO event_history (source, event_id, status, updated_at) "
+                    "SELECT source, event_id, 'received', received_at FROM read_parquet(?)", [str(path)])
+        con.execute("INSERT INTO events (source, event_id, category_code, received_at, status, updated_at) "
+                    "SELECT source, event_id, category, received_at, 'received', received_at FROM read_parquet(?) "
+                    "ORDER BY source, event_id", [str(path)])
+        con.execute("COMMIT")
+
+    timed("store floor: bare INSERT of every row + COMMIT (no checks)", rows, insert)
+    con.close()
+    target.unlink()
 
 
 def main() -> int:
@@ -98,6 +165,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--scale", default="demo", help="demo city whose grids are used")
     parser.add_argument("--sample", type=int, default=2000, help="rows for the naive baseline")
+    parser.add_argument("--csv-rows", type=int, default=10_000_000, help="rows of the CSV run (0: skip it)")
     args = parser.parse_args()
     print(machine())
     with tempfile.TemporaryDirectory() as tmp:
@@ -113,10 +181,13 @@ def main() -> int:
         bench_assignment(con, frame, args.sample)
         con.close()
         frame.to_parquet(tmp / "events.parquet")
-        frame.to_csv(tmp / "events.csv", index=False)
         del frame
+        bench_store_floor(city, tmp / "events.parquet", args.rows)
         bench_file(city, "Parquet", tmp / "events.parquet", args.rows)
-        bench_file(city, "CSV", tmp / "events.csv", args.rows)
+        if args.csv_rows:
+            csv_rows = min(args.csv_rows, args.rows)
+            pd.read_parquet(tmp / "events.parquet").head(csv_rows).to_csv(tmp / "events.csv", index=False)
+            bench_file(city, "CSV", tmp / "events.csv", csv_rows)
     return 0
 
 

@@ -48,9 +48,29 @@ def prepare_events(frame: pd.DataFrame, mapping: Mapping, grids: GridIndex, cata
     for name in ("department", "description", "caller_name", "caller_phone"):
         out[name] = convert.text_field(frame, mapping, name)
     _due_times(out, mapping, sla, new_categories)
-    dup = out.duplicated(["source", "event_id", "updated_at"], keep="first") & out["event_id"].notna()
-    verdicts.reject(dup.to_numpy() & verdicts.ok, "duplicate_in_file")
+    verdicts.reject(_repeated_versions(out) & verdicts.ok, "duplicate_in_file")
     return out[verdicts.ok], verdicts, new_categories
+
+
+def _repeated_versions(out: pd.DataFrame) -> np.ndarray:
+    """Return the mask of rows repeating an earlier row's (source, id, version)."""
+    # Only ids seen twice can repeat a version; most files have none, so the three-column check stays small.
+    shared = out["event_id"].duplicated(keep=False).to_numpy() & out["event_id"].notna().to_numpy()
+    dup = np.zeros(len(out), dtype=bool)
+    if shared.any():
+        dup[shared] = out[shared].duplicated(["source", "event_id", "updated_at"], keep="first").to_numpy()
+    return dup
+
+
+def _latest_stage(out: pd.DataFrame) -> pd.Series:
+    """Return each row's latest stage time (NaT when none), skipping stages no row has."""
+    present = [out[name] for name in STAGES if out[name].notna().any()]
+    if not present:
+        return out["received_at"]
+    latest = present[0]
+    for values in present[1:]:
+        latest = latest.where(latest.notna() & ~(values > latest), values)
+    return latest
 
 
 def _times(frame, mapping, out, verdicts, now) -> None:
@@ -65,7 +85,7 @@ def _times(frame, mapping, out, verdicts, now) -> None:
     limit = now + pd.Timedelta(minutes=mapping.future_tolerance_min)
     for name in (*STAGES, "updated_at"):
         verdicts.reject((out[name] > limit).fillna(False).to_numpy(), "future_time", f"{name} in the future")
-    latest_stage = out[list(STAGES)].max(axis=1)
+    latest_stage = _latest_stage(out)
     out["updated_at"] = out["updated_at"].fillna(latest_stage)
     out["updated_at"] = out["updated_at"].where(out["updated_at"] >= latest_stage, latest_stage)
 

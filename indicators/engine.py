@@ -95,14 +95,16 @@ class Engine:
     def __post_init__(self):
         self.compiled = compile_catalog(self.catalog)
 
-    def evaluate(self, con: duckdb.DuckDBPyConnection, at_s: int) -> pd.DataFrame:
-        """Return every indicator's value at every declared level at ``at_s``."""
+    def evaluate(self, con: duckdb.DuckDBPyConnection, at_s: int, only: set[str] | None = None) -> pd.DataFrame:
+        """Return every indicator's value (or those in ``only`` and their inputs) at every
+        declared level at ``at_s``."""
+        compiled = self.compiled if only is None else self._subset(frozenset(with_inputs(only, self.catalog)))
         units = load_units(con)
-        base = self._base_values(con, self.compiled, at_s, units)
-        base = pd.concat([base, aqi_values.evaluate(con, self.compiled.aqi, at_s, self.tz, units)], ignore_index=True)
-        baselines = self._baselines(con, at_s, units)
+        base = self._base_values(con, compiled, at_s, units)
+        base = pd.concat([base, aqi_values.evaluate(con, compiled.aqi, at_s, self.tz, units)], ignore_index=True)
+        baselines = self._baselines(con, at_s, units, compiled)
         base = base.merge(baselines, on=["indicator_id", "unit_code"], how="left")
-        derived = self._derived(con, base, at_s, units)
+        derived = self._derived(con, base, at_s, units, compiled)
         values = pd.concat([base, derived], ignore_index=True)
         numeric = ["value", "numerator", "denominator", "baseline", "data_age_s"]
         values[numeric] = values[numeric].apply(pd.to_numeric, errors="coerce").astype("float64")
@@ -134,13 +136,13 @@ class Engine:
         return pd.concat([frame, aqi_values.evaluate(con, subset.aqi, at_s - shift_s, self.tz, units)],
                          ignore_index=True)
 
-    def _baselines(self, con, at_s: int, units) -> pd.DataFrame:
+    def _baselines(self, con, at_s: int, units, compiled: CompiledCatalog) -> pd.DataFrame:
         """Return the mean of the same window on each of the 7 previous days, where needed.
 
         Time-windowed sources are read once, shifted (all 7 days grouped by day_shift); state
         sources (open cases, sensors) are evaluated at each of the 7 earlier instants.
         """
-        needed = baseline_needed(self.catalog)
+        needed = baseline_needed(self.catalog) & (set(compiled.outputs) | {i.id for i in compiled.aqi})
         if not needed:
             return pd.DataFrame(columns=["indicator_id", "unit_code", "baseline"])
         state = {i for i in needed if SOURCES[self.catalog[i].source].state}
@@ -156,9 +158,10 @@ class Engine:
         shifted = [replace(scan, shifted=True) for scan in subset.scans.values()]
         return assemble(run_scans(con, shifted, self._outputs(subset), at_s, self.tz))
 
-    def _derived(self, con, base: pd.DataFrame, at_s: int, units: pd.DataFrame) -> pd.DataFrame:
-        frames = [derive_all([i for i in self.compiled.derived if i.op != DerivedOp.CHANGE_VS_PREVIOUS], base, units)]
-        previous = [ind for ind in self.compiled.derived if ind.op == DerivedOp.CHANGE_VS_PREVIOUS]
+    def _derived(self, con, base: pd.DataFrame, at_s: int, units: pd.DataFrame,
+                 compiled: CompiledCatalog) -> pd.DataFrame:
+        frames = [derive_all([i for i in compiled.derived if i.op != DerivedOp.CHANGE_VS_PREVIOUS], base, units)]
+        previous = [ind for ind in compiled.derived if ind.op == DerivedOp.CHANGE_VS_PREVIOUS]
         for shift_s, group in _by_previous_period(previous, self.catalog).items():
             earlier = self._shifted(con, {ind.input for ind in group}, at_s, shift_s, units)
             frames.append(derive_all(group, base, units, earlier))
@@ -171,6 +174,11 @@ def _by_previous_period(indicators: list[Indicator], catalog: Catalog) -> dict[i
     for ind in indicators:
         groups.setdefault(previous_period_s(catalog[ind.input].window), []).append(ind)
     return groups
+
+
+def with_inputs(ids: set[str], catalog: Catalog) -> set[str]:
+    """Return the indicators named and the base indicators their derived ones are computed from."""
+    return set(ids) | {catalog[i].input for i in ids if catalog[i].type == IndicatorType.DERIVED}
 
 
 def baseline_needed(catalog: Catalog) -> set[str]:

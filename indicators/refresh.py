@@ -36,24 +36,37 @@ def _utc(epoch_s: float) -> datetime:
 
 
 def refresh(con: duckdb.DuckDBPyConnection, engine: Engine, at_s: int, kind: str = "live",
-            snapshot: bool | None = None) -> RefreshSummary:
-    """Evaluate every indicator at ``at_s`` and store the values; return a summary."""
+            snapshot: bool | None = None, only: set[str] | None = None) -> RefreshSummary:
+    """Evaluate the indicators (all, or those in ``only``) at ``at_s`` and store them; return a summary.
+
+    A snapshot (on the hour unless told otherwise) always covers the whole catalog."""
     started = time.perf_counter()
-    values = engine.evaluate(con, at_s)
     snapshot = (at_s % HOUR_S == 0) if snapshot is None else snapshot
-    store_values(con, values, at_s, snapshot)
+    only = None if snapshot else only
+    values = engine.evaluate(con, at_s, only)
+    if only is not None:
+        values = values[values["indicator_id"].isin(only)]
+    store_values(con, values, at_s, snapshot, replace_all=only is None)
     seconds = time.perf_counter() - started
+    computed = len(engine.catalog) if only is None else len(only)
     con.execute('INSERT INTO indicator_runs VALUES (?, ?, ?, ?, ?, ?)',
-                [_utc(at_s), kind, _utc(time.time() - seconds), seconds, len(engine.catalog), len(values)])
-    return RefreshSummary(at_s, len(engine.catalog), len(values), seconds, snapshot)
+                [_utc(at_s), kind, _utc(time.time() - seconds), seconds, computed, len(values)])
+    return RefreshSummary(at_s, computed, len(values), seconds, snapshot)
 
 
-def store_values(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, at_s: int, snapshot: bool) -> None:
-    """Replace the latest values (and append a history snapshot) in one transaction."""
+def store_values(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, at_s: int, snapshot: bool,
+                 replace_all: bool = True) -> None:
+    """Replace the latest values of the indicators computed (and append a history snapshot) in
+    one transaction."""
     frame = values.assign(as_of=at_s, computed_at=time.time())
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("DELETE FROM indicator_latest")
+        if replace_all:
+            con.execute("DELETE FROM indicator_latest")
+        else:
+            con.register("_refreshed_ids", pd.DataFrame({"indicator_id": values["indicator_id"].unique()}))
+            con.execute("DELETE FROM indicator_latest WHERE indicator_id IN (SELECT indicator_id FROM _refreshed_ids)")
+            con.unregister("_refreshed_ids")
         writer.append_frame(con, "indicator_latest", frame)
         if snapshot:
             con.execute("DELETE FROM indicator_history WHERE as_of = ?", [_utc(at_s)])

@@ -3,7 +3,9 @@
 Runs as a thread in the server process with its own cursor. On start it fills in the
 hourly snapshots missing from the last ``backfill_hours`` hours, newest first, so the
 screens have a recent history at once; every tick then refreshes the latest values and
-takes the snapshot of any hour boundary passed since the previous tick.
+takes the snapshot of any hour boundary passed since the previous tick. Between snapshots a
+tick recomputes only the indicators whose cadence (60 s, 5 min, 1 h ...) has elapsed; the
+others keep their latest values.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class IndicatorScheduler:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_s: int | None = None
+        self._last_run: dict[int, int] = {}       # cadence (s) -> when its indicators last ran
 
     def tick(self) -> int:
         """Take missed hourly snapshots, then refresh the latest values; return refreshes done."""
@@ -50,13 +53,34 @@ class IndicatorScheduler:
         missing = [h for h in snapshot_hours(since, now_s) if not self._has_snapshot(h)]
         for hour in sorted(missing):
             self._refresh(hour, kind="snapshot", snapshot=True)
-        summary = self._refresh(now_s, kind="live", snapshot=None)
-        log.info("indicators refreshed: %d values in %.2f s (%d snapshots)", summary.values, summary.seconds, len(missing))
+        if missing:
+            self._ran_all(max(missing))
+        due = self._due(now_s)
+        summary = self._refresh(now_s, kind="live", snapshot=None, only=due)
+        self._ran(due, now_s)
+        log.info("indicators refreshed: %d values of %d indicators in %.2f s (%d snapshots)",
+                 summary.values, summary.indicators, summary.seconds, len(missing))
         self._last_s = now_s
         return len(missing) + 1
 
-    def _refresh(self, at_s: int, kind: str, snapshot: bool | None) -> RefreshSummary:
-        summary = refresh(self._cursor, self._engine, at_s, kind=kind, snapshot=snapshot)
+    def _due(self, now_s: int) -> set[str] | None:
+        """Return the indicators whose cadence has elapsed since they last ran (None: all of them)."""
+        if not self._last_run:
+            return None
+        slack = self._interval_s / 2          # a tick a little early still counts
+        due = {i.id for i in self._engine.catalog.indicators
+               if now_s - self._last_run.get(i.cadence_s, -10**12) >= i.cadence_s - slack}
+        return due if len(due) < len(self._engine.catalog) else None
+
+    def _ran(self, due: set[str] | None, at_s: int) -> None:
+        cadences = {i.cadence_s for i in self._engine.catalog.indicators if due is None or i.id in due}
+        self._last_run.update({c: at_s for c in cadences})
+
+    def _ran_all(self, at_s: int) -> None:
+        self._last_run.update({i.cadence_s: at_s for i in self._engine.catalog.indicators})
+
+    def _refresh(self, at_s: int, kind: str, snapshot: bool | None, only: set[str] | None = None) -> RefreshSummary:
+        summary = refresh(self._cursor, self._engine, at_s, kind=kind, snapshot=snapshot, only=only)
         for listener in self._listeners:
             try:
                 listener(self._cursor, summary)

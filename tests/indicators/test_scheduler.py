@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from data import db
 from data.demo.clock import parse_instant
 from indicators.catalog import load_catalog
@@ -25,4 +27,25 @@ def test_tick_takes_missed_snapshots_then_the_live_value(tiny_db_copy):
     assert snapshots == 3
     seen.clear()
     assert scheduler.tick() == 1 and seen == [(now_s, False)]      # nothing missed the second time
+    con.close()
+
+
+def test_between_snapshots_only_due_indicators_are_recomputed(tiny_db_copy):
+    con = db.open_store(tiny_db_copy)
+    catalog = load_catalog()
+    clock = {"now": parse_instant(TINY_NOW, TZ)}
+    summaries = []
+    scheduler = IndicatorScheduler(con, Engine(catalog, TZ), now=lambda: clock["now"], backfill_hours=0,
+                                   listeners=(lambda cursor, summary: summaries.append(summary),))
+    scheduler.tick()
+    assert summaries[-1].indicators == len(catalog)          # the first tick computes everything
+    before = con.execute("SELECT count(*) FROM indicator_latest").fetchall()[0][0]
+    clock["now"] += 60
+    scheduler.tick()
+    every_minute = {i.id for i in catalog.indicators if i.cadence_s <= 60}
+    assert summaries[-1].indicators == len(every_minute) < len(catalog)
+    refreshed = con.execute("SELECT DISTINCT indicator_id FROM indicator_latest WHERE as_of = ?",
+                            [datetime.fromtimestamp(clock["now"], timezone.utc)]).fetchall()
+    assert {r[0] for r in refreshed} == every_minute
+    assert con.execute("SELECT count(*) FROM indicator_latest").fetchall()[0][0] == before
     con.close()

@@ -33,7 +33,7 @@ class IndicatorScheduler:
     """Refreshes indicators every ``interval_s`` seconds in a daemon thread."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, engine: Engine, interval_s: float = 60.0,
-                 now: Callable[[], float] = time.time, backfill_hours: int = 24,
+                 now: Callable[[], float] = time.time, backfill_hours: int = 6,
                  listeners: tuple[RefreshListener, ...] = ()):
         self._cursor = con.cursor()
         self._listeners = listeners

@@ -1,8 +1,9 @@
 """The server's indicator refresh loop: latest values every cadence, hourly snapshots on the hour.
 
 Runs as a thread in the server process with its own cursor. On start it fills in the
-hourly snapshots missing from the last ``backfill_hours`` hours, newest first, so the
-screens have a recent history at once; every tick then refreshes the latest values and
+hourly snapshots missing from the last ``backfill_hours`` hours, oldest first (listeners such
+as the alert evaluator see time move forward), so the screens have a recent history at once;
+every tick then refreshes the latest values and
 takes the snapshot of any hour boundary passed since the previous tick. Between snapshots a
 tick recomputes only the indicators whose cadence (60 s, 5 min, 1 h ...) has elapsed; the
 others keep their latest values.

@@ -147,8 +147,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
     replay.replay(con, subset, config, tz, instants, progress=lambda _: bar.update())
     bar.close()
     windows = episodes(int(db.get_setting(con, "demo.anchor_s", str(until))), tz).__dict__
-    report = replay.false_alarms(con, windows, (start, until))
+    first = con.execute("SELECT epoch(min(ts))::BIGINT FROM readings").fetchone()[0]
+    scored_from = max(start, first + replay.BASELINE_WARMUP_S)      # before it, baselines lack days of data
+    report = replay.false_alarms(con, windows, (scored_from, until))
     _print({"from": replay.utc_text(start), "to": replay.utc_text(until), "instants": len(instants),
+            "scored_from": replay.utc_text(scored_from),
             "indicators": len(subset.indicators), "fired": report.fired, "during_episodes": report.during_episodes,
             "false_alarms": report.outside, "quiet_days": report.quiet_days,
             "false_alarms_per_quiet_day": report.per_quiet_day,

@@ -21,6 +21,7 @@ from indicators.engine import Engine
 from indicators.refresh import refresh
 
 EPISODE_INDICATORS = ("air.*", "water_flood.rainfall.*", "water_flood.water_level.*", "crowding.people.*")
+BASELINE_WARMUP_S = 8 * 86_400      # 7-day baselines are complete only after 7 whole days of data
 EPISODE_LAG_S = {"pollution": 24 * 3600, "rainstorm": 72 * 3600, "crowd_surge": 3 * 3600}  # rivers recede over days
 
 
@@ -65,8 +66,9 @@ def fired_alerts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def false_alarms(con: duckdb.DuckDBPyConnection, windows: dict[str, tuple[int, int]], span: tuple[int, int]) -> FalseAlarmReport:
-    """Count fired alerts outside every episode window (extended by its lag) as false alarms."""
+    """Count alerts fired within ``span`` outside every episode window (extended by its lag) as false alarms."""
     fired = fired_alerts(con)
+    fired = fired[fired["fired_s"].between(span[0], span[1])].reset_index(drop=True)
     inside = pd.Series(False, index=fired.index)
     for name, (start, end) in windows.items():
         inside |= fired["fired_s"].between(start, end + EPISODE_LAG_S.get(name, 0))

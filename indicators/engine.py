@@ -149,7 +149,23 @@ class Engine:
         frames = [self._shifted_pass(con, needed - state, at_s)]
         frames += [self._shifted(con, state, at_s, k * DAY_S, units).assign(day_shift=k)
                    for k in range(1, BASELINE_DAYS + 1) if state]
-        return baseline_of(pd.concat([f for f in frames if not f.empty], ignore_index=True), self.catalog)
+        frames = [f for f in frames if not f.empty]
+        shifted = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        return baseline_of(shifted, self.catalog, self._days_with_data(con, needed, at_s))
+
+    def _days_with_data(self, con, ids: set[str], at_s: int) -> dict[str, int]:
+        """Return, per indicator, how many of the 7 previous days' windows lie wholly after its
+        source's first row (days before the data began are unknown, not zero)."""
+        first = {table: con.execute(f"SELECT epoch(min({column})) FROM {table}").fetchall()[0][0]
+                 for table, column in (("events", "received_at"), ("readings", "ts"))}
+        days = {}
+        for indicator_id in ids:
+            indicator = self.catalog[indicator_id]
+            start = first.get(SOURCES[indicator.source].table) or first["readings"]
+            window_start = span(indicator.window, at_s, self.tz).start_s
+            days[indicator_id] = sum(start is not None and window_start - k * DAY_S >= start
+                                     for k in range(1, BASELINE_DAYS + 1))
+        return days
 
     def _shifted_pass(self, con, ids: set[str], at_s: int) -> pd.DataFrame:
         if not ids:
@@ -269,12 +285,12 @@ def derive_all(indicators: list[Indicator], base: pd.DataFrame, units: pd.DataFr
                          "baseline": rows["baseline"], "data_age_s": rows["data_age_s"]})
 
 
-def baseline_of(shifted: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+def baseline_of(shifted: pd.DataFrame, catalog: Catalog, days_with_data: dict[str, int]) -> pd.DataFrame:
     """Return (indicator_id, unit_code, baseline) from the values of the 7 previous days.
 
-    Counts and sums average over all 7 days (a day without rows counted zero); ratios divide
-    the 7 days' summed numerators by their summed denominators; the rest average the days
-    that have a value."""
+    Counts and sums average over the days that had data (a unit without rows on such a day
+    counts zero; no such day gives no baseline); ratios divide the summed numerators by the
+    summed denominators; the rest average the days that have a value."""
     if shifted.empty:
         return pd.DataFrame(columns=["indicator_id", "unit_code", "baseline"])
     numeric = shifted[["value", "numerator", "denominator"]].astype("float64")
@@ -285,6 +301,7 @@ def baseline_of(shifted: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     additive = ids.map(lambda i: kinds[i] in (IndicatorType.COUNT, IndicatorType.SUM, IndicatorType.DISTINCT_COUNT))
     ratio = ids.map(lambda i: kinds[i] == IndicatorType.RATIO)
     scales = np.array([catalog[i].scale for i in ids])
-    baseline = np.where(additive, sums["value"].fillna(0) / BASELINE_DAYS,
+    days = np.array([days_with_data.get(i, BASELINE_DAYS) for i in ids], dtype="float64")
+    baseline = np.where(additive, sums["value"].fillna(0) / np.where(days > 0, days, np.nan),
                         np.where(ratio, sums["numerator"] / sums["denominator"].replace(0, np.nan) * scales, means))
     return pd.DataFrame({"indicator_id": ids, "unit_code": sums.index.get_level_values(1), "baseline": baseline})

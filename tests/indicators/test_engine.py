@@ -152,3 +152,25 @@ def test_refresh_at_a_past_instant_is_reproducible(tiny_db_copy):
     pd.testing.assert_frame_equal(stored, again, check_dtype=False)
     assert con.execute("SELECT count(*) FROM indicator_latest").fetchone()[0] == len(again)
     con.close()
+
+
+def test_before_any_data_there_is_no_baseline_and_no_error(tiny_con):
+    from indicators.engine import baseline_needed
+
+    first = tiny_con.execute("SELECT min(received_at) FROM events").fetchall()[0][0]
+    values = Engine(CATALOG, TZ).evaluate(tiny_con, int(first.timestamp()) - 3600)
+    with_baseline = values[values["indicator_id"].isin(baseline_needed(CATALOG))]
+    assert len(with_baseline) > 0 and with_baseline["baseline"].isna().all()
+
+
+def test_early_baselines_average_only_the_days_with_data(tiny_con):
+    first = tiny_con.execute("SELECT min(received_at) FROM events").fetchall()[0][0]
+    at_s = int(first.timestamp()) + 3 * 86_400 + 12 * 3600           # day 4, noon: 2 earlier full days
+    values = Engine(CATALOG, TZ).evaluate(tiny_con, at_s)
+    row = values[(values["indicator_id"] == "hotline.intake.count.today") & (values["level"] == "city")].iloc[0]
+    events = tiny_con.execute("SELECT received_at FROM events WHERE source = 'hotline_12345'").df()["received_at"]
+    midnight = pd.Timestamp(at_s, unit="s", tz="UTC").tz_convert(TZ).normalize()
+    days = [k for k in range(1, 8) if midnight - pd.Timedelta(days=k) >= first]
+    counts = [((events > midnight - pd.Timedelta(days=k)) & (events <= pd.Timestamp(at_s, unit="s", tz="UTC")
+                                                            - pd.Timedelta(days=k))).sum() for k in days]
+    assert len(days) >= 2 and row["baseline"] == pytest.approx(np.mean(counts))

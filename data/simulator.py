@@ -9,8 +9,6 @@ own cursor, as the store's one-writer rule requires.
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
 from datetime import datetime, timezone
 from typing import Callable
@@ -18,9 +16,8 @@ from typing import Callable
 import duckdb
 
 from data import db
+from data.background import PeriodicJob
 from data.demo import build, clock
-
-log = logging.getLogger(__name__)
 
 STAGES = ("accepted", "dispatched", "resolved", "closed")
 
@@ -81,10 +78,8 @@ class LiveSimulator:
     def __init__(self, con: duckdb.DuckDBPyConnection, interval_s: float = 10.0,
                  now: Callable[[], float] = time.time):
         self._cursor = con.cursor()
-        self._interval_s = interval_s
         self._now = now
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._job = PeriodicJob("live-simulator", self.catch_up, interval_s)
         self._world: build.DemoWorld | None = None
 
     def catch_up(self) -> build.RowCounts:
@@ -99,20 +94,8 @@ class LiveSimulator:
 
     def start(self) -> None:
         """Start ticking in a daemon thread."""
-        self._thread = threading.Thread(target=self._run, name="live-simulator", daemon=True)
-        self._thread.start()
+        self._job.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Ask the thread to stop and wait for it."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                counts = self.catch_up()
-                log.debug("simulator wrote %s rows", counts.total)
-            except Exception:
-                log.exception("live simulator step failed; retrying next tick")
-            self._stop.wait(self._interval_s)
+        self._job.stop(timeout)

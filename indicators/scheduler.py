@@ -12,13 +12,13 @@ others keep their latest values.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from datetime import datetime, timezone
 from typing import Callable
 
 import duckdb
 
+from data.background import PeriodicJob
 from data.demo.clock import HOUR_S
 from indicators.engine import Engine
 from indicators.refresh import RefreshSummary, refresh, snapshot_hours
@@ -42,8 +42,7 @@ class IndicatorScheduler:
         self._interval_s = interval_s
         self._now = now
         self._backfill_hours = backfill_hours
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._job = PeriodicJob("indicator-refresh", self.tick, interval_s)
         self._last_s: int | None = None
         self._last_run: dict[int, int] = {}       # cadence (s) -> when its indicators last ran
 
@@ -96,19 +95,8 @@ class IndicatorScheduler:
 
     def start(self) -> None:
         """Start refreshing in a daemon thread."""
-        self._thread = threading.Thread(target=self._run, name="indicator-refresh", daemon=True)
-        self._thread.start()
+        self._job.start()
 
     def stop(self, timeout: float = 30.0) -> None:
         """Ask the thread to stop and wait for it."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.tick()
-            except Exception:
-                log.exception("indicator refresh failed; retrying next tick")
-            self._stop.wait(self._interval_s)
+        self._job.stop(timeout)

@@ -127,8 +127,11 @@ def compile_catalog(catalog: Catalog, only: set[str] | None = None) -> CompiledC
 
 
 def _group_key(indicator: Indicator) -> tuple:
+    """Indicators share a scan when they share source, window, time column and levels: grouping
+    a family at grid level for one indicator would compute every cell of it for every grid."""
     source = SOURCES[indicator.source]
-    return indicator.source, indicator.window, indicator.time_column or source.default_time_column
+    return (indicator.source, indicator.window, indicator.time_column or source.default_time_column,
+            _levels([indicator]))
 
 
 def _roles(indicator: Indicator) -> dict[str, Measure]:
@@ -139,8 +142,8 @@ def _roles(indicator: Indicator) -> dict[str, Measure]:
 
 def _compile_group(key: tuple, members: list[Indicator], compiled: CompiledCatalog) -> None:
     """Place every measure of the group in a long-form family (by split column) or a wide scan."""
-    source, window, time_column = key
-    prefix = f"{source}.{window.value}.{time_column or 'state'}"
+    source, window, time_column, levels = key
+    prefix = f"{source}.{window.value}.{time_column or 'state'}.to_{levels[-1]}"
     families: dict[str, dict] = {}          # split column -> {measure: column name}, values
     wide: dict[Measure, str] = {}
     placed: dict[tuple[str, str], tuple] = {}

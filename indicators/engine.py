@@ -111,10 +111,12 @@ class Engine:
         values["status"] = status.statuses(values, self.catalog)
         return values[VALUE_COLUMNS]
 
-    def _base_values(self, con, compiled: CompiledCatalog, at_s: int, units: pd.DataFrame) -> pd.DataFrame:
+    def _base_values(self, con, compiled: CompiledCatalog, at_s: int, units: pd.DataFrame,
+                     materialise: bool = True) -> pd.DataFrame:
         if not compiled.scans:
             return pd.DataFrame(columns=VALUE_COLUMNS[:6] + ["data_age_s"])
-        values = assemble(run_scans(con, list(compiled.scans.values()), self._outputs(compiled), at_s, self.tz))
+        values = assemble(run_scans(con, list(compiled.scans.values()), self._outputs(compiled), at_s, self.tz,
+                                    materialise))
         values = complete_units(values, [self.catalog[i] for i in compiled.outputs], units)
         values["data_age_s"] = at_s - values.pop("newest_s").astype("float64")
         return values
@@ -132,7 +134,7 @@ class Engine:
 
     def _shifted(self, con, ids: set[str], at_s: int, shift_s: int, units) -> pd.DataFrame:
         subset = self._subset(frozenset(ids))
-        frame = self._base_values(con, subset, at_s - shift_s, units)
+        frame = self._base_values(con, subset, at_s - shift_s, units, materialise=False)
         return pd.concat([frame, aqi_values.evaluate(con, subset.aqi, at_s - shift_s, self.tz, units)],
                          ignore_index=True)
 

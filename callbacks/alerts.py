@@ -20,12 +20,13 @@ ACTIONS = {ids.ALERTS_ACK: "ack", ids.ALERTS_SILENCE: "silence", ids.ALERTS_ASSI
 @callback(Output(ids.ALERTS_ACK, "children"), Output(ids.ALERTS_SILENCE, "children"),
           Output(ids.ALERTS_ASSIGN, "children"), Output(ids.ALERTS_ESCALATE, "children"),
           Output(ids.ALERTS_CLOSE, "children"), Output(ids.ALERTS_COMMENT, "placeholder"),
-          Output(ids.ALERTS_DEPARTMENT, "placeholder"), Input(ids.LANGUAGE, "data"))
+          Output(ids.ALERTS_DEPARTMENT, "placeholder"), Output(ids.ALERTS_LEVEL, "placeholder"),
+          Output(ids.ALERTS_DOMAIN, "placeholder"), Input(ids.LANGUAGE, "data"))
 def label_actions(language):
-    """Label the action buttons in the UI language."""
+    """Label the action buttons and filter hints in the UI language."""
     language = normalise_language(language)
     return tuple(t(f"alerts.{k}", language) for k in ("ack", "silence", "assign", "escalate", "close", "comment",
-                                                      "department"))
+                                                      "department", "filter_level", "filter_domain"))
 
 
 def _names(language: str) -> dict:
@@ -109,7 +110,7 @@ def show_detail(selected, _changed, language):
                                          local_day(app.now_s(), app.tz))
         bounds = [] if rule.relative else list(rule.bounds)
     return [
-        html.H6([view.severity_badge(alert["severity"]), f" #{alert['alert_id']} {alert['indicator_id']} · {alert['unit_code']}"],
+        html.H6([view.severity_badge(alert["severity"], language), f" #{alert['alert_id']} {alert['indicator_id']} · {alert['unit_code']}"],
                 **{"data-testid": "alert-detail-title"}),
         html.Div(t("alerts.history", language), className="fw-bold mt-2"),
         view.history_table(queries.alert_history(con, int(selected)), language, app.tz),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -13,7 +15,7 @@ from indicators.model import LEVELS
 
 from layouts import ids, theme
 from layouts.components import simple_table
-from layouts.i18n import add_texts, t
+from layouts.i18n import DEFAULT_LANGUAGE, add_texts, t
 
 REFRESH_MS = 30_000
 SEVERITY_CLASS = {"red": "bg-danger", "orange": "bg-warning text-dark", "yellow": "bg-warning-subtle text-dark",
@@ -47,6 +49,25 @@ add_texts({
     "alerts.hours": ("静默小时数", "Silence hours"),
     "alerts.assign_level": ("办理层级", "Handling level"),
     "alerts.department": ("责任部门", "Department"),
+    "alerts.filter_level": ("层级", "Level"),
+    "alerts.severity.blue": ("蓝色", "Blue"),
+    "alerts.severity.yellow": ("黄色", "Yellow"),
+    "alerts.severity.orange": ("橙色", "Orange"),
+    "alerts.severity.red": ("红色", "Red"),
+    "alerts.state.normal": ("正常", "normal"),
+    "alerts.state.pending": ("待触发", "pending"),
+    "alerts.state.firing": ("告警中", "firing"),
+    "alerts.state.recovering": ("恢复中", "recovering"),
+    "alerts.state.no_data": ("无数据", "no data"),
+    "alerts.state.stale": ("数据中断", "stale"),
+    "alerts.field.comment": ("意见", "comment"),
+    "alerts.field.reason": ("原因", "reason"),
+    "alerts.field.until": ("截至", "until"),
+    "alerts.field.handling_level": ("办理层级", "handling level"),
+    "alerts.field.department": ("部门", "department"),
+    "alerts.field.note": ("说明", "note"),
+    "alerts.no_history": ("暂无历史数据（每小时整点记录一次）", "No history yet (a value is kept every hour)"),
+    "alerts.filter_domain": ("领域", "Domain"),
     "alerts.ack": ("确认", "Acknowledge"),
     "alerts.silence": ("静默", "Silence"),
     "alerts.assign": ("分派", "Assign"),
@@ -81,8 +102,10 @@ def layout(**_query) -> html.Div:
 def filters() -> html.Div:
     """Return the level, domain and unit filters."""
     return html.Div([
-        dcc.Dropdown(id=ids.ALERTS_LEVEL, options=list(LEVELS), placeholder="level", className="flex-fill"),
-        dcc.Dropdown(id=ids.ALERTS_DOMAIN, options=list(DOMAINS), placeholder="domain", className="flex-fill"),
+        dcc.Dropdown(id=ids.ALERTS_LEVEL, options=list(LEVELS), className="flex-fill alerts-filter",
+                     placeholder=t("alerts.filter_level", DEFAULT_LANGUAGE)),
+        dcc.Dropdown(id=ids.ALERTS_DOMAIN, options=list(DOMAINS), className="flex-fill alerts-filter",
+                     placeholder=t("alerts.filter_domain", DEFAULT_LANGUAGE)),
         dcc.Input(id=ids.ALERTS_UNIT, type="text", placeholder="990102…", debounce=True, className="form-control"),
     ], className="d-flex gap-2")
 
@@ -117,9 +140,10 @@ def _num(x) -> str:
     return "—" if x is None or pd.isna(x) else f"{x:,.4g}"
 
 
-def severity_badge(severity: str) -> html.Span:
-    """Return a coloured badge for a severity."""
-    return html.Span(severity, className="badge " + SEVERITY_CLASS.get(severity, "bg-secondary"))
+def severity_badge(severity: str, language: str = DEFAULT_LANGUAGE) -> html.Span:
+    """Return a coloured badge for a severity, named in the UI language."""
+    return html.Span(t(f"alerts.severity.{severity}", language), className="badge " + SEVERITY_CLASS.get(severity, "bg-secondary"),
+                     **{"data-severity": severity})
 
 
 def alert_row(rec: dict, n_beneath: int, language: str, tz: str, catalog_names: dict) -> html.Tr:
@@ -130,11 +154,11 @@ def alert_row(rec: dict, n_beneath: int, language: str, tz: str, catalog_names: 
     unit_name = rec.get("unit_name_zh" if language == "zh" else "unit_name_en") or rec["unit_code"]
     handling = t(f"alerts.level.{int(rec['handling_level'])}", language) if not pd.isna(rec["handling_level"]) else "—"
     return html.Tr([
-        html.Td(severity_badge(rec["severity"])),
+        html.Td(severity_badge(rec["severity"], language)),
         html.Td([html.Div(catalog_names.get(rec["indicator_id"], rec["indicator_id"])),
                  html.Small(rec["indicator_id"], className="text-muted")]),
         html.Td([unit_name] + ([html.Small(" · " + t("alerts.grouped", language).format(n=n_beneath))] if n_beneath else [])),
-        html.Td([rec["state"]] + [html.Div(html.Small(f, className="text-muted")) for f in flags]),
+        html.Td([t(f"alerts.state.{rec['state']}", language)] + [html.Div(html.Small(f, className="text-muted")) for f in flags]),
         html.Td(f"{_num(rec['value'])} / {_num(rec['threshold'])}"),
         html.Td(_when(rec["started_s"], tz)),
         html.Td(handling + (f" · {rec['department']}" if rec.get("department") else "")),
@@ -156,16 +180,44 @@ def alert_list(groups: list[tuple[dict, list[dict]]], language: str, tz: str, ca
     return html.Table([head, html.Tbody(rows)], className="table table-sm align-middle", **{"data-testid": "alerts-table"})
 
 
+def _action_text(action: str, language: str) -> str:
+    """Return a transition ("normal → pending") or a handling action ("ack") in the UI language."""
+    if " → " in action:
+        return " → ".join(t(f"alerts.state.{state}", language) for state in action.split(" → "))
+    return t(f"alerts.{action}", language)
+
+
+def _detail_text(detail, language: str) -> str:
+    """Return a handling action's details (stored as JSON) as "key: value" text."""
+    if not detail:
+        return ""
+    try:
+        fields = json.loads(detail)
+    except (TypeError, ValueError):
+        return str(detail)
+    if not isinstance(fields, dict):
+        return str(fields)
+    return "；".join(f"{t(f'alerts.field.{key}', language)}: {value}" for key, value in fields.items())
+
+
+def _transition_text(r, language: str) -> str:
+    severity = t(f"alerts.severity.{r.severity}", language) if isinstance(r.severity, str) else ""
+    return f"{severity} {_num(r.value)} / {_num(r.threshold)}".strip()
+
+
 def history_table(history: pd.DataFrame, language: str, tz: str) -> html.Table:
     """Return an alert's transitions and handling actions."""
-    rows = [[_when(r.at_s, tz), r.actor, r.action, f"{r.severity} {_num(r.value)} / {_num(r.threshold)}".strip()
-             if r.actor == "system" else (r.detail or "")] for r in history.itertuples()]
+    rows = [[_when(r.at_s, tz), r.actor, _action_text(r.action, language),
+             _transition_text(r, language) if r.actor == "system" else _detail_text(r.detail, language)]
+            for r in history.itertuples()]
     return simple_table([t(f"alerts.col.{c}", language) for c in ("when", "who", "what", "detail")], rows,
                         testid="alert-history")
 
 
 def trace_figure(trace: pd.DataFrame, bounds: list[tuple[str, float]], language: str) -> go.Figure:
     """Return the value trace with each severity's threshold drawn as a horizontal line."""
+    if trace.empty:
+        return _empty_figure(t("alerts.no_history", language))
     fig = go.Figure(go.Scatter(x=pd.to_datetime(trace["at_s"], unit="s", utc=True), y=trace["value"],
                                mode="lines+markers", line={"color": theme.PRIMARY}, name=t("alerts.col.value", language)))
     for severity, bound in bounds:
@@ -173,4 +225,13 @@ def trace_figure(trace: pd.DataFrame, bounds: list[tuple[str, float]], language:
                       annotation_text=severity)
     fig.update_layout(margin={"l": 40, "r": 10, "t": 10, "b": 30}, height=260, showlegend=False,
                       font={"family": theme.FONT_FAMILY})
+    return fig
+
+
+def _empty_figure(message: str) -> go.Figure:
+    """Return a blank chart that says why it is blank."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    fig.update_layout(xaxis={"visible": False}, yaxis={"visible": False}, height=120,
+                      margin={"l": 10, "r": 10, "t": 10, "b": 10}, font={"family": theme.FONT_FAMILY})
     return fig

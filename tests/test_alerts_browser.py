@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+import layouts.alerts  # noqa: F401  (registers the page's texts)
+from layouts.i18n import t
 from tests.browser import TEST_ADMIN, chromium_page, running_server, sign_in
 from tests.conftest import TINY_NOW
 
@@ -22,11 +24,11 @@ def test_acknowledge_and_silence_an_alert(tiny_db_copy, artifacts_dir):
 
         page.fill("#alerts-comment", "现场核实中")
         page.click("#alerts-ack")
-        page.wait_for_selector("[data-testid='alert-history'] >> text=ack", timeout=15_000)
+        page.wait_for_selector(f"[data-testid='alert-history'] >> text={t('alerts.ack', 'zh')}", timeout=15_000)
         page.fill("#alerts-comment", "施工占道，已报备")
         page.fill("#alerts-silence-hours", "2")
         page.click("#alerts-silence")
-        page.wait_for_selector("[data-testid='alert-history'] >> text=silence", timeout=15_000)
+        page.wait_for_selector(f"[data-testid='alert-history'] >> text={t('alerts.silence', 'zh')}", timeout=15_000)
 
         history = page.locator("[data-testid='alert-history']").inner_text()
         assert "现场核实中" in history and "施工占道，已报备" in history

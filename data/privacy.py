@@ -11,7 +11,6 @@ import re
 
 import pandas as pd
 
-PII_COLUMNS = ("caller_name", "caller_phone")
 TEXT_COLUMNS = ("description",)
 STAR = "*"
 

@@ -90,10 +90,12 @@ class Engine:
     catalog: Catalog
     tz: str
     compiled: CompiledCatalog = field(init=False)
-    _subsets: dict = field(default_factory=dict, init=False, repr=False)
+    _subsets: dict = field(default_factory=dict, init=False, repr=False)       # indicator ids -> compiled
+    _output_maps: dict = field(default_factory=dict, init=False, repr=False)   # id(compiled) -> outputs frame
 
     def __post_init__(self):
         self.compiled = compile_catalog(self.catalog)
+        self._thresholds = status.thresholds_table(self.catalog)
 
     def evaluate(self, con: duckdb.DuckDBPyConnection, at_s: int, only: set[str] | None = None) -> pd.DataFrame:
         """Return every indicator's value (or those in ``only`` and their inputs) at every
@@ -108,7 +110,7 @@ class Engine:
         values = pd.concat([base, derived], ignore_index=True)
         numeric = ["value", "numerator", "denominator", "baseline", "data_age_s"]
         values[numeric] = values[numeric].apply(pd.to_numeric, errors="coerce").astype("float64")
-        values["status"] = status.statuses(values, self.catalog)
+        values["status"] = status.statuses(values, self._thresholds)
         return values[VALUE_COLUMNS]
 
     def _base_values(self, con, compiled: CompiledCatalog, at_s: int, units: pd.DataFrame,
@@ -122,17 +124,17 @@ class Engine:
         return values
 
     def _outputs(self, compiled: CompiledCatalog) -> pd.DataFrame:
-        key = ("outputs", id(compiled))
-        if key not in self._subsets:
-            self._subsets[key] = outputs_frame(compiled, self.catalog)
-        return self._subsets[key]
+        # compiled catalogs live as long as the engine (self.compiled, self._subsets): ids stay unique
+        if id(compiled) not in self._output_maps:
+            self._output_maps[id(compiled)] = outputs_frame(compiled, self.catalog)
+        return self._output_maps[id(compiled)]
 
     def _subset(self, ids: frozenset[str]) -> CompiledCatalog:
         if ids not in self._subsets:
             self._subsets[ids] = compile_catalog(self.catalog, only=set(ids))
         return self._subsets[ids]
 
-    def _shifted(self, con, ids: set[str], at_s: int, shift_s: int, units) -> pd.DataFrame:
+    def _at_earlier_instant(self, con, ids: set[str], at_s: int, shift_s: int, units) -> pd.DataFrame:
         subset = self._subset(frozenset(ids))
         frame = self._base_values(con, subset, at_s - shift_s, units, materialise=False)
         return pd.concat([frame, aqi_values.evaluate(con, subset.aqi, at_s - shift_s, self.tz, units)],
@@ -149,7 +151,7 @@ class Engine:
             return pd.DataFrame(columns=["indicator_id", "unit_code", "baseline"])
         state = {i for i in needed if SOURCES[self.catalog[i].source].state}
         frames = [self._shifted_pass(con, needed - state, at_s)]
-        frames += [self._shifted(con, state, at_s, k * DAY_S, units).assign(day_shift=k)
+        frames += [self._at_earlier_instant(con, state, at_s, k * DAY_S, units).assign(day_shift=k)
                    for k in range(1, BASELINE_DAYS + 1) if state]
         frames = [f for f in frames if not f.empty]
         shifted = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -181,7 +183,7 @@ class Engine:
         frames = [derive_all([i for i in compiled.derived if i.op != DerivedOp.CHANGE_VS_PREVIOUS], base, units)]
         previous = [ind for ind in compiled.derived if ind.op == DerivedOp.CHANGE_VS_PREVIOUS]
         for shift_s, group in _by_previous_period(previous, self.catalog).items():
-            earlier = self._shifted(con, {ind.input for ind in group}, at_s, shift_s, units)
+            earlier = self._at_earlier_instant(con, {ind.input for ind in group}, at_s, shift_s, units)
             frames.append(derive_all(group, base, units, earlier))
         frames = [f for f in frames if not f.empty]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=base.columns)

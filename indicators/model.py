@@ -26,7 +26,6 @@ class IndicatorType(StrEnum):
 
 
 ADDITIVE_TYPES = frozenset({IndicatorType.COUNT, IndicatorType.SUM})
-AGGREGATE_TYPES = frozenset(IndicatorType) - {IndicatorType.RATIO, IndicatorType.DERIVED, IndicatorType.AQI}
 
 
 class Window(StrEnum):

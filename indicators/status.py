@@ -24,10 +24,10 @@ def thresholds_table(catalog: Catalog) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["indicator_id", "level", "severity", "bound", "sign", "relative"])
 
 
-def statuses(values: pd.DataFrame, catalog: Catalog) -> np.ndarray:
-    """Return the status of every row (the most severe threshold crossed in the bad direction)."""
+def statuses(values: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
+    """Return the status of every row (the most severe threshold crossed in the bad direction),
+    given the catalog's :func:`thresholds_table`."""
     result = np.where(values["value"].isna(), "no_data", "normal").astype(object)
-    table = _cached_table(catalog)
     if table.empty:
         return result
     keyed = values[["indicator_id", "level", "value", "baseline"]].reset_index(drop=True).reset_index()
@@ -37,13 +37,3 @@ def statuses(values: pd.DataFrame, catalog: Catalog) -> np.ndarray:
         crossed = (rows["sign"] * compare >= rows["sign"] * rows["bound"]).to_numpy()
         result[rows["index"].to_numpy()[crossed]] = severity
     return result
-
-
-_TABLES: dict[int, pd.DataFrame] = {}
-
-
-def _cached_table(catalog: Catalog) -> pd.DataFrame:
-    key = id(catalog)
-    if key not in _TABLES:
-        _TABLES[key] = thresholds_table(catalog)
-    return _TABLES[key]

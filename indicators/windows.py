@@ -22,10 +22,6 @@ class Span:
     start_s: float
     end_s: float
 
-    def shifted(self, seconds: float) -> "Span":
-        """Return the same span moved ``seconds`` earlier."""
-        return Span(self.start_s - seconds, self.end_s - seconds)
-
 
 def span(window: Window, now_s: int, tz: str) -> Span:
     """Return the span a window covers when evaluated at ``now_s``."""

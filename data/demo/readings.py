@@ -26,7 +26,6 @@ from data.demo.sensors import AIR_METRICS, METRICS, grid_urbanness, history_star
 from data.demo.weather import WeatherDay, weather_for_day
 
 QUALITIES = ("ok", "suspect", "invalid")
-READING_COLUMNS = ("sensor_id", "ts", "metric", "value", "quality")
 FAMILIES = {                      # model -> the sensor kinds it drives
     "air": ("air_national", "air_micro"),
     "water_level": ("water_level",),

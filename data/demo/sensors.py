@@ -20,11 +20,6 @@ from data.demo.sensor_names import place_names, road_segment_names
 
 AIR_METRICS = ("so2", "no2", "pm10", "co", "o3", "pm25")
 METRICS = AIR_METRICS + ("water_level_m", "rain_mm", "speed_kmh", "noise_db", "load_mw", "people")
-METRIC_UNITS = {
-    "so2": "µg/m³", "no2": "µg/m³", "pm10": "µg/m³", "co": "mg/m³", "o3": "µg/m³", "pm25": "µg/m³",
-    "water_level_m": "m", "rain_mm": "mm", "speed_kmh": "km/h", "noise_db": "dB(A)",
-    "load_mw": "MW", "people": "人",
-}
 SENSOR_COLUMNS = ("sensor_id", "kind", "name_zh", "name_en", "grid_code", "lon", "lat", "metrics",
                   "interval_min", "installed_at", "retired_at")
 

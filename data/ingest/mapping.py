@@ -32,8 +32,6 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "readings": ("sensor_id", "ts", "metric", "value", "quality"),
     "grids": ("code", "name_zh", "name_en", "population", "households"),
 }
-TIME_FIELDS = frozenset({"received_at", "accepted_at", "dispatched_at", "resolved_at", "closed_at", "due_at",
-                         "updated_at", "installed_at", "retired_at", "ts"})
 REQUIRED: dict[str, tuple[str, ...]] = {
     "events": ("event_id", "received_at", "category"),
     "sensors": ("sensor_id",),

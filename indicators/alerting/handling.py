@@ -11,7 +11,6 @@ import duckdb
 from indicators.alerting import store
 
 HANDLING_LEVELS = (1, 2, 3)       # 1 district, 2 street, 3 community
-OPEN_STATES = ("pending", "firing", "recovering", "no_data", "stale")
 
 
 class HandlingError(ValueError):

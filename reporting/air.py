@@ -1,0 +1,80 @@
+"""The day's air quality from the national stations: the daily AQI (HJ 633, the same computation as
+the catalog's daily AQI indicator), its level and primary pollutant, and hours at each level."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from indicators import aqi
+from reporting.days import DaySpan
+
+NO_DATA = "no_data"
+HOURLY_SQL = """
+SELECT epoch(date_trunc('hour', r.ts)) AS hour_s, r.metric, avg(r.value) AS v
+FROM readings r JOIN sensors s USING (sensor_id)
+WHERE s.kind = 'air_national' AND r.quality = 'ok' AND r.value IS NOT NULL AND r.value < 900
+  AND r.ts >= $start AND r.ts < $end AND r.metric IN ('so2', 'no2', 'pm10', 'co', 'o3', 'pm25')
+GROUP BY ALL ORDER BY hour_s, r.metric
+"""
+
+
+@dataclass(frozen=True)
+class DayAir:
+    """The city's air quality over one day."""
+
+    daily: aqi.AqiResult
+    hours: int                           # hours of the day
+    hours_by_level: tuple[tuple[int, int], ...]   # (AQI level 1..6, hours), levels with hours only
+    hours_without_data: int
+    peak_hour_aqi: int | None
+
+
+def hourly_means(con, span: DaySpan) -> pd.DataFrame:
+    """Return the city's hourly mean concentration per pollutant: hours as rows, pollutants as columns."""
+    rows = con.execute(HOURLY_SQL, {"start": span.start, "end": span.end}).df()
+    if rows.empty:
+        return pd.DataFrame()
+    return rows.pivot(index="hour_s", columns="metric", values="v").sort_index()
+
+
+def daily_concentrations(hourly: pd.DataFrame) -> dict:
+    """Return the daily AQI inputs: 24-hour means, O3's highest hour and highest 8-hour mean."""
+    conc = {f"{m}_24h": float(hourly[m].mean()) for m in aqi.POLLUTANTS if m in hourly and m != "o3"}
+    if "o3" in hourly:
+        conc["o3_1h"] = float(hourly["o3"].max())
+        eight = hourly["o3"].rolling(8, min_periods=6).mean().max()
+        conc["o3_8h"] = None if np.isnan(eight) else float(eight)
+    return conc
+
+
+def hourly_aqi(hourly: pd.DataFrame, span: DaySpan) -> list[int | None]:
+    """Return the AQI of each hour with data (1-hour concentrations, as on the overview page)."""
+    values = []
+    for _, row in hourly.iterrows():
+        conc = {f"{m}_1h": (None if pd.isna(row.get(m)) else float(row[m])) for m in aqi.POLLUTANTS if m in row}
+        values.append(aqi.aqi(conc, on=span.day, mode="hourly").aqi)
+    return values
+
+
+def day_air(con, span: DaySpan) -> DayAir:
+    """Return the day's air quality."""
+    hours = (span.end_s - span.start_s) // 3600
+    hourly = hourly_means(con, span)
+    if hourly.empty:
+        return DayAir(aqi.aqi({}, on=span.day, mode="daily"), hours, (), hours, None)
+    daily = aqi.aqi(daily_concentrations(hourly), on=span.day, mode="daily")
+    per_hour = [v for v in hourly_aqi(hourly, span) if v is not None]
+    levels = Counter(aqi.level_of(v)[0] for v in per_hour)
+    return DayAir(daily, hours, tuple(sorted(levels.items())), hours - len(per_hour),
+                  max(per_hour) if per_hour else None)
+
+
+def level_names(level: int) -> tuple[str, str, str]:
+    """Return (Chinese category, English category, colour) of an AQI level 1..6."""
+    upper = next(u for u, lv, *_ in aqi.LEVELS if lv == level)
+    _, zh, en, colour = aqi.level_of(upper)
+    return zh, en, colour

@@ -1,0 +1,47 @@
+"""The day's alerts from alert_history: those that fired during the day and those still open at its end."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from indicators.alerting.store import state_at
+from reporting.days import DaySpan
+
+SEVERITY_ORDER = {"red": 4, "orange": 3, "yellow": 2, "blue": 1}
+OPEN_STATES = ("firing", "recovering")
+
+FIRED_SQL = """
+SELECT indicator_id, unit_code, alert_id, arg_max(severity, (occurred_at, history_id)) AS last_severity,
+       list(severity) AS severities, min(epoch(occurred_at)) AS first_s, arg_max(value, (occurred_at, history_id)) AS value
+FROM alert_history
+WHERE to_state = 'firing' AND occurred_at >= $start AND occurred_at < $end
+GROUP BY indicator_id, unit_code, alert_id
+"""
+
+
+def _peak(severities) -> str:
+    return max((s for s in severities if s), key=lambda s: SEVERITY_ORDER.get(s, 0), default="blue")
+
+
+def fired_during(con, span: DaySpan) -> pd.DataFrame:
+    """Return the alerts that fired (or rose in severity) during the day, most severe first, with
+    their peak severity that day."""
+    frame = con.execute(FIRED_SQL, {"start": span.start, "end": span.end}).df()
+    frame["severity"] = [_peak(list(s)) for s in frame["severities"]]
+    return _ordered(frame.drop(columns=["severities", "last_severity"]), "first_s")
+
+
+def open_at_end(con, span: DaySpan) -> pd.DataFrame:
+    """Return the alerts firing or recovering at the day's last instant, unless closed by hand by then."""
+    state = state_at(con, span.end_s - 1)
+    state = state[state["state"].isin(OPEN_STATES)].copy()
+    closed = {int(a) for (a,) in con.execute(
+        "SELECT alert_id FROM alerts WHERE closed_at IS NOT NULL AND closed_at < ?", [span.end]).fetchall()}
+    state = state[~state["alert_id"].isin(closed)]
+    state["since_s"] = [ts.timestamp() for ts in state["since"]]
+    return _ordered(state.drop(columns=["since"]), "since_s")
+
+
+def _ordered(frame: pd.DataFrame, time_column: str) -> pd.DataFrame:
+    frame = frame.assign(rank=[-SEVERITY_ORDER.get(s, 0) for s in frame["severity"]])
+    return frame.sort_values(["rank", time_column, "indicator_id", "unit_code"]).drop(columns="rank").reset_index(drop=True)

@@ -1,0 +1,132 @@
+"""Cases as they stood at the end of a day, reconstructed from event_history, and the day's case figures.
+
+``events`` rows change as cases progress, so a case's status and handling level at the end of the
+day are its last event_history version before the next midnight; when it was resolved and closed
+are its first such versions. Only immutable facts (received time, category, grid, due time) come
+from ``events``. Nothing at or after the day's end is read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from data.demo.clock import DAY_S
+from reporting.days import DaySpan
+
+LOOKBACK_DAYS = 30          # closure rate window and the longest comparison
+HISTORY_DAYS = 7            # the "7-day average" compares with the seven days before the day
+_STAGE_RANK = "CASE status WHEN 'closed' THEN 5 WHEN 'resolved' THEN 4 WHEN 'dispatched' THEN 3 WHEN 'accepted' THEN 2 ELSE 1 END"
+
+CASES_SQL = f"""
+WITH h AS (
+  SELECT source, event_id, status, handling_level, updated_at FROM event_history WHERE updated_at < $end),
+last AS (
+  SELECT source, event_id, status, handling_level FROM h
+  QUALIFY row_number() OVER (PARTITION BY source, event_id ORDER BY updated_at DESC, {_STAGE_RANK} DESC) = 1),
+stages AS (
+  SELECT source, event_id,
+         min(updated_at) FILTER (WHERE status = 'closed') AS closed_at,
+         min(updated_at) FILTER (WHERE status IN ('resolved', 'closed')) AS resolved_at
+  FROM h GROUP BY source, event_id)
+SELECT e.source, e.category_code, g.district_code, g.street_code, last.handling_level,
+       last.status, epoch(e.received_at) AS received_s, epoch(e.due_at) AS due_s,
+       epoch(stages.closed_at) AS closed_s, epoch(stages.resolved_at) AS resolved_s
+FROM events e
+JOIN last USING (source, event_id)
+JOIN stages USING (source, event_id)
+LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
+WHERE e.received_at < $end
+  AND (e.received_at >= $since OR last.status <> 'closed' OR stages.closed_at >= $closed_since)
+"""
+
+
+def cases_at_end(con, span: DaySpan) -> pd.DataFrame:
+    """Return the cases the brief needs (received in the last 30 days, still open, or closed in the
+    last 8 days) as they stood at the end of the day, one row per case."""
+    return con.execute(CASES_SQL, {
+        "end": span.end, "since": pd.Timestamp(span.end_s - LOOKBACK_DAYS * DAY_S, unit="s", tz="UTC"),
+        "closed_since": pd.Timestamp(span.start_s - (HISTORY_DAYS + 1) * DAY_S, unit="s", tz="UTC"),
+    }).df()
+
+
+@dataclass(frozen=True)
+class Flags:
+    """Boolean masks over a cases frame for one day."""
+
+    received_day: pd.Series
+    closed_day: pd.Series
+    received_30d: pd.Series
+    closed: pd.Series            # closed by the end of the day
+    open: pd.Series
+    overdue_open: pd.Series      # not resolved and past due at the end of the day
+
+
+def flags(cases: pd.DataFrame, span: DaySpan) -> Flags:
+    """Return the day's masks over ``cases``."""
+    received, closed_s = cases["received_s"], cases["closed_s"]
+    closed = closed_s.notna()
+    unresolved = cases["resolved_s"].isna()
+    return Flags(
+        received_day=(received >= span.start_s) & (received < span.end_s),
+        closed_day=(closed_s >= span.start_s) & (closed_s < span.end_s),
+        received_30d=received >= span.end_s - LOOKBACK_DAYS * DAY_S,
+        closed=closed, open=~closed,
+        overdue_open=unresolved & (cases["due_s"] < span.end_s),
+    )
+
+
+def daily_counts(cases: pd.DataFrame, span: DaySpan, days: int = HISTORY_DAYS + 1) -> pd.DataFrame:
+    """Return received and closed per local day for the day and the ``days - 1`` before it
+    (column ``offset``: 0 the day itself, 1 the day before …)."""
+    rows = []
+    for offset in range(days):
+        start, end = span.start_s - offset * DAY_S, span.end_s - offset * DAY_S
+        rows.append({"offset": offset,
+                     "received": int(((cases["received_s"] >= start) & (cases["received_s"] < end)).sum()),
+                     "closed": int(((cases["closed_s"] >= start) & (cases["closed_s"] < end)).sum())})
+    return pd.DataFrame(rows)
+
+
+def by_unit(cases: pd.DataFrame, f: Flags, column: str) -> pd.DataFrame:
+    """Return per unit (district_code or street_code): received and closed on the day, 30-day
+    received and closed, open and overdue open at the end of the day."""
+    frame = pd.DataFrame({
+        "code": cases[column], "received": f.received_day, "closed": f.closed_day,
+        "received_30d": f.received_30d, "closed_30d": f.received_30d & f.closed,
+        "open": f.open, "overdue_open": f.overdue_open,
+    })
+    return frame.dropna(subset=["code"]).groupby("code", as_index=False).sum()
+
+
+def by_handling_level(cases: pd.DataFrame, f: Flags) -> pd.DataFrame:
+    """Return the three-level performance: per handling level at the end of the day (1 district,
+    2 street, 3 community) the day's received and closed cases, the 30-day closure rate, open and
+    overdue open cases and the overdue share of open cases."""
+    frame = pd.DataFrame({
+        "level": cases["handling_level"], "received": f.received_day, "closed": f.closed_day,
+        "received_30d": f.received_30d, "closed_30d": f.received_30d & f.closed,
+        "open": f.open, "overdue_open": f.overdue_open,
+    })
+    grouped = frame.dropna(subset=["level"]).groupby("level").sum()
+    grouped = grouped.reindex([1, 2, 3], fill_value=0)
+    grouped["closure_rate"] = grouped["closed_30d"] / grouped["received_30d"].where(grouped["received_30d"] > 0)
+    grouped["overdue_share"] = grouped["overdue_open"] / grouped["open"].where(grouped["open"] > 0)
+    return grouped.rename_axis("level").reset_index().astype({"level": int})
+
+
+def by_category(cases: pd.DataFrame, span: DaySpan, source: str | None = None) -> pd.DataFrame:
+    """Return per category the day's received cases, the mean of the seven days before and the
+    difference, biggest first (only one channel when ``source`` is given)."""
+    if source is not None:
+        cases = cases[cases["source"] == source]
+    received = cases["received_s"]
+    day = (received >= span.start_s) & (received < span.end_s)
+    week = (received >= span.start_s - HISTORY_DAYS * DAY_S) & (received < span.start_s)
+    frame = pd.DataFrame({"code": cases["category_code"], "count": day, "week": week})
+    grouped = frame.groupby("code", as_index=False).sum()
+    grouped["avg7"] = grouped["week"] / HISTORY_DAYS
+    grouped["change"] = grouped["count"] - grouped["avg7"]
+    grouped = grouped[(grouped["count"] > 0) | (grouped["week"] > 0)]
+    return grouped.sort_values(["count", "code"], ascending=[False, True]).reset_index(drop=True)

@@ -1,0 +1,57 @@
+"""City-local days as [start, end) instants: the brief of a day reads nothing at or after ``end``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+DAY_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class DaySpan:
+    """One local day: its date and the instants of its first and next midnights."""
+
+    day: date
+    start_s: int
+    end_s: int
+
+    @property
+    def start(self) -> datetime:
+        """Return the day's first instant (UTC)."""
+        return datetime.fromtimestamp(self.start_s, timezone.utc)
+
+    @property
+    def end(self) -> datetime:
+        """Return the next day's first instant (UTC), excluded from the day."""
+        return datetime.fromtimestamp(self.end_s, timezone.utc)
+
+
+def day_span(day: date, tz: str) -> DaySpan:
+    """Return the span of ``day`` in the city's time zone (23 or 25 hours across a DST change)."""
+    zone = ZoneInfo(tz)
+    start = datetime.combine(day, datetime.min.time(), zone)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone)
+    return DaySpan(day, int(start.timestamp()), int(end.timestamp()))
+
+
+def parse_day(text: str) -> date:
+    """Return the date of a YYYY-MM-DD string; ValueError for anything else."""
+    if not isinstance(text, str) or not DAY_PATTERN.fullmatch(text):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return date.fromisoformat(text)
+
+
+def yesterday(now_s: int, tz: str) -> date:
+    """Return the local date before the one of ``now_s`` (the brief's default day)."""
+    return datetime.fromtimestamp(now_s, ZoneInfo(tz)).date() - timedelta(days=1)
+
+
+def day_or_default(text: str | None, now_s: int, tz: str) -> date:
+    """Return the requested day, or yesterday when none (or a malformed one) is given."""
+    try:
+        return parse_day(text) if text else yesterday(now_s, tz)
+    except ValueError:
+        return yesterday(now_s, tz)

@@ -19,6 +19,7 @@ import waitress
 from dash import Dash, dcc, html
 
 from api import exports as exports_api
+from api import reports as reports_api
 from api import ingest as ingest_api
 from api import security
 from callbacks import context
@@ -32,13 +33,14 @@ from indicators.engine import Engine
 from indicators.refresh import refresh
 from indicators.scheduler import IndicatorScheduler
 from layouts import ids
+from reporting.schedule import start_daily_briefs
 from layouts.pages import CALLBACK_MODULES, PAGES
 from layouts.i18n import DEFAULT_LANGUAGE, t
 
 log = logging.getLogger("city_vitals")
 ASSETS = Path(__file__).resolve().parent / "assets"
 SERVER_THREADS = 8      # request threads; each gets its own DuckDB cursor
-HTTP_API: tuple = (ingest_api.register, exports_api.register)    # functions register(flask_server, app_context) mounting /api/... routes
+HTTP_API: tuple = (ingest_api.register, exports_api.register, reports_api.register)    # functions register(flask_server, app_context) mounting /api/... routes
 REFRESH_LISTENERS: tuple = (alert_listener.on_refresh,)   # listener(cursor, RefreshSummary) run after every indicator refresh
 
 
@@ -146,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.at is None and not args.no_simulator:
             start_simulator(app_context)
         start_indicators(app_context, args.refresh_seconds)
+        start_daily_briefs(app_context)          # yesterday's brief into the archive every morning
     except CatalogError as exc:
         print("error: the indicator catalog has problems:\n" + "\n".join(exc.problems), file=sys.stderr)
         return 2

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from layouts import alerts, audit, overview
+from layouts import summary
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,9 @@ PAGES: tuple[Page, ...] = (
     Page("overview", "/", "nav.overview", overview.layout),
     Page("audit", "/audit", "nav.audit", audit.layout, roles=("admin",)),
     Page("alerts", "/alerts", "nav.alerts", alerts.layout, roles=("admin", "leader", "analyst", "duty_officer")),
+    Page("summary", "/summary", "nav.summary", summary.layout, roles=("admin", "leader", "analyst", "duty_officer")),
 )
 
 # Modules whose import registers the pages' @callback functions.
 CALLBACK_MODULES: tuple[str, ...] = ("callbacks.shell", "callbacks.overview", "callbacks.audit",
-                                       "callbacks.alerts")
+                                       "callbacks.alerts", "callbacks.summary")

@@ -1,0 +1,32 @@
+"""Callbacks of the /summary page: the brief of the picked date, its download links and the archive."""
+
+from __future__ import annotations
+
+from dash import Input, Output, callback
+
+from callbacks import context
+from layouts import ids
+from layouts import summary as view
+from layouts.i18n import normalise_language, t
+from reporting.archive import list_archive, reports_dir, shared_engine
+from reporting.days import day_or_default
+from reporting.document import build_document
+
+
+@callback(Output(view.BODY, "children"), Output(view.DATE, "date"), Output(view.LINKS, "children"),
+          Output("summary-title", "children"), Input(view.DATE, "date"), Input(ids.LANGUAGE, "data"))
+def show_brief(date_text, language):
+    """Draw the brief of the picked date (yesterday when none is picked)."""
+    app = context.current()
+    language = normalise_language(language)
+    day = day_or_default((date_text or "")[:10] or None, app.now_s(), app.tz)
+    doc = build_document(app.cursor(), day, app.tz, shared_engine(app.tz))
+    title = f"{app.city_name(language)} · {t('summary.title', language)}"
+    return view.brief_body(doc, language), day.isoformat(), view.download_links(day.isoformat(), language), title
+
+
+@callback(Output(view.ARCHIVE, "children"), Input(view.DATE, "date"), Input(ids.LANGUAGE, "data"))
+def show_archive(_date, language):
+    """List the briefs on file."""
+    app = context.current()
+    return view.archive_list(list_archive(reports_dir(app.cursor())), normalise_language(language))

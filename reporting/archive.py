@@ -1,0 +1,88 @@
+"""The archive of generated briefs: brief-YYYY-MM-DD.html and .pdf files in one folder.
+
+The folder is $CITY_REPORTS_DIR, else the setting ``report.dir``, else ``reports/`` next to the
+database file (var/reports/ for the default var/city.duckdb).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from data import db
+from indicators.catalog import load_catalog
+from indicators.engine import Engine
+from reporting.document import build_document
+from reporting.render import render_html, html_to_pdf
+
+FORMATS = ("pdf", "html")
+MEDIA_TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}
+_NAME = re.compile(r"brief-(\d{4}-\d{2}-\d{2})\.(pdf|html)")
+
+
+def database_file(con) -> Path | None:
+    """Return the file the store lives in (None in memory)."""
+    rows = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+    return Path(rows[0][0]) if rows and rows[0][0] else None
+
+
+def reports_dir(con) -> Path:
+    """Return the archive folder (see the module docstring)."""
+    configured = os.environ.get("CITY_REPORTS_DIR") or db.get_setting(con, "report.dir")
+    if configured:
+        return Path(configured)
+    store = database_file(con)
+    return (store.parent if store else Path("var")) / "reports"
+
+
+def archive_path(folder: Path, day: date, fmt: str) -> Path:
+    """Return where the brief of ``day`` in ``fmt`` is archived."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    return folder / f"brief-{day.isoformat()}.{fmt}"
+
+
+@lru_cache(maxsize=4)
+def shared_engine(tz: str) -> Engine:
+    """Return an engine on the catalog (loading and compiling it takes seconds; do it once)."""
+    return Engine(load_catalog(), tz)
+
+
+def render(con, day: date, tz: str, fmt: str) -> bytes:
+    """Return the brief of ``day`` rendered in ``fmt`` (pdf or html)."""
+    html = render_html(build_document(con, day, tz, shared_engine(tz)))
+    return html_to_pdf(html) if fmt == "pdf" else html.encode("utf-8")
+
+
+def write_brief(con, day: date, tz: str, folder: Path) -> list[Path]:
+    """Render the brief of ``day`` in every format into the archive; return the files written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    html = render_html(build_document(con, day, tz, shared_engine(tz)))
+    written = []
+    for fmt, content in (("html", html.encode("utf-8")), ("pdf", html_to_pdf(html))):
+        path = archive_path(folder, day, fmt)
+        partial = path.with_suffix(path.suffix + ".part")
+        partial.write_bytes(content)
+        partial.replace(path)          # never list a half-written file
+        written.append(path)
+    return written
+
+
+def list_archive(folder: Path) -> list[dict]:
+    """Return the archived days, newest first, each with the formats on file."""
+    if not folder.is_dir():
+        return []
+    found: dict[str, set[str]] = {}
+    for path in folder.iterdir():
+        match = _NAME.fullmatch(path.name)
+        if match:
+            found.setdefault(match.group(1), set()).add(match.group(2))
+    return [{"day": day, "formats": sorted(found[day])} for day in sorted(found, reverse=True)]
+
+
+def is_archived(folder: Path, day: date) -> bool:
+    """Return True when every format of ``day``'s brief is on file."""
+    return all(archive_path(folder, day, fmt).exists() for fmt in FORMATS)

@@ -1,0 +1,48 @@
+"""``python cli.py report``: render the daily brief of a date to a file or into the archive.
+
+    python cli.py report --date 2026-11-19 --format pdf --out brief.pdf [--db PATH]
+    python cli.py report --date 2026-11-19 --archive        (both formats into the archive folder)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from data import db
+from data.demo.clock import DEFAULT_TZ
+from reporting.archive import FORMATS, render, reports_dir, write_brief
+from reporting.days import parse_day, yesterday
+from reporting.render import RenderError
+
+
+def register(sub) -> None:
+    """Add the ``report`` subcommand."""
+    parser = sub.add_parser("report", help="the leaders' daily brief of a date, as PDF or HTML")
+    parser.add_argument("--date", default=None, help="YYYY-MM-DD, city-local (default: yesterday)")
+    parser.add_argument("--format", choices=FORMATS, default="pdf")
+    parser.add_argument("--out", default=None, help="file to write (default: print the archive's path)")
+    parser.add_argument("--archive", action="store_true", help="write both formats into the archive folder")
+    parser.add_argument("--db", default=None, help="database file (default $CITY_DB or var/city.duckdb)")
+    parser.set_defaults(func=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Render the brief; print a JSON line saying what was written."""
+    con = db.open_store(args.db, read_only=True)
+    tz = db.get_setting(con, "city.tz", DEFAULT_TZ)
+    day = parse_day(args.date) if args.date else yesterday(int(time.time()), tz)
+    try:
+        if args.archive or not args.out:
+            paths = write_brief(con, day, tz, reports_dir(con))
+        else:
+            Path(args.out).write_bytes(render(con, day, tz, args.format))
+            paths = [Path(args.out)]
+    except RenderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps({"date": day.isoformat(), "written": [str(p) for p in paths]}, ensure_ascii=False))
+    return 0

@@ -1,0 +1,60 @@
+"""Every morning at a configured local time the server writes yesterday's brief into the archive.
+
+The time is the setting ``report.daily_at`` (HH:MM, city time), else $CITY_REPORT_AT, else 07:00.
+A background PeriodicJob checks once a minute; a missed morning (server down) is made up at the
+next check, and a brief already on file is never rewritten.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from data import db
+from data.background import PeriodicJob
+from reporting.archive import is_archived, reports_dir, write_brief
+from reporting.days import yesterday
+
+log = logging.getLogger(__name__)
+DEFAULT_AT = "07:00"
+CHECK_EVERY_S = 60.0
+
+
+def report_time(con) -> time:
+    """Return the local time of day the brief is generated at."""
+    text = db.get_setting(con, "report.daily_at") or os.environ.get("CITY_REPORT_AT") or DEFAULT_AT
+    if not re.fullmatch(r"\d{1,2}:\d{2}", text):
+        raise ValueError(f"report.daily_at must be HH:MM, not {text!r}")
+    hour, minute = (int(x) for x in text.split(":"))
+    return time(hour, minute)
+
+
+def due_day(now_s: int, tz: str, at: time, archived) -> date | None:
+    """Return the day whose brief should be written now (yesterday, once the local time has passed
+    ``at`` and ``archived(day)`` is false), else None."""
+    local = datetime.fromtimestamp(now_s, ZoneInfo(tz))
+    day = yesterday(now_s, tz)
+    return day if local.time() >= at and not archived(day) else None
+
+
+def generate_if_due(app_context) -> date | None:
+    """Write yesterday's brief when it is due; return the day written, if any."""
+    cursor = app_context.cursor()
+    folder = reports_dir(cursor)
+    day = due_day(app_context.now_s(), app_context.tz, report_time(cursor), lambda d: is_archived(folder, d))
+    if day is not None:
+        paths = write_brief(cursor, day, app_context.tz, folder)
+        log.info("daily brief of %s written: %s", day, ", ".join(str(p) for p in paths))
+    return day
+
+
+def start_daily_briefs(app_context) -> PeriodicJob | None:
+    """Start the morning job; None with a frozen clock (--at), where nothing moves."""
+    if app_context.frozen_now_s is not None:
+        return None
+    job = PeriodicJob("daily-brief", lambda: generate_if_due(app_context), CHECK_EVERY_S)
+    job.start()
+    return job

@@ -11,6 +11,8 @@ from typing import Callable
 
 from layouts import alerts, audit, overview
 from layouts import summary
+from layouts import indicators_page
+from layouts import events_page
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,12 @@ PAGES: tuple[Page, ...] = (
     Page("audit", "/audit", "nav.audit", audit.layout, roles=("admin",)),
     Page("alerts", "/alerts", "nav.alerts", alerts.layout, roles=("admin", "leader", "analyst", "duty_officer")),
     Page("summary", "/summary", "nav.summary", summary.layout, roles=("admin", "leader", "analyst", "duty_officer")),
+    Page("indicators_page", "/indicators", "nav.indicators", indicators_page.layout,
+         roles=("admin", "leader", "analyst", "duty_officer")),
+    Page("events_page", "/events", "nav.events", events_page.layout, roles=("admin", "leader", "analyst", "duty_officer")),
 )
 
 # Modules whose import registers the pages' @callback functions.
 CALLBACK_MODULES: tuple[str, ...] = ("callbacks.shell", "callbacks.overview", "callbacks.audit",
-                                       "callbacks.alerts", "callbacks.summary")
+                                       "callbacks.alerts", "callbacks.summary",
+                                       "callbacks.indicators_page", "callbacks.events_page")

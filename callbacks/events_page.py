@@ -1,0 +1,153 @@
+"""Callbacks of the /events page: filter choices, server-side pages of cases, one case and revealing its personal data.
+
+The server decides masking: rows and the case leave here masked unless the signed-in role holds
+``pii.unmask`` (data/accounts.py, the permission exports use) and pressed the reveal button, and
+that reveal is written to the audit log like an unmasked export.
+"""
+
+from __future__ import annotations
+
+from dash import Input, Output, State, callback, clientside_callback, ctx, html, no_update
+
+from callbacks import context
+from callbacks.access import current_principal
+from data import audit, cases, privacy
+from layouts import events_page as view
+from layouts import ids
+from layouts.i18n import normalise_language, t
+
+UNMASK = "pii.unmask"
+HIDDEN, SHOWN = {"display": "none"}, {}
+
+
+@callback(Output(view.SOURCE, "options"), Output(view.CATEGORY, "options"), Output(view.STATUS, "options"),
+          Output(view.LEVEL, "options"), Output(view.OVERDUE, "options"), Output(view.GRID, "columnDefs"),
+          Output(view.SOURCE, "placeholder"), Output(view.CATEGORY, "placeholder"), Output(view.STATUS, "placeholder"),
+          Output(view.LEVEL, "placeholder"), Output(view.UNIT, "placeholder"), Output(view.REVEAL, "children"),
+          Input(ids.LANGUAGE, "data"))
+def label_controls(language):
+    """Fill the filter choices, the column headers and the hints in the UI language."""
+    language = normalise_language(language)
+    con = context.current().cursor()
+    return (view.source_options(cases.list_sources(con), language),
+            view.category_options(cases.list_categories(con), language),
+            view.status_options(language), view.level_options(language),
+            [{"label": t("events.overdue", language), "value": "1"}], view.column_defs(language),
+            *(t(f"events.{key}", language) for key in ("source", "category", "status", "level", "unit", "reveal")))
+
+
+@callback(Output(view.UNIT, "options"), Input(view.UNIT, "search_value"), State(view.UNIT, "value"),
+          State(ids.LANGUAGE, "data"))
+def find_units(search, chosen, language):
+    """Offer the units whose code or name matches what is typed (the chosen one stays on offer)."""
+    language = normalise_language(language)
+    con = context.current().cursor()
+    units = cases.search_units(con, search)
+    if chosen and all(u["code"] != chosen for u in units):
+        units = [u for u in (cases.find_unit(con, chosen),) if u] + units
+    return view.unit_options(units, language)
+
+
+@callback(Output(view.FILTERS, "data"), Input(view.SOURCE, "value"), Input(view.CATEGORY, "value"),
+          Input(view.STATUS, "value"), Input(view.LEVEL, "value"), Input(view.OVERDUE, "value"),
+          Input(view.UNIT, "value"), Input(view.SINCE, "value"), Input(view.UNTIL, "value"), prevent_initial_call=True)
+def collect_filters(source, category, status, level, overdue, unit, since, until):
+    """Keep the chosen filters (as /events URL parameters)."""
+    return cases.CaseFilters.from_values(source, category, status, level, "1" if overdue else None, unit, since,
+                                         until).as_query()
+
+
+def filters_of(query: dict | None) -> cases.CaseFilters:
+    """Return the filters kept as URL parameters."""
+    query = dict(query or {})
+    return cases.CaseFilters.from_values(handling_level=query.pop("level", None),
+                                         **{k: v for k, v in query.items() if k in cases.CaseFilters.__dataclass_fields__})
+
+
+@callback(Output(view.COUNT, "children"), Input(view.FILTERS, "data"), Input(ids.LANGUAGE, "data"))
+def count_cases(query, language):
+    """Say how many cases match."""
+    app = context.current()
+    total = cases.count_cases(app.cursor(), filters_of(query), app.now_s(), app.tz)
+    return t("events.count", normalise_language(language)).format(n=f"{total:,}")
+
+
+# New filters: drop the grid's cached pages so that it asks the server again from the first page.
+clientside_callback(
+    """function (filters) {
+        const api = window.dash_ag_grid && window.dash_ag_grid.getApi('events-grid');
+        if (api) { api.purgeInfiniteCache(); api.paginationGoToFirstPage(); }
+        return Date.now();
+    }""",
+    Output(view.PURGED, "data"), Input(view.FILTERS, "data"), prevent_initial_call=True)
+
+# Keep the address bar equal to the filters and the open case (a shareable link) without reloading.
+clientside_callback(
+    """function (filters, chosen) {
+        const params = new URLSearchParams(filters || {});
+        if (chosen && chosen.event_id) { params.set('case', chosen.event_id); }
+        const search = params.toString();
+        window.history.replaceState(window.history.state, '', window.location.pathname + (search ? '?' + search : ''));
+        return search;
+    }""",
+    Output(view.URL_SYNC, "data"), Input(view.FILTERS, "data"), Input(view.CASE, "data"), prevent_initial_call=True)
+
+
+@callback(Output(view.GRID, "getRowsResponse"), Input(view.GRID, "getRowsRequest"), State(view.FILTERS, "data"),
+          State(ids.LANGUAGE, "data"))
+def serve_rows(request, query, language):
+    """Answer the grid's request for rows startRow..endRow under its sort: one SQL page, masked."""
+    if not request:
+        return no_update
+    app = context.current()
+    language, con, filters = normalise_language(language), app.cursor(), filters_of(query)
+    start = max(int(request.get("startRow") or 0), 0)
+    size = max(int(request.get("endRow") or start + view.PAGE_SIZE) - start, 1)
+    sort = [(s.get("colId"), s.get("sort")) for s in request.get("sortModel") or [] if isinstance(s, dict)]
+    page = cases.list_cases(con, filters, app.now_s(), app.tz, sort or cases.DEFAULT_SORT, start, size)
+    rows = [view.grid_row(privacy.mask_event(case), cases.sla_clock(case["due_s"], case["resolved_s"], app.now_s()),
+                          language, app.tz) for case in page]
+    return {"rowData": rows, "rowCount": cases.count_cases(con, filters, app.now_s(), app.tz)}
+
+
+@callback(Output(view.CASE, "data"), Input(view.GRID, "selectedRows"), prevent_initial_call=True)
+def choose_case(selected):
+    """Open the case of the row clicked."""
+    if not selected:
+        return no_update
+    row = selected[0]
+    return {"event_id": row.get("event_id"), "source": row.get("case_source")}
+
+
+@callback(Output(view.PANEL, "children"), Output(view.REVEAL, "style"), Output(view.REVEAL_NOTE, "children"),
+          Input(view.CASE, "data"), Input(view.REVEAL, "n_clicks"), Input(ids.LANGUAGE, "data"))
+def show_case(chosen, _reveal_clicks, language):
+    """Show the chosen case masked, or unmasked (and audited) when a permitted role pressed reveal."""
+    language = normalise_language(language)
+    if not chosen or not chosen.get("event_id"):
+        return html.Div(t("events.pick", language), className="text-muted"), HIDDEN, ""
+    app = context.current()
+    con = app.cursor()
+    case = cases.find_case(con, str(chosen["event_id"]), chosen.get("source"))
+    if case is None:
+        return (html.Div(t("events.not_found", language).format(id=str(chosen["event_id"])[:64]),
+                              className="text-danger", **{"data-testid": "case-not-found"}), HIDDEN, "")
+    principal = current_principal()
+    may_unmask = principal is not None and principal.may(UNMASK)
+    revealed = may_unmask and ctx.triggered_id == view.REVEAL
+    if revealed:
+        record_reveal(con, principal, case)
+    shown = case if revealed else privacy.mask_event(case)
+    clock = cases.sla_clock(case["due_s"], case["resolved_s"], app.now_s())
+    panel = view.case_panel(shown, cases.case_history(con, case["source"], case["event_id"]), clock, language, app.tz)
+    note = t("events.revealed" if revealed else "events.masked_note" if may_unmask else "events.no_permission", language)
+    return panel, (SHOWN if may_unmask and not revealed else HIDDEN), note
+
+
+def record_reveal(con, principal, case: dict) -> None:
+    """Write one case's unmasking to the audit log (who, which case, from where)."""
+    from flask import has_request_context, request
+
+    remote = request.remote_addr if has_request_context() else None
+    audit.record(con, principal.actor, UNMASK, f"event:{case['source']}:{case['event_id']}",
+                 {"via": "events.page"}, remote)

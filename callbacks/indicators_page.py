@@ -1,0 +1,54 @@
+"""Callbacks of the /indicators page: domain options, the search results and one indicator's detail."""
+
+from __future__ import annotations
+
+from dash import Input, Output, callback, html
+
+from callbacks import context
+from indicators.catalog import Catalog, load_catalog
+from indicators.catalog_search import latest_city_statuses, latest_value, search_catalog
+from layouts import ids
+from layouts import indicators_page as view
+from layouts.i18n import normalise_language, t
+
+
+def catalog() -> Catalog:
+    """Return the catalog, loaded once per server (it is YAML shipped with the code)."""
+    return context.current().remember("indicators_page.catalog", load_catalog)
+
+
+@callback(Output(view.DOMAIN, "options"), Output(view.DOMAIN, "placeholder"), Output(view.SEARCH, "placeholder"),
+          Input(ids.LANGUAGE, "data"))
+def label_controls(language):
+    """Fill the domain choices and the hints in the UI language."""
+    language = normalise_language(language)
+    return (view.domain_options(catalog().domains, language), t("indicators.domain", language),
+            t("indicators.search", language))
+
+
+@callback(Output(view.RESULTS, "children"), Input(view.SEARCH, "value"), Input(view.DOMAIN, "value"),
+          Input(ids.LANGUAGE, "data"))
+def show_results(query, domain, language):
+    """List the indicators matching the search, with each one's current city value and status."""
+    language = normalise_language(language)
+    query = (query or "")[:80]
+    hits, total = search_catalog(catalog(), query, domain or None)
+    values = latest_city_statuses(context.current().cursor(), [hit.indicator.id for hit in hits])
+    domains = {d.id: d for d in catalog().domains}
+    return view.result_list(hits, total, values, domains, query, language)
+
+
+@callback(Output(view.DETAIL, "children"), Input(view.SELECTED, "data"), Input(ids.LANGUAGE, "data"))
+def show_detail(indicator_id, language):
+    """Show the chosen indicator's definition, formula, thresholds, owner and current city value."""
+    language = normalise_language(language)
+    if not indicator_id:
+        return html.Div(t("indicators.pick", language), className="text-muted")
+    current = catalog()
+    if not isinstance(indicator_id, str) or indicator_id not in current:
+        return html.Div(t("indicators.unknown", language).format(id=str(indicator_id)[:100]), className="text-danger",
+                        **{"data-testid": "indicator-unknown"})
+    indicator = current[indicator_id]
+    domain = next((d for d in current.domains if d.id == indicator.domain), None)
+    app = context.current()
+    return view.detail_panel(indicator, domain, latest_value(app.cursor(), indicator_id), language, app.tz)

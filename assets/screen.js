@@ -1,0 +1,138 @@
+/* The wall screen (/screen): keys and presenter remotes, the clock, the map's box size, the pulse of
+   the newest events, and the clientside callbacks of callbacks/screen.py. Inert on other pages. */
+(function () {
+    "use strict";
+
+    var NEXT = {PageDown: 1, ArrowRight: 1, ArrowDown: 1};
+    var PREV = {PageUp: 1, ArrowLeft: 1, ArrowUp: 1};
+    var HOLD = {" ": 1, Spacebar: 1, Enter: 1, ".": 1, b: 1, B: 1};     // remotes send "." or "b" for blank
+    var LAYER_KEYS = {"1": 0, "2": 1, "3": 2, "4": 3};
+    var PULSE_MS = 700;
+    var RETRY_RELOAD_MS = 60000;
+
+    function root() { return document.getElementById("screen-root"); }
+
+    function setProps(id, props) {
+        if (window.dash_clientside && window.dash_clientside.set_props) {
+            window.dash_clientside.set_props(id, props);
+        }
+    }
+
+    document.addEventListener("keydown", function (event) {
+        if (!root()) { return; }
+        var action = NEXT[event.key] ? "next" : PREV[event.key] ? "prev" : HOLD[event.key] ? "hold"
+            : (event.key in LAYER_KEYS) ? "layer" : null;
+        if (!action) { return; }
+        event.preventDefault();
+        setProps("screen-key", {data: {action: action, layer: LAYER_KEYS[event.key], at: Date.now()}});
+    });
+
+    /* The clock shows the city's time (Asia/Shanghai unless the root says otherwise), once a second. */
+    var clockFormat = null;
+    function tickClock() {
+        var clock = document.getElementById("screen-clock");
+        if (!clock) { return; }
+        if (!clockFormat) {
+            clockFormat = new Intl.DateTimeFormat("zh-CN", {
+                timeZone: root().getAttribute("data-tz") || "Asia/Shanghai", hour12: false,
+                year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit"
+            });
+        }
+        clock.textContent = clockFormat.format(new Date()).replace(/\//g, "-");
+    }
+
+    /* The map box's size goes to the server, which fits the city into it (once per size). */
+    var lastSize = "";
+    function measureMap() {
+        var box = document.getElementById("screen-map");
+        if (!box) { return; }
+        var size = {w: Math.round(box.clientWidth), h: Math.round(box.clientHeight)};
+        var key = size.w + "x" + size.h;
+        if (size.w > 0 && size.h > 0 && key !== lastSize) {
+            lastSize = key;
+            setProps("screen-viewport", {data: size});
+        }
+    }
+
+    /* The newest events breathe: their marker grows and fades in turn. */
+    var pulseOn = false;
+    function pulse() {
+        var graph = document.querySelector("#screen-map .js-plotly-plot");
+        if (!graph || !graph.data || !window.Plotly) { return; }
+        for (var i = 0; i < graph.data.length; i++) {
+            if (graph.data[i].name === "newest" && graph.data[i].lon && graph.data[i].lon.length) {
+                pulseOn = !pulseOn;
+                window.Plotly.restyle(graph, {"marker.size": pulseOn ? 26 : 14, "marker.opacity": pulseOn ? 0.35 : 0.95}, [i]);
+                return;
+            }
+        }
+    }
+
+    var resizeTimer = null;
+    window.addEventListener("resize", function () {
+        clearTimeout(resizeTimer);
+        resizeTimer = setTimeout(measureMap, 300);
+    });
+    setInterval(function () {
+        if (!root()) { lastSize = ""; clockFormat = null; return; }
+        tickClock();
+        measureMap();
+    }, 1000);
+    setInterval(function () { if (root() && !document.hidden) { pulse(); } }, PULSE_MS);
+
+    function reloadWhenServerAnswers() {
+        fetch(window.location.href, {cache: "no-store", credentials: "same-origin"}).then(function (answer) {
+            if (answer.ok) { window.location.reload(); } else { setTimeout(reloadWhenServerAnswers, RETRY_RELOAD_MS); }
+        }).catch(function () { setTimeout(reloadWhenServerAnswers, RETRY_RELOAD_MS); });
+    }
+
+    var noUpdate = function () { return window.dash_clientside.no_update; };
+
+    window.dash_clientside = Object.assign({}, window.dash_clientside, {
+        screen: {
+            /* Next scene on the rotation timer (unless held or a key moved it just now); keys move or hold. */
+            rotate: function (_ticks, key, scene, config) {
+                var n = config.scenes.length;
+                var state = Object.assign({index: config.start, hold: false, manual: 0}, scene || {});
+                var trigger = (window.dash_clientside.callback_context.triggered[0] || {}).prop_id || "";
+                if (trigger.indexOf("screen-rotate") === 0) {
+                    if (state.hold || Date.now() - state.manual < config.rotate_ms / 2) { return noUpdate(); }
+                    state.index = (state.index + 1) % n;
+                    return state;
+                }
+                if (!key || ["next", "prev", "hold"].indexOf(key.action) < 0) { return noUpdate(); }
+                if (key.action === "hold") { state.hold = !state.hold; }
+                else { state.index = (state.index + (key.action === "next" ? 1 : n - 1)) % n; }
+                state.manual = Date.now();
+                return state;
+            },
+            /* A layer button (or keys 1-4) picks the map layer for the current scene. */
+            pickLayer: function () {
+                var args = Array.prototype.slice.call(arguments);
+                var config = args.pop(), scene = args.pop() || {}, key = args.pop();
+                var trigger = (window.dash_clientside.callback_context.triggered[0] || {}).prop_id || "";
+                var layer = null;
+                if (trigger.indexOf("screen-key") === 0) {
+                    if (!key || key.action !== "layer") { return noUpdate(); }
+                    layer = config.layers[key.layer];
+                } else {
+                    layer = trigger.replace("screen-layer-", "").split(".")[0];
+                }
+                return {layer: layer, scene: config.scenes[(scene.index || 0) % config.scenes.length]};
+            },
+            /* The active layer's button is lit. */
+            markLayer: function (choice, scene, config) {
+                var name = config.scenes[((scene || {}).index || 0) % config.scenes.length];
+                var active = choice && choice.scene === name ? choice.layer : config.scene_layers[name];
+                return config.layers.map(function (layer) {
+                    return "screen-layer-button" + (layer === active ? " screen-layer-active" : "");
+                });
+            },
+            /* The periodic hard reload, only when the server answers (a dead server keeps the old page up). */
+            reload: function () {
+                reloadWhenServerAnswers();
+                return true;
+            }
+        }
+    });
+})();

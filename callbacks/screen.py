@@ -1,0 +1,212 @@
+"""Callbacks of the wall screen (/screen): one refresh that sends only what changed, and the
+clientside scene rotation, keys, layer buttons and periodic reload (assets/screen.js).
+
+The first refresh sends the whole map (the grid geometry, once); later ones send a ``Patch`` of
+the parts whose content changed, and every panel whose content did not change is ``no_update``.
+While a refresh runs, the refresh timer is disabled (``running=``), so ticks never pile up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import plotly.utils
+from dash import ClientsideFunction, Input, Output, Patch, State, callback, clientside_callback, no_update
+
+from callbacks import context
+from data import geo
+from data import screen_queries as queries
+from data.today import air_now
+from indicators.catalog import load_catalog
+from layouts import ids
+from layouts import screen as view
+from layouts.i18n import normalise_language, t
+
+PANELS = ("screen-kpis", "screen-aqi", "screen-traffic", "screen-crowd", "screen-alerts", "screen-ticker",
+          "screen-fresh", "screen-scene-panel", "screen-scene-title", "screen-asof")
+MAP_PARTS = ("layer", "stations", "events", "newest", "view")
+TRACE_OF = {"layer": 0, "stations": 1, "events": 2, "newest": 3}
+SCENE_EVENTS = {"environment": ("category", ("environment.", "air.")), "traffic": ("category", ("traffic.",)),
+                "hotline": ("source", ("hotline_12345",)), "grid": ("source", ("grid_report",))}
+ROAD_COLOURS = ((20.0, "#ff4d5e"), (35.0, "#ff9f1c"), (45.0, "#ffd24d"), (float("inf"), "#32e27d"))
+DEFAULT_VIEWPORT = {"w": 1100, "h": 800}
+
+
+def digest(value) -> str:
+    """Return a short fingerprint of a panel's or a map part's content."""
+    text = json.dumps(value, cls=plotly.utils.PlotlyJSONEncoder, sort_keys=True, ensure_ascii=False)
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def scene_of(scene_state: dict | None) -> tuple[str, bool]:
+    """Return the current scene's name and whether rotation is held."""
+    state = scene_state or {}
+    return view.SCENES[int(state.get("index") or 0) % len(view.SCENES)], bool(state.get("hold"))
+
+
+def layer_of(scene: str, choice: dict | None) -> str:
+    """Return the map layer: the one picked on this scene, else the scene's own."""
+    if choice and choice.get("scene") == scene and choice.get("layer") in view.LAYERS:
+        return choice["layer"]
+    return view.SCENE_LAYER[scene]
+
+
+def _names(language: str) -> dict:
+    app = context.current()
+    names = app.remember("screen.indicator_names",
+                         lambda: {i.id: (i.name_zh, i.name_en) for i in load_catalog().indicators})
+    return {key: pair[0 if language == "zh" else 1] for key, pair in names.items()}
+
+
+def panels(con, now_s: int, tz: str, scene: str, hold: bool, language: str, roads, stations) -> dict:
+    """Return every panel's children for this instant and scene."""
+    kpis = queries.headline_kpis(con, now_s, tz)
+    kpis["closure_rate"] = queries.indicator_kpi(con, "closure_rate", "cases.handling.closure_rate.last_30d", now_s,
+                                                 scale=100.0)
+    air = air_now(con, queries.utc(now_s), tz)
+    title, as_of = view.scene_title(scene, hold, now_s, tz, language)
+    traffic = queries.city_values(con, ["traffic.congestion.slow_share.last_hour", "traffic.road_speed.avg_kmh.last_hour"])
+    return {
+        "screen-kpis": view.kpi_panel(kpis, queries.alert_counts(con), language),
+        "screen-aqi": view.aqi_panel(air.result, air.stations, language),
+        "screen-traffic": view.traffic_panel(traffic, roads, queries.CONGESTED_KMH, language),
+        "screen-crowd": view.crowd_panel(queries.crowd_hotspots(con), language),
+        "screen-alerts": view.alerts_panel(queries.open_alerts(con), _names(language), now_s, tz, language),
+        "screen-ticker": view.ticker(queries.newest_events(con, now_s), tz, language),
+        "screen-fresh": view.freshness_badges(queries.freshness(con, now_s), language),
+        "screen-scene-panel": scene_panel(con, now_s, tz, scene, language, roads, stations),
+        "screen-scene-title": title,
+        "screen-asof": as_of,
+    }
+
+
+def scene_panel(con, now_s: int, tz: str, scene: str, language: str, roads, stations) -> list:
+    """Return the panel that belongs to the scene (categories, stations, roads or districts)."""
+    zh = language == "zh"
+    if scene == "environment":
+        worst = stations.sort_values("aqi", ascending=False, na_position="last").head(8)
+        rows = [[r.name_zh if zh else r.name_en, "—" if r.aqi is None else str(int(r.aqi)),
+                 (r.category_zh if zh else r.category_en) or ""] for r in worst.itertuples()]
+        return view.table_panel(t("screen.panel.stations", language), rows, "screen-panel-stations")
+    if scene == "traffic":
+        rows = [[r.name_zh if zh else r.name_en, f"{r.speed_kmh:.0f} km/h"] for r in roads.head(8).itertuples()]
+        return view.table_panel(t("screen.panel.roads", language), rows, "screen-panel-roads")
+    if scene == "grid":
+        frame = queries.districts_today(con, now_s, tz, "grid_report")
+        rows = [[r.name_zh if zh else r.name_en, f"{t('screen.col.received', language)} {r.received}",
+                 f"{t('screen.col.closed', language)} {r.closed}", f"{t('screen.col.overdue', language)} {r.overdue}"]
+                for r in frame.itertuples()]
+        return view.table_panel(t("screen.panel.districts", language), rows, "screen-panel-districts")
+    source = "hotline_12345" if scene == "hotline" else None
+    frame = queries.top_categories_today(con, now_s, tz, source)
+    rows = [[(r.name_zh if zh else r.name_en) or r.category_code, theme_int(r.n)] for r in frame.itertuples()]
+    return view.table_panel(t("screen.panel.categories", language), rows, "screen-panel-categories")
+
+
+def theme_int(value) -> str:
+    """Return a count with thousands separators."""
+    return f"{int(value):,}"
+
+
+def scene_events(frame, scene: str):
+    """Return the events the scene shows on the map (all of them on the overview)."""
+    if scene not in SCENE_EVENTS:
+        return frame
+    column, prefixes = SCENE_EVENTS[scene]
+    values = frame["category_code"] if column == "category" else frame["source"]
+    return frame[values.str.startswith(prefixes)]
+
+
+def map_parts(con, now_s: int, tz: str, scene: str, layer: str, viewport: dict | None, language: str,
+              roads, stations) -> dict:
+    """Return the map's changing parts: the layer's values, sensor points, event points and the view."""
+    app = context.current()
+    grids = queries.grid_alert_severity(con) if layer in ("alerts", "aqi") else None
+    if grids is None:
+        grids = queries.grid_values(con, view.LAYER_INDICATOR[layer])
+    values = grids["rank"] if "rank" in grids else grids["value"]
+    label = {"hotline": "件", "crowd": "人/km²"}.get(layer, "")
+    points = view.event_points(scene_events(queries.recent_events(con, now_s), scene), now_s)
+    size = viewport if viewport and viewport.get("w") and viewport.get("h") else DEFAULT_VIEWPORT
+    width, height = int(size["w"]), int(size["h"])
+    bounds = app.remember(f"screen.view.{width}x{height}", lambda: geo.city_view(con, width, height))
+    return {"layer": view.layer_trace(layer, grids["code"].tolist(), values, label),
+            "stations": sensor_points(scene, stations, roads, language),
+            "events": points["events"], "newest": points["newest"],
+            "view": {"center": bounds["center"], "zoom": bounds["zoom"]}}
+
+
+def sensor_points(scene: str, stations, roads, language: str) -> dict:
+    """Return the scene's sensor markers: AQI stations on environment, road segments on traffic, else none."""
+    zh = language == "zh"
+    if scene == "environment" and not stations.empty:
+        labels = [f"{r.name_zh if zh else r.name_en} AQI {r.aqi}" for r in stations.itertuples()]
+        return view.station_points(stations, [c or view.NEUTRAL for c in stations["color"]], labels)
+    if scene == "traffic" and not roads.empty:
+        colours = [next(c for limit, c in ROAD_COLOURS if s < limit) for s in roads["speed_kmh"]]
+        labels = [f"{r.name_zh if zh else r.name_en} {r.speed_kmh:.0f} km/h" for r in roads.itertuples()]
+        return view.station_points(roads, colours, labels)
+    return dict(lon=[], lat=[], text=[], marker=dict(size=15, color=[], opacity=0.95))
+
+
+def map_update(parts: dict, sent: dict, language: str):
+    """Return the whole figure the first time (with the geometry), afterwards a Patch of changed parts."""
+    app = context.current()
+    if not sent.get("geometry"):
+        geojson = app.remember("geojson.grid", lambda: geo.unit_geojson(app.cursor(), "grid"))
+        return view.map_figure(geojson, parts["view"], parts["layer"], {"events": parts["events"],
+                               "newest": parts["newest"]}, parts["stations"], language)
+    changed = [name for name in MAP_PARTS if sent.get(f"map.{name}") != digest(parts[name])]
+    if not changed:
+        return no_update
+    patch = Patch()
+    for name in changed:
+        if name == "view":
+            patch["layout"]["map"]["center"] = parts["view"]["center"]
+            patch["layout"]["map"]["zoom"] = parts["view"]["zoom"]
+        else:
+            patch["data"][TRACE_OF[name]].update(parts[name])
+    return patch
+
+
+@callback(Output("screen-map", "figure"), *[Output(panel, "children") for panel in PANELS],
+          Output("screen-sent", "data"),
+          Input("screen-tick", "n_intervals"), Input("screen-scene", "data"), Input("screen-layer", "data"),
+          Input("screen-viewport", "data"), Input(ids.LANGUAGE, "data"),
+          State("screen-sent", "data"), State("screen-config", "data"),
+          running=[(Output("screen-tick", "disabled"), True, False)])
+def refresh_screen(_tick, scene_state, layer_choice, viewport, language, sent, config):
+    """Refresh the screen from the store, sending only the panels and map parts that changed."""
+    app = context.current()
+    con, now_s, sent = app.cursor(), app.now_s(), dict(sent or {})
+    language = normalise_language((config or {}).get("lang") or language)
+    scene, hold = scene_of(scene_state)
+    roads, stations = queries.road_speeds(con, now_s), queries.air_by_station(con, now_s, app.tz)
+    contents = panels(con, now_s, app.tz, scene, hold, language, roads, stations)
+    parts = map_parts(con, now_s, app.tz, scene, layer_of(scene, layer_choice), viewport, language, roads, stations)
+    figure = map_update(parts, sent, language)
+    outputs = []
+    for panel in PANELS:
+        fingerprint = digest(contents[panel])
+        outputs.append(no_update if sent.get(panel) == fingerprint else contents[panel])
+        sent[panel] = fingerprint
+    sent.update({f"map.{name}": digest(parts[name]) for name in MAP_PARTS}, geometry=True)
+    return figure, *outputs, sent
+
+
+clientside_callback(ClientsideFunction("screen", "rotate"), Output("screen-scene", "data"),
+                    Input("screen-rotate", "n_intervals"), Input("screen-key", "data"),
+                    State("screen-scene", "data"), State("screen-config", "data"), prevent_initial_call=True)
+
+clientside_callback(ClientsideFunction("screen", "pickLayer"), Output("screen-layer", "data"),
+                    *[Input(f"screen-layer-{layer}", "n_clicks") for layer in view.LAYERS],
+                    Input("screen-key", "data"), State("screen-scene", "data"), State("screen-config", "data"),
+                    prevent_initial_call=True)
+
+clientside_callback(ClientsideFunction("screen", "markLayer"),
+                    *[Output(f"screen-layer-{layer}", "className") for layer in view.LAYERS],
+                    Input("screen-layer", "data"), Input("screen-scene", "data"), State("screen-config", "data"))
+
+clientside_callback(ClientsideFunction("screen", "reload"), Output("screen-reload", "disabled"),
+                    Input("screen-reload", "n_intervals"), prevent_initial_call=True)

@@ -1,0 +1,399 @@
+"""The wall screen (/screen): a dark kiosk page of the whole city, drawn for 1920×1080 and scaled
+by the viewport (assets/20-screen.css) to 4K and to a 3×1 video wall.
+
+Pure functions: the frame (stores, timers, empty panels) and the panels' contents from query
+results. callbacks.screen fills and refreshes them; assets/screen.js handles keys, the clock,
+the map's fit to its box and the pulse of the newest events.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from data.screen_queries import Kpi
+from layouts import theme
+from layouts.i18n import add_texts, normalise_language, t
+
+SCENES = ("overview", "environment", "traffic", "hotline", "grid")
+LAYERS = ("alerts", "hotline", "aqi", "crowd")
+SCENE_LAYER = {"overview": "alerts", "environment": "aqi", "traffic": "crowd", "hotline": "hotline", "grid": "alerts"}
+LAYER_INDICATOR = {"hotline": "hotline.intake.count.today", "crowd": "crowding.people.per_km2.last_hour"}
+DEFAULTS = {"refresh": 10.0, "rotate": 60.0, "reload": 6.0}          # seconds, seconds, hours
+MIN_REFRESH_S, MIN_ROTATE_S, MIN_RELOAD_H = 1.0, 5.0, 0.05
+KPI_ORDER = ("hotline", "grid_reported", "grid_closed", "closure_rate", "ontime_rate", "satisfaction")
+KPI_BETTER = {"hotline": -1, "grid_reported": 0, "grid_closed": 1, "closure_rate": 1, "ontime_rate": 1,
+              "satisfaction": 1}                                       # +1 higher is better, -1 worse, 0 neither
+NEW_ALERT_S = 15 * 60                                                  # a red alert this new flashes
+
+# The wall's palette: dark navy ground, glowing accents (kept here, not inline).
+BACKGROUND = "#050d1f"
+GRID_LINE = "rgba(64, 156, 255, 0.35)"
+ACCENT = "#35d0ff"
+GOOD, BAD, NEUTRAL = "#32e27d", "#ff4d5e", "#8fb3d9"
+EVENT_DOT = "#ffd24d"
+NEWEST_DOT = "#ff6b3d"
+ALERT_SCALE = [[0.0, "#0c1f45"], [0.125, "#0c1f45"], [0.125, theme.SEVERITY_COLOURS["blue"]],
+               [0.375, theme.SEVERITY_COLOURS["blue"]], [0.375, theme.SEVERITY_COLOURS["yellow"]],
+               [0.625, theme.SEVERITY_COLOURS["yellow"]], [0.625, theme.SEVERITY_COLOURS["orange"]],
+               [0.875, theme.SEVERITY_COLOURS["orange"]], [0.875, theme.SEVERITY_COLOURS["red"]],
+               [1.0, theme.SEVERITY_COLOURS["red"]]]
+DENSITY_SCALE = [[0.0, "#0c1f45"], [0.3, "#0f5b9c"], [0.6, "#1fb6d9"], [0.85, "#ffd24d"], [1.0, "#ff6b3d"]]
+FLAT_SCALE = [[0.0, "#0c1f45"], [1.0, "#0c1f45"]]
+# An inline MapLibre style of one dark background layer: no tiles, no glyphs, no requests.
+DARK_STYLE = {"version": 8, "sources": {}, "layers": [
+    {"id": "screen-background", "type": "background", "paint": {"background-color": BACKGROUND}}]}
+
+add_texts({
+    "nav.screen": ("指挥大屏", "Wall screen"),
+    "screen.title": ("城市运行指挥中心", "City Operations Command Center"),
+    "screen.scene.overview": ("城市运行总览", "Overview"),
+    "screen.scene.environment": ("生态环境", "Environment"),
+    "screen.scene.traffic": ("交通运行", "Traffic"),
+    "screen.scene.hotline": ("12345热线", "12345 hotline"),
+    "screen.scene.grid": ("网格治理", "Grid governance"),
+    "screen.layer.alerts": ("预警", "Alerts"),
+    "screen.layer.hotline": ("热线密度", "Hotline"),
+    "screen.layer.aqi": ("空气质量", "AQI"),
+    "screen.layer.crowd": ("人群密度", "Crowds"),
+    "screen.kpi.hotline": ("12345今日受理", "12345 calls today"),
+    "screen.kpi.grid_reported": ("网格事件上报", "Grid events reported"),
+    "screen.kpi.grid_closed": ("网格事件办结", "Grid events closed"),
+    "screen.kpi.closure_rate": ("办结率（近30日）", "Closure rate (30 d)"),
+    "screen.kpi.ontime_rate": ("按期办结率", "On-time rate"),
+    "screen.kpi.satisfaction": ("群众满意率", "Satisfaction"),
+    "screen.kpi.alerts": ("在办红色 / 橙色预警", "Active red / orange alerts"),
+    "screen.vs_yesterday": ("较昨日", "vs yesterday"),
+    "screen.vs_7d": ("较7日均", "vs 7-day avg"),
+    "screen.aqi": ("空气质量指数", "Air quality index"),
+    "screen.aqi.primary": ("首要污染物", "Primary pollutant"),
+    "screen.aqi.none": ("暂无数据", "No data"),
+    "screen.traffic": ("交通拥堵", "Traffic congestion"),
+    "screen.traffic.slow_share": ("慢行路段占比", "Slow segments"),
+    "screen.traffic.avg_speed": ("平均车速", "Average speed"),
+    "screen.traffic.congested": ("拥堵路段", "Congested segments"),
+    "screen.crowd": ("人群聚集热点", "Crowd hotspots"),
+    "screen.crowd.people": ("人", "people"),
+    "screen.alerts": ("在办预警", "Open alerts"),
+    "screen.alerts.none": ("当前无预警", "No open alerts"),
+    "screen.alerts.pending": ("待触发", "pending"),
+    "screen.ticker": ("最新事件", "Newest events"),
+    "screen.ticker.none": ("最近24小时无新事件", "No events in the last 24 hours"),
+    "screen.as_of": ("数据时刻", "Data as of"),
+    "screen.fresh.indicators": ("指标计算", "Indicators"),
+    "screen.fresh.none": ("无数据", "none"),
+    "screen.hold": ("已暂停轮播", "Rotation held"),
+    "screen.panel.categories": ("今日高发事项", "Top categories today"),
+    "screen.panel.stations": ("各站点空气质量", "Air quality by station"),
+    "screen.panel.roads": ("最慢路段", "Slowest road segments"),
+    "screen.panel.districts": ("各区网格事件", "Grid events by district"),
+    "screen.col.received": ("上报", "in"),
+    "screen.col.closed": ("办结", "closed"),
+    "screen.col.overdue": ("超期", "overdue"),
+    "screen.status.received": ("已受理", "received"),
+    "screen.status.accepted": ("已签收", "accepted"),
+    "screen.status.dispatched": ("处置中", "dispatched"),
+    "screen.status.resolved": ("已答复", "resolved"),
+    "screen.status.closed": ("已办结", "closed"),
+    "screen.sensor.air_national": ("国控站", "Air (national)"),
+    "screen.sensor.air_micro": ("微站", "Air (micro)"),
+    "screen.sensor.traffic": ("路况", "Traffic"),
+    "screen.sensor.crowd": ("人流", "Crowd"),
+    "screen.sensor.water_level": ("水位", "Water level"),
+    "screen.sensor.rainfall": ("雨量", "Rainfall"),
+    "screen.sensor.noise": ("噪声", "Noise"),
+    "screen.sensor.power": ("电力", "Power"),
+})
+
+
+def _number(value, default: float, minimum: float) -> float:
+    """Return a query value as a number no smaller than ``minimum`` (default when absent or bad)."""
+    try:
+        return max(float(value), minimum) if value not in (None, "") else default
+    except (TypeError, ValueError):
+        return default
+
+
+def screen_config(refresh=None, rotate=None, reload=None, scene=None, lang=None, **_query) -> dict:
+    """Return the screen's settings from the query string (?refresh=s&rotate=s&reload=h&scene=&lang=)."""
+    rotate_s = _number(rotate, DEFAULTS["rotate"], 0.0)
+    return {
+        "refresh_ms": int(_number(refresh, DEFAULTS["refresh"], MIN_REFRESH_S) * 1000),
+        "rotate_ms": int(max(rotate_s, MIN_ROTATE_S) * 1000) if rotate_s else 0,
+        "reload_ms": int(_number(reload, DEFAULTS["reload"], MIN_RELOAD_H) * 3600 * 1000),
+        "scenes": list(SCENES),
+        "layers": list(LAYERS),
+        "scene_layers": SCENE_LAYER,
+        "start": SCENES.index(scene) if scene in SCENES else 0,
+        "lang": normalise_language(lang) if lang else None,
+    }
+
+
+def layout(**query) -> html.Div:
+    """Return the screen's frame: settings, timers, stores and the empty panels callbacks fill."""
+    config = screen_config(**query)
+    language = config["lang"] or "zh"
+    return html.Div([
+        dcc.Store(id="screen-config", data=config),
+        dcc.Store(id="screen-scene", data={"index": config["start"], "hold": False, "manual": 0}),
+        dcc.Store(id="screen-key"),
+        dcc.Store(id="screen-layer"),
+        dcc.Store(id="screen-viewport"),
+        dcc.Store(id="screen-sent", data={}),
+        dcc.Interval(id="screen-tick", interval=config["refresh_ms"]),
+        dcc.Interval(id="screen-rotate", interval=config["rotate_ms"] or 3_600_000, disabled=not config["rotate_ms"]),
+        dcc.Interval(id="screen-reload", interval=config["reload_ms"]),
+        html.Header([
+            html.Div(t("screen.title", language), className="screen-title", id="screen-title"),
+            html.Div(id="screen-scene-title", className="screen-scene-title"),
+            html.Div(id="screen-fresh", className="screen-fresh"),
+            html.Div([html.Div(id="screen-clock", className="screen-clock"),
+                      html.Div(id="screen-asof", className="screen-asof")], className="screen-time"),
+        ], className="screen-top"),
+        html.Section(id="screen-kpis", className="screen-left"),
+        html.Section([
+            dcc.Graph(id="screen-map", className="screen-map", responsive=True,
+                      config={"displayModeBar": False, "scrollZoom": False, "doubleClick": False}),
+            html.Div([html.Button(t(f"screen.layer.{layer}", language), id=f"screen-layer-{layer}",
+                                  className="screen-layer-button", n_clicks=0) for layer in LAYERS],
+                     className="screen-layers", id="screen-layer-buttons"),
+        ], className="screen-centre", id="screen-map-box"),
+        html.Section([html.Div(id="screen-aqi", className="screen-panel"),
+                      html.Div(id="screen-traffic", className="screen-panel"),
+                      html.Div(id="screen-crowd", className="screen-panel")], className="screen-right"),
+        html.Section([html.Div(id="screen-alerts", className="screen-panel screen-alerts"),
+                      html.Div(id="screen-scene-panel", className="screen-panel")], className="screen-far"),
+        html.Footer(html.Div(id="screen-ticker", className="screen-ticker"), className="screen-bottom"),
+    ], className="screen-root", id="screen-root", **{"data-lang": language})
+
+
+# --- panels -------------------------------------------------------------------------------------
+
+def _local(epoch_s: float, tz: str, fmt: str = "%H:%M") -> str:
+    return datetime.fromtimestamp(epoch_s, timezone.utc).astimezone(ZoneInfo(tz)).strftime(fmt)
+
+
+def kpi_value_text(kpi: Kpi) -> str:
+    """Return a headline figure as shown: counts with separators, shares as percentages."""
+    if kpi.today is None:
+        return "—"
+    return theme.fmt_pct(kpi.today) if kpi.kind == "share" else theme.fmt_int(round(kpi.today))
+
+
+def trend_text(kpi: Kpi, against: float | None) -> tuple[str, int]:
+    """Return the change of today's figure against a reference (% for counts, points for shares) and its sign."""
+    if kpi.today is None or against is None:
+        return "—", 0
+    if kpi.kind == "share":
+        diff = (kpi.today - against) * 100
+        return f"{'▲' if diff > 0 else '▼' if diff < 0 else '■'} {abs(diff):.1f}pt", (diff > 0) - (diff < 0)
+    if not against:
+        return "—", 0
+    change = (kpi.today - against) / against * 100
+    return f"{'▲' if change > 0 else '▼' if change < 0 else '■'} {abs(change):.0f}%", (change > 0) - (change < 0)
+
+
+def _trend(kpi: Kpi, against: float | None, label: str) -> html.Div:
+    text, sign = trend_text(kpi, against)
+    better = KPI_BETTER.get(kpi.key, 0) * sign
+    tone = "good" if better > 0 else "bad" if better < 0 else "flat"
+    return html.Div([html.Span(label, className="screen-trend-label"), html.Span(text)],
+                    className=f"screen-trend screen-trend-{tone}")
+
+
+def kpi_panel(kpis: dict[str, Kpi], alerts: dict[str, int], language: str) -> list:
+    """Return the headline figures with their trends, and the count of active red and orange alerts."""
+    cards = [html.Div([
+        html.Div(t(f"screen.kpi.{key}", language), className="screen-kpi-label"),
+        html.Div(kpi_value_text(kpis[key]), className="screen-kpi-value", **{"data-testid": f"screen-kpi-{key}"}),
+        html.Div([_trend(kpis[key], kpis[key].yesterday, t("screen.vs_yesterday", language)),
+                  _trend(kpis[key], kpis[key].avg_7d, t("screen.vs_7d", language))], className="screen-trends"),
+    ], className="screen-kpi") for key in KPI_ORDER if key in kpis]
+    cards.append(html.Div([
+        html.Div(t("screen.kpi.alerts", language), className="screen-kpi-label"),
+        html.Div([html.Span(str(alerts.get("red", 0)), className="screen-sev-red", **{"data-testid": "screen-kpi-red"}),
+                  html.Span(" / ", className="screen-kpi-sep"),
+                  html.Span(str(alerts.get("orange", 0)), className="screen-sev-orange",
+                            **{"data-testid": "screen-kpi-orange"})], className="screen-kpi-value"),
+    ], className="screen-kpi screen-kpi-alerts"))
+    return cards
+
+
+def aqi_panel(result, stations: int, language: str) -> list:
+    """Return the city's AQI now in its level's standard colour, with category and primary pollutant."""
+    title = html.Div(t("screen.aqi", language), className="screen-panel-title")
+    if result.aqi is None:
+        return [title, html.Div("—", className="screen-aqi-value", **{"data-testid": "screen-aqi"}),
+                html.Div(t("screen.aqi.none", language), className="screen-note")]
+    category = result.category if language == "zh" else result.category_en
+    primary = "、".join(t(f"pollutant.{p}", language) for p in result.primary_pollutants) or "—"
+    return [title, html.Div([
+        html.Div(str(result.aqi), className="screen-aqi-value", style={"color": result.color},
+                 **{"data-testid": "screen-aqi"}),
+        html.Div([html.Div(category, className="screen-aqi-category", style={"borderColor": result.color}),
+                  html.Div(f"{t('screen.aqi.primary', language)} {primary}", className="screen-note")]),
+    ], className="screen-aqi-row")]
+
+
+def traffic_panel(values: dict, roads: pd.DataFrame, congested_kmh: float, language: str) -> list:
+    """Return the share of slow road segments, the average speed and the number of congested segments."""
+    slow = values.get("traffic.congestion.slow_share.last_hour")
+    speed = values.get("traffic.road_speed.avg_kmh.last_hour")
+    congested = int((roads["speed_kmh"] < congested_kmh).sum()) if not roads.empty else 0
+    return [html.Div(t("screen.traffic", language), className="screen-panel-title"), html.Div([
+        _stat(t("screen.traffic.slow_share", language), "—" if slow is None else f"{slow * 100:.0f}%", "screen-slow"),
+        _stat(t("screen.traffic.avg_speed", language), "—" if speed is None else f"{speed:.0f}", "screen-speed",
+              "km/h"),
+        _stat(t("screen.traffic.congested", language), f"{congested}/{len(roads)}", "screen-congested"),
+    ], className="screen-stats")]
+
+
+def _stat(label: str, value: str, testid: str, unit: str = "") -> html.Div:
+    return html.Div([html.Div(value, className="screen-stat-value", **{"data-testid": testid}),
+                     html.Div(f"{label} {unit}".strip(), className="screen-stat-label")], className="screen-stat")
+
+
+def crowd_panel(hotspots: pd.DataFrame, language: str) -> list:
+    """Return the grids with the densest crowds in the last hour."""
+    zh = language == "zh"
+    rows = [html.Li([html.Span(f"{r.community_zh if zh else r.community_en} · {r.name_zh if zh else r.name_en}",
+                               className="screen-row-name"),
+                     html.Span(f"{theme.fmt_int(int(r.people)) if pd.notna(r.people) else '—'} "
+                               f"{t('screen.crowd.people', language)}", className="screen-row-value")])
+            for r in hotspots.itertuples()]
+    return [html.Div(t("screen.crowd", language), className="screen-panel-title"),
+            html.Ol(rows, className="screen-list", **{"data-testid": "screen-crowd-list"})]
+
+
+def alerts_panel(frame: pd.DataFrame, names: dict, now_s: int, tz: str, language: str) -> list:
+    """Return the open alerts, most severe first; red ones that fired recently flash."""
+    title = html.Div(t("screen.alerts", language), className="screen-panel-title")
+    if frame.empty:
+        return [title, html.Div(t("screen.alerts.none", language), className="screen-note")]
+    zh = language == "zh"
+    items = []
+    for r in frame.itertuples():
+        since = r.fired_s if pd.notna(r.fired_s) else r.started_s
+        new = r.severity == "red" and r.state != "pending" and now_s - since <= NEW_ALERT_S
+        unit = (r.unit_zh if zh else r.unit_en) or r.unit_code
+        state = f" · {t('screen.alerts.pending', language)}" if r.state == "pending" else ""
+        items.append(html.Li([
+            html.Span(className=f"screen-dot screen-bg-{r.severity}"),
+            html.Div([html.Div(names.get(r.indicator_id, r.indicator_id), className="screen-row-name"),
+                      html.Div(f"{unit} · {_local(since, tz)}{state}", className="screen-row-value")],
+                     className="screen-alert-text"),
+        ], className="screen-alert" + (" screen-alert-new" if new else "") + (" screen-alert-pending" if state else ""),
+            **{"data-testid": f"screen-alert-{r.alert_id}"}))
+    return [title, html.Ul(items, className="screen-list")]
+
+
+def ticker(frame: pd.DataFrame, tz: str, language: str) -> list:
+    """Return the rolling ticker of the newest events (personal data already masked)."""
+    label = html.Div(t("screen.ticker", language), className="screen-ticker-label")
+    if frame.empty:
+        return [label, html.Div(t("screen.ticker.none", language), className="screen-note")]
+    zh = language == "zh"
+    items = [html.Span([
+        html.B(_local(r.received_s, tz)), f" {t(f'source.{r.source}', language)} · ",
+        f"{(r.category_zh if zh else r.category_en) or r.category_code} · {(r.unit_zh if zh else r.unit_en) or ''} · ",
+        html.Span(t(f"screen.status.{r.status}", language), className=f"screen-status screen-status-{r.status}"),
+        f" {r.description or ''}" if zh else "",
+    ], className="screen-ticker-item") for r in frame.itertuples()]
+    # Two copies side by side make the scroll seamless (the CSS moves the track by half its width).
+    return [label, html.Div(html.Div(items + items, className="screen-ticker-track"), className="screen-ticker-window",
+                            **{"data-testid": "screen-ticker"})]
+
+
+def freshness_badges(frame: pd.DataFrame, language: str) -> list:
+    """Return one badge per source with the age of its newest data; stale ones are red."""
+    badges = []
+    for r in frame.itertuples():
+        key = {"events": f"source.{r.name}", "sensors": f"screen.sensor.{r.name}"}.get(r.family, "screen.fresh.indicators")
+        age = t("screen.fresh.none", language) if pd.isna(r.age_s) else _age(r.age_s)
+        badges.append(html.Span([t(key, language), " ", html.B(age)],
+                                className="screen-badge" + (" screen-badge-stale" if r.stale else ""),
+                                **{"data-testid": f"screen-fresh-{r.name}"}))
+    return badges
+
+
+def _age(seconds: float) -> str:
+    """Return an age as a short figure: 45s, 12m, 3h, 2d."""
+    for size, suffix in ((86400, "d"), (3600, "h"), (60, "m")):
+        if seconds >= size:
+            return f"{int(seconds // size)}{suffix}"
+    return f"{int(seconds)}s"
+
+
+def scene_title(scene: str, hold: bool, as_of_s: int, tz: str, language: str) -> tuple[list, str]:
+    """Return the scene's title (with the hold mark) and the data instant."""
+    title = [t(f"screen.scene.{scene}", language)]
+    if hold:
+        title.append(html.Span(t("screen.hold", language), className="screen-hold"))
+    return title, f"{t('screen.as_of', language)} {_local(as_of_s, tz, '%Y-%m-%d %H:%M')}"
+
+
+def table_panel(title: str, rows: list[list[str]], testid: str) -> list:
+    """Return a titled list of rows (name, then figures), as text."""
+    return [html.Div(title, className="screen-panel-title"),
+            html.Ul([html.Li([html.Span(row[0], className="screen-row-name")]
+                             + [html.Span(cell, className="screen-row-value") for cell in row[1:]]) for row in rows],
+                    className="screen-list", **{"data-testid": testid})]
+
+
+# --- the map --------------------------------------------------------------------------------------
+
+def map_figure(geojson: dict, view: dict, layer: dict, points: dict, stations: dict, language: str) -> go.Figure:
+    """Return the map: grids (inline GeoJSON, no tiles), sensor points, last hour's events, the newest."""
+    figure = go.Figure([
+        go.Choroplethmap(geojson=geojson, featureidkey="id", marker_line_color=GRID_LINE, marker_line_width=0.4,
+                         marker_opacity=0.9, name="grids", **layer),
+        go.Scattermap(mode="markers", name="stations", hoverinfo="text", **stations),
+        go.Scattermap(mode="markers", name="events", hoverinfo="skip", **points["events"]),
+        go.Scattermap(mode="markers", name="newest", hoverinfo="skip", **points["newest"]),
+    ])
+    figure.update_layout(
+        map=dict(style=DARK_STYLE, center=view["center"], zoom=view["zoom"], layers=[]),
+        paper_bgcolor=BACKGROUND, plot_bgcolor=BACKGROUND, margin=dict(l=0, r=0, t=0, b=0),
+        showlegend=False, font=dict(family=theme.FONT_FAMILY, color=NEUTRAL), uirevision="screen",
+    )
+    return figure
+
+
+def layer_trace(name: str, codes: list, values: pd.Series, label: str) -> dict:
+    """Return the choropleth's changing properties for a layer: z, colour scale and range, colour bar."""
+    if name == "alerts":
+        return dict(locations=codes, z=values.fillna(0).astype(int).tolist(), colorscale=ALERT_SCALE, zmin=0, zmax=4,
+                    showscale=False, hovertemplate="%{location}<extra></extra>")
+    if name == "aqi":
+        return dict(locations=codes, z=[0] * len(codes), colorscale=FLAT_SCALE, zmin=0, zmax=1, showscale=False,
+                    hovertemplate="%{location}<extra></extra>")
+    top = float(values.quantile(0.98)) if values.notna().any() else 0.0
+    return dict(locations=codes, z=values.fillna(0).round(1).tolist(), colorscale=DENSITY_SCALE, zmin=0,
+                zmax=max(top, 1.0), showscale=True, hovertemplate="%{location}: %{z}<extra></extra>",
+                colorbar=dict(title=dict(text=label, side="top"), thickness=10, len=0.45, x=0.99, xanchor="right",
+                              y=0.03, yanchor="bottom", bgcolor="rgba(5,13,31,0.6)", outlinewidth=0,
+                              tickfont=dict(color=NEUTRAL)))
+
+
+def event_points(frame: pd.DataFrame, now_s: int, newest_s: int = 300) -> dict:
+    """Return the last hour's events as two marker sets: older ones (fading with age) and the newest."""
+    fresh = frame["received_s"] >= now_s - newest_s
+    older = frame[~fresh]
+    opacity = (1.0 - (now_s - older["received_s"]) / 3600 * 0.7).clip(0.3, 1.0).round(2)
+    newest = frame[fresh]
+    return {
+        "events": dict(lon=older["lon"].round(5).tolist(), lat=older["lat"].round(5).tolist(),
+                       marker=dict(size=7, color=EVENT_DOT, opacity=opacity.tolist())),
+        "newest": dict(lon=newest["lon"].round(5).tolist(), lat=newest["lat"].round(5).tolist(),
+                       marker=dict(size=16, color=NEWEST_DOT, opacity=0.9)),
+    }
+
+
+def station_points(frame: pd.DataFrame, colours: list, labels: list) -> dict:
+    """Return sensor markers coloured per sensor (AQI stations in their level colour, roads by speed)."""
+    return dict(lon=frame["lon"].round(5).tolist(), lat=frame["lat"].round(5).tolist(), text=labels,
+                marker=dict(size=15, color=colours, opacity=0.95))

@@ -13,6 +13,7 @@ from layouts import alerts, audit, overview
 from layouts import summary
 from layouts import indicators_page
 from layouts import events_page
+from layouts import screen
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,11 @@ PAGES: tuple[Page, ...] = (
     Page("indicators_page", "/indicators", "nav.indicators", indicators_page.layout,
          roles=("admin", "leader", "analyst", "duty_officer")),
     Page("events_page", "/events", "nav.events", events_page.layout, roles=("admin", "leader", "analyst", "duty_officer")),
+    Page("screen", "/screen", "nav.screen", screen.layout, roles=("admin", "leader", "analyst", "duty_officer", "screen")),
 )
 
 # Modules whose import registers the pages' @callback functions.
 CALLBACK_MODULES: tuple[str, ...] = ("callbacks.shell", "callbacks.overview", "callbacks.audit",
                                        "callbacks.alerts", "callbacks.summary",
                                        "callbacks.indicators_page", "callbacks.events_page")
+CALLBACK_MODULES += ("callbacks.screen",)

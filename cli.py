@@ -4,6 +4,7 @@
     python cli.py info [--db PATH]
     python cli.py checksum [--db PATH]
     python cli.py migrate [--db PATH]
+    python cli.py check [--db PATH]
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import json
 import sys
 import time
 
-from data import db, writer
+import duckdb
+
+from data import db, integrity, writer
 from data.demo.clock import DEFAULT_TZ
 from data.demo.scales import SCALES
 
@@ -62,6 +65,15 @@ def cmd_checksum(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check the store's invariants (after a crash, say); exit 1 when any is broken."""
+    con = db.open_store(args.db, read_only=True)
+    found = integrity.problems(con)
+    print(json.dumps({"consistent": not found, "checks": len(integrity.CHECKS), "problems": found},
+                     ensure_ascii=False, indent=2))
+    return 1 if found else 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Upgrade the store's schema to this program's version."""
     con = db.connect(db.resolve_db_path(args.db))
@@ -84,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
     for name, func, text in (("info", cmd_info, "schema version, settings and row counts"),
                              ("checksum", cmd_checksum, "content checksum of every data table"),
+                             ("check", cmd_check, "check the store's consistency (after a crash)"),
                              ("migrate", cmd_migrate, "upgrade the schema")):
         sub.add_parser(name, help=text).set_defaults(func=func)
     for subparser in sub.choices.values():
@@ -101,6 +114,13 @@ def main(argv: list[str] | None = None) -> int:
     except (db.StoreLockedError, db.StoreError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except duckdb.IOException as exc:
+        print(f"error: the store could not be written ({exc}). The unfinished work was rolled back; "
+              "free disk space and run the command again.", file=sys.stderr)
+        return 3
+    except OSError as exc:
+        print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         print("interrupted: nothing was written to the target database", file=sys.stderr)
         return 130

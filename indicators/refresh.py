@@ -46,18 +46,20 @@ def refresh(con: duckdb.DuckDBPyConnection, engine: Engine, at_s: int, kind: str
     values = engine.evaluate(con, at_s, only)
     if only is not None:
         values = values[values["indicator_id"].isin(only)]
-    store_values(con, values, at_s, snapshot, replace_all=only is None)
-    seconds = time.perf_counter() - started
     computed = len(engine.catalog) if only is None else len(only)
-    con.execute('INSERT INTO indicator_runs VALUES (?, ?, ?, ?, ?, ?)',
-                [_utc(at_s), kind, _utc(time.time() - seconds), seconds, computed, len(values)])
+    seconds = store_values(con, values, at_s, snapshot, replace_all=only is None,
+                           run=(kind, started, computed))
     return RefreshSummary(at_s, computed, len(values), seconds, snapshot)
 
 
 def store_values(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, at_s: int, snapshot: bool,
-                 replace_all: bool = True) -> None:
-    """Replace the latest values of the indicators computed (and append a history snapshot) in
-    one transaction."""
+                 replace_all: bool = True, run: tuple[str, float, int] | None = None) -> float:
+    """Replace the latest values of the indicators computed (and append a history snapshot) and
+    record the run, in one transaction, so a crash leaves either all of it or none.
+
+    ``run`` is (kind, perf_counter at the refresh's start, indicators computed); returns the
+    refresh's seconds up to the commit."""
+    kind, started, computed = run or ("manual", time.perf_counter(), values["indicator_id"].nunique())
     frame = values.assign(as_of=at_s, computed_at=time.time())
     con.execute("BEGIN TRANSACTION")
     try:
@@ -72,10 +74,14 @@ def store_values(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, at_s: int
             con.execute("DELETE FROM indicator_history WHERE as_of = ?", [_utc(at_s)])
             writer.append_frame(con, "indicator_history", frame)
             con.execute("DELETE FROM indicator_history WHERE as_of < ?", [_utc(at_s - HISTORY_DAYS * 86_400)])
+        seconds = time.perf_counter() - started
+        con.execute('INSERT INTO indicator_runs VALUES (?, ?, ?, ?, ?, ?)',
+                    [_utc(at_s), kind, _utc(time.time() - seconds), seconds, computed, len(values)])
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
+    return seconds
 
 
 def snapshot_hours(from_s: int, to_s: int) -> list[int]:

@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import json
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -55,7 +56,7 @@ def read_records(data: bytes, fmt: str, mapping: Mapping) -> pd.DataFrame:
         raise ReadError(f"{fmt} files hold geometry: ingest them with 'ingest grids'")
     try:
         frame = readers[fmt](data, mapping)
-    except (ValueError, UnicodeDecodeError, json.JSONDecodeError, csv.Error) as exc:
+    except (ValueError, UnicodeDecodeError, json.JSONDecodeError, csv.Error, zipfile.BadZipFile, EOFError) as exc:
         raise ReadError(f"Cannot read the file as {fmt}: {exc}") from None
     frame = frame.reset_index(drop=True)
     frame.columns = [str(c).strip() for c in frame.columns]

@@ -1,0 +1,85 @@
+"""Consistency checks of a store: what must hold after any crash, kill or failed write.
+
+Each check is one SQL query returning the offending rows (at most a few, as examples); an empty
+list of problems means the store is consistent. ``python cli.py check`` runs them; the fault
+drills in ``bench/drill_faults.py`` and ``tests/test_fault_drills.py`` run them after every kill.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class Check:
+    """One invariant: ``sql`` selects a sample of the rows that break it."""
+
+    name: str
+    description: str
+    sql: str
+
+
+CHECKS: tuple[Check, ...] = (
+    Check("ingest.batch_not_finished",
+          "every recorded ingest batch is committed or failed (a batch is written in one transaction)",
+          "SELECT batch_id, status FROM ingest_batches WHERE status NOT IN ('committed', 'failed') LIMIT 5"),
+    Check("ingest.rows_of_unknown_batch",
+          "every ingested case belongs to a committed batch (or to the demo build, batch_id NULL)",
+          "SELECT e.source, e.event_id, e.batch_id FROM events e "
+          "WHERE e.batch_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ingest_batches b "
+          "WHERE b.batch_id = e.batch_id AND b.status = 'committed') LIMIT 5"),
+    Check("ingest.quarantine_of_unknown_batch",
+          "every quarantined row belongs to a committed batch",
+          "SELECT q.batch_id, q.source_row FROM quarantine q WHERE NOT EXISTS (SELECT 1 FROM ingest_batches b "
+          "WHERE b.batch_id = q.batch_id AND b.status = 'committed') LIMIT 5"),
+    Check("events.duplicate_key",
+          "a case appears once per (source, event_id)",
+          "SELECT source, event_id, count(*) AS n FROM events GROUP BY ALL HAVING count(*) > 1 LIMIT 5"),
+    Check("events.history_missing",
+          "every case has at least one version in event_history",
+          "SELECT e.source, e.event_id FROM events e ANTI JOIN event_history h "
+          "ON h.source = e.source AND h.event_id = e.event_id LIMIT 5"),
+    Check("indicators.latest_mixed_instants",
+          "the latest values of one indicator all describe the same instant",
+          "SELECT indicator_id, count(DISTINCT as_of) AS instants FROM indicator_latest GROUP BY indicator_id "
+          "HAVING count(DISTINCT as_of) > 1 LIMIT 5"),
+    Check("indicators.partial_snapshot",
+          "every hourly snapshot holds as many values as the fullest snapshot (a snapshot is one transaction)",
+          "WITH sizes AS (SELECT as_of, count(*) AS n FROM indicator_history GROUP BY as_of) "
+          "SELECT as_of, n FROM sizes WHERE n < (SELECT max(n) FROM sizes) "
+          "AND as_of >= (SELECT min(as_of) FROM sizes WHERE n = (SELECT max(n) FROM sizes)) LIMIT 5"),
+    Check("indicators.run_missing",
+          "the instant of the latest values was recorded as a run",
+          "SELECT DISTINCT l.as_of FROM indicator_latest l ANTI JOIN indicator_runs r ON r.as_of = l.as_of LIMIT 5"),
+    Check("alerts.state_without_open_alert",
+          "a pending, firing or recovering state points at an alert that is open in the same state",
+          "SELECT s.indicator_id, s.unit_code, s.state, a.state AS alert_state FROM alert_states s "
+          "LEFT JOIN alerts a ON a.alert_id = s.alert_id "
+          "WHERE s.state IN ('pending', 'firing', 'recovering') AND (a.alert_id IS NULL OR a.state <> s.state) "
+          "LIMIT 5"),
+    Check("alerts.open_alert_without_state",
+          "every open alert is the current alert of its (indicator, unit)",
+          "SELECT a.alert_id, a.indicator_id, a.unit_code, a.state FROM alerts a "
+          "WHERE a.state IN ('pending', 'firing', 'recovering') AND NOT EXISTS (SELECT 1 FROM alert_states s "
+          "WHERE s.alert_id = a.alert_id) LIMIT 5"),
+    Check("alerts.history_disagrees_with_state",
+          "the last recorded transition of each (indicator, unit) ends in its current state",
+          "WITH last AS (SELECT indicator_id, unit_code, arg_max(to_state, history_id) AS to_state "
+          "FROM alert_history GROUP BY ALL) "
+          "SELECT l.indicator_id, l.unit_code, l.to_state, coalesce(s.state, 'normal') AS state FROM last l "
+          "LEFT JOIN alert_states s USING (indicator_id, unit_code) "
+          "WHERE l.to_state IS DISTINCT FROM coalesce(s.state, 'normal') LIMIT 5"),
+)
+
+
+def problems(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Return one line per broken invariant (with example rows); empty when the store is consistent."""
+    found = []
+    for check in CHECKS:
+        rows = con.execute(check.sql).fetchall()
+        if rows:
+            examples = "; ".join(str(tuple(row)) for row in rows)
+            found.append(f"{check.name}: {check.description} — e.g. {examples}")
+    return found

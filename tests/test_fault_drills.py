@@ -1,0 +1,66 @@
+"""Fault drills on the tiny city (bench/drill_faults.py): kill -9 mid-refresh and mid-serve, a full
+disk during ingest, truncated and corrupted files, a sensor with a wrong clock. After each, the
+store's invariants (data/integrity.py) hold and nothing partial is kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import drill_faults
+from data import db, integrity
+
+KILLS = 2
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("drills")
+
+
+def assert_passed(result: drill_faults.DrillResult) -> None:
+    assert result.passed, result.line()
+
+
+@pytest.mark.slow
+def test_kill_during_refresh_keeps_the_store_consistent(tiny_db_path, workdir):
+    result = drill_faults.drill_kill_refresh(tiny_db_path, workdir, KILLS)
+    assert_passed(result)
+    assert result.figures["kills"] >= 1, "no kill landed while the refresh ran"
+
+
+@pytest.mark.slow
+def test_kill_the_server_during_refreshes_and_restart(tiny_db_path, workdir):
+    assert_passed(drill_faults.drill_kill_server(tiny_db_path, workdir, KILLS))
+
+
+def test_full_disk_during_ingest_is_a_clean_error_and_keeps_nothing(tiny_db_path, workdir):
+    result = drill_faults.drill_disk_full(tiny_db_path, workdir, rows=300_000)
+    assert_passed(result)
+    assert result.figures["exit"] == 3 and result.figures["failed_batches_recorded"] == 1
+
+
+def test_truncated_and_corrupt_files(tiny_db_path, workdir):
+    assert_passed(drill_faults.drill_broken_files(tiny_db_path, workdir))
+
+
+def test_sensor_feed_with_a_wrong_clock(tiny_db_path, workdir):
+    assert_passed(drill_faults.drill_sensor_clock(tiny_db_path, workdir))
+
+
+def test_the_checks_catch_a_broken_store(tiny_db_copy):
+    """The invariants can fail: break each kind of consistency by hand and see it reported."""
+    con = db.open_store(tiny_db_copy)
+    assert integrity.problems(con) == []
+    con.execute("INSERT INTO ingest_batches (batch_id, kind, source_name, started_at, status) "
+                "VALUES (999, 'events', 'x.csv', now(), 'running')")
+    con.execute("UPDATE events SET batch_id = 999 WHERE event_id = (SELECT min(event_id) FROM events)")
+    snapshot = ("'x.count', ?, 'grid', 1, NULL, NULL, NULL, 'normal', ?::TIMESTAMPTZ, now(), 0")
+    for unit, hour in (("g1", "2026-11-20 06:00Z"), ("g2", "2026-11-20 06:00Z"), ("g1", "2026-11-20 07:00Z")):
+        con.execute(f"INSERT INTO indicator_history VALUES ({snapshot})", [unit, hour])   # 07:00 lacks g2
+    con.execute("INSERT INTO indicator_latest SELECT * FROM indicator_history WHERE unit_code = 'g1' "
+                "AND as_of = '2026-11-20 07:00Z'")                                      # and was never run
+    found = " ".join(integrity.problems(con))
+    for name in ("ingest.batch_not_finished", "ingest.rows_of_unknown_batch", "indicators.partial_snapshot",
+                 "indicators.run_missing"):
+        assert name in found
+    con.close()

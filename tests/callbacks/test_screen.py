@@ -1,0 +1,96 @@
+"""The wall screen's refresh called directly: whole map once, then only what changed."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import pytest
+from dash import Patch, no_update
+
+from callbacks import context
+from data import screen_queries as queries
+from data.demo.clock import parse_instant
+from layouts import screen as view
+from layouts import theme
+from tests.callbacks.test_overview import by_testid
+from tests.conftest import TINY_NOW
+
+TZ = "Asia/Shanghai"
+CONFIG = view.screen_config()
+
+
+@pytest.fixture
+def installed(tiny_con):
+    app_context = context.AppContext(con=tiny_con, tz=TZ, city_name_zh="云江市", city_name_en="Yunjiang City",
+                                     frozen_now_s=parse_instant(TINY_NOW, TZ))
+    context.install(app_context)
+    yield app_context
+    context.install(None)
+
+
+def _refresh(scene=0, layer=None, sent=None, viewport=None, language="zh"):
+    from callbacks.screen import refresh_screen
+
+    return refresh_screen(1, {"index": scene, "hold": False}, layer, viewport, language, sent or {}, CONFIG)
+
+
+def test_first_refresh_sends_the_map_with_geometry_and_the_stores_figures(installed):
+    figure, *panels, sent = _refresh()
+    assert isinstance(figure, go.Figure)
+    grids = figure.data[0]
+    count = installed.cursor().execute("SELECT count(*) FROM admin_units WHERE level = 'grid'").fetchall()[0][0]
+    assert len(grids.geojson["features"]) == count == len(grids.z)
+    assert figure.layout.map.style["layers"][0]["type"] == "background"   # no tiles
+    kpis = queries.headline_kpis(installed.cursor(), installed.now_s(), TZ)
+    values = by_testid(panels)
+    assert values["screen-kpi-hotline"] == theme.fmt_int(int(kpis["hotline"].today))
+    assert values["screen-kpi-satisfaction"] == theme.fmt_pct(kpis["satisfaction"].today)
+    assert sent["geometry"] is True
+
+
+def test_second_refresh_sends_nothing_when_nothing_changed(installed):
+    _figure, *_panels, sent = _refresh()
+    figure, *panels, sent_again = _refresh(sent=sent)
+    assert figure is no_update
+    assert all(panel is no_update for panel in panels)
+    assert sent_again == sent
+
+
+def test_scene_change_patches_only_the_changed_parts(installed):
+    _figure, *_panels, sent = _refresh(scene=0)
+    figure, *panels, _ = _refresh(scene=view.SCENES.index("environment"), sent=sent)
+    assert isinstance(figure, Patch)
+    operations = figure.to_plotly_json()["operations"]
+    assert {tuple(op["location"]) for op in operations} >= {("data", 0), ("data", 1)}
+    assert all("geojson" not in op["params"].get("value", {}) for op in operations)       # geometry not resent
+    changed = dict(zip(("kpis", "aqi", "traffic", "crowd", "alerts", "ticker", "fresh", "scene_panel", "title", "asof"),
+                       panels))
+    assert changed["kpis"] is no_update and changed["scene_panel"] is not no_update and changed["title"] is not no_update
+
+
+def test_layer_picked_on_another_scene_is_ignored(installed):
+    from callbacks.screen import layer_of
+
+    assert layer_of("overview", {"scene": "overview", "layer": "crowd"}) == "crowd"
+    assert layer_of("traffic", {"scene": "overview", "layer": "hotline"}) == "crowd"
+    assert layer_of("hotline", {"scene": "hotline", "layer": "bogus"}) == "hotline"
+
+
+def test_density_layer_uses_the_indicator_values(installed):
+    _figure, *_panels, sent = _refresh()
+    figure, *_ = _refresh(layer={"scene": "overview", "layer": "hotline"}, sent=sent)
+    layer = next(op for op in figure.to_plotly_json()["operations"] if op["location"] == ["data", 0])["params"]["value"]
+    assert layer["showscale"] is True and len(layer["z"]) == len(layer["locations"])
+
+
+def test_english_on_request(installed):
+    _figure, *panels, _ = _refresh(language="en")
+    assert "12345 calls today" in str(panels[0])
+
+
+def test_config_from_the_query_string():
+    config = view.screen_config(refresh="2", rotate="0", reload="0.5", scene="traffic", lang="en")
+    assert config["refresh_ms"] == 2000 and config["rotate_ms"] == 0 and config["reload_ms"] == 1_800_000
+    assert config["start"] == view.SCENES.index("traffic") and config["lang"] == "en"
+    assert view.screen_config(refresh="0.01")["refresh_ms"] == 1000           # never faster than once a second
+    assert view.screen_config(refresh="x; drop")["refresh_ms"] == 10_000
+    assert view.screen_config(scene="nope")["start"] == 0

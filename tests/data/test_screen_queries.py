@@ -1,0 +1,156 @@
+"""The wall screen's queries on the tiny city, against independent pandas computations."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+
+from data import db
+from data import screen_queries as queries
+from data.demo.clock import parse_instant
+from tests.conftest import TINY_NOW
+
+TZ = "Asia/Shanghai"
+
+
+@pytest.fixture(scope="module")
+def now_s() -> int:
+    return parse_instant(TINY_NOW, TZ)
+
+
+@pytest.fixture(scope="module")
+def events(tiny_con) -> pd.DataFrame:
+    return tiny_con.execute("SELECT source, received_at, resolved_at, closed_at, due_at, satisfaction FROM events").df()
+
+
+def _day_spans(now_s: int, days: int = 7) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """(local midnight, same time) of today and of each of the ``days`` days before, as UTC timestamps."""
+    now = datetime.fromtimestamp(now_s, ZoneInfo(TZ))
+    spans = []
+    for k in range(days + 1):
+        upto = now - timedelta(days=k)
+        spans.append((pd.Timestamp(upto.replace(hour=0, minute=0, second=0, microsecond=0)), pd.Timestamp(upto)))
+    return spans
+
+
+def _between(column: pd.Series, span) -> pd.Series:
+    return (column >= span[0]) & (column <= span[1])
+
+
+def _expected(events: pd.DataFrame, now_s: int) -> dict[str, list[float | None]]:
+    """Per day (today first): each headline figure computed with pandas."""
+    out = {key: [] for key in ("hotline", "grid_reported", "grid_closed", "ontime", "ontime_n", "sat", "sat_n")}
+    for span in _day_spans(now_s):
+        received, closed = _between(events["received_at"], span), _between(events["closed_at"], span)
+        resolved = _between(events["resolved_at"], span)
+        out["hotline"].append(int((received & (events["source"] == "hotline_12345")).sum()))
+        out["grid_reported"].append(int((received & (events["source"] == "grid_report")).sum()))
+        out["grid_closed"].append(int((closed & (events["source"] == "grid_report")).sum()))
+        on_time = resolved & (events["due_at"].isna() | (events["resolved_at"] <= events["due_at"]))
+        out["ontime"].append(int(on_time.sum()))
+        out["ontime_n"].append(int(resolved.sum()))
+        rated = closed & events["satisfaction"].notna()
+        out["sat"].append(int((rated & (events["satisfaction"] >= 4)).sum()))
+        out["sat_n"].append(int(rated.sum()))
+    return out
+
+
+def test_headline_counts_match_pandas(tiny_con, events, now_s):
+    kpis = queries.headline_kpis(tiny_con, now_s, TZ)
+    expected = _expected(events, now_s)
+    for key in ("hotline", "grid_reported", "grid_closed"):
+        assert kpis[key].today == expected[key][0]
+        assert kpis[key].yesterday == expected[key][1]
+        assert kpis[key].avg_7d == pytest.approx(sum(expected[key][1:]) / 7)
+    assert kpis["hotline"].today > 0 and kpis["grid_closed"].today > 0
+
+
+def test_headline_ratios_sum_numerators_and_denominators(tiny_con, events, now_s):
+    kpis = queries.headline_kpis(tiny_con, now_s, TZ)
+    expected = _expected(events, now_s)
+    assert kpis["ontime_rate"].today == pytest.approx(expected["ontime"][0] / expected["ontime_n"][0])
+    assert kpis["satisfaction"].yesterday == pytest.approx(expected["sat"][1] / expected["sat_n"][1])
+    assert kpis["satisfaction"].avg_7d == pytest.approx(sum(expected["sat"][1:]) / sum(expected["sat_n"][1:]))
+    assert kpis["ontime_rate"].kind == "share"
+
+
+def test_counts_before_the_data_begins_are_zero_not_missing(tiny_con):
+    long_ago = parse_instant("2020-01-01T12:00:00", TZ)
+    kpis = queries.headline_kpis(tiny_con, long_ago, TZ)
+    assert kpis["hotline"].today == 0 and kpis["ontime_rate"].today is None
+
+
+def test_indicator_kpi_without_values_or_history_is_empty(tiny_con, now_s):
+    kpi = queries.indicator_kpi(tiny_con, "closure_rate", "cases.handling.closure_rate.last_30d", now_s, scale=100.0)
+    assert (kpi.today, kpi.yesterday, kpi.avg_7d) == (None, None, None)      # the built city holds no values yet
+
+
+def test_indicator_kpi_reads_latest_value_and_history(tiny_db_copy, now_s):
+    con = db.open_store(tiny_db_copy)
+    city = con.execute("SELECT code FROM admin_units WHERE level = 'city'").fetchall()[0][0]
+    rows = [(0, 90.0), (1, 80.0)] + [(k, 70.0) for k in range(2, 8)]
+    for k, value in rows:
+        table = "indicator_latest" if k == 0 else "indicator_history"
+        con.execute(f"INSERT INTO {table} (indicator_id, unit_code, level, value, status, as_of, computed_at) "
+                    "VALUES ('x.y.z.w', ?, 'city', ?, 'normal', to_timestamp(?), to_timestamp(?))",
+                    [city, value, now_s - k * 86400 + 600, now_s])
+    kpi = queries.indicator_kpi(con, "k", "x.y.z.w", now_s, scale=100.0)
+    con.close()
+    assert kpi.today == pytest.approx(0.9) and kpi.yesterday == pytest.approx(0.8)
+    assert kpi.avg_7d == pytest.approx((0.8 + 6 * 0.7) / 7)
+
+
+def test_alerts_colour_the_grids_beneath_them(tiny_db_copy):
+    con = db.open_store(tiny_db_copy)
+    street = con.execute("SELECT code FROM admin_units WHERE level = 'street' ORDER BY code LIMIT 1").fetchall()[0][0]
+    grid = con.execute("SELECT code FROM admin_units WHERE level = 'grid' AND street_code <> ? ORDER BY code LIMIT 1",
+                       [street]).fetchall()[0][0]
+    for unit, level, state, severity in ((street, "street", "firing", "orange"), (grid, "grid", "firing", "red"),
+                                         (grid, "grid", "pending", "red")):
+        con.execute("INSERT INTO alerts (indicator_id, unit_code, level, kind, state, severity, peak_severity, started_at) "
+                    "VALUES ('a.b.c.d', ?, ?, 'threshold', ?, ?, ?, now())", [unit, level, state, severity, severity])
+    ranks = queries.grid_alert_severity(con).set_index("code")["rank"]
+    in_street = con.execute("SELECT code FROM admin_units WHERE level = 'grid' AND street_code = ?", [street]).df()["code"]
+    counts = queries.alert_counts(con)
+    con.close()
+    assert (ranks[in_street] == 3).all()
+    assert ranks[grid] == 4
+    assert (ranks.drop(list(in_street) + [grid]) == 0).all()
+    assert counts["red"] == 1 and counts["orange"] == 1              # the pending one is not active
+
+
+def test_ticker_masks_personal_data(tiny_db_copy, now_s):
+    con = db.open_store(tiny_db_copy)
+    con.execute("""UPDATE events SET description = '张三丰来电 13812345678 反映噪音', caller_name = '张三丰'
+                   WHERE event_id = (SELECT event_id FROM events WHERE received_at <= to_timestamp(?)
+                                     ORDER BY received_at DESC LIMIT 1)""", [now_s])
+    newest = queries.newest_events(con, now_s, limit=3)
+    con.close()
+    text = " ".join(newest["description"].astype(str))
+    assert "13812345678" not in text and "张三丰" not in text
+    assert "138****5678" in text and "张**" in text
+    assert "caller_name" not in newest.columns and "caller_phone" not in newest.columns
+
+
+def test_freshness_marks_sources_stale_by_their_own_limits(tiny_con, now_s):
+    now = queries.freshness(tiny_con, now_s).set_index("name")
+    later = queries.freshness(tiny_con, now_s + 2 * 3600).set_index("name")
+    assert not now.loc["hotline_12345", "stale"]
+    assert later.loc["hotline_12345", "age_s"] == pytest.approx(now.loc["hotline_12345", "age_s"] + 7200)
+    assert later.loc["hotline_12345", "stale"] and not later.loc["petition", "stale"]
+    assert set(queries.EVENT_STALE_S) <= set(now.index) and "air_national" in now.index
+
+
+def test_station_aqi_uses_the_latest_hour_of_each_station(tiny_con, now_s):
+    stations = queries.air_by_station(tiny_con, now_s, TZ)
+    assert len(stations) >= 2 and stations["aqi"].notna().all()
+    assert set(stations["kind"]) <= set(queries.AIR_KINDS)
+
+
+def test_recent_events_are_the_last_hour(tiny_con, now_s):
+    recent = queries.recent_events(tiny_con, now_s)
+    assert ((recent["received_s"] > now_s - 3600) & (recent["received_s"] <= now_s)).all()
+    assert recent["received_s"].is_monotonic_decreasing

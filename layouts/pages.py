@@ -11,6 +11,7 @@ from typing import Callable
 
 from layouts import alerts, audit, overview
 from layouts import summary
+from layouts import map_page
 from layouts import indicators_page
 from layouts import events_page
 from layouts import screen
@@ -32,6 +33,7 @@ PAGES: tuple[Page, ...] = (
     Page("audit", "/audit", "nav.audit", audit.layout, roles=("admin",)),
     Page("alerts", "/alerts", "nav.alerts", alerts.layout, roles=("admin", "leader", "analyst", "duty_officer")),
     Page("summary", "/summary", "nav.summary", summary.layout, roles=("admin", "leader", "analyst", "duty_officer")),
+    Page("map_page", "/map", "nav.map", map_page.layout, roles=("admin", "leader", "analyst", "duty_officer")),
     Page("indicators_page", "/indicators", "nav.indicators", indicators_page.layout,
          roles=("admin", "leader", "analyst", "duty_officer")),
     Page("events_page", "/events", "nav.events", events_page.layout, roles=("admin", "leader", "analyst", "duty_officer")),
@@ -43,3 +45,4 @@ CALLBACK_MODULES: tuple[str, ...] = ("callbacks.shell", "callbacks.overview", "c
                                        "callbacks.alerts", "callbacks.summary",
                                        "callbacks.indicators_page", "callbacks.events_page")
 CALLBACK_MODULES += ("callbacks.screen",)
+CALLBACK_MODULES += ("callbacks.map_page",)

@@ -1,0 +1,452 @@
+"""The analysts' grid map (/map): URL state, the page frame, the choropleth and the side panel's parts.
+
+Pure functions: rows in, components and figures out. callbacks.map_page reads the store.
+The URL carries the view: ``/map?indicator=ID&level=LEVEL&unit=CODE&select=CODE&compare=CODE&t=YYYY-MM-DDTHH:00``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from urllib.parse import parse_qs, urlencode
+from zoneinfo import ZoneInfo
+
+import dash_ag_grid as dag
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from dash import Patch, dcc, html
+
+from layouts import theme
+from layouts.components import simple_table
+from layouts.i18n import DEFAULT_LANGUAGE, add_texts, t
+
+LEVELS = ("city", "district", "street", "community", "grid")
+DEFAULT_INDICATOR = "cases.intake.count.today"
+STATE_KEYS = ("indicator", "level", "unit", "select", "compare", "t")
+STATUS_ORDER = ("no_data", "normal", "blue", "yellow", "orange", "red")     # z index on the map
+STATUS_COLOURS = {"no_data": "#dfe3e8", "normal": "#cfe8d0", **theme.SEVERITY_COLOURS}
+HOUR_FORMAT = "%Y-%m-%dT%H:00"
+PLAY_MS = 1500
+_CODE = re.compile(r"^[0-9A-Za-z_.-]{1,40}$")
+_HOUR = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:00$")
+
+# Component ids of this page (prefixed "map-").
+URL = "map-url"
+STATE = "map-state"
+DRAWN = "map-drawn"
+GRAPH = "map-graph"
+INDICATOR = "map-indicator"
+TREE = "map-tree"
+SUBJECT = "map-subject"                 # pattern type of the tree's subject buttons
+SUBJECT_CHOSEN = "map-subject-chosen"
+LEVEL = "map-level"
+TIME = "map-time"
+TIME_LABEL = "map-time-label"
+PLAY = "map-play"
+TICK = "map-tick"
+CRUMBS = "map-crumbs"
+CRUMB = "map-crumb"                     # pattern type of the breadcrumb buttons
+TITLE = "map-title"
+SUMMARY = "map-summary"
+SERIES = "map-series"
+COMPARE = "map-compare"
+COMPARE_TABLE = "map-compare-table"
+CHILDREN = "map-children"
+EVENTS = "map-events"
+EVENTS_CSV = "map-events-csv"
+SENSORS = "map-sensors"
+VALUES_CSV = "map-values-csv"
+DOWNLOAD = "map-download"
+
+add_texts({
+    "nav.map": ("网格地图", "Grid map"),
+    "map_page.indicator": ("指标（按编码、中文或英文名称搜索）", "Indicator (search by code, Chinese or English name)"),
+    "map_page.tree": ("按领域浏览", "Browse by domain"),
+    "map_page.all_subjects": ("全部指标", "All indicators"),
+    "map_page.level": ("层级", "Level"),
+    "map_page.now": ("最新", "now"),
+    "map_page.time": ("时间", "Time"),
+    "map_page.level.city": ("全市", "City"),
+    "map_page.level.district": ("区县", "District"),
+    "map_page.level.street": ("街道", "Street"),
+    "map_page.level.community": ("社区", "Community"),
+    "map_page.level.grid": ("网格", "Grid"),
+    "map_page.status.no_data": ("无数据", "No data"),
+    "map_page.status.normal": ("正常", "Normal"),
+    "map_page.status.blue": ("蓝色", "Blue"),
+    "map_page.status.yellow": ("黄色", "Yellow"),
+    "map_page.status.orange": ("橙色", "Orange"),
+    "map_page.status.red": ("红色", "Red"),
+    "map_page.value": ("数值", "Value"),
+    "map_page.status": ("状态", "Status"),
+    "map_page.rank": ("同级排名", "Rank among siblings"),
+    "map_page.rank_of": ("第 {rank} / {n} 位（由高到低）", "{rank} of {n} (highest first)"),
+    "map_page.baseline": ("7日基线", "7-day baseline"),
+    "map_page.as_of": ("数据时刻", "As of"),
+    "map_page.series": ("时间序列（含阈值与基线）", "Time series with thresholds and baseline"),
+    "map_page.no_series": ("暂无历史数据（每小时整点记录一次）", "No history yet (a value is kept every hour)"),
+    "map_page.children": ("贡献最大的下级单元", "Children contributing most"),
+    "map_page.share": ("占比", "Share"),
+    "map_page.no_children": ("没有下级单元的数值", "No values for the children"),
+    "map_page.events": ("近7日事件", "Cases in the last 7 days"),
+    "map_page.sensors": ("辖区感知设备（最新读数）", "Sensors in the unit (latest readings)"),
+    "map_page.no_sensors": ("辖区内没有感知设备", "No sensors in this unit"),
+    "map_page.compare": ("对比单元", "Compare with"),
+    "map_page.export_csv": ("导出数值 CSV", "Export values (CSV)"),
+    "map_page.export_events": ("导出事件 CSV", "Export cases (CSV)"),
+    "map_page.col.unit": ("单元", "Unit"),
+    "map_page.col.code": ("编码", "Code"),
+    "map_page.col.event": ("编号", "Case"),
+    "map_page.col.source": ("渠道", "Channel"),
+    "map_page.col.category": ("类别", "Category"),
+    "map_page.col.received": ("受理时间", "Received"),
+    "map_page.col.due": ("办理时限", "Due"),
+    "map_page.col.description": ("描述", "Description"),
+    "map_page.col.caller": ("来电人", "Caller"),
+    "map_page.col.phone": ("电话", "Phone"),
+    "map_page.col.sensor": ("设备", "Sensor"),
+    "map_page.col.kind": ("类型", "Kind"),
+    "map_page.col.metric": ("指标项", "Metric"),
+    "map_page.col.reading": ("读数", "Reading"),
+    "map_page.col.time": ("时间", "Time"),
+    "map_page.col.quality": ("质量", "Quality"),
+    "map_page.no_thresholds": ("该指标未设阈值，按数值着色", "No thresholds: coloured by value"),
+})
+
+
+# --- URL state -------------------------------------------------------------------------------
+
+def parse_search(search: str | None) -> dict:
+    """Return the view state from a URL query string; malformed values are dropped, never used."""
+    query = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
+    state = dict.fromkeys(STATE_KEYS)
+    indicator = query.get("indicator", "")
+    state["indicator"] = indicator if re.fullmatch(r"[a-z0-9_.]{1,120}", indicator) else None
+    state["level"] = query.get("level") if query.get("level") in LEVELS else None
+    for key in ("unit", "select", "compare"):
+        state[key] = query[key] if _CODE.match(query.get(key, "")) else None
+    state["t"] = query["t"] if _HOUR.match(query.get("t", "")) else None
+    return state
+
+
+def state_search(state: dict) -> str:
+    """Return the URL query string ("?indicator=…") of a view state, omitting empty keys."""
+    return "?" + urlencode([(k, state[k]) for k in STATE_KEYS if state.get(k)])
+
+
+def hour_label(epoch_s: int, tz: str) -> str:
+    """Return a history hour as the URL writes it (city-local ``YYYY-MM-DDTHH:00``)."""
+    return datetime.fromtimestamp(int(epoch_s), ZoneInfo(tz)).strftime(HOUR_FORMAT)
+
+
+def local_time(epoch_s, tz: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Return an instant in the city's time, or an em dash."""
+    if epoch_s is None or pd.isna(epoch_s):
+        return "—"
+    return datetime.fromtimestamp(int(epoch_s), ZoneInfo(tz)).strftime(fmt)
+
+
+def time_marks(hours: list[int], tz: str, language: str) -> dict:
+    """Return slider marks: a date label about every sixth of the history and "now" at the end."""
+    step = max(len(hours) // 6, 1)
+    marks = {i: local_time(h, tz, "%m-%d %H:00") for i, h in enumerate(hours) if i % step == 0}
+    marks[len(hours)] = t("map_page.now", language)
+    return marks
+
+
+# --- the page frame --------------------------------------------------------------------------
+
+def layout(**_query) -> html.Div:
+    """Return the page frame; callbacks.map_page reads the URL and fills everything."""
+    language = DEFAULT_LANGUAGE
+    return html.Div([
+        dcc.Location(id=URL, refresh=False),
+        dcc.Store(id=STATE), dcc.Store(id=DRAWN), dcc.Store(id=SUBJECT_CHOSEN),
+        dcc.Interval(id=TICK, interval=PLAY_MS, disabled=True),
+        dcc.Download(id=DOWNLOAD),
+        html.Div([
+            html.Div([controls(language), html.Div(id=CRUMBS, className="my-2", **{"data-testid": "map-crumbs"}),
+                      dcc.Graph(id=GRAPH, style={"height": "600px"}, config=graph_config(), className="card"),
+                      time_control(language)], className="col-12 col-xl-7"),
+            html.Div(side_panel_frame(language), className="col-12 col-xl-5"),
+        ], className="row"),
+    ], className="container-fluid py-3")
+
+
+def graph_config() -> dict:
+    """Return the map's modebar settings: PNG export kept, nothing that calls out."""
+    return {"displaylogo": False, "scrollZoom": True,
+            "toImageButtonOptions": {"format": "png", "filename": "city-vitals-map", "scale": 2}}
+
+
+def controls(language: str) -> html.Div:
+    """Return the indicator search, the category tree, the level selector and the CSV export."""
+    return html.Div([
+        html.Div([
+            html.Label(t("map_page.indicator", language), htmlFor=INDICATOR, className="small text-muted"),
+            dcc.Dropdown(id=INDICATOR, clearable=False, optionHeight=48, maxHeight=420),
+        ], className="flex-fill"),
+        html.Div([
+            html.Label(t("map_page.level", language), htmlFor=LEVEL, className="small text-muted"),
+            dcc.Dropdown(id=LEVEL, clearable=False, style={"minWidth": "8rem"}),
+        ]),
+        html.Button(t("map_page.export_csv", language), id=VALUES_CSV, n_clicks=0,
+                    className="btn btn-sm btn-outline-primary align-self-end"),
+        html.Details([html.Summary(t("map_page.tree", language), className="small"),
+                      html.Div(id=TREE, className="map-tree")], className="w-100"),
+    ], className="d-flex flex-wrap gap-2 align-items-start")
+
+
+def time_control(language: str) -> html.Div:
+    """Return the play button, the hour slider over the stored history and the hour shown."""
+    return html.Div([
+        html.Button("▶", id=PLAY, n_clicks=0, className="btn btn-sm btn-outline-secondary me-2",
+                    title=t("map_page.time", language)),
+        html.Div(dcc.Slider(id=TIME, min=0, max=1, step=1, value=1, updatemode="mouseup"), className="flex-fill"),
+        html.Span(id=TIME_LABEL, className="small ms-2 text-nowrap", **{"data-testid": "map-time-label"}),
+    ], className="d-flex align-items-center mt-2")
+
+
+def side_panel_frame(language: str) -> list:
+    """Return the side panel's fixed parts; callbacks fill their contents."""
+    return [
+        html.H5(id=TITLE, **{"data-testid": "map-title"}),
+        html.Div(id=SUMMARY, **{"data-testid": "map-summary"}),
+        html.Div([html.Label(t("map_page.compare", language), htmlFor=COMPARE, className="small text-muted"),
+                  dcc.Dropdown(id=COMPARE)], className="mt-2"),
+        html.Div(id=COMPARE_TABLE),
+        html.Div(t("map_page.series", language), className="fw-bold mt-2"),
+        dcc.Graph(id=SERIES, config={"displaylogo": False}, style={"height": "260px"}),
+        html.Div(t("map_page.children", language), className="fw-bold mt-2"),
+        html.Div(id=CHILDREN),
+        html.Div([html.Span(t("map_page.events", language), className="fw-bold me-2"),
+                  html.Button(t("map_page.export_events", language), id=EVENTS_CSV, n_clicks=0,
+                              className="btn btn-sm btn-outline-secondary")], className="mt-3 mb-1"),
+        dag.AgGrid(id=EVENTS, rowData=[], columnDefs=[], className="ag-theme-quartz",
+                   defaultColDef={"filter": True, "sortable": True, "resizable": True, "floatingFilter": True},
+                   dashGridOptions={"pagination": True, "paginationPageSize": 20},
+                   csvExportParams={"fileName": "cases.csv"}, style={"height": "420px"}),
+        html.Div(t("map_page.sensors", language), className="fw-bold mt-3"),
+        html.Div(id=SENSORS),
+    ]
+
+
+def level_options(levels: tuple[str, ...], language: str) -> list[dict]:
+    """Return the level selector's options."""
+    return [{"label": t(f"map_page.level.{level}", language), "value": level} for level in levels]
+
+
+def subject_tree(domains, language: str) -> list:
+    """Return the category tree (domain → subject buttons) of the catalog."""
+    zh = language == "zh"
+    items = [html.Button(t("map_page.all_subjects", language), id={"type": SUBJECT, "key": ""}, n_clicks=0,
+                         className="btn btn-sm btn-link p-0 d-block")]
+    for domain in domains:
+        buttons = [html.Button(names[0] if zh else names[1], id={"type": SUBJECT, "key": f"{domain.id}.{sid}"},
+                               n_clicks=0, className="btn btn-sm btn-outline-secondary me-1 mb-1")
+                   for sid, names in domain.subjects.items()]
+        items.append(html.Details([html.Summary(domain.name_zh if zh else domain.name_en), html.Div(buttons)]))
+    return items
+
+
+def indicator_option(indicator, language: str) -> dict:
+    """Return one dropdown option: the name in the UI language over its code."""
+    name = indicator.name_zh if language == "zh" else indicator.name_en
+    return {"label": html.Div([html.Div(name), html.Small(indicator.id, className="text-muted")]),
+            "value": indicator.id, "search": f"{indicator.id} {indicator.name_zh} {indicator.name_en}"}
+
+
+# --- the map ---------------------------------------------------------------------------------
+
+def _stepped_scale(colours: list[str]) -> list:
+    """Return a continuous colour scale with flat steps (one per category; explicit breaks)."""
+    n = len(colours)
+    return [pair for i, c in enumerate(colours) for pair in ([i / n, c], [(i + 1) / n, c])]
+
+
+def _fmt(value) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value:,.4g}"
+
+
+def map_colouring(frame: pd.DataFrame, by_status: bool, label: str, language: str) -> dict:
+    """Return the choropleth's value properties: z, colours and hover text for the frame's rows."""
+    names = frame["name_zh" if language == "zh" else "name_en"].fillna(frame["code"])
+    statuses = [t(f"map_page.status.{s}", language) for s in frame["status"]]
+    custom = np.column_stack([names, [_fmt(v) for v in frame["value"]], statuses, frame["code"]])
+    if by_status:
+        z = frame["status"].map({s: i for i, s in enumerate(STATUS_ORDER)}).fillna(0)
+        bar = {"title": {"text": t("map_page.status", language)}, "thickness": 12,
+               "tickvals": list(range(len(STATUS_ORDER))),
+               "ticktext": [t(f"map_page.status.{s}", language) for s in STATUS_ORDER]}
+        return {"z": z.tolist(), "zmin": -0.5, "zmax": len(STATUS_ORDER) - 0.5, "customdata": custom.tolist(),
+                "colorscale": _stepped_scale([STATUS_COLOURS[s] for s in STATUS_ORDER]), "colorbar": bar}
+    values = frame["value"]
+    top = float(values.max()) if values.notna().any() else 1.0
+    return {"z": values.fillna(0).tolist(), "zmin": min(float(values.min()) if values.notna().any() else 0.0, 0.0),
+            "zmax": max(top, 1e-9), "customdata": custom.tolist(), "colorscale": theme.SEQUENTIAL,
+            "colorbar": {"title": {"text": label}, "thickness": 12}}
+
+
+def map_figure(frame: pd.DataFrame, geojson: dict, view: dict, by_status: bool, label: str, language: str,
+               revision: str) -> go.Figure:
+    """Return the choropleth of the frame's units (MapLibre, white background, inline GeoJSON only)."""
+    colouring = map_colouring(frame, by_status, label, language)
+    figure = go.Figure(go.Choroplethmap(
+        geojson=geojson, locations=frame["code"].tolist(), featureidkey="id", marker_line_width=0.6,
+        marker_line_color="white", marker_opacity=0.9,
+        hovertemplate="%{customdata[0]} (%{customdata[3]})<br>" + label + ": %{customdata[1]}<br>%{customdata[2]}<extra></extra>",
+        **colouring))
+    figure.update_layout(map={"style": "white-bg", "center": view["center"], "zoom": view["zoom"]},
+                         margin={"l": 0, "r": 0, "t": 0, "b": 0}, font={"family": theme.FONT_FAMILY},
+                         uirevision=revision, clickmode="event")
+    return figure
+
+
+def map_patch(frame: pd.DataFrame, by_status: bool, label: str, language: str) -> Patch:
+    """Return a Patch changing only the values and colours of a drawn map (geometry stays)."""
+    patch = Patch()
+    for key, value in map_colouring(frame, by_status, label, language).items():
+        patch["data"][0][key] = value
+    patch["data"][0]["hovertemplate"] = ("%{customdata[0]} (%{customdata[3]})<br>" + label +
+                                         ": %{customdata[1]}<br>%{customdata[2]}<extra></extra>")
+    return patch
+
+
+def view_for_bounds(bounds: tuple[float, float, float, float] | None, width_px: int = 820, height_px: int = 580) -> dict:
+    """Return the map centre and the zoom that fit the bounds (lon/lat) into a panel of that size."""
+    if bounds is None:
+        return {"center": {"lon": 0.0, "lat": 0.0}, "zoom": 1}
+    minx, miny, maxx, maxy = bounds
+    mid_lat = (miny + maxy) / 2
+    stretch = 1 / np.cos(np.radians(mid_lat))     # Mercator stretches latitude by 1/cos(lat)
+    px_per_degree = min(width_px / max(maxx - minx, 1e-6), height_px / max((maxy - miny) * stretch, 1e-6))
+    zoom = float(np.clip(np.log2(px_per_degree * 360 / 512), 1, 17))
+    return {"center": {"lon": (minx + maxx) / 2, "lat": mid_lat}, "zoom": round(zoom, 2)}
+
+
+def breadcrumb(chain: list[dict], language: str) -> html.Nav:
+    """Return the breadcrumb from the city down to the drilled unit; every step but the last is a button."""
+    zh = language == "zh"
+    items = []
+    for i, unit in enumerate(chain):
+        name = unit["name_zh"] if zh else unit["name_en"]
+        last = i == len(chain) - 1
+        key = "" if unit["level"] == "city" else unit["code"]
+        body = name if last else html.Button(name, id={"type": CRUMB, "code": key}, n_clicks=0,
+                                             className="btn btn-link btn-sm p-0 align-baseline")
+        items.append(html.Li(body, className="breadcrumb-item" + (" active" if last else ""),
+                             **{"data-testid": f"map-crumb-{unit['code']}"}))
+    return html.Nav(html.Ol(items, className="breadcrumb mb-0"))
+
+
+# --- the side panel --------------------------------------------------------------------------
+
+def status_badge(status: str, language: str) -> html.Span:
+    """Return the status as a badge in its threshold colour."""
+    colour = STATUS_COLOURS.get(status, theme.MUTED)
+    text_colour = "#212529" if status in ("no_data", "normal", "yellow") else "#fff"
+    return html.Span(t(f"map_page.status.{status}", language), className="badge",
+                     style={"background": colour, "color": text_colour}, **{"data-testid": "map-status"})
+
+
+def summary(value: dict, rank: tuple[int | None, int], unit_text: str, language: str, tz: str) -> html.Div:
+    """Return the selected unit's value, status, rank among its siblings, baseline and instant."""
+    rank_text = "—" if rank[0] is None else t("map_page.rank_of", language).format(rank=rank[0], n=rank[1])
+    cells = [("map_page.value", html.Span(f"{_fmt(value.get('value'))} {unit_text}", **{"data-testid": "map-value"})),
+             ("map_page.status", status_badge(value.get("status", "no_data"), language)),
+             ("map_page.rank", html.Span(rank_text, **{"data-testid": "map-rank"})),
+             ("map_page.baseline", html.Span(_fmt(value.get("baseline")), **{"data-testid": "map-baseline"})),
+             ("map_page.as_of", html.Span(local_time(value.get("as_of_s"), tz), **{"data-testid": "map-as-of"}))]
+    return html.Div([html.Div([html.Div(t(key, language), className="small text-muted"), body], className="me-4")
+                     for key, body in cells], className="d-flex flex-wrap")
+
+
+def series_figure(series: pd.DataFrame, bounds: tuple, relative: bool, marker_s: int | None, language: str,
+                  compare: pd.DataFrame | None = None, names: tuple[str, str] = ("", "")) -> go.Figure:
+    """Return the unit's series with its baseline, threshold lines (absolute, or bound × baseline
+    when relative) and the hour shown; a second unit's series when comparing."""
+    if series.empty:
+        return _empty_figure(t("map_page.no_series", language))
+    x = pd.to_datetime(series["as_of_s"], unit="s", utc=True)
+    traces = [go.Scatter(x=x, y=series["value"], mode="lines+markers", name=names[0] or t("map_page.value", language),
+                         line={"color": theme.PRIMARY}),
+              go.Scatter(x=x, y=series["baseline"], mode="lines", name=t("map_page.baseline", language),
+                         line={"color": theme.MUTED, "dash": "dot"})]
+    for severity, bound in bounds:
+        y = series["baseline"] * bound if relative else [bound] * len(series)
+        traces.append(go.Scatter(x=x, y=y, mode="lines", name=t(f"map_page.status.{severity}", language),
+                                 line={"color": STATUS_COLOURS[severity], "dash": "dash", "width": 1}))
+    if compare is not None and not compare.empty:
+        traces.append(go.Scatter(x=pd.to_datetime(compare["as_of_s"], unit="s", utc=True), y=compare["value"],
+                                 mode="lines+markers", name=names[1], line={"color": theme.WARN}))
+    figure = go.Figure(traces)
+    if marker_s is not None:
+        figure.add_vline(x=pd.Timestamp(marker_s, unit="s", tz="UTC"), line={"color": theme.BAD, "width": 1})
+    figure.update_layout(margin={"l": 40, "r": 10, "t": 10, "b": 30}, height=260, font={"family": theme.FONT_FAMILY},
+                         legend={"orientation": "h", "y": -0.2}, plot_bgcolor="white")
+    return figure
+
+
+def _empty_figure(message: str) -> go.Figure:
+    figure = go.Figure()
+    figure.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    figure.update_layout(xaxis={"visible": False}, yaxis={"visible": False}, height=120,
+                         margin={"l": 10, "r": 10, "t": 10, "b": 10}, font={"family": theme.FONT_FAMILY})
+    return figure
+
+
+def children_table(children: pd.DataFrame, parent_value, additive: bool, language: str):
+    """Return the children with the highest values (and their share of the parent's, when additive)."""
+    if children.empty:
+        return html.Div(t("map_page.no_children", language), className="text-muted small")
+    names = children["name_zh" if language == "zh" else "name_en"]
+    share = (lambda v: theme.fmt_pct(v / parent_value)) if additive and parent_value else (lambda v: "—")
+    rows = [[n, c, _fmt(v), share(v)] for n, c, v in zip(names, children["code"], children["value"])]
+    heads = [t(f"map_page.{k}", language) for k in ("col.unit", "col.code", "value", "share")]
+    return simple_table(heads, rows, testid="map-children")
+
+
+def compare_table(rows: list[tuple[str, dict, tuple]], language: str):
+    """Return the two compared units' value, status and rank side by side."""
+    heads = [t(f"map_page.{k}", language) for k in ("col.unit", "value", "status", "rank")]
+    body = [[name, _fmt(v.get("value")), t(f"map_page.status.{v.get('status', 'no_data')}", language),
+             "—" if r[0] is None else f"{r[0]} / {r[1]}"] for name, v, r in rows]
+    return simple_table(heads, body, testid="map-compare-table")
+
+
+EVENT_COLUMNS = (("event_id", "col.event"), ("source", "col.source"), ("category", "col.category"),
+                 ("status", "status"), ("received", "col.received"), ("due", "col.due"),
+                 ("grid_code", "col.code"), ("caller_name", "col.caller"), ("caller_phone", "col.phone"),
+                 ("description", "col.description"))
+
+
+def event_columns(language: str) -> list[dict]:
+    """Return the events grid's column definitions in the UI language."""
+    return [{"field": field, "headerName": t(f"map_page.{key}", language)} for field, key in EVENT_COLUMNS]
+
+
+def event_rows(events: pd.DataFrame, language: str, tz: str) -> list[dict]:
+    """Return the (already masked) events as grid rows of plain text."""
+    category = events["category_zh" if language == "zh" else "category_en"].fillna(events["category_code"])
+    frame = pd.DataFrame({
+        "event_id": events["event_id"], "source": [t(f"source.{s}", language) for s in events["source"]],
+        "category": category, "status": events["status"],
+        "received": [local_time(x.timestamp() if not pd.isna(x) else None, tz) for x in events["received_at"]],
+        "due": [local_time(x.timestamp() if not pd.isna(x) else None, tz) for x in events["due_at"]],
+        "grid_code": events["grid_code"], "caller_name": events["caller_name"],
+        "caller_phone": events["caller_phone"], "description": events["description"]})
+    return frame.astype(object).where(frame.notna(), "").to_dict("records")
+
+
+def sensors_table(sensors: pd.DataFrame, language: str, tz: str):
+    """Return the unit's sensors with each metric's latest reading."""
+    if sensors.empty:
+        return html.Div(t("map_page.no_sensors", language), className="text-muted small")
+    zh = language == "zh"
+    rows = [[r.name_zh if zh else r.name_en, r.kind, r.metric if isinstance(r.metric, str) else "—", _fmt(r.value),
+             local_time(r.ts.timestamp() if not pd.isna(r.ts) else None, tz),
+             r.quality if isinstance(r.quality, str) else "—"]
+            for r in sensors.itertuples()]
+    heads = [t(f"map_page.col.{k}", language) for k in ("sensor", "kind", "metric", "reading", "time", "quality")]
+    return simple_table(heads, rows, testid="map-sensors")

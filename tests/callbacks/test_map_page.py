@@ -1,0 +1,181 @@
+"""The /map callbacks called as plain functions on the tiny city with a few hours of indicator history."""
+
+from __future__ import annotations
+
+import io
+import json
+from contextvars import copy_context
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+from dash import Patch
+from dash._callback_context import context_value
+from dash._utils import AttributeDict
+
+from callbacks import context
+from data import db
+from data import unit_queries as uq
+from data.demo.clock import parse_instant
+from layouts import map_page as view
+from tests.conftest import TINY_NOW
+from tests.data.test_unit_queries import MAP_INDICATORS, map_city_path  # noqa: F401  (the fixture)
+
+TZ = "Asia/Shanghai"
+INDICATOR = MAP_INDICATORS[0]
+
+
+@pytest.fixture(scope="module")
+def installed(map_city_path):  # noqa: F811
+    con = db.open_store(map_city_path, read_only=True)
+    app_context = context.AppContext(con=con, tz=TZ, city_name_zh="云江市", city_name_en="Yunjiang City",
+                                     frozen_now_s=parse_instant(TINY_NOW, TZ))
+    context.install(app_context)
+    yield app_context
+    context.install(None)
+    con.close()
+
+
+def run_update(search, trigger=None, value=None, state=None, language="zh"):
+    """Call update_state as Dash would, with ``trigger`` (a component id) having fired with ``value``."""
+    from callbacks.map_page import update_state
+
+    def call():
+        name = trigger if isinstance(trigger, str) else json.dumps(trigger, sort_keys=True, separators=(",", ":"))
+        prop = "" if trigger is None else f"{name}.value"
+        triggered = [] if trigger is None else [{"prop_id": prop, "value": value}]
+        context_value.set(AttributeDict(triggered_inputs=triggered, inputs_list=[], states_list=[],
+                                        outputs_list=[], input_values={}, state_values={}))
+        args = [None] * 9 + [language, state]
+        return update_state(search, *args)
+
+    return copy_context().run(call)
+
+
+def first(con, level: str) -> str:
+    return con.execute("SELECT min(code) FROM admin_units WHERE level = ?", [level]).fetchall()[0][0]
+
+
+def test_search_round_trips_and_drops_malformed_values():
+    state = {"indicator": INDICATOR, "level": "grid", "unit": "990102", "select": "990102001", "compare": None,
+             "t": "2026-11-20T14:00"}
+    assert view.parse_search(view.state_search(state)) == state
+    hostile = view.parse_search("?indicator=x';DROP TABLE events;--&level=planet&unit=<script>&t=yesterday")
+    assert hostile == dict.fromkeys(view.STATE_KEYS)
+
+
+def test_url_state_is_normalised_against_catalog_and_store(installed):
+    con = installed.cursor()
+    grid = first(con, "grid")
+    state = run_update(f"?indicator=nope&unit={grid}&t=1999-01-01T00:00")[0]
+    community = uq.unit_row(con, grid)["parent_code"]
+    assert state["indicator"] == view.DEFAULT_INDICATOR
+    assert (state["unit"], state["select"], state["level"], state["t"]) == (community, grid, "grid", None)
+
+
+def test_clicking_drills_down_and_the_url_follows(installed):
+    con = installed.cursor()
+    city = run_update("")[0]
+    assert city["level"] == "district" and city["unit"] is None
+    district = first(con, "district")
+    out = run_update("", view.GRAPH, {"points": [{"location": district}]}, city)
+    state, search = out[0], out[1]
+    assert (state["unit"], state["select"], state["level"]) == (district, district, "street")
+    assert view.parse_search(search)["unit"] == district
+    assert [o["value"] for o in out[3]] == ["street", "community", "grid"]
+
+
+def test_clicking_a_grid_selects_it_and_the_breadcrumb_goes_back(installed):
+    con = installed.cursor()
+    grid = first(con, "grid")
+    community = uq.unit_row(con, grid)["parent_code"]
+    state = run_update(f"?unit={community}")[0]
+    assert state["level"] == "grid"
+    clicked = run_update("", view.GRAPH, {"points": [{"location": grid}]}, state)[0]
+    assert (clicked["unit"], clicked["select"]) == (community, grid)
+    district = uq.lineage(con, grid)[1]["code"]
+    up = run_update("", {"type": view.CRUMB, "code": district}, 1, clicked)[0]
+    assert (up["unit"], up["level"], up["select"]) == (district, "street", district)
+    home = run_update("", {"type": view.CRUMB, "code": ""}, 1, up)[0]
+    assert (home["unit"], home["level"], home["select"]) == (None, "district", None)
+
+
+def test_slider_and_play_step_through_the_history(installed):
+    hours = uq.history_hours(installed.cursor())
+    state = run_update("")[0]
+    out = run_update("", view.TIME, 0, state)
+    assert out[0]["t"] == view.hour_label(hours[0], TZ) and out[7] == 0 and out[5] == len(hours)
+    playing = run_update("", view.PLAY, 1, out[0])
+    assert playing[0]["playing"] and playing[10] is False
+    stepped = run_update("", view.TICK, 1, playing[0])[0]
+    assert stepped["t"] == view.hour_label(hours[1], TZ)
+    last = {**stepped, "t": view.hour_label(hours[-1], TZ)}
+    stopped = run_update("", view.TICK, 2, last)
+    assert stopped[0]["t"] is None and stopped[0]["playing"] is False and stopped[10] is True
+
+
+def test_map_figure_then_patch_when_only_the_hour_changes(installed):
+    from callbacks.map_page import draw_map
+
+    state = run_update("")[0]
+    figure, key = draw_map(state, "zh", None)
+    assert isinstance(figure, go.Figure)
+    expected = uq.unit_values(installed.cursor(), state["indicator"], "district", None)
+    trace = figure.data[0]
+    assert list(trace.locations) == expected["code"].tolist()
+    assert [f["id"] for f in trace.geojson["features"]] == expected["code"].tolist()
+    statuses = [view.STATUS_ORDER[int(z)] for z in trace.z]
+    assert statuses == expected["status"].tolist()
+    earlier = {**state, "t": view.hour_label(uq.history_hours(installed.cursor())[0], TZ)}
+    patch, same_key = draw_map(earlier, "zh", key)
+    assert isinstance(patch, Patch) and same_key is not None
+    assert "geojson" not in str(patch.to_plotly_json())
+
+
+def test_side_panel_shows_the_stores_values(installed):
+    from callbacks.map_page import draw_panel
+
+    con = installed.cursor()
+    district = first(con, "district")
+    state = run_update(f"?unit={district}&indicator={MAP_INDICATORS[1]}")[0]
+    title, summary, series, options, _compare, children, rows, columns, sensors = draw_panel(state, "en")
+    value = con.execute("SELECT value, status FROM indicator_latest WHERE indicator_id = ? AND unit_code = ?",
+                        [MAP_INDICATORS[1], district]).fetchall()[0]
+    text = str(summary)
+    assert district in title and f"{value[0]:,.4g}" in text and value[1].capitalize() in text.replace("'", "")
+    assert len(series.data) >= 2 and len(series.data[0].x) == len(uq.unit_series(con, MAP_INDICATORS[1], district))
+    assert [o["value"] for o in options] == uq.unit_values(con, MAP_INDICATORS[1], "street",
+                                                           uq.unit_row(con, district))["code"].tolist()
+    assert len(rows) == len(uq.unit_events(con, uq.unit_row(con, district), installed.now_s()))
+    assert all("*" in r["caller_phone"] for r in rows if r["caller_phone"])
+    assert {c["field"] for c in columns} >= {"event_id", "caller_name", "description"}
+
+
+def test_values_csv_matches_the_store(installed):
+    from callbacks.map_page import export_values
+
+    con = installed.cursor()
+    district = first(con, "district")
+    state = run_update(f"?unit={district}&level=grid")[0]
+    sent = export_values(1, state)
+    frame = pd.read_csv(io.StringIO(sent["content"]), dtype={"code": str})
+    expected = con.execute("""SELECT u.code, v.value FROM admin_units u
+        LEFT JOIN indicator_latest v ON v.unit_code = u.code AND v.indicator_id = ?
+        WHERE u.level = 'grid' AND u.district_code = ? ORDER BY u.code""", [view.DEFAULT_INDICATOR, district]).df()
+    assert frame["code"].tolist() == expected["code"].tolist()
+    assert frame["value"].fillna(-1).tolist() == expected["value"].fillna(-1).tolist()
+
+
+def test_indicator_search_by_code_chinese_and_english(installed):
+    from callbacks.map_page import catalog, search_indicators
+
+    cat = catalog()
+    assert len(cat) >= 1000
+    assert [i.id for i in search_indicators(cat, "cases.intake.count.today", None)] == ["cases.intake.count.today"]
+    chinese = search_indicators(cat, "热线 受理", None, limit=2000)
+    assert chinese and all("热线" in i.name_zh and "受理" in i.name_zh for i in chinese)
+    english = search_indicators(cat, "pm2.5", None, limit=2000)
+    assert english and all("pm2.5" in f"{i.id} {i.name_en}".lower() for i in english)
+    air = search_indicators(cat, "", "air.aqi", limit=2000)
+    assert air and all((i.domain, i.subject) == ("air", "aqi") for i in air)
+    assert search_indicators(cat, "no such words at all", None) == []

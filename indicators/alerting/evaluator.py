@@ -17,8 +17,9 @@ import duckdb
 import pandas as pd
 
 from data import db
-from indicators.alerting import store
-from indicators.alerting.machine import ACTIVE, Observation, Series, step
+from indicators.alerting import silences, store
+from indicators.alerting.history import Reference, fetch_references
+from indicators.alerting.machine import ACTIVE, Observation, Series, reference, step
 from indicators.alerting.rules import AlertConfig, Outage, Rule, alerting_indicators, load_config, local_day
 from indicators.catalog import Catalog
 from indicators.refresh import RefreshSummary
@@ -32,6 +33,12 @@ def outage_rule(outage: Outage) -> Rule:
     """Return the rule of an outage series: red below the health share, at once."""
     return Rule(bounds=(("red", outage.below),), sign=-1.0, for_s=0, keep_firing_s=0, hysteresis=0.0,
                 no_data="keep")
+
+
+def observe(row, ref: Reference | None) -> Observation:
+    """Return the observation of an indicator_latest row with the history its rule reads."""
+    ref = ref or Reference()
+    return Observation(row.value, row.baseline, row.data_age_s, ref.last_week, ref.mean, ref.std, ref.samples)
 
 
 @dataclass
@@ -57,9 +64,10 @@ class AlertEvaluator:
         if last is not None and at_s <= int(last):
             return 0
         values = self._values(con, at_s)
+        series = self._threshold_series(con, values, at_s)
         con.execute("BEGIN TRANSACTION")
         try:
-            count, queued = self._evaluate(con, values, at_s)
+            count, queued = self._evaluate(con, values, series, at_s)
             db.put_settings(con, {EVALUATED_KEY: at_s})
             con.execute("COMMIT")
         except Exception:
@@ -75,18 +83,24 @@ class AlertEvaluator:
                            "WHERE indicator_id IN (SELECT unnest(?)) AND as_of = ?",
                            [ids, store.utc(at_s)]).df()
 
-    def _evaluate(self, con, values: pd.DataFrame, at_s: int) -> tuple[int, list[int]]:
+    def _threshold_series(self, con, values: pd.DataFrame, at_s: int) -> list[tuple[object, Rule, Observation]]:
+        """Return (row, effective rule, observation) of every threshold series, history read in one query."""
+        day = local_day(at_s, self.tz)
+        rows = list(values[values["indicator_id"].isin(self._ids)].itertuples(index=False))
+        rules = [self.config.rule_for(self.catalog[r.indicator_id], r.level, r.unit_code, day) for r in rows]
+        refs = fetch_references(con, at_s, [(r.indicator_id, r.unit_code, rule) for r, rule in zip(rows, rules)])
+        return [(r, rule, observe(r, refs.get((r.indicator_id, r.unit_code)))) for r, rule in zip(rows, rules)]
+
+    def _evaluate(self, con, values: pd.DataFrame, series, at_s: int) -> tuple[int, list[int]]:
+        silences.apply(con, at_s)                  # silences created since the last evaluation
         states = store.load_states(con)
         queued: list[int] = []
         outage_alerts, count = self._outages(con, values, states, at_s, queued)
         inhibited = self._inhibitions(con, outage_alerts)
-        day = local_day(at_s, self.tz)
-        for row in values[values["indicator_id"].isin(self._ids)].itertuples(index=False):
+        for row, rule, obs in series:
             key = (row.indicator_id, row.unit_code)
             if key in inhibited:
                 continue
-            rule = self.config.rule_for(self.catalog[row.indicator_id], row.level, row.unit_code, day)
-            obs = Observation(row.value, row.baseline, row.data_age_s)
             count += self._step(con, key, row.level, "threshold", states.get(key), obs, rule, at_s, queued)
         queued += self._escalate(con, at_s)
         return count, queued
@@ -99,9 +113,10 @@ class AlertEvaluator:
         for t in moves:
             if t.to_state == "pending" and t.from_state not in ACTIVE:
                 alert_id = store.open_alert(con, key, level, kind, t, at_s, self._handling_level(level))
+                silences.apply(con, at_s, alert_id)       # a new alert under an active silence is silenced at once
             if alert_id is not None:
                 store.update_alert(con, alert_id, t, at_s)
-            store.add_history(con, key, alert_id, t, obs.baseline, at_s)
+            store.add_history(con, key, alert_id, t, reference(obs, rule) if rule.relative else obs.baseline, at_s)
             if t.to_state == "firing" and t.severity == "red" and self._notifiable(con, alert_id, at_s):
                 queued.append(store.enqueue(con, alert_id, "fired_red", at_s))
         if series.state == "normal":

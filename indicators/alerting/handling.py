@@ -60,7 +60,7 @@ def silence(con: duckdb.DuckDBPyConnection, alert_id: int, actor: str, reason: s
     if until_s <= at_s:
         raise HandlingError("a silence must expire in the future")
     return _act(con, actor, "silence", alert_id, at_s,
-                "UPDATE alerts SET silenced_until = ?, silence_reason = ? WHERE alert_id = ?",
+                "UPDATE alerts SET silenced_until = ?, silence_reason = ?, silence_id = NULL WHERE alert_id = ?",
                 [store.utc(until_s), reason.strip()], {"reason": reason.strip(), "until": store.utc(until_s)})
 
 

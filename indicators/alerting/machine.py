@@ -29,11 +29,15 @@ class Series:
 
 @dataclass(frozen=True)
 class Observation:
-    """One refresh's value of a series."""
+    """One refresh's value of a series, with what relative rules compare it against."""
 
     value: float | None
-    baseline: float | None = None
+    baseline: float | None = None       # the engine's 7-day baseline
     age_s: float | None = None
+    last_week: float | None = None      # the hourly snapshot 7×24 h earlier
+    mean: float | None = None           # of the history samples of a z-score rule
+    std: float | None = None
+    samples: int = 0
 
 
 @dataclass(frozen=True)
@@ -52,24 +56,45 @@ def _missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
+def reference(obs: Observation, rule: Rule) -> float | None:
+    """Return what a relative rule compares with: the 7-day baseline, last week's value or the history mean."""
+    if rule.relative_to == "same_hour_last_week":
+        return None if _missing(obs.last_week) else float(obs.last_week)
+    if rule.relative_to == "zscore":
+        return None if _missing(obs.mean) or obs.samples < rule.zscore.min_samples else float(obs.mean)
+    return None if _missing(obs.baseline) else float(obs.baseline)
+
+
+def spread(obs: Observation, rule: Rule) -> float | None:
+    """Return the standard deviation a z-score divides by (floored), or None without enough history."""
+    mean = reference(obs, rule)
+    return None if mean is None else rule.zscore.spread(mean, None if _missing(obs.std) else obs.std)
+
+
 def compared(obs: Observation, rule: Rule) -> float | None:
-    """Return the number the bounds apply to (a ratio to the baseline for relative rules)."""
+    """Return the number the bounds apply to: the value, its ratio to a reference, or its z-score."""
     if _missing(obs.value):
         return None
     if rule.min_value is not None and float(obs.value) < rule.min_value:
         return -math.inf * rule.sign          # too small to matter: as far from every bound as can be
     if not rule.relative:
         return float(obs.value)
-    if _missing(obs.baseline) or obs.baseline == 0:
+    ref = reference(obs, rule)
+    if rule.relative_to == "zscore":
+        return None if ref is None else (float(obs.value) - ref) / spread(obs, rule)
+    if ref is None or ref == 0:
         return None
-    return float(obs.value) / float(obs.baseline)
+    return float(obs.value) / ref
 
 
 def absolute(bound: float | None, obs: Observation, rule: Rule) -> float | None:
-    """Return a bound in the value's own unit (relative bounds times the baseline)."""
+    """Return a bound in the value's own unit (ratios times the reference, z-scores as mean + z·spread)."""
     if bound is None or not rule.relative:
         return bound
-    return None if _missing(obs.baseline) else bound * float(obs.baseline)
+    ref = reference(obs, rule)
+    if ref is None:
+        return None
+    return ref + bound * spread(obs, rule) if rule.relative_to == "zscore" else bound * ref
 
 
 def crossed(v: float, rule: Rule) -> str | None:

@@ -93,7 +93,7 @@ def test_stale_when_the_source_stops_reporting_and_back_when_it_returns():
 
 
 def test_relative_bounds_use_the_baseline_and_record_an_absolute_threshold():
-    rule = Rule(bounds=(("red", 2.0),), relative=True, for_s=0, keep_firing_s=0)
+    rule = Rule(bounds=(("red", 2.0),), relative_to="baseline_7d", for_s=0, keep_firing_s=0)
     series, moves = step(Series(), Observation(90.0, baseline=40.0), rule, 0)
     assert series.state == "firing" and moves[-1].threshold == 80.0
     assert step(Series(), Observation(90.0, baseline=None), rule, 0)[0].state == "normal"
@@ -105,6 +105,6 @@ def test_hourly_evaluation_fires_at_the_first_evaluation_past_for():
 
 
 def test_min_value_keeps_ratios_of_tiny_counts_quiet():
-    rule = Rule(bounds=(("red", 3.0),), relative=True, for_s=0, keep_firing_s=0, min_value=10)
+    rule = Rule(bounds=(("red", 3.0),), relative_to="baseline_7d", for_s=0, keep_firing_s=0, min_value=10)
     assert step(Series(), Observation(4.0, baseline=1.0), rule, 0)[0].state == "normal"
     assert step(Series(), Observation(40.0, baseline=10.0), rule, 0)[0].state == "firing"

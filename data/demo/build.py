@@ -151,7 +151,8 @@ def generate_day(con, world: DemoWorld, day: clock.DayWindow, as_of_s: int, batc
     plan = plan_events(spec.seed, spec.scale, world.geo, day, spec.anchor_s, spec.tz, weather)
     events, history, pending = events_as_of(plan, as_of_s)
     readings = generate_readings(spec.seed, spec.scale, world.geo, world.sensors, day, spec.anchor_s, spec.tz, weather)
-    counts.add("events", writer.append_frame(con, "events", events.assign(batch_id=batch_id)))
+    counts.add("events", writer.append_new_events(con, events.assign(batch_id=batch_id), day.day_start_s,
+                                                  day.day_end_s))
     counts.add("event_history", writer.append_frame(con, "event_history", history.assign(batch_id=batch_id)))
     counts.add("demo_event_plans", writer.append_frame(con, "demo_event_plans", pending))
     counts.add("readings", writer.append_frame(con, "readings", readings))

@@ -241,11 +241,14 @@ def _write_history(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _write_current(con: duckdb.DuckDBPyConnection) -> None:
+    # At most one row per case is 'new' or 'newer' (only a case's latest row can be), so these
+    # keep (source, event_id) unique without an index: new cases are inserted, newer versions update.
     names = ", ".join(EVENT_COLUMNS)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in (*EVENT_COLUMNS[2:], "batch_id"))
     con.execute(f"INSERT INTO events ({names}, batch_id) SELECT {', '.join('i.' + c for c in EVENT_COLUMNS)}, "
-                "i.batch_id FROM _ingest_rest i JOIN _ingest_verdicts v USING (_row) "
-                f"WHERE v.verdict IN ('new', 'newer') ON CONFLICT (source, event_id) DO UPDATE SET {updates}")
+                "i.batch_id FROM _ingest_rest i JOIN _ingest_verdicts v USING (_row) WHERE v.verdict = 'new'")
+    updates = ", ".join(f"{c} = n.{c}" for c in (*EVENT_COLUMNS[2:], "batch_id"))
+    con.execute(f"UPDATE events SET {updates} FROM (SELECT i.* FROM _ingest_rest i JOIN _ingest_verdicts v "
+                "USING (_row) WHERE v.verdict = 'newer') n WHERE events.source = n.source AND events.event_id = n.event_id")
 
 
 def _create_categories(con: duckdb.DuckDBPyConnection, created: pd.DataFrame, mapping: Mapping) -> None:

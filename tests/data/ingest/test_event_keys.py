@@ -1,0 +1,43 @@
+"""(source, event_id) stays unique in ``events`` without a key index: every writer keeps it so."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from data import db, simulator, writer
+from data.demo import build
+from data.demo.clock import parse_instant
+from tests.conftest import TINY_NOW
+
+TZ = "Asia/Shanghai"
+
+
+def test_events_has_no_key_index_and_keys_are_unique(store):
+    assert store.execute("SELECT count(*) FROM duckdb_indexes() WHERE table_name = 'events'").fetchone()[0] == 0
+    assert store.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'events' "
+                         "AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')").fetchone()[0] == 0
+    total, keys = store.execute("SELECT count(*), count(DISTINCT (source, event_id)) FROM events").fetchone()
+    assert total == keys > 0
+
+
+def test_the_demo_writer_refuses_a_case_already_stored(store):
+    frame = store.execute("SELECT * FROM events ORDER BY received_at DESC LIMIT 3").df()
+    since, until = (int(t.timestamp()) for t in (frame["received_at"].min(), frame["received_at"].max()))
+    with pytest.raises(duckdb.ConstraintException, match="already stored"):
+        writer.append_new_events(store, frame, since, until + 1)
+    with pytest.raises(duckdb.ConstraintException, match="in the frame"):
+        writer.append_new_events(store, frame.iloc[[0, 0]], since, until + 1)
+
+
+def test_replaying_a_simulator_interval_fails_and_changes_nothing(tiny_db_copy):
+    con = db.open_store(tiny_db_copy)
+    world = build.DemoWorld.create(build.load_demo_spec(con))
+    start, end = parse_instant(TINY_NOW, TZ), parse_instant(TINY_NOW, TZ) + 3 * 3600
+    simulator.step(con, world, start, end)
+    before = con.execute("SELECT count(*), count(DISTINCT (source, event_id)) FROM events").fetchone()
+    with pytest.raises(duckdb.ConstraintException):
+        simulator.step(con, world, start, end)
+    assert con.execute("SELECT count(*), count(DISTINCT (source, event_id)) FROM events").fetchone() == before
+    assert before[0] == before[1]
+    con.close()

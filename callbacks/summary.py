@@ -9,7 +9,7 @@ from layouts import ids
 from layouts import summary as view
 from layouts.i18n import normalise_language, t
 from reporting.archive import list_archive, reports_dir, shared_engine
-from reporting.days import day_or_default
+from reporting.days import day_or_default, day_span
 from reporting.document import build_document
 
 
@@ -20,9 +20,18 @@ def show_brief(date_text, language):
     app = context.current()
     language = normalise_language(language)
     day = day_or_default((date_text or "")[:10] or None, app.now_s(), app.tz)
-    doc = build_document(app.cursor(), day, app.tz, shared_engine(app.tz))
+    doc = brief_document(app, day)
     title = f"{app.city_name(language)} · {t('summary.title', language)}"
     return view.brief_body(doc, language), day.isoformat(), view.download_links(day.isoformat(), language), title
+
+
+def brief_document(app, day):
+    """Return the day's brief document; a day that has ended is built once per server (its brief
+    depends only on history before its end, so it cannot change)."""
+    build = lambda: build_document(app.cursor(), day, app.tz, shared_engine(app.tz))  # noqa: E731
+    if day_span(day, app.tz).end_s <= app.now_s():
+        return app.remember(f"summary.brief.{day.isoformat()}", build)
+    return build()
 
 
 @callback(Output(view.ARCHIVE, "children"), Input(view.DATE, "date"), Input(ids.LANGUAGE, "data"))

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Set up a fresh Debian 12 machine for City Vitals: system packages, then the Python venv.
 #   bash scripts/setup.sh          runtime only
-#   bash scripts/setup.sh --dev    plus test tools, Chromium (browser tests) and CJK fonts
+#   bash scripts/setup.sh --dev    plus test tools (poppler-utils for the PDF tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 dev=0
 [ "${1:-}" = "--dev" ] && dev=1
 
-packages=(fonts-noto-cjk)
-[ "$dev" = 1 ] && packages+=(chromium)
+packages=(fonts-noto-cjk chromium)                  # chromium prints the daily brief's PDF (reporting/render.py)
+[ "$dev" = 1 ] && packages+=(poppler-utils)       # pdftotext, pdfinfo, pdffonts, pdftoppm in the brief's tests
 
 missing=()
 for p in "${packages[@]}"; do

@@ -28,6 +28,7 @@ class AppContext:
     _local: threading.local = field(default_factory=threading.local, repr=False)
     _memo: dict = field(default_factory=dict, repr=False)
     _memo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _key_locks: dict = field(default_factory=dict, repr=False)
 
     def now_s(self) -> int:
         """Return the instant pages show: the frozen one, or the wall clock."""
@@ -44,8 +45,14 @@ class AppContext:
     def remember(self, key: str, compute: Callable[[], Any]) -> Any:
         """Return ``compute()`` once per key for the server's life (geometry does not change)."""
         with self._memo_lock:
+            if key in self._memo:
+                return self._memo[key]
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:                  # one computation per key; other keys are not held up meanwhile
             if key not in self._memo:
-                self._memo[key] = compute()
+                value = compute()
+                with self._memo_lock:
+                    self._memo[key] = value
             return self._memo[key]
 
     def city_name(self, language: str) -> str:

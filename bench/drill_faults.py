@@ -192,16 +192,29 @@ def drill_kill_server(city: Path, workdir: Path, kills: int) -> DrillResult:
         process.wait()
         result.problems += [f"after kill {i + 1}: {p}" for p in store_problems(target)]
     before = runs_recorded(target)
+    log_offset = log.stat().st_size
     process, _ = serve(target, log)          # the last restart must come up and refresh again
-    time.sleep(20)
+    refreshed = wait_for_log(log, log_offset, "indicators refreshed", timeout_s=240)
     process.terminate()
     process.wait(timeout=30)
     after = runs_recorded(target)
-    if after <= before:
-        result.problems.append("the restarted server recorded no refresh in 20 s")
+    if not refreshed or after <= before:
+        result.problems.append("the restarted server recorded no refresh")
     result.problems += store_problems(target)
     result.figures = {"kills": kills, "refreshes_after_last_restart": after - before}
     return result
+
+
+def wait_for_log(log: Path, offset: int, text: str, timeout_s: float) -> bool:
+    """Wait until ``text`` appears in the log after ``offset``; return whether it did."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        with log.open(encoding="utf-8", errors="replace") as handle:
+            handle.seek(offset)
+            if text in handle.read():
+                return True
+        time.sleep(0.5)
+    return False
 
 
 def events_file(path: Path, rows: int) -> Path:

@@ -339,7 +339,7 @@ def series(indicator, unit: dict, other: dict | None, at_s: int | None, language
     compared = uq.unit_series(con, indicator.id, other["code"]) if other else None
     names = (unit_name(unit, language), unit_name(other, language) if other else "")
     return view.series_figure(uq.unit_series(con, indicator.id, unit["code"]), thresholds.bounds_for(unit["level"]),
-                              relative, at_s, language, compared, names)
+                              relative, at_s, language, context.current().tz, compared, names)
 
 
 def compare(indicator, unit: dict, value: dict, rank: tuple, other: dict | None, at_s: int | None, language: str):

@@ -203,7 +203,8 @@ def time_control(language: str) -> html.Div:
     return html.Div([
         html.Button("▶", id=PLAY, n_clicks=0, className="btn btn-sm btn-outline-secondary me-2",
                     title=t("map_page.time", language)),
-        html.Div(dcc.Slider(id=TIME, min=0, max=1, step=1, value=1, updatemode="mouseup"), className="flex-fill"),
+        html.Div(dcc.Slider(id=TIME, min=0, max=1, step=1, value=1, updatemode="mouseup",
+                                            allow_direct_input=False), className="flex-fill"),
         html.Span(id=TIME_LABEL, className="small ms-2 text-nowrap", **{"data-testid": "map-time-label"}),
     ], className="d-flex align-items-center mt-2")
 
@@ -253,8 +254,8 @@ def subject_tree(domains, language: str) -> list:
 def indicator_option(indicator, language: str) -> dict:
     """Return one dropdown option: the name in the UI language over its code."""
     name = indicator.name_zh if language == "zh" else indicator.name_en
-    return {"label": html.Div([html.Div(name), html.Small(indicator.id, className="text-muted")]),
-            "value": indicator.id, "search": f"{indicator.id} {indicator.name_zh} {indicator.name_en}"}
+    return {"label": f"{name} · {indicator.id}", "value": indicator.id,
+            "search": f"{indicator.id} {indicator.name_zh} {indicator.name_en}"}
 
 
 # --- the map ---------------------------------------------------------------------------------
@@ -362,13 +363,18 @@ def summary(value: dict, rank: tuple[int | None, int], unit_text: str, language:
                      for key, body in cells], className="d-flex flex-wrap")
 
 
+def _local(epoch_s, tz: str) -> pd.Series:
+    """Return instants as naive city-local datetimes (what the axis should read)."""
+    return pd.to_datetime(epoch_s, unit="s", utc=True).dt.tz_convert(tz).dt.tz_localize(None)
+
+
 def series_figure(series: pd.DataFrame, bounds: tuple, relative: bool, marker_s: int | None, language: str,
-                  compare: pd.DataFrame | None = None, names: tuple[str, str] = ("", "")) -> go.Figure:
+                  tz: str, compare: pd.DataFrame | None = None, names: tuple[str, str] = ("", "")) -> go.Figure:
     """Return the unit's series with its baseline, threshold lines (absolute, or bound × baseline
     when relative) and the hour shown; a second unit's series when comparing."""
     if series.empty:
         return _empty_figure(t("map_page.no_series", language))
-    x = pd.to_datetime(series["as_of_s"], unit="s", utc=True)
+    x = _local(series["as_of_s"], tz)
     traces = [go.Scatter(x=x, y=series["value"], mode="lines+markers", name=names[0] or t("map_page.value", language),
                          line={"color": theme.PRIMARY}),
               go.Scatter(x=x, y=series["baseline"], mode="lines", name=t("map_page.baseline", language),
@@ -378,11 +384,11 @@ def series_figure(series: pd.DataFrame, bounds: tuple, relative: bool, marker_s:
         traces.append(go.Scatter(x=x, y=y, mode="lines", name=t(f"map_page.status.{severity}", language),
                                  line={"color": STATUS_COLOURS[severity], "dash": "dash", "width": 1}))
     if compare is not None and not compare.empty:
-        traces.append(go.Scatter(x=pd.to_datetime(compare["as_of_s"], unit="s", utc=True), y=compare["value"],
+        traces.append(go.Scatter(x=_local(compare["as_of_s"], tz), y=compare["value"],
                                  mode="lines+markers", name=names[1], line={"color": theme.WARN}))
     figure = go.Figure(traces)
     if marker_s is not None:
-        figure.add_vline(x=pd.Timestamp(marker_s, unit="s", tz="UTC"), line={"color": theme.BAD, "width": 1})
+        figure.add_vline(x=_local(pd.Series([marker_s]), tz).iloc[0], line={"color": theme.BAD, "width": 1})
     figure.update_layout(margin={"l": 40, "r": 10, "t": 10, "b": 30}, height=260, font={"family": theme.FONT_FAMILY},
                          legend={"orientation": "h", "y": -0.2}, plot_bgcolor="white")
     return figure

@@ -1,0 +1,228 @@
+"""Benchmark of the analysts' map (/map): drill-down server time, browser drawing time, loopback load.
+
+    python bench/bench_map.py --db /tmp/map.duckdb [--at 2026-11-20T15:30:00] [--repeat 40]
+                              [--users 20] [--seconds 120] [--skip-browser] [--skip-load]
+
+The database should carry indicator values and some hourly history (``cli.py refresh --at T
+--history-hours N``). It is copied first: the benchmark never changes it.
+
+1. Server time of a drill-down: the callbacks a click on a unit runs (the state update, the map,
+   the side panel, the breadcrumb), called in this process on the store, over districts, streets
+   and communities; p50/p95 of each and of their sum.
+2. Browser time from a click to the map drawn at the grid level of one district (Chromium).
+3. Load: N simulated analysts posting drill-downs to /_dash-update-component for S seconds;
+   p50/p95/p99 of the answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from contextvars import copy_context
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_demo import machine  # noqa: E402
+from data import db  # noqa: E402
+
+INDICATOR = "cases.backlog.open_count.now"
+USER = ("mapbench", "Map-bench-pass-1", "analyst")
+
+
+def percentiles(samples_s: list[float]) -> dict:
+    """Return p50/p95/p99 and the count of a list of seconds, in milliseconds."""
+    ms = np.array(samples_s) * 1000
+    return {"n": len(ms), "p50_ms": round(float(np.percentile(ms, 50)), 1),
+            "p95_ms": round(float(np.percentile(ms, 95)), 1), "p99_ms": round(float(np.percentile(ms, 99)), 1)}
+
+
+def units(con, level: str, limit: int) -> list[str]:
+    return [r[0] for r in con.execute("SELECT code FROM admin_units WHERE level = ? ORDER BY hash(code) LIMIT ?",
+                                      [level, limit]).fetchall()]
+
+
+# --- 1. server time -------------------------------------------------------------------------
+
+def click(update_state, state: dict, code: str) -> dict:
+    """Run the state update for a click on ``code`` as Dash would."""
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    def call():
+        context_value.set(AttributeDict(triggered_inputs=[{"prop_id": "map-graph.clickData",
+                                                           "value": {"points": [{"location": code}]}}]))
+        return update_state("", *([None] * 9 + ["zh", state]))
+    return copy_context().run(call)
+
+
+def server_drill(path: Path, at: str, repeat: int) -> dict:
+    """Time the callbacks of a drill-down in this process (geometry built once, before timing)."""
+    from callbacks import context
+    from callbacks import map_page as cb
+    from data.demo.clock import parse_instant
+
+    con = db.open_store(path, read_only=True)
+    tz = db.get_setting(con, "city.tz", "Asia/Shanghai")
+    context.install(context.AppContext(con=con, tz=tz, city_name_zh="", city_name_en="",
+                                       frozen_now_s=parse_instant(at, tz)))
+    started = time.perf_counter()
+    cb.catalog()
+    for level in ("district", "street", "community", "grid"):
+        cb.level_geometry(level)
+    warm_s = time.perf_counter() - started
+    targets = [c for level in ("district", "street", "community") for c in units(con, level, repeat)]
+    random.Random(7).shuffle(targets)
+    timings = {"state": [], "map": [], "panel": [], "breadcrumb": [], "total": []}
+    base = {"indicator": INDICATOR, "level": None, "unit": None, "select": None, "compare": None, "t": None,
+            "playing": False}
+    for code in targets[:repeat]:
+        t0 = time.perf_counter()
+        state = click(cb.update_state, base, code)[0]
+        t1 = time.perf_counter()
+        cb.draw_map(state, "zh", None)
+        t2 = time.perf_counter()
+        cb.draw_panel(state, "zh")
+        t3 = time.perf_counter()
+        cb.draw_breadcrumb(state, "zh")
+        t4 = time.perf_counter()
+        for key, seconds in zip(timings, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0)):
+            timings[key].append(seconds)
+    con.close()
+    return {"catalog_and_geometry_once_s": round(warm_s, 2), **{k: percentiles(v) for k, v in timings.items()}}
+
+
+# --- 2. browser time ------------------------------------------------------------------------
+
+def browser_grid_level(url: str, district: str, repeat: int = 3) -> dict:
+    """Time, in Chromium, from choosing the grid level to the district's grids drawn."""
+    from tests.browser import chromium_page, sign_in
+
+    samples = []
+    with chromium_page() as (page, watch):
+        sign_in(page, url, user=USER[:2], next_path="/map")
+        for _ in range(repeat):
+            page.goto(f"{url}/map?indicator={INDICATOR}&unit={district}")
+            wait_drawn(page, "street")
+            page.click("#map-level")
+            option = page.get_by_role("option", name="网格")
+            option.wait_for()
+            started = time.perf_counter()
+            option.click()
+            wait_drawn(page, "grid")
+            samples.append(time.perf_counter() - started)
+        assert not watch.outside_requests, watch.outside_requests
+    return {"click_to_grid_map_drawn": percentiles(samples), "samples_s": [round(s, 2) for s in samples]}
+
+
+def wait_drawn(page, level: str) -> None:
+    """Wait until MapLibre is idle with the map showing units of ``level`` (by their code length)."""
+    length = {"street": 9, "grid": 15}[level]
+    page.wait_for_function("""len => {
+        const gd = document.querySelector('#map-graph .js-plotly-plot');
+        const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+        return sub && sub.map && sub.map.loaded() && !sub.map.isMoving() && gd.data[0].locations.length > 0
+            && gd.data[0].locations.every(c => c.length === len);
+    }""", arg=length, timeout=120_000, polling=50)
+
+
+# --- 3. load --------------------------------------------------------------------------------
+
+def session(url: str):
+    """Return a requests session signed in as the bench analyst."""
+    import requests
+
+    s = requests.Session()
+    s.post(f"{url}/login", data={"username": USER[0], "password": USER[1], "next": "/map"},
+           headers={"Origin": url}, allow_redirects=False).raise_for_status()
+    s.headers.update({"Origin": url, "Content-Type": "application/json"})
+    return s
+
+
+def drill_bodies(state: dict) -> list[dict]:
+    """Return the Dash requests a drill-down's drawing makes: the map and the side panel."""
+    inputs = [{"id": "map-state", "property": "data", "value": state}, {"id": "language", "property": "data", "value": "zh"}]
+    map_outputs = [{"id": "map-graph", "property": "figure"}, {"id": "map-drawn", "property": "data"}]
+    panel_props = [("map-title", "children"), ("map-summary", "children"), ("map-series", "figure"),
+                   ("map-compare", "options"), ("map-compare-table", "children"), ("map-children", "children"),
+                   ("map-events", "rowData"), ("map-events", "columnDefs"), ("map-sensors", "children")]
+    as_output = lambda outs: ".." + "...".join(f"{o['id']}.{o['property']}" for o in outs) + ".."  # noqa: E731
+    panel_outputs = [{"id": i, "property": p} for i, p in panel_props]
+    return [{"output": as_output(map_outputs), "outputs": map_outputs, "inputs": inputs,
+             "state": [{"id": "map-drawn", "property": "data", "value": None}], "changedPropIds": ["map-state.data"]},
+            {"output": as_output(panel_outputs), "outputs": panel_outputs, "inputs": inputs, "state": [],
+             "changedPropIds": ["map-state.data"]}]
+
+
+def load_test(url: str, codes: list[tuple[str, str]], users: int, seconds: float) -> dict:
+    """Run ``users`` threads posting drill-downs for ``seconds``; return latency percentiles."""
+    samples, errors, lock = [], [], threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def analyst(seed: int) -> None:
+        s, rng = session(url), random.Random(seed)
+        while time.monotonic() < deadline:
+            unit, level = rng.choice(codes)
+            state = {"indicator": INDICATOR, "level": level, "unit": unit, "select": unit, "compare": None, "t": None}
+            for body in drill_bodies(state):
+                started = time.perf_counter()
+                response = s.post(f"{url}/_dash-update-component", data=json.dumps(body))
+                with lock:
+                    (samples if response.status_code == 200 else errors).append(time.perf_counter() - started)
+            time.sleep(rng.uniform(0.5, 2.0))         # an analyst reads before the next click
+    threads = [threading.Thread(target=analyst, args=(i,)) for i in range(users)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {"users": users, "seconds": seconds, "requests_ok": len(samples), "errors": len(errors),
+            "requests_per_s": round(len(samples) / seconds, 1), **percentiles(samples)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--at", default="2026-11-20T15:30:00")
+    parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=120)
+    parser.add_argument("--skip-browser", action="store_true")
+    parser.add_argument("--skip-load", action="store_true")
+    args = parser.parse_args(argv)
+    from tests.browser import running_server
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "map.duckdb"
+        shutil.copy(args.db, path)
+        report = {"machine": machine()}
+        con = db.open_store(path, read_only=True)
+        report["units"] = dict(con.execute("SELECT level, count(*) FROM admin_units GROUP BY 1").fetchall())
+        district = units(con, "district", 1)[0]
+        codes = [(c, "community") for c in units(con, "street", 200)] + [(c, "grid") for c in units(con, "community", 400)]
+        con.close()
+        report["server_drill"] = server_drill(path, args.at, args.repeat)
+        print(json.dumps(report, ensure_ascii=False, indent=1), flush=True)
+        if args.skip_browser and args.skip_load:
+            return 0
+        with running_server(path, "--at", args.at, timeout_s=600, users=(USER,)) as url:
+            if not args.skip_browser:
+                report["browser"] = browser_grid_level(url, district)
+                print(json.dumps(report["browser"], indent=1), flush=True)
+            if not args.skip_load:
+                report["load"] = load_test(url, codes, args.users, args.seconds)
+                print(json.dumps(report["load"], indent=1), flush=True)
+    print(json.dumps(report, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

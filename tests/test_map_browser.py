@@ -1,0 +1,153 @@
+"""The /map page in real Chromium: drill from the city to one grid and back, by clicks and by URL;
+the side panel and the CSV export against the store (read after the server has let go of it)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import pandas as pd
+import pytest
+import shapely
+
+import layouts.map_page  # noqa: F401  (registers the page's texts)
+from data import db
+from tests.browser import chromium_page, running_server, sign_in
+from tests.conftest import TINY_NOW
+from tests.data.test_unit_queries import MAP_INDICATORS, add_indicator_history
+
+pytestmark = pytest.mark.browser
+INDICATOR = MAP_INDICATORS[1]
+LEVELS = ("district", "street", "community", "grid")
+
+
+@pytest.fixture
+def map_city(tiny_db_copy):
+    add_indicator_history(tiny_db_copy)
+    return tiny_db_copy
+
+
+def drill_path(path) -> list[tuple[str, float, float]]:
+    """Return (code, lon, lat of a point inside it) for a district, one of its streets, communities and grids."""
+    con = db.open_store(path, read_only=True)
+    chain, parent = [], None
+    for level in LEVELS:
+        code, wkb = con.execute("SELECT code, geometry FROM admin_units WHERE level = ? AND coalesce(parent_code, '') "
+                                "LIKE ? ORDER BY area_km2 DESC, code LIMIT 1", [level, (parent or "") + "%"]).fetchall()[0]
+        point = shapely.from_wkb(wkb).representative_point()
+        chain.append((code, point.x, point.y))
+        parent = code
+    con.close()
+    return chain
+
+
+def wait_for_map(page, codes_prefix: str = "") -> None:
+    """Wait until MapLibre has drawn the map and every location on it starts with ``codes_prefix``."""
+    page.wait_for_selector("#map-graph canvas", timeout=90_000)
+    page.wait_for_function("""prefix => {
+        const gd = document.querySelector('#map-graph .js-plotly-plot');
+        const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+        return sub && sub.map && sub.map.loaded() && gd.data[0].locations.length > 0
+            && gd.data[0].locations.every(c => c.startsWith(prefix));
+    }""", arg=codes_prefix, timeout=90_000)
+
+
+def click_lonlat(page, lon: float, lat: float) -> None:
+    """Click the map where the point (lon, lat) is drawn."""
+    x, y = page.evaluate("""([lon, lat]) => {
+        const gd = document.querySelector('#map-graph .js-plotly-plot');
+        const map = gd._fullLayout.map._subplot.map;
+        const p = map.project([lon, lat]);
+        const box = map.getCanvas().getBoundingClientRect();
+        return [box.left + p.x, box.top + p.y];
+    }""", [lon, lat])
+    page.mouse.click(x, y)
+
+
+def query(page) -> dict:
+    return {k: v[-1] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def panel(page) -> dict:
+    """Return the side panel's title, value, status, rank and as-of texts."""
+    return {key: page.locator(f"[data-testid='map-{key}']").inner_text()
+            for key in ("title", "value", "status", "rank", "as-of")}
+
+
+def wait_panel_for(page, code: str) -> dict:
+    page.wait_for_function("code => (document.querySelector(\"[data-testid='map-title']\") || {}).innerText"
+                           "?.includes(code)", arg=code, timeout=90_000)
+    return panel(page)
+
+
+def test_drill_to_a_grid_and_back_by_clicks_and_by_url(map_city, artifacts_dir, tmp_path):
+    chain = drill_path(map_city)
+    seen: dict[str, dict] = {}
+    with running_server(map_city, "--at", TINY_NOW) as url, chromium_page() as (page, watch):
+        sign_in(page, url, next_path=f"/map?indicator={INDICATOR}")
+        wait_for_map(page)
+        page.screenshot(path=str(artifacts_dir / "screenshots" / "map-city-zh.png"))
+
+        for depth, (code, lon, lat) in enumerate(chain):             # district → street → community → grid
+            click_lonlat(page, lon, lat)
+            seen[code] = wait_panel_for(page, code)
+            if depth < 3:
+                wait_for_map(page, code)
+                assert query(page)["unit"] == code
+        assert query(page)["unit"] == chain[2][0] and query(page)["select"] == chain[3][0]
+        crumbs = page.locator("[data-testid='map-crumbs']").inner_text()
+        assert all(seen[code]["title"].split(" · ")[0] in crumbs for code, *_ in chain[:3])
+        page.wait_for_selector("#map-events .ag-row", timeout=90_000)
+        page.screenshot(path=str(artifacts_dir / "screenshots" / "map-grid-zh.png"), full_page=True)
+
+        with page.expect_download() as download:                     # values of the grids on the map
+            page.click("#map-values-csv")
+        csv_path = tmp_path / "values.csv"
+        download.value.save_as(csv_path)
+
+        page.go_back()                                               # the back button: the grid deselected
+        page.wait_for_function("() => !location.search.includes('select=" + chain[3][0] + "')", timeout=90_000)
+        wait_for_map(page, chain[2][0])
+        page.click(f"[data-testid='map-crumb-{chain[0][0]}'] button")  # breadcrumb up to the district
+        wait_for_map(page, chain[0][0])
+        assert query(page)["unit"] == chain[0][0] and query(page)["level"] == "street"
+        page.locator("[data-testid^='map-crumb-'] button").first.click()   # and to the city
+        page.wait_for_function("() => !location.search.includes('unit=')", timeout=90_000)
+        wait_for_map(page)
+
+        page.goto(f"{url}/map?indicator={INDICATOR}&unit={chain[2][0]}&select={chain[3][0]}")   # by URL
+        by_url = wait_panel_for(page, chain[3][0])
+        wait_for_map(page, chain[2][0])
+        assert by_url == seen[chain[3][0]]
+        page.goto(f"{url}/map?indicator={INDICATOR}&unit={chain[0][0]}")
+        assert wait_panel_for(page, chain[0][0]) == seen[chain[0][0]]
+        page.goto(f"{url}/map?indicator={INDICATOR}")
+        wait_for_map(page)
+        assert page.locator("[data-testid='map-crumbs']").inner_text().strip() != ""
+
+    assert watch.errors == []
+    assert watch.outside_requests == []
+    check_against_store(map_city, seen, chain, csv_path)
+
+
+def check_against_store(path, seen: dict, chain: list, csv_path) -> None:
+    """The panel's figures and the exported CSV equal the store's, read independently."""
+    con = db.open_store(path, read_only=True)
+    for code, *_ in chain:
+        value, status = con.execute("SELECT value, status FROM indicator_latest WHERE indicator_id = ? AND unit_code = ?",
+                                    [INDICATOR, code]).fetchall()[0]
+        parent = con.execute("SELECT parent_code, level FROM admin_units WHERE code = ?", [code]).fetchall()[0]
+        siblings = con.execute("""SELECT u.code, v.value FROM admin_units u LEFT JOIN indicator_latest v
+            ON v.unit_code = u.code AND v.indicator_id = ? WHERE u.parent_code = ? AND u.level = ?""",
+                               [INDICATOR, parent[0], parent[1]]).df()
+        rank = int((siblings["value"] > value).sum()) + 1
+        assert seen[code]["value"].split()[0] == f"{value:,.4g}"
+        assert seen[code]["status"] == layouts.map_page.t(f"map_page.status.{status}", "zh")
+        assert seen[code]["rank"].startswith(f"第 {rank} / {len(siblings)} 位")
+    exported = pd.read_csv(csv_path, dtype={"code": str})
+    expected = con.execute("""SELECT u.code, v.value, coalesce(v.status, 'no_data') AS status FROM admin_units u
+        LEFT JOIN indicator_latest v ON v.unit_code = u.code AND v.indicator_id = ?
+        WHERE u.level = 'grid' AND u.parent_code = ? ORDER BY u.code""", [INDICATOR, chain[2][0]]).df()
+    con.close()
+    assert exported["code"].tolist() == expected["code"].tolist()
+    assert exported["value"].fillna(-1).tolist() == expected["value"].fillna(-1).tolist()
+    assert exported["status"].tolist() == expected["status"].tolist()

@@ -123,7 +123,11 @@ def choose_case(selected):
           Input(view.CASE, "data"), Input(view.REVEAL, "n_clicks"), Input(ids.LANGUAGE, "data"))
 def show_case(chosen, _reveal_clicks, language):
     """Show the chosen case masked, or unmasked (and audited) when a permitted role pressed reveal."""
-    language = normalise_language(language)
+    return case_view(chosen, ctx.triggered_id == view.REVEAL, normalise_language(language))
+
+
+def case_view(chosen: dict | None, reveal_asked: bool, language: str) -> tuple:
+    """Return (panel, reveal button style, note): personal data shown only to pii.unmask roles that asked."""
     if not chosen or not chosen.get("event_id"):
         return html.Div(t("events.pick", language), className="text-muted"), HIDDEN, ""
     app = context.current()
@@ -131,10 +135,10 @@ def show_case(chosen, _reveal_clicks, language):
     case = cases.find_case(con, str(chosen["event_id"]), chosen.get("source"))
     if case is None:
         return (html.Div(t("events.not_found", language).format(id=str(chosen["event_id"])[:64]),
-                              className="text-danger", **{"data-testid": "case-not-found"}), HIDDEN, "")
+                         className="text-danger", **{"data-testid": "case-not-found"}), HIDDEN, "")
     principal = current_principal()
     may_unmask = principal is not None and principal.may(UNMASK)
-    revealed = may_unmask and ctx.triggered_id == view.REVEAL
+    revealed = may_unmask and reveal_asked
     if revealed:
         record_reveal(con, principal, case)
     shown = case if revealed else privacy.mask_event(case)

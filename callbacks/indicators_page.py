@@ -5,7 +5,8 @@ from __future__ import annotations
 from dash import Input, Output, callback, html
 
 from callbacks import context
-from indicators.catalog import Catalog, load_catalog
+from indicators.alerting.listener import evaluator_for
+from indicators.catalog import Catalog
 from indicators.catalog_search import latest_city_statuses, latest_value, search_catalog
 from layouts import ids
 from layouts import indicators_page as view
@@ -13,8 +14,8 @@ from layouts.i18n import normalise_language, t
 
 
 def catalog() -> Catalog:
-    """Return the catalog, loaded once per server (it is YAML shipped with the code)."""
-    return context.current().remember("indicators_page.catalog", load_catalog)
+    """Return the catalog the server's alert evaluator loaded (once per process; the YAML ships with the code)."""
+    return evaluator_for(context.current().cursor()).catalog
 
 
 @callback(Output(view.DOMAIN, "options"), Output(view.DOMAIN, "placeholder"), Output(view.SEARCH, "placeholder"),

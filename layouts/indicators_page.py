@@ -169,7 +169,7 @@ def _result_row(ind: Indicator, value, domain, query: str, language: str) -> htm
         html.Td(status_badge(status, language)),
         html.Td([dcc.Link(name, href=detail_href(ind.id, query)), html.Div(html.Small(ind.id, className="text-muted"))]),
         html.Td(f"{domain_name} / {subject}", className="small"),
-        html.Td(f"{fmt_value(number)} {ind.unit}".strip() if value else "—", className="text-end"),
+        html.Td(f"{fmt_value(number)} {ind.unit}".strip() if value else "—", className="text-end text-nowrap"),
     ], **{"data-testid": f"indicator-row-{ind.id}"})
 
 

@@ -48,9 +48,9 @@ def _pick(page, dropdown_id: str, label: str) -> None:
 
 
 def _open_planted_case(page) -> None:
-    page.wait_for_selector(f".ag-row >> text={CASE}", timeout=30_000)
+    page.wait_for_selector(f".ag-row >> text={CASE}", timeout=90_000)
     page.locator(f".ag-row:has-text('{CASE}')").first.click()
-    page.wait_for_selector(f"[data-testid='case-title'] >> text={CASE}", timeout=30_000)
+    page.wait_for_selector(f"[data-testid='case-title'] >> text={CASE}", timeout=90_000)
 
 
 def test_filter_open_a_case_masked_for_an_analyst_and_revealed_for_a_duty_officer(tiny_db_copy, artifacts_dir):
@@ -62,11 +62,11 @@ def test_filter_open_a_case_masked_for_an_analyst_and_revealed_for_a_duty_office
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         sign_in(page, url, ANALYST, "/events")
         page.goto(f"{url}/events?unit={district}&overdue=1")
-        page.wait_for_selector(".ag-row", timeout=60_000)
+        page.wait_for_selector(".ag-row", timeout=90_000)
         _pick(page, "events-source", "12345热线")
         _pick(page, "events-status", "已签收")
         page.wait_for_function("document.querySelector(\"[data-testid='events-count']\").innerText.length > 0")
-        page.wait_for_function("window.location.search.includes('status=accepted')", timeout=15_000)
+        page.wait_for_function("window.location.search.includes('status=accepted')", timeout=90_000)
         assert "source=hotline_12345" in page.url and f"unit={district}" in page.url and "overdue=1" in page.url
         _open_planted_case(page)
 
@@ -80,10 +80,10 @@ def test_filter_open_a_case_masked_for_an_analyst_and_revealed_for_a_duty_office
 
         page.context.clear_cookies()
         sign_in(page, url, DUTY, f"/events?case={CASE}")
-        page.wait_for_selector(f"[data-testid='case-title'] >> text={CASE}", timeout=60_000)
+        page.wait_for_selector(f"[data-testid='case-title'] >> text={CASE}", timeout=90_000)
         masked_for_duty = page.inner_text("[data-testid='case-phone']")
         page.click("#events-reveal")
-        page.wait_for_selector(f"[data-testid='case-phone'] >> text={PHONE}", timeout=15_000)
+        page.wait_for_selector(f"[data-testid='case-phone'] >> text={PHONE}", timeout=90_000)
         revealed = {key: page.inner_text(f"[data-testid='case-{key}']") for key in ("caller", "phone", "description")}
         page.screenshot(path=str(shots / "events-duty-revealed-zh.png"), full_page=True)
         assert page.evaluate("window.__pwned") is None and dialogs == []

@@ -6,13 +6,14 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from callbacks import context
 from callbacks.access import current_principal
-from indicators.alerting import handling, queries, store
+from indicators.alerting import handling, history, queries, silences, store
 from indicators.alerting.rules import local_day
 from indicators.alerting.listener import evaluator_for
 from layouts import alerts as view
 from layouts import ids
 from layouts.i18n import normalise_language, t
 
+TRACE_HOURS = 72
 ACTIONS = {ids.ALERTS_ACK: "ack", ids.ALERTS_SILENCE: "silence", ids.ALERTS_ASSIGN: "assign",
            ids.ALERTS_ESCALATE: "escalate", ids.ALERTS_CLOSE: "close"}
 
@@ -102,18 +103,95 @@ def show_detail(selected, _changed, language):
     app = context.current()
     con = app.cursor()
     alert = store.alert_dict(con, int(selected))
-    evaluator = evaluator_for(con)
-    trace = queries.value_trace(con, alert["indicator_id"], alert["unit_code"], app.now_s())
-    bounds = []
-    if alert["indicator_id"] in evaluator.catalog:
-        rule = evaluator.config.rule_for(evaluator.catalog[alert["indicator_id"]], alert["level"], alert["unit_code"],
-                                         local_day(app.now_s(), app.tz))
-        bounds = [] if rule.relative else list(rule.bounds)
+    trace, bounds, moving = _trace_and_thresholds(con, alert, app.now_s(), app.tz)
     return [
         html.H6([view.severity_badge(alert["severity"], language), f" #{alert['alert_id']} {alert['indicator_id']} · {alert['unit_code']}"],
                 **{"data-testid": "alert-detail-title"}),
         html.Div(t("alerts.history", language), className="fw-bold mt-2"),
         view.history_table(queries.alert_history(con, int(selected)), language, app.tz),
         html.Div(t("alerts.trace", language), className="fw-bold mt-2"),
-        dcc.Graph(figure=view.trace_figure(trace, bounds, language), config={"displayModeBar": False}, id="alert-trace"),
+        dcc.Graph(figure=view.trace_figure(trace, bounds, language, moving), config={"displayModeBar": False}, id="alert-trace"),
     ]
+
+
+@callback(Output(ids.ALERTS_SILENCES_HEADING, "children"), Output(ids.ALERTS_SILENCE_MATCH, "placeholder"),
+          Output(ids.ALERTS_SILENCE_UNIT, "placeholder"), Output(ids.ALERTS_SILENCE_REASON, "placeholder"),
+          Output(ids.ALERTS_SILENCE_ADD, "children"), Input(ids.LANGUAGE, "data"))
+def label_silences(language):
+    """Label the silences panel in the UI language."""
+    language = normalise_language(language)
+    return tuple(t(f"alerts.silences.{k}", language) for k in ("heading", "match", "unit", "reason", "add"))
+
+
+@callback(Output(ids.ALERTS_SILENCES_LIST, "children"), Input(ids.ALERTS_TICK, "n_intervals"),
+          Input(ids.ALERTS_CHANGED, "data"), Input(ids.LANGUAGE, "data"))
+def refresh_silences(_tick, _changed, language):
+    """Redraw the active and scheduled silences."""
+    app = context.current()
+    frame = silences.list_silences(app.cursor(), app.now_s())
+    return view.silence_list(frame, normalise_language(language), app.tz)
+
+
+@callback(Output(ids.ALERTS_SILENCE_MESSAGE, "children"), Output(ids.ALERTS_CHANGED, "data", allow_duplicate=True),
+          Input(ids.ALERTS_SILENCE_ADD, "n_clicks"), State(ids.ALERTS_SILENCE_MATCH, "value"),
+          State(ids.ALERTS_SILENCE_UNIT, "value"), State(ids.ALERTS_SILENCE_RULE_HOURS, "value"),
+          State(ids.ALERTS_SILENCE_REASON, "value"), State(ids.ALERTS_CHANGED, "data"), State(ids.LANGUAGE, "data"),
+          prevent_initial_call=True)
+def add_silence(_clicks, match, unit, hours, reason, changed, language):
+    """Create a silence by matcher as the signed-in user; report how many alerts it covers now."""
+    language = normalise_language(language)
+    app = context.current()
+    now = app.now_s()
+    try:
+        made = silences.create(app.cursor(), _actor(), match or "", unit, reason or "",
+                               now + int(float(hours or 0) * 3600), now, known_ids=_indicator_ids())
+    except handling.HandlingError as exc:
+        return html.Span(str(exc), className="text-danger"), no_update
+    covered = silences.list_silences(app.cursor(), now)
+    n = int(covered.loc[covered["silence_id"] == made["silence_id"], "alerts_silenced"].sum())
+    return t("alerts.silences.added", language).format(id=made["silence_id"], n=n), (changed or 0) + 1
+
+
+@callback(Output(ids.ALERTS_SILENCE_MESSAGE, "children", allow_duplicate=True),
+          Output(ids.ALERTS_CHANGED, "data", allow_duplicate=True),
+          Input({"type": ids.ALERTS_SILENCE_EXPIRE, "index": ALL}, "n_clicks"),
+          Input({"type": ids.ALERTS_SILENCE_REMOVE, "index": ALL}, "n_clicks"),
+          State(ids.ALERTS_CHANGED, "data"), State(ids.LANGUAGE, "data"), prevent_initial_call=True)
+def end_silence(expire_clicks, remove_clicks, changed, language):
+    """Expire or remove the silence whose button was clicked, as the signed-in user."""
+    if not ctx.triggered_id or not ctx.triggered or not ctx.triggered[0]["value"]:
+        return no_update, no_update          # the list was redrawn, nothing clicked
+    language = normalise_language(language)
+    app = context.current()
+    verb = "expire" if ctx.triggered_id["type"] == ids.ALERTS_SILENCE_EXPIRE else "remove"
+    sid = int(ctx.triggered_id["index"])
+    try:
+        getattr(silences, verb)(app.cursor(), sid, _actor(), app.now_s())
+    except handling.HandlingError as exc:
+        return html.Span(str(exc), className="text-danger"), no_update
+    message = t("alerts.silences.ended", language).format(id=sid, verb=t(f"alerts.silences.{verb}", language))
+    return message, (changed or 0) + 1
+
+
+def _trace_and_thresholds(con, alert: dict, now_s: int, tz: str):
+    """Return the alert's 72-hour trace, its fixed bounds, and (relative rules) its bounds at each snapshot."""
+    evaluator = evaluator_for(con)
+    indicator, unit = alert["indicator_id"], alert["unit_code"]
+    if indicator not in evaluator.catalog:                 # an outage series: no thresholds of its own
+        return queries.value_trace(con, indicator, unit, now_s), [], None
+    rule = evaluator.config.rule_for(evaluator.catalog[indicator], alert["level"], unit, local_day(now_s, tz))
+    hours = TRACE_HOURS + 24 * history.lookback_days(rule)
+    trace = queries.value_trace(con, indicator, unit, now_s, hours=hours)
+    shown = trace[trace["at_s"] >= now_s - TRACE_HOURS * 3600]
+    if not rule.relative:
+        return shown, list(rule.bounds), None
+    return shown, [], history.thresholds_over(trace, rule, now_s - TRACE_HOURS * 3600)
+
+
+def _actor() -> str:
+    principal = current_principal()
+    return principal.actor if principal is not None else ""
+
+
+def _indicator_ids() -> list[str]:
+    return [i.id for i in evaluator_for(context.current().cursor()).catalog.indicators]

@@ -82,6 +82,27 @@ add_texts({
     "alerts.level.1": ("区级", "district"),
     "alerts.level.2": ("街道", "street"),
     "alerts.level.3": ("社区", "community"),
+    "alerts.field.silence": ("静默规则", "silence"),
+    "alerts.silences.heading": ("静默规则（按指标与辖区）", "Silences by indicator and area"),
+    "alerts.silences.match": ("指标或前缀，如 crowding.*", "Indicator or prefix, e.g. crowding.*"),
+    "alerts.silences.unit": ("单元编码（含下辖，空为全市）", "Unit code (and beneath; empty: whole city)"),
+    "alerts.silences.reason": ("静默原因", "Reason"),
+    "alerts.silences.add": ("新增静默", "Add silence"),
+    "alerts.silences.none": ("当前没有静默规则", "No active silences"),
+    "alerts.silences.expire": ("到期", "Expire"),
+    "alerts.silences.remove": ("删除", "Remove"),
+    "alerts.silences.added": ("已新增静默 #{id}，覆盖 {n} 条预警", "Silence #{id} added, covering {n} alerts"),
+    "alerts.silences.ended": ("静默 #{id} 已{verb}", "Silence #{id}: {verb}"),
+    "alerts.silences.col.match": ("指标", "Indicator"),
+    "alerts.silences.col.unit": ("辖区", "Area"),
+    "alerts.silences.col.until": ("起止", "From – until"),
+    "alerts.silences.col.reason": ("原因", "Reason"),
+    "alerts.silences.col.by": ("设置人", "By"),
+    "alerts.silences.col.alerts": ("已静默预警", "Alerts silenced"),
+    "alerts.silences.city": ("全市", "whole city"),
+    "alerts.silences.status.active": ("生效中", "active"),
+    "alerts.silences.status.scheduled": ("未开始", "scheduled"),
+    "alerts.silences.status.expired": ("已到期", "expired"),
 })
 
 
@@ -92,7 +113,8 @@ def layout(**_query) -> html.Div:
         dcc.Store(id=ids.ALERTS_SELECTED),
         dcc.Store(id=ids.ALERTS_CHANGED, data=0),
         html.Div([
-            html.Div([filters(), html.Div(id=ids.ALERTS_LIST, className="mt-2")], className="col-12 col-xl-7"),
+            html.Div([filters(), html.Div(id=ids.ALERTS_LIST, className="mt-2"), silences_panel()],
+                     className="col-12 col-xl-7"),
             html.Div([actions_form(), html.Div(id=ids.ALERTS_MESSAGE, className="small my-2", role="status"),
                       html.Div(id=ids.ALERTS_DETAIL)], className="col-12 col-xl-5"),
         ], className="row"),
@@ -128,6 +150,60 @@ def actions_form() -> html.Div:
         html.Button(id=ids.ALERTS_ESCALATE, n_clicks=0, className=button + "btn-outline-danger"),
         html.Button(id=ids.ALERTS_CLOSE, n_clicks=0, className=button + "btn-success"),
     ], className="card card-body p-2")
+
+
+def silences_panel() -> html.Div:
+    """Return the silences card: the form for a silence by matcher and the list of live ones."""
+    small = "form-control form-control-sm"
+    return html.Div([
+        html.Div(id=ids.ALERTS_SILENCES_HEADING, className="fw-bold mb-1"),
+        html.Div([
+            dcc.Input(id=ids.ALERTS_SILENCE_MATCH, type="text", className=small),
+            dcc.Input(id=ids.ALERTS_SILENCE_UNIT, type="text", className=small),
+            dcc.Input(id=ids.ALERTS_SILENCE_RULE_HOURS, type="number", value=4, min=0.5, max=720, step=0.5,
+                      className=small + " alerts-silence-hours"),
+        ], className="d-flex gap-1 mb-1"),
+        html.Div([
+            dcc.Input(id=ids.ALERTS_SILENCE_REASON, type="text", className=small),
+            html.Button(id=ids.ALERTS_SILENCE_ADD, n_clicks=0, className="btn btn-sm btn-secondary text-nowrap"),
+        ], className="d-flex gap-1 mb-1"),
+        html.Div(id=ids.ALERTS_SILENCE_MESSAGE, className="small mb-1", role="status"),
+        html.Div(id=ids.ALERTS_SILENCES_LIST),
+    ], className="card card-body p-2 mt-3")
+
+
+def silence_list(frame: pd.DataFrame, language: str, tz: str):
+    """Return the live silences: what, where, from when until when, why, by whom, alerts covered, and actions."""
+    if frame.empty:
+        return html.Div(t("alerts.silences.none", language), className="text-muted small",
+                        **{"data-testid": "silences-empty"})
+    heads = ["match", "unit", "until", "reason", "by", "alerts"]
+    head = html.Thead(html.Tr([html.Th(t(f"alerts.silences.col.{h}", language)) for h in heads] + [html.Th("")]))
+    rows = [silence_row(rec, language, tz) for rec in frame.to_dict("records")]
+    return html.Table([head, html.Tbody(rows)], className="table table-sm align-middle mb-0",
+                      **{"data-testid": "silences-table"})
+
+
+def silence_row(rec: dict, language: str, tz: str) -> html.Tr:
+    """Return one silence with its expire and remove buttons."""
+    sid = int(rec["silence_id"])
+    unit = rec.get("unit_name_zh" if language == "zh" else "unit_name_en") if isinstance(rec["unit_code"], str) else None
+    where = f"{unit or rec['unit_code']} ({rec['unit_code']})" if isinstance(rec["unit_code"], str) \
+        else t("alerts.silences.city", language)
+    button = "btn btn-sm btn-outline-secondary me-1"
+    return html.Tr([
+        html.Td(html.Code(rec["indicator_match"])),
+        html.Td(where),
+        html.Td([f"{_when(rec['starts_s'], tz)} – {_when(rec['ends_s'], tz)}",
+                 html.Div(html.Small(t(f"alerts.silences.status.{rec['status']}", language), className="text-muted"))]),
+        html.Td(rec["reason"]),
+        html.Td(rec["created_by"]),
+        html.Td(str(int(rec["alerts_silenced"]))),
+        html.Td([html.Button(t("alerts.silences.expire", language), n_clicks=0, className=button,
+                             id={"type": ids.ALERTS_SILENCE_EXPIRE, "index": sid}),
+                 html.Button(t("alerts.silences.remove", language), n_clicks=0, className=button,
+                             id={"type": ids.ALERTS_SILENCE_REMOVE, "index": sid})], className="text-nowrap"),
+    ], **{"data-testid": f"silence-row-{sid}"})
 
 
 def _when(epoch_s, tz: str) -> str:
@@ -214,18 +290,31 @@ def history_table(history: pd.DataFrame, language: str, tz: str) -> html.Table:
                         testid="alert-history")
 
 
-def trace_figure(trace: pd.DataFrame, bounds: list[tuple[str, float]], language: str) -> go.Figure:
-    """Return the value trace with each severity's threshold drawn as a horizontal line."""
+def trace_figure(trace: pd.DataFrame, bounds: list[tuple[str, float]], language: str,
+                 moving: pd.DataFrame | None = None) -> go.Figure:
+    """Return the value trace with each severity's threshold: a horizontal line, or a stepped one where it moves.
+
+    ``moving`` holds, per snapshot, the bounds of a relative rule in the value's unit (times the
+    baseline or last week's value, or mean + z·spread); ``bounds`` the fixed ones of an absolute rule.
+    """
     if trace.empty:
         return _empty_figure(t("alerts.no_history", language))
-    fig = go.Figure(go.Scatter(x=pd.to_datetime(trace["at_s"], unit="s", utc=True), y=trace["value"],
-                               mode="lines+markers", line={"color": theme.PRIMARY}, name=t("alerts.col.value", language)))
+    fig = go.Figure(go.Scatter(x=_times(trace["at_s"]), y=trace["value"], mode="lines+markers",
+                               line={"color": theme.PRIMARY}, name=t("alerts.col.value", language)))
     for severity, bound in bounds:
         fig.add_hline(y=bound, line={"color": theme.SEVERITY_COLOURS[severity], "dash": "dash"},
                       annotation_text=severity)
+    for severity in ([] if moving is None else [c for c in moving.columns if c != "at_s"]):
+        fig.add_trace(go.Scatter(x=_times(moving["at_s"]), y=moving[severity], mode="lines", line_shape="hv",
+                                 line={"color": theme.SEVERITY_COLOURS[severity], "dash": "dash"},
+                                 name=t(f"alerts.severity.{severity}", language)))
     fig.update_layout(margin={"l": 40, "r": 10, "t": 10, "b": 30}, height=260, showlegend=False,
                       font={"family": theme.FONT_FAMILY})
     return fig
+
+
+def _times(epoch_s: pd.Series) -> pd.Series:
+    return pd.to_datetime(epoch_s, unit="s", utc=True)
 
 
 def _empty_figure(message: str) -> go.Figure:

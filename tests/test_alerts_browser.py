@@ -40,3 +40,43 @@ def test_acknowledge_and_silence_an_alert(tiny_db_copy, artifacts_dir):
 
     assert watch.errors == []
     assert watch.outside_requests == []
+
+
+def test_silence_by_matcher_covers_the_alert_and_expires(tiny_db_copy, artifacts_dir):
+    with running_server(tiny_db_copy, "--at", TINY_NOW) as url, chromium_page() as (page, watch):
+        sign_in(page, url, next_path="/alerts")
+        page.wait_for_selector("[data-testid='alerts-table']", timeout=60_000)
+        page.wait_for_selector("[data-testid='silences-empty']", timeout=15_000)
+        first = page.locator("[data-testid^='alert-row-']").first
+        alert_id = first.get_attribute("data-testid").removeprefix("alert-row-")
+        first.locator("button").click()
+        title = page.locator("[data-testid='alert-detail-title']")
+        title.wait_for(timeout=15_000)
+        indicator, unit = title.inner_text().split(f"#{alert_id} ")[1].split(" · ")
+        domain = indicator.split(".")[0] + ".*"
+
+        page.fill("#alerts-silence-match", domain)
+        page.fill("#alerts-silence-unit", unit.strip())
+        page.fill("#alerts-silence-rule-hours", "3")
+        page.fill("#alerts-silence-reason", "重大活动保障，现场已布控")
+        page.click("#alerts-silence-add")
+        page.wait_for_selector("[data-testid='silences-table']", timeout=15_000)
+        assert "覆盖" in page.locator("#alerts-silence-message").inner_text()
+        silence_row = page.locator("[data-testid^='silence-row-']").first
+        assert domain in silence_row.inner_text() and "重大活动保障" in silence_row.inner_text()
+        page.wait_for_selector(f"[data-testid='alert-row-{alert_id}'] >> text={t('alerts.silenced', 'zh')}",
+                               timeout=15_000)
+        page.wait_for_selector(f"[data-testid='alert-history'] >> text={t('alerts.field.silence', 'zh')}",
+                               timeout=15_000)
+        assert "重大活动保障" in page.locator("[data-testid='alert-history']").inner_text()
+        page.screenshot(path=str(artifacts_dir / "screenshots" / "alerts-silence-zh.png"), full_page=True)
+
+        silence_row.locator("button", has_text=t("alerts.silences.expire", "zh")).click()
+        page.wait_for_selector("[data-testid='silences-empty']", timeout=15_000)
+        row = page.locator(f"[data-testid='alert-row-{alert_id}']")
+        page.wait_for_function("id => !document.querySelector(`[data-testid='alert-row-${id}']`).innerText"
+                               ".includes('已静默')", arg=alert_id, timeout=15_000)
+        assert "已静默" not in row.inner_text()
+
+    assert watch.errors == []
+    assert watch.outside_requests == []

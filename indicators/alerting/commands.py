@@ -4,6 +4,9 @@
     python cli.py alerts show ID
     python cli.py alerts ack|silence|assign|escalate|close ID --actor NAME [--comment ..] [--hours N]
                                                             [--level N --department ..]
+    python cli.py alerts silences list [--all]
+    python cli.py alerts silences add --match 'crowding.*' [--unit CODE] --hours N --actor NAME --comment REASON
+    python cli.py alerts silences expire|remove ID --actor NAME
     python cli.py alerts state --at TIME
     python cli.py alerts check
     python cli.py alerts replay --days N [--step-hours H] [--db COPY]     (writes: use a copy)
@@ -20,7 +23,7 @@ from tqdm import tqdm
 
 from data import db
 from data.demo.clock import DEFAULT_TZ, HOUR_S, parse_instant
-from indicators.alerting import handling, queries, replay, store
+from indicators.alerting import handling, queries, replay, silences, store
 from indicators.alerting.rules import alerting_indicators, load_config
 from indicators.catalog import load_catalog
 
@@ -47,6 +50,7 @@ def register(sub) -> None:
         act.add_argument("--level", type=int, default=3, help="assign: 1 district, 2 street, 3 community")
         act.add_argument("--department", default="")
         act.set_defaults(func=cmd_act)
+    _register_silences(actions)
     state = actions.add_parser("state", help="every series not normal at an instant, from alert_history")
     state.add_argument("--at", required=True)
     state.set_defaults(func=cmd_state)
@@ -55,8 +59,34 @@ def register(sub) -> None:
     again.add_argument("--days", type=float, default=20)
     again.add_argument("--step-hours", type=float, default=1)
     again.set_defaults(func=cmd_replay)
-    for parser in actions.choices.values():
+    for parser in list(actions.choices.values()) + list(SILENCE_PARSERS):
         parser.add_argument("--db", default=None)
+
+
+SILENCE_PARSERS: list = []
+
+
+def _register_silences(actions) -> None:
+    """Add ``alerts silences list|add|expire|remove``: silences by matcher over a unit subtree."""
+    group = actions.add_parser("silences", help="silences by matcher: an indicator or prefix within a unit subtree")
+    verbs = group.add_subparsers(dest="verb", required=True)
+    listing = verbs.add_parser("list", help="active and scheduled silences (--all: expired ones too)")
+    listing.add_argument("--all", action="store_true")
+    listing.set_defaults(func=cmd_silences_list)
+    add = verbs.add_parser("add", help="silence every alert matching --match within --unit and beneath it (audited)")
+    add.add_argument("--match", required=True, help="an indicator id, or a prefix ending in * (air.*, air.pm25.*)")
+    add.add_argument("--unit", default=None, help="a unit code: it and everything beneath it (default: the whole city)")
+    add.add_argument("--hours", type=float, required=True, help="hours until it expires")
+    add.add_argument("--starts-in-hours", type=float, default=0.0, help="schedule it to begin later")
+    add.add_argument("--actor", required=True)
+    add.add_argument("--comment", required=True, help="the reason")
+    add.set_defaults(func=cmd_silences_add)
+    for verb in ("expire", "remove"):
+        end = verbs.add_parser(verb, help=f"{verb} a silence now (audited)")
+        end.add_argument("silence_id", type=int)
+        end.add_argument("--actor", required=True)
+        end.set_defaults(func=cmd_silences_end)
+    SILENCE_PARSERS.extend(verbs.choices.values())
 
 
 def _con(args, read_only=False):
@@ -101,6 +131,40 @@ def cmd_act(args: argparse.Namespace) -> int:
     }
     try:
         _print(calls[args.action]())
+    except handling.HandlingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_silences_list(args: argparse.Namespace) -> int:
+    """Print the silences as JSON lines."""
+    con, _ = _con(args, read_only=True)
+    for rec in silences.list_silences(con, int(time.time()), include_ended=args.all).to_dict("records"):
+        print(json.dumps(rec, ensure_ascii=False, default=str))
+    return 0
+
+
+def cmd_silences_add(args: argparse.Namespace) -> int:
+    """Create a silence by matcher as --actor."""
+    con, _ = _con(args)
+    now = int(time.time())
+    starts = now + int(args.starts_in_hours * HOUR_S)
+    known = [i.id for i in load_catalog().indicators]
+    return _report(lambda: silences.create(con, args.actor, args.match, args.unit, args.comment,
+                                           starts + int(args.hours * HOUR_S), now, starts_s=starts, known_ids=known))
+
+
+def cmd_silences_end(args: argparse.Namespace) -> int:
+    """Expire or remove a silence now as --actor."""
+    con, _ = _con(args)
+    end = silences.expire if args.verb == "expire" else silences.remove
+    return _report(lambda: end(con, args.silence_id, args.actor, int(time.time())))
+
+
+def _report(call) -> int:
+    try:
+        _print(call())
     except handling.HandlingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -11,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
+import pandas as pd
 
 from indicators.alerting import store
+from indicators.alerting.machine import Observation, absolute
 from indicators.alerting.rules import Rule
 
 HOUR_S = 3600
@@ -75,3 +77,34 @@ def fetch_references(con: duckdb.DuckDBPyConnection, at_s: int,
     rows = con.execute(HISTORY_SQL, columns + [store.utc(anchor), instants[-1], instants[0], instants]).fetchall()
     return {(r[0], r[1]): Reference(store.clean(r[2]), store.clean(r[4]), store.clean(r[5]), int(r[3] or 0))
             for r in rows}
+
+
+def thresholds_over(trace: pd.DataFrame, rule: Rule, since_s: int) -> pd.DataFrame:
+    """Return each severity's bound in the value's unit at every snapshot of ``trace`` from ``since_s`` on.
+
+    ``trace`` is one series' hourly history (at_s, value, baseline) reaching far enough back for the
+    rule's references; relative bounds move with them (the 7-day baseline, last week, the z-score's mean).
+    """
+    values = dict(zip(trace["at_s"].astype(int), trace["value"]))
+    rows = []
+    for r in trace[trace["at_s"] >= since_s].itertuples(index=False):
+        obs = Observation(r.value, r.baseline, None, **_reference_at(values, int(r.at_s), rule))
+        rows.append({"at_s": int(r.at_s), **{severity: absolute(bound, obs, rule) for severity, bound in rule.bounds}})
+    return pd.DataFrame(rows, columns=["at_s"] + [s for s, _ in rule.bounds])
+
+
+def _reference_at(values: dict[int, float], at_s: int, rule: Rule) -> dict:
+    """Return the Observation fields of a history-relative rule at one snapshot, from the series itself."""
+    if not rule.needs_history:
+        return {}
+    max_lag, every = _lags(rule)
+    samples = pd.Series([values.get(at_s - d * DAY_S) for d in range(every, max_lag + 1, every)], dtype="float64")
+    samples = samples.dropna()
+    std = samples.std() if len(samples) > 1 else None
+    return {"last_week": values.get(at_s - WEEK_DAYS * DAY_S), "mean": samples.mean() if len(samples) else None,
+            "std": std, "samples": len(samples)}
+
+
+def lookback_days(rule: Rule) -> int:
+    """Return how many days of history before a trace the rule's references need (0 for absolute rules)."""
+    return _lags(rule)[0] if rule.needs_history else 0

@@ -34,10 +34,22 @@ def check_match(indicator_match: str) -> str:
     return text
 
 
+def covers(indicator_match: str, indicator_id: str) -> bool:
+    """Return whether a matcher covers an indicator (the same test as COVERS_SQL)."""
+    if indicator_match.endswith("*"):
+        return indicator_id.startswith(indicator_match[:-1])
+    return indicator_id == indicator_match
+
+
 def create(con: duckdb.DuckDBPyConnection, actor: str, indicator_match: str, unit_code: str | None, reason: str,
-           until_s: int, at_s: int, starts_s: int | None = None) -> dict:
-    """Create a silence from ``starts_s`` (default now) until ``until_s``; silence the alerts it covers now."""
+           until_s: int, at_s: int, starts_s: int | None = None, known_ids: list[str] | None = None) -> dict:
+    """Create a silence from ``starts_s`` (default now) until ``until_s``; silence the alerts it covers now.
+
+    With ``known_ids`` (the catalog's indicator ids) a matcher that covers none of them is refused.
+    """
     match, unit, starts_s = check_match(indicator_match), (unit_code or "").strip() or None, starts_s or at_s
+    if known_ids is not None and not any(covers(match, i) for i in known_ids):
+        raise HandlingError(f"{match} matches no indicator")
     _check(con, actor, reason, unit, starts_s, until_s, at_s)
     con.execute("BEGIN TRANSACTION")
     try:

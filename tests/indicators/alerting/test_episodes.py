@@ -75,3 +75,25 @@ def test_pollution_episode_fires_air_alerts_for_the_city_after_for(city):
     aqi = _fired(con, start, start + 60 * HOUR, "air.aqi.hourly.last_hour")
     assert any(unit == "990100" and severity in ("orange", "red") for unit, _, severity in aqi)
     assert _fired(con, start, start + 60 * HOUR, "air.pm25.avg.%")
+
+
+def test_crowd_surge_zscore_fires_at_the_venues_street_where_the_7_day_baseline_misses_it(city):
+    con, eps, *_ = city
+    start, _ = eps.crowd_surge
+    hours = [start + k * HOUR for k in (1, 2, 3)]             # the surge's evening hours ...
+    _replay_instants(city, sorted(h - d * 86_400 for h in hours for d in range(0, 13)))   # ... and 12 days before
+    street = con.execute("SELECT street_code FROM admin_units WHERE code = ?", [_venue_grid(con)]).fetchone()[0]
+    fired = con.execute("SELECT unit_code, level, epoch(fired_at)::BIGINT FROM alerts WHERE kind = 'threshold' "
+                        "AND indicator_id = 'crowding.people.sum.last_hour' AND level IN ('street', 'district') "
+                        "AND fired_at IS NOT NULL").fetchall()
+    assert (street, "street") in {(u, lvl) for u, lvl, _ in fired}
+    assert all(at in hours for _, _, at in fired)             # none on the twelve ordinary evenings
+    ratios = con.execute("SELECT max(value / baseline) FROM indicator_history WHERE indicator_id = "
+                         "'crowding.people.sum.last_hour' AND unit_code = ? AND as_of IN (SELECT unnest(?))",
+                         [street, [replay.store.utc(h) for h in hours]]).fetchone()[0]
+    assert ratios < 1.6                                        # not even yellow against the 7-day baseline
+
+
+def _replay_instants(city, instants):
+    con, _, subset, config = city
+    replay.replay(con, subset, config, TZ, instants)

@@ -40,6 +40,15 @@ def put(con, at_s, rows):
                     [ind, unit, level, value, baseline, store.utc(at_s), store.utc(at_s), age])
 
 
+def usual_history(con, units, at_s=T0, value=100.0, days=14, indicator=CROWD):
+    """Write ``days`` daily snapshots of ``value`` at the hour of ``at_s`` for (unit, level) pairs (z-score rules)."""
+    for unit, level in units:
+        for d in range(1, days + 1):
+            as_of = store.utc(at_s // HOUR * HOUR - d * 86_400)
+            con.execute("INSERT INTO indicator_history VALUES (?, ?, ?, ?, NULL, NULL, NULL, 'normal', ?, ?, NULL)",
+                        [indicator, unit, level, value, as_of, as_of])
+
+
 def run(con, evaluator, series):
     for k, rows in enumerate(series):
         put(con, T0 + k * HOUR, rows)

@@ -7,7 +7,7 @@ import pytest
 from indicators.alerting import handling, queries
 from indicators.alerting.evaluator import AlertEvaluator
 from indicators.alerting.rules import load_config
-from tests.indicators.alerting.test_evaluator import CROWD, HOUR, T0, catalog, con, put  # noqa: F401  (fixtures)
+from tests.indicators.alerting.test_evaluator import CROWD, HOUR, T0, catalog, con, put, usual_history  # noqa: F401
 
 
 def _units(con):
@@ -23,6 +23,7 @@ def firing(con, catalog):
     rows = [(CROWD, community, "community", 400.0, 100.0), (CROWD, street, "street", 400.0, 100.0),
             (CROWD, district, "district", 400.0, 100.0)]
     put(con, T0, rows)
+    usual_history(con, [(street, "street"), (district, "district")])    # their rule is a z-score against history
     AlertEvaluator(catalog, "Asia/Shanghai", load_config()).evaluate(con, T0)
     return {level: con.execute("SELECT alert_id FROM alerts WHERE level = ?", [level]).fetchone()[0]
             for level in ("community", "street", "district")}
@@ -68,3 +69,11 @@ def test_history_shows_transitions_and_actions(con, firing):
     handling.acknowledge(con, firing["district"], "duty-1", "seen", T0 + 60)
     history = queries.alert_history(con, firing["district"])
     assert history["action"].tolist() == ["normal → pending", "pending → firing", "ack"]
+
+
+def test_domain_and_unit_filters(con, firing):
+    community, street, district = _units(con)
+    assert set(queries.live_alerts(con, T0, domain="crowding")["alert_id"]) == set(firing.values())
+    assert queries.live_alerts(con, T0, domain="air").empty
+    assert set(queries.live_alerts(con, T0, unit=street)["alert_id"]) == {firing["street"], firing["community"]}
+    assert set(queries.live_alerts(con, T0, unit=district)["alert_id"]) == set(firing.values())

@@ -6,8 +6,12 @@ into indicator_history of the tiny city and check what the one history query han
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 import yaml
+
+from layouts import alerts as alerts_view
+from layouts.i18n import t
 
 from indicators.alerting import history, store
 from indicators.alerting.evaluator import AlertEvaluator
@@ -181,3 +185,20 @@ def test_history_is_read_in_one_query_per_evaluation(con, catalog):
     AlertEvaluator(catalog, "Asia/Shanghai", config_with(Z_RULE)).evaluate(counting, T0)
     assert counting.history_reads == 1
     assert con.execute("SELECT count(*) FROM alerts WHERE severity = 'red'").fetchone()[0] == len(units)
+
+
+def test_moving_thresholds_of_the_value_trace():
+    days = list(range(20))
+    trace = pd.DataFrame({"at_s": [d * DAY for d in days], "value": [100.0 + (5 if d % 2 else -5) for d in days],
+                          "baseline": [50.0] * 20})
+    z = history.thresholds_over(trace, Z, 15 * DAY)              # 14 samples: mean 100, sd 5.189
+    assert z["at_s"].tolist() == [d * DAY for d in range(15, 20)]
+    assert z["red"].tolist() == pytest.approx([100 + 4 * 5.189] * 5, abs=0.01)
+    week = history.thresholds_over(trace, LAST_WEEK, 18 * DAY)   # last week's value times the ratio
+    assert week["red"].tolist() == [2 * 105.0, 2 * 95.0]
+    base = history.thresholds_over(trace, Rule(bounds=(("red", 2.0),), relative_to="baseline_7d"), 19 * DAY)
+    assert base["red"].tolist() == [100.0]
+    early = history.thresholds_over(trace, Z, 0)                 # before min_samples: no bound to draw
+    assert early["red"].isna().sum() == 5
+    figure = alerts_view.trace_figure(trace, [], "zh", z)
+    assert [tr.name for tr in figure.data] == [t("alerts.col.value", "zh"), "橙色", "红色"]

@@ -8,7 +8,7 @@ from data import audit
 from indicators.alerting import handling, queries, silences
 from indicators.alerting.evaluator import AlertEvaluator
 from indicators.alerting.rules import load_config, with_changes
-from tests.indicators.alerting.test_evaluator import CROWD, HOUR, T0, catalog, con, put  # noqa: F401
+from tests.indicators.alerting.test_evaluator import CROWD, HOUR, T0, catalog, con, put, usual_history  # noqa: F401
 
 RED_CROWD = (400.0, 100.0)       # value, baseline: red at once (for 0m)
 
@@ -49,6 +49,7 @@ def test_silence_covers_existing_and_new_alerts_in_the_subtree_only(city):
     # The street beneath the silenced district starts alerting during the silence: silenced at once,
     # no red notification, no escalation; the other district's red alert escalates and notifies.
     put(con, T0 + HOUR, crowd_rows([(c1, "community"), (c2, "community"), (s1, "street")]))
+    usual_history(con, [(s1, "street")], at_s=T0 + HOUR)          # a street's crowd rule is a z-score
     ev.evaluate(con, T0 + HOUR)
     put(con, T0 + 2 * HOUR, crowd_rows([(c1, "community"), (c2, "community"), (s1, "street")]))
     ev.evaluate(con, T0 + 2 * HOUR)
@@ -126,3 +127,11 @@ def test_a_silence_does_not_shorten_a_longer_alert_silence(city):
     silences.create(con, "duty-1", "crowding.*", None, "short", T0 + 2 * HOUR, T0)
     assert con.execute("SELECT epoch(silenced_until)::BIGINT, silence_id FROM alerts WHERE alert_id = ?",
                        [alert_id]).fetchone() == (T0 + 20 * HOUR, None)
+
+
+def test_a_matcher_that_covers_no_known_indicator_is_refused(city, catalog):
+    con, *_ = city
+    known = [i.id for i in catalog.indicators]
+    with pytest.raises(handling.HandlingError, match="matches no indicator"):
+        silences.create(con, "duty-1", "crowds.*", None, "typo", T0 + HOUR, T0, known_ids=known)
+    assert silences.create(con, "duty-1", "crowding.*", None, "ok", T0 + HOUR, T0, known_ids=known)["silence_id"]

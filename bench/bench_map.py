@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         path = Path(folder) / "map.duckdb"
         shutil.copy(args.db, path)
         report = {"machine": machine()}
-        con = db.open_store(path, read_only=True)
+        con = db.open_store(path)              # the copy: upgraded to this program's schema if older
         report["units"] = dict(con.execute("SELECT level, count(*) FROM admin_units GROUP BY 1").fetchall())
         district = units(con, "district", 1)[0]
         codes = [(c, "community") for c in units(con, "street", 200)] + [(c, "grid") for c in units(con, "community", 400)]

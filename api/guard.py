@@ -125,6 +125,8 @@ class Guard:
         if _ROUTER_OUTPUT in body["output"]:
             page = page_for_path(_router_path(body))
             return None if page is None or may_open(g.principal, page) else forbidden_json()
+        if "callback" not in entry:             # a clientside callback: it runs in the browser only
+            return _json({"error": "not a server callback"}, 404)
         roles = roles_of_callback_module(getattr(entry["callback"], "__module__", ""))
         if roles is None or (roles and g.principal.role not in roles and g.principal.role != "admin"):
             return forbidden_json()

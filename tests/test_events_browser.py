@@ -47,6 +47,15 @@ def _pick(page, dropdown_id: str, label: str) -> None:
     page.get_by_role("option", name=label, exact=True).click()
 
 
+def _wait_for_search(page, part: str, tries: int = 180) -> None:
+    """Wait until the address bar's query holds ``part`` (polled from Python: the CSP forbids eval in the page)."""
+    for _ in range(tries):
+        if part in page.evaluate("window.location.search"):
+            return
+        page.wait_for_timeout(500)
+    raise AssertionError(f"{part} never reached the address bar: {page.url}")
+
+
 def _open_planted_case(page) -> None:
     page.wait_for_selector(f".ag-row >> text={CASE}", timeout=90_000)
     page.locator(f".ag-row:has-text('{CASE}')").first.click()
@@ -65,8 +74,7 @@ def test_filter_open_a_case_masked_for_an_analyst_and_revealed_for_a_duty_office
         page.wait_for_selector(".ag-row", timeout=90_000)
         _pick(page, "events-source", "12345热线")
         _pick(page, "events-status", "已签收")
-        page.wait_for_function("document.querySelector(\"[data-testid='events-count']\").innerText.length > 0")
-        page.wait_for_function("window.location.search.includes('status=accepted')", timeout=90_000)
+        _wait_for_search(page, "status=accepted")
         assert "source=hotline_12345" in page.url and f"unit={district}" in page.url and "overdue=1" in page.url
         _open_planted_case(page)
 

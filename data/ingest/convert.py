@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from data.ingest.mapping import FieldSpec, Mapping
 
@@ -42,6 +44,22 @@ def as_text(series: pd.Series) -> pd.Series:
         text = series.astype("string")
     text = text.str.strip()
     return text.mask(text == "")
+
+
+def map_distinct(values: pd.Series, lookup: dict, dtype: str = "string") -> pd.Series:
+    """Return ``lookup[value]`` per row (NA where absent), looked up once per distinct value.
+
+    Feeds repeat a few category and status words millions of times: dictionary-encoding the
+    column and mapping its dictionary avoids a hash lookup per row.
+    """
+    array = pa.array(values, from_pandas=True)
+    encoded = pc.dictionary_encode(array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array)
+    keys = encoded.dictionary.to_pylist()
+    if dtype == "string":
+        table = pa.array([lookup.get(key) for key in keys], type=pa.large_string())
+        return pd.Series(pd.arrays.ArrowStringArray(table.take(encoded.indices)), index=values.index)
+    table = np.array([*(lookup.get(key) for key in keys), None], dtype=dtype)   # the last entry: empty cells
+    return pd.Series(table[pc.fill_null(encoded.indices, len(keys)).to_numpy()], index=values.index)
 
 
 def text_field(frame: pd.DataFrame, mapping: Mapping, name: str) -> pd.Series:

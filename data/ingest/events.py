@@ -9,10 +9,11 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from data import writer
 from data.ingest import convert
-from data.ingest.batches import Summary, registered, write_flags
+from data.ingest.batches import Summary, now_utc, registered
 from data.ingest.gridindex import GridIndex
 from data.ingest.locate import locate
 from data.ingest.mapping import Mapping
@@ -30,7 +31,11 @@ TRUE_WORDS = ("1", "true", "yes", "y", "是", "t")
 
 def prepare_events(frame: pd.DataFrame, mapping: Mapping, grids: GridIndex, catalog: pd.DataFrame,
                    now: pd.Timestamp) -> tuple[pd.DataFrame, Verdicts, pd.DataFrame]:
-    """Return (clean rows with ``_row``, verdicts for every row, categories to create)."""
+    """Return (every row converted, with ``_row``; verdicts for every row; categories to create).
+
+    Rows repeating an earlier row's version are found while storing (``store_events``), over the
+    whole file rather than one chunk.
+    """
     verdicts = Verdicts(frame.index)
     out = pd.DataFrame(index=frame.index)
     out[ROW] = frame[ROW]
@@ -48,18 +53,7 @@ def prepare_events(frame: pd.DataFrame, mapping: Mapping, grids: GridIndex, cata
     for name in ("department", "description", "caller_name", "caller_phone"):
         out[name] = convert.text_field(frame, mapping, name)
     _due_times(out, mapping, sla, new_categories)
-    verdicts.reject(_repeated_versions(out) & verdicts.ok, "duplicate_in_file")
-    return out[verdicts.ok], verdicts, new_categories
-
-
-def _repeated_versions(out: pd.DataFrame) -> np.ndarray:
-    """Return the mask of rows repeating an earlier row's (source, id, version)."""
-    # Only ids seen twice can repeat a version; most files have none, so the three-column check stays small.
-    shared = out["event_id"].duplicated(keep=False).to_numpy() & out["event_id"].notna().to_numpy()
-    dup = np.zeros(len(out), dtype=bool)
-    if shared.any():
-        dup[shared] = out[shared].duplicated(["source", "event_id", "updated_at"], keep="first").to_numpy()
-    return dup
+    return out, verdicts, new_categories
 
 
 def _latest_stage(out: pd.DataFrame) -> pd.Series:
@@ -97,7 +91,7 @@ def _categories(frame, mapping, catalog, out, verdicts) -> pd.DataFrame:
     for column in reversed(mapping.category_match):
         lookup.update(zip(catalog[column].astype(str), catalog["code"]))
     lookup.update(mapping.category_map)
-    mapped = raw.map(lookup).astype("string")
+    mapped = convert.map_distinct(raw, lookup)
     code = mapped.where(mapped.notna(), raw.where(raw.isin(codes))).astype("string")
     known = code.isin(codes)
     created = pd.DataFrame({"code": pd.Series(dtype=object), "name": pd.Series(dtype=object)})
@@ -124,7 +118,7 @@ def _statuses(frame, mapping, out, verdicts) -> None:
         return
     raw = convert.text_field(frame, mapping, "status")
     lookup = {k.lower(): v for k, v in mapping.status_map.items()}
-    mapped = raw.str.lower().map(lookup).astype("string")
+    mapped = convert.map_distinct(raw.str.lower(), lookup)
     mapped = mapped.where(mapped.notna(), raw.where(raw.isin(STATUSES)))
     verdicts.reject((raw.notna() & ~mapped.isin(STATUSES)).to_numpy(), "unknown_status",
                     raw.to_numpy(dtype=object))
@@ -144,39 +138,48 @@ def _numbers(frame, mapping, out, verdicts) -> None:
 def _due_times(out: pd.DataFrame, mapping: Mapping, sla: dict[str, float], created: pd.DataFrame) -> None:
     sla = dict(sla)
     sla.update({c: float(mapping.new_category.get("sla_hours", 72)) for c in created["code"]})
-    hours = out["category_code"].map(sla).astype("float64")
+    hours = convert.map_distinct(out["category_code"], sla, "float64")
     computed = out["received_at"] + pd.to_timedelta(hours, unit="h")
     out["due_at"] = out["due_at"].fillna(computed)
 
 
-def store_events(con: duckdb.DuckDBPyConnection, clean: pd.DataFrame, batch_id: int, summary: Summary,
-                 mapping: Mapping, created: pd.DataFrame) -> None:
-    """Merge clean rows into the store (inside the batch's transaction) and count the outcomes."""
+def store_events(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, ok: np.ndarray, batch_id: int,
+                 summary: Summary, mapping: Mapping, created: pd.DataFrame) -> np.ndarray:
+    """Merge the rows marked ``ok`` into the store (inside the batch's transaction) and count the outcomes.
+
+    Return the source rows that repeat a version an earlier row of the same file already gave
+    (in this chunk or an earlier one): the caller quarantines them as ``duplicate_in_file``.
+    """
     _create_categories(con, created, mapping)
-    flagged = clean[clean["_mismatch"].astype(bool)]
-    summary.flagged["grid_mismatch"] = write_flags(
-        con, batch_id, flagged[ROW].to_numpy(), (flagged["source"] + ":" + flagged["event_id"]).to_numpy(),
-        "grid_mismatch", ("grid_code " + flagged["grid_code"].astype(str) + ", point in "
-                          + flagged["_point_grid"].astype(str)).to_numpy()) if len(flagged) else 0
-    incoming = clean[[ROW, *EVENT_COLUMNS]].assign(batch_id=np.int64(batch_id))
-    with registered(con, "_ingest_events", writer.frame_to_arrow(incoming)):
+    with registered(con, "_ingest_events", _accepted_arrow(rows, ok, batch_id)):
         fresh = _split_fresh(con)
         _write_fresh(con)
         con.execute("CREATE TEMP TABLE _ingest_rest AS SELECT i.* FROM _ingest_events i "
                     "SEMI JOIN _ingest_known k USING (_row)")
-        counts = _merge_known(con)
-        con.execute("DROP TABLE _ingest_rest")
-        con.execute("DROP TABLE _ingest_known")
+        counts = _merge_known(con, batch_id)
+        summary.flagged["grid_mismatch"] = summary.flagged.get("grid_mismatch", 0) + _write_flags(con, batch_id)
+        in_file = con.execute("SELECT _row FROM _ingest_verdicts WHERE verdict = 'in_file'").fetchnumpy()["_row"]
+        for table in ("_ingest_verdicts", "_ingest_rest", "_ingest_known"):
+            con.execute(f"DROP TABLE {table}")
     summary.accepted += fresh + counts.get("new", 0)
     summary.updated += counts.get("newer", 0)
     summary.duplicates += counts.get("same", 0)
-    summary.stale += counts.get("older", 0)
+    summary.stale += counts.get("older", 0) + counts.get("renewed", 0)
+    return np.asarray(in_file, dtype="int64")
+
+
+def _accepted_arrow(rows: pd.DataFrame, ok: np.ndarray, batch_id: int) -> pa.Table:
+    """Return the accepted rows as Arrow with their batch id (filtered in Arrow: no pandas copy)."""
+    table = writer.frame_to_arrow(rows[[ROW, *EVENT_COLUMNS, "_mismatch", "_point_grid"]])
+    table = table.filter(pa.array(np.asarray(ok, dtype=bool)))
+    return table.append_column("batch_id", pa.array(np.full(table.num_rows, batch_id, dtype="int64")))
 
 
 def _split_fresh(con: duckdb.DuckDBPyConnection) -> int:
-    """Set aside the rows whose case is already stored or repeated in the batch; return how many are fresh.
+    """Set aside the rows whose case is already stored or repeated in the chunk; return how many are fresh.
 
     Fresh rows (most of any batch) are plain inserts; only the others need the versioned merge.
+    ``events`` has no key index: this anti-join is what keeps (source, event_id) unique.
     """
     con.execute("""
         CREATE TEMP TABLE _ingest_known AS
@@ -194,61 +197,80 @@ def _write_fresh(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE OR REPLACE TEMP VIEW _ingest_fresh AS SELECT * FROM _ingest_events i "
                 "ANTI JOIN _ingest_known k USING (_row)")
     con.execute(f"INSERT INTO event_history ({history}, batch_id) SELECT {history}, batch_id FROM _ingest_fresh")
-    # In key order: the primary key's index is built and written faster from sorted keys.
-    con.execute(f"INSERT INTO events ({names}, batch_id) SELECT {names}, batch_id FROM _ingest_fresh "
-                "ORDER BY source, event_id")
+    con.execute(f"INSERT INTO events ({names}, batch_id) SELECT {names}, batch_id FROM _ingest_fresh")
     con.execute("DROP VIEW _ingest_fresh")
 
 
-def _merge_known(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+def _merge_known(con: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, int]:
     """Merge the rows of stored or repeated cases by version; return rows per verdict."""
-    if con.execute("SELECT count(*) FROM _ingest_rest").fetchone()[0] == 0:
-        return {}
-    _classify(con)
+    _classify(con, batch_id)
     counts = dict(con.execute("SELECT verdict, count(*) FROM _ingest_verdicts GROUP BY ALL").fetchall())
-    _write_history(con)
-    _write_current(con)
-    con.execute("DROP TABLE _ingest_verdicts")
+    if counts:
+        _write_history(con)
+        _write_current(con)
     return counts
 
 
-def _classify(con: duckdb.DuckDBPyConnection) -> None:
-    # Each row against the stored state and history: new, newer, same (a duplicate) or older.
+def _classify(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
+    # Each row against the file's earlier rows, the stored state and the history: in_file (a version an
+    # earlier row of this file gave), new, newer, same (a duplicate of a stored version) or older.
+    # 'renewed' is newer than a state an earlier chunk of this batch stored: written like 'newer', counted
+    # as that earlier row going stale, so a file's counts do not depend on where its chunks split.
     con.execute("""
         CREATE TEMP TABLE _ingest_verdicts AS
-        WITH ranked AS (
-            SELECT i._row, i.source, i.event_id, i.updated_at,
-                   row_number() OVER (PARTITION BY i.source, i.event_id ORDER BY i.updated_at DESC, i._row DESC) = 1
-                       AS latest,
-                   e.updated_at AS current_at
-            FROM _ingest_rest i LEFT JOIN events e ON e.source = i.source AND e.event_id = i.event_id),
-        known AS (
-            SELECT DISTINCT h.source, h.event_id, h.updated_at FROM event_history h
-            SEMI JOIN _ingest_rest i ON h.source = i.source AND h.event_id = i.event_id)
-        SELECT r._row, r.latest, r.current_at,
-               CASE WHEN k.updated_at IS NOT NULL OR r.current_at = r.updated_at THEN 'same'
-                    WHEN r.latest AND r.current_at IS NULL THEN 'new'
-                    WHEN r.latest AND r.updated_at > r.current_at THEN 'newer'
-                    ELSE 'older' END AS verdict
-        FROM ranked r LEFT JOIN known k
-          ON k.source = r.source AND k.event_id = r.event_id AND k.updated_at = r.updated_at""")
+        WITH known AS (
+            SELECT h.source, h.event_id, h.updated_at, bool_or(h.batch_id = $batch) AS this_batch
+            FROM event_history h SEMI JOIN _ingest_rest i ON h.source = i.source AND h.event_id = i.event_id
+            GROUP BY ALL),
+        marked AS (
+            SELECT i._row, i.source, i.event_id, i.updated_at, k.updated_at IS NOT NULL AS held,
+                   coalesce(k.this_batch, false)
+                   OR row_number() OVER (PARTITION BY i.source, i.event_id, i.updated_at ORDER BY i._row) > 1
+                       AS in_file
+            FROM _ingest_rest i LEFT JOIN known k
+              ON k.source = i.source AND k.event_id = i.event_id AND k.updated_at = i.updated_at),
+        ranked AS (
+            SELECT m.*, e.updated_at AS current_at, e.batch_id = $batch AS current_ours,
+                   NOT m.in_file AND row_number() OVER (PARTITION BY m.source, m.event_id
+                                                        ORDER BY m.in_file, m.updated_at DESC, m._row DESC) = 1
+                       AS latest
+            FROM marked m LEFT JOIN events e ON e.source = m.source AND e.event_id = m.event_id)
+        SELECT _row, CASE WHEN in_file THEN 'in_file'
+                          WHEN held OR current_at = updated_at THEN 'same'
+                          WHEN latest AND current_at IS NULL THEN 'new'
+                          WHEN latest AND updated_at > current_at AND current_ours THEN 'renewed'
+                          WHEN latest AND updated_at > current_at THEN 'newer'
+                          ELSE 'older' END AS verdict
+        FROM ranked""", {"batch": batch_id})
 
 
 def _write_history(con: duckdb.DuckDBPyConnection) -> None:
     names = ", ".join(HISTORY_COLUMNS)
     con.execute(f"INSERT INTO event_history ({names}, batch_id) SELECT {', '.join('i.' + c for c in HISTORY_COLUMNS)},"
-                " i.batch_id FROM _ingest_rest i JOIN _ingest_verdicts v USING (_row) WHERE v.verdict <> 'same'")
+                " i.batch_id FROM _ingest_rest i JOIN _ingest_verdicts v USING (_row) "
+                "WHERE v.verdict IN ('new', 'newer', 'renewed', 'older')")
+
+
+def _write_flags(con: duckdb.DuckDBPyConnection, batch_id: int) -> int:
+    """Flag accepted rows whose grid code disagrees with their point (repeats of earlier rows excepted)."""
+    return con.execute(
+        "INSERT INTO ingest_flags (batch_id, source_row, record_key, flag_code, detail, created_at) "
+        "SELECT ?, _row, source || ':' || event_id, 'grid_mismatch', "
+        "'grid_code ' || grid_code || ', point in ' || _point_grid, ? FROM _ingest_events "
+        "WHERE _mismatch AND _row NOT IN (SELECT _row FROM _ingest_verdicts WHERE verdict = 'in_file')",
+        [batch_id, now_utc()]).fetchone()[0]
 
 
 def _write_current(con: duckdb.DuckDBPyConnection) -> None:
-    # At most one row per case is 'new' or 'newer' (only a case's latest row can be), so these
+    # At most one row per case is 'new', 'newer' or 'renewed' (only a case's latest row can be), so these
     # keep (source, event_id) unique without an index: new cases are inserted, newer versions update.
     names = ", ".join(EVENT_COLUMNS)
     con.execute(f"INSERT INTO events ({names}, batch_id) SELECT {', '.join('i.' + c for c in EVENT_COLUMNS)}, "
                 "i.batch_id FROM _ingest_rest i JOIN _ingest_verdicts v USING (_row) WHERE v.verdict = 'new'")
     updates = ", ".join(f"{c} = n.{c}" for c in (*EVENT_COLUMNS[2:], "batch_id"))
     con.execute(f"UPDATE events SET {updates} FROM (SELECT i.* FROM _ingest_rest i JOIN _ingest_verdicts v "
-                "USING (_row) WHERE v.verdict = 'newer') n WHERE events.source = n.source AND events.event_id = n.event_id")
+                "USING (_row) WHERE v.verdict IN ('newer', 'renewed')) n "
+                "WHERE events.source = n.source AND events.event_id = n.event_id")
 
 
 def _create_categories(con: duckdb.DuckDBPyConnection, created: pd.DataFrame, mapping: Mapping) -> None:

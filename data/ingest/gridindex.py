@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
+import pandas as pd
 import shapely
 
 from data.ingest.gridraster import BOUNDARY, GridRaster, build_raster
@@ -25,7 +26,7 @@ class GridIndex:
     codes: np.ndarray            # object array of grid codes, sorted
     tree: shapely.STRtree | None
     geometries: np.ndarray | None = None
-    _raster: dict = field(default_factory=dict, repr=False, compare=False)   # built on first large batch
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)   # raster and categories, built once
 
     @property
     def empty(self) -> bool:
@@ -46,7 +47,8 @@ class GridIndex:
         lat = np.asarray(lat, dtype="float64")
         if self.tree is None:
             return np.full(len(lon), -1, dtype="int64")
-        use_raster = len(lon) >= RASTER_MIN_POINTS if use_raster is None else use_raster
+        if use_raster is None:
+            use_raster = len(lon) >= RASTER_MIN_POINTS or "raster" in self._cache
         raster = self.raster(len(lon)) if use_raster else None
         if raster is None:
             return self._query_chunked(lon, lat)
@@ -55,11 +57,25 @@ class GridIndex:
         result[ask] = self._query_chunked(lon[ask], lat[ask])
         return result
 
+    def categorical(self, positions: np.ndarray) -> pd.Categorical:
+        """Return grid codes for positions in ``codes`` (-1: none) as a categorical, without a string per row."""
+        return pd.Categorical.from_codes(np.asarray(positions, dtype="int64"), categories=self._categories())
+
+    def _categories(self) -> pd.Index:
+        if "categories" not in self._cache:
+            self._cache["categories"] = pd.Index(self.codes.astype(str), dtype=object)
+        return self._cache["categories"]
+
+    def expect(self, points: int) -> None:
+        """Size the raster for a batch of ``points`` that arrives in smaller chunks (a streamed file)."""
+        if points >= RASTER_MIN_POINTS:
+            self.raster(points)
+
     def raster(self, points: int = RASTER_MIN_POINTS) -> GridRaster | None:
         """Return the exact raster shortcut of these grids, built once per index for the first large batch."""
-        if "raster" not in self._raster:
-            self._raster["raster"] = build_raster(self.tree, self.geometries, points)
-        return self._raster["raster"]
+        if "raster" not in self._cache:
+            self._cache["raster"] = build_raster(self.tree, self.geometries, points)
+        return self._cache["raster"]
 
     def _query_chunked(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         result = np.full(len(lon), -1, dtype="int64")

@@ -44,19 +44,24 @@ def locate(frame: pd.DataFrame, mapping: Mapping, grids: GridIndex, verdicts: Ve
     usable = ~(missing | zero | out_of_range)
     lon, lat = np.where(usable, lon, np.nan), np.where(usable, lat, np.nan)
     lon, lat = coords.to_wgs84(lon, lat, mapping.coordinates)
-    point_grid = grids.assign(lon, lat)
-    return _check_grids(given.to_numpy(dtype=object, na_value=None), has_code, usable, lon, lat, point_grid,
+    point_index = grids.assign_index(lon, lat)
+    return _check_grids(given.to_numpy(dtype=object, na_value=None), has_code, usable, lon, lat, point_index,
                         grids, verdicts)
 
 
-def _check_grids(given, has_code, usable, lon, lat, point_grid, grids: GridIndex, verdicts: Verdicts) -> Located:
+def _check_grids(given, has_code, usable, lon, lat, point_index, grids: GridIndex, verdicts: Verdicts) -> Located:
     if grids.empty:
-        return Located(lon, lat, np.where(has_code, given, None), np.zeros(len(lon), bool), point_grid)
-    inside = ~pd.isna(point_grid)
+        return Located(lon, lat, np.where(has_code, given, None), np.zeros(len(lon), bool),
+                       np.full(len(lon), None, dtype=object))
+    # Grid positions, not code strings, until the end: a batch's codes become one categorical column.
+    inside = point_index >= 0
     verdicts.reject(usable & ~inside & ~has_code, "outside_city")
-    known = pd.Series(given).isin(set(grids.codes)).to_numpy() & has_code
+    given_index = np.full(len(lon), -1, dtype="int64")
+    if has_code.any():
+        given_index[has_code] = pd.Index(grids.codes).get_indexer(given[has_code])
+    known = given_index >= 0
     verdicts.reject(has_code & ~known, "unknown_grid")
     verdicts.reject(usable & ~inside & has_code, "outside_city", "the point lies outside every grid")
-    mismatch = has_code & known & inside & (given != point_grid)
-    code = np.where(has_code, given, point_grid)
-    return Located(lon, lat, code, mismatch, point_grid)
+    mismatch = known & inside & (given_index != point_index)
+    code = np.where(has_code, given_index, point_index)
+    return Located(lon, lat, grids.categorical(code), mismatch, grids.categorical(point_index))

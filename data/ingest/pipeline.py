@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -11,13 +12,13 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from data.ingest import batches, events, readers, readings, sensors
+from data.ingest import batches, events, readers, readings, sensors, stream
 from data.ingest.batches import Summary
 from data.ingest.gridindex import load_grid_index
 from data.ingest.mapping import Mapping, MappingError
 from data.ingest.readers import ROW
 
-CHUNK_ROWS = 1_000_000    # rows merged per statement: bounds memory and drives the progress bar
+CHUNK_ROWS = stream.CHUNK_ROWS
 TABLE_KINDS = ("events", "sensors", "readings")
 
 
@@ -28,23 +29,27 @@ def ingest_path(con: duckdb.DuckDBPyConnection, kind: str, path: str | Path, map
     if kind == "grids":
         from data.ingest import grids
         return grids.ingest_grids(con, path, mapping, progress=progress)
-    data = path.read_bytes()
-    return ingest_bytes(con, kind, data, readers.detect_format(path, mapping), mapping, path.name, progress, now)
+    fmt = readers.detect_format(path, mapping)
+    if kind == "events" and fmt == "parquet":
+        _check_kind(kind, mapping)
+        return _ingest_events(con, lambda: stream.parquet_chunks(path), stream.file_hash(path, mapping), mapping,
+                              path.name, progress, now)
+    return ingest_bytes(con, kind, path.read_bytes(), fmt, mapping, path.name, progress, now)
 
 
 def ingest_bytes(con: duckdb.DuckDBPyConnection, kind: str, data: bytes, fmt: str, mapping: Mapping,
                  source_name: str, progress: bool = False, now: pd.Timestamp | None = None) -> Summary:
     """Ingest the bytes of one file or request body; return the batch summary."""
     _check_kind(kind, mapping)
-    summary = Summary(kind=kind, source_name=source_name)
     digest = readers.content_hash(data, mapping)
+    if kind == "events":
+        return _ingest_events(con, lambda: stream.frame_chunks(readers.read_records(data, fmt, mapping)), digest,
+                              mapping, source_name, progress, now)
+    summary = Summary(kind=kind, source_name=source_name)
     previous = batches.find_committed(con, kind, digest)
     if previous is not None:
         return _already_done(con, summary, previous)
-    frame = readers.read_records(data, fmt, mapping)
-    if kind == "events":
-        mapping = without_absent_fields(frame, mapping)
-    frame = complete_columns(frame, mapping)
+    frame = complete_columns(readers.read_records(data, fmt, mapping), mapping)
     now = now if now is not None else pd.Timestamp.now(tz="UTC")
     try:
         with batches.transaction(con):
@@ -53,6 +58,69 @@ def ingest_bytes(con: duckdb.DuckDBPyConnection, kind: str, data: bytes, fmt: st
         batches.record_failure(con, summary, digest, f"{type(exc).__name__}: {exc}")
         raise
     return summary
+
+
+def _ingest_events(con: duckdb.DuckDBPyConnection, open_chunks, digest: str, mapping: Mapping, source_name: str,
+                   progress: bool, now: pd.Timestamp | None) -> Summary:
+    """Ingest a file of events chunk by chunk, all in one transaction; return the batch summary."""
+    summary = Summary(kind="events", source_name=source_name)
+    previous = batches.find_committed(con, "events", digest)
+    if previous is not None:
+        return _already_done(con, summary, previous)
+    chunks = open_chunks()
+    header = pd.DataFrame(columns=list(chunks.columns))
+    mapping = without_absent_fields(header, mapping)
+    complete_columns(header, mapping)           # a file lacking a named column fails before its batch opens
+    now = now if now is not None else pd.Timestamp.now(tz="UTC")
+    try:
+        with batches.transaction(con):
+            batch_id = batches.open_batch(con, summary, digest, mapping.name)
+            if progress:
+                print(f"batch {batch_id} open: {chunks.total:,} events rows to read", file=sys.stderr, flush=True)
+            _run_events(con, chunks, mapping, summary, batch_id, progress, now)
+            batches.close_batch(con, summary)
+    except (duckdb.Error, ValueError, MemoryError) as exc:
+        batches.record_failure(con, summary, digest, f"{type(exc).__name__}: {exc}")
+        raise
+    return summary
+
+
+def _run_events(con, chunks: stream.Chunks, mapping: Mapping, summary: Summary, batch_id: int, progress: bool,
+                now: pd.Timestamp) -> None:
+    grids = load_grid_index(con)
+    grids.expect(chunks.total)                  # one raster sized for the whole file, not for a chunk
+    catalog = events.load_catalog(con)
+    bar = tqdm(total=chunks.total, unit="rows", desc="ingesting events", file=sys.stderr,
+               disable=not progress or chunks.total <= stream.CHUNK_ROWS)
+    for chunk, rows, verdicts, created in _prepared(chunks, mapping, grids, catalog, now):
+        in_file = events.store_events(con, rows, verdicts.ok, batch_id, summary, mapping, created)
+        verdicts.reject(chunk[ROW].isin(in_file).to_numpy(), "duplicate_in_file")
+        _quarantine(con, batch_id, chunk, verdicts, summary)
+        summary.rows_read += len(chunk)
+        bar.update(len(chunk))
+    bar.close()
+
+
+def _prepared(chunks: stream.Chunks, mapping: Mapping, grids, catalog: pd.DataFrame, now: pd.Timestamp):
+    """Yield (chunk, rows, verdicts, categories to create) per chunk, validated in a second thread.
+
+    While DuckDB stores one chunk, the next is read and validated (pandas, numpy and shapely release
+    the GIL), so the two cores work at once; at most two chunks are in memory.
+    """
+    source = iter(chunks.iterate())
+
+    def prepare_next():
+        chunk = next(source, None)
+        if chunk is None:
+            return None
+        chunk = complete_columns(chunk, mapping)
+        return (chunk, *events.prepare_events(chunk, mapping, grids, catalog, now))
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-validate") as pool:
+        pending = pool.submit(prepare_next)
+        while (prepared := pending.result()) is not None:
+            pending = pool.submit(prepare_next)
+            yield prepared
 
 
 def complete_columns(frame: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
@@ -99,14 +167,6 @@ def _run(con, kind: str, frame: pd.DataFrame, mapping: Mapping, summary: Summary
         print(f"batch {batch_id} open: {len(frame):,} {kind} rows read", file=sys.stderr, flush=True)
     if kind == "readings":
         _run_readings(con, frame, mapping, summary, batch_id, progress, now)
-    elif kind == "events":
-        grids = load_grid_index(con)
-        clean, verdicts, created = events.prepare_events(frame, mapping, grids, events.load_catalog(con), now)
-        _quarantine(con, batch_id, frame, verdicts, summary)
-        summary.rows_read = len(frame)
-        for part in _chunks(clean, "event_id", progress, "events"):
-            events.store_events(con, part, batch_id, summary, mapping, created)
-            created = created.iloc[0:0]
     else:
         clean, verdicts = sensors.prepare_sensors(frame, mapping, load_grid_index(con), now)
         _quarantine(con, batch_id, frame, verdicts, summary)
@@ -122,7 +182,7 @@ def _run_readings(con, frame, mapping, summary, batch_id, progress, now) -> None
     summary.rows_read = len(melted)
     summary.missing = int(missing.sum())
     summary.notes["source_rows"] = len(frame)
-    for part in _chunks(clean, None, progress, "readings"):
+    for part in _chunks(clean, progress, "readings"):
         readings.store_readings(con, part, batch_id, summary)
 
 
@@ -135,7 +195,8 @@ def _quarantine(con, batch_id: int, frame: pd.DataFrame, verdicts, summary: Summ
                                                                   details.astype(str)))
     batches.write_quarantine(con, batch_id, frame[rejected].drop(columns=["_metric", "_value"], errors="ignore"),
                              verdicts.reasons[rejected], details[rejected])
-    summary.quarantined = verdicts.counts()
+    for reason, count in verdicts.counts().items():
+        summary.quarantined[reason] = summary.quarantined.get(reason, 0) + count
 
 
 def mapping_is_wide(frame: pd.DataFrame) -> bool:
@@ -143,22 +204,13 @@ def mapping_is_wide(frame: pd.DataFrame) -> bool:
     return "_metric" in frame.columns
 
 
-def _chunks(clean: pd.DataFrame, key: str | None, progress: bool, label: str):
-    """Yield the clean rows in chunks; with a key, every version of one record stays in one chunk."""
+def _chunks(clean: pd.DataFrame, progress: bool, label: str):
+    """Yield the clean rows in chunks of CHUNK_ROWS, with a progress bar on large batches."""
     count = max(1, -(-len(clean) // CHUNK_ROWS))
-    if count == 1:
-        parts = [clean]
-    elif key is None:
-        parts = [clean.iloc[i * CHUNK_ROWS:(i + 1) * CHUNK_ROWS] for i in range(count)]
-    else:
-        # One sort by bucket, then contiguous slices: a mask per chunk would rescan the whole batch each time.
-        bucket = pd.util.hash_pandas_object(clean[key], index=False).to_numpy() % count
-        order = np.argsort(bucket, kind="stable")
-        bounds = np.searchsorted(bucket[order], np.arange(count + 1))
-        parts = (clean.take(order[bounds[i]:bounds[i + 1]]) for i in range(count))
     bar = tqdm(total=len(clean), unit="rows", desc=f"writing {label}", disable=not progress or count == 1,
                file=sys.stderr)
-    for part in parts:
+    for i in range(count):
+        part = clean.iloc[i * CHUNK_ROWS:(i + 1) * CHUNK_ROWS]
         yield part
         bar.update(len(part))
     bar.close()

@@ -44,40 +44,57 @@ PHYSICAL_LIMITS: dict[str, tuple[float, float]] = {
 }
 
 
+_REASON_NAMES = np.array([*REASONS, None], dtype=object)    # position -1: no reason
+_REASON_CODES = {name: code for code, name in enumerate(REASONS)}
+
+
 @dataclass
 class Verdicts:
-    """The first reason (or None) and a detail for each row of one batch."""
+    """The first reason (or None) and a detail for each row of one batch.
+
+    Reasons are kept as small integers and details only once a rule gives one: a batch of millions
+    of good rows then costs two bytes a row, not two Python objects.
+    """
 
     index: pd.Index
-    reasons: np.ndarray = field(init=False)
-    details: np.ndarray = field(init=False)
+    _codes: np.ndarray = field(init=False)
+    _details: np.ndarray | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        self.reasons = np.full(len(self.index), None, dtype=object)
-        self.details = np.full(len(self.index), None, dtype=object)
-        self._open = np.ones(len(self.index), dtype=bool)   # rows without a reason: cheaper than object compares
+        self._codes = np.full(len(self.index), -1, dtype=np.int16)
 
     def reject(self, mask, reason: str, detail=None) -> None:
         """Give ``reason`` to the rows in ``mask`` that have no reason yet."""
-        if reason not in REASONS:
+        if reason not in _REASON_CODES:
             raise KeyError(f"unregistered reason code {reason!r}")
-        mask = np.asarray(mask, dtype=bool) & self._open
+        mask = np.asarray(mask, dtype=bool) & (self._codes < 0)
         if not mask.any():
             return
-        self._open &= ~mask
-        self.reasons[mask] = reason
+        self._codes[mask] = _REASON_CODES[reason]
         if detail is not None:
-            self.details[mask] = np.asarray(detail, dtype=object)[mask] if not isinstance(detail, str) else detail
+            if self._details is None:
+                self._details = np.full(len(self.index), None, dtype=object)
+            self._details[mask] = np.asarray(detail, dtype=object)[mask] if not isinstance(detail, str) else detail
 
     @property
     def ok(self) -> np.ndarray:
         """Return the mask of rows no rule rejected."""
-        return self._open.copy()
+        return self._codes < 0
+
+    @property
+    def reasons(self) -> np.ndarray:
+        """Return each row's reason code (None for accepted rows)."""
+        return _REASON_NAMES[self._codes]
+
+    @property
+    def details(self) -> np.ndarray:
+        """Return each row's detail (None where no rule gave one)."""
+        return self._details if self._details is not None else np.full(len(self.index), None, dtype=object)
 
     def counts(self) -> dict[str, int]:
         """Return rows rejected per reason."""
-        values, counts = np.unique(self.reasons[~self.ok].astype(str), return_counts=True)
-        return {str(v): int(c) for v, c in zip(values, counts)}
+        counts = np.bincount(self._codes[self._codes >= 0], minlength=len(REASONS))
+        return {str(_REASON_NAMES[code]): int(n) for code, n in enumerate(counts) if n}
 
 
 def limits_for(metric: str, mapping_limits: dict) -> tuple[float, float]:

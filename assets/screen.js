@@ -18,13 +18,57 @@
         }
     }
 
+    /* Scene state lives here, so fast presses never lose a step; Dash sees it through set_props. */
+    var state = null, config = null, rotateTimer = null;
+
+    function readConfig() {
+        var node = root();
+        return node ? JSON.parse(node.getAttribute("data-config")) : null;
+    }
+
+    function publish() {
+        setProps("screen-scene", {data: {index: state.index, hold: state.hold, manual: state.manual}});
+    }
+
+    function move(action) {
+        var n = config.scenes.length;
+        if (action === "hold") { state.hold = !state.hold; }
+        else { state.index = (state.index + (action === "next" ? 1 : n - 1)) % n; }
+        state.manual = Date.now();
+        publish();
+    }
+
+    function pickLayer(layer) {
+        setProps("screen-layer", {data: {layer: layer, scene: config.scenes[state.index]}});
+    }
+
+    function rotate() {
+        if (!state || state.hold || Date.now() - state.manual < config.rotate_ms / 2) { return; }
+        state.index = (state.index + 1) % config.scenes.length;
+        publish();
+    }
+
+    function start() {
+        config = readConfig();
+        state = {index: config.start, hold: false, manual: 0};
+        if (config.rotate_ms) { rotateTimer = setInterval(rotate, config.rotate_ms); }
+    }
+
+    function stop() {
+        clearInterval(rotateTimer);
+        state = config = rotateTimer = null;
+    }
+
     document.addEventListener("keydown", function (event) {
-        if (!root()) { return; }
-        var action = NEXT[event.key] ? "next" : PREV[event.key] ? "prev" : HOLD[event.key] ? "hold"
-            : (event.key in LAYER_KEYS) ? "layer" : null;
-        if (!action) { return; }
-        event.preventDefault();
-        setProps("screen-key", {data: {action: action, layer: LAYER_KEYS[event.key], at: Date.now()}});
+        if (!root() || !state) { return; }
+        var action = NEXT[event.key] ? "next" : PREV[event.key] ? "prev" : HOLD[event.key] ? "hold" : null;
+        if (action) { event.preventDefault(); move(action); }
+        else if (event.key in LAYER_KEYS) { event.preventDefault(); pickLayer(config.layers[LAYER_KEYS[event.key]]); }
+    });
+
+    document.addEventListener("click", function (event) {
+        var button = event.target.closest && event.target.closest(".screen-layer-button");
+        if (button && state) { pickLayer(button.getAttribute("data-layer")); }
     });
 
     /* The clock shows the city's time (Asia/Shanghai unless the root says otherwise), once a second. */
@@ -58,7 +102,9 @@
     var pulseOn = false;
     function pulse() {
         var graph = document.querySelector("#screen-map .js-plotly-plot");
-        if (!graph || !graph.data || !window.Plotly) { return; }
+        var subplot = graph && graph._fullLayout && graph._fullLayout.map && graph._fullLayout.map._subplot;
+        // Never while MapLibre is still loading its style: an update then fails inside plotly.
+        if (!graph || !graph.data || !window.Plotly || !subplot || !subplot.map || !subplot.map.isStyleLoaded()) { return; }
         for (var i = 0; i < graph.data.length; i++) {
             if (graph.data[i].name === "newest" && graph.data[i].lon && graph.data[i].lon.length) {
                 pulseOn = !pulseOn;
@@ -74,10 +120,16 @@
         resizeTimer = setTimeout(measureMap, 300);
     });
     setInterval(function () {
-        if (!root()) { lastSize = ""; clockFormat = null; return; }
+        if (!root()) { lastSize = ""; clockFormat = null; if (state) { stop(); } return; }
+        if (!state) { start(); }
         tickClock();
         measureMap();
     }, 1000);
+    // The first refresh waits for the map box's size, so measure it as soon as the box exists.
+    var firstMeasure = setInterval(function () {
+        if (document.getElementById("screen-map")) { measureMap(); if (!state) { start(); } }
+        if (lastSize) { clearInterval(firstMeasure); }
+    }, 50);
     setInterval(function () { if (root() && !document.hidden) { pulse(); } }, PULSE_MS);
 
     function reloadWhenServerAnswers() {
@@ -90,36 +142,6 @@
 
     window.dash_clientside = Object.assign({}, window.dash_clientside, {
         screen: {
-            /* Next scene on the rotation timer (unless held or a key moved it just now); keys move or hold. */
-            rotate: function (_ticks, key, scene, config) {
-                var n = config.scenes.length;
-                var state = Object.assign({index: config.start, hold: false, manual: 0}, scene || {});
-                var trigger = (window.dash_clientside.callback_context.triggered[0] || {}).prop_id || "";
-                if (trigger.indexOf("screen-rotate") === 0) {
-                    if (state.hold || Date.now() - state.manual < config.rotate_ms / 2) { return noUpdate(); }
-                    state.index = (state.index + 1) % n;
-                    return state;
-                }
-                if (!key || ["next", "prev", "hold"].indexOf(key.action) < 0) { return noUpdate(); }
-                if (key.action === "hold") { state.hold = !state.hold; }
-                else { state.index = (state.index + (key.action === "next" ? 1 : n - 1)) % n; }
-                state.manual = Date.now();
-                return state;
-            },
-            /* A layer button (or keys 1-4) picks the map layer for the current scene. */
-            pickLayer: function () {
-                var args = Array.prototype.slice.call(arguments);
-                var config = args.pop(), scene = args.pop() || {}, key = args.pop();
-                var trigger = (window.dash_clientside.callback_context.triggered[0] || {}).prop_id || "";
-                var layer = null;
-                if (trigger.indexOf("screen-key") === 0) {
-                    if (!key || key.action !== "layer") { return noUpdate(); }
-                    layer = config.layers[key.layer];
-                } else {
-                    layer = trigger.replace("screen-layer-", "").split(".")[0];
-                }
-                return {layer: layer, scene: config.scenes[(scene.index || 0) % config.scenes.length]};
-            },
             /* The active layer's button is lit. */
             markLayer: function (choice, scene, config) {
                 var name = config.scenes[((scene || {}).index || 0) % config.scenes.length];

@@ -84,6 +84,7 @@ def soak(args) -> dict:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             page = browser.new_page(viewport={"width": 1920, "height": 1080})
             page.on("console", lambda m: m.type == "error" and counters["errors"].append(m.text))
+            page.on("pageerror", lambda exc: counters["errors"].append(str(exc)))
             page.on("response", lambda r: _count(r, counters))
             cdp = page.context.new_cdp_session(page)
             cdp.send("Performance.enable")
@@ -127,7 +128,7 @@ def summarise(samples: list[dict], counters: dict, args) -> dict:
     warm = [s for s in samples if s["t_s"] >= args.warmup * 60] or samples
     summary = {"minutes": args.minutes, "refresh_s": args.refresh, "rotate_s": args.rotate,
                "samples": len(samples), "callback_responses": counters["updates"],
-               "console_errors": len(counters["errors"]), "machine": f"{platform.node()} {platform.machine()}"}
+               "page_errors": len(counters["errors"]), "first_errors": counters["errors"][:3], "machine": f"{platform.node()} {platform.machine()}"}
     for key in ("heap_mb", "server_rss_mb", "dom_nodes"):
         values = [s[key] for s in warm]
         summary[key] = {"first": values[0], "last": values[-1], "min": min(values), "max": max(values),

@@ -1,7 +1,8 @@
-"""Callbacks of the wall screen (/screen): one refresh that sends only what changed, and the
-clientside scene rotation, keys, layer buttons and periodic reload (assets/screen.js).
+"""Callbacks of the wall screen (/screen): one refresh that sends only what changed, the lit layer
+button and the periodic reload (clientside, assets/screen.js).
 
-The first refresh sends the whole map (the grid geometry, once); later ones send a ``Patch`` of
+Scenes, keys, rotation and layer buttons live in assets/screen.js, which hands the scene and the
+chosen layer to Dash with ``set_props``. The first refresh sends the whole map (the grid geometry, once); later ones send a ``Patch`` of
 the parts whose content changed, and every panel whose content did not change is ``no_update``.
 While a refresh runs, the refresh timer is disabled (``running=``), so ticks never pile up.
 """
@@ -13,6 +14,7 @@ import json
 
 import plotly.utils
 from dash import ClientsideFunction, Input, Output, Patch, State, callback, clientside_callback, no_update
+from dash.exceptions import PreventUpdate
 
 from callbacks import context
 from data import geo
@@ -178,6 +180,8 @@ def map_update(parts: dict, sent: dict, language: str):
           running=[(Output("screen-tick", "disabled"), True, False)])
 def refresh_screen(_tick, scene_state, layer_choice, viewport, language, sent, config):
     """Refresh the screen from the store, sending only the panels and map parts that changed."""
+    if not viewport:
+        raise PreventUpdate            # draw once the map box's size is known (assets/screen.js sends it)
     app = context.current()
     con, now_s, sent = app.cursor(), app.now_s(), dict(sent or {})
     language = normalise_language((config or {}).get("lang") or language)
@@ -194,15 +198,6 @@ def refresh_screen(_tick, scene_state, layer_choice, viewport, language, sent, c
     sent.update({f"map.{name}": digest(parts[name]) for name in MAP_PARTS}, geometry=True)
     return figure, *outputs, sent
 
-
-clientside_callback(ClientsideFunction("screen", "rotate"), Output("screen-scene", "data"),
-                    Input("screen-rotate", "n_intervals"), Input("screen-key", "data"),
-                    State("screen-scene", "data"), State("screen-config", "data"), prevent_initial_call=True)
-
-clientside_callback(ClientsideFunction("screen", "pickLayer"), Output("screen-layer", "data"),
-                    *[Input(f"screen-layer-{layer}", "n_clicks") for layer in view.LAYERS],
-                    Input("screen-key", "data"), State("screen-scene", "data"), State("screen-config", "data"),
-                    prevent_initial_call=True)
 
 clientside_callback(ClientsideFunction("screen", "markLayer"),
                     *[Output(f"screen-layer-{layer}", "className") for layer in view.LAYERS],

@@ -8,6 +8,7 @@ the map's fit to its box and the pulse of the newest events.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -44,8 +45,11 @@ ALERT_SCALE = [[0.0, "#0c1f45"], [0.125, "#0c1f45"], [0.125, theme.SEVERITY_COLO
                [1.0, theme.SEVERITY_COLOURS["red"]]]
 DENSITY_SCALE = [[0.0, "#0c1f45"], [0.3, "#0f5b9c"], [0.6, "#1fb6d9"], [0.85, "#ffd24d"], [1.0, "#ff6b3d"]]
 FLAT_SCALE = [[0.0, "#0c1f45"], [1.0, "#0c1f45"]]
-# An inline MapLibre style of one dark background layer: no tiles, no glyphs, no requests.
-DARK_STYLE = {"version": 8, "sources": {}, "layers": [
+# An inline MapLibre style of one dark background layer: no tiles, no glyphs, no requests. Its one
+# (empty) source keeps "sources" non-empty: plotly drops empty objects, and a style without
+# "sources" fails MapLibre's validation on the next update.
+DARK_STYLE = {"version": 8, "sources": {"screen-empty": {"type": "geojson", "data": {"type": "FeatureCollection",
+                                                                                       "features": []}}}, "layers": [
     {"id": "screen-background", "type": "background", "paint": {"background-color": BACKGROUND}}]}
 
 add_texts({
@@ -140,12 +144,10 @@ def layout(**query) -> html.Div:
     return html.Div([
         dcc.Store(id="screen-config", data=config),
         dcc.Store(id="screen-scene", data={"index": config["start"], "hold": False, "manual": 0}),
-        dcc.Store(id="screen-key"),
         dcc.Store(id="screen-layer"),
         dcc.Store(id="screen-viewport"),
         dcc.Store(id="screen-sent", data={}),
         dcc.Interval(id="screen-tick", interval=config["refresh_ms"]),
-        dcc.Interval(id="screen-rotate", interval=config["rotate_ms"] or 3_600_000, disabled=not config["rotate_ms"]),
         dcc.Interval(id="screen-reload", interval=config["reload_ms"]),
         html.Header([
             html.Div(t("screen.title", language), className="screen-title", id="screen-title"),
@@ -159,7 +161,7 @@ def layout(**query) -> html.Div:
             dcc.Graph(id="screen-map", className="screen-map", responsive=True,
                       config={"displayModeBar": False, "scrollZoom": False, "doubleClick": False}),
             html.Div([html.Button(t(f"screen.layer.{layer}", language), id=f"screen-layer-{layer}",
-                                  className="screen-layer-button", n_clicks=0) for layer in LAYERS],
+                                  className="screen-layer-button", **{"data-layer": layer}) for layer in LAYERS],
                      className="screen-layers", id="screen-layer-buttons"),
         ], className="screen-centre", id="screen-map-box"),
         html.Section([html.Div(id="screen-aqi", className="screen-panel"),
@@ -168,7 +170,7 @@ def layout(**query) -> html.Div:
         html.Section([html.Div(id="screen-alerts", className="screen-panel screen-alerts"),
                       html.Div(id="screen-scene-panel", className="screen-panel")], className="screen-far"),
         html.Footer(html.Div(id="screen-ticker", className="screen-ticker"), className="screen-bottom"),
-    ], className="screen-root", id="screen-root", **{"data-lang": language})
+    ], className="screen-root", id="screen-root", **{"data-lang": language, "data-config": json.dumps(config)})
 
 
 # --- panels -------------------------------------------------------------------------------------

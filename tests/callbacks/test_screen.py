@@ -27,10 +27,20 @@ def installed(tiny_con):
     context.install(None)
 
 
-def _refresh(scene=0, layer=None, sent=None, viewport=None, language="zh"):
+def _refresh(scene=0, layer=None, sent=None, viewport=(1100, 800), language="zh"):
     from callbacks.screen import refresh_screen
 
-    return refresh_screen(1, {"index": scene, "hold": False}, layer, viewport, language, sent or {}, CONFIG)
+    size = {"w": viewport[0], "h": viewport[1]}
+    return refresh_screen(1, {"index": scene, "hold": False}, layer, size, language, sent or {}, CONFIG)
+
+
+def test_nothing_is_drawn_before_the_map_box_is_measured(installed):
+    from dash.exceptions import PreventUpdate
+
+    from callbacks.screen import refresh_screen
+
+    with pytest.raises(PreventUpdate):
+        refresh_screen(1, {"index": 0}, None, None, "zh", {}, CONFIG)
 
 
 def test_first_refresh_sends_the_map_with_geometry_and_the_stores_figures(installed):

@@ -125,13 +125,15 @@ def time_index(state: dict, hours: list[int], tz: str) -> int:
     Output(view.LEVEL, "options"), Output(view.LEVEL, "value"), Output(view.TIME, "max"),
     Output(view.TIME, "marks"), Output(view.TIME, "value"), Output(view.TIME_LABEL, "children"),
     Output(view.COMPARE, "value"), Output(view.TICK, "disabled"), Output(view.PLAY, "children"),
+    Output(view.INDICATOR, "options", allow_duplicate=True),
     Input(view.URL, "search"), Input(view.GRAPH, "clickData"), Input({"type": view.CRUMB, "code": ALL}, "n_clicks"),
     Input(view.INDICATOR, "value"), Input(view.LEVEL, "value"), Input(view.TIME, "value"),
     Input(view.TICK, "n_intervals"), Input(view.PLAY, "n_clicks"), Input(view.COMPARE, "value"),
-    Input(ids.LANGUAGE, "data"), State(view.STATE, "data"))
+    Input(ids.LANGUAGE, "data"), State(view.STATE, "data"), prevent_initial_call="initial_duplicate")
 def update_state(search, *args):
     """Apply the URL (on load and the back button) or the user's action to the view state; push the
-    new URL when the user changed something."""
+    new URL when the user changed something. The picker gets its options with its value (a value
+    missing from the options would be cleared by the dropdown)."""
     language, state = normalise_language(args[-2]), args[-1]
     app = context.current()
     con, hours = app.cursor(), uq.history_hours(app.cursor())
@@ -146,15 +148,18 @@ def update_state(search, *args):
             new["playing"], push = False, True            # the play reached "now": stop there
     new = {**normalise(new, con, hours, app.tz), "playing": bool(new.get("playing"))}
     if state is not None and trigger not in (None, view.URL, ids.LANGUAGE) and new == state:
-        return (no_update,) * 12
+        return (no_update,) * 13
     query = view.state_search(new)
     unit_level = uq.unit_row(con, new["unit"])["level"] if new["unit"] else "city"
     levels = allowed_levels(catalog()[new["indicator"]], unit_level)
     index = time_index(new, hours, app.tz)
     label = new["t"] or t("map_page.now", language)
+    picker = (picker_options(None, None, new["indicator"], language)
+              if state is None or trigger in (view.URL, ids.LANGUAGE) or new["indicator"] != state["indicator"]
+              else no_update)
     return (new, query if push and query != search else no_update, new["indicator"],
             view.level_options(levels, language), new["level"], len(hours), view.time_marks(hours, app.tz, language),
-            index, label, new["compare"], not new["playing"], "⏸" if new["playing"] else "▶")
+            index, label, new["compare"], not new["playing"], "⏸" if new["playing"] else "▶", picker)
 
 
 # --- the map --------------------------------------------------------------------------------
@@ -250,16 +255,22 @@ def search_indicators(cat: Catalog, text: str | None, subject: str | None, limit
     return found
 
 
-@callback(Output(view.INDICATOR, "options"), Input(view.INDICATOR, "search_value"), Input(view.SUBJECT_CHOSEN, "data"),
-          Input(view.INDICATOR, "value"), Input(ids.LANGUAGE, "data"))
-def indicator_options(text, subject, value, language):
-    """Offer the indicators matching the search text in the chosen subject (and the current one)."""
-    language = normalise_language(language)
+def picker_options(text: str | None, subject: str | None, value: str | None, language: str) -> list[dict]:
+    """Return the picker's options: the indicators matching the search text in the chosen subject,
+    with the current one always among them."""
     cat = catalog()
     found = search_indicators(cat, text, subject)
     if value in cat and all(ind.id != value for ind in found):
         found.insert(0, cat[value])
-    return [view.indicator_option(ind, language) for ind in found]
+    return [view.indicator_option(ind, normalise_language(language)) for ind in found]
+
+
+@callback(Output(view.INDICATOR, "options"), Input(view.INDICATOR, "search_value"), Input(view.SUBJECT_CHOSEN, "data"),
+          State(view.INDICATOR, "value"), State(ids.LANGUAGE, "data"), prevent_initial_call=True)
+def indicator_options(text, subject, value, language):
+    """Offer the indicators matching the search text in the chosen subject (and the current one);
+    on load and on a new indicator or language the state update sends them."""
+    return picker_options(text, subject, value, language)
 
 
 @callback(Output(view.TREE, "children"), Input(ids.LANGUAGE, "data"))
@@ -302,12 +313,14 @@ def compare_options(state: dict, language: str) -> list[dict]:
 
 @callback(Output(view.TITLE, "children"), Output(view.SUMMARY, "children"), Output(view.SERIES, "figure"),
           Output(view.COMPARE, "options"), Output(view.COMPARE_TABLE, "children"), Output(view.CHILDREN, "children"),
-          Output(view.EVENTS, "rowData"), Output(view.EVENTS, "columnDefs"), Output(view.SENSORS, "children"),
-          Input(view.STATE, "data"), Input(ids.LANGUAGE, "data"), prevent_initial_call=True)
-def draw_panel(state, language):
+          Output(view.EVENTS_BOX, "children"), Output(view.EVENTS, "rowData"), Output(view.EVENTS, "columnDefs"),
+          Output(view.SENSORS, "children"),
+          Input(view.STATE, "data"), Input(ids.LANGUAGE, "data"), State(view.EVENTS, "dashGridOptions"),
+          prevent_initial_call=True)
+def draw_panel(state, language, grid_options=None):
     """Describe the selected unit: value, status, rank, series, top children, compare, cases, sensors."""
     if not state:
-        return (no_update,) * 9
+        return (no_update,) * 10
     language = normalise_language(language)
     app = context.current()
     con, at_s = app.cursor(), hour_s(state, app.tz)
@@ -326,9 +339,17 @@ def draw_panel(state, language):
             compare(indicator, unit, value, rank, other, at_s, language),
             view.children_table(uq.top_children(con, indicator.id, unit, at_s), value.get("value"),
                                 indicator.additive, language),
-            view.event_rows(uq.unit_events(con, unit, until_s), language, app.tz),
-            view.event_columns(language),
+            *events_grid(view.event_rows(uq.unit_events(con, unit, until_s), language, app.tz), language, grid_options),
             view.sensors_table(uq.unit_sensors(con, unit, until_s), language, app.tz))
+
+
+def events_grid(rows: list[dict], language: str, grid_options: dict | None) -> tuple:
+    """Return (new grid, rows, columns) for the events grid: rows and columns for the grid shown,
+    or a new grid when it was made for another language (AG Grid reads its texts once)."""
+    columns = view.event_columns(language)
+    if (grid_options or {}).get("localeText") != view.grid_options(language)["localeText"]:
+        return view.events_grid(language, rows, columns), no_update, no_update
+    return no_update, rows, columns
 
 
 def series(indicator, unit: dict, other: dict | None, at_s: int | None, language: str):

@@ -54,6 +54,7 @@ COMPARE = "map-compare"
 COMPARE_TABLE = "map-compare-table"
 CHILDREN = "map-children"
 EVENTS = "map-events"
+EVENTS_BOX = "map-events-box"
 EVENTS_CSV = "map-events-csv"
 SENSORS = "map-sensors"
 VALUES_CSV = "map-values-csv"
@@ -112,7 +113,27 @@ add_texts({
     "map_page.col.time": ("时间", "Time"),
     "map_page.col.quality": ("质量", "Quality"),
     "map_page.no_thresholds": ("该指标未设阈值，按数值着色", "No thresholds: coloured by value"),
+    "map_page.case_status.received": ("已受理", "Received"),
+    "map_page.case_status.accepted": ("已签收", "Accepted"),
+    "map_page.case_status.dispatched": ("已派遣", "Dispatched"),
+    "map_page.case_status.resolved": ("已处置", "Resolved"),
+    "map_page.case_status.closed": ("已办结", "Closed"),
 })
+
+# AG Grid's own texts (pagination, filters) in Chinese; English is the grid's default.
+GRID_LOCALE_ZH = {
+    "page": "第", "of": "/", "to": "至", "more": "更多", "pageLastRowUnknown": "?",
+    "pageSizeSelectorLabel": "每页行数：", "ariaPageSizeSelectorLabel": "每页行数",
+    "firstPage": "第一页", "previousPage": "上一页", "nextPage": "下一页", "lastPage": "最后一页",
+    "loadingOoo": "加载中…", "noRowsToShow": "没有可显示的记录", "filterOoo": "筛选…",
+    "applyFilter": "应用", "resetFilter": "重置", "clearFilter": "清除", "cancelFilter": "取消",
+    "equals": "等于", "notEqual": "不等于", "contains": "包含", "notContains": "不包含",
+    "startsWith": "开头是", "endsWith": "结尾是", "blank": "为空", "notBlank": "不为空",
+    "lessThan": "小于", "greaterThan": "大于", "lessThanOrEqual": "小于等于",
+    "greaterThanOrEqual": "大于等于", "inRange": "介于", "inRangeStart": "从", "inRangeEnd": "到",
+    "andCondition": "且", "orCondition": "或", "dateFormatOoo": "yyyy-mm-dd",
+    "ariaFilterInput": "筛选输入", "ariaFilterValue": "筛选值", "ariaFilteringOperator": "筛选条件",
+}
 
 
 # --- URL state -------------------------------------------------------------------------------
@@ -224,10 +245,7 @@ def side_panel_frame(language: str) -> list:
         html.Div([html.Span(t("map_page.events", language), className="fw-bold me-2"),
                   html.Button(t("map_page.export_events", language), id=EVENTS_CSV, n_clicks=0,
                               className="btn btn-sm btn-outline-secondary")], className="mt-3 mb-1"),
-        dag.AgGrid(id=EVENTS, rowData=[], columnDefs=[], className="ag-theme-quartz",
-                   defaultColDef={"filter": True, "sortable": True, "resizable": True, "floatingFilter": True},
-                   dashGridOptions={"pagination": True, "paginationPageSize": 20},
-                   csvExportParams={"fileName": "cases.csv"}, style={"height": "420px"}),
+        html.Div(events_grid(language, [], event_columns(language)), id=EVENTS_BOX),
         html.Div(t("map_page.sensors", language), className="fw-bold mt-3"),
         html.Div(id=SENSORS),
     ]
@@ -427,6 +445,28 @@ EVENT_COLUMNS = (("event_id", "col.event"), ("source", "col.source"), ("category
                  ("description", "col.description"))
 
 
+def grid_options(language: str) -> dict:
+    """Return the events grid's options: pagination, and AG Grid's own texts in the UI language."""
+    locale = GRID_LOCALE_ZH if language == "zh" else {}
+    return {"pagination": True, "paginationPageSize": 20, "localeText": locale}
+
+
+def events_grid(language: str, rows: list[dict], columns: list[dict]) -> dag.AgGrid:
+    """Return the events grid (AG Grid reads its locale texts only when created, so a new
+    language means a new grid)."""
+    return dag.AgGrid(id=EVENTS, rowData=rows, columnDefs=columns, className="ag-theme-quartz",
+                      defaultColDef={"filter": True, "sortable": True, "resizable": True, "floatingFilter": True},
+                      dashGridOptions=grid_options(language), csvExportParams={"fileName": "cases.csv"},
+                      style={"height": "420px"})
+
+
+def case_status_text(status, language: str) -> str:
+    """Return a case status in the UI language (an unknown status as stored)."""
+    key = f"map_page.case_status.{status}"
+    text = t(key, language)
+    return status if text == key else text
+
+
 def event_columns(language: str) -> list[dict]:
     """Return the events grid's column definitions in the UI language."""
     return [{"field": field, "headerName": t(f"map_page.{key}", language)} for field, key in EVENT_COLUMNS]
@@ -437,7 +477,7 @@ def event_rows(events: pd.DataFrame, language: str, tz: str) -> list[dict]:
     category = events["category_zh" if language == "zh" else "category_en"].fillna(events["category_code"])
     frame = pd.DataFrame({
         "event_id": events["event_id"], "source": [t(f"source.{s}", language) for s in events["source"]],
-        "category": category, "status": events["status"],
+        "category": category, "status": [case_status_text(s, language) for s in events["status"]],
         "received": [local_time(x.timestamp() if not pd.isna(x) else None, tz) for x in events["received_at"]],
         "due": [local_time(x.timestamp() if not pd.isna(x) else None, tz) for x in events["due_at"]],
         "grid_code": events["grid_code"], "caller_name": events["caller_name"],

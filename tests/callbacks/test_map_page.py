@@ -9,7 +9,7 @@ from contextvars import copy_context
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
-from dash import Patch
+from dash import Patch, no_update
 from dash._callback_context import context_value
 from dash._utils import AttributeDict
 
@@ -138,7 +138,9 @@ def test_side_panel_shows_the_stores_values(installed):
     con = installed.cursor()
     district = first(con, "district")
     state = run_update(f"?unit={district}&indicator={MAP_INDICATORS[1]}")[0]
-    title, summary, series, options, _compare, children, rows, columns, sensors = draw_panel(state, "en")
+    out = draw_panel(state, "en", view.grid_options("en"))
+    title, summary, series, options, _compare, children, grid, rows, columns, sensors = out
+    assert grid is no_update                             # the grid was made for the UI language: rows only
     value = con.execute("SELECT value, status FROM indicator_latest WHERE indicator_id = ? AND unit_code = ?",
                         [MAP_INDICATORS[1], district]).fetchall()[0]
     text = str(summary)
@@ -179,3 +181,28 @@ def test_indicator_search_by_code_chinese_and_english(installed):
     air = search_indicators(cat, "", "air.aqi", limit=2000)
     assert air and all((i.domain, i.subject) == ("air", "aqi") for i in air)
     assert search_indicators(cat, "no such words at all", None) == []
+
+
+def test_case_statuses_and_the_grids_own_texts_follow_the_language(installed):
+    from callbacks.map_page import draw_panel
+
+    con = installed.cursor()
+    district = first(con, "district")
+    state = run_update(f"?unit={district}")[0]
+    grid = draw_panel(state, "zh", view.grid_options("en"))[6]          # an English grid on the Chinese UI: rebuilt
+    assert grid.dashGridOptions["localeText"]["nextPage"] == "下一页"
+    stored = uq.unit_events(con, uq.unit_row(con, district), installed.now_s())
+    chinese = {"received": "已受理", "accepted": "已签收", "dispatched": "已派遣", "resolved": "已处置", "closed": "已办结"}
+    assert [r["status"] for r in grid.rowData] == [chinese[s] for s in stored["status"]] and len(stored)
+    rows = draw_panel(state, "en", view.grid_options("en"))[7]
+    assert {r["status"] for r in rows} <= {"Received", "Accepted", "Dispatched", "Resolved", "Closed"} and rows
+    assert view.case_status_text("on_hold", "zh") == "on_hold"
+
+
+def test_the_picker_gets_the_current_indicator_with_its_options_on_load(installed):
+    from callbacks.map_page import catalog
+
+    late = catalog().indicators[-1].id                      # far past the first page of search results
+    out = run_update(f"?indicator={late}")
+    assert out[2] == late and late in [o["value"] for o in out[12]]
+    assert run_update("", view.LEVEL, "street", out[0])[12] is no_update     # same indicator: options kept

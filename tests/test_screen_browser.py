@@ -1,0 +1,131 @@
+"""The wall screen in real Chromium at 1920×1080, 3840×2160 and 5760×1080, and its kiosk door."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import layouts.screen  # noqa: F401  (registers the page's texts)
+from data import db
+from layouts import theme
+from layouts.i18n import t
+from tests.browser import ROOT, chromium_page, running_server, sign_in
+from tests.conftest import TINY_NOW
+from tests.data.test_screen_queries import TZ, _expected
+
+pytestmark = pytest.mark.browser
+
+WALLS = ((1920, 1080), (3840, 2160), (5760, 1080))
+SCROLL = ("[document.documentElement.scrollWidth, document.documentElement.clientWidth,"
+          " document.documentElement.scrollHeight, document.documentElement.clientHeight]")
+
+
+def _screens(db_path, *args: str) -> dict:
+    done = subprocess.run([sys.executable, "cli.py", "screens", *args, "--db", str(db_path)], cwd=ROOT, check=True,
+                          capture_output=True, text=True)
+    return json.loads(done.stdout) if done.stdout.strip().startswith("{") else {}
+
+
+@pytest.fixture(scope="module")
+def wall(tmp_path_factory, tiny_db_path):
+    """Yield (url, kiosk path, revoked kiosk path, expected figures) of a server on a copy of the tiny city."""
+    import shutil
+
+    from data.demo.clock import parse_instant
+
+    path = tmp_path_factory.mktemp("screen") / "screen.duckdb"
+    shutil.copy(tiny_db_path, path)
+    kiosk, revoked = _screens(path, "add", "hall"), _screens(path, "add", "old-hall")
+    _screens(path, "revoke", revoked["token_id"])
+    con = db.open_store(path, read_only=True)
+    events = con.execute("SELECT source, received_at, resolved_at, closed_at, due_at, satisfaction FROM events").df()
+    con.close()
+    expected = _expected(events, parse_instant(TINY_NOW, TZ))
+    with running_server(path, "--at", TINY_NOW, timeout_s=600) as url:
+        yield url, kiosk["kiosk_path"], revoked["kiosk_path"], expected, path
+
+
+def _explain_errors(page) -> None:
+    """Keep what console errors carry (plotly logs 'Map error.' and the error object apart) in window.__screenErrors."""
+    page.add_init_script("""window.__screenErrors = []; const original = console.error;
+        console.error = function (...args) {
+            window.__screenErrors.push(args.map(a => a && a.error ? String(a.error.message) : String(a)).join(' | '));
+            return original.apply(console, args); };""")
+
+
+def _wait_for_screen(page) -> None:
+    page.wait_for_selector("#screen-map .maplibregl-canvas", timeout=120_000)
+    page.wait_for_selector("[data-testid='screen-kpi-hotline']", timeout=60_000)
+    page.wait_for_function("document.querySelector('#screen-map .js-plotly-plot') &&"
+                           " document.querySelector('#screen-map .js-plotly-plot').data.length === 4", timeout=60_000)
+    page.wait_for_timeout(1500)          # MapLibre draws in a worker
+
+
+@pytest.mark.parametrize("size", WALLS, ids=[f"{w}x{h}" for w, h in WALLS])
+def test_screen_fills_the_wall(wall, size, artifacts_dir):
+    url, _kiosk, _revoked, expected, _path = wall
+    with chromium_page(size) as (page, watch):
+        sign_in(page, url, next_path="/")
+        page.goto(f"{url}/screen")
+        _wait_for_screen(page)
+        width, client_width, height, client_height = page.evaluate(SCROLL)
+        text = {key: page.inner_text(f"[data-testid='screen-kpi-{key}']")
+                for key in ("hotline", "grid_reported", "grid_closed", "ontime_rate", "satisfaction")}
+        navbar_visible = page.is_visible(".app-navbar")
+        page.screenshot(path=str(artifacts_dir / "screenshots" / f"screen-{size[0]}x{size[1]}.png"))
+
+    assert width <= client_width and height <= client_height
+    assert not navbar_visible
+    assert text["hotline"] == theme.fmt_int(expected["hotline"][0])
+    assert text["grid_reported"] == theme.fmt_int(expected["grid_reported"][0])
+    assert text["grid_closed"] == theme.fmt_int(expected["grid_closed"][0])
+    assert text["ontime_rate"] == theme.fmt_pct(expected["ontime"][0] / expected["ontime_n"][0])
+    assert text["satisfaction"] == theme.fmt_pct(expected["sat"][0] / expected["sat_n"][0])
+    assert watch.errors == []
+    assert watch.outside_requests == []
+
+
+def test_keys_move_and_hold_the_scenes(wall, artifacts_dir):
+    url, *_ = wall
+    with chromium_page((1920, 1080)) as (page, watch):
+        _explain_errors(page)
+        sign_in(page, url, next_path="/")
+        page.goto(f"{url}/screen?scene=overview&rotate=0")
+        _wait_for_screen(page)
+        page.evaluate("""document.querySelector('#screen-map .js-plotly-plot')._fullLayout.map._subplot.map
+            .on('error', e => window.__screenErrors.push(String(e.error && e.error.message || e)))""")
+        page.keyboard.press("PageDown")
+        page.wait_for_selector(f"#screen-scene-title >> text={t('screen.scene.environment', 'zh')}", timeout=30_000)
+        page.wait_for_selector("[data-testid='screen-panel-stations']", timeout=30_000)
+        page.keyboard.press("ArrowLeft")
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_selector(f"#screen-scene-title >> text={t('screen.scene.grid', 'zh')}", timeout=30_000)
+        page.keyboard.press(" ")
+        page.wait_for_selector(f"#screen-scene-title >> text={t('screen.hold', 'zh')}", timeout=30_000)
+        page.click("#screen-layer-crowd")
+        page.wait_for_selector("#screen-layer-crowd.screen-layer-active", timeout=30_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(artifacts_dir / "screenshots" / "screen-grid-crowd.png"))
+    assert watch.errors == []
+    assert watch.outside_requests == []
+
+
+def test_kiosk_token_opens_the_screen_without_login(wall, artifacts_dir):
+    url, kiosk, revoked, *_ = wall
+    with chromium_page((1920, 1080)) as (page, watch):
+        page.goto(url + kiosk)
+        page.wait_for_url(f"{url}/screen")
+        _wait_for_screen(page)
+        closure = page.inner_text("[data-testid='screen-kpi-closure_rate']")
+        alerts_status = page.request.get(f"{url}/alerts").status          # a screen session reads only its page
+        page.context.clear_cookies()
+        refused = page.goto(url + revoked)
+        refused_text = page.inner_text("body")
+    assert closure.endswith("%")
+    assert alerts_status == 403
+    assert refused.status == 403 and "吊销" in refused_text
+    assert watch.outside_requests == []
+    assert [e for e in watch.errors if "403" not in e] == []             # the refused door's own 403 only

@@ -9,12 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from layouts import alerts, audit, overview
-from layouts import summary
-from layouts import map_page
-from layouts import indicators_page
-from layouts import events_page
-from layouts import screen
+from layouts import alerts, audit, events_page, indicators_page, map_page, overview, screen, summary
+
+ANALYSTS = ("admin", "leader", "analyst", "duty_officer")    # the staff roles that read every working page
 
 
 @dataclass(frozen=True)
@@ -28,21 +25,18 @@ class Page:
     roles: tuple[str, ...] = ()     # roles that may open the page and use its callbacks; () = every signed-in role
 
 
-PAGES: tuple[Page, ...] = (
+PAGES: tuple[Page, ...] = (          # in navigation order
     Page("overview", "/", "nav.overview", overview.layout),
+    Page("screen", "/screen", "nav.screen", screen.layout, roles=(*ANALYSTS, "screen")),
+    Page("map_page", "/map", "nav.map", map_page.layout, roles=ANALYSTS),
+    Page("events_page", "/events", "nav.events", events_page.layout, roles=ANALYSTS),
+    Page("alerts", "/alerts", "nav.alerts", alerts.layout, roles=ANALYSTS),
+    Page("indicators_page", "/indicators", "nav.indicators", indicators_page.layout, roles=ANALYSTS),
+    Page("summary", "/summary", "nav.summary", summary.layout, roles=ANALYSTS),
     Page("audit", "/audit", "nav.audit", audit.layout, roles=("admin",)),
-    Page("alerts", "/alerts", "nav.alerts", alerts.layout, roles=("admin", "leader", "analyst", "duty_officer")),
-    Page("summary", "/summary", "nav.summary", summary.layout, roles=("admin", "leader", "analyst", "duty_officer")),
-    Page("map_page", "/map", "nav.map", map_page.layout, roles=("admin", "leader", "analyst", "duty_officer")),
-    Page("indicators_page", "/indicators", "nav.indicators", indicators_page.layout,
-         roles=("admin", "leader", "analyst", "duty_officer")),
-    Page("events_page", "/events", "nav.events", events_page.layout, roles=("admin", "leader", "analyst", "duty_officer")),
-    Page("screen", "/screen", "nav.screen", screen.layout, roles=("admin", "leader", "analyst", "duty_officer", "screen")),
 )
 
 # Modules whose import registers the pages' @callback functions.
-CALLBACK_MODULES: tuple[str, ...] = ("callbacks.shell", "callbacks.overview", "callbacks.audit",
-                                       "callbacks.alerts", "callbacks.summary",
-                                       "callbacks.indicators_page", "callbacks.events_page")
-CALLBACK_MODULES += ("callbacks.screen",)
-CALLBACK_MODULES += ("callbacks.map_page",)
+CALLBACK_MODULES: tuple[str, ...] = ("callbacks.shell", "callbacks.overview", "callbacks.screen", "callbacks.map_page",
+                                     "callbacks.events_page", "callbacks.alerts", "callbacks.indicators_page",
+                                     "callbacks.summary", "callbacks.audit")

@@ -124,15 +124,23 @@ def browser_grid_level(url: str, district: str, repeat: int = 3) -> dict:
     return {"click_to_grid_map_drawn": percentiles(samples), "samples_s": [round(s, 2) for s in samples]}
 
 
-def wait_drawn(page, level: str) -> None:
-    """Wait until MapLibre is idle with the map showing units of ``level`` (by their code length)."""
+DRAWN_JS = """len => {
+    const gd = document.querySelector('#map-graph .js-plotly-plot');
+    const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+    return Boolean(sub && sub.map && sub.map.loaded() && !sub.map.isMoving() && gd.data[0].locations.length > 0
+        && gd.data[0].locations.every(c => c.length === len));
+}"""
+
+
+def wait_drawn(page, level: str, timeout_s: float = 120, interval_s: float = 0.05) -> None:
+    """Wait until MapLibre is idle with the map showing units of ``level`` (by their code length),
+    polling the page from Python every ``interval_s``."""
     length = {"street": 9, "grid": 15}[level]
-    page.wait_for_function("""len => {
-        const gd = document.querySelector('#map-graph .js-plotly-plot');
-        const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-        return sub && sub.map && sub.map.loaded() && !sub.map.isMoving() && gd.data[0].locations.length > 0
-            && gd.data[0].locations.every(c => c.length === len);
-    }""", arg=length, timeout=120_000, polling=50)
+    deadline = time.perf_counter() + timeout_s
+    while not page.evaluate(DRAWN_JS, length):
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"the {level} map was not drawn within {timeout_s} s")
+        time.sleep(interval_s)
 
 
 # --- 3. load --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, no_update
 
 from callbacks import context
 from data import geo, unit_queries as uq
+from data.value_cache import ValueCache
 from indicators.catalog import Catalog, load_catalog
 from layouts import ids
 from layouts import map_page as view
@@ -23,6 +24,17 @@ SEARCH_LIMIT = 80
 def catalog() -> Catalog:
     """Return the indicator catalog, loaded once per server."""
     return context.current().remember("map_page.catalog", load_catalog)
+
+
+def store_values() -> ValueCache:
+    """Return the server's cache of indicator values (valid until a refresh writes what it holds)."""
+    return context.current().remember("map_page.values", ValueCache)
+
+
+def history_hours() -> list[int]:
+    """Return the instants of the stored hourly snapshots, oldest first."""
+    app = context.current()
+    return store_values().hours(app.cursor())
 
 
 def level_geometry(level: str) -> dict:
@@ -136,7 +148,7 @@ def update_state(search, *args):
     missing from the options would be cleared by the dropdown)."""
     language, state = normalise_language(args[-2]), args[-1]
     app = context.current()
-    con, hours = app.cursor(), uq.history_hours(app.cursor())
+    con, hours = app.cursor(), history_hours()
     trigger = ctx.triggered_id
     if state is None or trigger in (None, view.URL):
         new, push = view.parse_search(search), False
@@ -168,7 +180,7 @@ def hour_s(state: dict, tz: str) -> int | None:
     """Return the epoch second of the state's history hour (None = the latest values)."""
     if not state.get("t"):
         return None
-    hours = {view.hour_label(h, tz): h for h in uq.history_hours(context.current().cursor())}
+    hours = {view.hour_label(h, tz): h for h in history_hours()}
     return hours.get(state["t"])
 
 
@@ -177,7 +189,7 @@ def map_values(state: dict):
     app = context.current()
     con = app.cursor()
     unit = uq.unit_row(con, state["unit"]) if state["unit"] else None
-    return uq.unit_values(con, state["indicator"], state["level"], unit, hour_s(state, app.tz)), unit
+    return uq.unit_values(con, state["indicator"], state["level"], unit, hour_s(state, app.tz), store_values()), unit
 
 
 def value_label(indicator, language: str) -> str:
@@ -326,8 +338,9 @@ def draw_panel(state, language, grid_options=None):
     con, at_s = app.cursor(), hour_s(state, app.tz)
     indicator = catalog()[state["indicator"]]
     unit = selected_unit(state, con)
-    value = uq.unit_value(con, indicator.id, unit, at_s)
-    rank = uq.sibling_rank(con, indicator.id, unit, at_s)
+    source = store_values()
+    value = uq.unit_value(con, indicator.id, unit, at_s, source)
+    rank = uq.sibling_rank(con, indicator.id, unit, at_s, source)
     until_s = at_s if at_s is not None else app.now_s()
     other = uq.unit_row(con, state["compare"]) if state.get("compare") else None
     level_text = t(f"map_page.level.{unit['level']}", language)
@@ -337,7 +350,7 @@ def draw_panel(state, language, grid_options=None):
             series(indicator, unit, other, at_s, language),
             compare_options(state, language),
             compare(indicator, unit, value, rank, other, at_s, language),
-            view.children_table(uq.top_children(con, indicator.id, unit, at_s), value.get("value"),
+            view.children_table(uq.top_children(con, indicator.id, unit, at_s, source=source), value.get("value"),
                                 indicator.additive, language),
             *events_grid(view.event_rows(uq.unit_events(con, unit, until_s), language, app.tz), language, grid_options),
             view.sensors_table(uq.unit_sensors(con, unit, until_s), language, app.tz))
@@ -354,13 +367,15 @@ def events_grid(rows: list[dict], language: str, grid_options: dict | None) -> t
 
 def series(indicator, unit: dict, other: dict | None, at_s: int | None, language: str):
     """Return the series figure of the unit (and the compared unit) with its thresholds."""
-    con = context.current().cursor()
+    con, source = context.current().cursor(), store_values()
     thresholds = indicator.thresholds
     relative = thresholds.relative_to is not None and unit["level"] not in dict(thresholds.per_level)
-    compared = uq.unit_series(con, indicator.id, other["code"]) if other else None
+    hours, with_latest = uq.series_hours(history_hours(), at_s)
+    compared = uq.unit_series(con, indicator.id, other["code"], hours, with_latest, source) if other else None
     names = (unit_name(unit, language), unit_name(other, language) if other else "")
-    return view.series_figure(uq.unit_series(con, indicator.id, unit["code"]), thresholds.bounds_for(unit["level"]),
-                              relative, at_s, language, context.current().tz, compared, names)
+    return view.series_figure(uq.unit_series(con, indicator.id, unit["code"], hours, with_latest, source),
+                              thresholds.bounds_for(unit["level"]), relative, at_s, language, context.current().tz,
+                              compared, names)
 
 
 def compare(indicator, unit: dict, value: dict, rank: tuple, other: dict | None, at_s: int | None, language: str):
@@ -369,6 +384,6 @@ def compare(indicator, unit: dict, value: dict, rank: tuple, other: dict | None,
         return None
     con = context.current().cursor()
     rows = [(unit_name(unit, language), value, rank),
-            (unit_name(other, language), uq.unit_value(con, indicator.id, other, at_s),
-             uq.sibling_rank(con, indicator.id, other, at_s))]
+            (unit_name(other, language), uq.unit_value(con, indicator.id, other, at_s, store_values()),
+             uq.sibling_rank(con, indicator.id, other, at_s, store_values()))]
     return view.compare_table(rows, language)

@@ -23,6 +23,8 @@ VALUE_COLUMNS = ["code", "name_zh", "name_en", "value", "numerator", "denominato
 EVENT_DAYS = 7
 EVENT_LIMIT = 500
 SENSOR_HOURS = 24
+SERIES_HOURS = 7 * 24
+SERIES_COLUMNS = ["as_of_s", "value", "baseline", "status"]
 
 
 def _utc(epoch_s: int) -> datetime:
@@ -78,44 +80,73 @@ def _members(level: str, within: dict | None) -> tuple[str, list]:
     return f"u.level = ? AND u.{ANCESTOR_COLUMN[within['level']]} = ?", [level, within["code"]]
 
 
-def _values_source(as_of_s: int | None) -> tuple[str, list]:
-    """Return (table expression, parameters) of the values at an hour of history, or the latest."""
-    if as_of_s is None:
-        return "indicator_latest", []
-    return "(SELECT * FROM indicator_history WHERE as_of = ?)", [_utc(as_of_s)]
+VALUE_FIELDS = "value, numerator, denominator, baseline, status, CAST(epoch(as_of) AS BIGINT) AS as_of_s"
+
+
+def _by_code(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.set_index("code")
+
+
+class StoreValues:
+    """Indicator values read from the store on every call (data.value_cache.ValueCache keeps them
+    between calls); each frame holds one indicator's values at every unit, indexed by code."""
+
+    def hours(self, con: duckdb.DuckDBPyConnection) -> list[int]:
+        """Return the instants of the stored hourly snapshots, oldest first."""
+        return history_hours(con)
+
+    def values(self, con: duckdb.DuckDBPyConnection, indicator_id: str, as_of_s: int | None) -> pd.DataFrame:
+        """Return the indicator's values at the history hour ``as_of_s`` (None = the latest)."""
+        if as_of_s is None:
+            sql, params = f"SELECT unit_code AS code, {VALUE_FIELDS} FROM indicator_latest WHERE indicator_id = ?", []
+        else:
+            sql = f"SELECT unit_code AS code, {VALUE_FIELDS} FROM indicator_history WHERE as_of = ? AND indicator_id = ?"
+            params = [_utc(as_of_s)]
+        return _by_code(con.execute(sql, params + [indicator_id]).df())
+
+    def snapshots(self, con: duckdb.DuckDBPyConnection, indicator_id: str, hours: list[int]) -> dict[int, pd.DataFrame]:
+        """Return {hour: the indicator's values at that hour} for the given history hours (one scan
+        of the hours' time range: snapshots are stored in time order, so the rest is skipped)."""
+        if not hours:
+            return {}
+        frame = con.execute(f"""SELECT unit_code AS code, {VALUE_FIELDS} FROM indicator_history
+                                WHERE as_of >= ? AND as_of <= ? AND indicator_id = ?""",
+                            [_utc(min(hours)), _utc(max(hours)), indicator_id]).df()
+        groups = dict(tuple(frame.groupby("as_of_s", sort=False)))
+        empty = frame.iloc[:0]
+        return {h: _by_code(groups.get(h, empty)) for h in hours}
+
+
+STORE = StoreValues()
 
 
 def unit_values(con: duckdb.DuckDBPyConnection, indicator_id: str, level: str, within: dict | None,
-                as_of_s: int | None = None) -> pd.DataFrame:
+                as_of_s: int | None = None, source: StoreValues = STORE) -> pd.DataFrame:
     """Return every unit at ``level`` inside ``within`` (None = the city) with the indicator's value
     and status at the history hour ``as_of_s`` (None = the latest); units without a value get NaN
     and status ``no_data``."""
     condition, params = _members(level, within)
-    source, source_params = _values_source(as_of_s)
-    sql = f"""
-        SELECT u.code, u.name_zh, u.name_en, v.value, v.numerator, v.denominator, v.baseline,
-               coalesce(v.status, 'no_data') AS status, CAST(epoch(v.as_of) AS BIGINT) AS as_of_s
-        FROM admin_units u
-        LEFT JOIN {source} v ON v.unit_code = u.code AND v.indicator_id = ?
-        WHERE {condition}
-        ORDER BY u.code"""
-    return con.execute(sql, source_params + [indicator_id] + params).df().reindex(columns=VALUE_COLUMNS)
+    members = con.execute(f"SELECT u.code, u.name_zh, u.name_en FROM admin_units u WHERE {condition} ORDER BY u.code",
+                          params).df()
+    values = source.values(con, indicator_id, as_of_s)
+    frame = members.join(values, on="code").reindex(columns=VALUE_COLUMNS)
+    frame["status"] = frame["status"].fillna("no_data")
+    return frame
 
 
-def unit_value(con: duckdb.DuckDBPyConnection, indicator_id: str, unit: dict, as_of_s: int | None = None) -> dict:
+def unit_value(con: duckdb.DuckDBPyConnection, indicator_id: str, unit: dict, as_of_s: int | None = None,
+               source: StoreValues = STORE) -> dict:
     """Return one unit's value row (as unit_values) as a dict."""
-    frame = unit_values(con, indicator_id, unit["level"], unit, as_of_s)
+    frame = unit_values(con, indicator_id, unit["level"], unit, as_of_s, source)
     return frame.iloc[0].to_dict() if len(frame) else {}
 
 
 def sibling_rank(con: duckdb.DuckDBPyConnection, indicator_id: str, unit: dict,
-                 as_of_s: int | None = None) -> tuple[int | None, int]:
+                 as_of_s: int | None = None, source: StoreValues = STORE) -> tuple[int | None, int]:
     """Return (rank by value, highest first; number of siblings with the unit) among the units
     sharing its parent; rank is None when the unit has no value."""
-    if unit["parent_code"] is None:
-        frame = unit_values(con, indicator_id, unit["level"], None, as_of_s)
-    else:
-        frame = unit_values(con, indicator_id, unit["level"], unit_row(con, unit["parent_code"]), as_of_s)
+    parent = None if unit["parent_code"] is None else unit_row(con, unit["parent_code"])
+    frame = unit_values(con, indicator_id, unit["level"], parent, as_of_s, source)
     ranks = frame["value"].rank(ascending=False, method="min")
     mine = ranks[frame["code"] == unit["code"]]
     rank = None if mine.empty or pd.isna(mine.iloc[0]) else int(mine.iloc[0])
@@ -123,12 +154,12 @@ def sibling_rank(con: duckdb.DuckDBPyConnection, indicator_id: str, unit: dict,
 
 
 def top_children(con: duckdb.DuckDBPyConnection, indicator_id: str, unit: dict, as_of_s: int | None = None,
-                 limit: int = 5) -> pd.DataFrame:
+                 limit: int = 5, source: StoreValues = STORE) -> pd.DataFrame:
     """Return the unit's children with the highest values (as unit_values), highest first."""
     below = child_level(unit["level"])
     if below is None:
         return pd.DataFrame(columns=VALUE_COLUMNS)
-    frame = unit_values(con, indicator_id, below, unit, as_of_s)
+    frame = unit_values(con, indicator_id, below, unit, as_of_s, source)
     return frame.dropna(subset=["value"]).sort_values(["value", "code"], ascending=[False, True]).head(limit)
 
 
@@ -139,16 +170,28 @@ def history_hours(con: duckdb.DuckDBPyConnection) -> list[int]:
     return [r[0] for r in rows]
 
 
-def unit_series(con: duckdb.DuckDBPyConnection, indicator_id: str, code: str) -> pd.DataFrame:
-    """Return the unit's hourly history with the latest value appended: as_of_s, value, baseline, status."""
-    return con.execute("""
-        SELECT as_of_s, value, baseline, status FROM (
-            SELECT CAST(epoch(as_of) AS BIGINT) AS as_of_s, value, baseline, status
-            FROM indicator_history WHERE indicator_id = ? AND unit_code = ?
-            UNION
-            SELECT CAST(epoch(as_of) AS BIGINT), value, baseline, status
-            FROM indicator_latest WHERE indicator_id = ? AND unit_code = ?)
-        ORDER BY as_of_s""", [indicator_id, code, indicator_id, code]).df()
+def series_hours(hours: list[int], at_s: int | None, span: int = SERIES_HOURS) -> tuple[list[int], bool]:
+    """Return (the history hours a series shows, whether it ends with the latest value): the last
+    ``span`` hours and the latest, or the ``span`` hours up to an earlier hour shown."""
+    if at_s is None or at_s not in hours or hours.index(at_s) >= len(hours) - span:
+        return hours[-span:], True
+    end = hours.index(at_s) + 1
+    return hours[max(end - span, 0):end], False
+
+
+def unit_series(con: duckdb.DuckDBPyConnection, indicator_id: str, code: str, hours: list[int] | None = None,
+                with_latest: bool = True, source: StoreValues = STORE) -> pd.DataFrame:
+    """Return the unit's values at the history ``hours`` (None = every stored hour), with the latest
+    value appended: as_of_s, value, baseline, status, oldest first."""
+    hours = source.hours(con) if hours is None else hours
+    frames = list(source.snapshots(con, indicator_id, hours).values())
+    if with_latest:
+        frames.append(source.values(con, indicator_id, None))
+    rows = [f.loc[[code], SERIES_COLUMNS] for f in frames if code in f.index]
+    if not rows:
+        return pd.DataFrame(columns=SERIES_COLUMNS)
+    series = pd.concat(rows, ignore_index=True).drop_duplicates("as_of_s")
+    return series.sort_values("as_of_s", ignore_index=True)
 
 
 def _grid_filter(unit: dict) -> tuple[str, list]:

@@ -1,0 +1,85 @@
+"""Indicator values kept in memory between requests of the analysts' map.
+
+A history snapshot does not change once written, and the latest values change only when a refresh
+runs; every refresh, snapshot or not, adds a row to ``indicator_runs`` in the same transaction as
+its values. So a frame read for (indicator, hour) stays valid while no later run wrote that hour,
+and a frame of latest values while the number of runs is unchanged. Checking that costs one count
+of ``indicator_runs`` per call instead of a scan of ``indicator_latest`` or ``indicator_history``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import duckdb
+import pandas as pd
+
+from data.unit_queries import StoreValues
+
+MAX_FRAMES = 4096           # one indicator at one hour is a few hundred to a few thousand rows
+
+
+class ValueCache(StoreValues):
+    """StoreValues that keeps what it read (least recently used frames dropped past ``max_frames``)."""
+
+    def __init__(self, max_frames: int = MAX_FRAMES):
+        self._lock = threading.Lock()
+        self._max_frames = max_frames
+        self._frames: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+        self._runs = -1                          # rows of indicator_runs when _writes and _hours were read
+        self._writes: dict[int, int] = {}        # instant → number of runs that wrote it
+        self._hours: list[int] = []
+
+    def _sync(self, con: duckdb.DuckDBPyConnection) -> tuple[int, dict[int, int]]:
+        """Return (runs so far, writes per instant), re-reading them and the hours after a refresh."""
+        runs = con.execute("SELECT count(*) FROM indicator_runs").fetchall()[0][0]
+        with self._lock:
+            if runs == self._runs:
+                return runs, self._writes
+        writes = dict(con.execute("SELECT CAST(epoch(as_of) AS BIGINT), count(*) FROM indicator_runs "
+                                  "GROUP BY 1").fetchall())
+        hours = super().hours(con)
+        with self._lock:
+            self._runs, self._writes, self._hours = runs, writes, hours
+        return runs, writes
+
+    def _get(self, key: tuple) -> pd.DataFrame | None:
+        with self._lock:
+            frame = self._frames.get(key)
+            if frame is not None:
+                self._frames.move_to_end(key)
+            return frame
+
+    def _put(self, key: tuple, frame: pd.DataFrame) -> None:
+        with self._lock:
+            self._frames[key] = frame
+            while len(self._frames) > self._max_frames:
+                self._frames.popitem(last=False)
+
+    def hours(self, con: duckdb.DuckDBPyConnection) -> list[int]:
+        """Return the instants of the stored hourly snapshots (read again after each refresh)."""
+        self._sync(con)
+        with self._lock:
+            return list(self._hours)
+
+    def values(self, con: duckdb.DuckDBPyConnection, indicator_id: str, as_of_s: int | None) -> pd.DataFrame:
+        """Return the indicator's values at a history hour (None = the latest), from memory when still valid."""
+        runs, writes = self._sync(con)
+        key = (indicator_id, "latest", runs) if as_of_s is None else (indicator_id, as_of_s, writes.get(as_of_s, 0))
+        frame = self._get(key)
+        if frame is None:
+            frame = super().values(con, indicator_id, as_of_s)
+            self._put(key, frame)
+        return frame
+
+    def snapshots(self, con: duckdb.DuckDBPyConnection, indicator_id: str, hours: list[int]) -> dict[int, pd.DataFrame]:
+        """Return {hour: values} for the history hours, reading only the hours not in memory."""
+        _, writes = self._sync(con)
+        keys = {h: (indicator_id, h, writes.get(h, 0)) for h in hours}
+        found = {h: self._get(key) for h, key in keys.items()}
+        missing = [h for h, frame in found.items() if frame is None]
+        for hour, frame in super().snapshots(con, indicator_id, missing).items():
+            self._put(keys[hour], frame)
+            found[hour] = frame
+        return found

@@ -211,8 +211,11 @@ def build_scan_sql(scan: Scan, materialised: dict[str, str] | None = None) -> st
     aggregates = ",\n       ".join(f"CAST({aggregate_sql(c.measure)} AS DOUBLE) AS {c.name}" for c in scan.columns)
     newest = f"max({scan.time_column})" if scan.time_column else _state_newest(scan.source)
     source = SOURCES[scan.source]
-    prepared = (materialised or {}).get(source.table)
-    relation = source.shifted_sql(scan.time_column) if scan.shifted else source.sql(prepared)
+    prepared = (materialised or {}).get(relation_key(scan))
+    if scan.shifted:
+        relation = prepared or source.shifted_sql(scan.time_column)
+    else:
+        relation = source.sql(prepared)
     where = [_time_filter(scan)]
     if scan.split_column:
         quote = (lambda v: str(int(v))) if scan.split_numeric else (lambda v: "'" + v.replace("'", "''") + "'")
@@ -224,6 +227,14 @@ def build_scan_sql(scan: Scan, materialised: dict[str, str] | None = None) -> st
             f"FROM ({relation}) AS base\n"
             f"WHERE {' AND '.join(where)}\n"
             f"GROUP BY GROUPING SETS ({sets})")
+
+
+def relation_key(scan: Scan) -> str:
+    """Return the key under which a relation materialised for a refresh can stand in for the scan's
+    rows: the base table (recent events), or the source shifted to the 7 earlier instants (state)."""
+    if scan.shifted:
+        return f"{scan.source}.shifted" if scan.time_column is None else ""
+    return SOURCES[scan.source].table
 
 
 def _time_filter(scan: Scan) -> str:

@@ -8,6 +8,7 @@ instant gives what the live loop gave then.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
@@ -20,7 +21,7 @@ from indicators import aqi_values, status
 from indicators.catalog import Catalog
 from indicators.compiler import CompiledCatalog, Scan, compile_catalog
 from indicators.model import DerivedOp, Indicator, IndicatorType
-from indicators.sources import BASELINE_DAYS, RECENT_EVENTS, SOURCES
+from indicators.sources import BASELINE_DAYS, FREE_TEXT_COLUMNS, RECENT_EVENTS, SOURCES
 from indicators.windows import previous_period_s, span
 
 VALUE_COLUMNS = ["indicator_id", "level", "unit_code", "value", "numerator", "denominator", "baseline",
@@ -72,15 +73,36 @@ def run_scans(con: duckdb.DuckDBPyConnection, scans: list[Scan], outputs: pd.Dat
     cursor = con.cursor()
     try:
         cursor.register(OUTPUTS_VIEW, outputs)
-        materialised = None
-        event_scans = sum(SOURCES[s.source].table == "events" and not s.shifted for s in scans)
-        if materialise and event_scans >= MATERIALISE_FROM:
-            cursor.execute(f"CREATE OR REPLACE TEMP TABLE {RECENT_EVENTS} AS {SOURCES['events'].recent_sql()}",
-                           {"now": _utc(at_s)})
-            materialised = {"events": f"SELECT * FROM {RECENT_EVENTS}"}
+        materialised = materialise_relations(cursor, scans, at_s) if materialise else {}
         return [run_scan(cursor, scan, at_s, tz, materialised) for scan in scans]
     finally:
         cursor.close()
+
+
+def materialise_relations(cursor: duckdb.DuckDBPyConnection, scans: list[Scan], at_s: int) -> dict[str, str]:
+    """Compute once, as temp tables on ``cursor``, the relations several scans read: the recent events
+    (with the hierarchy and categories joined) and each state source at the 7 earlier instants."""
+    materialised = {}
+    event_scans = sum(SOURCES[s.source].table == "events" and not s.shifted for s in scans)
+    if event_scans >= MATERIALISE_FROM:
+        recent = SOURCES["events"].recent_sql(unread_columns(scans, FREE_TEXT_COLUMNS["events"]))
+        cursor.execute(f"CREATE OR REPLACE TEMP TABLE {RECENT_EVENTS} AS {recent}", {"now": _utc(at_s)})
+        materialised["events"] = f"SELECT * FROM {RECENT_EVENTS}"
+    shifted_state = [s.source for s in scans if s.shifted and s.time_column is None]
+    for source in sorted(set(shifted_state)):
+        if shifted_state.count(source) >= 2:
+            table = f"_shifted_{source}"
+            cursor.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {SOURCES[source].shifted_state_sql()}",
+                           {"now": _utc(at_s)})
+            materialised[f"{source}.shifted"] = f"SELECT * FROM {table}"
+    return materialised
+
+
+def unread_columns(scans: list[Scan], columns: tuple[str, ...]) -> tuple[str, ...]:
+    """Return those of ``columns`` that no measure, filter or split of the scans names."""
+    text = " ".join(f"{c.measure.expression} {c.measure.filter}" for scan in scans for c in scan.columns)
+    names = set(re.findall(r"[a-z_][a-z0-9_]*", text.lower())) | {scan.split_column for scan in scans}
+    return tuple(column for column in columns if column not in names)
 
 
 @dataclass
@@ -143,19 +165,16 @@ class Engine:
     def _baselines(self, con, at_s: int, units, compiled: CompiledCatalog) -> pd.DataFrame:
         """Return the mean of the same window on each of the 7 previous days, where needed.
 
-        Time-windowed sources are read once, shifted (all 7 days grouped by day_shift); state
-        sources (open cases, sensors) are evaluated at each of the 7 earlier instants.
+        Every source is read once, shifted: time-windowed sources with all 7 days' windows grouped
+        by day_shift, state sources (open cases, sensors) at the 7 earlier instants at once.
         """
         needed = baseline_needed(self.catalog) & (set(compiled.outputs) | {i.id for i in compiled.aqi})
         if not needed:
             return pd.DataFrame(columns=["indicator_id", "unit_code", "baseline"])
-        state = {i for i in needed if SOURCES[self.catalog[i].source].state}
-        frames = [self._shifted_pass(con, needed - state, at_s)]
-        frames += [self._at_earlier_instant(con, state, at_s, k * DAY_S, units).assign(day_shift=k)
-                   for k in range(1, BASELINE_DAYS + 1) if state]
-        frames = [f for f in frames if not f.empty]
-        shifted = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        return baseline_of(shifted, self.catalog, self._days_with_data(con, needed, at_s))
+        days = self._days_with_data(con, needed, at_s)
+        baselines = baseline_of(self._shifted_pass(con, needed, at_s), self.catalog, days)
+        state = [self.catalog[i] for i in needed if SOURCES[self.catalog[i].source].state and days[i] > 0]
+        return with_zero_state_baselines(baselines, state, units)
 
     def _days_with_data(self, con, ids: set[str], at_s: int) -> dict[str, int]:
         """Return, per indicator, how many of the 7 previous days' windows lie wholly after its
@@ -289,6 +308,20 @@ def derive_all(indicators: list[Indicator], base: pd.DataFrame, units: pd.DataFr
                          "baseline": rows["baseline"], "data_age_s": rows["data_age_s"]})
 
 
+def with_zero_state_baselines(baselines: pd.DataFrame, indicators: list[Indicator], units: pd.DataFrame) -> pd.DataFrame:
+    """Return the baselines with a zero for every unit where a counted state indicator (open cases,
+    sensors) had no rows on any of the earlier instants: the state then held nothing there."""
+    counted = [i for i in indicators
+               if i.type in (IndicatorType.COUNT, IndicatorType.SUM, IndicatorType.DISTINCT_COUNT)]
+    if not counted:
+        return baselines
+    expected = pd.DataFrame([(i.id, level) for i in counted for level in i.levels], columns=["indicator_id", "level"])
+    expected = expected.merge(units[["unit_code", "level"]], on="level")[["indicator_id", "unit_code"]]
+    missing = expected.merge(baselines[["indicator_id", "unit_code"]], how="left", indicator=True)
+    missing = missing[missing.pop("_merge") == "left_only"].assign(baseline=0.0)
+    return pd.concat([baselines, missing], ignore_index=True) if not missing.empty else baselines
+
+
 def baseline_of(shifted: pd.DataFrame, catalog: Catalog, days_with_data: dict[str, int]) -> pd.DataFrame:
     """Return (indicator_id, unit_code, baseline) from the values of the 7 previous days.
 
@@ -301,11 +334,17 @@ def baseline_of(shifted: pd.DataFrame, catalog: Catalog, days_with_data: dict[st
     grouped = numeric.groupby([shifted["indicator_id"], shifted["unit_code"]])
     sums, means = grouped.sum(min_count=1), grouped["value"].mean()
     ids = sums.index.get_level_values(0)
-    kinds = {i.id: i.type for i in catalog.indicators}
-    additive = ids.map(lambda i: kinds[i] in (IndicatorType.COUNT, IndicatorType.SUM, IndicatorType.DISTINCT_COUNT))
-    ratio = ids.map(lambda i: kinds[i] == IndicatorType.RATIO)
-    scales = np.array([catalog[i].scale for i in ids])
-    days = np.array([days_with_data.get(i, BASELINE_DAYS) for i in ids], dtype="float64")
+    present = [catalog[i] for i in ids.unique()]           # per indicator, then mapped onto the rows
+    additive = _per_row(ids, {i.id: i.type in (IndicatorType.COUNT, IndicatorType.SUM, IndicatorType.DISTINCT_COUNT)
+                              for i in present}).astype(bool)
+    ratio = _per_row(ids, {i.id: i.type == IndicatorType.RATIO for i in present}).astype(bool)
+    scales = _per_row(ids, {i.id: i.scale for i in present}).astype("float64")
+    days = _per_row(ids, {i.id: days_with_data.get(i.id, BASELINE_DAYS) for i in present}).astype("float64")
     baseline = np.where(additive, sums["value"].fillna(0) / np.where(days > 0, days, np.nan),
                         np.where(ratio, sums["numerator"] / sums["denominator"].replace(0, np.nan) * scales, means))
     return pd.DataFrame({"indicator_id": ids, "unit_code": sums.index.get_level_values(1), "baseline": baseline})
+
+
+def _per_row(ids: pd.Index, by_id: dict) -> np.ndarray:
+    """Return the value of ``by_id`` for every row's indicator id (vectorised over the rows)."""
+    return ids.map(pd.Series(by_id)).to_numpy()

@@ -8,6 +8,8 @@ instant gives what the live loop would have computed then, even after later upda
 For 7-day baselines a time-windowed source can be read *shifted*: each row gets the day
 ``day_shift`` (1..7) whose shifted window holds it, and its state columns are evaluated at
 ``$now - day_shift days``, so one pass yields the same window on each of the 7 previous days.
+State sources are read shifted the same way: each row once per earlier instant at which it
+existed (a case open then, a sensor installed then), with that instant's state.
 """
 
 from __future__ import annotations
@@ -34,9 +36,18 @@ _EVENT_STATE = """
     CASE WHEN closed_at <= {now} THEN epoch(closed_at - received_at) / 3600 END AS closing_hours,
     CASE WHEN closed_at <= {now} THEN satisfaction END AS rating"""
 BASELINE_DAYS = 7
+FREE_TEXT_COLUMNS = {"events": ("description", "caller_name", "caller_phone")}    # long, and rarely aggregated
 RECENT_DAYS = 31            # longest window (30 days) and a margin: what one refresh can read
 _SHIFTED_NOW = "($now - to_days(day_shift))"
 RECENT_EVENTS = "_recent_events"
+_SHIFTS = f"range(1, {BASELINE_DAYS + 1}) AS shifts(day_shift)"
+_DAY_SHIFT_OF_TS = "floor((epoch($now) - epoch(ts)) / 86400)::INTEGER"     # ts in ($now - k - 1 days, $now - k days]
+_SENSOR_LAST = ("(SELECT sensor_id, max(ts) AS last_ts FROM readings "
+                "WHERE ts <= $now AND ts > $now - INTERVAL 1 DAY GROUP BY sensor_id)")
+_SENSOR_LAST_SHIFTED = (f"(SELECT sensor_id, day_shift, max(ts) AS last_ts FROM "
+                        f"(SELECT sensor_id, ts, {_DAY_SHIFT_OF_TS} AS day_shift FROM readings "
+                        f"WHERE ts <= $now - INTERVAL 1 DAY AND ts > $now - INTERVAL {BASELINE_DAYS + 1} DAY) "
+                        f"GROUP BY sensor_id, day_shift)")
 
 
 @dataclass(frozen=True)
@@ -54,21 +65,40 @@ class Source:
         """Return the relation's SQL (uses the bound parameter $now); open_cases reads events'."""
         if self.name == "open_cases":
             return self.relation.format(now="$now", rows=materialised or SOURCES["events"].sql())
+        if self.name == "sensors":
+            return self.relation.format(now="$now", rows=self.table, last=_SENSOR_LAST, shift_key="")
         return materialised or self.relation.format(now="$now", rows=self.table)
 
-    def recent_sql(self) -> str:
+    def recent_sql(self, unread: tuple[str, ...] = ()) -> str:
         """Return the relation over the rows any window of a refresh at $now can touch: a time column
-        in the last RECENT_DAYS days, or still open (materialised once per refresh)."""
+        in the last RECENT_DAYS days, or still open (materialised once per refresh), without the
+        ``unread`` columns (free text no scan reads, which would only be copied)."""
         touched = " OR ".join(f"({c} > $now - INTERVAL {RECENT_DAYS} DAY AND {c} <= $now)" for c in self.time_columns)
-        rows = f"(SELECT * FROM {self.table} WHERE {touched} OR coalesce(closed_at > $now, true))"
+        columns = f"* EXCLUDE ({', '.join(unread)})" if unread else "*"
+        rows = f"(SELECT {columns} FROM {self.table} WHERE {touched} OR coalesce(closed_at > $now, true))"
         return self.relation.format(now="$now", rows=rows)
 
-    def shifted_sql(self, time_column: str) -> str:
+    def shifted_sql(self, time_column: str | None) -> str:
         """Return the relation over the 7 previous days' windows, with day_shift and shifted state."""
+        if time_column is None:
+            return self.shifted_state_sql()
         rows = (f"(SELECT *, floor((epoch($end) - epoch({time_column})) / 86400)::INTEGER AS day_shift "
                 f"FROM {self.table} WHERE {time_column} > $start - INTERVAL {BASELINE_DAYS + 1} DAY "
                 f"AND {time_column} <= $end - INTERVAL 1 DAY)")
         return self.relation.format(now=_SHIFTED_NOW, rows=rows)
+
+    def shifted_state_sql(self) -> str:
+        """Return the state at each of the 7 previous days' instants ($now - day_shift days) in
+        one relation: a case once per earlier instant it was open at, a sensor once per shift."""
+        if self.name == "open_cases":
+            candidates = (f"(SELECT * FROM events WHERE received_at <= $now - INTERVAL 1 DAY "
+                          f"AND coalesce(closed_at > $now - INTERVAL {BASELINE_DAYS} DAY, true))")
+            rows = (f"(SELECT e.*, day_shift FROM {candidates} e, {_SHIFTS} WHERE e.received_at <= {_SHIFTED_NOW} "
+                    f"AND coalesce(e.closed_at > {_SHIFTED_NOW}, true))")
+            return self.relation.format(now=_SHIFTED_NOW, rows=SOURCES["events"].relation.format(now=_SHIFTED_NOW,
+                                                                                               rows=rows))
+        rows = f"(SELECT *, day_shift FROM {self.table}, {_SHIFTS})"
+        return self.relation.format(now=_SHIFTED_NOW, rows=rows, last=_SENSOR_LAST_SHIFTED, shift_key=", day_shift")
 
 
 SOURCES: dict[str, Source] = {
@@ -99,8 +129,7 @@ SOURCES: dict[str, Source] = {
                    coalesce(last.last_ts > {{now}} - to_minutes(greatest(2 * s.interval_min, 60)), false) AS is_reporting,
                    {_HIERARCHY}
             FROM {{rows}} s
-            LEFT JOIN (SELECT sensor_id, max(ts) AS last_ts FROM readings
-                       WHERE ts <= {{now}} AND ts > {{now}} - INTERVAL 1 DAY GROUP BY sensor_id) last USING (sensor_id)
+            LEFT JOIN {{last}} last USING (sensor_id{{shift_key}})
             LEFT JOIN admin_units g ON g.code = s.grid_code AND g.level = 'grid'
             WHERE coalesce(s.installed_at <= {{now}}, true) AND coalesce(s.retired_at > {{now}}, true)""",
         (), None, state=True, table="sensors",

@@ -70,6 +70,7 @@ def server_drill(path: Path, at: str, repeat: int) -> dict:
     from callbacks import context
     from callbacks import map_page as cb
     from data.demo.clock import parse_instant
+    from layouts.map_page import grid_options
 
     con = db.open_store(path, read_only=True)
     tz = db.get_setting(con, "city.tz", "Asia/Shanghai")
@@ -91,7 +92,7 @@ def server_drill(path: Path, at: str, repeat: int) -> dict:
         t1 = time.perf_counter()
         cb.draw_map(state, "zh", None)
         t2 = time.perf_counter()
-        cb.draw_panel(state, "zh")
+        cb.draw_panel(state, "zh", grid_options("zh"))
         t3 = time.perf_counter()
         cb.draw_breadcrumb(state, "zh")
         t4 = time.perf_counter()
@@ -158,16 +159,20 @@ def session(url: str):
 
 def drill_bodies(state: dict) -> list[dict]:
     """Return the Dash requests a drill-down's drawing makes: the map and the side panel."""
+    from layouts.map_page import grid_options
+
     inputs = [{"id": "map-state", "property": "data", "value": state}, {"id": "language", "property": "data", "value": "zh"}]
     map_outputs = [{"id": "map-graph", "property": "figure"}, {"id": "map-drawn", "property": "data"}]
     panel_props = [("map-title", "children"), ("map-summary", "children"), ("map-series", "figure"),
                    ("map-compare", "options"), ("map-compare-table", "children"), ("map-children", "children"),
-                   ("map-events", "rowData"), ("map-events", "columnDefs"), ("map-sensors", "children")]
+                   ("map-events-note", "children"), ("map-events-box", "children"), ("map-events", "rowData"),
+                   ("map-events", "columnDefs"), ("map-sensors", "children")]
     as_output = lambda outs: ".." + "...".join(f"{o['id']}.{o['property']}" for o in outs) + ".."  # noqa: E731
     panel_outputs = [{"id": i, "property": p} for i, p in panel_props]
     return [{"output": as_output(map_outputs), "outputs": map_outputs, "inputs": inputs,
              "state": [{"id": "map-drawn", "property": "data", "value": None}], "changedPropIds": ["map-state.data"]},
-            {"output": as_output(panel_outputs), "outputs": panel_outputs, "inputs": inputs, "state": [],
+            {"output": as_output(panel_outputs), "outputs": panel_outputs, "inputs": inputs,
+             "state": [{"id": "map-events", "property": "dashGridOptions", "value": grid_options("zh")}],
              "changedPropIds": ["map-state.data"]}]
 
 

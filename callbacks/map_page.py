@@ -8,6 +8,8 @@ indicator or the hour changed, the map gets a Patch of values and colours, not i
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from dash import ALL, Input, Output, State, callback, ctx, dcc, no_update
 
 from callbacks import context
@@ -325,23 +327,21 @@ def compare_options(state: dict, language: str) -> list[dict]:
 
 @callback(Output(view.TITLE, "children"), Output(view.SUMMARY, "children"), Output(view.SERIES, "figure"),
           Output(view.COMPARE, "options"), Output(view.COMPARE_TABLE, "children"), Output(view.CHILDREN, "children"),
-          Output(view.EVENTS_BOX, "children"), Output(view.EVENTS, "rowData"), Output(view.EVENTS, "columnDefs"),
-          Output(view.SENSORS, "children"),
+          Output(view.EVENTS_NOTE, "children"), Output(view.EVENTS_BOX, "children"), Output(view.EVENTS, "rowData"),
+          Output(view.EVENTS, "columnDefs"), Output(view.SENSORS, "children"),
           Input(view.STATE, "data"), Input(ids.LANGUAGE, "data"), State(view.EVENTS, "dashGridOptions"),
           prevent_initial_call=True)
 def draw_panel(state, language, grid_options=None):
     """Describe the selected unit: value, status, rank, series, top children, compare, cases, sensors."""
     if not state:
-        return (no_update,) * 10
+        return (no_update,) * 11
     language = normalise_language(language)
     app = context.current()
-    con, at_s = app.cursor(), hour_s(state, app.tz)
+    con, at_s, source = app.cursor(), hour_s(state, app.tz), store_values()
     indicator = catalog()[state["indicator"]]
     unit = selected_unit(state, con)
-    source = store_values()
     value = uq.unit_value(con, indicator.id, unit, at_s, source)
     rank = uq.sibling_rank(con, indicator.id, unit, at_s, source)
-    until_s = at_s if at_s is not None else app.now_s()
     other = uq.unit_row(con, state["compare"]) if state.get("compare") else None
     level_text = t(f"map_page.level.{unit['level']}", language)
     title = f"{unit_name(unit, language)} · {unit['code']} · {level_text}"
@@ -352,8 +352,27 @@ def draw_panel(state, language, grid_options=None):
             compare(indicator, unit, value, rank, other, at_s, language),
             view.children_table(uq.top_children(con, indicator.id, unit, at_s, source=source), value.get("value"),
                                 indicator.additive, language),
-            *events_grid(view.event_rows(uq.unit_events(con, unit, until_s), language, app.tz), language, grid_options),
-            view.sensors_table(uq.unit_sensors(con, unit, until_s), language, app.tz))
+            *cases_and_sensors(unit, at_s if at_s is not None else app.now_s(), language, grid_options))
+
+
+def cases_and_sensors(unit: dict, until_s: int, language: str, grid_options: dict | None) -> tuple:
+    """Return the panel's cases (note, grid outputs) and sensors, reading the unit's grid list once."""
+    app = context.current()
+    con = app.cursor()
+    grids = uq.unit_grids(con, unit)
+    events = uq.unit_events(con, unit, until_s, grids=grids)
+    total = uq.count_unit_events(con, unit, until_s, grids=grids) if len(events) >= uq.EVENT_LIMIT else len(events)
+    note = view.events_note(len(events), total, events_link(unit, until_s, app.tz), language)
+    return (note, *events_grid(view.event_rows(events, language, app.tz), language, grid_options),
+            view.sensors_table(uq.unit_sensors(con, unit, until_s, grids=grids), language, app.tz))
+
+
+def events_link(unit: dict, until_s: int, tz: str) -> str:
+    """Return the /events address listing every case of the unit in the panel's days."""
+    since = view.local_time(until_s - uq.EVENT_DAYS * 86_400, tz, "%Y-%m-%d")
+    query = ([("unit", unit["code"])] if unit["level"] != "city" else []) + [
+        ("since", since), ("until", view.local_time(until_s, tz, "%Y-%m-%d"))]
+    return "/events?" + urlencode(query)
 
 
 def events_grid(rows: list[dict], language: str, grid_options: dict | None) -> tuple:

@@ -21,7 +21,7 @@ ANCESTOR_COLUMN = {"city": "city_code", "district": "district_code", "street": "
                    "community": "community_code"}
 VALUE_COLUMNS = ["code", "name_zh", "name_en", "value", "numerator", "denominator", "baseline", "status", "as_of_s"]
 EVENT_DAYS = 7
-EVENT_LIMIT = 500
+EVENT_LIMIT = 200
 SENSOR_HOURS = 24
 SERIES_HOURS = 7 * 24
 SERIES_COLUMNS = ["as_of_s", "value", "baseline", "status"]
@@ -194,45 +194,65 @@ def unit_series(con: duckdb.DuckDBPyConnection, indicator_id: str, code: str, ho
     return series.sort_values("as_of_s", ignore_index=True)
 
 
-def _grid_filter(unit: dict) -> tuple[str, list]:
-    """Return (SQL condition on a grid_code column named g, parameters) for the grids inside ``unit``."""
+def unit_grids(con: duckdb.DuckDBPyConnection, unit: dict) -> list[str] | None:
+    """Return the codes of the grids inside the unit (None for the city: every grid)."""
     if unit["level"] == "city":
-        return "g IS NOT NULL", []
+        return None
     if unit["level"] == "grid":
-        return "g = ?", [unit["code"]]
-    return (f"g IN (SELECT code FROM admin_units WHERE level = 'grid' AND {ANCESTOR_COLUMN[unit['level']]} = ?)",
-            [unit["code"]])
+        return [unit["code"]]
+    return [r[0] for r in con.execute(f"SELECT code FROM admin_units WHERE level = 'grid' AND "
+                                      f"{ANCESTOR_COLUMN[unit['level']]} = ? ORDER BY code", [unit["code"]]).fetchall()]
+
+
+def _in_grids(grids: list[str] | None) -> tuple[str, list]:
+    """Return (SQL condition on a column grid_code, parameters): inside the grids (None = any grid).
+    The grid list is one bound parameter, so the scan filters on it before reading other columns."""
+    if grids is None:
+        return "grid_code IS NOT NULL", []
+    return "grid_code IN (SELECT unnest(?::VARCHAR[]))", [grids]
+
+
+def _received_between(grids: list[str] | None, until_s: int, days: int) -> tuple[str, list]:
+    condition, params = _in_grids(grids)
+    return (f"{condition} AND received_at > ? AND received_at <= ?",
+            params + [_utc(until_s - days * 86_400), _utc(until_s)])
 
 
 def unit_events(con: duckdb.DuckDBPyConnection, unit: dict, until_s: int, days: int = EVENT_DAYS,
-                limit: int = EVENT_LIMIT) -> pd.DataFrame:
-    """Return the unit's cases received in the ``days`` before ``until_s``, newest first, with
-    personal data masked."""
-    condition, params = _grid_filter(unit)
+                limit: int | None = None, grids: list[str] | None = None) -> pd.DataFrame:
+    """Return the unit's newest ``limit`` (default EVENT_LIMIT) cases received in the ``days`` before
+    ``until_s``, newest first, times as epoch seconds (received_s, due_s), with personal data masked.
+    ``grids`` are the unit's grid codes when the caller has them (unit_grids)."""
+    limit = EVENT_LIMIT if limit is None else limit
+    condition, params = _received_between(unit_grids(con, unit) if grids is None else grids, until_s, days)
     frame = con.execute(f"""
         SELECT e.event_id, e.source, e.category_code, c.name_zh AS category_zh, c.name_en AS category_en,
-               e.status, e.grid_code, e.received_at, e.due_at, e.closed_at, e.handling_level, e.department,
-               e.description, e.caller_name, e.caller_phone
-        FROM (SELECT *, grid_code AS g FROM events) e
+               e.status, e.grid_code, CAST(epoch(e.received_at) AS BIGINT) AS received_s,
+               CAST(epoch(e.due_at) AS BIGINT) AS due_s, e.description, e.caller_name, e.caller_phone
+        FROM (SELECT * FROM events WHERE {condition} ORDER BY received_at DESC, event_id LIMIT ?) e
         LEFT JOIN event_categories c ON c.code = e.category_code
-        WHERE {condition} AND e.received_at > ? AND e.received_at <= ?
-        ORDER BY e.received_at DESC, e.event_id LIMIT ?""",
-        params + [_utc(until_s - days * 86_400), _utc(until_s), limit]).df()
+        ORDER BY e.received_at DESC, e.event_id""", params + [limit]).df()
     return mask_frame(frame)
 
 
-def unit_sensors(con: duckdb.DuckDBPyConnection, unit: dict, until_s: int, hours: int = SENSOR_HOURS) -> pd.DataFrame:
+def count_unit_events(con: duckdb.DuckDBPyConnection, unit: dict, until_s: int, days: int = EVENT_DAYS,
+                      grids: list[str] | None = None) -> int:
+    """Return how many cases the unit received in the ``days`` before ``until_s``."""
+    condition, params = _received_between(unit_grids(con, unit) if grids is None else grids, until_s, days)
+    return con.execute(f"SELECT count(*) FROM events WHERE {condition}", params).fetchall()[0][0]
+
+
+def unit_sensors(con: duckdb.DuckDBPyConnection, unit: dict, until_s: int, hours: int = SENSOR_HOURS,
+                 grids: list[str] | None = None) -> pd.DataFrame:
     """Return the sensors inside the unit with each metric's latest reading in the ``hours`` before
     ``until_s`` (sensors that did not report have no reading columns)."""
-    condition, params = _grid_filter(unit)
-    return con.execute(f"""
-        WITH s AS (SELECT sensor_id, kind, name_zh, name_en, grid_code FROM (SELECT *, grid_code AS g FROM sensors)
-                   WHERE {condition} AND (retired_at IS NULL OR retired_at > ?)),
-             r AS (SELECT sensor_id, metric, arg_max(value, ts) AS value, max(ts) AS ts,
-                          arg_max(quality, ts) AS quality
-                   FROM readings WHERE ts > ? AND ts <= ? AND sensor_id IN (SELECT sensor_id FROM s)
-                   GROUP BY sensor_id, metric)
-        SELECT s.sensor_id, s.kind, s.name_zh, s.name_en, s.grid_code, r.metric, r.value, r.ts, r.quality
-        FROM s LEFT JOIN r USING (sensor_id)
-        ORDER BY s.sensor_id, r.metric""",
-        params + [_utc(until_s), _utc(until_s - hours * 3600), _utc(until_s)]).df()
+    condition, params = _in_grids(unit_grids(con, unit) if grids is None else grids)
+    sensors = con.execute(f"""SELECT sensor_id, kind, name_zh, name_en, grid_code FROM sensors
+                              WHERE {condition} AND (retired_at IS NULL OR retired_at > ?) ORDER BY sensor_id""",
+                          params + [_utc(until_s)]).df()
+    readings = con.execute("""
+        SELECT sensor_id, metric, arg_max(value, ts) AS value, max(ts) AS ts, arg_max(quality, ts) AS quality
+        FROM readings WHERE ts > ? AND ts <= ? AND sensor_id IN (SELECT unnest(?::VARCHAR[]))
+        GROUP BY sensor_id, metric""",
+        [_utc(until_s - hours * 3600), _utc(until_s), sensors["sensor_id"].tolist()]).df()
+    return sensors.merge(readings, on="sensor_id", how="left").sort_values(["sensor_id", "metric"], ignore_index=True)

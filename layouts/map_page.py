@@ -56,6 +56,7 @@ CHILDREN = "map-children"
 EVENTS = "map-events"
 EVENTS_BOX = "map-events-box"
 EVENTS_CSV = "map-events-csv"
+EVENTS_NOTE = "map-events-note"
 SENSORS = "map-sensors"
 VALUES_CSV = "map-values-csv"
 DOWNLOAD = "map-download"
@@ -113,6 +114,8 @@ add_texts({
     "map_page.col.time": ("时间", "Time"),
     "map_page.col.quality": ("质量", "Quality"),
     "map_page.no_thresholds": ("该指标未设阈值，按数值着色", "No thresholds: coloured by value"),
+    "map_page.events_shown": ("最新 {shown} 件，共 {total} 件", "newest {shown} of {total}"),
+    "map_page.events_all": ("在案件办理中查看全部", "all of them in Cases"),
     "map_page.case_status.received": ("已受理", "Received"),
     "map_page.case_status.accepted": ("已签收", "Accepted"),
     "map_page.case_status.dispatched": ("已派遣", "Dispatched"),
@@ -243,6 +246,7 @@ def side_panel_frame(language: str) -> list:
         html.Div(t("map_page.children", language), className="fw-bold mt-2"),
         html.Div(id=CHILDREN),
         html.Div([html.Span(t("map_page.events", language), className="fw-bold me-2"),
+                  html.Span(id=EVENTS_NOTE, className="small text-muted me-2", **{"data-testid": "map-events-note"}),
                   html.Button(t("map_page.export_events", language), id=EVENTS_CSV, n_clicks=0,
                               className="btn btn-sm btn-outline-secondary")], className="mt-3 mb-1"),
         html.Div(events_grid(language, [], event_columns(language)), id=EVENTS_BOX),
@@ -467,6 +471,14 @@ def case_status_text(status, language: str) -> str:
     return status if text == key else text
 
 
+def events_note(shown: int, total: int, link: str, language: str) -> list:
+    """Return how many of the unit's cases the grid shows, with a link to all of them on /events."""
+    if total <= shown:
+        return []
+    return [t("map_page.events_shown", language).format(shown=shown, total=f"{total:,}"), " · ",
+            dcc.Link(t("map_page.events_all", language), href=link)]
+
+
 def event_columns(language: str) -> list[dict]:
     """Return the events grid's column definitions in the UI language."""
     return [{"field": field, "headerName": t(f"map_page.{key}", language)} for field, key in EVENT_COLUMNS]
@@ -478,8 +490,8 @@ def event_rows(events: pd.DataFrame, language: str, tz: str) -> list[dict]:
     frame = pd.DataFrame({
         "event_id": events["event_id"], "source": [t(f"source.{s}", language) for s in events["source"]],
         "category": category, "status": [case_status_text(s, language) for s in events["status"]],
-        "received": [local_time(x.timestamp() if not pd.isna(x) else None, tz) for x in events["received_at"]],
-        "due": [local_time(x.timestamp() if not pd.isna(x) else None, tz) for x in events["due_at"]],
+        "received": [local_time(x, tz) for x in events["received_s"]],
+        "due": [local_time(x, tz) for x in events["due_s"]],
         "grid_code": events["grid_code"], "caller_name": events["caller_name"],
         "caller_phone": events["caller_phone"], "description": events["description"]})
     return frame.astype(object).where(frame.notna(), "").to_dict("records")

@@ -139,7 +139,7 @@ def test_side_panel_shows_the_stores_values(installed):
     district = first(con, "district")
     state = run_update(f"?unit={district}&indicator={MAP_INDICATORS[1]}")[0]
     out = draw_panel(state, "en", view.grid_options("en"))
-    title, summary, series, options, _compare, children, grid, rows, columns, sensors = out
+    title, summary, series, options, _compare, children, _note, grid, rows, columns, sensors = out
     assert grid is no_update                             # the grid was made for the UI language: rows only
     value = con.execute("SELECT value, status FROM indicator_latest WHERE indicator_id = ? AND unit_code = ?",
                         [MAP_INDICATORS[1], district]).fetchall()[0]
@@ -189,12 +189,12 @@ def test_case_statuses_and_the_grids_own_texts_follow_the_language(installed):
     con = installed.cursor()
     district = first(con, "district")
     state = run_update(f"?unit={district}")[0]
-    grid = draw_panel(state, "zh", view.grid_options("en"))[6]          # an English grid on the Chinese UI: rebuilt
+    grid = draw_panel(state, "zh", view.grid_options("en"))[7]          # an English grid on the Chinese UI: rebuilt
     assert grid.dashGridOptions["localeText"]["nextPage"] == "下一页"
     stored = uq.unit_events(con, uq.unit_row(con, district), installed.now_s())
     chinese = {"received": "已受理", "accepted": "已签收", "dispatched": "已派遣", "resolved": "已处置", "closed": "已办结"}
     assert [r["status"] for r in grid.rowData] == [chinese[s] for s in stored["status"]] and len(stored)
-    rows = draw_panel(state, "en", view.grid_options("en"))[7]
+    rows = draw_panel(state, "en", view.grid_options("en"))[8]
     assert {r["status"] for r in rows} <= {"Received", "Accepted", "Dispatched", "Resolved", "Closed"} and rows
     assert view.case_status_text("on_hold", "zh") == "on_hold"
 
@@ -206,3 +206,21 @@ def test_the_picker_gets_the_current_indicator_with_its_options_on_load(installe
     out = run_update(f"?indicator={late}")
     assert out[2] == late and late in [o["value"] for o in out[12]]
     assert run_update("", view.LEVEL, "street", out[0])[12] is no_update     # same indicator: options kept
+
+
+def test_the_panel_says_how_many_cases_it_shows_and_links_to_all_of_them(installed, monkeypatch):
+    from callbacks.map_page import draw_panel
+
+    con = installed.cursor()
+    district = first(con, "district")
+    state = run_update(f"?unit={district}")[0]
+    monkeypatch.setattr(uq, "EVENT_LIMIT", 5)
+    note, _grid, rows = draw_panel(state, "zh", view.grid_options("zh"))[6:9]
+    now_s = installed.now_s()
+    total = con.execute("""SELECT count(*) FROM events e JOIN admin_units g ON g.code = e.grid_code
+        WHERE g.district_code = ? AND e.received_at > to_timestamp(?) AND e.received_at <= to_timestamp(?)""",
+                        [district, now_s - 7 * 86_400, now_s]).fetchall()[0][0]
+    assert len(rows) == 5 < total
+    assert note[0] == f"最新 5 件，共 {total:,} 件"
+    href = note[2].href
+    assert href.startswith("/events?") and f"unit={district}" in href and "since=2026-11-13" in href

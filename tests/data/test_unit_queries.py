@@ -131,8 +131,9 @@ def test_events_of_a_street_are_its_grids_cases_masked(con):
         SELECT count(*) FROM events e JOIN admin_units g ON g.code = e.grid_code
         WHERE g.street_code = ? AND e.received_at > to_timestamp(?) AND e.received_at <= to_timestamp(?)""",
         [street["code"], now_s - 7 * 86_400, now_s]).fetchall()[0][0]
-    assert len(events) == expected > 0
-    assert events["received_at"].is_monotonic_decreasing
+    assert len(events) == expected > 0 and uq.count_unit_events(con, street, now_s, days=7) == expected
+    assert events["received_s"].is_monotonic_decreasing
+    assert uq.unit_events(con, street, now_s, days=7, limit=10)["event_id"].tolist() == events["event_id"].tolist()[:10]
     phones = events["caller_phone"].dropna()
     assert len(phones) and phones.str.contains(r"\*{4}").all()
     raw = con.execute("SELECT caller_name FROM events WHERE event_id = ?", [events["event_id"].iloc[0]]).fetchall()[0][0]

@@ -19,7 +19,8 @@ from dash import Patch, dcc, html
 
 from layouts import theme
 from layouts.components import simple_table
-from layouts.i18n import DEFAULT_LANGUAGE, add_texts, t
+from layouts.i18n import DEFAULT_LANGUAGE, t
+from layouts.map_page_texts import GRID_LOCALE_ZH
 
 LEVELS = ("city", "district", "street", "community", "grid")
 DEFAULT_INDICATOR = "cases.intake.count.today"
@@ -60,84 +61,6 @@ EVENTS_NOTE = "map-events-note"
 SENSORS = "map-sensors"
 VALUES_CSV = "map-values-csv"
 DOWNLOAD = "map-download"
-
-add_texts({
-    "nav.map": ("网格地图", "Grid map"),
-    "map_page.indicator": ("指标（按编码、中文或英文名称搜索）", "Indicator (search by code, Chinese or English name)"),
-    "map_page.tree": ("按领域浏览", "Browse by domain"),
-    "map_page.all_subjects": ("全部指标", "All indicators"),
-    "map_page.level": ("层级", "Level"),
-    "map_page.now": ("最新", "now"),
-    "map_page.time": ("时间", "Time"),
-    "map_page.level.city": ("全市", "City"),
-    "map_page.level.district": ("区县", "District"),
-    "map_page.level.street": ("街道", "Street"),
-    "map_page.level.community": ("社区", "Community"),
-    "map_page.level.grid": ("网格", "Grid"),
-    "map_page.status.no_data": ("无数据", "No data"),
-    "map_page.status.normal": ("正常", "Normal"),
-    "map_page.status.blue": ("蓝色", "Blue"),
-    "map_page.status.yellow": ("黄色", "Yellow"),
-    "map_page.status.orange": ("橙色", "Orange"),
-    "map_page.status.red": ("红色", "Red"),
-    "map_page.value": ("数值", "Value"),
-    "map_page.status": ("状态", "Status"),
-    "map_page.rank": ("同级排名", "Rank among siblings"),
-    "map_page.rank_of": ("第 {rank} / {n} 位（由高到低）", "{rank} of {n} (highest first)"),
-    "map_page.baseline": ("7日基线", "7-day baseline"),
-    "map_page.as_of": ("数据时刻", "As of"),
-    "map_page.series": ("时间序列（含阈值与基线）", "Time series with thresholds and baseline"),
-    "map_page.no_series": ("暂无历史数据（每小时整点记录一次）", "No history yet (a value is kept every hour)"),
-    "map_page.children": ("贡献最大的下级单元", "Children contributing most"),
-    "map_page.share": ("占比", "Share"),
-    "map_page.no_children": ("没有下级单元的数值", "No values for the children"),
-    "map_page.events": ("近7日事件", "Cases in the last 7 days"),
-    "map_page.sensors": ("辖区感知设备（最新读数）", "Sensors in the unit (latest readings)"),
-    "map_page.no_sensors": ("辖区内没有感知设备", "No sensors in this unit"),
-    "map_page.compare": ("对比单元", "Compare with"),
-    "map_page.export_csv": ("导出数值 CSV", "Export values (CSV)"),
-    "map_page.export_events": ("导出事件 CSV", "Export cases (CSV)"),
-    "map_page.col.unit": ("单元", "Unit"),
-    "map_page.col.code": ("编码", "Code"),
-    "map_page.col.event": ("编号", "Case"),
-    "map_page.col.source": ("渠道", "Channel"),
-    "map_page.col.category": ("类别", "Category"),
-    "map_page.col.received": ("受理时间", "Received"),
-    "map_page.col.due": ("办理时限", "Due"),
-    "map_page.col.description": ("描述", "Description"),
-    "map_page.col.caller": ("来电人", "Caller"),
-    "map_page.col.phone": ("电话", "Phone"),
-    "map_page.col.sensor": ("设备", "Sensor"),
-    "map_page.col.kind": ("类型", "Kind"),
-    "map_page.col.metric": ("指标项", "Metric"),
-    "map_page.col.reading": ("读数", "Reading"),
-    "map_page.col.time": ("时间", "Time"),
-    "map_page.col.quality": ("质量", "Quality"),
-    "map_page.no_thresholds": ("该指标未设阈值，按数值着色", "No thresholds: coloured by value"),
-    "map_page.events_shown": ("最新 {shown} 件，共 {total} 件", "newest {shown} of {total}"),
-    "map_page.events_all": ("在案件办理中查看全部", "all of them in Cases"),
-    "map_page.case_status.received": ("已受理", "Received"),
-    "map_page.case_status.accepted": ("已签收", "Accepted"),
-    "map_page.case_status.dispatched": ("已派遣", "Dispatched"),
-    "map_page.case_status.resolved": ("已处置", "Resolved"),
-    "map_page.case_status.closed": ("已办结", "Closed"),
-})
-
-# AG Grid's own texts (pagination, filters) in Chinese; English is the grid's default.
-GRID_LOCALE_ZH = {
-    "page": "第", "of": "/", "to": "至", "more": "更多", "pageLastRowUnknown": "?",
-    "pageSizeSelectorLabel": "每页行数：", "ariaPageSizeSelectorLabel": "每页行数",
-    "firstPage": "第一页", "previousPage": "上一页", "nextPage": "下一页", "lastPage": "最后一页",
-    "loadingOoo": "加载中…", "noRowsToShow": "没有可显示的记录", "filterOoo": "筛选…",
-    "applyFilter": "应用", "resetFilter": "重置", "clearFilter": "清除", "cancelFilter": "取消",
-    "equals": "等于", "notEqual": "不等于", "contains": "包含", "notContains": "不包含",
-    "startsWith": "开头是", "endsWith": "结尾是", "blank": "为空", "notBlank": "不为空",
-    "lessThan": "小于", "greaterThan": "大于", "lessThanOrEqual": "小于等于",
-    "greaterThanOrEqual": "大于等于", "inRange": "介于", "inRangeStart": "从", "inRangeEnd": "到",
-    "andCondition": "且", "orCondition": "或", "dateFormatOoo": "yyyy-mm-dd",
-    "ariaFilterInput": "筛选输入", "ariaFilterValue": "筛选值", "ariaFilteringOperator": "筛选条件",
-}
-
 
 # --- URL state -------------------------------------------------------------------------------
 
@@ -409,6 +332,8 @@ def series_figure(series: pd.DataFrame, bounds: tuple, relative: bool, marker_s:
         traces.append(go.Scatter(x=_local(compare["as_of_s"], tz), y=compare["value"],
                                  mode="lines+markers", name=names[1], line={"color": theme.WARN}))
     figure = go.Figure(traces)
+    if len(series) == 1:                        # one point: an hour either side, not milliseconds
+        figure.update_xaxes(range=[x.iloc[0] - pd.Timedelta(hours=1), x.iloc[0] + pd.Timedelta(hours=1)])
     if marker_s is not None:
         figure.add_vline(x=_local(pd.Series([marker_s]), tz).iloc[0], line={"color": theme.BAD, "width": 1})
     figure.update_layout(margin={"l": 40, "r": 10, "t": 10, "b": 30}, height=260, font={"family": theme.FONT_FAMILY},
@@ -464,11 +389,19 @@ def events_grid(language: str, rows: list[dict], columns: list[dict]) -> dag.AgG
                       style={"height": "420px"})
 
 
+def code_text(group: str, code, language: str) -> str:
+    """Return a stored code (case status, sensor kind, metric, quality) in the UI language; an
+    unknown code as stored, a missing one as an em dash."""
+    if not isinstance(code, str):
+        return "—"
+    key = f"map_page.{group}.{code}"
+    text = t(key, language)
+    return code if text == key else text
+
+
 def case_status_text(status, language: str) -> str:
     """Return a case status in the UI language (an unknown status as stored)."""
-    key = f"map_page.case_status.{status}"
-    text = t(key, language)
-    return status if text == key else text
+    return code_text("case_status", status, language)
 
 
 def events_note(shown: int, total: int, link: str, language: str) -> list:
@@ -502,9 +435,9 @@ def sensors_table(sensors: pd.DataFrame, language: str, tz: str):
     if sensors.empty:
         return html.Div(t("map_page.no_sensors", language), className="text-muted small")
     zh = language == "zh"
-    rows = [[r.name_zh if zh else r.name_en, r.kind, r.metric if isinstance(r.metric, str) else "—", _fmt(r.value),
-             local_time(r.ts.timestamp() if not pd.isna(r.ts) else None, tz),
-             r.quality if isinstance(r.quality, str) else "—"]
+    rows = [[r.name_zh if zh else r.name_en, code_text("sensor_kind", r.kind, language),
+             code_text("metric", r.metric, language), _fmt(r.value),
+             local_time(r.ts.timestamp() if not pd.isna(r.ts) else None, tz), code_text("quality", r.quality, language)]
             for r in sensors.itertuples()]
     heads = [t(f"map_page.col.{k}", language) for k in ("sensor", "kind", "metric", "reading", "time", "quality")]
     return simple_table(heads, rows, testid="map-sensors")

@@ -99,7 +99,7 @@
     }
 
     /* The newest events breathe: their marker grows and fades in turn. */
-    var pulseOn = false;
+    var pulseOn = false, pulseBase = 16;
     function pulse() {
         var graph = document.querySelector("#screen-map .js-plotly-plot");
         var subplot = graph && graph._fullLayout && graph._fullLayout.map && graph._fullLayout.map._subplot;
@@ -107,8 +107,11 @@
         if (!graph || !graph.data || !window.Plotly || !subplot || !subplot.map || !subplot.map.isStyleLoaded()) { return; }
         for (var i = 0; i < graph.data.length; i++) {
             if (graph.data[i].name === "newest" && graph.data[i].lon && graph.data[i].lon.length) {
+                var size = graph.data[i].marker.size;
+                if (!pulseOn) { pulseBase = size; }
                 pulseOn = !pulseOn;
-                window.Plotly.restyle(graph, {"marker.size": pulseOn ? 26 : 14, "marker.opacity": pulseOn ? 0.35 : 0.95}, [i]);
+                window.Plotly.restyle(graph, {"marker.size": pulseOn ? pulseBase * 1.7 : pulseBase,
+                                              "marker.opacity": pulseOn ? 0.35 : 0.95}, [i]);
                 return;
             }
         }

@@ -22,7 +22,7 @@ import json
 import os
 import platform
 import shutil
-import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -159,9 +159,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tmp", default=None, help="folder for the copies (default: the system's)")
     args = parser.parse_args(argv)
     print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}")
-    for path in args.db:
-        print(json.dumps(bench_one(Path(path), args), ensure_ascii=False), flush=True)
+    if len(args.db) > 1:            # one process per city: Dash registers its callbacks once per process
+        rest = [a for a in (argv if argv is not None else sys.argv[1:])]
+        for path in args.db:
+            own = _without_dbs(rest) + ["--db", path]
+            subprocess.run([sys.executable, __file__, *own], check=True)
+        return 0
+    print(json.dumps(bench_one(Path(args.db[0]), args), ensure_ascii=False), flush=True)
     return 0
+
+
+def _without_dbs(argv: list[str]) -> list[str]:
+    """Return the arguments without their --db options."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--db":
+            skip = True
+        elif not arg.startswith("--db="):
+            out.append(arg)
+    return out
 
 
 if __name__ == "__main__":

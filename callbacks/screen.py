@@ -129,27 +129,28 @@ def map_parts(con, now_s: int, tz: str, scene: str, layer: str, viewport: dict |
         grids = queries.grid_values(con, view.LAYER_INDICATOR[layer])
     values = grids["rank"] if "rank" in grids else grids["value"]
     label = {"hotline": "件", "crowd": "人/km²"}.get(layer, "")
-    points = view.event_points(scene_events(queries.recent_events(con, now_s), scene), now_s)
     size = viewport if viewport and viewport.get("w") and viewport.get("h") else DEFAULT_VIEWPORT
     width, height = int(size["w"]), int(size["h"])
+    scale = max(1.0, height / DEFAULT_VIEWPORT["h"])            # markers grow with the wall
+    points = view.event_points(scene_events(queries.recent_events(con, now_s), scene), now_s, scale)
     bounds = app.remember(f"screen.view.{width}x{height}", lambda: geo.city_view(con, width, height))
     return {"layer": view.layer_trace(layer, grids["code"].tolist(), values, label),
-            "stations": sensor_points(scene, stations, roads, language),
+            "stations": sensor_points(scene, stations, roads, language, scale),
             "events": points["events"], "newest": points["newest"],
             "view": {"center": bounds["center"], "zoom": bounds["zoom"]}}
 
 
-def sensor_points(scene: str, stations, roads, language: str) -> dict:
+def sensor_points(scene: str, stations, roads, language: str, scale: float = 1.0) -> dict:
     """Return the scene's sensor markers: AQI stations on environment, road segments on traffic, else none."""
     zh = language == "zh"
     if scene == "environment" and not stations.empty:
         labels = [f"{r.name_zh if zh else r.name_en} AQI {r.aqi}" for r in stations.itertuples()]
-        return view.station_points(stations, [c or view.NEUTRAL for c in stations["color"]], labels)
+        return view.station_points(stations, [c or view.NEUTRAL for c in stations["color"]], labels, scale)
     if scene == "traffic" and not roads.empty:
         colours = [next(c for limit, c in ROAD_COLOURS if s < limit) for s in roads["speed_kmh"]]
         labels = [f"{r.name_zh if zh else r.name_en} {r.speed_kmh:.0f} km/h" for r in roads.itertuples()]
-        return view.station_points(roads, colours, labels)
-    return dict(lon=[], lat=[], text=[], marker=dict(size=15, color=[], opacity=0.95))
+        return view.station_points(roads, colours, labels, scale)
+    return dict(lon=[], lat=[], text=[], marker=dict(size=round(15 * scale, 1), color=[], opacity=0.95))
 
 
 def map_update(parts: dict, sent: dict, language: str):

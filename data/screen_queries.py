@@ -87,25 +87,26 @@ def headline_kpis(con: duckdb.DuckDBPyConnection, now_s: int, tz: str) -> dict[s
          "mid": spans["mid"].tolist(), "upto": spans["upto"].tolist()},
     ).df()
     by_k = frame.set_index("k").reindex(range(TREND_DAYS + 1)).drop(columns=["mid", "upto"]).fillna(0)
+    days = {column: [float(v) for v in by_k[column]] for column in by_k.columns}      # index k = days ago
     figures = {
-        "hotline": (by_k["hotline"], None, "count"),
-        "grid_reported": (by_k["grid_reported"], None, "count"),
-        "grid_closed": (by_k["grid_closed"], None, "count"),
-        "ontime_rate": (by_k["resolved_on_time"], by_k["resolved"], "share"),
-        "satisfaction": (by_k["satisfied"], by_k["rated"], "share"),
+        "hotline": ("hotline", None, "count"),
+        "grid_reported": ("grid_reported", None, "count"),
+        "grid_closed": ("grid_closed", None, "count"),
+        "ontime_rate": ("resolved_on_time", "resolved", "share"),
+        "satisfaction": ("satisfied", "rated", "share"),
     }
-    return {key: _kpi(key, num, den, kind) for key, (num, den, kind) in figures.items()}
+    return {key: _kpi(key, days[num], days[den] if den else None, kind) for key, (num, den, kind) in figures.items()}
 
 
-def _kpi(key: str, numerator: pd.Series, denominator: pd.Series | None, kind: str) -> Kpi:
+def _kpi(key: str, numerator: list[float], denominator: list[float] | None, kind: str) -> Kpi:
     """Return a Kpi from per-day numerators (and denominators: ratios are summed, then divided)."""
-    def value(days) -> float | None:
-        num = float(numerator.loc[days].sum())
+    def value(first: int, last: int) -> float | None:
+        num = sum(numerator[first:last + 1])
         if denominator is None:
-            return num / len(days)
-        den = float(denominator.loc[days].sum())
+            return num / (last - first + 1)
+        den = sum(denominator[first:last + 1])
         return num / den if den else None
-    return Kpi(key, value([0]), value([1]), value(list(range(1, TREND_DAYS + 1))), kind)
+    return Kpi(key, value(0, 0), value(1, 1), value(1, TREND_DAYS), kind)
 
 
 def indicator_kpi(con: duckdb.DuckDBPyConnection, key: str, indicator_id: str, now_s: int, scale: float = 1.0) -> Kpi:
@@ -218,13 +219,13 @@ def air_by_station(con: duckdb.DuckDBPyConnection, now_s: int, tz: str) -> pd.Da
            FROM readings r JOIN latest l ON l.sensor_id = r.sensor_id AND l.ts = r.ts JOIN sensors s ON s.sensor_id = r.sensor_id
            WHERE r.quality = 'ok' AND r.value IS NOT NULL""",
         {"kinds": list(AIR_KINDS), "now": utc(now_s), "since": utc(now_s - 3 * 3600)}).df()
+    columns = ["sensor_id", "kind", "name_zh", "name_en", "lon", "lat", "ts"]
+    wide = readings.pivot_table(index=columns, columns="metric", values="value", aggfunc="first").reset_index()
     rows = []
-    for (sensor_id, kind, name_zh, name_en, lon, lat, ts), group in readings.groupby(
-            ["sensor_id", "kind", "name_zh", "name_en", "lon", "lat", "ts"], sort=True):
-        values = {AIR_KEYS[m]: float(v) for m, v in zip(group["metric"], group["value"]) if m in AIR_KEYS}
-        result = aqi.aqi(values, on=ts.to_pydatetime().astimezone(ZoneInfo(tz)).date(), mode="hourly")
-        rows.append((sensor_id, kind, name_zh, name_en, lon, lat, result.aqi, result.color, result.category,
-                     result.category_en))
+    for record in wide.to_dict("records"):
+        values = {AIR_KEYS[m]: float(record[m]) for m in AIR_KEYS if m in record and pd.notna(record[m])}
+        result = aqi.aqi(values, on=record["ts"].to_pydatetime().astimezone(ZoneInfo(tz)).date(), mode="hourly")
+        rows.append([record[c] for c in columns[:-1]] + [result.aqi, result.color, result.category, result.category_en])
     return pd.DataFrame(rows, columns=["sensor_id", "kind", "name_zh", "name_en", "lon", "lat", "aqi", "color",
                                        "category_zh", "category_en"])
 

@@ -381,21 +381,23 @@ def layer_trace(name: str, codes: list, values: pd.Series, label: str) -> dict:
                               tickfont=dict(color=NEUTRAL)))
 
 
-def event_points(frame: pd.DataFrame, now_s: int, newest_s: int = 300) -> dict:
-    """Return the last hour's events as two marker sets: older ones (fading with age) and the newest."""
+def event_points(frame: pd.DataFrame, now_s: int, scale: float = 1.0, newest_s: int = 300) -> dict:
+    """Return the last hour's events as two marker sets: older ones (fading with age) and the newest.
+
+    ``scale`` grows the markers with the map box (a 4K wall draws them twice as large)."""
     fresh = frame["received_s"] >= now_s - newest_s
     older = frame[~fresh]
     opacity = (1.0 - (now_s - older["received_s"]) / 3600 * 0.7).clip(0.3, 1.0).round(2)
     newest = frame[fresh]
     return {
         "events": dict(lon=older["lon"].round(5).tolist(), lat=older["lat"].round(5).tolist(),
-                       marker=dict(size=7, color=EVENT_DOT, opacity=opacity.tolist())),
+                       marker=dict(size=round(7 * scale, 1), color=EVENT_DOT, opacity=opacity.tolist())),
         "newest": dict(lon=newest["lon"].round(5).tolist(), lat=newest["lat"].round(5).tolist(),
-                       marker=dict(size=16, color=NEWEST_DOT, opacity=0.9)),
+                       marker=dict(size=round(16 * scale, 1), color=NEWEST_DOT, opacity=0.9)),
     }
 
 
-def station_points(frame: pd.DataFrame, colours: list, labels: list) -> dict:
+def station_points(frame: pd.DataFrame, colours: list, labels: list, scale: float = 1.0) -> dict:
     """Return sensor markers coloured per sensor (AQI stations in their level colour, roads by speed)."""
     return dict(lon=frame["lon"].round(5).tolist(), lat=frame["lat"].round(5).tolist(), text=labels,
-                marker=dict(size=15, color=colours, opacity=0.95))
+                marker=dict(size=round(15 * scale, 1), color=colours, opacity=0.95))

@@ -61,7 +61,13 @@ def _wait_for_screen(page) -> None:
     page.wait_for_selector("[data-testid='screen-kpi-hotline']", timeout=60_000)
     page.wait_for_function("document.querySelector('#screen-map .js-plotly-plot') &&"
                            " document.querySelector('#screen-map .js-plotly-plot').data.length === 4", timeout=60_000)
-    page.wait_for_timeout(1500)          # MapLibre draws in a worker
+    # MapLibre draws in a worker; a 4K canvas takes seconds in software WebGL: wait until it says it is done.
+    page.wait_for_function("""() => { const g = document.querySelector('#screen-map .js-plotly-plot');
+        const m = g && g._fullLayout && g._fullLayout.map && g._fullLayout.map._subplot
+                  && g._fullLayout.map._subplot.map;
+        return m && m.isStyleLoaded() && m.loaded() && m.getLayer &&
+               m.getStyle().layers.some(l => l.id.startsWith('plotly-trace-layer')); }""", timeout=120_000)
+    page.wait_for_timeout(2000)
 
 
 @pytest.mark.parametrize("size", WALLS, ids=[f"{w}x{h}" for w, h in WALLS])

@@ -308,9 +308,11 @@ def drill_sensor_clock(city: Path, workdir: Path) -> DrillResult:
     con = db.open_store(target, read_only=True)
     sensor = con.execute("SELECT sensor_id FROM sensors WHERE kind = 'noise' ORDER BY sensor_id LIMIT 1").fetchone()[0]
     con.close()
-    times = ["2026-11-20T15:00:00+08:00", "2026-11-20T15:05:00+08:00",   # good
-             "2027-03-01T00:00:00+08:00", "2026-11-21T15:00:00+08:00",   # the future
-             "1970-01-01T00:00:00+00:00", "2000-01-01T00:00:00+08:00"]   # a reset clock
+    now = pd.Timestamp.now(tz="UTC").floor("min")
+    times = [now - pd.Timedelta(minutes=20), now - pd.Timedelta(minutes=10),           # good
+             now + pd.Timedelta(days=1), now + pd.Timedelta(days=120),                # the future
+             pd.Timestamp("1970-01-01T00:00:00Z"), pd.Timestamp("2000-01-01T00:00:00+08:00")]   # a reset clock
+    times = [t.isoformat() for t in times]
     feed = pd.DataFrame({"sensor_id": sensor, "ts": times, "metric": "noise_db", "value": 55.0})
     path = workdir / "sensor-clock.csv"
     feed.to_csv(path, index=False)

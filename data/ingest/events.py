@@ -79,6 +79,8 @@ def _times(frame, mapping, out, verdicts, now) -> None:
     limit = now + pd.Timedelta(minutes=mapping.future_tolerance_min)
     for name in (*STAGES, "updated_at"):
         verdicts.reject((out[name] > limit).fillna(False).to_numpy(), "future_time", f"{name} in the future")
+        verdicts.reject((out[name] < mapping.earliest_time).fillna(False).to_numpy(), "implausible_time",
+                        f"{name} before the mapping's earliest_time (a reset clock)")
     latest_stage = _latest_stage(out)
     out["updated_at"] = out["updated_at"].fillna(latest_stage)
     out["updated_at"] = out["updated_at"].where(out["updated_at"] >= latest_stage, latest_stage)

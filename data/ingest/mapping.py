@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
 KINDS = ("grids", "events", "sensors", "readings")
@@ -106,6 +107,7 @@ class Mapping:
     new_category: dict = field(default_factory=dict)
     missing_location: str = "quarantine"
     future_tolerance_min: float = 10.0
+    earliest_time: pd.Timestamp = pd.Timestamp("2000-01-01T00:00:00Z")   # older = a reset clock
     metrics: tuple[MetricSpec, ...] = ()
     metric_limits: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
     crs: str | None = None
@@ -175,11 +177,21 @@ def parse_mapping(raw: Any, origin: str = "<mapping>") -> Mapping:
         unknown_category=raw.get("unknown_category", "quarantine"), default_category=raw.get("default_category"),
         category_match=tuple(raw.get("category_match", ("code",))),
         new_category=dict(raw.get("new_category") or {}), missing_location=raw.get("missing_location", "quarantine"),
-        future_tolerance_min=float(raw.get("future_tolerance_min", 10)), metrics=metrics, metric_limits=limits,
+        future_tolerance_min=float(raw.get("future_tolerance_min", 10)),
+        earliest_time=_instant(raw.get("earliest_time", "2000-01-01T00:00:00Z"), raw), metrics=metrics, metric_limits=limits,
         crs=raw.get("crs"), levels=levels, city=dict(raw.get("city") or {}), code_template=raw.get("code_template"),
         tolerance_m2=float(raw.get("tolerance_m2", 1.0)), absent_columns=raw.get("absent_columns", "error"),
         path=origin,
     )
+
+
+def _instant(value: Any, raw: dict) -> pd.Timestamp:
+    """Return a mapping's instant (city-local when it carries no offset)."""
+    try:
+        instant = pd.Timestamp(str(value))
+    except ValueError:
+        raise MappingError(f"earliest_time: not a time: {value!r}") from None
+    return instant.tz_localize(str(raw.get("timezone", "Asia/Shanghai"))) if instant.tzinfo is None else instant
 
 
 def _str_dict(value: Any) -> dict[str, str]:

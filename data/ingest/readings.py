@@ -77,6 +77,8 @@ def _check(out, verdicts, bad_ts, sensors, mapping, now) -> None:
     verdicts.reject(out["ts"].isna().to_numpy(), "missing_time", "ts empty")
     limit = now + pd.Timedelta(minutes=mapping.future_tolerance_min)
     verdicts.reject((out["ts"] > limit).fillna(False).to_numpy(), "future_time", "ts in the future")
+    verdicts.reject((out["ts"] < mapping.earliest_time).fillna(False).to_numpy(), "implausible_time",
+                    "ts before the mapping's earliest_time (a reset clock)")
     verdicts.reject(~out["sensor_id"].isin(set(sensors)).to_numpy(), "unknown_sensor",
                     out["sensor_id"].astype(str).to_numpy())
     verdicts.reject(out["metric"].isna().to_numpy(), "unknown_metric", "metric empty")

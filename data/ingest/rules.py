@@ -17,6 +17,7 @@ REASONS: dict[str, str] = {
     "bad_time": "a time could not be parsed with the mapping's format",
     "closed_before_received": "a later stage (accepted, dispatched, resolved, closed) is before the received time",
     "future_time": "a time lies in the future (beyond the mapping's tolerance, default 10 minutes)",
+    "implausible_time": "a time lies before the mapping's earliest_time (default 2000-01-01): a device clock reset",
     "missing_coords": "no coordinates and no grid code (when the mapping requires a location)",
     "zero_coords": "coordinates (0, 0): the feed's code for 'no location'",
     "bad_coords": "coordinates not numeric or outside -180..180 / -90..90",

@@ -95,6 +95,12 @@ class StoreValues:
         """Return the instants of the stored hourly snapshots, oldest first."""
         return history_hours(con)
 
+    def members(self, con: duckdb.DuckDBPyConnection, level: str, within: dict | None) -> pd.DataFrame:
+        """Return the code and names of the units at ``level`` inside ``within`` (None = the city), by code."""
+        condition, params = _members(level, within)
+        return con.execute(f"SELECT u.code, u.name_zh, u.name_en FROM admin_units u WHERE {condition} ORDER BY u.code",
+                           params).df()
+
     def values(self, con: duckdb.DuckDBPyConnection, indicator_id: str, as_of_s: int | None) -> pd.DataFrame:
         """Return the indicator's values at the history hour ``as_of_s`` (None = the latest)."""
         if as_of_s is None:
@@ -125,9 +131,7 @@ def unit_values(con: duckdb.DuckDBPyConnection, indicator_id: str, level: str, w
     """Return every unit at ``level`` inside ``within`` (None = the city) with the indicator's value
     and status at the history hour ``as_of_s`` (None = the latest); units without a value get NaN
     and status ``no_data``."""
-    condition, params = _members(level, within)
-    members = con.execute(f"SELECT u.code, u.name_zh, u.name_en FROM admin_units u WHERE {condition} ORDER BY u.code",
-                          params).df()
+    members = source.members(con, level, within)
     values = source.values(con, indicator_id, as_of_s)
     frame = members.join(values, on="code").reindex(columns=VALUE_COLUMNS)
     frame["status"] = frame["status"].fillna("no_data")
@@ -187,11 +191,16 @@ def unit_series(con: duckdb.DuckDBPyConnection, indicator_id: str, code: str, ho
     frames = list(source.snapshots(con, indicator_id, hours).values())
     if with_latest:
         frames.append(source.values(con, indicator_id, None))
-    rows = [f.loc[[code], SERIES_COLUMNS] for f in frames if code in f.index]
-    if not rows:
-        return pd.DataFrame(columns=SERIES_COLUMNS)
-    series = pd.concat(rows, ignore_index=True).drop_duplicates("as_of_s")
+    rows = [row for row in (_series_row(f, code) for f in frames) if row is not None]
+    series = pd.DataFrame(rows, columns=SERIES_COLUMNS).drop_duplicates("as_of_s")
     return series.sort_values("as_of_s", ignore_index=True)
+
+
+def _series_row(frame: pd.DataFrame, code: str) -> tuple | None:
+    """Return the unit's (as_of_s, value, baseline, status) in a frame of values, or None (by
+    position: a label lookup per frame costs more than the rest of the series)."""
+    where = frame.index.get_indexer([code])[0]
+    return None if where < 0 else tuple(frame[column].iat[where] for column in SERIES_COLUMNS)
 
 
 def unit_grids(con: duckdb.DuckDBPyConnection, unit: dict) -> list[str] | None:

@@ -4,12 +4,14 @@ A history snapshot does not change once written, and the latest values change on
 runs; every refresh, snapshot or not, adds a row to ``indicator_runs`` in the same transaction as
 its values. So a frame read for (indicator, hour) stays valid while no later run wrote that hour,
 and a frame of latest values while the number of runs is unchanged. Checking that costs one count
-of ``indicator_runs`` per call instead of a scan of ``indicator_latest`` or ``indicator_history``.
+of ``indicator_runs`` (at most once a second) instead of a scan of ``indicator_latest`` or
+``indicator_history``; values may so lag a refresh by up to a second.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 
 import duckdb
@@ -18,14 +20,17 @@ import pandas as pd
 from data.unit_queries import StoreValues
 
 MAX_FRAMES = 4096           # one indicator at one hour is a few hundred to a few thousand rows
+RECHECK_S = 1.0             # count the runs at most this often (refreshes come every minute)
 
 
 class ValueCache(StoreValues):
     """StoreValues that keeps what it read (least recently used frames dropped past ``max_frames``)."""
 
-    def __init__(self, max_frames: int = MAX_FRAMES):
+    def __init__(self, max_frames: int = MAX_FRAMES, recheck_s: float = RECHECK_S):
         self._lock = threading.Lock()
         self._max_frames = max_frames
+        self._recheck_s = recheck_s
+        self._checked = float("-inf")            # monotonic time of the last count of runs
         self._frames: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
         self._runs = -1                          # rows of indicator_runs when _writes and _hours were read
         self._writes: dict[int, int] = {}        # instant → number of runs that wrote it
@@ -33,15 +38,19 @@ class ValueCache(StoreValues):
 
     def _sync(self, con: duckdb.DuckDBPyConnection) -> tuple[int, dict[int, int]]:
         """Return (runs so far, writes per instant), re-reading them and the hours after a refresh."""
+        with self._lock:
+            if time.monotonic() - self._checked < self._recheck_s:
+                return self._runs, self._writes
         runs = con.execute("SELECT count(*) FROM indicator_runs").fetchall()[0][0]
         with self._lock:
+            self._checked = time.monotonic()
             if runs == self._runs:
                 return runs, self._writes
         writes = dict(con.execute("SELECT CAST(epoch(as_of) AS BIGINT), count(*) FROM indicator_runs "
                                   "GROUP BY 1").fetchall())
         hours = super().hours(con)
         with self._lock:
-            self._runs, self._writes, self._hours = runs, writes, hours
+            self._runs, self._writes, self._hours, self._checked = runs, writes, hours, time.monotonic()
         return runs, writes
 
     def _get(self, key: tuple) -> pd.DataFrame | None:
@@ -56,6 +65,16 @@ class ValueCache(StoreValues):
             self._frames[key] = frame
             while len(self._frames) > self._max_frames:
                 self._frames.popitem(last=False)
+
+    def members(self, con: duckdb.DuckDBPyConnection, level: str, within: dict | None) -> pd.DataFrame:
+        """Return the units at ``level`` inside ``within``, read once (the units, like their geometry,
+        are fixed for the server's life)."""
+        key = ("members", level, within["code"] if within else None)
+        frame = self._get(key)
+        if frame is None:
+            frame = super().members(con, level, within)
+            self._put(key, frame)
+        return frame
 
     def hours(self, con: duckdb.DuckDBPyConnection) -> list[int]:
         """Return the instants of the stored hourly snapshots (read again after each refresh)."""

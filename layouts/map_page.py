@@ -28,7 +28,11 @@ STATE_KEYS = ("indicator", "level", "unit", "select", "compare", "t")
 STATUS_ORDER = ("no_data", "normal", "blue", "yellow", "orange", "red")     # z index on the map
 STATUS_COLOURS = {"no_data": "#dfe3e8", "normal": "#cfe8d0", **theme.SEVERITY_COLOURS}
 HOUR_FORMAT = "%Y-%m-%dT%H:00"
+# The map starts with a figure: on back/forward the pages router renders the page again while the
+# old page's callbacks may still answer, and a values Patch must not land on an undefined figure.
+EMPTY_FIGURE = {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False}}}
 PLAY_MS = 1500
+SENSOR_ROWS = 50
 _CODE = re.compile(r"^[0-9A-Za-z_.-]{1,40}$")
 _HOUR = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:00$")
 
@@ -114,7 +118,8 @@ def layout(**_query) -> html.Div:
         dcc.Download(id=DOWNLOAD),
         html.Div([
             html.Div([controls(language), html.Div(id=CRUMBS, className="my-2", **{"data-testid": "map-crumbs"}),
-                      dcc.Graph(id=GRAPH, style={"height": "600px"}, config=graph_config(), className="card"),
+                      dcc.Graph(id=GRAPH, figure=EMPTY_FIGURE, style={"height": "600px"}, config=graph_config(),
+                                className="card"),
                       time_control(language)], className="col-12 col-xl-7"),
             html.Div(side_panel_frame(language), className="col-12 col-xl-5"),
         ], className="row"),
@@ -430,14 +435,19 @@ def event_rows(events: pd.DataFrame, language: str, tz: str) -> list[dict]:
     return frame.astype(object).where(frame.notna(), "").to_dict("records")
 
 
-def sensors_table(sensors: pd.DataFrame, language: str, tz: str):
-    """Return the unit's sensors with each metric's latest reading."""
+def sensors_table(sensors: pd.DataFrame, language: str, tz: str, limit: int = SENSOR_ROWS):
+    """Return the unit's sensors with each metric's latest reading (the first ``limit`` rows, with
+    a note of how many there are: a district has a crowd counter in every grid)."""
     if sensors.empty:
         return html.Div(t("map_page.no_sensors", language), className="text-muted small")
     zh = language == "zh"
     rows = [[r.name_zh if zh else r.name_en, code_text("sensor_kind", r.kind, language),
              code_text("metric", r.metric, language), _fmt(r.value),
              local_time(r.ts.timestamp() if not pd.isna(r.ts) else None, tz), code_text("quality", r.quality, language)]
-            for r in sensors.itertuples()]
+            for r in sensors.head(limit).itertuples()]
     heads = [t(f"map_page.col.{k}", language) for k in ("sensor", "kind", "metric", "reading", "time", "quality")]
-    return simple_table(heads, rows, testid="map-sensors")
+    table = simple_table(heads, rows, testid="map-sensors")
+    if len(sensors) <= limit:
+        return table
+    note = t("map_page.sensors_shown", language).format(shown=limit, total=f"{len(sensors):,}")
+    return html.Div([html.Div(note, className="small text-muted", **{"data-testid": "map-sensors-note"}), table])

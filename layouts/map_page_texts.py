@@ -57,6 +57,7 @@ add_texts({
     "map_page.col.time": ("时间", "Time"),
     "map_page.col.quality": ("质量", "Quality"),
     "map_page.no_thresholds": ("该指标未设阈值，按数值着色", "No thresholds: coloured by value"),
+    "map_page.sensors_shown": ("前 {shown} 条读数，共 {total} 条", "first {shown} of {total} readings"),
     "map_page.events_shown": ("最新 {shown} 件，共 {total} 件", "newest {shown} of {total}"),
     "map_page.events_all": ("在案件办理中查看全部", "all of them in Cases"),
     "map_page.sensor_kind.air_national": ("空气质量国控站", "Air quality (national)"),

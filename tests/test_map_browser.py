@@ -3,6 +3,7 @@ the side panel and the CSV export against the store (read after the server has l
 
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
@@ -40,15 +41,41 @@ def drill_path(path) -> list[tuple[str, float, float]]:
     return chain
 
 
+DRAWN_JS = """prefix => {
+    const gd = document.querySelector('#map-graph .js-plotly-plot');
+    const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+    return Boolean(sub && sub.map && sub.map.loaded() && gd.data[0].locations.length > 0
+        && gd.data[0].locations.every(c => c.startsWith(prefix)));
+}"""
+
+
+def wait_until(page, script: str, arg=None, timeout_s: float = 90) -> None:
+    """Wait until ``script`` (a JS function of ``arg``) returns true in the page, polled from Python."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(script, arg):
+        assert time.monotonic() < deadline, f"timed out: {script[:80]}"
+        page.wait_for_timeout(100)
+
+
+def wait_settled(page, quiet_s: float = 1.0, timeout_s: float = 90) -> None:
+    """Wait until no Dash callback has been pending for ``quiet_s`` (Dash titles the page
+    "Updating..." while one is)."""
+    deadline, quiet_since = time.monotonic() + timeout_s, None
+    while time.monotonic() < deadline:
+        if page.evaluate("() => document.title.startsWith('Updating')"):
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet_s:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("callbacks still pending")
+
+
 def wait_for_map(page, codes_prefix: str = "") -> None:
     """Wait until MapLibre has drawn the map and every location on it starts with ``codes_prefix``."""
     page.wait_for_selector("#map-graph canvas", timeout=90_000)
-    page.wait_for_function("""prefix => {
-        const gd = document.querySelector('#map-graph .js-plotly-plot');
-        const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-        return sub && sub.map && sub.map.loaded() && gd.data[0].locations.length > 0
-            && gd.data[0].locations.every(c => c.startsWith(prefix));
-    }""", arg=codes_prefix, timeout=90_000)
+    wait_until(page, DRAWN_JS, codes_prefix)
 
 
 def click_lonlat(page, lon: float, lat: float) -> None:
@@ -74,8 +101,8 @@ def panel(page) -> dict:
 
 
 def wait_panel_for(page, code: str) -> dict:
-    page.wait_for_function("code => (document.querySelector(\"[data-testid='map-title']\") || {}).innerText"
-                           "?.includes(code)", arg=code, timeout=90_000)
+    wait_until(page, "code => Boolean((document.querySelector(\"[data-testid='map-title']\") || {}).innerText"
+                     "?.includes(code))", code)
     return panel(page)
 
 
@@ -86,6 +113,7 @@ def test_drill_to_a_grid_and_back_by_clicks_and_by_url(map_city, artifacts_dir, 
         sign_in(page, url, next_path=f"/map?indicator={INDICATOR}")
         wait_for_map(page)
         page.screenshot(path=str(artifacts_dir / "screenshots" / "map-city-zh.png"))
+        assert INDICATOR in page.locator("#map-indicator").inner_text()     # the picker shows it from the first paint
 
         for depth, (code, lon, lat) in enumerate(chain):             # district → street → community → grid
             click_lonlat(page, lon, lat)
@@ -98,6 +126,10 @@ def test_drill_to_a_grid_and_back_by_clicks_and_by_url(map_city, artifacts_dir, 
         assert all(seen[code]["title"].split(" · ")[0] in crumbs for code, *_ in chain[:3])
         page.wait_for_selector("#map-events .ag-row", timeout=90_000)
         page.screenshot(path=str(artifacts_dir / "screenshots" / "map-grid-zh.png"), full_page=True)
+        statuses = set(page.locator("#map-events .ag-row [col-id='status']").all_inner_texts())
+        assert statuses and statuses <= {"已受理", "已签收", "已派遣", "已处置", "已办结"}
+        pagination = page.locator("#map-events .ag-paging-panel").inner_text()
+        assert "每页行数" in pagination and "Page" not in pagination
 
         with page.expect_download() as download:                     # values of the grids on the map
             page.click("#map-values-csv")
@@ -105,13 +137,14 @@ def test_drill_to_a_grid_and_back_by_clicks_and_by_url(map_city, artifacts_dir, 
         download.value.save_as(csv_path)
 
         page.go_back()                                               # the back button: the grid deselected
-        page.wait_for_function("() => !location.search.includes('select=" + chain[3][0] + "')", timeout=90_000)
+        wait_until(page, "code => !location.search.includes('select=' + code)", chain[3][0])
         wait_for_map(page, chain[2][0])
+        wait_settled(page)                                           # the pages router may render the page again
         page.click(f"[data-testid='map-crumb-{chain[0][0]}'] button")  # breadcrumb up to the district
         wait_for_map(page, chain[0][0])
         assert query(page)["unit"] == chain[0][0] and query(page)["level"] == "street"
         page.locator("[data-testid^='map-crumb-'] button").first.click()   # and to the city
-        page.wait_for_function("() => !location.search.includes('unit=')", timeout=90_000)
+        wait_until(page, "() => !location.search.includes('unit=')")
         wait_for_map(page)
 
         page.goto(f"{url}/map?indicator={INDICATOR}&unit={chain[2][0]}&select={chain[3][0]}")   # by URL

@@ -195,9 +195,10 @@ def test_case_statuses_and_the_grids_own_texts_follow_the_language(installed):
     chinese = {"received": "已受理", "accepted": "已签收", "dispatched": "已派遣", "resolved": "已处置", "closed": "已办结"}
     assert [r["status"] for r in grid.rowData] == [chinese[s] for s in stored["status"]] and len(stored)
     sensors = str(draw_panel(state, "zh", view.grid_options("zh"))[10])
-    kinds = con.execute("SELECT DISTINCT s.kind FROM sensors s JOIN admin_units g ON g.code = s.grid_code "
-                        "WHERE g.district_code = ?", [district]).fetchall()
-    assert kinds and all(view.code_text("sensor_kind", k, "zh") in sensors and f"'{k}'" not in sensors for (k,) in kinds)
+    stored_sensors = uq.unit_sensors(con, uq.unit_row(con, district), installed.now_s())
+    kinds = set(stored_sensors["kind"].head(view.SENSOR_ROWS))
+    assert kinds and all(view.code_text("sensor_kind", k, "zh") in sensors and f"'{k}'" not in sensors for k in kinds)
+    assert len(stored_sensors) > view.SENSOR_ROWS and f"共 {len(stored_sensors):,} 条" in sensors
     rows = draw_panel(state, "en", view.grid_options("en"))[8]
     assert {r["status"] for r in rows} <= {"Received", "Accepted", "Dispatched", "Resolved", "Closed"} and rows
     assert view.case_status_text("on_hold", "zh") == "on_hold"

@@ -32,7 +32,7 @@ def stored(con, table: str, hour: int | None = None):
 
 
 def test_frames_equal_the_stores(con):
-    cache, hours = ValueCache(), uq.history_hours(con)
+    cache, hours = ValueCache(recheck_s=0), uq.history_hours(con)
     assert cache.hours(con) == hours
     for as_of_s in (None, hours[0]):
         assert cache.values(con, INDICATOR, as_of_s).equals(uq.STORE.values(con, INDICATOR, as_of_s))
@@ -44,7 +44,7 @@ def test_frames_equal_the_stores(con):
 
 
 def test_latest_values_are_kept_until_a_refresh_runs(con):
-    cache = ValueCache()
+    cache = ValueCache(recheck_s=0)
     before = cache.values(con, INDICATOR, None)
     con.execute("UPDATE indicator_latest SET value = value + 1000 WHERE indicator_id = ?", [INDICATOR])
     assert cache.values(con, INDICATOR, None).equals(before)          # no run: read from memory
@@ -55,7 +55,7 @@ def test_latest_values_are_kept_until_a_refresh_runs(con):
 
 
 def test_a_rewritten_snapshot_is_read_again_and_other_hours_are_kept(con):
-    cache = ValueCache()
+    cache = ValueCache(recheck_s=0)
     hours = uq.history_hours(con)
     first = cache.snapshots(con, INDICATOR, hours)
     con.execute("UPDATE indicator_history SET value = -1 WHERE indicator_id = ?", [INDICATOR])
@@ -67,7 +67,7 @@ def test_a_rewritten_snapshot_is_read_again_and_other_hours_are_kept(con):
 
 
 def test_least_recently_used_frames_are_dropped(con):
-    cache = ValueCache(max_frames=2)
+    cache = ValueCache(max_frames=2, recheck_s=0)
     hours = uq.history_hours(con)
     cache.snapshots(con, INDICATOR, hours[:3])
     con.execute("UPDATE indicator_history SET value = -1 WHERE indicator_id = ? AND epoch(as_of) = ?",

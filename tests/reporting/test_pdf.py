@@ -97,3 +97,18 @@ def test_pdf_holds_the_open_overdue_cases_at_midnight(pdf_text, tiny_con):
           AND NOT EXISTS (SELECT 1 FROM event_history h WHERE h.source = e.source AND h.event_id = e.event_id
                           AND h.status IN ('resolved', 'closed') AND h.updated_at < $end)""", {"end": SPAN.end})
     assert f"其中超期{overdue:,}件" in _flat(pdf_text)
+
+
+def test_pdf_and_html_hold_no_personal_data_of_the_days_cases(pdf_text, demo_html, tiny_con):
+    """The brief is read on paper by many: no caller's name, phone or case text may be in it (issue #9)."""
+    rows = tiny_con.execute("SELECT caller_name, caller_phone, description FROM events WHERE received_at >= $start "
+                            "AND received_at < $end AND caller_phone IS NOT NULL",
+                            {"start": SPAN.start, "end": SPAN.end}).fetchall()
+    assert len(rows) > 50
+    flat_pdf, flat_html = _flat(pdf_text).replace(" ", ""), demo_html.replace(" ", "")
+    for name, phone, description in rows:
+        assert phone not in flat_pdf and phone not in flat_html
+        if name and len(name) >= 3:                  # two-character names can occur inside other words
+            assert name not in flat_pdf and name not in flat_html
+        if description and len(description) >= 12:
+            assert description.replace(" ", "") not in flat_html

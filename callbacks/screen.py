@@ -5,6 +5,10 @@ Scenes, keys, rotation and layer buttons live in assets/screen.js, which hands t
 chosen layer to Dash with ``set_props``. The first refresh sends the whole map (the grid geometry, once); later ones send a ``Patch`` of
 the parts whose content changed, and every panel whose content did not change is ``no_update``.
 While a refresh runs, the refresh timer is disabled (``running=``), so ticks never pile up.
+
+Reads and rendered panels are kept per (data version, minute) in a ``ScreenCache``
+(data/screen_cache.py) shared by every wall: a tick whose data did not change costs one version
+probe; a tick after new data reads the store again.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import context
 from data import geo
+from data.screen_cache import ScreenCache
 from data import screen_queries as queries
 from data.today import air_now
 from indicators.catalog import load_catalog
@@ -61,29 +66,42 @@ def _names(language: str) -> dict:
     return {key: pair[0 if language == "zh" else 1] for key, pair in names.items()}
 
 
-def panels(con, now_s: int, tz: str, scene: str, hold: bool, language: str, roads, stations) -> dict:
-    """Return every panel's children for this instant and scene."""
+def screen_cache() -> ScreenCache:
+    """Return the server's cache of screen data (one for every wall)."""
+    return context.current().remember("screen.cache", ScreenCache)
+
+
+def headline(con, now_s: int, tz: str) -> dict:
+    """Return the headline KPIs with the closure rate."""
     kpis = queries.headline_kpis(con, now_s, tz)
     kpis["closure_rate"] = queries.indicator_kpi(con, "closure_rate", "cases.handling.closure_rate.last_30d", now_s,
                                                  scale=100.0)
-    air = air_now(con, queries.utc(now_s), tz)
+    return kpis
+
+
+def panels(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: str, roads, stations) -> dict:
+    """Return every panel's children for this instant and scene (reads shared through ``reads.get``)."""
+    kpis = reads.get("kpis", lambda: headline(con, now_s, tz))
+    air = reads.get("air", lambda: air_now(con, queries.utc(now_s), tz))
     title, as_of = view.scene_title(scene, hold, now_s, tz, language)
-    traffic = queries.city_values(con, ["traffic.congestion.slow_share.last_hour", "traffic.road_speed.avg_kmh.last_hour"])
+    traffic = reads.get("traffic", lambda: queries.city_values(
+        con, ["traffic.congestion.slow_share.last_hour", "traffic.road_speed.avg_kmh.last_hour"]))
     return {
-        "screen-kpis": view.kpi_panel(kpis, queries.alert_counts(con), language),
+        "screen-kpis": view.kpi_panel(kpis, reads.get("alert_counts", lambda: queries.alert_counts(con)), language),
         "screen-aqi": view.aqi_panel(air.result, air.stations, language),
         "screen-traffic": view.traffic_panel(traffic, roads, queries.CONGESTED_KMH, language),
-        "screen-crowd": view.crowd_panel(queries.crowd_hotspots(con), language),
-        "screen-alerts": view.alerts_panel(queries.open_alerts(con), _names(language), now_s, tz, language),
-        "screen-ticker": view.ticker(queries.newest_events(con, now_s), tz, language),
-        "screen-fresh": view.freshness_badges(queries.freshness(con, now_s), language),
-        "screen-scene-panel": scene_panel(con, now_s, tz, scene, language, roads, stations),
+        "screen-crowd": view.crowd_panel(reads.get("crowd", lambda: queries.crowd_hotspots(con)), language),
+        "screen-alerts": view.alerts_panel(reads.get("open_alerts", lambda: queries.open_alerts(con)),
+                                           _names(language), now_s, tz, language),
+        "screen-ticker": view.ticker(reads.get("ticker", lambda: queries.newest_events(con, now_s)), tz, language),
+        "screen-fresh": view.freshness_badges(reads.get("freshness", lambda: queries.freshness(con, now_s)), language),
+        "screen-scene-panel": scene_panel(con, reads, now_s, tz, scene, language, roads, stations),
         "screen-scene-title": title,
         "screen-asof": as_of,
     }
 
 
-def scene_panel(con, now_s: int, tz: str, scene: str, language: str, roads, stations) -> list:
+def scene_panel(con, reads, now_s: int, tz: str, scene: str, language: str, roads, stations) -> list:
     """Return the panel that belongs to the scene (categories, stations, roads or districts)."""
     zh = language == "zh"
     if scene == "environment":
@@ -95,13 +113,13 @@ def scene_panel(con, now_s: int, tz: str, scene: str, language: str, roads, stat
         rows = [[r.name_zh if zh else r.name_en, f"{r.speed_kmh:.0f} km/h"] for r in roads.head(8).itertuples()]
         return view.table_panel(t("screen.panel.roads", language), rows, "screen-panel-roads")
     if scene == "grid":
-        frame = queries.districts_today(con, now_s, tz, "grid_report")
+        frame = reads.get("districts", lambda: queries.districts_today(con, now_s, tz, "grid_report"))
         rows = [[r.name_zh if zh else r.name_en, f"{t('screen.col.received', language)} {r.received}",
                  f"{t('screen.col.closed', language)} {r.closed}", f"{t('screen.col.overdue', language)} {r.overdue}"]
                 for r in frame.itertuples()]
         return view.table_panel(t("screen.panel.districts", language), rows, "screen-panel-districts")
     source = "hotline_12345" if scene == "hotline" else None
-    frame = queries.top_categories_today(con, now_s, tz, source)
+    frame = reads.get(("categories", source), lambda: queries.top_categories_today(con, now_s, tz, source))
     rows = [[(r.name_zh if zh else r.name_en) or r.category_code, theme_int(r.n)] for r in frame.itertuples()]
     return view.table_panel(t("screen.panel.categories", language), rows, "screen-panel-categories")
 
@@ -120,19 +138,21 @@ def scene_events(frame, scene: str):
     return frame[values.str.startswith(prefixes)]
 
 
-def map_parts(con, now_s: int, tz: str, scene: str, layer: str, viewport: dict | None, language: str,
+def map_parts(con, reads, now_s: int, tz: str, scene: str, layer: str, viewport: dict | None, language: str,
               roads, stations) -> dict:
     """Return the map's changing parts: the layer's values, sensor points, event points and the view."""
     app = context.current()
-    grids = queries.grid_alert_severity(con) if layer in ("alerts", "aqi") else None
-    if grids is None:
-        grids = queries.grid_values(con, view.LAYER_INDICATOR[layer])
+    if layer in ("alerts", "aqi"):
+        grids = reads.get("grid_alerts", lambda: queries.grid_alert_severity(con))
+    else:
+        grids = reads.get(("grid_values", layer), lambda: queries.grid_values(con, view.LAYER_INDICATOR[layer]))
     values = grids["rank"] if "rank" in grids else grids["value"]
     label = {"hotline": "件", "crowd": "人/km²"}.get(layer, "")
     size = viewport if viewport and viewport.get("w") and viewport.get("h") else DEFAULT_VIEWPORT
     width, height = int(size["w"]), int(size["h"])
     scale = max(1.0, height / DEFAULT_VIEWPORT["h"])            # markers grow with the wall
-    points = view.event_points(scene_events(queries.recent_events(con, now_s), scene), now_s, scale)
+    recent = reads.get("recent_events", lambda: queries.recent_events(con, now_s))
+    points = view.event_points(scene_events(recent, scene), now_s, scale)
     bounds = app.remember(f"screen.view.{width}x{height}", lambda: geo.city_view(con, width, height))
     return {"layer": view.layer_trace(layer, grids["code"].tolist(), values, label),
             "stations": sensor_points(scene, stations, roads, language, scale),
@@ -153,14 +173,14 @@ def sensor_points(scene: str, stations, roads, language: str, scale: float = 1.0
     return dict(lon=[], lat=[], text=[], marker=dict(size=round(15 * scale, 1), color=[], opacity=0.95))
 
 
-def map_update(parts: dict, sent: dict, language: str):
+def map_update(parts: dict, digests: dict, sent: dict, language: str):
     """Return the whole figure the first time (with the geometry), afterwards a Patch of changed parts."""
     app = context.current()
     if not sent.get("geometry"):
         geojson = app.remember("geojson.grid", lambda: geo.unit_geojson(app.cursor(), "grid"))
         return view.map_figure(geojson, parts["view"], parts["layer"], {"events": parts["events"],
                                "newest": parts["newest"]}, parts["stations"], language)
-    changed = [name for name in MAP_PARTS if sent.get(f"map.{name}") != digest(parts[name])]
+    changed = [name for name in MAP_PARTS if sent.get(f"map.{name}") != digests[f"map.{name}"]]
     if not changed:
         return no_update
     patch = Patch()
@@ -187,17 +207,27 @@ def refresh_screen(_tick, scene_state, layer_choice, viewport, language, sent, c
     con, now_s, sent = app.cursor(), app.now_s(), dict(sent or {})
     language = normalise_language((config or {}).get("lang") or language)
     scene, hold = scene_of(scene_state)
-    roads, stations = queries.road_speeds(con, now_s), queries.air_by_station(con, now_s, app.tz)
-    contents = panels(con, now_s, app.tz, scene, hold, language, roads, stations)
-    parts = map_parts(con, now_s, app.tz, scene, layer_of(scene, layer_choice), viewport, language, roads, stations)
-    figure = map_update(parts, sent, language)
+    layer, size = layer_of(scene, layer_choice), (viewport.get("w"), viewport.get("h"))
+    reads = screen_cache().snapshot(con, now_s)
+    contents, parts, digests = reads.get(("render", scene, hold, language, layer, size), lambda: render(
+        con, reads, now_s, app.tz, scene, hold, language, layer, viewport))
+    figure = map_update(parts, digests, sent, language)
     outputs = []
     for panel in PANELS:
-        fingerprint = digest(contents[panel])
-        outputs.append(no_update if sent.get(panel) == fingerprint else contents[panel])
-        sent[panel] = fingerprint
-    sent.update({f"map.{name}": digest(parts[name]) for name in MAP_PARTS}, geometry=True)
+        outputs.append(no_update if sent.get(panel) == digests[panel] else contents[panel])
+    sent.update(digests, geometry=True)
     return figure, *outputs, sent
+
+
+def render(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: str, layer: str, viewport: dict):
+    """Return the panels, the map parts and the fingerprint of each (shared by the walls showing them)."""
+    roads = reads.get("roads", lambda: queries.road_speeds(con, now_s))
+    stations = reads.get("stations", lambda: queries.air_by_station(con, now_s, tz))
+    contents = panels(con, reads, now_s, tz, scene, hold, language, roads, stations)
+    parts = map_parts(con, reads, now_s, tz, scene, layer, viewport, language, roads, stations)
+    digests = {panel: digest(contents[panel]) for panel in PANELS}
+    digests.update({f"map.{name}": digest(parts[name]) for name in MAP_PARTS})
+    return contents, parts, digests
 
 
 clientside_callback(ClientsideFunction("screen", "markLayer"),

@@ -204,7 +204,7 @@ def newest_events(con: duckdb.DuckDBPyConnection, now_s: int, limit: int = 12) -
            WHERE e.received_at > $since AND e.received_at <= $now
            ORDER BY e.received_at DESC, e.event_id LIMIT $limit""",
         {"since": utc(now_s - DAY_S), "now": utc(now_s), "limit": limit}).df()
-    frame["description"] = [mask_text(d, (n,) if isinstance(n, str) else ())
+    frame["description"] = [mask_text(d if isinstance(d, str) else None, (n,) if isinstance(n, str) else ())
                             for d, n in zip(frame["description"], frame["caller_name"])]
     return frame.drop(columns="caller_name")
 

@@ -104,3 +104,58 @@ def test_config_from_the_query_string():
     assert view.screen_config(refresh="0.01")["refresh_ms"] == 1000           # never faster than once a second
     assert view.screen_config(refresh="x; drop")["refresh_ms"] == 10_000
     assert view.screen_config(scene="nope")["start"] == 0
+
+
+@pytest.fixture
+def writable(tiny_db_copy):
+    from data import db
+
+    con = db.open_store(tiny_db_copy)
+    app_context = context.AppContext(con=con, tz=TZ, city_name_zh="云江市", city_name_en="Yunjiang City",
+                                     frozen_now_s=parse_instant(TINY_NOW, TZ))
+    context.install(app_context)
+    yield app_context
+    context.install(None)
+    con.close()
+
+
+def _counting(monkeypatch, name: str) -> list:
+    calls = []
+    original = getattr(queries, name)
+    monkeypatch.setattr(queries, name, lambda *args, **kw: calls.append(1) or original(*args, **kw))
+    return calls
+
+
+def test_unchanged_tick_is_served_from_memory_without_querying(installed, monkeypatch):
+    from callbacks.screen import screen_cache
+
+    kpi_calls, ticker_calls = _counting(monkeypatch, "headline_kpis"), _counting(monkeypatch, "newest_events")
+    _figure, *_panels, sent = _refresh()
+    computed = screen_cache().computed
+    assert kpi_calls == [1] and ticker_calls == [1] and computed > 0
+    figure, *panels, _ = _refresh(sent=sent)                    # another wall's tick at the same data
+    _refresh(sent={})
+    assert figure is no_update and all(panel is no_update for panel in panels)
+    assert kpi_calls == [1] and ticker_calls == [1] and screen_cache().computed == computed
+
+
+def test_tick_after_new_data_shows_the_new_data(writable, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+
+    from callbacks.screen import PANELS
+
+    kpi_calls = _counting(monkeypatch, "headline_kpis")
+    con = writable.cursor()
+    _figure, *panels, sent = _refresh()
+    before = queries.headline_kpis(con, writable.now_s(), TZ)["hotline"].today
+    assert by_testid(panels)["screen-kpi-hotline"] == theme.fmt_int(int(before))
+    received = datetime.fromtimestamp(writable.now_s(), timezone.utc) - timedelta(minutes=5)
+    con.execute("INSERT INTO events (source, event_id, category_code, grid_code, received_at, status, handling_level, "
+                "updated_at) SELECT 'hotline_12345', 'screen-new-1', 'hotline.noise', code, ?, 'received', 1, ? "
+                "FROM admin_units WHERE level = 'grid' ORDER BY code LIMIT 1", [received, received])
+    calls = len(kpi_calls)
+    _figure, *panels, _ = _refresh(sent=sent)
+    assert len(kpi_calls) > calls                                # the store was read again
+    assert panels[0] is not no_update
+    assert by_testid(panels)["screen-kpi-hotline"] == theme.fmt_int(int(before) + 1)
+    assert panels[PANELS.index("screen-ticker")] is not no_update          # a case without description shows too

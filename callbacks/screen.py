@@ -22,7 +22,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import context
 from data import geo
-from data.screen_cache import ScreenCache
+from data.screen_cache import ALERTS, EVENTS, EVERYTHING, INDICATORS, READINGS, ScreenCache
 from data import screen_queries as queries
 from data.today import air_now
 from indicators.catalog import load_catalog
@@ -71,30 +71,24 @@ def screen_cache() -> ScreenCache:
     return context.current().remember("screen.cache", ScreenCache)
 
 
-def headline(con, now_s: int, tz: str) -> dict:
-    """Return the headline KPIs with the closure rate."""
-    kpis = queries.headline_kpis(con, now_s, tz)
-    kpis["closure_rate"] = queries.indicator_kpi(con, "closure_rate", "cases.handling.closure_rate.last_30d", now_s,
-                                                 scale=100.0)
-    return kpis
-
-
 def panels(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: str, roads, stations) -> dict:
     """Return every panel's children for this instant and scene (reads shared through ``reads.get``)."""
-    kpis = reads.get("kpis", lambda: headline(con, now_s, tz))
-    air = reads.get("air", lambda: air_now(con, queries.utc(now_s), tz))
+    kpis = dict(reads.get("kpis", lambda: queries.headline_kpis(con, now_s, tz), EVENTS))
+    kpis["closure_rate"] = reads.get("closure_rate", lambda: queries.indicator_kpi(
+        con, "closure_rate", "cases.handling.closure_rate.last_30d", now_s, scale=100.0), INDICATORS)
+    air = reads.get("air", lambda: air_now(con, queries.utc(now_s), tz), READINGS)
     title, as_of = view.scene_title(scene, hold, now_s, tz, language)
     traffic = reads.get("traffic", lambda: queries.city_values(
-        con, ["traffic.congestion.slow_share.last_hour", "traffic.road_speed.avg_kmh.last_hour"]))
+        con, ["traffic.congestion.slow_share.last_hour", "traffic.road_speed.avg_kmh.last_hour"]), INDICATORS)
     return {
-        "screen-kpis": view.kpi_panel(kpis, reads.get("alert_counts", lambda: queries.alert_counts(con)), language),
+        "screen-kpis": view.kpi_panel(kpis, reads.get("alert_counts", lambda: queries.alert_counts(con), ALERTS), language),
         "screen-aqi": view.aqi_panel(air.result, air.stations, language),
         "screen-traffic": view.traffic_panel(traffic, roads, queries.CONGESTED_KMH, language),
-        "screen-crowd": view.crowd_panel(reads.get("crowd", lambda: queries.crowd_hotspots(con)), language),
-        "screen-alerts": view.alerts_panel(reads.get("open_alerts", lambda: queries.open_alerts(con)),
+        "screen-crowd": view.crowd_panel(reads.get("crowd", lambda: queries.crowd_hotspots(con), INDICATORS), language),
+        "screen-alerts": view.alerts_panel(reads.get("open_alerts", lambda: queries.open_alerts(con), ALERTS),
                                            _names(language), now_s, tz, language),
-        "screen-ticker": view.ticker(reads.get("ticker", lambda: queries.newest_events(con, now_s)), tz, language),
-        "screen-fresh": view.freshness_badges(reads.get("freshness", lambda: queries.freshness(con, now_s)), language),
+        "screen-ticker": view.ticker(reads.get("ticker", lambda: queries.newest_events(con, now_s), EVENTS), tz, language),
+        "screen-fresh": view.freshness_badges(reads.get("freshness", lambda: queries.freshness(con, now_s), EVERYTHING), language),
         "screen-scene-panel": scene_panel(con, reads, now_s, tz, scene, language, roads, stations),
         "screen-scene-title": title,
         "screen-asof": as_of,
@@ -113,13 +107,13 @@ def scene_panel(con, reads, now_s: int, tz: str, scene: str, language: str, road
         rows = [[r.name_zh if zh else r.name_en, f"{r.speed_kmh:.0f} km/h"] for r in roads.head(8).itertuples()]
         return view.table_panel(t("screen.panel.roads", language), rows, "screen-panel-roads")
     if scene == "grid":
-        frame = reads.get("districts", lambda: queries.districts_today(con, now_s, tz, "grid_report"))
+        frame = reads.get("districts", lambda: queries.districts_today(con, now_s, tz, "grid_report"), EVENTS)
         rows = [[r.name_zh if zh else r.name_en, f"{t('screen.col.received', language)} {r.received}",
                  f"{t('screen.col.closed', language)} {r.closed}", f"{t('screen.col.overdue', language)} {r.overdue}"]
                 for r in frame.itertuples()]
         return view.table_panel(t("screen.panel.districts", language), rows, "screen-panel-districts")
     source = "hotline_12345" if scene == "hotline" else None
-    frame = reads.get(("categories", source), lambda: queries.top_categories_today(con, now_s, tz, source))
+    frame = reads.get(("categories", source), lambda: queries.top_categories_today(con, now_s, tz, source), EVENTS)
     rows = [[(r.name_zh if zh else r.name_en) or r.category_code, theme_int(r.n)] for r in frame.itertuples()]
     return view.table_panel(t("screen.panel.categories", language), rows, "screen-panel-categories")
 
@@ -143,15 +137,15 @@ def map_parts(con, reads, now_s: int, tz: str, scene: str, layer: str, viewport:
     """Return the map's changing parts: the layer's values, sensor points, event points and the view."""
     app = context.current()
     if layer in ("alerts", "aqi"):
-        grids = reads.get("grid_alerts", lambda: queries.grid_alert_severity(con))
+        grids = reads.get("grid_alerts", lambda: queries.grid_alert_severity(con), ALERTS)
     else:
-        grids = reads.get(("grid_values", layer), lambda: queries.grid_values(con, view.LAYER_INDICATOR[layer]))
+        grids = reads.get(("grid_values", layer), lambda: queries.grid_values(con, view.LAYER_INDICATOR[layer]), INDICATORS)
     values = grids["rank"] if "rank" in grids else grids["value"]
     label = {"hotline": "件", "crowd": "人/km²"}.get(layer, "")
     size = viewport if viewport and viewport.get("w") and viewport.get("h") else DEFAULT_VIEWPORT
     width, height = int(size["w"]), int(size["h"])
     scale = max(1.0, height / DEFAULT_VIEWPORT["h"])            # markers grow with the wall
-    recent = reads.get("recent_events", lambda: queries.recent_events(con, now_s))
+    recent = reads.get("recent_events", lambda: queries.recent_events(con, now_s), EVENTS)
     points = view.event_points(scene_events(recent, scene), now_s, scale)
     bounds = app.remember(f"screen.view.{width}x{height}", lambda: geo.city_view(con, width, height))
     return {"layer": view.layer_trace(layer, grids["code"].tolist(), values, label),
@@ -221,8 +215,8 @@ def refresh_screen(_tick, scene_state, layer_choice, viewport, language, sent, c
 
 def render(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: str, layer: str, viewport: dict):
     """Return the panels, the map parts and the fingerprint of each (shared by the walls showing them)."""
-    roads = reads.get("roads", lambda: queries.road_speeds(con, now_s))
-    stations = reads.get("stations", lambda: queries.air_by_station(con, now_s, tz))
+    roads = reads.get("roads", lambda: queries.road_speeds(con, now_s), READINGS)
+    stations = reads.get("stations", lambda: queries.air_by_station(con, now_s, tz), READINGS)
     contents = panels(con, reads, now_s, tz, scene, hold, language, roads, stations)
     parts = map_parts(con, reads, now_s, tz, scene, layer, viewport, language, roads, stations)
     digests = {panel: digest(contents[panel]) for panel in PANELS}

@@ -144,7 +144,7 @@ def test_tick_after_new_data_shows_the_new_data(writable, monkeypatch):
 
     from callbacks.screen import PANELS
 
-    kpi_calls = _counting(monkeypatch, "headline_kpis")
+    kpi_calls, station_calls = _counting(monkeypatch, "headline_kpis"), _counting(monkeypatch, "air_by_station")
     con = writable.cursor()
     _figure, *panels, sent = _refresh()
     before = queries.headline_kpis(con, writable.now_s(), TZ)["hotline"].today
@@ -156,6 +156,7 @@ def test_tick_after_new_data_shows_the_new_data(writable, monkeypatch):
     calls = len(kpi_calls)
     _figure, *panels, _ = _refresh(sent=sent)
     assert len(kpi_calls) > calls                                # the store was read again
+    assert station_calls == [1]                                  # but not the readings: none arrived
     assert panels[0] is not no_update
     assert by_testid(panels)["screen-kpi-hotline"] == theme.fmt_int(int(before) + 1)
     assert panels[PANELS.index("screen-ticker")] is not no_update          # a case without description shows too

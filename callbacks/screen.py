@@ -22,7 +22,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import context
 from data import geo
-from data.screen_cache import ALERTS, EVENTS, EVERYTHING, INDICATORS, READINGS, ScreenCache
+from data.screen_cache import ALERTS, EVENTS, INDICATORS, READINGS, ScreenCache
 from data import screen_queries as queries
 from data.today import air_now
 from indicators.catalog import load_catalog
@@ -88,11 +88,21 @@ def panels(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: st
         "screen-alerts": view.alerts_panel(reads.get("open_alerts", lambda: queries.open_alerts(con), ALERTS),
                                            _names(language), now_s, tz, language),
         "screen-ticker": view.ticker(reads.get("ticker", lambda: queries.newest_events(con, now_s), EVENTS), tz, language),
-        "screen-fresh": view.freshness_badges(reads.get("freshness", lambda: queries.freshness(con, now_s), EVERYTHING), language),
+        "screen-fresh": view.freshness_badges(freshness(con, reads, now_s), language),
         "screen-scene-panel": scene_panel(con, reads, now_s, tz, scene, language, roads, stations),
         "screen-scene-title": title,
         "screen-asof": as_of,
     }
+
+
+FRESHNESS_TABLES = {"events": EVENTS, "sensors": READINGS, "indicators": INDICATORS}
+
+
+def freshness(con, reads, now_s: int):
+    """Return the sources' freshness, each family's newest instants read again only after its own table changed."""
+    newest = [reads.get(("newest", family), lambda family=family: queries.newest_data(con, now_s, family), tables)
+              for family, tables in FRESHNESS_TABLES.items()]
+    return queries.freshness(None, now_s, newest)
 
 
 def scene_panel(con, reads, now_s: int, tz: str, scene: str, language: str, roads, stations) -> list:

@@ -280,18 +280,31 @@ def districts_today(con: duckdb.DuckDBPyConnection, now_s: int, tz: str, source:
         {"mid": utc(local_midnight_s(now_s, tz)), "now": utc(now_s), "source": source}).df()
 
 
-def freshness(con: duckdb.DuckDBPyConnection, now_s: int) -> pd.DataFrame:
-    """Return per source (event channel, sensor kind, indicators) the age of its newest data and whether it is stale."""
-    since, now = utc(now_s - FRESHNESS_LOOKBACK_S), utc(now_s)
-    frame = con.execute(
-        """SELECT 'events' AS family, source AS name, epoch(max(received_at)) AS newest_s, NULL::DOUBLE AS interval_s
-           FROM events WHERE received_at > $since AND received_at <= $now GROUP BY source
-           UNION ALL
-           SELECT 'sensors', s.kind, epoch(max(r.ts)), max(s.interval_min) * 60.0
-           FROM readings r JOIN sensors s USING (sensor_id) WHERE r.ts > $since AND r.ts <= $now GROUP BY s.kind
-           UNION ALL
-           SELECT 'indicators', 'indicators', epoch(max(computed_at)), NULL FROM indicator_latest""",
-        {"since": since, "now": now}).df()
+NEWEST_SQL = {
+    "events": """SELECT 'events' AS family, source AS name, epoch(max(received_at)) AS newest_s,
+                        NULL::DOUBLE AS interval_s
+                 FROM events WHERE received_at > $since AND received_at <= $now GROUP BY source""",
+    "sensors": """SELECT 'sensors' AS family, s.kind AS name, epoch(max(r.ts)) AS newest_s,
+                         max(s.interval_min) * 60.0 AS interval_s
+                  FROM readings r JOIN sensors s USING (sensor_id) WHERE r.ts > $since AND r.ts <= $now GROUP BY s.kind""",
+    "indicators": """SELECT 'indicators' AS family, 'indicators' AS name, epoch(max(computed_at)) AS newest_s,
+                            NULL::DOUBLE AS interval_s FROM indicator_latest""",
+}
+
+
+def newest_data(con: duckdb.DuckDBPyConnection, now_s: int, family: str) -> pd.DataFrame:
+    """Return the newest instant of each source of one family (events, sensors or indicators)."""
+    params = {} if family == "indicators" else {"since": utc(now_s - FRESHNESS_LOOKBACK_S), "now": utc(now_s)}
+    return con.execute(NEWEST_SQL[family], params).df()
+
+
+def freshness(con: duckdb.DuckDBPyConnection | None, now_s: int, newest: list[pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Return per source (event channel, sensor kind, indicators) the age of its newest data and whether it is stale.
+
+    ``newest`` are the ``newest_data`` frames of the three families when the caller already read them."""
+    if newest is None:
+        newest = [newest_data(con, now_s, family) for family in NEWEST_SQL]
+    frame = pd.concat([f.astype({"newest_s": "float64", "interval_s": "float64"}) for f in newest], ignore_index=True)
     frame = frame[frame["newest_s"].notna() | (frame["family"] != "indicators")]
     frame["age_s"] = (now_s - frame["newest_s"]).clip(lower=0)
     frame["stale_after_s"] = [_stale_after(f, n, i) for f, n, i in zip(frame["family"], frame["name"], frame["interval_s"])]

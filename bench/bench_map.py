@@ -179,10 +179,11 @@ def drill_bodies(state: dict) -> list[dict]:
 def load_test(url: str, codes: list[tuple[str, str]], users: int, seconds: float) -> dict:
     """Run ``users`` threads posting drill-downs for ``seconds``; return latency percentiles."""
     samples, errors, lock = [], [], threading.Lock()
+    sessions = [session(url) for _ in range(users)]       # one after another: concurrent sign-ins are not measured
     deadline = time.monotonic() + seconds
 
     def analyst(seed: int) -> None:
-        s, rng = session(url), random.Random(seed)
+        s, rng = sessions[seed], random.Random(seed)
         while time.monotonic() < deadline:
             unit, level = rng.choice(codes)
             state = {"indicator": INDICATOR, "level": level, "unit": unit, "select": unit, "compare": None, "t": None}

@@ -92,8 +92,9 @@ def materialise_relations(cursor: duckdb.DuckDBPyConnection, scans: list[Scan], 
     for source in sorted(set(shifted_state)):
         if shifted_state.count(source) >= 2:
             table = f"_shifted_{source}"
-            cursor.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {SOURCES[source].shifted_state_sql()}",
-                           {"now": _utc(at_s)})
+            reading = [s for s in scans if s.source == source]
+            state = SOURCES[source].shifted_state_sql(unread_columns(reading, FREE_TEXT_COLUMNS["events"]))
+            cursor.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {state}", {"now": _utc(at_s)})
             materialised[f"{source}.shifted"] = f"SELECT * FROM {table}"
     return materialised
 

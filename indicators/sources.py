@@ -87,11 +87,13 @@ class Source:
                 f"AND {time_column} <= $end - INTERVAL 1 DAY)")
         return self.relation.format(now=_SHIFTED_NOW, rows=rows)
 
-    def shifted_state_sql(self) -> str:
+    def shifted_state_sql(self, unread: tuple[str, ...] = ()) -> str:
         """Return the state at each of the 7 previous days' instants ($now - day_shift days) in
-        one relation: a case once per earlier instant it was open at, a sensor once per shift."""
+        one relation: a case once per earlier instant it was open at, a sensor once per shift;
+        without the ``unread`` columns of the events."""
         if self.name == "open_cases":
-            candidates = (f"(SELECT * FROM events WHERE received_at <= $now - INTERVAL 1 DAY "
+            columns = f"* EXCLUDE ({', '.join(unread)})" if unread else "*"
+            candidates = (f"(SELECT {columns} FROM events WHERE received_at <= $now - INTERVAL 1 DAY "
                           f"AND coalesce(closed_at > $now - INTERVAL {BASELINE_DAYS} DAY, true))")
             rows = (f"(SELECT e.*, day_shift FROM {candidates} e, {_SHIFTS} WHERE e.received_at <= {_SHIFTED_NOW} "
                     f"AND coalesce(e.closed_at > {_SHIFTED_NOW}, true))")

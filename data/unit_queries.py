@@ -256,12 +256,14 @@ def unit_sensors(con: duckdb.DuckDBPyConnection, unit: dict, until_s: int, hours
     """Return the sensors inside the unit with each metric's latest reading in the ``hours`` before
     ``until_s`` (sensors that did not report have no reading columns)."""
     condition, params = _in_grids(unit_grids(con, unit) if grids is None else grids)
-    sensors = con.execute(f"""SELECT sensor_id, kind, name_zh, name_en, grid_code FROM sensors
-                              WHERE {condition} AND (retired_at IS NULL OR retired_at > ?) ORDER BY sensor_id""",
-                          params + [_utc(until_s)]).df()
-    readings = con.execute("""
-        SELECT sensor_id, metric, arg_max(value, ts) AS value, max(ts) AS ts, arg_max(quality, ts) AS quality
-        FROM readings WHERE ts > ? AND ts <= ? AND sensor_id IN (SELECT unnest(?::VARCHAR[]))
-        GROUP BY sensor_id, metric""",
-        [_utc(until_s - hours * 3600), _utc(until_s), sensors["sensor_id"].tolist()]).df()
-    return sensors.merge(readings, on="sensor_id", how="left").sort_values(["sensor_id", "metric"], ignore_index=True)
+    return con.execute(f"""
+        WITH s AS (SELECT sensor_id, kind, name_zh, name_en, grid_code FROM sensors
+                   WHERE {condition} AND (retired_at IS NULL OR retired_at > ?)),
+             r AS (SELECT sensor_id, metric, arg_max(value, ts) AS value, max(ts) AS ts,
+                          arg_max(quality, ts) AS quality
+                   FROM readings WHERE ts > ? AND ts <= ? AND sensor_id IN (SELECT sensor_id FROM s)
+                   GROUP BY sensor_id, metric)
+        SELECT s.sensor_id, s.kind, s.name_zh, s.name_en, s.grid_code, r.metric, r.value, r.ts, r.quality
+        FROM s LEFT JOIN r USING (sensor_id)
+        ORDER BY s.sensor_id, r.metric""",
+        params + [_utc(until_s), _utc(until_s - hours * 3600), _utc(until_s)]).df()

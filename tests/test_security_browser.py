@@ -53,9 +53,9 @@ def test_login_audit_page_and_kiosk(tiny_db_copy, artifacts_dir):
         page.click("#sign-out")
         page.wait_for_url(url + "/login")
 
-        page.goto(url + kiosk_path)
-        page.wait_for_selector("[data-testid='kpi-received']", timeout=30_000)
-        assert "kiosk" not in page.url and "审计日志" not in page.inner_text("#navbar")
+        page.goto(url + kiosk_path)                  # a wall PC: the display token opens the wall screen
+        page.wait_for_selector("[data-testid^='screen-kpi-']", timeout=60_000)
+        assert page.url == url + "/screen" and "审计日志" not in page.inner_text("#navbar")
         assert page.goto(url + "/audit").status == 403
         _expect_only_status_error(watch, 403)
     assert watch.errors == []

@@ -91,7 +91,7 @@ def test_disabling_a_user_ends_their_sessions(secured):
 def test_revoking_a_display_token_signs_its_screens_out(secured):
     token_id, secret = tokens.create_token(secured.app_context.cursor(), "lobby", scope="display")
     screen = _client(secured, "10.0.1.8")
-    assert screen.get(f"/kiosk/{secret}").headers["Location"] == "/"
+    assert screen.get(f"/kiosk/{secret}").headers["Location"] == "/screen"
     assert screen.get("/").status_code == 200
     tokens.revoke_token(secured.app_context.cursor(), token_id)
     assert screen.get("/").status_code == 302

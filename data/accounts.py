@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -161,27 +162,43 @@ def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str) -
 
     Five consecutive failures lock the account for fifteen minutes, even for the right password.
     """
-    row = con.execute("SELECT password_hash, role, disabled_at, locked_until, failed_logins FROM users "
+    row = con.execute("SELECT password_hash, role, disabled_at, locked_until FROM users "
                       "WHERE username = ?", [username]).fetchall()
     row = row[0] if row else None
     if row is None:
         verify_password(password, _DUMMY_HASH)
         return "bad", None
-    stored, role, disabled_at, locked_until, failures = row
+    stored, role, disabled_at, locked_until = row
     now = now_utc()
     if locked_until is not None and locked_until > now:
         return "locked", None
     if not verify_password(password, stored):
-        failures += 1
-        locked = now + LOCKOUT if failures >= MAX_FAILED_LOGINS else None
-        con.execute("UPDATE users SET failed_logins = ?, locked_until = ? WHERE username = ?",
-                    [0 if locked else failures, locked, username])
-        return ("locked" if locked else "bad"), None
+        failures = _update_user(con, "UPDATE users SET failed_logins = failed_logins + 1 WHERE username = ? "
+                                     "RETURNING failed_logins", [username])
+        if failures < MAX_FAILED_LOGINS:
+            return "bad", None
+        _update_user(con, "UPDATE users SET failed_logins = 0, locked_until = ? WHERE username = ?",
+                     [now + LOCKOUT, username])
+        return "locked", None
     if disabled_at is not None:
         return "disabled", None
-    con.execute("UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = ? WHERE username = ?",
-                [now, username])
+    _update_user(con, "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = ? WHERE username = ?",
+                 [now, username])
     return "ok", role
+
+
+def _update_user(con: duckdb.DuckDBPyConnection, sql: str, params: list, attempts: int = 20):
+    """Run an update of one user's row and return its RETURNING value (if any), retrying when a
+    concurrent sign-in of the same account updated the row first (DuckDB refuses the second
+    writer with a conflict; the retry applies the update to the winner's committed row)."""
+    for attempt in range(attempts):
+        try:
+            rows = con.execute(sql, params).fetchall()
+            return rows[0][0] if rows else None
+        except duckdb.TransactionException:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.005 * (attempt + 1))
 
 
 # --- sessions ----------------------------------------------------------------------------------

@@ -78,8 +78,29 @@ def wait_for_map(page, codes_prefix: str = "") -> None:
     wait_until(page, DRAWN_JS, codes_prefix)
 
 
+CAMERA_JS = """() => {
+    const map = document.querySelector('#map-graph .js-plotly-plot')._fullLayout.map._subplot.map;
+    const c = map.getCenter();
+    return map.isMoving() ? null : [c.lng, c.lat, map.getZoom()].map(v => v.toFixed(6)).join(',');
+}"""
+
+
+def wait_camera_still(page, timeout_s: float = 30) -> None:
+    """Wait until the map's camera stays put for half a second (a new view may still be flying in)."""
+    deadline, last = time.monotonic() + timeout_s, None
+    while time.monotonic() < deadline:
+        camera = page.evaluate(CAMERA_JS)
+        if camera is not None and camera == last:
+            return
+        last = camera
+        page.wait_for_timeout(500)
+    raise AssertionError("the map kept moving")
+
+
 def click_lonlat(page, lon: float, lat: float) -> None:
-    """Click the map where the point (lon, lat) is drawn."""
+    """Click the map where the point (lon, lat) is drawn, once the camera has stopped."""
+    wait_settled(page)
+    wait_camera_still(page)
     x, y = page.evaluate("""([lon, lat]) => {
         const gd = document.querySelector('#map-graph .js-plotly-plot');
         const map = gd._fullLayout.map._subplot.map;

@@ -119,7 +119,7 @@ def scene_panel(con, reads, now_s: int, tz: str, scene: str, language: str, road
     if scene == "grid":
         frame = reads.get("districts", lambda: queries.districts_today(con, now_s, tz, "grid_report"), EVENTS)
         rows = [[r.name_zh if zh else r.name_en, f"{t('screen.col.received', language)} {r.received}",
-                 f"{t('screen.col.closed', language)} {r.closed}", f"{t('screen.col.overdue', language)} {r.overdue}"]
+                 f"{t('screen.col.closed', language)} {r.closed}", f"{t('screen.col.overdue', language)} {r.open_overdue}"]
                 for r in frame.itertuples()]
         return view.table_panel(t("screen.panel.districts", language), rows, "screen-panel-districts")
     source = "hotline_12345" if scene == "hotline" else None

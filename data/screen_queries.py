@@ -19,6 +19,7 @@ import pandas as pd
 
 from data.demo.clock import DAY_S, local_midnight_s
 from data.privacy import mask_text
+from data.today import cases_by_district
 from indicators import aqi
 
 TREND_DAYS = 7                          # the 7-day average: the same hours on the 7 previous days
@@ -265,19 +266,7 @@ def top_categories_today(con: duckdb.DuckDBPyConnection, now_s: int, tz: str, so
 
 def districts_today(con: duckdb.DuckDBPyConnection, now_s: int, tz: str, source: str) -> pd.DataFrame:
     """Return per district: cases of one source received and closed today, and open overdue now."""
-    return con.execute(
-        """SELECT d.code, d.name_zh, d.name_en,
-                  count(e.event_id) FILTER (WHERE e.received_at >= $mid) AS received,
-                  count(e.event_id) FILTER (WHERE e.closed_at >= $mid AND e.closed_at <= $now) AS closed,
-                  count(e.event_id) FILTER (WHERE e.due_at < $now AND (e.resolved_at IS NULL OR e.resolved_at > $now))
-                      AS overdue
-           FROM admin_units d
-           LEFT JOIN admin_units g ON g.district_code = d.code AND g.level = 'grid'
-           LEFT JOIN events e ON e.grid_code = g.code AND e.source = $source AND e.received_at <= $now
-                AND (e.received_at >= $mid OR e.closed_at IS NULL OR e.closed_at >= $mid
-                     OR e.resolved_at IS NULL OR e.resolved_at > $now)
-           WHERE d.level = 'district' GROUP BY ALL ORDER BY d.code""",
-        {"mid": utc(local_midnight_s(now_s, tz)), "now": utc(now_s), "source": source}).df()
+    return cases_by_district(con, utc(local_midnight_s(now_s, tz)), utc(now_s), source)
 
 
 NEWEST_SQL = {

@@ -73,7 +73,7 @@ def city_today(con: duckdb.DuckDBPyConnection, now_s: int, tz: str) -> TodayFigu
         now=now, day_start=start, received=received, closed=closed, open_overdue=overdue,
         received_30d=received_30d, closed_30d=closed_30d, sensors_total=total, sensors_reporting=reporting,
         air=air_now(con, now, tz), by_source=_by_source(con, start, now),
-        by_hour=_by_hour(con, start_s, now_s, tz), by_district=_by_district(con, start, now),
+        by_hour=_by_hour(con, start_s, now_s, tz), by_district=cases_by_district(con, start, now),
         by_street=_by_street(con, start, now),
     )
 
@@ -156,7 +156,9 @@ def _by_hour(con, start_s: int, now_s: int, tz: str) -> pd.DataFrame:
     })
 
 
-def _by_district(con, start: datetime, now: datetime) -> pd.DataFrame:
+def cases_by_district(con, start: datetime, now: datetime, source: str | None = None) -> pd.DataFrame:
+    """Return per district: cases (of one source, or all) received and closed since ``start``, and
+    open overdue at ``now``."""
     return con.execute(
         """SELECT d.code, d.name_zh, d.name_en,
                   count(e.event_id) FILTER (WHERE e.received_at >= $start) AS received,
@@ -166,11 +168,12 @@ def _by_district(con, start: datetime, now: datetime) -> pd.DataFrame:
            FROM admin_units d
            LEFT JOIN admin_units g ON g.district_code = d.code AND g.level = 'grid'
            LEFT JOIN events e ON e.grid_code = g.code AND e.received_at <= $now
+                AND ($source IS NULL OR e.source = $source)
                 AND (e.received_at >= $start OR e.closed_at IS NULL OR e.closed_at >= $start
                      OR e.resolved_at IS NULL OR e.resolved_at > $now)
            WHERE d.level = 'district'
            GROUP BY d.code, d.name_zh, d.name_en ORDER BY d.code""",
-        {"start": start, "now": now},
+        {"start": start, "now": now, "source": source},
     ).df()
 
 

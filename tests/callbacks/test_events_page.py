@@ -5,23 +5,17 @@ from __future__ import annotations
 import pytest
 from dash import no_update
 
-from callbacks import context
 from data import accounts, audit, cases, db
-from data.demo.clock import parse_instant
 from tests.callbacks.test_overview import by_testid
-from tests.conftest import TINY_NOW
+from tests.callbacks.installed import TZ, frozen_context
 
-TZ = "Asia/Shanghai"
 
 
 @pytest.fixture
 def installed(tiny_db_copy):
     con = db.open_store(tiny_db_copy)
-    app_context = context.AppContext(con=con, tz=TZ, city_name_zh="云江市", city_name_en="Yunjiang City",
-                                     frozen_now_s=parse_instant(TINY_NOW, TZ))
-    context.install(app_context)
-    yield app_context
-    context.install(None)
+    with frozen_context(con) as app_context:
+        yield app_context
     con.close()
 
 

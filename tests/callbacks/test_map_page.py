@@ -13,26 +13,20 @@ from dash import Patch, no_update
 from dash._callback_context import context_value
 from dash._utils import AttributeDict
 
-from callbacks import context
 from data import db
 from data import unit_queries as uq
-from data.demo.clock import parse_instant
 from layouts import map_page as view
-from tests.conftest import TINY_NOW
+from tests.callbacks.installed import TZ, frozen_context
 from tests.data.test_unit_queries import MAP_INDICATORS, map_city_path  # noqa: F401  (the fixture)
 
-TZ = "Asia/Shanghai"
 INDICATOR = MAP_INDICATORS[0]
 
 
 @pytest.fixture(scope="module")
 def installed(map_city_path):  # noqa: F811
     con = db.open_store(map_city_path, read_only=True)
-    app_context = context.AppContext(con=con, tz=TZ, city_name_zh="云江市", city_name_en="Yunjiang City",
-                                     frozen_now_s=parse_instant(TINY_NOW, TZ))
-    context.install(app_context)
-    yield app_context
-    context.install(None)
+    with frozen_context(con) as app_context:
+        yield app_context
     con.close()
 
 

@@ -5,21 +5,16 @@ from __future__ import annotations
 import pytest
 
 from callbacks import context
-from data.demo.clock import parse_instant
 from data.today import city_today
 from layouts import theme
-from tests.conftest import TINY_NOW
+from tests.callbacks.installed import TZ, frozen_context
 
-TZ = "Asia/Shanghai"
 
 
 @pytest.fixture
 def installed(tiny_con):
-    app_context = context.AppContext(con=tiny_con, tz=TZ, city_name_zh="云江市", city_name_en="Yunjiang City",
-                                     frozen_now_s=parse_instant(TINY_NOW, TZ))
-    context.install(app_context)
-    yield app_context
-    context.install(None)
+    with frozen_context(tiny_con) as app_context:
+        yield app_context
 
 
 def by_testid(component, found=None) -> dict:

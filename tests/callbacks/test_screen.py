@@ -6,25 +6,19 @@ import plotly.graph_objects as go
 import pytest
 from dash import Patch, no_update
 
-from callbacks import context
 from data import screen_queries as queries
-from data.demo.clock import parse_instant
 from layouts import screen as view
 from layouts import theme
 from tests.callbacks.test_overview import by_testid
-from tests.conftest import TINY_NOW
+from tests.callbacks.installed import TZ, frozen_context
 
-TZ = "Asia/Shanghai"
 CONFIG = view.screen_config()
 
 
 @pytest.fixture
 def installed(tiny_con):
-    app_context = context.AppContext(con=tiny_con, tz=TZ, city_name_zh="云江市", city_name_en="Yunjiang City",
-                                     frozen_now_s=parse_instant(TINY_NOW, TZ))
-    context.install(app_context)
-    yield app_context
-    context.install(None)
+    with frozen_context(tiny_con) as app_context:
+        yield app_context
 
 
 def _refresh(scene=0, layer=None, sent=None, viewport=(1100, 800), language="zh"):
@@ -111,11 +105,8 @@ def writable(tiny_db_copy):
     from data import db
 
     con = db.open_store(tiny_db_copy)
-    app_context = context.AppContext(con=con, tz=TZ, city_name_zh="云江市", city_name_en="Yunjiang City",
-                                     frozen_now_s=parse_instant(TINY_NOW, TZ))
-    context.install(app_context)
-    yield app_context
-    context.install(None)
+    with frozen_context(con) as app_context:
+        yield app_context
     con.close()
 
 

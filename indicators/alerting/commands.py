@@ -129,12 +129,7 @@ def cmd_act(args: argparse.Namespace) -> int:
         "escalate": lambda: handling.escalate(con, args.alert_id, args.actor, args.comment, now),
         "close": lambda: handling.close(con, args.alert_id, args.actor, args.comment, now),
     }
-    try:
-        _print(calls[args.action]())
-    except handling.HandlingError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return _report(calls[args.action])
 
 
 def cmd_silences_list(args: argparse.Namespace) -> int:
@@ -163,6 +158,7 @@ def cmd_silences_end(args: argparse.Namespace) -> int:
 
 
 def _report(call) -> int:
+    """Run a handling call and print its result; a refused action prints its reason and returns 1."""
     try:
         _print(call())
     except handling.HandlingError as exc:

@@ -217,11 +217,11 @@ def wait_for_log(log: Path, offset: int, text: str, timeout_s: float) -> bool:
     return False
 
 
-def events_file(path: Path, rows: int) -> Path:
-    """Write a Parquet file of new cases in the API's format within the drill city."""
+def events_file(path: Path, rows: int, prefix: str = "DRILL") -> Path:
+    """Write a Parquet file of new cases (ids PREFIX-0000000…) in the API's format within the tiny city."""
     rng = np.random.default_rng(3)
     received = pd.Timestamp("2026-11-01T00:00:00Z") + pd.to_timedelta(rng.integers(0, 14 * 86400, rows), unit="s")
-    pd.DataFrame({"source": "grid_report", "event_id": [f"DRILL-{i:07d}" for i in range(rows)],
+    pd.DataFrame({"source": "grid_report", "event_id": [f"{prefix}-{i:07d}" for i in range(rows)],
                   "category": "hotline.noise", "received_at": received,
                   "lon": rng.uniform(119.40, 119.50, rows), "lat": rng.uniform(32.15, 32.25, rows)}).to_parquet(path)
     return path

@@ -9,9 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from bench import drill_faults
 from data import db
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -19,13 +19,8 @@ ROWS = 1_000_000
 
 
 def big_events_file(path: Path, rows: int = ROWS) -> Path:
-    """Write a Parquet file of new cases in the API's format, spread over the tiny city."""
-    rng = np.random.default_rng(3)
-    received = pd.Timestamp("2026-11-01T00:00:00Z") + pd.to_timedelta(rng.integers(0, 14 * 86400, rows), unit="s")
-    pd.DataFrame({"source": "grid_report", "event_id": [f"BIG-{i:07d}" for i in range(rows)],
-                  "category": "hotline.noise", "received_at": received,
-                  "lon": rng.uniform(119.40, 119.50, rows), "lat": rng.uniform(32.15, 32.25, rows)}).to_parquet(path)
-    return path
+    """Write a Parquet file of new cases (BIG-…) in the API's format, spread over the tiny city."""
+    return drill_faults.events_file(path, rows, prefix="BIG")
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:

@@ -145,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ensure_database(path, args.scale, args.seed)
         app_context = open_context(path, args.at)
+        log.info("DuckDB memory limit %(memory_limit)s, %(threads)s threads (set with $CITY_DB_MEMORY_LIMIT, "
+                 "$CITY_DB_THREADS)", db.engine_settings(app_context.con))
         if args.at is None and not args.no_simulator:
             start_simulator(app_context)
         start_indicators(app_context, args.refresh_seconds)

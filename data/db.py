@@ -13,6 +13,12 @@ from pathlib import Path
 import duckdb
 
 DEFAULT_DB_PATH = Path("var") / "city.duckdb"
+# DuckDB's own limits, set on purpose (DuckDB would take 80 % of RAM and one thread per core). The
+# machine has 2 cores and 24 GiB shared with the wall-screen browser, the OS and the Python heap
+# (pandas frames live outside DuckDB's limit): 8 GB bounds the buffer pool (beyond it DuckDB spills
+# to <db>.tmp), and 2 threads match the cores. See docs/PERFORMANCE.md, "Zhenjiang scale".
+MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT = "CITY_DB_MEMORY_LIMIT", "8GB"
+THREADS_ENV, DEFAULT_THREADS = "CITY_DB_THREADS", 2
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -101,13 +107,27 @@ def connect(path: str | os.PathLike, read_only: bool = False) -> duckdb.DuckDBPy
             raise StoreError(f"No database at {path}. Build one with: python cli.py demo --db {path}")
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only, config=engine_config())
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise StoreLockedError(locked_message(path)) from None
         raise StoreError(f"Cannot open the database {path}: {exc}") from None
+    except duckdb.Error as exc:
+        raise StoreError(f"Cannot open the database {path} with ${MEMORY_LIMIT_ENV}/${THREADS_ENV}: {exc}") from None
     con.execute("SET TimeZone = 'UTC'")
     return con
+
+
+def engine_config() -> dict[str, object]:
+    """Return DuckDB's memory limit and threads: $CITY_DB_MEMORY_LIMIT / $CITY_DB_THREADS, else the defaults."""
+    return {"memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT,
+            "threads": int(os.environ.get(THREADS_ENV) or DEFAULT_THREADS)}
+
+
+def engine_settings(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """Return the memory limit and threads DuckDB is running with on this connection."""
+    row = con.execute("SELECT current_setting('memory_limit'), current_setting('threads')").fetchall()[0]
+    return {"memory_limit": row[0], "threads": row[1]}
 
 
 def locked_message(path: Path) -> str:

@@ -9,6 +9,7 @@ instant gives what the live loop gave then.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
@@ -115,6 +116,9 @@ class Engine:
     compiled: CompiledCatalog = field(init=False)
     _subsets: dict = field(default_factory=dict, init=False, repr=False)       # indicator ids -> compiled
     _output_maps: dict = field(default_factory=dict, init=False, repr=False)   # id(compiled) -> outputs frame
+    # runs the base and shifted scans, with run_scans' arguments and result: None is DuckDB's run_scans;
+    # scaleout/ passes one that runs the same compiled SQL on Spark
+    scan_runner: Callable[..., list[pd.DataFrame]] | None = field(default=None, repr=False)
 
     def __post_init__(self):
         self.compiled = compile_catalog(self.catalog)
@@ -140,8 +144,8 @@ class Engine:
                      materialise: bool = True) -> pd.DataFrame:
         if not compiled.scans:
             return pd.DataFrame(columns=VALUE_COLUMNS[:6] + ["data_age_s"])
-        values = assemble(run_scans(con, list(compiled.scans.values()), self._outputs(compiled), at_s, self.tz,
-                                    materialise))
+        runner = self.scan_runner or run_scans
+        values = assemble(runner(con, list(compiled.scans.values()), self._outputs(compiled), at_s, self.tz, materialise))
         values = complete_units(values, [self.catalog[i] for i in compiled.outputs], units)
         values["data_age_s"] = at_s - values.pop("newest_s").astype("float64")
         return values
@@ -196,7 +200,7 @@ class Engine:
             return pd.DataFrame()
         subset = self._subset(frozenset(ids))
         shifted = [replace(scan, shifted=True) for scan in subset.scans.values()]
-        return assemble(run_scans(con, shifted, self._outputs(subset), at_s, self.tz))
+        return assemble((self.scan_runner or run_scans)(con, shifted, self._outputs(subset), at_s, self.tz))
 
     def _derived(self, con, base: pd.DataFrame, at_s: int, units: pd.DataFrame,
                  compiled: CompiledCatalog) -> pd.DataFrame:

@@ -1,0 +1,554 @@
+"""Load test on loopback: analysts on /map, wall screens, the daily brief and the ingest API at once.
+
+    python bench/load_test.py --db PATH [--stages 1,2,4,8,16] [--stage-seconds 45] [--screens 4]
+                              [--screen-period 10] [--ingest-rate 1] [--ingest-batch 5]
+                              [--break-p95 1.0] [--break-errors 0.01] [--at TIME] [--json FILE]
+
+The database is copied into a temporary folder and the real server (``app.py``, waitress) is
+started on the copy on 127.0.0.1; the original is never opened for writing. Virtual users speak
+HTTP as a browser does: they sign in through /login (analysts) or /kiosk/<display token> (wall
+screens) and post Dash's callback requests to /_dash-update-component, built from the server's own
+/_dash-dependencies with the values a browser sends; the feed posts JSON batches to
+/api/v1/events with a bearer token.
+
+Each stage runs for --stage-seconds with N analysts (N from --stages), one reader of the daily
+brief per four analysts (at least one), --screens wall screens and one feed posting
+--ingest-batch new cases --ingest-rate times a second (screens and feed are the same in every
+stage: walls are hardware, feeds are machines). Analysts draw the map and its side panel for a
+random unit, level and indicator, then read for 0.5-2 s; brief readers open a recent day's brief
+and read for 2-5 s; screens run their refresh tick every --screen-period s (the product's
+default is 10 s) and change scene every 60 s, keeping what the server sent as a browser keeps it.
+
+Per stage and endpoint it reports requests, throughput, p50/p95/p99 and errors, the server's RSS
+(sampled every second from /proc) and the load average; the stage where latency breaks is the
+first where an interactive endpoint's p95 exceeds --break-p95 seconds or more than --break-errors
+of any endpoint's requests fail. The run stops after that stage. At the end the copy is read to
+check that every case the feed posted is in the store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_demo import machine  # noqa: E402
+from data import db  # noqa: E402
+from tests.browser import _wait_until_up, free_port  # noqa: E402
+
+ANALYST = ("loadbench", "Load-bench-pass-1", "analyst")
+MAP_INDICATORS = ("cases.backlog.open_count.now", "cases.intake.count.today", "cases.intake.count.last_30d")
+PROBE_INDICATOR = "cases.intake.count.today"      # the feed's cases must show up in it after a refresh
+EVENT_PREFIX = "LOADTEST-"
+REFRESH_MARKERS = ("indicators refreshed:", "indicators computed at the frozen instant")
+INTERACTIVE = ("map.figure", "map.panel", "screen.tick", "summary.brief")
+SCENE_SECONDS = 60
+
+
+# --- the city copy and what the users need from it -----------------------------------------
+
+@dataclass
+class City:
+    """What the virtual users need: credentials and the codes they pick from."""
+
+    kiosk_path: str
+    ingest_token: str
+    units: list[tuple[str, str]]            # (unit code, level shown inside it)
+    probe_grid: tuple[str, float, float]    # (code, lon, lat): where the feed's cases are placed
+    categories: list[str]
+    days: list[str]                          # recent days for the daily brief
+    tz: str
+
+
+def prepare_city(source: Path, target: Path) -> City:
+    """Copy the city, upgrade the copy's schema, add the bench's analyst and tokens; return what users need."""
+    from data import accounts
+    from data.ingest import tokens
+
+    shutil.copy(source, target)
+    con = db.open_store(target)
+    try:
+        accounts.add_user(con, ANALYST[0], ANALYST[2], ANALYST[1])
+        _, display = tokens.create_token(con, "load-test wall", scope="display")
+        _, ingest = tokens.create_token(con, "load-test feed")
+        return City(kiosk_path=f"/kiosk/{display}", ingest_token=ingest, units=_drill_units(con),
+                    probe_grid=_probe_grid(con), categories=_hotline_categories(con),
+                    days=_recent_days(con), tz=db.get_setting(con, "city.tz", "Asia/Shanghai"))
+    finally:
+        con.close()
+
+
+def _drill_units(con) -> list[tuple[str, str]]:
+    children = {"city": "district", "district": "street", "street": "community", "community": "grid"}
+    rows = con.execute("SELECT code, level FROM admin_units WHERE level IN ('city', 'district', 'street', 'community') "
+                       "ORDER BY hash(code) LIMIT 400").fetchall()
+    return [(code, children[level]) for code, level in rows]
+
+
+def _probe_grid(con) -> tuple[str, float, float]:
+    return tuple(con.execute("SELECT code, centroid_lon, centroid_lat FROM admin_units WHERE level = 'grid' "
+                             "AND centroid_lon IS NOT NULL ORDER BY hash(code) LIMIT 1").fetchall()[0])
+
+
+def _hotline_categories(con) -> list[str]:
+    return [r[0] for r in con.execute("SELECT code FROM event_categories WHERE code LIKE 'hotline.%' "
+                                      "ORDER BY code").fetchall()]
+
+
+def _recent_days(con) -> list[str]:
+    until = int(db.get_setting(con, "data.until_s", str(int(time.time()))))
+    return [datetime.fromtimestamp(until - d * 86400, timezone.utc).date().isoformat() for d in range(1, 8)]
+
+
+# --- the server ----------------------------------------------------------------------------
+
+@dataclass
+class Server:
+    """The server process on loopback, its URL and its log."""
+
+    proc: subprocess.Popen
+    url: str
+    log_path: Path
+
+    def stop(self) -> None:
+        """Terminate the server and wait for it (it commits nothing half-way: batches are transactions)."""
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def start_server(db_path: Path, extra: list[str], timeout_s: float = 900) -> Server:
+    """Start app.py on a free loopback port; return once it answers."""
+    port = free_port()
+    log_path = db_path.with_suffix(".server.log")
+    proc = subprocess.Popen([sys.executable, "app.py", "--db", str(db_path), "--port", str(port), *extra],
+                            cwd=ROOT, stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    _wait_until_up(url, proc, timeout_s, log_path)
+    return Server(proc, url, log_path)
+
+
+def wait_for_first_refresh(server: Server, timeout_s: float) -> float:
+    """Wait until the server logs its first indicator refresh (the live loop's, or the frozen instant's); return the wait."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        text = server.log_path.read_text(errors="replace")
+        if any(marker in text for marker in REFRESH_MARKERS):
+            return time.monotonic() - started
+        if server.proc.poll() is not None:
+            raise RuntimeError(f"the server exited:\n{text[-3000:]}")
+        time.sleep(1.0)
+    raise RuntimeError(f"no indicator refresh logged within {timeout_s} s")
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    """Return a process's resident set size and its peak (VmHWM) in MB, from /proc."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+class RssSampler(threading.Thread):
+    """Samples the server's RSS every second, labelled with the current stage."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.stage, self.samples = pid, "start", []
+        self._stop = threading.Event()
+        self.started_at = time.monotonic()
+
+    def run(self) -> None:
+        while not self._stop.wait(1.0):
+            try:
+                rss, peak = rss_mb(self.pid)
+            except (FileNotFoundError, KeyError):
+                return
+            self.samples.append({"t_s": round(time.monotonic() - self.started_at, 1), "stage": self.stage,
+                                 "rss_mb": round(rss), "peak_mb": round(peak)})
+
+    def stop(self) -> None:
+        """Stop sampling."""
+        self._stop.set()
+
+
+# --- Dash's callback protocol ----------------------------------------------------------------
+
+def output_spec(output: str):
+    """Return the ``outputs`` field of a request for a dependency's output string."""
+    if not output.startswith(".."):
+        component, prop = output.rsplit(".", 1)
+        return {"id": component, "property": prop}
+    return [dict(zip(("id", "property"), part.rsplit(".", 1))) for part in output[2:-2].split("...")]
+
+
+class Callbacks:
+    """Request bodies for the server's callbacks, built from its /_dash-dependencies."""
+
+    def __init__(self, dependencies: list[dict]):
+        self.dependencies = dependencies
+
+    def find(self, output_part: str) -> dict:
+        """Return the dependency whose output string contains ``output_part``."""
+        return next(d for d in self.dependencies if output_part in d["output"])
+
+    def body(self, output_part: str, values: dict, changed: str) -> dict:
+        """Return the request a browser posts for the callback, with ``values`` keyed 'id.property'."""
+        dep = self.find(output_part)
+        value = lambda item: {**item, "value": values.get(f"{item['id']}.{item['property']}")}  # noqa: E731
+        return {"output": dep["output"], "outputs": output_spec(dep["output"]),
+                "inputs": [value(i) for i in dep["inputs"]], "state": [value(s) for s in dep.get("state", [])],
+                "changedPropIds": [changed]}
+
+
+# --- recording -----------------------------------------------------------------------------
+
+@dataclass
+class Recorder:
+    """Every request's endpoint, stage, latency and outcome."""
+
+    stage: str = "start"
+    rows: list[tuple[str, str, float, bool]] = field(default_factory=list)
+    first_errors: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def timed(self, endpoint: str, send) -> requests.Response | None:
+        """Call ``send()`` and record its latency; a status other than 200/204 or an exception is an error."""
+        started = time.perf_counter()
+        try:
+            response = send()
+            ok, note = response.status_code in (200, 204), f"{response.status_code} {response.text[:200]}"
+        except requests.RequestException as exc:
+            response, ok, note = None, False, repr(exc)[:200]
+        self.record(endpoint, time.perf_counter() - started, ok, note)
+        return response if ok else None
+
+    def record(self, endpoint: str, seconds: float, ok: bool, note: str = "") -> None:
+        """Record one request."""
+        with self.lock:
+            self.rows.append((self.stage, endpoint, seconds, ok))
+            if not ok and len(self.first_errors) < 10:
+                self.first_errors.append(f"{endpoint}: {note}")
+
+
+def endpoint_stats(rows: list[tuple[str, str, float, bool]], seconds: float) -> dict:
+    """Return requests, throughput, p50/p95/p99 (ms) and errors per endpoint."""
+    stats = {}
+    for endpoint in sorted({r[1] for r in rows}):
+        ok = [r[2] for r in rows if r[1] == endpoint and r[3]]
+        errors = sum(1 for r in rows if r[1] == endpoint and not r[3])
+        ms = np.array(ok) * 1000 if ok else np.array([np.nan])
+        stats[endpoint] = {"requests": len(ok) + errors, "errors": errors,
+                           "req_per_s": round((len(ok) + errors) / seconds, 2),
+                           **{f"p{q}_ms": round(float(np.percentile(ms, q)), 1) for q in (50, 95, 99)}}
+    return stats
+
+
+def broken(stats: dict, break_p95_s: float, break_errors: float) -> list[str]:
+    """Return why a stage counts as broken (empty when it held)."""
+    reasons = []
+    for endpoint, s in stats.items():
+        if endpoint in INTERACTIVE and s["p95_ms"] > break_p95_s * 1000:
+            reasons.append(f"{endpoint} p95 {s['p95_ms']:.0f} ms > {break_p95_s * 1000:.0f} ms")
+        if s["requests"] and s["errors"] / s["requests"] > break_errors:
+            reasons.append(f"{endpoint} errors {s['errors']}/{s['requests']}")
+    return reasons
+
+
+# --- virtual users -------------------------------------------------------------------------
+
+def analyst_session(url: str) -> requests.Session:
+    """Return a session signed in through the login form as the bench's analyst."""
+    session = requests.Session()
+    session.post(f"{url}/login", data={"username": ANALYST[0], "password": ANALYST[1], "next": "/map"},
+                 headers={"Origin": url}, allow_redirects=False).raise_for_status()
+    if "cv_session" not in session.cookies:
+        raise RuntimeError("the analyst's sign-in was refused")
+    session.headers.update({"Origin": url})
+    return session
+
+
+def screen_session(url: str, kiosk_path: str) -> requests.Session:
+    """Return a session opened as a wall screen through the kiosk door."""
+    session = requests.Session()
+    session.get(f"{url}{kiosk_path}", allow_redirects=False).raise_for_status()
+    if "cv_session" not in session.cookies:
+        raise RuntimeError("the display token was refused")
+    session.headers.update({"Origin": url})
+    return session
+
+
+def analyst(url: str, session, callbacks: Callbacks, city: City, rec: Recorder, stop: threading.Event,
+            seed: int) -> None:
+    """Draw the map and its side panel for a random unit, level and indicator; read; repeat."""
+    from layouts.map_page import grid_options
+
+    rng = random.Random(seed)
+    while not stop.is_set():
+        unit, level = rng.choice(city.units)
+        state = {"indicator": rng.choice(MAP_INDICATORS), "level": level,
+                 "unit": unit, "select": unit, "compare": None, "t": None, "playing": False}
+        values = {"map-state.data": state, "language.data": "zh", "map-drawn.data": None,
+                  "map-events.dashGridOptions": grid_options("zh")}
+        for endpoint, part in (("map.figure", "map-graph.figure"), ("map.panel", "map-title.children")):
+            body = callbacks.body(part, values, "map-state.data")
+            rec.timed(endpoint, lambda: session.post(f"{url}/_dash-update-component", json=body, timeout=120))
+        stop.wait(rng.uniform(0.5, 2.0))
+
+
+def wall_screen(url: str, session, callbacks: Callbacks, rec: Recorder, stop: threading.Event, period_s: float,
+                seed: int) -> None:
+    """Run the screen's refresh tick every ``period_s``, changing scene every minute, as the browser does."""
+    from layouts import screen as view
+
+    config, sent, tick, started = view.screen_config(), {}, 0, time.monotonic()
+    stop.wait(random.Random(seed).uniform(0, period_s))       # walls were not switched on in the same second
+    while not stop.is_set():
+        scene = int((time.monotonic() - started) // SCENE_SECONDS) % len(view.SCENES)
+        values = {"screen-tick.n_intervals": tick, "screen-scene.data": {"index": scene}, "screen-layer.data": None,
+                  "screen-viewport.data": {"w": 1100, "h": 880}, "language.data": "zh",
+                  "screen-sent.data": sent, "screen-config.data": config}
+        body = callbacks.body("screen-map.figure", values, "screen-tick.n_intervals")
+        response = rec.timed("screen.tick", lambda: session.post(f"{url}/_dash-update-component", json=body,
+                                                                 timeout=120))
+        if response is not None and response.status_code == 200:
+            sent = response.json().get("response", {}).get("screen-sent", {}).get("data", sent)
+        tick += 1
+        stop.wait(period_s)
+
+
+def brief_reader(url: str, session, callbacks: Callbacks, city: City, rec: Recorder, stop: threading.Event,
+                 seed: int) -> None:
+    """Open a recent day's daily brief; read for 2-5 s; repeat."""
+    rng = random.Random(seed)
+    while not stop.is_set():
+        body = callbacks.body("summary-body.children", {"summary-date.date": rng.choice(city.days),
+                                                        "language.data": "zh"}, "summary-date.date")
+        rec.timed("summary.brief", lambda: session.post(f"{url}/_dash-update-component", json=body, timeout=120))
+        stop.wait(rng.uniform(2.0, 5.0))
+
+
+@dataclass
+class Feed:
+    """The ingest feed's counters: cases posted and accepted."""
+
+    posted: int = 0
+    accepted: int = 0
+    first_at: str | None = None
+    last_at: str | None = None
+
+
+def ingest_feed(url: str, city: City, rec: Recorder, stop: threading.Event, rate: float, batch: int,
+                feed: Feed) -> None:
+    """Post ``batch`` new hotline cases ``rate`` times a second to /api/v1/events, into the probe grid."""
+    session = requests.Session()
+    session.headers.update({"Authorization": f"Bearer {city.ingest_token}"})
+    rng, next_at = random.Random(11), time.monotonic()
+    while not stop.is_set():
+        rows = [new_case(city, rng, feed.posted + i) for i in range(batch)]
+        response = rec.timed("ingest.events", lambda: session.post(f"{url}/api/v1/events", json=rows, timeout=120))
+        feed.posted += batch
+        if response is not None:
+            feed.accepted += response.json()["summary"]["accepted"]
+            feed.first_at = feed.first_at or rows[0]["received_at"]
+            feed.last_at = rows[-1]["received_at"]
+        next_at += 1.0 / rate
+        stop.wait(max(0.0, next_at - time.monotonic()))
+
+
+def new_case(city: City, rng: random.Random, number: int) -> dict:
+    """Return one new hotline case received now, in the api_events format."""
+    code, lon, lat = city.probe_grid
+    return {"source": "hotline_12345", "event_id": f"{EVENT_PREFIX}{number:07d}",
+            "category": rng.choice(city.categories), "status": "received",
+            "received_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            "lon": lon, "lat": lat, "grid_code": code}
+
+
+# --- stages --------------------------------------------------------------------------------
+
+@dataclass
+class Crowd:
+    """Signed-in sessions, reused from stage to stage (sign-in is not what is measured)."""
+
+    url: str
+    city: City
+    analysts: list = field(default_factory=list)
+    screens: list = field(default_factory=list)
+
+    def analyst_sessions(self, count: int) -> list:
+        """Return ``count`` signed-in analyst sessions."""
+        while len(self.analysts) < count:
+            self.analysts.append(analyst_session(self.url))
+        return self.analysts[:count]
+
+    def screen_sessions(self, count: int) -> list:
+        """Return ``count`` wall-screen sessions."""
+        while len(self.screens) < count:
+            self.screens.append(screen_session(self.url, self.city.kiosk_path))
+        return self.screens[:count]
+
+
+def run_mix(crowd: Crowd, callbacks: Callbacks, rec: Recorder, feed: Feed, analysts: int, seconds: float,
+            args) -> None:
+    """Run analysts, brief readers, screens and the feed together for ``seconds``."""
+    url, city, stop = crowd.url, crowd.city, threading.Event()
+    readers = crowd.analyst_sessions(analysts + max(1, analysts // 4))[analysts:]
+    threads = [threading.Thread(target=analyst, args=(url, s, callbacks, city, rec, stop, i))
+               for i, s in enumerate(crowd.analyst_sessions(analysts))]
+    threads += [threading.Thread(target=brief_reader, args=(url, s, callbacks, city, rec, stop, 100 + i))
+                for i, s in enumerate(readers)]
+    threads += [threading.Thread(target=wall_screen, args=(url, s, callbacks, rec, stop, args.screen_period, 200 + i))
+                for i, s in enumerate(crowd.screen_sessions(args.screens))]
+    if args.ingest_rate > 0:
+        threads.append(threading.Thread(target=ingest_feed, args=(url, city, rec, stop, args.ingest_rate,
+                                                                  args.ingest_batch, feed)))
+    for thread in threads:
+        thread.start()
+    stop.wait(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join()
+
+
+def run_stages(server: Server, city: City, args, sampler: RssSampler) -> tuple[list[dict], Feed, Recorder]:
+    """Run the stages of increasing concurrency; stop after the first broken one."""
+    crowd, rec, feed = Crowd(server.url, city), Recorder(), Feed()
+    callbacks = Callbacks(crowd.analyst_sessions(1)[0].get(f"{server.url}/_dash-dependencies").json())
+    if args.warmup_seconds > 0:                 # first calls build the geometry and caches: not measured
+        rec.stage = sampler.stage = "warm-up"
+        run_mix(crowd, callbacks, rec, feed, 1, args.warmup_seconds, args)
+    stages = []
+    for analysts in args.stages:
+        label = f"{analysts} analysts"
+        rec.stage = sampler.stage = label
+        started = time.monotonic()
+        run_mix(crowd, callbacks, rec, feed, analysts, args.stage_seconds, args)
+        elapsed = time.monotonic() - started
+        stage = stage_report(label, analysts, args, rec, sampler, elapsed)
+        stages.append(stage)
+        print(json.dumps(stage, ensure_ascii=False), flush=True)
+        if stage["broken"]:
+            break
+    return stages, feed, rec
+
+
+def stage_report(label: str, analysts: int, args, rec: Recorder, sampler: RssSampler, elapsed: float) -> dict:
+    """Return one stage's figures."""
+    stats = endpoint_stats([r for r in rec.rows if r[0] == label], elapsed)
+    rss = [s["rss_mb"] for s in sampler.samples if s["stage"] == label] or [float("nan")]
+    return {"stage": label, "analysts": analysts, "brief_readers": max(1, analysts // 4), "screens": args.screens,
+            "ingest_rows_per_s": args.ingest_rate * args.ingest_batch, "seconds": round(elapsed, 1),
+            "endpoints": stats, "server_rss_mb": {"min": min(rss), "max": max(rss)},
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+            "broken": broken(stats, args.break_p95, args.break_errors)}
+
+
+def events_stored(db_path: Path) -> int:
+    """Return how many of the feed's cases are in the store (read after the server stopped)."""
+    con = db.open_store(db_path, read_only=True)
+    try:
+        return con.execute("SELECT count(*) FROM events WHERE starts_with(event_id, ?)", [EVENT_PREFIX]).fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def server_args(args) -> list[str]:
+    """Return the options passed on to app.py."""
+    extra = ["--at", args.at] if args.at else []
+    extra += ["--no-simulator"] if args.no_simulator else []
+    return extra + ["--refresh-seconds", str(args.refresh_seconds)]
+
+
+def load_test(args) -> dict:
+    """Copy the city, start the server, run the stages; return the report."""
+    workdir = Path(tempfile.mkdtemp(prefix="load-test-", dir=args.workdir))
+    try:
+        copy = workdir / "city.duckdb"
+        city = prepare_city(Path(args.db), copy)
+        server = start_server(copy, server_args(args))
+        sampler = RssSampler(server.proc.pid)
+        sampler.start()
+        try:
+            first_refresh_wait_s = wait_for_first_refresh(server, args.first_refresh_timeout)
+            stages, feed, rec = run_stages(server, city, args, sampler)
+        finally:
+            sampler.stop()
+            server.stop()
+        breaking = next((s["stage"] for s in stages if s["broken"]), None)
+        return {"machine": {**machine(), "load_average_end": [round(x, 2) for x in os.getloadavg()]},
+                "db": str(args.db), "options": {k: v for k, v in vars(args).items() if k != "json"},
+                "first_refresh_wait_s": round(first_refresh_wait_s, 1), "stages": stages, "breaks_at": breaking,
+                "server_rss_peak_mb": max((s["peak_mb"] for s in sampler.samples), default=None),
+                "feed": {"posted": feed.posted, "accepted": feed.accepted, "in_store": events_stored(copy)},
+                "first_errors": rec.first_errors}
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def print_table(report: dict) -> None:
+    """Print the per-stage, per-endpoint table."""
+    print(f"\nmachine: {report['machine']}")
+    print(f"{'stage':<14} {'endpoint':<15} {'req':>6} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+          f"{'err':>4} {'RSS MB':>7} load")
+    for stage in report["stages"]:
+        for endpoint, s in stage["endpoints"].items():
+            print(f"{stage['stage']:<14} {endpoint:<15} {s['requests']:>6} {s['req_per_s']:>7} {s['p50_ms']:>8} "
+                  f"{s['p95_ms']:>8} {s['p99_ms']:>8} {s['errors']:>4} {stage['server_rss_mb']['max']:>7} "
+                  f"{stage['load_average'][0]}")
+    print(f"latency breaks at: {report['breaks_at'] or 'no stage broke'}; "
+          f"server RSS peak {report['server_rss_peak_mb']} MB; feed {report['feed']}")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Return the load test's options."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True, help="the city to copy and serve")
+    parser.add_argument("--stages", type=lambda s: [int(x) for x in s.split(",")], default=[1, 2, 4, 8, 16],
+                        help="analysts per stage, comma-separated")
+    parser.add_argument("--stage-seconds", type=float, default=45)
+    parser.add_argument("--screens", type=int, default=4, help="wall screens in every stage")
+    parser.add_argument("--screen-period", type=float, default=10, help="seconds between a screen's ticks")
+    parser.add_argument("--ingest-rate", type=float, default=1.0, help="API requests per second (0: no feed)")
+    parser.add_argument("--ingest-batch", type=int, default=5, help="cases per API request")
+    parser.add_argument("--break-p95", type=float, default=1.0, help="seconds: an interactive p95 above breaks")
+    parser.add_argument("--break-errors", type=float, default=0.01, help="share of failed requests that breaks")
+    parser.add_argument("--at", default=None, help="freeze the server's clock at this instant (default: live)")
+    parser.add_argument("--no-simulator", action="store_true", help="pass --no-simulator to the server")
+    parser.add_argument("--refresh-seconds", type=float, default=60, help="the server's indicator cadence")
+    parser.add_argument("--warmup-seconds", type=float, default=10, help="an unmeasured first round, one analyst")
+    parser.add_argument("--first-refresh-timeout", type=float, default=900,
+                        help="seconds to wait for the server's first indicator refresh before the stages")
+    parser.add_argument("--workdir", default=None, help="folder for the copy (default: the system's temp)")
+    parser.add_argument("--json", default=None, help="also write the report to this file")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    report = load_test(args)
+    print_table(report)
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

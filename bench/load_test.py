@@ -2,7 +2,8 @@
 
     python bench/load_test.py --db PATH [--stages 1,2,4,8,16] [--stage-seconds 45] [--screens 4]
                               [--screen-period 10] [--ingest-rate 1] [--ingest-batch 5]
-                              [--break-p95 1.0] [--break-errors 0.01] [--at TIME] [--json FILE]
+                              [--break-p95 1.0] [--break-errors 0.01] [--warmup-seconds 10]
+                              [--at TIME] [--no-simulator] [--refresh-seconds 60] [--json FILE]
 
 The database is copied into a temporary folder and the real server (``app.py``, waitress) is
 started on the copy on 127.0.0.1; the original is never opened for writing. Virtual users speak
@@ -11,7 +12,10 @@ screens) and post Dash's callback requests to /_dash-update-component, built fro
 /_dash-dependencies with the values a browser sends; the feed posts JSON batches to
 /api/v1/events with a bearer token.
 
-Each stage runs for --stage-seconds with N analysts (N from --stages), one reader of the daily
+Before the stages it waits for the server's first indicator refresh (live: the missed hourly
+snapshots of the last six hours and the first live refresh; with --at: the values at that instant)
+and runs an unmeasured --warmup-seconds round with one analyst (the first calls build the grid
+geometry and caches). Each stage runs for --stage-seconds with N analysts (N from --stages), one reader of the daily
 brief per four analysts (at least one), --screens wall screens and one feed posting
 --ingest-batch new cases --ingest-rate times a second (screens and feed are the same in every
 stage: walls are hardware, feeds are machines). Analysts draw the map and its side panel for a

@@ -38,6 +38,7 @@ SCENE_EVENTS = {"environment": ("category", ("environment.", "air.")), "traffic"
                 "hotline": ("source", ("hotline_12345",)), "grid": ("source", ("grid_report",))}
 ROAD_COLOURS = ((20.0, "#ff4d5e"), (35.0, "#ff9f1c"), (45.0, "#ffd24d"), (float("inf"), "#32e27d"))
 DEFAULT_VIEWPORT = {"w": 1100, "h": 800}
+PAST_REREAD_S = 600                     # the trends' previous days are read again at least this often
 
 
 def digest(value) -> str:
@@ -71,28 +72,74 @@ def screen_cache() -> ScreenCache:
     return context.current().remember("screen.cache", ScreenCache)
 
 
-def panels(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: str, roads, stations) -> dict:
-    """Return every panel's children for this instant and scene (reads shared through ``reads.get``)."""
-    kpis = dict(reads.get("kpis", lambda: queries.headline_kpis(con, now_s, tz), EVENTS))
+def rendered(reads, key: tuple, tables: tuple[str, ...], build) -> tuple:
+    """Return (content, fingerprint) of one panel or map part, built again only after its own tables changed."""
+    return reads.get(("rendered",) + key, lambda: _with_digest(build()), tables)
+
+
+def _with_digest(content) -> tuple:
+    return content, digest(content)
+
+
+def panels(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: str) -> dict:
+    """Return every panel as (children, fingerprint) for this instant and scene; each is built again only
+    after a table it reads changed (a new case rebuilds the figures, the ticker and the freshness badges)."""
+    roads, stations = sensors_now(con, reads, now_s, tz)
+    title, as_of = view.scene_title(scene, hold, now_s, tz, language)
+    return {
+        "screen-kpis": rendered(reads, ("kpis", language), EVENTS + INDICATORS + ALERTS,
+                                lambda: view.kpi_panel(headline(con, reads, now_s, tz), reads.get(
+                                    "alert_counts", lambda: queries.alert_counts(con), ALERTS), language)),
+        "screen-aqi": rendered(reads, ("aqi", language), READINGS, lambda: view.aqi_panel(
+            *air_and_stations(con, reads, now_s, tz), language)),
+        "screen-traffic": rendered(reads, ("traffic", language), INDICATORS + READINGS, lambda: view.traffic_panel(
+            reads.get("traffic", lambda: queries.city_values(
+                con, ["traffic.congestion.slow_share.last_hour", "traffic.road_speed.avg_kmh.last_hour"]), INDICATORS),
+            roads, queries.CONGESTED_KMH, language)),
+        "screen-crowd": rendered(reads, ("crowd", language), INDICATORS, lambda: view.crowd_panel(
+            reads.get("crowd", lambda: queries.crowd_hotspots(con), INDICATORS), language)),
+        "screen-alerts": rendered(reads, ("alerts", language), ALERTS, lambda: view.alerts_panel(
+            reads.get("open_alerts", lambda: queries.open_alerts(con), ALERTS), _names(language), now_s, tz, language)),
+        "screen-ticker": rendered(reads, ("ticker", language), EVENTS, lambda: view.ticker(
+            reads.get("ticker", lambda: queries.newest_events(con, now_s), EVENTS), tz, language)),
+        "screen-fresh": rendered(reads, ("fresh", language), EVENTS + READINGS + INDICATORS,
+                                 lambda: view.freshness_badges(freshness(con, reads, now_s), language)),
+        "screen-scene-panel": rendered(reads, ("scene", scene, language), SCENE_TABLES.get(scene, EVENTS),
+                                       lambda: scene_panel(con, reads, now_s, tz, scene, language, roads, stations)),
+        "screen-scene-title": _with_digest(title),
+        "screen-asof": _with_digest(as_of),
+    }
+
+
+SCENE_TABLES = {"environment": READINGS, "traffic": READINGS}
+
+
+def headline(con, reads, now_s: int, tz: str) -> dict:
+    """Return the headline figures: today's case counts with their trends and the closure rate."""
+    kpis = dict(reads.get("kpis", lambda: queries.headline_kpis(con, now_s, tz, past_days(con, now_s, tz)), EVENTS))
     kpis["closure_rate"] = reads.get("closure_rate", lambda: queries.indicator_kpi(
         con, "closure_rate", "cases.handling.closure_rate.last_30d", now_s, scale=100.0), INDICATORS)
+    return kpis
+
+
+def air_and_stations(con, reads, now_s: int, tz: str) -> tuple:
+    """Return the city's AQI now and its stations (for the AQI panel)."""
     air = reads.get("air", lambda: air_now(con, queries.utc(now_s), tz), READINGS)
-    title, as_of = view.scene_title(scene, hold, now_s, tz, language)
-    traffic = reads.get("traffic", lambda: queries.city_values(
-        con, ["traffic.congestion.slow_share.last_hour", "traffic.road_speed.avg_kmh.last_hour"]), INDICATORS)
-    return {
-        "screen-kpis": view.kpi_panel(kpis, reads.get("alert_counts", lambda: queries.alert_counts(con), ALERTS), language),
-        "screen-aqi": view.aqi_panel(air.result, air.stations, language),
-        "screen-traffic": view.traffic_panel(traffic, roads, queries.CONGESTED_KMH, language),
-        "screen-crowd": view.crowd_panel(reads.get("crowd", lambda: queries.crowd_hotspots(con), INDICATORS), language),
-        "screen-alerts": view.alerts_panel(reads.get("open_alerts", lambda: queries.open_alerts(con), ALERTS),
-                                           _names(language), now_s, tz, language),
-        "screen-ticker": view.ticker(reads.get("ticker", lambda: queries.newest_events(con, now_s), EVENTS), tz, language),
-        "screen-fresh": view.freshness_badges(freshness(con, reads, now_s), language),
-        "screen-scene-panel": scene_panel(con, reads, now_s, tz, scene, language, roads, stations),
-        "screen-scene-title": title,
-        "screen-asof": as_of,
-    }
+    return air.result, air.stations
+
+
+def sensors_now(con, reads, now_s: int, tz: str) -> tuple:
+    """Return the roads' latest speeds and the air stations' hourly AQI (read once per readings version)."""
+    return (reads.get("roads", lambda: queries.road_speeds(con, now_s), READINGS),
+            reads.get("stations", lambda: queries.air_by_station(con, now_s, tz), READINGS))
+
+
+def past_days(con, now_s: int, tz: str) -> queries.FigureInstants:
+    """Return the headline figures' instants on the 7 days before today, read again each PAST_REREAD_S
+    (new cases carry today's instants; late-arriving changes to earlier days show within that period)."""
+    days = queries.past_range(now_s, tz)
+    return screen_cache().lasting("past_days", (days, now_s // PAST_REREAD_S),
+                                  lambda: queries.past_instants(con, now_s, tz))
 
 
 FRESHNESS_TABLES = {"events": EVENTS, "sensors": READINGS, "indicators": INDICATORS}
@@ -142,26 +189,39 @@ def scene_events(frame, scene: str):
     return frame[values.str.startswith(prefixes)]
 
 
-def map_parts(con, reads, now_s: int, tz: str, scene: str, layer: str, viewport: dict | None, language: str,
+def map_parts(con, reads, now_s: int, scene: str, layer: str, viewport: dict | None, language: str,
               roads, stations) -> dict:
-    """Return the map's changing parts: the layer's values, sensor points, event points and the view."""
+    """Return the map's changing parts as (content, fingerprint): the layer's values, sensor points, event
+    points and the view, each built again only after a table it reads changed."""
     app = context.current()
-    if layer in ("alerts", "aqi"):
-        grids = reads.get("grid_alerts", lambda: queries.grid_alert_severity(con), ALERTS)
-    else:
-        grids = reads.get(("grid_values", layer), lambda: queries.grid_values(con, view.LAYER_INDICATOR[layer]), INDICATORS)
-    values = grids["rank"] if "rank" in grids else grids["value"]
-    label = {"hotline": "件", "crowd": "人/km²"}.get(layer, "")
     size = viewport if viewport and viewport.get("w") and viewport.get("h") else DEFAULT_VIEWPORT
     width, height = int(size["w"]), int(size["h"])
     scale = max(1.0, height / DEFAULT_VIEWPORT["h"])            # markers grow with the wall
-    recent = reads.get("recent_events", lambda: queries.recent_events(con, now_s), EVENTS)
-    points = view.event_points(scene_events(recent, scene), now_s, scale)
+    points = reads.get(("event_points", scene, scale), lambda: view.event_points(scene_events(
+        reads.get("recent_events", lambda: queries.recent_events(con, now_s), EVENTS), scene), now_s, scale), EVENTS)
     bounds = app.remember(f"screen.view.{width}x{height}", lambda: geo.city_view(con, width, height))
-    return {"layer": view.layer_trace(layer, grids["code"].tolist(), values, label),
-            "stations": sensor_points(scene, stations, roads, language, scale),
-            "events": points["events"], "newest": points["newest"],
-            "view": {"center": bounds["center"], "zoom": bounds["zoom"]}}
+    return {"layer": rendered(reads, ("layer", layer), LAYER_TABLES.get(layer, INDICATORS),
+                              lambda: layer_values(con, reads, layer)),
+            "stations": rendered(reads, ("stations", scene, language, scale), READINGS,
+                                 lambda: sensor_points(scene, stations, roads, language, scale)),
+            "events": rendered(reads, ("events", scene, scale), EVENTS, lambda: points["events"]),
+            "newest": rendered(reads, ("newest", scene, scale), EVENTS, lambda: points["newest"]),
+            "view": _with_digest({"center": bounds["center"], "zoom": bounds["zoom"]})}
+
+
+LAYER_TABLES = {"alerts": ALERTS, "aqi": ALERTS}
+
+
+def layer_values(con, reads, layer: str) -> dict:
+    """Return the choropleth's values for a layer: alert severity per grid, or an indicator's grid values."""
+    if layer in LAYER_TABLES:
+        grids = reads.get("grid_alerts", lambda: queries.grid_alert_severity(con), ALERTS)
+    else:
+        grids = reads.get(("grid_values", layer), lambda: queries.grid_values(con, view.LAYER_INDICATOR[layer]),
+                          INDICATORS)
+    values = grids["rank"] if "rank" in grids else grids["value"]
+    label = {"hotline": "件", "crowd": "人/km²"}.get(layer, "")
+    return view.layer_trace(layer, grids["code"].tolist(), values, label)
 
 
 def sensor_points(scene: str, stations, roads, language: str, scale: float = 1.0) -> dict:
@@ -213,8 +273,7 @@ def refresh_screen(_tick, scene_state, layer_choice, viewport, language, sent, c
     scene, hold = scene_of(scene_state)
     layer, size = layer_of(scene, layer_choice), (viewport.get("w"), viewport.get("h"))
     reads = screen_cache().snapshot(con, now_s)
-    contents, parts, digests = reads.get(("render", scene, hold, language, layer, size), lambda: render(
-        con, reads, now_s, app.tz, scene, hold, language, layer, viewport))
+    contents, parts, digests = render(con, reads, now_s, app.tz, scene, hold, language, layer, viewport)
     figure = map_update(parts, digests, sent, language)
     outputs = []
     for panel in PANELS:
@@ -225,13 +284,13 @@ def refresh_screen(_tick, scene_state, layer_choice, viewport, language, sent, c
 
 def render(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: str, layer: str, viewport: dict):
     """Return the panels, the map parts and the fingerprint of each (shared by the walls showing them)."""
-    roads = reads.get("roads", lambda: queries.road_speeds(con, now_s), READINGS)
-    stations = reads.get("stations", lambda: queries.air_by_station(con, now_s, tz), READINGS)
-    contents = panels(con, reads, now_s, tz, scene, hold, language, roads, stations)
-    parts = map_parts(con, reads, now_s, tz, scene, layer, viewport, language, roads, stations)
-    digests = {panel: digest(contents[panel]) for panel in PANELS}
-    digests.update({f"map.{name}": digest(parts[name]) for name in MAP_PARTS})
-    return contents, parts, digests
+    built = panels(con, reads, now_s, tz, scene, hold, language)
+    roads, stations = sensors_now(con, reads, now_s, tz)
+    built.update({f"map.{name}": part for name, part in
+                  map_parts(con, reads, now_s, scene, layer, viewport, language, roads, stations).items()})
+    contents = {name: content for name, (content, _digest) in built.items() if not name.startswith("map.")}
+    parts = {name[4:]: content for name, (content, _digest) in built.items() if name.startswith("map.")}
+    return contents, parts, {name: fingerprint for name, (_content, fingerprint) in built.items()}
 
 
 clientside_callback(ClientsideFunction("screen", "markLayer"),

@@ -14,6 +14,10 @@ shows minutes).
 Memory is bounded: a value whose tables or minute changed is dropped when the next version is
 probed, so only values of the newest version are kept. A lock makes concurrent walls compute each
 value once.
+
+A few values outlive versions: ``lasting`` keeps one value per name under a key the caller
+chooses (the headline trends keep the 7 previous days' instants per day and re-read period, since
+new data carries today's instants and leaves them unchanged).
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ class ScreenCache:
         self._version: dict[str, tuple] | None = None
         self._minute: int | None = None
         self._values: dict[Any, tuple[tuple, tuple, Any]] = {}     # name → (tables, stamp, value)
+        self._lasting: dict[str, tuple[Any, Any]] = {}              # name → (key, value)
         self.computed = 0                    # values computed so far (tests count them)
 
     def snapshot(self, con: duckdb.DuckDBPyConnection, now_s: int) -> "Snapshot":
@@ -81,6 +86,16 @@ class ScreenCache:
                 self._values[name] = (tables, stamp, value)
                 self.computed += 1
             return value
+
+    def lasting(self, name: str, key: Any, compute: Callable[[], Any]) -> Any:
+        """Return the named value kept under ``key``, computing it (and dropping the old one) when the key changed."""
+        with self._lock:
+            kept = self._lasting.get(name)
+            if kept is None or kept[0] != key:
+                kept = (key, compute())
+                self._lasting[name] = kept
+                self.computed += 1
+            return kept[1]
 
 
 class Snapshot:

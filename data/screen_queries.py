@@ -4,17 +4,19 @@ the newest events, active alerts, sensors now and the age of every source's newe
 Each function is one small query over the store with bound parameters; results are fetched
 whole. Today's headline figures compare "today so far" with the same hours yesterday and with
 the mean of the same hours on the 7 previous days. Each figure counts an event on the day of
-one of its instants (received, resolved or closed), so the query reads only the last eight
-days of each instant, which DuckDB's zone maps find without scanning older rows.
+one of its instants (received, resolved or closed): the instants of today and of the 7 days
+before are read apart (DuckDB's zone maps find them without scanning older rows), so a caller
+can keep the previous days' instants, which new data does not change, and read only today's.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from data.demo.clock import DAY_S, local_midnight_s
@@ -34,6 +36,7 @@ EVENT_STALE_S = {"hotline_12345": 1800, "police_110": 3600, "grid_report": 7200,
 INDICATOR_STALE_S = 600                 # the indicator refresh runs every minute
 FRESHNESS_LOOKBACK_S = 3 * DAY_S        # older than this shows as "over 3 days"
 CONGESTED_KMH = 20.0                    # a road segment below this speed is congested
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -52,43 +55,89 @@ def utc(epoch_s: float) -> datetime:
     return datetime.fromtimestamp(epoch_s, timezone.utc)
 
 
-def _spans(now_s: int, tz: str) -> pd.DataFrame:
-    """Return (k, midnight, now) for today (k = 0) and the same hours on the 7 days before."""
-    rows = []
-    for k in range(TREND_DAYS + 1):
-        shifted = now_s - k * DAY_S
-        rows.append((k, utc(local_midnight_s(shifted, tz)), utc(shifted)))
-    return pd.DataFrame(rows, columns=["k", "mid", "upto"])
+# Each headline count: the instant it is counted at and the flag of the cases it counts (None: every case).
+FIGURES = {
+    "hotline": ("received", "hotline"),
+    "grid_reported": ("received", "grid"),
+    "grid_closed": ("closed", "grid"),
+    "rated": ("closed", "rated"),
+    "satisfied": ("closed", "satisfied"),
+    "resolved": ("resolved", None),
+    "resolved_on_time": ("resolved", "on_time"),
+}
+# One scan reads the three instants (-1 where missing) and the flags of every case with an instant in the range.
+FIGURE_INSTANTS_SQL = """
+    SELECT coalesce(epoch_us(received_at), -1) AS received, coalesce(epoch_us(closed_at), -1) AS closed,
+           coalesce(epoch_us(resolved_at), -1) AS resolved,
+           source = 'hotline_12345' AS hotline, source = 'grid_report' AS grid, satisfaction IS NOT NULL AS rated,
+           coalesce(satisfaction >= 4, false) AS satisfied, coalesce(due_at IS NULL OR resolved_at <= due_at, false) AS on_time
+    FROM events
+    WHERE (received_at >= $since AND received_at <= $until) OR (closed_at >= $since AND closed_at <= $until)
+       OR (resolved_at >= $since AND resolved_at <= $until)"""
 
 
-def headline_kpis(con: duckdb.DuckDBPyConnection, now_s: int, tz: str) -> dict[str, Kpi]:
-    """Return today's headline figures with yesterday's and the 7-day mean for the same hours."""
-    spans = _spans(now_s, tz)
-    frame = con.execute(
-        """WITH spans AS (SELECT unnest($k) AS k, unnest($mid) AS mid, unnest($upto) AS upto),
-           received AS (
-             SELECT s.k, count(*) AS received, count(*) FILTER (WHERE e.closed_at <= s.upto) AS closed_same_day,
-                    count(*) FILTER (WHERE e.source = 'hotline_12345') AS hotline,
-                    count(*) FILTER (WHERE e.source = 'grid_report') AS grid_reported
-             FROM events e JOIN spans s ON e.received_at >= s.mid AND e.received_at <= s.upto
-             WHERE e.received_at >= $oldest AND e.received_at <= $now GROUP BY s.k),
-           closed AS (
-             SELECT s.k, count(*) FILTER (WHERE e.source = 'grid_report') AS grid_closed,
-                    count(*) FILTER (WHERE e.satisfaction IS NOT NULL) AS rated,
-                    count(*) FILTER (WHERE e.satisfaction >= 4) AS satisfied
-             FROM events e JOIN spans s ON e.closed_at >= s.mid AND e.closed_at <= s.upto
-             WHERE e.closed_at >= $oldest AND e.closed_at <= $now GROUP BY s.k),
-           resolved AS (
-             SELECT s.k, count(*) AS resolved,
-                    count(*) FILTER (WHERE e.due_at IS NULL OR e.resolved_at <= e.due_at) AS resolved_on_time
-             FROM events e JOIN spans s ON e.resolved_at >= s.mid AND e.resolved_at <= s.upto
-             WHERE e.resolved_at >= $oldest AND e.resolved_at <= $now GROUP BY s.k)
-           SELECT * FROM spans LEFT JOIN received USING (k) LEFT JOIN closed USING (k) LEFT JOIN resolved USING (k)""",
-        {"now": utc(now_s), "oldest": spans["mid"].min(), "k": spans["k"].tolist(),
-         "mid": spans["mid"].tolist(), "upto": spans["upto"].tolist()},
-    ).df()
-    by_k = frame.set_index("k").reindex(range(TREND_DAYS + 1)).drop(columns=["mid", "upto"]).fillna(0)
-    days = {column: [float(v) for v in by_k[column]] for column in by_k.columns}      # index k = days ago
+@dataclass(frozen=True)
+class FigureInstants:
+    """The instants (epoch µs, sorted) at which each headline figure counted a case within [first, last]."""
+
+    first_us: int
+    last_us: int
+    instants: dict[str, np.ndarray]
+
+    def count(self, figure: str, start_us: int, end_us: int) -> int:
+        """Return how many of the figure's instants lie within [start_us, end_us]."""
+        values = self.instants[figure]
+        return int(np.searchsorted(values, end_us, "right") - np.searchsorted(values, start_us, "left"))
+
+
+def utc_us(epoch_us: int) -> datetime:
+    """Return an epoch instant in microseconds as an aware UTC datetime, exactly."""
+    return EPOCH + timedelta(microseconds=int(epoch_us))
+
+
+def figure_instants(con: duckdb.DuckDBPyConnection, first_us: int, last_us: int) -> FigureInstants:
+    """Read every headline figure's instants within [first_us, last_us]."""
+    found = con.execute(FIGURE_INSTANTS_SQL, {"since": utc_us(first_us), "until": utc_us(last_us)}).fetchnumpy()
+    columns = {name: np.asarray(values) for name, values in found.items()}
+    instants = {}
+    for name, (instant, flag) in FIGURES.items():
+        values = columns[instant]
+        chosen = (values >= first_us) & (values <= last_us)
+        if flag is not None:
+            chosen &= columns[flag]
+        instants[name] = np.sort(values[chosen])
+    return FigureInstants(first_us, last_us, instants)
+
+
+def day_spans(now_s: int, tz: str) -> list[tuple[int, int, int]]:
+    """Return (k, local midnight, instant) in seconds for today (k = 0) and the same hours on the 7 days before."""
+    return [(k, local_midnight_s(now_s - k * DAY_S, tz), now_s - k * DAY_S) for k in range(TREND_DAYS + 1)]
+
+
+def past_range(now_s: int, tz: str) -> tuple[int, int]:
+    """Return [first, last] µs of the days before today that the trends read: 7 midnights ago until today's."""
+    spans = day_spans(now_s, tz)
+    return min(mid for _k, mid, _upto in spans) * 1_000_000, spans[0][1] * 1_000_000 - 1
+
+
+def past_instants(con: duckdb.DuckDBPyConnection, now_s: int, tz: str) -> FigureInstants:
+    """Read the headline figures' instants on the 7 days before today (they change only with late data)."""
+    return figure_instants(con, *past_range(now_s, tz))
+
+
+def headline_kpis(con: duckdb.DuckDBPyConnection, now_s: int, tz: str,
+                  past: FigureInstants | None = None) -> dict[str, Kpi]:
+    """Return today's headline figures with yesterday's and the 7-day mean for the same hours.
+
+    Today's instants are read from the store; the previous days' come from ``past`` when the caller
+    keeps them (``past_instants`` of the same day), else they are read too. Each day's count is the
+    number of instants within [that day's midnight, the same time of day]."""
+    spans = day_spans(now_s, tz)
+    today = figure_instants(con, spans[0][1] * 1_000_000, now_s * 1_000_000)
+    past = past if past is not None else past_instants(con, now_s, tz)
+    bounds = [(mid * 1_000_000, upto * 1_000_000) for _k, mid, upto in spans]          # index k = days ago
+    days = {name: [float(past.count(name, lo, hi) + today.count(name, lo, hi)) for lo, hi in bounds]
+            for name in FIGURES}
     figures = {
         "hotline": ("hotline", None, "count"),
         "grid_reported": ("grid_reported", None, "count"),
@@ -287,21 +336,34 @@ def newest_data(con: duckdb.DuckDBPyConnection, now_s: int, family: str) -> pd.D
     return con.execute(NEWEST_SQL[family], params).df()
 
 
+FRESHNESS_COLUMNS = ["family", "name", "newest_s", "interval_s", "age_s", "stale_after_s", "stale"]
+
+
 def freshness(con: duckdb.DuckDBPyConnection | None, now_s: int, newest: list[pd.DataFrame] | None = None) -> pd.DataFrame:
     """Return per source (event channel, sensor kind, indicators) the age of its newest data and whether it is stale.
 
-    ``newest`` are the ``newest_data`` frames of the three families when the caller already read them."""
+    ``newest`` are the ``newest_data`` frames of the three families when the caller already read them.
+    A known event channel without data in the lookback is listed as stale with no age."""
     if newest is None:
         newest = [newest_data(con, now_s, family) for family in NEWEST_SQL]
-    frame = pd.concat([f.astype({"newest_s": "float64", "interval_s": "float64"}) for f in newest], ignore_index=True)
-    frame = frame[frame["newest_s"].notna() | (frame["family"] != "indicators")]
-    frame["age_s"] = (now_s - frame["newest_s"]).clip(lower=0)
-    frame["stale_after_s"] = [_stale_after(f, n, i) for f, n, i in zip(frame["family"], frame["name"], frame["interval_s"])]
-    frame["stale"] = frame["age_s"].isna() | (frame["age_s"] > frame["stale_after_s"])
-    known = pd.DataFrame({"family": "events", "name": list(EVENT_STALE_S)})
-    missing = known[~known["name"].isin(frame["name"])].assign(newest_s=None, interval_s=None, age_s=None,
-                                                                stale_after_s=None, stale=True)
-    return pd.concat([frame, missing], ignore_index=True).sort_values(["family", "name"], ignore_index=True)
+    rows = [_freshness_row(r["family"], r["name"], _number(r["newest_s"]), _number(r["interval_s"]), now_s)
+            for frame in newest for r in frame.to_dict("records")]
+    rows = [row for row in rows if row[2] is not None or row[0] != "indicators"]
+    seen = {row[1] for row in rows}
+    rows += [("events", name, None, None, None, None, True) for name in EVENT_STALE_S if name not in seen]
+    rows.sort(key=lambda row: (row[0], row[1]))
+    return pd.DataFrame(rows, columns=FRESHNESS_COLUMNS)
+
+
+def _number(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _freshness_row(family: str, name: str, newest_s: float | None, interval_s: float | None, now_s: int) -> tuple:
+    """Return (family, name, newest, interval, age, stale after, stale) of one source."""
+    limit = _stale_after(family, name, interval_s)
+    age = None if newest_s is None else max(0.0, now_s - newest_s)
+    return family, name, newest_s, interval_s, age, limit, age is None or age > limit
 
 
 def _stale_after(family: str, name: str, interval_s) -> float:

@@ -64,3 +64,15 @@ def test_probe_changes_when_a_table_is_written(tiny_db_copy):
         assert after["readings"] != before["readings"] and after["events"] == before["events"]
     finally:
         con.close()
+
+
+def test_lasting_value_outlives_new_versions_until_its_key_changes():
+    versions = {"events": (1, 10.0)}
+    cache, calls = _cache(versions), []
+    read = lambda: calls.append(1) or len(calls)                 # noqa: E731
+    assert cache.lasting("past_days", ("2026-11-20", 0), read) == 1
+    versions["events"] = (2, 11.0)
+    cache.snapshot(None, 600)                                    # a new event: versioned values are dropped
+    assert cache.lasting("past_days", ("2026-11-20", 0), read) == 1
+    assert cache.lasting("past_days", ("2026-11-20", 1), read) == 2          # the re-read period ended
+    assert cache.lasting("past_days", ("2026-11-20", 0), read) == 3          # only one value is kept per name

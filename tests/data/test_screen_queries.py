@@ -77,6 +77,24 @@ def test_headline_ratios_sum_numerators_and_denominators(tiny_con, events, now_s
     assert kpis["ontime_rate"].kind == "share"
 
 
+@pytest.mark.parametrize("clock", ["00:00:30", "09:15:00", "23:59:59"])
+def test_counts_at_any_time_of_day_match_pandas(tiny_con, events, now_s, clock):
+    day = datetime.fromtimestamp(now_s, ZoneInfo(TZ)).date() - timedelta(days=1)
+    at_s = parse_instant(f"{day}T{clock}", TZ)
+    kpis, expected = queries.headline_kpis(tiny_con, at_s, TZ), _expected(events, at_s)
+    for key in ("hotline", "grid_reported", "grid_closed"):
+        assert [kpis[key].today, kpis[key].yesterday] == expected[key][:2]
+        assert kpis[key].avg_7d == pytest.approx(sum(expected[key][1:]) / 7)
+
+
+def test_previous_days_read_earlier_in_the_day_give_the_same_figures(tiny_con, now_s):
+    morning = parse_instant(datetime.fromtimestamp(now_s, ZoneInfo(TZ)).strftime("%Y-%m-%dT00:05:00"), TZ)
+    kept = queries.past_instants(tiny_con, morning, TZ)          # what a wall read at five past midnight
+    assert queries.past_range(morning, TZ) == queries.past_range(now_s, TZ)
+    assert queries.headline_kpis(tiny_con, now_s, TZ, kept) == queries.headline_kpis(tiny_con, now_s, TZ)
+    assert sum(len(v) for v in kept.instants.values()) > 0
+
+
 def test_counts_before_the_data_begins_are_zero_not_missing(tiny_con):
     long_ago = parse_instant("2020-01-01T12:00:00", TZ)
     kpis = queries.headline_kpis(tiny_con, long_ago, TZ)

@@ -71,14 +71,18 @@
         if (button && state) { pickLayer(button.getAttribute("data-layer")); }
     });
 
-    /* The clock shows the city's time (Asia/Shanghai unless the root says otherwise), once a second. */
-    var clockFormat = null;
+    /* The clock shows the city's time, once a second: its zone comes with the first refresh (the "as of"
+       label carries data-tz); until then the clock stays empty rather than show another zone's time. */
+    var clockFormat = null, clockZone = null;
     function tickClock() {
         var clock = document.getElementById("screen-clock");
-        if (!clock) { return; }
-        if (!clockFormat) {
+        var zoned = document.querySelector("#screen-asof [data-tz]");
+        if (!clock || !zoned) { return; }
+        var zone = zoned.getAttribute("data-tz");
+        if (zone !== clockZone) {
+            clockZone = zone;
             clockFormat = new Intl.DateTimeFormat("zh-CN", {
-                timeZone: root().getAttribute("data-tz") || "Asia/Shanghai", hour12: false,
+                timeZone: zone, hour12: false,
                 year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit"
             });
         }

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+import pandas as pd
 import plotly.utils
 from dash import ClientsideFunction, Input, Output, Patch, State, callback, clientside_callback, no_update
 from dash.exceptions import PreventUpdate
@@ -115,10 +116,12 @@ SCENE_TABLES = {"environment": READINGS, "traffic": READINGS}
 
 
 def headline(con, reads, now_s: int, tz: str) -> dict:
-    """Return the headline figures: today's case counts with their trends and the closure rate."""
+    """Return the headline figures: today's case counts with their trends, the closure rate and the
+    active red and orange alerts against the same time on earlier days."""
     kpis = dict(reads.get("kpis", lambda: queries.headline_kpis(con, now_s, tz, past_days(con, now_s, tz)), EVENTS))
     kpis["closure_rate"] = reads.get("closure_rate", lambda: queries.indicator_kpi(
         con, "closure_rate", "cases.handling.closure_rate.last_30d", now_s, scale=100.0), INDICATORS)
+    kpis["alerts"] = reads.get("urgent_alerts", lambda: queries.urgent_alerts_kpi(con, now_s), ALERTS)
     return kpis
 
 
@@ -201,20 +204,24 @@ def map_parts(con, reads, now_s: int, scene: str, layer: str, viewport: dict | N
         reads.get("recent_events", lambda: queries.recent_events(con, now_s), EVENTS), scene), now_s, scale), EVENTS)
     bounds = app.remember(f"screen.view.{width}x{height}", lambda: geo.city_view(con, width, height))
     return {"layer": rendered(reads, ("layer", layer), LAYER_TABLES.get(layer, INDICATORS),
-                              lambda: layer_values(con, reads, layer)),
-            "stations": rendered(reads, ("stations", scene, language, scale), READINGS,
-                                 lambda: sensor_points(scene, stations, roads, language, scale)),
+                              lambda: layer_values(con, reads, layer, stations)),
+            "stations": rendered(reads, ("stations", scene, layer, language, scale), READINGS,
+                                 lambda: sensor_points(scene, layer, stations, roads, language, scale)),
             "events": rendered(reads, ("events", scene, scale), EVENTS, lambda: points["events"]),
             "newest": rendered(reads, ("newest", scene, scale), EVENTS, lambda: points["newest"]),
             "view": _with_digest({"center": bounds["center"], "zoom": bounds["zoom"]})}
 
 
-LAYER_TABLES = {"alerts": ALERTS, "aqi": ALERTS}
+LAYER_TABLES = {"alerts": ALERTS, "aqi": READINGS}
 
 
-def layer_values(con, reads, layer: str) -> dict:
-    """Return the choropleth's values for a layer: alert severity per grid, or an indicator's grid values."""
-    if layer in LAYER_TABLES:
+def layer_values(con, reads, layer: str, stations) -> dict:
+    """Return the choropleth's values for a layer: alert severity per grid, the nearest station's AQI,
+    or an indicator's grid values."""
+    if layer == "aqi":
+        grids = context.current().remember("screen.grid_centroids", lambda: queries.grid_centroids(con))
+        return view.layer_trace(layer, grids["code"].tolist(), pd.Series(queries.nearest_station_aqi(grids, stations)), "")
+    if layer == "alerts":
         grids = reads.get("grid_alerts", lambda: queries.grid_alert_severity(con), ALERTS)
     else:
         grids = reads.get(("grid_values", layer), lambda: queries.grid_values(con, view.LAYER_INDICATOR[layer]),
@@ -224,10 +231,11 @@ def layer_values(con, reads, layer: str) -> dict:
     return view.layer_trace(layer, grids["code"].tolist(), values, label)
 
 
-def sensor_points(scene: str, stations, roads, language: str, scale: float = 1.0) -> dict:
-    """Return the scene's sensor markers: AQI stations on environment, road segments on traffic, else none."""
+def sensor_points(scene: str, layer: str, stations, roads, language: str, scale: float = 1.0) -> dict:
+    """Return the sensor markers: AQI stations on the environment scene or the AQI layer, road segments on
+    traffic, else none."""
     zh = language == "zh"
-    if scene == "environment" and not stations.empty:
+    if (scene == "environment" or layer == "aqi") and not stations.empty:
         labels = [f"{r.name_zh if zh else r.name_en} AQI {r.aqi}" for r in stations.itertuples()]
         return view.station_points(stations, [c or view.NEUTRAL for c in stations["color"]], labels, scale)
     if scene == "traffic" and not roads.empty:

@@ -47,7 +47,7 @@ class Kpi:
     today: float | None
     yesterday: float | None
     avg_7d: float | None
-    kind: str                           # count or share (0..1)
+    kind: str                           # count, share (0..1) or few (a handful: compared by difference)
 
 
 def utc(epoch_s: float) -> datetime:
@@ -186,6 +186,28 @@ def alert_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return counts
 
 
+def urgent_alerts_kpi(con: duckdb.DuckDBPyConnection, now_s: int) -> Kpi:
+    """Return the red and orange alerts active now, with how many were active at this time yesterday and on
+    average at this time on the 7 previous days (each alert's last transition before then, from the history;
+    an alert closed by hand counts until its closing)."""
+    instants = [utc(now_s - k * DAY_S) for k in range(1, TREND_DAYS + 1)]
+    rows = con.execute(
+        """WITH instants AS (SELECT unnest(range(1, $days + 1)) AS k, unnest($at) AS upto),
+           states AS (
+             SELECT i.k, h.alert_id, arg_max(h.to_state, h.history_id) AS state,
+                    arg_max(h.severity, h.history_id) AS severity, any_value(i.upto) AS upto
+             FROM instants i JOIN alert_history h ON h.occurred_at <= i.upto AND h.alert_id IS NOT NULL
+             GROUP BY i.k, h.alert_id)
+           SELECT s.k, count(*) FROM states s LEFT JOIN alerts a USING (alert_id)
+           WHERE s.state IN (SELECT unnest($states)) AND s.severity IN ('red', 'orange')
+             AND (a.closed_at IS NULL OR a.closed_at > s.upto)
+           GROUP BY s.k""", {"days": TREND_DAYS, "at": instants, "states": list(ACTIVE_STATES)}).fetchall()
+    then = dict(rows)
+    counts = alert_counts(con)
+    past = [float(then.get(k, 0)) for k in range(1, TREND_DAYS + 1)]
+    return Kpi("alerts", float(counts["red"] + counts["orange"]), past[0], sum(past) / len(past), "few")
+
+
 def open_alerts(con: duckdb.DuckDBPyConnection, limit: int = 12) -> pd.DataFrame:
     """Return the open alerts, most severe and newest first, with the unit's name."""
     return con.execute(
@@ -214,6 +236,27 @@ def grid_alert_severity(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
            LEFT JOIN active s ON s.unit_code = g.street_code
            WHERE g.level = 'grid' ORDER BY g.code""",
         {"states": list(ACTIVE_STATES)}).df()
+
+
+def grid_centroids(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return every grid's code and centroid (lon, lat), ordered by code."""
+    return con.execute("SELECT code, centroid_lon AS lon, centroid_lat AS lat FROM admin_units "
+                       "WHERE level = 'grid' ORDER BY code").df()
+
+
+def nearest_station_aqi(grids: pd.DataFrame, stations: pd.DataFrame) -> np.ndarray:
+    """Return per grid the AQI of the nearest station that has one now (NaN when none has).
+
+    Distances are on the plane of degrees with longitude scaled by cos(latitude): within a city
+    the error is far below the spacing of stations."""
+    reporting = stations[stations["aqi"].notna()]
+    if reporting.empty or grids.empty:
+        return np.full(len(grids), np.nan)
+    shrink = np.cos(np.radians(float(grids["lat"].mean())))
+    dx = (grids["lon"].to_numpy()[:, None] - reporting["lon"].to_numpy()[None, :]) * shrink
+    dy = grids["lat"].to_numpy()[:, None] - reporting["lat"].to_numpy()[None, :]
+    nearest = np.argmin(dx * dx + dy * dy, axis=1)
+    return reporting["aqi"].to_numpy(dtype=float)[nearest]
 
 
 def grid_values(con: duckdb.DuckDBPyConnection, indicator_id: str) -> pd.DataFrame:

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from data.screen_queries import Kpi
+from indicators import aqi
 from layouts import theme
 from layouts.i18n import add_texts, normalise_language, t
 
@@ -28,7 +29,7 @@ DEFAULTS = {"refresh": 10.0, "rotate": 60.0, "reload": 6.0}          # seconds, 
 MIN_REFRESH_S, MIN_ROTATE_S, MIN_RELOAD_H = 1.0, 5.0, 0.05
 KPI_ORDER = ("hotline", "grid_reported", "grid_closed", "closure_rate", "ontime_rate", "satisfaction")
 KPI_BETTER = {"hotline": -1, "grid_reported": 0, "grid_closed": 1, "closure_rate": 1, "ontime_rate": 1,
-              "satisfaction": 1}                                       # +1 higher is better, -1 worse, 0 neither
+              "satisfaction": 1, "alerts": -1}                                       # +1 higher is better, -1 worse, 0 neither
 NEW_ALERT_S = 15 * 60                                                  # a red alert this new flashes
 
 # The wall's palette: dark navy ground, glowing accents (kept here, not inline).
@@ -44,7 +45,9 @@ ALERT_SCALE = [[0.0, "#0c1f45"], [0.125, "#0c1f45"], [0.125, theme.SEVERITY_COLO
                [0.875, theme.SEVERITY_COLOURS["orange"]], [0.875, theme.SEVERITY_COLOURS["red"]],
                [1.0, theme.SEVERITY_COLOURS["red"]]]
 DENSITY_SCALE = [[0.0, "#0c1f45"], [0.3, "#0f5b9c"], [0.6, "#1fb6d9"], [0.85, "#ffd24d"], [1.0, "#ff6b3d"]]
-FLAT_SCALE = [[0.0, "#0c1f45"], [1.0, "#0c1f45"]]
+# The six AQI levels (z = 1…6) in the standard's colours, one band each.
+AQI_SCALE = [stop for i, (_upper, _level, _zh, _en, colour, _rgb) in enumerate(aqi.LEVELS)
+             for stop in ([i / 6, colour], [(i + 1) / 6, colour])]
 # An inline MapLibre style of one dark background layer: no tiles, no glyphs, no requests. Its one
 # (empty) source keeps "sources" non-empty: plotly drops empty objects, and a style without
 # "sources" fails MapLibre's validation on the next update.
@@ -187,12 +190,16 @@ def kpi_value_text(kpi: Kpi) -> str:
 
 
 def trend_text(kpi: Kpi, against: float | None) -> tuple[str, int]:
-    """Return the change of today's figure against a reference (% for counts, points for shares) and its sign."""
+    """Return the change of today's figure against a reference (% for counts, points for shares, the
+    difference for a few) and its sign."""
     if kpi.today is None or against is None:
         return "—", 0
     if kpi.kind == "share":
         diff = (kpi.today - against) * 100
         return f"{'▲' if diff > 0 else '▼' if diff < 0 else '■'} {abs(diff):.1f}pt", (diff > 0) - (diff < 0)
+    if kpi.kind == "few":                  # a handful (active alerts): the difference itself, not a percentage
+        diff = round(kpi.today - against, 1)
+        return f"{'▲' if diff > 0 else '▼' if diff < 0 else '■'} {abs(diff):g}", (diff > 0) - (diff < 0)
     if not against:
         return "—", 0
     change = (kpi.today - against) / against * 100
@@ -207,13 +214,20 @@ def _trend(kpi: Kpi, against: float | None, label: str) -> html.Div:
                     className=f"screen-trend screen-trend-{tone}")
 
 
+def _trends(kpi: Kpi | None, language: str) -> list:
+    """Return a figure's trends against yesterday and the 7-day average (none without the figure)."""
+    if kpi is None:
+        return []
+    return [html.Div([_trend(kpi, kpi.yesterday, t("screen.vs_yesterday", language)),
+                      _trend(kpi, kpi.avg_7d, t("screen.vs_7d", language))], className="screen-trends")]
+
+
 def kpi_panel(kpis: dict[str, Kpi], alerts: dict[str, int], language: str) -> list:
     """Return the headline figures with their trends, and the count of active red and orange alerts."""
     cards = [html.Div([
         html.Div(t(f"screen.kpi.{key}", language), className="screen-kpi-label"),
         html.Div(kpi_value_text(kpis[key]), className="screen-kpi-value", **{"data-testid": f"screen-kpi-{key}"}),
-        html.Div([_trend(kpis[key], kpis[key].yesterday, t("screen.vs_yesterday", language)),
-                  _trend(kpis[key], kpis[key].avg_7d, t("screen.vs_7d", language))], className="screen-trends"),
+        *_trends(kpis[key], language),
     ], className="screen-kpi") for key in KPI_ORDER if key in kpis]
     cards.append(html.Div([
         html.Div(t("screen.kpi.alerts", language), className="screen-kpi-label"),
@@ -221,6 +235,7 @@ def kpi_panel(kpis: dict[str, Kpi], alerts: dict[str, int], language: str) -> li
                   html.Span(" / ", className="screen-kpi-sep"),
                   html.Span(str(alerts.get("orange", 0)), className="screen-sev-orange",
                             **{"data-testid": "screen-kpi-orange"})], className="screen-kpi-value"),
+        *_trends(kpis.get("alerts"), language),
     ], className="screen-kpi screen-kpi-alerts"))
     return cards
 
@@ -330,12 +345,13 @@ def _age(seconds: float) -> str:
     return f"{int(seconds)}s"
 
 
-def scene_title(scene: str, hold: bool, as_of_s: int, tz: str, language: str) -> tuple[list, str]:
-    """Return the scene's title (with the hold mark) and the data instant."""
+def scene_title(scene: str, hold: bool, as_of_s: int, tz: str, language: str) -> tuple[list, html.Span]:
+    """Return the scene's title (with the hold mark) and the data instant, marked with the city's time zone."""
     title = [t(f"screen.scene.{scene}", language)]
     if hold:
         title.append(html.Span(t("screen.hold", language), className="screen-hold"))
-    return title, f"{t('screen.as_of', language)} {_local(as_of_s, tz, '%Y-%m-%d %H:%M')}"
+    as_of = f"{t('screen.as_of', language)} {_local(as_of_s, tz, '%Y-%m-%d %H:%M')}"
+    return title, html.Span(as_of, **{"data-tz": tz})          # the clock (assets/screen.js) shows this zone
 
 
 def table_panel(title: str, rows: list[list[str]], testid: str) -> list:
@@ -370,8 +386,9 @@ def layer_trace(name: str, codes: list, values: pd.Series, label: str) -> dict:
     if name == "alerts":
         return dict(locations=codes, z=values.fillna(0).astype(int).tolist(), colorscale=ALERT_SCALE, zmin=0, zmax=4,
                     showscale=False, hovertemplate="%{location}<extra></extra>")
-    if name == "aqi":
-        return dict(locations=codes, z=[0] * len(codes), colorscale=FLAT_SCALE, zmin=0, zmax=1, showscale=False,
+    if name == "aqi":                      # values: the AQI of each grid's nearest reporting station
+        levels = [None if pd.isna(v) else aqi.level_of(int(v))[0] for v in values]
+        return dict(locations=codes, z=levels, colorscale=AQI_SCALE, zmin=0.5, zmax=6.5, showscale=False,
                     hovertemplate="%{location}<extra></extra>")
     top = float(values.quantile(0.98)) if values.notna().any() else 0.0
     return dict(locations=codes, z=values.fillna(0).round(1).tolist(), colorscale=DENSITY_SCALE, zmin=0,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -81,10 +83,13 @@ def test_screen_fills_the_wall(wall, size, artifacts_dir):
         text = {key: page.inner_text(f"[data-testid='screen-kpi-{key}']")
                 for key in ("hotline", "grid_reported", "grid_closed", "ontime_rate", "satisfaction")}
         navbar_visible = page.is_visible(".app-navbar")
+        clock, city_now = page.inner_text("#screen-clock"), datetime.now(ZoneInfo(TZ))
         page.screenshot(path=str(artifacts_dir / "screenshots" / f"screen-{size[0]}x{size[1]}.png"))
 
     assert width <= client_width and height <= client_height
     assert not navbar_visible
+    shown = datetime.strptime(clock.strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=ZoneInfo(TZ))
+    assert abs((shown - city_now).total_seconds()) < 120          # the city's time, not the browser's (UTC here)
     assert text["hotline"] == theme.fmt_int(expected["hotline"][0])
     assert text["grid_reported"] == theme.fmt_int(expected["grid_reported"][0])
     assert text["grid_closed"] == theme.fmt_int(expected["grid_closed"][0])

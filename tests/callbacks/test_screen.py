@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import plotly.graph_objects as go
 import pytest
 from dash import Patch, no_update
@@ -84,6 +86,24 @@ def test_density_layer_uses_the_indicator_values(installed):
     figure, *_ = _refresh(layer={"scene": "overview", "layer": "hotline"}, sent=sent)
     layer = next(op for op in figure.to_plotly_json()["operations"] if op["location"] == ["data", 0])["params"]["value"]
     assert layer["showscale"] is True and len(layer["z"]) == len(layer["locations"])
+
+
+def test_aqi_layer_colours_each_grid_by_its_nearest_reporting_station(installed):
+    from indicators import aqi
+
+    _figure, *_panels, sent = _refresh()
+    figure, *_ = _refresh(layer={"scene": "overview", "layer": "aqi"}, sent=sent)
+    operations = {tuple(op["location"]): op["params"]["value"] for op in figure.to_plotly_json()["operations"]}
+    layer, markers = operations[("data", 0)], operations[("data", 1)]
+    con, now_s = installed.cursor(), installed.now_s()
+    stations = queries.air_by_station(con, now_s, TZ).dropna(subset=["aqi"])
+    grids = con.execute("SELECT code, centroid_lon, centroid_lat FROM admin_units WHERE level = 'grid' ORDER BY code").fetchall()
+    code, lon, lat = grids[len(grids) // 2]
+    shrink = math.cos(math.radians(sum(g[2] for g in grids) / len(grids)))
+    nearest = min(stations.itertuples(), key=lambda s: ((s.lon - lon) * shrink) ** 2 + (s.lat - lat) ** 2)
+    assert layer["z"][layer["locations"].index(code)] == aqi.level_of(int(nearest.aqi))[0]
+    assert set(layer["z"]) <= {1, 2, 3, 4, 5, 6} and len(set(layer["z"])) >= 1
+    assert len(markers["lon"]) == len(queries.air_by_station(con, now_s, TZ))      # the stations drawn on any scene
 
 
 def test_english_on_request(installed):

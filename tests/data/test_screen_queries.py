@@ -172,3 +172,32 @@ def test_recent_events_are_the_last_hour(tiny_con, now_s):
     recent = queries.recent_events(tiny_con, now_s)
     assert ((recent["received_s"] > now_s - 3600) & (recent["received_s"] <= now_s)).all()
     assert recent["received_s"].is_monotonic_decreasing
+
+
+def test_urgent_alerts_compare_now_with_the_same_time_on_earlier_days(tiny_db_copy, now_s):
+    con = db.open_store(tiny_db_copy)
+    day = 86400
+    alerts = {  # id: (severity now, state now, closed by hand at, [(seconds before now, to_state, severity)])
+        1: ("red", "firing", None, [(3 * day + 3600, "firing", "red")]),
+        2: ("orange", "resolved", None, [(day + 7200, "firing", "orange"), (day - 3600, "resolved", None)]),
+        3: ("yellow", "firing", None, [(2 * day, "firing", "yellow")]),
+        4: ("red", "closed", now_s - 4 * day, [(5 * day + 60, "firing", "red")]),
+        5: ("orange", "recovering", None, [(6 * day + 60, "firing", "red"), (6 * day - 60, "recovering", "orange")]),
+    }
+    for alert_id, (severity, state, closed_s, history) in alerts.items():
+        con.execute("INSERT INTO alerts (alert_id, indicator_id, unit_code, level, kind, state, severity, peak_severity, "
+                    "started_at, closed_at) VALUES (?, 'x.y', 'u', 'city', 'threshold', ?, ?, ?, to_timestamp(?), "
+                    "to_timestamp(?))", [alert_id, state, severity, severity, now_s - history[0][0], closed_s])
+        previous = "normal"
+        for before_s, to_state, sev in history:
+            con.execute("INSERT INTO alert_history (occurred_at, indicator_id, unit_code, alert_id, from_state, to_state, "
+                        "severity, reason) VALUES (to_timestamp(?), 'x.y', 'u', ?, ?, ?, ?, 'test')",
+                        [now_s - before_s, alert_id, previous, to_state, sev])
+            previous = to_state
+    kpi = queries.urgent_alerts_kpi(con, now_s)
+    con.close()
+    # 5 is active from six days ago (red, then orange recovering); 3 is yellow; 4 was closed by hand 4 days ago
+    # yesterday: 1, 2, 5; two and three days ago: 1, 5; four: 5; five: 4, 5; six: 5 (red); seven: none
+    assert (kpi.today, kpi.yesterday) == (2.0, 3.0)                 # now: 1 (red) and 5 (orange, recovering)
+    assert kpi.avg_7d == pytest.approx((3 + 2 + 2 + 1 + 2 + 1 + 0) / 7)
+    assert kpi.kind == "few"

@@ -45,9 +45,10 @@ ALERT_SCALE = [[0.0, "#0c1f45"], [0.125, "#0c1f45"], [0.125, theme.SEVERITY_COLO
                [0.875, theme.SEVERITY_COLOURS["orange"]], [0.875, theme.SEVERITY_COLOURS["red"]],
                [1.0, theme.SEVERITY_COLOURS["red"]]]
 DENSITY_SCALE = [[0.0, "#0c1f45"], [0.3, "#0f5b9c"], [0.6, "#1fb6d9"], [0.85, "#ffd24d"], [1.0, "#ff6b3d"]]
-# The six AQI levels (z = 1…6) in the standard's colours, one band each.
-AQI_SCALE = [stop for i, (_upper, _level, _zh, _en, colour, _rgb) in enumerate(aqi.LEVELS)
-             for stop in ([i / 6, colour], [(i + 1) / 6, colour])]
+# The six AQI levels (z = 1…6) in the standard's colours, one band each, translucent so that the
+# stations' markers (full colour) stand out on the grids they colour.
+AQI_SCALE = [stop for i, (_upper, _level, _zh, _en, _colour, rgb) in enumerate(aqi.LEVELS)
+             for stop in ([i / 6, f"rgba({rgb[0]},{rgb[1]},{rgb[2]},0.38)"], [(i + 1) / 6, f"rgba({rgb[0]},{rgb[1]},{rgb[2]},0.38)"])]
 # An inline MapLibre style of one dark background layer: no tiles, no glyphs, no requests. Its one
 # (empty) source keeps "sources" non-empty: plotly drops empty objects, and a style without
 # "sources" fails MapLibre's validation on the next update.

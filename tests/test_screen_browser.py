@@ -111,6 +111,8 @@ def test_keys_move_and_hold_the_scenes(wall, artifacts_dir):
         page.keyboard.press("PageDown")
         page.wait_for_selector(f"#screen-scene-title >> text={t('screen.scene.environment', 'zh')}", timeout=30_000)
         page.wait_for_selector("[data-testid='screen-panel-stations']", timeout=30_000)
+        page.wait_for_timeout(1500)                              # the AQI layer: grids by their nearest station
+        page.screenshot(path=str(artifacts_dir / "screenshots" / "screen-environment-aqi.png"))
         page.keyboard.press("ArrowLeft")
         page.keyboard.press("ArrowLeft")
         page.wait_for_selector(f"#screen-scene-title >> text={t('screen.scene.grid', 'zh')}", timeout=30_000)

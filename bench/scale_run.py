@@ -143,7 +143,7 @@ def serve_and_load(copy: Path, city: lt.City, args) -> dict:
     sampler.start()
     spill.start()
     try:
-        first_refresh_s = serving_s + lt.wait_for_first_refresh(server, args.first_refresh_timeout)
+        first_refresh_s = first_refresh_after(server, args.first_refresh_timeout, serving_s)
         crowd, rec, feed = lt.Crowd(server.url, city), lt.Recorder(stage="load"), lt.Feed()
         callbacks = lt.Callbacks(crowd.analyst_sessions(1)[0].get(f"{server.url}/_dash-dependencies").json())
         sampler.stage = "load"
@@ -155,13 +155,25 @@ def serve_and_load(copy: Path, city: lt.City, args) -> dict:
         sampler.stop()
         spill.stop()
         server.stop()
-    return {"serving_after_s": round(serving_s, 1), "first_refresh_after_s": round(first_refresh_s, 1),
+    return {"serving_after_s": round(serving_s, 1),
+            "first_refresh_after_s": None if first_refresh_s is None else round(first_refresh_s, 1),
             "load_seconds": round(load_s, 1), "load_average_end_of_load": load_average,
             "endpoints": lt.endpoint_stats(rec.rows, load_s), "first_errors": rec.first_errors,
             "feed": {"posted": feed.posted, "accepted": feed.accepted},
             "server_rss_mb": rss_summary(sampler.samples), "spill_peak_mb": round(spill.peak_mb, 1),
             "logged_refreshes": logged_refreshes(server.log_path),
             "server_log_tail": server.log_path.read_text(errors="replace").splitlines()[-5:]}
+
+
+def first_refresh_after(server: lt.Server, timeout_s: float, serving_s: float) -> float | None:
+    """Return seconds from start to the first logged refresh; None when it took longer than ``timeout_s``
+    (the load then starts anyway, over the unfinished first refresh, and the report says so)."""
+    try:
+        return serving_s + lt.wait_for_first_refresh(server, timeout_s)
+    except RuntimeError:
+        if server.proc.poll() is not None:
+            raise
+        return None
 
 
 def rss_summary(samples: list[dict]) -> dict:

@@ -68,6 +68,11 @@ def _names(language: str) -> dict:
     return {key: pair[0 if language == "zh" else 1] for key, pair in names.items()}
 
 
+def ticker_names(con) -> queries.TickerNames:
+    """Return the categories' and places' names, read once per server (like the grid geometry)."""
+    return context.current().remember("screen.ticker_names", lambda: queries.ticker_names(con))
+
+
 def screen_cache() -> ScreenCache:
     """Return the server's cache of screen data (one for every wall)."""
     return context.current().remember("screen.cache", ScreenCache)
@@ -102,7 +107,8 @@ def panels(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: st
         "screen-alerts": rendered(reads, ("alerts", language), ALERTS, lambda: view.alerts_panel(
             reads.get("open_alerts", lambda: queries.open_alerts(con), ALERTS), _names(language), now_s, tz, language)),
         "screen-ticker": rendered(reads, ("ticker", language), EVENTS, lambda: view.ticker(
-            reads.get("ticker", lambda: queries.newest_events(con, now_s), EVENTS), tz, language)),
+            reads.get("ticker", lambda: queries.newest_events(con, now_s, names=ticker_names(con)), EVENTS),
+            tz, language)),
         "screen-fresh": rendered(reads, ("fresh", language), EVENTS + READINGS + INDICATORS,
                                  lambda: view.freshness_badges(freshness(con, reads, now_s), language)),
         "screen-scene-panel": rendered(reads, ("scene", scene, language), SCENE_TABLES.get(scene, EVENTS),
@@ -173,7 +179,8 @@ def scene_panel(con, reads, now_s: int, tz: str, scene: str, language: str, road
                 for r in frame.itertuples()]
         return view.table_panel(t("screen.panel.districts", language), rows, "screen-panel-districts")
     source = "hotline_12345" if scene == "hotline" else None
-    frame = reads.get(("categories", source), lambda: queries.top_categories_today(con, now_s, tz, source), EVENTS)
+    frame = reads.get(("categories", source), lambda: queries.top_categories_today(
+        con, now_s, tz, source, names=ticker_names(con)), EVENTS)
     rows = [[(r.name_zh if zh else r.name_en) or r.category_code, theme_int(r.n)] for r in frame.itertuples()]
     return view.table_panel(t("screen.panel.categories", language), rows, "screen-panel-categories")
 

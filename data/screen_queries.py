@@ -284,22 +284,47 @@ def recent_events(con: duckdb.DuckDBPyConnection, now_s: int, window_s: int = 36
            ORDER BY received_at DESC""", {"since": utc(now_s - window_s), "now": utc(now_s)}).df()
 
 
-def newest_events(con: duckdb.DuckDBPyConnection, now_s: int, limit: int = 12) -> pd.DataFrame:
-    """Return the newest events for the ticker: category, unit, time, status, a masked description."""
-    frame = con.execute(
-        """SELECT e.source, e.event_id, e.category_code, c.name_zh AS category_zh, c.name_en AS category_en,
-                  coalesce(m.name_zh, g.name_zh) AS unit_zh, coalesce(m.name_en, g.name_en) AS unit_en,
-                  epoch(e.received_at)::BIGINT AS received_s, e.status, e.description, e.caller_name
-           FROM events e
-           LEFT JOIN event_categories c ON c.code = e.category_code
-           LEFT JOIN admin_units g ON g.code = e.grid_code
-           LEFT JOIN admin_units m ON m.code = g.community_code
-           WHERE e.received_at > $since AND e.received_at <= $now
-           ORDER BY e.received_at DESC, e.event_id LIMIT $limit""",
-        {"since": utc(now_s - DAY_S), "now": utc(now_s), "limit": limit}).df()
-    frame["description"] = [mask_text(d if isinstance(d, str) else None, (n,) if isinstance(n, str) else ())
-                            for d, n in zip(frame["description"], frame["caller_name"])]
-    return frame.drop(columns="caller_name")
+@dataclass(frozen=True)
+class TickerNames:
+    """Names the ticker shows: each category's, and each grid's community (or the grid's own when it has none)."""
+
+    categories: dict[str, tuple[str, str]]
+    places: dict[str, tuple[str, str]]
+
+
+def ticker_names(con: duckdb.DuckDBPyConnection) -> TickerNames:
+    """Read the names of the categories and of each grid's community (they change only with a new catalog or grids)."""
+    categories = {code: (zh, en) for code, zh, en in
+                  con.execute("SELECT code, name_zh, name_en FROM event_categories").fetchall()}
+    places = {code: (zh, en) for code, zh, en in con.execute(
+        """SELECT g.code, coalesce(m.name_zh, g.name_zh), coalesce(m.name_en, g.name_en) FROM admin_units g
+           LEFT JOIN admin_units m ON m.code = g.community_code WHERE g.level = 'grid'""").fetchall()}
+    return TickerNames(categories, places)
+
+
+TICKER_COLUMNS = ["source", "event_id", "category_code", "category_zh", "category_en", "unit_zh", "unit_en",
+                  "received_s", "status", "description"]
+
+
+def newest_events(con: duckdb.DuckDBPyConnection, now_s: int, limit: int = 12,
+                  names: TickerNames | None = None) -> pd.DataFrame:
+    """Return the newest events for the ticker: category, unit, time, status, a masked description.
+
+    Only the newest rows are read from ``events``; their names come from ``names`` (read when not given)."""
+    names = names or ticker_names(con)
+    rows = con.execute(
+        """SELECT source, event_id, category_code, grid_code, epoch(received_at)::BIGINT, status, description, caller_name
+           FROM events WHERE received_at > $since AND received_at <= $now
+           ORDER BY received_at DESC, event_id LIMIT $limit""",
+        {"since": utc(now_s - DAY_S), "now": utc(now_s), "limit": limit}).fetchall()
+    out = []
+    for source, event_id, category, grid, received_s, status, description, caller in rows:
+        category_zh, category_en = names.categories.get(category, (None, None))
+        unit_zh, unit_en = names.places.get(grid, (None, None))
+        masked = mask_text(description if isinstance(description, str) else None,
+                           (caller,) if isinstance(caller, str) else ())
+        out.append((source, event_id, category, category_zh, category_en, unit_zh, unit_en, received_s, status, masked))
+    return pd.DataFrame(out, columns=TICKER_COLUMNS)
 
 
 def air_by_station(con: duckdb.DuckDBPyConnection, now_s: int, tz: str) -> pd.DataFrame:
@@ -346,14 +371,16 @@ def crowd_hotspots(con: duckdb.DuckDBPyConnection, limit: int = 5) -> pd.DataFra
 
 
 def top_categories_today(con: duckdb.DuckDBPyConnection, now_s: int, tz: str, source: str | None,
-                         limit: int = 6) -> pd.DataFrame:
-    """Return today's most frequent event categories (of one source, or all)."""
-    return con.execute(
-        """SELECT e.category_code, c.name_zh, c.name_en, count(*) AS n
-           FROM events e LEFT JOIN event_categories c ON c.code = e.category_code
-           WHERE e.received_at >= $mid AND e.received_at <= $now AND ($source IS NULL OR e.source = $source)
-           GROUP BY ALL ORDER BY n DESC, e.category_code LIMIT $limit""",
-        {"mid": utc(local_midnight_s(now_s, tz)), "now": utc(now_s), "source": source, "limit": limit}).df()
+                         limit: int = 6, names: TickerNames | None = None) -> pd.DataFrame:
+    """Return today's most frequent event categories (of one source, or all), named from ``names``."""
+    names = names or ticker_names(con)
+    rows = con.execute(
+        """SELECT category_code, count(*) AS n FROM events
+           WHERE received_at >= $mid AND received_at <= $now AND ($source IS NULL OR source = $source)
+           GROUP BY category_code ORDER BY n DESC, category_code LIMIT $limit""",
+        {"mid": utc(local_midnight_s(now_s, tz)), "now": utc(now_s), "source": source, "limit": limit}).fetchall()
+    return pd.DataFrame([(code, *names.categories.get(code, (None, None)), n) for code, n in rows],
+                        columns=["category_code", "name_zh", "name_en", "n"])
 
 
 def districts_today(con: duckdb.DuckDBPyConnection, now_s: int, tz: str, source: str) -> pd.DataFrame:

@@ -201,3 +201,17 @@ def test_urgent_alerts_compare_now_with_the_same_time_on_earlier_days(tiny_db_co
     assert (kpi.today, kpi.yesterday) == (2.0, 3.0)                 # now: 1 (red) and 5 (orange, recovering)
     assert kpi.avg_7d == pytest.approx((3 + 2 + 2 + 1 + 2 + 1 + 0) / 7)
     assert kpi.kind == "few"
+
+
+def test_top_categories_today_count_todays_cases_with_their_names(tiny_con, now_s):
+    frame = tiny_con.execute("SELECT e.source, e.category_code, e.received_at, c.name_zh FROM events e "
+                             "JOIN event_categories c ON c.code = e.category_code").df()
+    midnight = pd.Timestamp(datetime.fromtimestamp(now_s, ZoneInfo(TZ)).replace(hour=0, minute=0, second=0))
+    today = frame[(frame["received_at"] >= midnight) & (frame["received_at"] <= pd.Timestamp(now_s, unit="s", tz="UTC"))]
+    for source in (None, "hotline_12345"):
+        chosen = today if source is None else today[today["source"] == source]
+        counts = chosen.groupby(["category_code", "name_zh"]).size().reset_index(name="n")
+        expected = counts.sort_values(["n", "category_code"], ascending=[False, True]).head(6)
+        top = queries.top_categories_today(tiny_con, now_s, TZ, source)
+        assert list(zip(top["category_code"], top["name_zh"], top["n"])) == \
+            list(zip(expected["category_code"], expected["name_zh"], expected["n"]))

@@ -1,0 +1,148 @@
+"""Running the compiled catalog on Apache Spark over a Parquet export.
+
+Only the scans run on Spark: the same ``Scan.sql()`` the DuckDB engine runs, translated by
+``scaleout.spark_sql``, over temp views with the store's table names. Their rows are labelled
+(which column and split value holds which indicator) in pandas exactly as ``engine.run_scan``
+does in DuckDB, and handed to the engine's own assembly, derivation, baselines and statuses
+through ``Engine(scan_runner=…)``. The units, the first instant of the data (for baselines) and
+the AQI (its SQL reads hourly means, its breakpoints are Python, ``indicators/aqi.py``) are read
+by DuckDB over the same Parquet files (``export.open_export``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import warnings
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from glob import glob
+from pathlib import Path
+
+import pandas as pd
+
+from indicators.catalog import Catalog
+from indicators.compiler import Scan
+from indicators.engine import Engine
+from indicators.windows import span
+from scaleout import export
+from scaleout.spark_sql import to_spark_sql
+
+ROLES = ("value", "numerator", "denominator")
+JVM_GLOB = "/usr/lib/jvm/java-*-openjdk-*"
+
+
+def ensure_java() -> None:
+    """Point JAVA_HOME at Debian's OpenJDK when neither JAVA_HOME nor java on the PATH is there."""
+    if os.environ.get("JAVA_HOME") or shutil.which("java"):
+        return
+    candidates = sorted(glob(JVM_GLOB))
+    if candidates:
+        os.environ["JAVA_HOME"] = candidates[-1]
+
+
+def start_spark(master: str = "local[2]", shuffle_partitions: int = 4, driver_memory: str = "1g",
+                adaptive: bool = False):
+    """Return a SparkSession (local by default) bound to 127.0.0.1, in UTC, without its web UI.
+
+    Adaptive query execution is off by default: on one machine and a city's rows its re-planning
+    costs more than it saves over a hundred small scans; on a cluster, turn it on."""
+    ensure_java()
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+    from pyspark.sql import SparkSession
+
+    spark = (SparkSession.builder.master(master).appName("city-vitals-indicators")
+             .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+             .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+             .config("spark.driver.memory", driver_memory)
+             .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+             .config("spark.sql.adaptive.enabled", str(adaptive).lower())
+             .config("spark.sql.session.timeZone", "UTC")
+             .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+             .getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def register_export(spark, out: str | Path, cache: bool = True) -> None:
+    """Register every exported table of ``out`` (all cities' partitions) as a Spark temp view of the
+    same name; cached (memory, then disk) since a hundred scans read the same few tables."""
+    for table in export.EXPORTED_TABLES:
+        if spark.catalog.tableExists(table):
+            spark.catalog.uncacheTable(table)
+        spark.read.parquet(str(Path(out) / table)).createOrReplaceTempView(table)
+        if cache:
+            spark.catalog.cacheTable(table)
+
+
+def scan_parameters(scan: Scan, at_s: int, tz: str) -> dict[str, datetime]:
+    """Return the scan's bound parameters (instants from the engine's clock, never user text)."""
+    bounds = span(scan.window, at_s, tz)
+    return {"now": _utc(at_s), "start": _utc(bounds.start_s), "end": _utc(bounds.end_s)}
+
+
+def _utc(epoch_s: float) -> datetime:
+    return datetime.fromtimestamp(epoch_s, timezone.utc)
+
+
+def spark_scan_sql(scan: Scan) -> str:
+    """Return the Spark SQL of one scan, its newest instant as epoch seconds (``newest_s``)."""
+    keys = ["level", "unit_code"] + (["split_value"] if scan.split_column else []) + (
+        ["day_shift"] if scan.shifted else [])
+    columns = ", ".join(keys + [c.name for c in scan.columns])
+    return (f"SELECT {columns}, CAST(unix_micros(newest) AS DOUBLE) / CAST(1000000 AS DOUBLE) AS newest_s "
+            f"FROM ({to_spark_sql(scan.sql())}) AS scan WHERE unit_code IS NOT NULL")
+
+
+def label_rows(rows: pd.DataFrame, scan: Scan, outputs: pd.DataFrame) -> pd.DataFrame:
+    """Return one scan's rows per (indicator, level, unit[, day_shift]) with value, numerator and
+    denominator: what ``engine.run_scan`` returns (its UNPIVOT drops null aggregates, as here)."""
+    keys = ["level", "unit_code"] + (["day_shift"] if scan.shifted else [])
+    split = rows["split_value"].fillna("") if scan.split_column else ""
+    long = rows.assign(split_value=split).melt(
+        id_vars=keys + ["split_value", "newest_s"], value_vars=[c.name for c in scan.columns],
+        var_name="column_name", value_name="val").dropna(subset=["val"])
+    mine = outputs[outputs["scan"] == scan.key].drop(columns="scan")
+    joined = long.merge(mine, on=["column_name", "split_value"])
+    by = ["indicator_id"] + keys
+    result = joined.groupby(by, as_index=False).agg(newest_s=("newest_s", "max"), scale=("scale", "first"))
+    for role in ROLES:
+        per_role = joined[joined["role"] == role].groupby(by)["val"].max().rename(role)
+        result = result.merge(per_role, left_on=by, right_index=True, how="left")
+    return result[by + list(ROLES) + ["newest_s", "scale"]]
+
+
+@dataclass
+class SparkScanRunner:
+    """Runs scans on Spark with ``engine.run_scans``' arguments and result (the DuckDB connection unused)."""
+
+    spark: object
+
+    def __call__(self, con, scans: list[Scan], outputs: pd.DataFrame, at_s: int, tz: str,
+                 materialise: bool = True) -> list[pd.DataFrame]:
+        return [label_rows(self.collect(scan, at_s, tz), scan, outputs) for scan in scans]
+
+    def collect(self, scan: Scan, at_s: int, tz: str) -> pd.DataFrame:
+        """Return the scan's grouped rows, computed by Spark, as pandas."""
+        sql = spark_scan_sql(scan)
+        params = {k: v for k, v in scan_parameters(scan, at_s, tz).items() if f":{k}" in sql}
+        return self.spark.sql(sql, args=params).toPandas()
+
+
+def spark_engine(spark, catalog: Catalog, tz: str) -> Engine:
+    """Return the indicator engine with its scans run on ``spark``."""
+    return Engine(catalog, tz, scan_runner=SparkScanRunner(spark))
+
+
+def evaluate_export(spark, out: str | Path, catalog: Catalog, at_s: int, tz: str,
+                    engine: Engine | None = None) -> pd.DataFrame:
+    """Return every indicator's values at ``at_s`` computed from the Parquet export ``out``: scans on
+    Spark, units and AQI by DuckDB over the same files."""
+    register_export(spark, out)
+    con = export.open_export(out)
+    try:
+        return (engine or spark_engine(spark, catalog, tz)).evaluate(con, at_s)
+    finally:
+        con.close()

@@ -10,6 +10,7 @@ dev=0
 
 packages=(fonts-noto-cjk chromium)                  # chromium prints the daily brief's PDF (reporting/render.py)
 [ "$dev" = 1 ] && packages+=(poppler-utils)       # pdftotext, pdfinfo, pdffonts, pdftoppm in the brief's tests
+[ "$dev" = 1 ] && packages+=(openjdk-17-jre-headless)  # Java for PySpark (requirements-spark.txt, docs/SCALE_OUT.md)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -19,7 +19,7 @@ UTC = "UTC"
 def raw_values(frame: pd.DataFrame, spec: FieldSpec | None) -> pd.Series:
     """Return the field's values as text (NA where missing), after regex and value map."""
     if spec is None:
-        return pd.Series(pd.NA, index=frame.index, dtype="string")
+        return empty_text(frame.index)
     if spec.value is not None:
         values = pd.Series(str(spec.value), index=frame.index, dtype="string")
     else:
@@ -31,6 +31,23 @@ def raw_values(frame: pd.DataFrame, spec: FieldSpec | None) -> pd.Series:
         mapped = values.map(lookup)
         values = mapped.where(mapped.notna() | values.isna(), values).astype("string")
     return values
+
+
+def empty_text(index: pd.Index) -> pd.Series:
+    """Return a text column with every cell empty (one Arrow null buffer, not a value per row)."""
+    return pd.Series(pd.arrays.ArrowStringArray(pa.nulls(len(index), pa.large_string())), index=index)
+
+
+def distinct_positions(values: pd.Series) -> tuple[list, np.ndarray]:
+    """Return (the distinct present values, each row's position among them, -1 where empty).
+
+    Feeds repeat a few category and status words millions of times: deciding once per distinct
+    value and indexing by position avoids a string per row.
+    """
+    array = pa.array(values, from_pandas=True)
+    encoded = pc.dictionary_encode(array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array)
+    positions = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype("int64")
+    return encoded.dictionary.to_pylist(), positions
 
 
 def as_text(series: pd.Series) -> pd.Series:

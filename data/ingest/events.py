@@ -6,6 +6,8 @@ state; an older one only joins the history. Equal versions are duplicates.
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -87,36 +89,52 @@ def _times(frame, mapping, out, verdicts, now) -> None:
 
 
 def _categories(frame, mapping, catalog, out, verdicts) -> pd.DataFrame:
+    # Decided once per distinct raw value; the rows get a categorical (a position per row, no string).
     raw = convert.text_field(frame, mapping, "category")
-    codes = list(catalog["code"])
+    keys, positions = convert.distinct_positions(raw)
+    catalog_codes = set(catalog["code"])
     lookup = {}
     for column in reversed(mapping.category_match):
         lookup.update(zip(catalog[column].astype(str), catalog["code"]))
     lookup.update(mapping.category_map)
-    mapped = convert.map_distinct(raw, lookup)
-    code = mapped.where(mapped.notna(), raw.where(raw.isin(codes))).astype("string")
-    known = code.isin(codes)
-    created = pd.DataFrame({"code": pd.Series(dtype=object), "name": pd.Series(dtype=object)})
-    if mapping.unknown_category == "default" and mapping.default_category in codes:
-        code = code.where(known | raw.isna(), mapping.default_category)
+    key_codes = [lookup.get(key) if lookup.get(key) is not None else (key if key in catalog_codes else None)
+                 for key in keys]
+    created = {}
+    if mapping.unknown_category == "default" and mapping.default_category in catalog_codes:
+        key_codes = [code if code in catalog_codes else mapping.default_category for code in key_codes]
     elif mapping.unknown_category == "create":
         prefix = str(mapping.new_category.get("prefix", f"{mapping.name}."))
-        slug = raw.str.lower().str.replace(r"[^0-9a-z\u4e00-\u9fff]+", "_", regex=True).str.strip("_")
-        fresh = raw.notna() & ~known
-        code = code.where(known | code.notna() | ~fresh, prefix + slug)
-        created = pd.DataFrame({"code": code[fresh], "name": raw[fresh]}).drop_duplicates("code")
-    accepted = code.isin(codes) | code.isin(list(created["code"]))
-    verdicts.reject((~accepted).to_numpy(), "unknown_category", raw.fillna("(empty)").to_numpy(dtype=object))
-    out["category_code"] = code
-    return created
+        for i, key in enumerate(keys):      # dictionary order is the order of first appearance in the file
+            if key_codes[i] not in catalog_codes:
+                key_codes[i] = key_codes[i] if key_codes[i] is not None else prefix + _slug(key)
+                created.setdefault(key_codes[i], key)
+    accepted = np.array([*(code in catalog_codes or code in created for code in key_codes), False])
+    rejected = ~accepted[positions]
+    if rejected.any():
+        verdicts.reject(rejected, "unknown_category", np.array([*keys, "(empty)"], dtype=object)[positions])
+    out["category_code"] = _categorical(key_codes, positions)
+    return pd.DataFrame({"code": pd.Series(list(created), dtype=object), "name": pd.Series(list(created.values()),
+                                                                                          dtype=object)})
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^0-9a-z\u4e00-\u9fff]+", "_", text.lower()).strip("_")
+
+
+def _categorical(key_values: list, positions: np.ndarray) -> pd.Categorical:
+    """Return per-row values from per-key values (None: empty) and row positions (-1: empty)."""
+    categories = list(dict.fromkeys(v for v in key_values if v is not None))
+    where = {value: i for i, value in enumerate(categories)}
+    codes = np.array([*(where.get(v, -1) if v is not None else -1 for v in key_values), -1], dtype="int64")
+    return pd.Categorical.from_codes(codes[positions], categories=pd.Index(categories, dtype=object))
 
 
 def _statuses(frame, mapping, out, verdicts) -> None:
-    derived = pd.Series("received", index=out.index, dtype="string")
-    for stage, status in zip(STAGES[1:], STATUSES[1:]):
-        derived = derived.where(out[stage].isna(), status)
+    derived = np.zeros(len(out), dtype="int64")
+    for position, stage in enumerate(STAGES[1:], start=1):
+        derived[out[stage].notna().to_numpy()] = position
     if mapping.spec("status") is None:
-        out["status"] = derived
+        out["status"] = pd.Categorical.from_codes(derived, categories=pd.Index(STATUSES, dtype=object))
         return
     raw = convert.text_field(frame, mapping, "status")
     lookup = {k.lower(): v for k, v in mapping.status_map.items()}
@@ -124,7 +142,9 @@ def _statuses(frame, mapping, out, verdicts) -> None:
     mapped = mapped.where(mapped.notna(), raw.where(raw.isin(STATUSES)))
     verdicts.reject((raw.notna() & ~mapped.isin(STATUSES)).to_numpy(), "unknown_status",
                     raw.to_numpy(dtype=object))
-    out["status"] = mapped.where(mapped.notna(), derived)
+    given = pd.Index(STATUSES).get_indexer(mapped.to_numpy(dtype=object, na_value=None))
+    out["status"] = pd.Categorical.from_codes(np.where(given >= 0, given, derived),
+                                              categories=pd.Index(STATUSES, dtype=object))
 
 
 def _numbers(frame, mapping, out, verdicts) -> None:
@@ -140,8 +160,10 @@ def _numbers(frame, mapping, out, verdicts) -> None:
 def _due_times(out: pd.DataFrame, mapping: Mapping, sla: dict[str, float], created: pd.DataFrame) -> None:
     sla = dict(sla)
     sla.update({c: float(mapping.new_category.get("sla_hours", 72)) for c in created["code"]})
-    hours = convert.map_distinct(out["category_code"], sla, "float64")
-    computed = out["received_at"] + pd.to_timedelta(hours, unit="h")
+    category = out["category_code"].array
+    hours = np.array([*(sla.get(c, np.nan) for c in category.categories), np.nan], dtype="float64")[category.codes]
+    micros = np.where(np.isnan(hours), np.iinfo("int64").min, np.round(np.nan_to_num(hours) * 3.6e9))
+    computed = out["received_at"] + pd.Series(micros.astype("int64").view("timedelta64[us]"), index=out.index)
     out["due_at"] = out["due_at"].fillna(computed)
 
 
@@ -154,20 +176,31 @@ def store_events(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, ok: np.ndar
     """
     _create_categories(con, created, mapping)
     with registered(con, "_ingest_events", _accepted_arrow(rows, ok, batch_id)):
-        fresh = _split_fresh(con)
-        _write_fresh(con)
-        con.execute("CREATE TEMP TABLE _ingest_rest AS SELECT i.* FROM _ingest_events i "
-                    "SEMI JOIN _ingest_known k USING (_row)")
-        counts = _merge_known(con, batch_id)
-        summary.flagged["grid_mismatch"] = summary.flagged.get("grid_mismatch", 0) + _write_flags(con, batch_id)
-        in_file = con.execute("SELECT _row FROM _ingest_verdicts WHERE verdict = 'in_file'").fetchnumpy()["_row"]
-        for table in ("_ingest_verdicts", "_ingest_rest", "_ingest_known"):
-            con.execute(f"DROP TABLE {table}")
+        fresh, known = _split_fresh(con)
+        if known:
+            counts, in_file = _store_mixed(con, batch_id)
+        else:
+            counts, in_file = {}, np.empty(0, dtype="int64")
+            _write_all_fresh(con)
+        summary.flagged["grid_mismatch"] = summary.flagged.get("grid_mismatch", 0) + _write_flags(con, batch_id, in_file)
+        con.execute("DROP TABLE _ingest_known")
     summary.accepted += fresh + counts.get("new", 0)
     summary.updated += counts.get("newer", 0)
     summary.duplicates += counts.get("same", 0)
     summary.stale += counts.get("older", 0) + counts.get("renewed", 0)
     return np.asarray(in_file, dtype="int64")
+
+
+def _store_mixed(con: duckdb.DuckDBPyConnection, batch_id: int) -> tuple[dict[str, int], np.ndarray]:
+    """Insert the fresh rows, merge the others by version; return rows per verdict and the in-file repeats."""
+    _write_fresh(con)
+    con.execute("CREATE TEMP TABLE _ingest_rest AS SELECT i.* FROM _ingest_events i "
+                "SEMI JOIN _ingest_known k USING (_row)")
+    counts = _merge_known(con, batch_id)
+    in_file = con.execute("SELECT _row FROM _ingest_verdicts WHERE verdict = 'in_file'").fetchnumpy()["_row"]
+    for table in ("_ingest_verdicts", "_ingest_rest"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return counts, in_file
 
 
 def _accepted_arrow(rows: pd.DataFrame, ok: np.ndarray, batch_id: int) -> pa.Table:
@@ -177,8 +210,8 @@ def _accepted_arrow(rows: pd.DataFrame, ok: np.ndarray, batch_id: int) -> pa.Tab
     return table.append_column("batch_id", pa.array(np.full(table.num_rows, batch_id, dtype="int64")))
 
 
-def _split_fresh(con: duckdb.DuckDBPyConnection) -> int:
-    """Set aside the rows whose case is already stored or repeated in the chunk; return how many are fresh.
+def _split_fresh(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """Set aside the rows whose case is already stored or repeated in the chunk; return (fresh, known) counts.
 
     Fresh rows (most of any batch) are plain inserts; only the others need the versioned merge.
     ``events`` has no key index: this anti-join is what keeps (source, event_id) unique.
@@ -190,7 +223,15 @@ def _split_fresh(con: duckdb.DuckDBPyConnection) -> int:
         UNION
         SELECT i._row FROM _ingest_events i SEMI JOIN repeated r ON r.source = i.source AND r.event_id = i.event_id""")
     known = con.execute("SELECT count(*) FROM _ingest_known").fetchone()[0]
-    return con.execute("SELECT count(*) FROM _ingest_events").fetchone()[0] - known
+    return con.execute("SELECT count(*) FROM _ingest_events").fetchone()[0] - known, known
+
+
+def _write_all_fresh(con: duckdb.DuckDBPyConnection) -> None:
+    """Insert every row of a chunk that holds only new cases, each once: no join, no merge."""
+    names = ", ".join(EVENT_COLUMNS)
+    history = ", ".join(HISTORY_COLUMNS)
+    con.execute(f"INSERT INTO event_history ({history}, batch_id) SELECT {history}, batch_id FROM _ingest_events")
+    con.execute(f"INSERT INTO events ({names}, batch_id) SELECT {names}, batch_id FROM _ingest_events")
 
 
 def _write_fresh(con: duckdb.DuckDBPyConnection) -> None:
@@ -253,14 +294,14 @@ def _write_history(con: duckdb.DuckDBPyConnection) -> None:
                 "WHERE v.verdict IN ('new', 'newer', 'renewed', 'older')")
 
 
-def _write_flags(con: duckdb.DuckDBPyConnection, batch_id: int) -> int:
+def _write_flags(con: duckdb.DuckDBPyConnection, batch_id: int, in_file: np.ndarray) -> int:
     """Flag accepted rows whose grid code disagrees with their point (repeats of earlier rows excepted)."""
     return con.execute(
         "INSERT INTO ingest_flags (batch_id, source_row, record_key, flag_code, detail, created_at) "
         "SELECT ?, _row, source || ':' || event_id, 'grid_mismatch', "
         "'grid_code ' || grid_code || ', point in ' || _point_grid, ? FROM _ingest_events "
-        "WHERE _mismatch AND _row NOT IN (SELECT _row FROM _ingest_verdicts WHERE verdict = 'in_file')",
-        [batch_id, now_utc()]).fetchone()[0]
+        "WHERE _mismatch AND _row NOT IN (SELECT unnest(?::BIGINT[]))",
+        [batch_id, now_utc(), in_file.tolist()]).fetchone()[0]
 
 
 def _write_current(con: duckdb.DuckDBPyConnection) -> None:

@@ -2,8 +2,9 @@
 
 Addresses in free text lose their house numbers (幸福路12号 → 幸福路**号) and their building,
 unit, floor and room numbers (3栋2单元401室 → *栋*单元***室); street and community names stay, so
-a masked case still says where it happened. 15-digit (pre-2004) ID numbers are not masked: they
-cannot be told apart from grid codes.
+a masked case still says where it happened. A bare 15-digit number cannot be told apart from a
+grid code, so 15-digit (pre-2004) ID numbers are masked where the text labels them as one
+(身份证 / 证件 / 身份证号码 …, then the number).
 
 Every page, export and API answer that carries event rows passes them through :func:`mask_event`
 (or :func:`mask_frame`) unless the reader holds the ``pii.unmask`` permission and asked to
@@ -21,6 +22,7 @@ STAR = "*"
 
 # Order matters: an 18-character ID number would otherwise lose its first 11 digits as a "phone".
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
+_OLD_ID_NUMBER = re.compile(r"((?:身份证|证件|公民身份)(?:号码|号)?\s*[:：是为]?\s*)(\d{3})(\d{8})(\d{4})(?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<!\d)((?:\+?86[- ]?)?1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)(\(?0\d{2,3}\)?)[- ]?(\d{7,8})(?!\d)")
 _EMAIL = re.compile(r"(?<![\w.%+-])([A-Za-z0-9])[A-Za-z0-9._%+-]*(@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})")
@@ -58,6 +60,7 @@ def mask_text(text: str | None, names: tuple[str, ...] = ()) -> str | None:
     if not text:
         return text
     text = _ID_NUMBER.sub(lambda m: m.group(1)[:3] + STAR * 11 + m.group(3)[-4:], text)
+    text = _OLD_ID_NUMBER.sub(lambda m: m.group(1) + m.group(2) + STAR * 8 + m.group(4), text)
     text = _MOBILE.sub(lambda m: m.group(1) + STAR * 4 + m.group(3), text)
     text = _LANDLINE.sub(lambda m: m.group(1) + STAR * (len(m.group(2)) - 2) + m.group(2)[-2:], text)
     text = _EMAIL.sub(lambda m: m.group(1) + STAR * 3 + m.group(2), text)

@@ -19,6 +19,9 @@ from data import privacy
     ("联系邮箱 zhang.san@example.com.cn", "联系邮箱 z***@example.com.cn"),
     ("座机(025)84561234", "座机(025)******34"),
     ("手机 138 1234 5678，身份证32010219900307123x", "手机 138****5678，身份证320***********123x"),
+    ("身份证号码：320102580101123 已核实", "身份证号码：320********1123 已核实"),     # 15 digits, labelled
+    ("公民身份号码为320102580101123。", "公民身份号码为320********1123。"),
+    ("证件号 320102580101123", "证件号 320********1123"),
 ])
 def test_personal_details_in_text_are_masked(text, masked):
     assert privacy.mask_text(text) == masked
@@ -26,6 +29,7 @@ def test_personal_details_in_text_are_masked(text, masked):
 
 @pytest.mark.parametrize("text", [
     "地铁2号线故障", "12月5号起停水", "3辆车违停", "PM2.5超标", "网格990102001001001上报",
+    "网格 320102580101123 上报",                   # a 15-digit grid code is not an ID number
     "竹安村路口信号灯故障，希望相关部门尽快解决。",
 ])
 def test_text_without_personal_details_is_unchanged(text):

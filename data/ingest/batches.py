@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from data import writer
 from data.ingest.readers import ROW
@@ -124,25 +125,31 @@ def record_failure(con: duckdb.DuckDBPyConnection, summary: Summary, digest: str
 
 
 def write_quarantine(con: duckdb.DuckDBPyConnection, batch_id: int, frame: pd.DataFrame,
-                     reasons: np.ndarray, details: np.ndarray) -> int:
-    """Insert the rejected rows of a batch; return how many."""
-    if frame.empty:
+                     reasons: np.ndarray, details: np.ndarray, keep: np.ndarray | None = None) -> int:
+    """Insert the rejected rows of a batch (the rows of ``frame`` in the mask ``keep``, or all); return how many.
+
+    ``reasons`` and ``details`` are given for the rejected rows only. The rows are picked in Arrow,
+    not copied by pandas, and become JSON in DuckDB.
+    """
+    if keep is not None and not keep.any() or frame.empty:
         return 0
     source = [c for c in frame.columns if not str(c).startswith("_")]
     if not source:
-        return _write_contentless(con, batch_id, frame, reasons, details)
+        return _write_contentless(con, batch_id, frame if keep is None else frame[keep], reasons, details)
     # Mixed Python objects (Excel cells) become text here; typed columns are cast in SQL, in parallel.
-    rows = pd.DataFrame({c: frame[c].astype("string") if frame[c].dtype == object else frame[c] for c in source})
-    rows["_row"] = frame[ROW].to_numpy("int64")
-    rows["_reason"] = reasons.astype(str)
-    rows["_detail"] = pd.Series(details, dtype=object).astype("string").to_numpy()
-    with registered(con, "_ingest_rejected", rows):
+    table = pa.table({str(c): pa.Array.from_pandas(frame[c].astype("string") if frame[c].dtype == object else frame[c])
+                      for c in source} | {"_row": pa.array(frame[ROW].to_numpy("int64"))})
+    if keep is not None:
+        table = table.filter(pa.array(np.asarray(keep, dtype=bool)))
+    table = table.append_column("_reason", pa.array(np.asarray(reasons, dtype=object), type=pa.string()))
+    table = table.append_column("_detail", pa.Array.from_pandas(pd.Series(details, dtype=object).astype("string")))
+    with registered(con, "_ingest_rejected", table):
         con.execute("INSERT INTO quarantine (batch_id, source_row, raw, reason_code, reason_detail, created_at) "
                     "SELECT ?, _row, to_json(struct_pack(*COLUMNS(lambda c: NOT starts_with(c, '_')))), _reason, "
                     "_detail, ? FROM (SELECT _row, _reason, _detail, "
                     "COLUMNS(lambda c: NOT starts_with(c, '_'))::VARCHAR FROM _ingest_rejected)",
                     [batch_id, now_utc()])
-    return len(rows)
+    return table.num_rows
 
 
 def _write_contentless(con: duckdb.DuckDBPyConnection, batch_id: int, frame: pd.DataFrame,

@@ -193,8 +193,8 @@ def _quarantine(con, batch_id: int, frame: pd.DataFrame, verdicts, summary: Summ
         metric = detail_prefix.astype(str).to_numpy()
         details = np.where(pd.isna(details), metric, np.char.add(np.char.add(metric.astype(str), ": "),
                                                                   details.astype(str)))
-    batches.write_quarantine(con, batch_id, frame[rejected].drop(columns=["_metric", "_value"], errors="ignore"),
-                             verdicts.reasons[rejected], details[rejected])
+    batches.write_quarantine(con, batch_id, frame.drop(columns=["_metric", "_value"], errors="ignore"),
+                             verdicts.reasons[rejected], details[rejected], keep=rejected)
     for reason, count in verdicts.counts().items():
         summary.quarantined[reason] = summary.quarantined.get(reason, 0) + count
 

@@ -91,6 +91,7 @@ class Phases:
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}        # CPU of the calling thread only (DuckDB's own threads are not in it)
         self._saved = []
 
     def __enter__(self):
@@ -106,11 +107,12 @@ class Phases:
 
     def _timed(self, func, label):
         def wrapper(*args, **kwargs):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.thread_time()
             try:
                 return func(*args, **kwargs)
             finally:
                 self.seconds[label] = self.seconds.get(label, 0.0) + time.perf_counter() - started
+                self.cpu[label] = self.cpu.get(label, 0.0) + time.thread_time() - cpu
         return wrapper
 
     def report(self, total: float) -> None:
@@ -120,7 +122,8 @@ class Phases:
         one, so the phases overlap: their sum may exceed the whole, and what is left is not all COMMIT.
         """
         for label, seconds in self.seconds.items():
-            print(f"{'  ' + label:<58} {seconds:8.2f} s  {seconds / total:6.1%}")
+            print(f"{'  ' + label:<58} {seconds:8.2f} s  {seconds / total:6.1%}  "
+                  f"cpu of its thread {self.cpu[label]:7.2f} s")
         rest = total - sum(self.seconds.values())
         print(f"{'  whole minus the phases (COMMIT, bookkeeping, overlap)':<58} {rest:8.2f} s  {rest / total:6.1%}")
 

@@ -65,11 +65,9 @@ def store_values(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, at_s: int
     try:
         if replace_all:
             con.execute("DELETE FROM indicator_latest")
+            writer.append_frame(con, "indicator_latest", frame)
         else:
-            con.register("_refreshed_ids", pd.DataFrame({"indicator_id": values["indicator_id"].unique()}))
-            con.execute("DELETE FROM indicator_latest WHERE indicator_id IN (SELECT indicator_id FROM _refreshed_ids)")
-            con.unregister("_refreshed_ids")
-        writer.append_frame(con, "indicator_latest", frame)
+            merge_latest(con, frame, at_s)
         if snapshot:
             con.execute("DELETE FROM indicator_history WHERE as_of = ?", [_utc(at_s)])
             # Written in indicator order, so a read of one indicator's hours skips the rest by zone maps
@@ -85,6 +83,44 @@ def store_values(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, at_s: int
         con.execute("ROLLBACK")
         raise
     return seconds
+
+
+# A stored row still holds a fresh value when everything but its instant is the same; its data age
+# then only grew by the time since its instant (newest input unchanged). Both sides of that sum are
+# exact in binary floating point (differences of nearby epochs), so equal ages compare equal.
+_UNCHANGED = """f.level = l.level AND f.status = l.status AND f.value IS NOT DISTINCT FROM l.value
+    AND f.numerator IS NOT DISTINCT FROM l.numerator AND f.denominator IS NOT DISTINCT FROM l.denominator
+    AND f.baseline IS NOT DISTINCT FROM l.baseline
+    AND f.data_age_s IS NOT DISTINCT FROM l.data_age_s + ($at_s - epoch(l.as_of))"""
+
+
+def merge_latest(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, at_s: int) -> int:
+    """Make indicator_latest hold ``frame`` for the indicators in it, rewriting only the rows whose
+    content changed (the other rows get the new instant and their grown data age); return rows written.
+
+    A live tick's values mostly equal the previous tick's: deleting and inserting all of them made
+    the store a large part of the tick."""
+    if frame.empty:
+        return 0
+    fresh = writer.frame_to_arrow(frame, writer.TIME_COLUMNS["indicator_latest"])
+    ids = pd.DataFrame({"indicator_id": frame["indicator_id"].unique()})
+    con.register("_fresh_latest", fresh)
+    con.register("_refreshed_ids", ids)
+    try:
+        con.execute(f"""DELETE FROM indicator_latest l
+                        WHERE l.indicator_id IN (SELECT indicator_id FROM _refreshed_ids)
+                          AND NOT EXISTS (SELECT 1 FROM _fresh_latest f WHERE f.indicator_id = l.indicator_id
+                                          AND f.unit_code = l.unit_code AND {_UNCHANGED})""", {"at_s": at_s})
+        con.execute("""UPDATE indicator_latest SET as_of = $at, computed_at = $computed,
+                              data_age_s = data_age_s + ($at_s - epoch(as_of))
+                       WHERE indicator_id IN (SELECT indicator_id FROM _refreshed_ids)""",
+                    {"at": _utc(at_s), "at_s": at_s, "computed": _utc(int(frame["computed_at"].iloc[0]))})
+        names = ", ".join(f'"{c}"' for c in fresh.column_names)
+        return con.execute(f"""INSERT INTO indicator_latest ({names}) SELECT {names} FROM _fresh_latest f
+                               ANTI JOIN indicator_latest l USING (indicator_id, unit_code)""").fetchall()[0][0]
+    finally:
+        con.unregister("_fresh_latest")
+        con.unregister("_refreshed_ids")
 
 
 def snapshot_hours(from_s: int, to_s: int) -> list[int]:

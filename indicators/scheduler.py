@@ -6,7 +6,7 @@ as the alert evaluator see time move forward), so the screens have a recent hist
 every tick then refreshes the latest values and
 takes the snapshot of any hour boundary passed since the previous tick. Between snapshots a
 tick recomputes only the indicators whose cadence (60 s, 5 min, 1 h ...) has elapsed; the
-others keep their latest values.
+others keep their latest values. A derived indicator goes with its input when that is slower.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ import duckdb
 
 from data.background import PeriodicJob
 from data.demo.clock import HOUR_S
+from indicators.catalog import Catalog
 from indicators.engine import Engine
+from indicators.model import IndicatorType
 from indicators.refresh import RefreshSummary, refresh, snapshot_hours
 
 # Called after every refresh (hourly snapshots first, oldest first, then the live one), in the
@@ -28,6 +30,17 @@ from indicators.refresh import RefreshSummary, refresh, snapshot_hours
 RefreshListener = Callable[[duckdb.DuckDBPyConnection, RefreshSummary], None]
 
 log = logging.getLogger(__name__)
+
+
+def refresh_cadences(catalog: Catalog) -> dict[str, int]:
+    """Return every indicator's refresh cadence in seconds: its own, except that a derived indicator
+    refreshes with its input when that is slower (a rate per 10,000 residents of a 30-day count
+    changes when the count does: recomputing it every minute recomputed the 30-day window).
+
+    So a derived value's instant is always its input's, and ``cli.py refresh --at`` that instant
+    gives the same value."""
+    return {i.id: max(i.cadence_s, catalog[i.input].cadence_s) if i.type == IndicatorType.DERIVED else i.cadence_s
+            for i in catalog.indicators}
 
 
 class IndicatorScheduler:
@@ -45,6 +58,7 @@ class IndicatorScheduler:
         self._job = PeriodicJob("indicator-refresh", self.tick, interval_s)
         self._last_s: int | None = None
         self._last_run: dict[int, int] = {}       # cadence (s) -> when its indicators last ran
+        self._cadences = refresh_cadences(engine.catalog)
 
     def tick(self) -> int:
         """Take missed hourly snapshots, then refresh the latest values; return refreshes done."""
@@ -68,16 +82,16 @@ class IndicatorScheduler:
         if not self._last_run:
             return None
         slack = self._interval_s / 2          # a tick a little early still counts
-        due = {i.id for i in self._engine.catalog.indicators
-               if now_s - self._last_run.get(i.cadence_s, -10**12) >= i.cadence_s - slack}
+        due = {i for i, cadence in self._cadences.items()
+               if now_s - self._last_run.get(cadence, -10**12) >= cadence - slack}
         return due if len(due) < len(self._engine.catalog) else None
 
     def _ran(self, due: set[str] | None, at_s: int) -> None:
-        cadences = {i.cadence_s for i in self._engine.catalog.indicators if due is None or i.id in due}
+        cadences = {c for i, c in self._cadences.items() if due is None or i in due}
         self._last_run.update({c: at_s for c in cadences})
 
     def _ran_all(self, at_s: int) -> None:
-        self._last_run.update({i.cadence_s: at_s for i in self._engine.catalog.indicators})
+        self._last_run.update({c: at_s for c in self._cadences.values()})
 
     def _refresh(self, at_s: int, kind: str, snapshot: bool | None, only: set[str] | None = None) -> RefreshSummary:
         summary = refresh(self._cursor, self._engine, at_s, kind=kind, snapshot=snapshot, only=only)

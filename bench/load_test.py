@@ -54,6 +54,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.bench_demo import machine  # noqa: E402
 from data import db  # noqa: E402
+from layouts import screen as screen_view  # noqa: E402
+from layouts.map_page import grid_options  # noqa: E402
 from tests.browser import _wait_until_up, free_port  # noqa: E402
 
 ANALYST = ("loadbench", "Load-bench-pass-1", "analyst")
@@ -170,8 +172,14 @@ def rss_mb(pid: int) -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
+def available_mb() -> float:
+    """Return the machine's available memory (MemAvailable) in MB."""
+    line = next(x for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemAvailable:"))
+    return int(line.split()[1]) / 1024
+
+
 class RssSampler(threading.Thread):
-    """Samples the server's RSS every second, labelled with the current stage."""
+    """Samples the server's RSS and the machine's available memory every second, labelled with the stage."""
 
     def __init__(self, pid: int):
         super().__init__(daemon=True)
@@ -186,7 +194,7 @@ class RssSampler(threading.Thread):
             except (FileNotFoundError, KeyError):
                 return
             self.samples.append({"t_s": round(time.monotonic() - self.started_at, 1), "stage": self.stage,
-                                 "rss_mb": round(rss), "peak_mb": round(peak)})
+                                 "rss_mb": round(rss), "peak_mb": round(peak), "available_mb": round(available_mb())})
 
     def stop(self) -> None:
         """Stop sampling."""
@@ -301,11 +309,9 @@ def screen_session(url: str, kiosk_path: str) -> requests.Session:
 
 def analyst(url: str, session, callbacks: Callbacks, city: City, rec: Recorder, stop: threading.Event,
             seed: int) -> None:
-    """Draw the map and its side panel for a random unit, level and indicator; read; repeat."""
-    from layouts.map_page import grid_options
-
+    """Draw the map and its side panel for a random unit, level and indicator; read; repeat (at least once)."""
     rng = random.Random(seed)
-    while not stop.is_set():
+    while True:
         unit, level = rng.choice(city.units)
         state = {"indicator": rng.choice(MAP_INDICATORS), "level": level,
                  "unit": unit, "select": unit, "compare": None, "t": None, "playing": False}
@@ -314,18 +320,18 @@ def analyst(url: str, session, callbacks: Callbacks, city: City, rec: Recorder, 
         for endpoint, part in (("map.figure", "map-graph.figure"), ("map.panel", "map-title.children")):
             body = callbacks.body(part, values, "map-state.data")
             rec.timed(endpoint, lambda: session.post(f"{url}/_dash-update-component", json=body, timeout=120))
-        stop.wait(rng.uniform(0.5, 2.0))
+        if stop.wait(rng.uniform(0.5, 2.0)):
+            return
 
 
 def wall_screen(url: str, session, callbacks: Callbacks, rec: Recorder, stop: threading.Event, period_s: float,
                 seed: int) -> None:
-    """Run the screen's refresh tick every ``period_s``, changing scene every minute, as the browser does."""
-    from layouts import screen as view
-
-    config, sent, tick, started = view.screen_config(), {}, 0, time.monotonic()
+    """Run the screen's refresh tick every ``period_s`` (at least once), changing scene every minute, as the
+    browser does."""
+    config, sent, tick, started = screen_view.screen_config(), {}, 0, time.monotonic()
     stop.wait(random.Random(seed).uniform(0, period_s))       # walls were not switched on in the same second
-    while not stop.is_set():
-        scene = int((time.monotonic() - started) // SCENE_SECONDS) % len(view.SCENES)
+    while True:
+        scene = int((time.monotonic() - started) // SCENE_SECONDS) % len(screen_view.SCENES)
         values = {"screen-tick.n_intervals": tick, "screen-scene.data": {"index": scene}, "screen-layer.data": None,
                   "screen-viewport.data": {"w": 1100, "h": 880}, "language.data": "zh",
                   "screen-sent.data": sent, "screen-config.data": config}
@@ -335,18 +341,20 @@ def wall_screen(url: str, session, callbacks: Callbacks, rec: Recorder, stop: th
         if response is not None and response.status_code == 200:
             sent = response.json().get("response", {}).get("screen-sent", {}).get("data", sent)
         tick += 1
-        stop.wait(period_s)
+        if stop.wait(period_s):
+            return
 
 
 def brief_reader(url: str, session, callbacks: Callbacks, city: City, rec: Recorder, stop: threading.Event,
                  seed: int) -> None:
-    """Open a recent day's daily brief; read for 2-5 s; repeat."""
+    """Open a recent day's daily brief; read for 2-5 s; repeat (at least once)."""
     rng = random.Random(seed)
-    while not stop.is_set():
+    while True:
         body = callbacks.body("summary-body.children", {"summary-date.date": rng.choice(city.days),
                                                         "language.data": "zh"}, "summary-date.date")
         rec.timed("summary.brief", lambda: session.post(f"{url}/_dash-update-component", json=body, timeout=120))
-        stop.wait(rng.uniform(2.0, 5.0))
+        if stop.wait(rng.uniform(2.0, 5.0)):
+            return
 
 
 @dataclass
@@ -365,7 +373,7 @@ def ingest_feed(url: str, city: City, rec: Recorder, stop: threading.Event, rate
     session = requests.Session()
     session.headers.update({"Authorization": f"Bearer {city.ingest_token}"})
     rng, next_at = random.Random(11), time.monotonic()
-    while not stop.is_set():
+    while True:
         rows = [new_case(city, rng, feed.posted + i) for i in range(batch)]
         response = rec.timed("ingest.events", lambda: session.post(f"{url}/api/v1/events", json=rows, timeout=120))
         feed.posted += batch
@@ -374,7 +382,8 @@ def ingest_feed(url: str, city: City, rec: Recorder, stop: threading.Event, rate
             feed.first_at = feed.first_at or rows[0]["received_at"]
             feed.last_at = rows[-1]["received_at"]
         next_at += 1.0 / rate
-        stop.wait(max(0.0, next_at - time.monotonic()))
+        if stop.wait(max(0.0, next_at - time.monotonic())):
+            return
 
 
 def new_case(city: City, rng: random.Random, number: int) -> dict:
@@ -501,6 +510,7 @@ def load_test(args) -> dict:
                 "db": str(args.db), "options": {k: v for k, v in vars(args).items() if k != "json"},
                 "first_refresh_wait_s": round(first_refresh_wait_s, 1), "stages": stages, "breaks_at": breaking,
                 "server_rss_peak_mb": max((s["peak_mb"] for s in sampler.samples), default=None),
+                "machine_available_min_mb": min((s["available_mb"] for s in sampler.samples), default=None),
                 "feed": {"posted": feed.posted, "accepted": feed.accepted, "in_store": events_stored(copy)},
                 "first_errors": rec.first_errors}
     finally:

@@ -182,6 +182,7 @@ def rss_summary(samples: list[dict]) -> dict:
     return {"peak_vmhwm": max((s["peak_mb"] for s in samples), default=None),
             "max_before_load": max(by_stage("start"), key=lambda v: v or 0),
             "max_during_load": max(by_stage("load"), key=lambda v: v or 0),
+            "machine_available_min_mb": min((s["available_mb"] for s in samples), default=None),
             "timeline": samples[:: max(1, len(samples) // 60)]}
 
 

@@ -38,5 +38,5 @@ def test_the_feeds_cases_are_in_the_store(report):
 
 def test_the_report_describes_the_machine_and_the_server(report):
     assert report["machine"]["cores"] >= 1 and report["machine"]["load_average_end"]
-    assert report["server_rss_peak_mb"] > 0
+    assert report["server_rss_peak_mb"] > 0 and report["machine_available_min_mb"] > 0
     assert report["stages"][0]["server_rss_mb"]["max"] > 0

@@ -8,6 +8,7 @@ instant gives what the live loop gave then.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -74,19 +75,21 @@ def run_scans(con: duckdb.DuckDBPyConnection, scans: list[Scan], outputs: pd.Dat
     cursor = con.cursor()
     try:
         cursor.register(OUTPUTS_VIEW, outputs)
-        materialised = materialise_relations(cursor, scans, at_s) if materialise else {}
+        materialised = materialise_relations(cursor, scans, at_s, tz) if materialise else {}
         return [run_scan(cursor, scan, at_s, tz, materialised) for scan in scans]
     finally:
         cursor.close()
 
 
-def materialise_relations(cursor: duckdb.DuckDBPyConnection, scans: list[Scan], at_s: int) -> dict[str, str]:
+def materialise_relations(cursor: duckdb.DuckDBPyConnection, scans: list[Scan], at_s: int,
+                          tz: str) -> dict[str, str]:
     """Compute once, as temp tables on ``cursor``, the relations several scans read: the recent events
     (with the hierarchy and categories joined) and each state source at the 7 earlier instants."""
     materialised = {}
-    event_scans = sum(SOURCES[s.source].table == "events" and not s.shifted for s in scans)
-    if event_scans >= MATERIALISE_FROM:
-        recent = SOURCES["events"].recent_sql(unread_columns(scans, FREE_TEXT_COLUMNS["events"]))
+    event_scans = [s for s in scans if SOURCES[s.source].table == "events" and not s.shifted]
+    if len(event_scans) >= MATERIALISE_FROM:
+        recent = SOURCES["events"].recent_sql(unread_columns(scans, FREE_TEXT_COLUMNS["events"]),
+                                              days_read(event_scans, at_s, tz))
         cursor.execute(f"CREATE OR REPLACE TEMP TABLE {RECENT_EVENTS} AS {recent}", {"now": _utc(at_s)})
         materialised["events"] = f"SELECT * FROM {RECENT_EVENTS}"
     shifted_state = [s.source for s in scans if s.shifted and s.time_column is None]
@@ -98,6 +101,14 @@ def materialise_relations(cursor: duckdb.DuckDBPyConnection, scans: list[Scan], 
             cursor.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {state}", {"now": _utc(at_s)})
             materialised[f"{source}.shifted"] = f"SELECT * FROM {table}"
     return materialised
+
+
+def days_read(scans: list[Scan], at_s: int, tz: str) -> int:
+    """Return how many days back from ``at_s`` the scans' windows reach, and a day's margin (a calendar
+    day of the store's time zone may be shorter): the recent events a live tick reads (today, the
+    last hour, open cases) are two days', not the 31 days of a full refresh's 30-day windows."""
+    return 1 + max((math.ceil((at_s - span(s.window, at_s, tz).start_s) / DAY_S) for s in scans if s.time_column),
+                   default=0)
 
 
 def unread_columns(scans: list[Scan], columns: tuple[str, ...]) -> tuple[str, ...]:

@@ -69,11 +69,11 @@ class Source:
             return self.relation.format(now="$now", rows=self.table, last=_SENSOR_LAST, shift_key="")
         return materialised or self.relation.format(now="$now", rows=self.table)
 
-    def recent_sql(self, unread: tuple[str, ...] = ()) -> str:
+    def recent_sql(self, unread: tuple[str, ...] = (), days: int = RECENT_DAYS) -> str:
         """Return the relation over the rows any window of a refresh at $now can touch: a time column
-        in the last RECENT_DAYS days, or still open (materialised once per refresh), without the
+        in the last ``days`` days, or still open (materialised once per refresh), without the
         ``unread`` columns (free text no scan reads, which would only be copied)."""
-        touched = " OR ".join(f"({c} > $now - INTERVAL {RECENT_DAYS} DAY AND {c} <= $now)" for c in self.time_columns)
+        touched = " OR ".join(f"({c} > $now - INTERVAL {int(days)} DAY AND {c} <= $now)" for c in self.time_columns)
         columns = f"* EXCLUDE ({', '.join(unread)})" if unread else "*"
         rows = f"(SELECT {columns} FROM {self.table} WHERE {touched} OR coalesce(closed_at > $now, true))"
         return self.relation.format(now="$now", rows=rows)

@@ -154,7 +154,8 @@ def start_server(db_path: Path, extra: list[str], timeout_s: float = 900) -> Ser
 
 
 def wait_for_first_refresh(server: Server, timeout_s: float) -> float:
-    """Wait until the server logs its first indicator refresh (the live loop's, or the frozen instant's); return the wait."""
+    """Wait until the server logs its first indicator refresh (the live loop's or the frozen instant's);
+    return how long that took."""
     started = time.monotonic()
     while time.monotonic() - started < timeout_s:
         text = server.log_path.read_text(errors="replace")
@@ -478,7 +479,8 @@ def events_stored(db_path: Path) -> int:
     """Return how many of the feed's cases are in the store (read after the server stopped)."""
     con = db.open_store(db_path, read_only=True)
     try:
-        return con.execute("SELECT count(*) FROM events WHERE starts_with(event_id, ?)", [EVENT_PREFIX]).fetchall()[0][0]
+        return con.execute("SELECT count(*) FROM events WHERE starts_with(event_id, ?)",
+                           [EVENT_PREFIX]).fetchall()[0][0]
     finally:
         con.close()
 

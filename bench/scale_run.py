@@ -206,7 +206,8 @@ def scale_run(args) -> dict:
 def print_summary(report: dict) -> None:
     """Print the figures a reader looks for first."""
     print(f"\nmachine: {report['machine']}; DuckDB {report['duckdb']}")
-    print(f"serving after {report['serving_after_s']} s, first refresh logged after {report['first_refresh_after_s']} s")
+    print(f"serving after {report['serving_after_s']} s, "
+          f"first refresh logged after {report['first_refresh_after_s']} s")
     for run in report["refresh_runs"]:
         print(f"  refresh {run['kind']:<8} as of {run['as_of']} started {run['started_at']} {run['seconds']:>6} s "
               f"{run['indicators']} indicators {run['values']:,} values")

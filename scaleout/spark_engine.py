@@ -23,12 +23,17 @@ import pandas as pd
 
 from indicators.catalog import Catalog
 from indicators.compiler import Scan
-from indicators.engine import Engine
+from indicators.engine import MATERIALISE_FROM, RECENT_EVENTS, Engine
+from indicators.sources import SOURCES
 from indicators.windows import span
 from scaleout import export
 from scaleout.spark_sql import to_spark_sql
 
 ROLES = ("value", "numerator", "denominator")
+# a local session runs ~140 short queries: the C1 JIT alone warms up faster and, on two loaded cores, leaves
+# them to the queries (tiny city, load 8-13: 78 event scans cold 87 s vs 201 s, warm 43 vs 56 s); Spark's
+# generated code fills C1's default 48 MB code cache, hence the larger one. A cluster keeps the JVM defaults.
+LOCAL_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m"
 JVM_GLOB = "/usr/lib/jvm/java-*-openjdk-*"
 
 
@@ -42,7 +47,7 @@ def ensure_java() -> None:
 
 
 def start_spark(master: str = "local[2]", shuffle_partitions: int = 4, driver_memory: str = "1g",
-                adaptive: bool = False):
+                adaptive: bool = False, java_options: str = LOCAL_JAVA_OPTIONS):
     """Return a SparkSession (local by default) bound to 127.0.0.1, in UTC, without its web UI.
 
     Adaptive query execution is off by default: on one machine and a city's rows its re-planning
@@ -56,6 +61,7 @@ def start_spark(master: str = "local[2]", shuffle_partitions: int = 4, driver_me
              .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
              .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
              .config("spark.driver.memory", driver_memory)
+             .config("spark.driver.extraJavaOptions", java_options)
              .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
              .config("spark.sql.adaptive.enabled", str(adaptive).lower())
              .config("spark.sql.session.timeZone", "UTC")
@@ -87,13 +93,14 @@ def _utc(epoch_s: float) -> datetime:
     return datetime.fromtimestamp(epoch_s, timezone.utc)
 
 
-def spark_scan_sql(scan: Scan) -> str:
-    """Return the Spark SQL of one scan, its newest instant as epoch seconds (``newest_s``)."""
+def spark_scan_sql(scan: Scan, materialised: dict[str, str] | None = None) -> str:
+    """Return the Spark SQL of one scan (optionally over materialised relations, as ``Scan.sql``),
+    its newest instant as epoch seconds (``newest_s``)."""
     keys = ["level", "unit_code"] + (["split_value"] if scan.split_column else []) + (
         ["day_shift"] if scan.shifted else [])
     columns = ", ".join(keys + [c.name for c in scan.columns])
     return (f"SELECT {columns}, CAST(unix_micros(newest) AS DOUBLE) / CAST(1000000 AS DOUBLE) AS newest_s "
-            f"FROM ({to_spark_sql(scan.sql())}) AS scan WHERE unit_code IS NOT NULL")
+            f"FROM ({to_spark_sql(scan.sql(materialised))}) AS scan WHERE unit_code IS NOT NULL")
 
 
 def label_rows(rows: pd.DataFrame, scan: Scan, outputs: pd.DataFrame) -> pd.DataFrame:
@@ -122,11 +129,27 @@ class SparkScanRunner:
 
     def __call__(self, con, scans: list[Scan], outputs: pd.DataFrame, at_s: int, tz: str,
                  materialise: bool = True) -> list[pd.DataFrame]:
-        return [label_rows(self.collect(scan, at_s, tz), scan, outputs) for scan in scans]
+        recent = self.cache_recent_events(scans, at_s) if materialise else None
+        materialised = {"events": f"SELECT * FROM {RECENT_EVENTS}"} if recent is not None else None
+        try:
+            return [label_rows(self.collect(scan, at_s, tz, materialised), scan, outputs) for scan in scans]
+        finally:
+            if recent is not None:
+                recent.unpersist()
 
-    def collect(self, scan: Scan, at_s: int, tz: str) -> pd.DataFrame:
+    def cache_recent_events(self, scans: list[Scan], at_s: int):
+        """Cache, as the view RECENT_EVENTS, the events any window at ``at_s`` can touch with their
+        state, hierarchy and category (``Source.recent_sql``, as ``engine.materialise_relations``
+        does in DuckDB) when enough scans read them; return the cached frame or None."""
+        if sum(SOURCES[s.source].table == "events" and not s.shifted for s in scans) < MATERIALISE_FROM:
+            return None
+        recent = self.spark.sql(to_spark_sql(SOURCES["events"].recent_sql()), args={"now": _utc(at_s)}).cache()
+        recent.createOrReplaceTempView(RECENT_EVENTS)
+        return recent
+
+    def collect(self, scan: Scan, at_s: int, tz: str, materialised: dict[str, str] | None = None) -> pd.DataFrame:
         """Return the scan's grouped rows, computed by Spark, as pandas."""
-        sql = spark_scan_sql(scan)
+        sql = spark_scan_sql(scan, materialised)
         params = {k: v for k, v in scan_parameters(scan, at_s, tz).items() if f":{k}" in sql}
         return self.spark.sql(sql, args=params).toPandas()
 

@@ -6,6 +6,8 @@ not be converted (those rows go to quarantine; empty cells are merely missing).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -98,11 +100,27 @@ def number_field(frame: pd.DataFrame, mapping: Mapping, name: str) -> tuple[pd.S
 
 def to_number(text: pd.Series, scale: float | None = None) -> tuple[pd.Series, pd.Series]:
     """Return (float values, mask of unparsable non-empty cells) for text."""
-    values = pd.to_numeric(text, errors="coerce").astype("float64")
+    values = _arrow_numbers(text)
+    if values is None:
+        values = pd.to_numeric(text, errors="coerce").astype("float64")
     bad = text.notna() & values.isna()
     if scale is not None:
         values = values * scale
     return values, bad
+
+
+def _arrow_numbers(text: pd.Series) -> pd.Series | None:
+    """Return text as floats by Arrow's cast (many times faster), or None when a cell is not a plain number.
+
+    The cast fails on the whole column at the first unparsable cell; pandas then takes the column
+    and tells the bad cells apart.
+    """
+    try:
+        array = pa.array(text, from_pandas=True)
+        numbers = pc.cast(array, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+    return pd.Series(numbers.to_numpy(zero_copy_only=False), index=text.index, dtype="float64")
 
 
 def time_field(frame: pd.DataFrame, mapping: Mapping, name: str) -> tuple[pd.Series, pd.Series]:
@@ -139,8 +157,10 @@ def parse_times(text: pd.Series, fmt: str | None, mapping: Mapping) -> tuple[pd.
 
 def _has_offsets(text: pd.Series) -> bool:
     """True when the column's values carry a UTC offset (checked on the first present value)."""
-    present = text.dropna()
-    return bool(len(present)) and bool(present.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).iloc[0])
+    present = text.notna().to_numpy()
+    first = int(present.argmax()) if len(present) else 0
+    return bool(len(present)) and bool(present[first]) and \
+        re.search(r"(?:Z|[+-]\d{2}:?\d{2})$", str(text.iloc[first])) is not None
 
 
 def localize(naive: pd.Series, tz: str) -> pd.Series:

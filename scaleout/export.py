@@ -5,7 +5,8 @@ exports of every city of a province, copied side by side (or written to one obje
 prefix), read as one table per name in Spark or DuckDB. Timestamps stay instants (Parquet
 timestamps adjusted to UTC). The free text of cases (description, caller name and phone) is not
 exported: no scan reads it, and personal data stays in the city's store. The geometry of the
-units is not exported either (no scan reads it).
+units is not exported either (no scan reads it). Both stay as columns of nulls, so the export has
+the store's columns and any query over the store runs over it.
 
 ``open_export(out)`` gives an in-memory DuckDB connection with the same tables as views over the
 Parquet files: the parts of an evaluation that do not run on Spark (units, AQI) read it.
@@ -23,13 +24,13 @@ import duckdb
 from data import db
 from indicators.sources import FREE_TEXT_COLUMNS
 
-# the tables the sources (indicators/sources.py) read, and the columns left out of each
-EXPORTED_TABLES: dict[str, tuple[str, ...]] = {
-    "admin_units": ("geometry",),
-    "event_categories": (),
-    "events": FREE_TEXT_COLUMNS["events"],
-    "sensors": (),
-    "readings": (),
+# the tables the sources (indicators/sources.py) read, and the columns exported as nulls
+EXPORTED_TABLES: dict[str, dict[str, str]] = {
+    "admin_units": {"geometry": "BLOB"},
+    "event_categories": {},
+    "events": {column: "VARCHAR" for column in FREE_TEXT_COLUMNS["events"]},
+    "sensors": {},
+    "readings": {},
 }
 PARTITION = "city"
 MANIFESTS = "_manifests"
@@ -59,7 +60,8 @@ def export_store(con: duckdb.DuckDBPyConnection, out: str | Path, tz: str) -> Ex
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)
         path = target / "data.parquet"
-        columns = f"* EXCLUDE ({', '.join(left_out)})" if left_out else "*"
+        nulls = ", ".join(f"CAST(NULL AS {kind}) AS {column}" for column, kind in left_out.items())
+        columns = f"* REPLACE ({nulls})" if left_out else "*"
         con.execute(f"COPY (SELECT {columns} FROM {table}) TO '{_sql_path(path)}' (FORMAT parquet, COMPRESSION zstd)")
         rows[table] = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
         sizes[table] = path.stat().st_size

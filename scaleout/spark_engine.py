@@ -23,7 +23,7 @@ import pandas as pd
 
 from indicators.catalog import Catalog
 from indicators.compiler import Scan
-from indicators.engine import MATERIALISE_FROM, RECENT_EVENTS, Engine
+from indicators.engine import MATERIALISE_FROM, RECENT_EVENTS, Engine, days_read
 from indicators.sources import SOURCES
 from indicators.windows import span
 from scaleout import export
@@ -129,7 +129,7 @@ class SparkScanRunner:
 
     def __call__(self, con, scans: list[Scan], outputs: pd.DataFrame, at_s: int, tz: str,
                  materialise: bool = True) -> list[pd.DataFrame]:
-        recent = self.cache_recent_events(scans, at_s) if materialise else None
+        recent = self.cache_recent_events(scans, at_s, tz) if materialise else None
         materialised = {"events": f"SELECT * FROM {RECENT_EVENTS}"} if recent is not None else None
         try:
             return [label_rows(self.collect(scan, at_s, tz, materialised), scan, outputs) for scan in scans]
@@ -137,13 +137,15 @@ class SparkScanRunner:
             if recent is not None:
                 recent.unpersist()
 
-    def cache_recent_events(self, scans: list[Scan], at_s: int):
+    def cache_recent_events(self, scans: list[Scan], at_s: int, tz: str):
         """Cache, as the view RECENT_EVENTS, the events any window at ``at_s`` can touch with their
         state, hierarchy and category (``Source.recent_sql``, as ``engine.materialise_relations``
         does in DuckDB) when enough scans read them; return the cached frame or None."""
-        if sum(SOURCES[s.source].table == "events" and not s.shifted for s in scans) < MATERIALISE_FROM:
+        event_scans = [s for s in scans if SOURCES[s.source].table == "events" and not s.shifted]
+        if len(event_scans) < MATERIALISE_FROM:
             return None
-        recent = self.spark.sql(to_spark_sql(SOURCES["events"].recent_sql()), args={"now": _utc(at_s)}).cache()
+        recent_sql = SOURCES["events"].recent_sql(days=days_read(event_scans, at_s, tz))
+        recent = self.spark.sql(to_spark_sql(recent_sql), args={"now": _utc(at_s)}).cache()
         recent.createOrReplaceTempView(RECENT_EVENTS)
         return recent
 

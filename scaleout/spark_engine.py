@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from glob import glob
@@ -123,16 +124,22 @@ def label_rows(rows: pd.DataFrame, scan: Scan, outputs: pd.DataFrame) -> pd.Data
 
 @dataclass
 class SparkScanRunner:
-    """Runs scans on Spark with ``engine.run_scans``' arguments and result (the DuckDB connection unused)."""
+    """Runs scans on Spark with ``engine.run_scans``' arguments and result (the DuckDB connection unused).
+
+    ``workers`` scans are submitted at once: while one is planned on the driver another runs (tiny
+    city, 109 scans, load 2-9: 62.6 s one at a time, 44.1 s two at once, 84.4 s three at once)."""
 
     spark: object
+    workers: int = 2
 
     def __call__(self, con, scans: list[Scan], outputs: pd.DataFrame, at_s: int, tz: str,
                  materialise: bool = True) -> list[pd.DataFrame]:
         recent = self.cache_recent_events(scans, at_s, tz) if materialise else None
         materialised = {"events": f"SELECT * FROM {RECENT_EVENTS}"} if recent is not None else None
         try:
-            return [label_rows(self.collect(scan, at_s, tz, materialised), scan, outputs) for scan in scans]
+            with ThreadPoolExecutor(self.workers) as pool:
+                rows = list(pool.map(lambda scan: self.collect(scan, at_s, tz, materialised), scans))
+            return [label_rows(one, scan, outputs) for one, scan in zip(rows, scans)]
         finally:
             if recent is not None:
                 recent.unpersist()

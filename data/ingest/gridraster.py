@@ -17,6 +17,7 @@ import shapely
 CELLS_PER_GRID_SIDE = 16     # finest cell: a typical grid's side / 16 (about 12% of points need the tree)
 MAX_CELLS = 2_000_000        # bounds the build time and the raster's memory (8 MB of int32)
 POINTS_PER_CELL = 8          # classifying a cell costs about as much as looking up a few points in the tree
+COARSE = 4                   # cells per side of a block classified first (coarse to fine)
 MARGIN = 1e-9                # degrees (0.1 mm): far above rounding error in the cell index
 OUTSIDE = -1                 # the cell touches no grid
 BOUNDARY = -2                # the cell is crossed by a boundary: ask the tree
@@ -52,12 +53,21 @@ def build_raster(tree: shapely.STRtree, geometries: np.ndarray, points: int) -> 
     side = np.sqrt(width * height / len(geometries)) / CELLS_PER_GRID_SIDE
     side = max(side, np.sqrt(width * height / min(MAX_CELLS, max(points // POINTS_PER_CELL, 1))))
     cols, rows = int(np.ceil(width / side)) or 1, int(np.ceil(height / side)) or 1
-    xs = minx + np.arange(cols) * side
-    ys = miny + np.arange(rows) * side
-    gx, gy = np.meshgrid(xs, ys)
-    boxes = shapely.box(gx.ravel() - MARGIN, gy.ravel() - MARGIN, gx.ravel() + side + MARGIN,
-                        gy.ravel() + side + MARGIN)
-    return GridRaster(float(minx), float(miny), float(side), _classify(tree, geometries, boxes).reshape(rows, cols))
+    # Coarse to fine: a block of COARSE x COARSE cells, tested with twice the margin, that lies inside one
+    # grid or touches none answers all its cells; only the cells of blocks crossed by a boundary are tested.
+    block_rows, block_cols = -(-rows // COARSE), -(-cols // COARSE)
+    by, bx = (a.ravel() for a in np.meshgrid(np.arange(block_rows), np.arange(block_cols), indexing="ij"))
+    blocks = _classify(tree, geometries, _boxes(minx, miny, side * COARSE, bx, by, 2 * MARGIN))
+    cells = np.repeat(np.repeat(blocks.reshape(block_rows, block_cols), COARSE, 0), COARSE, 1)[:rows, :cols].copy()
+    iy, ix = np.nonzero(cells == BOUNDARY)
+    cells[iy, ix] = _classify(tree, geometries, _boxes(minx, miny, side, ix, iy, MARGIN))
+    return GridRaster(float(minx), float(miny), float(side), cells)
+
+
+def _boxes(x0: float, y0: float, side: float, ix: np.ndarray, iy: np.ndarray, margin: float) -> np.ndarray:
+    """Return the square cells at column ``ix`` and row ``iy`` of a raster, each enlarged by ``margin``."""
+    x, y = x0 + ix * side, y0 + iy * side
+    return shapely.box(x - margin, y - margin, x + side + margin, y + side + margin)
 
 
 def _classify(tree: shapely.STRtree, geometries: np.ndarray, boxes: np.ndarray) -> np.ndarray:

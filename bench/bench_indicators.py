@@ -118,7 +118,7 @@ def main() -> int:
     parser.add_argument("--live-ticks", type=int, default=0,
                         help="run the refresh loop for this many minute ticks instead (writes: use a copy)")
     args = parser.parse_args()
-    con = db.open_store(args.db, read_only=True)
+    con = db.open_store(args.db, read_only=not args.live_ticks)     # a writable copy is upgraded if need be
     tz = db.get_setting(con, "city.tz", "Asia/Shanghai")
     at_s = parse_instant(args.at, tz)
     if args.live_ticks:

@@ -2,7 +2,8 @@
 
     python bench/load_test.py --db PATH [--stages 1,2,4,8,16] [--stage-seconds 45] [--screens 4]
                               [--screen-period 10] [--ingest-rate 1] [--ingest-batch 5]
-                              [--break-p95 1.0] [--break-errors 0.01] [--warmup-seconds 10]
+                              [--break-p95 1.0] [--break-errors 0.01] [--break-on ENDPOINTS]
+                              [--warmup-seconds 10]
                               [--at TIME] [--no-simulator] [--refresh-seconds 60] [--json FILE]
 
 The database is copied into a temporary folder and the real server (``app.py``, waitress) is
@@ -25,8 +26,9 @@ default is 10 s) and change scene every 60 s, keeping what the server sent as a 
 
 Per stage and endpoint it reports requests, throughput, p50/p95/p99 and errors, the server's RSS
 (sampled every second from /proc) and the load average; the stage where latency breaks is the
-first where an interactive endpoint's p95 exceeds --break-p95 seconds or more than --break-errors
-of any endpoint's requests fail. The run stops after that stage. At the end the copy is read to
+first where a watched endpoint's p95 (--break-on, default map.figure, map.panel, screen.tick and
+summary.brief) exceeds --break-p95 seconds or more than --break-errors of any endpoint's requests
+fail. The run stops after that stage. At the end the copy is read to
 check that every case the feed posted is in the store.
 """
 
@@ -274,11 +276,11 @@ def endpoint_stats(rows: list[tuple[str, str, float, bool]], seconds: float) -> 
     return stats
 
 
-def broken(stats: dict, break_p95_s: float, break_errors: float) -> list[str]:
-    """Return why a stage counts as broken (empty when it held)."""
+def broken(stats: dict, break_p95_s: float, break_errors: float, watched: tuple = INTERACTIVE) -> list[str]:
+    """Return why a stage counts as broken (empty when it held): a ``watched`` endpoint's p95 or any errors."""
     reasons = []
     for endpoint, s in stats.items():
-        if endpoint in INTERACTIVE and s["p95_ms"] > break_p95_s * 1000:
+        if endpoint in watched and s["p95_ms"] > break_p95_s * 1000:
             reasons.append(f"{endpoint} p95 {s['p95_ms']:.0f} ms > {break_p95_s * 1000:.0f} ms")
         if s["requests"] and s["errors"] / s["requests"] > break_errors:
             reasons.append(f"{endpoint} errors {s['errors']}/{s['requests']}")
@@ -472,7 +474,7 @@ def stage_report(label: str, analysts: int, args, rec: Recorder, sampler: RssSam
             "ingest_rows_per_s": args.ingest_rate * args.ingest_batch, "seconds": round(elapsed, 1),
             "endpoints": stats, "server_rss_mb": {"min": min(rss), "max": max(rss)},
             "load_average": [round(x, 2) for x in os.getloadavg()],
-            "broken": broken(stats, args.break_p95, args.break_errors)}
+            "broken": broken(stats, args.break_p95, args.break_errors, tuple(args.break_on))}
 
 
 def events_stored(db_path: Path) -> int:
@@ -545,6 +547,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ingest-rate", type=float, default=1.0, help="API requests per second (0: no feed)")
     parser.add_argument("--ingest-batch", type=int, default=5, help="cases per API request")
     parser.add_argument("--break-p95", type=float, default=1.0, help="seconds: an interactive p95 above breaks")
+    parser.add_argument("--break-on", type=lambda s: s.split(","), default=list(INTERACTIVE),
+                        help="endpoints whose p95 is watched, comma-separated (default: the interactive ones)")
     parser.add_argument("--break-errors", type=float, default=0.01, help="share of failed requests that breaks")
     parser.add_argument("--at", default=None, help="freeze the server's clock at this instant (default: live)")
     parser.add_argument("--no-simulator", action="store_true", help="pass --no-simulator to the server")

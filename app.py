@@ -88,7 +88,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-simulator", action="store_true", help="do not run the demo live simulator")
     parser.add_argument("--refresh-seconds", type=float, default=float(os.environ.get("CITY_REFRESH_SECONDS", "60")),
                         help="indicator refresh cadence (default 60 s)")
-    return parser.parse_args(argv)
+    parser.add_argument("--backfill-hours", type=int, default=int(os.environ.get("CITY_BACKFILL_HOURS", "6")),
+                        help="hourly snapshots missing from the last N hours taken at start, before the first live "
+                             "values (default 6; each is a full refresh: 0-1 at a Zhenjiang-sized city)")
+    args = parser.parse_args(argv)
+    if args.backfill_hours < 0:
+        parser.error("--backfill-hours must be 0 or more")
+    return args
 
 
 def ensure_database(path: Path, scale: str, seed: int) -> None:
@@ -122,7 +128,8 @@ def start_simulator(app_context: context.AppContext) -> LiveSimulator | None:
     return simulator
 
 
-def start_indicators(app_context: context.AppContext, interval_s: float) -> IndicatorScheduler | None:
+def start_indicators(app_context: context.AppContext, interval_s: float,
+                     backfill_hours: int = 6) -> IndicatorScheduler | None:
     """Compute the indicators now; keep them fresh in the background unless the clock is frozen."""
     engine = Engine(load_catalog(), app_context.tz)
     if app_context.frozen_now_s is not None:
@@ -132,7 +139,8 @@ def start_indicators(app_context: context.AppContext, interval_s: float) -> Indi
             listener(cursor, summary)
         log.info("indicators computed at the frozen instant: %d values in %.1f s", summary.values, summary.seconds)
         return None
-    scheduler = IndicatorScheduler(app_context.con, engine, interval_s=interval_s, listeners=REFRESH_LISTENERS)
+    scheduler = IndicatorScheduler(app_context.con, engine, interval_s=interval_s, backfill_hours=backfill_hours,
+                                   listeners=REFRESH_LISTENERS)
     scheduler.start()
     return scheduler
 
@@ -149,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                  "$CITY_DB_THREADS)", db.engine_settings(app_context.con))
         if args.at is None and not args.no_simulator:
             start_simulator(app_context)
-        start_indicators(app_context, args.refresh_seconds)
+        start_indicators(app_context, args.refresh_seconds, args.backfill_hours)
         start_daily_briefs(app_context)          # yesterday's brief into the archive every morning
     except CatalogError as exc:
         print("error: the indicator catalog has problems:\n" + "\n".join(exc.problems), file=sys.stderr)

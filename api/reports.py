@@ -12,7 +12,7 @@ from flask import Blueprint, Response, request
 
 from callbacks.access import current_principal, may_open, page_for_path
 from data import audit
-from reporting.archive import FORMATS, MEDIA_TYPES, archive_path, render, reports_dir
+from reporting.archive import FORMATS, MEDIA_TYPES, archive_path, kept_document, render, reports_dir
 from reporting.days import parse_day
 from reporting.render import RenderError
 
@@ -23,10 +23,13 @@ def _json(body: dict, status: int) -> Response:
     return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
 
 
-def brief_bytes(cursor, day, tz: str, fmt: str) -> bytes:
-    """Return the archived brief, or a freshly rendered one."""
+def brief_bytes(app_context, day, fmt: str) -> bytes:
+    """Return the archived brief, or one rendered from the document the server keeps for the day."""
+    cursor = app_context.cursor()
     path = archive_path(reports_dir(cursor), day, fmt)
-    return path.read_bytes() if path.exists() else render(cursor, day, tz, fmt)
+    if path.exists():
+        return path.read_bytes()
+    return render(cursor, day, app_context.tz, fmt, document=kept_document(app_context, day))
 
 
 def download(app_context, day_text: str, fmt: str) -> Response:
@@ -43,7 +46,7 @@ def download(app_context, day_text: str, fmt: str) -> Response:
         return _json({"error": str(exc)}, 400)
     cursor = app_context.cursor()
     try:
-        content = brief_bytes(cursor, day, app_context.tz, fmt)
+        content = brief_bytes(app_context, day, fmt)
     except RenderError as exc:
         return _json({"error": str(exc)}, 503)
     audit.record(cursor, principal.actor, "report.download", day.isoformat(), {"format": fmt}, request.remote_addr)

@@ -8,9 +8,8 @@ from callbacks import context
 from layouts import ids
 from layouts import summary as view
 from layouts.i18n import normalise_language, t
-from reporting.archive import list_archive, reports_dir, shared_engine
-from reporting.days import day_or_default, day_span
-from reporting.document import build_document
+from reporting.archive import kept_document, list_archive, reports_dir
+from reporting.days import day_or_default
 
 
 @callback(Output(view.BODY, "children"), Output(view.DATE, "date"), Output(view.LINKS, "children"),
@@ -27,11 +26,9 @@ def show_brief(date_text, language):
 
 def brief_document(app, day):
     """Return the day's brief document; a day that has ended is built once per server (its brief
-    depends only on history before its end, so it cannot change)."""
-    build = lambda: build_document(app.cursor(), day, app.tz, shared_engine(app.tz))  # noqa: E731
-    if day_span(day, app.tz).end_s <= app.now_s():
-        return app.remember(f"summary.brief.{day.isoformat()}", build)
-    return build()
+    depends only on history before its end, so it cannot change) and shared with the downloads and
+    the morning job."""
+    return kept_document(app, day)
 
 
 @callback(Output(view.ARCHIVE, "children"), Input(view.DATE, "date"), Input(ids.LANGUAGE, "data"))

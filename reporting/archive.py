@@ -15,6 +15,7 @@ from pathlib import Path
 from data import db
 from indicators.catalog import load_catalog
 from indicators.engine import Engine
+from reporting.days import day_span
 from reporting.document import build_document
 from reporting.render import render_html, html_to_pdf
 
@@ -51,16 +52,27 @@ def shared_engine(tz: str) -> Engine:
     return Engine(load_catalog(), tz)
 
 
-def render(con, day: date, tz: str, fmt: str) -> bytes:
-    """Return the brief of ``day`` rendered in ``fmt`` (pdf or html)."""
-    html = render_html(build_document(con, day, tz, shared_engine(tz)))
+def kept_document(app_context, day: date):
+    """Return the brief document of ``day`` as the server keeps it: a day that has ended is built once
+    per server and shared by the page, the downloads and the morning job (one build reads the day's
+    history: minutes at a Zhenjiang-sized city; two callers at once wait for the same build)."""
+    build = lambda: build_document(app_context.cursor(), day, app_context.tz, shared_engine(app_context.tz))  # noqa: E731
+    if day_span(day, app_context.tz).end_s <= app_context.now_s():
+        return app_context.remember(f"summary.brief.{day.isoformat()}", build)
+    return build()
+
+
+def render(con, day: date, tz: str, fmt: str, document=None) -> bytes:
+    """Return the brief of ``day`` rendered in ``fmt`` (pdf or html), from ``document`` when given."""
+    html = render_html(document if document is not None else build_document(con, day, tz, shared_engine(tz)))
     return html_to_pdf(html) if fmt == "pdf" else html.encode("utf-8")
 
 
-def write_brief(con, day: date, tz: str, folder: Path) -> list[Path]:
-    """Render the brief of ``day`` in every format into the archive; return the files written."""
+def write_brief(con, day: date, tz: str, folder: Path, document=None) -> list[Path]:
+    """Render the brief of ``day`` (``document`` when given) in every format into the archive; return the
+    files written."""
     folder.mkdir(parents=True, exist_ok=True)
-    html = render_html(build_document(con, day, tz, shared_engine(tz)))
+    html = render_html(document if document is not None else build_document(con, day, tz, shared_engine(tz)))
     written = []
     for fmt, content in (("html", html.encode("utf-8")), ("pdf", html_to_pdf(html))):
         path = archive_path(folder, day, fmt)

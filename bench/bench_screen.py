@@ -12,9 +12,10 @@ for a scene change (a map Patch and the changed panels; after the first round, f
 for a tick after new data (one hotline case inserted into the copy before each timed tick, so the
 store is read again), p50 and p95 over the runs; for the tick after new data the process's CPU time
 too (the DuckDB threads' included), which says what the tick costs when the machine is shared.
-Payload: what a browser downloads for /screen, gzip-compressed as the server sends it: the page, Dash's layout and dependency answers and the first
-refresh answer (which carries the grid geometry); Dash's and plotly's scripts are reported apart
-(they are the same for every page and cached).
+Payload: what a browser downloads for /screen, gzip-compressed as the server sends it: the page,
+Dash's layout and dependency answers and the first refresh answer (which carries the grid
+geometry); Dash's and plotly's scripts are reported apart (they are the same for every page and
+cached).
 """
 
 from __future__ import annotations

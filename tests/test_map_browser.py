@@ -163,6 +163,8 @@ def test_drill_to_a_grid_and_back_by_clicks_and_by_url(map_city, artifacts_dir, 
         wait_settled(page)                                           # the pages router may render the page again
         page.click(f"[data-testid='map-crumb-{chain[0][0]}'] button")  # breadcrumb up to the district
         wait_for_map(page, chain[0][0])
+        # the address follows the map (it lagged once behind a late render of the back navigation)
+        wait_until(page, "code => new URLSearchParams(location.search).get('unit') === code", chain[0][0], 30)
         assert query(page)["unit"] == chain[0][0] and query(page)["level"] == "street"
         page.locator("[data-testid^='map-crumb-'] button").first.click()   # and to the city
         wait_until(page, "() => !location.search.includes('unit=')")

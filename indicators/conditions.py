@@ -15,20 +15,31 @@ _OR = re.compile(r"\bOR\b", re.I)
 SPLIT_PREFERENCE = ("category_code", "metric", "kind", "category_domain", "source", "handling_level")
 
 
-def _top_level_parts(expr: str, separator: re.Pattern) -> list[str]:
-    """Return expr split at separator matches outside quotes and parentheses."""
-    parts, depth, quoted, last = [], 0, False, 0
-    for match_start in range(len(expr)):
-        char = expr[match_start]
+def unquoted_chars(text: str, start: int = 0):
+    """Yield (index, char, depth) for each character of SQL text outside string literals, from ``start``;
+    ``depth`` is the parenthesis depth after the character (a closing parenthesis counts as closed)."""
+    depth, quoted = 0, False
+    for index in range(start, len(text)):
+        char = text[index]
         if char == "'":
             quoted = not quoted
-        elif not quoted and char == "(":
+            continue
+        if quoted:
+            continue
+        if char == "(":
             depth += 1
-        elif not quoted and char == ")":
+        elif char == ")":
             depth -= 1
-        elif not quoted and depth == 0 and match_start >= last:
+        yield index, char, depth
+
+
+def _top_level_parts(expr: str, separator: re.Pattern) -> list[str]:
+    """Return expr split at separator matches outside quotes and parentheses."""
+    parts, last = [], 0
+    for match_start, char, depth in unquoted_chars(expr):
+        if depth == 0 and char not in "()" and match_start >= last:
             found = separator.match(expr, match_start)
-            if found and (match_start == 0 or expr[match_start].isspace()):
+            if found and (match_start == 0 or char.isspace()):
                 parts.append(expr[last:match_start])
                 last = found.end()
     parts.append(expr[last:])

@@ -27,6 +27,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from indicators.conditions import unquoted_chars
+
 PARAMETERS = ("now", "start", "end")
 _MICROS = "CAST(1000000 AS DOUBLE)"
 _UNSUPPORTED = [re.compile(p, re.IGNORECASE) for p in (
@@ -118,32 +120,17 @@ def rewrite_calls(sql: str) -> str:
 
 def closing_paren(sql: str, opening: int) -> int:
     """Return the index of the parenthesis closing the one at ``opening`` (string literals skipped)."""
-    depth, index, quoted = 0, opening, False
-    while index < len(sql):
-        char = sql[index]
-        if char == "'":
-            quoted = not quoted
-        elif not quoted and char == "(":
-            depth += 1
-        elif not quoted and char == ")":
-            depth -= 1
-            if depth == 0:
-                return index
-        index += 1
+    for index, char, depth in unquoted_chars(sql, opening):
+        if char == ")" and depth == 0:
+            return index
     raise UntranslatableSql(f"unbalanced parentheses after: {sql[opening:opening + 60]!r}")
 
 
 def split_difference(expression: str) -> tuple[str, str | None]:
     """Return (a, b) when ``expression`` is ``a - b`` at its top level (the last such minus), else (expression, None)."""
-    depth, quoted, last = 0, False, None
-    for index, char in enumerate(expression):
-        if char == "'":
-            quoted = not quoted
-        elif not quoted and char == "(":
-            depth += 1
-        elif not quoted and char == ")":
-            depth -= 1
-        elif not quoted and depth == 0 and char == "-" and expression[index - 1:index + 2] == " - ":
+    last = None
+    for index, char, depth in unquoted_chars(expression):
+        if depth == 0 and char == "-" and expression[index - 1:index + 2] == " - ":
             last = index
     if last is None:
         return expression, None

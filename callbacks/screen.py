@@ -87,10 +87,9 @@ def _with_digest(content) -> tuple:
     return content, digest(content)
 
 
-def panels(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: str) -> dict:
+def panels(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: str, roads, stations) -> dict:
     """Return every panel as (children, fingerprint) for this instant and scene; each is built again only
     after a table it reads changed (a new case rebuilds the figures, the ticker and the freshness badges)."""
-    roads, stations = sensors_now(con, reads, now_s, tz)
     title, as_of = view.scene_title(scene, hold, now_s, tz, language)
     return {
         "screen-kpis": rendered(reads, ("kpis", language), EVENTS + INDICATORS + ALERTS,
@@ -299,8 +298,8 @@ def refresh_screen(_tick, scene_state, layer_choice, viewport, language, sent, c
 
 def render(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: str, layer: str, viewport: dict):
     """Return the panels, the map parts and the fingerprint of each (shared by the walls showing them)."""
-    built = panels(con, reads, now_s, tz, scene, hold, language)
     roads, stations = sensors_now(con, reads, now_s, tz)
+    built = panels(con, reads, now_s, tz, scene, hold, language, roads, stations)
     built.update({f"map.{name}": part for name, part in
                   map_parts(con, reads, now_s, scene, layer, viewport, language, roads, stations).items()})
     contents = {name: content for name, (content, _digest) in built.items() if not name.startswith("map.")}

@@ -37,10 +37,10 @@ CHECKS: tuple[Check, ...] = (
     Check("events.duplicate_key",
           "a case appears once per (source, event_id)",
           "SELECT source, event_id, count(*) AS n FROM events GROUP BY ALL HAVING count(*) > 1 LIMIT 5"),
-    Check("events.history_missing",
-          "every case has at least one version in event_history",
-          "SELECT e.source, e.event_id FROM events e ANTI JOIN event_history h "
-          "ON h.source = e.source AND h.event_id = e.event_id LIMIT 5"),
+    Check("events.version_of_unknown_case",
+          "every earlier version in event_versions belongs to a stored case (its current state is in events)",
+          "SELECT v.source, v.event_id, v.updated_at FROM event_versions v ANTI JOIN events e "
+          "ON e.source = v.source AND e.event_id = v.event_id LIMIT 5"),
     Check("indicators.latest_mixed_instants",
           "the latest values of one indicator all describe the same instant",
           "SELECT indicator_id, count(DISTINCT as_of) AS instants FROM indicator_latest GROUP BY indicator_id "

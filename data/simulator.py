@@ -23,17 +23,21 @@ STAGES = ("accepted", "dispatched", "resolved", "closed")
 
 
 def advance_plans(con: duckdb.DuckDBPyConnection, from_s: int, to_s: int, batch_id: int) -> int:
-    """Apply planned stages falling in (from_s, to_s] to events and history; return stages applied."""
+    """Apply planned stages falling in (from_s, to_s] to events; return stages applied.
+
+    Before a case moves to its next stage, its current state joins ``event_versions`` (the view
+    ``event_history`` shows both), so the history holds every stage, the current one in ``events``.
+    """
     bounds = [_ts(from_s), _ts(to_s)]
     applied = 0
     for stage in STAGES:
         applied += con.execute(
-            f"""INSERT INTO event_history (source, event_id, status, updated_at, handling_level, department, satisfaction, batch_id)
-                SELECT e.source, e.event_id, '{stage}', p.{stage}_at, e.handling_level, e.department,
-                       CASE WHEN '{stage}' = 'closed' THEN p.satisfaction END, ?
+            f"""INSERT INTO event_versions (source, event_id, status, updated_at, handling_level, department, satisfaction, batch_id)
+                SELECT e.source, e.event_id, e.status, e.updated_at, e.handling_level, e.department, e.satisfaction,
+                       e.batch_id
                 FROM demo_event_plans p JOIN events e USING (source, event_id)
                 WHERE p.{stage}_at > ? AND p.{stage}_at <= ?""",
-            [batch_id, *bounds],
+            bounds,
         ).fetchone()[0]
         con.execute(
             f"""UPDATE events SET {stage}_at = p.{stage}_at, status = '{stage}', updated_at = p.{stage}_at,
@@ -60,7 +64,7 @@ def step(con: duckdb.DuckDBPyConnection, world: build.DemoWorld, from_s: int, to
     con.execute("BEGIN TRANSACTION")
     try:
         batch_id = build.start_batch(con, "demo", "demo:live")
-        counts.add("event_history", advance_plans(con, from_s, to_s, batch_id))
+        counts.add("event_versions", advance_plans(con, from_s, to_s, batch_id))
         for day in clock.day_windows(from_s, to_s, world.spec.tz):
             build.generate_day(con, world, day, to_s, batch_id, counts)
         build.finish_batch(con, batch_id, counts.total)

@@ -19,7 +19,7 @@ import duckdb
 
 TIME_COLUMNS: dict[str, tuple[str, ...]] = {
     "events": ("received_at", "accepted_at", "dispatched_at", "resolved_at", "closed_at", "due_at", "updated_at"),
-    "event_history": ("updated_at",),
+    "event_versions": ("updated_at",),
     "demo_event_plans": ("accepted_at", "dispatched_at", "resolved_at", "closed_at"),
     "sensors": ("installed_at", "retired_at"),
     "readings": ("ts",),

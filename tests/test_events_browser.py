@@ -34,9 +34,8 @@ def plant_case(path) -> tuple[str, str]:
                     "status, handling_level, department, description, caller_name, caller_phone, updated_at) VALUES "
                     "('hotline_12345', ?, 'hotline.noise', ?, ?, ?, ?, 'accepted', 3, '生态环境局', ?, ?, ?, ?)",
                     [CASE, grid, received, accepted, received + timedelta(hours=24), DESCRIPTION, NAME, PHONE, accepted])
-        for status, at in (("received", received), ("accepted", accepted)):
-            con.execute("INSERT INTO event_history (source, event_id, status, updated_at, handling_level, department) "
-                        "VALUES ('hotline_12345', ?, ?, ?, 3, '生态环境局')", [CASE, status, at])
+        con.execute("INSERT INTO event_versions (source, event_id, status, updated_at, handling_level, department) "
+                    "VALUES ('hotline_12345', ?, 'received', ?, 3, '生态环境局')", [CASE, received])   # accepted: events
     finally:
         con.close()
     return grid, district

@@ -153,9 +153,17 @@ def generate_day(con, world: DemoWorld, day: clock.DayWindow, as_of_s: int, batc
     readings = generate_readings(spec.seed, spec.scale, world.geo, world.sensors, day, spec.anchor_s, spec.tz, weather)
     counts.add("events", writer.append_new_events(con, events.assign(batch_id=batch_id), day.day_start_s,
                                                   day.day_end_s))
-    counts.add("event_history", writer.append_frame(con, "event_history", history.assign(batch_id=batch_id)))
+    counts.add("event_versions", writer.append_frame(con, "event_versions", earlier_versions(history, batch_id)))
     counts.add("demo_event_plans", writer.append_frame(con, "demo_event_plans", pending))
     counts.add("readings", writer.append_frame(con, "readings", readings))
+
+
+def earlier_versions(history: pd.DataFrame, batch_id: int) -> pd.DataFrame:
+    """Return the stage rows that are not a case's current state (that one is its ``events`` row).
+
+    ``history`` is in time order and stages are reached in order, so a case's current state is its last row.
+    """
+    return history[history.duplicated(["source", "event_id"], keep="last")].assign(batch_id=batch_id)
 
 
 def start_batch(con: duckdb.DuckDBPyConnection, kind: str, source_name: str) -> int:

@@ -1,7 +1,9 @@
-"""Events: validate a batch row by row (vectorised), then merge it into ``events`` and ``event_history``.
+"""Events: validate a batch row by row (vectorised), then merge it into ``events`` and ``event_versions``.
 
-The newer version of a case (same source and id, later ``updated_at``) replaces the current
-state; an older one only joins the history. Equal versions are duplicates.
+A case's current version is stored once, in ``events``; ``event_versions`` holds its other versions
+(``event_history`` is the view of both, migration 0009). The newer version of a case (same source and
+id, later ``updated_at``) replaces the current state, which moves to ``event_versions``; an older one
+only joins ``event_versions``. Equal versions are duplicates.
 """
 
 from __future__ import annotations
@@ -227,21 +229,15 @@ def _split_fresh(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
 
 
 def _write_all_fresh(con: duckdb.DuckDBPyConnection) -> None:
-    """Insert every row of a chunk that holds only new cases, each once: no join, no merge."""
+    """Insert every row of a chunk that holds only new cases into ``events``, once: no join, no merge."""
     names = ", ".join(EVENT_COLUMNS)
-    history = ", ".join(HISTORY_COLUMNS)
-    con.execute(f"INSERT INTO event_history ({history}, batch_id) SELECT {history}, batch_id FROM _ingest_events")
     con.execute(f"INSERT INTO events ({names}, batch_id) SELECT {names}, batch_id FROM _ingest_events")
 
 
 def _write_fresh(con: duckdb.DuckDBPyConnection) -> None:
     names = ", ".join(EVENT_COLUMNS)
-    history = ", ".join(HISTORY_COLUMNS)
-    con.execute("CREATE OR REPLACE TEMP VIEW _ingest_fresh AS SELECT * FROM _ingest_events i "
+    con.execute(f"INSERT INTO events ({names}, batch_id) SELECT {names}, batch_id FROM _ingest_events i "
                 "ANTI JOIN _ingest_known k USING (_row)")
-    con.execute(f"INSERT INTO event_history ({history}, batch_id) SELECT {history}, batch_id FROM _ingest_fresh")
-    con.execute(f"INSERT INTO events ({names}, batch_id) SELECT {names}, batch_id FROM _ingest_fresh")
-    con.execute("DROP VIEW _ingest_fresh")
 
 
 def _merge_known(con: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, int]:
@@ -249,7 +245,7 @@ def _merge_known(con: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, int
     _classify(con, batch_id)
     counts = dict(con.execute("SELECT verdict, count(*) FROM _ingest_verdicts GROUP BY ALL").fetchall())
     if counts:
-        _write_history(con)
+        _write_versions(con)
         _write_current(con)
     return counts
 
@@ -287,11 +283,16 @@ def _classify(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
         FROM ranked""", {"batch": batch_id})
 
 
-def _write_history(con: duckdb.DuckDBPyConnection) -> None:
+def _write_versions(con: duckdb.DuckDBPyConnection) -> None:
+    # Before ``events`` changes: the current state of a case getting a newer version becomes a version,
+    # and so do the older rows of the file. ('new' and the newer rows themselves become current.)
     names = ", ".join(HISTORY_COLUMNS)
-    con.execute(f"INSERT INTO event_history ({names}, batch_id) SELECT {', '.join('i.' + c for c in HISTORY_COLUMNS)},"
-                " i.batch_id FROM _ingest_rest i JOIN _ingest_verdicts v USING (_row) "
-                "WHERE v.verdict IN ('new', 'newer', 'renewed', 'older')")
+    con.execute(f"INSERT INTO event_versions ({names}, batch_id) SELECT {', '.join('e.' + c for c in HISTORY_COLUMNS)},"
+                " e.batch_id FROM events e SEMI JOIN (SELECT i.source, i.event_id FROM _ingest_rest i "
+                "JOIN _ingest_verdicts v USING (_row) WHERE v.verdict IN ('newer', 'renewed')) n "
+                "ON e.source = n.source AND e.event_id = n.event_id")
+    con.execute(f"INSERT INTO event_versions ({names}, batch_id) SELECT {', '.join('i.' + c for c in HISTORY_COLUMNS)},"
+                " i.batch_id FROM _ingest_rest i JOIN _ingest_verdicts v USING (_row) WHERE v.verdict = 'older'")
 
 
 def _write_flags(con: duckdb.DuckDBPyConnection, batch_id: int, in_file: np.ndarray) -> int:

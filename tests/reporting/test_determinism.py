@@ -39,14 +39,13 @@ def _add_data_after_the_day(con) -> None:
              SELECT 1 FROM event_history h WHERE h.source = e.source AND h.event_id = e.event_id
              AND h.status = 'closed' AND h.updated_at < ?) ORDER BY e.received_at LIMIT 1""",
         [SPAN.end, SPAN.end]).fetchall()[0]
+    # The case's state before closing becomes an earlier version; the closed one is its current state.
+    con.execute("INSERT INTO event_versions SELECT source, event_id, status, updated_at, handling_level, department, "
+                "satisfaction, batch_id FROM events WHERE source = ? AND event_id = ?", open_case)
     con.execute("UPDATE events SET status = 'closed', resolved_at = coalesce(resolved_at, ?), closed_at = ?, updated_at = ? "
                 "WHERE source = ? AND event_id = ?", [after, after, after, *open_case])
-    con.execute("INSERT INTO event_history (source, event_id, status, updated_at, handling_level) VALUES (?, ?, 'closed', ?, 1)",
-                [*open_case, after])
     con.execute("""INSERT INTO events (source, event_id, category_code, grid_code, received_at, status, handling_level, updated_at)
                    SELECT source, 'late-1', category_code, grid_code, ?, 'received', 1, ? FROM events LIMIT 1""", [after, after])
-    con.execute("INSERT INTO event_history (source, event_id, status, updated_at, handling_level) "
-                "SELECT source, 'late-1', 'received', ?, 1 FROM events WHERE event_id = 'late-1'", [after])
     con.execute("INSERT INTO readings SELECT sensor_id, ts + INTERVAL 30 DAY, metric, value * 3, quality FROM readings "
                 "WHERE ts >= ? AND ts < ?", [SPAN.start, SPAN.end])
 

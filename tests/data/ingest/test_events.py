@@ -141,6 +141,9 @@ def test_newer_versions_update_and_older_ones_never_overwrite(store, export, tmp
     history = store.execute("SELECT status FROM event_history WHERE event_id = ? ORDER BY updated_at, status",
                             [case["工单编号"].iloc[0]]).fetchall()
     assert [h[0] for h in history] == ["accepted", "dispatched", "closed"]
+    versions = store.execute("SELECT status FROM event_versions WHERE event_id = ? ORDER BY updated_at",
+                             [case["工单编号"].iloc[0]]).fetchall()
+    assert [v[0] for v in versions] == ["accepted", "dispatched"]        # the current version is in events only
 
 
 def test_gcj02_coordinates_are_converted_before_grid_assignment(store, export, tmp_path):

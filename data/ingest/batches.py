@@ -15,6 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from data import writer
 from data.ingest.readers import ROW
@@ -129,16 +130,17 @@ def write_quarantine(con: duckdb.DuckDBPyConnection, batch_id: int, frame: pd.Da
     """Insert the rejected rows of a batch (the rows of ``frame`` in the mask ``keep``, or all); return how many.
 
     ``reasons`` and ``details`` are given for the rejected rows only. The rows are picked in Arrow,
-    not copied by pandas, and become JSON in DuckDB.
+    not copied by pandas, and become JSON in DuckDB: text as JSON strings, numbers and booleans of typed
+    columns (Parquet, JSON) as JSON numbers and booleans, times as their text.
     """
     if keep is not None and not keep.any() or frame.empty:
         return 0
     source = [c for c in frame.columns if not str(c).startswith("_")]
     if not source:
         return _write_contentless(con, batch_id, frame if keep is None else frame[keep], reasons, details)
-    # Mixed Python objects (Excel cells) become text here; typed columns are cast in SQL, in parallel.
-    table = pa.table({str(c): pa.Array.from_pandas(frame[c].astype("string") if frame[c].dtype == object else frame[c])
-                      for c in source} | {"_row": pa.array(frame[ROW].to_numpy("int64"))})
+    # Mixed Python objects (Excel cells) become text here; typed columns stay typed (casting numbers to
+    # text was most of the cost of building the JSON).
+    table = pa.table({str(c): _json_ready(frame[c]) for c in source} | {"_row": pa.array(frame[ROW].to_numpy("int64"))})
     if keep is not None:
         table = table.filter(pa.array(np.asarray(keep, dtype=bool)))
     table = table.append_column("_reason", pa.array(np.asarray(reasons, dtype=object), type=pa.string()))
@@ -146,10 +148,23 @@ def write_quarantine(con: duckdb.DuckDBPyConnection, batch_id: int, frame: pd.Da
     with registered(con, "_ingest_rejected", table):
         con.execute("INSERT INTO quarantine (batch_id, source_row, raw, reason_code, reason_detail, created_at) "
                     "SELECT ?, _row, to_json(struct_pack(*COLUMNS(lambda c: NOT starts_with(c, '_')))), _reason, "
-                    "_detail, ? FROM (SELECT _row, _reason, _detail, "
-                    "COLUMNS(lambda c: NOT starts_with(c, '_'))::VARCHAR FROM _ingest_rejected)",
-                    [batch_id, now_utc()])
+                    "_detail, ? FROM _ingest_rejected", [batch_id, now_utc()])
     return table.num_rows
+
+
+def _json_ready(column: pd.Series) -> pa.Array:
+    """Return a column as Arrow for ``to_json``: objects, decimals and floats holding an infinity as text.
+
+    JSON has no infinity (DuckDB would write a bare ``Infinity``) and a JSON number would drop a decimal's
+    trailing zeros, so such columns keep their text form.
+    """
+    if column.dtype == object:
+        return pa.Array.from_pandas(column.astype("string"))
+    values = pa.Array.from_pandas(column)
+    if pa.types.is_decimal(values.type) or (pa.types.is_floating(values.type)
+                                            and pc.any(pc.is_inf(values)).as_py()):
+        return pc.cast(values, pa.string())
+    return values
 
 
 def _write_contentless(con: duckdb.DuckDBPyConnection, batch_id: int, frame: pd.DataFrame,

@@ -168,3 +168,33 @@ def _yaml() -> dict:
     import yaml
 
     return yaml.safe_load(open(MAPPING.path, encoding="utf-8"))
+
+
+def test_a_typed_column_holding_an_infinity_is_quarantined_as_text(store, tmp_path):
+    frame = pd.DataFrame({"source": "grid_report", "event_id": ["T-1", "T-2", "T-3"], "category": "hotline.noise",
+                          "received_at": pd.to_datetime(["2026-11-19 01:00", "2026-11-19 02:00", "2026-11-19 03:00"],
+                                                        utc=True),
+                          "lon": [10.25, np.inf, np.nan], "lat": [31.5, 31.5, 31.5], "satisfaction": [4, 4, 4]})
+    path = tmp_path / "typed.parquet"
+    frame.to_parquet(path)
+    summary = ingest(store, path, load_mapping("api_events"))
+    assert summary.quarantined == {"outside_city": 1, "bad_coords": 1, "missing_coords": 1}
+    raw = [json.loads(r[0]) for r in store.execute("SELECT raw FROM quarantine WHERE batch_id = ? ORDER BY source_row",
+                                                    [summary.batch_id]).fetchall()]
+    assert raw[0] == {"source": "grid_report", "event_id": "T-1", "category": "hotline.noise",
+                      "received_at": "2026-11-19 01:00:00+00", "lon": "10.25", "lat": 31.5, "satisfaction": 4}
+    assert raw[1]["lon"] == "inf"              # JSON has no infinity: a column holding one stays text
+    assert raw[2]["lon"] is None
+
+
+def test_quarantined_numbers_of_a_typed_file_are_json_numbers(store, tmp_path):
+    frame = pd.DataFrame({"source": "grid_report", "event_id": ["T-1"], "category": "hotline.noise",
+                          "received_at": pd.to_datetime(["2026-11-19 01:00"], utc=True), "lon": [10.25],
+                          "lat": [31.5], "satisfaction": [4]})
+    path = tmp_path / "typed.parquet"
+    frame.to_parquet(path)
+    summary = ingest(store, path, load_mapping("api_events"))
+    assert summary.quarantined == {"outside_city": 1}
+    raw = store.execute("SELECT raw FROM quarantine WHERE batch_id = ?", [summary.batch_id]).fetchone()[0]
+    assert json.loads(raw) == {"source": "grid_report", "event_id": "T-1", "category": "hotline.noise",
+                               "received_at": "2026-11-19 01:00:00+00", "lon": 10.25, "lat": 31.5, "satisfaction": 4}

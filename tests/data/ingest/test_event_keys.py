@@ -41,3 +41,19 @@ def test_replaying_a_simulator_interval_fails_and_changes_nothing(tiny_db_copy):
     assert con.execute("SELECT count(*), count(DISTINCT (source, event_id)) FROM events").fetchone() == before
     assert before[0] == before[1]
     con.close()
+
+
+@pytest.mark.parametrize(("keys", "repeats"), [
+    ([("hotline_12345", "A"), ("hotline_12345", "B"), ("grid_report", "A")], False),
+    ([("hotline_12345", "A"), ("grid_report", "B"), ("hotline_12345", "A")], True),
+])
+def test_a_chunk_repeating_a_case_is_told_from_one_that_does_not(keys, repeats):
+    import pyarrow as pa
+
+    from data.ingest import events
+    from data.ingest.batches import registered
+
+    con = duckdb.connect()
+    chunk = pa.table({"source": [k[0] for k in keys], "event_id": [k[1] for k in keys]})
+    with registered(con, "_ingest_events", chunk):
+        assert events._may_repeat(con) is repeats

@@ -199,34 +199,83 @@ def _add_wide_scans(prefix, source, window, time_column, wide, members, compiled
     return scan_of
 
 
-def build_scan_sql(scan: Scan, materialised: dict[str, str] | None = None) -> str:
+ROLLED_AGGREGATES = {"count", "sum", "min", "max", "avg"}     # decomposable: partials combine exactly
+
+
+def build_scan_sql(scan: Scan, materialised: dict[str, str] | None = None, roll_up: bool = True) -> str:
     """Return the SQL of one scan: GROUPING SETS over the scan's levels, one row per unit.
 
     ``materialised`` maps a source's base table to a relation already computed for this
-    refresh (the recent events), which the scan reads instead of joining again."""
+    refresh (the recent events), which the scan reads instead of joining again. A scan whose
+    aggregates all decompose is grouped once at its finest level and those partials are rolled
+    up (``rolled_up``): GROUPING SETS over the rows would evaluate every aggregate and filter once
+    per level. ``roll_up=False`` gives the GROUPING SETS over the rows (tests compare the two)."""
     keys = ([scan.split_column] if scan.split_column else []) + (["day_shift"] if scan.shifted else [])
     sets = ", ".join("(" + ", ".join(keys + [UNIT_COLUMNS[level]]) + ")" for level in scan.levels)
     level_case = " ".join(f"WHEN GROUPING({UNIT_COLUMNS[level]}) = 0 THEN '{level}'" for level in scan.levels)
     unit_case = " ".join(f"WHEN GROUPING({UNIT_COLUMNS[level]}) = 0 THEN {UNIT_COLUMNS[level]}" for level in scan.levels)
-    aggregates = ",\n       ".join(f"CAST({aggregate_sql(c.measure)} AS DOUBLE) AS {c.name}" for c in scan.columns)
+    select_split = f"CAST({scan.split_column} AS VARCHAR) AS split_value, " if scan.split_column else ""
+    select_shift = "day_shift, " if scan.shifted else ""
+    head = f"SELECT CASE {level_case} END AS level, CASE {unit_case} END AS unit_code, {select_split}{select_shift}\n"
+    rows = f"FROM ({_relation(scan, materialised)}) AS base\nWHERE {' AND '.join(_where(scan))}\n"
     newest = f"max({scan.time_column})" if scan.time_column else _state_newest(scan.source)
+    if roll_up and rolled_up(scan):
+        partial_keys = ", ".join(keys + [UNIT_COLUMNS[level] for level in scan.levels])
+        partials = ",\n       ".join(_partial_sql(c) for c in scan.columns)
+        totals = ",\n       ".join(_total_sql(c) for c in scan.columns)
+        return (f"{head}       {totals},\n       max(newest) AS newest\n"
+                f"FROM (SELECT {partial_keys},\n       {partials},\n       {newest} AS newest\n"
+                f"{rows}GROUP BY {partial_keys}) AS partial\n"
+                f"GROUP BY GROUPING SETS ({sets})")
+    aggregates = ",\n       ".join(f"CAST({aggregate_sql(c.measure)} AS DOUBLE) AS {c.name}" for c in scan.columns)
+    return f"{head}       {aggregates},\n       {newest} AS newest\n{rows}GROUP BY GROUPING SETS ({sets})"
+
+
+def rolled_up(scan: Scan) -> bool:
+    """Whether a scan is computed from partials at its finest level rolled up to the others.
+
+    Only when every aggregate decomposes (count, sum, min, max; avg as sum and count), there is
+    more than one level, and the scan is not shifted: measured on ``zhenjiang`` the 30-day event
+    scans to community and street level took 28 % less time this way, while partials per grid
+    and day of the 7-day baseline pass are nearly as many as the rows (slightly slower)."""
+    return (len(scan.levels) > 1 and not scan.shifted
+            and all(c.measure.agg in ROLLED_AGGREGATES for c in scan.columns))
+
+
+def _partial_sql(column: Column) -> str:
+    measure = column.measure
+    where = "" if measure.filter.strip() == "true" else f" FILTER (WHERE {measure.filter})"
+    expression, name = measure.expression, column.name
+    if measure.agg == "count":
+        return ("count(*)" if expression == "*" else f"count({expression})") + f"{where} AS {name}"
+    if measure.agg == "avg":
+        return f"sum({expression}){where} AS {name}_sum, count({expression}){where} AS {name}_n"
+    return f"{measure.agg}({expression}){where} AS {name}"
+
+
+def _total_sql(column: Column) -> str:
+    name = column.name
+    if column.measure.agg in ("count", "sum"):
+        return f"CAST(coalesce(sum({name}), 0) AS DOUBLE) AS {name}"
+    if column.measure.agg == "avg":
+        return f"CAST(sum({name}_sum) AS DOUBLE) / nullif(sum({name}_n), 0) AS {name}"
+    return f"CAST({column.measure.agg}({name}) AS DOUBLE) AS {name}"
+
+
+def _relation(scan: Scan, materialised: dict[str, str] | None) -> str:
     source = SOURCES[scan.source]
     prepared = (materialised or {}).get(relation_key(scan))
     if scan.shifted:
-        relation = prepared or source.shifted_sql(scan.time_column)
-    else:
-        relation = source.sql(prepared)
+        return prepared or source.shifted_sql(scan.time_column)
+    return source.sql(prepared)
+
+
+def _where(scan: Scan) -> list[str]:
     where = [_time_filter(scan)]
     if scan.split_column:
         quote = (lambda v: str(int(v))) if scan.split_numeric else (lambda v: "'" + v.replace("'", "''") + "'")
         where.append(f"{scan.split_column} IN ({', '.join(quote(v) for v in scan.split_values)})")
-    select_split = f"CAST({scan.split_column} AS VARCHAR) AS split_value, " if scan.split_column else ""
-    select_shift = "day_shift, " if scan.shifted else ""
-    return (f"SELECT CASE {level_case} END AS level, CASE {unit_case} END AS unit_code, {select_split}{select_shift}\n"
-            f"       {aggregates},\n       {newest} AS newest\n"
-            f"FROM ({relation}) AS base\n"
-            f"WHERE {' AND '.join(where)}\n"
-            f"GROUP BY GROUPING SETS ({sets})")
+    return where
 
 
 def relation_key(scan: Scan) -> str:

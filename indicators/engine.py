@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
@@ -140,10 +141,11 @@ class Engine:
         declared level at ``at_s``."""
         compiled = self.compiled if only is None else self._subset(frozenset(with_inputs(only, self.catalog)))
         units = load_units(con)
-        base = self._base_values(con, compiled, at_s, units)
-        base = pd.concat([base, aqi_values.evaluate(con, compiled.aqi, at_s, self.tz, units)], ignore_index=True)
-        baselines = self._baselines(con, at_s, units, compiled)
-        base = base.merge(baselines, on=["indicator_id", "unit_code"], how="left")
+        with BesideThread(con, self.scan_runner is None) as beside:
+            baselines = beside.submit(self._baselines, at_s, units, compiled)
+            base = self._base_values(con, compiled, at_s, units)
+            base = pd.concat([base, aqi_values.evaluate(con, compiled.aqi, at_s, self.tz, units)], ignore_index=True)
+            base = base.merge(baselines.result(), on=["indicator_id", "unit_code"], how="left")
         derived = self._derived(con, base, at_s, units, compiled)
         values = pd.concat([base, derived], ignore_index=True)
         numeric = ["value", "numerator", "denominator", "baseline", "data_age_s"]
@@ -222,6 +224,39 @@ class Engine:
             frames.append(derive_all(group, base, units, earlier))
         frames = [f for f in frames if not f.empty]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=base.columns)
+
+
+class BesideThread:
+    """Runs one call on its own cursor in a second thread while the caller goes on, or in line.
+
+    A refresh is a chain of DuckDB scans (each on at most the store's threads) and one-threaded
+    pandas steps between them; the 7-day baseline pass does not depend on the base pass, so running
+    the two side by side keeps both cores busy. ``parallel=False`` (a Spark scan runner) calls in line.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, parallel: bool = True):
+        self._con, self._parallel = con, parallel
+        self._pool: ThreadPoolExecutor | None = None
+        self._cursor: duckdb.DuckDBPyConnection | None = None
+
+    def __enter__(self) -> "BesideThread":
+        if self._parallel:
+            self._cursor = self._con.cursor()       # made here: a connection is not shared across threads
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="refresh-beside")
+        return self
+
+    def submit(self, fn: Callable, *args) -> Future:
+        """Run ``fn(cursor, *args)``; return its future."""
+        if self._pool is None:
+            done: Future = Future()
+            done.set_result(fn(self._con, *args))
+            return done
+        return self._pool.submit(fn, self._cursor, *args)
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._cursor.close()
 
 
 def _by_previous_period(indicators: list[Indicator], catalog: Catalog) -> dict[int, list[Indicator]]:

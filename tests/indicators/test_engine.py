@@ -174,3 +174,26 @@ def test_early_baselines_average_only_the_days_with_data(tiny_con):
     counts = [((events > midnight - pd.Timedelta(days=k)) & (events <= pd.Timestamp(at_s, unit="s", tz="UTC")
                                                             - pd.Timedelta(days=k))).sum() for k in days]
     assert len(days) >= 2 and row["baseline"] == pytest.approx(np.mean(counts))
+
+
+def test_the_baseline_pass_beside_the_base_pass_gives_the_same_values(tiny_con, values, monkeypatch):
+    import threading
+
+    from indicators import engine
+
+    threads = []
+    baselines = engine.Engine._baselines
+
+    def recorded(self, *args):
+        threads.append(threading.current_thread().name)
+        return baselines(self, *args)
+
+    monkeypatch.setattr(engine.Engine, "_baselines", recorded)
+    assert threads == []
+    inline = engine.Engine(CATALOG, TZ, scan_runner=engine.run_scans).evaluate(tiny_con, NOW_S)
+    assert threads == [threading.current_thread().name]        # a scan runner of its own: in line
+    keys = ["indicator_id", "unit_code"]
+    pd.testing.assert_frame_equal(inline.sort_values(keys).reset_index(drop=True),
+                                  values.sort_values(keys).reset_index(drop=True))
+    Engine(CATALOG, TZ).evaluate(tiny_con, NOW_S)
+    assert threads[1].startswith("refresh-beside")

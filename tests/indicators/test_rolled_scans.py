@@ -1,0 +1,57 @@
+"""Scans rolled up from partials at their finest level equal GROUPING SETS over the rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from data.demo.clock import parse_instant
+from indicators.catalog import load_catalog
+from indicators.compiler import build_scan_sql, compile_catalog, rolled_up
+from indicators.engine import _params, materialise_relations
+from tests.conftest import TINY_NOW
+
+TZ = "Asia/Shanghai"
+COMPILED = compile_catalog(load_catalog())
+ROLLED = [scan for scan in COMPILED.scans.values() if rolled_up(scan)]
+
+
+def test_most_scans_are_rolled_up_and_the_others_have_a_reason():
+    assert len(ROLLED) > len(COMPILED.scans) / 2
+    for scan in COMPILED.scans.values():
+        if scan not in ROLLED:
+            aggregates = {c.measure.agg for c in scan.columns}
+            assert len(scan.levels) == 1 or aggregates & {"percentile", "distinct_count"}, scan.key
+
+
+@pytest.fixture(scope="module")
+def cursor(tiny_con):
+    cursor = tiny_con.cursor()
+    materialised = materialise_relations(cursor, list(COMPILED.scans.values()), parse_instant(TINY_NOW, TZ), TZ)
+    yield cursor, materialised
+    cursor.close()
+
+
+def _rows(cursor, sql: str, scan, at_s: int):
+    frame = cursor.execute(sql, _params(sql, at_s, scan, TZ)).df()
+    keys = [k for k in ("level", "unit_code", "split_value") if k in frame]
+    return frame.sort_values(keys, na_position="first").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("scan", ROLLED, ids=[scan.key for scan in ROLLED])
+def test_rolled_up_scan_equals_grouping_sets_over_rows(scan, cursor):
+    cursor, materialised = cursor
+    at_s = parse_instant(TINY_NOW, TZ)
+    rolled = _rows(cursor, build_scan_sql(scan, materialised), scan, at_s)
+    over_rows = _rows(cursor, build_scan_sql(scan, materialised, roll_up=False), scan, at_s)
+    assert "FROM (SELECT" in build_scan_sql(scan, materialised)
+    assert list(rolled.columns) == list(over_rows.columns)
+    assert rolled[["level", "unit_code"]].equals(over_rows[["level", "unit_code"]])
+    for column in [c.name for c in scan.columns] + ["newest"]:
+        left, right = rolled[column], over_rows[column]
+        if column == "newest":
+            assert left.equals(right)
+            continue
+        left, right = left.to_numpy("float64"), right.to_numpy("float64")
+        assert np.array_equal(np.isnan(left), np.isnan(right)), column
+        assert np.allclose(left[~np.isnan(left)], right[~np.isnan(right)], rtol=1e-12, atol=0), column

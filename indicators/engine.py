@@ -324,10 +324,25 @@ def outputs_frame(compiled: CompiledCatalog, catalog: Catalog) -> pd.DataFrame:
 
 
 def complete_units(values: pd.DataFrame, indicators: list[Indicator], units: pd.DataFrame) -> pd.DataFrame:
-    """Return a row for every unit of every declared level; units without rows count zero."""
-    expected = pd.DataFrame([(i.id, level) for i in indicators for level in i.levels], columns=["indicator_id", "level"])
-    expected = expected.merge(units[["unit_code", "level"]], on="level")
-    full = expected.merge(values, on=["indicator_id", "level", "unit_code"], how="left")
+    """Return a row for every unit of every declared level (and none at levels not declared);
+    units without rows count zero.
+
+    (indicator, unit) pairs meet as integers (indicator position × units + unit position): a
+    refresh has a million of them, and a merge on the three strings took most of the time."""
+    unit_codes = pd.Index(units["unit_code"])
+    ids = pd.Index([i.id for i in indicators])
+    expected = np.concatenate([np.int64(position) * len(unit_codes) + np.flatnonzero(units["level"].to_numpy() == level)
+                               for position, indicator in enumerate(indicators) for level in indicator.levels]
+                              or [np.empty(0, dtype="int64")])
+    rows = np.asarray(ids.get_indexer(values["indicator_id"]), dtype="int64")
+    row_units = unit_codes.get_indexer(values["unit_code"])
+    keys = np.where((rows >= 0) & (row_units >= 0), rows * len(unit_codes) + row_units, -1)
+    kept = values[np.isin(keys, expected)]
+    missing = np.setdiff1d(expected, keys)
+    filler = pd.DataFrame({"indicator_id": ids.to_numpy()[missing // len(unit_codes)],
+                           "level": units["level"].to_numpy()[missing % len(unit_codes)],
+                           "unit_code": unit_codes.to_numpy()[missing % len(unit_codes)]})
+    full = pd.concat([kept, filler], ignore_index=True)
     counted = {i.id for i in indicators if i.type in (IndicatorType.COUNT, IndicatorType.SUM, IndicatorType.DISTINCT_COUNT)}
     ratios = {i.id for i in indicators if i.type == IndicatorType.RATIO}
     full.loc[full["indicator_id"].isin(counted) & full["value"].isna(), "value"] = 0.0
@@ -385,17 +400,13 @@ def baseline_of(shifted: pd.DataFrame, catalog: Catalog, days_with_data: dict[st
     grouped = numeric.groupby([shifted["indicator_id"], shifted["unit_code"]])
     sums, means = grouped.sum(min_count=1), grouped["value"].mean()
     ids = sums.index.get_level_values(0)
-    present = [catalog[i] for i in ids.unique()]           # per indicator, then mapped onto the rows
-    additive = _per_row(ids, {i.id: i.type in (IndicatorType.COUNT, IndicatorType.SUM, IndicatorType.DISTINCT_COUNT)
-                              for i in present}).astype(bool)
-    ratio = _per_row(ids, {i.id: i.type == IndicatorType.RATIO for i in present}).astype(bool)
-    scales = _per_row(ids, {i.id: i.scale for i in present}).astype("float64")
-    days = _per_row(ids, {i.id: days_with_data.get(i.id, BASELINE_DAYS) for i in present}).astype("float64")
+    codes, unique_ids = pd.factorize(ids)                  # per indicator, then taken onto the rows
+    present = [catalog[i] for i in unique_ids]
+    additive = np.array([i.type in (IndicatorType.COUNT, IndicatorType.SUM, IndicatorType.DISTINCT_COUNT)
+                         for i in present], dtype=bool)[codes]
+    ratio = np.array([i.type == IndicatorType.RATIO for i in present], dtype=bool)[codes]
+    scales = np.array([i.scale for i in present], dtype="float64")[codes]
+    days = np.array([days_with_data.get(i.id, BASELINE_DAYS) for i in present], dtype="float64")[codes]
     baseline = np.where(additive, sums["value"].fillna(0) / np.where(days > 0, days, np.nan),
                         np.where(ratio, sums["numerator"] / sums["denominator"].replace(0, np.nan) * scales, means))
     return pd.DataFrame({"indicator_id": ids, "unit_code": sums.index.get_level_values(1), "baseline": baseline})
-
-
-def _per_row(ids: pd.Index, by_id: dict) -> np.ndarray:
-    """Return the value of ``by_id`` for every row's indicator id (vectorised over the rows)."""
-    return ids.map(pd.Series(by_id)).to_numpy()

@@ -4,6 +4,10 @@
 day are its last event_history version before the next midnight; when it was resolved and closed
 are its first such versions. Only immutable facts (received time, category, grid, due time) come
 from ``events``. Nothing at or after the day's end is read.
+
+The last version and the stage times come from one grouping of the versions (``arg_max`` of a struct:
+a NULL handling level is kept, not skipped), not a window and a grouping: at the Zhenjiang scale
+(45 M versions) 22 instead of 49 CPU seconds for the same rows.
 """
 
 from __future__ import annotations
@@ -20,25 +24,20 @@ HISTORY_DAYS = 7            # the "7-day average" compares with the seven days b
 _STAGE_RANK = "CASE status WHEN 'closed' THEN 5 WHEN 'resolved' THEN 4 WHEN 'dispatched' THEN 3 WHEN 'accepted' THEN 2 ELSE 1 END"
 
 CASES_SQL = f"""
-WITH h AS (
-  SELECT source, event_id, status, handling_level, updated_at FROM event_history WHERE updated_at < $end),
-last AS (
-  SELECT source, event_id, status, handling_level FROM h
-  QUALIFY row_number() OVER (PARTITION BY source, event_id ORDER BY updated_at DESC, {_STAGE_RANK} DESC) = 1),
-stages AS (
+WITH versions AS (
   SELECT source, event_id,
+         arg_max({{'status': status, 'handling_level': handling_level}}, (updated_at, {_STAGE_RANK})) AS last,
          min(updated_at) FILTER (WHERE status = 'closed') AS closed_at,
          min(updated_at) FILTER (WHERE status IN ('resolved', 'closed')) AS resolved_at
-  FROM h GROUP BY source, event_id)
-SELECT e.source, e.category_code, g.district_code, g.street_code, last.handling_level,
-       last.status, epoch(e.received_at) AS received_s, epoch(e.due_at) AS due_s,
-       epoch(stages.closed_at) AS closed_s, epoch(stages.resolved_at) AS resolved_s
+  FROM event_history WHERE updated_at < $end GROUP BY source, event_id)
+SELECT e.source, e.category_code, g.district_code, g.street_code, v.last.handling_level AS handling_level,
+       v.last.status AS status, epoch(e.received_at) AS received_s, epoch(e.due_at) AS due_s,
+       epoch(v.closed_at) AS closed_s, epoch(v.resolved_at) AS resolved_s
 FROM events e
-JOIN last USING (source, event_id)
-JOIN stages USING (source, event_id)
+JOIN versions v USING (source, event_id)
 LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
 WHERE e.received_at < $end
-  AND (e.received_at >= $since OR last.status <> 'closed' OR stages.closed_at >= $closed_since)
+  AND (e.received_at >= $since OR v.last.status <> 'closed' OR v.closed_at >= $closed_since)
 """
 
 

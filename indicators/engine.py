@@ -331,16 +331,23 @@ def complete_units(values: pd.DataFrame, indicators: list[Indicator], units: pd.
     refresh has a million of them, and a merge on the three strings took most of the time."""
     unit_codes = pd.Index(units["unit_code"])
     ids = pd.Index([i.id for i in indicators])
-    expected = np.concatenate([np.int64(position) * len(unit_codes) + np.flatnonzero(units["level"].to_numpy() == level)
+    unit_levels = units["level"].to_numpy()
+    at_level = {level: np.flatnonzero(unit_levels == level) for level in set(unit_levels)}
+    none = np.empty(0, dtype="int64")
+    expected = np.concatenate([np.int64(position) * len(unit_codes) + at_level.get(level, none)
                                for position, indicator in enumerate(indicators) for level in indicator.levels]
-                              or [np.empty(0, dtype="int64")])
+                              or [none])
     rows = np.asarray(ids.get_indexer(values["indicator_id"]), dtype="int64")
     row_units = unit_codes.get_indexer(values["unit_code"])
     keys = np.where((rows >= 0) & (row_units >= 0), rows * len(unit_codes) + row_units, -1)
-    kept = values[np.isin(keys, expected)]
-    missing = np.setdiff1d(expected, keys)
+    declared = np.zeros(len(ids) * len(unit_codes), dtype=bool)     # by key: set membership without hashing
+    declared[expected] = True
+    kept = values[(keys >= 0) & declared[np.maximum(keys, 0)]]
+    held = np.zeros_like(declared)
+    held[keys[keys >= 0]] = True
+    missing = expected[~held[expected]]
     filler = pd.DataFrame({"indicator_id": ids.to_numpy()[missing // len(unit_codes)],
-                           "level": units["level"].to_numpy()[missing % len(unit_codes)],
+                           "level": unit_levels[missing % len(unit_codes)],
                            "unit_code": unit_codes.to_numpy()[missing % len(unit_codes)]})
     full = pd.concat([kept, filler], ignore_index=True)
     counted = {i.id for i in indicators if i.type in (IndicatorType.COUNT, IndicatorType.SUM, IndicatorType.DISTINCT_COUNT)}

@@ -67,7 +67,7 @@ def run_scan(cursor: duckdb.DuckDBPyConnection, scan: Scan, at_s: int, tz: str,
               FROM u JOIN {OUTPUTS_VIEW} o
                 ON o.scan = $scan AND o.column_name = u.column_name AND o.split_value = {split}
               GROUP BY ALL"""
-    return cursor.execute(sql, _params(sql, at_s, scan, tz)).df()
+    return cursor.sql(sql, params=_params(sql, at_s, scan, tz)).to_arrow_table().to_pandas()   # via Arrow: strings not made one by one
 
 
 def run_scans(con: duckdb.DuckDBPyConnection, scans: list[Scan], outputs: pd.DataFrame, at_s: int, tz: str,

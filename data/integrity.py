@@ -41,6 +41,10 @@ CHECKS: tuple[Check, ...] = (
           "every earlier version in event_versions belongs to a stored case (its current state is in events)",
           "SELECT v.source, v.event_id, v.updated_at FROM event_versions v ANTI JOIN events e "
           "ON e.source = v.source AND e.event_id = v.event_id LIMIT 5"),
+    Check("indicators.latest_duplicate_key",
+          "a latest value appears once per (indicator, unit)",
+          "SELECT indicator_id, unit_code, count(*) AS n FROM indicator_latest GROUP BY ALL HAVING count(*) > 1 "
+          "LIMIT 5"),
     Check("indicators.latest_mixed_instants",
           "the latest values of one indicator all describe the same instant",
           "SELECT indicator_id, count(DISTINCT as_of) AS instants FROM indicator_latest GROUP BY indicator_id "

@@ -59,8 +59,9 @@ def test_the_checks_catch_a_broken_store(tiny_db_copy):
         con.execute(f"INSERT INTO indicator_history VALUES ({snapshot})", [unit, hour])   # 07:00 lacks g2
     con.execute("INSERT INTO indicator_latest SELECT * FROM indicator_history WHERE unit_code = 'g1' "
                 "AND as_of = '2026-11-20 07:00Z'")                                      # and was never run
+    con.execute("INSERT INTO indicator_latest SELECT * FROM indicator_latest LIMIT 1")  # one value twice
     found = " ".join(integrity.problems(con))
     for name in ("ingest.batch_not_finished", "ingest.rows_of_unknown_batch", "indicators.partial_snapshot",
-                 "indicators.run_missing"):
+                 "indicators.run_missing", "indicators.latest_duplicate_key"):
         assert name in found
     con.close()

@@ -7,6 +7,8 @@ rows themselves (ratios are numerator and denominator summed per unit, divided l
 Families that differ only by ``column = 'value'`` (one indicator per event category) are
 computed in long form, grouped by that column, and pivoted afterwards: one narrow
 aggregate instead of hundreds of FILTER columns. Wide scans are split at MAX_COLUMNS.
+A scan whose aggregates all decompose (count, sum, min, max, avg) groups its rows once, at
+its finest level, and rolls those partials up to the other levels.
 
 Only catalog text goes into SQL text; the instant and the window bounds are bound
 parameters ($now, $start, $end).

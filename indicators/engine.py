@@ -329,32 +329,35 @@ def complete_units(values: pd.DataFrame, indicators: list[Indicator], units: pd.
 
     (indicator, unit) pairs meet as integers (indicator position × units + unit position): a
     refresh has a million of them, and a merge on the three strings took most of the time."""
-    unit_codes = pd.Index(units["unit_code"])
+    unit_codes, unit_levels = pd.Index(units["unit_code"]), units["level"].to_numpy()
     ids = pd.Index([i.id for i in indicators])
-    unit_levels = units["level"].to_numpy()
-    at_level = {level: np.flatnonzero(unit_levels == level) for level in set(unit_levels)}
-    none = np.empty(0, dtype="int64")
-    expected = np.concatenate([np.int64(position) * len(unit_codes) + at_level.get(level, none)
-                               for position, indicator in enumerate(indicators) for level in indicator.levels]
-                              or [none])
+    expected = _declared_keys(indicators, unit_levels)
     rows = np.asarray(ids.get_indexer(values["indicator_id"]), dtype="int64")
     row_units = unit_codes.get_indexer(values["unit_code"])
     keys = np.where((rows >= 0) & (row_units >= 0), rows * len(unit_codes) + row_units, -1)
     declared = np.zeros(len(ids) * len(unit_codes), dtype=bool)     # by key: set membership without hashing
     declared[expected] = True
-    kept = values[(keys >= 0) & declared[np.maximum(keys, 0)]]
     held = np.zeros_like(declared)
     held[keys[keys >= 0]] = True
     missing = expected[~held[expected]]
     filler = pd.DataFrame({"indicator_id": ids.to_numpy()[missing // len(unit_codes)],
                            "level": unit_levels[missing % len(unit_codes)],
                            "unit_code": unit_codes.to_numpy()[missing % len(unit_codes)]})
-    full = pd.concat([kept, filler], ignore_index=True)
+    full = pd.concat([values[(keys >= 0) & declared[np.maximum(keys, 0)]], filler], ignore_index=True)
     counted = {i.id for i in indicators if i.type in (IndicatorType.COUNT, IndicatorType.SUM, IndicatorType.DISTINCT_COUNT)}
     ratios = {i.id for i in indicators if i.type == IndicatorType.RATIO}
     full.loc[full["indicator_id"].isin(counted) & full["value"].isna(), "value"] = 0.0
     full.loc[full["indicator_id"].isin(ratios) & full["numerator"].isna(), ["numerator", "denominator"]] = 0.0
     return full
+
+
+def _declared_keys(indicators: list[Indicator], unit_levels: np.ndarray) -> np.ndarray:
+    """Return the key (indicator position × units + unit position) of every unit of every level
+    each indicator declares."""
+    at_level = {level: np.flatnonzero(unit_levels == level) for level in set(unit_levels)}
+    none = np.empty(0, dtype="int64")
+    return np.concatenate([np.int64(position) * len(unit_levels) + at_level.get(level, none)
+                           for position, indicator in enumerate(indicators) for level in indicator.levels] or [none])
 
 
 def derive_all(indicators: list[Indicator], base: pd.DataFrame, units: pd.DataFrame,

@@ -24,7 +24,7 @@ from indicators import aqi_values, status
 from indicators.catalog import Catalog
 from indicators.compiler import CompiledCatalog, Scan, compile_catalog
 from indicators.model import DerivedOp, Indicator, IndicatorType
-from indicators.sources import BASELINE_DAYS, FREE_TEXT_COLUMNS, RECENT_EVENTS, SOURCES
+from indicators.sources import BASELINE_DAYS, OPTIONAL_COLUMNS, RECENT_EVENTS, SOURCES
 from indicators.windows import previous_period_s, span
 
 VALUE_COLUMNS = ["indicator_id", "level", "unit_code", "value", "numerator", "denominator", "baseline",
@@ -89,7 +89,7 @@ def materialise_relations(cursor: duckdb.DuckDBPyConnection, scans: list[Scan], 
     materialised = {}
     event_scans = [s for s in scans if SOURCES[s.source].table == "events" and not s.shifted]
     if len(event_scans) >= MATERIALISE_FROM:
-        recent = SOURCES["events"].recent_sql(unread_columns(scans, FREE_TEXT_COLUMNS["events"]),
+        recent = SOURCES["events"].recent_sql(unread_columns(scans, OPTIONAL_COLUMNS["events"]),
                                               days_read(event_scans, at_s, tz))
         cursor.execute(f"CREATE OR REPLACE TEMP TABLE {RECENT_EVENTS} AS {recent}", {"now": _utc(at_s)})
         materialised["events"] = f"SELECT * FROM {RECENT_EVENTS}"
@@ -98,7 +98,7 @@ def materialise_relations(cursor: duckdb.DuckDBPyConnection, scans: list[Scan], 
         if shifted_state.count(source) >= 2:
             table = f"_shifted_{source}"
             reading = [s for s in scans if s.source == source]
-            state = SOURCES[source].shifted_state_sql(unread_columns(reading, FREE_TEXT_COLUMNS["events"]))
+            state = SOURCES[source].shifted_state_sql(unread_columns(reading, OPTIONAL_COLUMNS["events"]))
             cursor.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {state}", {"now": _utc(at_s)})
             materialised[f"{source}.shifted"] = f"SELECT * FROM {table}"
     return materialised

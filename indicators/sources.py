@@ -37,6 +37,10 @@ _EVENT_STATE = """
     CASE WHEN closed_at <= {now} THEN satisfaction END AS rating"""
 BASELINE_DAYS = 7
 FREE_TEXT_COLUMNS = {"events": ("description", "caller_name", "caller_phone")}    # long, and rarely aggregated
+# Columns of events a refresh copies into the relations it materialises only when a measure, filter or
+# split names them; the others (times, grid and category codes) are read by the relation itself.
+OPTIONAL_COLUMNS = {"events": (*FREE_TEXT_COLUMNS["events"], "source", "event_id", "lon", "lat", "status",
+                               "handling_level", "department", "is_repeat", "updated_at", "batch_id")}
 RECENT_DAYS = 31            # longest window (30 days) and a margin: what one refresh can read
 _SHIFTED_NOW = "($now - to_days(day_shift))"
 RECENT_EVENTS = "_recent_events"

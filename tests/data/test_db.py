@@ -5,6 +5,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from data import db
@@ -79,3 +80,18 @@ def test_settings_round_trip(tmp_path):
     assert db.get_setting(con, "city.tz") == "Asia/Shanghai"
     assert db.get_setting(con, "demo.seed") == "8"
     assert db.get_setting(con, "missing", "default") == "default"
+
+
+def test_migration_10_keeps_the_latest_values_without_the_key_index(tmp_path):
+    con = db.connect(tmp_path / "v9.duckdb")
+    db.migrate(con, target=9)
+    row = "(?, 'g1', 'grid', 1.5, NULL, NULL, NULL, 'normal', TIMESTAMPTZ '2026-11-20 07:00Z', now(), 60)"
+    for indicator_id in ("b.count", "a.count"):
+        con.execute(f"INSERT INTO indicator_latest VALUES {row}", [indicator_id])
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute(f"INSERT INTO indicator_latest VALUES {row}", ["a.count"])
+    assert db.migrate(con) == [10]
+    assert con.execute("SELECT indicator_id, unit_code, value FROM indicator_latest ORDER BY ALL").fetchall() == [
+        ("a.count", "g1", 1.5), ("b.count", "g1", 1.5)]
+    assert con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'indicator_latest' "
+                       "AND constraint_type = 'PRIMARY KEY'").fetchone()[0] == 0

@@ -31,7 +31,7 @@ def test_migrating_keeps_every_version_and_stores_the_current_one_once(tiny_db_p
     con = _version_8_store(tiny_db_path, tmp_path)
     before = _history(con)
     cases = con.execute("SELECT count(*) FROM events").fetchone()[0]
-    assert db.migrate(con) == [9]
+    assert db.migrate(con, target=9) == [9]
     assert _history(con) == before
     assert con.execute("SELECT count(*) FROM event_versions").fetchone()[0] == len(before) - cases
     current_copies = con.execute("SELECT count(*) FROM event_versions v JOIN events e ON e.source = v.source "

@@ -42,14 +42,14 @@ def statuses(values: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
     baseline = values["baseline"].to_numpy("float64")
     relative_value = value / np.where(baseline == 0, np.nan, baseline)
     size = len(ids) * len(LEVELS)
+    has = row_keys >= 0
+    rows = row_keys[has]
     for severity in SEVERITIES:          # mildest first: a later, more severe match overwrites
         chosen = known & (table["severity"] == severity).to_numpy()
         bound, sign, relative = np.full(size, np.nan), np.ones(size), np.zeros(size, dtype=bool)
         bound[table_keys[chosen]] = table["bound"].to_numpy("float64")[chosen]
         sign[table_keys[chosen]] = table["sign"].to_numpy("float64")[chosen]
         relative[table_keys[chosen]] = table["relative"].to_numpy(bool)[chosen]
-        has = row_keys >= 0
-        rows = row_keys[has]
         compare = np.where(relative[rows], relative_value[has], value[has])
         with np.errstate(invalid="ignore"):
             crossed = ~np.isnan(bound[rows]) & (sign[rows] * compare >= sign[rows] * bound[rows])

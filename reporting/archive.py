@@ -62,9 +62,14 @@ def kept_document(app_context, day: date):
     return build()
 
 
+def _brief_html(con, day: date, tz: str, document=None) -> str:
+    """Return the brief of ``day`` as HTML, from ``document`` when given, else from a fresh build."""
+    return render_html(document if document is not None else build_document(con, day, tz, shared_engine(tz)))
+
+
 def render(con, day: date, tz: str, fmt: str, document=None) -> bytes:
     """Return the brief of ``day`` rendered in ``fmt`` (pdf or html), from ``document`` when given."""
-    html = render_html(document if document is not None else build_document(con, day, tz, shared_engine(tz)))
+    html = _brief_html(con, day, tz, document)
     return html_to_pdf(html) if fmt == "pdf" else html.encode("utf-8")
 
 
@@ -72,7 +77,7 @@ def write_brief(con, day: date, tz: str, folder: Path, document=None) -> list[Pa
     """Render the brief of ``day`` (``document`` when given) in every format into the archive; return the
     files written."""
     folder.mkdir(parents=True, exist_ok=True)
-    html = render_html(document if document is not None else build_document(con, day, tz, shared_engine(tz)))
+    html = _brief_html(con, day, tz, document)
     written = []
     for fmt, content in (("html", html.encode("utf-8")), ("pdf", html_to_pdf(html))):
         path = archive_path(folder, day, fmt)

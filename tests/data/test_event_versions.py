@@ -23,6 +23,21 @@ def _version_8_store(tiny_db_path, tmp_path):
     return con
 
 
+def _version_8_store_with_one_case(tmp_path):
+    """Return an empty store at schema version 8 holding one case in ``events`` (and no history)."""
+    con = db.connect(tmp_path / "v8.duckdb")
+    db.migrate(con, target=8)
+    con.execute("INSERT INTO events (source, event_id, category_code, received_at, status, handling_level, department, "
+                f"updated_at, batch_id) VALUES ({EVENT_VALUES})")
+    return con
+
+
+def _current_copies(con) -> int:
+    """Return how many rows of event_versions repeat a case's current version (held in events)."""
+    return con.execute("SELECT count(*) FROM event_versions v JOIN events e ON e.source = v.source "
+                       "AND e.event_id = v.event_id AND e.updated_at = v.updated_at").fetchone()[0]
+
+
 def _history(con) -> list[tuple]:
     return con.execute(f"SELECT {HISTORY} FROM event_history ORDER BY ALL").fetchall()
 
@@ -34,18 +49,13 @@ def test_migrating_keeps_every_version_and_stores_the_current_one_once(tiny_db_p
     assert db.migrate(con, target=9) == [9]
     assert _history(con) == before
     assert con.execute("SELECT count(*) FROM event_versions").fetchone()[0] == len(before) - cases
-    current_copies = con.execute("SELECT count(*) FROM event_versions v JOIN events e ON e.source = v.source "
-                                 "AND e.event_id = v.event_id AND e.updated_at = v.updated_at").fetchone()[0]
-    assert current_copies == 0
+    assert _current_copies(con) == 0
     assert integrity.problems(con) == []
     con.close()
 
 
 def test_a_repeated_version_loses_only_the_copy_equal_to_the_current_state(tmp_path):
-    con = db.connect(tmp_path / "v8.duckdb")
-    db.migrate(con, target=8)
-    con.execute("INSERT INTO events (source, event_id, category_code, received_at, status, handling_level, department, "
-                f"updated_at, batch_id) VALUES ({EVENT_VALUES})")
+    con = _version_8_store_with_one_case(tmp_path)
     rows = [("received", "01:00", None), ("accepted", "03:00", None),           # same instant as the current state
             ("dispatched", "03:00", 5), ("dispatched", "03:00", 5),             # the current state, written twice
             ("dispatched", "03:00", 6)]                                         # same instant, another batch
@@ -62,10 +72,7 @@ def test_a_repeated_version_loses_only_the_copy_equal_to_the_current_state(tmp_p
 
 def test_a_current_state_missing_from_the_history_appears_in_it(tmp_path):
     """A store whose case had no history row (the old check events.history_missing) gains its current version."""
-    con = db.connect(tmp_path / "v8.duckdb")
-    db.migrate(con, target=8)
-    con.execute("INSERT INTO events (source, event_id, category_code, received_at, status, handling_level, department, "
-                f"updated_at, batch_id) VALUES ({EVENT_VALUES})")
+    con = _version_8_store_with_one_case(tmp_path)
     db.migrate(con)
     assert con.execute("SELECT status FROM event_history").fetchall() == [("dispatched",)]
     assert con.execute("SELECT count(*) FROM event_versions").fetchone()[0] == 0
@@ -90,7 +97,5 @@ def test_the_check_finds_a_version_of_a_case_that_is_not_stored(tiny_db_copy):
 
 
 def test_the_demo_city_stores_each_current_state_once(tiny_con):
-    current_copies = tiny_con.execute("SELECT count(*) FROM event_versions v JOIN events e ON e.source = v.source "
-                                      "AND e.event_id = v.event_id AND e.updated_at = v.updated_at").fetchone()[0]
-    assert current_copies == 0
+    assert _current_copies(tiny_con) == 0
     assert tiny_con.execute("SELECT count(*) FROM event_versions").fetchone()[0] > 0

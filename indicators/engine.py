@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -131,10 +132,28 @@ class Engine:
     # runs the base and shifted scans, with run_scans' arguments and result: None is DuckDB's run_scans;
     # scaleout/ passes one that runs the same compiled SQL on Spark
     scan_runner: Callable[..., list[pd.DataFrame]] | None = field(default=None, repr=False)
+    # baselines computed ahead for one instant: (at_s, indicator ids, frame), see prepare_baselines
+    _prepared: tuple[int, frozenset[str], pd.DataFrame] | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self):
         self.compiled = compile_catalog(self.catalog)
         self._thresholds = status.thresholds_table(self.catalog)
+
+    def prepare_baselines(self, con: duckdb.DuckDBPyConnection, at_s: int, only: set[str] | None = None) -> int:
+        """Compute ahead the 7-day baselines a later ``evaluate`` at ``at_s`` (of all indicators, or of
+        those in ``only`` and their inputs) needs; return how many indicators' baselines were prepared.
+
+        Baselines read only rows at least a day older than ``at_s`` (the same window on each of the 7
+        previous days), so the server computes the next tick's in the idle time before it and the tick
+        itself computes only the values. Only the newest prepared instant is kept; rows ingested in
+        between that are more than a day old (late data) reach the baselines at the next instant."""
+        compiled = self.compiled if only is None else self._subset(frozenset(with_inputs(only, self.catalog)))
+        ids = frozenset(self._baseline_ids(compiled))
+        frame = self._baselines_of(con, at_s, load_units(con), ids)
+        with self._lock:
+            self._prepared = (at_s, ids, frame)
+        return len(ids)
 
     def evaluate(self, con: duckdb.DuckDBPyConnection, at_s: int, only: set[str] | None = None) -> pd.DataFrame:
         """Return every indicator's value (or those in ``only`` and their inputs) at every
@@ -165,14 +184,16 @@ class Engine:
 
     def _outputs(self, compiled: CompiledCatalog) -> pd.DataFrame:
         # compiled catalogs live as long as the engine (self.compiled, self._subsets): ids stay unique
-        if id(compiled) not in self._output_maps:
-            self._output_maps[id(compiled)] = outputs_frame(compiled, self.catalog)
-        return self._output_maps[id(compiled)]
+        with self._lock:
+            if id(compiled) not in self._output_maps:
+                self._output_maps[id(compiled)] = outputs_frame(compiled, self.catalog)
+            return self._output_maps[id(compiled)]
 
     def _subset(self, ids: frozenset[str]) -> CompiledCatalog:
-        if ids not in self._subsets:
-            self._subsets[ids] = compile_catalog(self.catalog, only=set(ids))
-        return self._subsets[ids]
+        with self._lock:        # the server's tick and the baselines prepared ahead share the engine
+            if ids not in self._subsets:
+                self._subsets[ids] = compile_catalog(self.catalog, only=set(ids))
+            return self._subsets[ids]
 
     def _at_earlier_instant(self, con, ids: set[str], at_s: int, shift_s: int, units) -> pd.DataFrame:
         subset = self._subset(frozenset(ids))
@@ -180,13 +201,27 @@ class Engine:
         return pd.concat([frame, aqi_values.evaluate(con, subset.aqi, at_s - shift_s, self.tz, units)],
                          ignore_index=True)
 
+    def _baseline_ids(self, compiled: CompiledCatalog) -> set[str]:
+        return baseline_needed(self.catalog) & (set(compiled.outputs) | {i.id for i in compiled.aqi})
+
     def _baselines(self, con, at_s: int, units, compiled: CompiledCatalog) -> pd.DataFrame:
-        """Return the mean of the same window on each of the 7 previous days, where needed.
+        """Return the 7-day baselines the compiled indicators need: those prepared ahead for ``at_s``,
+        the others computed now."""
+        needed = self._baseline_ids(compiled)
+        with self._lock:
+            prepared = self._prepared if self._prepared and self._prepared[0] == at_s else None
+        if prepared is None:
+            return self._baselines_of(con, at_s, units, needed)
+        _, ready, frame = prepared
+        rest = self._baselines_of(con, at_s, units, needed - ready)
+        return pd.concat([frame[frame["indicator_id"].isin(needed)], rest], ignore_index=True)
+
+    def _baselines_of(self, con, at_s: int, units, needed: set[str]) -> pd.DataFrame:
+        """Return the mean of the same window on each of the 7 previous days for the ``needed`` indicators.
 
         Every source is read once, shifted: time-windowed sources with all 7 days' windows grouped
         by day_shift, state sources (open cases, sensors) at the 7 earlier instants at once.
         """
-        needed = baseline_needed(self.catalog) & (set(compiled.outputs) | {i.id for i in compiled.aqi})
         if not needed:
             return pd.DataFrame(columns=["indicator_id", "unit_code", "baseline"])
         days = self._days_with_data(con, needed, at_s)

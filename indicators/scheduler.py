@@ -7,12 +7,17 @@ every tick then refreshes the latest values and
 takes the snapshot of any hour boundary passed since the previous tick. Between snapshots a
 tick recomputes only the indicators whose cadence (60 s, 5 min, 1 h ...) has elapsed; the
 others keep their latest values. A derived indicator goes with its input when that is slower.
+
+Live instants fall on multiples of the interval (15:37:00, not 15:37:23), so the next one is
+known: after each tick a second thread computes the next instant's 7-day baselines (they read
+only day-old rows), and the tick itself computes just the values.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -50,6 +55,9 @@ class IndicatorScheduler:
                  now: Callable[[], float] = time.time, backfill_hours: int = 6,
                  listeners: tuple[RefreshListener, ...] = ()):
         self._cursor = con.cursor()
+        self._ahead_cursor = con.cursor()         # the baselines prepared ahead, in their own thread
+        self._ahead_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="indicator-ahead")
+        self._ahead: Future | None = None
         self._listeners = listeners
         self._engine = engine
         self._interval_s = interval_s
@@ -62,9 +70,11 @@ class IndicatorScheduler:
 
     def tick(self) -> int:
         """Take missed hourly snapshots, then refresh the latest values; return refreshes done."""
-        now_s = int(self._now())
+        self.wait_ahead()
+        now_s = self._instant(self._now())
         since = self._last_s if self._last_s is not None else now_s - self._backfill_hours * HOUR_S - 1
-        missing = [h for h in snapshot_hours(since, now_s) if not self._has_snapshot(h)]
+        # an instant on the hour is itself a snapshot: the live refresh takes it
+        missing = [h for h in snapshot_hours(since, now_s) if h != now_s and not self._has_snapshot(h)]
         for hour in sorted(missing):
             self._refresh(hour, kind="snapshot", snapshot=True)
         if missing:
@@ -75,11 +85,36 @@ class IndicatorScheduler:
         log.info("indicators refreshed: %d values of %d indicators in %.2f s (%d snapshots)",
                  summary.values, summary.indicators, summary.seconds, len(missing))
         self._last_s = now_s
+        self._prepare_ahead(now_s)
         return len(missing) + 1
 
+    def _instant(self, clock_s: float) -> int:
+        """Return the live instant of a tick at ``clock_s``: the last multiple of the interval."""
+        step = max(1, int(self._interval_s))
+        return int(clock_s) // step * step
+
+    def _prepare_ahead(self, now_s: int) -> None:
+        """Start computing, in the second thread, the baselines of the next tick's instant (the job
+        waits an interval after a tick ends, so the next tick reads the clock an interval from now)."""
+        next_s = max(self._instant(self._now() + self._interval_s), now_s + max(1, int(self._interval_s)))
+        self._ahead = self._ahead_pool.submit(self._engine.prepare_baselines, self._ahead_cursor, next_s,
+                                              self._due(next_s))
+
+    def wait_ahead(self) -> int:
+        """Wait for the baselines being prepared ahead, if any; return how many indicators' were."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is None:
+            return 0
+        try:
+            return ahead.result()
+        except Exception:
+            log.exception("preparing the next tick's baselines failed; the tick computes them")
+            return 0
+
     def _due(self, now_s: int) -> set[str] | None:
-        """Return the indicators whose cadence has elapsed since they last ran (None: all of them)."""
-        if not self._last_run:
+        """Return the indicators whose cadence has elapsed since they last ran (None: all of them,
+        as on the hour, when the snapshot covers the whole catalog)."""
+        if not self._last_run or now_s % HOUR_S == 0:
             return None
         slack = self._interval_s / 2          # a tick a little early still counts
         due = {i for i, cadence in self._cadences.items()
@@ -112,5 +147,6 @@ class IndicatorScheduler:
         self._job.start()
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Ask the thread to stop and wait for it."""
+        """Ask the thread to stop and wait for it (and for the baselines being prepared ahead)."""
         self._job.stop(timeout)
+        self._ahead_pool.shutdown(wait=True, cancel_futures=True)

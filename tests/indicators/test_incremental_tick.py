@@ -69,6 +69,7 @@ def test_live_ticks_equal_a_full_recomputation_at_the_same_instant(tiny_db_copy,
     # the hourly ones were left as the first tick stored them (a reading stamped exactly at an instant
     # but generated after it would make a recomputation there differ: late data, not the loop)
     assert_same_values(stored[~stored["indicator_id"].isin(due)], first[~first["indicator_id"].isin(due)])
+    scheduler.stop()
     con.close()
 
 

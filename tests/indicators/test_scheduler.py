@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timezone
+
+import numpy as np
 
 from data import db
 from data.demo.clock import parse_instant
@@ -27,6 +30,7 @@ def test_tick_takes_missed_snapshots_then_the_live_value(tiny_db_copy):
     assert snapshots == 3
     seen.clear()
     assert scheduler.tick() == 1 and seen == [(now_s, False)]      # nothing missed the second time
+    scheduler.stop()
     con.close()
 
 
@@ -48,4 +52,39 @@ def test_between_snapshots_only_due_indicators_are_recomputed(tiny_db_copy):
                             [datetime.fromtimestamp(clock["now"], timezone.utc)]).fetchall()
     assert {r[0] for r in refreshed} == every_minute
     assert con.execute("SELECT count(*) FROM indicator_latest").fetchall()[0][0] == before
+    scheduler.stop()
+    con.close()
+
+
+def test_the_next_ticks_baselines_are_prepared_ahead_and_the_tick_computes_none(tiny_db_copy, monkeypatch):
+    con = db.open_store(tiny_db_copy)
+    catalog = load_catalog()
+    engine = Engine(catalog, TZ)
+    computed = []           # (thread, instant, indicators) of every baseline computation
+    baselines_of = Engine._baselines_of
+
+    def recorded(self, cursor, at_s, units, needed):
+        computed.append((threading.current_thread().name, at_s, len(needed)))
+        return baselines_of(self, cursor, at_s, units, needed)
+
+    monkeypatch.setattr(Engine, "_baselines_of", recorded)
+    clock = {"now": parse_instant(TINY_NOW, TZ) + 17}         # 15:30:17: the instant is 15:30:00
+    scheduler = IndicatorScheduler(con, engine, now=lambda: clock["now"], backfill_hours=0)
+    scheduler.tick()
+    first = parse_instant(TINY_NOW, TZ)
+    assert con.execute("SELECT DISTINCT CAST(epoch(as_of) AS BIGINT) FROM indicator_latest").fetchall() == [(first,)]
+    assert scheduler.wait_ahead() > 0
+    assert computed[-1][0].startswith("indicator-ahead") and computed[-1][1] == first + 60
+    computed.clear()
+    clock["now"] += 60
+    scheduler.tick()
+    in_tick = [c for c in computed if not c[0].startswith("indicator-ahead")]
+    assert in_tick and all(needed == 0 for _, _, needed in in_tick)       # every baseline came prepared
+    stored = con.execute("SELECT indicator_id, unit_code, baseline FROM indicator_latest WHERE as_of = ?",
+                         [datetime.fromtimestamp(first + 60, timezone.utc)]).df()
+    fresh = Engine(catalog, TZ).evaluate(con, first + 60)
+    merged = stored.merge(fresh[["indicator_id", "unit_code", "baseline"]], on=["indicator_id", "unit_code"])
+    assert len(merged) == len(stored) > 0 and merged["baseline_x"].notna().any()
+    assert np.allclose(merged["baseline_x"], merged["baseline_y"], equal_nan=True)
+    scheduler.stop()
     con.close()

@@ -179,12 +179,12 @@ class Engine:
         with BesideThread(con, self.scan_runner is None) as beside:
             baselines = beside.submit(self._baselines, at_s, units, compiled)
             base = self._base_values(con, compiled, at_s, units)
-            base = pd.concat([base, aqi_values.evaluate(con, compiled.aqi, at_s, self.tz, units)], ignore_index=True)
+            base = concat_rows([base, aqi_values.evaluate(con, compiled.aqi, at_s, self.tz, units)])
             base = base.merge(baselines.result(), on=["indicator_id", "unit_code"], how="left")
         derived = self._derived(con, base, at_s, units, compiled)
-        values = pd.concat([base, derived], ignore_index=True)
+        values = concat_rows([base, derived])
         numeric = ["value", "numerator", "denominator", "baseline", "data_age_s"]
-        values[numeric] = values[numeric].apply(pd.to_numeric, errors="coerce").astype("float64")
+        values[numeric] = values[numeric].astype("float64")
         values["status"] = status.statuses(values, self._thresholds)
         return values[VALUE_COLUMNS]
 
@@ -214,8 +214,7 @@ class Engine:
     def _at_earlier_instant(self, con, ids: set[str], at_s: int, shift_s: int, units) -> pd.DataFrame:
         subset = self._subset(frozenset(ids))
         frame = self._base_values(con, subset, at_s - shift_s, units, materialise=False)
-        return pd.concat([frame, aqi_values.evaluate(con, subset.aqi, at_s - shift_s, self.tz, units)],
-                         ignore_index=True)
+        return concat_rows([frame, aqi_values.evaluate(con, subset.aqi, at_s - shift_s, self.tz, units)])
 
     def _baseline_ids(self, compiled: CompiledCatalog) -> set[str]:
         return baseline_needed(self.catalog) & (set(compiled.outputs) | {i.id for i in compiled.aqi})
@@ -230,7 +229,7 @@ class Engine:
             return self._baselines_of(con, at_s, units, needed)
         _, ready, frame = prepared
         rest = self._baselines_of(con, at_s, units, needed - ready)
-        return pd.concat([frame[frame["indicator_id"].isin(needed)], rest], ignore_index=True)
+        return concat_rows([frame[frame["indicator_id"].isin(needed)], rest])
 
     def _baselines_of(self, con, at_s: int, units, needed: set[str]) -> pd.DataFrame:
         """Return the mean of the same window on each of the 7 previous days for the ``needed`` indicators.
@@ -333,6 +332,16 @@ def baseline_needed(catalog: Catalog) -> set[str]:
 def load_units(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Return every unit's code, level, population and area."""
     return con.execute("SELECT code AS unit_code, level, population, area_km2 FROM admin_units").df()
+
+
+def concat_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Return the frames' rows together, leaving out empty frames: an empty frame's columns are of
+    object type, and with one among them every column of the result was (converting a minute
+    tick's 591,166 values back to numbers took 0.19 s)."""
+    present = [f for f in frames if not f.empty]
+    if len(present) <= 1:
+        return (present or frames)[0].reset_index(drop=True)
+    return pd.concat(present, ignore_index=True)
 
 
 def assemble(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -107,10 +107,11 @@ def merge_latest(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, at_s: int)
     con.register("_fresh_latest", fresh)
     con.register("_refreshed_ids", ids)
     try:
-        con.execute(f"""DELETE FROM indicator_latest l
-                        WHERE l.indicator_id IN (SELECT indicator_id FROM _refreshed_ids)
-                          AND NOT EXISTS (SELECT 1 FROM _fresh_latest f WHERE f.indicator_id = l.indicator_id
-                                          AND f.unit_code = l.unit_code AND {_UNCHANGED})""", {"at_s": at_s})
+        # a hash join on the key, the content compared after it (a correlated NOT EXISTS took 3 times as long)
+        con.execute(f"""DELETE FROM indicator_latest WHERE rowid IN (
+                            SELECT l.rowid FROM indicator_latest l SEMI JOIN _refreshed_ids USING (indicator_id)
+                            LEFT JOIN _fresh_latest f ON f.indicator_id = l.indicator_id AND f.unit_code = l.unit_code
+                            WHERE f.indicator_id IS NULL OR NOT ({_UNCHANGED}))""", {"at_s": at_s})
         con.execute("""UPDATE indicator_latest SET as_of = $at, computed_at = $computed,
                               data_age_s = data_age_s + ($at_s - epoch(as_of))
                        WHERE indicator_id IN (SELECT indicator_id FROM _refreshed_ids)""",

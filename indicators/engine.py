@@ -178,7 +178,7 @@ class Engine:
         units = load_units(con)
         with BesideThread(con, self.scan_runner is None) as beside:
             baselines = beside.submit(self._baselines, at_s, units, compiled)
-            base = self._base_values(con, compiled, at_s, units)
+            base = self._base_values(con, compiled, at_s, units, beside=beside)
             base = concat_rows([base, aqi_values.evaluate(con, compiled.aqi, at_s, self.tz, units)])
             base = base.merge(baselines.result(), on=["indicator_id", "unit_code"], how="left")
         derived = self._derived(con, base, at_s, units, compiled)
@@ -189,11 +189,19 @@ class Engine:
         return values[VALUE_COLUMNS]
 
     def _base_values(self, con, compiled: CompiledCatalog, at_s: int, units: pd.DataFrame,
-                     materialise: bool = True) -> pd.DataFrame:
+                     materialise: bool = True, beside: BesideThread | None = None) -> pd.DataFrame:
+        """Return the base indicators' values at every declared level; with ``beside``, the scans of
+        sensors and readings run in the second thread (after what it was given before) while this
+        one runs the event scans, which share the recent events materialised on its cursor."""
         if not compiled.scans:
             return pd.DataFrame(columns=VALUE_COLUMNS[:6] + ["data_age_s"])
-        runner = self.scan_runner or run_scans
-        values = assemble(runner(con, list(compiled.scans.values()), self._outputs(compiled), at_s, self.tz, materialise))
+        runner, outputs = self.scan_runner or run_scans, self._outputs(compiled)
+        scans = list(compiled.scans.values())
+        on_events = [s for s in scans if SOURCES[s.source].table == "events"] if beside else scans
+        apart = [s for s in scans if SOURCES[s.source].table != "events"] if beside else []
+        elsewhere = beside.submit(runner, apart, outputs, at_s, self.tz, materialise) if apart else None
+        frames = runner(con, on_events, outputs, at_s, self.tz, materialise)
+        values = assemble(frames + (elsewhere.result() if elsewhere else []))
         values = complete_units(values, [self.catalog[i] for i in compiled.outputs], units)
         values["data_age_s"] = at_s - values.pop("newest_s").astype("float64")
         return values

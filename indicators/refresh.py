@@ -107,19 +107,28 @@ def merge_latest(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, at_s: int)
     con.register("_fresh_latest", fresh)
     con.register("_refreshed_ids", ids)
     try:
-        # a hash join on the key, the content compared after it (a correlated NOT EXISTS took 3 times as long)
-        con.execute(f"""DELETE FROM indicator_latest WHERE rowid IN (
-                            SELECT l.rowid FROM indicator_latest l SEMI JOIN _refreshed_ids USING (indicator_id)
-                            LEFT JOIN _fresh_latest f ON f.indicator_id = l.indicator_id AND f.unit_code = l.unit_code
-                            WHERE f.indicator_id IS NULL OR NOT ({_UNCHANGED}))""", {"at_s": at_s})
+        # One hash join on the key, content compared after it, finds both the stored rows to drop (changed,
+        # or no longer computed) and the fresh rows to write (changed or new). On zhenjiang, rewriting the
+        # same 250,952 of a tick's 591,166 values took 0.70-0.85 s with a correlated NOT EXISTS and an anti
+        # join, 0.42 s this way (0.30 s for the 24,142 rows a real minute changed).
+        names = ", ".join(f'"{c}"' for c in fresh.column_names)
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _latest_changes AS
+                        SELECT l.stored_row, f.indicator_id IS NOT NULL AS computed, {", ".join(f"f.{n}" for n in names.split(", "))}
+                        FROM (SELECT indicator_latest.rowid AS stored_row, indicator_latest.* FROM indicator_latest
+                              SEMI JOIN _refreshed_ids USING (indicator_id)) l
+                        FULL JOIN _fresh_latest f ON f.indicator_id = l.indicator_id AND f.unit_code = l.unit_code
+                        WHERE l.indicator_id IS NULL OR f.indicator_id IS NULL OR NOT ({_UNCHANGED})""",
+                    {"at_s": at_s})
+        con.execute("""DELETE FROM indicator_latest
+                       WHERE rowid IN (SELECT stored_row FROM _latest_changes WHERE stored_row IS NOT NULL)""")
         con.execute("""UPDATE indicator_latest SET as_of = $at, computed_at = $computed,
                               data_age_s = data_age_s + ($at_s - epoch(as_of))
                        WHERE indicator_id IN (SELECT indicator_id FROM _refreshed_ids)""",
                     {"at": _utc(at_s), "at_s": at_s, "computed": _utc(int(frame["computed_at"].iloc[0]))})
-        names = ", ".join(f'"{c}"' for c in fresh.column_names)
-        return con.execute(f"""INSERT INTO indicator_latest ({names}) SELECT {names} FROM _fresh_latest f
-                               ANTI JOIN indicator_latest l USING (indicator_id, unit_code)""").fetchall()[0][0]
+        return con.execute(f"""INSERT INTO indicator_latest ({names})
+                               SELECT {names} FROM _latest_changes WHERE computed""").fetchall()[0][0]
     finally:
+        con.execute("DROP TABLE IF EXISTS _latest_changes")
         con.unregister("_fresh_latest")
         con.unregister("_refreshed_ids")
 

@@ -88,3 +88,15 @@ def test_the_next_ticks_baselines_are_prepared_ahead_and_the_tick_computes_none(
     assert np.allclose(merged["baseline_x"], merged["baseline_y"], equal_nan=True)
     scheduler.stop()
     con.close()
+
+
+def test_a_tick_on_the_hour_is_that_hours_snapshot_once(tiny_db_copy):
+    con = db.open_store(tiny_db_copy)
+    hour_s = parse_instant(TINY_NOW, TZ) - 1800                  # 15:00
+    seen = []
+    scheduler = IndicatorScheduler(con, Engine(load_catalog(), TZ), now=lambda: hour_s + 20, backfill_hours=1,
+                                   listeners=(lambda cursor, summary: seen.append((summary.at_s, summary.snapshot)),))
+    assert scheduler.tick() == 2
+    assert seen == [(hour_s - 3600, True), (hour_s, True)]       # 15:00 computed once, as the live refresh
+    scheduler.stop()
+    con.close()

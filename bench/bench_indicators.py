@@ -12,7 +12,10 @@ catalog (running all of them would take minutes), which the output states.
 ``--live-ticks N`` instead runs the server's refresh loop on the (copied, writable) database
 with a simulated clock: a first tick of the whole catalog at --at, then N ticks a minute apart,
 the live simulator adding a minute of cases and readings before each. Each tick is timed whole
-(the indicators due, their evaluation, storing, the run record), as the server runs it.
+(the indicators due, their evaluation, storing, the run record), as the server runs it; the next
+tick's baselines, which the server prepares in a second thread in the minute between ticks, are
+timed apart (``baselines_ahead_s``). The minute tick of the full run is timed both ways: with its
+baselines prepared ahead (as the server runs it) and computed in the tick.
 """
 
 from __future__ import annotations

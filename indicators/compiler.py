@@ -82,10 +82,14 @@ class CompiledCatalog:
     aqi: list[Indicator] = field(default_factory=list)
 
 
+def _filter_clause(measure: Measure) -> str:
+    return "" if measure.filter.strip() == "true" else f" FILTER (WHERE {measure.filter})"
+
+
 def aggregate_sql(measure: Measure) -> str:
     """Return the SQL aggregate for a measure, conditional on its filter."""
     expression = measure.expression
-    where = "" if measure.filter.strip() == "true" else f" FILTER (WHERE {measure.filter})"
+    where = _filter_clause(measure)
     templates = {
         "count": "count(*)" if expression == "*" else f"count({expression})",
         "sum": f"sum({expression})",
@@ -246,7 +250,7 @@ def rolled_up(scan: Scan) -> bool:
 
 def _partial_sql(column: Column) -> str:
     measure = column.measure
-    where = "" if measure.filter.strip() == "true" else f" FILTER (WHERE {measure.filter})"
+    where = _filter_clause(measure)
     expression, name = measure.expression, column.name
     if measure.agg == "count":
         return ("count(*)" if expression == "*" else f"count({expression})") + f"{where} AS {name}"

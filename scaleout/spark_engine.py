@@ -2,7 +2,7 @@
 
 Only the scans run on Spark: the same ``Scan.sql()`` the DuckDB engine runs, translated by
 ``scaleout.spark_sql``, over temp views with the store's table names. Their rows are labelled
-(which column and split value holds which indicator) in pandas exactly as ``engine.run_scan``
+(which column and split value holds which indicator) in pandas exactly as ``engine.labelled_sql``
 does in DuckDB, and handed to the engine's own assembly, derivation, baselines and statuses
 through ``Engine(scan_runner=…)``. The units, the first instant of the data (for baselines) and
 the AQI (its SQL reads hourly means, its breakpoints are Python, ``indicators/aqi.py``) are read
@@ -106,7 +106,7 @@ def spark_scan_sql(scan: Scan, materialised: dict[str, str] | None = None) -> st
 
 def label_rows(rows: pd.DataFrame, scan: Scan, outputs: pd.DataFrame) -> pd.DataFrame:
     """Return one scan's rows per (indicator, level, unit[, day_shift]) with value, numerator and
-    denominator: what ``engine.run_scan`` returns (its UNPIVOT drops null aggregates, as here)."""
+    denominator: what ``engine.labelled_sql`` gives (its UNPIVOT drops null aggregates, as here)."""
     keys = ["level", "unit_code"] + (["day_shift"] if scan.shifted else [])
     split = rows["split_value"].fillna("") if scan.split_column else ""
     long = rows.assign(split_value=split).melt(

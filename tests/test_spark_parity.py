@@ -154,7 +154,7 @@ def test_export_has_every_table_and_no_free_text(tiny_con, tiny_export):
 
 
 def test_one_scan_labelled_like_duckdb(spark, tiny_con, tiny_export):
-    """A family scan (split values) and its shifted pass: the pandas labelling equals run_scan's."""
+    """A family scan (split values) and its shifted pass: the pandas labelling equals run_scans'."""
     out, summary = tiny_export
     catalog = load_catalog()
     compiled = compile_catalog(catalog)

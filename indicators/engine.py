@@ -24,6 +24,7 @@ from data.demo.clock import DAY_S
 from indicators import aqi_values, status
 from indicators.catalog import Catalog
 from indicators.compiler import CompiledCatalog, Scan, compile_catalog
+from indicators.layout import Filled, Layout, build_layout
 from indicators.model import DerivedOp, Indicator, IndicatorType
 from indicators.sources import BASELINE_DAYS, OPTIONAL_COLUMNS, RECENT_EVENTS, SOURCES
 from indicators.windows import previous_period_s, span
@@ -145,6 +146,7 @@ class Engine:
     compiled: CompiledCatalog = field(init=False)
     _subsets: dict = field(default_factory=dict, init=False, repr=False)       # indicator ids -> compiled
     _output_maps: dict = field(default_factory=dict, init=False, repr=False)   # id(compiled) -> outputs frame
+    _layouts: dict = field(default_factory=dict, init=False, repr=False)       # id(compiled) -> (units, layout)
     # runs the base and shifted scans, with run_scans' arguments and result: None is DuckDB's run_scans;
     # scaleout/ passes one that runs the same compiled SQL on Spark
     scan_runner: Callable[..., list[pd.DataFrame]] | None = field(default=None, repr=False)
@@ -178,33 +180,43 @@ class Engine:
         units = load_units(con)
         with BesideThread(con, self.scan_runner is None) as beside:
             baselines = beside.submit(self._baselines, at_s, units, compiled)
-            base = self._base_values(con, compiled, at_s, units, beside=beside)
-            base = concat_rows([base, aqi_values.evaluate(con, compiled.aqi, at_s, self.tz, units)])
-            base = base.merge(baselines.result(), on=["indicator_id", "unit_code"], how="left")
-        derived = self._derived(con, base, at_s, units, compiled)
-        values = concat_rows([base, derived])
-        numeric = ["value", "numerator", "denominator", "baseline", "data_age_s"]
-        values[numeric] = values[numeric].astype("float64")
-        values["status"] = status.statuses(values, self._thresholds)
-        return values[VALUE_COLUMNS]
+            filled = self._base_values(con, compiled, at_s, units, beside=beside)
+            filled.layout.scatter(baselines.result(), "baseline", filled.baseline)
+        filled.derive(self._previous_values(con, filled.layout, at_s, units, compiled))
+        return filled.frame()[VALUE_COLUMNS]
 
     def _base_values(self, con, compiled: CompiledCatalog, at_s: int, units: pd.DataFrame,
-                     materialise: bool = True, beside: BesideThread | None = None) -> pd.DataFrame:
-        """Return the base indicators' values at every declared level; with ``beside``, the scans of
-        sensors and readings run in the second thread (after what it was given before) while this
-        one runs the event scans, which share the recent events materialised on its cursor."""
-        if not compiled.scans:
-            return pd.DataFrame(columns=VALUE_COLUMNS[:6] + ["data_age_s"])
-        runner, outputs = self.scan_runner or run_scans, self._outputs(compiled)
-        scans = list(compiled.scans.values())
-        on_events = [s for s in scans if SOURCES[s.source].table == "events"] if beside else scans
-        apart = [s for s in scans if SOURCES[s.source].table != "events"] if beside else []
-        elsewhere = beside.submit(runner, apart, outputs, at_s, self.tz, materialise) if apart else None
-        frames = runner(con, on_events, outputs, at_s, self.tz, materialise)
-        values = assemble(frames + (elsewhere.result() if elsewhere else []))
-        values = complete_units(values, [self.catalog[i] for i in compiled.outputs], units)
-        values["data_age_s"] = at_s - values.pop("newest_s").astype("float64")
-        return values
+                     materialise: bool = True, beside: BesideThread | None = None) -> Filled:
+        """Return the base and AQI indicators' values at every declared level, on the compiled
+        catalog's layout; with ``beside``, the scans of sensors and readings run in the second thread
+        (after what it was given before) while this one runs the event scans, which share the recent
+        events materialised on its cursor."""
+        filled = Filled(self._layout(compiled, units))
+        if compiled.scans:
+            runner, outputs = self.scan_runner or run_scans, self._outputs(compiled)
+            scans = list(compiled.scans.values())
+            on_events = [s for s in scans if SOURCES[s.source].table == "events"] if beside else scans
+            apart = [s for s in scans if SOURCES[s.source].table != "events"] if beside else []
+            elsewhere = beside.submit(runner, apart, outputs, at_s, self.tz, materialise) if apart else None
+            for frame in runner(con, on_events, outputs, at_s, self.tz, materialise):
+                filled.add_scanned(frame)
+            for frame in elsewhere.result() if elsewhere else []:
+                filled.add_scanned(frame)
+        filled.complete(at_s)
+        if compiled.aqi:
+            filled.add_computed(aqi_values.evaluate(con, compiled.aqi, at_s, self.tz, units))
+        return filled
+
+    def _layout(self, compiled: CompiledCatalog, units: pd.DataFrame) -> Layout:
+        """Return the rows an evaluation of ``compiled`` over ``units`` gives, laid out once per
+        compiled catalog (again when the units change)."""
+        with self._lock:
+            cached = self._layouts.get(id(compiled))
+            if cached is None or not cached[0].equals(units):
+                indicators = [self.catalog[i] for i in compiled.outputs] + compiled.aqi + compiled.derived
+                cached = (units, build_layout(indicators, self.catalog, units, self._thresholds))
+                self._layouts[id(compiled)] = cached
+            return cached[1]
 
     def _outputs(self, compiled: CompiledCatalog) -> pd.DataFrame:
         # compiled catalogs live as long as the engine (self.compiled, self._subsets): ids stay unique
@@ -218,11 +230,6 @@ class Engine:
             if ids not in self._subsets:
                 self._subsets[ids] = compile_catalog(self.catalog, only=set(ids))
             return self._subsets[ids]
-
-    def _at_earlier_instant(self, con, ids: set[str], at_s: int, shift_s: int, units) -> pd.DataFrame:
-        subset = self._subset(frozenset(ids))
-        frame = self._base_values(con, subset, at_s - shift_s, units, materialise=False)
-        return concat_rows([frame, aqi_values.evaluate(con, subset.aqi, at_s - shift_s, self.tz, units)])
 
     def _baseline_ids(self, compiled: CompiledCatalog) -> set[str]:
         return baseline_needed(self.catalog) & (set(compiled.outputs) | {i.id for i in compiled.aqi})
@@ -273,15 +280,17 @@ class Engine:
         shifted = [replace(scan, shifted=True) for scan in subset.scans.values()]
         return assemble((self.scan_runner or run_scans)(con, shifted, self._outputs(subset), at_s, self.tz))
 
-    def _derived(self, con, base: pd.DataFrame, at_s: int, units: pd.DataFrame,
-                 compiled: CompiledCatalog) -> pd.DataFrame:
-        frames = [derive_all([i for i in compiled.derived if i.op != DerivedOp.CHANGE_VS_PREVIOUS], base, units)]
-        previous = [ind for ind in compiled.derived if ind.op == DerivedOp.CHANGE_VS_PREVIOUS]
-        for shift_s, group in _by_previous_period(previous, self.catalog).items():
-            earlier = self._at_earlier_instant(con, {ind.input for ind in group}, at_s, shift_s, units)
-            frames.append(derive_all(group, base, units, earlier))
-        frames = [f for f in frames if not f.empty]
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=base.columns)
+    def _previous_values(self, con, layout: Layout, at_s: int, units: pd.DataFrame,
+                         compiled: CompiledCatalog) -> np.ndarray:
+        """Return, on the rows of the inputs of changes against the previous period, the input's value
+        one period earlier (each input's own period: an hour, a day ...); NaN elsewhere."""
+        previous = np.full(len(layout), np.nan)
+        wanted = [ind for ind in compiled.derived if ind.op == DerivedOp.CHANGE_VS_PREVIOUS]
+        for shift_s, group in _by_previous_period(wanted, self.catalog).items():
+            subset = self._subset(frozenset(ind.input for ind in group))
+            earlier = self._base_values(con, subset, at_s - shift_s, units, materialise=False)
+            layout.scatter(earlier.layout.rows.assign(value=earlier.value), "value", previous)
+        return previous
 
 
 class BesideThread:
@@ -389,67 +398,6 @@ def outputs_frame(compiled: CompiledCatalog, catalog: Catalog) -> pd.DataFrame:
             if ref is not None:
                 rows.append((indicator_id, ref.scan, ref.column, ref.split_value, role, scale))
     return pd.DataFrame(rows, columns=["indicator_id", "scan", "column_name", "split_value", "role", "scale"])
-
-
-def complete_units(values: pd.DataFrame, indicators: list[Indicator], units: pd.DataFrame) -> pd.DataFrame:
-    """Return a row for every unit of every declared level (and none at levels not declared);
-    units without rows count zero.
-
-    (indicator, unit) pairs meet as integers (indicator position × units + unit position): a
-    refresh has a million of them, and a merge on the three strings took most of the time."""
-    unit_codes, unit_levels = pd.Index(units["unit_code"]), units["level"].to_numpy()
-    ids = pd.Index([i.id for i in indicators])
-    expected = _declared_keys(indicators, unit_levels)
-    rows = np.asarray(ids.get_indexer(values["indicator_id"]), dtype="int64")
-    row_units = unit_codes.get_indexer(values["unit_code"])
-    keys = np.where((rows >= 0) & (row_units >= 0), rows * len(unit_codes) + row_units, -1)
-    declared = np.zeros(len(ids) * len(unit_codes), dtype=bool)     # by key: set membership without hashing
-    declared[expected] = True
-    held = np.zeros_like(declared)
-    held[keys[keys >= 0]] = True
-    missing = expected[~held[expected]]
-    filler = pd.DataFrame({"indicator_id": ids.to_numpy()[missing // len(unit_codes)],
-                           "level": unit_levels[missing % len(unit_codes)],
-                           "unit_code": unit_codes.to_numpy()[missing % len(unit_codes)]})
-    full = pd.concat([values[(keys >= 0) & declared[np.maximum(keys, 0)]], filler], ignore_index=True)
-    counted = {i.id for i in indicators if i.type in (IndicatorType.COUNT, IndicatorType.SUM, IndicatorType.DISTINCT_COUNT)}
-    ratios = {i.id for i in indicators if i.type == IndicatorType.RATIO}
-    full.loc[full["indicator_id"].isin(counted) & full["value"].isna(), "value"] = 0.0
-    full.loc[full["indicator_id"].isin(ratios) & full["numerator"].isna(), ["numerator", "denominator"]] = 0.0
-    return full
-
-
-def _declared_keys(indicators: list[Indicator], unit_levels: np.ndarray) -> np.ndarray:
-    """Return the key (indicator position × units + unit position) of every unit of every level
-    each indicator declares."""
-    at_level = {level: np.flatnonzero(unit_levels == level) for level in set(unit_levels)}
-    none = np.empty(0, dtype="int64")
-    return np.concatenate([np.int64(position) * len(unit_levels) + at_level.get(level, none)
-                           for position, indicator in enumerate(indicators) for level in indicator.levels] or [none])
-
-
-def derive_all(indicators: list[Indicator], base: pd.DataFrame, units: pd.DataFrame,
-               earlier: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Return the rows of derived indicators (per 10k, per km², change against baseline or
-    against the previous period held in ``earlier``), all computed in one vectorised pass."""
-    if not indicators:
-        return pd.DataFrame()
-    links = pd.DataFrame([(i.id, i.input, i.op.value, level) for i in indicators for level in i.levels],
-                         columns=["derived_id", "indicator_id", "op", "level"])
-    rows = base.merge(links, on=["indicator_id", "level"])
-    rows = rows.merge(units[["unit_code", "population", "area_km2"]], on="unit_code", how="left")
-    if earlier is not None:
-        previous = earlier[["indicator_id", "unit_code", "value"]].rename(columns={"value": "previous"})
-        rows = rows.merge(previous, on=["indicator_id", "unit_code"], how="left")
-        rows["baseline"] = rows["previous"]
-    reference = rows["baseline"].replace(0, np.nan)
-    value = np.select(
-        [rows["op"] == DerivedOp.PER_10K.value, rows["op"] == DerivedOp.PER_KM2.value],
-        [rows["value"] * 10_000 / rows["population"].replace(0, np.nan), rows["value"] / rows["area_km2"].replace(0, np.nan)],
-        default=(rows["value"] - rows["baseline"]) / reference * 100)
-    return pd.DataFrame({"indicator_id": rows["derived_id"], "level": rows["level"], "unit_code": rows["unit_code"],
-                         "value": value.astype("float64"), "numerator": rows["value"], "denominator": np.nan,
-                         "baseline": rows["baseline"], "data_age_s": rows["data_age_s"]})
 
 
 def with_zero_state_baselines(baselines: pd.DataFrame, indicators: list[Indicator], units: pd.DataFrame) -> pd.DataFrame:

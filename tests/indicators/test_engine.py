@@ -10,7 +10,6 @@ from data import db
 from data.demo.clock import parse_instant
 from indicators.catalog import load_catalog
 from indicators.engine import Engine
-from indicators.model import IndicatorType
 from indicators.refresh import refresh
 from tests.conftest import TINY_NOW
 
@@ -197,22 +196,3 @@ def test_the_baseline_pass_beside_the_base_pass_gives_the_same_values(tiny_con, 
                                   values.sort_values(keys).reset_index(drop=True))
     Engine(CATALOG, TZ).evaluate(tiny_con, NOW_S)
     assert threads[1].startswith("refresh-beside")
-
-
-def test_complete_units_fills_missing_units_and_drops_undeclared_levels():
-    from indicators.engine import complete_units
-
-    count = next(i for i in CATALOG.indicators if i.type == IndicatorType.COUNT and "grid" not in i.levels
-                 and "district" in i.levels)
-    units = pd.DataFrame({"unit_code": ["C", "D1", "D2", "G1"], "level": ["city", "district", "district", "grid"],
-                          "population": [3.0, 1.0, 2.0, 1.0], "area_km2": [1.0, 1.0, 1.0, 1.0]})
-    values = pd.DataFrame({"indicator_id": [count.id] * 3, "level": ["district", "grid", "district"],
-                           "unit_code": ["D1", "G1", "NOT-A-UNIT"], "value": [5.0, 7.0, 1.0],
-                           "numerator": np.nan, "denominator": np.nan, "newest_s": [100.0, 100.0, 100.0]})
-    full = complete_units(values, [count], units).sort_values("unit_code").reset_index(drop=True)
-    declared = [level for level in count.levels if level in set(units["level"])]
-    assert set(full["level"]) == set(declared)
-    assert "G1" not in set(full["unit_code"]) and "NOT-A-UNIT" not in set(full["unit_code"])
-    by_unit = full.set_index("unit_code")
-    assert by_unit.loc["D1", "value"] == 5.0 and by_unit.loc["D1", "newest_s"] == 100.0
-    assert by_unit.loc["D2", "value"] == 0.0 and np.isnan(by_unit.loc["D2", "newest_s"])

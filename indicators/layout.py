@@ -16,12 +16,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from indicators.catalog import Catalog
 from indicators.model import LEVELS, SEVERITIES, DerivedOp, Indicator, IndicatorType
 
 COUNTED = (IndicatorType.COUNT, IndicatorType.SUM, IndicatorType.DISTINCT_COUNT)
 OPS = tuple(DerivedOp)                  # a derived row's operation, as its position here
+STATUS_NAMES = pa.array(["no_data", "normal", *SEVERITIES])     # a status by its code
 
 
 @dataclass(frozen=True)
@@ -185,17 +187,18 @@ class Filled:
         self.numerator[rows], self.denominator[rows] = value, np.nan
         self.baseline[rows], self.data_age_s[rows] = baseline, age
 
-    def statuses(self) -> np.ndarray:
+    def statuses(self) -> pd.api.extensions.ExtensionArray:
         """Return every row's status: the most severe threshold crossed in the bad direction, or
-        normal, or no_data when the row has no value."""
-        result = np.where(np.isnan(self.value), "no_data", "normal").astype(object)
+        normal, or no_data when the row has no value (as text, taken from the names by code in Arrow:
+        making 591,166 strings one by one took 0.1 s of a minute tick)."""
+        codes = np.where(np.isnan(self.value), 0, 1).astype("int8")
         with np.errstate(invalid="ignore", divide="ignore"):
             relative_value = self.value / np.where(self.baseline == 0, np.nan, self.baseline)
-            for severity in SEVERITIES:           # mildest first: a more severe match overwrites
+            for code, severity in enumerate(SEVERITIES, start=2):     # mildest first: a more severe match overwrites
                 bounds = self.layout.thresholds[severity]
                 compare = np.where(bounds.relative, relative_value, self.value)
-                result[~np.isnan(bounds.bound) & (bounds.sign * compare >= bounds.sign * bounds.bound)] = severity
-        return result
+                codes[~np.isnan(bounds.bound) & (bounds.sign * compare >= bounds.sign * bounds.bound)] = code
+        return pd.array(STATUS_NAMES.take(pa.array(codes)), dtype="str")
 
     def frame(self) -> pd.DataFrame:
         """Return the rows with their numbers and statuses (engine.VALUE_COLUMNS)."""

@@ -16,7 +16,7 @@ parameters ($now, $start, $end).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from indicators.catalog import Catalog
 from indicators.conditions import split_condition
@@ -237,6 +237,39 @@ def build_scan_sql(scan: Scan, materialised: dict[str, str] | None = None, roll_
     return f"{head}       {aggregates},\n       {newest} AS newest\n{rows}GROUP BY GROUPING SETS ({sets})"
 
 
+def shared_partials(scans: list[Scan]) -> list[list[Scan]]:
+    """Return rolled-up scans in groups whose grid partials one query computes: those reading the
+    same rows, grouped the same way (source, window, time column, split column). The compiler keeps
+    apart the scans of one family that stop at different levels; per grid, their partials meet."""
+    groups: dict[tuple, list[Scan]] = {}
+    for scan in scans:
+        groups.setdefault((scan.source, scan.window, scan.time_column, scan.split_column), []).append(scan)
+    return list(groups.values())
+
+
+def grid_partials_sql(scans: list[Scan], materialised: dict[str, str] | None = None) -> str:
+    """Return the SQL of rolled-up scans' partials per grid (and split value), for scans of one
+    ``shared_partials`` group, to be rolled up the hierarchy by the caller (``indicators.rollup``):
+    one row per (split value, u_grid) with each scan's columns' partial aggregates as doubles, named
+    ``s{scan's position}_{column}`` (an avg as ``..._sum`` and ``..._n``), and the epoch of the newest
+    input as newest_s. The split values read are all the scans'.
+
+    A row's unit columns all follow from its u_grid (the grid joined on the row's grid code; no grid:
+    only the city), so grouping by it alone loses nothing; hashing one key instead of five and
+    rolling up in numpy took a third of the time of GROUPING SETS over the five in DuckDB."""
+    first = scans[0]
+    read = replace(first, split_values=tuple(sorted({v for scan in scans for v in scan.split_values})))
+    split = [first.split_column] if first.split_column else []
+    select_split = f"CAST({first.split_column} AS VARCHAR) AS split_value, " if first.split_column else ""
+    partials = ",\n       ".join(f"CAST({part} AS DOUBLE) AS s{position}_{name}"
+                                  for position, scan in enumerate(scans)
+                                  for c in scan.columns for part, name in _partials(c))
+    newest = f"max({first.time_column})" if first.time_column else _state_newest(first.source)
+    return (f"SELECT {select_split}u_grid,\n       {partials},\n       epoch({newest}) AS newest_s\n"
+            f"FROM ({_relation(read, materialised)}) AS base\nWHERE {' AND '.join(_where(read))}\n"
+            f"GROUP BY {', '.join(split + ['u_grid'])}")
+
+
 def rolled_up(scan: Scan) -> bool:
     """Whether a scan is computed from partials at its finest level rolled up to the others.
 
@@ -248,15 +281,21 @@ def rolled_up(scan: Scan) -> bool:
             and all(c.measure.agg in ROLLED_AGGREGATES for c in scan.columns))
 
 
-def _partial_sql(column: Column) -> str:
+def _partials(column: Column) -> list[tuple[str, str]]:
+    """Return the partial aggregates of a decomposable column per group, as (SQL, name): count, sum,
+    min and max are their own partials; avg is a sum and a count."""
     measure = column.measure
     where = _filter_clause(measure)
     expression, name = measure.expression, column.name
     if measure.agg == "count":
-        return ("count(*)" if expression == "*" else f"count({expression})") + f"{where} AS {name}"
+        return [(("count(*)" if expression == "*" else f"count({expression})") + where, name)]
     if measure.agg == "avg":
-        return f"sum({expression}){where} AS {name}_sum, count({expression}){where} AS {name}_n"
-    return f"{measure.agg}({expression}){where} AS {name}"
+        return [(f"sum({expression}){where}", f"{name}_sum"), (f"count({expression}){where}", f"{name}_n")]
+    return [(f"{measure.agg}({expression}){where}", name)]
+
+
+def _partial_sql(column: Column) -> str:
+    return ", ".join(f"{part} AS {name}" for part, name in _partials(column))
 
 
 def _total_sql(column: Column) -> str:

@@ -23,9 +23,10 @@ import pandas as pd
 from data.demo.clock import DAY_S
 from indicators import aqi_values, status
 from indicators.catalog import Catalog
-from indicators.compiler import CompiledCatalog, Scan, compile_catalog
+from indicators.compiler import CompiledCatalog, Scan, compile_catalog, grid_partials_sql, rolled_up, shared_partials
 from indicators.layout import Filled, Layout, build_layout
 from indicators.model import DerivedOp, Indicator, IndicatorType
+from indicators.rollup import GridPartials, roll_up
 from indicators.sources import BASELINE_DAYS, OPTIONAL_COLUMNS, RECENT_EVENTS, SOURCES
 from indicators.windows import previous_period_s, span
 
@@ -89,15 +90,34 @@ def same_parameters(scans: list[Scan]) -> list[list[Scan]]:
 
 
 def run_scans(con: duckdb.DuckDBPyConnection, scans: list[Scan], outputs: pd.DataFrame, at_s: int, tz: str,
-              materialise: bool = True) -> list[pd.DataFrame]:
-    """Run scans on one private cursor, reading the recent events materialised once for them all."""
+              materialise: bool = True) -> list[pd.DataFrame | GridPartials]:
+    """Run scans on one private cursor, reading the recent events materialised once for them all: the
+    values of each (indicator, level, unit), or a rolled-up scan's partials per grid (GridPartials)."""
     cursor = con.cursor()
     try:
         cursor.register(OUTPUTS_VIEW, outputs)
         materialised = materialise_relations(cursor, scans, at_s, tz) if materialise else {}
-        return [run_scan_group(cursor, group, at_s, tz, materialised) for group in same_parameters(scans)]
+        labelled = [scan for scan in scans if not rolled_up(scan)]
+        partials = [p for group in shared_partials([scan for scan in scans if rolled_up(scan)])
+                    for p in grid_partials(cursor, group, at_s, tz, materialised)]
+        return [run_scan_group(cursor, group, at_s, tz, materialised) for group in same_parameters(labelled)] + partials
     finally:
         cursor.close()
+
+
+def grid_partials(cursor: duckdb.DuckDBPyConnection, scans: list[Scan], at_s: int, tz: str,
+                  materialised: dict[str, str] | None = None) -> list[GridPartials]:
+    """Return the partials per grid of rolled-up scans reading the same rows, from one query (rolled up
+    the hierarchy by rollup.roll_up): on ``zhenjiang`` a minute tick's 11 open-cases scans are 5 queries."""
+    sql = grid_partials_sql(scans, materialised)
+    table = cursor.sql(sql, params=_params(sql, at_s, scans[0], tz)).to_arrow_table()
+    shared = (["split_value"] if scans[0].split_column else []) + ["u_grid", "newest_s"]
+    result = []
+    for position, scan in enumerate(scans):
+        own = [name for name in table.column_names if name.startswith(f"s{position}_")]
+        columns = table.select(shared + own)
+        result.append(GridPartials(scan, columns.rename_columns(shared + [n[len(f"s{position}_"):] for n in own])))
+    return result
 
 
 def materialise_relations(cursor: duckdb.DuckDBPyConnection, scans: list[Scan], at_s: int,
@@ -147,9 +167,11 @@ class Engine:
     _subsets: dict = field(default_factory=dict, init=False, repr=False)       # indicator ids -> compiled
     _output_maps: dict = field(default_factory=dict, init=False, repr=False)   # id(compiled) -> outputs frame
     _layouts: dict = field(default_factory=dict, init=False, repr=False)       # id(compiled) -> (units, layout)
-    # runs the base and shifted scans, with run_scans' arguments and result: None is DuckDB's run_scans;
-    # scaleout/ passes one that runs the same compiled SQL on Spark
-    scan_runner: Callable[..., list[pd.DataFrame]] | None = field(default=None, repr=False)
+    _target_maps: dict = field(default_factory=dict, init=False, repr=False)   # id(compiled) -> scan_targets
+    # runs the base and shifted scans, with run_scans' arguments and result (labelled values, or grid
+    # partials of rolled-up scans): None is DuckDB's run_scans; scaleout/ passes one that runs the same
+    # compiled SQL on Spark and returns only labelled values
+    scan_runner: Callable[..., list[pd.DataFrame | GridPartials]] | None = field(default=None, repr=False)
     # baselines computed ahead for one instant: (at_s, indicator ids, frame), see prepare_baselines
     _prepared: tuple[int, frozenset[str], pd.DataFrame] | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -198,14 +220,28 @@ class Engine:
             on_events = [s for s in scans if SOURCES[s.source].table == "events"] if beside else scans
             apart = [s for s in scans if SOURCES[s.source].table != "events"] if beside else []
             elsewhere = beside.submit(runner, apart, outputs, at_s, self.tz, materialise) if apart else None
-            for frame in runner(con, on_events, outputs, at_s, self.tz, materialise):
-                filled.add_scanned(frame)
-            for frame in elsewhere.result() if elsewhere else []:
-                filled.add_scanned(frame)
+            for result in runner(con, on_events, outputs, at_s, self.tz, materialise):
+                self._fill(filled, result, compiled)
+            for result in elsewhere.result() if elsewhere else []:
+                self._fill(filled, result, compiled)
         filled.complete(at_s)
         if compiled.aqi:
             filled.add_computed(aqi_values.evaluate(con, compiled.aqi, at_s, self.tz, units))
         return filled
+
+    def _fill(self, filled: Filled, result: pd.DataFrame | GridPartials, compiled: CompiledCatalog) -> None:
+        if isinstance(result, GridPartials):
+            filled.add_rolled(roll_up(result, filled.layout.hierarchy), self._targets(compiled, filled.layout)[result.scan.key])
+        else:
+            filled.add_scanned(result)
+
+    def _targets(self, compiled: CompiledCatalog, layout: Layout) -> dict[str, pd.DataFrame]:
+        """Return, per scan, which of its totals is which indicator's value, numerator or denominator:
+        (column, split position, indicator position, role)."""
+        with self._lock:         # the indicators' positions depend on the compiled catalog, not the units
+            if id(compiled) not in self._target_maps:
+                self._target_maps[id(compiled)] = scan_targets(compiled, self._outputs_unlocked(compiled), layout)
+            return self._target_maps[id(compiled)]
 
     def _layout(self, compiled: CompiledCatalog, units: pd.DataFrame) -> Layout:
         """Return the rows an evaluation of ``compiled`` over ``units`` gives, laid out once per
@@ -219,11 +255,14 @@ class Engine:
             return cached[1]
 
     def _outputs(self, compiled: CompiledCatalog) -> pd.DataFrame:
-        # compiled catalogs live as long as the engine (self.compiled, self._subsets): ids stay unique
         with self._lock:
-            if id(compiled) not in self._output_maps:
-                self._output_maps[id(compiled)] = outputs_frame(compiled, self.catalog)
-            return self._output_maps[id(compiled)]
+            return self._outputs_unlocked(compiled)
+
+    def _outputs_unlocked(self, compiled: CompiledCatalog) -> pd.DataFrame:
+        # compiled catalogs live as long as the engine (self.compiled, self._subsets): ids stay unique
+        if id(compiled) not in self._output_maps:
+            self._output_maps[id(compiled)] = outputs_frame(compiled, self.catalog)
+        return self._output_maps[id(compiled)]
 
     def _subset(self, ids: frozenset[str]) -> CompiledCatalog:
         with self._lock:        # the server's tick and the baselines prepared ahead share the engine
@@ -347,8 +386,9 @@ def baseline_needed(catalog: Catalog) -> set[str]:
 
 
 def load_units(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Return every unit's code, level, population and area."""
-    return con.execute("SELECT code AS unit_code, level, population, area_km2 FROM admin_units").df()
+    """Return every unit's code, level, population, area and the codes of its ancestors."""
+    return con.execute("""SELECT code AS unit_code, level, population, area_km2,
+                                 city_code, district_code, street_code, community_code FROM admin_units""").df()
 
 
 def concat_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -398,6 +438,19 @@ def outputs_frame(compiled: CompiledCatalog, catalog: Catalog) -> pd.DataFrame:
             if ref is not None:
                 rows.append((indicator_id, ref.scan, ref.column, ref.split_value, role, scale))
     return pd.DataFrame(rows, columns=["indicator_id", "scan", "column_name", "split_value", "role", "scale"])
+
+
+def scan_targets(compiled: CompiledCatalog, outputs: pd.DataFrame, layout: Layout) -> dict[str, pd.DataFrame]:
+    """Return, per rolled-up scan, its outputs as (column, split position, indicator position, role)."""
+    targets = {}
+    for key, rows in outputs.groupby("scan", sort=False):
+        scan = compiled.scans[key]
+        if rolled_up(scan):
+            split = pd.Index(scan.split_values).get_indexer(rows["split_value"]) if scan.split_column else 0
+            targets[key] = pd.DataFrame({"column": rows["column_name"].to_numpy(), "split": split,
+                                         "indicator": layout.indicator_index.get_indexer(rows["indicator_id"]),
+                                         "role": rows["role"].to_numpy()})
+    return targets
 
 
 def with_zero_state_baselines(baselines: pd.DataFrame, indicators: list[Indicator], units: pd.DataFrame) -> pd.DataFrame:

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from indicators.catalog import Catalog
 from indicators.model import LEVELS, SEVERITIES, DerivedOp, Indicator, IndicatorType
+from indicators.rollup import Hierarchy, Rolled, build_hierarchy
 
 COUNTED = (IndicatorType.COUNT, IndicatorType.SUM, IndicatorType.DISTINCT_COUNT)
 OPS = tuple(DerivedOp)                  # a derived row's operation, as its position here
@@ -52,6 +53,7 @@ class Layout:
     population: np.ndarray              # of each derived row's unit
     area_km2: np.ndarray
     thresholds: dict[str, Thresholds]
+    hierarchy: Hierarchy                # the units' ancestors, to roll grid partials up
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -63,6 +65,12 @@ class Layout:
         keys = np.where((indicators >= 0) & (units >= 0), indicators * len(self.unit_index) + units, -1)
         rows = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
         return np.where((keys >= 0) & (len(self.keys) > 0) & (self.keys[rows] == keys), rows, -1)
+
+    def rows_of(self, indicator: int, units: np.ndarray) -> np.ndarray:
+        """Return the rows of one indicator (by position) at the units (by position), -1 where none."""
+        keys = indicator * len(self.unit_index) + units
+        rows = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
+        return np.where((len(self.keys) > 0) & (self.keys[rows] == keys), rows, -1)
 
     def scatter(self, frame: pd.DataFrame, column: str, into: np.ndarray) -> None:
         """Put ``frame[column]`` at the rows of the frame's (indicator_id, unit_code) pairs."""
@@ -101,7 +109,8 @@ def build_layout(indicators: list[Indicator], catalog: Catalog, units: pd.DataFr
     return Layout(rows, pd.Index(ids), pd.Index(units["unit_code"]), keys, counted, ratio, scale,
                   derived, derived_input, ops[indicator_of[derived]], numbers[unit_of[derived], 0],
                   numbers[unit_of[derived], 1], _row_thresholds(thresholds, pd.Index(ids), indicator_of,
-                                                                rows["level"]))
+                                                                rows["level"]),
+                  build_hierarchy(units))
 
 
 def _row_levels(indicator: Indicator, catalog: Catalog) -> set[str]:
@@ -149,6 +158,18 @@ class Filled:
         for column in ("value", "numerator", "denominator", "newest_s"):
             numbers = scanned[column].to_numpy("float64", na_value=np.nan)[kept]
             np.fmax.at(getattr(self, column), rows[kept], numbers)
+
+    def add_rolled(self, rolled: Rolled, targets: pd.DataFrame) -> None:
+        """Fill in a scan's totals rolled up from grid partials; ``targets`` says which total goes where:
+        one row per (column, split position, indicator position, role)."""
+        for column, split, indicator, role in targets.itertuples(index=False):
+            chosen = np.flatnonzero(rolled.split == split)
+            values = rolled.columns[column][chosen]
+            chosen, values = chosen[~np.isnan(values)], values[~np.isnan(values)]
+            rows = self.layout.rows_of(indicator, rolled.unit[chosen])
+            kept = rows >= 0
+            np.fmax.at(getattr(self, role), rows[kept], values[kept])
+            np.fmax.at(self.newest_s, rows[kept], rolled.newest_s[chosen][kept])
 
     def complete(self, at_s: int) -> None:
         """Divide the ratios, count zero where a counted indicator had no rows (a ratio: 0 over 0)

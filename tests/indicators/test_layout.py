@@ -14,7 +14,9 @@ from indicators.model import DerivedOp, IndicatorType
 CATALOG = load_catalog()
 THRESHOLDS = status.thresholds_table(CATALOG)
 UNITS = pd.DataFrame({"unit_code": ["C", "D1", "D2", "G1"], "level": ["city", "district", "district", "grid"],
-                      "population": [30_000.0, 10_000.0, 0.0, 5.0], "area_km2": [3.0, 2.0, 1.0, 0.5]})
+                      "population": [30_000.0, 10_000.0, 0.0, 5.0], "area_km2": [3.0, 2.0, 1.0, 0.5],
+                      "city_code": [None, "C", "C", "C"], "district_code": [None, None, None, "D1"],
+                      "street_code": None, "community_code": None})
 
 
 def _first(test) -> object:

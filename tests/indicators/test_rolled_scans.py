@@ -1,14 +1,17 @@
-"""Scans rolled up from partials at their finest level equal GROUPING SETS over the rows."""
+"""Scans rolled up from partials equal GROUPING SETS over the rows: in SQL (the Spark engine's), and
+from grid partials rolled up in numpy (DuckDB's)."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from data.demo.clock import parse_instant
 from indicators.catalog import load_catalog
-from indicators.compiler import build_scan_sql, compile_catalog, rolled_up
-from indicators.engine import _params, materialise_relations
+from indicators.compiler import build_scan_sql, compile_catalog, rolled_up, shared_partials
+from indicators.engine import _params, grid_partials, load_units, materialise_relations
+from indicators.rollup import build_hierarchy, roll_up
 from tests.conftest import TINY_NOW
 
 TZ = "Asia/Shanghai"
@@ -55,3 +58,40 @@ def test_rolled_up_scan_equals_grouping_sets_over_rows(scan, cursor):
         left, right = left.to_numpy("float64"), right.to_numpy("float64")
         assert np.array_equal(np.isnan(left), np.isnan(right)), column
         assert np.allclose(left[~np.isnan(left)], right[~np.isnan(right)], rtol=1e-12, atol=0), column
+
+
+SHARED = shared_partials(ROLLED)
+
+
+def test_scans_reading_the_same_rows_share_one_partials_query():
+    assert len(SHARED) < len(ROLLED)
+    for group in SHARED:
+        assert len({(s.source, s.window, s.time_column, s.split_column) for s in group}) == 1
+
+
+@pytest.mark.parametrize("group", SHARED, ids=["+".join(scan.key for scan in group) for group in SHARED])
+def test_grid_partials_rolled_up_in_numpy_equal_grouping_sets_over_rows(group, cursor, tiny_con):
+    cursor, materialised = cursor
+    at_s = parse_instant(TINY_NOW, TZ)
+    units = load_units(tiny_con)
+    hierarchy = build_hierarchy(units)
+    for partials in grid_partials(cursor, group, at_s, TZ, materialised):
+        scan = partials.scan
+        rolled = roll_up(partials, hierarchy)
+        got = {"unit_code": units["unit_code"].to_numpy()[rolled.unit], "newest_s": rolled.newest_s, **rolled.columns}
+        if scan.split_column:
+            got["split_value"] = np.array(scan.split_values, dtype=object)[rolled.split]
+        got = pd.DataFrame(got)
+        over_rows = _rows(cursor, build_scan_sql(scan, materialised, roll_up=False), scan, at_s)
+        over_rows = over_rows[over_rows["unit_code"].notna()]
+        keys = ["unit_code"] + (["split_value"] if scan.split_column else [])
+        joined = over_rows.merge(got, on=keys, how="outer", suffixes=("_sql", "_numpy"), indicator=True)
+        assert (joined["_merge"] == "both").all(), scan.key
+        assert len(joined) > 0 or scan.source == "open_cases"
+        newest = joined["newest"].map(lambda t: t.timestamp(), na_action="ignore").astype("float64")
+        assert np.array_equal(newest.to_numpy(), joined["newest_s"].to_numpy(), equal_nan=True), scan.key
+        for column in [c.name for c in scan.columns]:
+            left = joined[f"{column}_sql"].to_numpy("float64")
+            right = joined[f"{column}_numpy"].to_numpy("float64")
+            assert np.array_equal(np.isnan(left), np.isnan(right)), (scan.key, column)
+            assert np.allclose(left[~np.isnan(left)], right[~np.isnan(right)], rtol=1e-12, atol=0), (scan.key, column)

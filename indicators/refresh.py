@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from data import writer
 from data.demo.clock import HOUR_S
@@ -36,28 +39,89 @@ def _utc(epoch_s: float) -> datetime:
 
 
 def refresh(con: duckdb.DuckDBPyConnection, engine: Engine, at_s: int, kind: str = "live",
-            snapshot: bool | None = None, only: set[str] | None = None) -> RefreshSummary:
+            snapshot: bool | None = None, only: set[str] | None = None,
+            memo: LatestMemo | None = None) -> RefreshSummary:
     """Evaluate the indicators (all, or those in ``only``) at ``at_s`` and store them; return a summary.
 
-    A snapshot (on the hour unless told otherwise) always covers the whole catalog."""
+    A snapshot (on the hour unless told otherwise) always covers the whole catalog. With ``memo``
+    (kept by the caller from one refresh to the next), a refresh of the same indicators as the last
+    one finds its changed rows by comparing with what that one stored."""
     started = time.perf_counter()
     snapshot = (at_s % HOUR_S == 0) if snapshot is None else snapshot
     only = None if snapshot else only
     values = engine.evaluate(con, at_s, only)
     if only is not None:
-        values = values[values["indicator_id"].isin(only)]
+        values = values[values["indicator_id"].isin(only)].reset_index(drop=True)
     computed = len(engine.catalog) if only is None else len(only)
+    changed = memo.changed(con, values, at_s, only) if memo is not None and only is not None else None
     seconds = store_values(con, values, at_s, snapshot, replace_all=only is None,
-                           run=(kind, started, computed))
+                           run=(kind, started, computed), changed=changed)
+    if memo is not None:
+        memo.remember(con, values, at_s, only)
     return RefreshSummary(at_s, computed, len(values), seconds, snapshot)
 
 
+class LatestMemo:
+    """What one caller's last refresh stored in indicator_latest: its indicators, instant and values.
+
+    The server's minute ticks refresh the same indicators every time, in the same row order, and a
+    tick's values mostly equal the previous tick's (a row's data age grows by the minute). Comparing
+    the two frames as arrays finds the changed rows without joining the fresh values with the table.
+    The memo is only used when no other refresh has run since (the count of indicator_runs tells)."""
+
+    def __init__(self):
+        self._last: tuple[frozenset[str] | None, int, pd.DataFrame, int] | None = None
+
+    def changed(self, con: duckdb.DuckDBPyConnection, values: pd.DataFrame, at_s: int,
+                only: set[str] | None) -> np.ndarray | None:
+        """Return which rows of ``values`` differ from the stored ones, or None when they cannot be
+        compared (other indicators or rows, or another refresh since)."""
+        if self._last is None:
+            return None
+        indicators, stored_at_s, stored, runs = self._last
+        if (indicators != _key(only) or runs != _runs(con) or len(stored) != len(values)
+                or not all(_same_text(stored[c], values[c]) for c in ("indicator_id", "unit_code", "level"))):
+            return None
+        return ~_unchanged(stored, values, at_s - stored_at_s)
+
+    def remember(self, con: duckdb.DuckDBPyConnection, values: pd.DataFrame, at_s: int, only: set[str] | None) -> None:
+        """Note what a refresh just stored (a refresh of all indicators is never compared with)."""
+        self._last = (_key(only), at_s, values, _runs(con)) if only is not None else None
+
+
+def _key(only: set[str] | None) -> frozenset[str] | None:
+    return None if only is None else frozenset(only)
+
+
+def _runs(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("SELECT count(*) FROM indicator_runs").fetchall()[0][0]
+
+
+def _same_text(left: pd.Series, right: pd.Series) -> bool:
+    return bool(pa.chunked_array([pa.array(left)]).equals(pa.chunked_array([pa.array(right)])))
+
+
+def _unchanged(stored: pd.DataFrame, fresh: pd.DataFrame, elapsed_s: int) -> np.ndarray:
+    """Return which fresh rows hold what the stored rows hold, their data age grown by ``elapsed_s``
+    (the same test as merge_latest's _UNCHANGED, on arrays)."""
+    def same(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+        return (before == after) | (np.isnan(before) & np.isnan(after))
+
+    numbers = [same(stored[c].to_numpy("float64"), fresh[c].to_numpy("float64"))
+               for c in ("value", "numerator", "denominator", "baseline")]
+    aged = same(stored["data_age_s"].to_numpy("float64") + elapsed_s, fresh["data_age_s"].to_numpy("float64"))
+    status = pc.equal(pa.array(stored["status"]), pa.array(fresh["status"])).to_numpy(zero_copy_only=False)
+    return np.logical_and.reduce(numbers + [aged, status])
+
+
 def store_values(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, at_s: int, snapshot: bool,
-                 replace_all: bool = True, run: tuple[str, float, int] | None = None) -> float:
+                 replace_all: bool = True, run: tuple[str, float, int] | None = None,
+                 changed: np.ndarray | None = None) -> float:
     """Replace the latest values of the indicators computed (and append a history snapshot) and
     record the run, in one transaction, so a crash leaves either all of it or none.
 
-    ``run`` is (kind, perf_counter at the refresh's start, indicators computed); returns the
+    ``run`` is (kind, perf_counter at the refresh's start, indicators computed); ``changed`` marks
+    the rows of ``values`` that differ from the stored ones, when a LatestMemo knows them. Returns the
     refresh's seconds up to the commit."""
     kind, started, computed = run or ("manual", time.perf_counter(), values["indicator_id"].nunique())
     frame = values.assign(as_of=at_s, computed_at=time.time())
@@ -66,6 +130,8 @@ def store_values(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, at_s: int
         if replace_all:
             con.execute("DELETE FROM indicator_latest")
             writer.append_frame(con, "indicator_latest", frame)
+        elif changed is not None:
+            rewrite_changed(con, frame, changed, at_s)
         else:
             merge_latest(con, frame, at_s)
         if snapshot:
@@ -122,16 +188,42 @@ def merge_latest(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, at_s: int)
                     {"at_s": at_s})
         con.execute("""DELETE FROM indicator_latest
                        WHERE rowid IN (SELECT stored_row FROM _latest_changes WHERE stored_row IS NOT NULL)""")
-        con.execute("""UPDATE indicator_latest SET as_of = $at, computed_at = $computed,
-                              data_age_s = data_age_s + ($at_s - epoch(as_of))
-                       WHERE indicator_id IN (SELECT indicator_id FROM _refreshed_ids)""",
-                    {"at": _utc(at_s), "at_s": at_s, "computed": _utc(int(frame["computed_at"].iloc[0]))})
+        _move_to_instant(con, frame, at_s)
         return con.execute(f"""INSERT INTO indicator_latest ({names})
                                SELECT {names} FROM _latest_changes WHERE computed""").fetchall()[0][0]
     finally:
         con.execute("DROP TABLE IF EXISTS _latest_changes")
         con.unregister("_fresh_latest")
         con.unregister("_refreshed_ids")
+
+
+def rewrite_changed(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, changed: np.ndarray, at_s: int) -> int:
+    """Make indicator_latest hold ``frame`` when it holds the same rows already and only those marked
+    ``changed`` differ (beyond their instant and data age): rewrite those, move the others to the new
+    instant; return rows written."""
+    ids = pd.DataFrame({"indicator_id": frame["indicator_id"].unique()})
+    fresh = writer.frame_to_arrow(frame[changed], writer.TIME_COLUMNS["indicator_latest"])
+    con.register("_changed_latest", fresh)
+    con.register("_refreshed_ids", ids)
+    try:
+        con.execute("""DELETE FROM indicator_latest USING _changed_latest c
+                       WHERE indicator_latest.indicator_id = c.indicator_id AND indicator_latest.unit_code = c.unit_code""")
+        _move_to_instant(con, frame, at_s)
+        names = ", ".join(f'"{c}"' for c in fresh.column_names)
+        con.execute(f"INSERT INTO indicator_latest ({names}) SELECT {names} FROM _changed_latest")
+        return fresh.num_rows
+    finally:
+        con.unregister("_changed_latest")
+        con.unregister("_refreshed_ids")
+
+
+def _move_to_instant(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, at_s: int) -> None:
+    """Give the stored rows of the refreshed indicators (view _refreshed_ids) the new instant and
+    their data age grown since their own."""
+    con.execute("""UPDATE indicator_latest SET as_of = $at, computed_at = $computed,
+                          data_age_s = data_age_s + ($at_s - epoch(as_of))
+                   WHERE indicator_id IN (SELECT indicator_id FROM _refreshed_ids)""",
+                {"at": _utc(at_s), "at_s": at_s, "computed": _utc(int(frame["computed_at"].iloc[0]))})
 
 
 def snapshot_hours(from_s: int, to_s: int) -> list[int]:

@@ -28,7 +28,7 @@ from data.demo.clock import HOUR_S
 from indicators.catalog import Catalog
 from indicators.engine import Engine
 from indicators.model import IndicatorType
-from indicators.refresh import RefreshSummary, refresh, snapshot_hours
+from indicators.refresh import LatestMemo, RefreshSummary, refresh, snapshot_hours
 
 # Called after every refresh (hourly snapshots first, oldest first, then the live one), in the
 # scheduler's thread with its cursor: listener(cursor, summary). The alert evaluator is one.
@@ -67,6 +67,7 @@ class IndicatorScheduler:
         self._last_s: int | None = None
         self._last_run: dict[int, int] = {}       # cadence (s) -> when its indicators last ran
         self._cadences = refresh_cadences(engine.catalog)
+        self._memo = LatestMemo()                 # what the last refresh stored, to find the next one's changes
 
     def tick(self) -> int:
         """Take missed hourly snapshots, then refresh the latest values; return refreshes done."""
@@ -129,7 +130,7 @@ class IndicatorScheduler:
         self._last_run.update({c: at_s for c in self._cadences.values()})
 
     def _refresh(self, at_s: int, kind: str, snapshot: bool | None, only: set[str] | None = None) -> RefreshSummary:
-        summary = refresh(self._cursor, self._engine, at_s, kind=kind, snapshot=snapshot, only=only)
+        summary = refresh(self._cursor, self._engine, at_s, kind=kind, snapshot=snapshot, only=only, memo=self._memo)
         for listener in self._listeners:
             try:
                 listener(self._cursor, summary)

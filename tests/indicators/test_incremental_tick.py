@@ -17,7 +17,8 @@ from data.demo import build
 from data.demo.clock import parse_instant
 from indicators.catalog import load_catalog
 from indicators.engine import VALUE_COLUMNS, Engine
-from indicators.refresh import merge_latest, store_values
+from indicators import refresh as refresh_module
+from indicators.refresh import LatestMemo, merge_latest, store_values
 from indicators.scheduler import IndicatorScheduler, refresh_cadences
 from tests.conftest import TINY_NOW
 
@@ -105,4 +106,45 @@ def test_rows_no_longer_computed_are_removed_and_new_ones_added(tiny_db_copy, ca
     store_values(con, frame, at_s + 60, snapshot=False, replace_all=False)
     stored = latest(con)
     assert_same_values(stored[stored["indicator_id"] == one], frame)     # ages did not grow: all rewritten
+    con.close()
+
+
+def test_minute_ticks_in_a_row_rewrite_the_rows_the_memo_finds_changed_and_equal_a_recomputation(
+        tiny_db_copy, catalog, monkeypatch):
+    con = db.open_store(tiny_db_copy)
+    engine = Engine(catalog, TZ)
+    world = build.DemoWorld.create(build.load_demo_spec(con))
+    clock = {"now": parse_instant(TINY_NOW, TZ)}
+    rewrites = []
+    rewrite = refresh_module.rewrite_changed
+    monkeypatch.setattr(refresh_module, "rewrite_changed",
+                        lambda con, frame, changed, at_s: rewrites.append(int(changed.sum())) or rewrite(con, frame, changed, at_s))
+    scheduler = IndicatorScheduler(con, engine, now=lambda: clock["now"], backfill_hours=0)
+    scheduler.tick()
+    for _ in range(3):                      # the minute's indicators at +60 (merged), +120 and +180 (memo)
+        simulator.step(con, world, clock["now"], clock["now"] + 60)
+        clock["now"] += 60
+        scheduler.tick()
+    assert len(rewrites) == 2 and all(0 < n for n in rewrites)
+    due = {i for i, cadence in refresh_cadences(catalog).items() if cadence <= 60}
+    stored = latest(con)
+    assert set(stored.loc[stored["as_of_s"] == clock["now"], "indicator_id"]) == due
+    fresh = engine.evaluate(con, clock["now"])
+    assert_same_values(stored[stored["indicator_id"].isin(due)], fresh[fresh["indicator_id"].isin(due)])
+    scheduler.stop()
+    con.close()
+
+
+def test_the_memo_compares_only_while_no_other_refresh_has_run(tiny_db_copy, catalog):
+    con = db.open_store(tiny_db_copy)
+    engine = Engine(catalog, TZ)
+    at_s = parse_instant(TINY_NOW, TZ) + 60
+    ids = {"cases.intake.count.today"}
+    memo = LatestMemo()
+    refresh_module.refresh(con, engine, at_s, only=ids, memo=memo)
+    values = engine.evaluate(con, at_s + 60, only=ids)
+    assert memo.changed(con, values, at_s + 60, ids) is not None
+    assert memo.changed(con, values, at_s + 60, ids | {"cases.intake.count.last_hour"}) is None
+    refresh_module.refresh(con, engine, at_s + 60, only=ids)             # someone else's refresh
+    assert memo.changed(con, values, at_s + 60, ids) is None
     con.close()

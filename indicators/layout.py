@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from indicators.catalog import Catalog
 from indicators.model import LEVELS, SEVERITIES, DerivedOp, Indicator, IndicatorType
-from indicators.rollup import Hierarchy, Rolled, build_hierarchy
+from indicators.rollup import Hierarchy, Rolled, build_hierarchy, positions
 
 COUNTED = (IndicatorType.COUNT, IndicatorType.SUM, IndicatorType.DISTINCT_COUNT)
 OPS = tuple(DerivedOp)                  # a derived row's operation, as its position here
@@ -60,10 +60,10 @@ class Layout:
 
     def positions(self, indicator_ids, unit_codes) -> np.ndarray:
         """Return the row of each (indicator, unit) pair, -1 where the layout has none."""
-        indicators = np.asarray(self.indicator_index.get_indexer(indicator_ids), dtype="int64")
-        units = np.asarray(self.unit_index.get_indexer(unit_codes), dtype="int64")
+        indicators = positions(indicator_ids, pa.array(self.indicator_index, type=pa.string()))
+        units = positions(unit_codes, self.hierarchy.unit_codes)
         keys = np.where((indicators >= 0) & (units >= 0), indicators * len(self.unit_index) + units, -1)
-        rows = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        rows = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
         return np.where((keys >= 0) & (len(self.keys) > 0) & (self.keys[rows] == keys), rows, -1)
 
     def rows_of(self, indicator: int, units: np.ndarray) -> np.ndarray:

@@ -9,9 +9,10 @@ instant gives what the live loop gave then.
 from __future__ import annotations
 
 import math
+import queue
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -95,14 +96,20 @@ def run_scans(con: duckdb.DuckDBPyConnection, scans: list[Scan], outputs: pd.Dat
     values of each (indicator, level, unit), or a rolled-up scan's partials per grid (GridPartials)."""
     cursor = con.cursor()
     try:
-        cursor.register(OUTPUTS_VIEW, outputs)
-        materialised = materialise_relations(cursor, scans, at_s, tz) if materialise else {}
-        labelled = [scan for scan in scans if not rolled_up(scan)]
-        partials = [p for group in shared_partials([scan for scan in scans if rolled_up(scan)])
-                    for p in grid_partials(cursor, group, at_s, tz, materialised)]
-        return [run_scan_group(cursor, group, at_s, tz, materialised) for group in same_parameters(labelled)] + partials
+        return list(scan_results(cursor, scans, outputs, at_s, tz, materialise))
     finally:
         cursor.close()
+
+
+def scan_results(cursor: duckdb.DuckDBPyConnection, scans: list[Scan], outputs: pd.DataFrame, at_s: int, tz: str,
+                 materialise: bool = True) -> Iterator[pd.DataFrame | GridPartials]:
+    """Yield run_scans' results one query at a time, on ``cursor`` (which it registers the outputs on)."""
+    cursor.register(OUTPUTS_VIEW, outputs)
+    materialised = materialise_relations(cursor, scans, at_s, tz) if materialise else {}
+    for group in shared_partials([scan for scan in scans if rolled_up(scan)]):
+        yield from grid_partials(cursor, group, at_s, tz, materialised)
+    for group in same_parameters([scan for scan in scans if not rolled_up(scan)]):
+        yield run_scan_group(cursor, group, at_s, tz, materialised)
 
 
 def grid_partials(cursor: duckdb.DuckDBPyConnection, scans: list[Scan], at_s: int, tz: str,
@@ -210,24 +217,30 @@ class Engine:
     def _base_values(self, con, compiled: CompiledCatalog, at_s: int, units: pd.DataFrame,
                      materialise: bool = True, beside: BesideThread | None = None) -> Filled:
         """Return the base and AQI indicators' values at every declared level, on the compiled
-        catalog's layout; with ``beside``, the scans of sensors and readings run in the second thread
-        (after what it was given before) while this one runs the event scans, which share the recent
-        events materialised on its cursor."""
+        catalog's layout."""
         filled = Filled(self._layout(compiled, units))
-        if compiled.scans:
-            runner, outputs = self.scan_runner or run_scans, self._outputs(compiled)
-            scans = list(compiled.scans.values())
-            on_events = [s for s in scans if SOURCES[s.source].table == "events"] if beside else scans
-            apart = [s for s in scans if SOURCES[s.source].table != "events"] if beside else []
-            elsewhere = beside.submit(runner, apart, outputs, at_s, self.tz, materialise) if apart else None
-            for result in runner(con, on_events, outputs, at_s, self.tz, materialise):
-                self._fill(filled, result, compiled)
-            for result in elsewhere.result() if elsewhere else []:
-                self._fill(filled, result, compiled)
+        for result in self._scan_results(con, compiled, at_s, materialise, beside):
+            self._fill(filled, result, compiled)
         filled.complete(at_s)
         if compiled.aqi:
             filled.add_computed(aqi_values.evaluate(con, compiled.aqi, at_s, self.tz, units))
         return filled
+
+    def _scan_results(self, con, compiled: CompiledCatalog, at_s: int, materialise: bool,
+                      beside: BesideThread | None) -> Iterable[pd.DataFrame | GridPartials]:
+        """Return the compiled scans' results. With ``beside`` on DuckDB, the event scans (which share
+        the recent events materialised on their cursor) and the scans of sensors and readings run in
+        two threads of their own, and each result comes as soon as its query ends: the caller fills it
+        in while the next queries run (DuckDB lets go of the interpreter while it works)."""
+        scans, outputs = list(compiled.scans.values()), self._outputs(compiled)
+        if not scans:
+            return []
+        if self.scan_runner is not None or beside is None:
+            return (self.scan_runner or run_scans)(con, scans, outputs, at_s, self.tz, materialise)
+        on_events = [s for s in scans if SOURCES[s.source].table == "events"]
+        apart = [s for s in scans if SOURCES[s.source].table != "events"]
+        return beside.stream([(scan_results, (group, outputs, at_s, self.tz, materialise))
+                              for group in (on_events, apart) if group])
 
     def _fill(self, filled: Filled, result: pd.DataFrame | GridPartials, compiled: CompiledCatalog) -> None:
         if isinstance(result, GridPartials):
@@ -333,11 +346,12 @@ class Engine:
 
 
 class BesideThread:
-    """Runs one call on its own cursor in a second thread while the caller goes on, or in line.
+    """Runs calls on cursors of their own in other threads while the caller goes on, or in line.
 
     A refresh is a chain of DuckDB scans (each on at most the store's threads) and one-threaded
-    pandas steps between them; the 7-day baseline pass does not depend on the base pass, so running
-    the two side by side keeps both cores busy. ``parallel=False`` (a Spark scan runner) calls in line.
+    steps between them; the 7-day baseline pass does not depend on the base pass, and the event
+    scans not on those of sensors and readings, so running them side by side keeps both cores busy.
+    ``parallel=False`` (a Spark scan runner) calls in line.
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, parallel: bool = True):
@@ -359,10 +373,50 @@ class BesideThread:
             return done
         return self._pool.submit(fn, self._cursor, *args)
 
+    def stream(self, jobs: list[tuple[Callable, tuple]]) -> Iterator:
+        """Run each job ``fn(cursor, *args)``, a generator, in a thread and on a cursor of its own; yield
+        the items of all of them as they come. A job's error is raised once every job has ended."""
+        if not self._parallel:
+            for fn, args in jobs:
+                yield from fn(self._con, *args)
+            return
+        arrived: queue.Queue = queue.Queue()
+        threads = [threading.Thread(target=_stream_job, args=(self._con.cursor(), fn, args, arrived),
+                                    name=f"refresh-scans-{n}", daemon=True) for n, (fn, args) in enumerate(jobs)]
+        for thread in threads:
+            thread.start()
+        running, failure = len(threads), None
+        while running:
+            item = arrived.get()
+            if isinstance(item, _JobEnded):
+                running -= 1
+                failure = failure or item.error
+            elif failure is None:
+                yield item
+        if failure is not None:
+            raise failure
+
     def __exit__(self, *exc) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._cursor.close()
+
+
+@dataclass(frozen=True)
+class _JobEnded:
+    error: BaseException | None = None
+
+
+def _stream_job(cursor: duckdb.DuckDBPyConnection, fn: Callable, args: tuple, arrived: queue.Queue) -> None:
+    error = None
+    try:
+        for item in fn(cursor, *args):
+            arrived.put(item)
+    except BaseException as exc:        # handed to the consuming thread, which raises it
+        error = exc
+    finally:
+        cursor.close()
+        arrived.put(_JobEnded(error))
 
 
 def _by_previous_period(indicators: list[Indicator], catalog: Catalog) -> dict[int, list[Indicator]]:

@@ -196,3 +196,24 @@ def test_the_baseline_pass_beside_the_base_pass_gives_the_same_values(tiny_con, 
                                   values.sort_values(keys).reset_index(drop=True))
     Engine(CATALOG, TZ).evaluate(tiny_con, NOW_S)
     assert threads[1].startswith("refresh-beside")
+
+
+def test_streamed_jobs_yield_every_item_and_raise_a_jobs_error_after_all_have_ended(tiny_con):
+    from indicators.engine import BesideThread
+
+    def numbers(cursor, count):
+        for n in range(count):
+            yield cursor.execute("SELECT ?", [n]).fetchall()[0][0]
+
+    def failing(cursor):
+        yield -1
+        raise ValueError("scan failed")
+
+    with BesideThread(tiny_con) as beside:
+        assert sorted(beside.stream([(numbers, (3,)), (numbers, (2,))])) == [0, 0, 1, 1, 2]
+        seen = []
+        with pytest.raises(ValueError, match="scan failed"):
+            for item in beside.stream([(failing, ()), (numbers, (3,))]):
+                seen.append(item)
+    with BesideThread(tiny_con, parallel=False) as in_line:
+        assert list(in_line.stream([(numbers, (2,)), (numbers, (1,))])) == [0, 1, 0]

@@ -244,7 +244,8 @@ class Engine:
 
     def _fill(self, filled: Filled, result: pd.DataFrame | GridPartials, compiled: CompiledCatalog) -> None:
         if isinstance(result, GridPartials):
-            filled.add_rolled(roll_up(result, filled.layout.hierarchy), self._targets(compiled, filled.layout)[result.scan.key])
+            targets = self._targets(compiled, filled.layout)[result.scan.key]
+            filled.add_rolled(roll_up(result, filled.layout.hierarchy), targets)
         else:
             filled.add_scanned(result)
 

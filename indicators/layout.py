@@ -42,7 +42,7 @@ class Layout:
 
     rows: pd.DataFrame                  # indicator_id, level, unit_code
     indicator_index: pd.Index           # indicator ids by position
-    unit_index: pd.Index                # unit codes by position
+    indicator_codes: pa.Array           # the same, to look ids up in Arrow
     keys: np.ndarray                    # per row, ascending: indicator position * units + unit position
     counted: np.ndarray                 # per row: no data counts zero
     ratio: np.ndarray                   # per row: value = numerator / denominator * scale
@@ -60,17 +60,20 @@ class Layout:
 
     def positions(self, indicator_ids, unit_codes) -> np.ndarray:
         """Return the row of each (indicator, unit) pair, -1 where the layout has none."""
-        indicators = positions(indicator_ids, pa.array(self.indicator_index, type=pa.string()))
+        indicators = positions(indicator_ids, self.indicator_codes)
         units = positions(unit_codes, self.hierarchy.unit_codes)
-        keys = np.where((indicators >= 0) & (units >= 0), indicators * len(self.unit_index) + units, -1)
-        rows = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
-        return np.where((keys >= 0) & (len(self.keys) > 0) & (self.keys[rows] == keys), rows, -1)
+        return self._rows_of_keys(np.where((indicators >= 0) & (units >= 0),
+                                           indicators * len(self.hierarchy.unit_codes) + units, -1))
 
     def rows_of(self, indicator: int, units: np.ndarray) -> np.ndarray:
         """Return the rows of one indicator (by position) at the units (by position), -1 where none."""
-        keys = indicator * len(self.unit_index) + units
-        rows = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
-        return np.where((len(self.keys) > 0) & (self.keys[rows] == keys), rows, -1)
+        return self._rows_of_keys(indicator * len(self.hierarchy.unit_codes) + units)
+
+    def _rows_of_keys(self, keys: np.ndarray) -> np.ndarray:
+        if len(self.keys) == 0:
+            return np.full(len(keys), -1, dtype="int64")
+        rows = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        return np.where((keys >= 0) & (self.keys[rows] == keys), rows, -1)
 
     def scatter(self, frame: pd.DataFrame, column: str, into: np.ndarray) -> None:
         """Put ``frame[column]`` at the rows of the frame's (indicator_id, unit_code) pairs."""
@@ -81,8 +84,8 @@ class Layout:
 def build_layout(indicators: list[Indicator], catalog: Catalog, units: pd.DataFrame,
                  thresholds: pd.DataFrame) -> Layout:
     """Return the layout of an evaluation of ``indicators`` (base and AQI ones, then derived ones, whose
-    inputs are among them) over ``units`` (unit_code, level, population, area_km2), graded by
-    ``thresholds`` (status.thresholds_table)."""
+    inputs are among them) over ``units`` (engine.load_units: code, level, population, area and the
+    ancestors' codes), graded by ``thresholds`` (status.thresholds_table)."""
     unit_levels = units["level"].to_numpy()
     at_level = {level: np.flatnonzero(unit_levels == level) for level in LEVELS}
     position = {ind.id: p for p, ind in enumerate(indicators)}
@@ -106,11 +109,12 @@ def build_layout(indicators: list[Indicator], catalog: Catalog, units: pd.DataFr
     derived_input = np.searchsorted(keys, input_keys)
     ops = np.array([OPS.index(ind.op) if ind.type == IndicatorType.DERIVED else -1 for ind in indicators])
     numbers = units[["population", "area_km2"]].astype("float64").to_numpy()
-    return Layout(rows, pd.Index(ids), pd.Index(units["unit_code"]), keys, counted, ratio, scale,
-                  derived, derived_input, ops[indicator_of[derived]], numbers[unit_of[derived], 0],
-                  numbers[unit_of[derived], 1], _row_thresholds(thresholds, pd.Index(ids), indicator_of,
-                                                                rows["level"]),
-                  build_hierarchy(units))
+    return Layout(rows=rows, indicator_index=pd.Index(ids), indicator_codes=pa.array(ids, type=pa.string()),
+                  keys=keys, counted=counted, ratio=ratio, scale=scale, derived=derived, derived_input=derived_input,
+                  derived_op=ops[indicator_of[derived]], population=numbers[unit_of[derived], 0],
+                  area_km2=numbers[unit_of[derived], 1],
+                  thresholds=_row_thresholds(thresholds, pd.Index(ids), indicator_of, rows["level"]),
+                  hierarchy=build_hierarchy(units))
 
 
 def _row_levels(indicator: Indicator, catalog: Catalog) -> set[str]:

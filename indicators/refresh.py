@@ -207,7 +207,8 @@ def rewrite_changed(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, changed
     con.register("_refreshed_ids", ids)
     try:
         con.execute("""DELETE FROM indicator_latest USING _changed_latest c
-                       WHERE indicator_latest.indicator_id = c.indicator_id AND indicator_latest.unit_code = c.unit_code""")
+                       WHERE indicator_latest.indicator_id = c.indicator_id
+                         AND indicator_latest.unit_code = c.unit_code""")
         _move_to_instant(con, frame, at_s)
         names = ", ".join(f'"{c}"' for c in fresh.column_names)
         con.execute(f"INSERT INTO indicator_latest ({names}) SELECT {names} FROM _changed_latest")

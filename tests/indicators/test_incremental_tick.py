@@ -117,8 +117,12 @@ def test_minute_ticks_in_a_row_rewrite_the_rows_the_memo_finds_changed_and_equal
     clock = {"now": parse_instant(TINY_NOW, TZ)}
     rewrites = []
     rewrite = refresh_module.rewrite_changed
-    monkeypatch.setattr(refresh_module, "rewrite_changed",
-                        lambda con, frame, changed, at_s: rewrites.append(int(changed.sum())) or rewrite(con, frame, changed, at_s))
+
+    def counted(con, frame, changed, at_s):
+        rewrites.append(int(changed.sum()))
+        return rewrite(con, frame, changed, at_s)
+
+    monkeypatch.setattr(refresh_module, "rewrite_changed", counted)
     scheduler = IndicatorScheduler(con, engine, now=lambda: clock["now"], backfill_hours=0)
     scheduler.tick()
     for _ in range(3):                      # the minute's indicators at +60 (merged), +120 and +180 (memo)

@@ -28,7 +28,7 @@ from indicators.compiler import CompiledCatalog, Scan, compile_catalog, grid_par
 from indicators.layout import Filled, Layout, build_layout
 from indicators.model import DerivedOp, Indicator, IndicatorType
 from indicators.rollup import GridPartials, roll_up
-from indicators.sources import BASELINE_DAYS, OPTIONAL_COLUMNS, RECENT_EVENTS, SOURCES
+from indicators.sources import BASELINE_DAYS, EVENT_STATE, OPTIONAL_COLUMNS, RECENT_EVENTS, SOURCES
 from indicators.windows import previous_period_s, span
 
 VALUE_COLUMNS = ["indicator_id", "level", "unit_code", "value", "numerator", "denominator", "baseline",
@@ -135,7 +135,8 @@ def materialise_relations(cursor: duckdb.DuckDBPyConnection, scans: list[Scan], 
     event_scans = [s for s in scans if SOURCES[s.source].table == "events" and not s.shifted]
     if len(event_scans) >= MATERIALISE_FROM:
         recent = SOURCES["events"].recent_sql(unread_columns(scans, OPTIONAL_COLUMNS["events"]),
-                                              days_read(event_scans, at_s, tz))
+                                              days_read(event_scans, at_s, tz),
+                                              unread_columns(scans, tuple(EVENT_STATE)))
         cursor.execute(f"CREATE OR REPLACE TEMP TABLE {RECENT_EVENTS} AS {recent}", {"now": _utc(at_s)})
         materialised["events"] = f"SELECT * FROM {RECENT_EVENTS}"
     shifted_state = [s.source for s in scans if s.shifted and s.time_column is None]

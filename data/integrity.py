@@ -45,6 +45,10 @@ CHECKS: tuple[Check, ...] = (
           "a latest value appears once per (indicator, unit)",
           "SELECT indicator_id, unit_code, count(*) AS n FROM indicator_latest GROUP BY ALL HAVING count(*) > 1 "
           "LIMIT 5"),
+    Check("indicators.latest_without_instant",
+          "every indicator with latest values has the instant they describe (indicator_instants)",
+          "SELECT DISTINCT r.indicator_id FROM indicator_latest_rows r ANTI JOIN indicator_instants i "
+          "ON i.indicator_id = r.indicator_id LIMIT 5"),
     Check("indicators.latest_mixed_instants",
           "the latest values of one indicator all describe the same instant",
           "SELECT indicator_id, count(DISTINCT as_of) AS instants FROM indicator_latest GROUP BY indicator_id "

@@ -23,7 +23,7 @@ TIME_COLUMNS: dict[str, tuple[str, ...]] = {
     "demo_event_plans": ("accepted_at", "dispatched_at", "resolved_at", "closed_at"),
     "sensors": ("installed_at", "retired_at"),
     "readings": ("ts",),
-    "indicator_latest": ("as_of", "computed_at"),
+    "indicator_instants": ("as_of", "computed_at"),
     "indicator_history": ("as_of", "computed_at"),
 }
 GEOMETRY_COLUMNS = ("geometry",)

@@ -128,8 +128,7 @@ def store_values(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, at_s: int
     con.execute("BEGIN TRANSACTION")
     try:
         if replace_all:
-            con.execute("DELETE FROM indicator_latest")
-            writer.append_frame(con, "indicator_latest", frame)
+            replace_latest(con, frame, at_s)
         elif changed is not None:
             rewrite_changed(con, frame, changed, at_s)
         else:
@@ -151,80 +150,101 @@ def store_values(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, at_s: int
     return seconds
 
 
-# A stored row still holds a fresh value when everything but its instant is the same; its data age
-# then only grew by the time since its instant (newest input unchanged). Both sides of that sum are
-# exact in binary floating point (differences of nearby epochs), so equal ages compare equal.
+# The columns of indicator_latest_rows: a value's row keeps the time of its newest input, not its
+# instant and data age (migration 0011), so rows whose content did not change are not written.
+ROW_COLUMNS = ("indicator_id", "unit_code", "level", "value", "numerator", "denominator", "baseline", "status",
+               "newest_s")
+
+
+def _latest_rows(frame: pd.DataFrame, at_s: int) -> pa.Table:
+    """Return a refresh's values (data age at ``at_s``) as rows of indicator_latest_rows."""
+    rows = frame[list(ROW_COLUMNS[:-1])].assign(newest_s=at_s - frame["data_age_s"].to_numpy("float64"))
+    return writer.frame_to_arrow(rows)
+
+
+def replace_latest(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, at_s: int) -> None:
+    """Make indicator_latest hold ``frame`` (a refresh of the whole catalog) and nothing else."""
+    con.execute("DELETE FROM indicator_latest_rows")
+    con.execute("DELETE FROM indicator_instants")
+    con.register("_fresh_latest", _latest_rows(frame, at_s))
+    try:
+        con.execute(f"INSERT INTO indicator_latest_rows ({', '.join(ROW_COLUMNS)}) "
+                    f"SELECT {', '.join(ROW_COLUMNS)} FROM _fresh_latest")
+    finally:
+        con.unregister("_fresh_latest")
+    _set_instants(con, frame, at_s)
+
+
+# A stored row still holds a fresh value when everything but its instant is the same: the same
+# numbers, status and level, and the same newest input (its data age grew by the time since).
 _UNCHANGED = """f.level = l.level AND f.status = l.status AND f.value IS NOT DISTINCT FROM l.value
     AND f.numerator IS NOT DISTINCT FROM l.numerator AND f.denominator IS NOT DISTINCT FROM l.denominator
-    AND f.baseline IS NOT DISTINCT FROM l.baseline
-    AND f.data_age_s IS NOT DISTINCT FROM l.data_age_s + ($at_s - epoch(l.as_of))"""
+    AND f.baseline IS NOT DISTINCT FROM l.baseline AND f.newest_s IS NOT DISTINCT FROM l.newest_s"""
 
 
 def merge_latest(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, at_s: int) -> int:
     """Make indicator_latest hold ``frame`` for the indicators in it, rewriting only the rows whose
-    content changed (the other rows get the new instant and their grown data age); return rows written.
+    content changed (the others only get the new instant, kept once per indicator); return rows written.
 
     A live tick's values mostly equal the previous tick's: deleting and inserting all of them made
     the store a large part of the tick."""
     if frame.empty:
         return 0
-    fresh = writer.frame_to_arrow(frame, writer.TIME_COLUMNS["indicator_latest"])
-    ids = pd.DataFrame({"indicator_id": frame["indicator_id"].unique()})
+    fresh = _latest_rows(frame, at_s)
     con.register("_fresh_latest", fresh)
-    con.register("_refreshed_ids", ids)
     try:
         # One hash join on the key, content compared after it, finds both the stored rows to drop (changed,
         # or no longer computed) and the fresh rows to write (changed or new). On zhenjiang, rewriting the
         # same 250,952 of a tick's 591,166 values took 0.70-0.85 s with a correlated NOT EXISTS and an anti
         # join, 0.42 s this way (0.30 s for the 24,142 rows a real minute changed).
-        names = ", ".join(f'"{c}"' for c in fresh.column_names)
-        fresh_columns = ", ".join(f'f."{c}"' for c in fresh.column_names)
+        names = ", ".join(ROW_COLUMNS)
+        fresh_columns = ", ".join(f"f.{c}" for c in ROW_COLUMNS)
         con.execute(f"""CREATE OR REPLACE TEMP TABLE _latest_changes AS
                         SELECT l.stored_row, f.indicator_id IS NOT NULL AS computed, {fresh_columns}
-                        FROM (SELECT indicator_latest.rowid AS stored_row, indicator_latest.* FROM indicator_latest
-                              SEMI JOIN _refreshed_ids USING (indicator_id)) l
+                        FROM (SELECT r.rowid AS stored_row, r.* FROM indicator_latest_rows r
+                              SEMI JOIN (SELECT DISTINCT indicator_id FROM _fresh_latest) USING (indicator_id)) l
                         FULL JOIN _fresh_latest f ON f.indicator_id = l.indicator_id AND f.unit_code = l.unit_code
-                        WHERE l.indicator_id IS NULL OR f.indicator_id IS NULL OR NOT ({_UNCHANGED})""",
-                    {"at_s": at_s})
-        con.execute("""DELETE FROM indicator_latest
+                        WHERE l.indicator_id IS NULL OR f.indicator_id IS NULL OR NOT ({_UNCHANGED})""")
+        con.execute("""DELETE FROM indicator_latest_rows
                        WHERE rowid IN (SELECT stored_row FROM _latest_changes WHERE stored_row IS NOT NULL)""")
-        _move_to_instant(con, frame, at_s)
-        return con.execute(f"""INSERT INTO indicator_latest ({names})
-                               SELECT {names} FROM _latest_changes WHERE computed""").fetchall()[0][0]
+        written = con.execute(f"""INSERT INTO indicator_latest_rows ({names})
+                                  SELECT {names} FROM _latest_changes WHERE computed""").fetchall()[0][0]
     finally:
         con.execute("DROP TABLE IF EXISTS _latest_changes")
         con.unregister("_fresh_latest")
-        con.unregister("_refreshed_ids")
+    _set_instants(con, frame, at_s)
+    return written
 
 
 def rewrite_changed(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, changed: np.ndarray, at_s: int) -> int:
     """Make indicator_latest hold ``frame`` when it holds the same rows already and only those marked
-    ``changed`` differ (beyond their instant and data age): rewrite those, move the others to the new
-    instant; return rows written."""
-    ids = pd.DataFrame({"indicator_id": frame["indicator_id"].unique()})
-    fresh = writer.frame_to_arrow(frame[changed], writer.TIME_COLUMNS["indicator_latest"])
+    ``changed`` differ (beyond their instant and data age): rewrite those rows, and give the
+    indicators the new instant; return rows written."""
+    fresh = _latest_rows(frame[changed], at_s)
     con.register("_changed_latest", fresh)
-    con.register("_refreshed_ids", ids)
     try:
-        con.execute("""DELETE FROM indicator_latest USING _changed_latest c
-                       WHERE indicator_latest.indicator_id = c.indicator_id
-                         AND indicator_latest.unit_code = c.unit_code""")
-        _move_to_instant(con, frame, at_s)
-        names = ", ".join(f'"{c}"' for c in fresh.column_names)
-        con.execute(f"INSERT INTO indicator_latest ({names}) SELECT {names} FROM _changed_latest")
-        return fresh.num_rows
+        con.execute("""DELETE FROM indicator_latest_rows USING _changed_latest c
+                       WHERE indicator_latest_rows.indicator_id = c.indicator_id
+                         AND indicator_latest_rows.unit_code = c.unit_code""")
+        con.execute(f"INSERT INTO indicator_latest_rows ({', '.join(ROW_COLUMNS)}) "
+                    f"SELECT {', '.join(ROW_COLUMNS)} FROM _changed_latest")
     finally:
         con.unregister("_changed_latest")
+    _set_instants(con, frame, at_s)
+    return fresh.num_rows
+
+
+def _set_instants(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, at_s: int) -> None:
+    """Record ``at_s`` (and when the frame was computed) as the instant of the indicators in ``frame``."""
+    if frame.empty:
+        return
+    con.register("_refreshed_ids", pd.DataFrame({"indicator_id": frame["indicator_id"].unique()}))
+    try:
+        con.execute("DELETE FROM indicator_instants WHERE indicator_id IN (SELECT indicator_id FROM _refreshed_ids)")
+        con.execute("INSERT INTO indicator_instants SELECT indicator_id, $at, $computed FROM _refreshed_ids",
+                    {"at": _utc(at_s), "computed": _utc(float(frame["computed_at"].iloc[0]))})
+    finally:
         con.unregister("_refreshed_ids")
-
-
-def _move_to_instant(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, at_s: int) -> None:
-    """Give the stored rows of the refreshed indicators (view _refreshed_ids) the new instant and
-    their data age grown since their own."""
-    con.execute("""UPDATE indicator_latest SET as_of = $at, computed_at = $computed,
-                          data_age_s = data_age_s + ($at_s - epoch(as_of))
-                   WHERE indicator_id IN (SELECT indicator_id FROM _refreshed_ids)""",
-                {"at": _utc(at_s), "at_s": at_s, "computed": _utc(int(frame["computed_at"].iloc[0]))})
 
 
 def snapshot_hours(from_s: int, to_s: int) -> list[int]:

@@ -57,11 +57,15 @@ def test_the_checks_catch_a_broken_store(tiny_db_copy):
     snapshot = ("'x.count', ?, 'grid', 1, NULL, NULL, NULL, 'normal', ?::TIMESTAMPTZ, now(), 0")
     for unit, hour in (("g1", "2026-11-20 06:00Z"), ("g2", "2026-11-20 06:00Z"), ("g1", "2026-11-20 07:00Z")):
         con.execute(f"INSERT INTO indicator_history VALUES ({snapshot})", [unit, hour])   # 07:00 lacks g2
-    con.execute("INSERT INTO indicator_latest SELECT * FROM indicator_history WHERE unit_code = 'g1' "
-                "AND as_of = '2026-11-20 07:00Z'")                                      # and was never run
-    con.execute("INSERT INTO indicator_latest SELECT * FROM indicator_latest LIMIT 1")  # one value twice
+    con.execute("INSERT INTO indicator_latest_rows SELECT indicator_id, unit_code, level, value, numerator, "
+                "denominator, baseline, status, epoch(as_of) FROM indicator_history WHERE unit_code = 'g1' "
+                "AND as_of = '2026-11-20 07:00Z'")
+    con.execute("INSERT INTO indicator_instants VALUES ('x.count', '2026-11-20 07:00Z', now())")  # never run
+    con.execute("INSERT INTO indicator_latest_rows SELECT * FROM indicator_latest_rows LIMIT 1")  # one value twice
+    con.execute("INSERT INTO indicator_latest_rows VALUES ('y.count', 'g1', 'grid', 1, NULL, NULL, NULL, 'normal', "
+                "NULL)")                                                                          # no instant
     found = " ".join(integrity.problems(con))
     for name in ("ingest.batch_not_finished", "ingest.rows_of_unknown_batch", "indicators.partial_snapshot",
-                 "indicators.run_missing", "indicators.latest_duplicate_key"):
+                 "indicators.run_missing", "indicators.latest_duplicate_key", "indicators.latest_without_instant"):
         assert name in found
     con.close()

@@ -51,8 +51,9 @@ def installed(tiny_db_copy, catalog, monkeypatch):
     con = db.open_store(tiny_db_copy)
     city = con.execute("SELECT code FROM admin_units WHERE level = 'city'").fetchall()[0][0]
     at = datetime(2026, 11, 20, 7, 0, tzinfo=timezone.utc)
-    con.execute("INSERT INTO indicator_latest VALUES (?, ?, 'city', 87.25, NULL, NULL, 80, 'yellow', ?, ?, 120)",
-                [AQI, city, at, at])
+    con.execute("INSERT INTO indicator_latest_rows VALUES (?, ?, 'city', 87.25, NULL, NULL, 80, 'yellow', ?)",
+                [AQI, city, at.timestamp() - 120])
+    con.execute("INSERT INTO indicator_instants VALUES (?, ?, ?)", [AQI, at, at])
     app_context = context.AppContext(con=con, tz=TZ, city_name_zh="云江市", city_name_en="Yunjiang City")
     context.install(app_context)
     monkeypatch.setattr(page, "catalog", lambda: catalog)

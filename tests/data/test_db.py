@@ -90,8 +90,24 @@ def test_migration_10_keeps_the_latest_values_without_the_key_index(tmp_path):
         con.execute(f"INSERT INTO indicator_latest VALUES {row}", [indicator_id])
     with pytest.raises(duckdb.ConstraintException):
         con.execute(f"INSERT INTO indicator_latest VALUES {row}", ["a.count"])
-    assert db.migrate(con) == [10]
+    assert db.migrate(con, target=10) == [10]
     assert con.execute("SELECT indicator_id, unit_code, value FROM indicator_latest ORDER BY ALL").fetchall() == [
         ("a.count", "g1", 1.5), ("b.count", "g1", 1.5)]
     assert con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'indicator_latest' "
                        "AND constraint_type = 'PRIMARY KEY'").fetchone()[0] == 0
+
+
+def test_migration_11_keeps_the_latest_values_as_rows_and_one_instant_per_indicator(tmp_path):
+    con = db.connect(tmp_path / "v10.duckdb")
+    db.migrate(con, target=10)
+    columns = [c[0] for c in con.execute("DESCRIBE indicator_latest").fetchall()]
+    row = "(?, ?, 'grid', 1.5, 3, 2, NULL, 'normal', TIMESTAMPTZ '2026-11-20 07:00Z', TIMESTAMPTZ '2026-11-20 07:00:02Z', ?)"
+    for indicator_id, unit, age in (("a.count", "g1", 60.25), ("a.count", "g2", None), ("b.count", "g1", 0.0)):
+        con.execute(f"INSERT INTO indicator_latest VALUES {row}", [indicator_id, unit, age])
+    before = con.execute("SELECT * FROM indicator_latest ORDER BY indicator_id, unit_code").fetchall()
+    assert db.migrate(con) == [11]
+    assert [c[0] for c in con.execute("DESCRIBE indicator_latest").fetchall()] == columns
+    assert con.execute("SELECT * FROM indicator_latest ORDER BY indicator_id, unit_code").fetchall() == before
+    assert con.execute("SELECT indicator_id FROM indicator_instants ORDER BY ALL").fetchall() == [("a.count",),
+                                                                                              ("b.count",)]
+    assert con.execute("SELECT count(*) FROM indicator_latest_rows WHERE newest_s IS NULL").fetchone()[0] == 1

@@ -110,11 +110,14 @@ def test_indicator_kpi_reads_latest_value_and_history(tiny_db_copy, now_s):
     con = db.open_store(tiny_db_copy)
     city = con.execute("SELECT code FROM admin_units WHERE level = 'city'").fetchall()[0][0]
     rows = [(0, 90.0), (1, 80.0)] + [(k, 70.0) for k in range(2, 8)]
-    for k, value in rows:
-        table = "indicator_latest" if k == 0 else "indicator_history"
-        con.execute(f"INSERT INTO {table} (indicator_id, unit_code, level, value, status, as_of, computed_at) "
+    for k, value in rows[1:]:
+        con.execute("INSERT INTO indicator_history (indicator_id, unit_code, level, value, status, as_of, computed_at) "
                     "VALUES ('x.y.z.w', ?, 'city', ?, 'normal', to_timestamp(?), to_timestamp(?))",
                     [city, value, now_s - k * 86400 + 600, now_s])
+    con.execute("INSERT INTO indicator_latest_rows (indicator_id, unit_code, level, value, status) "
+                "VALUES ('x.y.z.w', ?, 'city', ?, 'normal')", [city, rows[0][1]])
+    con.execute("INSERT INTO indicator_instants VALUES ('x.y.z.w', to_timestamp(?), to_timestamp(?))",
+                [now_s + 600, now_s])
     kpi = queries.indicator_kpi(con, "k", "x.y.z.w", now_s, scale=100.0)
     con.close()
     assert kpi.today == pytest.approx(0.9) and kpi.yesterday == pytest.approx(0.8)

@@ -46,7 +46,7 @@ def test_frames_equal_the_stores(con):
 def test_latest_values_are_kept_until_a_refresh_runs(con):
     cache = ValueCache(recheck_s=0)
     before = cache.values(con, INDICATOR, None)
-    con.execute("UPDATE indicator_latest SET value = value + 1000 WHERE indicator_id = ?", [INDICATOR])
+    con.execute("UPDATE indicator_latest_rows SET value = value + 1000 WHERE indicator_id = ?", [INDICATOR])
     assert cache.values(con, INDICATOR, None).equals(before)          # no run: read from memory
     frame = stored(con, "indicator_latest")
     store_values(con, frame, int(before["as_of_s"].iloc[0]), snapshot=False, replace_all=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from data import db
@@ -9,6 +11,7 @@ from indicators.alerting import store
 from indicators.alerting.evaluator import AlertEvaluator
 from indicators.alerting.rules import load_config, parse_config, with_changes
 from indicators.catalog import load_catalog
+from indicators.refresh import replace_latest
 
 PM25 = "air.pm25.avg.last_hour"              # for: 2h, yellow 115, red 250, city and district
 CROWD = "crowding.people.sum.last_hour"   # relative to baseline, for 0m, orange 2.0, red 3.0
@@ -32,12 +35,10 @@ def con(tiny_db_copy):
 
 def put(con, at_s, rows):
     """Replace indicator_latest by rows (indicator, unit, level, value[, baseline, age])."""
-    con.execute("DELETE FROM indicator_latest")
-    for row in rows:
-        ind, unit, level, value, *rest = row
-        baseline, age = (rest + [None, None])[:2]
-        con.execute("INSERT INTO indicator_latest VALUES (?, ?, ?, ?, NULL, NULL, ?, 'normal', ?, ?, ?)",
-                    [ind, unit, level, value, baseline, store.utc(at_s), store.utc(at_s), age])
+    filled = [(ind, unit, level, value, *(rest + [None, None])[:2]) for ind, unit, level, value, *rest in rows]
+    values = pd.DataFrame(filled, columns=["indicator_id", "unit_code", "level", "value", "baseline", "data_age_s"])
+    values = values.assign(numerator=np.nan, denominator=np.nan, status="normal", computed_at=float(at_s))
+    replace_latest(con, values.astype({"value": "float64", "baseline": "float64", "data_age_s": "float64"}), at_s)
 
 
 def usual_history(con, units, at_s=T0, value=100.0, days=14, indicator=CROWD):

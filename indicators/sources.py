@@ -42,7 +42,9 @@ EVENT_STATE = {
 
 
 def _event_state(left_out: tuple[str, ...] = ()) -> str:
-    return ",\n    ".join(f"{expression} AS {name}" for name, expression in EVENT_STATE.items() if name not in left_out)
+    """Return the state columns not left out, each after a comma (none: an empty string)."""
+    return "".join(f",\n    {expression} AS {name}"
+                   for name, expression in EVENT_STATE.items() if name not in left_out)
 
 
 BASELINE_DAYS = 7
@@ -127,7 +129,7 @@ class Source:
 SOURCES: dict[str, Source] = {
     "events": Source(
         "events",
-        f"""SELECT e.*, c.domain AS category_domain, {{state}}, {_HIERARCHY}
+        f"""SELECT e.*, c.domain AS category_domain{{state}}, {_HIERARCHY}
             FROM {{rows}} e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
             LEFT JOIN event_categories c ON c.code = e.category_code""",
         ("received_at", "accepted_at", "dispatched_at", "resolved_at", "closed_at", "due_at"),

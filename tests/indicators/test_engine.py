@@ -217,3 +217,14 @@ def test_streamed_jobs_yield_every_item_and_raise_a_jobs_error_after_all_have_en
                 seen.append(item)
     with BesideThread(tiny_con, parallel=False) as in_line:
         assert list(in_line.stream([(numbers, (2,)), (numbers, (1,))])) == [0, 1, 0]
+
+
+def test_recent_events_carry_only_the_state_columns_asked_for(tiny_con):
+    from indicators.engine import _utc
+    from indicators.sources import EVENT_STATE, SOURCES
+
+    for left_out in ((), tuple(EVENT_STATE)[1:], tuple(EVENT_STATE)):
+        sql = SOURCES["events"].recent_sql(days=2, state_unread=left_out)
+        columns = [c[0] for c in tiny_con.execute(f"DESCRIBE {sql}", {"now": _utc(NOW_S)}).fetchall()]
+        assert set(EVENT_STATE) & set(columns) == set(EVENT_STATE) - set(left_out)
+        assert "category_domain" in columns and "u_grid" in columns

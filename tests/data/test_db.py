@@ -101,7 +101,8 @@ def test_migration_11_keeps_the_latest_values_as_rows_and_one_instant_per_indica
     con = db.connect(tmp_path / "v10.duckdb")
     db.migrate(con, target=10)
     columns = [c[0] for c in con.execute("DESCRIBE indicator_latest").fetchall()]
-    row = "(?, ?, 'grid', 1.5, 3, 2, NULL, 'normal', TIMESTAMPTZ '2026-11-20 07:00Z', TIMESTAMPTZ '2026-11-20 07:00:02Z', ?)"
+    row = ("(?, ?, 'grid', 1.5, 3, 2, NULL, 'normal', TIMESTAMPTZ '2026-11-20 07:00Z', "
+           "TIMESTAMPTZ '2026-11-20 07:00:02Z', ?)")
     for indicator_id, unit, age in (("a.count", "g1", 60.25), ("a.count", "g2", None), ("b.count", "g1", 0.0)):
         con.execute(f"INSERT INTO indicator_latest VALUES {row}", [indicator_id, unit, age])
     before = con.execute("SELECT * FROM indicator_latest ORDER BY indicator_id, unit_code").fetchall()

@@ -67,61 +67,26 @@ class LatestMemo:
     The server's minute ticks refresh the same indicators every time, in the same row order, and a
     tick's values mostly equal the previous tick's (a row's data age grows by the minute). Comparing
     the two frames as arrays finds the changed rows without joining the fresh values with the table.
-    After a refresh of more indicators (the 5-minute tick, the hourly snapshot) the next minute tick
-    compares with that one's rows of its indicators, found once and then kept (``_rows_of``).
     The memo is only used when no other refresh has run since (the count of indicator_runs tells)."""
 
     def __init__(self):
         self._last: tuple[frozenset[str] | None, int, pd.DataFrame, int] | None = None
-        self._alignment: np.ndarray | None = None      # rows of a larger refresh holding a smaller one's
 
     def changed(self, con: duckdb.DuckDBPyConnection, values: pd.DataFrame, at_s: int,
                 only: set[str] | None) -> np.ndarray | None:
         """Return which rows of ``values`` differ from the stored ones, or None when they cannot be
-        compared (indicators the last refresh did not store, or another refresh since)."""
-        if self._last is None or only is None:
+        compared (other indicators or rows, or another refresh since)."""
+        if self._last is None:
             return None
         indicators, stored_at_s, stored, runs = self._last
-        if (indicators is not None and not set(only) <= indicators) or runs != _runs(con):
+        if (indicators != _key(only) or runs != _runs(con) or len(stored) != len(values)
+                or not all(_same_text(stored[c], values[c]) for c in ("indicator_id", "unit_code", "level"))):
             return None
-        aligned = self._rows_of(stored, values)
-        return None if aligned is None else ~_unchanged(aligned, values, at_s - stored_at_s)
+        return ~_unchanged(stored, values, at_s - stored_at_s)
 
     def remember(self, con: duckdb.DuckDBPyConnection, values: pd.DataFrame, at_s: int, only: set[str] | None) -> None:
-        """Note what a refresh just stored."""
-        self._last = (_key(only), at_s, values, _runs(con))
-
-    def _rows_of(self, stored: pd.DataFrame, fresh: pd.DataFrame) -> pd.DataFrame | None:
-        """Return the stored rows of the fresh rows' (indicator, unit) pairs, in the fresh rows' order,
-        or None when the stored values lack one."""
-        if len(stored) == len(fresh) and _same_rows(stored, fresh):
-            return stored
-        for attempt in range(2):
-            alignment = self._alignment
-            if alignment is not None and len(alignment) == len(fresh) and alignment.max(initial=-1) < len(stored):
-                aligned = stored.take(alignment).reset_index(drop=True)
-                if _same_rows(aligned, fresh):
-                    return aligned
-            if attempt == 0:
-                self._alignment = _alignment(stored, fresh)
-        return None
-
-
-def _same_rows(left: pd.DataFrame, right: pd.DataFrame) -> bool:
-    return all(_same_text(left[c], right[c]) for c in ("indicator_id", "unit_code", "level"))
-
-
-def _alignment(stored: pd.DataFrame, fresh: pd.DataFrame) -> np.ndarray | None:
-    """Return the row of ``stored`` holding each fresh row's (indicator, unit) pair, or None when one is
-    missing. The pairs meet as integers (codes of the ids and units factorised together)."""
-    ids, _ = pd.factorize(pd.concat([stored["indicator_id"], fresh["indicator_id"]], ignore_index=True))
-    units, unit_names = pd.factorize(pd.concat([stored["unit_code"], fresh["unit_code"]], ignore_index=True))
-    keys = ids.astype("int64") * len(unit_names) + units
-    held = pd.Index(keys[:len(stored)])
-    if not held.is_unique:
-        return None
-    rows = held.get_indexer(keys[len(stored):])
-    return None if (rows < 0).any() else rows
+        """Note what a refresh just stored (a refresh of all indicators is never compared with)."""
+        self._last = (_key(only), at_s, values, _runs(con)) if only is not None else None
 
 
 def _key(only: set[str] | None) -> frozenset[str] | None:

@@ -109,7 +109,7 @@ def test_rows_no_longer_computed_are_removed_and_new_ones_added(tiny_db_copy, ca
     con.close()
 
 
-def test_minute_ticks_after_a_whole_refresh_rewrite_the_rows_the_memo_finds_changed_and_equal_a_recomputation(
+def test_minute_ticks_in_a_row_rewrite_the_rows_the_memo_finds_changed_and_equal_a_recomputation(
         tiny_db_copy, catalog, monkeypatch):
     con = db.open_store(tiny_db_copy)
     engine = Engine(catalog, TZ)
@@ -125,11 +125,11 @@ def test_minute_ticks_after_a_whole_refresh_rewrite_the_rows_the_memo_finds_chan
     monkeypatch.setattr(refresh_module, "rewrite_changed", counted)
     scheduler = IndicatorScheduler(con, engine, now=lambda: clock["now"], backfill_hours=0)
     scheduler.tick()
-    for _ in range(3):     # the minute's indicators at +60 (compared with the whole catalog's), +120 and +180
+    for _ in range(3):                      # the minute's indicators at +60 (merged), +120 and +180 (memo)
         simulator.step(con, world, clock["now"], clock["now"] + 60)
         clock["now"] += 60
         scheduler.tick()
-    assert len(rewrites) == 3 and all(0 < n for n in rewrites)
+    assert len(rewrites) == 2 and all(0 < n for n in rewrites)
     due = {i for i, cadence in refresh_cadences(catalog).items() if cadence <= 60}
     stored = latest(con)
     assert set(stored.loc[stored["as_of_s"] == clock["now"], "indicator_id"]) == due
@@ -151,27 +151,4 @@ def test_the_memo_compares_only_while_no_other_refresh_has_run(tiny_db_copy, cat
     assert memo.changed(con, values, at_s + 60, ids | {"cases.intake.count.last_hour"}) is None
     refresh_module.refresh(con, engine, at_s + 60, only=ids)             # someone else's refresh
     assert memo.changed(con, values, at_s + 60, ids) is None
-    con.close()
-
-
-def test_the_memo_compares_a_smaller_refresh_with_the_rows_of_a_larger_one(tiny_db_copy, catalog):
-    con = db.open_store(tiny_db_copy)
-    engine = Engine(catalog, TZ)
-    at_s = parse_instant(TINY_NOW, TZ) + 60
-    memo = LatestMemo()
-    refresh_module.refresh(con, engine, at_s, memo=memo)                  # the whole catalog
-    minute = {i for i, cadence in refresh_cadences(catalog).items() if cadence <= 60}
-    values = engine.evaluate(con, at_s + 60, only=minute)
-    values = values[values["indicator_id"].isin(minute)].reset_index(drop=True)
-    changed = memo.changed(con, values, at_s + 60, minute)
-    stored = latest(con).set_index(KEYS)
-    before = stored.loc[pd.MultiIndex.from_frame(values[KEYS])].reset_index()      # the table's rows, in order
-
-    def same(column, grown=0):
-        a, b = before[column].to_numpy("float64") + grown, values[column].to_numpy("float64")
-        return (a == b) | (np.isnan(a) & np.isnan(b))
-
-    expected = ~(same("value") & same("numerator") & same("denominator") & same("baseline")
-                 & same("data_age_s", grown=60) & (before["status"].to_numpy() == values["status"].to_numpy()))
-    assert changed is not None and changed.tolist() == expected.tolist()
     con.close()

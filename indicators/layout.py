@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from indicators.catalog import Catalog
 from indicators.model import LEVELS, SEVERITIES, DerivedOp, Indicator, IndicatorType
-from indicators.rollup import Hierarchy, Rolled, build_hierarchy, positions
+from indicators.rollup import Hierarchy, Rolled, build_hierarchy, code_positions
 
 COUNTED = (IndicatorType.COUNT, IndicatorType.SUM, IndicatorType.DISTINCT_COUNT)
 OPS = tuple(DerivedOp)                  # a derived row's operation, as its position here
@@ -62,8 +62,8 @@ class Layout:
 
     def positions(self, indicator_ids, unit_codes) -> np.ndarray:
         """Return the row of each (indicator, unit) pair, -1 where the layout has none."""
-        indicators = positions(indicator_ids, self.indicator_codes)
-        units = positions(unit_codes, self.hierarchy.unit_codes)
+        indicators = code_positions(indicator_ids, self.indicator_codes)
+        units = code_positions(unit_codes, self.hierarchy.unit_codes)
         return self._rows_of_keys(np.where((indicators >= 0) & (units >= 0),
                                            indicators * len(self.hierarchy.unit_codes) + units, -1))
 

@@ -25,8 +25,8 @@ from api import security
 from callbacks import context
 from data import db
 from data.demo import build
-from data.demo.clock import parse_instant
-from data.simulator import LiveSimulator
+from data.clock import DEFAULT_TZ, parse_instant
+from data.demo.simulator import LiveSimulator
 from indicators.alerting import listener as alert_listener
 from indicators.catalog import CatalogError, load_catalog
 from indicators.engine import Engine
@@ -108,7 +108,7 @@ def ensure_database(path: Path, scale: str, seed: int) -> None:
 def open_context(path: Path, at: str | None) -> context.AppContext:
     """Open the store and return the context the pages read from."""
     con = db.open_store(path)
-    tz = db.get_setting(con, "city.tz", build.DEFAULT_TZ)
+    tz = db.get_setting(con, "city.tz", DEFAULT_TZ)
     frozen = parse_instant(at, tz) if at else None
     return context.AppContext(
         con=con, tz=tz, frozen_now_s=frozen,

@@ -18,12 +18,12 @@ import time
 import duckdb
 
 from data import db, integrity, writer
-from data.demo.clock import DEFAULT_TZ
+from data.clock import DEFAULT_TZ
 from data.demo.scales import SCALES
 
 # Modules that add their own subcommands: each has register(subparsers) adding parsers whose
 # defaults set func(args) -> exit status, and --db where they use the store.
-COMMAND_MODULES: tuple[str, ...] = ("indicators.commands", "data.ingest.commands", "data.account_commands",
+COMMAND_MODULES: tuple[str, ...] = ("indicators.commands", "data.ingest.commands", "access.commands",
                                     "indicators.alerting.commands", "reporting.commands")
 
 DATA_TABLES = ("admin_units", "map_features", "event_categories", "events", "event_history",

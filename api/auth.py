@@ -14,10 +14,12 @@ from collections import defaultdict, deque
 from flask import Blueprint, Response, redirect, request
 
 from api.guard import SESSION_COOKIE
-from callbacks.access import current_principal, page_for_path
-from data import accounts, audit
+from access import accounts
+from data import audit
+from access.roles import current_principal
 from data.ingest import tokens
 from layouts.login import login_html, setup_html
+from layouts.pages import page_for_path
 
 THROTTLE_FAILURES = 10          # failed sign-ins per address …
 THROTTLE_WINDOW_S = 300         # … within this many seconds before the address must wait

@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, request
 
-from callbacks.access import current_principal
-from data import audit, privacy
+from access.roles import current_principal
+from access import privacy
+from data import audit
 
 EXPORT_COLUMNS = ("source", "event_id", "category_code", "grid_code", "received_at", "status", "department",
                   "description", "caller_name", "caller_phone")

@@ -14,15 +14,18 @@ State-changing requests with a session cookie must come from the app's own origi
 from __future__ import annotations
 
 import json
+import sys
 from urllib.parse import quote, urlparse
 
 import dash
 import dash._callback
 from flask import Response, g, redirect, request
 
-from callbacks.access import may_open, page_for_path, roles_of_callback_module
-from data import accounts, audit
+from access import accounts
+from data import audit
+from access.roles import may_open
 from data.ingest import tokens
+from layouts.pages import page_for_path, page_named
 
 SESSION_COOKIE = "cv_session"
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/kiosk/")
@@ -195,3 +198,18 @@ def content_security_policy(app: dash.Dash) -> str:
         "form-action 'self'",
         "frame-ancestors 'none'",
     ])
+
+
+def roles_of_callback_module(module: str) -> tuple[str, ...] | None:
+    """Return the roles that may run callbacks of ``module``; None denies.
+
+    A module declares ROLES itself (() = every signed-in role), or is callbacks.<page name> and
+    takes the page's roles. Anything else is refused, so a forgotten declaration fails closed.
+    """
+    loaded = sys.modules.get(module)
+    if loaded is not None and hasattr(loaded, "ROLES"):
+        return tuple(loaded.ROLES)
+    if module.startswith("callbacks."):
+        page = page_named(module.rsplit(".", 1)[-1])
+        return page.roles if page else None
+    return None

@@ -10,8 +10,9 @@ import json
 
 from flask import Blueprint, Response, request
 
-from callbacks.access import current_principal, may_open, page_for_path
 from data import audit
+from access.roles import current_principal, may_open
+from layouts.pages import page_for_path
 from reporting.archive import FORMATS, MEDIA_TYPES, archive_path, kept_document, render, reports_dir
 from reporting.days import parse_day
 from reporting.render import RenderError

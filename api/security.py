@@ -9,7 +9,7 @@ import dash
 
 from api.auth import AuthRoutes
 from api.guard import Guard
-from data import accounts
+from access import accounts
 
 SETUP_CODE_KEY = "CITY_SETUP_CODE"
 

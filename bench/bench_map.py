@@ -69,7 +69,7 @@ def server_drill(path: Path, at: str, repeat: int) -> dict:
     """Time the callbacks of a drill-down in this process (geometry built once, before timing)."""
     from callbacks import context
     from callbacks import map_page as cb
-    from data.demo.clock import parse_instant
+    from data.clock import parse_instant
     from layouts.map_page import grid_options
 
     con = db.open_store(path, read_only=True)

@@ -88,7 +88,7 @@ def time_refresh(app_context, runs: int) -> dict:
 
 def insert_case(app_context, event_id: str) -> None:
     """Insert one hotline case received a minute before the instant (into the copy), as ingestion would."""
-    from data.screen_queries import utc
+    from queries.screen import utc
 
     received = utc(app_context.now_s() - 60)
     app_context.cursor().execute(
@@ -100,7 +100,7 @@ def insert_case(app_context, event_id: str) -> None:
 def payload(app_context) -> dict:
     """Return the gzip sizes of the page's documents, the first refresh answer and the scripts."""
     import app as server
-    from data import accounts
+    from access import accounts
 
     dash_app = server.create_app(app_context)
     client = dash_app.server.test_client()
@@ -151,7 +151,7 @@ def bench_one(path: Path, args) -> dict:
     """Return the figures for one city."""
     from callbacks import context
     from data import db
-    from data.demo.clock import parse_instant
+    from data.clock import parse_instant
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-screen-", dir=args.tmp))
     try:

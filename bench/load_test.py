@@ -86,7 +86,7 @@ class City:
 
 def prepare_city(source: Path, target: Path) -> City:
     """Copy the city, upgrade the copy's schema, add the bench's analyst and tokens; return what users need."""
-    from data import accounts
+    from access import accounts
     from data.ingest import tokens
 
     shutil.copy(source, target)

@@ -97,7 +97,7 @@ def refresh_runs(con, since: datetime) -> list[dict]:
 
 def probe_check(con, city: lt.City) -> dict:
     """Compare the probe grid's today count after the last live refresh with the store's own count."""
-    from data.demo.clock import local_midnight_s
+    from data.clock import local_midnight_s
 
     grid = city.probe_grid[0]
     row = con.execute("SELECT value, as_of FROM indicator_latest WHERE indicator_id = ? AND unit_code = ?",

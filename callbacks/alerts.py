@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from callbacks import context
-from callbacks.access import current_principal
+from access.roles import current_principal
 from indicators.alerting import handling, history, queries, silences, store
 from indicators.alerting.rules import local_day
 from indicators.alerting.listener import evaluator_for

@@ -1,7 +1,7 @@
 """Callbacks of the /events page: filter choices, server-side pages of cases, one case and revealing its personal data.
 
 The server decides masking: rows and the case leave here masked unless the signed-in role holds
-``pii.unmask`` (data/accounts.py, the permission exports use) and pressed the reveal button, and
+``pii.unmask`` (access/accounts.py, the permission exports use) and pressed the reveal button, and
 that reveal is written to the audit log like an unmasked export.
 """
 
@@ -10,8 +10,10 @@ from __future__ import annotations
 from dash import Input, Output, State, callback, clientside_callback, ctx, html, no_update
 
 from callbacks import context
-from callbacks.access import current_principal
-from data import audit, cases, privacy
+from access.roles import current_principal
+from access import privacy
+from data import audit
+from queries import events_page as cases
 from layouts import events_page as view
 from layouts import ids
 from layouts.i18n import normalise_language, t

@@ -13,8 +13,9 @@ from urllib.parse import urlencode
 from dash import ALL, Input, Output, State, callback, ctx, dcc, no_update
 
 from callbacks import context
-from data import geo, unit_queries as uq
-from data.value_cache import ValueCache
+from data import geo
+from queries import map_page as uq
+from queries.value_cache import ValueCache
 from indicators.catalog import Catalog, load_catalog
 from layouts import ids
 from layouts import map_page as view

@@ -4,7 +4,7 @@ from dash import Input, Output, callback
 
 from callbacks import context
 from data import geo
-from data.today import city_today
+from queries.overview import city_today
 from layouts import figures, ids
 from layouts.i18n import normalise_language, t
 from layouts.overview import overview_body

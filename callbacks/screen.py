@@ -7,7 +7,7 @@ the parts whose content changed, and every panel whose content did not change is
 While a refresh runs, the refresh timer is disabled (``running=``), so ticks never pile up.
 
 Reads and rendered panels are kept per (data version, minute) in a ``ScreenCache``
-(data/screen_cache.py) shared by every wall: a tick whose data did not change costs one version
+(queries/screen_cache.py) shared by every wall: a tick whose data did not change costs one version
 probe; a tick after new data reads the store again.
 """
 
@@ -23,9 +23,9 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import context
 from data import geo
-from data.screen_cache import ALERTS, EVENTS, INDICATORS, READINGS, ScreenCache
-from data import screen_queries as queries
-from data.today import air_now
+from queries.screen_cache import ALERTS, EVENTS, INDICATORS, READINGS, ScreenCache
+from queries import screen as queries
+from queries.overview import air_now
 from indicators.catalog import load_catalog
 from layouts import ids
 from layouts import screen as view

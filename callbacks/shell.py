@@ -2,12 +2,13 @@
 
 from dash import Input, Output, callback, ctx
 
+from access.roles import current_principal, may_open
 from callbacks import context
-from callbacks.access import current_principal, visible_pages
 from layouts import ids
 from layouts.components import navbar
 from layouts.i18n import normalise_language, t
 from layouts.login import account_menu
+from layouts.pages import PAGES
 
 ROLES = ()      # the frame around every page: every signed-in role
 
@@ -24,7 +25,7 @@ def draw_navbar(language, pathname="/"):
     """Redraw the navigation bar in the chosen language, marking the current page."""
     language = normalise_language(language)
     principal = current_principal()
-    links = [(page.path, t(page.label_key, language)) for page in visible_pages(principal)]
+    links = [(page.path, t(page.label_key, language)) for page in PAGES if may_open(principal, page)]
     bar = navbar(language, context.current().city_name(language), links, pathname or "/")
     if principal is not None:
         bar.children.append(account_menu(principal.username or t("role.screen", language), principal.role, language))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from data.clock import utc
 import duckdb
 import numpy as np
 import pandas as pd
@@ -16,10 +17,6 @@ from indicators.windows import span
 
 POLLUTANTS = aqi.POLLUTANTS
 COLUMNS = ["indicator_id", "level", "unit_code", "value", "numerator", "denominator", "data_age_s"]
-
-
-def _utc(epoch_s: float) -> datetime:
-    return datetime.fromtimestamp(epoch_s, timezone.utc)
 
 
 def _grouping(levels: tuple[str, ...], *keys: str) -> tuple[str, str, str]:
@@ -74,12 +71,12 @@ def _with_every_unit(values: pd.DataFrame, indicator: Indicator, units: pd.DataF
 
 def _one(con, indicator: Indicator, at_s: int, tz: str) -> pd.DataFrame:
     if indicator.aqi_mode == "hourly":
-        rows = con.execute(hourly_sql(indicator), {"now": _utc(at_s)}).df()
+        rows = con.execute(hourly_sql(indicator), {"now": utc(at_s)}).df()
         results = [_hourly_aqi(unit_rows) for _, unit_rows in rows.groupby(["level", "unit_code"])]
         on = datetime.fromtimestamp(at_s, ZoneInfo(tz)).date()
     else:
         bounds = span(indicator.window, at_s, tz)
-        rows = con.execute(daily_sql(indicator), {"start": _utc(bounds.start_s), "end": _utc(bounds.end_s)}).df()
+        rows = con.execute(daily_sql(indicator), {"start": utc(bounds.start_s), "end": utc(bounds.end_s)}).df()
         results = [_daily_aqi(unit_rows) for _, unit_rows in rows.groupby(["level", "unit_code"])]
         on = datetime.fromtimestamp(bounds.start_s, ZoneInfo(tz)).date()
     keys = [key for key, _ in rows.groupby(["level", "unit_code"])]

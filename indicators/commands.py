@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from tqdm import tqdm
 
 from data import db
-from data.demo.clock import DEFAULT_TZ, HOUR_S, parse_instant
+from data.clock import DEFAULT_TZ, HOUR_S, parse_instant
 from indicators.catalog import Catalog, CatalogError, load_catalog
 from indicators.compiler import compile_catalog
 from indicators.docs import catalog_markdown, catalog_rows

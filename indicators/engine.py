@@ -21,7 +21,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from data.demo.clock import DAY_S
+from data.clock import DAY_S
 from indicators import aqi_values, status
 from indicators.catalog import Catalog
 from indicators.compiler import CompiledCatalog, Scan, compile_catalog, grid_partials_sql, rolled_up, shared_partials

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from data import writer
-from data.demo.clock import HOUR_S
+from data.clock import HOUR_S
 from indicators.engine import Engine
 
 HISTORY_DAYS = 90

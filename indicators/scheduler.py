@@ -24,7 +24,7 @@ from typing import Callable
 import duckdb
 
 from data.background import PeriodicJob
-from data.demo.clock import HOUR_S
+from data.clock import HOUR_S
 from indicators.catalog import Catalog
 from indicators.engine import Engine
 from indicators.model import IndicatorType

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from data.demo.clock import DAY_S, HOUR_S, local_midnight_s
+from data.clock import DAY_S, HOUR_S, local_midnight_s
 from indicators.model import Window
 
 _ROLLING_S = {Window.LAST_HOUR: HOUR_S, Window.LAST_24H: DAY_S, Window.LAST_7D: 7 * DAY_S,

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import dash_ag_grid as dag
 from dash import dcc, html
 
-from data.cases import HANDLING_LEVELS, STATUSES, CaseFilters, SlaClock
+from queries.events_page import HANDLING_LEVELS, STATUSES, CaseFilters, SlaClock
 from layouts.i18n import DEFAULT_LANGUAGE, add_texts, t
 
 FILTERS = "events-filters"

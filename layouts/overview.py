@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from dash import dcc, html
 
-from data.today import TodayFigures
+from queries.overview import TodayFigures
 from layouts import figures, ids, theme
 from layouts.components import kpi_card, simple_table
 from layouts.i18n import t

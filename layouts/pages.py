@@ -40,3 +40,14 @@ PAGES: tuple[Page, ...] = (          # in navigation order
 CALLBACK_MODULES: tuple[str, ...] = ("callbacks.shell", "callbacks.overview", "callbacks.screen", "callbacks.map_page",
                                      "callbacks.events_page", "callbacks.alerts", "callbacks.indicators_page",
                                      "callbacks.summary", "callbacks.audit")
+
+
+def page_for_path(path: str) -> Page | None:
+    """Return the registered page at ``path`` (trailing slash ignored), or None."""
+    wanted = path.rstrip("/") or "/"
+    return next((page for page in PAGES if (page.path.rstrip("/") or "/") == wanted), None)
+
+
+def page_named(name: str) -> Page | None:
+    """Return the registered page of that Dash name, or None."""
+    return next((page for page in PAGES if page.name == name), None)

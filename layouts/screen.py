@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from data.screen_queries import Kpi
+from queries.screen import Kpi
 from indicators import aqi
 from layouts import theme
 from layouts.i18n import add_texts, normalise_language, t

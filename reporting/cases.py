@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from data.demo.clock import DAY_S
+from data.clock import DAY_S
 from reporting.days import DaySpan
 
 LOOKBACK_DAYS = 30          # closure rate window and the longest comparison

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from data import db
-from data.demo.clock import DEFAULT_TZ
+from data.clock import DEFAULT_TZ
 from reporting.archive import FORMATS, render, reports_dir, write_brief
 from reporting.days import parse_day, yesterday
 from reporting.render import RenderError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from data import db
-from data.today import city_today
+from queries.overview import city_today
 from layouts import theme
 from tests.browser import chromium_page, running_server, sign_in
 from tests.conftest import TINY_NOW
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 def expected(tiny_db_copy):
     """Return today's figures computed directly from the store, before the server takes it."""
     con = db.open_store(tiny_db_copy)
-    from data.demo.clock import parse_instant
+    from data.clock import parse_instant
 
     tz = db.get_setting(con, "city.tz")
     figures = city_today(con, parse_instant(TINY_NOW, tz), tz)

@@ -6,8 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from data import audit, db
-from data.demo.clock import parse_instant
+from data import audit
+from data import db
+from data.clock import parse_instant
 from layouts.events_page import fmt_time
 from tests.browser import chromium_page, running_server, sign_in
 from tests.conftest import TINY_NOW

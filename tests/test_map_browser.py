@@ -14,7 +14,7 @@ import layouts.map_page  # noqa: F401  (registers the page's texts)
 from data import db
 from tests.browser import chromium_page, running_server, sign_in
 from tests.conftest import TINY_NOW
-from tests.data.test_unit_queries import MAP_INDICATORS, add_indicator_history
+from tests.queries.test_map_page import MAP_INDICATORS, add_indicator_history
 
 pytestmark = pytest.mark.browser
 INDICATOR = MAP_INDICATORS[1]

@@ -16,7 +16,7 @@ from layouts import theme
 from layouts.i18n import t
 from tests.browser import ROOT, chromium_page, running_server, sign_in
 from tests.conftest import TINY_NOW
-from tests.data.test_screen_queries import TZ, _expected
+from tests.queries.test_screen import TZ, _expected
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +36,7 @@ def wall(tmp_path_factory, tiny_db_path):
     """Yield (url, kiosk path, revoked kiosk path, expected figures) of a server on a copy of the tiny city."""
     import shutil
 
-    from data.demo.clock import parse_instant
+    from data.clock import parse_instant
 
     path = tmp_path_factory.mktemp("screen") / "screen.duckdb"
     shutil.copy(tiny_db_path, path)

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from data import db
-from data.demo.clock import parse_instant
+from data.clock import parse_instant
 from indicators.catalog import load_catalog
 from indicators.compiler import compile_catalog
 from indicators.engine import OUTPUTS_VIEW, Engine, outputs_frame, run_scan_group

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from data import db
-from data.demo.clock import DEFAULT_TZ
+from data.clock import DEFAULT_TZ
 from reporting.days import day_span
 from tests.browser import ROOT, TEST_ADMIN, add_user, chromium_page, running_server, sign_in
 from tests.conftest import TINY_NOW

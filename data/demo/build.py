@@ -6,6 +6,7 @@ a crash or Ctrl-C never leaves a half-built database where the app would find it
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from data import db, writer
+from data.clock import DAY_S, DEFAULT_TZ, parse_instant
 from data.demo import clock
 from data.demo.categories import categories_frame
 from data.demo.events import events_as_of, plan_events
@@ -24,11 +26,10 @@ from data.demo.geography import Geography, build_geography
 from data.demo.readings import generate_readings
 from data.demo.scales import Scale, get_scale
 from data.demo.sensors import build_sensors
-from data.demo.weather import weather_for_day
+from data.demo.weather import episodes, weather_for_day
 
 CITY_NAME_ZH = "云江市"
 CITY_NAME_EN = "Yunjiang City"
-DEFAULT_TZ = clock.DEFAULT_TZ
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class DemoSpec:
     @property
     def start_s(self) -> int:
         """Return the first instant of the generated history."""
-        return self.anchor_s - self.scale.days * clock.DAY_S
+        return self.anchor_s - self.scale.days * DAY_S
 
 
 @dataclass
@@ -80,7 +81,7 @@ class RowCounts:
 
 def spec_from_options(scale: str, seed: int, now: str | None, tz: str = DEFAULT_TZ) -> DemoSpec:
     """Return a DemoSpec from command-line style options (``now`` ISO text or None for now)."""
-    return DemoSpec(get_scale(scale), int(seed), clock.parse_instant(now, tz), tz)
+    return DemoSpec(get_scale(scale), int(seed), parse_instant(now, tz), tz)
 
 
 def build_demo(path: Path, spec: DemoSpec, progress: bool = True, force: bool = False) -> RowCounts:
@@ -194,6 +195,7 @@ def put_demo_settings(con: duckdb.DuckDBPyConnection, spec: DemoSpec) -> None:
         "demo.scale": spec.scale.name,
         "demo.seed": spec.seed,
         "demo.anchor_s": spec.anchor_s,
+        "demo.episodes": json.dumps(episodes(spec.anchor_s, spec.tz).__dict__),
         "data.until_s": spec.anchor_s,
     })
 

@@ -1,4 +1,4 @@
-"""Time for the demo generators: local days, local hour and weekday of instants.
+"""Time for the demo generators: the local days to generate, and local hour and weekday of instants.
 
 Instants are int64 epoch seconds (UTC) inside the generators; they become TIMESTAMPTZ
 only when written. Days are the city's local days (time zone from the settings).
@@ -7,15 +7,11 @@ only when written. Days are the city's local days (time zone from the settings).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
-DEFAULT_TZ = "Asia/Shanghai"
-DAY_S = 86_400
-HOUR_S = 3_600
+from data.clock import HOUR_S, local_day_bounds, local_day_index
 
 
 @dataclass(frozen=True)
@@ -34,24 +30,9 @@ class DayWindow:
         return (self.day_end_s - self.day_start_s) // HOUR_S
 
 
-def local_midnight_s(epoch_s: int, tz: str) -> int:
-    """Return the epoch seconds of the local midnight on or before ``epoch_s``."""
-    local = datetime.fromtimestamp(epoch_s, ZoneInfo(tz))
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return int(midnight.timestamp())
-
-
-def local_day_index(epoch_s: int, tz: str) -> int:
-    """Return the local calendar day of an instant as days since 1970-01-01."""
-    local = datetime.fromtimestamp(epoch_s, ZoneInfo(tz)).date()
-    return (local - datetime(1970, 1, 1).date()).days
-
-
 def day_window(day_index: int, tz: str, keep_start_s: int, keep_end_s: int) -> DayWindow:
     """Return the DayWindow of a local day, clipped to [keep_start_s, keep_end_s)."""
-    date = datetime(1970, 1, 1) + timedelta(days=day_index)
-    start = int(date.replace(tzinfo=ZoneInfo(tz)).timestamp())
-    end = int((date + timedelta(days=1)).replace(tzinfo=ZoneInfo(tz)).timestamp())
+    start, end = local_day_bounds(day_index, tz)
     return DayWindow(day_index, start, end, max(start, keep_start_s), min(end, keep_end_s))
 
 
@@ -70,18 +51,3 @@ def local_hour_weekday(epoch_s: np.ndarray, tz: str) -> tuple[np.ndarray, np.nda
     local = stamps.tz_convert(tz)
     hour = local.hour.to_numpy() + local.minute.to_numpy() / 60.0 + local.second.to_numpy() / 3600.0
     return hour.astype("float64"), local.day_of_week.to_numpy().astype("int8")
-
-
-def parse_instant(text: str | None, tz: str) -> int:
-    """Return epoch seconds for an ISO time (local ``tz`` when it has no offset); now if None."""
-    if text is None:
-        return int(datetime.now(timezone.utc).timestamp())
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(tz))
-    return int(moment.timestamp())
-
-
-def to_datetime_utc(epoch_s: int) -> datetime:
-    """Return an aware UTC datetime for epoch seconds."""
-    return datetime.fromtimestamp(epoch_s, timezone.utc)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from data.demo.categories import category_array
-from data.demo.clock import HOUR_S
+from data.clock import HOUR_S
 from data.demo.people import text_labels
 from data.demo.sources import source_array
 

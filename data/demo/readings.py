@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from data.demo import rand
-from data.demo.clock import HOUR_S, DayWindow, day_window, local_day_index, local_hour_weekday
+from data.clock import HOUR_S, local_day_index
+from data.demo.clock import DayWindow, day_window, local_hour_weekday
 from data.demo.readings_models import MODELS, WATER_KERNEL_H, DayInputs, Timeline
 from data.demo.scales import Scale
 from data.demo.sensors import AIR_METRICS, METRICS, grid_urbanness, history_start

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
+from data.clock import now_utc
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 import duckdb
 import numpy as np
@@ -60,11 +60,6 @@ class Summary:
             out["already_ingested_as"] = self.already_ingested_as
         out.update(self.notes)
         return out
-
-
-def now_utc() -> datetime:
-    """Return the current instant (timezone-aware)."""
-    return datetime.now(timezone.utc)
 
 
 def find_committed(con: duckdb.DuckDBPyConnection, kind: str, digest: str) -> int | None:

@@ -22,7 +22,7 @@ import time
 from tqdm import tqdm
 
 from data import db
-from data.demo.clock import DEFAULT_TZ, HOUR_S, parse_instant
+from data.clock import DEFAULT_TZ, HOUR_S, parse_instant
 from indicators.alerting import handling, queries, replay, silences, store
 from indicators.alerting.rules import alerting_indicators, load_config
 from indicators.catalog import load_catalog
@@ -192,10 +192,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _episode_windows(con) -> dict[str, tuple[int, int]]:
+    """Return the named incident windows ([start, end) epoch seconds) the demo builder recorded."""
+    recorded = db.get_setting(con, "demo.episodes")
+    if recorded is None:
+        raise SystemExit("this store records no episode windows: replay scores the demo city's episodes "
+                         "(rebuild it with `python cli.py demo --force`)")
+    return {name: tuple(window) for name, window in json.loads(recorded).items()}
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     """Replay the episode-related alerts hourly over the last --days of data; print the false-alarm rate."""
-    from data.demo.weather import episodes
-
     con, tz = _con(args)
     until = int(db.get_setting(con, "data.until_s"))
     config, catalog = load_config(), load_catalog()
@@ -206,7 +213,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     bar = tqdm(total=len(instants), unit="h", file=sys.stderr)
     replay.replay(con, subset, config, tz, instants, progress=lambda _: bar.update())
     bar.close()
-    windows = episodes(int(db.get_setting(con, "demo.anchor_s", str(until))), tz).__dict__
+    windows = _episode_windows(con)
     first = con.execute("SELECT epoch(min(ts))::BIGINT FROM readings").fetchone()[0]
     scored_from = max(start, first + replay.BASELINE_WARMUP_S)      # before it, baselines lack days of data
     report = replay.false_alarms(con, windows, (scored_from, until))

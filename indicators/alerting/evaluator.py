@@ -10,6 +10,7 @@ are ignored, so the history only moves forward and replaying refreshes in order 
 from __future__ import annotations
 
 import logging
+from data.clock import utc
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -81,7 +82,7 @@ class AlertEvaluator:
         ids = self._ids + [o.health for o in self.config.outages]
         return con.execute("SELECT indicator_id, unit_code, level, value, baseline, data_age_s FROM indicator_latest "
                            "WHERE indicator_id IN (SELECT unnest(?)) AND as_of = ?",
-                           [ids, store.utc(at_s)]).df()
+                           [ids, utc(at_s)]).df()
 
     def _threshold_series(self, con, values: pd.DataFrame, at_s: int) -> list[tuple[object, Rule, Observation]]:
         """Return (row, effective rule, observation) of every threshold series, history read in one query."""
@@ -130,7 +131,7 @@ class AlertEvaluator:
 
     def _notifiable(self, con, alert_id, at_s) -> bool:
         row = con.execute("SELECT coalesce(silenced_until > ?, false), inhibited_by IS NULL, state <> 'closed' "
-                          "FROM alerts WHERE alert_id = ?", [store.utc(at_s), alert_id]).fetchone()
+                          "FROM alerts WHERE alert_id = ?", [utc(at_s), alert_id]).fetchone()
         return (not row[0]) and row[1] and row[2]
 
     def _outages(self, con, values, states, at_s, queued) -> tuple[dict[tuple[str, str], int], int]:
@@ -180,12 +181,12 @@ class AlertEvaluator:
                WHERE state = 'firing' AND severity = 'red' AND acked_at IS NULL AND inhibited_by IS NULL
                  AND coalesce(silenced_until <= ?, true) AND coalesce(handling_level, 3) > 1
                  AND epoch(? - coalesce(escalated_at, fired_at)) >= (CASE WHEN escalated_at IS NULL THEN ? ELSE ? END)""",
-            [store.utc(at_s), store.utc(at_s), self.config.escalate_after_s, self.config.repeat_after_s]).fetchall()
+            [utc(at_s), utc(at_s), self.config.escalate_after_s, self.config.repeat_after_s]).fetchall()
         queued = []
         for (alert_id,) in due:
             level = con.execute("UPDATE alerts SET handling_level = coalesce(handling_level, 3) - 1, "
                                 "escalations = escalations + 1, escalated_at = ? WHERE alert_id = ? "
-                                "RETURNING handling_level", [store.utc(at_s), alert_id]).fetchone()[0]
+                                "RETURNING handling_level", [utc(at_s), alert_id]).fetchone()[0]
             store.audit(con, "system", "escalate", alert_id, {"handling_level": level, "reason": "red, unacknowledged"},
                         at_s)
             queued.append(store.enqueue(con, alert_id, "escalated", at_s))

@@ -6,6 +6,7 @@ and the instant, changes the alert and appends to alert_audit in one transaction
 
 from __future__ import annotations
 
+from data.clock import utc, utc_or_none
 import duckdb
 
 from indicators.alerting import store
@@ -40,7 +41,7 @@ def acknowledge(con: duckdb.DuckDBPyConnection, alert_id: int, actor: str, comme
     """Acknowledge an alert with a comment (stops escalation); return the alert."""
     return _act(con, actor, "ack", alert_id, at_s,
                 "UPDATE alerts SET acked_by = ?, acked_at = ?, ack_comment = ? WHERE alert_id = ?",
-                [actor.strip(), store.utc(at_s), comment], {"comment": comment})
+                [actor.strip(), utc(at_s), comment], {"comment": comment})
 
 
 def assign(con: duckdb.DuckDBPyConnection, alert_id: int, actor: str, handling_level: int, department: str,
@@ -61,7 +62,7 @@ def silence(con: duckdb.DuckDBPyConnection, alert_id: int, actor: str, reason: s
         raise HandlingError("a silence must expire in the future")
     return _act(con, actor, "silence", alert_id, at_s,
                 "UPDATE alerts SET silenced_until = ?, silence_reason = ?, silence_id = NULL WHERE alert_id = ?",
-                [store.utc(until_s), reason.strip()], {"reason": reason.strip(), "until": store.utc(until_s)})
+                [utc_or_none(until_s), reason.strip()], {"reason": reason.strip(), "until": utc_or_none(until_s)})
 
 
 def unsilence(con: duckdb.DuckDBPyConnection, alert_id: int, actor: str, at_s: int) -> dict:
@@ -77,7 +78,7 @@ def escalate(con: duckdb.DuckDBPyConnection, alert_id: int, actor: str, reason: 
         raise HandlingError("already at the district level")
     return _act(con, actor, "escalate", alert_id, at_s,
                 "UPDATE alerts SET handling_level = coalesce(handling_level, 3) - 1, escalations = escalations + 1, "
-                "escalated_at = ? WHERE alert_id = ?", [store.utc(at_s)], {"reason": reason})
+                "escalated_at = ? WHERE alert_id = ?", [utc(at_s)], {"reason": reason})
 
 
 def close(con: duckdb.DuckDBPyConnection, alert_id: int, actor: str, note: str, at_s: int) -> dict:
@@ -86,7 +87,7 @@ def close(con: duckdb.DuckDBPyConnection, alert_id: int, actor: str, note: str, 
         raise HandlingError("closing needs a resolution note")
     return _act(con, actor, "close", alert_id, at_s,
                 "UPDATE alerts SET state = 'closed', closed_by = ?, closed_at = ?, close_note = ? WHERE alert_id = ?",
-                [actor.strip(), store.utc(at_s), note.strip()], {"note": note.strip()})
+                [actor.strip(), utc(at_s), note.strip()], {"note": note.strip()})
 
 
 def audit_trail(con: duckdb.DuckDBPyConnection, alert_id: int) -> list[dict]:

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from data.clock import DAY_S, HOUR_S, utc
 from indicators.alerting import store
 from indicators.alerting.machine import Observation, absolute
 from indicators.alerting.rules import Rule
 
-HOUR_S = 3600
-DAY_S = 86_400
 WEEK_DAYS = 7
 
 HISTORY_SQL = """
@@ -72,9 +71,9 @@ def fetch_references(con: duckdb.DuckDBPyConnection, at_s: int,
         return {}
     anchor = anchor_hour(at_s)
     oldest = max(w[2] for w in wanted)
-    instants = [store.utc(anchor - d * DAY_S) for d in range(1, oldest + 1)]
+    instants = [utc(anchor - d * DAY_S) for d in range(1, oldest + 1)]
     columns = [list(c) for c in zip(*wanted)]
-    rows = con.execute(HISTORY_SQL, columns + [store.utc(anchor), instants[-1], instants[0], instants]).fetchall()
+    rows = con.execute(HISTORY_SQL, columns + [utc(anchor), instants[-1], instants[0], instants]).fetchall()
     return {(r[0], r[1]): Reference(store.clean(r[2]), store.clean(r[4]), store.clean(r[5]), int(r[3] or 0))
             for r in rows}
 

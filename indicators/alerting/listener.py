@@ -7,7 +7,7 @@ import threading
 import duckdb
 
 from data import db
-from data.demo.clock import DEFAULT_TZ
+from data.clock import DEFAULT_TZ
 from indicators.alerting.evaluator import AlertEvaluator
 from indicators.catalog import load_catalog
 from indicators.refresh import RefreshSummary

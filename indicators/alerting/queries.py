@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from data.clock import utc
 import duckdb
 import pandas as pd
 
-from indicators.alerting import store
 
 LIVE_STATES = ("pending", "firing", "recovering", "no_data", "stale")
 SEVERITY_ORDER = {"red": 0, "orange": 1, "yellow": 2, "blue": 3}
@@ -25,7 +25,7 @@ def live_alerts(con: duckdb.DuckDBPyConnection, at_s: int, level: str | None = N
              AND (? IS NULL OR a.level = ?)
              AND (? IS NULL OR split_part(a.indicator_id, '.', 1) = ?)
              AND (? IS NULL OR a.unit_code = ? OR u.district_code = ? OR u.street_code = ? OR u.community_code = ?)""",
-        [store.utc(at_s), list(LIVE_STATES), level, level, domain, domain, unit, unit, unit, unit, unit]).df()
+        [utc(at_s), list(LIVE_STATES), level, level, domain, domain, unit, unit, unit, unit, unit]).df()
     if frame.empty:
         return frame.assign(group_root=pd.Series(dtype="float64"), age_s=pd.Series(dtype="float64"))
     frame["age_s"] = at_s - frame["started_s"]
@@ -76,4 +76,4 @@ def value_trace(con: duckdb.DuckDBPyConnection, indicator_id: str, unit_code: st
     return con.execute(
         """SELECT epoch(as_of)::BIGINT AS at_s, value, baseline FROM indicator_history
            WHERE indicator_id = ? AND unit_code = ? AND as_of BETWEEN ? AND ? ORDER BY as_of""",
-        [indicator_id, unit_code, store.utc(at_s - hours * 3600), store.utc(at_s)]).df()
+        [indicator_id, unit_code, utc(at_s - hours * 3600), utc(at_s)]).df()

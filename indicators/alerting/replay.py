@@ -7,13 +7,13 @@ the server would have. It writes into the store it is given: use a copy.
 
 from __future__ import annotations
 
+from data.clock import utc
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 import duckdb
 import pandas as pd
 
-from indicators.alerting import store
 from indicators.alerting.evaluator import AlertEvaluator
 from indicators.alerting.rules import AlertConfig, alerting_indicators
 from indicators.catalog import Catalog
@@ -83,4 +83,4 @@ def false_alarms(con: duckdb.DuckDBPyConnection, windows: dict[str, tuple[int, i
 
 def utc_text(epoch_s: int) -> str:
     """Return an instant as ISO text in UTC (for reports)."""
-    return store.utc(epoch_s).isoformat()
+    return utc(epoch_s).isoformat()

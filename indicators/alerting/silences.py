@@ -9,6 +9,7 @@ the audit log; expiring or removing one early ends it on the alerts it covered.
 
 from __future__ import annotations
 
+from data.clock import utc, utc_or_none
 import duckdb
 import pandas as pd
 
@@ -56,11 +57,11 @@ def create(con: duckdb.DuckDBPyConnection, actor: str, indicator_match: str, uni
         silence_id = con.execute(
             "INSERT INTO alert_silences (indicator_match, unit_code, reason, created_by, created_at, starts_at, ends_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING silence_id",
-            [match, unit, reason.strip(), actor.strip(), store.utc(at_s), store.utc(starts_s), store.utc(until_s)],
+            [match, unit, reason.strip(), actor.strip(), utc(at_s), utc_or_none(starts_s), utc_or_none(until_s)],
         ).fetchone()[0]
         audit.record(con, actor.strip(), "alert.silence.create", f"silence:{silence_id}",
-                     {"match": match, "unit": unit, "reason": reason.strip(), "from": store.utc(starts_s),
-                      "until": store.utc(until_s)})
+                     {"match": match, "unit": unit, "reason": reason.strip(), "from": utc_or_none(starts_s),
+                      "until": utc_or_none(until_s)})
         apply(con, at_s, silence_id=silence_id)
         con.execute("COMMIT")
     except Exception:
@@ -102,11 +103,11 @@ def _end(con, silence_id: int, actor: str, at_s: int, remove: bool) -> dict:
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("UPDATE alert_silences SET ends_at = least(ends_at, ?), ended_by = ?, removed = ? "
-                    "WHERE silence_id = ?", [store.utc(at_s), actor.strip(), remove, silence_id])
+                    "WHERE silence_id = ?", [utc(at_s), actor.strip(), remove, silence_id])
         con.execute("UPDATE alerts SET silenced_until = ? WHERE silence_id = ? AND silenced_until > ?",
-                    [store.utc(at_s), silence_id, store.utc(at_s)])
+                    [utc(at_s), silence_id, utc(at_s)])
         audit.record(con, actor.strip(), "alert.silence." + ("remove" if remove else "expire"),
-                     f"silence:{silence_id}", {"at": store.utc(at_s)})
+                     f"silence:{silence_id}", {"at": utc(at_s)})
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -129,7 +130,7 @@ def apply(con: duckdb.DuckDBPyConnection, at_s: int, alert_id: int | None = None
               AND a.state IN (SELECT unnest(?)) AND coalesce(a.silenced_until < s.ends_at, true)
               AND (?::BIGINT IS NULL OR a.alert_id = ?) AND (?::BIGINT IS NULL OR s.silence_id = ?)
             QUALIFY row_number() OVER (PARTITION BY a.alert_id ORDER BY s.ends_at DESC, s.silence_id) = 1""",
-        [store.utc(at_s), store.utc(at_s), list(OPEN_STATES), alert_id, alert_id, silence_id, silence_id]).fetchall()
+        [utc(at_s), utc(at_s), list(OPEN_STATES), alert_id, alert_id, silence_id, silence_id]).fetchall()
     for alert, silence, ends_at, reason, author in rows:
         con.execute("UPDATE alerts SET silenced_until = ?, silence_reason = ?, silence_id = ? WHERE alert_id = ?",
                     [ends_at, reason, silence, alert])
@@ -150,7 +151,7 @@ def list_silences(con: duckdb.DuckDBPyConnection, at_s: int, include_ended: bool
            FROM alert_silences s LEFT JOIN admin_units u ON u.code = s.unit_code
            WHERE NOT s.removed AND (? OR s.ends_at > ?)
            ORDER BY (s.ends_at <= ?), s.silence_id DESC""",
-        [store.utc(at_s)] * 3 + [include_ended] + [store.utc(at_s)] * 2).df()
+        [utc(at_s)] * 3 + [include_ended] + [utc(at_s)] * 2).df()
 
 
 def silence_dict(con: duckdb.DuckDBPyConnection, silence_id: int) -> dict:

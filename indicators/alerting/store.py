@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 
+from data.clock import utc_or_none
 import duckdb
 import pandas as pd
 
 from indicators.alerting.machine import Series, Transition
 
 SEVERITY_RANK = {"blue": 1, "yellow": 2, "orange": 3, "red": 4}
-
-
-def utc(epoch_s: float | None) -> datetime | None:
-    """Return an aware UTC datetime for epoch seconds (None stays None)."""
-    return None if epoch_s is None else datetime.fromtimestamp(epoch_s, timezone.utc)
 
 
 def epoch(value) -> int | None:
@@ -40,8 +35,8 @@ def write_state(con, key, level: str, series: Series, alert_id, value, at_s: int
     con.execute("DELETE FROM alert_states WHERE indicator_id = ? AND unit_code = ?", list(key))
     if series.state != "normal":
         con.execute("INSERT INTO alert_states VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [key[0], key[1], level, series.state, series.severity, utc(series.since_s), alert_id,
-                     clean(value), utc(at_s)])
+                    [key[0], key[1], level, series.state, series.severity, utc_or_none(series.since_s), alert_id,
+                     clean(value), utc_or_none(at_s)])
 
 
 def open_alert(con, key, level: str, kind: str, t: Transition, at_s: int, handling_level: int) -> int:
@@ -49,7 +44,7 @@ def open_alert(con, key, level: str, kind: str, t: Transition, at_s: int, handli
     return con.execute(
         "INSERT INTO alerts (indicator_id, unit_code, level, kind, state, severity, peak_severity, value, threshold, "
         "started_at, handling_level) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?) RETURNING alert_id",
-        [key[0], key[1], level, kind, t.severity, t.severity, t.value, t.threshold, utc(at_s), handling_level],
+        [key[0], key[1], level, kind, t.severity, t.severity, t.value, t.threshold, utc_or_none(at_s), handling_level],
     ).fetchone()[0]
 
 
@@ -67,28 +62,28 @@ def update_alert(con, alert_id: int, t: Transition, at_s: int) -> None:
              resolved_at = CASE WHEN ? = 'normal' THEN ? ELSE NULL END
            WHERE alert_id = ?""",
         [state, t.severity, SEVERITY_RANK.get(t.severity or "", 0), t.severity, t.value, t.threshold,
-         t.to_state, utc(at_s), t.to_state, utc(at_s), alert_id])
+         t.to_state, utc_or_none(at_s), t.to_state, utc_or_none(at_s), alert_id])
 
 
 def add_history(con, key, alert_id, t: Transition, baseline, at_s: int) -> None:
     """Append one transition to alert_history."""
     con.execute("INSERT INTO alert_history (occurred_at, indicator_id, unit_code, alert_id, from_state, to_state, "
                 "severity, value, threshold, baseline, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [utc(at_s), key[0], key[1], alert_id, t.from_state, t.to_state, t.severity, clean(t.value),
+                [utc_or_none(at_s), key[0], key[1], alert_id, t.from_state, t.to_state, t.severity, clean(t.value),
                  clean(t.threshold), clean(baseline), t.reason])
 
 
 def audit(con, actor: str, action: str, alert_id: int, details: dict, at_s: int) -> None:
     """Append one handling action to alert_audit."""
     con.execute("INSERT INTO alert_audit (occurred_at, actor, action, alert_id, details) VALUES (?, ?, ?, ?, ?)",
-                [utc(at_s), actor, action, alert_id, json.dumps(details, ensure_ascii=False, default=str)])
+                [utc_or_none(at_s), actor, action, alert_id, json.dumps(details, ensure_ascii=False, default=str)])
 
 
 def enqueue(con, alert_id: int, event: str, at_s: int) -> int:
     """Put a notification for an alert in the outbox; return its id."""
     payload = json.dumps(alert_dict(con, alert_id), ensure_ascii=False, default=str)
     return con.execute("INSERT INTO alert_notifications (created_at, alert_id, event, payload) VALUES (?, ?, ?, ?) "
-                       "RETURNING notification_id", [utc(at_s), alert_id, event, payload]).fetchone()[0]
+                       "RETURNING notification_id", [utc_or_none(at_s), alert_id, event, payload]).fetchone()[0]
 
 
 def alert_dict(con, alert_id: int) -> dict:
@@ -108,4 +103,4 @@ def state_at(con, at_s: int) -> pd.DataFrame:
            FROM alert_history WHERE occurred_at <= ?
            QUALIFY row_number() OVER (PARTITION BY indicator_id, unit_code ORDER BY occurred_at DESC, history_id DESC) = 1
               AND to_state <> 'normal'
-           ORDER BY indicator_id, unit_code""", [utc(at_s)]).df()
+           ORDER BY indicator_id, unit_code""", [utc_or_none(at_s)]).df()

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from data import accounts, db
+from access import accounts
+from data import db
 from data.ingest import tokens
 from tests.conftest import TINY_NOW
 

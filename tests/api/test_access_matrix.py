@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from data import accounts
+from access import accounts
 from layouts.pages import PAGES
 from tests.api.conftest import ORIGIN
 

@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from data import audit, privacy
+from access import privacy
+from data import audit
 from tests.api.conftest import ORIGIN, PASSWORD
 
 NAME, PHONE, ID_NUMBER = "欧阳娜娜", "13912345678", "32010219900307123X"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from data import accounts, audit
+from access import accounts
+from data import audit
 from data.ingest import tokens
 from tests.api.conftest import ORIGIN, PASSWORD
 

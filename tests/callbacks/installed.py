@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 
 from callbacks import context
-from data.demo.clock import parse_instant
+from data.clock import parse_instant
 from tests.conftest import TINY_NOW
 
 TZ = "Asia/Shanghai"

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from dash import no_update
 
-from data import accounts, audit, cases, db
+from access import accounts
+from data import audit
+from queries import events_page as cases
+from data import db
 from tests.callbacks.test_overview import by_testid
 from tests.callbacks.installed import TZ, frozen_context
 

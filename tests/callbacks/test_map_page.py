@@ -14,10 +14,10 @@ from dash._callback_context import context_value
 from dash._utils import AttributeDict
 
 from data import db
-from data import unit_queries as uq
+from queries import map_page as uq
 from layouts import map_page as view
 from tests.callbacks.installed import TZ, frozen_context
-from tests.data.test_unit_queries import MAP_INDICATORS, map_city_path  # noqa: F401  (the fixture)
+from tests.queries.test_map_page import MAP_INDICATORS, map_city_path  # noqa: F401  (the fixture)
 
 INDICATOR = MAP_INDICATORS[0]
 

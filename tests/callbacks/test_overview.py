@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from callbacks import context
-from data.today import city_today
+from queries.overview import city_today
 from layouts import theme
 from tests.callbacks.installed import TZ, frozen_context
 

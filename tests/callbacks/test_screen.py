@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import pytest
 from dash import Patch, no_update
 
-from data import screen_queries as queries
+from queries import screen as queries
 from layouts import screen as view
 from layouts import theme
 from tests.callbacks.test_overview import by_testid

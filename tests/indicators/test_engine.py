@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from data import db
-from data.demo.clock import parse_instant
+from data.clock import parse_instant
 from indicators.catalog import load_catalog
 from indicators.engine import Engine
 from indicators.refresh import refresh

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data.demo.clock import parse_instant
+from data.clock import parse_instant
 from indicators.catalog import load_catalog
 from indicators.engine import Engine
 from indicators.model import IndicatorType, Measure

@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data import db, simulator
+from data import db
+from data.demo import simulator
 from data.demo import build
-from data.demo.clock import parse_instant
+from data.clock import parse_instant
 from indicators.catalog import load_catalog
 from indicators.engine import VALUE_COLUMNS, Engine
 from indicators import refresh as refresh_module

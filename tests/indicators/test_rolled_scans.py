@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data.demo.clock import parse_instant
+from data.clock import parse_instant
 from indicators.catalog import load_catalog
 from indicators.compiler import build_scan_sql, compile_catalog, rolled_up, shared_partials
 from indicators.engine import _params, grid_partials, load_units, materialise_relations

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from data import db
-from data.demo.clock import parse_instant
+from data.clock import parse_instant
 from indicators.catalog import load_catalog
 from indicators.engine import Engine
 from indicators.scheduler import IndicatorScheduler, refresh_cadences

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 import pandas as pd
 import pytest
 
-from data.demo.clock import DAY_S, parse_instant
+from data.clock import DAY_S, parse_instant
 from indicators.sources import BASELINE_DAYS, SOURCES
 from tests.conftest import TINY_NOW
 

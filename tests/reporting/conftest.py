@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from data.demo.clock import DEFAULT_TZ
+from data.clock import DEFAULT_TZ
 from reporting.archive import shared_engine
 from reporting.document import build_document
 from reporting.render import render_html

@@ -8,7 +8,7 @@ import sys
 from datetime import timedelta
 
 from data import db
-from data.demo.clock import DEFAULT_TZ
+from data.clock import DEFAULT_TZ
 from reporting.days import day_span
 from reporting.document import build_document
 from reporting.render import render_html

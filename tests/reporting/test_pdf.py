@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from data.demo.clock import DEFAULT_TZ
+from data.clock import DEFAULT_TZ
 from reporting.days import day_span
 from reporting.render import html_to_pdf
 from tests.reporting.conftest import DEMO_DAY

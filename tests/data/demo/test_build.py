@@ -85,7 +85,7 @@ def test_weekend_dip(tiny_con):
 
 
 def _now():
-    from data.demo.clock import parse_instant, to_datetime_utc
+    from data.clock import parse_instant, utc as to_datetime_utc
 
     return to_datetime_utc(parse_instant(TINY_NOW, TZ))
 
@@ -116,7 +116,7 @@ def _episodes(con):
 
 
 def _window_params(window):
-    from data.demo.clock import to_datetime_utc
+    from data.clock import utc as to_datetime_utc
 
     return {"start": to_datetime_utc(window[0]), "end": to_datetime_utc(window[1])}
 

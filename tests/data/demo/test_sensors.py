@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from data.demo.clock import (DAY_S, HOUR_S, day_window, day_windows, local_day_index, local_hour_weekday,
-                             parse_instant)
+from data.clock import DAY_S, HOUR_S, local_day_index, parse_instant
+from data.demo.clock import day_window, day_windows, local_hour_weekday
 from data.demo.readings import describe_defects, generate_readings
 from data.demo.scales import SCALES
 from data.demo.sensors import KIND_BY_NAME, METRICS, build_sensors, history_start

@@ -5,9 +5,10 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from data import db, simulator, writer
+from data import db, writer
+from data.demo import simulator
 from data.demo import build
-from data.demo.clock import parse_instant
+from data.clock import parse_instant
 from tests.conftest import TINY_NOW
 
 TZ = "Asia/Shanghai"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import shapely
 
+from data.clock import utc
 from data import db
 from data.demo.weather import episodes
 from indicators.alerting import replay
@@ -90,7 +91,7 @@ def test_crowd_surge_zscore_fires_at_the_venues_street_where_the_7_day_baseline_
     assert all(at in hours for _, _, at in fired)             # none on the twelve ordinary evenings
     ratios = con.execute("SELECT max(value / baseline) FROM indicator_history WHERE indicator_id = "
                          "'crowding.people.sum.last_hour' AND unit_code = ? AND as_of IN (SELECT unnest(?))",
-                         [street, [replay.store.utc(h) for h in hours]]).fetchone()[0]
+                         [street, [utc(h) for h in hours]]).fetchone()[0]
     assert ratios < 1.6                                        # not even yellow against the 7-day baseline
 
 

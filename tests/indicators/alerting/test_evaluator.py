@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from data.clock import utc
 from data import db
 from indicators.alerting import store
 from indicators.alerting.evaluator import AlertEvaluator
@@ -45,7 +46,7 @@ def usual_history(con, units, at_s=T0, value=100.0, days=14, indicator=CROWD):
     """Write ``days`` daily snapshots of ``value`` at the hour of ``at_s`` for (unit, level) pairs (z-score rules)."""
     for unit, level in units:
         for d in range(1, days + 1):
-            as_of = store.utc(at_s // HOUR * HOUR - d * 86_400)
+            as_of = utc(at_s // HOUR * HOUR - d * 86_400)
             con.execute("INSERT INTO indicator_history VALUES (?, ?, ?, ?, NULL, NULL, NULL, 'normal', ?, ?, NULL)",
                         [indicator, unit, level, value, as_of, as_of])
 

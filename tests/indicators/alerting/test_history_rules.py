@@ -13,6 +13,7 @@ import yaml
 from layouts import alerts as alerts_view
 from layouts.i18n import t
 
+from data.clock import utc
 from indicators.alerting import history, store
 from indicators.alerting.evaluator import AlertEvaluator
 from indicators.alerting.machine import Observation, Series, step
@@ -105,7 +106,7 @@ def communities(con, n):
 def snapshot(con, unit, values_by_days_back, at_s=T0, hour_offset_s=0):
     """Write hourly snapshots of CROWD for ``unit``: {days back: value} at the hour of ``at_s``."""
     for days, value in values_by_days_back.items():
-        as_of = store.utc(history.anchor_hour(at_s) - days * DAY + hour_offset_s)
+        as_of = utc(history.anchor_hour(at_s) - days * DAY + hour_offset_s)
         con.execute("INSERT INTO indicator_history VALUES (?, ?, 'community', ?, NULL, NULL, NULL, 'normal', ?, ?, NULL)",
                     [CROWD, unit, value, as_of, as_of])
 

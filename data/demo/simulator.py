@@ -10,9 +10,9 @@ own cursor, as the store's one-writer rule requires.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
 from typing import Callable
 
+from data.clock import utc
 import duckdb
 
 from data import db
@@ -28,7 +28,7 @@ def advance_plans(con: duckdb.DuckDBPyConnection, from_s: int, to_s: int, batch_
     Before a case moves to its next stage, its current state joins ``event_versions`` (the view
     ``event_history`` shows both), so the history holds every stage, the current one in ``events``.
     """
-    bounds = [_ts(from_s), _ts(to_s)]
+    bounds = [utc(from_s), utc(to_s)]
     applied = 0
     for stage in STAGES:
         applied += con.execute(
@@ -50,10 +50,6 @@ def advance_plans(con: duckdb.DuckDBPyConnection, from_s: int, to_s: int, batch_
         )
     con.execute("DELETE FROM demo_event_plans WHERE closed_at <= ?", [bounds[1]])
     return applied
-
-
-def _ts(epoch_s: int) -> datetime:
-    return datetime.fromtimestamp(epoch_s, timezone.utc)
 
 
 def step(con: duckdb.DuckDBPyConnection, world: build.DemoWorld, from_s: int, to_s: int) -> build.RowCounts:

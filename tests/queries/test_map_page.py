@@ -1,4 +1,4 @@
-"""data.unit_queries on the tiny city with a few hourly snapshots, against hand-written SQL and pandas."""
+"""queries.map_page on the tiny city with a few hourly snapshots, against hand-written SQL and pandas."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from data import db
-from data import unit_queries as uq
-from data.demo.clock import HOUR_S, parse_instant
+from queries import map_page as uq
+from data.clock import HOUR_S, parse_instant
 from indicators.catalog import Catalog, load_catalog
 from indicators.engine import Engine
 from indicators.refresh import refresh

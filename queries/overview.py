@@ -8,13 +8,13 @@ All times and codes are bound parameters.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
 
-from data.demo.clock import DAY_S, local_midnight_s
+from data.clock import DAY_S, local_midnight_s, utc
 from indicators import aqi
 
 AIR_KEYS = {"so2": "so2_1h", "no2": "no2_1h", "co": "co_1h", "o3": "o3_1h", "pm10": "pm10_1h", "pm25": "pm25_1h"}
@@ -59,14 +59,10 @@ class TodayFigures:
         return self.sensors_reporting / self.sensors_total if self.sensors_total else None
 
 
-def _utc(epoch_s: int) -> datetime:
-    return datetime.fromtimestamp(epoch_s, timezone.utc)
-
-
 def city_today(con: duckdb.DuckDBPyConnection, now_s: int, tz: str) -> TodayFigures:
     """Return today's figures for the whole city as of ``now_s``."""
     start_s = local_midnight_s(now_s, tz)
-    now, start = _utc(now_s), _utc(start_s)
+    now, start = utc(now_s), utc(start_s)
     received, closed, overdue, received_30d, closed_30d = _case_counts(con, start, now)
     total, reporting = sensors_reporting(con, now)
     return TodayFigures(
@@ -144,7 +140,7 @@ def _by_hour(con, start_s: int, now_s: int, tz: str) -> pd.DataFrame:
         """SELECT floor((epoch(received_at) - $yesterday) / 3600)::INTEGER AS slot, count(*) AS n
            FROM events WHERE received_at >= $y_ts AND received_at <= $now
            GROUP BY slot""",
-        {"yesterday": start_s - DAY_S, "y_ts": _utc(start_s - DAY_S), "now": _utc(now_s)},
+        {"yesterday": start_s - DAY_S, "y_ts": utc(start_s - DAY_S), "now": utc(now_s)},
     ).df()
     by_slot = dict(zip(counts["slot"], counts["n"]))
     hours = range(24)

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from data import cases
-from data.demo.clock import parse_instant
+from queries import events_page as cases
+from data.clock import parse_instant
 from tests.conftest import TINY_NOW
 
 TZ = "Asia/Shanghai"
@@ -22,7 +22,7 @@ def now_s() -> int:
 
 @pytest.fixture(scope="module")
 def frame(tiny_con) -> pd.DataFrame:
-    """Every case with its grid's ancestors, read independently of data.cases."""
+    """Every case with its grid's ancestors, read independently of queries.events_page."""
     return tiny_con.execute(
         """SELECT e.source, e.event_id, e.category_code, e.status, e.handling_level, e.received_at, e.due_at,
                   e.resolved_at, g.code AS grid, g.community_code, g.street_code, g.district_code

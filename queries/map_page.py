@@ -8,13 +8,13 @@ codes, indicator ids and instants are bound parameters. Event rows leave here ma
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
+from data.clock import utc
 import duckdb
 import pandas as pd
 import shapely
 
-from data.privacy import mask_frame
+from access.privacy import mask_frame
 
 LEVELS = ("city", "district", "street", "community", "grid")
 ANCESTOR_COLUMN = {"city": "city_code", "district": "district_code", "street": "street_code",
@@ -25,10 +25,6 @@ EVENT_LIMIT = 200
 SENSOR_HOURS = 24
 SERIES_HOURS = 7 * 24
 SERIES_COLUMNS = ["as_of_s", "value", "baseline", "status"]
-
-
-def _utc(epoch_s: int) -> datetime:
-    return datetime.fromtimestamp(int(epoch_s), timezone.utc)
 
 
 def child_level(level: str) -> str | None:
@@ -88,7 +84,7 @@ def _by_code(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 class StoreValues:
-    """Indicator values read from the store on every call (data.value_cache.ValueCache keeps them
+    """Indicator values read from the store on every call (queries.value_cache.ValueCache keeps them
     between calls); each frame holds one indicator's values at every unit, indexed by code."""
 
     def hours(self, con: duckdb.DuckDBPyConnection) -> list[int]:
@@ -107,7 +103,7 @@ class StoreValues:
             sql, params = f"SELECT unit_code AS code, {VALUE_FIELDS} FROM indicator_latest WHERE indicator_id = ?", []
         else:
             sql = f"SELECT unit_code AS code, {VALUE_FIELDS} FROM indicator_history WHERE as_of = ? AND indicator_id = ?"
-            params = [_utc(as_of_s)]
+            params = [utc(as_of_s)]
         return _by_code(con.execute(sql, params + [indicator_id]).df())
 
     def snapshots(self, con: duckdb.DuckDBPyConnection, indicator_id: str, hours: list[int]) -> dict[int, pd.DataFrame]:
@@ -117,7 +113,7 @@ class StoreValues:
             return {}
         frame = con.execute(f"""SELECT unit_code AS code, {VALUE_FIELDS} FROM indicator_history
                                 WHERE as_of >= ? AND as_of <= ? AND indicator_id = ?""",
-                            [_utc(min(hours)), _utc(max(hours)), indicator_id]).df()
+                            [utc(min(hours)), utc(max(hours)), indicator_id]).df()
         groups = dict(tuple(frame.groupby("as_of_s", sort=False)))
         empty = frame.iloc[:0]
         return {h: _by_code(groups.get(h, empty)) for h in hours}
@@ -224,7 +220,7 @@ def _in_grids(grids: list[str] | None) -> tuple[str, list]:
 def _received_between(grids: list[str] | None, until_s: int, days: int) -> tuple[str, list]:
     condition, params = _in_grids(grids)
     return (f"{condition} AND received_at > ? AND received_at <= ?",
-            params + [_utc(until_s - days * 86_400), _utc(until_s)])
+            params + [utc(until_s - days * 86_400), utc(until_s)])
 
 
 def unit_events(con: duckdb.DuckDBPyConnection, unit: dict, until_s: int, days: int = EVENT_DAYS,
@@ -266,4 +262,4 @@ def unit_sensors(con: duckdb.DuckDBPyConnection, unit: dict, until_s: int, hours
         SELECT s.sensor_id, s.kind, s.name_zh, s.name_en, s.grid_code, r.metric, r.value, r.ts, r.quality
         FROM s LEFT JOIN r USING (sensor_id)
         ORDER BY s.sensor_id, r.metric""",
-        params + [_utc(until_s), _utc(until_s - hours * 3600), _utc(until_s)]).df()
+        params + [utc(until_s), utc(until_s - hours * 3600), utc(until_s)]).df()

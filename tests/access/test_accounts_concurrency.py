@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import threading
 
-from data import accounts, db
+from access import accounts
+from data import db
 
 
 def test_concurrent_sign_ins_to_one_account_all_succeed(tmp_path):

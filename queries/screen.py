@@ -12,16 +12,16 @@ can keep the previous days' instants, which new data does not change, and read o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from data.demo.clock import DAY_S, local_midnight_s
-from data.privacy import mask_text
-from data.today import cases_by_district
+from data.clock import DAY_S, EPOCH, local_midnight_s, utc
+from access.privacy import mask_text
+from queries.overview import cases_by_district
 from indicators import aqi
 
 TREND_DAYS = 7                          # the 7-day average: the same hours on the 7 previous days
@@ -36,7 +36,6 @@ EVENT_STALE_S = {"hotline_12345": 1800, "police_110": 3600, "grid_report": 7200,
 INDICATOR_STALE_S = 600                 # the indicator refresh runs every minute
 FRESHNESS_LOOKBACK_S = 3 * DAY_S        # older than this shows as "over 3 days"
 CONGESTED_KMH = 20.0                    # a road segment below this speed is congested
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -48,11 +47,6 @@ class Kpi:
     yesterday: float | None
     avg_7d: float | None
     kind: str                           # count, share (0..1) or few (a handful: compared by difference)
-
-
-def utc(epoch_s: float) -> datetime:
-    """Return an epoch instant as an aware UTC datetime (a bound parameter for TIMESTAMPTZ)."""
-    return datetime.fromtimestamp(epoch_s, timezone.utc)
 
 
 # Each headline count: the instant it is counted at and the flag of the cases it counts (None: every case).

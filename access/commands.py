@@ -20,7 +20,9 @@ import getpass
 import json
 import sys
 
-from data import accounts, audit, db
+from access import accounts
+from data import audit
+from data import db
 from data.ingest import tokens
 
 ACTOR = "cli"

@@ -17,7 +17,7 @@ from collections import OrderedDict
 import duckdb
 import pandas as pd
 
-from data.unit_queries import StoreValues
+from queries.map_page import StoreValues
 
 MAX_FRAMES = 4096           # one indicator at one hour is a few hundred to a few thousand rows
 RECHECK_S = 1.0             # count the runs at most this often (refreshes come every minute)

@@ -1,4 +1,4 @@
-"""data.value_cache: the same frames as the store, kept until a refresh writes what they hold."""
+"""queries.value_cache: the same frames as the store, kept until a refresh writes what they hold."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import shutil
 import pytest
 
 from data import db
-from data import unit_queries as uq
-from data.value_cache import ValueCache
+from queries import map_page as uq
+from queries.value_cache import ValueCache
 from indicators.refresh import store_values
-from tests.data.test_unit_queries import MAP_INDICATORS, map_city_path  # noqa: F401  (the fixture)
+from tests.queries.test_map_page import MAP_INDICATORS, map_city_path  # noqa: F401  (the fixture)
 
 INDICATOR = MAP_INDICATORS[0]
 

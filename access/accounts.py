@@ -1,6 +1,6 @@
 """Accounts: roles and permissions, scrypt password hashes, users, sessions and login lockout.
 
-No Dash and no Flask here: the HTTP guard (api/guard.py) and the CLI (data/account_commands.py)
+No Dash and no Flask here: the HTTP guard (api/guard.py) and the CLI (access/commands.py)
 call these functions with a DuckDB cursor.
 """
 
@@ -11,8 +11,9 @@ import hashlib
 import hmac
 import secrets
 import time
+from data.clock import now_utc
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import duckdb
 
@@ -59,11 +60,6 @@ class Principal:
     def may(self, permission: str) -> bool:
         """Return True when the role holds ``permission``."""
         return permission in self.permissions
-
-
-def now_utc() -> datetime:
-    """Return the current instant (timezone-aware UTC)."""
-    return datetime.now(timezone.utc)
 
 
 def hash_password(password: str) -> str:

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from data.demo.clock import parse_instant
-from data.today import city_today
+from data.clock import parse_instant
+from queries.overview import city_today
 from indicators import aqi
 from tests.conftest import TINY_NOW
 

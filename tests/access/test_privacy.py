@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from data import privacy
+from access import privacy
 
 
 @pytest.mark.parametrize("text, masked", [

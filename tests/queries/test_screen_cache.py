@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from data.screen_cache import EVENTS, READINGS, ScreenCache, data_version
+from queries.screen_cache import EVENTS, READINGS, ScreenCache, data_version
 
 
 def _cache(versions: dict):

@@ -2,7 +2,7 @@
 
 The store may hold millions of cases, so nothing here reads them all: a page is ``LIMIT ? OFFSET ?``
 under an ``ORDER BY`` chosen from a fixed list, and every value a user chose is a bound parameter.
-Rows come back unmasked; callers pass them through :mod:`data.privacy` before they leave the server.
+Rows come back unmasked; callers pass them through :mod:`access.privacy` before they leave the server.
 """
 
 from __future__ import annotations

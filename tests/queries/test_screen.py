@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from data import db
-from data import screen_queries as queries
-from data.demo.clock import parse_instant
+from queries import screen as queries
+from data.clock import parse_instant
 from tests.conftest import TINY_NOW
 
 TZ = "Asia/Shanghai"

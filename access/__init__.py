@@ -1,0 +1,1 @@
+"""Access control: accounts, sessions, roles, personal-data masking and the audit log."""

@@ -11,11 +11,12 @@ import hashlib
 import hmac
 import secrets
 import time
-from data.clock import now_utc
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import duckdb
+
+from data.clock import now_utc
 
 ROLES = ("admin", "leader", "analyst", "duty_officer", "screen")
 USER_ROLES = ROLES[:-1]          # screen sessions come only from display tokens

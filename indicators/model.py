@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from data.levels import LEVELS
+
 
 class IndicatorType(StrEnum):
     """How an indicator's value is aggregated."""
@@ -57,9 +59,16 @@ class DerivedOp(StrEnum):
     CHANGE_VS_BASELINE_7D = "change_vs_baseline_7d"  # relative change against the mean of the same window on the 7 previous days
 
 
-LEVELS = ("city", "district", "street", "community", "grid")
 SEVERITIES = ("blue", "yellow", "orange", "red")      # the Chinese four-colour warning scale, mildest first
 STATUSES = ("normal",) + SEVERITIES + ("no_data",)
+
+
+def severity_rank(severity: str | None) -> int:
+    """Return 1 (blue) to 4 (red) for a severity, 0 for none: its place in SEVERITIES.
+
+    SQL ranks the same way with ``list_position(?, severity)``, SEVERITIES bound as the list.
+    """
+    return SEVERITIES.index(severity) + 1 if severity in SEVERITIES else 0
 
 
 @dataclass(frozen=True)

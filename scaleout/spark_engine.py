@@ -16,12 +16,13 @@ import shutil
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from glob import glob
 from pathlib import Path
 
 import pandas as pd
 
+from data.clock import utc
 from indicators.catalog import Catalog
 from indicators.compiler import Scan
 from indicators.engine import MATERIALISE_FROM, RECENT_EVENTS, Engine, days_read
@@ -87,11 +88,7 @@ def register_export(spark, out: str | Path, cache: bool = True) -> None:
 def scan_parameters(scan: Scan, at_s: int, tz: str) -> dict[str, datetime]:
     """Return the scan's bound parameters (instants from the engine's clock, never user text)."""
     bounds = span(scan.window, at_s, tz)
-    return {"now": _utc(at_s), "start": _utc(bounds.start_s), "end": _utc(bounds.end_s)}
-
-
-def _utc(epoch_s: float) -> datetime:
-    return datetime.fromtimestamp(epoch_s, timezone.utc)
+    return {"now": utc(at_s), "start": utc(bounds.start_s), "end": utc(bounds.end_s)}
 
 
 def spark_scan_sql(scan: Scan, materialised: dict[str, str] | None = None) -> str:
@@ -152,7 +149,7 @@ class SparkScanRunner:
         if len(event_scans) < MATERIALISE_FROM:
             return None
         recent_sql = SOURCES["events"].recent_sql(days=days_read(event_scans, at_s, tz))
-        recent = self.spark.sql(to_spark_sql(recent_sql), args={"now": _utc(at_s)}).cache()
+        recent = self.spark.sql(to_spark_sql(recent_sql), args={"now": utc(at_s)}).cache()
         recent.createOrReplaceTempView(RECENT_EVENTS)
         return recent
 

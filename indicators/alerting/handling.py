@@ -6,9 +6,9 @@ and the instant, changes the alert and appends to alert_audit in one transaction
 
 from __future__ import annotations
 
-from data.clock import utc, utc_or_none
 import duckdb
 
+from data.clock import utc, utc_or_none
 from indicators.alerting import store
 
 HANDLING_LEVELS = (1, 2, 3)       # 1 district, 2 street, 3 community

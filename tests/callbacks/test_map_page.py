@@ -14,8 +14,8 @@ from dash._callback_context import context_value
 from dash._utils import AttributeDict
 
 from data import db
-from queries import map_page as uq
 from layouts import map_page as view
+from queries import map_page as uq
 from tests.callbacks.installed import TZ, frozen_context
 from tests.queries.test_map_page import MAP_INDICATORS, map_city_path  # noqa: F401  (the fixture)
 

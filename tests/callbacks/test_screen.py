@@ -8,11 +8,11 @@ import plotly.graph_objects as go
 import pytest
 from dash import Patch, no_update
 
-from queries import screen as queries
 from layouts import screen as view
 from layouts import theme
-from tests.callbacks.test_overview import by_testid
+from queries import screen as queries
 from tests.callbacks.installed import TZ, frozen_context
+from tests.callbacks.test_overview import by_testid
 
 CONFIG = view.screen_config()
 

@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 
 from data import db
+from data.clock import parse_instant
 from data.demo import simulator
 from data.demo import build
-from data.clock import parse_instant
+from indicators import refresh as refresh_module
 from indicators.catalog import load_catalog
 from indicators.engine import VALUE_COLUMNS, Engine
-from indicators import refresh as refresh_module
 from indicators.refresh import LatestMemo, merge_latest, store_values
 from indicators.scheduler import IndicatorScheduler, refresh_cadences
 from tests.conftest import TINY_NOW

@@ -10,7 +10,9 @@ import pytest
 from data.demo.clock import parse_instant
 from indicators.catalog import load_catalog
 from indicators.compiler import build_scan_sql, compile_catalog, rolled_up, shared_partials
-from indicators.engine import _params, grid_partials, load_units, materialise_relations
+from indicators.engine import load_units
+from indicators.execution import grid_partials, materialise_relations
+from indicators.scan_statements import bound_parameters
 from indicators.rollup import build_hierarchy, roll_up
 from tests.conftest import TINY_NOW
 
@@ -36,7 +38,7 @@ def cursor(tiny_con):
 
 
 def _rows(cursor, sql: str, scan, at_s: int):
-    frame = cursor.execute(sql, _params(sql, at_s, scan, TZ)).df()
+    frame = cursor.execute(sql, bound_parameters(sql, at_s, scan, TZ)).df()
     keys = [k for k in ("level", "unit_code", "split_value") if k in frame]
     return frame.sort_values(keys, na_position="first").reset_index(drop=True)
 

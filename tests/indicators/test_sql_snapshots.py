@@ -23,7 +23,9 @@ import pytest
 from indicators import aqi_values
 from indicators.catalog import load_catalog
 from indicators.compiler import Scan, compile_catalog, grid_partials_sql, rolled_up, shared_partials
-from indicators.engine import labelled_sql, unread_columns, with_inputs
+from indicators.engine import with_inputs
+from indicators.execution import unread_columns
+from indicators.scan_statements import labelled_sql
 from indicators.sources import EVENT_STATE, OPTIONAL_COLUMNS, SOURCES
 from scaleout.spark_engine import spark_scan_sql
 

@@ -1,14 +1,8 @@
 SELECT level, unit_code, c0, c1, c2, c3, CAST(unix_micros(newest) AS DOUBLE) / CAST(1000000 AS DOUBLE) AS newest_s FROM (SELECT CASE WHEN GROUPING(u_city) = 0 THEN 'city' WHEN GROUPING(u_district) = 0 THEN 'district' WHEN GROUPING(u_street) = 0 THEN 'street' END AS level, CASE WHEN GROUPING(u_city) = 0 THEN u_city WHEN GROUPING(u_district) = 0 THEN u_district WHEN GROUPING(u_street) = 0 THEN u_street END AS unit_code, 
-       CAST(coalesce(sum(c0), 0) AS DOUBLE) AS c0,
-       CAST(coalesce(sum(c1), 0) AS DOUBLE) AS c1,
-       CAST(sum(c2_sum) AS DOUBLE) / nullif(sum(c2_n), 0) AS c2,
-       CAST(max(c3) AS DOUBLE) AS c3,
-       max(newest) AS newest
-FROM (SELECT u_city, u_district, u_street,
-       count(*) FILTER (WHERE is_accepted IS NOT TRUE) AS c0,
-       count(*) FILTER (WHERE age_hours > 168) AS c1,
-       sum(age_hours) AS c2_sum, count(age_hours) AS c2_n,
-       max(age_hours) AS c3,
+       CAST(coalesce(count(*) FILTER (WHERE is_accepted IS NOT TRUE), 0) AS DOUBLE) AS c0,
+       CAST(coalesce(count(*) FILTER (WHERE age_hours > 168), 0) AS DOUBLE) AS c1,
+       CAST(avg(age_hours) AS DOUBLE) AS c2,
+       CAST(max(age_hours) AS DOUBLE) AS c3,
        max(received_at) AS newest
 FROM (SELECT *, (CAST(unix_micros(:now) - unix_micros(received_at) AS DOUBLE) / CAST(1000000 AS DOUBLE)) / 3600 AS age_hours
             FROM (SELECT e.*, c.domain AS category_domain,
@@ -27,5 +21,4 @@ FROM (SELECT *, (CAST(unix_micros(:now) - unix_micros(received_at) AS DOUBLE) / 
             FROM events e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
             LEFT JOIN event_categories c ON c.code = e.category_code) AS recent WHERE received_at <= :now AND coalesce(closed_at > :now, true)) AS base
 WHERE true
-GROUP BY u_city, u_district, u_street) AS partial
 GROUP BY GROUPING SETS ((u_city), (u_district), (u_street))) AS scan WHERE unit_code IS NOT NULL

@@ -3,8 +3,8 @@
 An engine evaluates its whole catalog, or a subset of it (a minute tick's indicators, the inputs of
 changes against the previous period, the indicators of the baseline pass), many times. For each
 subset it compiles the catalog once, and for each compiled catalog it makes once the outputs map
-(``scan_statements.outputs_frame``), the rows of an evaluation (``layout.build_layout``, again
-when the units change) and the targets of rolled-up scans' totals among those rows.
+(``scan_statements.outputs_frame``), the rows of an evaluation (``evaluation_rows.build_evaluation_rows``,
+again when the units change) and the targets of rolled-up scans' totals among those rows.
 
 The server's tick and the baselines prepared ahead share one engine from two threads, hence the lock.
 """
@@ -17,7 +17,7 @@ import pandas as pd
 
 from indicators.catalog import Catalog
 from indicators.compiler import CompiledCatalog, compile_catalog, rolled_up
-from indicators.layout import Layout, build_layout
+from indicators.evaluation_rows import EvaluationRows, build_evaluation_rows
 from indicators.scan_statements import outputs_frame
 
 
@@ -31,7 +31,7 @@ class CompiledCatalogs:
         self._subsets: dict[frozenset[str], CompiledCatalog] = {}
         # keyed by id(compiled): every compiled catalog lives as long as this cache, so ids stay unique
         self._outputs: dict[int, pd.DataFrame] = {}
-        self._layouts: dict[int, tuple[pd.DataFrame, Layout]] = {}
+        self._rows: dict[int, tuple[pd.DataFrame, EvaluationRows]] = {}
         self._targets: dict[int, dict[str, pd.DataFrame]] = {}
 
     def subset(self, ids: frozenset[str] | None) -> CompiledCatalog:
@@ -53,17 +53,17 @@ class CompiledCatalogs:
             self._outputs[id(compiled)] = outputs_frame(compiled, self.catalog)
         return self._outputs[id(compiled)]
 
-    def layout(self, compiled: CompiledCatalog, units: pd.DataFrame) -> Layout:
+    def evaluation_rows(self, compiled: CompiledCatalog, units: pd.DataFrame) -> EvaluationRows:
         """Return the rows an evaluation of ``compiled`` over ``units`` gives."""
         with self._lock:
-            cached = self._layouts.get(id(compiled))
+            cached = self._rows.get(id(compiled))
             if cached is None or not cached[0].equals(units):
                 indicators = [self.catalog[i] for i in compiled.outputs] + compiled.aqi + compiled.derived
-                cached = (units, build_layout(indicators, self.catalog, units, self._thresholds))
-                self._layouts[id(compiled)] = cached
+                cached = (units, build_evaluation_rows(indicators, self.catalog, units, self._thresholds))
+                self._rows[id(compiled)] = cached
             return cached[1]
 
-    def targets(self, compiled: CompiledCatalog, layout: Layout) -> dict[str, pd.DataFrame]:
+    def targets(self, compiled: CompiledCatalog, layout: EvaluationRows) -> dict[str, pd.DataFrame]:
         """Return, per rolled-up scan, which of its totals is which indicator's value, numerator or
         denominator (the indicators' positions depend on the compiled catalog, not on the units)."""
         with self._lock:
@@ -72,7 +72,7 @@ class CompiledCatalogs:
             return self._targets[id(compiled)]
 
 
-def scan_targets(compiled: CompiledCatalog, outputs: pd.DataFrame, layout: Layout) -> dict[str, pd.DataFrame]:
+def scan_targets(compiled: CompiledCatalog, outputs: pd.DataFrame, layout: EvaluationRows) -> dict[str, pd.DataFrame]:
     """Return, per rolled-up scan, its outputs as (column, split position, indicator position, role)."""
     targets = {}
     for key, rows in outputs.groupby("scan", sort=False):

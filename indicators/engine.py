@@ -11,7 +11,7 @@ A value is made in these steps, each in a module of its own (docs/ENGINE.md):
 - run the scans (``execution``; their statements in ``scan_statements``), on DuckDB or through a
   scan runner of another engine (``scaleout.spark_engine``);
 - roll grid partials up the hierarchy (``rollup``);
-- lay the values out on the evaluation's rows, fill, derive and grade them (``layout``);
+- lay out the evaluation's rows, fill in the values, derive and grade them (``evaluation_rows``);
 - the 7-day baselines, beside the base pass (``baselines``).
 """
 
@@ -29,7 +29,7 @@ from indicators.catalog import Catalog
 from indicators.compiled_cache import CompiledCatalogs
 from indicators.compiler import CompiledCatalog
 from indicators.execution import ParallelCursors, ScanResult, ScanRunner, run_scans, scan_results
-from indicators.layout import Filled, Layout
+from indicators.evaluation_rows import EvaluationNumbers, EvaluationRows
 from indicators.model import DerivedOp, Indicator, IndicatorType
 from indicators.rollup import GridPartials, roll_up
 from indicators.sources import SOURCES
@@ -68,25 +68,25 @@ class Engine:
         units = load_units(con)
         with ParallelCursors(con, self.scan_runner is None) as parallel:
             baselines = parallel.submit(self._baselines.for_evaluation, at_s, units, compiled)
-            filled = self._base_values(con, compiled, at_s, units, parallel=parallel)
-            filled.layout.scatter(baselines.result(), "baseline", filled.baseline)
-        filled.derive(self._previous_values(con, filled.layout, at_s, units, compiled))
-        return filled.frame()[VALUE_COLUMNS]
+            numbers = self._base_values(con, compiled, at_s, units, parallel=parallel)
+            numbers.rows.scatter(baselines.result(), "baseline", numbers.baseline)
+        numbers.derive(self._previous_values(con, numbers.rows, at_s, units, compiled))
+        return numbers.frame()[VALUE_COLUMNS]
 
     def _compiled_for(self, only: set[str] | None) -> CompiledCatalog:
         return self._cache.subset(None if only is None else frozenset(with_inputs(only, self.catalog)))
 
     def _base_values(self, con, compiled: CompiledCatalog, at_s: int, units: pd.DataFrame,
-                     materialise: bool = True, parallel: ParallelCursors | None = None) -> Filled:
+                     materialise: bool = True, parallel: ParallelCursors | None = None) -> EvaluationNumbers:
         """Return the base and AQI indicators' values at every declared level, on the compiled
-        catalog's layout."""
-        filled = Filled(self._cache.layout(compiled, units))
+        compiled catalog's rows."""
+        numbers = EvaluationNumbers(self._cache.evaluation_rows(compiled, units))
         for result in self._scan_results(con, compiled, at_s, materialise, parallel):
-            self._fill(filled, result, compiled)
-        filled.complete(at_s)
+            self._fill(numbers, result, compiled)
+        numbers.complete(at_s)
         if compiled.aqi:
-            filled.add_computed(aqi_values.evaluate(con, compiled.aqi, at_s, self.tz, units))
-        return filled
+            numbers.add_computed(aqi_values.evaluate(con, compiled.aqi, at_s, self.tz, units))
+        return numbers
 
     def _scan_results(self, con, compiled: CompiledCatalog, at_s: int, materialise: bool,
                       parallel: ParallelCursors | None):
@@ -104,14 +104,14 @@ class Engine:
         return parallel.stream([(scan_results, (group, outputs, at_s, self.tz, materialise))
                                 for group in (on_events, apart) if group])
 
-    def _fill(self, filled: Filled, result: ScanResult, compiled: CompiledCatalog) -> None:
+    def _fill(self, numbers: EvaluationNumbers, result: ScanResult, compiled: CompiledCatalog) -> None:
         if isinstance(result, GridPartials):
-            targets = self._cache.targets(compiled, filled.layout)[result.scan.key]
-            filled.add_rolled(roll_up(result, filled.layout.hierarchy), targets)
+            targets = self._cache.targets(compiled, numbers.rows)[result.scan.key]
+            numbers.add_rolled(roll_up(result, numbers.rows.hierarchy), targets)
         else:
-            filled.add_scanned(result)
+            numbers.add_scanned(result)
 
-    def _previous_values(self, con, layout: Layout, at_s: int, units: pd.DataFrame,
+    def _previous_values(self, con, layout: EvaluationRows, at_s: int, units: pd.DataFrame,
                          compiled: CompiledCatalog) -> np.ndarray:
         """Return, on the rows of the inputs of changes against the previous period, the input's value
         one period earlier (each input's own period: an hour, a day ...); NaN elsewhere."""
@@ -120,7 +120,7 @@ class Engine:
         for shift_s, group in _by_previous_period(wanted, self.catalog).items():
             subset = self._cache.subset(frozenset(ind.input for ind in group))
             earlier = self._base_values(con, subset, at_s - shift_s, units, materialise=False)
-            layout.scatter(earlier.layout.rows.assign(value=earlier.value), "value", previous)
+            layout.scatter(earlier.rows.labels.assign(value=earlier.value), "value", previous)
         return previous
 
 

@@ -32,9 +32,9 @@ from scaleout import export
 from scaleout.spark_sql import to_spark_sql
 
 ROLES = ("value", "numerator", "denominator")
-# a local session runs ~140 short queries: the C1 JIT alone warms up faster and, on two loaded cores, leaves
-# them to the queries (tiny city, load 8-13: 78 event scans cold 87 s vs 201 s, warm 43 vs 56 s); Spark's
-# generated code fills C1's default 48 MB code cache, hence the larger one. A cluster keeps the JVM defaults.
+# a local session runs many short queries: the C1 JIT alone warms up sooner and leaves the cores to the
+# queries; Spark's generated code outgrows C1's default code cache, hence the larger one. A cluster keeps
+# the JVM defaults.
 LOCAL_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m"
 JVM_GLOB = "/usr/lib/jvm/java-*-openjdk-*"
 
@@ -127,8 +127,7 @@ def label_rows(rows: pd.DataFrame, scan: Scan, outputs: pd.DataFrame) -> pd.Data
 class SparkScanRunner:
     """Runs scans on Spark with ``execution.run_scans``' arguments and result (the DuckDB connection unused).
 
-    ``workers`` scans are submitted at once: while one is planned on the driver another runs (tiny
-    city, 109 scans, load 2-9: 62.6 s one at a time, 44.1 s two at once, 84.4 s three at once)."""
+    ``workers`` scans are submitted at once: while one is planned on the driver another runs."""
 
     spark: object
     workers: int = 2

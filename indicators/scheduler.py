@@ -28,7 +28,7 @@ from data.demo.clock import HOUR_S
 from indicators.catalog import Catalog
 from indicators.engine import Engine
 from indicators.model import IndicatorType
-from indicators.refresh import LatestMemo, RefreshSummary, refresh, snapshot_hours
+from indicators.refresh import LastStoredValues, RefreshSummary, refresh, snapshot_hours
 
 # Called after every refresh (hourly snapshots first, oldest first, then the live one), in the
 # scheduler's thread with its cursor: listener(cursor, summary). The alert evaluator is one.
@@ -67,7 +67,7 @@ class IndicatorScheduler:
         self._last_s: int | None = None
         self._last_run: dict[int, int] = {}       # cadence (s) -> when its indicators last ran
         self._cadences = refresh_cadences(engine.catalog)
-        self._memo = LatestMemo()                 # what the last refresh stored, to find the next one's changes
+        self._memo = LastStoredValues()           # what the last refresh stored, to find the next one's changes
 
     def tick(self) -> int:
         """Take missed hourly snapshots, then refresh the latest values; return refreshes done."""

@@ -100,9 +100,9 @@ class Engine:
         if self.scan_runner is not None or parallel is None:
             return (self.scan_runner or run_scans)(con, scans, outputs, at_s, self.tz, materialise)
         on_events = [s for s in scans if SOURCES[s.source].table == "events"]
-        apart = [s for s in scans if SOURCES[s.source].table != "events"]
+        not_on_events = [s for s in scans if SOURCES[s.source].table != "events"]
         return parallel.stream([(scan_results, (group, outputs, at_s, self.tz, materialise))
-                                for group in (on_events, apart) if group])
+                                for group in (on_events, not_on_events) if group])
 
     def _fill(self, numbers: EvaluationNumbers, result: ScanResult, compiled: CompiledCatalog) -> None:
         if isinstance(result, GridPartials):

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from indicators.catalog import Catalog
 from indicators.model import LEVELS, SEVERITIES, DerivedOp, Indicator, IndicatorType
-from indicators.rollup import Hierarchy, Rolled, build_hierarchy, code_positions
+from indicators.rollup import Hierarchy, UnitTotals, build_hierarchy, code_positions
 
 COUNTED = (IndicatorType.COUNT, IndicatorType.SUM, IndicatorType.DISTINCT_COUNT)
 OPS = tuple(DerivedOp)                  # a derived row's operation, as its position here
@@ -165,7 +165,7 @@ class EvaluationNumbers:
             numbers = scanned[column].to_numpy("float64", na_value=np.nan)[kept]
             np.fmax.at(getattr(self, column), rows[kept], numbers)
 
-    def add_rolled(self, rolled: Rolled, targets: pd.DataFrame) -> None:
+    def add_rolled(self, rolled: UnitTotals, targets: pd.DataFrame) -> None:
         """Fill in a scan's totals rolled up from grid partials; ``targets`` says which total goes where:
         one row per (column, split position, indicator position, role)."""
         for column, split, indicator, role in targets.itertuples(index=False):

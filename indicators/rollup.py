@@ -63,7 +63,7 @@ class GridPartials:
 
 
 @dataclass(frozen=True)
-class Rolled:
+class UnitTotals:
     """A scan's totals per (split value, unit) at every level of the scan: one entry per group."""
 
     split: np.ndarray                   # position in scan.split_values (0 without a split)
@@ -72,7 +72,7 @@ class Rolled:
     newest_s: np.ndarray
 
 
-def roll_up(partials: GridPartials, hierarchy: Hierarchy) -> Rolled:
+def roll_up(partials: GridPartials, hierarchy: Hierarchy) -> UnitTotals:
     """Return the partials' totals per split value and unit of every level of their scan."""
     scan, table = partials.scan, partials.table
     units = len(hierarchy.unit_index)
@@ -90,7 +90,7 @@ def roll_up(partials: GridPartials, hierarchy: Hierarchy) -> Rolled:
     columns = {c.name: _total(c.measure.agg, table, c.name, row, group_of, len(groups)) for c in scan.columns}
     newest = np.full(len(groups), np.nan)
     np.fmax.at(newest, group_of, _numbers(table, "newest_s")[row])
-    return Rolled(groups // units, groups % units, columns, newest)
+    return UnitTotals(groups // units, groups % units, columns, newest)
 
 
 def _total(agg: str, table: pa.Table, name: str, row: np.ndarray, group_of: np.ndarray, groups: int) -> np.ndarray:

@@ -27,7 +27,10 @@ class IndicatorType(StrEnum):
     AQI = "aqi"
 
 
+# Summable across units: a parent's value is the sum of its children's (a distinct count is not).
 ADDITIVE_TYPES = frozenset({IndicatorType.COUNT, IndicatorType.SUM})
+# Counted: a unit without rows counts zero, and the 7-day baseline is the mean of the daily totals.
+COUNTED_TYPES = frozenset({IndicatorType.COUNT, IndicatorType.SUM, IndicatorType.DISTINCT_COUNT})
 
 
 class Window(StrEnum):

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from layouts.map_state import (DEFAULT_INDICATOR, LEVELS, Action, MapView, ViewFacts, allowed_levels, apply_action,
-                               drill, go_up, hour_instant, hour_label, new_picker, next_view, normalise, panel_unit,
-                               step_hour, time_index, unchanged)
+from layouts.map_state import (DEFAULT_INDICATOR, LEVELS, Action, MapView, ViewFacts, action_of, allowed_levels,
+                               apply_action, drill, go_up, hour_instant, hour_label, new_picker, next_view, normalise,
+                               panel_unit, step_hour, time_index, unchanged)
 
 CITY, DISTRICT, OTHER_DISTRICT = "99", "9901", "9902"
 STREET, COMMUNITY, GRID, OTHER_GRID = "9901001", "9901001001", "9901001001001", "9901001001002"
@@ -162,6 +162,26 @@ def test_the_hour_shown_as_an_instant():
 
 
 # --- user actions ----------------------------------------------------------------------------
+
+CRUMB_DISTRICT, CRUMB_CITY = {"type": "crumb", "code": DISTRICT}, {"type": "crumb", "code": ""}
+INPUTS = {"url": {"id": "map-url", "value": "?unit=9901"}, "language": {"id": "language", "value": "en"},
+          "click": {"id": "map-graph", "value": {"points": [{"location": STREET}]}},
+          "crumb": [{"id": CRUMB_CITY, "value": 0}, {"id": CRUMB_DISTRICT, "value": 1}],
+          "tick": {"id": "map-tick", "value": 7}, "stored": {"id": "map-state", "value": {"unit": DISTRICT}}}
+
+
+@pytest.mark.parametrize("trigger, expected", [
+    (None, Action("load")),
+    ("map-url", Action("url", "?unit=9901")),
+    ("language", Action("language", "en")),
+    ("map-graph", Action("click", {"points": [{"location": STREET}]})),
+    (CRUMB_DISTRICT, Action("crumb", 1, DISTRICT)),
+    (CRUMB_CITY, Action("crumb", 0, "")),                                         # drawn, not clicked: value 0
+    ("map-tick", Action("tick", 7)),
+])
+def test_the_input_that_fired_is_the_action(trigger, expected):
+    assert action_of(trigger, INPUTS) == expected
+
 
 def click(code):
     return Action("click", {"points": [{"location": code}]})

@@ -16,7 +16,8 @@ from datetime import datetime
 from urllib.parse import parse_qs, urlencode
 from zoneinfo import ZoneInfo
 
-LEVELS = ("city", "district", "street", "community", "grid")
+from indicators.model import LEVELS
+
 DEFAULT_INDICATOR = "cases.intake.count.today"
 QUERY_KEYS = ("indicator", "level", "unit", "select", "compare", "t")
 HOUR_FORMAT = "%Y-%m-%dT%H:00"

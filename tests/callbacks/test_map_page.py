@@ -16,8 +16,6 @@ from dash._utils import AttributeDict
 from data import db
 from queries import map_page as uq
 from layouts import map_page as view
-from layouts import map_state
-from layouts.map_state import MapView
 from tests.callbacks.installed import TZ, frozen_context
 from tests.queries.test_map_page import MAP_INDICATORS, map_city_path  # noqa: F401  (the fixture)
 
@@ -59,6 +57,8 @@ def first(con, level: str) -> str:
 
 
 def test_search_round_trips_and_drops_malformed_values():
+    from layouts.map_state import MapView
+
     shown = MapView(indicator=INDICATOR, level="grid", unit="990102", select="990102001", t="2026-11-20T14:00")
     assert MapView.from_query(shown.to_query()) == shown
     hostile = MapView.from_query("?indicator=x';DROP TABLE events;--&level=planet&unit=<script>&t=yesterday")
@@ -66,15 +66,19 @@ def test_search_round_trips_and_drops_malformed_values():
 
 
 def test_url_state_is_normalised_against_catalog_and_store(installed):
+    from layouts.map_state import DEFAULT_INDICATOR
+
     con = installed.cursor()
     grid = first(con, "grid")
     state = run_update(f"?indicator=nope&unit={grid}&t=1999-01-01T00:00")["state"]
     community = uq.unit_row(con, grid)["parent_code"]
-    assert state["indicator"] == map_state.DEFAULT_INDICATOR
+    assert state["indicator"] == DEFAULT_INDICATOR
     assert (state["unit"], state["select"], state["level"], state["t"]) == (community, grid, "grid", None)
 
 
 def test_clicking_drills_down_and_the_url_follows(installed):
+    from layouts.map_state import MapView
+
     con = installed.cursor()
     city = run_update("")["state"]
     assert city["level"] == "district" and city["unit"] is None
@@ -105,19 +109,20 @@ def test_clicking_a_grid_selects_it_and_the_breadcrumb_goes_back(installed):
 
 def test_slider_and_play_step_through_the_history(installed):
     from callbacks.map_page import draw_time
+    from layouts.map_state import MapView, hour_label
 
     hours = uq.history_hours(installed.cursor())
     state = run_update("")["state"]
     out = run_update("", view.TIME, 0, state)
-    assert out["state"]["t"] == map_state.hour_label(hours[0], TZ)
+    assert out["state"]["t"] == hour_label(hours[0], TZ)
     assert out["time"] == 0 and out["time_max"] == len(hours)
     assert MapView.from_query(out["search"]).t == out["state"]["t"]
     playing = run_update("", view.PLAY, 1, out["state"])
     assert playing["state"]["playing"] and playing["tick_disabled"] is False
     assert draw_time(playing["state"], "zh") == (out["state"]["t"], "⏸")
     stepped = run_update("", view.TICK, 1, playing["state"])
-    assert stepped["state"]["t"] == map_state.hour_label(hours[1], TZ) and stepped["search"] is no_update
-    last = {**stepped["state"], "t": map_state.hour_label(hours[-1], TZ)}
+    assert stepped["state"]["t"] == hour_label(hours[1], TZ) and stepped["search"] is no_update
+    last = {**stepped["state"], "t": hour_label(hours[-1], TZ)}
     stopped = run_update("", view.TICK, 2, last)
     assert stopped["state"]["t"] is None and stopped["state"]["playing"] is False and stopped["tick_disabled"] is True
     assert stopped["search"] == MapView.from_store(stopped["state"]).to_query()      # the play stopped: URL written
@@ -126,6 +131,7 @@ def test_slider_and_play_step_through_the_history(installed):
 
 def test_map_figure_then_patch_when_only_the_hour_changes(installed):
     from callbacks.map_page import draw_map
+    from layouts.map_state import hour_label
 
     state = run_update("")["state"]
     figure, key = draw_map(state, "zh", None)
@@ -136,7 +142,7 @@ def test_map_figure_then_patch_when_only_the_hour_changes(installed):
     assert [f["id"] for f in trace.geojson["features"]] == expected["code"].tolist()
     statuses = [view.STATUS_ORDER[int(z)] for z in trace.z]
     assert statuses == expected["status"].tolist()
-    earlier = {**state, "t": map_state.hour_label(uq.history_hours(installed.cursor())[0], TZ)}
+    earlier = {**state, "t": hour_label(uq.history_hours(installed.cursor())[0], TZ)}
     patch, same_key = draw_map(earlier, "zh", key)
     assert isinstance(patch, Patch) and same_key is not None
     assert "geojson" not in str(patch.to_plotly_json())
@@ -165,6 +171,7 @@ def test_side_panel_shows_the_stores_values(installed):
 
 def test_values_csv_matches_the_store(installed):
     from callbacks.map_page import export_values
+    from layouts.map_state import DEFAULT_INDICATOR
 
     con = installed.cursor()
     district = first(con, "district")
@@ -173,7 +180,7 @@ def test_values_csv_matches_the_store(installed):
     frame = pd.read_csv(io.StringIO(sent["content"]), dtype={"code": str})
     expected = con.execute("""SELECT u.code, v.value FROM admin_units u
         LEFT JOIN indicator_latest v ON v.unit_code = u.code AND v.indicator_id = ?
-        WHERE u.level = 'grid' AND u.district_code = ? ORDER BY u.code""", [map_state.DEFAULT_INDICATOR, district]).df()
+        WHERE u.level = 'grid' AND u.district_code = ? ORDER BY u.code""", [DEFAULT_INDICATOR, district]).df()
     assert frame["code"].tolist() == expected["code"].tolist()
     assert frame["value"].fillna(-1).tolist() == expected["value"].fillna(-1).tolist()
 

@@ -22,10 +22,14 @@ UNMASK = "pii.unmask"
 HIDDEN, SHOWN = {"display": "none"}, {}
 
 
-@callback(Output(view.SOURCE, "options"), Output(view.CATEGORY, "options"), Output(view.STATUS, "options"),
-          Output(view.LEVEL, "options"), Output(view.OVERDUE, "options"), Output(view.GRID, "columnDefs"),
-          Output(view.SOURCE, "placeholder"), Output(view.CATEGORY, "placeholder"), Output(view.STATUS, "placeholder"),
-          Output(view.LEVEL, "placeholder"), Output(view.UNIT, "placeholder"), Output(view.REVEAL, "children"),
+@callback(Output(ids.EVENTS_SOURCE, "options"), Output(ids.EVENTS_CATEGORY, "options"),
+          Output(ids.EVENTS_STATUS, "options"),
+          Output(ids.EVENTS_LEVEL, "options"), Output(ids.EVENTS_OVERDUE, "options"),
+          Output(ids.EVENTS_GRID, "columnDefs"),
+          Output(ids.EVENTS_SOURCE, "placeholder"), Output(ids.EVENTS_CATEGORY, "placeholder"),
+          Output(ids.EVENTS_STATUS, "placeholder"),
+          Output(ids.EVENTS_LEVEL, "placeholder"), Output(ids.EVENTS_UNIT, "placeholder"),
+          Output(ids.EVENTS_REVEAL, "children"),
           Input(ids.LANGUAGE, "data"))
 def label_controls(language):
     """Fill the filter choices, the column headers and the hints in the UI language."""
@@ -38,7 +42,7 @@ def label_controls(language):
             *(t(f"events.{key}", language) for key in ("source", "category", "status", "level", "unit", "reveal")))
 
 
-@callback(Output(view.UNIT, "options"), Input(view.UNIT, "search_value"), State(view.UNIT, "value"),
+@callback(Output(ids.EVENTS_UNIT, "options"), Input(ids.EVENTS_UNIT, "search_value"), State(ids.EVENTS_UNIT, "value"),
           State(ids.LANGUAGE, "data"))
 def find_units(search, chosen, language):
     """Offer the units whose code or name matches what is typed (the chosen one stays on offer)."""
@@ -50,9 +54,10 @@ def find_units(search, chosen, language):
     return view.unit_options(units, language)
 
 
-@callback(Output(view.FILTERS, "data"), Input(view.SOURCE, "value"), Input(view.CATEGORY, "value"),
-          Input(view.STATUS, "value"), Input(view.LEVEL, "value"), Input(view.OVERDUE, "value"),
-          Input(view.UNIT, "value"), Input(view.SINCE, "value"), Input(view.UNTIL, "value"), prevent_initial_call=True)
+@callback(Output(ids.EVENTS_FILTERS, "data"), Input(ids.EVENTS_SOURCE, "value"), Input(ids.EVENTS_CATEGORY, "value"),
+          Input(ids.EVENTS_STATUS, "value"), Input(ids.EVENTS_LEVEL, "value"), Input(ids.EVENTS_OVERDUE, "value"),
+          Input(ids.EVENTS_UNIT, "value"), Input(ids.EVENTS_SINCE, "value"), Input(ids.EVENTS_UNTIL, "value"),
+          prevent_initial_call=True)
 def collect_filters(source, category, status, level, overdue, unit, since, until):
     """Keep the chosen filters (as /events URL parameters)."""
     return cases.CaseFilters.from_values(source, category, status, level, "1" if overdue else None, unit, since,
@@ -66,7 +71,7 @@ def filters_of(query: dict | None) -> cases.CaseFilters:
                                          **{k: v for k, v in query.items() if k in cases.CaseFilters.__dataclass_fields__})
 
 
-@callback(Output(view.COUNT, "children"), Input(view.FILTERS, "data"), Input(ids.LANGUAGE, "data"))
+@callback(Output(ids.EVENTS_COUNT, "children"), Input(ids.EVENTS_FILTERS, "data"), Input(ids.LANGUAGE, "data"))
 def count_cases(query, language):
     """Say how many cases match."""
     app = context.current()
@@ -81,7 +86,7 @@ clientside_callback(
         if (api) { api.purgeInfiniteCache(); api.paginationGoToFirstPage(); }
         return Date.now();
     }""",
-    Output(view.PURGED, "data"), Input(view.FILTERS, "data"), prevent_initial_call=True)
+    Output(ids.EVENTS_PURGED, "data"), Input(ids.EVENTS_FILTERS, "data"), prevent_initial_call=True)
 
 # Keep the address bar equal to the filters and the open case (a shareable link) without reloading.
 clientside_callback(
@@ -92,10 +97,12 @@ clientside_callback(
         window.history.replaceState(window.history.state, '', window.location.pathname + (search ? '?' + search : ''));
         return search;
     }""",
-    Output(view.URL_SYNC, "data"), Input(view.FILTERS, "data"), Input(view.CASE, "data"), prevent_initial_call=True)
+    Output(ids.EVENTS_URL_SYNC, "data"), Input(ids.EVENTS_FILTERS, "data"), Input(ids.EVENTS_CASE, "data"),
+    prevent_initial_call=True)
 
 
-@callback(Output(view.GRID, "getRowsResponse"), Input(view.GRID, "getRowsRequest"), State(view.FILTERS, "data"),
+@callback(Output(ids.EVENTS_GRID, "getRowsResponse"), Input(ids.EVENTS_GRID, "getRowsRequest"),
+          State(ids.EVENTS_FILTERS, "data"),
           State(ids.LANGUAGE, "data"))
 def serve_rows(request, query, language):
     """Answer the grid's request for rows startRow..endRow under its sort: one SQL page, masked."""
@@ -112,7 +119,7 @@ def serve_rows(request, query, language):
     return {"rowData": rows, "rowCount": cases.count_cases(con, filters, app.now_s(), app.tz)}
 
 
-@callback(Output(view.CASE, "data"), Input(view.GRID, "selectedRows"), prevent_initial_call=True)
+@callback(Output(ids.EVENTS_CASE, "data"), Input(ids.EVENTS_GRID, "selectedRows"), prevent_initial_call=True)
 def choose_case(selected):
     """Open the case of the row clicked."""
     if not selected:
@@ -121,11 +128,12 @@ def choose_case(selected):
     return {"event_id": row.get("event_id"), "source": row.get("case_source")}
 
 
-@callback(Output(view.PANEL, "children"), Output(view.REVEAL, "style"), Output(view.REVEAL_NOTE, "children"),
-          Input(view.CASE, "data"), Input(view.REVEAL, "n_clicks"), Input(ids.LANGUAGE, "data"))
+@callback(Output(ids.EVENTS_PANEL, "children"), Output(ids.EVENTS_REVEAL, "style"),
+          Output(ids.EVENTS_REVEAL_NOTE, "children"),
+          Input(ids.EVENTS_CASE, "data"), Input(ids.EVENTS_REVEAL, "n_clicks"), Input(ids.LANGUAGE, "data"))
 def show_case(chosen, _reveal_clicks, language):
     """Show the chosen case masked, or unmasked (and audited) when a permitted role pressed reveal."""
-    return case_view(chosen, ctx.triggered_id == view.REVEAL, normalise_language(language))
+    return case_view(chosen, ctx.triggered_id == ids.EVENTS_REVEAL, normalise_language(language))
 
 
 def case_view(chosen: dict | None, reveal_asked: bool, language: str) -> tuple:

@@ -18,7 +18,8 @@ def catalog() -> Catalog:
     return evaluator_for(context.current().cursor()).catalog
 
 
-@callback(Output(view.DOMAIN, "options"), Output(view.DOMAIN, "placeholder"), Output(view.SEARCH, "placeholder"),
+@callback(Output(ids.INDICATORS_DOMAIN, "options"), Output(ids.INDICATORS_DOMAIN, "placeholder"),
+          Output(ids.INDICATORS_SEARCH, "placeholder"),
           Input(ids.LANGUAGE, "data"))
 def label_controls(language):
     """Fill the domain choices and the hints in the UI language."""
@@ -27,7 +28,8 @@ def label_controls(language):
             t("indicators.search", language))
 
 
-@callback(Output(view.RESULTS, "children"), Input(view.SEARCH, "value"), Input(view.DOMAIN, "value"),
+@callback(Output(ids.INDICATORS_RESULTS, "children"), Input(ids.INDICATORS_SEARCH, "value"),
+          Input(ids.INDICATORS_DOMAIN, "value"),
           Input(ids.LANGUAGE, "data"))
 def show_results(query, domain, language):
     """List the indicators matching the search, with each one's current city value and status."""
@@ -39,7 +41,8 @@ def show_results(query, domain, language):
     return view.result_list(hits, total, values, domains, query, language)
 
 
-@callback(Output(view.DETAIL, "children"), Input(view.SELECTED, "data"), Input(ids.LANGUAGE, "data"))
+@callback(Output(ids.INDICATORS_DETAIL, "children"), Input(ids.INDICATORS_SELECTED, "data"),
+          Input(ids.LANGUAGE, "data"))
 def show_detail(indicator_id, language):
     """Show the chosen indicator's definition, formula, thresholds, owner and current city value."""
     language = normalise_language(language)

@@ -57,19 +57,22 @@ def view_facts(hours: list[int]) -> map_state.ViewFacts:
 # reading them and another writing them would be a cycle); the picker and the level get their
 # options with their values (Dash 4's dropdown clears a value missing from its options).
 VIEW_OUTPUTS = dict(
-    state=Output(view.STATE, "data"), search=Output(view.URL, "search"), indicator=Output(view.INDICATOR, "value"),
-    picker=Output(view.INDICATOR, "options", allow_duplicate=True), level_options=Output(view.LEVEL, "options"),
-    level=Output(view.LEVEL, "value"), time_max=Output(view.TIME, "max"), time_marks=Output(view.TIME, "marks"),
-    time=Output(view.TIME, "value"), compare=Output(view.COMPARE, "value"), tick_disabled=Output(view.TICK, "disabled"))
+    state=Output(ids.MAP_STATE, "data"), search=Output(ids.MAP_URL, "search"),
+    indicator=Output(ids.MAP_INDICATOR, "value"),
+    picker=Output(ids.MAP_INDICATOR, "options", allow_duplicate=True), level_options=Output(ids.MAP_LEVEL, "options"),
+    level=Output(ids.MAP_LEVEL, "value"), time_max=Output(ids.MAP_TIME, "max"),
+    time_marks=Output(ids.MAP_TIME, "marks"),
+    time=Output(ids.MAP_TIME, "value"), compare=Output(ids.MAP_COMPARE, "value"),
+    tick_disabled=Output(ids.MAP_TICK, "disabled"))
 # Named after the kinds of map_state.Action.
 VIEW_INPUTS = dict(
-    url=Input(view.URL, "search"), language=Input(ids.LANGUAGE, "data"), click=Input(view.GRAPH, "clickData"),
-    crumb=Input({"type": view.CRUMB, "code": ALL}, "n_clicks"), indicator=Input(view.INDICATOR, "value"),
-    level=Input(view.LEVEL, "value"), time=Input(view.TIME, "value"), tick=Input(view.TICK, "n_intervals"),
-    play=Input(view.PLAY, "n_clicks"), compare=Input(view.COMPARE, "value"))
+    url=Input(ids.MAP_URL, "search"), language=Input(ids.LANGUAGE, "data"), click=Input(ids.MAP_GRAPH, "clickData"),
+    crumb=Input({"type": ids.MAP_CRUMB, "code": ALL}, "n_clicks"), indicator=Input(ids.MAP_INDICATOR, "value"),
+    level=Input(ids.MAP_LEVEL, "value"), time=Input(ids.MAP_TIME, "value"), tick=Input(ids.MAP_TICK, "n_intervals"),
+    play=Input(ids.MAP_PLAY, "n_clicks"), compare=Input(ids.MAP_COMPARE, "value"))
 
 
-@callback(output=VIEW_OUTPUTS, inputs=VIEW_INPUTS, state=dict(stored=State(view.STATE, "data")),
+@callback(output=VIEW_OUTPUTS, inputs=VIEW_INPUTS, state=dict(stored=State(ids.MAP_STATE, "data")),
           prevent_initial_call="initial_duplicate")
 def update_state(url, language, stored, **_controls):
     """Read the URL (on load and back/forward) or apply the user's action (the input that fired, read
@@ -84,7 +87,7 @@ def update_state(url, language, stored, **_controls):
                              facts, context.current().tz, normalise_language(language))
 
 
-@callback(Output(view.TIME_LABEL, "children"), Output(view.PLAY, "children"), Input(view.STATE, "data"),
+@callback(Output(ids.MAP_TIME_LABEL, "children"), Output(ids.MAP_PLAY, "children"), Input(ids.MAP_STATE, "data"),
           Input(ids.LANGUAGE, "data"), prevent_initial_call=True)
 def draw_time(state, language):
     """Draw the hour shown and the play button's icon."""
@@ -110,8 +113,8 @@ def map_view(unit: dict | None) -> dict:
     return view.view_for_bounds(uq.unit_bounds(con, unit["code"] if unit else uq.city_unit(con)["code"]))
 
 
-@callback(Output(view.GRAPH, "figure"), Output(view.DRAWN, "data"),
-          Input(view.STATE, "data"), Input(ids.LANGUAGE, "data"), State(view.DRAWN, "data"),
+@callback(Output(ids.MAP_GRAPH, "figure"), Output(ids.MAP_DRAWN, "data"),
+          Input(ids.MAP_STATE, "data"), Input(ids.LANGUAGE, "data"), State(ids.MAP_DRAWN, "data"),
           prevent_initial_call=True)
 def draw_map(state, language, drawn):
     """Draw the choropleth; when the same units are on the map already, patch only the values."""
@@ -127,7 +130,7 @@ def draw_map(state, language, drawn):
     return view.map_figure(frame, geojson, map_view(unit), by_status, label, language, key), key
 
 
-@callback(Output(view.CRUMBS, "children"), Input(view.STATE, "data"), Input(ids.LANGUAGE, "data"),
+@callback(Output(ids.MAP_CRUMBS, "children"), Input(ids.MAP_STATE, "data"), Input(ids.LANGUAGE, "data"),
           prevent_initial_call=True)
 def draw_breadcrumb(state, language):
     """Draw the path from the city to the unit drilled into (and the selected unit below it)."""
@@ -138,7 +141,7 @@ def draw_breadcrumb(state, language):
     return view.breadcrumb(chain, normalise_language(language))
 
 
-@callback(Output(view.DOWNLOAD, "data"), Input(view.VALUES_CSV, "n_clicks"), State(view.STATE, "data"),
+@callback(Output(ids.MAP_DOWNLOAD, "data"), Input(ids.MAP_VALUES_CSV, "n_clicks"), State(ids.MAP_STATE, "data"),
           prevent_initial_call=True)
 def export_values(clicks, state):
     """Send the map's values (every unit on the map, at the hour shown) as CSV."""
@@ -149,7 +152,7 @@ def export_values(clicks, state):
     return dcc.send_data_frame(frame.to_csv, view.values_csv_name(shown), index=False)
 
 
-@callback(Output(view.EVENTS, "exportDataAsCsv"), Input(view.EVENTS_CSV, "n_clicks"), prevent_initial_call=True)
+@callback(Output(ids.MAP_EVENTS, "exportDataAsCsv"), Input(ids.MAP_EVENTS_CSV, "n_clicks"), prevent_initial_call=True)
 def export_events(clicks):
     """Ask the events grid to export its rows (filtered and sorted as shown, personal data masked)."""
     return bool(clicks)
@@ -157,21 +160,22 @@ def export_events(clicks):
 
 # --- the indicator picker -------------------------------------------------------------------
 
-@callback(Output(view.INDICATOR, "options"), Input(view.INDICATOR, "search_value"), Input(view.SUBJECT_CHOSEN, "data"),
-          State(view.INDICATOR, "value"), State(ids.LANGUAGE, "data"), prevent_initial_call=True)
+@callback(Output(ids.MAP_INDICATOR, "options"), Input(ids.MAP_INDICATOR, "search_value"),
+          Input(ids.MAP_SUBJECT_CHOSEN, "data"),
+          State(ids.MAP_INDICATOR, "value"), State(ids.LANGUAGE, "data"), prevent_initial_call=True)
 def indicator_options(text, subject, value, language):
     """Offer the indicators matching the search text in the chosen subject (and the current one);
     on load and on a new indicator or language the view update sends them."""
     return view.picker_options(catalog(), text, subject, value, normalise_language(language))
 
 
-@callback(Output(view.TREE, "children"), Input(ids.LANGUAGE, "data"))
+@callback(Output(ids.MAP_TREE, "children"), Input(ids.LANGUAGE, "data"))
 def draw_tree(language):
     """Draw the catalog's category tree (domain → subject)."""
     return view.subject_tree(catalog().domains, normalise_language(language))
 
 
-@callback(Output(view.SUBJECT_CHOSEN, "data"), Input({"type": view.SUBJECT, "key": ALL}, "n_clicks"),
+@callback(Output(ids.MAP_SUBJECT_CHOSEN, "data"), Input({"type": ids.MAP_SUBJECT, "key": ALL}, "n_clicks"),
           prevent_initial_call=True)
 def choose_subject(clicks):
     """Remember the subject clicked in the tree ("" = all)."""
@@ -182,11 +186,13 @@ def choose_subject(clicks):
 
 # --- the side panel -------------------------------------------------------------------------
 
-@callback(Output(view.TITLE, "children"), Output(view.SUMMARY, "children"), Output(view.SERIES, "figure"),
-          Output(view.COMPARE, "options"), Output(view.COMPARE_TABLE, "children"), Output(view.CHILDREN, "children"),
-          Output(view.EVENTS_NOTE, "children"), Output(view.EVENTS_BOX, "children"), Output(view.EVENTS, "rowData"),
-          Output(view.EVENTS, "columnDefs"), Output(view.SENSORS, "children"),
-          Input(view.STATE, "data"), Input(ids.LANGUAGE, "data"), State(view.EVENTS, "dashGridOptions"),
+@callback(Output(ids.MAP_TITLE, "children"), Output(ids.MAP_SUMMARY, "children"), Output(ids.MAP_SERIES, "figure"),
+          Output(ids.MAP_COMPARE, "options"), Output(ids.MAP_COMPARE_TABLE, "children"),
+          Output(ids.MAP_CHILDREN, "children"),
+          Output(ids.MAP_EVENTS_NOTE, "children"), Output(ids.MAP_EVENTS_BOX, "children"),
+          Output(ids.MAP_EVENTS, "rowData"),
+          Output(ids.MAP_EVENTS, "columnDefs"), Output(ids.MAP_SENSORS, "children"),
+          Input(ids.MAP_STATE, "data"), Input(ids.LANGUAGE, "data"), State(ids.MAP_EVENTS, "dashGridOptions"),
           prevent_initial_call=True)
 def draw_panel(state, language, grid_options=None):
     """Describe the selected unit: value, status, rank, series, top children, compare, cases, sensors."""

@@ -12,8 +12,8 @@ from reporting.archive import kept_document, list_archive, reports_dir
 from reporting.days import day_or_default
 
 
-@callback(Output(view.BODY, "children"), Output(view.DATE, "date"), Output(view.LINKS, "children"),
-          Output("summary-title", "children"), Input(view.DATE, "date"), Input(ids.LANGUAGE, "data"))
+@callback(Output(ids.SUMMARY_BODY, "children"), Output(ids.SUMMARY_DATE, "date"), Output(ids.SUMMARY_LINKS, "children"),
+          Output(ids.SUMMARY_TITLE, "children"), Input(ids.SUMMARY_DATE, "date"), Input(ids.LANGUAGE, "data"))
 def show_brief(date_text, language):
     """Draw the brief of the picked date (yesterday when none is picked)."""
     app = context.current()
@@ -31,7 +31,7 @@ def brief_document(app, day):
     return kept_document(app, day)
 
 
-@callback(Output(view.ARCHIVE, "children"), Input(view.DATE, "date"), Input(ids.LANGUAGE, "data"))
+@callback(Output(ids.SUMMARY_ARCHIVE, "children"), Input(ids.SUMMARY_DATE, "date"), Input(ids.LANGUAGE, "data"))
 def show_archive(_date, language):
     """List the briefs on file."""
     app = context.current()

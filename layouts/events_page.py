@@ -13,26 +13,10 @@ from zoneinfo import ZoneInfo
 import dash_ag_grid as dag
 from dash import dcc, html
 
+from layouts import ids
 from layouts.i18n import DEFAULT_LANGUAGE, add_texts, t
 from queries.events_page import HANDLING_LEVELS, STATUSES, CaseFilters, SlaClock
 
-FILTERS = "events-filters"
-CASE = "events-case"
-SOURCE = "events-source"
-CATEGORY = "events-category"
-STATUS = "events-status"
-LEVEL = "events-level"
-OVERDUE = "events-overdue"
-UNIT = "events-unit"
-SINCE = "events-since"
-UNTIL = "events-until"
-COUNT = "events-count"
-GRID = "events-grid"
-PANEL = "events-case-panel"
-REVEAL = "events-reveal"
-REVEAL_NOTE = "events-reveal-note"
-PURGED = "events-purged"
-URL_SYNC = "events-url-sync"
 PAGE_SIZE = 50
 STATUS_CLASS = {"received": "bg-secondary", "accepted": "bg-info text-dark", "dispatched": "bg-primary",
                 "resolved": "bg-success", "closed": "bg-dark"}
@@ -114,21 +98,22 @@ def layout(case: str | None = None, level: str | None = None, **query) -> html.D
         "source", "category", "status", "overdue", "unit", "since", "until")})
     chosen = {"event_id": str(case)[:64], "source": filters.source} if case else None
     return html.Div([
-        dcc.Store(id=FILTERS, data=filters.as_query()),
-        dcc.Store(id=CASE, data=chosen),
-        dcc.Store(id=PURGED),
-        dcc.Store(id=URL_SYNC),
+        dcc.Store(id=ids.EVENTS_FILTERS, data=filters.as_query()),
+        dcc.Store(id=ids.EVENTS_CASE, data=chosen),
+        dcc.Store(id=ids.EVENTS_PURGED),
+        dcc.Store(id=ids.EVENTS_URL_SYNC),
         filter_bar(filters),
-        html.Div(id=COUNT, className="small text-muted my-1", **{"data-testid": "events-count"}),
+        html.Div(id=ids.EVENTS_COUNT, className="small text-muted my-1", **{"data-testid": "events-count"}),
         html.Div([
             html.Div(case_grid(), className="col-12 col-xxl-8"),
             html.Div([
                 html.Div([
-                    html.Button(t("events.reveal", DEFAULT_LANGUAGE), id=REVEAL, n_clicks=0,
+                    html.Button(t("events.reveal", DEFAULT_LANGUAGE), id=ids.EVENTS_REVEAL, n_clicks=0,
                                 className="btn btn-sm btn-outline-danger", style={"display": "none"}),
-                    html.Span(id=REVEAL_NOTE, className="small text-muted ms-2", **{"data-testid": "events-reveal-note"}),
+                    html.Span(id=ids.EVENTS_REVEAL_NOTE, className="small text-muted ms-2",
+                              **{"data-testid": "events-reveal-note"}),
                 ], className="mb-2"),
-                html.Div(id=PANEL),
+                html.Div(id=ids.EVENTS_PANEL),
             ], className="col-12 col-xxl-4"),
         ], className="row"),
     ], className="container-fluid py-3")
@@ -139,17 +124,17 @@ def filter_bar(filters: CaseFilters) -> html.Div:
     unit_options = [{"label": filters.unit, "value": filters.unit}] if filters.unit else []
     dropdown = {"className": "events-filter", "style": {"minWidth": "9rem"}}
     return html.Div([
-        dcc.Dropdown(id=SOURCE, value=filters.source, options=[], **dropdown),
-        dcc.Dropdown(id=CATEGORY, value=filters.category, options=[], **dropdown),
-        dcc.Dropdown(id=STATUS, value=filters.status, options=[], **dropdown),
-        dcc.Dropdown(id=LEVEL, value=filters.handling_level, options=[], **dropdown),
-        dcc.Dropdown(id=UNIT, value=filters.unit, options=unit_options, className="events-filter",
+        dcc.Dropdown(id=ids.EVENTS_SOURCE, value=filters.source, options=[], **dropdown),
+        dcc.Dropdown(id=ids.EVENTS_CATEGORY, value=filters.category, options=[], **dropdown),
+        dcc.Dropdown(id=ids.EVENTS_STATUS, value=filters.status, options=[], **dropdown),
+        dcc.Dropdown(id=ids.EVENTS_LEVEL, value=filters.handling_level, options=[], **dropdown),
+        dcc.Dropdown(id=ids.EVENTS_UNIT, value=filters.unit, options=unit_options, className="events-filter",
                      style={"minWidth": "16rem"}),
-        dcc.Input(id=SINCE, type="date", value=filters.since.isoformat() if filters.since else None,
+        dcc.Input(id=ids.EVENTS_SINCE, type="date", value=filters.since.isoformat() if filters.since else None,
                   className="form-control form-control-sm", style={"width": "10rem"}),
-        dcc.Input(id=UNTIL, type="date", value=filters.until.isoformat() if filters.until else None,
+        dcc.Input(id=ids.EVENTS_UNTIL, type="date", value=filters.until.isoformat() if filters.until else None,
                   className="form-control form-control-sm", style={"width": "10rem"}),
-        dcc.Checklist(id=OVERDUE, options=[{"label": t("events.overdue", DEFAULT_LANGUAGE), "value": "1"}],
+        dcc.Checklist(id=ids.EVENTS_OVERDUE, options=[{"label": t("events.overdue", DEFAULT_LANGUAGE), "value": "1"}],
                       value=["1"] if filters.overdue else [], className="small", inputClassName="me-1"),
     ], className="d-flex flex-wrap gap-2 align-items-center")
 
@@ -157,7 +142,7 @@ def filter_bar(filters: CaseFilters) -> html.Div:
 def case_grid() -> dag.AgGrid:
     """Return the case table: rows are fetched page by page from the server (infinite row model)."""
     return dag.AgGrid(
-        id=GRID, rowModelType="infinite", columnDefs=column_defs(DEFAULT_LANGUAGE),
+        id=ids.EVENTS_GRID, rowModelType="infinite", columnDefs=column_defs(DEFAULT_LANGUAGE),
         defaultColDef={"resizable": True, "filter": False},
         dashGridOptions={"pagination": True, "paginationPageSize": PAGE_SIZE, "cacheBlockSize": PAGE_SIZE,
                          "maxBlocksInCache": 20, "rowSelection": {"mode": "singleRow", "checkboxes": False,

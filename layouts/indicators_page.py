@@ -14,14 +14,10 @@ from dash import dcc, html
 
 from indicators.catalog_search import Hit, subject_names
 from indicators.model import SEVERITIES, Indicator, IndicatorType, Measure
+from layouts import ids
 from layouts.components import simple_table
 from layouts.i18n import DEFAULT_LANGUAGE, add_texts, t
 
-SEARCH = "indicators-search"
-DOMAIN = "indicators-domain"
-RESULTS = "indicators-results"
-DETAIL = "indicators-detail"
-SELECTED = "indicators-selected"
 STATUS_CLASS = {"red": "bg-danger", "orange": "bg-warning text-dark", "yellow": "bg-warning-subtle text-dark",
                 "blue": "bg-primary", "normal": "bg-success", "no_data": "bg-secondary"}
 
@@ -97,18 +93,19 @@ add_texts({
 def layout(q: str | None = None, id: str | None = None, domain: str | None = None, **_query) -> html.Div:  # noqa: A002
     """Return the page frame with the search from the URL; callbacks fill the list and the detail."""
     return html.Div([
-        dcc.Store(id=SELECTED, data=id),
+        dcc.Store(id=ids.INDICATORS_SELECTED, data=id),
         html.Div([
             html.Div([
                 html.Div([
-                    dcc.Input(id=SEARCH, type="search", value=q or "", debounce=True, className="form-control",
+                    dcc.Input(id=ids.INDICATORS_SEARCH, type="search", value=q or "", debounce=True,
+                              className="form-control",
                               placeholder=t("indicators.search", DEFAULT_LANGUAGE), maxLength=80),
-                    dcc.Dropdown(id=DOMAIN, value=domain, options=[], className="indicators-domain",
+                    dcc.Dropdown(id=ids.INDICATORS_DOMAIN, value=domain, options=[], className="indicators-domain",
                                  placeholder=t("indicators.domain", DEFAULT_LANGUAGE), style={"minWidth": "12rem"}),
                 ], className="d-flex gap-2"),
-                html.Div(id=RESULTS, className="mt-2"),
+                html.Div(id=ids.INDICATORS_RESULTS, className="mt-2"),
             ], className="col-12 col-xl-6"),
-            html.Div(html.Div(id=DETAIL), className="col-12 col-xl-6"),
+            html.Div(html.Div(id=ids.INDICATORS_DETAIL), className="col-12 col-xl-6"),
         ], className="row"),
     ], className="container-fluid py-3")
 

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from dash import Patch, dcc, html, no_update
 
 from indicators.model import SEVERITIES
+from layouts import ids
 from layouts import theme
 from layouts.components import simple_table
 from layouts.i18n import DEFAULT_LANGUAGE, t
@@ -31,35 +32,6 @@ PLAY_MS = 1500
 SENSOR_ROWS = 50
 SEARCH_LIMIT = 80
 
-# Component ids of this page (prefixed "map-").
-URL = "map-url"
-STATE = "map-state"
-DRAWN = "map-drawn"
-GRAPH = "map-graph"
-INDICATOR = "map-indicator"
-TREE = "map-tree"
-SUBJECT = "map-subject"                 # pattern type of the tree's subject buttons
-SUBJECT_CHOSEN = "map-subject-chosen"
-LEVEL = "map-level"
-TIME = "map-time"
-TIME_LABEL = "map-time-label"
-PLAY = "map-play"
-TICK = "map-tick"
-CRUMBS = "map-crumbs"
-CRUMB = "map-crumb"                     # pattern type of the breadcrumb buttons
-TITLE = "map-title"
-SUMMARY = "map-summary"
-SERIES = "map-series"
-COMPARE = "map-compare"
-COMPARE_TABLE = "map-compare-table"
-CHILDREN = "map-children"
-EVENTS = "map-events"
-EVENTS_BOX = "map-events-box"
-EVENTS_CSV = "map-events-csv"
-EVENTS_NOTE = "map-events-note"
-SENSORS = "map-sensors"
-VALUES_CSV = "map-values-csv"
-DOWNLOAD = "map-download"
 
 # --- time ------------------------------------------------------------------------------------
 
@@ -81,16 +53,17 @@ def time_marks(hours: list[int], tz: str, language: str) -> dict:
 # --- the page frame --------------------------------------------------------------------------
 
 def layout(**_query) -> html.Div:
-    """Return the page frame; callbacks.map_page reads the URL and fills everything."""
+    """Return the page frame; callbacks.map_page reads the ids.MAP_URL and fills everything."""
     language = DEFAULT_LANGUAGE
     return html.Div([
-        dcc.Location(id=URL, refresh=False),
-        dcc.Store(id=STATE), dcc.Store(id=DRAWN), dcc.Store(id=SUBJECT_CHOSEN),
-        dcc.Interval(id=TICK, interval=PLAY_MS, disabled=True),
-        dcc.Download(id=DOWNLOAD),
+        dcc.Location(id=ids.MAP_URL, refresh=False),
+        dcc.Store(id=ids.MAP_STATE), dcc.Store(id=ids.MAP_DRAWN), dcc.Store(id=ids.MAP_SUBJECT_CHOSEN),
+        dcc.Interval(id=ids.MAP_TICK, interval=PLAY_MS, disabled=True),
+        dcc.Download(id=ids.MAP_DOWNLOAD),
         html.Div([
-            html.Div([controls(language), html.Div(id=CRUMBS, className="my-2", **{"data-testid": "map-crumbs"}),
-                      dcc.Graph(id=GRAPH, figure=EMPTY_FIGURE, style={"height": "600px"}, config=graph_config(),
+            html.Div([controls(language),
+                      html.Div(id=ids.MAP_CRUMBS, className="my-2", **{"data-testid": "map-crumbs"}),
+                      dcc.Graph(id=ids.MAP_GRAPH, figure=EMPTY_FIGURE, style={"height": "600px"}, config=graph_config(),
                                 className="card"),
                       time_control(language)], className="col-12 col-xl-7"),
             html.Div(side_panel_frame(language), className="col-12 col-xl-5"),
@@ -108,50 +81,51 @@ def controls(language: str) -> html.Div:
     """Return the indicator search, the category tree, the level selector and the CSV export."""
     return html.Div([
         html.Div([
-            html.Label(t("map_page.indicator", language), htmlFor=INDICATOR, className="small text-muted"),
-            dcc.Dropdown(id=INDICATOR, clearable=False, optionHeight=48, maxHeight=420),
+            html.Label(t("map_page.indicator", language), htmlFor=ids.MAP_INDICATOR, className="small text-muted"),
+            dcc.Dropdown(id=ids.MAP_INDICATOR, clearable=False, optionHeight=48, maxHeight=420),
         ], className="flex-fill"),
         html.Div([
-            html.Label(t("map_page.level", language), htmlFor=LEVEL, className="small text-muted"),
-            dcc.Dropdown(id=LEVEL, clearable=False, style={"minWidth": "8rem"}),
+            html.Label(t("map_page.level", language), htmlFor=ids.MAP_LEVEL, className="small text-muted"),
+            dcc.Dropdown(id=ids.MAP_LEVEL, clearable=False, style={"minWidth": "8rem"}),
         ]),
-        html.Button(t("map_page.export_csv", language), id=VALUES_CSV, n_clicks=0,
+        html.Button(t("map_page.export_csv", language), id=ids.MAP_VALUES_CSV, n_clicks=0,
                     className="btn btn-sm btn-outline-primary align-self-end"),
         html.Details([html.Summary(t("map_page.tree", language), className="small"),
-                      html.Div(id=TREE, className="map-tree")], className="w-100"),
+                      html.Div(id=ids.MAP_TREE, className="map-tree")], className="w-100"),
     ], className="d-flex flex-wrap gap-2 align-items-start")
 
 
 def time_control(language: str) -> html.Div:
     """Return the play button, the hour slider over the stored history and the hour shown."""
     return html.Div([
-        html.Button("▶", id=PLAY, n_clicks=0, className="btn btn-sm btn-outline-secondary me-2",
+        html.Button("▶", id=ids.MAP_PLAY, n_clicks=0, className="btn btn-sm btn-outline-secondary me-2",
                     title=t("map_page.time", language)),
-        html.Div(dcc.Slider(id=TIME, min=0, max=1, step=1, value=1, updatemode="mouseup",
+        html.Div(dcc.Slider(id=ids.MAP_TIME, min=0, max=1, step=1, value=1, updatemode="mouseup",
                                             allow_direct_input=False), className="flex-fill"),
-        html.Span(id=TIME_LABEL, className="small ms-2 text-nowrap", **{"data-testid": "map-time-label"}),
+        html.Span(id=ids.MAP_TIME_LABEL, className="small ms-2 text-nowrap", **{"data-testid": "map-time-label"}),
     ], className="d-flex align-items-center mt-2")
 
 
 def side_panel_frame(language: str) -> list:
     """Return the side panel's fixed parts; callbacks fill their contents."""
     return [
-        html.H5(id=TITLE, **{"data-testid": "map-title"}),
-        html.Div(id=SUMMARY, **{"data-testid": "map-summary"}),
-        html.Div([html.Label(t("map_page.compare", language), htmlFor=COMPARE, className="small text-muted"),
-                  dcc.Dropdown(id=COMPARE)], className="mt-2"),
-        html.Div(id=COMPARE_TABLE),
+        html.H5(id=ids.MAP_TITLE, **{"data-testid": "map-title"}),
+        html.Div(id=ids.MAP_SUMMARY, **{"data-testid": "map-summary"}),
+        html.Div([html.Label(t("map_page.compare", language), htmlFor=ids.MAP_COMPARE, className="small text-muted"),
+                  dcc.Dropdown(id=ids.MAP_COMPARE)], className="mt-2"),
+        html.Div(id=ids.MAP_COMPARE_TABLE),
         html.Div(t("map_page.series", language), className="fw-bold mt-2"),
-        dcc.Graph(id=SERIES, config={"displaylogo": False}, style={"height": "260px"}),
+        dcc.Graph(id=ids.MAP_SERIES, config={"displaylogo": False}, style={"height": "260px"}),
         html.Div(t("map_page.children", language), className="fw-bold mt-2"),
-        html.Div(id=CHILDREN),
+        html.Div(id=ids.MAP_CHILDREN),
         html.Div([html.Span(t("map_page.events", language), className="fw-bold me-2"),
-                  html.Span(id=EVENTS_NOTE, className="small text-muted me-2", **{"data-testid": "map-events-note"}),
-                  html.Button(t("map_page.export_events", language), id=EVENTS_CSV, n_clicks=0,
+                  html.Span(id=ids.MAP_EVENTS_NOTE, className="small text-muted me-2",
+                            **{"data-testid": "map-events-note"}),
+                  html.Button(t("map_page.export_events", language), id=ids.MAP_EVENTS_CSV, n_clicks=0,
                               className="btn btn-sm btn-outline-secondary")], className="mt-3 mb-1"),
-        html.Div(events_grid(language, [], event_columns(language)), id=EVENTS_BOX),
+        html.Div(events_grid(language, [], event_columns(language)), id=ids.MAP_EVENTS_BOX),
         html.Div(t("map_page.sensors", language), className="fw-bold mt-3"),
-        html.Div(id=SENSORS),
+        html.Div(id=ids.MAP_SENSORS),
     ]
 
 
@@ -163,10 +137,10 @@ def level_options(levels: tuple[str, ...], language: str) -> list[dict]:
 def subject_tree(domains, language: str) -> list:
     """Return the category tree (domain → subject buttons) of the catalog."""
     zh = language == "zh"
-    items = [html.Button(t("map_page.all_subjects", language), id={"type": SUBJECT, "key": ""}, n_clicks=0,
+    items = [html.Button(t("map_page.all_subjects", language), id={"type": ids.MAP_SUBJECT, "key": ""}, n_clicks=0,
                          className="btn btn-sm btn-link p-0 d-block")]
     for domain in domains:
-        buttons = [html.Button(names[0] if zh else names[1], id={"type": SUBJECT, "key": f"{domain.id}.{sid}"},
+        buttons = [html.Button(names[0] if zh else names[1], id={"type": ids.MAP_SUBJECT, "key": f"{domain.id}.{sid}"},
                                n_clicks=0, className="btn btn-sm btn-outline-secondary me-1 mb-1")
                    for sid, names in domain.subjects.items()]
         items.append(html.Details([html.Summary(domain.name_zh if zh else domain.name_en), html.Div(buttons)]))
@@ -207,7 +181,7 @@ def picker_options(catalog, text: str | None, subject: str | None, value: str | 
 
 def view_outputs(new: MapView, write_url: bool, new_picker: bool, hours: list[int], facts: ViewFacts, tz: str,
                  language: str) -> dict:
-    """Return what the view's callback writes: the view to store, the URL (when it gets a history
+    """Return what the view's callback writes: the view to store, the ids.MAP_URL (when it gets a history
     entry), the picker's options (when it needs them) and the controls set to the view (the level's
     options, the hour slider over the stored ``hours``, compare, the play's clock)."""
     levels = allowed_levels(facts.catalog[new.indicator], facts.unit_row(new.unit)["level"] if new.unit else "city")
@@ -316,7 +290,7 @@ def breadcrumb(chain: list[dict], language: str) -> html.Nav:
         name = unit["name_zh"] if zh else unit["name_en"]
         last = i == len(chain) - 1
         key = "" if unit["level"] == "city" else unit["code"]
-        body = name if last else html.Button(name, id={"type": CRUMB, "code": key}, n_clicks=0,
+        body = name if last else html.Button(name, id={"type": ids.MAP_CRUMB, "code": key}, n_clicks=0,
                                              className="btn btn-link btn-sm p-0 align-baseline")
         items.append(html.Li(body, className="breadcrumb-item" + (" active" if last else ""),
                              **{"data-testid": f"map-crumb-{unit['code']}"}))
@@ -454,7 +428,7 @@ def grid_options(language: str) -> dict:
 def events_grid(language: str, rows: list[dict], columns: list[dict]) -> dag.AgGrid:
     """Return the events grid (AG Grid reads its locale texts only when created, so a new
     language means a new grid)."""
-    return dag.AgGrid(id=EVENTS, rowData=rows, columnDefs=columns, className="ag-theme-quartz",
+    return dag.AgGrid(id=ids.MAP_EVENTS, rowData=rows, columnDefs=columns, className="ag-theme-quartz",
                       defaultColDef={"filter": True, "sortable": True, "resizable": True, "floatingFilter": True},
                       dashGridOptions=grid_options(language), csvExportParams={"fileName": "cases.csv"},
                       style={"height": "420px"})

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from layouts import ids
 from layouts.components import kpi_card, simple_table
 from layouts.i18n import add_texts, t
 from reporting import view
 from reporting.document import BriefDocument
 from reporting.headline import headline_en, headline_zh
 
-DATE = "summary-date"
-BODY = "summary-body"
-LINKS = "summary-links"
-ARCHIVE = "summary-archive"
 
 add_texts({"nav.summary": ("每日简报", "Daily brief"),
            "summary.pick_date": ("日期", "Date"),
@@ -33,12 +30,12 @@ def layout(date: str | None = None, **_query) -> html.Div:
     """Return the page frame for ``?date=YYYY-MM-DD``; callbacks.summary fills it."""
     return html.Div([
         html.Div([
-            html.H4(id="summary-title", className="mb-0 me-3"),
-            dcc.DatePickerSingle(id=DATE, date=date, display_format="YYYY-MM-DD", first_day_of_week=1),
-            html.Div(id=LINKS, className="d-flex gap-2 ms-3"),
+            html.H4(id=ids.SUMMARY_TITLE, className="mb-0 me-3"),
+            dcc.DatePickerSingle(id=ids.SUMMARY_DATE, date=date, display_format="YYYY-MM-DD", first_day_of_week=1),
+            html.Div(id=ids.SUMMARY_LINKS, className="d-flex gap-2 ms-3"),
         ], className="d-flex align-items-center flex-wrap gap-2 mb-3"),
-        dcc.Loading(html.Div(id=BODY)),
-        html.Div(id=ARCHIVE, className="mt-3"),
+        dcc.Loading(html.Div(id=ids.SUMMARY_BODY)),
+        html.Div(id=ids.SUMMARY_ARCHIVE, className="mt-3"),
     ], className="container-fluid py-3")
 
 

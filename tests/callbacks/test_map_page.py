@@ -14,6 +14,7 @@ from dash._callback_context import context_value
 from dash._utils import AttributeDict
 
 from data import db
+from layouts import ids
 from layouts import map_page as view
 from queries import map_page as uq
 from tests.callbacks.installed import TZ, frozen_context
@@ -83,7 +84,7 @@ def test_clicking_drills_down_and_the_url_follows(installed):
     city = run_update("")["state"]
     assert city["level"] == "district" and city["unit"] is None
     district = first(con, "district")
-    out = run_update("", view.GRAPH, {"points": [{"location": district}]}, city)
+    out = run_update("", ids.MAP_GRAPH, {"points": [{"location": district}]}, city)
     state, search = out["state"], out["search"]
     assert (state["unit"], state["select"], state["level"]) == (district, district, "street")
     assert MapView.from_query(search).unit == district
@@ -97,14 +98,14 @@ def test_clicking_a_grid_selects_it_and_the_breadcrumb_goes_back(installed):
     community = uq.unit_row(con, grid)["parent_code"]
     state = run_update(f"?unit={community}")["state"]
     assert state["level"] == "grid"
-    clicked = run_update("", view.GRAPH, {"points": [{"location": grid}]}, state)["state"]
+    clicked = run_update("", ids.MAP_GRAPH, {"points": [{"location": grid}]}, state)["state"]
     assert (clicked["unit"], clicked["select"]) == (community, grid)
     district = uq.lineage(con, grid)[1]["code"]
-    up = run_update("", {"type": view.CRUMB, "code": district}, 1, clicked)["state"]
+    up = run_update("", {"type": ids.MAP_CRUMB, "code": district}, 1, clicked)["state"]
     assert (up["unit"], up["level"], up["select"]) == (district, "street", district)
-    home = run_update("", {"type": view.CRUMB, "code": ""}, 1, up)["state"]
+    home = run_update("", {"type": ids.MAP_CRUMB, "code": ""}, 1, up)["state"]
     assert (home["unit"], home["level"], home["select"]) == (None, "district", None)
-    assert run_update("", {"type": view.CRUMB, "code": district}, 0, home) is no_update    # drawn, not clicked
+    assert run_update("", {"type": ids.MAP_CRUMB, "code": district}, 0, home) is no_update    # drawn, not clicked
 
 
 def test_slider_and_play_step_through_the_history(installed):
@@ -113,17 +114,17 @@ def test_slider_and_play_step_through_the_history(installed):
 
     hours = uq.history_hours(installed.cursor())
     state = run_update("")["state"]
-    out = run_update("", view.TIME, 0, state)
+    out = run_update("", ids.MAP_TIME, 0, state)
     assert out["state"]["t"] == hour_label(hours[0], TZ)
     assert out["time"] == 0 and out["time_max"] == len(hours)
     assert MapView.from_query(out["search"]).t == out["state"]["t"]
-    playing = run_update("", view.PLAY, 1, out["state"])
+    playing = run_update("", ids.MAP_PLAY, 1, out["state"])
     assert playing["state"]["playing"] and playing["tick_disabled"] is False
     assert draw_time(playing["state"], "zh") == (out["state"]["t"], "⏸")
-    stepped = run_update("", view.TICK, 1, playing["state"])
+    stepped = run_update("", ids.MAP_TICK, 1, playing["state"])
     assert stepped["state"]["t"] == hour_label(hours[1], TZ) and stepped["search"] is no_update
     last = {**stepped["state"], "t": hour_label(hours[-1], TZ)}
-    stopped = run_update("", view.TICK, 2, last)
+    stopped = run_update("", ids.MAP_TICK, 2, last)
     assert stopped["state"]["t"] is None and stopped["state"]["playing"] is False and stopped["tick_disabled"] is True
     assert stopped["search"] == MapView.from_store(stopped["state"]).to_query()      # the play stopped: URL written
     assert draw_time(stopped["state"], "zh") == ("最新", "▶")
@@ -227,9 +228,9 @@ def test_the_picker_gets_the_current_indicator_with_its_options_on_load(installe
     late = catalog().indicators[-1].id                      # far past the first page of search results
     out = run_update(f"?indicator={late}")
     assert out["indicator"] == late and late in [o["value"] for o in out["picker"]]
-    earlier = run_update("", view.TIME, 0, out["state"])                     # same indicator: options kept
+    earlier = run_update("", ids.MAP_TIME, 0, out["state"])                     # same indicator: options kept
     assert earlier["state"]["t"] is not None and earlier["picker"] is no_update
-    assert run_update("", view.LEVEL, out["state"]["level"], out["state"]) is no_update     # nothing changed
+    assert run_update("", ids.MAP_LEVEL, out["state"]["level"], out["state"]) is no_update     # nothing changed
 
 
 def test_the_panel_says_how_many_cases_it_shows_and_links_to_all_of_them(installed, monkeypatch):

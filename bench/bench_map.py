@@ -71,7 +71,7 @@ def server_drill(path: Path, at: str, repeat: int) -> dict:
     from callbacks import context
     from callbacks import map_page as cb
     from data.clock import parse_instant
-    from layouts.map_page import grid_options
+    from layouts.map_panel import grid_options
 
     con = db.open_store(path, read_only=True)
     tz = db.get_setting(con, "city.tz", "Asia/Shanghai")
@@ -160,7 +160,7 @@ def session(url: str):
 
 def drill_bodies(state: dict) -> list[dict]:
     """Return the Dash requests a drill-down's drawing makes: the map and the side panel."""
-    from layouts.map_page import grid_options
+    from layouts.map_panel import grid_options
 
     inputs = [{"id": "map-state", "property": "data", "value": state}, {"id": "language", "property": "data", "value": "zh"}]
     map_outputs = [{"id": "map-graph", "property": "figure"}, {"id": "map-drawn", "property": "data"}]

@@ -15,7 +15,7 @@ import numpy as np
 import requests
 
 from layouts import screen as screen_view
-from layouts.map_page import grid_options
+from layouts.map_panel import grid_options
 
 if TYPE_CHECKING:
     from bench.load_test import City

@@ -17,6 +17,7 @@ from queries.value_cache import ValueCache
 from indicators.catalog import Catalog, load_catalog
 from layouts import ids
 from layouts import map_page as view
+from layouts import map_panel as side
 from layouts import map_state
 from layouts.i18n import normalise_language
 from layouts.map_state import MapView
@@ -211,10 +212,10 @@ def panel(shown: MapView, language: str, grid_options: dict | None) -> tuple:
     value, rank = value_and_rank(indicator.id, unit, at_s)
     compared = [(unit, value, rank), (other, *value_and_rank(indicator.id, other, at_s))] if other else None
     children = uq.top_children(con, indicator.id, unit, at_s, source=store_values())
-    return (view.panel_title(unit, language), view.summary(value, rank, indicator.unit, language, app.tz),
-            series(indicator, unit, other, at_s, language), view.compare_options(map_values(shown)[0], language),
-            view.compare_table(compared, language) if compared else None,
-            view.children_table(children, value.get("value"), indicator.additive, language),
+    return (side.panel_title(unit, language), side.summary(value, rank, indicator.unit, language, app.tz),
+            series(indicator, unit, other, at_s, language), side.compare_options(map_values(shown)[0], language),
+            side.compare_table(compared, language) if compared else None,
+            side.children_table(children, value.get("value"), indicator.additive, language),
             *cases_and_sensors(unit, at_s if at_s is not None else app.now_s(), language, grid_options))
 
 
@@ -231,9 +232,9 @@ def cases_and_sensors(unit: dict, until_s: int, language: str, grid_options: dic
     grids = uq.unit_grids(con, unit)
     events = uq.unit_events(con, unit, until_s, grids=grids)
     total = uq.count_unit_events(con, unit, until_s, grids=grids) if len(events) >= uq.EVENT_LIMIT else len(events)
-    note = view.events_note(len(events), total, view.events_link(unit, until_s, uq.EVENT_DAYS, app.tz), language)
-    return (note, *view.events_grid_outputs(view.event_rows(events, language, app.tz), language, grid_options),
-            view.sensors_table(uq.unit_sensors(con, unit, until_s, grids=grids), language, app.tz))
+    note = side.events_note(len(events), total, side.events_link(unit, until_s, uq.EVENT_DAYS, app.tz), language)
+    return (note, *side.events_grid_outputs(side.event_rows(events, language, app.tz), language, grid_options),
+            side.sensors_table(uq.unit_sensors(con, unit, until_s, grids=grids), language, app.tz))
 
 
 def series(indicator, unit: dict, other: dict | None, at_s: int | None, language: str):
@@ -242,4 +243,4 @@ def series(indicator, unit: dict, other: dict | None, at_s: int | None, language
     hours, with_latest = uq.series_hours(history_hours(), at_s)
     frames = [uq.unit_series(app.cursor(), indicator.id, u["code"], hours, with_latest, source) if u else None
               for u in (unit, other)]
-    return view.unit_series_figure(indicator.thresholds, unit, other, *frames, at_s, language, app.tz)
+    return side.unit_series_figure(indicator.thresholds, unit, other, *frames, at_s, language, app.tz)

@@ -1,4 +1,5 @@
-"""The analysts' grid map (/map): the page frame, its controls, the choropleth and the side panel's parts.
+"""The analysts' grid map (/map): the page frame, its controls and the choropleth
+(the side panel's parts are in layouts.map_panel).
 
 Pure functions: rows in, components and figures out. callbacks.map_page reads the store; the view
 state and its URL live in layouts.map_state.
@@ -6,11 +7,6 @@ state and its URL live in layouts.map_state.
 
 from __future__ import annotations
 
-from datetime import datetime
-from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
-
-import dash_ag_grid as dag
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -19,9 +15,8 @@ from dash import Patch, dcc, html, no_update
 from indicators.model import SEVERITIES
 from layouts import ids
 from layouts import theme
-from layouts.components import simple_table
 from layouts.i18n import DEFAULT_LANGUAGE, t
-from layouts.map_page_texts import GRID_LOCALE_ZH
+from layouts.map_panel import event_columns, events_grid, fmt_value, local_time
 from layouts.map_state import MapView, ViewFacts, allowed_levels, time_index
 
 STATUS_ORDER = ("no_data", "normal", *SEVERITIES)     # z index on the map
@@ -29,18 +24,10 @@ STATUS_ORDER = ("no_data", "normal", *SEVERITIES)     # z index on the map
 # old page's callbacks may still answer, and a values Patch must not land on an undefined figure.
 EMPTY_FIGURE = {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False}}}
 PLAY_MS = 1500
-SENSOR_ROWS = 50
 SEARCH_LIMIT = 80
 
 
 # --- time ------------------------------------------------------------------------------------
-
-def local_time(epoch_s, tz: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """Return an instant in the city's time, or an em dash."""
-    if epoch_s is None or pd.isna(epoch_s):
-        return "—"
-    return datetime.fromtimestamp(int(epoch_s), ZoneInfo(tz)).strftime(fmt)
-
 
 def time_marks(hours: list[int], tz: str, language: str) -> dict:
     """Return slider marks: a date label about every sixth of the history and "now" at the end."""
@@ -205,10 +192,6 @@ def _stepped_scale(colours: list[str]) -> list:
     return [pair for i, c in enumerate(colours) for pair in ([i / n, c], [(i + 1) / n, c])]
 
 
-def _fmt(value) -> str:
-    return "—" if value is None or pd.isna(value) else f"{value:,.4g}"
-
-
 def value_label(indicator, language: str) -> str:
     """Return the indicator's name and unit for legends."""
     name = indicator.name_zh if language == "zh" else indicator.name_en
@@ -230,7 +213,7 @@ def map_colouring(frame: pd.DataFrame, by_status: bool, label: str, language: st
     """Return the choropleth's value properties: z, colours and hover text for the frame's rows."""
     names = frame["name_zh" if language == "zh" else "name_en"].fillna(frame["code"])
     statuses = [t(f"map_page.status.{s}", language) for s in frame["status"]]
-    custom = np.column_stack([names, [_fmt(v) for v in frame["value"]], statuses, frame["code"]])
+    custom = np.column_stack([names, [fmt_value(v) for v in frame["value"]], statuses, frame["code"]])
     if by_status:
         z = frame["status"].map({s: i for i, s in enumerate(STATUS_ORDER)}).fillna(0)
         bar = {"title": {"text": t("map_page.status", language)}, "thickness": 12,
@@ -295,209 +278,3 @@ def breadcrumb(chain: list[dict], language: str) -> html.Nav:
         items.append(html.Li(body, className="breadcrumb-item" + (" active" if last else ""),
                              **{"data-testid": f"map-crumb-{unit['code']}"}))
     return html.Nav(html.Ol(items, className="breadcrumb mb-0"))
-
-
-# --- the side panel --------------------------------------------------------------------------
-
-def unit_name(unit: dict, language: str) -> str:
-    """Return a unit's name in the UI language."""
-    return unit["name_zh"] if language == "zh" else unit["name_en"]
-
-
-def panel_title(unit: dict, language: str) -> str:
-    """Return the side panel's title: the unit's name, code and level."""
-    level = t(f"map_page.level.{unit['level']}", language)
-    return f"{unit_name(unit, language)} · {unit['code']} · {level}"
-
-
-def compare_options(frame: pd.DataFrame, language: str) -> list[dict]:
-    """Return the units of a values frame as the compare dropdown's options."""
-    return [{"label": f"{n} ({c})", "value": c}
-            for c, n in zip(frame["code"], frame["name_zh" if language == "zh" else "name_en"])]
-
-
-def events_link(unit: dict, until_s: int, days: int, tz: str) -> str:
-    """Return the /events address listing every case of the unit in the ``days`` up to ``until_s``."""
-    since = local_time(until_s - days * 86_400, tz, "%Y-%m-%d")
-    query = ([("unit", unit["code"])] if unit["level"] != "city" else []) + [
-        ("since", since), ("until", local_time(until_s, tz, "%Y-%m-%d"))]
-    return "/events?" + urlencode(query)
-
-
-def status_badge(status: str, language: str) -> html.Span:
-    """Return the status as a badge in its threshold colour."""
-    colour = theme.STATUS_COLOURS.get(status, theme.MUTED)
-    text_colour = theme.DARK_TEXT if status in ("no_data", "normal", "yellow") else theme.LIGHT_TEXT
-    return html.Span(t(f"map_page.status.{status}", language), className="badge",
-                     style={"background": colour, "color": text_colour}, **{"data-testid": "map-status"})
-
-
-def summary(value: dict, rank: tuple[int | None, int], unit_text: str, language: str, tz: str) -> html.Div:
-    """Return the selected unit's value, status, rank among its siblings, baseline and instant."""
-    rank_text = "—" if rank[0] is None else t("map_page.rank_of", language).format(rank=rank[0], n=rank[1])
-    cells = [("map_page.value", html.Span(f"{_fmt(value.get('value'))} {unit_text}", **{"data-testid": "map-value"})),
-             ("map_page.status", status_badge(value.get("status", "no_data"), language)),
-             ("map_page.rank", html.Span(rank_text, **{"data-testid": "map-rank"})),
-             ("map_page.baseline", html.Span(_fmt(value.get("baseline")), **{"data-testid": "map-baseline"})),
-             ("map_page.as_of", html.Span(local_time(value.get("as_of_s"), tz), **{"data-testid": "map-as-of"}))]
-    return html.Div([html.Div([html.Div(t(key, language), className="small text-muted"), body], className="me-4")
-                     for key, body in cells], className="d-flex flex-wrap")
-
-
-def _local(epoch_s, tz: str) -> pd.Series:
-    """Return instants as naive city-local datetimes (what the axis should read)."""
-    return pd.to_datetime(epoch_s, unit="s", utc=True).dt.tz_convert(tz).dt.tz_localize(None)
-
-
-def series_figure(series: pd.DataFrame, bounds: tuple, relative: bool, marker_s: int | None, language: str,
-                  tz: str, compare: pd.DataFrame | None = None, names: tuple[str, str] = ("", "")) -> go.Figure:
-    """Return the unit's series with its baseline, threshold lines (absolute, or bound × baseline
-    when relative) and the hour shown; a second unit's series when comparing."""
-    if series.empty:
-        return _empty_figure(t("map_page.no_series", language))
-    x = _local(series["as_of_s"], tz)
-    traces = [go.Scatter(x=x, y=series["value"], mode="lines+markers", name=names[0] or t("map_page.value", language),
-                         line={"color": theme.PRIMARY}),
-              go.Scatter(x=x, y=series["baseline"], mode="lines", name=t("map_page.baseline", language),
-                         line={"color": theme.MUTED, "dash": "dot"})]
-    for severity, bound in bounds:
-        y = series["baseline"] * bound if relative else [bound] * len(series)
-        traces.append(go.Scatter(x=x, y=y, mode="lines", name=t(f"map_page.status.{severity}", language),
-                                 line={"color": theme.STATUS_COLOURS[severity], "dash": "dash", "width": 1}))
-    if compare is not None and not compare.empty:
-        traces.append(go.Scatter(x=_local(compare["as_of_s"], tz), y=compare["value"],
-                                 mode="lines+markers", name=names[1], line={"color": theme.WARN}))
-    figure = go.Figure(traces)
-    if len(series) == 1:                        # one point: an hour either side, not milliseconds
-        figure.update_xaxes(range=[x.iloc[0] - pd.Timedelta(hours=1), x.iloc[0] + pd.Timedelta(hours=1)])
-    if marker_s is not None:
-        figure.add_vline(x=_local(pd.Series([marker_s]), tz).iloc[0], line={"color": theme.BAD, "width": 1})
-    figure.update_layout(margin={"l": 40, "r": 10, "t": 10, "b": 30}, height=260, font={"family": theme.FONT_FAMILY},
-                         legend={"orientation": "h", "y": -0.2}, plot_bgcolor="white")
-    return figure
-
-
-def unit_series_figure(thresholds, unit: dict, other: dict | None, series: pd.DataFrame, compare: pd.DataFrame | None,
-                       marker_s: int | None, language: str, tz: str) -> go.Figure:
-    """Return the unit's series (and the compared unit's) with the thresholds at its level (relative
-    to its baseline unless the level has its own absolute bounds)."""
-    relative = thresholds.relative_to is not None and unit["level"] not in dict(thresholds.per_level)
-    names = (unit_name(unit, language), unit_name(other, language) if other else "")
-    return series_figure(series, thresholds.bounds_for(unit["level"]), relative, marker_s, language, tz, compare, names)
-
-
-def _empty_figure(message: str) -> go.Figure:
-    figure = go.Figure()
-    figure.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
-    figure.update_layout(xaxis={"visible": False}, yaxis={"visible": False}, height=120,
-                         margin={"l": 10, "r": 10, "t": 10, "b": 10}, font={"family": theme.FONT_FAMILY})
-    return figure
-
-
-def children_table(children: pd.DataFrame, parent_value, additive: bool, language: str):
-    """Return the children with the highest values (and their share of the parent's, when additive)."""
-    if children.empty:
-        return html.Div(t("map_page.no_children", language), className="text-muted small")
-    names = children["name_zh" if language == "zh" else "name_en"]
-    share = (lambda v: theme.fmt_pct(v / parent_value)) if additive and parent_value else (lambda v: "—")
-    rows = [[n, c, _fmt(v), share(v)] for n, c, v in zip(names, children["code"], children["value"])]
-    heads = [t(f"map_page.{k}", language) for k in ("col.unit", "col.code", "value", "share")]
-    return simple_table(heads, rows, testid="map-children")
-
-
-def compare_table(rows: list[tuple[dict, dict, tuple]], language: str):
-    """Return the two compared units' (unit, value row, rank) side by side: value, status and rank."""
-    heads = [t(f"map_page.{k}", language) for k in ("col.unit", "value", "status", "rank")]
-    body = [[unit_name(u, language), _fmt(v.get("value")), t(f"map_page.status.{v.get('status', 'no_data')}", language),
-             "—" if r[0] is None else f"{r[0]} / {r[1]}"] for u, v, r in rows]
-    return simple_table(heads, body, testid="map-compare-table")
-
-
-EVENT_COLUMNS = (("event_id", "col.event"), ("source", "col.source"), ("category", "col.category"),
-                 ("status", "status"), ("received", "col.received"), ("due", "col.due"),
-                 ("grid_code", "col.code"), ("caller_name", "col.caller"), ("caller_phone", "col.phone"),
-                 ("description", "col.description"))
-
-
-def grid_options(language: str) -> dict:
-    """Return the events grid's options: pagination, and AG Grid's own texts in the UI language."""
-    locale = GRID_LOCALE_ZH if language == "zh" else {}
-    return {"pagination": True, "paginationPageSize": 20, "localeText": locale}
-
-
-def events_grid(language: str, rows: list[dict], columns: list[dict]) -> dag.AgGrid:
-    """Return the events grid (AG Grid reads its locale texts only when created, so a new
-    language means a new grid)."""
-    return dag.AgGrid(id=ids.MAP_EVENTS, rowData=rows, columnDefs=columns, className="ag-theme-quartz",
-                      defaultColDef={"filter": True, "sortable": True, "resizable": True, "floatingFilter": True},
-                      dashGridOptions=grid_options(language), csvExportParams={"fileName": "cases.csv"},
-                      style={"height": "420px"})
-
-
-def events_grid_outputs(rows: list[dict], language: str, shown_options: dict | None) -> tuple:
-    """Return (new grid, rows, columns) for the events grid: rows and columns for the grid shown
-    (``shown_options`` its dashGridOptions), or a new grid when it was made for another language
-    (AG Grid reads its texts once)."""
-    columns = event_columns(language)
-    if (shown_options or {}).get("localeText") != grid_options(language)["localeText"]:
-        return events_grid(language, rows, columns), no_update, no_update
-    return no_update, rows, columns
-
-
-def code_text(group: str, code, language: str) -> str:
-    """Return a stored code (case status, sensor kind, metric, quality) in the UI language; an
-    unknown code as stored, a missing one as an em dash."""
-    if not isinstance(code, str):
-        return "—"
-    key = f"map_page.{group}.{code}"
-    text = t(key, language)
-    return code if text == key else text
-
-
-def case_status_text(status, language: str) -> str:
-    """Return a case status in the UI language (an unknown status as stored)."""
-    return code_text("case_status", status, language)
-
-
-def events_note(shown: int, total: int, link: str, language: str) -> list:
-    """Return how many of the unit's cases the grid shows, with a link to all of them on /events."""
-    if total <= shown:
-        return []
-    return [t("map_page.events_shown", language).format(shown=shown, total=f"{total:,}"), " · ",
-            dcc.Link(t("map_page.events_all", language), href=link)]
-
-
-def event_columns(language: str) -> list[dict]:
-    """Return the events grid's column definitions in the UI language."""
-    return [{"field": field, "headerName": t(f"map_page.{key}", language)} for field, key in EVENT_COLUMNS]
-
-
-def event_rows(events: pd.DataFrame, language: str, tz: str) -> list[dict]:
-    """Return the (already masked) events as grid rows of plain text."""
-    category = events["category_zh" if language == "zh" else "category_en"].fillna(events["category_code"])
-    frame = pd.DataFrame({
-        "event_id": events["event_id"], "source": [t(f"source.{s}", language) for s in events["source"]],
-        "category": category, "status": [case_status_text(s, language) for s in events["status"]],
-        "received": [local_time(x, tz) for x in events["received_s"]],
-        "due": [local_time(x, tz) for x in events["due_s"]],
-        "grid_code": events["grid_code"], "caller_name": events["caller_name"],
-        "caller_phone": events["caller_phone"], "description": events["description"]})
-    return frame.astype(object).where(frame.notna(), "").to_dict("records")
-
-
-def sensors_table(sensors: pd.DataFrame, language: str, tz: str, limit: int = SENSOR_ROWS):
-    """Return the unit's sensors with each metric's latest reading (the first ``limit`` rows, with
-    a note of how many there are: a district has a crowd counter in every grid)."""
-    if sensors.empty:
-        return html.Div(t("map_page.no_sensors", language), className="text-muted small")
-    zh = language == "zh"
-    rows = [[r.name_zh if zh else r.name_en, code_text("sensor_kind", r.kind, language),
-             code_text("metric", r.metric, language), _fmt(r.value),
-             local_time(r.ts.timestamp() if not pd.isna(r.ts) else None, tz), code_text("quality", r.quality, language)]
-            for r in sensors.head(limit).itertuples()]
-    heads = [t(f"map_page.col.{k}", language) for k in ("sensor", "kind", "metric", "reading", "time", "quality")]
-    table = simple_table(heads, rows, testid="map-sensors")
-    if len(sensors) <= limit:
-        return table
-    note = t("map_page.sensors_shown", language).format(shown=limit, total=f"{len(sensors):,}")
-    return html.Div([html.Div(note, className="small text-muted", **{"data-testid": "map-sensors-note"}), table])

@@ -16,6 +16,7 @@ from dash._utils import AttributeDict
 from data import db
 from layouts import ids
 from layouts import map_page as view
+from layouts import map_panel as side
 from queries import map_page as uq
 from tests.callbacks.installed import TZ, frozen_context
 from tests.queries.test_map_page import MAP_INDICATORS, map_city_path  # noqa: F401  (the fixture)
@@ -155,7 +156,7 @@ def test_side_panel_shows_the_stores_values(installed):
     con = installed.cursor()
     district = first(con, "district")
     state = run_update(f"?unit={district}&indicator={MAP_INDICATORS[1]}")["state"]
-    out = draw_panel(state, "en", view.grid_options("en"))
+    out = draw_panel(state, "en", side.grid_options("en"))
     title, summary, series, options, _compare, children, _note, grid, rows, columns, sensors = out
     assert grid is no_update                             # the grid was made for the UI language: rows only
     value = con.execute("SELECT value, status FROM indicator_latest WHERE indicator_id = ? AND unit_code = ?",
@@ -207,19 +208,19 @@ def test_case_statuses_and_the_grids_own_texts_follow_the_language(installed):
     con = installed.cursor()
     district = first(con, "district")
     state = run_update(f"?unit={district}")["state"]
-    grid = draw_panel(state, "zh", view.grid_options("en"))[7]          # an English grid on the Chinese UI: rebuilt
+    grid = draw_panel(state, "zh", side.grid_options("en"))[7]          # an English grid on the Chinese UI: rebuilt
     assert grid.dashGridOptions["localeText"]["nextPage"] == "下一页"
     stored = uq.unit_events(con, uq.unit_row(con, district), installed.now_s())
     chinese = {"received": "已受理", "accepted": "已签收", "dispatched": "已派遣", "resolved": "已处置", "closed": "已办结"}
     assert [r["status"] for r in grid.rowData] == [chinese[s] for s in stored["status"]] and len(stored)
-    sensors = str(draw_panel(state, "zh", view.grid_options("zh"))[10])
+    sensors = str(draw_panel(state, "zh", side.grid_options("zh"))[10])
     stored_sensors = uq.unit_sensors(con, uq.unit_row(con, district), installed.now_s())
-    kinds = set(stored_sensors["kind"].head(view.SENSOR_ROWS))
-    assert kinds and all(view.code_text("sensor_kind", k, "zh") in sensors and f"'{k}'" not in sensors for k in kinds)
-    assert len(stored_sensors) > view.SENSOR_ROWS and f"共 {len(stored_sensors):,} 条" in sensors
-    rows = draw_panel(state, "en", view.grid_options("en"))[8]
+    kinds = set(stored_sensors["kind"].head(side.SENSOR_ROWS))
+    assert kinds and all(side.code_text("sensor_kind", k, "zh") in sensors and f"'{k}'" not in sensors for k in kinds)
+    assert len(stored_sensors) > side.SENSOR_ROWS and f"共 {len(stored_sensors):,} 条" in sensors
+    rows = draw_panel(state, "en", side.grid_options("en"))[8]
     assert {r["status"] for r in rows} <= {"Received", "Accepted", "Dispatched", "Resolved", "Closed"} and rows
-    assert view.case_status_text("on_hold", "zh") == "on_hold"
+    assert side.case_status_text("on_hold", "zh") == "on_hold"
 
 
 def test_the_picker_gets_the_current_indicator_with_its_options_on_load(installed):
@@ -240,7 +241,7 @@ def test_the_panel_says_how_many_cases_it_shows_and_links_to_all_of_them(install
     district = first(con, "district")
     state = run_update(f"?unit={district}")["state"]
     monkeypatch.setattr(uq, "EVENT_LIMIT", 5)
-    note, _grid, rows = draw_panel(state, "zh", view.grid_options("zh"))[6:9]
+    note, _grid, rows = draw_panel(state, "zh", side.grid_options("zh"))[6:9]
     now_s = installed.now_s()
     total = con.execute("""SELECT count(*) FROM events e JOIN admin_units g ON g.code = e.grid_code
         WHERE g.district_code = ? AND e.received_at > to_timestamp(?) AND e.received_at <= to_timestamp(?)""",

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
 
-from data import db
+from data import db, versions
 from data.clock import DEFAULT_TZ, HOUR_S, parse_instant
 from indicators.catalog import Catalog, CatalogError, load_catalog
 from indicators.compiler import compile_catalog
@@ -101,7 +101,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     hours = snapshot_hours(at_s - args.history_hours * HOUR_S - 1, at_s - 1) if args.history_hours else []
     for hour in tqdm(hours, desc="snapshots", unit="h", disable=not hours, file=sys.stderr):
         refresh(con, engine, hour, kind="snapshot", snapshot=True)
+        versions.bump(con, "indicators", earliest_s=hour)
     summary = refresh(con, engine, at_s, kind="manual")
+    versions.bump(con, "indicators", earliest_s=at_s)       # until refresh() bumps in its own transaction
     print(json.dumps({"at": datetime.fromtimestamp(at_s, ZoneInfo(tz)).isoformat(), "indicators": summary.indicators,
                       "values": summary.values, "seconds": round(summary.seconds, 2),
                       "snapshot": summary.snapshot, "history_snapshots": len(hours)}, ensure_ascii=False))

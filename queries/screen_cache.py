@@ -14,8 +14,9 @@ queries/reads.py): every declared query run while the value is computed reports 
 and a value built from other kept values inherits theirs. No caller lists them by hand.
 
 Memory is bounded: a value whose families or minute changed is dropped when the next version is
-probed, so only values of the newest version are kept. A lock makes concurrent walls compute each
-value once.
+probed, so only values of the newest version are kept, and at most MAX_VALUES of them (some names
+carry a wall's marker scale, which comes from the browser), the oldest dropped first. A lock makes
+concurrent walls compute each value once.
 
 A few values outlive versions: ``lasting`` keeps one value per name under a key the caller
 chooses (the headline trends keep the 7 previous days' instants per day and re-read period, since
@@ -32,12 +33,16 @@ import duckdb
 from data import versions
 from queries import reads
 
+MAX_VALUES = 512            # a wall needs about 40 (panels, map parts and their reads per language and scene)
+
 
 class ScreenCache:
     """Values read for the screen, each kept while its families' versions and the minute are unchanged."""
 
-    def __init__(self, probe: Callable[[duckdb.DuckDBPyConnection], dict[str, int]] = versions.current):
+    def __init__(self, probe: Callable[[duckdb.DuckDBPyConnection], dict[str, int]] = versions.current,
+                 max_values: int = MAX_VALUES):
         self._probe = probe
+        self._max_values = max_values
         self._lock = threading.RLock()
         self._version: dict[str, int] | None = None
         self._minute: int | None = None
@@ -70,7 +75,10 @@ class ScreenCache:
                 value = compute()
             families = frozenset(found)
             if (snapshot.version, snapshot.minute) == (self._version, self._minute):   # else a newer one is kept
+                self._values.pop(name, None)             # re-inserted last: the dict's order is the age
                 self._values[name] = (families, self._stamp(families, snapshot.version, snapshot.minute), value)
+                while len(self._values) > self._max_values:
+                    del self._values[next(iter(self._values))]
                 self.computed += 1
             return value
 

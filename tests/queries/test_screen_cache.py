@@ -91,6 +91,16 @@ def test_concurrent_walls_compute_once():
     assert calls == [1]
 
 
+def test_values_named_by_browser_input_are_bounded():
+    cache = ScreenCache(probe=lambda con: {"events": 1}, max_values=3)
+    query, _calls = _counted("events")
+    snap = cache.snapshot(None, 60)
+    for scale in (1.0, 1.5, 2.0, 2.5, 3.0):                   # a wall's marker scale comes from its viewport
+        snap.get(("event_points", scale), query)
+    assert [cache.families(("event_points", s)) != frozenset() for s in (1.0, 1.5, 2.0, 2.5, 3.0)] == [
+        False, False, True, True, True]
+
+
 def test_the_probe_is_the_stores_data_version(tiny_db_copy):
     from data import db, versions
 

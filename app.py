@@ -31,7 +31,7 @@ from data.demo.simulator import LiveSimulator
 from indicators.alerting import listener as alert_listener
 from indicators.catalog import CatalogError, load_catalog
 from indicators.engine import Engine
-from indicators.refresh import refresh
+from indicators.refresh import HISTORY_DAYS, refresh
 from indicators.scheduler import IndicatorScheduler
 from layouts import ids
 from reporting.schedule import start_daily_briefs
@@ -51,7 +51,13 @@ def bump_indicator_version(cursor, summary) -> None:
     Until indicators/refresh.py bumps it inside its own transaction, this runs right after the
     commit: a cache may then read the new values under the old version once, and reads them
     again at the bump, so it never keeps values older than the store's."""
-    versions.bump(cursor, "indicators", earliest_s=summary.at_s)
+    versions.bump(cursor, "indicators", earliest_s=earliest_indicator_change(summary.at_s, summary.snapshot))
+
+
+def earliest_indicator_change(at_s: int, snapshot: bool) -> int:
+    """Return the earliest instant a refresh at ``at_s`` alters: its own, or for a snapshot the oldest
+    history it drops."""
+    return at_s - HISTORY_DAYS * 86_400 if snapshot else at_s
 
 
 # listener(cursor, RefreshSummary) run after every indicator refresh, in this order

@@ -25,8 +25,8 @@ from api import security
 from callbacks import context
 from data import db, versions
 from data.background import PeriodicJob
-from data.demo import build
 from data.clock import DEFAULT_TZ, parse_instant
+from data.demo import build
 from data.demo.simulator import LiveSimulator
 from indicators.alerting import listener as alert_listener
 from indicators.catalog import CatalogError, load_catalog
@@ -34,9 +34,9 @@ from indicators.engine import Engine
 from indicators.refresh import HISTORY_DAYS, refresh
 from indicators.scheduler import IndicatorScheduler
 from layouts import ids
-from reporting.schedule import start_daily_briefs
-from layouts.pages import CALLBACK_MODULES, PAGES
 from layouts.i18n import DEFAULT_LANGUAGE, t
+from layouts.pages import CALLBACK_MODULES, PAGES
+from reporting.schedule import start_daily_briefs
 
 log = logging.getLogger("city_vitals")
 ASSETS = Path(__file__).resolve().parent / "assets"

@@ -11,11 +11,12 @@ import hashlib
 import hmac
 import secrets
 import time
-from data.clock import now_utc
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import duckdb
+
+from data.clock import now_utc
 
 ROLES = ("admin", "leader", "analyst", "duty_officer", "screen")
 USER_ROLES = ROLES[:-1]          # screen sessions come only from display tokens
@@ -34,7 +35,7 @@ SESSION_IDLE = {"screen": timedelta(days=30)}   # wall screens poll all day; peo
 DEFAULT_SESSION_IDLE = timedelta(hours=12)
 SESSION_MAX_AGE = timedelta(days=30)
 TOUCH_EVERY = timedelta(minutes=1)          # write last_seen at most this often (fewer write conflicts)
-# scrypt cost: 16 MiB and ~50 ms per hash here; the parameters travel with each hash.
+# scrypt cost (16 MiB of memory per hash, slow on purpose); the parameters travel with each hash.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 
 

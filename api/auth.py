@@ -13,10 +13,10 @@ from collections import defaultdict, deque
 
 from flask import Blueprint, Response, redirect, request
 
-from api.guard import SESSION_COOKIE
 from access import accounts
-from data import audit
 from access.roles import current_principal
+from api.guard import SESSION_COOKIE
+from data import audit
 from data.ingest import tokens
 from layouts.login import login_html, setup_html
 from layouts.pages import page_for_path

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, request
 
-from access.roles import current_principal
 from access import privacy
+from access.roles import current_principal
 from data import audit
 
 EXPORT_COLUMNS = ("source", "event_id", "category_code", "grid_code", "received_at", "status", "department",

@@ -22,8 +22,8 @@ import dash._callback
 from flask import Response, g, redirect, request
 
 from access import accounts
-from data import audit
 from access.roles import may_open
+from data import audit
 from data.ingest import tokens
 from layouts.pages import page_for_path, page_named
 

@@ -10,8 +10,8 @@ import json
 
 from flask import Blueprint, Response, request
 
-from data import audit
 from access.roles import current_principal, may_open
+from data import audit
 from layouts.pages import page_for_path
 from reporting.archive import FORMATS, MEDIA_TYPES, archive_path, kept_document, render, reports_dir
 from reporting.days import parse_day

@@ -7,9 +7,9 @@ import sys
 
 import dash
 
+from access import accounts
 from api.auth import AuthRoutes
 from api.guard import Guard
-from access import accounts
 
 SETUP_CODE_KEY = "CITY_SETUP_CODE"
 

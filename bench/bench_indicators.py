@@ -34,9 +34,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_demo import machine  # noqa: E402
-from data import db, simulator  # noqa: E402
+from data import db  # noqa: E402
+from data.demo import simulator  # noqa: E402
 from data.demo import build  # noqa: E402
-from data.demo.clock import parse_instant  # noqa: E402
+from data.clock import parse_instant  # noqa: E402
 from indicators.catalog import load_catalog  # noqa: E402
 from indicators.compiler import aggregate_sql  # noqa: E402
 from indicators.engine import Engine, load_units, with_inputs  # noqa: E402

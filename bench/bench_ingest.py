@@ -141,7 +141,7 @@ def bench_file(source: Path, kind: str, path: Path, frame_rows: int) -> None:
         chunks = stream.parquet_chunks(path) if path.suffix == ".parquet" else \
             stream.frame_chunks(readers.read_records(data, readers.detect_format(path, mapping), mapping))
         mapped = pipeline.without_absent_fields(pd.DataFrame(columns=list(chunks.columns)), mapping)
-        grids, catalog = gridindex.load_grid_index(con), events.load_catalog(con)
+        grids, catalog = gridindex.load_grid_index(con), events.read_categories(con)
         grids.expect(chunks.total)
         for chunk in chunks.iterate():
             events.prepare_events(pipeline.complete_columns(chunk, mapped), mapped, grids, catalog, now)

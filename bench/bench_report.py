@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from data import db  # noqa: E402
-from data.demo.clock import DEFAULT_TZ  # noqa: E402
+from data.clock import DEFAULT_TZ  # noqa: E402
 from reporting.archive import load_engine  # noqa: E402
 from reporting.days import parse_day, yesterday  # noqa: E402
 from reporting.document import build_document  # noqa: E402

@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import load_test as lt  # noqa: E402
+from bench import load_users as lu  # noqa: E402
 from bench.bench_demo import machine  # noqa: E402
 from data import db  # noqa: E402
 
@@ -144,8 +145,8 @@ def serve_and_load(copy: Path, city: lt.City, args) -> dict:
     spill.start()
     try:
         first_refresh_s = first_refresh_after(server, args.first_refresh_timeout, serving_s)
-        crowd, rec, feed = lt.Crowd(server.url, city), lt.Recorder(stage="load"), lt.Feed()
-        callbacks = lt.Callbacks(crowd.analyst_sessions(1)[0].get(f"{server.url}/_dash-dependencies").json())
+        crowd, rec, feed = lt.Crowd(server.url, city), lu.Recorder(stage="load"), lu.Feed()
+        callbacks = lu.Callbacks(crowd.analyst_sessions(1)[0].get(f"{server.url}/_dash-dependencies").json())
         sampler.stage = "load"
         load_started = time.monotonic()
         lt.run_mix(crowd, callbacks, rec, feed, args.analysts, args.seconds, mix_args(args))
@@ -158,7 +159,7 @@ def serve_and_load(copy: Path, city: lt.City, args) -> dict:
     return {"serving_after_s": round(serving_s, 1),
             "first_refresh_after_s": None if first_refresh_s is None else round(first_refresh_s, 1),
             "load_seconds": round(load_s, 1), "load_average_end_of_load": load_average,
-            "endpoints": lt.endpoint_stats(rec.rows, load_s), "first_errors": rec.first_errors,
+            "endpoints": lu.endpoint_stats(rec.rows, load_s), "first_errors": rec.first_errors,
             "feed": {"posted": feed.posted, "accepted": feed.accepted},
             "server_rss_mb": rss_summary(sampler.samples), "spill_peak_mb": round(spill.peak_mb, 1),
             "logged_refreshes": logged_refreshes(server.log_path),

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.bench_demo import machine  # noqa: E402
 from data import db  # noqa: E402
-from data.demo.clock import parse_instant  # noqa: E402
+from data.clock import parse_instant  # noqa: E402
 from indicators.catalog import load_catalog  # noqa: E402
 from indicators.engine import Engine  # noqa: E402
 from scaleout import export, parity, spark_engine  # noqa: E402

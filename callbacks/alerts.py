@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
-from callbacks import context
 from access.roles import current_principal
+from callbacks import context
 from indicators.alerting import handling, history, queries, silences, store
-from indicators.alerting.rules import local_day
 from indicators.alerting.listener import evaluator_for
+from indicators.alerting.rules import local_day
 from layouts import alerts as view
 from layouts import ids
 from layouts.i18n import normalise_language, t

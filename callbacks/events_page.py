@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from dash import Input, Output, State, callback, clientside_callback, ctx, html, no_update
 
-from callbacks import context
-from access.roles import current_principal
 from access import privacy
+from access.roles import current_principal
+from callbacks import context
 from data import audit
-from queries import events_page as cases
 from layouts import events_page as view
 from layouts import ids
 from layouts.i18n import normalise_language, t
+from queries import events_page as cases
 
 UNMASK = "pii.unmask"
 HIDDEN, SHOWN = {"display": "none"}, {}

@@ -4,10 +4,10 @@ from dash import Input, Output, callback
 
 from callbacks import context
 from data import geo
-from queries.overview import city_today
 from layouts import figures, ids
 from layouts.i18n import normalise_language, t
 from layouts.overview import overview_body
+from queries.overview import city_today
 
 
 @callback(Output(ids.OVERVIEW_BODY, "children"), Input(ids.OVERVIEW_TICK, "n_intervals"), Input(ids.LANGUAGE, "data"))

@@ -31,6 +31,7 @@ from queries import screen as queries
 from queries.overview import air_now
 from layouts import ids
 from layouts import screen as view
+from layouts import theme
 from layouts.i18n import normalise_language, t
 
 PANELS = ("screen-kpis", "screen-aqi", "screen-traffic", "screen-crowd", "screen-alerts", "screen-ticker",
@@ -39,7 +40,6 @@ MAP_PARTS = ("layer", "stations", "events", "newest", "view")
 TRACE_OF = {"layer": 0, "stations": 1, "events": 2, "newest": 3}
 SCENE_EVENTS = {"environment": ("category", ("environment.", "air.")), "traffic": ("category", ("traffic.",)),
                 "hotline": ("source", ("hotline_12345",)), "grid": ("source", ("grid_report",))}
-ROAD_COLOURS = ((20.0, "#ff4d5e"), (35.0, "#ff9f1c"), (45.0, "#ffd24d"), (float("inf"), "#32e27d"))
 DEFAULT_VIEWPORT = {"w": 1100, "h": 800}
 PAST_REREAD_S = 600                     # the trends' previous days are read again at least this often
 
@@ -245,9 +245,9 @@ def sensor_points(scene: str, layer: str, stations, roads, language: str, scale:
     zh = language == "zh"
     if (scene == "environment" or layer == "aqi") and not stations.empty:
         labels = [f"{r.name_zh if zh else r.name_en} AQI {r.aqi}" for r in stations.itertuples()]
-        return view.station_points(stations, [c or view.NEUTRAL for c in stations["color"]], labels, scale)
+        return view.station_points(stations, [c or theme.WALL_NEUTRAL for c in stations["color"]], labels, scale)
     if scene == "traffic" and not roads.empty:
-        colours = [next(c for limit, c in ROAD_COLOURS if s < limit) for s in roads["speed_kmh"]]
+        colours = [next(c for limit, c in theme.WALL_ROAD_COLOURS if s < limit) for s in roads["speed_kmh"]]
         labels = [f"{r.name_zh if zh else r.name_en} {r.speed_kmh:.0f} km/h" for r in roads.itertuples()]
         return view.station_points(roads, colours, labels, scale)
     return dict(lon=[], lat=[], text=[], marker=dict(size=round(15 * scale, 1), color=[], opacity=0.95))

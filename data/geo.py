@@ -6,7 +6,8 @@ import duckdb
 import numpy as np
 import shapely
 
-LEVELS = ("city", "district", "street", "community", "grid")
+from data.levels import LEVELS
+
 # Simplification tolerance per level, in degrees (~1e-5 deg = 1 m): coarser levels draw smaller.
 TOLERANCE_DEG = {"city": 3e-4, "district": 2e-4, "street": 1e-4, "community": 5e-5, "grid": 2e-5}
 DECIMALS = 5

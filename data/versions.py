@@ -18,9 +18,9 @@ day (the daily brief) asks for the version of writes that reached back before th
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import duckdb
+
+from data.clock import utc_or_none
 
 # Each family of data a writer may change; a cache names the families it reads.
 FAMILIES: dict[str, str] = {
@@ -44,7 +44,7 @@ def bump(con: duckdb.DuckDBPyConnection, *families: str, earliest_s: float | Non
     unknown = [family for family in families if family not in FAMILIES]
     if unknown or not families:
         raise ValueError(f"unknown data families {unknown}: choose from {', '.join(FAMILIES)}")
-    earliest = None if earliest_s is None else datetime.fromtimestamp(earliest_s, timezone.utc)
+    earliest = utc_or_none(earliest_s)
     con.execute("INSERT INTO data_changes (family, earliest_at) SELECT unnest($families), $earliest",
                 {"families": list(dict.fromkeys(families)), "earliest": earliest})
 
@@ -53,7 +53,7 @@ def current(con: duckdb.DuckDBPyConnection, before_s: float | None = None) -> di
     """Return {family: version} for every family (0 when it has never been written).
 
     With ``before_s``, count only the writes that may have altered data before that instant."""
-    before = None if before_s is None else datetime.fromtimestamp(before_s, timezone.utc)
+    before = utc_or_none(before_s)
     found = dict(con.execute(VERSIONS_SQL, {"before": before}).fetchall())
     return {family: int(found.get(family, 0)) for family in FAMILIES}
 

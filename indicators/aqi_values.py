@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from data.clock import utc
 import duckdb
 import numpy as np
 import pandas as pd
 
+from data.clock import utc
 from indicators import aqi
 from indicators.model import LEVELS, Indicator
 from indicators.sources import SOURCES, UNIT_COLUMNS

@@ -7,8 +7,9 @@ rows themselves (ratios are numerator and denominator summed per unit, divided l
 Families that differ only by ``column = 'value'`` (one indicator per event category) are
 computed in long form, grouped by that column, and pivoted afterwards: one narrow
 aggregate instead of hundreds of FILTER columns. Wide scans are split at MAX_COLUMNS.
-A scan whose aggregates all decompose (count, sum, min, max, avg) groups its rows once, at
-its finest level, and rolls those partials up to the other levels.
+A scan whose aggregates all decompose (count, sum, min, max, avg) is, on DuckDB, grouped once
+per grid (``grid_partials_sql``) and rolled up the hierarchy in numpy (``indicators.rollup``);
+on Spark every scan runs as its GROUPING SETS (``Scan.sql``).
 
 Only catalog text goes into SQL text; the instant and the window bounds are bound
 parameters ($now, $start, $end).
@@ -208,14 +209,13 @@ def _add_wide_scans(prefix, source, window, time_column, wide, members, compiled
 ROLLED_AGGREGATES = {"count", "sum", "min", "max", "avg"}     # decomposable: partials combine exactly
 
 
-def build_scan_sql(scan: Scan, materialised: dict[str, str] | None = None, roll_up: bool = True) -> str:
+def build_scan_sql(scan: Scan, materialised: dict[str, str] | None = None) -> str:
     """Return the SQL of one scan: GROUPING SETS over the scan's levels, one row per unit.
 
     ``materialised`` maps a source's base table to a relation already computed for this
-    refresh (the recent events), which the scan reads instead of joining again. A scan whose
-    aggregates all decompose is grouped once at its finest level and those partials are rolled
-    up (``rolled_up``): GROUPING SETS over the rows would evaluate every aggregate and filter once
-    per level. ``roll_up=False`` gives the GROUPING SETS over the rows (tests compare the two)."""
+    refresh (the recent events), which the scan reads instead of joining again. DuckDB runs this
+    for the scans that do not roll up (``rolled_up``) and for the 7-day baseline pass; Spark runs it
+    for every scan. A rolled-up scan's DuckDB form is ``grid_partials_sql``."""
     keys = ([scan.split_column] if scan.split_column else []) + (["day_shift"] if scan.shifted else [])
     sets = ", ".join("(" + ", ".join(keys + [UNIT_COLUMNS[level]]) + ")" for level in scan.levels)
     level_case = " ".join(f"WHEN GROUPING({UNIT_COLUMNS[level]}) = 0 THEN '{level}'" for level in scan.levels)
@@ -225,14 +225,6 @@ def build_scan_sql(scan: Scan, materialised: dict[str, str] | None = None, roll_
     head = f"SELECT CASE {level_case} END AS level, CASE {unit_case} END AS unit_code, {select_split}{select_shift}\n"
     rows = f"FROM ({_relation(scan, materialised)}) AS base\nWHERE {' AND '.join(_where(scan))}\n"
     newest = f"max({scan.time_column})" if scan.time_column else _state_newest(scan.source)
-    if roll_up and rolled_up(scan):
-        partial_keys = ", ".join(keys + [UNIT_COLUMNS[level] for level in scan.levels])
-        partials = ",\n       ".join(_partial_sql(c) for c in scan.columns)
-        totals = ",\n       ".join(_total_sql(c) for c in scan.columns)
-        return (f"{head}       {totals},\n       max(newest) AS newest\n"
-                f"FROM (SELECT {partial_keys},\n       {partials},\n       {newest} AS newest\n"
-                f"{rows}GROUP BY {partial_keys}) AS partial\n"
-                f"GROUP BY GROUPING SETS ({sets})")
     aggregates = ",\n       ".join(f"CAST({aggregate_sql(c.measure)} AS DOUBLE) AS {c.name}" for c in scan.columns)
     return f"{head}       {aggregates},\n       {newest} AS newest\n{rows}GROUP BY GROUPING SETS ({sets})"
 
@@ -255,8 +247,8 @@ def grid_partials_sql(scans: list[Scan], materialised: dict[str, str] | None = N
     input as newest_s. The split values read are all the scans'.
 
     A row's unit columns all follow from its u_grid (the grid joined on the row's grid code; no grid:
-    only the city), so grouping by it alone loses nothing; hashing one key instead of five and
-    rolling up in numpy took a third of the time of GROUPING SETS over the five in DuckDB."""
+    only the city), so grouping by it alone loses nothing: one key to hash instead of five, and the
+    roll-up to the other levels is a few array passes in numpy."""
     first = scans[0]
     read = replace(first, split_values=tuple(sorted({v for scan in scans for v in scan.split_values})))
     split = [first.split_column] if first.split_column else []
@@ -274,9 +266,8 @@ def rolled_up(scan: Scan) -> bool:
     """Whether a scan is computed from partials at its finest level rolled up to the others.
 
     Only when every aggregate decomposes (count, sum, min, max; avg as sum and count), there is
-    more than one level, and the scan is not shifted: measured on ``zhenjiang`` the 30-day event
-    scans to community and street level took 28 % less time this way, while partials per grid
-    and day of the 7-day baseline pass are nearly as many as the rows (slightly slower)."""
+    more than one level, and the scan is not shifted: partials per grid and day of the 7-day
+    baseline pass would be nearly as many as the rows, so that pass groups the rows themselves."""
     return (len(scan.levels) > 1 and not scan.shifted
             and all(c.measure.agg in ROLLED_AGGREGATES for c in scan.columns))
 
@@ -292,19 +283,6 @@ def _partials(column: Column) -> list[tuple[str, str]]:
     if measure.agg == "avg":
         return [(f"sum({expression}){where}", f"{name}_sum"), (f"count({expression}){where}", f"{name}_n")]
     return [(f"{measure.agg}({expression}){where}", name)]
-
-
-def _partial_sql(column: Column) -> str:
-    return ", ".join(f"{part} AS {name}" for part, name in _partials(column))
-
-
-def _total_sql(column: Column) -> str:
-    name = column.name
-    if column.measure.agg in ("count", "sum"):
-        return f"CAST(coalesce(sum({name}), 0) AS DOUBLE) AS {name}"
-    if column.measure.agg == "avg":
-        return f"CAST(sum({name}_sum) AS DOUBLE) / nullif(sum({name}_n), 0) AS {name}"
-    return f"CAST({column.measure.agg}({name}) AS DOUBLE) AS {name}"
 
 
 def _relation(scan: Scan, materialised: dict[str, str] | None) -> str:

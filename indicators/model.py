@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from data.levels import LEVELS
+
 
 class IndicatorType(StrEnum):
     """How an indicator's value is aggregated."""
@@ -25,7 +27,10 @@ class IndicatorType(StrEnum):
     AQI = "aqi"
 
 
+# Summable across units: a parent's value is the sum of its children's (a distinct count is not).
 ADDITIVE_TYPES = frozenset({IndicatorType.COUNT, IndicatorType.SUM})
+# Counted: a unit without rows counts zero, and the 7-day baseline is the mean of the daily totals.
+COUNTED_TYPES = frozenset({IndicatorType.COUNT, IndicatorType.SUM, IndicatorType.DISTINCT_COUNT})
 
 
 class Window(StrEnum):
@@ -57,9 +62,16 @@ class DerivedOp(StrEnum):
     CHANGE_VS_BASELINE_7D = "change_vs_baseline_7d"  # relative change against the mean of the same window on the 7 previous days
 
 
-LEVELS = ("city", "district", "street", "community", "grid")
 SEVERITIES = ("blue", "yellow", "orange", "red")      # the Chinese four-colour warning scale, mildest first
 STATUSES = ("normal",) + SEVERITIES + ("no_data",)
+
+
+def severity_rank(severity: str | None) -> int:
+    """Return 1 (blue) to 4 (red) for a severity, 0 for none: its place in SEVERITIES.
+
+    SQL ranks the same way with ``list_position(?, severity)``, SEVERITIES bound as the list.
+    """
+    return SEVERITIES.index(severity) + 1 if severity in SEVERITIES else 0
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,9 @@
 A rolled-up scan (every aggregate decomposable) is computed in DuckDB only as partials per grid and
 split value (``compiler.grid_partials_sql``); here they are summed (counts, sums, avg's sum and
 count), or their least or greatest taken (min, max, newest input), per unit of every level of the
-scan. On ``zhenjiang`` an open-cases scan took 35 ms with the roll-up in DuckDB (GROUPING SETS over
-partials keyed by all five unit columns) and 10 ms for the partials alone; the roll-up here is a
-sort and a few array passes.
+scan: a sort and a few array passes. This is the DuckDB engine's roll-up; Spark runs the scan's
+GROUPING SETS over the rows instead (``Scan.sql``), and tests/indicators/test_rolled_scans.py
+checks that the two agree.
 
 Unit columns follow from the grid exactly as the sources derive them: a grid's city (or, when it has
 none, the first city), district, street and community codes; a row without a known grid counts only
@@ -63,7 +63,7 @@ class GridPartials:
 
 
 @dataclass(frozen=True)
-class Rolled:
+class UnitTotals:
     """A scan's totals per (split value, unit) at every level of the scan: one entry per group."""
 
     split: np.ndarray                   # position in scan.split_values (0 without a split)
@@ -72,7 +72,7 @@ class Rolled:
     newest_s: np.ndarray
 
 
-def roll_up(partials: GridPartials, hierarchy: Hierarchy) -> Rolled:
+def roll_up(partials: GridPartials, hierarchy: Hierarchy) -> UnitTotals:
     """Return the partials' totals per split value and unit of every level of their scan."""
     scan, table = partials.scan, partials.table
     units = len(hierarchy.unit_index)
@@ -90,7 +90,7 @@ def roll_up(partials: GridPartials, hierarchy: Hierarchy) -> Rolled:
     columns = {c.name: _total(c.measure.agg, table, c.name, row, group_of, len(groups)) for c in scan.columns}
     newest = np.full(len(groups), np.nan)
     np.fmax.at(newest, group_of, _numbers(table, "newest_s")[row])
-    return Rolled(groups // units, groups % units, columns, newest)
+    return UnitTotals(groups // units, groups % units, columns, newest)
 
 
 def _total(agg: str, table: pa.Table, name: str, row: np.ndarray, group_of: np.ndarray, groups: int) -> np.ndarray:
@@ -113,8 +113,7 @@ def _numbers(table: pa.Table, name: str) -> np.ndarray:
 
 
 def code_positions(codes, known: pa.Array) -> np.ndarray:
-    """Return each code's position among ``known`` (-1: null or not there); hashed in Arrow, which
-    took a third of the time of pandas' lookup of the same strings."""
+    """Return each code's position among ``known`` (-1: null or not there), hashed in Arrow."""
     found = pc.index_in(codes if isinstance(codes, (pa.Array, pa.ChunkedArray)) else pa.array(codes, type=pa.string()),
                         value_set=known)
     return found.fill_null(-1).to_numpy().astype("int64")

@@ -18,17 +18,16 @@ from __future__ import annotations
 import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime, timezone
 from typing import Callable
 
 import duckdb
 
 from data.background import PeriodicJob
-from data.clock import HOUR_S
+from data.clock import HOUR_S, utc
 from indicators.catalog import Catalog
 from indicators.engine import Engine
 from indicators.model import IndicatorType
-from indicators.refresh import LatestMemo, RefreshSummary, refresh, snapshot_hours
+from indicators.refresh import LastStoredValues, RefreshSummary, refresh, snapshot_hours
 
 # Called after every refresh (hourly snapshots first, oldest first, then the live one), in the
 # scheduler's thread with its cursor: listener(cursor, summary). The alert evaluator is one.
@@ -67,7 +66,7 @@ class IndicatorScheduler:
         self._last_s: int | None = None
         self._last_run: dict[int, int] = {}       # cadence (s) -> when its indicators last ran
         self._cadences = refresh_cadences(engine.catalog)
-        self._memo = LatestMemo()                 # what the last refresh stored, to find the next one's changes
+        self._memo = LastStoredValues()           # what the last refresh stored, to find the next one's changes
 
     def tick(self) -> int:
         """Take missed hourly snapshots, then refresh the latest values; return refreshes done."""
@@ -139,7 +138,7 @@ class IndicatorScheduler:
         return summary
 
     def _has_snapshot(self, hour_s: int) -> bool:
-        at = datetime.fromtimestamp(hour_s, timezone.utc)
+        at = utc(hour_s)
         return self._cursor.execute("SELECT count(*) FROM indicator_runs WHERE as_of = ? AND kind = 'snapshot'",
                                     [at]).fetchone()[0] > 0
 

@@ -1,7 +1,7 @@
-"""Thresholds as a table: per (indicator, level, severity) its bound, sign and relativity.
+"""SeverityBounds as a table: per (indicator, level, severity) its bound, sign and relativity.
 
 The statuses graded by them (normal, blue, yellow, orange, red, or no_data) are computed on an
-evaluation's rows in ``layout.Filled.statuses``."""
+evaluation's rows in ``evaluation_rows.EvaluationNumbers.statuses``."""
 
 from __future__ import annotations
 

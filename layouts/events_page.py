@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import dash_ag_grid as dag
 from dash import dcc, html
 
-from queries.events_page import HANDLING_LEVELS, STATUSES, CaseFilters, SlaClock
 from layouts.i18n import DEFAULT_LANGUAGE, add_texts, t
+from queries.events_page import HANDLING_LEVELS, STATUSES, CaseFilters, SlaClock
 
 FILTERS = "events-filters"
 CASE = "events-case"

@@ -1,40 +1,35 @@
-"""The analysts' grid map (/map): URL state, the page frame, the choropleth and the side panel's parts.
+"""The analysts' grid map (/map): the page frame, its controls, the choropleth and the side panel's parts.
 
-Pure functions: rows in, components and figures out. callbacks.map_page reads the store.
-The URL carries the view: ``/map?indicator=ID&level=LEVEL&unit=CODE&select=CODE&compare=CODE&t=YYYY-MM-DDTHH:00``.
+Pure functions: rows in, components and figures out. callbacks.map_page reads the store; the view
+state and its URL live in layouts.map_state.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import dash_ag_grid as dag
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Patch, dcc, html
+from dash import Patch, dcc, html, no_update
 
 from layouts import theme
 from layouts.components import simple_table
 from layouts.i18n import DEFAULT_LANGUAGE, t
 from layouts.map_page_texts import GRID_LOCALE_ZH
+from layouts.map_state import MapView, ViewFacts, allowed_levels, time_index
 
-LEVELS = ("city", "district", "street", "community", "grid")
-DEFAULT_INDICATOR = "cases.intake.count.today"
-STATE_KEYS = ("indicator", "level", "unit", "select", "compare", "t")
 STATUS_ORDER = ("no_data", "normal", "blue", "yellow", "orange", "red")     # z index on the map
 STATUS_COLOURS = {"no_data": "#dfe3e8", "normal": "#cfe8d0", **theme.SEVERITY_COLOURS}
-HOUR_FORMAT = "%Y-%m-%dT%H:00"
 # The map starts with a figure: on back/forward the pages router renders the page again while the
 # old page's callbacks may still answer, and a values Patch must not land on an undefined figure.
 EMPTY_FIGURE = {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False}}}
 PLAY_MS = 1500
 SENSOR_ROWS = 50
-_CODE = re.compile(r"^[0-9A-Za-z_.-]{1,40}$")
-_HOUR = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:00$")
+SEARCH_LIMIT = 80
 
 # Component ids of this page (prefixed "map-").
 URL = "map-url"
@@ -66,30 +61,7 @@ SENSORS = "map-sensors"
 VALUES_CSV = "map-values-csv"
 DOWNLOAD = "map-download"
 
-# --- URL state -------------------------------------------------------------------------------
-
-def parse_search(search: str | None) -> dict:
-    """Return the view state from a URL query string; malformed values are dropped, never used."""
-    query = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
-    state = dict.fromkeys(STATE_KEYS)
-    indicator = query.get("indicator", "")
-    state["indicator"] = indicator if re.fullmatch(r"[a-z0-9_.]{1,120}", indicator) else None
-    state["level"] = query.get("level") if query.get("level") in LEVELS else None
-    for key in ("unit", "select", "compare"):
-        state[key] = query[key] if _CODE.match(query.get(key, "")) else None
-    state["t"] = query["t"] if _HOUR.match(query.get("t", "")) else None
-    return state
-
-
-def state_search(state: dict) -> str:
-    """Return the URL query string ("?indicator=…") of a view state, omitting empty keys."""
-    return "?" + urlencode([(k, state[k]) for k in STATE_KEYS if state.get(k)])
-
-
-def hour_label(epoch_s: int, tz: str) -> str:
-    """Return a history hour as the URL writes it (city-local ``YYYY-MM-DDTHH:00``)."""
-    return datetime.fromtimestamp(int(epoch_s), ZoneInfo(tz)).strftime(HOUR_FORMAT)
-
+# --- time ------------------------------------------------------------------------------------
 
 def local_time(epoch_s, tz: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """Return an instant in the city's time, or an em dash."""
@@ -208,6 +180,49 @@ def indicator_option(indicator, language: str) -> dict:
             "search": f"{indicator.id} {indicator.name_zh} {indicator.name_en}"}
 
 
+def search_indicators(catalog, text: str | None, subject: str | None, limit: int = SEARCH_LIMIT) -> list:
+    """Return the indicators whose code or Chinese or English name contains every word of ``text``,
+    within the ``domain.subject`` chosen in the tree (None = all); catalog order, at most ``limit``."""
+    words = (text or "").lower().split()
+    found = []
+    for ind in catalog.indicators:
+        if subject and f"{ind.domain}.{ind.subject}" != subject:
+            continue
+        haystack = f"{ind.id} {ind.name_zh} {ind.name_en}".lower()
+        if all(word in haystack for word in words):
+            found.append(ind)
+            if len(found) >= limit:
+                break
+    return found
+
+
+def picker_options(catalog, text: str | None, subject: str | None, value: str | None, language: str) -> list[dict]:
+    """Return the picker's options: the indicators matching the search text in the chosen subject,
+    with the current one always among them."""
+    found = search_indicators(catalog, text, subject)
+    if value in catalog and all(ind.id != value for ind in found):
+        found.insert(0, catalog[value])
+    return [indicator_option(ind, language) for ind in found]
+
+
+def view_outputs(new: MapView, write_url: bool, new_picker: bool, hours: list[int], facts: ViewFacts, tz: str,
+                 language: str) -> dict:
+    """Return what the view's callback writes: the view to store, the URL (when it gets a history
+    entry), the picker's options (when it needs them) and the controls set to the view (the level's
+    options, the hour slider over the stored ``hours``, compare, the play's clock)."""
+    levels = allowed_levels(facts.catalog[new.indicator], facts.unit_row(new.unit)["level"] if new.unit else "city")
+    return {"state": new.to_store(), "search": new.to_query() if write_url else no_update,
+            "picker": picker_options(facts.catalog, None, None, new.indicator, language) if new_picker else no_update,
+            "indicator": new.indicator, "level_options": level_options(levels, language), "level": new.level,
+            "time_max": len(hours), "time_marks": time_marks(hours, tz, language), "time": time_index(new, facts.hours),
+            "compare": new.compare, "tick_disabled": not new.playing}
+
+
+def play_controls(view: MapView, language: str) -> tuple[str, str]:
+    """Return the hour shown ("now" when the latest) and the play button's icon."""
+    return view.t or t("map_page.now", language), "⏸" if view.playing else "▶"
+
+
 # --- the map ---------------------------------------------------------------------------------
 
 def _stepped_scale(colours: list[str]) -> list:
@@ -218,6 +233,23 @@ def _stepped_scale(colours: list[str]) -> list:
 
 def _fmt(value) -> str:
     return "—" if value is None or pd.isna(value) else f"{value:,.4g}"
+
+
+def value_label(indicator, language: str) -> str:
+    """Return the indicator's name and unit for legends."""
+    name = indicator.name_zh if language == "zh" else indicator.name_en
+    return f"{name}（{indicator.unit}）" if indicator.unit else name
+
+
+def feature_collection(features: dict, codes) -> dict:
+    """Return the GeoJSON of the units ``codes`` among a level's ``features`` ({code: feature})."""
+    return {"type": "FeatureCollection", "features": [features[c] for c in codes if c in features]}
+
+
+def values_csv_name(view: MapView) -> str:
+    """Return the file name of the map's values as CSV."""
+    name = f"{view.indicator}-{view.level}-{view.unit or 'city'}-{view.t or 'latest'}.csv"
+    return name.replace(":", "")
 
 
 def map_colouring(frame: pd.DataFrame, by_status: bool, label: str, language: str) -> dict:
@@ -293,6 +325,31 @@ def breadcrumb(chain: list[dict], language: str) -> html.Nav:
 
 # --- the side panel --------------------------------------------------------------------------
 
+def unit_name(unit: dict, language: str) -> str:
+    """Return a unit's name in the UI language."""
+    return unit["name_zh"] if language == "zh" else unit["name_en"]
+
+
+def panel_title(unit: dict, language: str) -> str:
+    """Return the side panel's title: the unit's name, code and level."""
+    level = t(f"map_page.level.{unit['level']}", language)
+    return f"{unit_name(unit, language)} · {unit['code']} · {level}"
+
+
+def compare_options(frame: pd.DataFrame, language: str) -> list[dict]:
+    """Return the units of a values frame as the compare dropdown's options."""
+    return [{"label": f"{n} ({c})", "value": c}
+            for c, n in zip(frame["code"], frame["name_zh" if language == "zh" else "name_en"])]
+
+
+def events_link(unit: dict, until_s: int, days: int, tz: str) -> str:
+    """Return the /events address listing every case of the unit in the ``days`` up to ``until_s``."""
+    since = local_time(until_s - days * 86_400, tz, "%Y-%m-%d")
+    query = ([("unit", unit["code"])] if unit["level"] != "city" else []) + [
+        ("since", since), ("until", local_time(until_s, tz, "%Y-%m-%d"))]
+    return "/events?" + urlencode(query)
+
+
 def status_badge(status: str, language: str) -> html.Span:
     """Return the status as a badge in its threshold colour."""
     colour = STATUS_COLOURS.get(status, theme.MUTED)
@@ -346,6 +403,15 @@ def series_figure(series: pd.DataFrame, bounds: tuple, relative: bool, marker_s:
     return figure
 
 
+def unit_series_figure(thresholds, unit: dict, other: dict | None, series: pd.DataFrame, compare: pd.DataFrame | None,
+                       marker_s: int | None, language: str, tz: str) -> go.Figure:
+    """Return the unit's series (and the compared unit's) with the thresholds at its level (relative
+    to its baseline unless the level has its own absolute bounds)."""
+    relative = thresholds.relative_to is not None and unit["level"] not in dict(thresholds.per_level)
+    names = (unit_name(unit, language), unit_name(other, language) if other else "")
+    return series_figure(series, thresholds.bounds_for(unit["level"]), relative, marker_s, language, tz, compare, names)
+
+
 def _empty_figure(message: str) -> go.Figure:
     figure = go.Figure()
     figure.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
@@ -365,11 +431,11 @@ def children_table(children: pd.DataFrame, parent_value, additive: bool, languag
     return simple_table(heads, rows, testid="map-children")
 
 
-def compare_table(rows: list[tuple[str, dict, tuple]], language: str):
-    """Return the two compared units' value, status and rank side by side."""
+def compare_table(rows: list[tuple[dict, dict, tuple]], language: str):
+    """Return the two compared units' (unit, value row, rank) side by side: value, status and rank."""
     heads = [t(f"map_page.{k}", language) for k in ("col.unit", "value", "status", "rank")]
-    body = [[name, _fmt(v.get("value")), t(f"map_page.status.{v.get('status', 'no_data')}", language),
-             "—" if r[0] is None else f"{r[0]} / {r[1]}"] for name, v, r in rows]
+    body = [[unit_name(u, language), _fmt(v.get("value")), t(f"map_page.status.{v.get('status', 'no_data')}", language),
+             "—" if r[0] is None else f"{r[0]} / {r[1]}"] for u, v, r in rows]
     return simple_table(heads, body, testid="map-compare-table")
 
 
@@ -392,6 +458,16 @@ def events_grid(language: str, rows: list[dict], columns: list[dict]) -> dag.AgG
                       defaultColDef={"filter": True, "sortable": True, "resizable": True, "floatingFilter": True},
                       dashGridOptions=grid_options(language), csvExportParams={"fileName": "cases.csv"},
                       style={"height": "420px"})
+
+
+def events_grid_outputs(rows: list[dict], language: str, shown_options: dict | None) -> tuple:
+    """Return (new grid, rows, columns) for the events grid: rows and columns for the grid shown
+    (``shown_options`` its dashGridOptions), or a new grid when it was made for another language
+    (AG Grid reads its texts once)."""
+    columns = event_columns(language)
+    if (shown_options or {}).get("localeText") != grid_options(language)["localeText"]:
+        return events_grid(language, rows, columns), no_update, no_update
+    return no_update, rows, columns
 
 
 def code_text(group: str, code, language: str) -> str:

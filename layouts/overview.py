@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 
 from dash import dcc, html
 
-from queries.overview import TodayFigures
 from layouts import figures, ids, theme
 from layouts.components import kpi_card, simple_table
 from layouts.i18n import t
+from queries.overview import TodayFigures
 
 REFRESH_MS = 30_000
 

@@ -9,17 +9,17 @@ the map's fit to its box and the pulse of the newest events.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from queries.screen import Kpi
 from indicators import aqi
 from layouts import theme
 from layouts.i18n import add_texts, normalise_language, t
+from queries.screen import Kpi
 
 SCENES = ("overview", "environment", "traffic", "hotline", "grid")
 LAYERS = ("alerts", "hotline", "aqi", "crowd")
@@ -32,19 +32,6 @@ KPI_BETTER = {"hotline": -1, "grid_reported": 0, "grid_closed": 1, "closure_rate
               "satisfaction": 1, "alerts": -1}                                       # +1 higher is better, -1 worse, 0 neither
 NEW_ALERT_S = 15 * 60                                                  # a red alert this new flashes
 
-# The wall's palette: dark navy ground, glowing accents (kept here, not inline).
-BACKGROUND = "#050d1f"
-GRID_LINE = "rgba(64, 156, 255, 0.35)"
-ACCENT = "#35d0ff"
-GOOD, BAD, NEUTRAL = "#32e27d", "#ff4d5e", "#8fb3d9"
-EVENT_DOT = "#ffd24d"
-NEWEST_DOT = "#ff6b3d"
-ALERT_SCALE = [[0.0, "#0c1f45"], [0.125, "#0c1f45"], [0.125, theme.SEVERITY_COLOURS["blue"]],
-               [0.375, theme.SEVERITY_COLOURS["blue"]], [0.375, theme.SEVERITY_COLOURS["yellow"]],
-               [0.625, theme.SEVERITY_COLOURS["yellow"]], [0.625, theme.SEVERITY_COLOURS["orange"]],
-               [0.875, theme.SEVERITY_COLOURS["orange"]], [0.875, theme.SEVERITY_COLOURS["red"]],
-               [1.0, theme.SEVERITY_COLOURS["red"]]]
-DENSITY_SCALE = [[0.0, "#0c1f45"], [0.3, "#0f5b9c"], [0.6, "#1fb6d9"], [0.85, "#ffd24d"], [1.0, "#ff6b3d"]]
 # The six AQI levels (z = 1…6) in the standard's colours, one band each, translucent so that the
 # stations' markers (full colour) stand out on the grids they colour.
 AQI_SCALE = [stop for i, (_upper, _level, _zh, _en, _colour, rgb) in enumerate(aqi.LEVELS)
@@ -54,7 +41,7 @@ AQI_SCALE = [stop for i, (_upper, _level, _zh, _en, _colour, rgb) in enumerate(a
 # "sources" fails MapLibre's validation on the next update.
 DARK_STYLE = {"version": 8, "sources": {"screen-empty": {"type": "geojson", "data": {"type": "FeatureCollection",
                                                                                        "features": []}}}, "layers": [
-    {"id": "screen-background", "type": "background", "paint": {"background-color": BACKGROUND}}]}
+    {"id": "screen-background", "type": "background", "paint": {"background-color": theme.WALL_BACKGROUND}}]}
 
 add_texts({
     "nav.screen": ("指挥大屏", "Wall screen"),
@@ -180,7 +167,7 @@ def layout(**query) -> html.Div:
 # --- panels -------------------------------------------------------------------------------------
 
 def _local(epoch_s: float, tz: str, fmt: str = "%H:%M") -> str:
-    return datetime.fromtimestamp(epoch_s, timezone.utc).astimezone(ZoneInfo(tz)).strftime(fmt)
+    return datetime.fromtimestamp(epoch_s, ZoneInfo(tz)).strftime(fmt)
 
 
 def kpi_value_text(kpi: Kpi) -> str:
@@ -368,7 +355,7 @@ def table_panel(title: str, rows: list[list[str]], testid: str) -> list:
 def map_figure(geojson: dict, view: dict, layer: dict, points: dict, stations: dict, language: str) -> go.Figure:
     """Return the map: grids (inline GeoJSON, no tiles), sensor points, last hour's events, the newest."""
     figure = go.Figure([
-        go.Choroplethmap(geojson=geojson, featureidkey="id", marker_line_color=GRID_LINE, marker_line_width=0.4,
+        go.Choroplethmap(geojson=geojson, featureidkey="id", marker_line_color=theme.WALL_GRID_LINE, marker_line_width=0.4,
                          marker_opacity=0.9, name="grids", **layer),
         go.Scattermap(mode="markers", name="stations", hoverinfo="text", **stations),
         go.Scattermap(mode="markers", name="events", hoverinfo="skip", **points["events"]),
@@ -376,8 +363,8 @@ def map_figure(geojson: dict, view: dict, layer: dict, points: dict, stations: d
     ])
     figure.update_layout(
         map=dict(style=DARK_STYLE, center=view["center"], zoom=view["zoom"], layers=[]),
-        paper_bgcolor=BACKGROUND, plot_bgcolor=BACKGROUND, margin=dict(l=0, r=0, t=0, b=0),
-        showlegend=False, font=dict(family=theme.FONT_FAMILY, color=NEUTRAL), uirevision="screen",
+        paper_bgcolor=theme.WALL_BACKGROUND, plot_bgcolor=theme.WALL_BACKGROUND, margin=dict(l=0, r=0, t=0, b=0),
+        showlegend=False, font=dict(family=theme.FONT_FAMILY, color=theme.WALL_NEUTRAL), uirevision="screen",
     )
     return figure
 
@@ -385,18 +372,18 @@ def map_figure(geojson: dict, view: dict, layer: dict, points: dict, stations: d
 def layer_trace(name: str, codes: list, values: pd.Series, label: str) -> dict:
     """Return the choropleth's changing properties for a layer: z, colour scale and range, colour bar."""
     if name == "alerts":
-        return dict(locations=codes, z=values.fillna(0).astype(int).tolist(), colorscale=ALERT_SCALE, zmin=0, zmax=4,
+        return dict(locations=codes, z=values.fillna(0).astype(int).tolist(), colorscale=theme.WALL_ALERT_SCALE, zmin=0, zmax=4,
                     showscale=False, hovertemplate="%{location}<extra></extra>")
     if name == "aqi":                      # values: the AQI of each grid's nearest reporting station
         levels = [None if pd.isna(v) else aqi.level_of(int(v))[0] for v in values]
         return dict(locations=codes, z=levels, colorscale=AQI_SCALE, zmin=0.5, zmax=6.5, showscale=False,
                     hovertemplate="%{location}<extra></extra>")
     top = float(values.quantile(0.98)) if values.notna().any() else 0.0
-    return dict(locations=codes, z=values.fillna(0).round(1).tolist(), colorscale=DENSITY_SCALE, zmin=0,
+    return dict(locations=codes, z=values.fillna(0).round(1).tolist(), colorscale=theme.WALL_DENSITY_SCALE, zmin=0,
                 zmax=max(top, 1.0), showscale=True, hovertemplate="%{location}: %{z}<extra></extra>",
                 colorbar=dict(title=dict(text=label, side="top"), thickness=10, len=0.45, x=0.99, xanchor="right",
-                              y=0.03, yanchor="bottom", bgcolor="rgba(5,13,31,0.6)", outlinewidth=0,
-                              tickfont=dict(color=NEUTRAL)))
+                              y=0.03, yanchor="bottom", bgcolor=theme.WALL_LEGEND_GROUND, outlinewidth=0,
+                              tickfont=dict(color=theme.WALL_NEUTRAL)))
 
 
 def event_points(frame: pd.DataFrame, now_s: int, scale: float = 1.0, newest_s: int = 300) -> dict:
@@ -409,9 +396,9 @@ def event_points(frame: pd.DataFrame, now_s: int, scale: float = 1.0, newest_s: 
     newest = frame[fresh]
     return {
         "events": dict(lon=older["lon"].round(5).tolist(), lat=older["lat"].round(5).tolist(),
-                       marker=dict(size=round(7 * scale, 1), color=EVENT_DOT, opacity=opacity.tolist())),
+                       marker=dict(size=round(7 * scale, 1), color=theme.WALL_EVENT_DOT, opacity=opacity.tolist())),
         "newest": dict(lon=newest["lon"].round(5).tolist(), lat=newest["lat"].round(5).tolist(),
-                       marker=dict(size=round(16 * scale, 1), color=NEWEST_DOT, opacity=0.9)),
+                       marker=dict(size=round(16 * scale, 1), color=theme.WALL_NEWEST_DOT, opacity=0.9)),
     }
 
 

@@ -1,4 +1,7 @@
-"""Colours and formats used across pages (no inline colours elsewhere)."""
+"""Colours and formats used across pages and the printed brief (no inline colours elsewhere).
+
+A leaf module: it imports nothing of the project, so reporting/ draws its printed charts in the
+same colours (tests/test_architecture.py allows that one arrow)."""
 
 import math
 
@@ -10,6 +13,9 @@ WARN = "#ef6c00"
 BAD = "#c62828"
 MUTED = "#6c757d"
 WATER = "#4a9fd8"
+NO_VALUE = "#e9ecef"            # a unit or hour without data
+NO_SCORE = "#adb5bd"            # a scorecard line without a value
+OUTLINE = "#555"                # thin outlines on printed charts
 # Continuous scale with explicit breaks (discrete colour maps are far slower on choropleths).
 SEQUENTIAL = [[0.0, "#fff7ec"], [0.25, "#fdd49e"], [0.5, "#fc8d59"], [0.75, "#d7301f"], [1.0, "#7f0000"]]
 FONT_FAMILY = "'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
@@ -34,3 +40,22 @@ def fmt_pct(share: float | None, digits: int = 1, round_down: bool = False) -> s
 
 # Alert severities: the Chinese four-colour warning scale (issue 5).
 SEVERITY_COLOURS = {"blue": "#1565c0", "yellow": "#f9a825", "orange": "#ef6c00", "red": "#c62828"}
+# A score against its target: (at or above this share of the target, colour), best first.
+SCORE_COLOURS = ((1.0, GOOD), (0.9, SEVERITY_COLOURS["yellow"]), (0.0, BAD))
+
+# The wall screen's palette: dark navy ground, glowing accents.
+WALL_BACKGROUND = "#050d1f"
+WALL_GRID_LINE = "rgba(64, 156, 255, 0.35)"
+WALL_ACCENT = "#35d0ff"
+WALL_GOOD, WALL_BAD, WALL_NEUTRAL = "#32e27d", "#ff4d5e", "#8fb3d9"
+WALL_EVENT_DOT = "#ffd24d"
+WALL_NEWEST_DOT = "#ff6b3d"
+WALL_ALERT_SCALE = [[0.0, "#0c1f45"], [0.125, "#0c1f45"], [0.125, SEVERITY_COLOURS["blue"]],
+                    [0.375, SEVERITY_COLOURS["blue"]], [0.375, SEVERITY_COLOURS["yellow"]],
+                    [0.625, SEVERITY_COLOURS["yellow"]], [0.625, SEVERITY_COLOURS["orange"]],
+                    [0.875, SEVERITY_COLOURS["orange"]], [0.875, SEVERITY_COLOURS["red"]],
+                    [1.0, SEVERITY_COLOURS["red"]]]
+WALL_DENSITY_SCALE = [[0.0, "#0c1f45"], [0.3, "#0f5b9c"], [0.6, "#1fb6d9"], [0.85, "#ffd24d"], [1.0, "#ff6b3d"]]
+WALL_LEGEND_GROUND = "rgba(5,13,31,0.6)"
+# Road speed bands on the wall's traffic panel: (below km/h, colour), slowest first.
+WALL_ROAD_COLOURS = ((20.0, "#ff4d5e"), (35.0, "#ff9f1c"), (45.0, "#ffd24d"), (float("inf"), "#32e27d"))

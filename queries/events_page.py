@@ -138,8 +138,8 @@ def list_cases(con: duckdb.DuckDBPyConnection, filters: CaseFilters, now_s: int,
     where, params = where_sql(filters, now_s, tz)
     limit = max(1, min(int(limit), MAX_PAGE_ROWS))
     order = order_sql(sort)
-    # Late materialisation: sort and cut the page on the keys alone, then read the wide columns of those rows
-    # (measured on 548k cases: 10 ms instead of 390 ms for a page of 50).
+    # Late materialisation: sort and cut the page on the keys alone, then read the wide columns of only
+    # those rows, not of every matching case.
     cursor = con.execute(f"SELECT {LIST_COLUMNS} FROM events e LEFT JOIN event_categories c ON c.code = e.category_code "
                          f"WHERE e.rowid IN (SELECT e.rowid FROM events e WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?) "
                          f"ORDER BY {order}", params + [limit, max(0, int(offset))])

@@ -9,14 +9,14 @@ codes, indicator ids and instants are bound parameters. Event rows leave here ma
 from __future__ import annotations
 
 
-from data.clock import utc
 import duckdb
 import pandas as pd
 import shapely
 
 from access.privacy import mask_frame
+from data.clock import utc
+from data.levels import LEVELS, child_level  # noqa: F401  (the map page drills down by these)
 
-LEVELS = ("city", "district", "street", "community", "grid")
 ANCESTOR_COLUMN = {"city": "city_code", "district": "district_code", "street": "street_code",
                    "community": "community_code"}
 VALUE_COLUMNS = ["code", "name_zh", "name_en", "value", "numerator", "denominator", "baseline", "status", "as_of_s"]
@@ -25,12 +25,6 @@ EVENT_LIMIT = 200
 SENSOR_HOURS = 24
 SERIES_HOURS = 7 * 24
 SERIES_COLUMNS = ["as_of_s", "value", "baseline", "status"]
-
-
-def child_level(level: str) -> str | None:
-    """Return the level just below ``level`` (None below the grid)."""
-    index = LEVELS.index(level)
-    return LEVELS[index + 1] if index + 1 < len(LEVELS) else None
 
 
 def unit_row(con: duckdb.DuckDBPyConnection, code: str) -> dict | None:

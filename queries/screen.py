@@ -20,17 +20,17 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from data.clock import DAY_S, EPOCH, local_midnight_s, utc
 from access.privacy import mask_text
+from data.clock import DAY_S, EPOCH, local_midnight_s, utc
+from indicators import aqi
+from indicators.model import SEVERITIES
 from queries.overview import cases_by_district
 from queries.reads import reads
 from queries.screen_freshness import EVENT_STALE_S, NEWEST_OF_FAMILY, freshness, freshness_of  # noqa: F401
-from indicators import aqi
 
 TREND_DAYS = 7                          # the 7-day average: the same hours on the 7 previous days
 ACTIVE_STATES = ("firing", "recovering")
 OPEN_STATES = ("pending", "firing", "recovering")
-SEVERITY_RANK = {"blue": 1, "yellow": 2, "orange": 3, "red": 4}
 AIR_KINDS = ("air_national", "air_micro")
 AIR_KEYS = {"so2": "so2_1h", "no2": "no2_1h", "co": "co_1h", "o3": "o3_1h", "pm10": "pm10_1h", "pm25": "pm25_1h"}
 CONGESTED_KMH = 20.0                    # a road segment below this speed is congested
@@ -178,7 +178,7 @@ def alert_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Return the number of active (firing or recovering) alerts per severity."""
     rows = con.execute("SELECT severity, count(*) FROM alerts WHERE state IN (SELECT unnest($states)) GROUP BY severity",
                        {"states": list(ACTIVE_STATES)}).fetchall()
-    counts = {severity: 0 for severity in SEVERITY_RANK}
+    counts = {severity: 0 for severity in SEVERITIES}
     counts.update({severity: int(n) for severity, n in rows})
     return counts
 
@@ -215,10 +215,10 @@ def open_alerts(con: duckdb.DuckDBPyConnection, limit: int = 12) -> pd.DataFrame
                   epoch(a.fired_at)::BIGINT AS fired_s
            FROM alerts a LEFT JOIN admin_units u ON u.code = a.unit_code
            WHERE a.state IN (SELECT unnest($states))
-           ORDER BY CASE a.severity WHEN 'red' THEN 0 WHEN 'orange' THEN 1 WHEN 'yellow' THEN 2 ELSE 3 END,
+           ORDER BY coalesce(list_position($severities, a.severity), 1) DESC,
                     CASE a.state WHEN 'pending' THEN 1 ELSE 0 END, coalesce(a.fired_at, a.started_at) DESC, a.alert_id
            LIMIT $limit""",
-        {"states": list(OPEN_STATES), "limit": limit}).df()
+        {"states": list(OPEN_STATES), "severities": list(SEVERITIES), "limit": limit}).df()
 
 
 @reads('alerts', 'geometry')
@@ -226,8 +226,7 @@ def grid_alert_severity(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Return every grid with the rank (0 none … 4 red) of the worst active alert on it, its community or street."""
     return con.execute(
         """WITH active AS (
-             SELECT unit_code, max(CASE severity WHEN 'red' THEN 4 WHEN 'orange' THEN 3 WHEN 'yellow' THEN 2
-                                                 WHEN 'blue' THEN 1 ELSE 0 END) AS rank
+             SELECT unit_code, max(coalesce(list_position($severities, severity), 0)) AS rank
              FROM alerts WHERE state IN (SELECT unnest($states)) GROUP BY unit_code)
            SELECT g.code, greatest(coalesce(a.rank, 0), coalesce(c.rank, 0), coalesce(s.rank, 0)) AS rank
            FROM admin_units g
@@ -235,7 +234,7 @@ def grid_alert_severity(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
            LEFT JOIN active c ON c.unit_code = g.community_code
            LEFT JOIN active s ON s.unit_code = g.street_code
            WHERE g.level = 'grid' ORDER BY g.code""",
-        {"states": list(ACTIVE_STATES)}).df()
+        {"states": list(ACTIVE_STATES), "severities": list(SEVERITIES)}).df()
 
 
 @reads('geometry')

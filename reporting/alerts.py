@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from indicators.alerting.store import state_at
+from indicators.model import severity_rank
 from reporting.days import DaySpan
 
-SEVERITY_ORDER = {"red": 4, "orange": 3, "yellow": 2, "blue": 1}
 OPEN_STATES = ("firing", "recovering")
 
 FIRED_SQL = """
@@ -20,7 +20,7 @@ GROUP BY indicator_id, unit_code, alert_id
 
 
 def _peak(severities) -> str:
-    return max((s for s in severities if s), key=lambda s: SEVERITY_ORDER.get(s, 0), default="blue")
+    return max((s for s in severities if s), key=severity_rank, default="blue")
 
 
 def fired_during(con, span: DaySpan) -> pd.DataFrame:
@@ -43,5 +43,5 @@ def open_at_end(con, span: DaySpan) -> pd.DataFrame:
 
 
 def _ordered(frame: pd.DataFrame, time_column: str) -> pd.DataFrame:
-    frame = frame.assign(rank=[-SEVERITY_ORDER.get(s, 0) for s in frame["severity"]])
+    frame = frame.assign(rank=[-severity_rank(s) for s in frame["severity"]])
     return frame.sort_values(["rank", time_column, "indicator_id", "unit_code"]).drop(columns="rank").reset_index(drop=True)

@@ -10,13 +10,12 @@ from html import escape
 import pandas as pd
 import shapely
 
+from layouts import theme
 from reporting import air
 
 FONT = "Noto Sans CJK SC, sans-serif"
-BAR = "#1f77b4"
-AVERAGE = "#6c757d"
-MAP_SCALE = ("#fff7ec", "#fdd49e", "#fc8d59", "#d7301f", "#7f0000")
-NO_VALUE = "#e9ecef"
+BAR, OTHER_DAYS, AVERAGE, NO_VALUE = theme.TODAY, theme.YESTERDAY, theme.MUTED, theme.NO_VALUE
+MAP_SCALE = tuple(colour for _stop, colour in theme.SEQUENTIAL)
 
 
 def data_uri(svg: str) -> str:
@@ -55,9 +54,9 @@ def hours_bar(day: air.DayAir, language: str, no_data_label: str, width: int = 3
     parts = [(level, hours, *air.level_names(level)) for level, hours in day.hours_by_level]
     for n, (level, hours, zh, en, colour) in enumerate(parts):
         w = hours * width / total
-        body.append(f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="22" fill="{colour}" stroke="#555" stroke-width="0.5"/>')
+        body.append(f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="22" fill="{colour}" stroke="{theme.OUTLINE}" stroke-width="0.5"/>')
         label = zh if language == "zh" else en
-        body.append(f'<rect x="{(n % 3) * 112}" y="{legend_y - 9 + (n // 3) * 15}" width="10" height="10" fill="{colour}" stroke="#555" stroke-width="0.5"/>'
+        body.append(f'<rect x="{(n % 3) * 112}" y="{legend_y - 9 + (n // 3) * 15}" width="10" height="10" fill="{colour}" stroke="{theme.OUTLINE}" stroke-width="0.5"/>'
                     f'<text x="{(n % 3) * 112 + 14}" y="{legend_y + (n // 3) * 15}">{escape(label)} {hours}h</text>')
         x += w
     if day.hours_without_data:
@@ -114,7 +113,7 @@ def trend_bars(daily: pd.DataFrame, labels: list[str], width: int = 340, height:
     body = []
     for n, (r, label) in enumerate(zip(ordered.itertuples(), labels)):
         h = r.received / top * (height - 30)
-        fill = BAR if r.offset == 0 else "#b0bec5"
+        fill = BAR if r.offset == 0 else OTHER_DAYS
         body.append(f'<rect x="{n * step + 4:.1f}" y="{height - 16 - h:.1f}" width="{step - 8:.1f}" height="{h:.1f}" fill="{fill}"/>'
                     f'<text x="{n * step + step / 2:.1f}" y="{height - 19 - h:.1f}" text-anchor="middle" font-size="9">{int(r.received):,}</text>'
                     f'<text x="{n * step + step / 2:.1f}" y="{height - 4}" text-anchor="middle" font-size="9">{escape(label)}</text>')

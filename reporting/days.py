@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from data.clock import utc
 
 DAY_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -21,12 +23,12 @@ class DaySpan:
     @property
     def start(self) -> datetime:
         """Return the day's first instant (UTC)."""
-        return datetime.fromtimestamp(self.start_s, timezone.utc)
+        return utc(self.start_s)
 
     @property
     def end(self) -> datetime:
         """Return the next day's first instant (UTC), excluded from the day."""
-        return datetime.fromtimestamp(self.end_s, timezone.utc)
+        return utc(self.end_s)
 
 
 def day_span(day: date, tz: str) -> DaySpan:

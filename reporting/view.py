@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from layouts import theme
 from reporting import air as day_air
 from reporting.brief import DailyBrief
 from reporting.targets import SCORE_CAP
 
 STREETS_PRINTED = 5          # the printed brief names the best and worst five streets (the page shows all)
 ALERTS_PRINTED = 6
-SCORE_COLOURS = ((1.0, "#2e7d32"), (0.9, "#f9a825"), (0.0, "#c62828"))
 
 LABELS: dict[str, tuple[str, str]] = {
     "title": ("城市运行日报", "Daily brief"),
@@ -86,8 +86,8 @@ def fmt_score(value) -> str:
 def score_colour(value) -> str:
     """Return green at or above target, amber within 10% of it, red below."""
     if value is None or pd.isna(value):
-        return "#adb5bd"
-    return next(colour for bound, colour in SCORE_COLOURS if value >= bound)
+        return theme.NO_SCORE
+    return next(colour for bound, colour in theme.SCORE_COLOURS if value >= bound)
 
 
 def kpis(brief: DailyBrief, language: str) -> list[tuple[str, str, str, str]]:

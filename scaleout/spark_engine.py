@@ -2,7 +2,7 @@
 
 Only the scans run on Spark: the same ``Scan.sql()`` the DuckDB engine runs, translated by
 ``scaleout.spark_sql``, over temp views with the store's table names. Their rows are labelled
-(which column and split value holds which indicator) in pandas exactly as ``engine.labelled_sql``
+(which column and split value holds which indicator) in pandas exactly as ``scan_statements.labelled_sql``
 does in DuckDB, and handed to the engine's own assembly, derivation, baselines and statuses
 through ``Engine(scan_runner=…)``. The units, the first instant of the data (for baselines) and
 the AQI (its SQL reads hourly means, its breakpoints are Python, ``indicators/aqi.py``) are read
@@ -16,24 +16,26 @@ import shutil
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from glob import glob
 from pathlib import Path
 
 import pandas as pd
 
+from data.clock import utc
 from indicators.catalog import Catalog
 from indicators.compiler import Scan
-from indicators.engine import MATERIALISE_FROM, RECENT_EVENTS, Engine, days_read
-from indicators.sources import SOURCES
+from indicators.engine import Engine
+from indicators.execution import MATERIALISE_FROM, days_read
+from indicators.sources import RECENT_EVENTS, SOURCES
 from indicators.windows import span
 from scaleout import export
 from scaleout.spark_sql import to_spark_sql
 
 ROLES = ("value", "numerator", "denominator")
-# a local session runs ~140 short queries: the C1 JIT alone warms up faster and, on two loaded cores, leaves
-# them to the queries (tiny city, load 8-13: 78 event scans cold 87 s vs 201 s, warm 43 vs 56 s); Spark's
-# generated code fills C1's default 48 MB code cache, hence the larger one. A cluster keeps the JVM defaults.
+# a local session runs many short queries: the C1 JIT alone warms up sooner and leaves the cores to the
+# queries; Spark's generated code outgrows C1's default code cache, hence the larger one. A cluster keeps
+# the JVM defaults.
 LOCAL_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m"
 JVM_GLOB = "/usr/lib/jvm/java-*-openjdk-*"
 
@@ -87,11 +89,7 @@ def register_export(spark, out: str | Path, cache: bool = True) -> None:
 def scan_parameters(scan: Scan, at_s: int, tz: str) -> dict[str, datetime]:
     """Return the scan's bound parameters (instants from the engine's clock, never user text)."""
     bounds = span(scan.window, at_s, tz)
-    return {"now": _utc(at_s), "start": _utc(bounds.start_s), "end": _utc(bounds.end_s)}
-
-
-def _utc(epoch_s: float) -> datetime:
-    return datetime.fromtimestamp(epoch_s, timezone.utc)
+    return {"now": utc(at_s), "start": utc(bounds.start_s), "end": utc(bounds.end_s)}
 
 
 def spark_scan_sql(scan: Scan, materialised: dict[str, str] | None = None) -> str:
@@ -106,7 +104,7 @@ def spark_scan_sql(scan: Scan, materialised: dict[str, str] | None = None) -> st
 
 def label_rows(rows: pd.DataFrame, scan: Scan, outputs: pd.DataFrame) -> pd.DataFrame:
     """Return one scan's rows per (indicator, level, unit[, day_shift]) with value, numerator and
-    denominator: what ``engine.labelled_sql`` gives (its UNPIVOT drops null aggregates, as here)."""
+    denominator: what ``scan_statements.labelled_sql`` gives (its UNPIVOT drops null aggregates, as here)."""
     keys = ["level", "unit_code"] + (["day_shift"] if scan.shifted else [])
     split = rows["split_value"].fillna("") if scan.split_column else ""
     long = rows.assign(split_value=split).melt(
@@ -124,10 +122,9 @@ def label_rows(rows: pd.DataFrame, scan: Scan, outputs: pd.DataFrame) -> pd.Data
 
 @dataclass
 class SparkScanRunner:
-    """Runs scans on Spark with ``engine.run_scans``' arguments and result (the DuckDB connection unused).
+    """Runs scans on Spark with ``execution.run_scans``' arguments and result (the DuckDB connection unused).
 
-    ``workers`` scans are submitted at once: while one is planned on the driver another runs (tiny
-    city, 109 scans, load 2-9: 62.6 s one at a time, 44.1 s two at once, 84.4 s three at once)."""
+    ``workers`` scans are submitted at once: while one is planned on the driver another runs."""
 
     spark: object
     workers: int = 2
@@ -146,13 +143,13 @@ class SparkScanRunner:
 
     def cache_recent_events(self, scans: list[Scan], at_s: int, tz: str):
         """Cache, as the view RECENT_EVENTS, the events any window at ``at_s`` can touch with their
-        state, hierarchy and category (``Source.recent_sql``, as ``engine.materialise_relations``
+        state, hierarchy and category (``Source.recent_sql``, as ``execution.materialise_relations``
         does in DuckDB) when enough scans read them; return the cached frame or None."""
         event_scans = [s for s in scans if SOURCES[s.source].table == "events" and not s.shifted]
         if len(event_scans) < MATERIALISE_FROM:
             return None
         recent_sql = SOURCES["events"].recent_sql(days=days_read(event_scans, at_s, tz))
-        recent = self.spark.sql(to_spark_sql(recent_sql), args={"now": _utc(at_s)}).cache()
+        recent = self.spark.sql(to_spark_sql(recent_sql), args={"now": utc(at_s)}).cache()
         recent.createOrReplaceTempView(RECENT_EVENTS)
         return recent
 

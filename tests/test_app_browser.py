@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from data import db
-from queries.overview import city_today
 from layouts import theme
+from queries.overview import city_today
 from tests.browser import chromium_page, running_server, sign_in
 from tests.conftest import TINY_NOW
 

@@ -17,7 +17,9 @@ from data import db
 from data.clock import parse_instant
 from indicators.catalog import load_catalog
 from indicators.compiler import compile_catalog
-from indicators.engine import OUTPUTS_VIEW, Engine, outputs_frame, run_scan_group
+from indicators.engine import Engine
+from indicators.execution import run_scan_group
+from indicators.scan_statements import OUTPUTS_VIEW, outputs_frame
 from scaleout import export, parity, spark_engine
 from scaleout.spark_sql import UntranslatableSql, split_difference, to_spark_sql
 from tests.conftest import TINY_NOW

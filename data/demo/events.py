@@ -16,9 +16,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from data.clock import HOUR_S
 from data.demo import rand
 from data.demo.categories import CATEGORIES, DRIVERS, category_array, category_places, source_category_cells
-from data.clock import HOUR_S
 from data.demo.clock import DayWindow, local_hour_weekday
 from data.demo.lifecycle import events_as_of, plan_life_cycles  # noqa: F401  (events_as_of is public here)
 from data.demo.people import caller_names, caller_phones, descriptions, text_labels

@@ -28,10 +28,10 @@ from data.demo import names, rand
 from data.demo.geo_layout import (LOCAL_CRS, CityPlan, allocate, grid_seeds, largest_part, make_plan,
                                   partition, voronoi_cells)
 from data.demo.scales import Scale
+from data.levels import LEVELS
 
 CITY_CODE = 990100
 FIRST_DISTRICT_CODE = 990102
-LEVELS = ("city", "district", "street", "community", "grid")
 ANCESTOR_COLUMNS = ("city_code", "district_code", "street_code", "community_code")
 UNIT_COLUMNS = ("code", "level", "level_no", "name_zh", "name_en", "parent_code", *ANCESTOR_COLUMNS,
                 "area_km2", "population", "households", "centroid_lon", "centroid_lat", "geometry")

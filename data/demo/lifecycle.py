@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from data.demo.categories import category_array
 from data.clock import HOUR_S
+from data.demo.categories import category_array
 from data.demo.people import text_labels
 from data.demo.sources import source_array
 

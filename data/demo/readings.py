@@ -18,8 +18,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from data.demo import rand
 from data.clock import HOUR_S, local_day_index
+from data.demo import rand
 from data.demo.clock import DayWindow, day_window, local_hour_weekday
 from data.demo.readings_models import MODELS, WATER_KERNEL_H, DayInputs, Timeline
 from data.demo.scales import Scale

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from data.demo import rand
 from data.clock import DAY_S, HOUR_S, local_day_index
+from data.demo import rand
 from data.demo.clock import day_window
 from data.demo.scales import Scale
 from data.demo.sensor_names import place_names, road_segment_names

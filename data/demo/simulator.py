@@ -12,11 +12,11 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from data.clock import utc
 import duckdb
 
 from data import db, versions
 from data.background import PeriodicJob
+from data.clock import utc
 from data.demo import build, clock
 
 STAGES = ("accepted", "dispatched", "resolved", "closed")

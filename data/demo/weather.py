@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from data.demo import rand
 from data.clock import DAY_S, HOUR_S, local_day_index
+from data.demo import rand
 from data.demo.clock import DayWindow, day_window
 
 POLLUTION_START_DAYS_BEFORE = 16     # episode starts at local midnight of anchor_day - 16

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
-from data.clock import now_utc
 from dataclasses import dataclass, field
 
 import duckdb
@@ -18,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from data import versions, writer
+from data.clock import now_utc
 from data.ingest.readers import ROW
 
 

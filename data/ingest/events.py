@@ -339,7 +339,7 @@ def _create_categories(con: duckdb.DuckDBPyConnection, created: pd.DataFrame, ma
                     "WHERE c.code NOT IN (SELECT code FROM event_categories)")
 
 
-def load_catalog(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Return the store's category catalog (code, names, SLA hours)."""
+def read_categories(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return the store's event categories (code, names, SLA hours)."""
     return con.execute("SELECT code, name_zh, name_en, sla_hours FROM event_categories ORDER BY code").df()
 

@@ -22,8 +22,8 @@ from data.ingest.batches import Summary
 from data.ingest.mapping import Mapping, MappingError
 from data.ingest.readers import ROW, ReadError, content_hash, missing_columns
 from data.ingest.rules import Verdicts
+from data.levels import LEVELS
 
-LEVELS = ("city", "district", "street", "community", "grid")
 UNIT_COLUMNS = ("code", "level", "level_no", "name_zh", "name_en", "parent_code", "city_code", "district_code",
                 "street_code", "community_code", "area_km2", "population", "households", "centroid_lon",
                 "centroid_lat", "geometry")

@@ -89,7 +89,7 @@ def _run_events(con, chunks: stream.Chunks, mapping: Mapping, summary: Summary, 
                 now: pd.Timestamp) -> None:
     grids = load_grid_index(con)
     grids.expect(chunks.total)                  # one raster sized for the whole file, not for a chunk
-    catalog = events.load_catalog(con)
+    catalog = events.read_categories(con)
     bar = tqdm(total=chunks.total, unit="rows", desc="ingesting events", file=sys.stderr,
                disable=not progress or chunks.total <= stream.CHUNK_ROWS)
     for chunk, rows, verdicts, created in _prepared(chunks, mapping, grids, catalog, now):
@@ -189,7 +189,7 @@ def _run_readings(con, frame, mapping, summary, batch_id, progress, now) -> None
 def _quarantine(con, batch_id: int, frame: pd.DataFrame, verdicts, summary: Summary, detail_prefix=None) -> None:
     rejected = ~verdicts.ok
     details = verdicts.details
-    if detail_prefix is not None and mapping_is_wide(frame):
+    if detail_prefix is not None and is_melted_readings(frame):
         metric = detail_prefix.astype(str).to_numpy()
         details = np.where(pd.isna(details), metric, np.char.add(np.char.add(metric.astype(str), ": "),
                                                                   details.astype(str)))
@@ -199,8 +199,8 @@ def _quarantine(con, batch_id: int, frame: pd.DataFrame, verdicts, summary: Summ
         summary.quarantined[reason] = summary.quarantined.get(reason, 0) + count
 
 
-def mapping_is_wide(frame: pd.DataFrame) -> bool:
-    """True when the frame is a melted readings frame (details then name the metric)."""
+def is_melted_readings(frame: pd.DataFrame) -> bool:
+    """Return True for readings melted from a wide file (one column per metric): details then name the metric."""
     return "_metric" in frame.columns
 
 

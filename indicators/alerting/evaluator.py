@@ -10,7 +10,6 @@ are ignored, so the history only moves forward and replaying refreshes in order 
 from __future__ import annotations
 
 import logging
-from data.clock import utc
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -18,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from data import db, versions
+from data.clock import utc
 from indicators.alerting import silences, store
 from indicators.alerting.history import Reference, fetch_references
 from indicators.alerting.machine import ACTIVE, Observation, Series, reference, step

@@ -6,10 +6,10 @@ and the instant, changes the alert and appends to alert_audit in one transaction
 
 from __future__ import annotations
 
-from data import versions
-from data.clock import utc, utc_or_none
 import duckdb
 
+from data import versions
+from data.clock import utc, utc_or_none
 from indicators.alerting import store
 
 HANDLING_LEVELS = (1, 2, 3)       # 1 district, 2 street, 3 community

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from data.clock import utc
 import duckdb
 import pandas as pd
 
+from data.clock import utc
+from indicators.model import severity_rank
+
 
 LIVE_STATES = ("pending", "firing", "recovering", "no_data", "stale")
-SEVERITY_ORDER = {"red": 0, "orange": 1, "yellow": 2, "blue": 3}
 
 
 def live_alerts(con: duckdb.DuckDBPyConnection, at_s: int, level: str | None = None, domain: str | None = None,
@@ -30,7 +31,7 @@ def live_alerts(con: duckdb.DuckDBPyConnection, at_s: int, level: str | None = N
         return frame.assign(group_root=pd.Series(dtype="float64"), age_s=pd.Series(dtype="float64"))
     frame["age_s"] = at_s - frame["started_s"]
     frame["group_root"] = group_roots(frame)
-    rank = frame["severity"].map(SEVERITY_ORDER).fillna(9)
+    rank = -frame["severity"].map(severity_rank)      # worst first, none last
     return frame.assign(_rank=rank).sort_values(["_rank", "age_s"], ascending=[True, False]).drop(columns="_rank")
 
 

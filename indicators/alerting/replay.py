@@ -7,13 +7,13 @@ the server would have. It writes into the store it is given: use a copy.
 
 from __future__ import annotations
 
-from data.clock import utc
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 import duckdb
 import pandas as pd
 
+from data.clock import utc
 from indicators.alerting.evaluator import AlertEvaluator
 from indicators.alerting.rules import AlertConfig, alerting_indicators
 from indicators.catalog import Catalog

@@ -9,11 +9,11 @@ the audit log; expiring or removing one early ends it on the alerts it covered.
 
 from __future__ import annotations
 
-from data.clock import utc, utc_or_none
 import duckdb
 import pandas as pd
 
 from data import audit, versions
+from data.clock import utc, utc_or_none
 from indicators.alerting import store
 from indicators.alerting.handling import HandlingError
 

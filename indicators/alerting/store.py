@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-from data.clock import utc_or_none
 import duckdb
 import pandas as pd
 
+from data.clock import utc_or_none
 from indicators.alerting.machine import Series, Transition
+from indicators.model import SEVERITIES, severity_rank
 
-SEVERITY_RANK = {"blue": 1, "yellow": 2, "orange": 3, "red": 4}
 
 
 def epoch(value) -> int | None:
@@ -55,13 +55,12 @@ def update_alert(con, alert_id: int, t: Transition, at_s: int) -> None:
         """UPDATE alerts SET
              state = CASE WHEN state = 'closed' THEN state ELSE ? END,
              severity = coalesce(?, severity),
-             peak_severity = CASE WHEN ? > (CASE peak_severity WHEN 'blue' THEN 1 WHEN 'yellow' THEN 2
-                                             WHEN 'orange' THEN 3 ELSE 4 END) THEN ? ELSE peak_severity END,
+             peak_severity = CASE WHEN ? > coalesce(list_position(?, peak_severity), 4) THEN ? ELSE peak_severity END,
              value = coalesce(?, value), threshold = coalesce(?, threshold),
              fired_at = CASE WHEN ? = 'firing' AND fired_at IS NULL THEN ? ELSE fired_at END,
              resolved_at = CASE WHEN ? = 'normal' THEN ? ELSE NULL END
            WHERE alert_id = ?""",
-        [state, t.severity, SEVERITY_RANK.get(t.severity or "", 0), t.severity, t.value, t.threshold,
+        [state, t.severity, severity_rank(t.severity), list(SEVERITIES), t.severity, t.value, t.threshold,
          t.to_state, utc_or_none(at_s), t.to_state, utc_or_none(at_s), alert_id])
 
 

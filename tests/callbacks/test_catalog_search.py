@@ -19,7 +19,7 @@ def indicators_page_ids(text: str, subject: str | None, limit: int) -> list[str]
 
 @pytest.mark.parametrize("text, subject", QUERIES)
 def test_the_map_picker_and_the_indicators_page_find_the_same_indicators(text, subject):
-    from callbacks.map_page import SEARCH_LIMIT, search_indicators
+    from layouts.map_page import SEARCH_LIMIT, search_indicators
 
     found = {ind.id for ind in search_indicators(shared_catalog(), text, subject, limit=2000)}
     assert found == set(indicators_page_ids(text, subject, 2000))
@@ -28,13 +28,13 @@ def test_the_map_picker_and_the_indicators_page_find_the_same_indicators(text, s
 
 WIDENED = pytest.param("满意度", "hotline.satisfaction", marks=pytest.mark.xfail(
     strict=True, reason="a word in no name widens to subjects and definitions only in the shared search: "
-                        "callbacks/map_page.search_indicators keeps its own loop until the map page's owner "
+                        "layouts/map_page.search_indicators keeps its own loop until the map page's owner "
                         "replaces its body with the shared search (then remove this mark)"))
 
 
 @pytest.mark.parametrize("text, subject", QUERIES + [WIDENED])
 def test_the_map_picker_lists_the_shared_search_in_its_order(text, subject):
-    from callbacks.map_page import SEARCH_LIMIT, search_indicators
+    from layouts.map_page import SEARCH_LIMIT, search_indicators
 
     listed = [ind.id for ind in search_indicators(shared_catalog(), text, subject)]
     assert listed == indicators_page_ids(text, subject, SEARCH_LIMIT)

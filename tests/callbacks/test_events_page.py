@@ -7,10 +7,10 @@ from dash import no_update
 
 from access import accounts
 from data import audit
-from queries import events_page as cases
 from data import db
-from tests.callbacks.test_overview import by_testid
+from queries import events_page as cases
 from tests.callbacks.installed import TZ, frozen_context
+from tests.callbacks.test_overview import by_testid
 
 
 

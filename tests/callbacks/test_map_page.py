@@ -14,8 +14,8 @@ from dash._callback_context import context_value
 from dash._utils import AttributeDict
 
 from data import db
-from queries import map_page as uq
 from layouts import map_page as view
+from queries import map_page as uq
 from tests.callbacks.installed import TZ, frozen_context
 from tests.queries.test_map_page import MAP_INDICATORS, map_city_path  # noqa: F401  (the fixture)
 
@@ -31,17 +31,23 @@ def installed(map_city_path):  # noqa: F811
 
 
 def run_update(search, trigger=None, value=None, state=None, language="zh"):
-    """Call update_state as Dash would, with ``trigger`` (a component id) having fired with ``value``."""
-    from callbacks.map_page import update_state
+    """Call update_state as Dash would, with ``trigger`` (a component id) having fired with ``value``;
+    return its outputs by name."""
+    from callbacks.map_page import VIEW_INPUTS, update_state
+
+    def entry(key, spec):
+        if isinstance(spec.component_id, dict):                  # the breadcrumb's buttons: the one clicked
+            return [{"id": trigger, "value": value}] if isinstance(trigger, dict) else []
+        fired = spec.component_id == trigger
+        return {"id": spec.component_id, "value": value if fired else {"url": search, "language": language}.get(key)}
 
     def call():
         name = trigger if isinstance(trigger, str) else json.dumps(trigger, sort_keys=True, separators=(",", ":"))
-        prop = "" if trigger is None else f"{name}.value"
-        triggered = [] if trigger is None else [{"prop_id": prop, "value": value}]
-        context_value.set(AttributeDict(triggered_inputs=triggered, inputs_list=[], states_list=[],
-                                        outputs_list=[], input_values={}, state_values={}))
-        args = [None] * 9 + [language, state]
-        return update_state(search, *args)
+        triggered = [] if trigger is None else [{"prop_id": f"{name}.value", "value": value}]
+        grouping = {key: entry(key, spec) for key, spec in VIEW_INPUTS.items()}
+        context_value.set(AttributeDict(triggered_inputs=triggered, args_grouping=grouping))
+        values = {key: e["value"] if isinstance(e, dict) else [i["value"] for i in e] for key, e in grouping.items()}
+        return update_state(**values, stored=state)
 
     return copy_context().run(call)
 
@@ -51,67 +57,83 @@ def first(con, level: str) -> str:
 
 
 def test_search_round_trips_and_drops_malformed_values():
-    state = {"indicator": INDICATOR, "level": "grid", "unit": "990102", "select": "990102001", "compare": None,
-             "t": "2026-11-20T14:00"}
-    assert view.parse_search(view.state_search(state)) == state
-    hostile = view.parse_search("?indicator=x';DROP TABLE events;--&level=planet&unit=<script>&t=yesterday")
-    assert hostile == dict.fromkeys(view.STATE_KEYS)
+    from layouts.map_state import MapView
+
+    shown = MapView(indicator=INDICATOR, level="grid", unit="990102", select="990102001", t="2026-11-20T14:00")
+    assert MapView.from_query(shown.to_query()) == shown
+    hostile = MapView.from_query("?indicator=x';DROP TABLE events;--&level=planet&unit=<script>&t=yesterday")
+    assert hostile == MapView()
 
 
 def test_url_state_is_normalised_against_catalog_and_store(installed):
+    from layouts.map_state import DEFAULT_INDICATOR
+
     con = installed.cursor()
     grid = first(con, "grid")
-    state = run_update(f"?indicator=nope&unit={grid}&t=1999-01-01T00:00")[0]
+    state = run_update(f"?indicator=nope&unit={grid}&t=1999-01-01T00:00")["state"]
     community = uq.unit_row(con, grid)["parent_code"]
-    assert state["indicator"] == view.DEFAULT_INDICATOR
+    assert state["indicator"] == DEFAULT_INDICATOR
     assert (state["unit"], state["select"], state["level"], state["t"]) == (community, grid, "grid", None)
 
 
 def test_clicking_drills_down_and_the_url_follows(installed):
+    from layouts.map_state import MapView
+
     con = installed.cursor()
-    city = run_update("")[0]
+    city = run_update("")["state"]
     assert city["level"] == "district" and city["unit"] is None
     district = first(con, "district")
     out = run_update("", view.GRAPH, {"points": [{"location": district}]}, city)
-    state, search = out[0], out[1]
+    state, search = out["state"], out["search"]
     assert (state["unit"], state["select"], state["level"]) == (district, district, "street")
-    assert view.parse_search(search)["unit"] == district
-    assert [o["value"] for o in out[3]] == ["street", "community", "grid"]
+    assert MapView.from_query(search).unit == district
+    assert [o["value"] for o in out["level_options"]] == ["street", "community", "grid"]
+    assert out["level"] == "street" and out["indicator"] == city["indicator"]
 
 
 def test_clicking_a_grid_selects_it_and_the_breadcrumb_goes_back(installed):
     con = installed.cursor()
     grid = first(con, "grid")
     community = uq.unit_row(con, grid)["parent_code"]
-    state = run_update(f"?unit={community}")[0]
+    state = run_update(f"?unit={community}")["state"]
     assert state["level"] == "grid"
-    clicked = run_update("", view.GRAPH, {"points": [{"location": grid}]}, state)[0]
+    clicked = run_update("", view.GRAPH, {"points": [{"location": grid}]}, state)["state"]
     assert (clicked["unit"], clicked["select"]) == (community, grid)
     district = uq.lineage(con, grid)[1]["code"]
-    up = run_update("", {"type": view.CRUMB, "code": district}, 1, clicked)[0]
+    up = run_update("", {"type": view.CRUMB, "code": district}, 1, clicked)["state"]
     assert (up["unit"], up["level"], up["select"]) == (district, "street", district)
-    home = run_update("", {"type": view.CRUMB, "code": ""}, 1, up)[0]
+    home = run_update("", {"type": view.CRUMB, "code": ""}, 1, up)["state"]
     assert (home["unit"], home["level"], home["select"]) == (None, "district", None)
+    assert run_update("", {"type": view.CRUMB, "code": district}, 0, home) is no_update    # drawn, not clicked
 
 
 def test_slider_and_play_step_through_the_history(installed):
+    from callbacks.map_page import draw_time
+    from layouts.map_state import MapView, hour_label
+
     hours = uq.history_hours(installed.cursor())
-    state = run_update("")[0]
+    state = run_update("")["state"]
     out = run_update("", view.TIME, 0, state)
-    assert out[0]["t"] == view.hour_label(hours[0], TZ) and out[7] == 0 and out[5] == len(hours)
-    playing = run_update("", view.PLAY, 1, out[0])
-    assert playing[0]["playing"] and playing[10] is False
-    stepped = run_update("", view.TICK, 1, playing[0])[0]
-    assert stepped["t"] == view.hour_label(hours[1], TZ)
-    last = {**stepped, "t": view.hour_label(hours[-1], TZ)}
+    assert out["state"]["t"] == hour_label(hours[0], TZ)
+    assert out["time"] == 0 and out["time_max"] == len(hours)
+    assert MapView.from_query(out["search"]).t == out["state"]["t"]
+    playing = run_update("", view.PLAY, 1, out["state"])
+    assert playing["state"]["playing"] and playing["tick_disabled"] is False
+    assert draw_time(playing["state"], "zh") == (out["state"]["t"], "⏸")
+    stepped = run_update("", view.TICK, 1, playing["state"])
+    assert stepped["state"]["t"] == hour_label(hours[1], TZ) and stepped["search"] is no_update
+    last = {**stepped["state"], "t": hour_label(hours[-1], TZ)}
     stopped = run_update("", view.TICK, 2, last)
-    assert stopped[0]["t"] is None and stopped[0]["playing"] is False and stopped[10] is True
+    assert stopped["state"]["t"] is None and stopped["state"]["playing"] is False and stopped["tick_disabled"] is True
+    assert stopped["search"] == MapView.from_store(stopped["state"]).to_query()      # the play stopped: URL written
+    assert draw_time(stopped["state"], "zh") == ("最新", "▶")
 
 
 def test_map_figure_then_patch_when_only_the_hour_changes(installed):
     from callbacks.map_page import draw_map
+    from layouts.map_state import hour_label
 
-    state = run_update("")[0]
+    state = run_update("")["state"]
     figure, key = draw_map(state, "zh", None)
     assert isinstance(figure, go.Figure)
     expected = uq.unit_values(installed.cursor(), state["indicator"], "district", None)
@@ -120,7 +142,7 @@ def test_map_figure_then_patch_when_only_the_hour_changes(installed):
     assert [f["id"] for f in trace.geojson["features"]] == expected["code"].tolist()
     statuses = [view.STATUS_ORDER[int(z)] for z in trace.z]
     assert statuses == expected["status"].tolist()
-    earlier = {**state, "t": view.hour_label(uq.history_hours(installed.cursor())[0], TZ)}
+    earlier = {**state, "t": hour_label(uq.history_hours(installed.cursor())[0], TZ)}
     patch, same_key = draw_map(earlier, "zh", key)
     assert isinstance(patch, Patch) and same_key is not None
     assert "geojson" not in str(patch.to_plotly_json())
@@ -131,7 +153,7 @@ def test_side_panel_shows_the_stores_values(installed):
 
     con = installed.cursor()
     district = first(con, "district")
-    state = run_update(f"?unit={district}&indicator={MAP_INDICATORS[1]}")[0]
+    state = run_update(f"?unit={district}&indicator={MAP_INDICATORS[1]}")["state"]
     out = draw_panel(state, "en", view.grid_options("en"))
     title, summary, series, options, _compare, children, _note, grid, rows, columns, sensors = out
     assert grid is no_update                             # the grid was made for the UI language: rows only
@@ -149,32 +171,33 @@ def test_side_panel_shows_the_stores_values(installed):
 
 def test_values_csv_matches_the_store(installed):
     from callbacks.map_page import export_values
+    from layouts.map_state import DEFAULT_INDICATOR
 
     con = installed.cursor()
     district = first(con, "district")
-    state = run_update(f"?unit={district}&level=grid")[0]
+    state = run_update(f"?unit={district}&level=grid")["state"]
     sent = export_values(1, state)
     frame = pd.read_csv(io.StringIO(sent["content"]), dtype={"code": str})
     expected = con.execute("""SELECT u.code, v.value FROM admin_units u
         LEFT JOIN indicator_latest v ON v.unit_code = u.code AND v.indicator_id = ?
-        WHERE u.level = 'grid' AND u.district_code = ? ORDER BY u.code""", [view.DEFAULT_INDICATOR, district]).df()
+        WHERE u.level = 'grid' AND u.district_code = ? ORDER BY u.code""", [DEFAULT_INDICATOR, district]).df()
     assert frame["code"].tolist() == expected["code"].tolist()
     assert frame["value"].fillna(-1).tolist() == expected["value"].fillna(-1).tolist()
 
 
 def test_indicator_search_by_code_chinese_and_english(installed):
-    from callbacks.map_page import catalog, search_indicators
+    from callbacks.map_page import catalog
 
     cat = catalog()
     assert len(cat) >= 1000
-    assert [i.id for i in search_indicators(cat, "cases.intake.count.today", None)] == ["cases.intake.count.today"]
-    chinese = search_indicators(cat, "热线 受理", None, limit=2000)
+    assert [i.id for i in view.search_indicators(cat, "cases.intake.count.today", None)] == ["cases.intake.count.today"]
+    chinese = view.search_indicators(cat, "热线 受理", None, limit=2000)
     assert chinese and all("热线" in i.name_zh and "受理" in i.name_zh for i in chinese)
-    english = search_indicators(cat, "pm2.5", None, limit=2000)
+    english = view.search_indicators(cat, "pm2.5", None, limit=2000)
     assert english and all("pm2.5" in f"{i.id} {i.name_en}".lower() for i in english)
-    air = search_indicators(cat, "", "air.aqi", limit=2000)
+    air = view.search_indicators(cat, "", "air.aqi", limit=2000)
     assert air and all((i.domain, i.subject) == ("air", "aqi") for i in air)
-    assert search_indicators(cat, "no such words at all", None) == []
+    assert view.search_indicators(cat, "no such words at all", None) == []
 
 
 def test_case_statuses_and_the_grids_own_texts_follow_the_language(installed):
@@ -182,7 +205,7 @@ def test_case_statuses_and_the_grids_own_texts_follow_the_language(installed):
 
     con = installed.cursor()
     district = first(con, "district")
-    state = run_update(f"?unit={district}")[0]
+    state = run_update(f"?unit={district}")["state"]
     grid = draw_panel(state, "zh", view.grid_options("en"))[7]          # an English grid on the Chinese UI: rebuilt
     assert grid.dashGridOptions["localeText"]["nextPage"] == "下一页"
     stored = uq.unit_events(con, uq.unit_row(con, district), installed.now_s())
@@ -203,8 +226,10 @@ def test_the_picker_gets_the_current_indicator_with_its_options_on_load(installe
 
     late = catalog().indicators[-1].id                      # far past the first page of search results
     out = run_update(f"?indicator={late}")
-    assert out[2] == late and late in [o["value"] for o in out[12]]
-    assert run_update("", view.LEVEL, "street", out[0])[12] is no_update     # same indicator: options kept
+    assert out["indicator"] == late and late in [o["value"] for o in out["picker"]]
+    earlier = run_update("", view.TIME, 0, out["state"])                     # same indicator: options kept
+    assert earlier["state"]["t"] is not None and earlier["picker"] is no_update
+    assert run_update("", view.LEVEL, out["state"]["level"], out["state"]) is no_update     # nothing changed
 
 
 def test_the_panel_says_how_many_cases_it_shows_and_links_to_all_of_them(installed, monkeypatch):
@@ -212,7 +237,7 @@ def test_the_panel_says_how_many_cases_it_shows_and_links_to_all_of_them(install
 
     con = installed.cursor()
     district = first(con, "district")
-    state = run_update(f"?unit={district}")[0]
+    state = run_update(f"?unit={district}")["state"]
     monkeypatch.setattr(uq, "EVENT_LIMIT", 5)
     note, _grid, rows = draw_panel(state, "zh", view.grid_options("zh"))[6:9]
     now_s = installed.now_s()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from callbacks import context
-from queries.overview import city_today
 from layouts import theme
+from queries.overview import city_today
 from tests.callbacks.installed import TZ, frozen_context
 
 

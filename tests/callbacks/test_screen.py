@@ -9,11 +9,11 @@ import pytest
 from dash import Patch, no_update
 
 from data import versions
-from queries import screen as queries
 from layouts import screen as view
 from layouts import theme
-from tests.callbacks.test_overview import by_testid
+from queries import screen as queries
 from tests.callbacks.installed import TZ, frozen_context
+from tests.callbacks.test_overview import by_testid
 
 CONFIG = view.screen_config()
 

@@ -154,7 +154,7 @@ def test_refresh_at_a_past_instant_is_reproducible(tiny_db_copy):
 
 
 def test_before_any_data_there_is_no_baseline_and_no_error(tiny_con):
-    from indicators.engine import baseline_needed
+    from indicators.baselines import baseline_needed
 
     first = tiny_con.execute("SELECT min(received_at) FROM events").fetchall()[0][0]
     values = Engine(CATALOG, TZ).evaluate(tiny_con, int(first.timestamp()) - 3600)
@@ -178,18 +178,19 @@ def test_early_baselines_average_only_the_days_with_data(tiny_con):
 def test_the_baseline_pass_beside_the_base_pass_gives_the_same_values(tiny_con, values, monkeypatch):
     import threading
 
-    from indicators import engine
+    from indicators.baselines import Baselines
+    from indicators.execution import run_scans
 
     threads = []
-    baselines = engine.Engine._baselines
+    baselines = Baselines.for_evaluation
 
     def recorded(self, *args):
         threads.append(threading.current_thread().name)
         return baselines(self, *args)
 
-    monkeypatch.setattr(engine.Engine, "_baselines", recorded)
+    monkeypatch.setattr(Baselines, "for_evaluation", recorded)
     assert threads == []
-    inline = engine.Engine(CATALOG, TZ, scan_runner=engine.run_scans).evaluate(tiny_con, NOW_S)
+    inline = Engine(CATALOG, TZ, scan_runner=run_scans).evaluate(tiny_con, NOW_S)
     assert threads == [threading.current_thread().name]        # a scan runner of its own: in line
     keys = ["indicator_id", "unit_code"]
     pd.testing.assert_frame_equal(inline.sort_values(keys).reset_index(drop=True),
@@ -199,7 +200,7 @@ def test_the_baseline_pass_beside_the_base_pass_gives_the_same_values(tiny_con, 
 
 
 def test_streamed_jobs_yield_every_item_and_raise_a_jobs_error_after_all_have_ended(tiny_con):
-    from indicators.engine import BesideThread
+    from indicators.execution import ParallelCursors
 
     def numbers(cursor, count):
         for n in range(count):
@@ -209,22 +210,22 @@ def test_streamed_jobs_yield_every_item_and_raise_a_jobs_error_after_all_have_en
         yield -1
         raise ValueError("scan failed")
 
-    with BesideThread(tiny_con) as beside:
+    with ParallelCursors(tiny_con) as beside:
         assert sorted(beside.stream([(numbers, (3,)), (numbers, (2,))])) == [0, 0, 1, 1, 2]
         seen = []
         with pytest.raises(ValueError, match="scan failed"):
             for item in beside.stream([(failing, ()), (numbers, (3,))]):
                 seen.append(item)
-    with BesideThread(tiny_con, parallel=False) as in_line:
+    with ParallelCursors(tiny_con, parallel=False) as in_line:
         assert list(in_line.stream([(numbers, (2,)), (numbers, (1,))])) == [0, 1, 0]
 
 
 def test_recent_events_carry_only_the_state_columns_asked_for(tiny_con):
-    from indicators.engine import _utc
+    from data.clock import utc
     from indicators.sources import EVENT_STATE, SOURCES
 
     for left_out in ((), tuple(EVENT_STATE)[1:], tuple(EVENT_STATE)):
         sql = SOURCES["events"].recent_sql(days=2, state_unread=left_out)
-        columns = [c[0] for c in tiny_con.execute(f"DESCRIBE {sql}", {"now": _utc(NOW_S)}).fetchall()]
+        columns = [c[0] for c in tiny_con.execute(f"DESCRIBE {sql}", {"now": utc(NOW_S)}).fetchall()]
         assert set(EVENT_STATE) & set(columns) == set(EVENT_STATE) - set(left_out)
         assert "category_domain" in columns and "u_grid" in columns

@@ -13,13 +13,12 @@ import pandas as pd
 import pytest
 
 from data import db
-from data.demo import simulator
-from data.demo import build
 from data.clock import parse_instant
+from data.demo import build, simulator
+from indicators import refresh as refresh_module
 from indicators.catalog import load_catalog
 from indicators.engine import VALUE_COLUMNS, Engine
-from indicators import refresh as refresh_module
-from indicators.refresh import LatestMemo, merge_latest, store_values
+from indicators.refresh import LastStoredValues, latest_rows, store_values, unchanged, write_latest
 from indicators.scheduler import IndicatorScheduler, refresh_cadences
 from tests.conftest import TINY_NOW
 
@@ -88,7 +87,7 @@ def test_only_changed_rows_are_rewritten_and_ages_grow_with_the_instant(tiny_db_
     later.loc[changed, "value"] += 1
     frame = later.assign(as_of=at_s + 60, computed_at=float(at_s + 61))
     con.execute("BEGIN TRANSACTION")
-    assert merge_latest(con, frame, at_s + 60) == len(changed)
+    assert write_latest(con, frame, at_s + 60) == len(changed)
     con.execute("COMMIT")
     stored = latest(con)
     assert (stored["as_of_s"] == at_s + 60).all()
@@ -117,13 +116,14 @@ def test_minute_ticks_in_a_row_rewrite_the_rows_the_memo_finds_changed_and_equal
     world = build.DemoWorld.create(build.load_demo_spec(con))
     clock = {"now": parse_instant(TINY_NOW, TZ)}
     rewrites = []
-    rewrite = refresh_module.rewrite_changed
+    write = refresh_module.write_latest
 
-    def counted(con, frame, changed, at_s):
-        rewrites.append(int(changed.sum()))
-        return rewrite(con, frame, changed, at_s)
+    def counted(con, frame, at_s, whole_catalog=False, stored=None):
+        if stored is not None:
+            rewrites.append(int((~unchanged(stored, latest_rows(frame, at_s))).sum()))
+        return write(con, frame, at_s, whole_catalog, stored)
 
-    monkeypatch.setattr(refresh_module, "rewrite_changed", counted)
+    monkeypatch.setattr(refresh_module, "write_latest", counted)
     scheduler = IndicatorScheduler(con, engine, now=lambda: clock["now"], backfill_hours=0)
     scheduler.tick()
     for _ in range(3):                      # the minute's indicators at +60 (merged), +120 and +180 (memo)
@@ -145,11 +145,11 @@ def test_the_memo_compares_only_while_no_other_refresh_has_run(tiny_db_copy, cat
     engine = Engine(catalog, TZ)
     at_s = parse_instant(TINY_NOW, TZ) + 60
     ids = {"cases.intake.count.today"}
-    memo = LatestMemo()
+    memo = LastStoredValues()
     refresh_module.refresh(con, engine, at_s, only=ids, memo=memo)
     values = engine.evaluate(con, at_s + 60, only=ids)
-    assert memo.changed(con, values, at_s + 60, ids) is not None
-    assert memo.changed(con, values, at_s + 60, ids | {"cases.intake.count.last_hour"}) is None
+    assert memo.stored_rows(con, values, ids) is not None
+    assert memo.stored_rows(con, values, ids | {"cases.intake.count.last_hour"}) is None
     refresh_module.refresh(con, engine, at_s + 60, only=ids)             # someone else's refresh
-    assert memo.changed(con, values, at_s + 60, ids) is None
+    assert memo.stored_rows(con, values, ids) is None
     con.close()

@@ -1,5 +1,6 @@
-"""Scans rolled up from partials equal GROUPING SETS over the rows: in SQL (the Spark engine's), and
-from grid partials rolled up in numpy (DuckDB's)."""
+"""The two roll-up paths give the same totals: GROUPING SETS over the rows (``Scan.sql``, what Spark
+runs for every scan) and grid partials rolled up the hierarchy in numpy (what DuckDB runs for the
+scans that roll up)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import pytest
 
 from data.clock import parse_instant
 from indicators.catalog import load_catalog
-from indicators.compiler import build_scan_sql, compile_catalog, rolled_up, shared_partials
-from indicators.engine import _params, grid_partials, load_units, materialise_relations
+from indicators.compiler import compile_catalog, rolled_up, shared_partials
+from indicators.engine import load_units
+from indicators.execution import grid_partials, materialise_relations
+from indicators.scan_statements import bound_parameters
 from indicators.rollup import build_hierarchy, roll_up
 from tests.conftest import TINY_NOW
 
@@ -36,28 +39,9 @@ def cursor(tiny_con):
 
 
 def _rows(cursor, sql: str, scan, at_s: int):
-    frame = cursor.execute(sql, _params(sql, at_s, scan, TZ)).df()
+    frame = cursor.execute(sql, bound_parameters(sql, at_s, scan, TZ)).df()
     keys = [k for k in ("level", "unit_code", "split_value") if k in frame]
     return frame.sort_values(keys, na_position="first").reset_index(drop=True)
-
-
-@pytest.mark.parametrize("scan", ROLLED, ids=[scan.key for scan in ROLLED])
-def test_rolled_up_scan_equals_grouping_sets_over_rows(scan, cursor):
-    cursor, materialised = cursor
-    at_s = parse_instant(TINY_NOW, TZ)
-    rolled = _rows(cursor, build_scan_sql(scan, materialised), scan, at_s)
-    over_rows = _rows(cursor, build_scan_sql(scan, materialised, roll_up=False), scan, at_s)
-    assert "FROM (SELECT" in build_scan_sql(scan, materialised)
-    assert list(rolled.columns) == list(over_rows.columns)
-    assert rolled[["level", "unit_code"]].equals(over_rows[["level", "unit_code"]])
-    for column in [c.name for c in scan.columns] + ["newest"]:
-        left, right = rolled[column], over_rows[column]
-        if column == "newest":
-            assert left.equals(right)
-            continue
-        left, right = left.to_numpy("float64"), right.to_numpy("float64")
-        assert np.array_equal(np.isnan(left), np.isnan(right)), column
-        assert np.allclose(left[~np.isnan(left)], right[~np.isnan(right)], rtol=1e-12, atol=0), column
 
 
 SHARED = shared_partials(ROLLED)
@@ -70,7 +54,7 @@ def test_scans_reading_the_same_rows_share_one_partials_query():
 
 
 @pytest.mark.parametrize("group", SHARED, ids=["+".join(scan.key for scan in group) for group in SHARED])
-def test_grid_partials_rolled_up_in_numpy_equal_grouping_sets_over_rows(group, cursor, tiny_con):
+def test_grid_partials_rolled_up_in_numpy_equal_the_spark_grouping_sets(group, cursor, tiny_con):
     cursor, materialised = cursor
     at_s = parse_instant(TINY_NOW, TZ)
     units = load_units(tiny_con)
@@ -82,7 +66,7 @@ def test_grid_partials_rolled_up_in_numpy_equal_grouping_sets_over_rows(group, c
         if scan.split_column:
             got["split_value"] = np.array(scan.split_values, dtype=object)[rolled.split]
         got = pd.DataFrame(got)
-        over_rows = _rows(cursor, build_scan_sql(scan, materialised, roll_up=False), scan, at_s)
+        over_rows = _rows(cursor, scan.sql(materialised), scan, at_s)
         over_rows = over_rows[over_rows["unit_code"].notna()]
         keys = ["unit_code"] + (["split_value"] if scan.split_column else [])
         joined = over_rows.merge(got, on=keys, how="outer", suffixes=("_sql", "_numpy"), indicator=True)

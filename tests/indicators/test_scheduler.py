@@ -9,6 +9,7 @@ import numpy as np
 
 from data import db
 from data.clock import parse_instant
+from indicators.baselines import Baselines
 from indicators.catalog import load_catalog
 from indicators.engine import Engine
 from indicators.scheduler import IndicatorScheduler, refresh_cadences
@@ -61,13 +62,13 @@ def test_the_next_ticks_baselines_are_prepared_ahead_and_the_tick_computes_none(
     catalog = load_catalog()
     engine = Engine(catalog, TZ)
     computed = []           # (thread, instant, indicators) of every baseline computation
-    baselines_of = Engine._baselines_of
+    baselines_of = Baselines.compute
 
     def recorded(self, cursor, at_s, units, needed):
         computed.append((threading.current_thread().name, at_s, len(needed)))
         return baselines_of(self, cursor, at_s, units, needed)
 
-    monkeypatch.setattr(Engine, "_baselines_of", recorded)
+    monkeypatch.setattr(Baselines, "compute", recorded)
     clock = {"now": parse_instant(TINY_NOW, TZ) + 17}         # 15:30:17: the instant is 15:30:00
     scheduler = IndicatorScheduler(con, engine, now=lambda: clock["now"], backfill_hours=0)
     scheduler.tick()

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from queries import events_page as cases
 from data.clock import parse_instant
+from queries import events_page as cases
 from tests.conftest import TINY_NOW
 
 TZ = "Asia/Shanghai"

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from data import db
-from queries import map_page as uq
 from data.clock import HOUR_S, parse_instant
 from indicators.catalog import Catalog, load_catalog
 from indicators.engine import Engine
 from indicators.refresh import refresh
+from queries import map_page as uq
 from tests.conftest import TINY_NOW
 
 TZ = "Asia/Shanghai"

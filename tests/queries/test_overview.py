@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from data.clock import parse_instant
-from queries.overview import city_today
 from indicators import aqi
+from queries.overview import city_today
 from tests.conftest import TINY_NOW
 
 TZ = "Asia/Shanghai"

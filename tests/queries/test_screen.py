@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from data import db
-from queries import screen as queries
 from data.clock import parse_instant
+from queries import screen as queries
 from tests.conftest import TINY_NOW
 
 TZ = "Asia/Shanghai"

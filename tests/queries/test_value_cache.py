@@ -7,9 +7,9 @@ import shutil
 import pytest
 
 from data import db, versions
+from indicators.refresh import store_values
 from queries import map_page as uq
 from queries.value_cache import ValueCache
-from indicators.refresh import store_values
 from tests.queries.test_map_page import MAP_INDICATORS, map_city_path  # noqa: F401  (the fixture)
 
 INDICATOR = MAP_INDICATORS[0]

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data.demo.categories import CATEGORIES, DOMAINS, DRIVERS, categories_frame
 from data.clock import DAY_S, HOUR_S, local_day_index
-from data.demo.clock import day_window, day_windows, local_hour_weekday
 from data.clock import parse_instant
+from data.demo.categories import CATEGORIES, DOMAINS, DRIVERS, categories_frame
+from data.demo.clock import day_window, day_windows, local_hour_weekday
 from data.demo.events import PLAN_COLUMNS, events_as_of, plan_events
 from data.demo.lifecycle import HISTORY_COLUMNS, PENDING_COLUMNS
 from data.demo.scales import SCALES

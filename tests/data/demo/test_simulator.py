@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from data import db
+from data.clock import HOUR_S, parse_instant, utc as to_datetime_utc
 from data.demo import simulator
 from data.demo import build
-from data.clock import HOUR_S, parse_instant, utc as to_datetime_utc
 from tests.conftest import TINY_NOW, TINY_SEED
 
 TZ = "Asia/Shanghai"

@@ -6,9 +6,9 @@ import duckdb
 import pytest
 
 from data import db, writer
+from data.clock import parse_instant
 from data.demo import simulator
 from data.demo import build
-from data.clock import parse_instant
 from tests.conftest import TINY_NOW
 
 TZ = "Asia/Shanghai"

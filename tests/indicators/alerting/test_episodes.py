@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import shapely
 
-from data.clock import utc
 from data import db
+from data.clock import utc
 from data.demo.weather import episodes
 from indicators.alerting import replay
 from indicators.alerting.rules import load_config

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data.clock import utc
 from data import db
+from data.clock import utc
 from indicators.alerting import store
 from indicators.alerting.evaluator import AlertEvaluator
 from indicators.alerting.rules import load_config, parse_config, with_changes

@@ -10,14 +10,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from layouts import alerts as alerts_view
-from layouts.i18n import t
-
 from data.clock import utc
-from indicators.alerting import history, store
+from indicators.alerting import history
 from indicators.alerting.evaluator import AlertEvaluator
 from indicators.alerting.machine import Observation, Series, step
 from indicators.alerting.rules import RULES_FILE, Rule, ZScore, parse_config
+from layouts import alerts as alerts_view
+from layouts.i18n import t
 from tests.indicators.alerting.test_evaluator import CROWD, HOUR, T0, catalog, con, put  # noqa: F401  (fixtures)
 
 DAY = 86_400

@@ -8,7 +8,7 @@ import pytest
 
 from indicators import status
 from indicators.catalog import load_catalog
-from indicators.layout import Filled, build_layout
+from indicators.evaluation_rows import EvaluationNumbers, build_evaluation_rows
 from indicators.model import DerivedOp, IndicatorType
 
 CATALOG = load_catalog()
@@ -32,11 +32,11 @@ def _scanned(rows: list[tuple]) -> pd.DataFrame:
 
 
 def test_rows_are_every_unit_of_the_declared_levels_and_counts_default_to_zero():
-    layout = build_layout([COUNT], CATALOG, UNITS, THRESHOLDS)
+    layout = build_evaluation_rows([COUNT], CATALOG, UNITS, THRESHOLDS)
     declared = UNITS[UNITS["level"].isin(COUNT.levels)]
-    assert list(layout.rows["unit_code"]) == list(declared["unit_code"])
-    assert list(layout.rows["level"]) == list(declared["level"])
-    filled = Filled(layout)
+    assert list(layout.labels["unit_code"]) == list(declared["unit_code"])
+    assert list(layout.labels["level"]) == list(declared["level"])
+    filled = EvaluationNumbers(layout)
     filled.add_scanned(_scanned([(COUNT.id, "D1", 5.0, np.nan, np.nan, 100.0),
                                  (COUNT.id, "G1", 7.0, np.nan, np.nan, 100.0),         # a level not declared
                                  (COUNT.id, "NOT-A-UNIT", 1.0, np.nan, np.nan, 100.0)]))
@@ -48,8 +48,8 @@ def test_rows_are_every_unit_of_the_declared_levels_and_counts_default_to_zero()
 
 
 def test_a_ratio_is_divided_after_its_parts_meet_and_no_rows_make_zero_over_zero():
-    layout = build_layout([RATIO], CATALOG, UNITS, THRESHOLDS)
-    filled = Filled(layout)
+    layout = build_evaluation_rows([RATIO], CATALOG, UNITS, THRESHOLDS)
+    filled = EvaluationNumbers(layout)
     filled.add_scanned(_scanned([(RATIO.id, "D1", np.nan, 3.0, np.nan, 100.0),     # numerator from one scan,
                                  (RATIO.id, "D1", np.nan, np.nan, 4.0, 90.0),      # denominator from another
                                  (RATIO.id, "C", np.nan, 1.0, 0.0, 100.0)]))
@@ -65,11 +65,11 @@ def test_a_ratio_is_divided_after_its_parts_meet_and_no_rows_make_zero_over_zero
 def test_derived_rows_are_the_levels_shared_with_the_input_computed_from_its_row():
     per_10k = _first(lambda i: i.op == DerivedOp.PER_10K and "district" in CATALOG[i.input].levels)
     base = CATALOG[per_10k.input]
-    layout = build_layout([base, per_10k], CATALOG, UNITS, THRESHOLDS)
-    derived = layout.rows[layout.rows["indicator_id"] == per_10k.id]
+    layout = build_evaluation_rows([base, per_10k], CATALOG, UNITS, THRESHOLDS)
+    derived = layout.labels[layout.labels["indicator_id"] == per_10k.id]
     shared = set(per_10k.levels) & set(base.levels)
     assert set(derived["level"]) == shared & set(UNITS["level"])
-    filled = Filled(layout)
+    filled = EvaluationNumbers(layout)
     filled.add_scanned(_scanned([(base.id, "D1", 20.0, np.nan, np.nan, 50.0),
                                  (base.id, "D2", 20.0, np.nan, np.nan, 50.0)]))
     filled.complete(at_s=100)
@@ -83,11 +83,11 @@ def test_derived_rows_are_the_levels_shared_with_the_input_computed_from_its_row
 def test_statuses_grade_by_the_thresholds_of_each_rows_level():
     graded = _first(lambda i: i.type == IndicatorType.COUNT and i.thresholds.levels and not i.thresholds.relative_to
                     and "district" in i.levels)
-    layout = build_layout([graded], CATALOG, UNITS, THRESHOLDS)
+    layout = build_evaluation_rows([graded], CATALOG, UNITS, THRESHOLDS)
     bounds = dict(graded.thresholds.bounds_for("district"))
     worst = max(bounds, key=lambda severity: ["blue", "yellow", "orange", "red"].index(severity))
-    filled = Filled(layout)
-    rows = layout.rows.reset_index(drop=True)
+    filled = EvaluationNumbers(layout)
+    rows = layout.labels.reset_index(drop=True)
     d1 = rows.index[rows["unit_code"] == "D1"][0]
     filled.value[:] = np.nan
     filled.value[d1] = bounds[worst] + (1 if graded.direction != "higher_is_better" else -1)

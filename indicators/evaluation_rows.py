@@ -2,12 +2,12 @@
 
 An evaluation of a compiled catalog always returns the same rows: a row for every unit of every
 level a base or AQI indicator declares, and a row for every unit of the levels a derived indicator
-shares with its input. ``Layout`` fixes their order once (indicator, then unit) and keeps, as arrays
-over the rows, what each row needs beyond its numbers: whether it counts (no rows mean zero) or is a
-ratio, its scale, its unit's population and area, the row of its input (derived) and its
-thresholds. A refresh then fills the scans' numbers into arrays (``Filled``) and derives and grades
-them with array arithmetic: on ``zhenjiang`` a minute tick has 591,166 rows, and the merges on
-(indicator, unit) strings this replaced were a third of the tick.
+shares with its input. ``EvaluationRows`` fixes their order once (indicator, then unit) and keeps,
+as arrays over the rows, what each row needs beyond its numbers: whether it counts (no rows mean
+zero) or is a ratio, its scale, its unit's population and area, the row of its input (derived)
+and its thresholds. ``EvaluationNumbers`` holds the numbers of one evaluation on those rows: the
+scans' values are filled in, then derived and graded with array arithmetic, never by merging
+frames on (indicator, unit) strings.
 """
 
 from __future__ import annotations
@@ -19,16 +19,15 @@ import pandas as pd
 import pyarrow as pa
 
 from indicators.catalog import Catalog
-from indicators.model import LEVELS, SEVERITIES, DerivedOp, Indicator, IndicatorType
-from indicators.rollup import Hierarchy, Rolled, build_hierarchy, code_positions
+from indicators.model import COUNTED_TYPES, LEVELS, SEVERITIES, DerivedOp, Indicator, IndicatorType
+from indicators.rollup import Hierarchy, UnitTotals, build_hierarchy, code_positions
 
-COUNTED = (IndicatorType.COUNT, IndicatorType.SUM, IndicatorType.DISTINCT_COUNT)
 OPS = tuple(DerivedOp)                  # a derived row's operation, as its position here
 STATUS_NAMES = pa.array(["no_data", "normal", *SEVERITIES])     # a status by its code
 
 
 @dataclass(frozen=True)
-class Thresholds:
+class SeverityBounds:
     """One severity's bound per (indicator, level) (NaN: none), the bad direction's sign, relative or
     absolute; a row finds its own by its ``threshold_key``."""
 
@@ -38,10 +37,10 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
-class Layout:
+class EvaluationRows:
     """Every row an evaluation returns, and what each row needs, as arrays over the rows."""
 
-    rows: pd.DataFrame                  # indicator_id, level, unit_code
+    labels: pd.DataFrame                # per row: indicator_id, level, unit_code
     indicator_index: pd.Index           # indicator ids by position
     indicator_codes: pa.Array           # the same, to look ids up in Arrow
     keys: np.ndarray                    # per row, ascending: indicator position * units + unit position
@@ -53,7 +52,7 @@ class Layout:
     derived_op: np.ndarray              # each one's operation, a position in OPS
     population: np.ndarray              # of each derived row's unit
     area_km2: np.ndarray
-    thresholds: dict[str, Thresholds]
+    thresholds: dict[str, SeverityBounds]
     threshold_key: np.ndarray           # per row: indicator position * levels + level position
     hierarchy: Hierarchy                # the units' ancestors, to roll grid partials up
 
@@ -83,8 +82,8 @@ class Layout:
         into[rows[rows >= 0]] = frame[column].to_numpy("float64")[rows >= 0]
 
 
-def build_layout(indicators: list[Indicator], catalog: Catalog, units: pd.DataFrame,
-                 thresholds: pd.DataFrame) -> Layout:
+def build_evaluation_rows(indicators: list[Indicator], catalog: Catalog, units: pd.DataFrame,
+                 thresholds: pd.DataFrame) -> EvaluationRows:
     """Return the layout of an evaluation of ``indicators`` (base and AQI ones, then derived ones, whose
     inputs are among them) over ``units`` (engine.load_units: code, level, population, area and the
     ancestors' codes), graded by ``thresholds`` (status.thresholds_table)."""
@@ -100,7 +99,7 @@ def build_layout(indicators: list[Indicator], catalog: Catalog, units: pd.DataFr
     rows = pd.DataFrame({"indicator_id": ids[indicator_of], "level": unit_levels[unit_of],
                          "unit_code": units["unit_code"].to_numpy()[unit_of]})
     kind = [ind.type for ind in indicators]
-    counted = np.array([k in COUNTED for k in kind], dtype=bool)[indicator_of]
+    counted = np.array([k in COUNTED_TYPES for k in kind], dtype=bool)[indicator_of]
     ratio = np.array([k == IndicatorType.RATIO for k in kind], dtype=bool)[indicator_of]
     scale = np.array([ind.scale if ind.type == IndicatorType.RATIO else 1.0 for ind in indicators])[indicator_of]
     is_derived = np.array([k == IndicatorType.DERIVED for k in kind], dtype=bool)
@@ -111,7 +110,7 @@ def build_layout(indicators: list[Indicator], catalog: Catalog, units: pd.DataFr
     derived_input = np.searchsorted(keys, input_keys)
     ops = np.array([OPS.index(ind.op) if ind.type == IndicatorType.DERIVED else -1 for ind in indicators])
     numbers = units[["population", "area_km2"]].astype("float64").to_numpy()
-    return Layout(rows=rows, indicator_index=pd.Index(ids), indicator_codes=pa.array(ids, type=pa.string()),
+    return EvaluationRows(labels=rows, indicator_index=pd.Index(ids), indicator_codes=pa.array(ids, type=pa.string()),
                   keys=keys, counted=counted, ratio=ratio, scale=scale, derived=derived, derived_input=derived_input,
                   derived_op=ops[indicator_of[derived]], population=numbers[unit_of[derived], 0],
                   area_km2=numbers[unit_of[derived], 1],
@@ -128,9 +127,9 @@ def _row_levels(indicator: Indicator, catalog: Catalog) -> set[str]:
     return set(indicator.levels)
 
 
-def _thresholds(table: pd.DataFrame, ids: pd.Index) -> dict[str, Thresholds]:
+def _thresholds(table: pd.DataFrame, ids: pd.Index) -> dict[str, SeverityBounds]:
     """Return every severity's bound, sign and relativity per (indicator, level): kept per pair, not
-    per row, they take kilobytes instead of 38 MB for a minute tick's 591,166 rows."""
+    per row, since many rows share one pair; a row finds its pair by its threshold_key."""
     size = len(ids) * len(LEVELS)
     known = ids.get_indexer(table["indicator_id"]) >= 0
     table_keys = ids.get_indexer(table["indicator_id"]) * len(LEVELS) + pd.Index(LEVELS).get_indexer(table["level"])
@@ -141,38 +140,38 @@ def _thresholds(table: pd.DataFrame, ids: pd.Index) -> dict[str, Thresholds]:
         bound[table_keys[chosen]] = table["bound"].to_numpy("float64")[chosen]
         sign[table_keys[chosen]] = table["sign"].to_numpy("float64")[chosen]
         relative[table_keys[chosen]] = table["relative"].to_numpy(bool)[chosen]
-        result[severity] = Thresholds(bound, sign, relative)
+        result[severity] = SeverityBounds(bound, sign, relative)
     return result
 
 
-class Filled:
+class EvaluationNumbers:
     """An evaluation's numbers on a layout's rows: value, numerator, denominator, baseline and the
     newest input's time (data age is the instant less that), NaN until filled."""
 
-    def __init__(self, layout: Layout):
-        self.layout = layout
+    def __init__(self, rows: EvaluationRows):
+        self.rows = rows
         self.value, self.numerator, self.denominator, self.baseline, self.newest_s, self.data_age_s = (
-            np.full(len(layout), np.nan) for _ in range(6))
+            np.full(len(rows), np.nan) for _ in range(6))
 
     def add_scanned(self, scanned: pd.DataFrame) -> None:
         """Fill in the scans' rows (indicator_id, unit_code, value, numerator, denominator, newest_s);
         rows of pairs outside the layout are left out. A ratio whose numerator and denominator came
         from different scans has a row from each: rows meeting on one pair keep the larger number of
         each column (the one that is not NaN)."""
-        rows = self.layout.positions(scanned["indicator_id"], scanned["unit_code"])
+        rows = self.rows.positions(scanned["indicator_id"], scanned["unit_code"])
         kept = rows >= 0
         for column in ("value", "numerator", "denominator", "newest_s"):
             numbers = scanned[column].to_numpy("float64", na_value=np.nan)[kept]
             np.fmax.at(getattr(self, column), rows[kept], numbers)
 
-    def add_rolled(self, rolled: Rolled, targets: pd.DataFrame) -> None:
+    def add_rolled(self, rolled: UnitTotals, targets: pd.DataFrame) -> None:
         """Fill in a scan's totals rolled up from grid partials; ``targets`` says which total goes where:
         one row per (column, split position, indicator position, role)."""
         for column, split, indicator, role in targets.itertuples(index=False):
             chosen = np.flatnonzero(rolled.split == split)
             values = rolled.columns[column][chosen]
             chosen, values = chosen[~np.isnan(values)], values[~np.isnan(values)]
-            rows = self.layout.rows_of(indicator, rolled.unit[chosen])
+            rows = self.rows.rows_of(indicator, rolled.unit[chosen])
             kept = rows >= 0
             np.fmax.at(getattr(self, role), rows[kept], values[kept])
             np.fmax.at(self.newest_s, rows[kept], rolled.newest_s[chosen][kept])
@@ -180,7 +179,7 @@ class Filled:
     def complete(self, at_s: int) -> None:
         """Divide the ratios, count zero where a counted indicator had no rows (a ratio: 0 over 0)
         and age every row by its newest input."""
-        layout = self.layout
+        layout = self.rows
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = self.numerator / np.where(self.denominator == 0, np.nan, self.denominator) * layout.scale
         self.value = np.where(np.isnan(self.denominator), self.value, ratio)
@@ -191,7 +190,7 @@ class Filled:
 
     def add_computed(self, computed: pd.DataFrame) -> None:
         """Put rows computed whole (AQI: value, numerator, denominator, data_age_s) in place."""
-        rows = self.layout.positions(computed["indicator_id"], computed["unit_code"])
+        rows = self.rows.positions(computed["indicator_id"], computed["unit_code"])
         kept = rows >= 0
         for column in ("value", "numerator", "denominator", "data_age_s"):
             getattr(self, column)[rows[kept]] = computed[column].to_numpy("float64", na_value=np.nan)[kept]
@@ -199,7 +198,7 @@ class Filled:
     def derive(self, previous: np.ndarray) -> None:
         """Compute the derived rows from their inputs' rows: per 10,000 residents, per km², change against
         the 7-day baseline, or against ``previous`` (the input's value one period earlier, by row)."""
-        layout = self.layout
+        layout = self.rows
         source, op = layout.derived_input, layout.derived_op
         value, age = self.value[source], self.data_age_s[source]
         against_previous = op == OPS.index(DerivedOp.CHANGE_VS_PREVIOUS)
@@ -216,13 +215,13 @@ class Filled:
 
     def statuses(self) -> pd.api.extensions.ExtensionArray:
         """Return every row's status: the most severe threshold crossed in the bad direction, or
-        normal, or no_data when the row has no value (as text, taken from the names by code in Arrow:
-        making 591,166 strings one by one took 0.1 s of a minute tick)."""
+        normal, or no_data when the row has no value (as text, taken from the names by code in Arrow
+        rather than made one string at a time)."""
         codes = np.where(np.isnan(self.value), 0, 1).astype("int8")
         with np.errstate(invalid="ignore", divide="ignore"):
             relative_value = self.value / np.where(self.baseline == 0, np.nan, self.baseline)
             for code, severity in enumerate(SEVERITIES, start=2):     # mildest first: a more severe match overwrites
-                key, pair = self.layout.threshold_key, self.layout.thresholds[severity]
+                key, pair = self.rows.threshold_key, self.rows.thresholds[severity]
                 bound, sign = pair.bound[key], pair.sign[key]
                 compare = np.where(pair.relative[key], relative_value, self.value)
                 codes[~np.isnan(bound) & (sign * compare >= sign * bound)] = code
@@ -230,5 +229,5 @@ class Filled:
 
     def frame(self) -> pd.DataFrame:
         """Return the rows with their numbers and statuses (engine.VALUE_COLUMNS)."""
-        return self.layout.rows.assign(value=self.value, numerator=self.numerator, denominator=self.denominator,
+        return self.rows.labels.assign(value=self.value, numerator=self.numerator, denominator=self.denominator,
                                        baseline=self.baseline, status=self.statuses(), data_age_s=self.data_age_s)

@@ -1,0 +1,29 @@
+SELECT u_grid,
+       CAST(count(*) AS DOUBLE) AS s0_c0,
+       CAST(count(*) FILTER (WHERE is_overdue) AS DOUBLE) AS s0_c1,
+       CAST(count(*) FILTER (WHERE is_overdue) AS DOUBLE) AS s1_c0,
+       CAST(count(*) AS DOUBLE) AS s1_c1,
+       CAST(count(*) FILTER (WHERE is_accepted IS NOT TRUE) AS DOUBLE) AS s2_c0,
+       CAST(count(*) FILTER (WHERE age_hours > 168) AS DOUBLE) AS s2_c1,
+       CAST(sum(age_hours) AS DOUBLE) AS s2_c2_sum,
+       CAST(count(age_hours) AS DOUBLE) AS s2_c2_n,
+       CAST(max(age_hours) AS DOUBLE) AS s2_c3,
+       epoch(max(received_at)) AS newest_s
+FROM (SELECT *, epoch($now - received_at) / 3600 AS age_hours
+            FROM (SELECT e.*, c.domain AS category_domain,
+    closed_at <= $now AS is_closed,
+    resolved_at <= $now AS is_resolved,
+    accepted_at <= $now AS is_accepted,
+    dispatched_at <= $now AS is_dispatched,
+    (resolved_at <= $now AND resolved_at > due_at) OR (coalesce(resolved_at > $now, true) AND due_at < $now) AS is_overdue,
+    CASE WHEN resolved_at <= $now THEN epoch(resolved_at - received_at) / 3600 END AS handling_hours,
+    CASE WHEN accepted_at <= $now THEN epoch(accepted_at - received_at) / 60 END AS response_minutes,
+    CASE WHEN dispatched_at <= $now THEN epoch(dispatched_at - received_at) / 3600 END AS dispatch_hours,
+    CASE WHEN closed_at <= $now THEN epoch(closed_at - received_at) / 3600 END AS closing_hours,
+    CASE WHEN closed_at <= $now THEN satisfaction END AS rating, 
+    coalesce(g.city_code, (SELECT min(code) FROM admin_units WHERE level = 'city')) AS u_city,
+    g.district_code AS u_district, g.street_code AS u_street, g.community_code AS u_community, g.code AS u_grid
+            FROM events e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
+            LEFT JOIN event_categories c ON c.code = e.category_code) AS recent WHERE received_at <= $now AND coalesce(closed_at > $now, true)) AS base
+WHERE true
+GROUP BY u_grid

@@ -1,0 +1,30 @@
+WITH s AS (SELECT CASE WHEN GROUPING(u_city) = 0 THEN 'city' WHEN GROUPING(u_district) = 0 THEN 'district' WHEN GROUPING(u_street) = 0 THEN 'street' END AS level, CASE WHEN GROUPING(u_city) = 0 THEN u_city WHEN GROUPING(u_district) = 0 THEN u_district WHEN GROUPING(u_street) = 0 THEN u_street END AS unit_code, 
+       CAST(coalesce(count(DISTINCT category_code), 0) AS DOUBLE) AS c0,
+       max(received_at) AS newest
+FROM (SELECT e.*, c.domain AS category_domain,
+    closed_at <= $now AS is_closed,
+    resolved_at <= $now AS is_resolved,
+    accepted_at <= $now AS is_accepted,
+    dispatched_at <= $now AS is_dispatched,
+    (resolved_at <= $now AND resolved_at > due_at) OR (coalesce(resolved_at > $now, true) AND due_at < $now) AS is_overdue,
+    CASE WHEN resolved_at <= $now THEN epoch(resolved_at - received_at) / 3600 END AS handling_hours,
+    CASE WHEN accepted_at <= $now THEN epoch(accepted_at - received_at) / 60 END AS response_minutes,
+    CASE WHEN dispatched_at <= $now THEN epoch(dispatched_at - received_at) / 3600 END AS dispatch_hours,
+    CASE WHEN closed_at <= $now THEN epoch(closed_at - received_at) / 3600 END AS closing_hours,
+    CASE WHEN closed_at <= $now THEN satisfaction END AS rating, 
+    coalesce(g.city_code, (SELECT min(code) FROM admin_units WHERE level = 'city')) AS u_city,
+    g.district_code AS u_district, g.street_code AS u_street, g.community_code AS u_community, g.code AS u_grid
+            FROM events e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
+            LEFT JOIN event_categories c ON c.code = e.category_code) AS base
+WHERE received_at > $start AND received_at <= $end
+GROUP BY GROUPING SETS ((u_city), (u_district), (u_street))),
+                   u AS (UNPIVOT (SELECT * FROM s WHERE unit_code IS NOT NULL) ON c0
+                         INTO NAME column_name VALUE val)
+              SELECT o.indicator_id, u.level, u.unit_code,
+                     max(u.val) FILTER (WHERE o.role = 'value') AS value,
+                     max(u.val) FILTER (WHERE o.role = 'numerator') AS numerator,
+                     max(u.val) FILTER (WHERE o.role = 'denominator') AS denominator,
+                     max(epoch(u.newest)) AS newest_s, any_value(o.scale) AS scale
+              FROM u JOIN _indicator_outputs o
+                ON o.scan = 'events.today.received_at.to_street.wide0' AND o.column_name = u.column_name AND o.split_value = ''
+              GROUP BY ALL

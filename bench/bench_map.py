@@ -59,9 +59,10 @@ def click(update_state, state: dict, code: str) -> dict:
     from dash._utils import AttributeDict
 
     def call():
-        context_value.set(AttributeDict(triggered_inputs=[{"prop_id": "map-graph.clickData",
-                                                           "value": {"points": [{"location": code}]}}]))
-        return update_state("", *([None] * 9 + ["zh", state]))
+        value = {"points": [{"location": code}]}
+        context_value.set(AttributeDict(triggered_inputs=[{"prop_id": "map-graph.clickData", "value": value}],
+                                        args_grouping={"click": {"id": "map-graph", "value": value}}))
+        return update_state(url="", language="zh", stored=state)
     return copy_context().run(call)
 
 
@@ -88,7 +89,7 @@ def server_drill(path: Path, at: str, repeat: int) -> dict:
             "playing": False}
     for code in targets[:repeat]:
         t0 = time.perf_counter()
-        state = click(cb.update_state, base, code)[0]
+        state = click(cb.update_state, base, code)["state"]
         t1 = time.perf_counter()
         cb.draw_map(state, "zh", None)
         t2 = time.perf_counter()

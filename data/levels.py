@@ -15,6 +15,6 @@ def child_level(level: str) -> str | None:
     return LEVELS[index + 1] if index + 1 < len(LEVELS) else None
 
 
-def levels_above(level: str) -> tuple[str, ...]:
-    """Return the levels above ``level``, from the city down."""
-    return LEVELS[:LEVELS.index(level)]
+def levels_below(level: str) -> tuple[str, ...]:
+    """Return the levels below ``level``, from the next one down to the grid."""
+    return LEVELS[LEVELS.index(level) + 1:]

@@ -16,14 +16,14 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Patch, dcc, html, no_update
 
+from indicators.model import SEVERITIES
 from layouts import theme
 from layouts.components import simple_table
 from layouts.i18n import DEFAULT_LANGUAGE, t
 from layouts.map_page_texts import GRID_LOCALE_ZH
 from layouts.map_state import MapView, ViewFacts, allowed_levels, time_index
 
-STATUS_ORDER = ("no_data", "normal", "blue", "yellow", "orange", "red")     # z index on the map
-STATUS_COLOURS = {"no_data": "#dfe3e8", "normal": "#cfe8d0", **theme.SEVERITY_COLOURS}
+STATUS_ORDER = ("no_data", "normal", *SEVERITIES)     # z index on the map
 # The map starts with a figure: on back/forward the pages router renders the page again while the
 # old page's callbacks may still answer, and a values Patch must not land on an undefined figure.
 EMPTY_FIGURE = {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False}}}
@@ -263,7 +263,7 @@ def map_colouring(frame: pd.DataFrame, by_status: bool, label: str, language: st
                "tickvals": list(range(len(STATUS_ORDER))),
                "ticktext": [t(f"map_page.status.{s}", language) for s in STATUS_ORDER]}
         return {"z": z.tolist(), "zmin": -0.5, "zmax": len(STATUS_ORDER) - 0.5, "customdata": custom.tolist(),
-                "colorscale": _stepped_scale([STATUS_COLOURS[s] for s in STATUS_ORDER]), "colorbar": bar}
+                "colorscale": _stepped_scale([theme.STATUS_COLOURS[s] for s in STATUS_ORDER]), "colorbar": bar}
     values = frame["value"]
     top = float(values.max()) if values.notna().any() else 1.0
     return {"z": values.fillna(0).tolist(), "zmin": min(float(values.min()) if values.notna().any() else 0.0, 0.0),
@@ -352,8 +352,8 @@ def events_link(unit: dict, until_s: int, days: int, tz: str) -> str:
 
 def status_badge(status: str, language: str) -> html.Span:
     """Return the status as a badge in its threshold colour."""
-    colour = STATUS_COLOURS.get(status, theme.MUTED)
-    text_colour = "#212529" if status in ("no_data", "normal", "yellow") else "#fff"
+    colour = theme.STATUS_COLOURS.get(status, theme.MUTED)
+    text_colour = theme.DARK_TEXT if status in ("no_data", "normal", "yellow") else theme.LIGHT_TEXT
     return html.Span(t(f"map_page.status.{status}", language), className="badge",
                      style={"background": colour, "color": text_colour}, **{"data-testid": "map-status"})
 
@@ -389,7 +389,7 @@ def series_figure(series: pd.DataFrame, bounds: tuple, relative: bool, marker_s:
     for severity, bound in bounds:
         y = series["baseline"] * bound if relative else [bound] * len(series)
         traces.append(go.Scatter(x=x, y=y, mode="lines", name=t(f"map_page.status.{severity}", language),
-                                 line={"color": STATUS_COLOURS[severity], "dash": "dash", "width": 1}))
+                                 line={"color": theme.STATUS_COLOURS[severity], "dash": "dash", "width": 1}))
     if compare is not None and not compare.empty:
         traces.append(go.Scatter(x=_local(compare["as_of_s"], tz), y=compare["value"],
                                  mode="lines+markers", name=names[1], line={"color": theme.WARN}))

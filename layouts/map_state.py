@@ -16,7 +16,7 @@ from datetime import datetime
 from urllib.parse import parse_qs, urlencode
 from zoneinfo import ZoneInfo
 
-from indicators.model import LEVELS
+from data.levels import LEVELS, child_level, levels_below
 
 DEFAULT_INDICATOR = "cases.intake.count.today"
 QUERY_KEYS = ("indicator", "level", "unit", "select", "compare", "t")
@@ -115,15 +115,9 @@ def hour_labels(hours: list[int], tz: str) -> tuple[str, ...]:
     return tuple(hour_label(h, tz) for h in hours)
 
 
-def child_level(level: str) -> str | None:
-    """Return the level just below ``level`` (None below the grid)."""
-    index = LEVELS.index(level)
-    return LEVELS[index + 1] if index + 1 < len(LEVELS) else None
-
-
 def allowed_levels(indicator, unit_level: str) -> tuple[str, ...]:
     """Return the levels the map may show inside a unit of ``unit_level`` for the indicator."""
-    below = LEVELS[LEVELS.index(unit_level) + 1:]
+    below = levels_below(unit_level)
     levels = tuple(level for level in below if level in indicator.levels)
     return levels or (unit_level,)
 

@@ -40,6 +40,9 @@ def fmt_pct(share: float | None, digits: int = 1, round_down: bool = False) -> s
 
 # Alert severities: the Chinese four-colour warning scale (issue 5).
 SEVERITY_COLOURS = {"blue": "#1565c0", "yellow": "#f9a825", "orange": "#ef6c00", "red": "#c62828"}
+# An indicator's status on the analysts' map: no data, normal, then the four severities.
+STATUS_COLOURS = {"no_data": "#dfe3e8", "normal": "#cfe8d0", **SEVERITY_COLOURS}
+DARK_TEXT, LIGHT_TEXT = "#212529", "#fff"      # text on a light or a dark status colour
 # A score against its target: (at or above this share of the target, colour), best first.
 SCORE_COLOURS = ((1.0, GOOD), (0.9, SEVERITY_COLOURS["yellow"]), (0.0, BAD))
 

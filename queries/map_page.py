@@ -15,7 +15,7 @@ import shapely
 
 from access.privacy import mask_frame
 from data.clock import utc
-from data.levels import LEVELS, child_level  # noqa: F401  (the map page drills down by these)
+from data.levels import child_level
 
 ANCESTOR_COLUMN = {"city": "city_code", "district": "district_code", "street": "street_code",
                    "community": "community_code"}

@@ -3,6 +3,9 @@
     callbacks → layouts → queries → indicators → data
     api → access → data;  queries → access (read models mask personal data)
 
+A package may import any package further down its line (layouts use the level hierarchy of data),
+never one above it or beside it unless listed.
+
 The allowed targets of each package are declared once, in ALLOWED; an import of a package not
 listed there fails, naming the file, the line and the arrow. Only the demo builder, its simulator,
 the server and the CLI may import the demo city (data.demo), and nothing below the pages imports
@@ -26,7 +29,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "cli": frozenset(PACKAGES),
     "api": frozenset({"access", "reporting", "layouts", "data"}),
     "callbacks": frozenset({"layouts", "queries", "reporting", "access", "indicators", "data"}),
-    "layouts": frozenset({"queries", "reporting", "indicators"}),
+    "layouts": frozenset({"queries", "reporting", "indicators", "data"}),
     "reporting": frozenset({"queries", "indicators", "data"}),
     "queries": frozenset({"access", "indicators", "data"}),
     "access": frozenset({"data"}),

@@ -23,14 +23,15 @@ from api import reports as reports_api
 from api import ingest as ingest_api
 from api import security
 from callbacks import context
-from data import db
+from data import db, versions
+from data.background import PeriodicJob
 from data.clock import DEFAULT_TZ, parse_instant
 from data.demo import build
 from data.demo.simulator import LiveSimulator
 from indicators.alerting import listener as alert_listener
 from indicators.catalog import CatalogError, load_catalog
 from indicators.engine import Engine
-from indicators.refresh import refresh
+from indicators.refresh import HISTORY_DAYS, refresh
 from indicators.scheduler import IndicatorScheduler
 from layouts import ids
 from layouts.i18n import DEFAULT_LANGUAGE, t
@@ -41,7 +42,26 @@ log = logging.getLogger("city_vitals")
 ASSETS = Path(__file__).resolve().parent / "assets"
 SERVER_THREADS = 8      # request threads; each gets its own DuckDB cursor
 HTTP_API: tuple = (ingest_api.register, exports_api.register, reports_api.register)    # functions register(flask_server, app_context) mounting /api/... routes
-REFRESH_LISTENERS: tuple = (alert_listener.on_refresh,)   # listener(cursor, RefreshSummary) run after every indicator refresh
+VERSION_PRUNE_S = 600.0     # old data_changes rows are folded this often (data/versions.py)
+
+
+def bump_indicator_version(cursor, summary) -> None:
+    """Refresh listener: bump the indicators' data version after a refresh committed its values.
+
+    Until indicators/refresh.py bumps it inside its own transaction, this runs right after the
+    commit: a cache may then read the new values under the old version once, and reads them
+    again at the bump, so it never keeps values older than the store's."""
+    versions.bump(cursor, "indicators", earliest_s=earliest_indicator_change(summary.at_s, summary.snapshot))
+
+
+def earliest_indicator_change(at_s: int, snapshot: bool) -> int:
+    """Return the earliest instant a refresh at ``at_s`` alters: its own, or for a snapshot the oldest
+    history it drops."""
+    return at_s - HISTORY_DAYS * 86_400 if snapshot else at_s
+
+
+# listener(cursor, RefreshSummary) run after every indicator refresh, in this order
+REFRESH_LISTENERS: tuple = (bump_indicator_version, alert_listener.on_refresh)
 
 
 def create_app(app_context: context.AppContext) -> Dash:
@@ -110,11 +130,20 @@ def open_context(path: Path, at: str | None) -> context.AppContext:
     con = db.open_store(path)
     tz = db.get_setting(con, "city.tz", DEFAULT_TZ)
     frozen = parse_instant(at, tz) if at else None
+    catalog = load_catalog()                 # the one catalog and engine of the process
+    alert_listener.install(catalog)
     return context.AppContext(
-        con=con, tz=tz, frozen_now_s=frozen,
+        con=con, tz=tz, frozen_now_s=frozen, catalog=catalog, engine=Engine(catalog, tz),
         city_name_zh=db.get_setting(con, "city.name_zh", build.CITY_NAME_ZH),
         city_name_en=db.get_setting(con, "city.name_en", build.CITY_NAME_EN),
     )
+
+
+def start_version_pruning(app_context: context.AppContext) -> PeriodicJob:
+    """Fold old data_changes rows every VERSION_PRUNE_S in the background (versions never change)."""
+    job = PeriodicJob("data-version-prune", lambda: versions.prune(app_context.cursor()), VERSION_PRUNE_S)
+    job.start()
+    return job
 
 
 def start_simulator(app_context: context.AppContext) -> LiveSimulator | None:
@@ -131,7 +160,7 @@ def start_simulator(app_context: context.AppContext) -> LiveSimulator | None:
 def start_indicators(app_context: context.AppContext, interval_s: float,
                      backfill_hours: int = 6) -> IndicatorScheduler | None:
     """Compute the indicators now; keep them fresh in the background unless the clock is frozen."""
-    engine = Engine(load_catalog(), app_context.tz)
+    engine = app_context.engine
     if app_context.frozen_now_s is not None:
         cursor = app_context.con.cursor()
         summary = refresh(cursor, engine, app_context.frozen_now_s, kind="manual")
@@ -159,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
             start_simulator(app_context)
         start_indicators(app_context, args.refresh_seconds, args.backfill_hours)
         start_daily_briefs(app_context)          # yesterday's brief into the archive every morning
+        start_version_pruning(app_context)
     except CatalogError as exc:
         print("error: the indicator catalog has problems:\n" + "\n".join(exc.problems), file=sys.stderr)
         return 2

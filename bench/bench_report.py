@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from data import db  # noqa: E402
 from data.clock import DEFAULT_TZ  # noqa: E402
-from reporting.archive import shared_engine  # noqa: E402
+from reporting.archive import load_engine  # noqa: E402
 from reporting.days import parse_day, yesterday  # noqa: E402
 from reporting.document import build_document  # noqa: E402
 from reporting.render import html_to_pdf, render_html  # noqa: E402
@@ -41,7 +41,7 @@ def main() -> int:
     tz = db.get_setting(con, "city.tz", DEFAULT_TZ)
     until = int(db.get_setting(con, "data.until_s") or time.time())
     day = parse_day(args.date) if args.date else yesterday(until, tz)
-    engine, load_s = timed(shared_engine, tz)
+    engine, load_s = timed(load_engine, tz)
     _, first_s = timed(build_document, con, day, tz, engine)
     doc, build_s = timed(build_document, con, day, tz, engine)
     html, html_s = timed(render_html, doc)

@@ -32,7 +32,7 @@ def label_actions(language):
 
 def _names(language: str) -> dict:
     app = context.current()
-    catalog = evaluator_for(app.cursor()).catalog
+    catalog = app.catalog
     return {i.id: (i.name_zh if language == "zh" else i.name_en) for i in catalog.indicators}
 
 
@@ -194,4 +194,4 @@ def _actor() -> str:
 
 
 def _indicator_ids() -> list[str]:
-    return [i.id for i in evaluator_for(context.current().cursor()).catalog.indicators]
+    return [i.id for i in context.current().catalog.indicators]

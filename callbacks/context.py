@@ -1,7 +1,10 @@
-"""What callbacks need from the running server: the store, the clock and the city's settings.
+"""What callbacks need from the running server: the store, the clock, the city's settings, and the
+one indicator catalog and engine of the process.
 
 ``app.py`` installs one AppContext at start-up; callbacks read it with :func:`current`.
-Each request thread gets its own DuckDB cursor, as DuckDB requires.
+Each request thread gets its own DuckDB cursor, as DuckDB requires. What the server keeps in
+memory between requests is bounded: :meth:`AppContext.remember` keeps at most MAX_REMEMBERED
+values, the daily briefs at most KEPT_BRIEFS documents (docs/CACHES.md lists every cache).
 """
 
 from __future__ import annotations
@@ -13,22 +16,30 @@ from typing import Any, Callable
 
 import duckdb
 
+from callbacks.memo import LruMemo
+from data import versions
+from indicators.catalog import Catalog
+from indicators.engine import Engine
+
 _installed: "AppContext | None" = None
+MAX_REMEMBERED = 64         # geometry per level, map views per wall size, names: a few dozen at most
+KEPT_BRIEFS = 16            # brief documents of ended days (170 unbounded days once held 525 MiB)
 
 
 @dataclass
 class AppContext:
-    """The server's store connection, clock and city identity."""
+    """The server's store connection, clock, city identity, catalog and engine."""
 
     con: duckdb.DuckDBPyConnection
     tz: str
     city_name_zh: str
     city_name_en: str
     frozen_now_s: int | None = None          # set by --at: show the city as of that instant
+    catalog: Catalog | None = None           # the process's one catalog, shared by pages, alerts and briefs
+    engine: Engine | None = None             # the process's one engine on that catalog
+    briefs: LruMemo = field(default_factory=lambda: LruMemo(KEPT_BRIEFS), repr=False)
     _local: threading.local = field(default_factory=threading.local, repr=False)
-    _memo: dict = field(default_factory=dict, repr=False)
-    _memo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _key_locks: dict = field(default_factory=dict, repr=False)
+    _memo: LruMemo = field(default_factory=lambda: LruMemo(MAX_REMEMBERED), repr=False)
 
     def now_s(self) -> int:
         """Return the instant pages show: the frozen one, or the wall clock."""
@@ -42,18 +53,13 @@ class AppContext:
             self._local.cursor = cursor
         return cursor
 
-    def remember(self, key: str, compute: Callable[[], Any]) -> Any:
-        """Return ``compute()`` once per key for the server's life (geometry does not change)."""
-        with self._memo_lock:
-            if key in self._memo:
-                return self._memo[key]
-            key_lock = self._key_locks.setdefault(key, threading.Lock())
-        with key_lock:                  # one computation per key; other keys are not held up meanwhile
-            if key not in self._memo:
-                value = compute()
-                with self._memo_lock:
-                    self._memo[key] = value
-            return self._memo[key]
+    def remember(self, key: str, compute: Callable[[], Any], families: tuple[str, ...] = ()) -> Any:
+        """Return ``compute()`` kept under ``key`` and the versions of the data ``families`` it reads
+        (computed again after one of them changed); least recently used values go past MAX_REMEMBERED."""
+        if families:
+            found = versions.current(self.cursor())
+            return self._memo.get((key, tuple(found[family] for family in families)), compute)
+        return self._memo.get(key, compute)
 
     def city_name(self, language: str) -> str:
         """Return the city's name in the UI language."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dash import Input, Output, callback, html
 
 from callbacks import context
-from indicators.alerting.listener import evaluator_for
 from indicators.catalog import Catalog
 from indicators.catalog_search import latest_city_statuses, latest_value, search_catalog
 from layouts import ids
@@ -14,8 +13,8 @@ from layouts.i18n import normalise_language, t
 
 
 def catalog() -> Catalog:
-    """Return the catalog the server's alert evaluator loaded (once per process; the YAML ships with the code)."""
-    return evaluator_for(context.current().cursor()).catalog
+    """Return the server's one catalog (shared with every page, the alert evaluator and the briefs)."""
+    return context.current().catalog
 
 
 @callback(Output(ids.INDICATORS_DOMAIN, "options"), Output(ids.INDICATORS_DOMAIN, "placeholder"),

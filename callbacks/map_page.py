@@ -24,8 +24,8 @@ from layouts.map_state import MapView
 
 
 def catalog() -> Catalog:
-    """Return the indicator catalog, loaded once per server."""
-    return context.current().remember("map_page.catalog", load_catalog)
+    """Return the server's one indicator catalog (shared with every page, the alerts and the briefs)."""
+    return context.current().catalog
 
 
 def store_values() -> ValueCache:

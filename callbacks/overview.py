@@ -17,7 +17,12 @@ def refresh_overview(_ticks, language):
     language = normalise_language(language)
     data = city_today(app.cursor(), app.now_s(), app.tz)
     street_map = figures.unit_choropleth(
-        data.by_street, app.remember("geojson.street", lambda: geo.unit_geojson(app.cursor(), "street")),
-        app.remember("view.city", lambda: geo.city_view(app.cursor())), "per_10k", t("map.per_10k", language),
-        language, overlays=(app.remember("geojson.river", lambda: geo.feature_geojson(app.cursor(), "river")),))
+        data.by_street, geometry("geojson.street", lambda: geo.unit_geojson(app.cursor(), "street")),
+        geometry("view.city", lambda: geo.city_view(app.cursor())), "per_10k", t("map.per_10k", language),
+        language, overlays=(geometry("geojson.river", lambda: geo.feature_geojson(app.cursor(), "river")),))
     return overview_body(data, language, app.tz, street_map)
+
+
+def geometry(key: str, build):
+    """Return a map's geometry or view, built again only after the geometry (units, features) changed."""
+    return context.current().remember(key, build, families=("geometry",))

@@ -8,7 +8,10 @@ While a refresh runs, the refresh timer is disabled (``running=``), so ticks nev
 
 Reads and rendered panels are kept per (data version, minute) in a ``ScreenCache``
 (queries/screen_cache.py) shared by every wall: a tick whose data did not change costs one version
-probe; a tick after new data reads the store again.
+probe; a tick after new data reads again only what read the families that changed. Which families
+a panel reads comes from the queries that built it (``@reads`` in queries/screen.py), never from a
+list here: a panel built from other kept values (the stations, the roads) inherits their families,
+so those are read inside each panel's build, not passed in from outside it.
 """
 
 from __future__ import annotations
@@ -23,10 +26,9 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import context
 from data import geo
-from queries.screen_cache import ALERTS, EVENTS, INDICATORS, READINGS, ScreenCache
+from queries.screen_cache import ScreenCache
 from queries import screen as queries
 from queries.overview import air_now
-from indicators.catalog import load_catalog
 from layouts import ids
 from layouts import screen as view
 from layouts import theme
@@ -64,13 +66,14 @@ def layer_of(scene: str, choice: dict | None) -> str:
 def _names(language: str) -> dict:
     app = context.current()
     names = app.remember("screen.indicator_names",
-                         lambda: {i.id: (i.name_zh, i.name_en) for i in load_catalog().indicators})
+                         lambda: {i.id: (i.name_zh, i.name_en) for i in app.catalog.indicators})
     return {key: pair[0 if language == "zh" else 1] for key, pair in names.items()}
 
 
 def ticker_names(con) -> queries.TickerNames:
-    """Return the categories' and places' names, read once per server (like the grid geometry)."""
-    return context.current().remember("screen.ticker_names", lambda: queries.ticker_names(con))
+    """Return the categories' and places' names, read again only after the families they come from changed."""
+    return context.current().remember("screen.ticker_names", lambda: queries.ticker_names(con),
+                                      families=tuple(sorted(queries.ticker_names.reads)))
 
 
 def screen_cache() -> ScreenCache:
@@ -78,68 +81,70 @@ def screen_cache() -> ScreenCache:
     return context.current().remember("screen.cache", ScreenCache)
 
 
-def rendered(reads, key: tuple, tables: tuple[str, ...], build) -> tuple:
-    """Return (content, fingerprint) of one panel or map part, built again only after its own tables changed."""
-    return reads.get(("rendered",) + key, lambda: _with_digest(build()), tables)
+def rendered(reads, key: tuple, build) -> tuple:
+    """Return (content, fingerprint) of one panel or map part, built again only after the data it read changed."""
+    return reads.get(("rendered",) + key, lambda: _with_digest(build()))
 
 
 def _with_digest(content) -> tuple:
     return content, digest(content)
 
 
-def panels(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: str, roads, stations) -> dict:
+def panels(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: str) -> dict:
     """Return every panel as (children, fingerprint) for this instant and scene; each is built again only
-    after a table it reads changed (a new case rebuilds the figures, the ticker and the freshness badges)."""
+    after a family of data it read changed (a new case rebuilds the figures, the ticker and the freshness
+    badges)."""
     title, as_of = view.scene_title(scene, hold, now_s, tz, language)
     return {
-        "screen-kpis": rendered(reads, ("kpis", language), EVENTS + INDICATORS + ALERTS,
-                                lambda: view.kpi_panel(headline(con, reads, now_s, tz), reads.get(
-                                    "alert_counts", lambda: queries.alert_counts(con), ALERTS), language)),
-        "screen-aqi": rendered(reads, ("aqi", language), READINGS, lambda: view.aqi_panel(
+        "screen-kpis": rendered(reads, ("kpis", language), lambda: view.kpi_panel(
+            headline(con, reads, now_s, tz), reads.get("alert_counts", lambda: queries.alert_counts(con)), language)),
+        "screen-aqi": rendered(reads, ("aqi", language), lambda: view.aqi_panel(
             *air_and_stations(con, reads, now_s, tz), language)),
-        "screen-traffic": rendered(reads, ("traffic", language), INDICATORS + READINGS, lambda: view.traffic_panel(
+        "screen-traffic": rendered(reads, ("traffic", language), lambda: view.traffic_panel(
             reads.get("traffic", lambda: queries.city_values(
-                con, ["traffic.congestion.slow_share.last_hour", "traffic.road_speed.avg_kmh.last_hour"]), INDICATORS),
-            roads, queries.CONGESTED_KMH, language)),
-        "screen-crowd": rendered(reads, ("crowd", language), INDICATORS, lambda: view.crowd_panel(
-            reads.get("crowd", lambda: queries.crowd_hotspots(con), INDICATORS), language)),
-        "screen-alerts": rendered(reads, ("alerts", language), ALERTS, lambda: view.alerts_panel(
-            reads.get("open_alerts", lambda: queries.open_alerts(con), ALERTS), _names(language), now_s, tz, language)),
-        "screen-ticker": rendered(reads, ("ticker", language), EVENTS, lambda: view.ticker(
-            reads.get("ticker", lambda: queries.newest_events(con, now_s, names=ticker_names(con)), EVENTS),
-            tz, language)),
-        "screen-fresh": rendered(reads, ("fresh", language), EVENTS + READINGS + INDICATORS,
+                con, ["traffic.congestion.slow_share.last_hour", "traffic.road_speed.avg_kmh.last_hour"])),
+            sensors_now(con, reads, now_s, tz)[0], queries.CONGESTED_KMH, language)),
+        "screen-crowd": rendered(reads, ("crowd", language), lambda: view.crowd_panel(
+            reads.get("crowd", lambda: queries.crowd_hotspots(con)), language)),
+        "screen-alerts": rendered(reads, ("alerts", language), lambda: view.alerts_panel(
+            reads.get("open_alerts", lambda: queries.open_alerts(con)), _names(language), now_s, tz, language)),
+        "screen-ticker": rendered(reads, ("ticker", language), lambda: view.ticker(
+            reads.get("ticker", lambda: queries.newest_events(con, now_s, names=ticker_names(con))), tz, language)),
+        "screen-fresh": rendered(reads, ("fresh", language),
                                  lambda: view.freshness_badges(freshness(con, reads, now_s), language)),
-        "screen-scene-panel": rendered(reads, ("scene", scene, language), SCENE_TABLES.get(scene, EVENTS),
-                                       lambda: scene_panel(con, reads, now_s, tz, scene, language, roads, stations)),
+        "screen-scene-panel": rendered(reads, ("scene", scene, language),
+                                       lambda: scene_panel(con, reads, now_s, tz, scene, language)),
         "screen-scene-title": _with_digest(title),
         "screen-asof": _with_digest(as_of),
     }
 
 
-SCENE_TABLES = {"environment": READINGS, "traffic": READINGS}
-
-
 def headline(con, reads, now_s: int, tz: str) -> dict:
     """Return the headline figures: today's case counts with their trends, the closure rate and the
     active red and orange alerts against the same time on earlier days."""
-    kpis = dict(reads.get("kpis", lambda: queries.headline_kpis(con, now_s, tz, past_days(con, now_s, tz)), EVENTS))
+    kpis = dict(reads.get("kpis", lambda: queries.headline_kpis(con, now_s, tz, past_days(con, now_s, tz))))
     kpis["closure_rate"] = reads.get("closure_rate", lambda: queries.indicator_kpi(
-        con, "closure_rate", "cases.handling.closure_rate.last_30d", now_s, scale=100.0), INDICATORS)
-    kpis["alerts"] = reads.get("urgent_alerts", lambda: queries.urgent_alerts_kpi(con, now_s), ALERTS)
+        con, "closure_rate", "cases.handling.closure_rate.last_30d", now_s, scale=100.0))
+    kpis["alerts"] = reads.get("urgent_alerts", lambda: queries.urgent_alerts_kpi(con, now_s))
     return kpis
+
+
+def stations_and_roads(con, reads, now_s: int, tz: str) -> tuple:
+    """Return the air stations' hourly AQI and the roads' latest speeds (the map's sensor markers)."""
+    roads, stations = sensors_now(con, reads, now_s, tz)
+    return stations, roads
 
 
 def air_and_stations(con, reads, now_s: int, tz: str) -> tuple:
     """Return the city's AQI now and its stations (for the AQI panel)."""
-    air = reads.get("air", lambda: air_now(con, queries.utc(now_s), tz), READINGS)
+    air = reads.get("air", lambda: air_now(con, queries.utc(now_s), tz))
     return air.result, air.stations
 
 
 def sensors_now(con, reads, now_s: int, tz: str) -> tuple:
     """Return the roads' latest speeds and the air stations' hourly AQI (read once per readings version)."""
-    return (reads.get("roads", lambda: queries.road_speeds(con, now_s), READINGS),
-            reads.get("stations", lambda: queries.air_by_station(con, now_s, tz), READINGS))
+    return (reads.get("roads", lambda: queries.road_speeds(con, now_s)),
+            reads.get("stations", lambda: queries.air_by_station(con, now_s, tz)))
 
 
 def past_days(con, now_s: int, tz: str) -> queries.FigureInstants:
@@ -150,19 +155,18 @@ def past_days(con, now_s: int, tz: str) -> queries.FigureInstants:
                                   lambda: queries.past_instants(con, now_s, tz))
 
 
-FRESHNESS_TABLES = {"events": EVENTS, "sensors": READINGS, "indicators": INDICATORS}
-
-
 def freshness(con, reads, now_s: int):
-    """Return the sources' freshness, each family's newest instants read again only after its own table changed."""
-    newest = [reads.get(("newest", family), lambda family=family: queries.newest_data(con, now_s, family), tables)
-              for family, tables in FRESHNESS_TABLES.items()]
-    return queries.freshness(None, now_s, newest)
+    """Return the sources' freshness, each source family's newest instants read again only after its own data
+    changed."""
+    newest = [reads.get(("newest", source), lambda newest_of=newest_of: newest_of(con, now_s))
+              for source, newest_of in queries.NEWEST_OF_FAMILY.items()]
+    return queries.freshness_of(now_s, newest)
 
 
-def scene_panel(con, reads, now_s: int, tz: str, scene: str, language: str, roads, stations) -> list:
+def scene_panel(con, reads, now_s: int, tz: str, scene: str, language: str) -> list:
     """Return the panel that belongs to the scene (categories, stations, roads or districts)."""
     zh = language == "zh"
+    roads, stations = sensors_now(con, reads, now_s, tz) if scene in ("environment", "traffic") else (None, None)
     if scene == "environment":
         worst = stations.sort_values("aqi", ascending=False, na_position="last").head(8)
         rows = [[r.name_zh if zh else r.name_en, "—" if r.aqi is None else str(int(r.aqi)),
@@ -172,14 +176,14 @@ def scene_panel(con, reads, now_s: int, tz: str, scene: str, language: str, road
         rows = [[r.name_zh if zh else r.name_en, f"{r.speed_kmh:.0f} km/h"] for r in roads.head(8).itertuples()]
         return view.table_panel(t("screen.panel.roads", language), rows, "screen-panel-roads")
     if scene == "grid":
-        frame = reads.get("districts", lambda: queries.districts_today(con, now_s, tz, "grid_report"), EVENTS)
+        frame = reads.get("districts", lambda: queries.districts_today(con, now_s, tz, "grid_report"))
         rows = [[r.name_zh if zh else r.name_en, f"{t('screen.col.received', language)} {r.received}",
                  f"{t('screen.col.closed', language)} {r.closed}", f"{t('screen.col.overdue', language)} {r.open_overdue}"]
                 for r in frame.itertuples()]
         return view.table_panel(t("screen.panel.districts", language), rows, "screen-panel-districts")
     source = "hotline_12345" if scene == "hotline" else None
     frame = reads.get(("categories", source), lambda: queries.top_categories_today(
-        con, now_s, tz, source, names=ticker_names(con)), EVENTS)
+        con, now_s, tz, source, names=ticker_names(con)))
     rows = [[(r.name_zh if zh else r.name_en) or r.category_code, theme_int(r.n)] for r in frame.itertuples()]
     return view.table_panel(t("screen.panel.categories", language), rows, "screen-panel-categories")
 
@@ -198,40 +202,38 @@ def scene_events(frame, scene: str):
     return frame[values.str.startswith(prefixes)]
 
 
-def map_parts(con, reads, now_s: int, scene: str, layer: str, viewport: dict | None, language: str,
-              roads, stations) -> dict:
+def map_parts(con, reads, now_s: int, tz: str, scene: str, layer: str, viewport: dict | None,
+              language: str) -> dict:
     """Return the map's changing parts as (content, fingerprint): the layer's values, sensor points, event
-    points and the view, each built again only after a table it reads changed."""
+    points and the view, each built again only after a family of data it read changed."""
     app = context.current()
     size = viewport if viewport and viewport.get("w") and viewport.get("h") else DEFAULT_VIEWPORT
     width, height = int(size["w"]), int(size["h"])
     scale = max(1.0, height / DEFAULT_VIEWPORT["h"])            # markers grow with the wall
-    points = reads.get(("event_points", scene, scale), lambda: view.event_points(scene_events(
-        reads.get("recent_events", lambda: queries.recent_events(con, now_s), EVENTS), scene), now_s, scale), EVENTS)
-    bounds = app.remember(f"screen.view.{width}x{height}", lambda: geo.city_view(con, width, height))
-    return {"layer": rendered(reads, ("layer", layer), LAYER_TABLES.get(layer, INDICATORS),
-                              lambda: layer_values(con, reads, layer, stations)),
-            "stations": rendered(reads, ("stations", scene, layer, language, scale), READINGS,
-                                 lambda: sensor_points(scene, layer, stations, roads, language, scale)),
-            "events": rendered(reads, ("events", scene, scale), EVENTS, lambda: points["events"]),
-            "newest": rendered(reads, ("newest", scene, scale), EVENTS, lambda: points["newest"]),
+    points = lambda: reads.get(("event_points", scene, scale), lambda: view.event_points(scene_events(  # noqa: E731
+        reads.get("recent_events", lambda: queries.recent_events(con, now_s)), scene), now_s, scale))
+    bounds = app.remember(f"screen.view.{width}x{height}", lambda: geo.city_view(con, width, height),
+                          families=("geometry",))
+    return {"layer": rendered(reads, ("layer", layer), lambda: layer_values(con, reads, now_s, tz, layer)),
+            "stations": rendered(reads, ("stations", scene, layer, language, scale),
+                                 lambda: sensor_points(scene, layer, *stations_and_roads(con, reads, now_s, tz),
+                                                       language, scale)),
+            "events": rendered(reads, ("events", scene, scale), lambda: points()["events"]),
+            "newest": rendered(reads, ("newest", scene, scale), lambda: points()["newest"]),
             "view": _with_digest({"center": bounds["center"], "zoom": bounds["zoom"]})}
 
 
-LAYER_TABLES = {"alerts": ALERTS, "aqi": READINGS}
-
-
-def layer_values(con, reads, layer: str, stations) -> dict:
+def layer_values(con, reads, now_s: int, tz: str, layer: str) -> dict:
     """Return the choropleth's values for a layer: alert severity per grid, the nearest station's AQI,
     or an indicator's grid values."""
     if layer == "aqi":
-        grids = context.current().remember("screen.grid_centroids", lambda: queries.grid_centroids(con))
+        grids = reads.get("grid_centroids", lambda: queries.grid_centroids(con))
+        stations = sensors_now(con, reads, now_s, tz)[1]
         return view.layer_trace(layer, grids["code"].tolist(), pd.Series(queries.nearest_station_aqi(grids, stations)), "")
     if layer == "alerts":
-        grids = reads.get("grid_alerts", lambda: queries.grid_alert_severity(con), ALERTS)
+        grids = reads.get("grid_alerts", lambda: queries.grid_alert_severity(con))
     else:
-        grids = reads.get(("grid_values", layer), lambda: queries.grid_values(con, view.LAYER_INDICATOR[layer]),
-                          INDICATORS)
+        grids = reads.get(("grid_values", layer), lambda: queries.grid_values(con, view.LAYER_INDICATOR[layer]))
     values = grids["rank"] if "rank" in grids else grids["value"]
     label = {"hotline": "件", "crowd": "人/km²"}.get(layer, "")
     return view.layer_trace(layer, grids["code"].tolist(), values, label)
@@ -255,7 +257,7 @@ def map_update(parts: dict, digests: dict, sent: dict, language: str):
     """Return the whole figure the first time (with the geometry), afterwards a Patch of changed parts."""
     app = context.current()
     if not sent.get("geometry"):
-        geojson = app.remember("geojson.grid", lambda: geo.unit_geojson(app.cursor(), "grid"))
+        geojson = app.remember("geojson.grid", lambda: geo.unit_geojson(app.cursor(), "grid"), families=("geometry",))
         return view.map_figure(geojson, parts["view"], parts["layer"], {"events": parts["events"],
                                "newest": parts["newest"]}, parts["stations"], language)
     changed = [name for name in MAP_PARTS if sent.get(f"map.{name}") != digests[f"map.{name}"]]
@@ -298,10 +300,9 @@ def refresh_screen(_tick, scene_state, layer_choice, viewport, language, sent, c
 
 def render(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: str, layer: str, viewport: dict):
     """Return the panels, the map parts and the fingerprint of each (shared by the walls showing them)."""
-    roads, stations = sensors_now(con, reads, now_s, tz)
-    built = panels(con, reads, now_s, tz, scene, hold, language, roads, stations)
+    built = panels(con, reads, now_s, tz, scene, hold, language)
     built.update({f"map.{name}": part for name, part in
-                  map_parts(con, reads, now_s, scene, layer, viewport, language, roads, stations).items()})
+                  map_parts(con, reads, now_s, tz, scene, layer, viewport, language).items()})
     contents = {name: content for name, (content, _digest) in built.items() if not name.startswith("map.")}
     parts = {name[4:]: content for name, (content, _digest) in built.items() if name.startswith("map.")}
     return contents, parts, {name: fingerprint for name, (_content, fingerprint) in built.items()}

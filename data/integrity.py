@@ -11,6 +11,10 @@ from dataclasses import dataclass
 
 import duckdb
 
+from data.versions import FAMILIES
+
+_FAMILY_LIST = ", ".join(f"'{family}'" for family in FAMILIES)     # fixed names from the code, not input
+
 
 @dataclass(frozen=True)
 class Check:
@@ -79,6 +83,13 @@ CHECKS: tuple[Check, ...] = (
           "SELECT l.indicator_id, l.unit_code, l.to_state, coalesce(s.state, 'normal') AS state FROM last l "
           "LEFT JOIN alert_states s USING (indicator_id, unit_code) "
           "WHERE l.to_state IS DISTINCT FROM coalesce(s.state, 'normal') LIMIT 5"),
+    Check("versions.unknown_family",
+          "every recorded data change names a family the caches know (data/versions.py)",
+          f"SELECT DISTINCT family FROM data_changes WHERE family NOT IN ({_FAMILY_LIST}) LIMIT 5"),
+    Check("versions.family_without_change",
+          "every data family has a version (its changes are folded by a prune, never deleted)",
+          f"SELECT family FROM (SELECT unnest([{_FAMILY_LIST}]) AS family) ANTI JOIN data_changes USING (family) "
+          "LIMIT 5"),
 )
 
 

@@ -1,8 +1,12 @@
-"""Searching the indicator catalog and reading an indicator's current city value, for /indicators.
+"""Searching the indicator catalog (the one search of /indicators and of the map's indicator picker)
+and reading an indicator's current city value.
 
-A search matches every word of the query (Chinese or English, any case) against an indicator's id,
-names, domain and subject (ids and names), department and definition; results are ranked so
-that an exact id, then an id prefix, then a name containing the whole query come first.
+A search matches every word of the query (Chinese or English, any case) against an indicator's id
+and names; when no indicator matches there, it widens to the domain and subject (ids and names),
+department and definition, so a word naming a subject or found only in definitions still finds
+something, while a word found in names lists only the indicators named by it. Results are ranked
+so that an exact id, then an id prefix, then a name containing the whole query come first (catalog
+order within a rank); a domain (``air``) or a subject (``air.aqi``) narrows the search first.
 """
 
 from __future__ import annotations
@@ -32,8 +36,13 @@ def subject_names(domain: Domain | None, subject: str) -> tuple[str, str]:
     return domain.subjects.get(subject, (subject, subject))
 
 
+def names_text(ind: Indicator) -> str:
+    """Return the lower-case id and names a query is matched against first."""
+    return f"{ind.id} {ind.name_zh} {ind.name_en}".lower()
+
+
 def haystack(ind: Indicator, domain: Domain | None) -> str:
-    """Return the lower-case text a query is matched against."""
+    """Return the lower-case text a query is matched against when no id or name matches."""
     parts = [ind.id, ind.name_zh, ind.name_en, ind.domain, ind.subject, ind.department, ind.definition,
              *subject_names(domain, ind.subject)]
     if domain is not None:
@@ -52,17 +61,19 @@ def _rank(ind: Indicator, query: str) -> int:
 
 
 def search_catalog(catalog: Catalog, query: str | None, domain: str | None = None,
-                   limit: int = MAX_RESULTS) -> tuple[list[Hit], int]:
-    """Return the best ``limit`` indicators matching ``query`` (all when empty) in ``domain``, and how many matched."""
+                   limit: int = MAX_RESULTS, subject: str | None = None) -> tuple[list[Hit], int]:
+    """Return the best ``limit`` indicators matching ``query`` (all when empty) in ``domain`` and ``subject``
+    (``domain.subject``, as the map's tree names it), and how many matched."""
     query = " ".join((query or "").lower().split())
     words = query.split()
     domains = {d.id: d for d in catalog.domains}
-    hits = [Hit(ind, _rank(ind, query) if query else 3) for ind in catalog.indicators
-            if (domain is None or ind.domain == domain)
-            and all(word in haystack(ind, domains.get(ind.domain)) for word in words)]
-    order = {ind.id: i for i, ind in enumerate(catalog.indicators)}     # catalog order within a rank
-    hits.sort(key=lambda hit: (hit.rank, order[hit.indicator.id]))
-    return hits[:limit], len(hits)
+    within = [(i, ind) for i, ind in enumerate(catalog.indicators)
+              if (domain is None or ind.domain == domain) and (not subject or f"{ind.domain}.{ind.subject}" == subject)]
+    found = [(i, ind) for i, ind in within if all(word in names_text(ind) for word in words)]
+    if not found:
+        found = [(i, ind) for i, ind in within if all(word in haystack(ind, domains.get(ind.domain)) for word in words)]
+    ranked = sorted(((_rank(ind, query) if query else 3, i, ind) for i, ind in found), key=lambda r: r[:2])
+    return [Hit(ind, rank) for rank, _i, ind in ranked[:limit]], len(ranked)
 
 
 def latest_value(con: duckdb.DuckDBPyConnection, indicator_id: str, unit_code: str | None = None) -> dict | None:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from data.clock import DAY_S, local_midnight_s, utc
 from indicators import aqi
+from queries.reads import reads
 
 AIR_KEYS = {"so2": "so2_1h", "no2": "no2_1h", "co": "co_1h", "o3": "o3_1h", "pm10": "pm10_1h", "pm25": "pm25_1h"}
 
@@ -104,6 +105,7 @@ def sensors_reporting(con, now: datetime) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
+@reads("readings", "geometry")
 def air_now(con, now: datetime, tz: str) -> AirNow:
     """Return the AQI of the latest hour with national-station data (city mean per pollutant)."""
     frame = con.execute(

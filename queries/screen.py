@@ -3,7 +3,8 @@ the newest events, active alerts, sensors now and the age of every source's newe
 
 Each function is one small query over the store with bound parameters; results are fetched
 whole. Today's headline figures compare "today so far" with the same hours yesterday and with
-the mean of the same hours on the 7 previous days. Each figure counts an event on the day of
+the mean of the same hours on the 7 previous days. Each query declares the families of data it
+reads (``@reads``, queries/reads.py), so the screen's cache knows when to read it again. Each figure counts an event on the day of
 one of its instants (received, resolved or closed): the instants of today and of the 7 days
 before are read apart (DuckDB's zone maps find them without scanning older rows), so a caller
 can keep the previous days' instants, which new data does not change, and read only today's.
@@ -24,17 +25,14 @@ from data.clock import DAY_S, EPOCH, local_midnight_s, utc
 from indicators import aqi
 from indicators.model import SEVERITIES
 from queries.overview import cases_by_district
+from queries.reads import reads
+from queries.screen_freshness import EVENT_STALE_S, NEWEST_OF_FAMILY, freshness, freshness_of  # noqa: F401
 
 TREND_DAYS = 7                          # the 7-day average: the same hours on the 7 previous days
 ACTIVE_STATES = ("firing", "recovering")
 OPEN_STATES = ("pending", "firing", "recovering")
 AIR_KINDS = ("air_national", "air_micro")
 AIR_KEYS = {"so2": "so2_1h", "no2": "no2_1h", "co": "co_1h", "o3": "o3_1h", "pm10": "pm10_1h", "pm25": "pm25_1h"}
-# A source is stale when its newest data is older than this (events arrive unevenly by channel).
-EVENT_STALE_S = {"hotline_12345": 1800, "police_110": 3600, "grid_report": 7200, "city_app": 3 * 3600,
-                 "petition": 12 * 3600, "enterprise": 12 * 3600}
-INDICATOR_STALE_S = 600                 # the indicator refresh runs every minute
-FRESHNESS_LOOKBACK_S = 3 * DAY_S        # older than this shows as "over 3 days"
 CONGESTED_KMH = 20.0                    # a road segment below this speed is congested
 
 
@@ -89,6 +87,7 @@ def utc_us(epoch_us: int) -> datetime:
     return EPOCH + timedelta(microseconds=int(epoch_us))
 
 
+@reads('events')
 def figure_instants(con: duckdb.DuckDBPyConnection, first_us: int, last_us: int) -> FigureInstants:
     """Read every headline figure's instants within [first_us, last_us]."""
     found = con.execute(FIGURE_INSTANTS_SQL, {"since": utc_us(first_us), "until": utc_us(last_us)}).fetchnumpy()
@@ -114,11 +113,13 @@ def past_range(now_s: int, tz: str) -> tuple[int, int]:
     return min(mid for _k, mid, _upto in spans) * 1_000_000, spans[0][1] * 1_000_000 - 1
 
 
+@reads('events')
 def past_instants(con: duckdb.DuckDBPyConnection, now_s: int, tz: str) -> FigureInstants:
     """Read the headline figures' instants on the 7 days before today (they change only with late data)."""
     return figure_instants(con, *past_range(now_s, tz))
 
 
+@reads('events')
 def headline_kpis(con: duckdb.DuckDBPyConnection, now_s: int, tz: str,
                   past: FigureInstants | None = None) -> dict[str, Kpi]:
     """Return today's headline figures with yesterday's and the 7-day mean for the same hours.
@@ -153,6 +154,7 @@ def _kpi(key: str, numerator: list[float], denominator: list[float] | None, kind
     return Kpi(key, value(0, 0), value(1, 1), value(1, TREND_DAYS), kind)
 
 
+@reads('indicators', 'geometry')
 def indicator_kpi(con: duckdb.DuckDBPyConnection, key: str, indicator_id: str, now_s: int, scale: float = 1.0) -> Kpi:
     """Return a city indicator's latest value as a Kpi, compared with its hourly snapshots of the
     same hour yesterday and on the 7 previous days (None where the history does not hold them)."""
@@ -171,6 +173,7 @@ def indicator_kpi(con: duckdb.DuckDBPyConnection, key: str, indicator_id: str, n
     return Kpi(key, by_k.get(0), by_k.get(1), sum(week) / len(week) if week else None, "share")
 
 
+@reads('alerts')
 def alert_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Return the number of active (firing or recovering) alerts per severity."""
     rows = con.execute("SELECT severity, count(*) FROM alerts WHERE state IN (SELECT unnest($states)) GROUP BY severity",
@@ -180,6 +183,7 @@ def alert_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return counts
 
 
+@reads('alerts')
 def urgent_alerts_kpi(con: duckdb.DuckDBPyConnection, now_s: int) -> Kpi:
     """Return the red and orange alerts active now, with how many were active at this time yesterday and on
     average at this time on the 7 previous days (each alert's last transition before then, from the history;
@@ -202,6 +206,7 @@ def urgent_alerts_kpi(con: duckdb.DuckDBPyConnection, now_s: int) -> Kpi:
     return Kpi("alerts", float(counts["red"] + counts["orange"]), past[0], sum(past) / len(past), "few")
 
 
+@reads('alerts', 'geometry')
 def open_alerts(con: duckdb.DuckDBPyConnection, limit: int = 12) -> pd.DataFrame:
     """Return the open alerts, most severe and newest first, with the unit's name."""
     return con.execute(
@@ -216,6 +221,7 @@ def open_alerts(con: duckdb.DuckDBPyConnection, limit: int = 12) -> pd.DataFrame
         {"states": list(OPEN_STATES), "severities": list(SEVERITIES), "limit": limit}).df()
 
 
+@reads('alerts', 'geometry')
 def grid_alert_severity(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Return every grid with the rank (0 none … 4 red) of the worst active alert on it, its community or street."""
     return con.execute(
@@ -231,6 +237,7 @@ def grid_alert_severity(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         {"states": list(ACTIVE_STATES), "severities": list(SEVERITIES)}).df()
 
 
+@reads('geometry')
 def grid_centroids(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Return every grid's code and centroid (lon, lat), ordered by code."""
     return con.execute("SELECT code, centroid_lon AS lon, centroid_lat AS lat FROM admin_units "
@@ -252,6 +259,7 @@ def nearest_station_aqi(grids: pd.DataFrame, stations: pd.DataFrame) -> np.ndarr
     return reporting["aqi"].to_numpy(dtype=float)[nearest]
 
 
+@reads('indicators', 'geometry')
 def grid_values(con: duckdb.DuckDBPyConnection, indicator_id: str) -> pd.DataFrame:
     """Return every grid with the latest value of one indicator (NaN where it has none)."""
     return con.execute(
@@ -260,6 +268,7 @@ def grid_values(con: duckdb.DuckDBPyConnection, indicator_id: str) -> pd.DataFra
            WHERE g.level = 'grid' ORDER BY g.code""", {"id": indicator_id}).df()
 
 
+@reads('indicators', 'geometry')
 def city_values(con: duckdb.DuckDBPyConnection, indicator_ids: list[str]) -> dict[str, float | None]:
     """Return the city-level latest value of each indicator (None where it has none)."""
     rows = con.execute(
@@ -269,6 +278,7 @@ def city_values(con: duckdb.DuckDBPyConnection, indicator_ids: list[str]) -> dic
     return {i: found.get(i) for i in indicator_ids}
 
 
+@reads('events')
 def recent_events(con: duckdb.DuckDBPyConnection, now_s: int, window_s: int = 3600) -> pd.DataFrame:
     """Return the events received in the last ``window_s`` seconds with coordinates, newest first."""
     return con.execute(
@@ -285,6 +295,7 @@ class TickerNames:
     places: dict[str, tuple[str, str]]
 
 
+@reads('events', 'geometry')
 def ticker_names(con: duckdb.DuckDBPyConnection) -> TickerNames:
     """Read the names of the categories and of each grid's community (they change only with a new catalog or grids)."""
     categories = {code: (zh, en) for code, zh, en in
@@ -299,6 +310,7 @@ TICKER_COLUMNS = ["source", "event_id", "category_code", "category_zh", "categor
                   "received_s", "status", "description"]
 
 
+@reads('events', 'geometry')
 def newest_events(con: duckdb.DuckDBPyConnection, now_s: int, limit: int = 12,
                   names: TickerNames | None = None) -> pd.DataFrame:
     """Return the newest events for the ticker: category, unit, time, status, a masked description.
@@ -320,6 +332,7 @@ def newest_events(con: duckdb.DuckDBPyConnection, now_s: int, limit: int = 12,
     return pd.DataFrame(out, columns=TICKER_COLUMNS)
 
 
+@reads('readings', 'geometry')
 def air_by_station(con: duckdb.DuckDBPyConnection, now_s: int, tz: str) -> pd.DataFrame:
     """Return each air station's hourly AQI from its latest hour within 3 hours (national and micro)."""
     readings = con.execute(
@@ -341,6 +354,7 @@ def air_by_station(con: duckdb.DuckDBPyConnection, now_s: int, tz: str) -> pd.Da
                                        "category_zh", "category_en"])
 
 
+@reads('readings', 'geometry')
 def road_speeds(con: duckdb.DuckDBPyConnection, now_s: int) -> pd.DataFrame:
     """Return each road segment's latest speed within the last hour, slowest first."""
     return con.execute(
@@ -351,6 +365,7 @@ def road_speeds(con: duckdb.DuckDBPyConnection, now_s: int) -> pd.DataFrame:
            GROUP BY ALL ORDER BY speed_kmh, s.sensor_id""", {"now": utc(now_s), "since": utc(now_s - 3600)}).df()
 
 
+@reads('indicators', 'geometry')
 def crowd_hotspots(con: duckdb.DuckDBPyConnection, limit: int = 5) -> pd.DataFrame:
     """Return the grids with the most people per km² in the last hour, with their people count."""
     return con.execute(
@@ -363,6 +378,7 @@ def crowd_hotspots(con: duckdb.DuckDBPyConnection, limit: int = 5) -> pd.DataFra
            ORDER BY d.value DESC, d.unit_code LIMIT $limit""", {"limit": limit}).df()
 
 
+@reads('events', 'geometry')
 def top_categories_today(con: duckdb.DuckDBPyConnection, now_s: int, tz: str, source: str | None,
                          limit: int = 6, names: TickerNames | None = None) -> pd.DataFrame:
     """Return today's most frequent event categories (of one source, or all), named from ``names``."""
@@ -376,63 +392,7 @@ def top_categories_today(con: duckdb.DuckDBPyConnection, now_s: int, tz: str, so
                         columns=["category_code", "name_zh", "name_en", "n"])
 
 
+@reads('events', 'geometry')
 def districts_today(con: duckdb.DuckDBPyConnection, now_s: int, tz: str, source: str) -> pd.DataFrame:
     """Return per district: cases of one source received and closed today, and open overdue now."""
     return cases_by_district(con, utc(local_midnight_s(now_s, tz)), utc(now_s), source)
-
-
-NEWEST_SQL = {
-    "events": """SELECT 'events' AS family, source AS name, epoch(max(received_at)) AS newest_s,
-                        NULL::DOUBLE AS interval_s
-                 FROM events WHERE received_at > $since AND received_at <= $now GROUP BY source""",
-    "sensors": """SELECT 'sensors' AS family, s.kind AS name, epoch(max(r.ts)) AS newest_s,
-                         max(s.interval_min) * 60.0 AS interval_s
-                  FROM readings r JOIN sensors s USING (sensor_id) WHERE r.ts > $since AND r.ts <= $now GROUP BY s.kind""",
-    "indicators": """SELECT 'indicators' AS family, 'indicators' AS name, epoch(max(computed_at)) AS newest_s,
-                            NULL::DOUBLE AS interval_s FROM indicator_latest""",
-}
-
-
-def newest_data(con: duckdb.DuckDBPyConnection, now_s: int, family: str) -> pd.DataFrame:
-    """Return the newest instant of each source of one family (events, sensors or indicators)."""
-    params = {} if family == "indicators" else {"since": utc(now_s - FRESHNESS_LOOKBACK_S), "now": utc(now_s)}
-    return con.execute(NEWEST_SQL[family], params).df()
-
-
-FRESHNESS_COLUMNS = ["family", "name", "newest_s", "interval_s", "age_s", "stale_after_s", "stale"]
-
-
-def freshness(con: duckdb.DuckDBPyConnection | None, now_s: int, newest: list[pd.DataFrame] | None = None) -> pd.DataFrame:
-    """Return per source (event channel, sensor kind, indicators) the age of its newest data and whether it is stale.
-
-    ``newest`` are the ``newest_data`` frames of the three families when the caller already read them.
-    A known event channel without data in the lookback is listed as stale with no age."""
-    if newest is None:
-        newest = [newest_data(con, now_s, family) for family in NEWEST_SQL]
-    rows = [_freshness_row(r["family"], r["name"], _number(r["newest_s"]), _number(r["interval_s"]), now_s)
-            for frame in newest for r in frame.to_dict("records")]
-    rows = [row for row in rows if row[2] is not None or row[0] != "indicators"]
-    seen = {row[1] for row in rows}
-    rows += [("events", name, None, None, None, None, True) for name in EVENT_STALE_S if name not in seen]
-    rows.sort(key=lambda row: (row[0], row[1]))
-    return pd.DataFrame(rows, columns=FRESHNESS_COLUMNS)
-
-
-def _number(value) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)
-
-
-def _freshness_row(family: str, name: str, newest_s: float | None, interval_s: float | None, now_s: int) -> tuple:
-    """Return (family, name, newest, interval, age, stale after, stale) of one source."""
-    limit = _stale_after(family, name, interval_s)
-    age = None if newest_s is None else max(0.0, now_s - newest_s)
-    return family, name, newest_s, interval_s, age, limit, age is None or age > limit
-
-
-def _stale_after(family: str, name: str, interval_s) -> float:
-    """Return after how many seconds a source's newest data counts as stale."""
-    if family == "events":
-        return float(EVENT_STALE_S.get(name, 6 * 3600))
-    if family == "sensors":
-        return max(2.0 * float(interval_s), 3600.0)
-    return float(INDICATOR_STALE_S)

@@ -1,19 +1,22 @@
 """The wall screen's data kept in memory between ticks and between walls (several screens, scenes).
 
-What the screen shows depends only on the store's content and the instant. The content's
-"version" is read with one cheap probe per tick: per table the screen reads (or whose writers
-change what it reads) a row count and a newest instant (events, readings, indicator runs, alert
-history and audit; for the small ``alerts`` table a hash of the columns the screen shows), about
-2-8 ms in all at 9 M readings. Each read names the tables it depends on and is kept under
-(the minute, those tables' versions): while neither changes, a tick is served from memory; a new
-event makes the next tick re-read only what depends on events (a new reading, indicator run or
-alert transition likewise), so no tick ever shows values older than the store's. Within one
-minute an unchanged version serves what was read at the minute's first tick (the "as of" label
-shows minutes).
+What the screen shows depends only on the store's content and the instant. The content's version
+is the store's data version (data/versions.py): one small query per tick returns a number per
+family of data (events, readings, geometry, indicators, alerts), bumped by every writer in the
+transaction of its write. Each value is kept under (the minute, the versions of the families it
+read): while neither changes, a tick is served from memory; a new event makes the next tick read
+again only what read events, so no tick shows values older than the store's. Within one minute
+an unchanged version serves what was read at the minute's first tick (the "as of" label shows
+minutes).
 
-Memory is bounded: a value whose tables or minute changed is dropped when the next version is
-probed, so only values of the newest version are kept. A lock makes concurrent walls compute each
-value once.
+A value's families come from the queries that computed it (``@reads`` in queries/screen.py,
+queries/reads.py): every declared query run while the value is computed reports its families,
+and a value built from other kept values inherits theirs. No caller lists them by hand.
+
+Memory is bounded: a value whose families or minute changed is dropped when the next version is
+probed, so only values of the newest version are kept, and at most MAX_VALUES of them (some names
+carry a wall's marker scale, which comes from the browser), the oldest dropped first. A lock makes
+concurrent walls compute each value once.
 
 A few values outlive versions: ``lasting`` keeps one value per name under a key the caller
 chooses (the headline trends keep the 7 previous days' instants per day and re-read period, since
@@ -27,37 +30,24 @@ from typing import Any, Callable
 
 import duckdb
 
-EVENTS = ("events",)
-READINGS = ("readings",)
-INDICATORS = ("indicator_runs",)
-ALERTS = ("alerts", "alert_history", "alert_audit", "indicator_runs")
-EVERYTHING = ("events", "readings", "indicator_runs", "alerts", "alert_history", "alert_audit")
+from data import versions
+from queries import reads
 
-VERSION_SQL = """
-    SELECT 'events' AS name, count(*) AS n, epoch(max(updated_at)) AS newest FROM events
-    UNION ALL SELECT 'readings', count(*), epoch(max(ts)) FROM readings
-    UNION ALL SELECT 'indicator_runs', count(*), epoch(max(started_at)) FROM indicator_runs
-    UNION ALL SELECT 'alerts', count(*), bit_xor(hash(alert_id, state, severity, value, fired_at, resolved_at,
-                                                   acked_at, closed_at, silenced_until, handling_level)) FROM alerts
-    UNION ALL SELECT 'alert_history', count(*), epoch(max(occurred_at)) FROM alert_history
-    UNION ALL SELECT 'alert_audit', count(*), epoch(max(occurred_at)) FROM alert_audit"""
-
-
-def data_version(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
-    """Return per table a fingerprint of its content that changes when it is written."""
-    return {name: (n, newest) for name, n, newest in con.execute(VERSION_SQL).fetchall()}
+MAX_VALUES = 512            # a wall needs about 40 (panels, map parts and their reads per language and scene)
 
 
 class ScreenCache:
-    """Values read for the screen, each kept while its tables' versions and the minute are unchanged."""
+    """Values read for the screen, each kept while its families' versions and the minute are unchanged."""
 
-    def __init__(self, probe: Callable[[duckdb.DuckDBPyConnection], dict[str, tuple]] = data_version):
+    def __init__(self, probe: Callable[[duckdb.DuckDBPyConnection], dict[str, int]] = versions.current,
+                 max_values: int = MAX_VALUES):
         self._probe = probe
+        self._max_values = max_values
         self._lock = threading.RLock()
-        self._version: dict[str, tuple] | None = None
+        self._version: dict[str, int] | None = None
         self._minute: int | None = None
-        self._values: dict[Any, tuple[tuple, tuple, Any]] = {}     # name → (tables, stamp, value)
-        self._lasting: dict[str, tuple[Any, Any]] = {}              # name → (key, value)
+        self._values: dict[Any, tuple[frozenset, tuple, Any]] = {}     # name → (families, stamp, value)
+        self._lasting: dict[str, tuple[Any, Any]] = {}                  # name → (key, value)
         self.computed = 0                    # values computed so far (tests count them)
 
     def snapshot(self, con: duckdb.DuckDBPyConnection, now_s: int) -> "Snapshot":
@@ -67,25 +57,36 @@ class ScreenCache:
             if (version, minute) != (self._version, self._minute):
                 self._version, self._minute = version, minute
                 self._values = {name: entry for name, entry in self._values.items()
-                                if entry[1] == self._stamp(entry[0])}       # keep only what is still current
+                                if entry[1] == self._stamp(entry[0], version, minute)}   # keep what is still current
         return Snapshot(self, version, minute)
 
-    def _stamp(self, tables: tuple[str, ...], version: dict | None = None, minute: int | None = None) -> tuple:
-        version = self._version if version is None else version
-        return (self._minute if minute is None else minute, tuple(version.get(t) for t in tables))
+    @staticmethod
+    def _stamp(families: frozenset, version: dict, minute: int) -> tuple:
+        return minute, tuple((family, version.get(family)) for family in sorted(families))
 
-    def get(self, snapshot: "Snapshot", name: Any, tables: tuple[str, ...], compute: Callable[[], Any]) -> Any:
-        """Return the named value as of ``snapshot``, computing it when its tables or the minute changed."""
-        stamp = self._stamp(tables, snapshot.version, snapshot.minute)
+    def get(self, snapshot: "Snapshot", name: Any, compute: Callable[[], Any]) -> Any:
+        """Return the named value as of ``snapshot``, computing it when a family it read or the minute changed."""
         with self._lock:                     # one computation at a time: concurrent walls compute once
             entry = self._values.get(name)
-            if entry is not None and entry[1] == stamp:
+            if entry is not None and entry[1] == self._stamp(entry[0], snapshot.version, snapshot.minute):
+                reads.record(entry[0])       # a value built from this one depends on the same families
                 return entry[2]
-            value = compute()
+            with reads.collecting() as found:
+                value = compute()
+            families = frozenset(found)
             if (snapshot.version, snapshot.minute) == (self._version, self._minute):   # else a newer one is kept
-                self._values[name] = (tables, stamp, value)
+                self._values.pop(name, None)             # re-inserted last: the dict's order is the age
+                self._values[name] = (families, self._stamp(families, snapshot.version, snapshot.minute), value)
+                while len(self._values) > self._max_values:
+                    del self._values[next(iter(self._values))]
                 self.computed += 1
             return value
+
+    def families(self, name: Any) -> frozenset:
+        """Return the families the kept value ``name`` read (empty when it is not kept)."""
+        with self._lock:
+            entry = self._values.get(name)
+            return entry[0] if entry is not None else frozenset()
 
     def lasting(self, name: str, key: Any, compute: Callable[[], Any]) -> Any:
         """Return the named value kept under ``key``, computing it (and dropping the old one) when the key changed."""
@@ -99,11 +100,12 @@ class ScreenCache:
 
 
 class Snapshot:
-    """One probe of the store: ``get(name, compute, tables)`` reads a value at most once per version."""
+    """One probe of the store: ``get(name, compute)`` reads a value at most once per version of what it reads."""
 
-    def __init__(self, cache: ScreenCache, version: dict[str, tuple], minute: int):
+    def __init__(self, cache: ScreenCache, version: dict[str, int], minute: int):
         self._cache, self.version, self.minute = cache, version, minute
 
-    def get(self, name: Any, compute: Callable[[], Any], tables: tuple[str, ...] = EVERYTHING) -> Any:
-        """Return the named value, computed by ``compute()`` once while ``tables`` and the minute are unchanged."""
-        return self._cache.get(self, name, tables, compute)
+    def get(self, name: Any, compute: Callable[[], Any]) -> Any:
+        """Return the named value, computed by ``compute()`` once while the families its queries read
+        and the minute are unchanged."""
+        return self._cache.get(self, name, compute)

@@ -1,11 +1,12 @@
 """Indicator values kept in memory between requests of the analysts' map.
 
 A history snapshot does not change once written, and the latest values change only when a refresh
-runs; every refresh, snapshot or not, adds a row to ``indicator_runs`` in the same transaction as
-its values. So a frame read for (indicator, hour) stays valid while no later run wrote that hour,
-and a frame of latest values while the number of runs is unchanged. Checking that costs one count
-of ``indicator_runs`` (at most once a second) instead of a scan of ``indicator_latest`` or
-``indicator_history``; values may so lag a refresh by up to a second.
+runs; every refresh bumps the store's "indicators" data version (data/versions.py) and adds a row
+to ``indicator_runs``. So a frame of latest values stays valid while the indicators' version is
+unchanged, and a frame read for (indicator, hour) while no later run wrote that hour (the runs per
+instant are read again only after the version changed). Checking that costs one version probe
+(at most once a second) instead of a scan of ``indicator_latest`` or ``indicator_history``; values
+may so lag a refresh by up to a second. The units of a level are kept per version of the geometry.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from collections import OrderedDict
 import duckdb
 import pandas as pd
 
+from data import versions
 from queries.map_page import StoreValues
 
 MAX_FRAMES = 4096           # one indicator at one hour is a few hundred to a few thousand rows
-RECHECK_S = 1.0             # count the runs at most this often (refreshes come every minute)
+RECHECK_S = 1.0             # probe the data version at most this often (refreshes come every minute)
 
 
 class ValueCache(StoreValues):
@@ -30,28 +32,29 @@ class ValueCache(StoreValues):
         self._lock = threading.Lock()
         self._max_frames = max_frames
         self._recheck_s = recheck_s
-        self._checked = float("-inf")            # monotonic time of the last count of runs
+        self._checked = float("-inf")            # monotonic time of the last version probe
         self._frames: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
-        self._runs = -1                          # rows of indicator_runs when _writes and _hours were read
+        self._version: dict[str, int] = {}       # the data versions when _writes and _hours were read
         self._writes: dict[int, int] = {}        # instant → number of runs that wrote it
         self._hours: list[int] = []
 
-    def _sync(self, con: duckdb.DuckDBPyConnection) -> tuple[int, dict[int, int]]:
-        """Return (runs so far, writes per instant), re-reading them and the hours after a refresh."""
+    def _sync(self, con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[int, int]]:
+        """Return (data versions, writes per instant), re-reading the writes and the hours after a refresh."""
         with self._lock:
             if time.monotonic() - self._checked < self._recheck_s:
-                return self._runs, self._writes
-        runs = con.execute("SELECT count(*) FROM indicator_runs").fetchall()[0][0]
+                return self._version, self._writes
+        version = versions.current(con)
         with self._lock:
             self._checked = time.monotonic()
-            if runs == self._runs:
-                return runs, self._writes
+            if version.get("indicators") == self._version.get("indicators"):
+                self._version = version
+                return version, self._writes
         writes = dict(con.execute("SELECT CAST(epoch(as_of) AS BIGINT), count(*) FROM indicator_runs "
                                   "GROUP BY 1").fetchall())
         hours = super().hours(con)
         with self._lock:
-            self._runs, self._writes, self._hours, self._checked = runs, writes, hours, time.monotonic()
-        return runs, writes
+            self._version, self._writes, self._hours, self._checked = version, writes, hours, time.monotonic()
+        return version, writes
 
     def _get(self, key: tuple) -> pd.DataFrame | None:
         with self._lock:
@@ -67,9 +70,9 @@ class ValueCache(StoreValues):
                 self._frames.popitem(last=False)
 
     def members(self, con: duckdb.DuckDBPyConnection, level: str, within: dict | None) -> pd.DataFrame:
-        """Return the units at ``level`` inside ``within``, read once (the units, like their geometry,
-        are fixed for the server's life)."""
-        key = ("members", level, within["code"] if within else None)
+        """Return the units at ``level`` inside ``within``, read once per version of the geometry."""
+        version, _ = self._sync(con)
+        key = ("members", level, within["code"] if within else None, version.get("geometry"))
         frame = self._get(key)
         if frame is None:
             frame = super().members(con, level, within)
@@ -84,8 +87,9 @@ class ValueCache(StoreValues):
 
     def values(self, con: duckdb.DuckDBPyConnection, indicator_id: str, as_of_s: int | None) -> pd.DataFrame:
         """Return the indicator's values at a history hour (None = the latest), from memory when still valid."""
-        runs, writes = self._sync(con)
-        key = (indicator_id, "latest", runs) if as_of_s is None else (indicator_id, as_of_s, writes.get(as_of_s, 0))
+        version, writes = self._sync(con)
+        key = ((indicator_id, "latest", version.get("indicators")) if as_of_s is None
+               else (indicator_id, as_of_s, writes.get(as_of_s, 0)))
         frame = self._get(key)
         if frame is None:
             frame = super().values(con, indicator_id, as_of_s)

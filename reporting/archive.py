@@ -9,10 +9,9 @@ from __future__ import annotations
 import os
 import re
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
-from data import db
+from data import db, versions
 from indicators.catalog import load_catalog
 from indicators.engine import Engine
 from reporting.days import day_span
@@ -46,25 +45,32 @@ def archive_path(folder: Path, day: date, fmt: str) -> Path:
     return folder / f"brief-{day.isoformat()}.{fmt}"
 
 
-@lru_cache(maxsize=4)
-def shared_engine(tz: str) -> Engine:
-    """Return an engine on the catalog (loading and compiling it takes seconds; do it once)."""
+def load_engine(tz: str) -> Engine:
+    """Return an engine on a freshly loaded catalog, for a process without a server (the CLI);
+    the server passes its own one engine instead."""
     return Engine(load_catalog(), tz)
 
 
 def kept_document(app_context, day: date):
-    """Return the brief document of ``day`` as the server keeps it: a day that has ended is built once
-    per server and shared by the page, the downloads and the morning job (one build reads the day's
-    history: minutes at a Zhenjiang-sized city; two callers at once wait for the same build)."""
-    build = lambda: build_document(app_context.cursor(), day, app_context.tz, shared_engine(app_context.tz))  # noqa: E731
-    if day_span(day, app_context.tz).end_s <= app_context.now_s():
-        return app_context.remember(f"summary.brief.{day.isoformat()}", build)
-    return build()
+    """Return the brief document of ``day`` as the server keeps it, built with the server's one engine.
+
+    A day that has ended is built once per version of the data that may describe it (the writes
+    that reached back before its end, data/versions.py) and shared by the page, the downloads and
+    the morning job; two callers at once wait for the same build. The context keeps a bounded
+    number of documents (callbacks/context.KEPT_BRIEFS), least recently used dropped first. A day
+    not yet ended is built each time."""
+    cursor = app_context.cursor()
+    build = lambda: build_document(app_context.cursor(), day, app_context.tz, app_context.engine)  # noqa: E731
+    span = day_span(day, app_context.tz)
+    if span.end_s > app_context.now_s():
+        return build()
+    stamp = tuple(sorted(versions.current(cursor, before_s=span.end_s).items()))
+    return app_context.briefs.get((day.isoformat(), stamp), build)
 
 
 def _brief_html(con, day: date, tz: str, document=None) -> str:
     """Return the brief of ``day`` as HTML, from ``document`` when given, else from a fresh build."""
-    return render_html(document if document is not None else build_document(con, day, tz, shared_engine(tz)))
+    return render_html(document if document is not None else build_document(con, day, tz, load_engine(tz)))
 
 
 def render(con, day: date, tz: str, fmt: str, document=None) -> bytes:

@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 from tqdm import tqdm
 
-from data import db, writer
+from data import db, versions, writer
 from data.clock import DAY_S, DEFAULT_TZ, parse_instant
 from data.demo import clock
 from data.demo.categories import categories_frame
@@ -126,6 +126,7 @@ def populate(con: duckdb.DuckDBPyConnection, spec: DemoSpec, progress: bool = Tr
         bar.set_postfix(rows=f"{counts.total:,}")
     finish_batch(con, batch_id, counts.total)
     put_demo_settings(con, spec)
+    versions.bump(con, *versions.FAMILIES)
     say(f"Done: {counts.total:,} rows.")
     return counts
 

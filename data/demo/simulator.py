@@ -14,7 +14,7 @@ from typing import Callable
 
 import duckdb
 
-from data import db
+from data import db, versions
 from data.background import PeriodicJob
 from data.clock import utc
 from data.demo import build, clock
@@ -65,6 +65,7 @@ def step(con: duckdb.DuckDBPyConnection, world: build.DemoWorld, from_s: int, to
             build.generate_day(con, world, day, to_s, batch_id, counts)
         build.finish_batch(con, batch_id, counts.total)
         db.put_settings(con, {"data.until_s": to_s})
+        versions.bump(con, "events", "readings", earliest_s=from_s)     # a tick adds only what followed from_s
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data import writer
+from data import versions, writer
 from data.clock import now_utc
 from data.ingest.readers import ROW
 
@@ -104,8 +104,14 @@ def open_batch(con: duckdb.DuckDBPyConnection, summary: Summary, digest: str | N
     return batch_id
 
 
+# The data family each kind of batch changes (a batch may carry data of any instant).
+FAMILY_OF_KIND = {"events": "events", "readings": "readings", "sensors": "geometry", "grids": "geometry"}
+
+
 def close_batch(con: duckdb.DuckDBPyConnection, summary: Summary) -> None:
-    """Record the batch's counts and mark it committed (inside the caller's transaction)."""
+    """Record the batch's counts, mark it committed and bump its data family's version (inside the
+    caller's transaction)."""
+    versions.bump(con, FAMILY_OF_KIND[summary.kind])
     con.execute("UPDATE ingest_batches SET finished_at = ?, rows_read = ?, rows_accepted = ?, rows_updated = ?, "
                 "rows_duplicate = ?, rows_quarantined = ?, status = 'committed', summary = ? WHERE batch_id = ?",
                 [now_utc(), summary.rows_read, summary.accepted, summary.updated, summary.duplicates + summary.stale,

@@ -7,6 +7,7 @@ import numpy as np
 import pyproj
 import shapely
 
+from data import versions
 from data.ingest.batches import registered
 from data.ingest.gridindex import load_grid_index
 
@@ -64,6 +65,7 @@ def _interior_rings(union) -> np.ndarray:
 def reassign_all(con: duckdb.DuckDBPyConnection) -> dict:
     """Give every stored event and sensor with coordinates the grid it now falls in; return counts."""
     index = load_grid_index(con)
+    versions.bump(con, "events", "geometry")           # in the caller's transaction, like the updates
     return {"reassigned_events": _reassign(con, index, "events", ("source", "event_id")),
             "reassigned_sensors": _reassign(con, index, "sensors", ("sensor_id",))}
 

@@ -16,7 +16,7 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from data import db
+from data import db, versions
 from data.clock import utc
 from indicators.alerting import silences, store
 from indicators.alerting.history import Reference, fetch_references
@@ -70,6 +70,7 @@ class AlertEvaluator:
         try:
             count, queued = self._evaluate(con, values, series, at_s)
             db.put_settings(con, {EVALUATED_KEY: at_s})
+            versions.bump(con, "alerts", earliest_s=at_s)
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import duckdb
 
+from data import versions
 from data.clock import utc, utc_or_none
 from indicators.alerting import store
 
@@ -30,6 +31,7 @@ def _act(con, actor: str, action: str, alert_id: int, at_s: int, sql: str, param
     try:
         con.execute(sql, params + [alert_id])
         store.audit(con, actor.strip(), action, alert_id, details, at_s)
+        versions.bump(con, "alerts", earliest_s=at_s)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

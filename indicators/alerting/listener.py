@@ -1,4 +1,7 @@
-"""The server's alert listener: one evaluator (and webhook sender) built on the first refresh."""
+"""The server's alert listener: one evaluator (and webhook sender) built on the first refresh.
+
+The evaluator uses the catalog the server installed (:func:`install`), the same one the pages
+and the briefs use; a process without a server (the CLI) loads its own once."""
 
 from __future__ import annotations
 
@@ -9,11 +12,19 @@ import duckdb
 from data import db
 from data.clock import DEFAULT_TZ
 from indicators.alerting.evaluator import AlertEvaluator
-from indicators.catalog import load_catalog
+from indicators.catalog import Catalog, load_catalog
 from indicators.refresh import RefreshSummary
 
 _lock = threading.Lock()
 _evaluator: AlertEvaluator | None = None
+_catalog: Catalog | None = None
+
+
+def install(catalog: Catalog) -> None:
+    """Make ``catalog`` the one the process's evaluator is built on."""
+    global _catalog
+    with _lock:
+        _catalog = catalog
 
 
 def evaluator_for(con: duckdb.DuckDBPyConnection) -> AlertEvaluator:
@@ -23,7 +34,8 @@ def evaluator_for(con: duckdb.DuckDBPyConnection) -> AlertEvaluator:
         if _evaluator is None:
             from indicators.alerting.webhooks import WebhookSender
 
-            evaluator = AlertEvaluator(load_catalog(), db.get_setting(con, "city.tz", DEFAULT_TZ))
+            catalog = _catalog if _catalog is not None else load_catalog()
+            evaluator = AlertEvaluator(catalog, db.get_setting(con, "city.tz", DEFAULT_TZ))
             if evaluator.config.webhooks:
                 sender = WebhookSender(con, evaluator.config.webhooks)
                 sender.start()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from data import audit
+from data import audit, versions
 from data.clock import utc, utc_or_none
 from indicators.alerting import store
 from indicators.alerting.handling import HandlingError
@@ -63,6 +63,7 @@ def create(con: duckdb.DuckDBPyConnection, actor: str, indicator_match: str, uni
                      {"match": match, "unit": unit, "reason": reason.strip(), "from": utc_or_none(starts_s),
                       "until": utc_or_none(until_s)})
         apply(con, at_s, silence_id=silence_id)
+        versions.bump(con, "alerts", earliest_s=at_s)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -108,6 +109,7 @@ def _end(con, silence_id: int, actor: str, at_s: int, remove: bool) -> dict:
                     [utc(at_s), silence_id, utc(at_s)])
         audit.record(con, actor.strip(), "alert.silence." + ("remove" if remove else "expire"),
                      f"silence:{silence_id}", {"at": utc(at_s)})
+        versions.bump(con, "alerts", earliest_s=at_s)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -54,9 +54,9 @@ def installed(tiny_db_copy, catalog, monkeypatch):
     con.execute("INSERT INTO indicator_latest_rows VALUES (?, ?, 'city', 87.25, NULL, NULL, 80, 'yellow', ?)",
                 [AQI, city, at.timestamp() - 120])
     con.execute("INSERT INTO indicator_instants VALUES (?, ?, ?)", [AQI, at, at])
-    app_context = context.AppContext(con=con, tz=TZ, city_name_zh="云江市", city_name_en="Yunjiang City")
+    app_context = context.AppContext(con=con, tz=TZ, city_name_zh="云江市", city_name_en="Yunjiang City",
+                                     catalog=catalog)
     context.install(app_context)
-    monkeypatch.setattr(page, "catalog", lambda: catalog)
     yield app_context
     context.install(None)
     con.close()

@@ -106,9 +106,20 @@ def test_migration_11_keeps_the_latest_values_as_rows_and_one_instant_per_indica
     for indicator_id, unit, age in (("a.count", "g1", 60.25), ("a.count", "g2", None), ("b.count", "g1", 0.0)):
         con.execute(f"INSERT INTO indicator_latest VALUES {row}", [indicator_id, unit, age])
     before = con.execute("SELECT * FROM indicator_latest ORDER BY indicator_id, unit_code").fetchall()
-    assert db.migrate(con) == [11]
+    assert db.migrate(con, target=11) == [11]
     assert [c[0] for c in con.execute("DESCRIBE indicator_latest").fetchall()] == columns
     assert con.execute("SELECT * FROM indicator_latest ORDER BY indicator_id, unit_code").fetchall() == before
     assert con.execute("SELECT indicator_id FROM indicator_instants ORDER BY ALL").fetchall() == [("a.count",),
                                                                                               ("b.count",)]
     assert con.execute("SELECT count(*) FROM indicator_latest_rows WHERE newest_s IS NULL").fetchone()[0] == 1
+
+
+def test_migration_12_starts_every_data_family_at_version_1_on_an_older_store(tmp_path):
+    from data import versions
+
+    con = db.connect(tmp_path / "v11.duckdb")
+    db.migrate(con, target=11)
+    con.close()
+    con = db.open_store(tmp_path / "v11.duckdb")
+    assert db.schema_version(con) == db.latest_schema_version() >= 12
+    assert versions.current(con) == dict.fromkeys(versions.FAMILIES, 1)

@@ -10,6 +10,7 @@ import pytest
 
 from data import db
 from data.clock import HOUR_S, parse_instant
+from data.levels import LEVELS
 from indicators.catalog import Catalog, load_catalog
 from indicators.engine import Engine
 from indicators.refresh import refresh
@@ -111,7 +112,7 @@ def test_lineage_runs_from_the_city_to_the_grid(con):
                        "WHERE level = 'grid' ORDER BY code LIMIT 1").fetchall()[0]
     chain = uq.lineage(con, grid[0])
     assert [u["code"] for u in chain] == [grid[4], grid[3], grid[2], grid[1], grid[0]]
-    assert [u["level"] for u in chain] == list(uq.LEVELS)
+    assert [u["level"] for u in chain] == list(LEVELS)
 
 
 def test_series_has_each_snapshot_and_the_latest(con):

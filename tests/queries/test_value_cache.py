@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from data import db
+from data import db, versions
 from indicators.refresh import store_values
 from queries import map_page as uq
 from queries.value_cache import ValueCache
@@ -50,6 +50,7 @@ def test_latest_values_are_kept_until_a_refresh_runs(con):
     assert cache.values(con, INDICATOR, None).equals(before)          # no run: read from memory
     frame = stored(con, "indicator_latest")
     store_values(con, frame, int(before["as_of_s"].iloc[0]), snapshot=False, replace_all=False)
+    versions.bump(con, "indicators")                  # as the server's refresh listener does (app.py)
     after = cache.values(con, INDICATOR, None)
     assert (after["value"] == before["value"] + 1000).all() and len(after) == len(before)
 
@@ -61,6 +62,7 @@ def test_a_rewritten_snapshot_is_read_again_and_other_hours_are_kept(con):
     con.execute("UPDATE indicator_history SET value = -1 WHERE indicator_id = ?", [INDICATOR])
     frame = stored(con, "indicator_history", hours[0]).assign(value=7.0)
     store_values(con, frame, hours[0], snapshot=True, replace_all=False)      # a run rewrites the first hour
+    versions.bump(con, "indicators")                  # as the server's refresh listener does (app.py)
     again = cache.snapshots(con, INDICATOR, hours)
     assert (again[hours[0]]["value"] == 7.0).all()
     assert all(again[h].equals(first[h]) for h in hours[1:])                # the others: from memory

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from data.clock import DEFAULT_TZ
-from reporting.archive import shared_engine
+from reporting.archive import load_engine
 from reporting.document import build_document
 from reporting.render import render_html
 
@@ -16,7 +16,7 @@ DEMO_DAY = date(2026, 11, 19)       # the day before the tiny city's "now" (test
 
 @pytest.fixture(scope="module")
 def engine():
-    return shared_engine(DEFAULT_TZ)
+    return load_engine(DEFAULT_TZ)
 
 
 @pytest.fixture(scope="module")

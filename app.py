@@ -31,7 +31,7 @@ from data.demo.simulator import LiveSimulator
 from indicators.alerting import listener as alert_listener
 from indicators.catalog import CatalogError, load_catalog
 from indicators.engine import Engine
-from indicators.refresh import HISTORY_DAYS, refresh
+from indicators.refresh import refresh
 from indicators.scheduler import IndicatorScheduler
 from layouts import ids
 from layouts.i18n import DEFAULT_LANGUAGE, t
@@ -45,23 +45,8 @@ HTTP_API: tuple = (ingest_api.register, exports_api.register, reports_api.regist
 VERSION_PRUNE_S = 600.0     # old data_changes rows are folded this often (data/versions.py)
 
 
-def bump_indicator_version(cursor, summary) -> None:
-    """Refresh listener: bump the indicators' data version after a refresh committed its values.
-
-    Until indicators/refresh.py bumps it inside its own transaction, this runs right after the
-    commit: a cache may then read the new values under the old version once, and reads them
-    again at the bump, so it never keeps values older than the store's."""
-    versions.bump(cursor, "indicators", earliest_s=earliest_indicator_change(summary.at_s, summary.snapshot))
-
-
-def earliest_indicator_change(at_s: int, snapshot: bool) -> int:
-    """Return the earliest instant a refresh at ``at_s`` alters: its own, or for a snapshot the oldest
-    history it drops."""
-    return at_s - HISTORY_DAYS * 86_400 if snapshot else at_s
-
-
 # listener(cursor, RefreshSummary) run after every indicator refresh, in this order
-REFRESH_LISTENERS: tuple = (bump_indicator_version, alert_listener.on_refresh)
+REFRESH_LISTENERS: tuple = (alert_listener.on_refresh,)
 
 
 def create_app(app_context: context.AppContext) -> Dash:

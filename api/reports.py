@@ -13,7 +13,7 @@ from flask import Blueprint, Response, request
 from access.roles import current_principal, may_open
 from data import audit
 from layouts.pages import page_for_path
-from reporting.archive import FORMATS, MEDIA_TYPES, archive_path, kept_document, render, reports_dir
+from reporting.archive import FORMATS, MEDIA_TYPES, archive_path, brief_document, render, reports_dir
 from reporting.days import parse_day
 from reporting.render import RenderError
 
@@ -30,7 +30,7 @@ def brief_bytes(app_context, day, fmt: str) -> bytes:
     path = archive_path(reports_dir(cursor), day, fmt)
     if path.exists():
         return path.read_bytes()
-    return render(cursor, day, app_context.tz, fmt, document=kept_document(app_context, day))
+    return render(cursor, day, app_context.tz, fmt, document=brief_document(app_context, day))
 
 
 def download(app_context, day_text: str, fmt: str) -> Response:

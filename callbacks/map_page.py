@@ -14,7 +14,7 @@ from callbacks import context
 from data import geo
 from queries import map_page as uq
 from queries.value_cache import ValueCache
-from indicators.catalog import Catalog, load_catalog
+from indicators.catalog import Catalog
 from layouts import ids
 from layouts import map_page as view
 from layouts import map_panel as side
@@ -39,10 +39,10 @@ def history_hours() -> list[int]:
 
 
 def level_geometry(level: str) -> dict:
-    """Return {code: GeoJSON feature} of a level, simplified for it, built once per server."""
+    """Return {code: GeoJSON feature} of a level, simplified for it, built again when the grids change."""
     app = context.current()
     return app.remember(f"map_page.features.{level}", lambda: {
-        f["id"]: f for f in geo.unit_geojson(app.cursor(), level)["features"]})
+        f["id"]: f for f in geo.unit_geojson(app.cursor(), level)["features"]}, families=("geometry",))
 
 
 # --- the view state -------------------------------------------------------------------------

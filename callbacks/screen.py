@@ -31,11 +31,12 @@ from queries import screen as queries
 from queries.overview import air_now
 from layouts import ids
 from layouts import screen as view
+from layouts import screen_map as wall_map
 from layouts import theme
 from layouts.i18n import normalise_language, t
 
-PANELS = ("screen-kpis", "screen-aqi", "screen-traffic", "screen-crowd", "screen-alerts", "screen-ticker",
-          "screen-fresh", "screen-scene-panel", "screen-scene-title", "screen-asof")
+PANELS = (ids.SCREEN_KPIS, ids.SCREEN_AQI, ids.SCREEN_TRAFFIC, ids.SCREEN_CROWD, ids.SCREEN_ALERTS, ids.SCREEN_TICKER,
+          ids.SCREEN_FRESH, ids.SCREEN_SCENE_PANEL, ids.SCREEN_SCENE_TITLE, ids.SCREEN_ASOF)
 MAP_PARTS = ("layer", "stations", "events", "newest", "view")
 TRACE_OF = {"layer": 0, "stations": 1, "events": 2, "newest": 3}
 SCENE_EVENTS = {"environment": ("category", ("environment.", "air.")), "traffic": ("category", ("traffic.",)),
@@ -96,26 +97,26 @@ def panels(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: st
     badges)."""
     title, as_of = view.scene_title(scene, hold, now_s, tz, language)
     return {
-        "screen-kpis": rendered(reads, ("kpis", language), lambda: view.kpi_panel(
+        ids.SCREEN_KPIS: rendered(reads, ("kpis", language), lambda: view.kpi_panel(
             headline(con, reads, now_s, tz), reads.get("alert_counts", lambda: queries.alert_counts(con)), language)),
-        "screen-aqi": rendered(reads, ("aqi", language), lambda: view.aqi_panel(
+        ids.SCREEN_AQI: rendered(reads, ("aqi", language), lambda: view.aqi_panel(
             *air_and_stations(con, reads, now_s, tz), language)),
-        "screen-traffic": rendered(reads, ("traffic", language), lambda: view.traffic_panel(
+        ids.SCREEN_TRAFFIC: rendered(reads, ("traffic", language), lambda: view.traffic_panel(
             reads.get("traffic", lambda: queries.city_values(
                 con, ["traffic.congestion.slow_share.last_hour", "traffic.road_speed.avg_kmh.last_hour"])),
             sensors_now(con, reads, now_s, tz)[0], queries.CONGESTED_KMH, language)),
-        "screen-crowd": rendered(reads, ("crowd", language), lambda: view.crowd_panel(
+        ids.SCREEN_CROWD: rendered(reads, ("crowd", language), lambda: view.crowd_panel(
             reads.get("crowd", lambda: queries.crowd_hotspots(con)), language)),
-        "screen-alerts": rendered(reads, ("alerts", language), lambda: view.alerts_panel(
+        ids.SCREEN_ALERTS: rendered(reads, ("alerts", language), lambda: view.alerts_panel(
             reads.get("open_alerts", lambda: queries.open_alerts(con)), _names(language), now_s, tz, language)),
-        "screen-ticker": rendered(reads, ("ticker", language), lambda: view.ticker(
+        ids.SCREEN_TICKER: rendered(reads, ("ticker", language), lambda: view.ticker(
             reads.get("ticker", lambda: queries.newest_events(con, now_s, names=ticker_names(con))), tz, language)),
-        "screen-fresh": rendered(reads, ("fresh", language),
+        ids.SCREEN_FRESH: rendered(reads, ("fresh", language),
                                  lambda: view.freshness_badges(freshness(con, reads, now_s), language)),
-        "screen-scene-panel": rendered(reads, ("scene", scene, language),
+        ids.SCREEN_SCENE_PANEL: rendered(reads, ("scene", scene, language),
                                        lambda: scene_panel(con, reads, now_s, tz, scene, language)),
-        "screen-scene-title": _with_digest(title),
-        "screen-asof": _with_digest(as_of),
+        ids.SCREEN_SCENE_TITLE: _with_digest(title),
+        ids.SCREEN_ASOF: _with_digest(as_of),
     }
 
 
@@ -151,7 +152,7 @@ def past_days(con, now_s: int, tz: str) -> queries.FigureInstants:
     """Return the headline figures' instants on the 7 days before today, read again each PAST_REREAD_S
     (new cases carry today's instants; late-arriving changes to earlier days show within that period)."""
     days = queries.past_range(now_s, tz)
-    return screen_cache().lasting("past_days", (days, now_s // PAST_REREAD_S),
+    return screen_cache().kept_by_key("past_days", (days, now_s // PAST_REREAD_S),
                                   lambda: queries.past_instants(con, now_s, tz))
 
 
@@ -210,7 +211,7 @@ def map_parts(con, reads, now_s: int, tz: str, scene: str, layer: str, viewport:
     size = viewport if viewport and viewport.get("w") and viewport.get("h") else DEFAULT_VIEWPORT
     width, height = int(size["w"]), int(size["h"])
     scale = max(1.0, height / DEFAULT_VIEWPORT["h"])            # markers grow with the wall
-    points = lambda: reads.get(("event_points", scene, scale), lambda: view.event_points(scene_events(  # noqa: E731
+    points = lambda: reads.get(("event_points", scene, scale), lambda: wall_map.event_points(scene_events(  # noqa: E731
         reads.get("recent_events", lambda: queries.recent_events(con, now_s)), scene), now_s, scale))
     bounds = app.remember(f"screen.view.{width}x{height}", lambda: geo.city_view(con, width, height),
                           families=("geometry",))
@@ -229,14 +230,14 @@ def layer_values(con, reads, now_s: int, tz: str, layer: str) -> dict:
     if layer == "aqi":
         grids = reads.get("grid_centroids", lambda: queries.grid_centroids(con))
         stations = sensors_now(con, reads, now_s, tz)[1]
-        return view.layer_trace(layer, grids["code"].tolist(), pd.Series(queries.nearest_station_aqi(grids, stations)), "")
+        return wall_map.layer_trace(layer, grids["code"].tolist(), pd.Series(queries.nearest_station_aqi(grids, stations)), "")
     if layer == "alerts":
         grids = reads.get("grid_alerts", lambda: queries.grid_alert_severity(con))
     else:
         grids = reads.get(("grid_values", layer), lambda: queries.grid_values(con, view.LAYER_INDICATOR[layer]))
     values = grids["rank"] if "rank" in grids else grids["value"]
     label = {"hotline": "件", "crowd": "人/km²"}.get(layer, "")
-    return view.layer_trace(layer, grids["code"].tolist(), values, label)
+    return wall_map.layer_trace(layer, grids["code"].tolist(), values, label)
 
 
 def sensor_points(scene: str, layer: str, stations, roads, language: str, scale: float = 1.0) -> dict:
@@ -245,11 +246,11 @@ def sensor_points(scene: str, layer: str, stations, roads, language: str, scale:
     zh = language == "zh"
     if (scene == "environment" or layer == "aqi") and not stations.empty:
         labels = [f"{r.name_zh if zh else r.name_en} AQI {r.aqi}" for r in stations.itertuples()]
-        return view.station_points(stations, [c or theme.WALL_NEUTRAL for c in stations["color"]], labels, scale)
+        return wall_map.station_points(stations, [c or theme.WALL_NEUTRAL for c in stations["color"]], labels, scale)
     if scene == "traffic" and not roads.empty:
         colours = [next(c for limit, c in theme.WALL_ROAD_COLOURS if s < limit) for s in roads["speed_kmh"]]
         labels = [f"{r.name_zh if zh else r.name_en} {r.speed_kmh:.0f} km/h" for r in roads.itertuples()]
-        return view.station_points(roads, colours, labels, scale)
+        return wall_map.station_points(roads, colours, labels, scale)
     return dict(lon=[], lat=[], text=[], marker=dict(size=round(15 * scale, 1), color=[], opacity=0.95))
 
 
@@ -258,7 +259,7 @@ def map_update(parts: dict, digests: dict, sent: dict, language: str):
     app = context.current()
     if not sent.get("geometry"):
         geojson = app.remember("geojson.grid", lambda: geo.unit_geojson(app.cursor(), "grid"), families=("geometry",))
-        return view.map_figure(geojson, parts["view"], parts["layer"], {"events": parts["events"],
+        return wall_map.map_figure(geojson, parts["view"], parts["layer"], {"events": parts["events"],
                                "newest": parts["newest"]}, parts["stations"], language)
     changed = [name for name in MAP_PARTS if sent.get(f"map.{name}") != digests[f"map.{name}"]]
     if not changed:
@@ -273,12 +274,12 @@ def map_update(parts: dict, digests: dict, sent: dict, language: str):
     return patch
 
 
-@callback(Output("screen-map", "figure"), *[Output(panel, "children") for panel in PANELS],
-          Output("screen-sent", "data"),
-          Input("screen-tick", "n_intervals"), Input("screen-scene", "data"), Input("screen-layer", "data"),
-          Input("screen-viewport", "data"), Input(ids.LANGUAGE, "data"),
-          State("screen-sent", "data"), State("screen-config", "data"),
-          running=[(Output("screen-tick", "disabled"), True, False)])
+@callback(Output(ids.SCREEN_MAP, "figure"), *[Output(panel, "children") for panel in PANELS],
+          Output(ids.SCREEN_SENT, "data"),
+          Input(ids.SCREEN_TICK, "n_intervals"), Input(ids.SCREEN_SCENE, "data"), Input(ids.SCREEN_LAYER, "data"),
+          Input(ids.SCREEN_VIEWPORT, "data"), Input(ids.LANGUAGE, "data"),
+          State(ids.SCREEN_SENT, "data"), State(ids.SCREEN_CONFIG, "data"),
+          running=[(Output(ids.SCREEN_TICK, "disabled"), True, False)])
 def refresh_screen(_tick, scene_state, layer_choice, viewport, language, sent, config):
     """Refresh the screen from the store, sending only the panels and map parts that changed."""
     if not viewport:
@@ -287,7 +288,7 @@ def refresh_screen(_tick, scene_state, layer_choice, viewport, language, sent, c
     con, now_s, sent = app.cursor(), app.now_s(), dict(sent or {})
     language = normalise_language((config or {}).get("lang") or language)
     scene, hold = scene_of(scene_state)
-    layer, size = layer_of(scene, layer_choice), (viewport.get("w"), viewport.get("h"))
+    layer = layer_of(scene, layer_choice)
     reads = screen_cache().snapshot(con, now_s)
     contents, parts, digests = render(con, reads, now_s, app.tz, scene, hold, language, layer, viewport)
     figure = map_update(parts, digests, sent, language)
@@ -310,7 +311,7 @@ def render(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: st
 
 clientside_callback(ClientsideFunction("screen", "markLayer"),
                     *[Output(f"screen-layer-{layer}", "className") for layer in view.LAYERS],
-                    Input("screen-layer", "data"), Input("screen-scene", "data"), State("screen-config", "data"))
+                    Input(ids.SCREEN_LAYER, "data"), Input(ids.SCREEN_SCENE, "data"), State(ids.SCREEN_CONFIG, "data"))
 
-clientside_callback(ClientsideFunction("screen", "reload"), Output("screen-reload", "disabled"),
-                    Input("screen-reload", "n_intervals"), prevent_initial_call=True)
+clientside_callback(ClientsideFunction("screen", "reload"), Output(ids.SCREEN_RELOAD, "disabled"),
+                    Input(ids.SCREEN_RELOAD, "n_intervals"), prevent_initial_call=True)

@@ -8,7 +8,7 @@ from callbacks import context
 from layouts import ids
 from layouts import summary as view
 from layouts.i18n import normalise_language, t
-from reporting.archive import kept_document, list_archive, reports_dir
+from reporting.archive import brief_document, list_archive, reports_dir
 from reporting.days import day_or_default
 
 
@@ -22,13 +22,6 @@ def show_brief(date_text, language):
     doc = brief_document(app, day)
     title = f"{app.city_name(language)} · {t('summary.title', language)}"
     return view.brief_body(doc, language), day.isoformat(), view.download_links(day.isoformat(), language), title
-
-
-def brief_document(app, day):
-    """Return the day's brief document; a day that has ended is built once per server (its brief
-    depends only on history before its end, so it cannot change) and shared with the downloads and
-    the morning job."""
-    return kept_document(app, day)
 
 
 @callback(Output(ids.SUMMARY_ARCHIVE, "children"), Input(ids.SUMMARY_DATE, "date"), Input(ids.LANGUAGE, "data"))

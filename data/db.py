@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -88,15 +89,25 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> list[i
     return applied
 
 
-def _apply_migration(con: duckdb.DuckDBPyConnection, version: int, sql: str) -> None:
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection):
+    """Run the block in one transaction: commit at the end, roll back on any exception.
+
+    A commit that fails (a write conflict) has already ended the transaction: DuckDB rolls it back
+    itself, so the error is raised as it is."""
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(sql)
-        con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
-        con.execute("COMMIT")
-    except Exception:
+        yield con
+    except BaseException:
         con.execute("ROLLBACK")
         raise
+    con.execute("COMMIT")
+
+
+def _apply_migration(con: duckdb.DuckDBPyConnection, version: int, sql: str) -> None:
+    with transaction(con):
+        con.execute(sql)
+        con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
 
 
 def connect(path: str | os.PathLike, read_only: bool = False) -> duckdb.DuckDBPyConnection:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import duckdb
 
+from data import db
 from data.clock import utc_or_none
 
 # Each family of data a writer may change; a cache names the families it reads.
@@ -75,14 +76,9 @@ def prune(con: duckdb.DuckDBPyConnection) -> int:
     """Fold the rows of each (family, day of the earliest instant) into its newest one, keeping every
     version; return the rows removed (0 when another prune ran at the same time)."""
     before = con.execute("SELECT count(*) FROM data_changes").fetchall()[0][0]
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(PRUNE_SQL)
-        con.execute("COMMIT")
-    except duckdb.TransactionException:
-        con.execute("ROLLBACK")              # a concurrent prune folded the same rows: nothing is lost
+        with db.transaction(con):
+            con.execute(PRUNE_SQL)
+    except duckdb.TransactionException:      # a concurrent prune folded the same rows: nothing is lost
         return 0
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return before - con.execute("SELECT count(*) FROM data_changes").fetchall()[0][0]

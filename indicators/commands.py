@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
 
-from data import db, versions
+from data import db
 from data.clock import DEFAULT_TZ, HOUR_S, parse_instant
 from indicators.catalog import Catalog, CatalogError, load_catalog
 from indicators.compiler import compile_catalog
 from indicators.docs import catalog_markdown, catalog_rows
 from indicators.engine import Engine
-from indicators.refresh import HISTORY_DAYS, refresh, snapshot_hours
+from indicators.refresh import refresh, snapshot_hours
 from indicators.sql_check import check_sql
 
 
@@ -101,9 +101,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     hours = snapshot_hours(at_s - args.history_hours * HOUR_S - 1, at_s - 1) if args.history_hours else []
     for hour in tqdm(hours, desc="snapshots", unit="h", disable=not hours, file=sys.stderr):
         refresh(con, engine, hour, kind="snapshot", snapshot=True)
-        versions.bump(con, "indicators", earliest_s=hour - HISTORY_DAYS * 86_400)    # it drops the oldest history
     summary = refresh(con, engine, at_s, kind="manual")
-    versions.bump(con, "indicators", earliest_s=at_s - HISTORY_DAYS * 86_400 if summary.snapshot else at_s)
     print(json.dumps({"at": datetime.fromtimestamp(at_s, ZoneInfo(tz)).isoformat(), "indicators": summary.indicators,
                       "values": summary.values, "seconds": round(summary.seconds, 2),
                       "snapshot": summary.snapshot, "history_snapshots": len(hours)}, ensure_ascii=False))

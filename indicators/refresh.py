@@ -15,8 +15,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data import writer
+from data import versions, writer
 from data.clock import HOUR_S, utc
+from data.db import transaction
 from indicators.engine import Engine
 
 HISTORY_DAYS = 90
@@ -90,7 +91,7 @@ def _key(only: set[str] | None) -> frozenset[str] | None:
 
 
 def _runs(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("SELECT count(*) FROM indicator_runs").fetchall()[0][0]
+    return versions.current(con)["indicators"]
 
 
 def _same_text(left: pd.Series, right: pd.Series) -> bool:
@@ -108,8 +109,7 @@ def store_values(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, at_s: int
     Returns the refresh's seconds up to the commit."""
     kind, started, computed = run or ("manual", time.perf_counter(), values["indicator_id"].nunique())
     frame = values.assign(as_of=at_s, computed_at=time.time())
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         write_latest(con, frame, at_s, whole_catalog=replace_all, stored=stored)
         if snapshot:
             con.execute("DELETE FROM indicator_history WHERE as_of = ?", [utc(at_s)])
@@ -120,11 +120,14 @@ def store_values(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, at_s: int
         seconds = time.perf_counter() - started
         con.execute('INSERT INTO indicator_runs VALUES (?, ?, ?, ?, ?, ?)',
                     [utc(at_s), kind, utc(time.time() - seconds), seconds, computed, len(values)])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        versions.bump(con, "indicators", earliest_s=earliest_change(at_s, snapshot))
     return seconds
+
+
+def earliest_change(at_s: int, snapshot: bool) -> int:
+    """Return the earliest instant a refresh at ``at_s`` alters: its own, or for a snapshot the oldest
+    history it drops."""
+    return at_s - HISTORY_DAYS * 86_400 if snapshot else at_s
 
 
 # The columns of indicator_latest_rows: a value's row keeps the time of its newest input, not its

@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Patch, dcc, html, no_update
 
+from indicators.catalog_search import search_catalog
 from indicators.model import SEVERITIES
 from layouts import ids
 from layouts import theme
@@ -142,19 +143,9 @@ def indicator_option(indicator, language: str) -> dict:
 
 
 def search_indicators(catalog, text: str | None, subject: str | None, limit: int = SEARCH_LIMIT) -> list:
-    """Return the indicators whose code or Chinese or English name contains every word of ``text``,
-    within the ``domain.subject`` chosen in the tree (None = all); catalog order, at most ``limit``."""
-    words = (text or "").lower().split()
-    found = []
-    for ind in catalog.indicators:
-        if subject and f"{ind.domain}.{ind.subject}" != subject:
-            continue
-        haystack = f"{ind.id} {ind.name_zh} {ind.name_en}".lower()
-        if all(word in haystack for word in words):
-            found.append(ind)
-            if len(found) >= limit:
-                break
-    return found
+    """Return the indicators the catalog search finds for ``text`` (the same search as /indicators),
+    within the ``domain.subject`` chosen in the tree (None = all), at most ``limit``."""
+    return [hit.indicator for hit in search_catalog(catalog, text, subject=subject, limit=limit)[0]]
 
 
 def picker_options(catalog, text: str | None, subject: str | None, value: str | None, language: str) -> list[dict]:

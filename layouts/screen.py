@@ -13,11 +13,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-import plotly.graph_objects as go
 from dash import dcc, html
 
-from indicators import aqi
-from layouts import theme
+from layouts import ids, theme
 from layouts.i18n import add_texts, normalise_language, t
 from queries.screen import Kpi
 
@@ -31,17 +29,6 @@ KPI_ORDER = ("hotline", "grid_reported", "grid_closed", "closure_rate", "ontime_
 KPI_BETTER = {"hotline": -1, "grid_reported": 0, "grid_closed": 1, "closure_rate": 1, "ontime_rate": 1,
               "satisfaction": 1, "alerts": -1}                                       # +1 higher is better, -1 worse, 0 neither
 NEW_ALERT_S = 15 * 60                                                  # a red alert this new flashes
-
-# The six AQI levels (z = 1…6) in the standard's colours, one band each, translucent so that the
-# stations' markers (full colour) stand out on the grids they colour.
-AQI_SCALE = [stop for i, (_upper, _level, _zh, _en, _colour, rgb) in enumerate(aqi.LEVELS)
-             for stop in ([i / 6, f"rgba({rgb[0]},{rgb[1]},{rgb[2]},0.38)"], [(i + 1) / 6, f"rgba({rgb[0]},{rgb[1]},{rgb[2]},0.38)"])]
-# An inline MapLibre style of one dark background layer: no tiles, no glyphs, no requests. Its one
-# (empty) source keeps "sources" non-empty: plotly drops empty objects, and a style without
-# "sources" fails MapLibre's validation on the next update.
-DARK_STYLE = {"version": 8, "sources": {"screen-empty": {"type": "geojson", "data": {"type": "FeatureCollection",
-                                                                                       "features": []}}}, "layers": [
-    {"id": "screen-background", "type": "background", "paint": {"background-color": theme.WALL_BACKGROUND}}]}
 
 add_texts({
     "nav.screen": ("指挥大屏", "Wall screen"),
@@ -133,34 +120,34 @@ def layout(**query) -> html.Div:
     config = screen_config(**query)
     language = config["lang"] or "zh"
     return html.Div([
-        dcc.Store(id="screen-config", data=config),
-        dcc.Store(id="screen-scene", data={"index": config["start"], "hold": False, "manual": 0}),
-        dcc.Store(id="screen-layer"),
-        dcc.Store(id="screen-viewport"),
-        dcc.Store(id="screen-sent", data={}),
-        dcc.Interval(id="screen-tick", interval=config["refresh_ms"]),
-        dcc.Interval(id="screen-reload", interval=config["reload_ms"]),
+        dcc.Store(id=ids.SCREEN_CONFIG, data=config),
+        dcc.Store(id=ids.SCREEN_SCENE, data={"index": config["start"], "hold": False, "manual": 0}),
+        dcc.Store(id=ids.SCREEN_LAYER),
+        dcc.Store(id=ids.SCREEN_VIEWPORT),
+        dcc.Store(id=ids.SCREEN_SENT, data={}),
+        dcc.Interval(id=ids.SCREEN_TICK, interval=config["refresh_ms"]),
+        dcc.Interval(id=ids.SCREEN_RELOAD, interval=config["reload_ms"]),
         html.Header([
             html.Div(t("screen.title", language), className="screen-title", id="screen-title"),
-            html.Div(id="screen-scene-title", className="screen-scene-title"),
-            html.Div(id="screen-fresh", className="screen-fresh"),
+            html.Div(id=ids.SCREEN_SCENE_TITLE, className="screen-scene-title"),
+            html.Div(id=ids.SCREEN_FRESH, className="screen-fresh"),
             html.Div([html.Div(id="screen-clock", className="screen-clock"),
-                      html.Div(id="screen-asof", className="screen-asof")], className="screen-time"),
+                      html.Div(id=ids.SCREEN_ASOF, className="screen-asof")], className="screen-time"),
         ], className="screen-top"),
-        html.Section(id="screen-kpis", className="screen-left"),
+        html.Section(id=ids.SCREEN_KPIS, className="screen-left"),
         html.Section([
-            dcc.Graph(id="screen-map", className="screen-map", responsive=True,
+            dcc.Graph(id=ids.SCREEN_MAP, className="screen-map", responsive=True,
                       config={"displayModeBar": False, "scrollZoom": False, "doubleClick": False}),
             html.Div([html.Button(t(f"screen.layer.{layer}", language), id=f"screen-layer-{layer}",
                                   className="screen-layer-button", **{"data-layer": layer}) for layer in LAYERS],
                      className="screen-layers", id="screen-layer-buttons"),
         ], className="screen-centre", id="screen-map-box"),
-        html.Section([html.Div(id="screen-aqi", className="screen-panel"),
-                      html.Div(id="screen-traffic", className="screen-panel"),
-                      html.Div(id="screen-crowd", className="screen-panel")], className="screen-right"),
-        html.Section([html.Div(id="screen-alerts", className="screen-panel screen-alerts"),
-                      html.Div(id="screen-scene-panel", className="screen-panel")], className="screen-far"),
-        html.Footer(html.Div(id="screen-ticker", className="screen-ticker"), className="screen-bottom"),
+        html.Section([html.Div(id=ids.SCREEN_AQI, className="screen-panel"),
+                      html.Div(id=ids.SCREEN_TRAFFIC, className="screen-panel"),
+                      html.Div(id=ids.SCREEN_CROWD, className="screen-panel")], className="screen-right"),
+        html.Section([html.Div(id=ids.SCREEN_ALERTS, className="screen-panel screen-alerts"),
+                      html.Div(id=ids.SCREEN_SCENE_PANEL, className="screen-panel")], className="screen-far"),
+        html.Footer(html.Div(id=ids.SCREEN_TICKER, className="screen-ticker"), className="screen-bottom"),
     ], className="screen-root", id="screen-root", **{"data-lang": language, "data-config": json.dumps(config)})
 
 
@@ -348,61 +335,3 @@ def table_panel(title: str, rows: list[list[str]], testid: str) -> list:
             html.Ul([html.Li([html.Span(row[0], className="screen-row-name")]
                              + [html.Span(cell, className="screen-row-value") for cell in row[1:]]) for row in rows],
                     className="screen-list", **{"data-testid": testid})]
-
-
-# --- the map --------------------------------------------------------------------------------------
-
-def map_figure(geojson: dict, view: dict, layer: dict, points: dict, stations: dict, language: str) -> go.Figure:
-    """Return the map: grids (inline GeoJSON, no tiles), sensor points, last hour's events, the newest."""
-    figure = go.Figure([
-        go.Choroplethmap(geojson=geojson, featureidkey="id", marker_line_color=theme.WALL_GRID_LINE, marker_line_width=0.4,
-                         marker_opacity=0.9, name="grids", **layer),
-        go.Scattermap(mode="markers", name="stations", hoverinfo="text", **stations),
-        go.Scattermap(mode="markers", name="events", hoverinfo="skip", **points["events"]),
-        go.Scattermap(mode="markers", name="newest", hoverinfo="skip", **points["newest"]),
-    ])
-    figure.update_layout(
-        map=dict(style=DARK_STYLE, center=view["center"], zoom=view["zoom"], layers=[]),
-        paper_bgcolor=theme.WALL_BACKGROUND, plot_bgcolor=theme.WALL_BACKGROUND, margin=dict(l=0, r=0, t=0, b=0),
-        showlegend=False, font=dict(family=theme.FONT_FAMILY, color=theme.WALL_NEUTRAL), uirevision="screen",
-    )
-    return figure
-
-
-def layer_trace(name: str, codes: list, values: pd.Series, label: str) -> dict:
-    """Return the choropleth's changing properties for a layer: z, colour scale and range, colour bar."""
-    if name == "alerts":
-        return dict(locations=codes, z=values.fillna(0).astype(int).tolist(), colorscale=theme.WALL_ALERT_SCALE, zmin=0, zmax=4,
-                    showscale=False, hovertemplate="%{location}<extra></extra>")
-    if name == "aqi":                      # values: the AQI of each grid's nearest reporting station
-        levels = [None if pd.isna(v) else aqi.level_of(int(v))[0] for v in values]
-        return dict(locations=codes, z=levels, colorscale=AQI_SCALE, zmin=0.5, zmax=6.5, showscale=False,
-                    hovertemplate="%{location}<extra></extra>")
-    top = float(values.quantile(0.98)) if values.notna().any() else 0.0
-    return dict(locations=codes, z=values.fillna(0).round(1).tolist(), colorscale=theme.WALL_DENSITY_SCALE, zmin=0,
-                zmax=max(top, 1.0), showscale=True, hovertemplate="%{location}: %{z}<extra></extra>",
-                colorbar=dict(title=dict(text=label, side="top"), thickness=10, len=0.45, x=0.99, xanchor="right",
-                              y=0.03, yanchor="bottom", bgcolor=theme.WALL_LEGEND_GROUND, outlinewidth=0,
-                              tickfont=dict(color=theme.WALL_NEUTRAL)))
-
-
-def event_points(frame: pd.DataFrame, now_s: int, scale: float = 1.0, newest_s: int = 300) -> dict:
-    """Return the last hour's events as two marker sets: older ones (fading with age) and the newest.
-
-    ``scale`` grows the markers with the map box (a 4K wall draws them twice as large)."""
-    fresh = frame["received_s"] >= now_s - newest_s
-    older = frame[~fresh]
-    opacity = (1.0 - (now_s - older["received_s"]) / 3600 * 0.7).clip(0.3, 1.0).round(2)
-    newest = frame[fresh]
-    return {
-        "events": dict(lon=older["lon"].round(5).tolist(), lat=older["lat"].round(5).tolist(),
-                       marker=dict(size=round(7 * scale, 1), color=theme.WALL_EVENT_DOT, opacity=opacity.tolist())),
-        "newest": dict(lon=newest["lon"].round(5).tolist(), lat=newest["lat"].round(5).tolist(),
-                       marker=dict(size=round(16 * scale, 1), color=theme.WALL_NEWEST_DOT, opacity=0.9)),
-    }
-
-
-def station_points(frame: pd.DataFrame, colours: list, labels: list, scale: float = 1.0) -> dict:
-    """Return sensor markers coloured per sensor (AQI stations in their level colour, roads by speed)."""
-    return dict(lon=frame["lon"].round(5).tolist(), lat=frame["lat"].round(5).tolist(), text=labels,
-                marker=dict(size=round(15 * scale, 1), color=colours, opacity=0.95))

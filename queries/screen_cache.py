@@ -18,7 +18,7 @@ probed, so only values of the newest version are kept, and at most MAX_VALUES of
 carry a wall's marker scale, which comes from the browser), the oldest dropped first. A lock makes
 concurrent walls compute each value once.
 
-A few values outlive versions: ``lasting`` keeps one value per name under a key the caller
+A few values outlive versions: ``kept_by_key`` keeps one value per name under a key the caller
 chooses (the headline trends keep the 7 previous days' instants per day and re-read period, since
 new data carries today's instants and leaves them unchanged).
 """
@@ -47,7 +47,7 @@ class ScreenCache:
         self._version: dict[str, int] | None = None
         self._minute: int | None = None
         self._values: dict[Any, tuple[frozenset, tuple, Any]] = {}     # name → (families, stamp, value)
-        self._lasting: dict[str, tuple[Any, Any]] = {}                  # name → (key, value)
+        self._by_key: dict[str, tuple[Any, Any]] = {}                  # name → (key, value)
         self.computed = 0                    # values computed so far (tests count them)
 
     def snapshot(self, con: duckdb.DuckDBPyConnection, now_s: int) -> "Snapshot":
@@ -88,13 +88,13 @@ class ScreenCache:
             entry = self._values.get(name)
             return entry[0] if entry is not None else frozenset()
 
-    def lasting(self, name: str, key: Any, compute: Callable[[], Any]) -> Any:
+    def kept_by_key(self, name: str, key: Any, compute: Callable[[], Any]) -> Any:
         """Return the named value kept under ``key``, computing it (and dropping the old one) when the key changed."""
         with self._lock:
-            kept = self._lasting.get(name)
+            kept = self._by_key.get(name)
             if kept is None or kept[0] != key:
                 kept = (key, compute())
-                self._lasting[name] = kept
+                self._by_key[name] = kept
                 self.computed += 1
             return kept[1]
 

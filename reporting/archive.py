@@ -51,7 +51,7 @@ def load_engine(tz: str) -> Engine:
     return Engine(load_catalog(), tz)
 
 
-def kept_document(app_context, day: date):
+def brief_document(app_context, day: date):
     """Return the brief document of ``day`` as the server keeps it, built with the server's one engine.
 
     A day that has ended is built once per version of the data that may describe it (the writes

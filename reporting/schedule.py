@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from data import db
 from data.background import PeriodicJob
-from reporting.archive import is_archived, kept_document, reports_dir, write_brief
+from reporting.archive import is_archived, brief_document, reports_dir, write_brief
 from reporting.days import yesterday
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def generate_if_due(app_context) -> date | None:
     folder = reports_dir(cursor)
     day = due_day(app_context.now_s(), app_context.tz, report_time(cursor), lambda d: is_archived(folder, d))
     if day is not None:
-        paths = write_brief(cursor, day, app_context.tz, folder, document=kept_document(app_context, day))
+        paths = write_brief(cursor, day, app_context.tz, folder, document=brief_document(app_context, day))
         log.info("daily brief of %s written: %s", day, ", ".join(str(p) for p in paths))
     return day
 

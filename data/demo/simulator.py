@@ -17,6 +17,7 @@ import duckdb
 from data import db, versions
 from data.background import PeriodicJob
 from data.clock import utc
+from data.db import transaction
 from data.demo import build, clock
 
 STAGES = ("accepted", "dispatched", "resolved", "closed")
@@ -57,8 +58,7 @@ def step(con: duckdb.DuckDBPyConnection, world: build.DemoWorld, from_s: int, to
     counts = build.RowCounts()
     if to_s <= from_s:
         return counts
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         batch_id = build.start_batch(con, "demo", "demo:live")
         counts.add("event_versions", advance_plans(con, from_s, to_s, batch_id))
         for day in clock.day_windows(from_s, to_s, world.spec.tz):
@@ -66,10 +66,6 @@ def step(con: duckdb.DuckDBPyConnection, world: build.DemoWorld, from_s: int, to
         build.finish_batch(con, batch_id, counts.total)
         db.put_settings(con, {"data.until_s": to_s})
         versions.bump(con, "events", "readings", earliest_s=from_s)     # a tick adds only what followed from_s
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return counts
 
 

@@ -70,18 +70,6 @@ def find_committed(con: duckdb.DuckDBPyConnection, kind: str, digest: str) -> in
 
 
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection):
-    """Run the block in one transaction: commit at the end, roll back on any exception."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield con
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
-
-
-@contextmanager
 def registered(con: duckdb.DuckDBPyConnection, name: str, table):
     """Expose an Arrow table or frame to SQL as ``name`` for the block."""
     con.register(name, table)

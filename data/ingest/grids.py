@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from data import writer
+from data import db, writer
 from data.ingest import batches, convert, coords, gridcheck
 from data.ingest.batches import Summary
 from data.ingest.mapping import Mapping, MappingError
@@ -71,7 +71,7 @@ def ingest_grids(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, p
     summary.notes.update(repaired=repaired, levels=units["level"].value_counts().to_dict(),
                          **gridcheck.check_tiling(grids.geometry.to_numpy(), grids["code"].to_numpy(),
                                                   mapping.tolerance_m2))
-    with batches.transaction(con):
+    with db.transaction(con):
         batch_id = batches.open_batch(con, summary, digest, mapping.name)
         rejected = ~verdicts.ok
         batches.write_quarantine(con, batch_id, pd.DataFrame(frame.drop(columns="geometry"))[rejected],

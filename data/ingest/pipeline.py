@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from data import db
 from data.ingest import batches, events, readers, readings, sensors, stream
 from data.ingest.batches import Summary
 from data.ingest.gridindex import load_grid_index
@@ -52,7 +53,7 @@ def ingest_bytes(con: duckdb.DuckDBPyConnection, kind: str, data: bytes, fmt: st
     frame = complete_columns(readers.read_records(data, fmt, mapping), mapping)
     now = now if now is not None else pd.Timestamp.now(tz="UTC")
     try:
-        with batches.transaction(con):
+        with db.transaction(con):
             _run(con, kind, frame, mapping, summary, digest, progress, now)
     except (duckdb.Error, ValueError, MemoryError) as exc:
         batches.record_failure(con, summary, digest, f"{type(exc).__name__}: {exc}")
@@ -73,7 +74,7 @@ def _ingest_events(con: duckdb.DuckDBPyConnection, open_chunks, digest: str, map
     complete_columns(header, mapping)           # a file lacking a named column fails before its batch opens
     now = now if now is not None else pd.Timestamp.now(tz="UTC")
     try:
-        with batches.transaction(con):
+        with db.transaction(con):
             batch_id = batches.open_batch(con, summary, digest, mapping.name)
             if progress:
                 print(f"batch {batch_id} open: {chunks.total:,} events rows to read", file=sys.stderr, flush=True)

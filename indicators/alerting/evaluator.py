@@ -18,6 +18,7 @@ import pandas as pd
 
 from data import db, versions
 from data.clock import utc
+from data.db import transaction
 from indicators.alerting import silences, store
 from indicators.alerting.history import Reference, fetch_references
 from indicators.alerting.machine import ACTIVE, Observation, Series, reference, step
@@ -66,15 +67,10 @@ class AlertEvaluator:
             return 0
         values = self._values(con, at_s)
         series = self._threshold_series(con, values, at_s)
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             count, queued = self._evaluate(con, values, series, at_s)
             db.put_settings(con, {EVALUATED_KEY: at_s})
             versions.bump(con, "alerts", earliest_s=at_s)
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         if queued and self.on_notify:
             self.on_notify(queued)
         return count

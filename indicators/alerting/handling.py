@@ -10,6 +10,7 @@ import duckdb
 
 from data import versions
 from data.clock import utc, utc_or_none
+from data.db import transaction
 from indicators.alerting import store
 
 HANDLING_LEVELS = (1, 2, 3)       # 1 district, 2 street, 3 community
@@ -27,15 +28,10 @@ def _act(con, actor: str, action: str, alert_id: int, at_s: int, sql: str, param
         raise HandlingError(f"no alert {alert_id}")
     if state[0] == "closed":
         raise HandlingError(f"alert {alert_id} is closed")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(sql, params + [alert_id])
         store.audit(con, actor.strip(), action, alert_id, details, at_s)
         versions.bump(con, "alerts", earliest_s=at_s)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return store.alert_dict(con, alert_id)
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from data import audit, versions
 from data.clock import utc, utc_or_none
+from data.db import transaction
 from indicators.alerting import store
 from indicators.alerting.handling import HandlingError
 
@@ -52,8 +53,7 @@ def create(con: duckdb.DuckDBPyConnection, actor: str, indicator_match: str, uni
     if known_ids is not None and not any(covers(match, i) for i in known_ids):
         raise HandlingError(f"{match} matches no indicator")
     _check(con, actor, reason, unit, starts_s, until_s, at_s)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         silence_id = con.execute(
             "INSERT INTO alert_silences (indicator_match, unit_code, reason, created_by, created_at, starts_at, ends_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING silence_id",
@@ -64,10 +64,6 @@ def create(con: duckdb.DuckDBPyConnection, actor: str, indicator_match: str, uni
                       "until": utc_or_none(until_s)})
         apply(con, at_s, silence_id=silence_id)
         versions.bump(con, "alerts", earliest_s=at_s)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return silence_dict(con, silence_id)
 
 
@@ -101,8 +97,7 @@ def _end(con, silence_id: int, actor: str, at_s: int, remove: bool) -> dict:
         raise HandlingError(f"no silence {silence_id}")
     if not remove and row[0][0] <= at_s:
         raise HandlingError(f"silence {silence_id} has already expired")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("UPDATE alert_silences SET ends_at = least(ends_at, ?), ended_by = ?, removed = ? "
                     "WHERE silence_id = ?", [utc(at_s), actor.strip(), remove, silence_id])
         con.execute("UPDATE alerts SET silenced_until = ? WHERE silence_id = ? AND silenced_until > ?",
@@ -110,10 +105,6 @@ def _end(con, silence_id: int, actor: str, at_s: int, remove: bool) -> dict:
         audit.record(con, actor.strip(), "alert.silence." + ("remove" if remove else "expire"),
                      f"silence:{silence_id}", {"at": utc(at_s)})
         versions.bump(con, "alerts", earliest_s=at_s)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return silence_dict(con, silence_id)
 
 

@@ -26,10 +26,7 @@ def test_the_map_picker_and_the_indicators_page_find_the_same_indicators(text, s
     assert len(found) <= SEARCH_LIMIT or text == ""          # the picker's limit keeps the same hits
 
 
-WIDENED = pytest.param("满意度", "hotline.satisfaction", marks=pytest.mark.xfail(
-    strict=True, reason="a word in no name widens to subjects and definitions only in the shared search: "
-                        "layouts/map_page.search_indicators keeps its own loop until the map page's owner "
-                        "replaces its body with the shared search (then remove this mark)"))
+WIDENED = pytest.param("满意度", "hotline.satisfaction", id="a-word-in-no-name-widens-to-subjects")
 
 
 @pytest.mark.parametrize("text, subject", QUERIES + [WIDENED])

@@ -31,11 +31,11 @@ def test_a_bump_is_seen_with_the_commit_and_never_after_a_rollback(con):
     other = con.cursor()
     start = versions.current(other)
     with pytest.raises(RuntimeError):
-        with batches.transaction(con):
+        with db.transaction(con):
             versions.bump(con, "events")
             raise RuntimeError("the write failed")
     assert versions.current(other) == start
-    with batches.transaction(con):
+    with db.transaction(con):
         versions.bump(con, "events", "alerts")
         assert versions.current(other) == start                     # not before the commit
     assert versions.current(other) == {**start, "events": start["events"] + 1, "alerts": start["alerts"] + 1}

@@ -116,16 +116,16 @@ def test_the_probe_is_the_stores_data_version(tiny_db_copy):
         con.close()
 
 
-def test_lasting_value_outlives_new_versions_until_its_key_changes():
+def test_value_kept_by_key_outlives_new_versions_until_its_key_changes():
     versions = {"events": 1}
     cache, calls = _cache(versions), []
     read = lambda: calls.append(1) or len(calls)                 # noqa: E731
-    assert cache.lasting("past_days", ("2026-11-20", 0), read) == 1
+    assert cache.kept_by_key("past_days", ("2026-11-20", 0), read) == 1
     versions["events"] = 2
     cache.snapshot(None, 600)                                    # a new event: versioned values are dropped
-    assert cache.lasting("past_days", ("2026-11-20", 0), read) == 1
-    assert cache.lasting("past_days", ("2026-11-20", 1), read) == 2          # the re-read period ended
-    assert cache.lasting("past_days", ("2026-11-20", 0), read) == 3          # only one value is kept per name
+    assert cache.kept_by_key("past_days", ("2026-11-20", 0), read) == 1
+    assert cache.kept_by_key("past_days", ("2026-11-20", 1), read) == 2          # the re-read period ended
+    assert cache.kept_by_key("past_days", ("2026-11-20", 0), read) == 3          # only one value is kept per name
 
 
 def _store_queries(module) -> list:

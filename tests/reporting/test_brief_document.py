@@ -42,8 +42,8 @@ def test_the_morning_job_the_page_and_a_download_share_one_build(tiny_con, build
 def test_a_day_not_yet_ended_is_built_each_time(tiny_con, builds):
     with frozen_context(tiny_con) as app_context:
         today = date.fromordinal(yesterday(app_context.now_s(), TZ).toordinal() + 1)
-        archive.kept_document(app_context, today)
-        archive.kept_document(app_context, today)
+        archive.brief_document(app_context, today)
+        archive.brief_document(app_context, today)
     assert builds == [today, today]
 
 
@@ -53,10 +53,10 @@ def test_an_ended_days_brief_is_built_again_only_after_a_write_reaching_back_int
     con = db.open_store(tiny_db_copy)
     with frozen_context(con) as app_context:
         day = yesterday(app_context.now_s(), TZ)
-        first = archive.kept_document(app_context, day)
+        first = archive.brief_document(app_context, day)
         versions.bump(con, "events", earliest_s=app_context.now_s())          # the live tick: today only
-        assert archive.kept_document(app_context, day) is first
+        assert archive.brief_document(app_context, day) is first
         versions.bump(con, "events")                                          # a batch of any instant
-        assert archive.kept_document(app_context, day) is not first
+        assert archive.brief_document(app_context, day) is not first
     con.close()
     assert builds == [day, day]

@@ -88,7 +88,7 @@ def time_refresh(app_context, runs: int) -> dict:
 
 def insert_case(app_context, event_id: str) -> None:
     """Insert one hotline case received a minute before the instant (into the copy), as ingestion would."""
-    from queries.screen import utc
+    from data.clock import utc
 
     received = utc(app_context.now_s() - 60)
     app_context.cursor().execute(

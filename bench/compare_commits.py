@@ -6,10 +6,11 @@
 On a shared, noisy machine a figure measured on two commits an hour apart says little; measured
 in alternation in one run, the ratio of each pair holds even while the machine's speed drifts.
 Each commit is checked out into its own temporary worktree (the benchmark script of that commit
-runs its own code); every ``--db PATH`` argument is copied afresh for each run, so a commit that
-migrates the store cannot change what the other reads. The numbers of each JSON object the
-benchmark prints are collected by their dotted key; a figure is reported with the median of each
-commit's runs and the median of the per-round ratios new/old (below 1: the new commit is faster).
+runs its own code); every ``--db PATH`` argument is copied afresh for each run and upgraded to
+that commit's schema, so a commit that migrates the store cannot change what the other reads.
+The numbers of each JSON object the benchmark prints are collected by their dotted key; a figure
+is reported with the median of each commit's runs and the median of the per-round ratios new/old
+(below 1: the new commit is faster).
 """
 
 from __future__ import annotations
@@ -66,13 +67,16 @@ def add_worktree(revision: str, into: Path) -> Path:
     return path
 
 
-def with_fresh_copies(command: list[str], scratch: Path, run: int) -> list[str]:
-    """Return the command with each ``--db PATH`` replaced by a fresh copy of that file."""
+def with_fresh_copies(tree: Path, command: list[str], scratch: Path, run: int) -> list[str]:
+    """Return the command with each ``--db PATH`` replaced by a fresh copy of that file, upgraded to
+    the schema of the worktree's commit (a benchmark may open its store read-only)."""
     out, copy_next = [], False
     for arg in command:
         if copy_next:
             copy = scratch / f"run{run}-{Path(arg).name}"
             shutil.copy(arg, copy)
+            subprocess.run([sys.executable, "cli.py", "migrate", "--db", str(copy)], cwd=tree, check=True,
+                           capture_output=True)
             arg, copy_next = str(copy), False
         elif arg == "--db":
             copy_next = True
@@ -83,7 +87,7 @@ def with_fresh_copies(command: list[str], scratch: Path, run: int) -> list[str]:
 def run_once(tree: Path, command: list[str], scratch: Path, run: int) -> dict[str, float]:
     """Run the benchmark script of one worktree; return its figures."""
     script, *args = command
-    done = subprocess.run([sys.executable, str(tree / script), *with_fresh_copies(args, scratch, run)],
+    done = subprocess.run([sys.executable, str(tree / script), *with_fresh_copies(tree, args, scratch, run)],
                           cwd=tree, capture_output=True, text=True)
     for path in scratch.glob(f"run{run}-*"):
         path.unlink()
@@ -100,7 +104,8 @@ def compare(old: list[dict[str, float]], new: list[dict[str, float]]) -> list[di
         ratios = [n[key] / o[key] for o, n in zip(old, new) if o[key]]
         rows.append({"figure": key, "old": statistics.median(r[key] for r in old),
                      "new": statistics.median(r[key] for r in new),
-                     "ratio_new_over_old": round(statistics.median(ratios), 3) if ratios else None})
+                     "ratio_new_over_old": round(statistics.median(ratios), 3) if ratios else None,
+                     "ratio_range": [round(min(ratios), 3), round(max(ratios), 3)] if ratios else None})
     return rows
 
 

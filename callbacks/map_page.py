@@ -12,8 +12,6 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, no_update
 
 from callbacks import context
 from data import geo
-from queries import map_page as uq
-from queries.value_cache import ValueCache
 from indicators.catalog import Catalog
 from layouts import ids
 from layouts import map_page as view
@@ -21,6 +19,8 @@ from layouts import map_panel as side
 from layouts import map_state
 from layouts.i18n import normalise_language
 from layouts.map_state import MapView
+from queries import map_page as uq
+from queries.value_cache import ValueCache
 
 
 def catalog() -> Catalog:

@@ -26,14 +26,15 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import context
 from data import geo
-from queries.screen_cache import ScreenCache
-from queries import screen as queries
-from queries.overview import air_now
 from layouts import ids
 from layouts import screen as view
 from layouts import screen_map as wall_map
 from layouts import theme
 from layouts.i18n import normalise_language, t
+from queries import screen as queries
+from queries import screen_freshness
+from queries.overview import air_now
+from queries.screen_cache import ScreenCache
 
 PANELS = (ids.SCREEN_KPIS, ids.SCREEN_AQI, ids.SCREEN_TRAFFIC, ids.SCREEN_CROWD, ids.SCREEN_ALERTS, ids.SCREEN_TICKER,
           ids.SCREEN_FRESH, ids.SCREEN_SCENE_PANEL, ids.SCREEN_SCENE_TITLE, ids.SCREEN_ASOF)
@@ -160,8 +161,8 @@ def freshness(con, reads, now_s: int):
     """Return the sources' freshness, each source family's newest instants read again only after its own data
     changed."""
     newest = [reads.get(("newest", source), lambda newest_of=newest_of: newest_of(con, now_s))
-              for source, newest_of in queries.NEWEST_OF_FAMILY.items()]
-    return queries.freshness_of(now_s, newest)
+              for source, newest_of in screen_freshness.NEWEST_OF_FAMILY.items()]
+    return screen_freshness.freshness_of(now_s, newest)
 
 
 def scene_panel(con, reads, now_s: int, tz: str, scene: str, language: str) -> list:

@@ -28,8 +28,8 @@ from indicators.baselines import Baselines
 from indicators.catalog import Catalog
 from indicators.compiled_cache import CompiledCatalogs
 from indicators.compiler import CompiledCatalog
-from indicators.execution import ParallelCursors, ScanResult, ScanRunner, run_scans, scan_results
 from indicators.evaluation_rows import EvaluationNumbers, EvaluationRows
+from indicators.execution import ParallelCursors, ScanResult, ScanRunner, run_scans, scan_results
 from indicators.model import DerivedOp, Indicator, IndicatorType
 from indicators.rollup import GridPartials, roll_up
 from indicators.sources import SOURCES

@@ -150,6 +150,11 @@ def unchanged(stored: pd.DataFrame, fresh: pd.DataFrame) -> np.ndarray:
     return np.logical_and.reduce([_equal(stored[c], fresh[c]) for c in UNCHANGED_WHEN_EQUAL])
 
 
+def unchanged_sql(stored: str, fresh: str) -> str:
+    """Return the same rule as :func:`unchanged` as SQL over two aliased relations."""
+    return " AND ".join(f"{fresh}.{c} IS NOT DISTINCT FROM {stored}.{c}" for c in UNCHANGED_WHEN_EQUAL)
+
+
 def _equal(before: pd.Series, after: pd.Series) -> np.ndarray:
     if pd.api.types.is_float_dtype(before.dtype) or pd.api.types.is_float_dtype(after.dtype):
         a, b = before.to_numpy("float64", na_value=np.nan), after.to_numpy("float64", na_value=np.nan)
@@ -189,33 +194,22 @@ def write_latest(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, at_s: int,
 
 def _changes_against_table(con: duckdb.DuckDBPyConnection, fresh: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return the fresh rows to write (changed or new) and the keys of the stored rows to drop (changed,
-    or of the fresh rows' indicators and no longer computed), the stored rows matched by key."""
-    stored = _stored_beside(con, fresh)
-    position = stored["position"].to_numpy("float64", na_value=np.nan)
-    matched = ~np.isnan(position)
-    same = np.zeros(len(stored), dtype=bool)
-    if matched.any():
-        mine = fresh.iloc[position[matched].astype("int64")].reset_index(drop=True)
-        same[matched] = unchanged(stored[matched].reset_index(drop=True), mine)
-    keep = np.zeros(len(fresh), dtype=bool)
-    keep[position[same].astype("int64")] = True
-    return fresh[~keep], stored.loc[~same, list(KEY_COLUMNS)]
-
-
-def _stored_beside(con: duckdb.DuckDBPyConnection, fresh: pd.DataFrame) -> pd.DataFrame:
-    """Return the stored rows of the fresh rows' indicators (UNCHANGED_WHEN_EQUAL columns and key) with
-    the position of the fresh row of the same key (missing: none)."""
-    names = ", ".join(f"l.{c}" for c in UNCHANGED_WHEN_EQUAL)
-    keys = pd.DataFrame({c: fresh[c] for c in KEY_COLUMNS}).assign(position=np.arange(len(fresh)))
-    con.register("_fresh_keys", writer.frame_to_arrow(keys))
+    or of the fresh rows' indicators and no longer computed), the stored rows matched by key in DuckDB
+    under the same rule (unchanged_sql) so that only the changes leave the store."""
+    con.register("_fresh_latest", writer.frame_to_arrow(fresh.assign(position=np.arange(len(fresh)))))
     try:
-        return con.sql(f"""SELECT l.indicator_id, l.unit_code, f.position, {names}
-                           FROM (SELECT * FROM indicator_latest_rows
-                                 SEMI JOIN (SELECT DISTINCT indicator_id FROM _fresh_keys) USING (indicator_id)) l
-                           LEFT JOIN _fresh_keys f ON f.indicator_id = l.indicator_id AND f.unit_code = l.unit_code
-                        """).to_arrow_table().to_pandas()
+        changes = con.sql(f"""SELECT l.indicator_id AS stored_id, l.unit_code AS stored_unit, f.position
+                              FROM (SELECT * FROM indicator_latest_rows
+                                    SEMI JOIN (SELECT DISTINCT indicator_id FROM _fresh_latest) USING (indicator_id)) l
+                              FULL JOIN _fresh_latest f ON f.indicator_id = l.indicator_id AND f.unit_code = l.unit_code
+                              WHERE l.indicator_id IS NULL OR f.indicator_id IS NULL
+                                 OR NOT ({unchanged_sql("l", "f")})""").to_arrow_table()
     finally:
-        con.unregister("_fresh_keys")
+        con.unregister("_fresh_latest")
+    positions = changes["position"].drop_null().to_numpy()
+    stored = changes.filter(changes["stored_id"].is_valid())
+    dropped = pd.DataFrame({"indicator_id": stored["stored_id"].to_pandas(), "unit_code": stored["stored_unit"].to_pandas()})
+    return fresh.iloc[np.sort(positions)], dropped
 
 
 def _rewrite_rows(con: duckdb.DuckDBPyConnection, written: pd.DataFrame, dropped: pd.DataFrame | None) -> None:

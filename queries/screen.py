@@ -26,7 +26,6 @@ from indicators import aqi
 from indicators.model import SEVERITIES
 from queries.overview import cases_by_district
 from queries.reads import reads
-from queries.screen_freshness import EVENT_STALE_S, NEWEST_OF_FAMILY, freshness, freshness_of  # noqa: F401
 
 TREND_DAYS = 7                          # the 7-day average: the same hours on the 7 previous days
 ACTIVE_STATES = ("firing", "recovering")

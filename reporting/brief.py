@@ -11,7 +11,7 @@ import pandas as pd
 from data import db
 from indicators.engine import Engine
 from reporting import air, alerts, cases
-from reporting.days import DaySpan, day_span
+from reporting.days import day_span
 from reporting.scorecard import Scorecard, build_scorecard
 from reporting.targets import KeyIndicator, load_targets
 

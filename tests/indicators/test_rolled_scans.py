@@ -13,8 +13,8 @@ from indicators.catalog import load_catalog
 from indicators.compiler import compile_catalog, rolled_up, shared_partials
 from indicators.engine import load_units
 from indicators.execution import grid_partials, materialise_relations
-from indicators.scan_statements import bound_parameters
 from indicators.rollup import build_hierarchy, roll_up
+from indicators.scan_statements import bound_parameters
 from tests.conftest import TINY_NOW
 
 TZ = "Asia/Shanghai"

@@ -11,6 +11,7 @@ import pytest
 from data import db
 from data.clock import parse_instant
 from queries import screen as queries
+from queries import screen_freshness
 from tests.conftest import TINY_NOW
 
 TZ = "Asia/Shanghai"
@@ -157,12 +158,12 @@ def test_ticker_masks_personal_data(tiny_db_copy, now_s):
 
 
 def test_freshness_marks_sources_stale_by_their_own_limits(tiny_con, now_s):
-    now = queries.freshness(tiny_con, now_s).set_index("name")
-    later = queries.freshness(tiny_con, now_s + 2 * 3600).set_index("name")
+    now = screen_freshness.freshness(tiny_con, now_s).set_index("name")
+    later = screen_freshness.freshness(tiny_con, now_s + 2 * 3600).set_index("name")
     assert not now.loc["hotline_12345", "stale"]
     assert later.loc["hotline_12345", "age_s"] == pytest.approx(now.loc["hotline_12345", "age_s"] + 7200)
     assert later.loc["hotline_12345", "stale"] and not later.loc["petition", "stale"]
-    assert set(queries.EVENT_STALE_S) <= set(now.index) and "air_national" in now.index
+    assert set(screen_freshness.EVENT_STALE_S) <= set(now.index) and "air_national" in now.index
 
 
 def test_station_aqi_uses_the_latest_hour_of_each_station(tiny_con, now_s):

@@ -71,14 +71,14 @@ def server_drill(path: Path, at: str, repeat: int) -> dict:
     from callbacks import context
     from callbacks import map_page as cb
     from data.clock import parse_instant
+    from indicators.catalog import load_catalog
     from layouts.map_panel import grid_options
 
     con = db.open_store(path, read_only=True)
     tz = db.get_setting(con, "city.tz", "Asia/Shanghai")
-    context.install(context.AppContext(con=con, tz=tz, city_name_zh="", city_name_en="",
-                                       frozen_now_s=parse_instant(at, tz)))
     started = time.perf_counter()
-    cb.catalog()
+    context.install(context.AppContext(con=con, tz=tz, city_name_zh="", city_name_en="",
+                                       frozen_now_s=parse_instant(at, tz), catalog=load_catalog()))
     for level in ("district", "street", "community", "grid"):
         cb.level_geometry(level)
     warm_s = time.perf_counter() - started

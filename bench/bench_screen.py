@@ -152,6 +152,7 @@ def bench_one(path: Path, args) -> dict:
     from callbacks import context
     from data import db
     from data.clock import parse_instant
+    from indicators.catalog import load_catalog
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-screen-", dir=args.tmp))
     try:
@@ -165,7 +166,8 @@ def bench_one(path: Path, args) -> dict:
         print(f"{path.name}: {grids:,} grids, at {at_s}", flush=True)
         if args.refresh:
             compute_indicators(con, tz, at_s)
-        app_context = context.AppContext(con=con, tz=tz, city_name_zh="", city_name_en="", frozen_now_s=at_s)
+        app_context = context.AppContext(con=con, tz=tz, city_name_zh="", city_name_en="", frozen_now_s=at_s,
+                                         catalog=load_catalog())
         context.install(app_context)
         result = {"db": str(path), "grids": grids, **time_refresh(app_context, args.runs), **payload(app_context)}
         con.close()

@@ -23,7 +23,7 @@ from indicators.engine import Engine
 
 _installed: "AppContext | None" = None
 MAX_REMEMBERED = 64         # geometry per level, map views per wall size, names: a few dozen at most
-KEPT_BRIEFS = 16            # brief documents of ended days (170 unbounded days once held 525 MiB)
+KEPT_BRIEFS = 16            # brief documents of ended days, a few MiB each
 
 
 @dataclass

@@ -64,13 +64,25 @@ def ingest_grids(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, p
     if absent:
         raise ReadError(f"The grid file lacks the columns the mapping names: {', '.join(absent)} "
                         f"(it has: {', '.join(c for c in frame.columns if c != 'geometry')})")
-    grids, verdicts, repaired = prepare_grids(frame, mapping)
-    units = build_units(grids, mapping)
-    summary.rows_read, summary.accepted = len(frame), len(grids)
-    summary.quarantined = verdicts.counts()
-    summary.notes.update(repaired=repaired, levels=units["level"].value_counts().to_dict(),
-                         **gridcheck.check_tiling(grids.geometry.to_numpy(), grids["code"].to_numpy(),
-                                                  mapping.tolerance_m2))
+    summary.rows_read = len(frame)
+    try:
+        grids, verdicts, repaired = prepare_grids(frame, mapping)
+        units = build_units(grids, mapping)
+        refuse_shared_codes(units)
+        summary.accepted, summary.quarantined = len(grids), verdicts.counts()
+        summary.notes.update(repaired=repaired, levels=units["level"].value_counts().to_dict(),
+                             **gridcheck.check_tiling(grids.geometry.to_numpy(), grids["code"].to_numpy(),
+                                                      mapping.tolerance_m2))
+        _replace_units(con, frame, units, verdicts, summary, digest, mapping)
+    except (duckdb.Error, ValueError) as exc:
+        batches.record_failure(con, summary, digest, f"{type(exc).__name__}: {exc}")
+        raise
+    return summary
+
+
+def _replace_units(con, frame, units: pd.DataFrame, verdicts: Verdicts, summary: Summary, digest: str,
+                   mapping: Mapping) -> None:
+    """Replace every unit of the store with ``units`` in one batch, quarantining the rejected rows."""
     with db.transaction(con):
         batch_id = batches.open_batch(con, summary, digest, mapping.name)
         rejected = ~verdicts.ok
@@ -80,7 +92,18 @@ def ingest_grids(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, p
         writer.append_frame(con, "admin_units", units)
         summary.notes.update(gridcheck.reassign_all(con))
         batches.close_batch(con, summary)
-    return summary
+
+
+def refuse_shared_codes(units: pd.DataFrame) -> None:
+    """Raise ReadError naming the codes that two units share (a grid coded like its district, a
+    street like a community): every unit of the hierarchy needs a code of its own."""
+    shared = units[units["code"].duplicated(keep=False)]
+    if shared.empty:
+        return
+    levels = shared.groupby("code", sort=True)["level"].agg(lambda found: "/".join(found))
+    named = [f"{code} ({level})" for code, level in levels.head(20).items()]
+    raise ReadError(f"Unit codes used twice (nothing was changed): {', '.join(named)}"
+                    + (f" and {len(levels) - 20} more" if len(levels) > 20 else ""))
 
 
 def _file_bytes(path: Path) -> bytes:

@@ -88,6 +88,26 @@ def test_duplicate_codes_reject_the_file_and_change_nothing(store, city_grids, t
     with pytest.raises(ReadError, match="Duplicate grid codes"):
         pipeline.ingest_path(store, "grids", path, MAPPING)
     assert units(store) == before
+    assert failed_batches(store)[-1][0].startswith("ReadError: Duplicate grid codes (nothing was changed): ")
+
+
+def test_a_grid_coded_like_its_district_is_refused_in_one_line_and_recorded(store, city_grids, tmp_path):
+    frame = city_grids.copy()
+    frame.loc[0, "grid"] = frame.loc[0, "district"]                 # a real export reused the district's code
+    path = tmp_path / "shared.geojson"
+    frame.to_file(path)
+    before, failed = units(store), len(failed_batches(store))
+    with pytest.raises(ReadError) as refused:
+        pipeline.ingest_path(store, "grids", path, MAPPING)
+    district = frame.loc[0, "district"]
+    assert str(refused.value) == f"Unit codes used twice (nothing was changed): {district} (district/grid)"
+    assert units(store) == before
+    assert failed_batches(store)[failed:] == [(f"ReadError: {refused.value}",)]
+
+
+def failed_batches(con) -> list[tuple]:
+    return con.execute("SELECT error FROM ingest_batches WHERE kind = 'grids' AND status = 'failed' "
+                       "ORDER BY batch_id").fetchall()
 
 
 def test_invalid_polygons_are_repaired_and_overlaps_reported(store, city_grids, tmp_path):

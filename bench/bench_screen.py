@@ -87,14 +87,19 @@ def time_refresh(app_context, runs: int) -> dict:
 
 
 def insert_case(app_context, event_id: str) -> None:
-    """Insert one hotline case received a minute before the instant (into the copy), as ingestion would."""
+    """Insert one hotline case received a minute before the instant (into the copy) and bump the
+    events' data version in the same transaction, as ingestion does."""
+    from data import versions
     from data.clock import utc
+    from data.db import transaction
 
     received = utc(app_context.now_s() - 60)
-    app_context.cursor().execute(
-        "INSERT INTO events (source, event_id, category_code, grid_code, received_at, status, handling_level, updated_at) "
-        "SELECT 'hotline_12345', ?, category_code, grid_code, ?, 'received', 1, ? FROM events "
-        "WHERE source = 'hotline_12345' LIMIT 1", [event_id, received, received])
+    with transaction(app_context.cursor()) as con:
+        con.execute(
+            "INSERT INTO events (source, event_id, category_code, grid_code, received_at, status, handling_level, "
+            "updated_at) SELECT 'hotline_12345', ?, category_code, grid_code, ?, 'received', 1, ? FROM events "
+            "WHERE source = 'hotline_12345' LIMIT 1", [event_id, received, received])
+        versions.bump(con, "events", earliest_s=app_context.now_s() - 60)
 
 
 def payload(app_context) -> dict:

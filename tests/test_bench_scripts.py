@@ -1,15 +1,19 @@
-"""Every benchmark script still starts: its imports resolve and it prints its usage.
+"""Every benchmark script still starts (its imports resolve, it prints its usage), and those that
+drive the product's own code measure the tiny city and print figures.
 
-The benches are run by hand, not by the suite, so a moved module would otherwise break them
-unnoticed until someone measures."""
+The benches are run by hand, not by the suite, so a moved module or a changed signature would
+otherwise break them unnoticed until someone measures."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from bench.compare_commits import figures_of
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
@@ -23,3 +27,20 @@ def test_bench_script_prints_its_usage(script):
                           timeout=120, cwd=BENCH.parent)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "usage" in done.stdout.lower()
+
+
+SMOKE_RUNS = {       # the benchmarks that drive the product's own code, run briefly on the tiny city
+    "bench_indicators.py": ["--repeat", "1", "--naive-sample", "1"],
+    "bench_screen.py": ["--runs", "2"],
+    "bench_map.py": ["--repeat", "1", "--skip-browser", "--skip-load"],
+}
+
+
+@pytest.mark.parametrize("script", sorted(SMOKE_RUNS))
+def test_bench_script_measures_the_tiny_city(script, tiny_db_path, tmp_path):
+    copy = tmp_path / "city.duckdb"
+    shutil.copy(tiny_db_path, copy)
+    done = subprocess.run([sys.executable, str(BENCH / script), "--db", str(copy), *SMOKE_RUNS[script]],
+                          capture_output=True, text=True, timeout=600, cwd=BENCH.parent)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert figures_of(done.stdout), done.stdout[-2000:]

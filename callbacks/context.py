@@ -24,6 +24,7 @@ from indicators.engine import Engine
 _installed: "AppContext | None" = None
 MAX_REMEMBERED = 64         # geometry per level, map views per wall size, names: a few dozen at most
 KEPT_BRIEFS = 16            # brief documents of ended days, a few MiB each
+VERSIONS_READ_S = 1.0       # how often remember() reads the data versions
 
 
 @dataclass
@@ -40,6 +41,8 @@ class AppContext:
     briefs: LruMemo = field(default_factory=lambda: LruMemo(KEPT_BRIEFS), repr=False)
     _local: threading.local = field(default_factory=threading.local, repr=False)
     _memo: LruMemo = field(default_factory=lambda: LruMemo(MAX_REMEMBERED), repr=False)
+    _versions: tuple[float, dict | None] = field(default=(0.0, None), repr=False)
+    _versions_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def now_s(self) -> int:
         """Return the instant pages show: the frozen one, or the wall clock."""
@@ -57,9 +60,19 @@ class AppContext:
         """Return ``compute()`` kept under ``key`` and the versions of the data ``families`` it reads
         (computed again after one of them changed); least recently used values go past MAX_REMEMBERED."""
         if families:
-            found = versions.current(self.cursor())
+            found = self.data_versions()
             return self._memo.get((key, tuple(found[family] for family in families)), compute)
         return self._memo.get(key, compute)
+
+    def data_versions(self) -> dict[str, int]:
+        """Return the store's data versions, read at most once per VERSIONS_READ_S (a remembered value
+        may so outlive a write by that long; the screen and map caches read their own)."""
+        with self._versions_lock:
+            read_at, found = self._versions
+            if found is None or time.monotonic() - read_at >= VERSIONS_READ_S:
+                found = versions.current(self.cursor())
+                self._versions = (time.monotonic(), found)
+            return found
 
     def city_name(self, language: str) -> str:
         """Return the city's name in the UI language."""

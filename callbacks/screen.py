@@ -32,7 +32,7 @@ from layouts import screen_map as wall_map
 from layouts import theme
 from layouts.i18n import normalise_language, t
 from queries import screen as queries
-from queries import screen_freshness
+from queries import screen_freshness, screen_names
 from queries.overview import air_now
 from queries.screen_cache import ScreenCache
 
@@ -72,10 +72,13 @@ def _names(language: str) -> dict:
     return {key: pair[0 if language == "zh" else 1] for key, pair in names.items()}
 
 
-def ticker_names(con) -> queries.TickerNames:
-    """Return the categories' and places' names, read again only after the families they come from changed."""
-    return context.current().remember("screen.ticker_names", lambda: queries.ticker_names(con),
-                                      families=tuple(sorted(queries.ticker_names.reads)))
+def ticker_names(con) -> screen_names.TickerNames:
+    """Return the categories' and places' names, each read again only after the family it comes from
+    changed (a new case re-reads the few categories, not the grids)."""
+    app = context.current()
+    return screen_names.TickerNames(*(app.remember(f"screen.{query.__name__}", lambda query=query: query(con),
+                                              families=tuple(sorted(query.reads)))
+                                 for query in (screen_names.category_names, screen_names.place_names)))
 
 
 def screen_cache() -> ScreenCache:

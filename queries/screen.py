@@ -26,6 +26,7 @@ from indicators import aqi
 from indicators.model import SEVERITIES
 from queries.overview import cases_by_district
 from queries.reads import reads
+from queries.screen_names import TickerNames, ticker_names
 
 TREND_DAYS = 7                          # the 7-day average: the same hours on the 7 previous days
 ACTIVE_STATES = ("firing", "recovering")
@@ -284,25 +285,6 @@ def recent_events(con: duckdb.DuckDBPyConnection, now_s: int, window_s: int = 36
         """SELECT source, category_code, lon, lat, epoch(received_at)::BIGINT AS received_s
            FROM events WHERE received_at > $since AND received_at <= $now AND lon IS NOT NULL AND lat IS NOT NULL
            ORDER BY received_at DESC""", {"since": utc(now_s - window_s), "now": utc(now_s)}).df()
-
-
-@dataclass(frozen=True)
-class TickerNames:
-    """Names the ticker shows: each category's, and each grid's community (or the grid's own when it has none)."""
-
-    categories: dict[str, tuple[str, str]]
-    places: dict[str, tuple[str, str]]
-
-
-@reads('events', 'geometry')
-def ticker_names(con: duckdb.DuckDBPyConnection) -> TickerNames:
-    """Read the names of the categories and of each grid's community (they change only with a new catalog or grids)."""
-    categories = {code: (zh, en) for code, zh, en in
-                  con.execute("SELECT code, name_zh, name_en FROM event_categories").fetchall()}
-    places = {code: (zh, en) for code, zh, en in con.execute(
-        """SELECT g.code, coalesce(m.name_zh, g.name_zh), coalesce(m.name_en, g.name_en) FROM admin_units g
-           LEFT JOIN admin_units m ON m.code = g.community_code WHERE g.level = 'grid'""").fetchall()}
-    return TickerNames(categories, places)
 
 
 TICKER_COLUMNS = ["source", "event_id", "category_code", "category_zh", "category_en", "unit_zh", "unit_en",

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from callbacks import context as context_module
 from callbacks.context import KEPT_BRIEFS, MAX_REMEMBERED, AppContext
 from callbacks.memo import LruMemo
 from data import db, versions
@@ -57,7 +58,8 @@ def test_the_context_bounds_what_it_remembers_and_the_briefs_it_keeps():
     assert context.briefs.max_entries == KEPT_BRIEFS
 
 
-def test_a_remembered_value_is_read_again_after_its_family_changed():
+def test_a_remembered_value_is_read_again_after_its_family_changed(monkeypatch):
+    monkeypatch.setattr(context_module, "VERSIONS_READ_S", 0.0)
     context = AppContext(con=db.open_store(":memory:"), tz="Asia/Shanghai", city_name_zh="云江市",
                          city_name_en="Yunjiang")
     calls = []
@@ -66,4 +68,17 @@ def test_a_remembered_value_is_read_again_after_its_family_changed():
     versions.bump(context.cursor(), "events")
     assert context.remember("geojson.grid", read, families=("geometry",)) == 1
     versions.bump(context.cursor(), "geometry")
+    assert context.remember("geojson.grid", read, families=("geometry",)) == 2
+
+
+def test_the_versions_are_read_at_most_once_per_interval(monkeypatch):
+    monkeypatch.setattr(context_module, "VERSIONS_READ_S", 3600.0)
+    context = AppContext(con=db.open_store(":memory:"), tz="Asia/Shanghai", city_name_zh="云江市",
+                         city_name_en="Yunjiang")
+    calls = []
+    read = lambda: calls.append(1) or len(calls)                          # noqa: E731
+    assert context.remember("geojson.grid", read, families=("geometry",)) == 1
+    versions.bump(context.cursor(), "geometry")
+    assert context.remember("geojson.grid", read, families=("geometry",)) == 1     # within the interval
+    context._versions = (0.0, None)                                                  # the interval passed
     assert context.remember("geojson.grid", read, families=("geometry",)) == 2

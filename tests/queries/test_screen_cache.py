@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from queries import screen, screen_freshness
+from queries import screen, screen_freshness, screen_names
 from queries.reads import families_of, reads
 from queries.screen_cache import ScreenCache
 
@@ -135,7 +135,7 @@ def _store_queries(module) -> list:
             and next(iter(inspect.signature(fn).parameters), None) == "con"]
 
 
-@pytest.mark.parametrize("module", [screen, screen_freshness], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [screen, screen_freshness, screen_names], ids=lambda m: m.__name__)
 def test_every_screen_query_declares_the_families_it_reads(module):
     found = _store_queries(module)
     assert len(found) >= 3

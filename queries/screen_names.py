@@ -1,0 +1,40 @@
+"""The names the wall's ticker and panels show beside codes: each case category's, and each grid's
+community (or the grid's own when it has none), read apart so that a new case re-reads only the
+few categories, never the grids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from queries.reads import reads
+
+
+@dataclass(frozen=True)
+class TickerNames:
+    """Names the ticker shows: each category's, and each grid's community (or the grid's own when it has none)."""
+
+    categories: dict[str, tuple[str, str]]
+    places: dict[str, tuple[str, str]]
+
+
+@reads('events', 'geometry')
+def ticker_names(con: duckdb.DuckDBPyConnection) -> TickerNames:
+    """Read the names of the categories and of each grid's community."""
+    return TickerNames(category_names(con), place_names(con))
+
+
+@reads('events')
+def category_names(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    """Read {category code: (zh, en)} (an ingested case may bring a new category)."""
+    return {code: (zh, en) for code, zh, en in
+            con.execute("SELECT code, name_zh, name_en FROM event_categories").fetchall()}
+
+
+@reads('geometry')
+def place_names(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    """Read {grid code: (zh, en) of its community} (they change only with new grids)."""
+    return {code: (zh, en) for code, zh, en in con.execute(
+        """SELECT g.code, coalesce(m.name_zh, g.name_zh), coalesce(m.name_en, g.name_en) FROM admin_units g
+           LEFT JOIN admin_units m ON m.code = g.community_code WHERE g.level = 'grid'""").fetchall()}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import functools
 import json
 import re
 import shutil
@@ -78,7 +79,7 @@ def record_pages(url: str) -> dict[str, list[str]]:
         page.wait_for_load_state("networkidle")
         for path in PAGES:
             bodies: list[str] = []
-            listener = lambda r, bodies=bodies: bodies.append(r.text()) if "_dash-update-component" in r.url else None  # noqa: E731
+            listener = functools.partial(keep_callback_body, bodies)
             page.on("response", listener)
             page.goto(url + path)
             page.wait_for_load_state("networkidle")
@@ -87,6 +88,17 @@ def record_pages(url: str) -> dict[str, list[str]]:
             recorded[path] = bodies
         browser.close()
     return recorded
+
+
+def keep_callback_body(bodies: list[str], response) -> None:
+    """Keep the body of a Dash callback response (one the next page's load cut off has none)."""
+    from playwright.sync_api import Error
+
+    if "_dash-update-component" in response.url:
+        try:
+            bodies.append(response.text())
+        except Error:
+            pass
 
 
 def sent_values(bodies: list[str]) -> dict[tuple[str, str], set[str]]:

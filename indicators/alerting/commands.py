@@ -192,7 +192,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _episode_windows(con) -> dict[str, tuple[int, int]]:
+def recorded_episode_windows(con) -> dict[str, tuple[int, int]]:
     """Return the named incident windows ([start, end) epoch seconds) the demo builder recorded."""
     recorded = db.get_setting(con, "demo.episodes")
     if recorded is None:
@@ -204,6 +204,7 @@ def _episode_windows(con) -> dict[str, tuple[int, int]]:
 def cmd_replay(args: argparse.Namespace) -> int:
     """Replay the episode-related alerts hourly over the last --days of data; print the false-alarm rate."""
     con, tz = _con(args)
+    windows = recorded_episode_windows(con)
     until = int(db.get_setting(con, "data.until_s"))
     config, catalog = load_config(), load_catalog()
     subset = replay.subset_catalog(catalog, config, replay.EPISODE_INDICATORS)
@@ -213,7 +214,6 @@ def cmd_replay(args: argparse.Namespace) -> int:
     bar = tqdm(total=len(instants), unit="h", file=sys.stderr)
     replay.replay(con, subset, config, tz, instants, progress=lambda _: bar.update())
     bar.close()
-    windows = _episode_windows(con)
     first = con.execute("SELECT epoch(min(ts))::BIGINT FROM readings").fetchone()[0]
     scored_from = max(start, first + replay.BASELINE_WARMUP_S)      # before it, baselines lack days of data
     report = replay.false_alarms(con, windows, (scored_from, until))

@@ -19,13 +19,15 @@ UTC = "UTC"
 
 
 def raw_values(frame: pd.DataFrame, spec: FieldSpec | None) -> pd.Series:
-    """Return the field's values as text (NA where missing), after regex and value map."""
+    """Return the field's values as text (NA where missing or one of its null texts), after regex and value map."""
     if spec is None:
         return empty_text(frame.index)
     if spec.value is not None:
         values = pd.Series(str(spec.value), index=frame.index, dtype="string")
     else:
         values = as_text(frame[spec.column])
+    if spec.null:
+        values = values.mask(values.isin(spec.null))
     if spec.regex is not None:
         values = values.str.extract(spec.regex, expand=False).astype("string")
     if spec.map is not None:
@@ -91,7 +93,7 @@ def number_field(frame: pd.DataFrame, mapping: Mapping, name: str) -> tuple[pd.S
     spec = mapping.spec(name)
     if spec is None:
         return pd.Series(np.nan, index=frame.index), pd.Series(False, index=frame.index)
-    if spec.value is None and spec.map is None and spec.regex is None \
+    if spec.value is None and spec.map is None and spec.regex is None and not spec.null \
             and pd.api.types.is_numeric_dtype(frame[spec.column].dtype):
         values = frame[spec.column].astype("float64")
         return values * (spec.scale or 1.0), pd.Series(False, index=frame.index)

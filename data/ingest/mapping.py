@@ -60,6 +60,7 @@ class FieldSpec:
     format: str | None = None        # time format (strftime), 'ISO8601', 'epoch_s' or 'epoch_ms'
     scale: float | None = None       # multiply numbers (units: µg/m³ -> mg/m³ is 0.001)
     parts: dict | None = None        # a time built from columns: {year: y, month: m, day: d, hour: h}
+    null: tuple[str, ...] = ()       # raw texts that mean "no value" in this field only (e.g. 01/01/1900)
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,13 @@ def _parse_fields(raw: dict, kind: str, problems: list[str]) -> dict[str, FieldS
         if unknown:
             problems.append(f"field {name!r}: unknown keys {sorted(unknown)}")
             continue
-        parsed = FieldSpec(**spec)
+        null = spec.get("null", ())
+        if isinstance(null, (str, int, float)):
+            null = (null,)
+        if not isinstance(null, (list, tuple)):
+            problems.append(f"field {name!r}: null must be a text or a list of texts")
+            continue
+        parsed = FieldSpec(**{**spec, "null": tuple(str(v).strip() for v in null)})
         _check_field(name, parsed, problems)
         fields[name] = parsed
     return fields

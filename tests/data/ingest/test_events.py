@@ -198,3 +198,28 @@ def test_quarantined_numbers_of_a_typed_file_are_json_numbers(store, tmp_path):
     raw = store.execute("SELECT raw FROM quarantine WHERE batch_id = ?", [summary.batch_id]).fetchone()[0]
     assert json.loads(raw) == {"source": "grid_report", "event_id": "T-1", "category": "hotline.noise",
                                "received_at": "2026-11-19 01:00:00+00", "lon": 10.25, "lat": 31.5, "satisfaction": 4}
+
+
+def test_a_placeholder_date_is_no_value_in_its_own_field_only(store, export, tmp_path):
+    frame = export.head(20).copy()
+    placeholder = frame["归档时间"].notna() & (frame["归档时间"].astype(str) != "")
+    rows = frame.index[placeholder][:3]
+    frame.loc[rows, "归档时间"] = "01/01/1900"                  # what a real feed writes for "not archived"
+    strict = ingest(store, write(frame, tmp_path / "placeholder.csv"))
+    assert strict.quarantined_total == 3                         # a date before the case: the whole case refused
+
+    raw = _yaml()
+    raw["fields"]["closed_at"] = {"column": "归档时间", "null": "01/01/1900"}
+    frame["工单编号"] = frame["工单编号"].astype(str) + "-B"      # new cases, so the file is not a repeat
+    lenient = ingest(store, write(frame, tmp_path / "placeholder-b.csv"), parse_mapping(raw, "null.yaml"))
+    assert lenient.quarantined_total == 0 and lenient.accepted == 20, lenient.as_dict()
+    unarchived = store.execute("SELECT count(*) FROM events WHERE event_id IN (SELECT unnest(?)) AND closed_at IS NULL",
+                               [list(frame.loc[rows, "工单编号"])]).fetchone()[0]
+    assert unarchived == 3
+
+
+def test_null_texts_of_a_field_are_checked_with_the_mapping():
+    raw = _yaml()
+    raw["fields"]["closed_at"] = {"column": "归档时间", "null": {"not": "a list"}}
+    with pytest.raises(Exception, match="null must be a text or a list of texts"):
+        parse_mapping(raw, "bad-null.yaml")

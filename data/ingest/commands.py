@@ -105,7 +105,7 @@ def register(subparsers) -> None:
     """Add the ingest, quarantine and tokens subcommands."""
     ingest = subparsers.add_parser("ingest", help="load a city's file (grids, events, sensors, readings)")
     ingest.add_argument("kind", choices=KINDS)
-    ingest.add_argument("path", help="the file (CSV, xlsx, Parquet, JSON, NDJSON, Open311; grids: GeoJSON, "
+    ingest.add_argument("path", help="the file (CSV, xlsx, xls, Parquet, JSON, NDJSON, Open311; grids: GeoJSON, "
                                      "Shapefile, GeoPackage, GeoParquet)")
     ingest.add_argument("--mapping", required=True, help="mapping YAML file, or a shipped mapping's name")
     ingest.add_argument("--token", default=None, help="API token when the server holds the database ($CITY_TOKEN)")

@@ -16,7 +16,8 @@ import pandas as pd
 import yaml
 
 KINDS = ("grids", "events", "sensors", "readings")
-FORMATS = ("csv", "xlsx", "parquet", "json", "ndjson", "open311", "geojson", "shapefile", "gpkg", "geoparquet")
+FORMATS = ("csv", "xlsx", "xls", "parquet", "json", "ndjson", "open311", "geojson", "shapefile", "gpkg",
+           "geoparquet")
 COORDINATE_SYSTEMS = ("wgs84", "gcj02", "bd09")
 OFFSET_POLICIES = ("respect", "ignore")      # ignore: '+00:00' labels on local wall-clock times
 CATEGORY_POLICIES = ("quarantine", "default", "create")

@@ -20,8 +20,8 @@ import pyarrow.csv as pa_csv
 from data.ingest.mapping import Mapping
 
 ROW = "_row"
-EXTENSIONS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet",
-              ".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".geojson": "geojson",
+EXTENSIONS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xls": "xls",
+              ".parquet": "parquet", ".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".geojson": "geojson",
               ".shp": "shapefile", ".zip": "shapefile", ".gpkg": "gpkg", ".geoparquet": "geoparquet"}
 # GB18030 is a superset of GBK (and of GB2312), so one fallback decodes all three.
 ENCODINGS = ("utf-8-sig", "gb18030")
@@ -52,8 +52,8 @@ def content_hash(data: bytes, mapping: Mapping) -> str:
 
 def read_records(data: bytes, fmt: str, mapping: Mapping) -> pd.DataFrame:
     """Return the file's records as a frame with a ``_row`` column."""
-    readers = {"csv": _read_csv, "xlsx": _read_xlsx, "parquet": _read_parquet, "json": _read_json,
-               "ndjson": _read_ndjson, "open311": _read_open311}
+    readers = {"csv": _read_csv, "xlsx": _read_xlsx, "xls": _read_xls, "parquet": _read_parquet,
+               "json": _read_json, "ndjson": _read_ndjson, "open311": _read_open311}
     if fmt not in readers:
         raise ReadError(f"{fmt} files hold geometry: ingest them with 'ingest grids'")
     try:
@@ -123,7 +123,16 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _read_xlsx(data: bytes, mapping: Mapping) -> pd.DataFrame:
-    return pd.read_excel(io.BytesIO(data), sheet_name=mapping.sheet, dtype=object, engine="openpyxl",
+    return _read_excel(data, mapping, "openpyxl")
+
+
+def _read_xls(data: bytes, mapping: Mapping) -> pd.DataFrame:
+    """Read the older Excel 97-2003 workbook many government systems still export."""
+    return _read_excel(data, mapping, "calamine")
+
+
+def _read_excel(data: bytes, mapping: Mapping, engine: str) -> pd.DataFrame:
+    return pd.read_excel(io.BytesIO(data), sheet_name=mapping.sheet, dtype=object, engine=engine,
                          na_values=list(mapping.na_values), keep_default_na=False)
 
 

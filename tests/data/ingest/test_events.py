@@ -24,7 +24,23 @@ def write(frame: pd.DataFrame, path, **options):
     return path
 
 
-@pytest.mark.parametrize("fmt", ["csv-gbk", "csv-gb18030-semicolon", "tsv-utf8", "xlsx", "parquet", "json", "ndjson"])
+def write_xls(frame: pd.DataFrame, path):
+    """Write an Excel 97-2003 workbook, cells as the export's text (pandas writes no .xls)."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("cases")
+    for col, name in enumerate(frame.columns):
+        sheet.write(0, col, name)
+        for row, value in enumerate(frame[name], start=1):
+            if not pd.isna(value):
+                sheet.write(row, col, value.item() if hasattr(value, "item") else value)
+    book.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["csv-gbk", "csv-gb18030-semicolon", "tsv-utf8", "xlsx", "xls", "parquet", "json",
+                                 "ndjson"])
 def test_every_format_gives_the_same_result(store, export, tmp_path, fmt):
     frame = export.head(120)
     if fmt == "csv-gbk":
@@ -36,6 +52,8 @@ def test_every_format_gives_the_same_result(store, export, tmp_path, fmt):
     elif fmt == "xlsx":
         path = tmp_path / "cases.xlsx"
         frame.to_excel(path, index=False)
+    elif fmt == "xls":
+        path = write_xls(frame, tmp_path / "cases.xls")
     elif fmt == "parquet":
         path = tmp_path / "cases.parquet"
         frame.to_parquet(path)

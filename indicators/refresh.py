@@ -62,8 +62,8 @@ class LastStoredValues:
 
     The server's minute ticks refresh the same indicators every time, in the same row order, so the
     rows the last tick stored are already at hand, aligned with the next tick's, and need not be read
-    back from the table. They are only used when no other refresh has run since (the count of
-    indicator_runs tells)."""
+    back from the table. They are only used when no other refresh has run since (the indicators'
+    data version tells)."""
 
     def __init__(self):
         self._last: tuple[frozenset[str] | None, int, pd.DataFrame, int] | None = None
@@ -75,22 +75,22 @@ class LastStoredValues:
         refresh since)."""
         if self._last is None:
             return None
-        indicators, stored_at_s, stored, runs = self._last
-        if (indicators != _key(only) or runs != _runs(con) or len(stored) != len(values)
+        indicators, stored_at_s, stored, version = self._last
+        if (indicators != _key(only) or version != _indicators_version(con) or len(stored) != len(values)
                 or not all(_same_text(stored[c], values[c]) for c in ("indicator_id", "unit_code", "level"))):
             return None
         return latest_rows(stored, stored_at_s)
 
     def remember(self, con: duckdb.DuckDBPyConnection, values: pd.DataFrame, at_s: int, only: set[str] | None) -> None:
         """Note what a refresh just stored (a refresh of all indicators is never compared with)."""
-        self._last = (_key(only), at_s, values, _runs(con)) if only is not None else None
+        self._last = (_key(only), at_s, values, _indicators_version(con)) if only is not None else None
 
 
 def _key(only: set[str] | None) -> frozenset[str] | None:
     return None if only is None else frozenset(only)
 
 
-def _runs(con: duckdb.DuckDBPyConnection) -> int:
+def _indicators_version(con: duckdb.DuckDBPyConnection) -> int:
     return versions.current(con)["indicators"]
 
 

@@ -51,11 +51,16 @@ def load_engine(tz: str) -> Engine:
     return Engine(load_catalog(), tz)
 
 
+# What a brief reads: it computes its day's indicator values from the cases and readings, so the
+# stored values (the indicators family, rewritten by every refresh) never change it.
+BRIEF_FAMILIES = ("events", "readings", "geometry", "alerts")
+
+
 def brief_document(app_context, day: date):
     """Return the brief document of ``day`` as the server keeps it, built with the server's one engine.
 
-    A day that has ended is built once per version of the data that may describe it (the writes
-    that reached back before its end, data/versions.py) and shared by the page, the downloads and
+    A day that has ended is built once per version of the data it reads (BRIEF_FAMILIES, counting
+    only the writes that reached back before its end, data/versions.py) and shared by the page, the downloads and
     the morning job; two callers at once wait for the same build. The context keeps a bounded
     number of documents (callbacks/context.KEPT_BRIEFS), least recently used dropped first. A day
     not yet ended is built each time."""
@@ -64,7 +69,8 @@ def brief_document(app_context, day: date):
     span = day_span(day, app_context.tz)
     if span.end_s > app_context.now_s():
         return build()
-    stamp = tuple(sorted(versions.current(cursor, before_s=span.end_s).items()))
+    found = versions.current(cursor, before_s=span.end_s)
+    stamp = tuple(found[family] for family in BRIEF_FAMILIES)
     return app_context.briefs.get((day.isoformat(), stamp), build)
 
 

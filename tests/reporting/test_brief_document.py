@@ -60,3 +60,16 @@ def test_an_ended_days_brief_is_built_again_only_after_a_write_reaching_back_int
         assert archive.brief_document(app_context, day) is not first
     con.close()
     assert builds == [day, day]
+
+
+def test_an_ended_days_brief_outlives_refreshes_of_the_stored_indicator_values(tiny_db_copy, builds):
+    from data import db, versions
+
+    con = db.open_store(tiny_db_copy)
+    with frozen_context(con) as app_context:
+        day = yesterday(app_context.now_s(), TZ)
+        first = archive.brief_document(app_context, day)
+        versions.bump(con, "indicators", earliest_s=0)           # an hourly snapshot drops the oldest history
+        assert archive.brief_document(app_context, day) is first
+    con.close()
+    assert builds == [day]

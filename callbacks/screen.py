@@ -26,6 +26,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import context
 from data import geo
+from data.clock import utc
 from layouts import ids
 from layouts import screen as view
 from layouts import screen_map as wall_map
@@ -134,15 +135,9 @@ def headline(con, reads, now_s: int, tz: str) -> dict:
     return kpis
 
 
-def stations_and_roads(con, reads, now_s: int, tz: str) -> tuple:
-    """Return the air stations' hourly AQI and the roads' latest speeds (the map's sensor markers)."""
-    roads, stations = sensors_now(con, reads, now_s, tz)
-    return stations, roads
-
-
 def air_and_stations(con, reads, now_s: int, tz: str) -> tuple:
     """Return the city's AQI now and its stations (for the AQI panel)."""
-    air = reads.get("air", lambda: air_now(con, queries.utc(now_s), tz))
+    air = reads.get("air", lambda: air_now(con, utc(now_s), tz))
     return air.result, air.stations
 
 
@@ -221,7 +216,7 @@ def map_parts(con, reads, now_s: int, tz: str, scene: str, layer: str, viewport:
                           families=("geometry",))
     return {"layer": rendered(reads, ("layer", layer), lambda: layer_values(con, reads, now_s, tz, layer)),
             "stations": rendered(reads, ("stations", scene, layer, language, scale),
-                                 lambda: sensor_points(scene, layer, *stations_and_roads(con, reads, now_s, tz),
+                                 lambda: sensor_points(scene, layer, *sensors_now(con, reads, now_s, tz),
                                                        language, scale)),
             "events": rendered(reads, ("events", scene, scale), lambda: points()["events"]),
             "newest": rendered(reads, ("newest", scene, scale), lambda: points()["newest"]),
@@ -244,7 +239,7 @@ def layer_values(con, reads, now_s: int, tz: str, layer: str) -> dict:
     return wall_map.layer_trace(layer, grids["code"].tolist(), values, label)
 
 
-def sensor_points(scene: str, layer: str, stations, roads, language: str, scale: float = 1.0) -> dict:
+def sensor_points(scene: str, layer: str, roads, stations, language: str, scale: float = 1.0) -> dict:
     """Return the sensor markers: AQI stations on the environment scene or the AQI layer, road segments on
     traffic, else none."""
     zh = language == "zh"

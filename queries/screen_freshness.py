@@ -58,12 +58,6 @@ NEWEST_OF_FAMILY = {"events": newest_events_by_source, "sensors": newest_reading
                     "indicators": newest_indicators}
 
 
-@reads("events", "readings", "geometry", "indicators")
-def newest_data(con: duckdb.DuckDBPyConnection, now_s: int, family: str) -> pd.DataFrame:
-    """Return the newest instant of each source of one family (events, sensors or indicators)."""
-    return NEWEST_OF_FAMILY[family](con, now_s)
-
-
 FRESHNESS_COLUMNS = ["family", "name", "newest_s", "interval_s", "age_s", "stale_after_s", "stale"]
 
 

@@ -26,10 +26,11 @@ from callbacks import context
 from data import db, versions
 from data.background import PeriodicJob
 from data.clock import DEFAULT_TZ, parse_instant
-from data.demo import build
+from data.demo import build, names
 from data.demo.simulator import LiveSimulator
 from indicators.alerting import listener as alert_listener
-from indicators.catalog import CatalogError, load_catalog
+from indicators.catalog import CatalogError
+from indicators.city_catalog import catalog_for_store
 from indicators.engine import Engine
 from indicators.refresh import refresh
 from indicators.scheduler import IndicatorScheduler
@@ -115,12 +116,12 @@ def open_context(path: Path, at: str | None) -> context.AppContext:
     con = db.open_store(path)
     tz = db.get_setting(con, "city.tz", DEFAULT_TZ)
     frozen = parse_instant(at, tz) if at else None
-    catalog = load_catalog()                 # the one catalog and engine of the process
+    catalog = catalog_for_store(con)         # the one catalog and engine of the process
     alert_listener.install(catalog)
     return context.AppContext(
         con=con, tz=tz, frozen_now_s=frozen, catalog=catalog, engine=Engine(catalog, tz),
-        city_name_zh=db.get_setting(con, "city.name_zh", build.CITY_NAME_ZH),
-        city_name_en=db.get_setting(con, "city.name_en", build.CITY_NAME_EN),
+        city_name_zh=db.get_setting(con, "city.name_zh", names.CITY_NAME_ZH),
+        city_name_en=db.get_setting(con, "city.name_en", names.CITY_NAME_EN),
     )
 
 

@@ -38,7 +38,7 @@ from data import db  # noqa: E402
 from data.demo import simulator  # noqa: E402
 from data.demo import build  # noqa: E402
 from data.clock import parse_instant  # noqa: E402
-from indicators.catalog import load_catalog  # noqa: E402
+from indicators.city_catalog import catalog_for_store  # noqa: E402
 from indicators.compiler import aggregate_sql  # noqa: E402
 from indicators.engine import Engine, load_units, with_inputs  # noqa: E402
 from indicators.model import IndicatorType  # noqa: E402
@@ -101,7 +101,7 @@ def time_live_ticks(path: str, at_s: int, tz: str, ticks: int) -> list[dict]:
     world = build.DemoWorld.create(build.load_demo_spec(con))
     clock = {"now": at_s}
     summaries = []
-    scheduler = IndicatorScheduler(con, Engine(load_catalog(), tz), now=lambda: clock["now"], backfill_hours=0,
+    scheduler = IndicatorScheduler(con, Engine(catalog_for_store(con), tz), now=lambda: clock["now"], backfill_hours=0,
                                    listeners=(lambda cursor, summary: summaries.append(summary),))
     runs = []
     for tick in range(ticks + 1):
@@ -140,7 +140,7 @@ def main() -> int:
         print(json.dumps({"live_tick_s": {"median": statistics.median(r["seconds"] for r in runs[1:]),
                                           "first_full_tick_s": runs[0]["seconds"]}}), flush=True)
         return 0
-    catalog = load_catalog()
+    catalog = catalog_for_store(con)
     engine = Engine(catalog, tz)
     rows = con.execute("SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM readings), "
                        "(SELECT count(*) FROM admin_units WHERE level = 'grid')").fetchone()

@@ -71,14 +71,14 @@ def server_drill(path: Path, at: str, repeat: int) -> dict:
     from callbacks import context
     from callbacks import map_page as cb
     from data.clock import parse_instant
-    from indicators.catalog import load_catalog
+    from indicators.city_catalog import catalog_for_store
     from layouts.map_panel import grid_options
 
     con = db.open_store(path, read_only=True)
     tz = db.get_setting(con, "city.tz", "Asia/Shanghai")
     started = time.perf_counter()
     context.install(context.AppContext(con=con, tz=tz, city_name_zh="", city_name_en="",
-                                       frozen_now_s=parse_instant(at, tz), catalog=load_catalog()))
+                                       frozen_now_s=parse_instant(at, tz), catalog=catalog_for_store(con)))
     for level in ("district", "street", "community", "grid"):
         cb.level_geometry(level)
     warm_s = time.perf_counter() - started

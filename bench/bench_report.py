@@ -41,7 +41,7 @@ def main() -> int:
     tz = db.get_setting(con, "city.tz", DEFAULT_TZ)
     until = int(db.get_setting(con, "data.until_s") or time.time())
     day = parse_day(args.date) if args.date else yesterday(until, tz)
-    engine, load_s = timed(load_engine, tz)
+    engine, load_s = timed(load_engine, con, tz)
     _, first_s = timed(build_document, con, day, tz, engine)
     doc, build_s = timed(build_document, con, day, tz, engine)
     html, html_s = timed(render_html, doc)

@@ -45,12 +45,12 @@ def percentile(values: list[float], q: float) -> float:
 def compute_indicators(con, tz: str, at_s: int) -> None:
     """Compute every indicator at the instant, then evaluate the alerts on them (as the server does at start)."""
     from indicators.alerting import listener
-    from indicators.catalog import load_catalog
+    from indicators.city_catalog import catalog_for_store
     from indicators.engine import Engine
     from indicators.refresh import refresh
 
     started = time.perf_counter()
-    summary = refresh(con.cursor(), Engine(load_catalog(), tz), at_s, kind="manual")
+    summary = refresh(con.cursor(), Engine(catalog_for_store(con), tz), at_s, kind="manual")
     listener.on_refresh(con.cursor(), summary)
     print(f"  indicators and alerts computed in {time.perf_counter() - started:.1f} s", flush=True)
 
@@ -157,7 +157,7 @@ def bench_one(path: Path, args) -> dict:
     from callbacks import context
     from data import db
     from data.clock import parse_instant
-    from indicators.catalog import load_catalog
+    from indicators.city_catalog import catalog_for_store
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-screen-", dir=args.tmp))
     try:
@@ -172,7 +172,7 @@ def bench_one(path: Path, args) -> dict:
         if args.refresh:
             compute_indicators(con, tz, at_s)
         app_context = context.AppContext(con=con, tz=tz, city_name_zh="", city_name_en="", frozen_now_s=at_s,
-                                         catalog=load_catalog())
+                                         catalog=catalog_for_store(con))
         context.install(app_context)
         result = {"db": str(path), "grids": grids, **time_refresh(app_context, args.runs), **payload(app_context)}
         con.close()

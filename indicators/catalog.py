@@ -62,10 +62,14 @@ class Catalog:
         return len(self.indicators)
 
 
-def load_catalog(directory: Path = CATALOG_DIR) -> Catalog:
-    """Return the catalog from ``directory``, or raise CatalogError listing every problem."""
+def load_catalog(directory: Path = CATALOG_DIR, lists: dict[str, list] | None = None) -> Catalog:
+    """Return the catalog from ``directory``, or raise CatalogError listing every problem.
+
+    ``lists`` replaces named lists of the shipped ``_lists.yaml`` (a city's own categories, say:
+    indicators.city_catalog), so the templates expand over them."""
     problems: list[str] = []
-    lists = _read_yaml(directory / LISTS_FILE, problems) if (directory / LISTS_FILE).exists() else {}
+    shipped = _read_yaml(directory / LISTS_FILE, problems) if (directory / LISTS_FILE).exists() else {}
+    lists = {**(shipped or {}), **(lists or {})}
     indicators, domains = [], []
     for path in sorted(directory.glob("*.yaml")):
         if path.name == LISTS_FILE:

@@ -2,6 +2,7 @@
 
     python cli.py indicators check [--db PATH]
     python cli.py indicators list [--format csv|json|md] [--out FILE]
+    python cli.py indicators coverage [--db PATH] [--at TIME] [--format json|text]   (indicators.city_commands)
     python cli.py refresh [--at TIME] [--history-hours N] [--db PATH]
 """
 
@@ -20,6 +21,8 @@ from tqdm import tqdm
 from data import db
 from data.clock import DEFAULT_TZ, HOUR_S, parse_instant
 from indicators.catalog import Catalog, CatalogError, load_catalog
+from indicators.city_catalog import catalog_for_store
+from indicators.city_commands import add_coverage_parser
 from indicators.compiler import compile_catalog
 from indicators.docs import catalog_markdown, catalog_rows
 from indicators.engine import Engine
@@ -38,6 +41,7 @@ def register(sub) -> None:
     listing.add_argument("--format", choices=("csv", "json", "md"), default="csv")
     listing.add_argument("--out", default=None, help="write to this file instead of standard output")
     listing.set_defaults(func=cmd_list)
+    add_coverage_parser(actions)
     again = sub.add_parser("refresh", help="compute every indicator at an instant and store the values")
     again.add_argument("--db", default=None)
     again.add_argument("--at", default=None, help="instant to compute (ISO time, city-local without offset); default now")
@@ -48,13 +52,14 @@ def register(sub) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate the catalog; print every problem, or a summary when sound."""
+    con = db.open_store(args.db, read_only=True) if args.db else None
     try:
-        catalog = load_catalog()
+        catalog = catalog_for_store(con) if con is not None else load_catalog()
     except CatalogError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         print(f"{len(exc.problems)} problem(s)", file=sys.stderr)
         return 1
-    problems = check_sql(catalog, db.open_store(args.db, read_only=True) if args.db else None)
+    problems = check_sql(catalog, con)
     if problems:
         print("\n".join(problems), file=sys.stderr)
         print(f"{len(problems)} problem(s)", file=sys.stderr)
@@ -97,7 +102,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     con = db.open_store(args.db)
     tz = db.get_setting(con, "city.tz", DEFAULT_TZ)
     at_s = parse_instant(args.at, tz)
-    engine = Engine(load_catalog(), tz)
+    engine = Engine(catalog_for_store(con), tz)
     hours = snapshot_hours(at_s - args.history_hours * HOUR_S - 1, at_s - 1) if args.history_hours else []
     for hour in tqdm(hours, desc="snapshots", unit="h", disable=not hours, file=sys.stderr):
         refresh(con, engine, hour, kind="snapshot", snapshot=True)

@@ -12,7 +12,7 @@ _EQUALITY = re.compile(r"^([a-z_]+)\s*=\s*(?:'([^']*)'|(-?\d+))$", re.I)
 _AND = re.compile(r"\s+AND\s+", re.I)
 _OR = re.compile(r"\bOR\b", re.I)
 # Preferred split columns, most selective first: their values become the long form's groups.
-SPLIT_PREFERENCE = ("category_code", "metric", "kind", "category_domain", "source", "handling_level")
+SPLIT_PREFERENCE = ("category_code", "metric", "kind", "category_domain", "channel", "handling_level")
 
 
 def unquoted_chars(text: str, start: int = 0):

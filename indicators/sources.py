@@ -49,8 +49,8 @@ def _event_state(left_out: tuple[str, ...] = ()) -> str:
 BASELINE_DAYS = 7
 FREE_TEXT_COLUMNS = {"events": ("description", "caller_name", "caller_phone")}    # long, and rarely aggregated
 # Columns of events a refresh copies into the relations it materialises only when a measure, filter or
-# split names them; the others (times, grid and category codes) are read by the relation itself.
-OPTIONAL_COLUMNS = {"events": (*FREE_TEXT_COLUMNS["events"], "source", "event_id", "lon", "lat", "status",
+# split names them; the others (times, source, grid and category codes) are read by the relation itself.
+OPTIONAL_COLUMNS = {"events": (*FREE_TEXT_COLUMNS["events"], "event_id", "lon", "lat", "status",
                                "handling_level", "department", "is_repeat", "updated_at", "batch_id")}
 RECENT_DAYS = 31            # longest window (30 days) and a margin: what one refresh can read
 _SHIFTED_NOW = "($now - to_days(day_shift))"
@@ -128,9 +128,10 @@ class Source:
 SOURCES: dict[str, Source] = {
     "events": Source(
         "events",
-        f"""SELECT e.*, c.domain AS category_domain{{state}}, {_HIERARCHY}
+        f"""SELECT e.*, ch.role AS channel, c.domain AS category_domain{{state}}, {_HIERARCHY}
             FROM {{rows}} e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
-            LEFT JOIN event_categories c ON c.code = e.category_code""",
+            LEFT JOIN event_categories c ON c.code = e.category_code
+            LEFT JOIN channels ch ON ch.code = e.source""",
         ("received_at", "accepted_at", "dispatched_at", "resolved_at", "closed_at", "due_at"),
         "received_at", table="events",
     ),

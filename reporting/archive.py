@@ -11,8 +11,10 @@ import re
 from datetime import date
 from pathlib import Path
 
+import duckdb
+
 from data import db, versions
-from indicators.catalog import load_catalog
+from indicators.city_catalog import catalog_for_store
 from indicators.engine import Engine
 from reporting.days import day_span
 from reporting.document import build_document
@@ -45,10 +47,10 @@ def archive_path(folder: Path, day: date, fmt: str) -> Path:
     return folder / f"brief-{day.isoformat()}.{fmt}"
 
 
-def load_engine(tz: str) -> Engine:
-    """Return an engine on a freshly loaded catalog, for a process without a server (the CLI);
-    the server passes its own one engine instead."""
-    return Engine(load_catalog(), tz)
+def load_engine(con: duckdb.DuckDBPyConnection, tz: str) -> Engine:
+    """Return an engine on the store's catalog freshly loaded, for a process without a server (the
+    CLI); the server passes its own one engine instead."""
+    return Engine(catalog_for_store(con), tz)
 
 
 # What a brief reads: it computes its day's indicator values from the cases and readings, so the
@@ -76,7 +78,7 @@ def brief_document(app_context, day: date):
 
 def _brief_html(con, day: date, tz: str, document=None) -> str:
     """Return the brief of ``day`` as HTML, from ``document`` when given, else from a fresh build."""
-    return render_html(document if document is not None else build_document(con, day, tz, load_engine(tz)))
+    return render_html(document if document is not None else build_document(con, day, tz, load_engine(con, tz)))
 
 
 def render(con, day: date, tz: str, fmt: str, document=None) -> bytes:

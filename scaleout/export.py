@@ -28,6 +28,7 @@ from indicators.sources import FREE_TEXT_COLUMNS
 EXPORTED_TABLES: dict[str, dict[str, str]] = {
     "admin_units": {"geometry": "BLOB"},
     "event_categories": {},
+    "channels": {},
     "events": {column: "VARCHAR" for column in FREE_TEXT_COLUMNS["events"]},
     "sensors": {},
     "readings": {},

@@ -18,19 +18,16 @@ import pandas as pd
 from tqdm import tqdm
 
 from data import db, versions, writer
+from data.profile import write_profile
 from data.clock import DAY_S, DEFAULT_TZ, parse_instant
 from data.demo import clock
-from data.demo.categories import categories_frame
 from data.demo.events import events_as_of, plan_events
 from data.demo.geography import Geography, build_geography
+from data.demo.profile import demo_profile
 from data.demo.readings import generate_readings
 from data.demo.scales import Scale, get_scale
 from data.demo.sensors import build_sensors
 from data.demo.weather import episodes, weather_for_day
-
-CITY_NAME_ZH = "云江市"
-CITY_NAME_EN = "Yunjiang City"
-
 
 @dataclass(frozen=True)
 class DemoSpec:
@@ -139,10 +136,12 @@ def _console(enabled: bool):
 
 
 def write_static_tables(con: duckdb.DuckDBPyConnection, world: DemoWorld, counts: RowCounts) -> None:
-    """Write geography, map features, event categories and sensors."""
+    """Write geography, map features, the city's profile (names, zone, channels, categories) and sensors."""
     counts.add("admin_units", writer.append_frame(con, "admin_units", world.geo.units))
     counts.add("map_features", writer.append_frame(con, "map_features", world.geo.features))
-    counts.add("event_categories", writer.append_frame(con, "event_categories", categories_frame()))
+    written = write_profile(con, demo_profile(world.spec.tz))
+    counts.add("channels", written["channels"])
+    counts.add("event_categories", written["categories"])
     counts.add("sensors", writer.append_frame(con, "sensors", world.sensors))
 
 
@@ -188,11 +187,8 @@ def finish_batch(con: duckdb.DuckDBPyConnection, batch_id: int, rows: int) -> No
 
 
 def put_demo_settings(con: duckdb.DuckDBPyConnection, spec: DemoSpec) -> None:
-    """Store the city's identity and the demo spec so the live simulator can continue it."""
+    """Store the demo spec so the live simulator can continue it (the city's identity is in its profile)."""
     db.put_settings(con, {
-        "city.name_zh": CITY_NAME_ZH,
-        "city.name_en": CITY_NAME_EN,
-        "city.tz": spec.tz,
         "demo.scale": spec.scale.name,
         "demo.seed": spec.seed,
         "demo.anchor_s": spec.anchor_s,

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from data.demo.sources import SOURCE_BY_SHORT, SOURCES
 
@@ -256,16 +255,6 @@ URBAN_CODES = frozenset({"hotline.noise", "city_management.street_vending", "cit
                          "environment.catering_fumes", "public_safety.drunk"})
 RURAL_CODES = frozenset({"environment.open_burning", "disputes.land_contract", "emergency.landslide",
                          "petitions.rural_affairs", "petitions.land_requisition"})
-
-CATEGORY_COLUMNS = ("code", "name_zh", "name_en", "domain", "sla_hours", "default_level", "department")
-
-
-def categories_frame() -> pd.DataFrame:
-    """Return the categories as rows of table event_categories."""
-    rows = [{col: getattr(c, col) for col in CATEGORY_COLUMNS} for c in CATEGORIES]
-    frame = pd.DataFrame(rows, columns=list(CATEGORY_COLUMNS))
-    return frame.astype({"sla_hours": "float64", "default_level": "int8"})
-
 
 def category_array(field: str) -> np.ndarray:
     """Return one field of every category as an array indexed like CATEGORIES."""

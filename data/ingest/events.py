@@ -335,7 +335,7 @@ def _create_categories(con: duckdb.DuckDBPyConnection, created: pd.DataFrame, ma
                           "default_level": np.int8(spec.get("default_level", 3)),
                           "department": str(spec.get("department", "unassigned"))})
     with registered(con, "_ingest_categories", writer.frame_to_arrow(frame)):
-        con.execute("INSERT INTO event_categories SELECT * FROM _ingest_categories c "
+        con.execute("INSERT INTO event_categories BY NAME SELECT * FROM _ingest_categories c "
                     "WHERE c.code NOT IN (SELECT code FROM event_categories)")
 
 

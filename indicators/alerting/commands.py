@@ -26,6 +26,7 @@ from data.clock import DEFAULT_TZ, HOUR_S, parse_instant
 from indicators.alerting import handling, queries, replay, silences, store
 from indicators.alerting.rules import alerting_indicators, load_config
 from indicators.catalog import load_catalog
+from indicators.city_catalog import catalog_for_store
 
 ACTIONS = ("ack", "silence", "assign", "escalate", "close")
 
@@ -145,7 +146,7 @@ def cmd_silences_add(args: argparse.Namespace) -> int:
     con, _ = _con(args)
     now = int(time.time())
     starts = now + int(args.starts_in_hours * HOUR_S)
-    known = [i.id for i in load_catalog().indicators]
+    known = [i.id for i in catalog_for_store(con).indicators]
     return _report(lambda: silences.create(con, args.actor, args.match, args.unit, args.comment,
                                            starts + int(args.hours * HOUR_S), now, starts_s=starts, known_ids=known))
 
@@ -206,7 +207,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     con, tz = _con(args)
     windows = recorded_episode_windows(con)
     until = int(db.get_setting(con, "data.until_s"))
-    config, catalog = load_config(), load_catalog()
+    config, catalog = load_config(), catalog_for_store(con)
     subset = replay.subset_catalog(catalog, config, replay.EPISODE_INDICATORS)
     step = int(args.step_hours * HOUR_S)
     start = (until - int(args.days * 86_400)) // HOUR_S * HOUR_S

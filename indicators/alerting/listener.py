@@ -12,7 +12,8 @@ import duckdb
 from data import db
 from data.clock import DEFAULT_TZ
 from indicators.alerting.evaluator import AlertEvaluator
-from indicators.catalog import Catalog, load_catalog
+from indicators.catalog import Catalog
+from indicators.city_catalog import catalog_for_store
 from indicators.refresh import RefreshSummary
 
 _lock = threading.Lock()
@@ -34,7 +35,7 @@ def evaluator_for(con: duckdb.DuckDBPyConnection) -> AlertEvaluator:
         if _evaluator is None:
             from indicators.alerting.webhooks import WebhookSender
 
-            catalog = _catalog if _catalog is not None else load_catalog()
+            catalog = _catalog if _catalog is not None else catalog_for_store(con)
             evaluator = AlertEvaluator(catalog, db.get_setting(con, "city.tz", DEFAULT_TZ))
             if evaluator.config.webhooks:
                 sender = WebhookSender(con, evaluator.config.webhooks)

@@ -9,6 +9,7 @@ import pytest
 from data import db
 from data.clock import parse_instant
 from indicators.catalog import load_catalog
+from indicators.coverage import coverage, store_holdings
 from indicators.engine import Engine
 from indicators.refresh import refresh
 from tests.conftest import TINY_NOW
@@ -28,15 +29,24 @@ def units(tiny_con):
     return tiny_con.execute("SELECT code, level, parent_code, population FROM admin_units").df()
 
 
+@pytest.fixture(scope="module")
+def lacking(tiny_con):
+    return coverage(CATALOG, store_holdings(tiny_con))
+
+
 @pytest.mark.parametrize("indicator_id", [i.id for i in CATALOG.indicators])
-def test_every_indicator_has_a_value_for_every_unit_of_its_levels(indicator_id, values, units):
+def test_every_indicator_has_a_value_for_every_unit_of_its_levels(indicator_id, values, units, lacking):
+    """Every indicator has a row for each unit of its levels; one whose inputs the city has (its
+    coverage) has a value at city and district level, one that lacks an input has none anywhere."""
     indicator = CATALOG[indicator_id]
     rows = values[values["indicator_id"] == indicator_id]
     for level in indicator.levels:
         expected = set(units.loc[units["level"] == level, "code"])
         got = rows[rows["level"] == level]
         assert set(got["unit_code"]) == expected, level
-        if not indicator.no_data_expected and level in ("city", "district"):
+        if lacking[indicator_id]:
+            assert got["value"].isna().all(), f"{indicator_id} lacks {lacking[indicator_id]} yet has a value"
+        elif not indicator.no_data_expected and level in ("city", "district"):
             assert got["value"].notna().all(), f"null {indicator_id} at {level}"
 
 

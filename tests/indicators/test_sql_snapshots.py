@@ -54,10 +54,10 @@ BY_WINDOW = {
     "last_7d": "cases.intake.count.last_7d",
     "last_30d": "cases.intake.count.last_30d",
 }
-FAMILY = "events.last_30d.received_at.to_street.by_source"          # long form, grouped by source
-WIDE_FAMILY = "events.last_7d.received_at.to_community.by_source"    # long form, not rolled up (percentiles)
+FAMILY = "events.last_30d.received_at.to_street.by_channel"          # long form, grouped by channel
+WIDE_FAMILY = "events.last_7d.received_at.to_community.by_channel"    # long form, not rolled up (percentiles)
 ROLLED = "open_cases.now.state.to_street.wide0"                     # grid partials shared by its group
-SHIFTED = ("events.last_30d.received_at.to_street.by_source", "open_cases.now.state.to_street.wide0",
+SHIFTED = ("events.last_30d.received_at.to_street.by_channel", "open_cases.now.state.to_street.wide0",
            "sensors.now.state.to_district.by_kind")
 
 

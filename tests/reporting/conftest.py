@@ -15,8 +15,8 @@ DEMO_DAY = date(2026, 11, 19)       # the day before the tiny city's "now" (test
 
 
 @pytest.fixture(scope="module")
-def engine():
-    return load_engine(DEFAULT_TZ)
+def engine(tiny_con):
+    return load_engine(tiny_con, DEFAULT_TZ)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-SELECT e.*, c.domain AS category_domain,
+SELECT e.*, ch.role AS channel, c.domain AS category_domain,
     closed_at <= $now AS is_closed,
     resolved_at <= $now AS is_resolved,
     accepted_at <= $now AS is_accepted,
@@ -13,3 +13,4 @@ SELECT e.*, c.domain AS category_domain,
     g.district_code AS u_district, g.street_code AS u_street, g.community_code AS u_community, g.code AS u_grid
             FROM (SELECT * EXCLUDE (description, caller_name, caller_phone, event_id, lon, lat, status, department, updated_at, batch_id) FROM events WHERE (received_at > $now - INTERVAL 2 DAY AND received_at <= $now) OR (accepted_at > $now - INTERVAL 2 DAY AND accepted_at <= $now) OR (dispatched_at > $now - INTERVAL 2 DAY AND dispatched_at <= $now) OR (resolved_at > $now - INTERVAL 2 DAY AND resolved_at <= $now) OR (closed_at > $now - INTERVAL 2 DAY AND closed_at <= $now) OR (due_at > $now - INTERVAL 2 DAY AND due_at <= $now) OR coalesce(closed_at > $now, true)) e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
             LEFT JOIN event_categories c ON c.code = e.category_code
+            LEFT JOIN channels ch ON ch.code = e.source

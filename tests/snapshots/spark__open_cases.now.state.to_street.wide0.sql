@@ -5,7 +5,7 @@ SELECT level, unit_code, c0, c1, c2, c3, CAST(unix_micros(newest) AS DOUBLE) / C
        CAST(max(age_hours) AS DOUBLE) AS c3,
        max(received_at) AS newest
 FROM (SELECT *, (CAST(unix_micros(:now) - unix_micros(received_at) AS DOUBLE) / CAST(1000000 AS DOUBLE)) / 3600 AS age_hours
-            FROM (SELECT e.*, c.domain AS category_domain,
+            FROM (SELECT e.*, ch.role AS channel, c.domain AS category_domain,
     closed_at <= :now AS is_closed,
     resolved_at <= :now AS is_resolved,
     accepted_at <= :now AS is_accepted,
@@ -19,6 +19,7 @@ FROM (SELECT *, (CAST(unix_micros(:now) - unix_micros(received_at) AS DOUBLE) / 
     coalesce(g.city_code, (SELECT min(code) FROM admin_units WHERE level = 'city')) AS u_city,
     g.district_code AS u_district, g.street_code AS u_street, g.community_code AS u_community, g.code AS u_grid
             FROM events e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
-            LEFT JOIN event_categories c ON c.code = e.category_code) AS recent WHERE received_at <= :now AND coalesce(closed_at > :now, true)) AS base
+            LEFT JOIN event_categories c ON c.code = e.category_code
+            LEFT JOIN channels ch ON ch.code = e.source) AS recent WHERE received_at <= :now AND coalesce(closed_at > :now, true)) AS base
 WHERE true
 GROUP BY GROUPING SETS ((u_city), (u_district), (u_street))) AS scan WHERE unit_code IS NOT NULL

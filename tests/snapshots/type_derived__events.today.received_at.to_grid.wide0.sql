@@ -1,7 +1,7 @@
 SELECT u_grid,
        CAST(count(*) AS DOUBLE) AS s0_c0,
        epoch(max(received_at)) AS newest_s
-FROM (SELECT e.*, c.domain AS category_domain,
+FROM (SELECT e.*, ch.role AS channel, c.domain AS category_domain,
     closed_at <= $now AS is_closed,
     resolved_at <= $now AS is_resolved,
     accepted_at <= $now AS is_accepted,
@@ -15,6 +15,7 @@ FROM (SELECT e.*, c.domain AS category_domain,
     coalesce(g.city_code, (SELECT min(code) FROM admin_units WHERE level = 'city')) AS u_city,
     g.district_code AS u_district, g.street_code AS u_street, g.community_code AS u_community, g.code AS u_grid
             FROM events e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
-            LEFT JOIN event_categories c ON c.code = e.category_code) AS base
+            LEFT JOIN event_categories c ON c.code = e.category_code
+            LEFT JOIN channels ch ON ch.code = e.source) AS base
 WHERE received_at > $start AND received_at <= $end
 GROUP BY u_grid

@@ -1,7 +1,7 @@
 WITH s AS (SELECT CASE WHEN GROUPING(u_city) = 0 THEN 'city' WHEN GROUPING(u_district) = 0 THEN 'district' WHEN GROUPING(u_street) = 0 THEN 'street' END AS level, CASE WHEN GROUPING(u_city) = 0 THEN u_city WHEN GROUPING(u_district) = 0 THEN u_district WHEN GROUPING(u_street) = 0 THEN u_street END AS unit_code, 
        CAST(quantile_cont(handling_hours, 0.9) FILTER (WHERE is_resolved) AS DOUBLE) AS c0,
        max(resolved_at) AS newest
-FROM (SELECT e.*, c.domain AS category_domain,
+FROM (SELECT e.*, ch.role AS channel, c.domain AS category_domain,
     closed_at <= $now AS is_closed,
     resolved_at <= $now AS is_resolved,
     accepted_at <= $now AS is_accepted,
@@ -15,7 +15,8 @@ FROM (SELECT e.*, c.domain AS category_domain,
     coalesce(g.city_code, (SELECT min(code) FROM admin_units WHERE level = 'city')) AS u_city,
     g.district_code AS u_district, g.street_code AS u_street, g.community_code AS u_community, g.code AS u_grid
             FROM events e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
-            LEFT JOIN event_categories c ON c.code = e.category_code) AS base
+            LEFT JOIN event_categories c ON c.code = e.category_code
+            LEFT JOIN channels ch ON ch.code = e.source) AS base
 WHERE resolved_at > $start AND resolved_at <= $end
 GROUP BY GROUPING SETS ((u_city), (u_district), (u_street))),
                    u AS (UNPIVOT (SELECT * FROM s WHERE unit_code IS NOT NULL) ON c0

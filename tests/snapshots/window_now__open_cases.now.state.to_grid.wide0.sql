@@ -2,7 +2,7 @@ SELECT u_grid,
        CAST(count(*) AS DOUBLE) AS s0_c0,
        epoch(max(received_at)) AS newest_s
 FROM (SELECT *, epoch($now - received_at) / 3600 AS age_hours
-            FROM (SELECT e.*, c.domain AS category_domain,
+            FROM (SELECT e.*, ch.role AS channel, c.domain AS category_domain,
     closed_at <= $now AS is_closed,
     resolved_at <= $now AS is_resolved,
     accepted_at <= $now AS is_accepted,
@@ -16,6 +16,7 @@ FROM (SELECT *, epoch($now - received_at) / 3600 AS age_hours
     coalesce(g.city_code, (SELECT min(code) FROM admin_units WHERE level = 'city')) AS u_city,
     g.district_code AS u_district, g.street_code AS u_street, g.community_code AS u_community, g.code AS u_grid
             FROM events e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
-            LEFT JOIN event_categories c ON c.code = e.category_code) AS recent WHERE received_at <= $now AND coalesce(closed_at > $now, true)) AS base
+            LEFT JOIN event_categories c ON c.code = e.category_code
+            LEFT JOIN channels ch ON ch.code = e.source) AS recent WHERE received_at <= $now AND coalesce(closed_at > $now, true)) AS base
 WHERE true
 GROUP BY u_grid

@@ -12,7 +12,7 @@ import pytest
 
 from data.clock import DAY_S, HOUR_S, local_day_index
 from data.clock import parse_instant
-from data.demo.categories import CATEGORIES, DOMAINS, DRIVERS, categories_frame
+from data.demo.categories import CATEGORIES, DOMAINS, DRIVERS
 from data.demo.clock import day_window, day_windows, local_hour_weekday
 from data.demo.events import PLAN_COLUMNS, events_as_of, plan_events
 from data.demo.lifecycle import HISTORY_COLUMNS, PENDING_COLUMNS
@@ -114,8 +114,6 @@ def test_categories_are_many_unique_and_complete():
 
 
 def test_frames_match_the_schema():
-    assert list(categories_frame().columns) == table_columns("event_categories")
-    assert len(categories_frame()) == len(CATEGORIES)
     assert list(PLAN_COLUMNS) == [c for c in table_columns("events") if c != "batch_id"]
     assert list(HISTORY_COLUMNS) == [c for c in table_columns("event_history") if c != "batch_id"]
     assert list(PENDING_COLUMNS) == table_columns("demo_event_plans")

@@ -1,4 +1,4 @@
-WITH s AS (SELECT CASE WHEN GROUPING(u_city) = 0 THEN 'city' WHEN GROUPING(u_district) = 0 THEN 'district' WHEN GROUPING(u_street) = 0 THEN 'street' WHEN GROUPING(u_community) = 0 THEN 'community' END AS level, CASE WHEN GROUPING(u_city) = 0 THEN u_city WHEN GROUPING(u_district) = 0 THEN u_district WHEN GROUPING(u_street) = 0 THEN u_street WHEN GROUPING(u_community) = 0 THEN u_community END AS unit_code, CAST(source AS VARCHAR) AS split_value, 
+WITH s AS (SELECT CASE WHEN GROUPING(u_city) = 0 THEN 'city' WHEN GROUPING(u_district) = 0 THEN 'district' WHEN GROUPING(u_street) = 0 THEN 'street' WHEN GROUPING(u_community) = 0 THEN 'community' END AS level, CASE WHEN GROUPING(u_city) = 0 THEN u_city WHEN GROUPING(u_district) = 0 THEN u_district WHEN GROUPING(u_street) = 0 THEN u_street WHEN GROUPING(u_community) = 0 THEN u_community END AS unit_code, CAST(channel AS VARCHAR) AS split_value, 
        CAST(coalesce(count(*), 0) AS DOUBLE) AS c0,
        CAST(coalesce(count(*) FILTER (WHERE (is_closed)), 0) AS DOUBLE) AS c1,
        CAST(coalesce(count(*) FILTER (WHERE (is_repeat)), 0) AS DOUBLE) AS c2,
@@ -14,7 +14,7 @@ WITH s AS (SELECT CASE WHEN GROUPING(u_city) = 0 THEN 'city' WHEN GROUPING(u_dis
        CAST(coalesce(count(*) FILTER (WHERE (response_minutes <= 5)), 0) AS DOUBLE) AS c12,
        CAST(coalesce(count(*) FILTER (WHERE (is_accepted OR received_at < $now - INTERVAL 5 MINUTE)), 0) AS DOUBLE) AS c13,
        max(received_at) AS newest
-FROM (SELECT e.*, c.domain AS category_domain,
+FROM (SELECT e.*, ch.role AS channel, c.domain AS category_domain,
     closed_at <= $now AS is_closed,
     resolved_at <= $now AS is_resolved,
     accepted_at <= $now AS is_accepted,
@@ -28,9 +28,10 @@ FROM (SELECT e.*, c.domain AS category_domain,
     coalesce(g.city_code, (SELECT min(code) FROM admin_units WHERE level = 'city')) AS u_city,
     g.district_code AS u_district, g.street_code AS u_street, g.community_code AS u_community, g.code AS u_grid
             FROM events e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
-            LEFT JOIN event_categories c ON c.code = e.category_code) AS base
-WHERE received_at > $start AND received_at <= $end AND source IN ('city_app', 'enterprise', 'grid_report', 'hotline_12345', 'petition', 'police_110')
-GROUP BY GROUPING SETS ((source, u_city), (source, u_district), (source, u_street), (source, u_community))),
+            LEFT JOIN event_categories c ON c.code = e.category_code
+            LEFT JOIN channels ch ON ch.code = e.source) AS base
+WHERE received_at > $start AND received_at <= $end AND channel IN ('city_app', 'enterprise', 'grid', 'hotline', 'petition', 'police')
+GROUP BY GROUPING SETS ((channel, u_city), (channel, u_district), (channel, u_street), (channel, u_community))),
                    u AS (UNPIVOT (SELECT * FROM s WHERE unit_code IS NOT NULL) ON c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13
                          INTO NAME column_name VALUE val)
               SELECT o.indicator_id, u.level, u.unit_code,
@@ -39,5 +40,5 @@ GROUP BY GROUPING SETS ((source, u_city), (source, u_district), (source, u_stree
                      max(u.val) FILTER (WHERE o.role = 'denominator') AS denominator,
                      max(epoch(u.newest)) AS newest_s, any_value(o.scale) AS scale
               FROM u JOIN _indicator_outputs o
-                ON o.scan = 'events.last_7d.received_at.to_community.by_source' AND o.column_name = u.column_name AND o.split_value = coalesce(u.split_value, '')
+                ON o.scan = 'events.last_7d.received_at.to_community.by_channel' AND o.column_name = u.column_name AND o.split_value = coalesce(u.split_value, '')
               GROUP BY ALL

@@ -1,4 +1,4 @@
-SELECT CAST(source AS VARCHAR) AS split_value, u_grid,
+SELECT CAST(channel AS VARCHAR) AS split_value, u_grid,
        CAST(count(*) FILTER (WHERE (is_closed)) AS DOUBLE) AS s0_c0,
        CAST(count(*) AS DOUBLE) AS s0_c1,
        CAST(count(*) FILTER (WHERE (response_minutes <= 60) AND (dispatch_hours <= 24 OR handling_hours <= 24) AND (closing_hours <= 168)) AS DOUBLE) AS s0_c2,
@@ -18,7 +18,7 @@ SELECT CAST(source AS VARCHAR) AS split_value, u_grid,
        CAST(count(*) FILTER (WHERE (dispatch_hours <= 0.25)) AS DOUBLE) AS s0_c16,
        CAST(count(*) FILTER (WHERE (is_dispatched OR received_at < $now - INTERVAL 15 MINUTE)) AS DOUBLE) AS s0_c17,
        epoch(max(received_at)) AS newest_s
-FROM (SELECT e.*, c.domain AS category_domain,
+FROM (SELECT e.*, ch.role AS channel, c.domain AS category_domain,
     closed_at <= $now AS is_closed,
     resolved_at <= $now AS is_resolved,
     accepted_at <= $now AS is_accepted,
@@ -32,6 +32,7 @@ FROM (SELECT e.*, c.domain AS category_domain,
     coalesce(g.city_code, (SELECT min(code) FROM admin_units WHERE level = 'city')) AS u_city,
     g.district_code AS u_district, g.street_code AS u_street, g.community_code AS u_community, g.code AS u_grid
             FROM events e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
-            LEFT JOIN event_categories c ON c.code = e.category_code) AS base
-WHERE received_at > $start AND received_at <= $end AND source IN ('city_app', 'enterprise', 'grid_report', 'hotline_12345', 'petition', 'police_110')
-GROUP BY source, u_grid
+            LEFT JOIN event_categories c ON c.code = e.category_code
+            LEFT JOIN channels ch ON ch.code = e.source) AS base
+WHERE received_at > $start AND received_at <= $end AND channel IN ('city_app', 'enterprise', 'grid', 'hotline', 'petition', 'police')
+GROUP BY channel, u_grid

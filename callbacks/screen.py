@@ -42,7 +42,7 @@ PANELS = (ids.SCREEN_KPIS, ids.SCREEN_AQI, ids.SCREEN_TRAFFIC, ids.SCREEN_CROWD,
 MAP_PARTS = ("layer", "stations", "events", "newest", "view")
 TRACE_OF = {"layer": 0, "stations": 1, "events": 2, "newest": 3}
 SCENE_EVENTS = {"environment": ("category", ("environment.", "air.")), "traffic": ("category", ("traffic.",)),
-                "hotline": ("source", ("hotline_12345",)), "grid": ("source", ("grid_report",))}
+                "hotline": ("channel", ("hotline",)), "grid": ("channel", ("grid",))}
 DEFAULT_VIEWPORT = {"w": 1100, "h": 800}
 PAST_REREAD_S = 600                     # the trends' previous days are read again at least this often
 
@@ -74,12 +74,13 @@ def _names(language: str) -> dict:
 
 
 def ticker_names(con) -> screen_names.TickerNames:
-    """Return the categories' and places' names, each read again only after the family it comes from
+    """Return the categories', places' and channels' names, each read again only after the family it comes from
     changed (a new case re-reads the few categories, not the grids)."""
     app = context.current()
     return screen_names.TickerNames(*(app.remember(f"screen.{query.__name__}", lambda query=query: query(con),
                                               families=tuple(sorted(query.reads)))
-                                 for query in (screen_names.category_names, screen_names.place_names)))
+                                 for query in (screen_names.category_names, screen_names.place_names,
+                                               screen_names.channel_names)))
 
 
 def screen_cache() -> ScreenCache:
@@ -176,14 +177,14 @@ def scene_panel(con, reads, now_s: int, tz: str, scene: str, language: str) -> l
         rows = [[r.name_zh if zh else r.name_en, f"{r.speed_kmh:.0f} km/h"] for r in roads.head(8).itertuples()]
         return view.table_panel(t("screen.panel.roads", language), rows, "screen-panel-roads")
     if scene == "grid":
-        frame = reads.get("districts", lambda: queries.districts_today(con, now_s, tz, "grid_report"))
+        frame = reads.get("districts", lambda: queries.districts_today(con, now_s, tz, "grid"))
         rows = [[r.name_zh if zh else r.name_en, f"{t('screen.col.received', language)} {r.received}",
                  f"{t('screen.col.closed', language)} {r.closed}", f"{t('screen.col.overdue', language)} {r.open_overdue}"]
                 for r in frame.itertuples()]
         return view.table_panel(t("screen.panel.districts", language), rows, "screen-panel-districts")
-    source = "hotline_12345" if scene == "hotline" else None
-    frame = reads.get(("categories", source), lambda: queries.top_categories_today(
-        con, now_s, tz, source, names=ticker_names(con)))
+    channel = "hotline" if scene == "hotline" else None
+    frame = reads.get(("categories", channel), lambda: queries.top_categories_today(
+        con, now_s, tz, channel, names=ticker_names(con)))
     rows = [[(r.name_zh if zh else r.name_en) or r.category_code, theme_int(r.n)] for r in frame.itertuples()]
     return view.table_panel(t("screen.panel.categories", language), rows, "screen-panel-categories")
 
@@ -198,8 +199,9 @@ def scene_events(frame, scene: str):
     if scene not in SCENE_EVENTS:
         return frame
     column, prefixes = SCENE_EVENTS[scene]
-    values = frame["category_code"] if column == "category" else frame["source"]
-    return frame[values.str.startswith(prefixes)]
+    if column == "channel":
+        return frame[frame["channel"].isin(prefixes)]
+    return frame[frame["category_code"].str.startswith(prefixes)]
 
 
 def map_parts(con, reads, now_s: int, tz: str, scene: str, layer: str, viewport: dict | None,

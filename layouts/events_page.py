@@ -187,7 +187,7 @@ def grid_row(case: dict, clock: SlaClock, language: str, tz: str) -> dict:
     level = case.get("handling_level")
     return {
         "case_source": case["source"], "event_id": case["event_id"],
-        "source": source_name(case["source"], language),
+        "source": source_name(case, language),
         "category": (case.get("category_zh") if language == "zh" else case.get("category_en")) or case["category_code"],
         "received": fmt_time(case["received_s"], tz), "due": fmt_time(case["due_s"], tz),
         "sla": sla_text(clock, language), "sla_state": clock.state,
@@ -199,10 +199,10 @@ def grid_row(case: dict, clock: SlaClock, language: str, tz: str) -> dict:
     }
 
 
-def source_name(source: str, language: str) -> str:
-    """Return a channel's name in the UI language (its code when the app has no name for it)."""
-    name = t(f"source.{source}", language)
-    return source if name == f"source.{source}" else name
+def source_name(case: dict, language: str) -> str:
+    """Return the name of a case's channel in the UI language (the queries give its code when the city's
+    profile names no channel for it)."""
+    return case["channel_zh" if language == "zh" else "channel_en"] or case["source"]
 
 
 def option_list(values, language: str, prefix: str) -> list[dict]:
@@ -220,9 +220,9 @@ def level_options(language: str) -> list[dict]:
     return option_list(HANDLING_LEVELS, language, "events.level")
 
 
-def source_options(sources: list[str], language: str) -> list[dict]:
+def source_options(sources: list[dict], language: str) -> list[dict]:
     """Return the channel choices."""
-    return [{"label": source_name(s, language), "value": s} for s in sources]
+    return [{"label": source_name(s, language), "value": s["source"]} for s in sources]
 
 
 def category_options(categories: list[dict], language: str) -> list[dict]:
@@ -246,7 +246,7 @@ def case_panel(case: dict, history: list[dict], clock: SlaClock, language: str, 
         html.H5([case["event_id"], " ", html.Span(t(f"events.status.{case['status']}", language),
                                                   className="badge " + STATUS_CLASS.get(case["status"], "bg-secondary"))],
                 **{"data-testid": "case-title"}),
-        html.Div(f"{source_name(case['source'], language)} · "
+        html.Div(f"{source_name(case, language)} · "
                  f"{(case.get('category_zh') if language == 'zh' else case.get('category_en')) or case['category_code']}",
                  className="text-muted small mb-2"),
         sla_block(case, clock, language, tz),

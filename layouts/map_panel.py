@@ -212,7 +212,7 @@ def event_rows(events: pd.DataFrame, language: str, tz: str) -> list[dict]:
     """Return the (already masked) events as grid rows of plain text."""
     category = events["category_zh" if language == "zh" else "category_en"].fillna(events["category_code"])
     frame = pd.DataFrame({
-        "event_id": events["event_id"], "source": [t(f"source.{s}", language) for s in events["source"]],
+        "event_id": events["event_id"], "source": events["channel_zh" if language == "zh" else "channel_en"],
         "category": category, "status": [case_status_text(s, language) for s in events["status"]],
         "received": [local_time(x, tz) for x in events["received_s"]],
         "due": [local_time(x, tz) for x in events["due_s"]],

@@ -88,7 +88,8 @@ def aqi_card(data: TodayFigures, language: str) -> html.Div:
 
 def source_table(data: TodayFigures, language: str) -> html.Table:
     """Return today's received and closed cases per channel."""
-    rows = [[t(f"source.{r.source}", language), theme.fmt_int(int(r.received)), theme.fmt_int(int(r.closed))]
+    rows = [[r.channel_zh if language == "zh" else r.channel_en, theme.fmt_int(int(r.received)),
+             theme.fmt_int(int(r.closed))]
             for r in data.by_source.itertuples()]
     columns = [t("col.source", language), t("col.received", language), t("col.closed", language)]
     return simple_table(columns, rows, "table-by-source")

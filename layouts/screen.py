@@ -290,7 +290,7 @@ def ticker(frame: pd.DataFrame, tz: str, language: str) -> list:
         return [label, html.Div(t("screen.ticker.none", language), className="screen-note")]
     zh = language == "zh"
     items = [html.Span([
-        html.B(_local(r.received_s, tz)), f" {t(f'source.{r.source}', language)} · ",
+        html.B(_local(r.received_s, tz)), f" {r.channel_zh if zh else r.channel_en} · ",
         f"{(r.category_zh if zh else r.category_en) or r.category_code} · {(r.unit_zh if zh else r.unit_en) or ''} · ",
         html.Span(t(f"screen.status.{r.status}", language), className=f"screen-status screen-status-{r.status}"),
         f" {r.description or ''}" if zh else "",
@@ -304,9 +304,10 @@ def freshness_badges(frame: pd.DataFrame, language: str) -> list:
     """Return one badge per source with the age of its newest data; stale ones are red."""
     badges = []
     for r in frame.itertuples():
-        key = {"events": f"source.{r.name}", "sensors": f"screen.sensor.{r.name}"}.get(r.family, "screen.fresh.indicators")
+        label = ((r.label_zh if language == "zh" else r.label_en) if r.family == "events" else
+                 t(f"screen.sensor.{r.name}" if r.family == "sensors" else "screen.fresh.indicators", language))
         age = t("screen.fresh.none", language) if pd.isna(r.age_s) else _age(r.age_s)
-        badges.append(html.Span([t(key, language), " ", html.B(age)],
+        badges.append(html.Span([label, " ", html.B(age)],
                                 className="screen-badge" + (" screen-badge-stale" if r.stale else ""),
                                 **{"data-testid": f"screen-fresh-{r.name}"}))
     return badges

@@ -27,7 +27,8 @@ DEFAULT_SORT = (("received", "desc"),)
 _CODE = re.compile(r"^[0-9A-Za-z_.\-]{1,64}$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CITY_ROOT = "(SELECT min(code) FROM admin_units WHERE level = 'city')"
-LIST_COLUMNS = """e.source, e.event_id, e.category_code, c.name_zh AS category_zh, c.name_en AS category_en,
+LIST_COLUMNS = """e.source, coalesce(ch.name_zh, e.source) AS channel_zh, coalesce(ch.name_en, e.source) AS channel_en,
+    e.event_id, e.category_code, c.name_zh AS category_zh, c.name_en AS category_en,
     e.grid_code, epoch(e.received_at)::BIGINT AS received_s, epoch(e.due_at)::BIGINT AS due_s,
     epoch(e.resolved_at)::BIGINT AS resolved_s, e.status, e.handling_level, e.department, e.description,
     e.caller_name, e.caller_phone"""
@@ -141,6 +142,7 @@ def list_cases(con: duckdb.DuckDBPyConnection, filters: CaseFilters, now_s: int,
     # Late materialisation: sort and cut the page on the keys alone, then read the wide columns of only
     # those rows, not of every matching case.
     cursor = con.execute(f"SELECT {LIST_COLUMNS} FROM events e LEFT JOIN event_categories c ON c.code = e.category_code "
+                         "LEFT JOIN channels ch ON ch.code = e.source "
                          f"WHERE e.rowid IN (SELECT e.rowid FROM events e WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?) "
                          f"ORDER BY {order}", params + [limit, max(0, int(offset))])
     names = [d[0] for d in cursor.description]
@@ -157,6 +159,7 @@ def find_case(con: duckdb.DuckDBPyConnection, event_id: str, source: str | None 
                    cm.name_zh AS community_zh, cm.name_en AS community_en, st.name_zh AS street_zh,
                    st.name_en AS street_en, d.name_zh AS district_zh, d.name_en AS district_en
             FROM events e LEFT JOIN event_categories c ON c.code = e.category_code
+            LEFT JOIN channels ch ON ch.code = e.source
             LEFT JOIN admin_units g ON g.code = e.grid_code
             LEFT JOIN admin_units cm ON cm.code = g.community_code
             LEFT JOIN admin_units st ON st.code = g.street_code
@@ -204,9 +207,13 @@ def list_categories(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def list_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Return the channels cases came from."""
-    return [row[0] for row in con.execute("SELECT DISTINCT source FROM events ORDER BY source").fetchall()]
+def list_sources(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Return the sources cases came from, each with its channel's names (its code when the city's
+    profile names no channel for it)."""
+    cursor = con.execute("SELECT s.source, coalesce(ch.name_zh, s.source) AS channel_zh, "
+                         "coalesce(ch.name_en, s.source) AS channel_en FROM (SELECT DISTINCT source FROM events) s "
+                         "LEFT JOIN channels ch ON ch.code = s.source ORDER BY s.source")
+    return [dict(zip(("source", "channel_zh", "channel_en"), row)) for row in cursor.fetchall()]
 
 
 def search_units(con: duckdb.DuckDBPyConnection, text: str | None, limit: int = 30) -> list[dict]:

@@ -225,11 +225,13 @@ def unit_events(con: duckdb.DuckDBPyConnection, unit: dict, until_s: int, days: 
     limit = EVENT_LIMIT if limit is None else limit
     condition, params = _received_between(unit_grids(con, unit) if grids is None else grids, until_s, days)
     frame = con.execute(f"""
-        SELECT e.event_id, e.source, e.category_code, c.name_zh AS category_zh, c.name_en AS category_en,
+        SELECT e.event_id, e.source, coalesce(ch.name_zh, e.source) AS channel_zh,
+               coalesce(ch.name_en, e.source) AS channel_en, e.category_code, c.name_zh AS category_zh, c.name_en AS category_en,
                e.status, e.grid_code, CAST(epoch(e.received_at) AS BIGINT) AS received_s,
                CAST(epoch(e.due_at) AS BIGINT) AS due_s, e.description, e.caller_name, e.caller_phone
         FROM (SELECT * FROM events WHERE {condition} ORDER BY received_at DESC, event_id LIMIT ?) e
         LEFT JOIN event_categories c ON c.code = e.category_code
+        LEFT JOIN channels ch ON ch.code = e.source
         ORDER BY e.received_at DESC, e.event_id""", params + [limit]).df()
     return mask_frame(frame)
 

@@ -44,7 +44,7 @@ class TodayFigures:
     sensors_total: int
     sensors_reporting: int
     air: AirNow
-    by_source: pd.DataFrame        # source, received, closed
+    by_source: pd.DataFrame        # source, channel_zh, channel_en, received, closed
     by_hour: pd.DataFrame          # hour, today, yesterday (received per local hour)
     by_district: pd.DataFrame      # code, name_zh, name_en, received, closed, open_overdue
     by_street: pd.DataFrame        # code, name_zh, name_en, population, received, per_10k
@@ -128,11 +128,12 @@ def air_now(con, now: datetime, tz: str) -> AirNow:
 
 def _by_source(con, start: datetime, now: datetime) -> pd.DataFrame:
     return con.execute(
-        """SELECT source,
+        """SELECT source, coalesce(ch.name_zh, source) AS channel_zh, coalesce(ch.name_en, source) AS channel_en,
                   count(*) FILTER (WHERE received_at >= $start) AS received,
                   count(*) FILTER (WHERE closed_at >= $start AND closed_at <= $now) AS closed
-           FROM events WHERE received_at <= $now AND (received_at >= $start OR closed_at >= $start)
-           GROUP BY source ORDER BY received DESC""",
+           FROM events LEFT JOIN channels ch ON ch.code = events.source
+           WHERE received_at <= $now AND (received_at >= $start OR closed_at >= $start)
+           GROUP BY ALL ORDER BY received DESC, source""",
         {"start": start, "now": now},
     ).df()
 
@@ -154,9 +155,9 @@ def _by_hour(con, start_s: int, now_s: int, tz: str) -> pd.DataFrame:
     })
 
 
-def cases_by_district(con, start: datetime, now: datetime, source: str | None = None) -> pd.DataFrame:
-    """Return per district: cases (of one source, or all) received and closed since ``start``, and
-    open overdue at ``now``."""
+def cases_by_district(con, start: datetime, now: datetime, channel: str | None = None) -> pd.DataFrame:
+    """Return per district: cases (of the channels of one role, or all) received and closed since
+    ``start``, and open overdue at ``now``."""
     return con.execute(
         """SELECT d.code, d.name_zh, d.name_en,
                   count(e.event_id) FILTER (WHERE e.received_at >= $start) AS received,
@@ -166,12 +167,12 @@ def cases_by_district(con, start: datetime, now: datetime, source: str | None = 
            FROM admin_units d
            LEFT JOIN admin_units g ON g.district_code = d.code AND g.level = 'grid'
            LEFT JOIN events e ON e.grid_code = g.code AND e.received_at <= $now
-                AND ($source IS NULL OR e.source = $source)
+                AND ($channel IS NULL OR e.source IN (SELECT code FROM channels WHERE role = $channel))
                 AND (e.received_at >= $start OR e.closed_at IS NULL OR e.closed_at >= $start
                      OR e.resolved_at IS NULL OR e.resolved_at > $now)
            WHERE d.level = 'district'
            GROUP BY d.code, d.name_zh, d.name_en ORDER BY d.code""",
-        {"start": start, "now": now, "source": source},
+        {"start": start, "now": now, "channel": channel},
     ).df()
 
 

@@ -61,9 +61,10 @@ FIGURES = {
 FIGURE_INSTANTS_SQL = """
     SELECT coalesce(epoch_us(received_at), -1) AS received, coalesce(epoch_us(closed_at), -1) AS closed,
            coalesce(epoch_us(resolved_at), -1) AS resolved,
-           source = 'hotline_12345' AS hotline, source = 'grid_report' AS grid, satisfaction IS NOT NULL AS rated,
-           coalesce(satisfaction >= 4, false) AS satisfied, coalesce(due_at IS NULL OR resolved_at <= due_at, false) AS on_time
-    FROM events
+           coalesce(ch.role = 'hotline', false) AS hotline, coalesce(ch.role = 'grid', false) AS grid,
+           satisfaction IS NOT NULL AS rated, coalesce(satisfaction >= 4, false) AS satisfied,
+           coalesce(due_at IS NULL OR resolved_at <= due_at, false) AS on_time
+    FROM events LEFT JOIN channels ch ON ch.code = events.source
     WHERE (received_at >= $since AND received_at <= $until) OR (closed_at >= $since AND closed_at <= $until)
        OR (resolved_at >= $since AND resolved_at <= $until)"""
 
@@ -282,12 +283,12 @@ def city_values(con: duckdb.DuckDBPyConnection, indicator_ids: list[str]) -> dic
 def recent_events(con: duckdb.DuckDBPyConnection, now_s: int, window_s: int = 3600) -> pd.DataFrame:
     """Return the events received in the last ``window_s`` seconds with coordinates, newest first."""
     return con.execute(
-        """SELECT source, category_code, lon, lat, epoch(received_at)::BIGINT AS received_s
-           FROM events WHERE received_at > $since AND received_at <= $now AND lon IS NOT NULL AND lat IS NOT NULL
+        """SELECT source, ch.role AS channel, category_code, lon, lat, epoch(received_at)::BIGINT AS received_s
+           FROM events LEFT JOIN channels ch ON ch.code = events.source WHERE received_at > $since AND received_at <= $now AND lon IS NOT NULL AND lat IS NOT NULL
            ORDER BY received_at DESC""", {"since": utc(now_s - window_s), "now": utc(now_s)}).df()
 
 
-TICKER_COLUMNS = ["source", "event_id", "category_code", "category_zh", "category_en", "unit_zh", "unit_en",
+TICKER_COLUMNS = ["source", "channel_zh", "channel_en", "event_id", "category_code", "category_zh", "category_en", "unit_zh", "unit_en",
                   "received_s", "status", "description"]
 
 
@@ -309,7 +310,9 @@ def newest_events(con: duckdb.DuckDBPyConnection, now_s: int, limit: int = 12,
         unit_zh, unit_en = names.places.get(grid, (None, None))
         masked = mask_text(description if isinstance(description, str) else None,
                            (caller,) if isinstance(caller, str) else ())
-        out.append((source, event_id, category, category_zh, category_en, unit_zh, unit_en, received_s, status, masked))
+        channel_zh, channel_en = names.channels.get(source, (source, source))
+        out.append((source, channel_zh, channel_en, event_id, category, category_zh, category_en, unit_zh, unit_en,
+                    received_s, status, masked))
     return pd.DataFrame(out, columns=TICKER_COLUMNS)
 
 
@@ -360,20 +363,21 @@ def crowd_hotspots(con: duckdb.DuckDBPyConnection, limit: int = 5) -> pd.DataFra
 
 
 @reads('events', 'geometry')
-def top_categories_today(con: duckdb.DuckDBPyConnection, now_s: int, tz: str, source: str | None,
+def top_categories_today(con: duckdb.DuckDBPyConnection, now_s: int, tz: str, channel: str | None,
                          limit: int = 6, names: TickerNames | None = None) -> pd.DataFrame:
-    """Return today's most frequent event categories (of one source, or all), named from ``names``."""
+    """Return today's most frequent event categories (of the channels of one role, or all), named from ``names``."""
     names = names or ticker_names(con)
     rows = con.execute(
         """SELECT category_code, count(*) AS n FROM events
-           WHERE received_at >= $mid AND received_at <= $now AND ($source IS NULL OR source = $source)
+           WHERE received_at >= $mid AND received_at <= $now
+             AND ($channel IS NULL OR source IN (SELECT code FROM channels WHERE role = $channel))
            GROUP BY category_code ORDER BY n DESC, category_code LIMIT $limit""",
-        {"mid": utc(local_midnight_s(now_s, tz)), "now": utc(now_s), "source": source, "limit": limit}).fetchall()
+        {"mid": utc(local_midnight_s(now_s, tz)), "now": utc(now_s), "channel": channel, "limit": limit}).fetchall()
     return pd.DataFrame([(code, *names.categories.get(code, (None, None)), n) for code, n in rows],
                         columns=["category_code", "name_zh", "name_en", "n"])
 
 
 @reads('events', 'geometry')
-def districts_today(con: duckdb.DuckDBPyConnection, now_s: int, tz: str, source: str) -> pd.DataFrame:
-    """Return per district: cases of one source received and closed today, and open overdue now."""
-    return cases_by_district(con, utc(local_midnight_s(now_s, tz)), utc(now_s), source)
+def districts_today(con: duckdb.DuckDBPyConnection, now_s: int, tz: str, channel: str) -> pd.DataFrame:
+    """Return per district: cases of the channels of one role received and closed today, and open overdue now."""
+    return cases_by_district(con, utc(local_midnight_s(now_s, tz)), utc(now_s), channel)

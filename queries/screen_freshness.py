@@ -13,16 +13,20 @@ import pandas as pd
 from data.clock import DAY_S, utc
 from queries.reads import reads
 
-# A source is stale when its newest data is older than this (events arrive unevenly by channel).
-EVENT_STALE_S = {"hotline_12345": 1800, "police_110": 3600, "grid_report": 7200, "city_app": 3 * 3600,
+# A channel is stale when its newest case is older than this, by its role (cases arrive unevenly by channel);
+# a source without a role, after EVENT_STALE_DEFAULT_S.
+EVENT_STALE_S = {"hotline": 1800, "police": 3600, "camera": 3600, "grid": 7200, "city_app": 3 * 3600,
                  "petition": 12 * 3600, "enterprise": 12 * 3600}
+EVENT_STALE_DEFAULT_S = 6 * 3600
 INDICATOR_STALE_S = 600                 # the indicator refresh runs every minute
 FRESHNESS_LOOKBACK_S = 3 * DAY_S        # older than this shows as "over 3 days"
 
 NEWEST_SQL = {
-    "events": """SELECT 'events' AS family, source AS name, epoch(max(received_at)) AS newest_s,
-                        NULL::DOUBLE AS interval_s
-                 FROM events WHERE received_at > $since AND received_at <= $now GROUP BY source""",
+    "events": """SELECT 'events' AS family, coalesce(c.code, n.source) AS name, n.newest_s, NULL::DOUBLE AS interval_s,
+                        c.role, coalesce(c.name_zh, n.source) AS label_zh, coalesce(c.name_en, n.source) AS label_en
+                 FROM channels c FULL JOIN (
+                     SELECT source, epoch(max(received_at)) AS newest_s FROM events
+                     WHERE received_at > $since AND received_at <= $now GROUP BY source) n ON n.source = c.code""",
     "sensors": """SELECT 'sensors' AS family, s.kind AS name, epoch(max(r.ts)) AS newest_s,
                          max(s.interval_min) * 60.0 AS interval_s
                   FROM readings r JOIN sensors s USING (sensor_id) WHERE r.ts > $since AND r.ts <= $now GROUP BY s.kind""",
@@ -36,9 +40,10 @@ def _newest(con: duckdb.DuckDBPyConnection, now_s: int, family: str) -> pd.DataF
     return con.execute(NEWEST_SQL[family], params).df()
 
 
-@reads("events")
+@reads("events", "geometry")
 def newest_events_by_source(con: duckdb.DuckDBPyConnection, now_s: int) -> pd.DataFrame:
-    """Return the newest case instant of each event channel within the lookback."""
+    """Return the newest case instant of each of the city's channels (and of sources without one) within
+    the lookback, with the channel's role and names."""
     return _newest(con, now_s, "events")
 
 
@@ -58,7 +63,8 @@ NEWEST_OF_FAMILY = {"events": newest_events_by_source, "sensors": newest_reading
                     "indicators": newest_indicators}
 
 
-FRESHNESS_COLUMNS = ["family", "name", "newest_s", "interval_s", "age_s", "stale_after_s", "stale"]
+FRESHNESS_COLUMNS = ["family", "name", "newest_s", "interval_s", "age_s", "stale_after_s", "stale", "label_zh",
+                     "label_en"]
 
 
 @reads("events", "readings", "geometry", "indicators")
@@ -71,12 +77,9 @@ def freshness(con: duckdb.DuckDBPyConnection, now_s: int) -> pd.DataFrame:
 def freshness_of(now_s: int, newest: list[pd.DataFrame]) -> pd.DataFrame:
     """Return the freshness table from the newest instants already read (the frames of NEWEST_OF_FAMILY).
 
-    A known event channel without data in the lookback is listed as stale with no age."""
-    rows = [_freshness_row(r["family"], r["name"], _number(r["newest_s"]), _number(r["interval_s"]), now_s)
-            for frame in newest for r in frame.to_dict("records")]
+    A channel of the city's profile without data in the lookback is listed as stale with no age."""
+    rows = [_freshness_row(r, now_s) for frame in newest for r in frame.to_dict("records")]
     rows = [row for row in rows if row[2] is not None or row[0] != "indicators"]
-    seen = {row[1] for row in rows}
-    rows += [("events", name, None, None, None, None, True) for name in EVENT_STALE_S if name not in seen]
     rows.sort(key=lambda row: (row[0], row[1]))
     return pd.DataFrame(rows, columns=FRESHNESS_COLUMNS)
 
@@ -85,17 +88,19 @@ def _number(value) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def _freshness_row(family: str, name: str, newest_s: float | None, interval_s: float | None, now_s: int) -> tuple:
-    """Return (family, name, newest, interval, age, stale after, stale) of one source."""
-    limit = _stale_after(family, name, interval_s)
+def _freshness_row(newest: dict, now_s: int) -> tuple:
+    """Return (family, name, newest, interval, age, stale after, stale, label zh, label en) of one source."""
+    family, newest_s, interval_s = newest["family"], _number(newest["newest_s"]), _number(newest["interval_s"])
+    limit = _stale_after(family, newest.get("role"), interval_s)
     age = None if newest_s is None else max(0.0, now_s - newest_s)
-    return family, name, newest_s, interval_s, age, limit, age is None or age > limit
+    return (family, newest["name"], newest_s, interval_s, age, limit, age is None or age > limit,
+            newest.get("label_zh"), newest.get("label_en"))
 
 
-def _stale_after(family: str, name: str, interval_s) -> float:
-    """Return after how many seconds a source's newest data counts as stale."""
+def _stale_after(family: str, role: str | None, interval_s) -> float:
+    """Return after how many seconds a source's newest data counts as stale (an event channel's by its role)."""
     if family == "events":
-        return float(EVENT_STALE_S.get(name, 6 * 3600))
+        return float(EVENT_STALE_S.get(role, EVENT_STALE_DEFAULT_S))
     if family == "sensors":
         return max(2.0 * float(interval_s), 3600.0)
     return float(INDICATOR_STALE_S)

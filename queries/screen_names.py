@@ -1,5 +1,5 @@
-"""The names the wall's ticker and panels show beside codes: each case category's, and each grid's
-community (or the grid's own when it has none), read apart so that a new case re-reads only the
+"""The names the wall's ticker and panels show beside codes: each case category's, each grid's
+community (or the grid's own when it has none) and each channel's, read apart so that a new case re-reads only the
 few categories, never the grids."""
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ class TickerNames:
 
     categories: dict[str, tuple[str, str]]
     places: dict[str, tuple[str, str]]
+    channels: dict[str, tuple[str, str]]
 
 
 @reads('events', 'geometry')
 def ticker_names(con: duckdb.DuckDBPyConnection) -> TickerNames:
-    """Read the names of the categories and of each grid's community."""
-    return TickerNames(category_names(con), place_names(con))
+    """Read the names of the categories, of each grid's community and of the channels."""
+    return TickerNames(category_names(con), place_names(con), channel_names(con))
 
 
 @reads('events')
@@ -30,6 +31,13 @@ def category_names(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]
     """Read {category code: (zh, en)} (an ingested case may bring a new category)."""
     return {code: (zh, en) for code, zh, en in
             con.execute("SELECT code, name_zh, name_en FROM event_categories").fetchall()}
+
+
+@reads('geometry')
+def channel_names(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    """Read {source code: (zh, en)} of the city's channels (its profile names them; writing a profile
+    bumps the geometry family)."""
+    return {code: (zh, en) for code, zh, en in con.execute("SELECT code, name_zh, name_en FROM channels").fetchall()}
 
 
 @reads('geometry')

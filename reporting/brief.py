@@ -15,7 +15,7 @@ from reporting.days import day_span
 from reporting.scorecard import Scorecard, build_scorecard
 from reporting.targets import KeyIndicator, load_targets
 
-HOTLINE = "hotline_12345"
+HOTLINE = "hotline"                  # the channel role of the brief's category list
 TOP_CATEGORIES = 5
 MOVERS = 3
 

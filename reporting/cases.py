@@ -30,12 +30,13 @@ WITH versions AS (
          min(updated_at) FILTER (WHERE status = 'closed') AS closed_at,
          min(updated_at) FILTER (WHERE status IN ('resolved', 'closed')) AS resolved_at
   FROM event_history WHERE updated_at < $end GROUP BY source, event_id)
-SELECT e.source, e.category_code, g.district_code, g.street_code, v.last.handling_level AS handling_level,
+SELECT e.source, ch.role AS channel, e.category_code, g.district_code, g.street_code, v.last.handling_level AS handling_level,
        v.last.status AS status, epoch(e.received_at) AS received_s, epoch(e.due_at) AS due_s,
        epoch(v.closed_at) AS closed_s, epoch(v.resolved_at) AS resolved_s
 FROM events e
 JOIN versions v USING (source, event_id)
 LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
+LEFT JOIN channels ch ON ch.code = e.source
 WHERE e.received_at < $end
   AND (e.received_at >= $since OR v.last.status <> 'closed' OR v.closed_at >= $closed_since)
 """
@@ -115,11 +116,11 @@ def by_handling_level(cases: pd.DataFrame, f: Flags) -> pd.DataFrame:
     return grouped.rename_axis("level").reset_index().astype({"level": int})
 
 
-def by_category(cases: pd.DataFrame, span: DaySpan, source: str | None = None) -> pd.DataFrame:
+def by_category(cases: pd.DataFrame, span: DaySpan, channel: str | None = None) -> pd.DataFrame:
     """Return per category the day's received cases, the mean of the seven days before and the
-    difference, biggest first (only one channel when ``source`` is given)."""
-    if source is not None:
-        cases = cases[cases["source"] == source]
+    difference, biggest first (only the channels of one role, e.g. 'hotline', when ``channel`` is given)."""
+    if channel is not None:
+        cases = cases[cases["channel"] == channel]
     received = cases["received_s"]
     day = (received >= span.start_s) & (received < span.end_s)
     week = (received >= span.start_s - HISTORY_DAYS * DAY_S) & (received < span.start_s)

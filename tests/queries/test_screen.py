@@ -163,7 +163,22 @@ def test_freshness_marks_sources_stale_by_their_own_limits(tiny_con, now_s):
     assert not now.loc["hotline_12345", "stale"]
     assert later.loc["hotline_12345", "age_s"] == pytest.approx(now.loc["hotline_12345", "age_s"] + 7200)
     assert later.loc["hotline_12345", "stale"] and not later.loc["petition", "stale"]
-    assert set(screen_freshness.EVENT_STALE_S) <= set(now.index) and "air_national" in now.index
+    channels = set(r[0] for r in tiny_con.execute("SELECT code FROM channels").fetchall())
+    assert channels <= set(now.index) and "air_national" in now.index       # every channel of the profile
+    assert now.loc["hotline_12345", "label_en"] == "12345 hotline"           # named by the profile
+
+
+def test_a_channel_without_cases_is_stale_and_a_source_without_a_role_gets_the_default_limit(tmp_path):
+    con = db.open_store(tmp_path / "f.duckdb")
+    con.execute("INSERT INTO channels VALUES ('cam', 'camera', '视频告警', 'camera alarms')")
+    con.execute("INSERT INTO event_categories (code, name_zh, name_en, domain, sla_hours, default_level, department) "
+                "VALUES ('x', 'X', 'X', 'hotline', 24, 3, 'D')")
+    con.execute("INSERT INTO events (source, event_id, category_code, received_at, status, updated_at) "
+                "VALUES ('feed_without_role', '1', 'x', to_timestamp(1000), 'received', to_timestamp(1000))")
+    frame = screen_freshness.freshness(con, 1000 + 3600).set_index("name")
+    assert frame.loc["cam", "stale"] and pd.isna(frame.loc["cam", "age_s"])
+    assert frame.loc["feed_without_role", "stale_after_s"] == screen_freshness.EVENT_STALE_DEFAULT_S
+    assert not frame.loc["feed_without_role", "stale"] and frame.loc["feed_without_role", "label_en"] == "feed_without_role"
 
 
 def test_station_aqi_uses_the_latest_hour_of_each_station(tiny_con, now_s):
@@ -212,10 +227,10 @@ def test_top_categories_today_count_todays_cases_with_their_names(tiny_con, now_
                              "JOIN event_categories c ON c.code = e.category_code").df()
     midnight = pd.Timestamp(datetime.fromtimestamp(now_s, ZoneInfo(TZ)).replace(hour=0, minute=0, second=0))
     today = frame[(frame["received_at"] >= midnight) & (frame["received_at"] <= pd.Timestamp(now_s, unit="s", tz="UTC"))]
-    for source in (None, "hotline_12345"):
+    for channel, source in ((None, None), ("hotline", "hotline_12345")):      # a role, and the demo's code for it
         chosen = today if source is None else today[today["source"] == source]
         counts = chosen.groupby(["category_code", "name_zh"]).size().reset_index(name="n")
         expected = counts.sort_values(["n", "category_code"], ascending=[False, True]).head(6)
-        top = queries.top_categories_today(tiny_con, now_s, TZ, source)
+        top = queries.top_categories_today(tiny_con, now_s, TZ, channel)
         assert list(zip(top["category_code"], top["name_zh"], top["n"])) == \
             list(zip(expected["category_code"], expected["name_zh"], expected["n"]))

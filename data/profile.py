@@ -24,6 +24,7 @@ import yaml
 from data import db, versions, writer
 from data.ingest.batches import registered
 from data.ingest.events import STATUSES
+from data.ingest.mapping import MappingError, resolve_mapping_path
 
 PROFILE_FILE = "city.yaml"
 CATEGORY_DEFAULT_KEYS = ("domain", "sla_hours", "default_level", "department")
@@ -226,6 +227,17 @@ def _path(raw: dict, key: str, base: Path, problems: list[str]) -> Path | None:
     return path
 
 
+def _mapping_path(item: dict, base: Path, problems: list[str]) -> Path | None:
+    """Return a feed's mapping: a file beside the profile, or a mapping shipped with City Vitals by name."""
+    if (base / str(item["mapping"])).is_file():
+        return (base / str(item["mapping"])).resolve()
+    try:
+        return resolve_mapping_path(str(item["mapping"]))
+    except MappingError:
+        problems.append(f"mapping: {item['mapping']!r} is neither a file beside the profile nor a shipped mapping")
+        return None
+
+
 def _feeds(raw, base: Path, problems: list[str]) -> tuple[Feed, ...]:
     if not isinstance(raw, list):
         problems.append("feeds: a list of {mapping, file}, in load order (grids first)")
@@ -237,7 +249,7 @@ def _feeds(raw, base: Path, problems: list[str]) -> tuple[Feed, ...]:
             problems.append(f"{where}: needs 'mapping' and 'file'")
             continue
         _unknown_keys(item, _FEED_KEYS, where, problems)
-        paths = {key: _path(item, key, base, problems) for key in _FEED_KEYS}
+        paths = {"mapping": _mapping_path(item, base, problems), "file": _path(item, "file", base, problems)}
         if None not in paths.values():
             feeds.append(Feed(paths["mapping"], paths["file"]))
     return tuple(feeds)

@@ -1,7 +1,8 @@
 """Which indicators a city can compute, and for the others which input its store lacks.
 
 An indicator's inputs are read from the catalog text itself: the relation it scans (cases, sensors,
-readings), and each ``channel``, ``category_code``, ``category_domain``, ``kind`` or ``metric`` its
+readings), the case fields its measures read (a handling level, a rating, a due time...: a city whose
+feeds fill none lacks them), and each ``channel``, ``category_code``, ``category_domain``, ``kind`` or ``metric`` its
 filters name (``col = 'v'``, or ``col IN (...)``, where any one value is enough); a derived indicator
 needs its input and, per resident or per km², the units' population or area; an AQI needs readings
 of a pollutant. The store is asked once what it holds of each, so coverage of a whole catalog is a
@@ -25,6 +26,16 @@ _TABLE_OF_SOURCE = {"events": "events", "open_cases": "events", "readings": "rea
 _NAMES = {"channel": "channel role", "category_code": "category", "category_domain": "category domain",
           "kind": "sensor kind", "metric": "sensor metric"}
 _POLLUTANTS = ("so2", "no2", "pm10", "co", "o3", "pm25")
+# The case fields behind the names a measure may use: a city whose feeds never fill a field (no handling
+# level, no rating, no due time) lacks every indicator that reads it.
+CASE_FIELDS = {"handling_level": "handling_level", "rating": "satisfaction", "satisfaction": "satisfaction",
+               "is_overdue": "due_at", "due_at": "due_at", "is_accepted": "accepted_at", "response_minutes": "accepted_at",
+               "is_dispatched": "dispatched_at", "dispatch_hours": "dispatched_at", "is_resolved": "resolved_at",
+               "handling_hours": "resolved_at", "is_closed": "closed_at", "closing_hours": "closed_at",
+               "department": "department"}
+_FIELD_WORDS = {"handling_level": "a handling level", "satisfaction": "a citizen rating", "due_at": "a due time",
+                "accepted_at": "an acceptance time", "dispatched_at": "a dispatch time",
+                "resolved_at": "a resolution time", "closed_at": "a closing time", "department": "a department"}
 
 
 @dataclass(frozen=True)
@@ -33,8 +44,9 @@ class Holdings:
 
     tables: frozenset[str]              # events, readings, sensors: those with rows
     values: dict[str, frozenset[str]]   # channel, category_code, category_domain, kind, metric → values held
-    population: bool                    # some unit has a population
-    area: bool                          # some unit has an area
+    case_fields: dict[str | None, frozenset[str]]   # channel role → the fields of CASE_FIELDS its cases fill
+    population: bool                    # some grid has a population
+    area: bool                          # some grid has an area
 
 
 def store_holdings(con: duckdb.DuckDBPyConnection) -> Holdings:
@@ -52,8 +64,13 @@ def store_holdings(con: duckdb.DuckDBPyConnection) -> Holdings:
         "kind": values("SELECT DISTINCT kind FROM sensors"),
         "metric": values("SELECT DISTINCT unnest(metrics) FROM sensors"),
     }
-    population, area = con.execute("SELECT count(population) > 0, count(area_km2) > 0 FROM admin_units").fetchone()
-    return Holdings(tables, held, bool(population), bool(area))
+    fields = sorted(set(CASE_FIELDS.values()))
+    rows = con.execute(f"SELECT ch.role, {', '.join(f'count({f}) > 0' for f in fields)} FROM events e "
+                       "LEFT JOIN channels ch ON ch.code = e.source GROUP BY ch.role").fetchall()
+    by_role = {role: frozenset(f for f, has in zip(fields, filled) if has) for role, *filled in rows}
+    population, area = con.execute("SELECT coalesce(max(population) > 0, false), coalesce(max(area_km2) > 0, false) "
+                                   "FROM admin_units WHERE level = 'grid'").fetchone()
+    return Holdings(tables, held, by_role, bool(population), bool(area))
 
 
 def missing_inputs(indicator: Indicator, catalog: Catalog, held: Holdings) -> list[str]:
@@ -70,6 +87,11 @@ def missing_inputs(indicator: Indicator, catalog: Catalog, held: Holdings) -> li
         return [f"{'cases' if table == 'events' else table} (the store has none)"]
     missing = [f"{_NAMES[column]} {' or '.join(repr(v) for v in wanted)}"
                for column, wanted in named_values(indicator) if not set(wanted) & held.values[column]]
+    if table == "events":
+        roles = dict(named_values(indicator)).get("channel") or tuple(held.case_fields)
+        filled = set().union(*(held.case_fields.get(role, frozenset()) for role in roles))
+        missing += [f"cases with {_FIELD_WORDS[field]} (the feeds fill none)" for field in case_fields(indicator)
+                    if field not in filled]
     if indicator.type == IndicatorType.AQI and not set(_POLLUTANTS) & held.values["metric"]:
         missing.append(f"sensor metric {' or '.join(_POLLUTANTS)}")
     return missing
@@ -84,6 +106,14 @@ def named_values(indicator: Indicator) -> list[tuple[str, tuple[str, ...]]]:
         if (column.lower(), values) not in found:
             found.append((column.lower(), values))
     return found
+
+
+def case_fields(indicator: Indicator) -> list[str]:
+    """Return the case fields (of CASE_FIELDS) an indicator's measures and filters read."""
+    text = " ".join(f"{m.expression} {m.filter}" for m in (indicator.measure, indicator.numerator,
+                                                          indicator.denominator) if m)
+    words = set(re.findall(r"[a-z_]+", text.lower()))
+    return sorted({CASE_FIELDS[word] for word in words if word in CASE_FIELDS})
 
 
 def coverage(catalog: Catalog, held: Holdings) -> dict[str, list[str]]:

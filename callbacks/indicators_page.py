@@ -18,26 +18,31 @@ def catalog() -> Catalog:
 
 
 @callback(Output(ids.INDICATORS_DOMAIN, "options"), Output(ids.INDICATORS_DOMAIN, "placeholder"),
-          Output(ids.INDICATORS_SEARCH, "placeholder"),
+          Output(ids.INDICATORS_SEARCH, "placeholder"), Output(ids.INDICATORS_COMPUTABLE, "options"),
           Input(ids.LANGUAGE, "data"))
 def label_controls(language):
-    """Fill the domain choices and the hints in the UI language."""
+    """Fill the domain choices, the hints and the coverage filter (how many the city computes) in the UI language."""
     language = normalise_language(language)
-    return (view.domain_options(catalog().domains, language), t("indicators.domain", language),
-            t("indicators.search", language))
+    current = catalog()
+    return (view.domain_options(current.domains, language), t("indicators.domain", language),
+            t("indicators.search", language),
+            view.computable_options(len(current) - len(current.lacking), len(current), language))
 
 
 @callback(Output(ids.INDICATORS_RESULTS, "children"), Input(ids.INDICATORS_SEARCH, "value"),
-          Input(ids.INDICATORS_DOMAIN, "value"),
+          Input(ids.INDICATORS_DOMAIN, "value"), Input(ids.INDICATORS_COMPUTABLE, "value"),
           Input(ids.LANGUAGE, "data"))
-def show_results(query, domain, language):
-    """List the indicators matching the search, with each one's current city value and status."""
+def show_results(query, domain, computable_only, language):
+    """List the indicators matching the search (only those the city computes, when asked), with each
+    one's current city value and status, or the mark that the city lacks an input for it."""
     language = normalise_language(language)
     query = (query or "")[:80]
-    hits, total = search_catalog(catalog(), query, domain or None)
+    current = catalog()
+    hits, total = search_catalog(current, query, domain or None,
+                                 exclude=set(current.lacking) if computable_only else None)
     values = latest_city_statuses(context.current().cursor(), [hit.indicator.id for hit in hits])
-    domains = {d.id: d for d in catalog().domains}
-    return view.result_list(hits, total, values, domains, query, language)
+    domains = {d.id: d for d in current.domains}
+    return view.result_list(hits, total, values, domains, query, language, current.lacking)
 
 
 @callback(Output(ids.INDICATORS_DETAIL, "children"), Input(ids.INDICATORS_SELECTED, "data"),
@@ -54,4 +59,5 @@ def show_detail(indicator_id, language):
     indicator = current[indicator_id]
     domain = next((d for d in current.domains if d.id == indicator.domain), None)
     app = context.current()
-    return view.detail_panel(indicator, domain, latest_value(app.cursor(), indicator_id), language, app.tz)
+    return view.detail_panel(indicator, domain, latest_value(app.cursor(), indicator_id), language, app.tz,
+                             current.lacking.get(indicator_id, ()))

@@ -44,10 +44,12 @@ class Domain:
 
 @dataclass(frozen=True)
 class Catalog:
-    """The expanded, validated catalog."""
+    """The expanded, validated catalog; for a city's store, also what each indicator it cannot compute
+    lacks (indicators.city_catalog: the engine gives those no value)."""
 
     indicators: tuple[Indicator, ...]
     domains: tuple[Domain, ...]
+    lacking: dict[str, tuple] = field(default_factory=dict)    # indicator id → its coverage.Lack items
 
     def __post_init__(self):
         object.__setattr__(self, "_by_id", {i.id: i for i in self.indicators})

@@ -61,14 +61,16 @@ def _rank(ind: Indicator, query: str) -> int:
 
 
 def search_catalog(catalog: Catalog, query: str | None, domain: str | None = None,
-                   limit: int = MAX_RESULTS, subject: str | None = None) -> tuple[list[Hit], int]:
+                   limit: int = MAX_RESULTS, subject: str | None = None,
+                   exclude: set[str] | None = None) -> tuple[list[Hit], int]:
     """Return the best ``limit`` indicators matching ``query`` (all when empty) in ``domain`` and ``subject``
-    (``domain.subject``, as the map's tree names it), and how many matched."""
+    (``domain.subject``, as the map's tree names it), leaving out the ids in ``exclude``, and how many matched."""
     query = " ".join((query or "").lower().split())
     words = query.split()
     domains = {d.id: d for d in catalog.domains}
     within = [(i, ind) for i, ind in enumerate(catalog.indicators)
-              if (domain is None or ind.domain == domain) and (not subject or f"{ind.domain}.{ind.subject}" == subject)]
+              if (domain is None or ind.domain == domain) and (not subject or f"{ind.domain}.{ind.subject}" == subject)
+              and not (exclude and ind.id in exclude)]
     found = [(i, ind) for i, ind in within if all(word in names_text(ind) for word in words)]
     if not found:
         found = [(i, ind) for i, ind in within if all(word in haystack(ind, domains.get(ind.domain)) for word in words)]

@@ -13,12 +13,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 import yaml
 
 from indicators.catalog import CATALOG_DIR, LISTS_FILE, Catalog, load_catalog
+from indicators.coverage import coverage, store_holdings
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _PLAIN_CODE = re.compile(r"[a-z0-9]+([._][a-z0-9]+)*")
@@ -67,5 +69,8 @@ def unusable_categories(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def catalog_for_store(con: duckdb.DuckDBPyConnection, directory: Path = CATALOG_DIR) -> Catalog:
-    """Return the catalog expanded over the store's own categories."""
-    return load_catalog(directory, {"event_categories": city_categories(con)})
+    """Return the catalog expanded over the store's own categories, with what each indicator the city
+    cannot compute lacks (its coverage, read from the store once)."""
+    catalog = load_catalog(directory, {"event_categories": city_categories(con)})
+    lacking = {i: lacks for i, lacks in coverage(catalog, store_holdings(con)).items() if lacks}
+    return replace(catalog, lacking=lacking)

@@ -100,7 +100,7 @@ def coverage_report(con, at: str | None) -> dict:
     return {"at": datetime.fromtimestamp(at_s, ZoneInfo(tz)).isoformat(), "indicators": len(catalog),
             "computable": len(computing), "with_values": len(valued & set(computing)),
             "computing_without_value": sorted(set(computing) - valued),
-            "missing": [{"id": i, "lacks": lacks} for i, lacks in lacking.items() if lacks]}
+            "missing": [{"id": i, "lacks": [lack.text() for lack in lacks]} for i, lacks in lacking.items() if lacks]}
 
 
 def newest_data_s(con) -> int:

@@ -23,8 +23,6 @@ from indicators.model import DerivedOp, Indicator, IndicatorType
 _NAMED = re.compile(r"\b(channel|category_code|category_domain|kind|metric)\s*(?:=\s*'([^']*)'|IN\s*\(([^)]*)\))",
                     re.IGNORECASE)
 _TABLE_OF_SOURCE = {"events": "events", "open_cases": "events", "readings": "readings", "sensors": "sensors"}
-_NAMES = {"channel": "channel role", "category_code": "category", "category_domain": "category domain",
-          "kind": "sensor kind", "metric": "sensor metric"}
 _POLLUTANTS = ("so2", "no2", "pm10", "co", "o3", "pm25")
 # The case fields behind the names a measure may use: a city whose feeds never fill a field (no handling
 # level, no rating, no due time) lacks every indicator that reads it.
@@ -33,9 +31,28 @@ CASE_FIELDS = {"handling_level": "handling_level", "rating": "satisfaction", "sa
                "is_dispatched": "dispatched_at", "dispatch_hours": "dispatched_at", "is_resolved": "resolved_at",
                "handling_hours": "resolved_at", "is_closed": "closed_at", "closing_hours": "closed_at",
                "department": "department"}
-_FIELD_WORDS = {"handling_level": "a handling level", "satisfaction": "a citizen rating", "due_at": "a due time",
-                "accepted_at": "an acceptance time", "dispatched_at": "a dispatch time",
-                "resolved_at": "a resolution time", "closed_at": "a closing time", "department": "a department"}
+FIELD_WORDS = {"handling_level": "a handling level", "satisfaction": "a citizen rating", "due_at": "a due time",
+               "accepted_at": "an acceptance time", "dispatched_at": "a dispatch time",
+               "resolved_at": "a resolution time", "closed_at": "a closing time", "department": "a department"}
+INPUT_WORDS = {"cases": "cases", "readings": "sensor readings", "sensors": "sensors", "channel": "a channel of role",
+               "category_code": "the category", "category_domain": "a category of domain", "kind": "sensors of kind",
+               "metric": "sensors measuring", "population": "the population of the grids (units file)",
+               "area": "the area of the grids (units file)"}
+
+
+@dataclass(frozen=True)
+class Lack:
+    """One input an indicator needs and the store lacks: what (``input``: a key of INPUT_WORDS, or
+    ``case_field``) and which values would do (any one of them)."""
+
+    input: str
+    values: tuple[str, ...] = ()
+
+    def text(self) -> str:
+        """Return the lack in English words (the pages word it in the UI language)."""
+        if self.input == "case_field":
+            return f"cases with {FIELD_WORDS[self.values[0]]} (the feeds fill none)"
+        return " ".join([INPUT_WORDS[self.input], " or ".join(repr(v) for v in self.values)]).strip()
 
 
 @dataclass(frozen=True)
@@ -73,27 +90,26 @@ def store_holdings(con: duckdb.DuckDBPyConnection) -> Holdings:
     return Holdings(tables, held, by_role, bool(population), bool(area))
 
 
-def missing_inputs(indicator: Indicator, catalog: Catalog, held: Holdings) -> list[str]:
-    """Return what the indicator needs that the store lacks, in words (empty: it computes)."""
+def missing_inputs(indicator: Indicator, catalog: Catalog, held: Holdings) -> list[Lack]:
+    """Return what the indicator needs that the store lacks (empty: it computes)."""
     if indicator.type == IndicatorType.DERIVED:
         missing = missing_inputs(catalog[indicator.input], catalog, held)
         if indicator.op == DerivedOp.PER_10K and not held.population:
-            missing.append("the population of the units (a units file in the city profile)")
+            missing.append(Lack("population"))
         if indicator.op == DerivedOp.PER_KM2 and not held.area:
-            missing.append("the area of the units (a units file in the city profile)")
+            missing.append(Lack("area"))
         return missing
     table = _TABLE_OF_SOURCE[indicator.source]
     if table not in held.tables:
-        return [f"{'cases' if table == 'events' else table} (the store has none)"]
-    missing = [f"{_NAMES[column]} {' or '.join(repr(v) for v in wanted)}"
-               for column, wanted in named_values(indicator) if not set(wanted) & held.values[column]]
+        return [Lack("cases" if table == "events" else table)]
+    named = named_values(indicator)
+    missing = [Lack(column, wanted) for column, wanted in named if not set(wanted) & held.values[column]]
     if table == "events":
-        roles = dict(named_values(indicator)).get("channel") or tuple(held.case_fields)
+        roles = dict(named).get("channel") or tuple(held.case_fields)
         filled = set().union(*(held.case_fields.get(role, frozenset()) for role in roles))
-        missing += [f"cases with {_FIELD_WORDS[field]} (the feeds fill none)" for field in case_fields(indicator)
-                    if field not in filled]
+        missing += [Lack("case_field", (field,)) for field in case_fields(indicator) if field not in filled]
     if indicator.type == IndicatorType.AQI and not set(_POLLUTANTS) & held.values["metric"]:
-        missing.append(f"sensor metric {' or '.join(_POLLUTANTS)}")
+        missing.append(Lack("metric", _POLLUTANTS))
     return missing
 
 
@@ -116,6 +132,6 @@ def case_fields(indicator: Indicator) -> list[str]:
     return sorted({CASE_FIELDS[word] for word in words if word in CASE_FIELDS})
 
 
-def coverage(catalog: Catalog, held: Holdings) -> dict[str, list[str]]:
-    """Return, for every indicator of the catalog, what it lacks (an empty list: it computes)."""
-    return {indicator.id: missing_inputs(indicator, catalog, held) for indicator in catalog.indicators}
+def coverage(catalog: Catalog, held: Holdings) -> dict[str, tuple[Lack, ...]]:
+    """Return, for every indicator of the catalog, what it lacks (empty: it computes)."""
+    return {indicator.id: tuple(missing_inputs(indicator, catalog, held)) for indicator in catalog.indicators}

@@ -71,7 +71,7 @@ class Engine:
             numbers = self._base_values(con, compiled, at_s, units, parallel=parallel)
             numbers.rows.scatter(baselines.result(), "baseline", numbers.baseline)
         numbers.derive(self._previous_values(con, numbers.rows, at_s, units, compiled))
-        return numbers.frame()[VALUE_COLUMNS]
+        return without_lacking(numbers.frame()[VALUE_COLUMNS], self.catalog.lacking)
 
     def _compiled_for(self, only: set[str] | None) -> CompiledCatalog:
         return self._cache.subset(None if only is None else frozenset(with_inputs(only, self.catalog)))
@@ -129,6 +129,17 @@ def _by_previous_period(indicators: list[Indicator], catalog: Catalog) -> dict[i
     for ind in indicators:
         groups.setdefault(previous_period_s(catalog[ind.input].window), []).append(ind)
     return groups
+
+
+def without_lacking(values: pd.DataFrame, lacking: dict) -> pd.DataFrame:
+    """Return the values with those of indicators the city lacks an input for emptied (no value, status
+    no_data): a count of a channel the city does not have is not 0, it is not a figure at all."""
+    if not lacking:
+        return values
+    empty = values["indicator_id"].isin(list(lacking))
+    values.loc[empty, ["value", "numerator", "denominator", "baseline"]] = np.nan
+    values.loc[empty, "status"] = "no_data"
+    return values
 
 
 def with_inputs(ids: set[str], catalog: Catalog) -> set[str]:

@@ -73,6 +73,7 @@ INDICATORS_DOMAIN = "indicators-domain"
 INDICATORS_RESULTS = "indicators-results"
 INDICATORS_DETAIL = "indicators-detail"
 INDICATORS_SELECTED = "indicators-selected"
+INDICATORS_COMPUTABLE = "indicators-computable"
 
 # --- summary ---
 SUMMARY_TITLE = "summary-title"

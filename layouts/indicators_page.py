@@ -19,7 +19,8 @@ from layouts.components import simple_table
 from layouts.i18n import DEFAULT_LANGUAGE, add_texts, t
 
 STATUS_CLASS = {"red": "bg-danger", "orange": "bg-warning text-dark", "yellow": "bg-warning-subtle text-dark",
-                "blue": "bg-primary", "normal": "bg-success", "no_data": "bg-secondary"}
+                "blue": "bg-primary", "normal": "bg-success", "no_data": "bg-secondary",
+                "lacking": "bg-light text-dark border"}
 
 add_texts({
     "nav.indicators": ("指标库", "Indicators"),
@@ -87,6 +88,31 @@ add_texts({
     "indicators.lvl.street": ("街道", "street"),
     "indicators.lvl.community": ("社区", "community"),
     "indicators.lvl.grid": ("网格", "grid"),
+    "indicators.coverage": ("本市可计算 {n} / {total} 项指标", "{n} of {total} indicators compute for this city"),
+    "indicators.computable_only": ("只看本市可计算的指标", "Only indicators this city computes"),
+    "indicators.section.coverage": ("本市数据覆盖", "This city's data"),
+    "indicators.computes": ("本市数据齐全，可以计算", "The city's data has every input: it computes"),
+    "indicators.lacks": ("缺少输入，不计算：", "Lacks an input, so it has no value:"),
+    "indicators.status.lacking": ("缺少输入", "lacks input"),
+    "lack.cases": ("本市尚无案件数据", "the city has no cases"),
+    "lack.readings": ("本市尚无监测读数", "the city has no sensor readings"),
+    "lack.sensors": ("本市尚无感知设备", "the city has no sensors"),
+    "lack.channel": ("没有以下角色的渠道：{v}", "no channel of role {v}"),
+    "lack.category_code": ("分类体系中没有：{v}", "no category {v}"),
+    "lack.category_domain": ("分类体系中没有属于以下领域的类别：{v}", "no category of domain {v}"),
+    "lack.kind": ("没有以下类型的感知设备：{v}", "no sensor of kind {v}"),
+    "lack.metric": ("没有测量以下项目的设备：{v}", "no sensor measuring {v}"),
+    "lack.population": ("网格没有人口数据（城市档案的单元文件）", "the grids have no population (the profile's units file)"),
+    "lack.area": ("网格没有面积数据（城市档案的单元文件）", "the grids have no area (the profile's units file)"),
+    "lack.case_field": ("数据源从未填写案件的{v}", "the feeds never fill a case's {v}"),
+    "lack.field.handling_level": ("办理层级", "handling level"),
+    "lack.field.satisfaction": ("群众评价", "citizen rating"),
+    "lack.field.due_at": ("办理时限", "due time"),
+    "lack.field.accepted_at": ("受理时间", "acceptance time"),
+    "lack.field.dispatched_at": ("派遣时间", "dispatch time"),
+    "lack.field.resolved_at": ("办结（处置完毕）时间", "resolution time"),
+    "lack.field.closed_at": ("结案时间", "closing time"),
+    "lack.field.department": ("承办部门", "department"),
 })
 
 
@@ -103,6 +129,8 @@ def layout(q: str | None = None, id: str | None = None, domain: str | None = Non
                     dcc.Dropdown(id=ids.INDICATORS_DOMAIN, value=domain, options=[], className="indicators-domain",
                                  placeholder=t("indicators.domain", DEFAULT_LANGUAGE), style={"minWidth": "12rem"}),
                 ], className="d-flex gap-2"),
+                dcc.Checklist(id=ids.INDICATORS_COMPUTABLE, options=[], value=[], className="small mt-1",
+                              inputClassName="me-1"),
                 html.Div(id=ids.INDICATORS_RESULTS, className="mt-2"),
             ], className="col-12 col-xl-6"),
             html.Div(html.Div(id=ids.INDICATORS_DETAIL), className="col-12 col-xl-6"),
@@ -140,15 +168,24 @@ def domain_options(domains, language: str) -> list[dict]:
     return [{"label": d.name_zh if language == "zh" else d.name_en, "value": d.id} for d in domains]
 
 
-def result_list(hits: list[Hit], total: int, values: dict, domains: dict, query: str, language: str) -> html.Div:
-    """Return the count and the table of indicators found, each linking to its detail."""
+def computable_options(computable: int, total: int, language: str) -> list[dict]:
+    """Return the one choice of the coverage filter, labelled with how many indicators the city computes."""
+    label = f"{t('indicators.computable_only', language)} ({t('indicators.coverage', language).format(n=computable, total=total)})"
+    return [{"label": label, "value": "computable"}]
+
+
+def result_list(hits: list[Hit], total: int, values: dict, domains: dict, query: str, language: str,
+                lacking: dict | None = None) -> html.Div:
+    """Return the count and the table of indicators found, each linking to its detail; one the city lacks
+    an input for is marked so, not "no data"."""
     if not hits:
         return html.Div(t("indicators.none", language), className="text-muted", **{"data-testid": "indicators-none"})
     found = t("indicators.found", language).format(n=total)
     if total > len(hits):
         found += t("indicators.shown", language).format(n=len(hits))
-    rows = [_result_row(hit.indicator, values.get(hit.indicator.id), domains.get(hit.indicator.domain), query, language)
-            for hit in hits]
+    lacking = lacking or {}
+    rows = [_result_row(hit.indicator, values.get(hit.indicator.id), domains.get(hit.indicator.domain), query, language,
+                        hit.indicator.id in lacking) for hit in hits]
     head = html.Thead(html.Tr([html.Th(t(f"indicators.col.{c}", language)) for c in ("status", "name", "domain", "value")]))
     return html.Div([
         html.Div(found, className="small text-muted mb-1", **{"data-testid": "indicators-count"}),
@@ -157,21 +194,22 @@ def result_list(hits: list[Hit], total: int, values: dict, domains: dict, query:
     ])
 
 
-def _result_row(ind: Indicator, value, domain, query: str, language: str) -> html.Tr:
+def _result_row(ind: Indicator, value, domain, query: str, language: str, lacks: bool = False) -> html.Tr:
     name = ind.name_zh if language == "zh" else ind.name_en
     subject = subject_names(domain, ind.subject)[0 if language == "zh" else 1]
     domain_name = (domain.name_zh if language == "zh" else domain.name_en) if domain else ind.domain
     number, status = value if value else (None, None)
     return html.Tr([
-        html.Td(status_badge(status, language)),
+        html.Td(status_badge("lacking" if lacks else status, language)),
         html.Td([dcc.Link(name, href=detail_href(ind.id, query)), html.Div(html.Small(ind.id, className="text-muted"))]),
         html.Td(f"{domain_name} / {subject}", className="small"),
         html.Td(f"{fmt_value(number)} {ind.unit}".strip() if value else "—", className="text-end text-nowrap"),
     ], **{"data-testid": f"indicator-row-{ind.id}"})
 
 
-def detail_panel(ind: Indicator, domain, latest: dict | None, language: str, tz: str) -> html.Div:
-    """Return one indicator's card: names, current city value, definition, formula, thresholds and owner."""
+def detail_panel(ind: Indicator, domain, latest: dict | None, language: str, tz: str, lacks: tuple = ()) -> html.Div:
+    """Return one indicator's card: names, current city value, whether the city's data can compute it (and
+    what it lacks), definition, formula, thresholds and owner."""
     subject = subject_names(domain, ind.subject)[0 if language == "zh" else 1]
     domain_name = (domain.name_zh if language == "zh" else domain.name_en) if domain else ind.domain
     return html.Div([
@@ -181,12 +219,29 @@ def detail_panel(ind: Indicator, domain, latest: dict | None, language: str, tz:
                   html.Span(" · " + (ind.name_en if language == "zh" else ind.name_zh), className="text-muted")],
                  className="small mb-2"),
         current_value(ind, latest, language, tz),
+        _section("indicators.section.coverage", coverage_block(lacks, language), language),
         _section("indicators.definition", html.P(ind.definition, **{"data-testid": "indicator-definition"}), language),
         _section("indicators.formula", formula_block(ind, language), language),
         _section("indicators.thresholds", thresholds_block(ind, language), language),
         _section("indicators.owner", html.P(ind.department or t("indicators.no_owner", language),
                                             **{"data-testid": "indicator-owner"}), language),
     ], className="card card-body", **{"data-testid": "indicator-detail"})
+
+
+def coverage_block(lacks: tuple, language: str) -> html.Div:
+    """Return whether the city computes the indicator, or each input its data lacks, in the UI language."""
+    if not lacks:
+        return html.P(t("indicators.computes", language), **{"data-testid": "indicator-coverage"})
+    return html.Div([html.Span(t("indicators.lacks", language)),
+                     html.Ul([html.Li(lack_text(lack, language)) for lack in lacks])],
+                    className="text-danger", **{"data-testid": "indicator-coverage"})
+
+
+def lack_text(lack, language: str) -> str:
+    """Return one missing input (an indicators.coverage.Lack) in words of the UI language."""
+    values = [t(f"lack.field.{v}", language) for v in lack.values] if lack.input == "case_field" else lack.values
+    joiner = "、" if language == "zh" else " or "
+    return t(f"lack.{lack.input}", language).format(v=joiner.join(values))
 
 
 def _section(key: str, body, language: str) -> html.Div:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
@@ -10,6 +11,7 @@ from callbacks import context
 from data import db
 from indicators.catalog import load_catalog
 from indicators.catalog_search import search_catalog
+from indicators.coverage import Lack
 from layouts.indicators_page import fmt_value
 from tests.callbacks.test_overview import by_testid
 
@@ -65,13 +67,32 @@ def installed(tiny_db_copy, catalog, monkeypatch):
 def test_results_and_detail_show_the_stored_city_value(installed):
     from callbacks.indicators_page import show_detail, show_results
 
-    results = show_results("空气质量指数", None, "zh")
+    results = show_results("空气质量指数", None, [], "zh")
     row = by_testid(results)[f"indicator-row-{AQI}"]
     assert row[-1].children == f"{fmt_value(87.25)} AQI" and row[0].children.children == "黄色"
     detail = by_testid(show_detail(AQI, "en"))
     assert detail["indicator-value"] == "87.25" and detail["indicator-id"] == AQI
     assert "kind = 'air_national'" in str(detail["indicator-measures"])
     assert detail["indicator-owner"]
+
+
+def test_an_indicator_the_city_lacks_an_input_for_is_marked_and_explained_in_the_ui_language(installed):
+    from callbacks.indicators_page import label_controls, show_detail, show_results
+
+    shared = installed.catalog                       # the fixture is the module's: restored below
+    installed.catalog = replace(shared, lacking={AQI: (Lack("readings"),),
+                                                 "air.aqi.daily.yesterday": (Lack("case_field", ("satisfaction",)),)})
+    try:
+        row = by_testid(show_results("空气质量指数", None, [], "zh"))[f"indicator-row-{AQI}"]
+        only_computable = by_testid(show_results("空气质量指数", None, ["computable"], "zh"))
+        detail_zh = str(by_testid(show_detail(AQI, "zh"))["indicator-coverage"])
+        detail_en = str(by_testid(show_detail("air.aqi.daily.yesterday", "en"))["indicator-coverage"])
+        label = label_controls("en")[3][0]["label"]
+    finally:
+        installed.catalog = shared
+    assert row[0].children.children == "缺少输入" and f"indicator-row-{AQI}" not in only_computable
+    assert "本市尚无监测读数" in detail_zh and "the feeds never fill a case's citizen rating" in detail_en
+    assert label.endswith(f"({len(shared) - 2} of {len(shared)} indicators compute for this city)")
 
 
 def test_an_unknown_or_missing_id_says_so(installed):

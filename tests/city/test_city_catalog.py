@@ -11,7 +11,7 @@ from data import db, profile
 from data.clock import parse_instant
 from indicators.city_catalog import catalog_for_store, category_slug, channel_roles, shipped_lists
 from indicators.city_commands import coverage_report
-from indicators.coverage import coverage, store_holdings
+from indicators.coverage import Lack, coverage, store_holdings
 from indicators.engine import Engine
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -69,10 +69,11 @@ def test_the_citys_indicators_count_its_own_channels_and_categories(tree_city):
 
 def test_coverage_names_what_a_small_city_lacks(tree_city):
     lacking = coverage(catalog_for_store(tree_city), store_holdings(tree_city))
-    assert lacking["hotline.intake.count.today"] == []
-    assert any("channel role 'police'" in text for text in lacking["public_safety.intake.count.today"])
-    assert any("readings" in text for text in lacking["air.aqi.hourly.last_hour"])
-    assert any("a citizen rating" in text for text in lacking["hotline.satisfaction.avg_rating.last_30d"])
+    assert lacking["hotline.intake.count.today"] == ()
+    assert Lack("channel", ("police",)) in lacking["public_safety.intake.count.today"]
+    assert lacking["air.aqi.hourly.last_hour"] == (Lack("readings"),)
+    assert Lack("case_field", ("satisfaction",)) in lacking["hotline.satisfaction.avg_rating.last_30d"]
+    assert lacking["hotline.satisfaction.avg_rating.last_30d"][0].text() == "cases with a citizen rating (the feeds fill none)"
 
 
 @pytest.fixture(scope="module")

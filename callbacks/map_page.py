@@ -12,6 +12,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, no_update
 
 from callbacks import context
 from data import geo
+from data.levels import store_levels
 from indicators.catalog import Catalog
 from layouts import ids
 from layouts import map_page as view
@@ -48,10 +49,12 @@ def level_geometry(level: str) -> dict:
 # --- the view state -------------------------------------------------------------------------
 
 def view_facts(hours: list[int]) -> map_state.ViewFacts:
-    """Return what a view is checked against: the catalog, the store's units and its history hours."""
+    """Return what a view is checked against: the catalog, the store's units and levels and its history hours."""
     app = context.current()
     con = app.cursor()
-    return map_state.ViewFacts(catalog(), lambda code: uq.unit_row(con, code), map_state.hour_labels(hours, app.tz))
+    levels = app.remember("map.levels", lambda: store_levels(con), families=("geometry",))
+    return map_state.ViewFacts(catalog(), lambda code: uq.unit_row(con, code), map_state.hour_labels(hours, app.tz),
+                               levels)
 
 
 # The controls whose values feed the view are set by the callback that computes it (a callback

@@ -104,7 +104,8 @@ def panels(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: st
     title, as_of = view.scene_title(scene, hold, now_s, tz, language)
     return {
         ids.SCREEN_KPIS: rendered(reads, ("kpis", language), lambda: view.kpi_panel(
-            headline(con, reads, now_s, tz), reads.get("alert_counts", lambda: queries.alert_counts(con)), language)),
+            headline(con, reads, now_s, tz), reads.get("alert_counts", lambda: queries.alert_counts(con)), language,
+            reads.get("role_names", lambda: screen_names.role_names(con)))),
         ids.SCREEN_AQI: rendered(reads, ("aqi", language), lambda: view.aqi_panel(
             *air_and_stations(con, reads, now_s, tz), language)),
         ids.SCREEN_TRAFFIC: rendered(reads, ("traffic", language), lambda: view.traffic_panel(

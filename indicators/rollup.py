@@ -21,10 +21,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from data.levels import ANCESTOR_COLUMN
 from indicators.compiler import Scan
 
-_ANCESTOR_COLUMNS = {"city": "city_code", "district": "district_code", "street": "street_code",
-                     "community": "community_code"}
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ def build_hierarchy(units: pd.DataFrame) -> Hierarchy:
     cities = units.loc[units["level"] == "city", "unit_code"]
     first_city = int(index.get_loc(cities.min())) if len(cities) else -1
     ancestors = {}
-    for level, column in _ANCESTOR_COLUMNS.items():
+    for level, column in ANCESTOR_COLUMN.items():
         codes = units[column]
         position = np.asarray(index.get_indexer(codes), dtype="int64")
         if level == "city":

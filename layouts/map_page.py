@@ -162,7 +162,8 @@ def view_outputs(new: MapView, write_url: bool, new_picker: bool, hours: list[in
     """Return what the view's callback writes: the view to store, the ids.MAP_URL (when it gets a history
     entry), the picker's options (when it needs them) and the controls set to the view (the level's
     options, the hour slider over the stored ``hours``, compare, the play's clock)."""
-    levels = allowed_levels(facts.catalog[new.indicator], facts.unit_row(new.unit)["level"] if new.unit else "city")
+    levels = allowed_levels(facts.catalog[new.indicator], facts.unit_row(new.unit)["level"] if new.unit else "city",
+                            facts.levels)
     return {"state": new.to_store(), "search": new.to_query() if write_url else no_update,
             "picker": picker_options(facts.catalog, None, None, new.indicator, language) if new_picker else no_update,
             "indicator": new.indicator, "level_options": level_options(levels, language), "level": new.level,

@@ -63,6 +63,7 @@ class ViewFacts:
     catalog: Mapping
     unit_row: Callable[[str], dict | None]
     hours: tuple[str, ...]
+    levels: tuple[str, ...] = LEVELS        # the levels the store's units have (a city may skip some)
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,10 @@ def hour_labels(hours: list[int], tz: str) -> tuple[str, ...]:
     return tuple(hour_label(h, tz) for h in hours)
 
 
-def allowed_levels(indicator, unit_level: str) -> tuple[str, ...]:
-    """Return the levels the map may show inside a unit of ``unit_level`` for the indicator."""
-    below = levels_below(unit_level)
+def allowed_levels(indicator, unit_level: str, present: tuple[str, ...] = LEVELS) -> tuple[str, ...]:
+    """Return the levels the map may show inside a unit of ``unit_level`` for the indicator (of those
+    the city has)."""
+    below = levels_below(unit_level, present)
     levels = tuple(level for level in below if level in indicator.levels)
     return levels or (unit_level,)
 
@@ -133,17 +135,17 @@ def normalise(view: MapView, facts: ViewFacts) -> MapView:
         select, unit = unit["code"], facts.unit_row(unit["parent_code"])
     if unit is not None and unit["level"] == "city":
         unit = None
-    levels = allowed_levels(facts.catalog[indicator], unit["level"] if unit else "city")
+    levels = allowed_levels(facts.catalog[indicator], unit["level"] if unit else "city", facts.levels)
     select, compare = (None if code and facts.unit_row(code) is None else code for code in (select, view.compare))
     return replace(view, indicator=indicator, unit=unit["code"] if unit else None,
                    level=view.level if view.level in levels else levels[0], select=select,
                    compare=None if compare == select else compare, t=view.t if view.t in facts.hours else None)
 
 
-def drill(view: MapView, unit: dict, catalog: Mapping) -> MapView:
-    """Return the view after clicking ``unit``: its children shown and it selected (only selected
-    when the indicator has no level below it, as for a grid)."""
-    below = child_level(unit["level"])
+def drill(view: MapView, unit: dict, catalog: Mapping, present: tuple[str, ...] = LEVELS) -> MapView:
+    """Return the view after clicking ``unit``: its children (the next of the ``present`` levels) shown
+    and it selected (only selected when the indicator has no level below it, as for a grid)."""
+    below = child_level(unit["level"], present)
     if below is None or below not in catalog[view.indicator].levels:
         return replace(view, select=unit["code"])
     return replace(view, unit=unit["code"], select=unit["code"], level=below, compare=None)
@@ -153,7 +155,7 @@ def go_up(view: MapView, code: str, facts: ViewFacts) -> MapView:
     """Return the view after a breadcrumb click: back to the city ("") or to an ancestor unit."""
     if not code:
         return replace(view, unit=None, select=None, level=None, compare=None)
-    return drill(replace(view, unit=None), facts.unit_row(code), facts.catalog)
+    return drill(replace(view, unit=None), facts.unit_row(code), facts.catalog, facts.levels)
 
 
 def step_hour(view: MapView, hours: tuple[str, ...]) -> MapView:
@@ -172,7 +174,7 @@ def apply_action(view: MapView, action: Action, facts: ViewFacts) -> MapView:
     kind, value = action.kind, action.value
     if kind == "click" and value and value.get("points"):
         unit = facts.unit_row(str(value["points"][0].get("location")))
-        return drill(view, unit, facts.catalog) if unit else view
+        return drill(view, unit, facts.catalog, facts.levels) if unit else view
     if kind == "crumb":
         return go_up(view, action.code, facts) if value else view
     if kind in ("indicator", "level") and value:

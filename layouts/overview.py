@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from dash import dcc, html
 
-from layouts import figures, ids, theme
+from layouts import figures, ids, map_page_texts, theme  # noqa: F401 (map_page_texts: the level names)
 from layouts.components import kpi_card, simple_table
 from layouts.i18n import t
 from queries.overview import TodayFigures
@@ -40,7 +40,8 @@ def overview_body(data: TodayFigures, language: str, tz: str, street_map) -> lis
                      className="col-12 col-xl-6 mb-3"),
             html.Div(_panel(t("table.by_source", language), source_table(data, language)),
                      className="col-12 col-md-6 col-xl-3 mb-3"),
-            html.Div(_panel(t("table.by_district", language), district_table(data, language)),
+            html.Div(_panel(t("table.by_level", language).format(level=_top_level_name(data, language)),
+                            district_table(data, language)),
                      className="col-12 col-md-6 col-xl-3 mb-3"),
         ], className="row"),
         html.Div(html.Div(_panel(t("map.streets", language),
@@ -95,11 +96,17 @@ def source_table(data: TodayFigures, language: str) -> html.Table:
     return simple_table(columns, rows, "table-by-source")
 
 
+def _top_level_name(data: TodayFigures, language: str) -> str:
+    """Return the name of the level the per-unit table ranks (districts, or what the city has below it)."""
+    level = data.by_district["level"].iloc[0] if len(data.by_district) else "district"
+    return t(f"map_page.level.{level}", language)
+
+
 def district_table(data: TodayFigures, language: str) -> html.Table:
-    """Return today's figures per district."""
+    """Return today's figures per district (per unit of the first level the city has below it)."""
     name = "name_zh" if language == "zh" else "name_en"
     rows = [[getattr(r, name), theme.fmt_int(int(r.received)), theme.fmt_int(int(r.closed)),
              theme.fmt_int(int(r.open_overdue))] for r in data.by_district.itertuples()]
-    columns = [t("col.district", language), t("col.received", language), t("col.closed", language),
+    columns = [_top_level_name(data, language), t("col.received", language), t("col.closed", language),
                t("col.open_overdue", language)]
     return simple_table(columns, rows, "table-by-district")

@@ -26,6 +26,8 @@ LAYER_INDICATOR = {"hotline": "hotline.intake.count.today", "crowd": "crowding.p
 DEFAULTS = {"refresh": 10.0, "rotate": 60.0, "reload": 6.0}          # seconds, seconds, hours
 MIN_REFRESH_S, MIN_ROTATE_S, MIN_RELOAD_H = 1.0, 5.0, 0.05
 KPI_ORDER = ("hotline", "grid_reported", "grid_closed", "closure_rate", "ontime_rate", "satisfaction")
+KPI_ROLE = {"hotline": "hotline", "grid_reported": "grid", "grid_closed": "grid"}     # the channel role a figure counts
+ROLE_FALLBACK_NAMES = {"hotline": ("热线", "Hotline"), "grid": ("网格上报", "Grid reports")}  # a store without a profile
 KPI_BETTER = {"hotline": -1, "grid_reported": 0, "grid_closed": 1, "closure_rate": 1, "ontime_rate": 1,
               "satisfaction": 1, "alerts": -1}                                       # +1 higher is better, -1 worse, 0 neither
 NEW_ALERT_S = 15 * 60                                                  # a red alert this new flashes
@@ -42,9 +44,10 @@ add_texts({
     "screen.layer.hotline": ("热线密度", "Hotline"),
     "screen.layer.aqi": ("空气质量", "AQI"),
     "screen.layer.crowd": ("人群密度", "Crowds"),
-    "screen.kpi.hotline": ("12345今日受理", "12345 calls today"),
-    "screen.kpi.grid_reported": ("网格事件上报", "Grid events reported"),
-    "screen.kpi.grid_closed": ("网格事件办结", "Grid events closed"),
+    "screen.kpi.hotline": ("{channel}今日受理", "{channel}: cases today"),
+    "screen.kpi.grid_reported": ("{channel}今日上报", "{channel}: reported today"),
+    "screen.kpi.grid_closed": ("{channel}今日办结", "{channel}: closed today"),
+    "screen.kpi.no_channel": ("本市无此渠道", "no such channel in this city"),
     "screen.kpi.closure_rate": ("办结率（近30日）", "Closure rate (30 d)"),
     "screen.kpi.ontime_rate": ("按期办结率", "On-time rate"),
     "screen.kpi.satisfaction": ("群众满意率", "Satisfaction"),
@@ -157,6 +160,22 @@ def _local(epoch_s: float, tz: str, fmt: str = "%H:%M") -> str:
     return datetime.fromtimestamp(epoch_s, ZoneInfo(tz)).strftime(fmt)
 
 
+def _kpi_card(key: str, kpi: Kpi, language: str, roles: dict[str, tuple[str, str]]) -> html.Div:
+    role = KPI_ROLE.get(key)
+    names = roles.get(role) if role else None
+    label = t(f"screen.kpi.{key}", language)
+    if role is not None:
+        label = label.format(channel=(names or ROLE_FALLBACK_NAMES[role])[0 if language == "zh" else 1])
+    if role is not None and names is None:
+        return html.Div([html.Div(label, className="screen-kpi-label"),
+                         html.Div("—", className="screen-kpi-value", **{"data-testid": f"screen-kpi-{key}"}),
+                         html.Div(t("screen.kpi.no_channel", language), className="screen-trends")],
+                        className="screen-kpi")
+    return html.Div([html.Div(label, className="screen-kpi-label"),
+                     html.Div(kpi_value_text(kpi), className="screen-kpi-value", **{"data-testid": f"screen-kpi-{key}"}),
+                     *_trends(kpi, language)], className="screen-kpi")
+
+
 def kpi_value_text(kpi: Kpi) -> str:
     """Return a headline figure as shown: counts with separators, shares as percentages."""
     if kpi.today is None:
@@ -197,13 +216,14 @@ def _trends(kpi: Kpi | None, language: str) -> list:
                       _trend(kpi, kpi.avg_7d, t("screen.vs_7d", language))], className="screen-trends")]
 
 
-def kpi_panel(kpis: dict[str, Kpi], alerts: dict[str, int], language: str) -> list:
-    """Return the headline figures with their trends, and the count of active red and orange alerts."""
-    cards = [html.Div([
-        html.Div(t(f"screen.kpi.{key}", language), className="screen-kpi-label"),
-        html.Div(kpi_value_text(kpis[key]), className="screen-kpi-value", **{"data-testid": f"screen-kpi-{key}"}),
-        *_trends(kpis[key], language),
-    ], className="screen-kpi") for key in KPI_ORDER if key in kpis]
+def kpi_panel(kpis: dict[str, Kpi], alerts: dict[str, int], language: str,
+              roles: dict[str, tuple[str, str]] | None = None) -> list:
+    """Return the headline figures with their trends, and the count of active red and orange alerts.
+
+    A channel's figures are labelled with the city's name for the channel of that role (``roles``:
+    role → (zh, en)); a city without a channel of the role shows no figure for it, and says so."""
+    roles = {} if roles is None else roles
+    cards = [_kpi_card(key, kpis[key], language, roles) for key in KPI_ORDER if key in kpis]
     cards.append(html.Div([
         html.Div(t("screen.kpi.alerts", language), className="screen-kpi-label"),
         html.Div([html.Span(str(alerts.get("red", 0)), className="screen-sev-red", **{"data-testid": "screen-kpi-red"}),
@@ -235,12 +255,13 @@ def traffic_panel(values: dict, roads: pd.DataFrame, congested_kmh: float, langu
     """Return the share of slow road segments, the average speed and the number of congested segments."""
     slow = values.get("traffic.congestion.slow_share.last_hour")
     speed = values.get("traffic.road_speed.avg_kmh.last_hour")
-    congested = int((roads["speed_kmh"] < congested_kmh).sum()) if not roads.empty else 0
+    congested = int((roads["speed_kmh"] < congested_kmh).sum()) if not roads.empty else None
     return [html.Div(t("screen.traffic", language), className="screen-panel-title"), html.Div([
         _stat(t("screen.traffic.slow_share", language), "—" if slow is None else f"{slow * 100:.0f}%", "screen-slow"),
         _stat(t("screen.traffic.avg_speed", language), "—" if speed is None else f"{speed:.0f}", "screen-speed",
               "km/h"),
-        _stat(t("screen.traffic.congested", language), f"{congested}/{len(roads)}", "screen-congested"),
+        _stat(t("screen.traffic.congested", language), "—" if congested is None else f"{congested}/{len(roads)}",
+              "screen-congested"),
     ], className="screen-stats")]
 
 
@@ -252,13 +273,21 @@ def _stat(label: str, value: str, testid: str, unit: str = "") -> html.Div:
 def crowd_panel(hotspots: pd.DataFrame, language: str) -> list:
     """Return the grids with the densest crowds in the last hour."""
     zh = language == "zh"
-    rows = [html.Li([html.Span(f"{r.community_zh if zh else r.community_en} · {r.name_zh if zh else r.name_en}",
+    rows = [html.Li([html.Span(_place(r.community_zh if zh else r.community_en, r.name_zh if zh else r.name_en),
                                className="screen-row-name"),
                      html.Span(f"{theme.fmt_int(int(r.people)) if pd.notna(r.people) else '—'} "
                                f"{t('screen.crowd.people', language)}", className="screen-row-value")])
             for r in hotspots.itertuples()]
+    if not rows:
+        return [html.Div(t("screen.crowd", language), className="screen-panel-title"),
+                html.Div(t("screen.aqi.none", language), className="screen-note", **{"data-testid": "screen-crowd-list"})]
     return [html.Div(t("screen.crowd", language), className="screen-panel-title"),
             html.Ol(rows, className="screen-list", **{"data-testid": "screen-crowd-list"})]
+
+
+def _place(community: str | None, grid: str) -> str:
+    """Return a grid's name after its community's (a city without communities names the grid alone)."""
+    return f"{community} · {grid}" if isinstance(community, str) and community else grid
 
 
 def alerts_panel(frame: pd.DataFrame, names: dict, now_s: int, tz: str, language: str) -> list:

@@ -15,10 +15,7 @@ import shapely
 
 from access.privacy import mask_frame
 from data.clock import utc
-from data.levels import child_level
-
-ANCESTOR_COLUMN = {"city": "city_code", "district": "district_code", "street": "street_code",
-                   "community": "community_code"}
+from data.levels import ANCESTOR_COLUMN, child_level, store_levels
 VALUE_COLUMNS = ["code", "name_zh", "name_en", "value", "numerator", "denominator", "baseline", "status", "as_of_s"]
 EVENT_DAYS = 7
 EVENT_LIMIT = 200
@@ -150,7 +147,7 @@ def sibling_rank(con: duckdb.DuckDBPyConnection, indicator_id: str, unit: dict,
 def top_children(con: duckdb.DuckDBPyConnection, indicator_id: str, unit: dict, as_of_s: int | None = None,
                  limit: int = 5, source: StoreValues = STORE) -> pd.DataFrame:
     """Return the unit's children with the highest values (as unit_values), highest first."""
-    below = child_level(unit["level"])
+    below = child_level(unit["level"], store_levels(con))
     if below is None:
         return pd.DataFrame(columns=VALUE_COLUMNS)
     frame = unit_values(con, indicator_id, below, unit, as_of_s, source)

@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from data.clock import DAY_S, local_midnight_s, utc
+from data.levels import ANCESTOR_COLUMN, child_level, store_levels
 from indicators import aqi
 from queries.reads import reads
 
@@ -156,23 +157,26 @@ def _by_hour(con, start_s: int, now_s: int, tz: str) -> pd.DataFrame:
 
 
 def cases_by_district(con, start: datetime, now: datetime, channel: str | None = None) -> pd.DataFrame:
-    """Return per district: cases (of the channels of one role, or all) received and closed since
-    ``start``, and open overdue at ``now``."""
+    """Return per district (per unit of the first level below the city: a city without districts, such
+    as San Francisco's neighbourhoods, ranks those): cases (of the channels of one role, or all)
+    received and closed since ``start``, and open overdue at ``now``; ``level`` names the level."""
+    level = child_level("city", store_levels(con)) or "city"
+    ancestor = ANCESTOR_COLUMN.get(level, "code")
     return con.execute(
-        """SELECT d.code, d.name_zh, d.name_en,
+        f"""SELECT d.code, d.name_zh, d.name_en, d.level,
                   count(e.event_id) FILTER (WHERE e.received_at >= $start) AS received,
                   count(e.event_id) FILTER (WHERE e.closed_at >= $start AND e.closed_at <= $now) AS closed,
                   count(e.event_id) FILTER (WHERE e.due_at < $now AND (e.resolved_at IS NULL OR e.resolved_at > $now))
                       AS open_overdue
            FROM admin_units d
-           LEFT JOIN admin_units g ON g.district_code = d.code AND g.level = 'grid'
+           LEFT JOIN admin_units g ON g.{ancestor} = d.code AND g.level = 'grid'
            LEFT JOIN events e ON e.grid_code = g.code AND e.received_at <= $now
                 AND ($channel IS NULL OR e.source IN (SELECT code FROM channels WHERE role = $channel))
                 AND (e.received_at >= $start OR e.closed_at IS NULL OR e.closed_at >= $start
                      OR e.resolved_at IS NULL OR e.resolved_at > $now)
-           WHERE d.level = 'district'
-           GROUP BY d.code, d.name_zh, d.name_en ORDER BY d.code""",
-        {"start": start, "now": now, "channel": channel},
+           WHERE d.level = $level
+           GROUP BY d.code, d.name_zh, d.name_en, d.level ORDER BY d.code""",
+        {"start": start, "now": now, "channel": channel, "level": level},
     ).df()
 
 

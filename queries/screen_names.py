@@ -41,6 +41,15 @@ def channel_names(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
 
 
 @reads('geometry')
+def role_names(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    """Read {channel role: (zh, en)} of the roles the city's channels play, each named by its channels
+    ("12345热线"; two channels of one role are joined by "/")."""
+    return {role: (zh, en) for role, zh, en in con.execute(
+        "SELECT role, string_agg(name_zh, '/' ORDER BY code), string_agg(name_en, '/' ORDER BY code) "
+        "FROM channels GROUP BY role").fetchall()}
+
+
+@reads('geometry')
 def place_names(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
     """Read {grid code: (zh, en) of its community} (they change only with new grids)."""
     return {code: (zh, en) for code, zh, en in con.execute(

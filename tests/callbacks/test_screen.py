@@ -109,7 +109,18 @@ def test_aqi_layer_colours_each_grid_by_its_nearest_reporting_station(installed)
 
 def test_english_on_request(installed):
     _figure, *panels, _ = _refresh(language="en")
-    assert "12345 calls today" in str(panels[0])
+    assert "12345 hotline: cases today" in str(panels[0])        # labelled with the profile's channel name
+
+
+def test_a_city_without_a_channel_of_a_role_shows_no_figure_for_it():
+    from layouts.screen import kpi_panel
+    from queries.screen import Kpi
+
+    kpis = {key: Kpi(key, 3.0, 2.0, 2.5, "count") for key in ("hotline", "grid_reported", "grid_closed")}
+    text = str(kpi_panel(kpis, {}, "en", {"hotline": ("311市民热线", "SF 311")}))
+    assert "SF 311: cases today" in text and "no such channel in this city" in text
+    cards = {str(card.children[0].children): card for card in kpi_panel(kpis, {}, "zh", {"hotline": ("311", "311")})}
+    assert cards["网格上报今日上报"].children[1].children == "—" and cards["311今日受理"].children[1].children == "3"
 
 
 def test_config_from_the_query_string():

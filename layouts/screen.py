@@ -9,12 +9,11 @@ the map's fit to its box and the pulse of the newest events.
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from dash import dcc, html
 
+from data.clock import local_datetime
 from layouts import ids, theme
 from layouts.i18n import add_texts, normalise_language, t
 from queries.screen import Kpi
@@ -154,7 +153,7 @@ def layout(**query) -> html.Div:
 # --- panels -------------------------------------------------------------------------------------
 
 def _local(epoch_s: float, tz: str, fmt: str = "%H:%M") -> str:
-    return datetime.fromtimestamp(epoch_s, ZoneInfo(tz)).strftime(fmt)
+    return local_datetime(epoch_s, tz).strftime(fmt)
 
 
 def kpi_value_text(kpi: Kpi) -> str:

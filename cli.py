@@ -1,6 +1,6 @@
 """City Vitals command line.
 
-    python cli.py demo --scale demo [--seed 7] [--now 2026-11-22T09:00] [--db PATH] [--force]
+    python cli.py demo --scale demo [--seed 7] [--now 2026-11-22T09:00] [--tz ZONE] [--db PATH] [--force]
     python cli.py info [--db PATH]
     python cli.py checksum [--db PATH]
     python cli.py migrate [--db PATH]

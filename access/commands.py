@@ -23,6 +23,7 @@ import sys
 from access import accounts
 from data import audit
 from data import db
+from data.clock import DEFAULT_TZ, local_text
 from data.ingest import tokens
 
 ACTOR = "cli"
@@ -114,9 +115,10 @@ def cmd_screens_list(con, args) -> int:
 
 @_run
 def cmd_audit(con, args) -> int:
-    """Print the newest audit entries as JSON lines."""
+    """Print the newest audit entries as JSON lines, times in the city's local time (ISO 8601)."""
+    tz = db.get_setting(con, "city.tz", DEFAULT_TZ)
     for entry in audit.recent(con, args.limit, args.action):
-        print(json.dumps(entry, ensure_ascii=False, default=str))
+        print(json.dumps(entry, ensure_ascii=False, default=lambda value: local_text(value, tz)))
     return 0
 
 

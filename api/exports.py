@@ -1,5 +1,8 @@
 """GET /export/events.csv and /export/events.json: one city-local day of cases, personal data masked.
 
+Times are the city's local time in ISO 8601 with the offset (``2026-11-20T07:30:00-08:00``): a
+spreadsheet shows the hour the city lived, and no reader can take it for another zone.
+
 Needs a session whose role holds ``export``. ``?unmask=1`` shows caller names, phones and ID
 numbers only to roles holding ``pii.unmask``; every export and every unmasking is audited.
 """
@@ -18,9 +21,11 @@ from flask import Blueprint, Response, request
 from access import privacy
 from access.roles import current_principal
 from data import audit
+from data.clock import local_iso
 
 EXPORT_COLUMNS = ("source", "event_id", "category_code", "grid_code", "received_at", "status", "department",
                   "description", "caller_name", "caller_phone")
+RECEIVED = EXPORT_COLUMNS.index("received_at")
 MAX_EXPORT_ROWS = 100_000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")      # spreadsheet formula injection
 
@@ -39,12 +44,13 @@ def _day(value: str | None, app_context) -> date:
 
 
 def fetch_events(cursor, day: date, tz: str) -> list[dict]:
-    """Return the cases received on ``day`` (city-local), unmasked: callers mask before answering."""
+    """Return the cases received on ``day`` (city-local), unmasked (callers mask before answering),
+    times as local ISO 8601 with the offset."""
     start = datetime.combine(day, datetime.min.time(), ZoneInfo(tz))
     rows = cursor.execute(f"SELECT {', '.join(EXPORT_COLUMNS)} FROM events WHERE received_at >= ? AND received_at < ? "
                           "ORDER BY received_at, source, event_id LIMIT ?",
                           [start, start + timedelta(days=1), MAX_EXPORT_ROWS]).fetchall()
-    return [dict(zip(EXPORT_COLUMNS, row)) for row in rows]
+    return [{**dict(zip(EXPORT_COLUMNS, row)), "received_at": local_iso(row[RECEIVED], tz)} for row in rows]
 
 
 def inert_cell(value: object) -> object:

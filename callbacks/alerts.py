@@ -110,7 +110,7 @@ def show_detail(selected, _changed, language):
         html.Div(t("alerts.history", language), className="fw-bold mt-2"),
         view.history_table(queries.alert_history(con, int(selected)), language, app.tz),
         html.Div(t("alerts.trace", language), className="fw-bold mt-2"),
-        dcc.Graph(figure=view.trace_figure(trace, bounds, language, moving), config={"displayModeBar": False}, id="alert-trace"),
+        dcc.Graph(figure=view.trace_figure(trace, bounds, language, moving, tz=app.tz), config={"displayModeBar": False}, id="alert-trace"),
     ]
 
 

@@ -152,8 +152,8 @@ def export_values(clicks, state):
     if not clicks or not state:
         return no_update
     shown = MapView.from_store(state)
-    frame = map_values(shown)[0].assign(indicator_id=shown.indicator, level=shown.level)
-    return dcc.send_data_frame(frame.to_csv, view.values_csv_name(shown), index=False)
+    return dcc.send_string(view.values_csv(map_values(shown)[0], shown, context.current().tz),
+                           view.values_csv_name(shown))
 
 
 @callback(Output(ids.MAP_EVENTS, "exportDataAsCsv"), Input(ids.MAP_EVENTS_CSV, "n_clicks"), prevent_initial_call=True)

@@ -1,13 +1,18 @@
-"""The city's clock: instants as epoch seconds, local days, and the one UTC conversion.
+"""The city's clock: instants as epoch seconds, local days, and the conversions to UTC and back.
 
 Instants are int64 epoch seconds (UTC) in Python and TIMESTAMPTZ in the store. Days are the
-city's local days, in the time zone from the settings.
+city's local days, in the time zone from the settings (``city.tz``). Whatever a person reads (a
+page's text, a chart's axis, an exported file) is the city's local time, converted here: Plotly
+draws the wall clock of the datetimes it is given, so charts get :func:`local_times`; files get
+ISO 8601 with the offset (:func:`local_iso`), which no reader can take for another zone.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
+
+import pandas as pd
 
 DEFAULT_TZ = "Asia/Shanghai"
 DAY_S = 86_400
@@ -59,3 +64,40 @@ def parse_instant(text: str | None, tz: str) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(tz))
     return int(moment.timestamp())
+
+
+def local_datetime(epoch_s: float, tz: str) -> datetime:
+    """Return an instant as an aware datetime in the city's zone (its wall clock and offset)."""
+    return datetime.fromtimestamp(epoch_s, ZoneInfo(tz))
+
+
+def local_iso(instant: float | datetime | None, tz: str) -> str | None:
+    """Return an instant (epoch seconds or an aware datetime) as local ISO 8601 with its offset,
+    e.g. ``2026-11-20T07:30:00-08:00``: what exports write. None (or NaN, NaT) gives None."""
+    if instant is None or pd.isna(instant):
+        return None
+    if isinstance(instant, datetime):
+        return instant.astimezone(ZoneInfo(tz)).isoformat()
+    return local_datetime(instant, tz).isoformat()
+
+
+def local_times(epoch_s, tz: str) -> pd.Series:
+    """Return epoch seconds as naive city-local datetimes: the wall clock a chart's axis should read
+    (Plotly drops a zone and would draw UTC's wall clock). Missing instants give NaT."""
+    stamps = pd.to_datetime(pd.Series(epoch_s, dtype="float64"), unit="s", utc=True)
+    return stamps.dt.tz_convert(tz).dt.tz_localize(None)
+
+
+def local_iso_series(epoch_s, tz: str) -> pd.Series:
+    """Return epoch seconds as local ISO 8601 texts with the offset (vectorised :func:`local_iso`);
+    missing instants give None."""
+    stamps = pd.to_datetime(pd.Series(epoch_s, dtype="float64"), unit="s", utc=True).dt.tz_convert(tz)
+    text = stamps.dt.strftime("%Y-%m-%dT%H:%M:%S%z")       # offset as -0800: ISO 8601 writes -08:00
+    iso = text.str[:-2] + ":" + text.str[-2:]
+    return iso.astype(object).where(stamps.notna(), None)
+
+
+def local_text(value: object, tz: str) -> str:
+    """Return an instant (an aware datetime) as local ISO 8601 with its offset and anything else as
+    str: the ``default`` of JSON printed for people (the CLI's listings)."""
+    return local_iso(value, tz) if isinstance(value, datetime) else str(value)

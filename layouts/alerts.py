@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from data.clock import local_datetime, local_times
 from indicators.model import LEVELS
 
 from layouts import ids, theme
@@ -209,7 +207,7 @@ def silence_row(rec: dict, language: str, tz: str) -> html.Tr:
 def _when(epoch_s, tz: str) -> str:
     if epoch_s is None or pd.isna(epoch_s):
         return "—"
-    return datetime.fromtimestamp(int(epoch_s), ZoneInfo(tz)).strftime("%m-%d %H:%M")
+    return local_datetime(int(epoch_s), tz).strftime("%m-%d %H:%M")
 
 
 def _num(x) -> str:
@@ -291,30 +289,27 @@ def history_table(history: pd.DataFrame, language: str, tz: str) -> html.Table:
 
 
 def trace_figure(trace: pd.DataFrame, bounds: list[tuple[str, float]], language: str,
-                 moving: pd.DataFrame | None = None) -> go.Figure:
+                 moving: pd.DataFrame | None = None, *, tz: str) -> go.Figure:
     """Return the value trace with each severity's threshold: a horizontal line, or a stepped one where it moves.
 
     ``moving`` holds, per snapshot, the bounds of a relative rule in the value's unit (times the
     baseline or last week's value, or mean + z·spread); ``bounds`` the fixed ones of an absolute rule.
+    The time axis reads the city's local time (``tz``), as every other time on the page does.
     """
     if trace.empty:
         return _empty_figure(t("alerts.no_history", language))
-    fig = go.Figure(go.Scatter(x=_times(trace["at_s"]), y=trace["value"], mode="lines+markers",
+    fig = go.Figure(go.Scatter(x=local_times(trace["at_s"], tz), y=trace["value"], mode="lines+markers",
                                line={"color": theme.PRIMARY}, name=t("alerts.col.value", language)))
     for severity, bound in bounds:
         fig.add_hline(y=bound, line={"color": theme.SEVERITY_COLOURS[severity], "dash": "dash"},
                       annotation_text=severity)
     for severity in ([] if moving is None else [c for c in moving.columns if c != "at_s"]):
-        fig.add_trace(go.Scatter(x=_times(moving["at_s"]), y=moving[severity], mode="lines", line_shape="hv",
+        fig.add_trace(go.Scatter(x=local_times(moving["at_s"], tz), y=moving[severity], mode="lines", line_shape="hv",
                                  line={"color": theme.SEVERITY_COLOURS[severity], "dash": "dash"},
                                  name=t(f"alerts.severity.{severity}", language)))
     fig.update_layout(margin={"l": 40, "r": 10, "t": 10, "b": 30}, height=260, showlegend=False,
                       font={"family": theme.FONT_FAMILY})
     return fig
-
-
-def _times(epoch_s: pd.Series) -> pd.Series:
-    return pd.to_datetime(epoch_s, unit="s", utc=True)
 
 
 def _empty_figure(message: str) -> go.Figure:

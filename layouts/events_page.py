@@ -7,12 +7,10 @@ URL (contracts.md): ``/events?unit=&source=&category=&status=&overdue=1&since=YY
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import dash_ag_grid as dag
 from dash import dcc, html
 
+from data.clock import local_datetime
 from layouts import ids
 from layouts.i18n import DEFAULT_LANGUAGE, add_texts, t
 from queries.events_page import HANDLING_LEVELS, STATUSES, CaseFilters, SlaClock
@@ -163,7 +161,7 @@ def fmt_time(epoch_s, tz: str) -> str:
     """Return an instant as city-local 'YYYY-MM-DD HH:MM', or an em dash."""
     if epoch_s is None:
         return "—"
-    return datetime.fromtimestamp(int(epoch_s), ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+    return local_datetime(int(epoch_s), tz).strftime("%Y-%m-%d %H:%M")
 
 
 def fmt_duration(seconds: int, language: str) -> str:

@@ -6,12 +6,11 @@ URL: ``/indicators?q=<search text>`` and ``/indicators?id=<indicator id>`` (cont
 
 from __future__ import annotations
 
-from datetime import datetime
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from dash import dcc, html
 
+from data.clock import local_datetime
 from indicators.catalog_search import Hit, subject_names
 from indicators.model import SEVERITIES, Indicator, IndicatorType, Measure
 from layouts import ids
@@ -270,7 +269,7 @@ def current_value(ind: Indicator, latest: dict | None, language: str, tz: str) -
 
 
 def _when(epoch_s, tz: str) -> str:
-    return datetime.fromtimestamp(int(epoch_s), ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M") if epoch_s is not None else "—"
+    return local_datetime(int(epoch_s), tz).strftime("%Y-%m-%d %H:%M") if epoch_s is not None else "—"
 
 
 def formula_block(ind: Indicator, language: str) -> html.Div:

@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Patch, dcc, html, no_update
 
+from data.clock import local_iso_series
 from indicators.catalog_search import search_catalog
 from indicators.model import SEVERITIES
 from layouts import ids
@@ -199,6 +200,14 @@ def values_csv_name(view: MapView) -> str:
     """Return the file name of the map's values as CSV."""
     name = f"{view.indicator}-{view.level}-{view.unit or 'city'}-{view.t or 'latest'}.csv"
     return name.replace(":", "")
+
+
+def values_csv(frame: pd.DataFrame, view: MapView, tz: str) -> str:
+    """Return the map's values as CSV text: one row per unit, the value's instant as local ISO 8601
+    with the offset (``as_of``, not epoch seconds), and a BOM first so that Excel reads the Chinese
+    names as UTF-8."""
+    table = frame.assign(as_of=local_iso_series(frame["as_of_s"], tz), indicator_id=view.indicator, level=view.level)
+    return "\ufeff" + table.drop(columns="as_of_s").to_csv(index=False)
 
 
 def map_colouring(frame: pd.DataFrame, by_status: bool, label: str, language: str) -> dict:

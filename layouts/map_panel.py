@@ -6,15 +6,14 @@ Pure functions: rows in, components and figures out; callbacks.map_page reads th
 
 from __future__ import annotations
 
-from datetime import datetime
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import dash_ag_grid as dag
 import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html, no_update
 
+from data.clock import local_datetime, local_iso_series, local_times
 from layouts import ids, theme
 from layouts.components import simple_table
 from layouts.i18n import t
@@ -27,7 +26,7 @@ def local_time(epoch_s, tz: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """Return an instant in the city's time, or an em dash."""
     if epoch_s is None or pd.isna(epoch_s):
         return "—"
-    return datetime.fromtimestamp(int(epoch_s), ZoneInfo(tz)).strftime(fmt)
+    return local_datetime(int(epoch_s), tz).strftime(fmt)
 
 
 def fmt_value(value) -> str:
@@ -80,18 +79,13 @@ def summary(value: dict, rank: tuple[int | None, int], unit_text: str, language:
                      for key, body in cells], className="d-flex flex-wrap")
 
 
-def _local(epoch_s, tz: str) -> pd.Series:
-    """Return instants as naive city-local datetimes (what the axis should read)."""
-    return pd.to_datetime(epoch_s, unit="s", utc=True).dt.tz_convert(tz).dt.tz_localize(None)
-
-
 def series_figure(series: pd.DataFrame, bounds: tuple, relative: bool, marker_s: int | None, language: str,
                   tz: str, compare: pd.DataFrame | None = None, names: tuple[str, str] = ("", "")) -> go.Figure:
     """Return the unit's series with its baseline, threshold lines (absolute, or bound × baseline
     when relative) and the hour shown; a second unit's series when comparing."""
     if series.empty:
         return _empty_figure(t("map_page.no_series", language))
-    x = _local(series["as_of_s"], tz)
+    x = local_times(series["as_of_s"], tz)
     traces = [go.Scatter(x=x, y=series["value"], mode="lines+markers", name=names[0] or t("map_page.value", language),
                          line={"color": theme.PRIMARY}),
               go.Scatter(x=x, y=series["baseline"], mode="lines", name=t("map_page.baseline", language),
@@ -101,13 +95,13 @@ def series_figure(series: pd.DataFrame, bounds: tuple, relative: bool, marker_s:
         traces.append(go.Scatter(x=x, y=y, mode="lines", name=t(f"map_page.status.{severity}", language),
                                  line={"color": theme.STATUS_COLOURS[severity], "dash": "dash", "width": 1}))
     if compare is not None and not compare.empty:
-        traces.append(go.Scatter(x=_local(compare["as_of_s"], tz), y=compare["value"],
+        traces.append(go.Scatter(x=local_times(compare["as_of_s"], tz), y=compare["value"],
                                  mode="lines+markers", name=names[1], line={"color": theme.WARN}))
     figure = go.Figure(traces)
     if len(series) == 1:                        # one point: an hour either side, not milliseconds
         figure.update_xaxes(range=[x.iloc[0] - pd.Timedelta(hours=1), x.iloc[0] + pd.Timedelta(hours=1)])
     if marker_s is not None:
-        figure.add_vline(x=_local(pd.Series([marker_s]), tz).iloc[0], line={"color": theme.BAD, "width": 1})
+        figure.add_vline(x=local_times([marker_s], tz).iloc[0], line={"color": theme.BAD, "width": 1})
     figure.update_layout(margin={"l": 40, "r": 10, "t": 10, "b": 30}, height=260, font={"family": theme.FONT_FAMILY},
                          legend={"orientation": "h", "y": -0.2}, plot_bgcolor="white")
     return figure
@@ -153,6 +147,10 @@ EVENT_COLUMNS = (("event_id", "col.event"), ("source", "col.source"), ("category
                  ("status", "status"), ("received", "col.received"), ("due", "col.due"),
                  ("grid_code", "col.code"), ("caller_name", "col.caller"), ("caller_phone", "col.phone"),
                  ("description", "col.description"))
+# The grid shows times to the minute; its CSV export takes them from hidden columns holding local
+# ISO 8601 with the offset (2026-11-20T07:30:00-08:00), which no spreadsheet can take for another zone.
+EXPORTED_TIMES = {"received": "received_at", "due": "due_at"}
+CSV_EXPORT = {"fileName": "cases.csv", "columnKeys": [EXPORTED_TIMES.get(field, field) for field, _ in EVENT_COLUMNS]}
 
 
 def grid_options(language: str) -> dict:
@@ -166,7 +164,7 @@ def events_grid(language: str, rows: list[dict], columns: list[dict]) -> dag.AgG
     language means a new grid)."""
     return dag.AgGrid(id=ids.MAP_EVENTS, rowData=rows, columnDefs=columns, className="ag-theme-quartz",
                       defaultColDef={"filter": True, "sortable": True, "resizable": True, "floatingFilter": True},
-                      dashGridOptions=grid_options(language), csvExportParams={"fileName": "cases.csv"},
+                      dashGridOptions=grid_options(language), csvExportParams=CSV_EXPORT,
                       style={"height": "420px"})
 
 
@@ -204,8 +202,12 @@ def events_note(shown: int, total: int, link: str, language: str) -> list:
 
 
 def event_columns(language: str) -> list[dict]:
-    """Return the events grid's column definitions in the UI language."""
-    return [{"field": field, "headerName": t(f"map_page.{key}", language)} for field, key in EVENT_COLUMNS]
+    """Return the events grid's column definitions in the UI language (and the hidden ones the CSV
+    export takes its times from)."""
+    shown = [{"field": field, "headerName": t(f"map_page.{key}", language)} for field, key in EVENT_COLUMNS]
+    hidden = [{"field": EXPORTED_TIMES[c["field"]], "headerName": c["headerName"], "hide": True}
+              for c in shown if c["field"] in EXPORTED_TIMES]
+    return shown + hidden
 
 
 def event_rows(events: pd.DataFrame, language: str, tz: str) -> list[dict]:
@@ -216,6 +218,7 @@ def event_rows(events: pd.DataFrame, language: str, tz: str) -> list[dict]:
         "category": category, "status": [case_status_text(s, language) for s in events["status"]],
         "received": [local_time(x, tz) for x in events["received_s"]],
         "due": [local_time(x, tz) for x in events["due_s"]],
+        "received_at": local_iso_series(events["received_s"], tz), "due_at": local_iso_series(events["due_s"], tz),
         "grid_code": events["grid_code"], "caller_name": events["caller_name"],
         "caller_phone": events["caller_phone"], "description": events["description"]})
     return frame.astype(object).where(frame.notna(), "").to_dict("records")

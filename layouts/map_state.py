@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime
 from urllib.parse import parse_qs, urlencode
-from zoneinfo import ZoneInfo
 
+from data.clock import local_datetime
 from data.levels import LEVELS, child_level, levels_below
 
 DEFAULT_INDICATOR = "cases.intake.count.today"
@@ -108,7 +107,7 @@ class MapView:
 
 def hour_label(epoch_s: int, tz: str) -> str:
     """Return a history hour as the URL writes it (city-local ``YYYY-MM-DDTHH:00``)."""
-    return datetime.fromtimestamp(int(epoch_s), ZoneInfo(tz)).strftime(HOUR_FORMAT)
+    return local_datetime(int(epoch_s), tz).strftime(HOUR_FORMAT)
 
 
 def hour_labels(hours: list[int], tz: str) -> tuple[str, ...]:

@@ -9,12 +9,11 @@ the map's fit to its box and the pulse of the newest events.
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from dash import dcc, html
 
+from data.clock import local_datetime
 from layouts import ids, theme
 from layouts.i18n import add_texts, normalise_language, t
 from queries.screen import Kpi
@@ -157,7 +156,7 @@ def layout(**query) -> html.Div:
 # --- panels -------------------------------------------------------------------------------------
 
 def _local(epoch_s: float, tz: str, fmt: str = "%H:%M") -> str:
-    return datetime.fromtimestamp(epoch_s, ZoneInfo(tz)).strftime(fmt)
+    return local_datetime(epoch_s, tz).strftime(fmt)
 
 
 def _kpi_card(key: str, kpi: Kpi, language: str, roles: dict[str, tuple[str, str]]) -> html.Div:

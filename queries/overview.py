@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 
-from data.clock import DAY_S, local_midnight_s, utc
+from data.clock import local_datetime, local_midnight_s, utc
 from data.levels import ANCESTOR_COLUMN, child_level, store_levels
 from indicators import aqi
 from queries.reads import reads
@@ -140,19 +140,22 @@ def _by_source(con, start: datetime, now: datetime) -> pd.DataFrame:
 
 
 def _by_hour(con, start_s: int, now_s: int, tz: str) -> pd.DataFrame:
+    """Return cases received per local hour of the day, today (up to now) and yesterday: the hour is
+    read off the city's wall clock, so a 23- or 25-hour day (DST) still fills hours 0 to 23."""
+    yesterday_s = local_midnight_s(start_s - 1, tz)
     counts = con.execute(
-        """SELECT floor((epoch(received_at) - $yesterday) / 3600)::INTEGER AS slot, count(*) AS n
-           FROM events WHERE received_at >= $y_ts AND received_at <= $now
-           GROUP BY slot""",
-        {"yesterday": start_s - DAY_S, "y_ts": utc(start_s - DAY_S), "now": utc(now_s)},
+        """SELECT received_at >= $start AS today, hour(timezone($tz, received_at)) AS hour, count(*) AS n
+           FROM events WHERE received_at >= $yesterday AND received_at <= $now
+           GROUP BY ALL""",
+        {"start": utc(start_s), "yesterday": utc(yesterday_s), "now": utc(now_s), "tz": tz},
     ).df()
-    by_slot = dict(zip(counts["slot"], counts["n"]))
+    by_slot = {(bool(today), int(hour)): int(n) for today, hour, n in zip(counts["today"], counts["hour"], counts["n"])}
     hours = range(24)
-    now_hour = (now_s - start_s) // 3600
+    now_hour = local_datetime(now_s, tz).hour
     return pd.DataFrame({
         "hour": list(hours),
-        "today": [int(by_slot.get(24 + h, 0)) if h <= now_hour else None for h in hours],
-        "yesterday": [int(by_slot.get(h, 0)) for h in hours],
+        "today": [by_slot.get((True, h), 0) if h <= now_hour else None for h in hours],
+        "yesterday": [by_slot.get((False, h), 0) for h in hours],
     })
 
 

@@ -47,7 +47,7 @@ def cases_at_end(con, span: DaySpan) -> pd.DataFrame:
     last 8 days) as they stood at the end of the day, one row per case."""
     return con.execute(CASES_SQL, {
         "end": span.end, "since": pd.Timestamp(span.end_s - LOOKBACK_DAYS * DAY_S, unit="s", tz="UTC"),
-        "closed_since": pd.Timestamp(span.start_s - (HISTORY_DAYS + 1) * DAY_S, unit="s", tz="UTC"),
+        "closed_since": span.before(HISTORY_DAYS + 1).start,
     }).df()
 
 
@@ -82,7 +82,8 @@ def daily_counts(cases: pd.DataFrame, span: DaySpan, days: int = HISTORY_DAYS + 
     (column ``offset``: 0 the day itself, 1 the day before …)."""
     rows = []
     for offset in range(days):
-        start, end = span.start_s - offset * DAY_S, span.end_s - offset * DAY_S
+        day = span.before(offset)
+        start, end = day.start_s, day.end_s
         rows.append({"offset": offset,
                      "received": int(((cases["received_s"] >= start) & (cases["received_s"] < end)).sum()),
                      "closed": int(((cases["closed_s"] >= start) & (cases["closed_s"] < end)).sum())})
@@ -123,7 +124,7 @@ def by_category(cases: pd.DataFrame, span: DaySpan, channel: str | None = None) 
         cases = cases[cases["channel"] == channel]
     received = cases["received_s"]
     day = (received >= span.start_s) & (received < span.end_s)
-    week = (received >= span.start_s - HISTORY_DAYS * DAY_S) & (received < span.start_s)
+    week = (received >= span.before(HISTORY_DAYS).start_s) & (received < span.start_s)
     frame = pd.DataFrame({"code": cases["category_code"], "count": day, "week": week})
     grouped = frame.groupby("code", as_index=False).sum()
     grouped["avg7"] = grouped["week"] / HISTORY_DAYS

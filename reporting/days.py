@@ -14,11 +14,12 @@ DAY_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 @dataclass(frozen=True)
 class DaySpan:
-    """One local day: its date and the instants of its first and next midnights."""
+    """One local day: its date, the instants of its first and next midnights, and the city's zone."""
 
     day: date
     start_s: int
     end_s: int
+    tz: str
 
     @property
     def start(self) -> datetime:
@@ -30,13 +31,18 @@ class DaySpan:
         """Return the next day's first instant (UTC), excluded from the day."""
         return utc(self.end_s)
 
+    def before(self, days: int) -> "DaySpan":
+        """Return the local day ``days`` before this one (not ``days`` × 24 hours: a DST change
+        between them makes one of the days 23 or 25 hours long)."""
+        return day_span(self.day - timedelta(days=days), self.tz)
+
 
 def day_span(day: date, tz: str) -> DaySpan:
     """Return the span of ``day`` in the city's time zone (23 or 25 hours across a DST change)."""
     zone = ZoneInfo(tz)
     start = datetime.combine(day, datetime.min.time(), zone)
     end = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone)
-    return DaySpan(day, int(start.timestamp()), int(end.timestamp()))
+    return DaySpan(day, int(start.timestamp()), int(end.timestamp()), tz)
 
 
 def parse_day(text: str) -> date:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from data.clock import local_datetime
 from layouts import theme
 from reporting import air as day_air
 from reporting.brief import DailyBrief
@@ -165,7 +166,7 @@ def alert_rows(frame: pd.DataFrame, language: str, tz: str, time_column: str, li
     lang = "zh" if language == "zh" else "en"
     return [[label(f"severity.{r.severity}", language) if f"severity.{r.severity}" in LABELS else str(r.severity),
              getattr(r, f"indicator_{lang}"), getattr(r, f"unit_{lang}"), fmt_num(r.value, 2),
-             pd.Timestamp(getattr(r, time_column), unit="s", tz="UTC").tz_convert(tz).strftime("%m-%d %H:%M")]
+             local_datetime(getattr(r, time_column), tz).strftime("%m-%d %H:%M")]
             for r in rows.itertuples()]
 
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: a tiny demo city built once per test session at a fixed instant."""
+"""Shared fixtures: a tiny demo city built once per test session at a fixed instant, and the same
+city in another time zone (America/Los_Angeles, across a change of the clocks)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts"
 TINY_NOW = "2026-11-20T15:30:00"      # city-local time (Asia/Shanghai)
 TINY_SEED = 7
+LA_TZ = "America/Los_Angeles"         # not the default zone: what a San Francisco profile uses
+LA_NOW = "2026-11-03T12:00:00"        # city-local; the clocks went back on Sunday 1 November (a 25-hour day)
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +26,33 @@ def tiny_db_path(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("tiny") / "tiny.duckdb"
     build.build_demo(path, build.spec_from_options("tiny", TINY_SEED, TINY_NOW), progress=False)
     return path
+
+
+@pytest.fixture(scope="session")
+def la_db_path(tmp_path_factory) -> Path:
+    """Return the tiny demo city built in America/Los_Angeles at LA_NOW (read it, do not change it;
+    about 3 s, once per session)."""
+    from data.demo import build
+
+    path = tmp_path_factory.mktemp("la") / "la.duckdb"
+    build.build_demo(path, build.spec_from_options("tiny", TINY_SEED, LA_NOW, LA_TZ), progress=False)
+    return path
+
+
+@pytest.fixture
+def la_db_copy(la_db_path, tmp_path) -> Path:
+    """Return a private copy of the Los Angeles city that a test may change."""
+    copy = tmp_path / "la-copy.duckdb"
+    shutil.copy(la_db_path, copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def la_con(la_db_path):
+    """Return a read-only connection to the Los Angeles city."""
+    con = db.open_store(la_db_path, read_only=True)
+    yield con
+    con.close()
 
 
 @pytest.fixture

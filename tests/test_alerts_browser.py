@@ -1,4 +1,5 @@
-"""The /alerts page in real Chromium: acknowledge and silence an alert, and see the history record both."""
+"""The /alerts page in real Chromium: acknowledge and silence an alert, and see the history record both;
+on a store in America/Los_Angeles its times and its chart read Los Angeles time."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import pytest
 import layouts.alerts  # noqa: F401  (registers the page's texts)
 from layouts.i18n import t
 from tests.browser import TEST_ADMIN, chromium_page, running_server, sign_in
-from tests.conftest import TINY_NOW
+from tests.callbacks.test_alerts_page import fire_alert
+from tests.conftest import LA_NOW, TINY_NOW
 
 pytestmark = pytest.mark.browser
 
@@ -78,5 +80,21 @@ def test_silence_by_matcher_covers_the_alert_and_expires(tiny_db_copy, artifacts
                                ".includes('已静默')", arg=alert_id, timeout=15_000)
         assert "已静默" not in row.inner_text()
 
+    assert watch.errors == []
+    assert watch.outside_requests == []
+
+
+def test_alert_times_are_the_stores_local_time(la_db_copy):
+    alert_id = fire_alert(la_db_copy)                  # pending 09:00, firing 11:00, Los Angeles time
+    with running_server(la_db_copy, "--at", LA_NOW) as url, chromium_page() as (page, watch):
+        sign_in(page, url, next_path="/alerts")
+        page.wait_for_selector(f"[data-testid='alert-row-{alert_id}']", timeout=60_000)
+        page.locator(f"[data-testid='alert-row-{alert_id}'] button").click()
+        page.wait_for_selector("#alert-trace .main-svg", timeout=15_000)
+        history = page.locator("[data-testid='alert-history']").inner_text()
+        first = page.evaluate("() => document.querySelector('#alert-trace .js-plotly-plot').data[0].x[0]")
+
+    assert "11-03 09:00" in history and "11-03 17:00" not in history
+    assert first.startswith("2026-11-03T09:00:00")              # the axis draws this wall clock
     assert watch.errors == []
     assert watch.outside_requests == []

@@ -156,6 +156,10 @@ def test_drill_to_a_grid_and_back_by_clicks_and_by_url(map_city, artifacts_dir, 
             page.click("#map-values-csv")
         csv_path = tmp_path / "values.csv"
         download.value.save_as(csv_path)
+        with page.expect_download() as download:                     # the grid's cases
+            page.click("#map-events-csv")
+        cases_path = tmp_path / "cases.csv"
+        download.value.save_as(cases_path)
 
         page.go_back()                                               # the back button: the grid deselected
         wait_until(page, "code => !location.search.includes('select=' + code)", chain[3][0])
@@ -183,6 +187,15 @@ def test_drill_to_a_grid_and_back_by_clicks_and_by_url(map_city, artifacts_dir, 
     assert watch.errors == []
     assert watch.outside_requests == []
     check_against_store(map_city, seen, chain, csv_path)
+    check_cases_csv(cases_path)
+
+
+def check_cases_csv(path) -> None:
+    """The cases grid's CSV starts with a BOM and writes times as local ISO 8601 with the offset."""
+    assert path.read_bytes().startswith("\ufeff".encode())
+    cases = pd.read_csv(path, dtype=str)
+    received = cases.iloc[:, 4]                                      # the fifth column, as on the grid
+    assert len(cases) > 0 and received.str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00").all()
 
 
 def check_against_store(path, seen: dict, chain: list, csv_path) -> None:

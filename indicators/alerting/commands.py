@@ -22,7 +22,7 @@ import time
 from tqdm import tqdm
 
 from data import db
-from data.clock import DEFAULT_TZ, HOUR_S, parse_instant
+from data.clock import DEFAULT_TZ, HOUR_S, local_text, parse_instant
 from indicators.alerting import handling, queries, replay, silences, store
 from indicators.alerting.rules import alerting_indicators, load_config
 from indicators.catalog import load_catalog
@@ -51,7 +51,7 @@ def register(sub) -> None:
         act.add_argument("--level", type=int, default=3, help="assign: 1 district, 2 street, 3 community")
         act.add_argument("--department", default="")
         act.set_defaults(func=cmd_act)
-    _register_silences(actions)
+    silence_parsers = _register_silences(actions)
     state = actions.add_parser("state", help="every series not normal at an instant, from alert_history")
     state.add_argument("--at", required=True)
     state.set_defaults(func=cmd_state)
@@ -60,15 +60,13 @@ def register(sub) -> None:
     again.add_argument("--days", type=float, default=20)
     again.add_argument("--step-hours", type=float, default=1)
     again.set_defaults(func=cmd_replay)
-    for parser in list(actions.choices.values()) + list(SILENCE_PARSERS):
+    for parser in list(actions.choices.values()) + silence_parsers:
         parser.add_argument("--db", default=None)
 
 
-SILENCE_PARSERS: list = []
-
-
-def _register_silences(actions) -> None:
-    """Add ``alerts silences list|add|expire|remove``: silences by matcher over a unit subtree."""
+def _register_silences(actions) -> list:
+    """Add ``alerts silences list|add|expire|remove``: silences by matcher over a unit subtree; return
+    their parsers (each parser built anew, so the CLI's parser can be built twice in one process)."""
     group = actions.add_parser("silences", help="silences by matcher: an indicator or prefix within a unit subtree")
     verbs = group.add_subparsers(dest="verb", required=True)
     listing = verbs.add_parser("list", help="active and scheduled silences (--all: expired ones too)")
@@ -87,7 +85,7 @@ def _register_silences(actions) -> None:
         end.add_argument("silence_id", type=int)
         end.add_argument("--actor", required=True)
         end.set_defaults(func=cmd_silences_end)
-    SILENCE_PARSERS.extend(verbs.choices.values())
+    return list(verbs.choices.values())
 
 
 def _con(args, read_only=False):
@@ -169,10 +167,11 @@ def _report(call) -> int:
 
 
 def cmd_state(args: argparse.Namespace) -> int:
-    """Print the reconstructed state of every series not normal at --at."""
+    """Print the reconstructed state of every series not normal at --at (city-local without an
+    offset), each since when in the city's local time."""
     con, tz = _con(args, read_only=True)
     for rec in store.state_at(con, parse_instant(args.at, tz)).to_dict("records"):
-        print(json.dumps(rec, ensure_ascii=False, default=str))
+        print(json.dumps(rec, ensure_ascii=False, default=lambda value: local_text(value, tz)))
     return 0
 
 

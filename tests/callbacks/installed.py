@@ -1,4 +1,5 @@
-"""The AppContext callbacks read, installed on a store at the tiny city's frozen instant."""
+"""The AppContext callbacks read, installed on a store at the tiny city's frozen instant (or at
+another city's instant, in its zone)."""
 
 from __future__ import annotations
 
@@ -20,18 +21,18 @@ def shared_catalog() -> Catalog:
     return load_catalog()
 
 
-@lru_cache(maxsize=1)
-def shared_engine() -> Engine:
-    """Return the engine every test context shares."""
-    return Engine(shared_catalog(), TZ)
+@lru_cache(maxsize=2)
+def shared_engine(tz: str = TZ) -> Engine:
+    """Return the engine every test context in zone ``tz`` shares."""
+    return Engine(shared_catalog(), tz)
 
 
 @contextlib.contextmanager
-def frozen_context(con):
-    """Install an AppContext on ``con`` frozen at TINY_NOW for the block; yield it."""
-    app_context = context.AppContext(con=con, tz=TZ, city_name_zh="云江市", city_name_en="Yunjiang City",
-                                     frozen_now_s=parse_instant(TINY_NOW, TZ), catalog=shared_catalog(),
-                                     engine=shared_engine())
+def frozen_context(con, tz: str = TZ, now: str = TINY_NOW):
+    """Install an AppContext on ``con`` in zone ``tz``, frozen at ``now`` (city-local), for the block; yield it."""
+    app_context = context.AppContext(con=con, tz=tz, city_name_zh="云江市", city_name_en="Yunjiang City",
+                                     frozen_now_s=parse_instant(now, tz), catalog=shared_catalog(),
+                                     engine=shared_engine(tz))
     context.install(app_context)
     try:
         yield app_context

@@ -14,6 +14,7 @@ from dash._callback_context import context_value
 from dash._utils import AttributeDict
 
 from data import db
+from data.clock import local_iso
 from layouts import ids
 from layouts import map_page as view
 from layouts import map_panel as side
@@ -185,6 +186,9 @@ def test_values_csv_matches_the_store(installed):
         WHERE u.level = 'grid' AND u.district_code = ? ORDER BY u.code""", [DEFAULT_INDICATOR, district]).df()
     assert frame["code"].tolist() == expected["code"].tolist()
     assert frame["value"].fillna(-1).tolist() == expected["value"].fillna(-1).tolist()
+    stored = con.execute("SELECT DISTINCT as_of FROM indicator_latest WHERE indicator_id = ?", [DEFAULT_INDICATOR]).fetchall()
+    assert set(frame["as_of"].dropna()) == {local_iso(at, TZ) for (at,) in stored}       # the city's time, its offset
+    assert sent["content"].startswith("\ufeff")
 
 
 def test_indicator_search_by_code_chinese_and_english(installed):

@@ -10,7 +10,7 @@ import pytest
 from data.clock import parse_instant
 from indicators import aqi
 from queries.overview import city_today
-from tests.conftest import TINY_NOW
+from tests.conftest import LA_TZ, TINY_NOW
 
 TZ = "Asia/Shanghai"
 
@@ -68,3 +68,18 @@ def test_air_now_is_the_mean_of_national_stations(tiny_con, figures):
 
 def test_sensor_reporting_share_counts_the_offline_station(figures):
     assert figures.sensors_total > figures.sensors_reporting > 0.9 * figures.sensors_total
+
+
+LA_MORNING_AFTER = "2026-11-02T10:00:00"     # the morning after the 25-hour day (clocks back on 1 November)
+
+
+def test_today_and_yesterday_are_local_days_and_hours_in_the_stores_zone(la_con):
+    figures = city_today(la_con, parse_instant(LA_MORNING_AFTER, LA_TZ), LA_TZ)
+    now = pd.Timestamp(LA_MORNING_AFTER, tz=LA_TZ)
+    received = la_con.execute("SELECT received_at FROM events").df()["received_at"].dt.tz_convert(LA_TZ)
+    today = received[(received >= now.normalize()) & (received <= now)]
+    yesterday = received[(received >= pd.Timestamp("2026-11-01", tz=LA_TZ)) & (received < now.normalize())]
+    assert figures.day_start == now.normalize() and figures.received == len(today)
+    per_hour = lambda times, hours: times.dt.hour.value_counts().reindex(range(hours), fill_value=0).tolist()  # noqa: E731
+    assert figures.by_hour["today"].dropna().astype(int).tolist() == per_hour(today, 11)
+    assert figures.by_hour["yesterday"].tolist() == per_hour(yesterday, 24)     # 25 hours, two of them 01:00

@@ -200,5 +200,5 @@ def test_moving_thresholds_of_the_value_trace():
     assert base["red"].tolist() == [100.0]
     early = history.thresholds_over(trace, Z, 0)                 # before min_samples: no bound to draw
     assert early["red"].isna().sum() == 5
-    figure = alerts_view.trace_figure(trace, [], "zh", z)
+    figure = alerts_view.trace_figure(trace, [], "zh", z, tz="Asia/Shanghai")
     assert [tr.name for tr in figure.data] == [t("alerts.col.value", "zh"), "橙色", "红色"]

@@ -42,6 +42,13 @@ def local_midnight_s(epoch_s: int, tz: str) -> int:
     return int(midnight.timestamp())
 
 
+def same_time_days_before(epoch_s: int, days: int, tz: str) -> int:
+    """Return the instant showing the same local clock time ``days`` calendar days earlier (23 or 25
+    hours per day across a clock change, not 24)."""
+    local = datetime.fromtimestamp(epoch_s, ZoneInfo(tz))
+    return int((local - timedelta(days=days)).timestamp())       # aware arithmetic keeps the wall clock
+
+
 def local_day_index(epoch_s: int, tz: str) -> int:
     """Return the local calendar day of an instant as days since 1970-01-01."""
     local = datetime.fromtimestamp(epoch_s, ZoneInfo(tz)).date()

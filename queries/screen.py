@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from access.privacy import mask_text
-from data.clock import DAY_S, EPOCH, local_midnight_s, utc
+from data.clock import DAY_S, EPOCH, local_midnight_s, same_time_days_before, utc
 from indicators import aqi
 from indicators.model import SEVERITIES
 from queries.overview import cases_by_district
@@ -104,8 +104,10 @@ def figure_instants(con: duckdb.DuckDBPyConnection, first_us: int, last_us: int)
 
 
 def day_spans(now_s: int, tz: str) -> list[tuple[int, int, int]]:
-    """Return (k, local midnight, instant) in seconds for today (k = 0) and the same hours on the 7 days before."""
-    return [(k, local_midnight_s(now_s - k * DAY_S, tz), now_s - k * DAY_S) for k in range(TREND_DAYS + 1)]
+    """Return (k, local midnight, instant) in seconds for today (k = 0) and the same local hours on the 7 days
+    before (calendar days of the city: a day across a clock change is 23 or 25 hours)."""
+    instants = [same_time_days_before(now_s, k, tz) for k in range(TREND_DAYS + 1)]
+    return [(k, local_midnight_s(instant, tz), instant) for k, instant in enumerate(instants)]
 
 
 def past_range(now_s: int, tz: str) -> tuple[int, int]:

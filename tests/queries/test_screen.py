@@ -234,3 +234,16 @@ def test_top_categories_today_count_todays_cases_with_their_names(tiny_con, now_
         top = queries.top_categories_today(tiny_con, now_s, TZ, channel)
         assert list(zip(top["category_code"], top["name_zh"], top["n"])) == \
             list(zip(expected["category_code"], expected["name_zh"], expected["n"]))
+
+
+def test_the_trends_compare_the_same_local_hours_across_a_clock_change():
+    """Los Angeles went back an hour on 2026-11-01: the same 12:00 two days before 2026-11-03 12:00 is
+    49 hours earlier, not 48, and every day's span starts at its own local midnight."""
+    tz = "America/Los_Angeles"
+    now_s = parse_instant("2026-11-03T12:00", tz)
+    spans = {k: (midnight, upto) for k, midnight, upto in queries.day_spans(now_s, tz)}
+    assert spans[1][1] == now_s - 24 * 3600 and spans[2][1] == now_s - 49 * 3600
+    for k, (midnight, upto) in spans.items():
+        local = datetime.fromtimestamp(upto, ZoneInfo(tz))
+        assert (local.hour, local.minute) == (12, 0), k
+        assert datetime.fromtimestamp(midnight, ZoneInfo(tz)).hour == 0 and upto - midnight in (12 * 3600, 13 * 3600)

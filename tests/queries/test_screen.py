@@ -237,12 +237,14 @@ def test_top_categories_today_count_todays_cases_with_their_names(tiny_con, now_
 
 
 def test_the_trends_compare_the_same_local_hours_across_a_clock_change():
-    """Los Angeles went back an hour on 2026-11-01: the same 12:00 two days before 2026-11-03 12:00 is
-    49 hours earlier, not 48, and every day's span starts at its own local midnight."""
+    """Los Angeles went back an hour on 2026-11-01 at 02:00: 12:00 three days before 2026-11-03 12:00 is
+    73 hours earlier, not 72, and every day's span starts at its own local midnight (Sunday's morning
+    holds 13 hours)."""
     tz = "America/Los_Angeles"
     now_s = parse_instant("2026-11-03T12:00", tz)
     spans = {k: (midnight, upto) for k, midnight, upto in queries.day_spans(now_s, tz)}
-    assert spans[1][1] == now_s - 24 * 3600 and spans[2][1] == now_s - 49 * 3600
+    assert spans[2][1] == now_s - 48 * 3600 and spans[3][1] == now_s - 73 * 3600
+    assert spans[2][1] - spans[2][0] == 13 * 3600
     for k, (midnight, upto) in spans.items():
         local = datetime.fromtimestamp(upto, ZoneInfo(tz))
         assert (local.hour, local.minute) == (12, 0), k

@@ -20,7 +20,10 @@ Validity rules (docs/AQI.md gives the clauses):
   (GB 3095—2012 Table 4): counted by clock hour, never by rows, so a gap cannot stretch it;
 - the day's O3 maximum 8-hour mean is taken over the windows ending 08:00 … 24:00 (HJ 663—2013:
   8时至24时, i.e. windows inside the day, slots 0–7 … 16–23) and needs ``MIN_O3_WINDOWS`` valid
-  8-hour means, unless the maximum exceeds ``O3_8H_LIMIT`` (then it stands, HJ 663—2013).
+  8-hour means, unless the maximum exceeds ``O3_8H_LIMIT`` (then it stands, HJ 663—2013);
+- the day's O3 maximum 1-hour mean (HJ 633—2012's daily report reads it) is taken from stations
+  with ``MIN_HOURS_24H`` valid O3 hours that day: no clause found sets its minimum, and without one
+  a day of a few hours would be rated on O3 alone (docs/AQI.md).
 
 Hour slots are integers counted from the day's first instant (daily) or back from ``$now``
 (real-time), in microseconds, so they are the same in any time zone and across DST days.
@@ -101,7 +104,8 @@ def real_time_sql(row_filter: str, levels: tuple[str, ...]) -> str:
 def day_sql(row_filter: str, levels: tuple[str, ...]) -> str:
     """Return SQL of each area's daily inputs over the day ($start, $end], one row per statistic
     (``key``): the mean of its stations' valid 24-hour means, the day's largest area 8-hour O3 mean
-    (NULL when too few windows are valid) and the day's largest area 1-hour O3 mean."""
+    (NULL when too few windows are valid) and the day's largest area 1-hour O3 mean (from stations
+    with a full day's O3 hours)."""
     units = _unit_columns(levels)
     slot = f"(epoch_us(ts) - epoch_us($start) - 1) // {HOUR_US}"
     hours = _station_hours(row_filter, levels, slot, "ts > $start AND ts <= $end")
@@ -118,7 +122,10 @@ def day_sql(row_filter: str, levels: tuple[str, ...]) -> str:
            WHERE h.metric = 'o3'
            GROUP BY ALL HAVING count(*) >= {MIN_HOURS_8H}),
          {_area_o3('o3_8h', 'station_o3_8h', 'last_slot', levels)},
-         {_area_o3('o3_1h', "(SELECT * FROM station_hours WHERE metric = 'o3')", 'slot', levels)},
+         station_o3_days AS (
+           SELECT * FROM station_hours WHERE metric = 'o3'
+           QUALIFY count(*) OVER (PARTITION BY sensor_id) >= {MIN_HOURS_24H}),
+         {_area_o3('o3_1h', 'station_o3_days', 'slot', levels)},
          area_days AS ({_area_means(levels)})
        SELECT level, unit_code, key, v, newest FROM area_days
        UNION ALL

@@ -4,7 +4,7 @@ Four years of hourly data (2013-2017, so HJ 633-2012 applies) are loaded into a 
 one station in one grid; the engine computes the daily AQI for every day; an independent
 pandas computation over the CSV, with the validity rules of docs/AQI.md (20 hours for a daily
 mean; 8-hour O3 means over clock hours with 6 valid hours, 14 of the windows ending 08:00-24:00
-or a maximum above 160), feeds the module directly. CO arrives in µg/m³ and is converted to
+or a maximum above 160; the O3 1-hour maximum of a day of 20 O3 hours), feeds the module directly. CO arrives in µg/m³ and is converted to
 mg/m³ as the AQI tables want it. No value is cut by its size (PM10 reaches 955, O3 1071).
 """
 
@@ -84,7 +84,7 @@ def module_daily_aqi(readings: pd.DataFrame) -> pd.Series:
         windows = by_hour["o3"].rolling(8, min_periods=6).mean()[7:]
         best = windows.max()
         conc["o3_8h"] = best if windows.count() >= 14 or best > 160 else None
-        conc["o3_1h"] = by_hour["o3"].max()
+        conc["o3_1h"] = by_hour["o3"].max() if by_hour["o3"].count() >= 20 else None
         conc = {k: (None if v is None or pd.isna(v) else float(v)) for k, v in conc.items()}
         results[today] = aqi.aqi(conc, on=today, mode="daily").aqi
     return pd.Series(results)

@@ -100,14 +100,18 @@ def test_hours_flagged_suspect_do_not_count_towards_the_twenty(con):
     assert daily(con, "pm25_24h") is None
 
 
+@pytest.mark.parametrize("o3_hours, expected", [(19, None), (20, 10.0)])
+def test_the_o3_1_hour_maximum_needs_a_day_of_o3_hours(con, o3_hours, expected):
+    add_hours(con, "S1", "o3", every_hour(10, range(o3_hours)))
+    assert daily(con, "o3_1h") == expected
+
+
 def test_a_day_under_the_minimum_for_every_pollutant_has_no_aqi(con):
     for metric in ("pm25", "pm10", "so2", "no2", "co", "o3"):
-        add_hours(con, "S1", metric, every_hour(10, range(12)))
-    add_hours(con, "S1", "o3", every_hour(10, range(12, 13)))
-    assert daily(con, "o3_8h") is None
-    value = engine_aqi(con, DAILY, midnight_after())
-    # the only statistic left is the O3 1-hour maximum (HJ 633-2012's daily report reads it)
-    assert value == aqi.aqi({"o3_1h": 10.0}, on=DAY, mode="daily").aqi
+        add_hours(con, "S1", metric, every_hour(100, range(17)))       # a polluted day of 17 hours
+    assert math.isnan(engine_aqi(con, DAILY, midnight_after()))         # not rated on what is left
+    add_hours(con, "S1", "pm25", every_hour(100, range(17, 20)))
+    assert engine_aqi(con, DAILY, midnight_after()) == aqi.aqi({"pm25_24h": 100}, on=DAY, mode="daily").aqi
 
 
 def test_a_sub_hourly_feed_counts_hours_not_readings(con):

@@ -20,9 +20,12 @@ WITH station_hours AS (SELECT sensor_id, u_city, u_district, metric, (epoch_us(t
          area_o3_8h AS (
            SELECT CASE WHEN GROUPING(u_city) = 0 THEN 'city' WHEN GROUPING(u_district) = 0 THEN 'district' END AS level, CASE WHEN GROUPING(u_city) = 0 THEN u_city WHEN GROUPING(u_district) = 0 THEN u_district END AS unit_code, last_slot, avg(v) AS v, max(newest) AS newest
            FROM station_o3_8h AS s GROUP BY GROUPING SETS ((last_slot, u_city), (last_slot, u_district))),
+         station_o3_days AS (
+           SELECT * FROM station_hours WHERE metric = 'o3'
+           QUALIFY count(*) OVER (PARTITION BY sensor_id) >= 20),
          area_o3_1h AS (
            SELECT CASE WHEN GROUPING(u_city) = 0 THEN 'city' WHEN GROUPING(u_district) = 0 THEN 'district' END AS level, CASE WHEN GROUPING(u_city) = 0 THEN u_city WHEN GROUPING(u_district) = 0 THEN u_district END AS unit_code, slot, avg(v) AS v, max(newest) AS newest
-           FROM (SELECT * FROM station_hours WHERE metric = 'o3') AS s GROUP BY GROUPING SETS ((slot, u_city), (slot, u_district))),
+           FROM station_o3_days AS s GROUP BY GROUPING SETS ((slot, u_city), (slot, u_district))),
          area_days AS (SELECT CASE WHEN GROUPING(u_city) = 0 THEN 'city' WHEN GROUPING(u_district) = 0 THEN 'district' END AS level, CASE WHEN GROUPING(u_city) = 0 THEN u_city WHEN GROUPING(u_district) = 0 THEN u_district END AS unit_code, key, avg(v) AS v, max(newest) AS newest
            FROM station_days GROUP BY GROUPING SETS ((key, u_city), (key, u_district)))
        SELECT level, unit_code, key, v, newest FROM area_days

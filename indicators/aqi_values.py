@@ -1,4 +1,9 @@
-"""AQI indicators: city and district AQI from station readings, hourly (real-time) or daily."""
+"""AQI indicators: city and district AQI from station readings, hourly (real-time) or daily.
+
+The concentrations come from ``indicators/aqi_sql.py`` (each station's valid statistics first,
+then the mean of an area's stations, HJ 663—2013), one statement per indicator; the index of
+each area is then ``aqi.aqi`` of its few concentrations (one call per area, not per reading).
+"""
 
 from __future__ import annotations
 
@@ -11,47 +16,12 @@ import pandas as pd
 
 from data.clock import utc
 from indicators import aqi
-from indicators.model import LEVELS, Indicator
-from indicators.sources import SOURCES, UNIT_COLUMNS
+from indicators.aqi_sql import area_levels, day_sql, hourly_sql
+from indicators.model import Indicator
 from indicators.windows import span
 
 POLLUTANTS = aqi.POLLUTANTS
 COLUMNS = ["indicator_id", "level", "unit_code", "value", "numerator", "denominator", "data_age_s"]
-
-
-def _grouping(levels: tuple[str, ...], *keys: str) -> tuple[str, str, str]:
-    sets = ", ".join("(" + ", ".join((*keys, UNIT_COLUMNS[lv])) + ")" for lv in levels)
-    level = " ".join(f"WHEN GROUPING({UNIT_COLUMNS[lv]}) = 0 THEN '{lv}'" for lv in levels)
-    unit = " ".join(f"WHEN GROUPING({UNIT_COLUMNS[lv]}) = 0 THEN {UNIT_COLUMNS[lv]}" for lv in levels)
-    return sets, f"CASE {level} END", f"CASE {unit} END"
-
-
-def hourly_sql(indicator: Indicator) -> str:
-    """Return SQL of the unit means over the last 1, 8 and 24 hours, per pollutant."""
-    sets, level, unit = _grouping(_levels(indicator), "metric")
-    return f"""SELECT {level} AS level, {unit} AS unit_code, metric,
-                  avg(value) FILTER (WHERE ts > $now - INTERVAL 1 HOUR) AS v1h,
-                  avg(value) FILTER (WHERE ts > $now - INTERVAL 8 HOUR) AS v8h,
-                  avg(value) AS v24h, max(ts) AS newest
-           FROM ({SOURCES['readings'].sql()}) AS base
-           WHERE ts > $now - INTERVAL 24 HOUR AND ts <= $now AND ({indicator.measure_filter()})
-             AND metric IN ('so2', 'no2', 'pm10', 'co', 'o3', 'pm25')
-           GROUP BY GROUPING SETS ({sets})"""
-
-
-def daily_sql(indicator: Indicator) -> str:
-    """Return SQL of the unit's hourly means per pollutant over the window's day."""
-    sets, level, unit = _grouping(_levels(indicator), "metric", "hour")
-    return f"""SELECT {level} AS level, {unit} AS unit_code, metric, date_trunc('hour', ts) AS hour,
-                  avg(value) AS v, max(ts) AS newest
-           FROM ({SOURCES['readings'].sql()}) AS base
-           WHERE ts > $start AND ts <= $end AND ({indicator.measure_filter()})
-             AND metric IN ('so2', 'no2', 'pm10', 'co', 'o3', 'pm25')
-           GROUP BY GROUPING SETS ({sets})"""
-
-
-def _levels(indicator: Indicator) -> tuple[str, ...]:
-    return tuple(level for level in LEVELS if level in indicator.levels)
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, indicators: list[Indicator], at_s: int, tz: str,
@@ -76,7 +46,7 @@ def _one(con, indicator: Indicator, at_s: int, tz: str) -> pd.DataFrame:
         on = datetime.fromtimestamp(at_s, ZoneInfo(tz)).date()
     else:
         bounds = span(indicator.window, at_s, tz)
-        rows = con.execute(daily_sql(indicator), {"start": utc(bounds.start_s), "end": utc(bounds.end_s)}).df()
+        rows = day_concentrations(con, indicator.measure_filter(), area_levels(indicator), bounds.start_s, bounds.end_s)
         results = [_daily_aqi(unit_rows) for _, unit_rows in rows.groupby(["level", "unit_code"])]
         on = datetime.fromtimestamp(bounds.start_s, ZoneInfo(tz)).date()
     keys = [key for key, _ in rows.groupby(["level", "unit_code"])]
@@ -89,6 +59,14 @@ def _one(con, indicator: Indicator, at_s: int, tz: str) -> pd.DataFrame:
     }, columns=COLUMNS)
 
 
+def day_concentrations(con: duckdb.DuckDBPyConnection, row_filter: str, levels: tuple[str, ...],
+                       start_s: float, end_s: float) -> pd.DataFrame:
+    """Return each area's daily AQI inputs over the day (start_s, end_s] from the readings
+    ``row_filter`` keeps: one row per (level, unit_code, key) with the concentration ``v`` (NaN
+    where the validity rules leave none) and the newest reading's time ``newest``."""
+    return con.execute(day_sql(row_filter, levels), {"start": utc(start_s), "end": utc(end_s)}).df()
+
+
 def _hourly_aqi(rows: pd.DataFrame) -> tuple[dict, datetime]:
     by_metric = rows.set_index("metric")
     conc = {f"{m}_1h": _value(by_metric, m, "v1h") for m in POLLUTANTS}
@@ -98,13 +76,9 @@ def _hourly_aqi(rows: pd.DataFrame) -> tuple[dict, datetime]:
 
 
 def _daily_aqi(rows: pd.DataFrame) -> tuple[dict, datetime]:
-    hourly = rows.set_index(["hour", "metric"])["v"].unstack("metric").sort_index()
-    conc = {f"{m}_24h": float(hourly[m].mean()) if m in hourly else None for m in POLLUTANTS}
-    if "o3" in hourly:
-        conc["o3_1h"] = float(hourly["o3"].max())
-        eight = hourly["o3"].rolling(8, min_periods=6).mean().max()
-        conc["o3_8h"] = None if np.isnan(eight) else float(eight)
-    return {k: v for k, v in conc.items() if k != "o3_24h"}, rows["newest"].max().to_pydatetime()
+    """Return an area's daily concentrations by key (NULL statistics left out) and its newest reading."""
+    valid = rows.dropna(subset=["v"])
+    return dict(zip(valid["key"], valid["v"].astype(float))), rows["newest"].max().to_pydatetime()
 
 
 def _value(frame: pd.DataFrame, metric: str, column: str) -> float | None:

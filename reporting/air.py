@@ -1,24 +1,29 @@
 """The day's air quality from the national stations: the daily AQI (HJ 633, the same computation as
-the catalog's daily AQI indicator), its level and primary pollutant, and hours at each level."""
+the catalog's daily AQI indicator: each station's valid daily means first, then the city's mean of
+them, HJ 663—2013), its level and primary pollutant, and hours at each level."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from indicators import aqi
+from indicators.aqi_values import day_concentrations
+from indicators.windows import JUST_BEFORE
 from reporting.days import DaySpan
 
 NO_DATA = "no_data"
+NATIONAL = "kind = 'air_national' AND quality = 'ok' AND value >= 0"     # the catalog's AQI filter
 HOURLY_SQL = """
-SELECT epoch(date_trunc('hour', r.ts)) AS hour_s, r.metric, avg(r.value) AS v
-FROM readings r JOIN sensors s USING (sensor_id)
-WHERE s.kind = 'air_national' AND r.quality = 'ok' AND r.value IS NOT NULL AND r.value < 900
-  AND r.ts >= $start AND r.ts < $end AND r.metric IN ('so2', 'no2', 'pm10', 'co', 'o3', 'pm25')
-GROUP BY ALL ORDER BY hour_s, r.metric
+SELECT hour_s, metric, avg(v) AS v FROM (
+  SELECT r.sensor_id, epoch(date_trunc('hour', r.ts)) AS hour_s, r.metric, avg(r.value) AS v
+  FROM readings r JOIN sensors s USING (sensor_id)
+  WHERE s.kind = 'air_national' AND r.quality = 'ok' AND r.value >= 0
+    AND r.ts >= $start AND r.ts < $end AND r.metric IN ('so2', 'no2', 'pm10', 'co', 'o3', 'pm25')
+  GROUP BY ALL)
+GROUP BY ALL ORDER BY hour_s, metric
 """
 
 
@@ -34,21 +39,19 @@ class DayAir:
 
 
 def hourly_means(con, span: DaySpan) -> pd.DataFrame:
-    """Return the city's hourly mean concentration per pollutant: hours as rows, pollutants as columns."""
+    """Return the city's hourly concentration per pollutant, the mean of its stations' 1-hour values
+    (HJ 663—2013): hours as rows, pollutants as columns."""
     rows = con.execute(HOURLY_SQL, {"start": span.start, "end": span.end}).df()
     if rows.empty:
         return pd.DataFrame()
     return rows.pivot(index="hour_s", columns="metric", values="v").sort_index()
 
 
-def daily_concentrations(hourly: pd.DataFrame) -> dict:
-    """Return the daily AQI inputs: 24-hour means, O3's highest hour and highest 8-hour mean."""
-    conc = {f"{m}_24h": float(hourly[m].mean()) for m in aqi.POLLUTANTS if m in hourly and m != "o3"}
-    if "o3" in hourly:
-        conc["o3_1h"] = float(hourly["o3"].max())
-        eight = hourly["o3"].rolling(8, min_periods=6).mean().max()
-        conc["o3_8h"] = None if np.isnan(eight) else float(eight)
-    return conc
+def daily_concentrations(con, span: DaySpan) -> dict:
+    """Return the city's daily AQI inputs (the catalog's daily AQI computation over the day)."""
+    rows = day_concentrations(con, NATIONAL, ("city",), span.start_s - JUST_BEFORE, span.end_s - JUST_BEFORE)
+    valid = rows.dropna(subset=["v"])
+    return dict(zip(valid["key"], valid["v"].astype(float)))
 
 
 def hourly_aqi(hourly: pd.DataFrame, span: DaySpan) -> list[int | None]:
@@ -66,7 +69,7 @@ def day_air(con, span: DaySpan) -> DayAir:
     hourly = hourly_means(con, span)
     if hourly.empty:
         return DayAir(aqi.aqi({}, on=span.day, mode="daily"), hours, (), hours, None)
-    daily = aqi.aqi(daily_concentrations(hourly), on=span.day, mode="daily")
+    daily = aqi.aqi(daily_concentrations(con, span), on=span.day, mode="daily")
     per_hour = [v for v in hourly_aqi(hourly, span) if v is not None]
     levels = Counter(aqi.level_of(v)[0] for v in per_hour)
     return DayAir(daily, hours, tuple(sorted(levels.items())), hours - len(per_hour),

@@ -3,8 +3,8 @@
 The whole local day is generated from streams keyed by (seed, purpose, day_index) and then
 cut to the keep window, so a partial day (the live simulator) equals the same rows of the
 full day (a build). Besides the signal (data/demo/readings_models.py) the feed has what
-real feeds have: random missing readings, a few multi-hour gaps, PM spikes (999 or a tenfold
-jump), one micro station stuck on the same values for a couple of days and one that went
+real feeds have: random missing readings, a few multi-hour gaps, PM spikes (999, the analyser's
+error code, flagged 'suspect' as a real feed's mapping flags it, or a tenfold jump), one micro station stuck on the same values for a couple of days and one that went
 offline some days before "now" and never came back (its retired_at stays NULL).
 ``describe_defects`` says which, so they can be checked.
 """
@@ -27,6 +27,9 @@ from data.demo.sensors import AIR_METRICS, METRICS, grid_urbanness, history_star
 from data.demo.weather import WeatherDay, weather_for_day
 
 QUALITIES = ("ok", "suspect", "invalid")
+# The demo feed's error codes, flagged 'suspect' at the source as a real feed's ingest mapping flags
+# them (`suspect: [999]`): the analyser's ceiling is no concentration, a tenfold jump below it is kept.
+ERROR_CODES = {"pm25": 999.0, "pm10": 999.0}
 FAMILIES = {                      # model -> the sensor kinds it drives
     "air": ("air_national", "air_micro"),
     "water_level": ("water_level",),
@@ -220,6 +223,14 @@ def _frame(sensor, ts, metric, value, categories) -> pd.DataFrame:
         "ts": ts.astype("int64"),
         "metric": pd.Categorical.from_codes(metric, categories=pd.Index(METRICS, dtype="str")),
         "value": value.astype("float64"),
-        "quality": pd.Categorical.from_codes(np.zeros(len(ts), dtype="int8"),
+        "quality": pd.Categorical.from_codes(_quality_codes(metric, value),
                                              categories=pd.Index(QUALITIES, dtype="str")),
     })
+
+
+def _quality_codes(metric: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Return each reading's quality code: 'suspect' where the value is the feed's error code, else 'ok'."""
+    codes = np.zeros(len(value), dtype="int8")
+    for name, error in ERROR_CODES.items():
+        codes[(metric == METRICS.index(name)) & (value == error)] = QUALITIES.index("suspect")
+    return codes

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from indicators import aqi_values
+from indicators import aqi_sql
 from indicators.catalog import load_catalog
 from indicators.compiler import Scan, compile_catalog, grid_partials_sql, rolled_up, shared_partials
 from indicators.engine import with_inputs
@@ -98,7 +98,7 @@ def snapshot_sources() -> dict[str, Callable[[], str]]:
         scan = _alone(indicator_id)
         sources[f"{kind}__{scan.key}"] = lambda scan=scan: duckdb_sql(scan)
     for indicator in (i for i in CATALOG.indicators if i.aqi_mode):
-        sql = aqi_values.hourly_sql if indicator.aqi_mode == "hourly" else aqi_values.daily_sql
+        sql = aqi_sql.hourly_sql if indicator.aqi_mode == "hourly" else aqi_sql.daily_sql
         sources[f"aqi_inputs__{indicator.id}"] = lambda sql=sql, indicator=indicator: sql(indicator)
     sources[f"family__{FAMILY}"] = lambda: duckdb_sql(COMPILED.scans[FAMILY])
     sources[f"family_grouping_sets__{WIDE_FAMILY}"] = lambda: duckdb_sql(COMPILED.scans[WIDE_FAMILY])

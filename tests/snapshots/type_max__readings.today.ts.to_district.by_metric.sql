@@ -1,5 +1,5 @@
 SELECT CAST(metric AS VARCHAR) AS split_value, u_grid,
-       CAST(max(value) FILTER (WHERE (kind = 'air_national') AND (quality = 'ok') AND (value >= 0) AND (value < 900)) AS DOUBLE) AS s0_c0,
+       CAST(max(value) FILTER (WHERE (kind = 'air_national') AND (quality = 'ok') AND (value >= 0)) AS DOUBLE) AS s0_c0,
        epoch(max(ts)) AS newest_s
 FROM (SELECT r.*, s.kind, 
     coalesce(g.city_code, (SELECT min(code) FROM admin_units WHERE level = 'city')) AS u_city,

@@ -179,7 +179,10 @@ def test_readings_table_is_cheap_and_in_time_order(readings, sensors):
     for column in ("sensor_id", "metric", "quality"):
         assert isinstance(readings[column].dtype, pd.CategoricalDtype)
     assert readings["ts"].dtype == np.int64 and readings["value"].dtype == np.float64
-    assert set(readings["quality"]) == {"ok"}
+    suspect = readings["quality"] == "suspect"
+    assert set(readings["quality"]) <= {"ok", "suspect"}
+    assert (readings.loc[suspect, "value"] == 999).all() and readings.loc[suspect, "metric"].isin(["pm25", "pm10"]).all()
+    assert not ((readings["value"] == 999) & ~suspect & readings["metric"].isin(["pm25", "pm10"])).any()
     assert readings["ts"].is_monotonic_increasing
     key = readings[["ts", "sensor_id", "metric"]].astype({"sensor_id": str, "metric": str})
     assert not key.duplicated().any()

@@ -114,7 +114,8 @@ def serve_rows(request, query, language):
     size = max(int(request.get("endRow") or start + view.PAGE_SIZE) - start, 1)
     sort = [(s.get("colId"), s.get("sort")) for s in request.get("sortModel") or [] if isinstance(s, dict)]
     page = cases.list_cases(con, filters, app.now_s(), app.tz, sort or cases.DEFAULT_SORT, start, size)
-    rows = [view.grid_row(privacy.mask_event(case), cases.sla_clock(case["due_s"], case["resolved_s"], app.now_s()),
+    now_s = app.now_s()
+    rows = [view.grid_row(privacy.mask_event(case), cases.sla_clock(case["due_s"], case["resolved_s"], now_s, case["status"]),
                           language, app.tz) for case in page]
     return {"rowData": rows, "rowCount": cases.count_cases(con, filters, app.now_s(), app.tz)}
 
@@ -152,7 +153,7 @@ def case_view(chosen: dict | None, reveal_asked: bool, language: str) -> tuple:
     if revealed:
         record_reveal(con, principal, case)
     shown = case if revealed else privacy.mask_event(case)
-    clock = cases.sla_clock(case["due_s"], case["resolved_s"], app.now_s())
+    clock = cases.sla_clock(case["due_s"], case["resolved_s"], app.now_s(), case["status"])
     panel = view.case_panel(shown, cases.case_history(con, case["source"], case["event_id"]), clock, language, app.tz)
     note = t("events.revealed" if revealed else "events.masked_note" if may_unmask else "events.no_permission", language)
     return panel, (SHOWN if may_unmask and not revealed else HIDDEN), note

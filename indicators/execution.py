@@ -29,7 +29,7 @@ from data.clock import DAY_S, utc
 from indicators.compiler import Scan, grid_partials_sql, rolled_up, shared_partials
 from indicators.rollup import GridPartials
 from indicators.scan_statements import OUTPUTS_VIEW, bound_parameters, labelled_sql
-from indicators.sources import EVENT_STATE, OPTIONAL_COLUMNS, RECENT_EVENTS, SOURCES
+from indicators.sources import EVENT_STATE, OPTIONAL_COLUMNS, RECENT_EVENTS, SOURCES, state_inputs
 from indicators.windows import span
 
 MATERIALISE_FROM = 4        # event scans in one run before reading recent events once pays off
@@ -126,9 +126,11 @@ def days_read(scans: list[Scan], at_s: int, tz: str) -> int:
 
 
 def unread_columns(scans: list[Scan], columns: tuple[str, ...]) -> tuple[str, ...]:
-    """Return those of ``columns`` that no measure, filter or split of the scans names."""
+    """Return those of ``columns`` that no measure, filter or split of the scans names, nor any state
+    column they name (or the open cases they read) is computed from."""
     text = " ".join(f"{c.measure.expression} {c.measure.filter}" for scan in scans for c in scan.columns)
     names = set(re.findall(r"[a-z_][a-z0-9_]*", text.lower())) | {scan.split_column for scan in scans}
+    names |= state_inputs(names | {scan.source for scan in scans})
     return tuple(column for column in columns if column not in names)
 
 

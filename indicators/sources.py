@@ -14,7 +14,10 @@ existed (a case open then, a sensor installed then), with that instant's state.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from data.statuses import void_sql
 
 UNIT_COLUMNS = {"city": "u_city", "district": "u_district", "street": "u_street",
                 "community": "u_community", "grid": "u_grid"}
@@ -23,15 +26,19 @@ _HIERARCHY = """
     coalesce(g.city_code, (SELECT min(code) FROM admin_units WHERE level = 'city')) AS u_city,
     g.district_code AS u_district, g.street_code AS u_street, g.community_code AS u_community, g.code AS u_grid"""
 
+_VOID = void_sql("{now}")
 # The state of a case at the instant {now}, by column. A refresh materialises only the columns its
 # scans name: each column left out is an expression over every recent event not evaluated.
+# A void case (cancelled or merged, data/statuses.py) is never overdue and never open; the catalog's
+# closure, timeliness and satisfaction measures leave it out with ``NOT is_void``.
 EVENT_STATE = {
     "is_closed": "closed_at <= {now}",
     "is_resolved": "resolved_at <= {now}",
     "is_accepted": "accepted_at <= {now}",
     "is_dispatched": "dispatched_at <= {now}",
-    "is_overdue": ("(resolved_at <= {now} AND resolved_at > due_at) "
-                   "OR (coalesce(resolved_at > {now}, true) AND due_at < {now})"),
+    "is_void": _VOID,
+    "is_overdue": ("((resolved_at <= {now} AND resolved_at > due_at) "
+                   f"OR (coalesce(resolved_at > {{now}}, true) AND due_at < {{now}})) AND NOT {_VOID}"),
     "handling_hours": "CASE WHEN resolved_at <= {now} THEN epoch(resolved_at - received_at) / 3600 END",
     "response_minutes": "CASE WHEN accepted_at <= {now} THEN epoch(accepted_at - received_at) / 60 END",
     "dispatch_hours": "CASE WHEN dispatched_at <= {now} THEN epoch(dispatched_at - received_at) / 3600 END",
@@ -40,12 +47,23 @@ EVENT_STATE = {
 }
 
 
+def state_inputs(names) -> set[str]:
+    """Return the columns of ``events`` the state columns among ``names`` are computed from (and, for
+    open cases, the columns its condition reads): a refresh must copy them into what it materialises."""
+    text = " ".join(EVENT_STATE[name] for name in names if name in EVENT_STATE)
+    if "open_cases" in names:
+        text += " " + OPEN_CONDITION
+    return set(re.findall(r"[a-z_][a-z0-9_]*", text))
+
+
 def _event_state(left_out: tuple[str, ...] = ()) -> str:
     """Return the state columns not left out, each after a comma (none: an empty string)."""
     return "".join(f",\n    {expression} AS {name}"
                    for name, expression in EVENT_STATE.items() if name not in left_out)
 
 
+# A case is open at {now}: received, not closed, not void.
+OPEN_CONDITION = f"received_at <= {{now}} AND coalesce(closed_at > {{now}}, true) AND NOT {_VOID}"
 BASELINE_DAYS = 7
 FREE_TEXT_COLUMNS = {"events": ("description", "caller_name", "caller_phone")}    # long, and rarely aggregated
 # Columns of events a refresh copies into the relations it materialises only when a measure, filter or
@@ -137,8 +155,8 @@ SOURCES: dict[str, Source] = {
     ),
     "open_cases": Source(
         "open_cases",
-        """SELECT *, epoch({now} - received_at) / 3600 AS age_hours
-            FROM ({rows}) AS recent WHERE received_at <= {now} AND coalesce(closed_at > {now}, true)""",
+        f"""SELECT *, epoch({{now}} - received_at) / 3600 AS age_hours
+            FROM ({{rows}}) AS recent WHERE {OPEN_CONDITION}""",
         (), None, state=True, table="events",
     ),
     "readings": Source(

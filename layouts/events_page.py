@@ -17,9 +17,10 @@ from queries.events_page import HANDLING_LEVELS, STATUSES, CaseFilters, SlaClock
 
 PAGE_SIZE = 50
 STATUS_CLASS = {"received": "bg-secondary", "accepted": "bg-info text-dark", "dispatched": "bg-primary",
-                "resolved": "bg-success", "closed": "bg-dark"}
+                "resolved": "bg-success", "closed": "bg-dark", "returned": "bg-warning text-dark",
+                "cancelled": "bg-light text-dark border", "merged": "bg-light text-dark border"}
 SLA_CLASS = {"open": "text-success", "overdue": "text-danger fw-bold", "met": "text-success", "late": "text-danger",
-             "no_deadline": "text-muted"}
+             "no_deadline": "text-muted", "void": "text-muted"}
 GRID_COLUMNS = (("event_id", True, 190), ("source", True, 120), ("category", True, 150), ("received", True, 140),
                 ("due", True, 140), ("sla", False, 130), ("status", True, 90), ("level", True, 80),
                 ("grid", True, 150), ("department", True, 130), ("caller", False, 90), ("phone", False, 120),
@@ -60,6 +61,9 @@ add_texts({
     "events.status.dispatched": ("已派遣", "dispatched"),
     "events.status.resolved": ("已处置", "resolved"),
     "events.status.closed": ("已办结", "closed"),
+    "events.status.returned": ("已退回", "returned"),
+    "events.status.cancelled": ("已撤销", "cancelled"),
+    "events.status.merged": ("已合并", "merged"),
     "events.level.1": ("区级", "district"),
     "events.level.2": ("街道", "street"),
     "events.level.3": ("社区", "community"),
@@ -68,6 +72,7 @@ add_texts({
     "events.sla.met": ("按期处置（提前 {d}）", "resolved in time ({d} early)"),
     "events.sla.late": ("超期处置（超 {d}）", "resolved late (by {d})"),
     "events.sla.no_deadline": ("无办理时限", "no deadline"),
+    "events.sla.void": ("已作废，不计时限", "void: no deadline"),
     "events.sla.title": ("办理时限", "SLA clock"),
     "events.sla.hours": ("类别时限 {h} 小时", "category SLA {h} h"),
     "events.timeline": ("办理过程", "Life cycle"),

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-STATUSES = ("received", "accepted", "dispatched", "resolved", "closed")
+from data.statuses import STATUSES, VOID_IN, VOID_STATUSES
+
 HANDLING_LEVELS = (1, 2, 3)            # 1 district, 2 street, 3 community
 MAX_PAGE_ROWS = 500
 # Sortable grid columns and the SQL each sorts by (only these strings ever reach ORDER BY).
@@ -105,7 +106,7 @@ def where_sql(filters: CaseFilters, now_s: int, tz: str) -> tuple[str, list]:
             clauses.append(f"{column} = ?")
             params.append(value)
     if filters.overdue:            # open and past due now, as the overview's "open and overdue" counts them
-        clauses.append("e.due_at < ? AND (e.resolved_at IS NULL OR e.resolved_at > ?)")
+        clauses.append(f"e.due_at < ? AND (e.resolved_at IS NULL OR e.resolved_at > ?) AND e.status NOT IN {VOID_IN}")
         params += [now, now]
     if filters.unit is not None:
         clauses.append("e.grid_code IN (SELECT code FROM admin_units WHERE level = 'grid' AND ? IN "
@@ -186,13 +187,16 @@ def case_history(con: duckdb.DuckDBPyConnection, source: str, event_id: str) -> 
 class SlaClock:
     """Where a case stands against its deadline."""
 
-    state: str                 # no_deadline, open (time left), overdue, met (resolved in time), late (resolved late)
+    state: str                 # no_deadline, void, open (time left), overdue, met (resolved in time), late (resolved late)
     due_s: int | None
     seconds: int               # open: left; overdue: past due; met: margin; late: past due when resolved
 
 
-def sla_clock(due_s: int | None, resolved_s: int | None, now_s: int) -> SlaClock:
-    """Return the SLA clock of a case at ``now_s`` (a resolution after now has not happened yet)."""
+def sla_clock(due_s: int | None, resolved_s: int | None, now_s: int, status: str | None = None) -> SlaClock:
+    """Return the SLA clock of a case at ``now_s`` (a resolution after now has not happened yet); a void
+    case (cancelled or merged) has no clock running: it is neither on time nor overdue."""
+    if status in VOID_STATUSES:
+        return SlaClock("void", due_s, 0)
     if due_s is None:
         return SlaClock("no_deadline", None, 0)
     if resolved_s is not None and resolved_s <= now_s:

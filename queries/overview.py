@@ -2,6 +2,7 @@
 
 "Today" is the city's local day up to ``now``. A case is overdue when it is not resolved
 (the owner's answer, 办结答复) by its due time; closing follows the citizen's confirmation.
+A void case (cancelled or merged, data/statuses.py) counts as received and nowhere else.
 All times and codes are bound parameters.
 """
 
@@ -16,9 +17,12 @@ import pandas as pd
 
 from data.clock import local_datetime, local_midnight_s, utc
 from data.levels import ANCESTOR_COLUMN, child_level, store_levels
+from data.statuses import void_sql
 from indicators import aqi
 from queries.reads import reads
 
+_LIVE = f"NOT {void_sql('$now')}"              # not void at $now
+_LIVE_E = f"NOT {void_sql('$now', 'e.')}"
 AIR_KEYS = {"so2": "so2_1h", "no2": "no2_1h", "co": "co_1h", "o3": "o3_1h", "pm10": "pm10_1h", "pm25": "pm25_1h"}
 
 
@@ -40,7 +44,7 @@ class TodayFigures:
     received: int
     closed: int
     open_overdue: int
-    received_30d: int              # cases received in the last 30 days ...
+    received_30d: int              # cases received in the last 30 days, void ones aside ...
     closed_30d: int                # ... and how many of them are closed
     sensors_total: int
     sensors_reporting: int
@@ -78,12 +82,12 @@ def city_today(con: duckdb.DuckDBPyConnection, now_s: int, tz: str) -> TodayFigu
 
 def _case_counts(con, start: datetime, now: datetime) -> tuple[int, int, int, int, int]:
     row = con.execute(
-        """SELECT
+        f"""SELECT
              count(*) FILTER (WHERE received_at >= $start),
-             count(*) FILTER (WHERE closed_at >= $start AND closed_at <= $now),
-             count(*) FILTER (WHERE due_at < $now AND (resolved_at IS NULL OR resolved_at > $now)),
-             count(*) FILTER (WHERE received_at > $now - INTERVAL 30 DAY),
-             count(*) FILTER (WHERE received_at > $now - INTERVAL 30 DAY AND closed_at <= $now)
+             count(*) FILTER (WHERE closed_at >= $start AND closed_at <= $now AND {_LIVE}),
+             count(*) FILTER (WHERE due_at < $now AND (resolved_at IS NULL OR resolved_at > $now) AND {_LIVE}),
+             count(*) FILTER (WHERE received_at > $now - INTERVAL 30 DAY AND {_LIVE}),
+             count(*) FILTER (WHERE received_at > $now - INTERVAL 30 DAY AND closed_at <= $now AND {_LIVE})
            FROM events WHERE received_at <= $now""",
         {"start": start, "now": now},
     ).fetchone()
@@ -129,9 +133,9 @@ def air_now(con, now: datetime, tz: str) -> AirNow:
 
 def _by_source(con, start: datetime, now: datetime) -> pd.DataFrame:
     return con.execute(
-        """SELECT source, coalesce(ch.name_zh, source) AS channel_zh, coalesce(ch.name_en, source) AS channel_en,
+        f"""SELECT source, coalesce(ch.name_zh, source) AS channel_zh, coalesce(ch.name_en, source) AS channel_en,
                   count(*) FILTER (WHERE received_at >= $start) AS received,
-                  count(*) FILTER (WHERE closed_at >= $start AND closed_at <= $now) AS closed
+                  count(*) FILTER (WHERE closed_at >= $start AND closed_at <= $now AND {_LIVE}) AS closed
            FROM events LEFT JOIN channels ch ON ch.code = events.source
            WHERE received_at <= $now AND (received_at >= $start OR closed_at >= $start)
            GROUP BY ALL ORDER BY received DESC, source""",
@@ -168,9 +172,9 @@ def cases_by_district(con, start: datetime, now: datetime, channel: str | None =
     return con.execute(
         f"""SELECT d.code, d.name_zh, d.name_en, d.level,
                   count(e.event_id) FILTER (WHERE e.received_at >= $start) AS received,
-                  count(e.event_id) FILTER (WHERE e.closed_at >= $start AND e.closed_at <= $now) AS closed,
-                  count(e.event_id) FILTER (WHERE e.due_at < $now AND (e.resolved_at IS NULL OR e.resolved_at > $now))
-                      AS open_overdue
+                  count(e.event_id) FILTER (WHERE e.closed_at >= $start AND e.closed_at <= $now AND {_LIVE_E}) AS closed,
+                  count(e.event_id) FILTER (WHERE e.due_at < $now AND (e.resolved_at IS NULL OR e.resolved_at > $now)
+                                            AND {_LIVE_E}) AS open_overdue
            FROM admin_units d
            LEFT JOIN admin_units g ON g.{ancestor} = d.code AND g.level = 'grid'
            LEFT JOIN events e ON e.grid_code = g.code AND e.received_at <= $now

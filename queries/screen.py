@@ -22,6 +22,7 @@ import pandas as pd
 
 from access.privacy import mask_text
 from data.clock import DAY_S, EPOCH, local_midnight_s, same_time_days_before, utc
+from data.statuses import VOID_IN
 from indicators import aqi
 from indicators.model import SEVERITIES
 from queries.overview import cases_by_district
@@ -58,9 +59,11 @@ FIGURES = {
     "resolved_on_time": ("resolved", "on_time"),
 }
 # One scan reads the three instants (-1 where missing) and the flags of every case with an instant in the range.
-FIGURE_INSTANTS_SQL = """
-    SELECT coalesce(epoch_us(received_at), -1) AS received, coalesce(epoch_us(closed_at), -1) AS closed,
-           coalesce(epoch_us(resolved_at), -1) AS resolved,
+# A void case (cancelled or merged, data/statuses.py) is received, never resolved nor closed.
+FIGURE_INSTANTS_SQL = f"""
+    SELECT coalesce(epoch_us(received_at), -1) AS received,
+           CASE WHEN status IN {VOID_IN} THEN -1 ELSE coalesce(epoch_us(closed_at), -1) END AS closed,
+           CASE WHEN status IN {VOID_IN} THEN -1 ELSE coalesce(epoch_us(resolved_at), -1) END AS resolved,
            coalesce(ch.role = 'hotline', false) AS hotline, coalesce(ch.role = 'grid', false) AS grid,
            satisfaction IS NOT NULL AS rated, coalesce(satisfaction >= 4, false) AS satisfied,
            coalesce(due_at IS NULL OR resolved_at <= due_at, false) AS on_time

@@ -17,11 +17,15 @@ from dataclasses import dataclass
 import pandas as pd
 
 from data.clock import DAY_S
+from data.statuses import VOID_STATUSES
 from reporting.days import DaySpan
 
 LOOKBACK_DAYS = 30          # closure rate window and the longest comparison
 HISTORY_DAYS = 7            # the "7-day average" compares with the seven days before the day
-_STAGE_RANK = "CASE status WHEN 'closed' THEN 5 WHEN 'resolved' THEN 4 WHEN 'dispatched' THEN 3 WHEN 'accepted' THEN 2 ELSE 1 END"
+# Versions at the same instant: the later stage is the case's status (a void word is the last word).
+_STAGE_RANK = ("CASE status WHEN 'cancelled' THEN 7 WHEN 'merged' THEN 7 WHEN 'closed' THEN 6 WHEN 'resolved' THEN 5 "
+               "WHEN 'returned' THEN 4 WHEN 'dispatched' THEN 3 WHEN 'accepted' THEN 2 ELSE 1 END")
+_SETTLED = ", ".join(f"'{s}'" for s in ("closed", *VOID_STATUSES))    # neither open nor pending
 
 CASES_SQL = f"""
 WITH versions AS (
@@ -38,17 +42,21 @@ JOIN versions v USING (source, event_id)
 LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
 LEFT JOIN channels ch ON ch.code = e.source
 WHERE e.received_at < $end
-  AND (e.received_at >= $since OR v.last.status <> 'closed' OR v.closed_at >= $closed_since)
+  AND (e.received_at >= $since OR v.last.status NOT IN ({_SETTLED}) OR v.closed_at >= $closed_since)
 """
 
 
 def cases_at_end(con, span: DaySpan) -> pd.DataFrame:
     """Return the cases the brief needs (received in the last 30 days, still open, or closed in the
-    last 8 days) as they stood at the end of the day, one row per case."""
-    return con.execute(CASES_SQL, {
+    last 8 days) as they stood at the end of the day, one row per case; a case void then (cancelled
+    or merged) has no resolution or closing time: it was never handled (data/statuses.py)."""
+    frame = con.execute(CASES_SQL, {
         "end": span.end, "since": pd.Timestamp(span.end_s - LOOKBACK_DAYS * DAY_S, unit="s", tz="UTC"),
         "closed_since": span.before(HISTORY_DAYS + 1).start,
     }).df()
+    void = frame["status"].isin(VOID_STATUSES)
+    frame.loc[void, ["closed_s", "resolved_s"]] = None
+    return frame
 
 
 @dataclass(frozen=True)
@@ -57,23 +65,24 @@ class Flags:
 
     received_day: pd.Series
     closed_day: pd.Series
-    received_30d: pd.Series
+    received_30d: pd.Series      # received in the last 30 days and not void: the closure rate's denominator
     closed: pd.Series            # closed by the end of the day
-    open: pd.Series
-    overdue_open: pd.Series      # not resolved and past due at the end of the day
+    open: pd.Series              # neither closed nor void
+    overdue_open: pd.Series      # open, not resolved and past due at the end of the day
 
 
 def flags(cases: pd.DataFrame, span: DaySpan) -> Flags:
-    """Return the day's masks over ``cases``."""
+    """Return the day's masks over ``cases`` (a void case counts as received, and in nothing else)."""
     received, closed_s = cases["received_s"], cases["closed_s"]
     closed = closed_s.notna()
+    live = ~cases["status"].isin(VOID_STATUSES)
     unresolved = cases["resolved_s"].isna()
     return Flags(
         received_day=(received >= span.start_s) & (received < span.end_s),
         closed_day=(closed_s >= span.start_s) & (closed_s < span.end_s),
-        received_30d=received >= span.end_s - LOOKBACK_DAYS * DAY_S,
-        closed=closed, open=~closed,
-        overdue_open=unresolved & (cases["due_s"] < span.end_s),
+        received_30d=(received >= span.end_s - LOOKBACK_DAYS * DAY_S) & live,
+        closed=closed, open=~closed & live,
+        overdue_open=unresolved & (cases["due_s"] < span.end_s) & live,
     )
 
 

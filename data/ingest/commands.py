@@ -68,6 +68,8 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
             if args.batch is None:
                 raise ValueError("quarantine show needs --batch (and optionally --row)")
             _print(quarantine.show_rows(con, args.batch, args.row, args.limit))
+        elif args.action == "flags":
+            _print(quarantine.show_flags(con, args.batch, args.limit))
         elif args.action == "reasons":
             _print(REASONS)
         else:
@@ -112,12 +114,12 @@ def register(subparsers) -> None:
     ingest.add_argument("--server", default=None, help=f"server URL ($CITY_SERVER, default {client.DEFAULT_SERVER})")
     ingest.add_argument("--quiet", action="store_true", help="no progress output")
     ingest.set_defaults(func=cmd_ingest)
-    quar = subparsers.add_parser("quarantine", help="rejected rows: list, show, export, reasons")
-    quar.add_argument("action", choices=("list", "show", "export", "reasons"))
+    quar = subparsers.add_parser("quarantine", help="rejected rows: list, show, export, reasons; flags on accepted rows")
+    quar.add_argument("action", choices=("list", "show", "export", "reasons", "flags"))
     quar.add_argument("--batch", type=int, default=None)
     quar.add_argument("--reason", default=None, choices=sorted(REASONS))
     quar.add_argument("--row", type=int, default=None, help="show: one source row")
-    quar.add_argument("--limit", type=int, default=20, help="show: at most this many rows")
+    quar.add_argument("--limit", type=int, default=20, help="show, flags: at most this many rows")
     quar.add_argument("--output", default=None, help="export: the file to write (.csv or .jsonl)")
     quar.set_defaults(func=cmd_quarantine)
     tok = subparsers.add_parser("tokens", help="API tokens: create NAME, list, revoke ID")

@@ -23,9 +23,9 @@ from data.ingest.locate import locate
 from data.ingest.mapping import Mapping
 from data.ingest.readers import ROW
 from data.ingest.rules import Verdicts
+from data.statuses import STATUSES
 
 STAGES = ("received_at", "accepted_at", "dispatched_at", "resolved_at", "closed_at")
-STATUSES = ("received", "accepted", "dispatched", "resolved", "closed")
 EVENT_COLUMNS = ("source", "event_id", "category_code", "grid_code", "lon", "lat", *STAGES, "due_at", "status",
                  "handling_level", "department", "satisfaction", "is_repeat", "description", "caller_name",
                  "caller_phone", "updated_at")
@@ -34,11 +34,13 @@ TRUE_WORDS = ("1", "true", "yes", "y", "是", "t")
 
 
 def prepare_events(frame: pd.DataFrame, mapping: Mapping, grids: GridIndex, catalog: pd.DataFrame,
-                   now: pd.Timestamp) -> tuple[pd.DataFrame, Verdicts, pd.DataFrame]:
+                   now: pd.Timestamp, city_statuses: dict[str, str] | None = None,
+                   ) -> tuple[pd.DataFrame, Verdicts, pd.DataFrame]:
     """Return (every row converted, with ``_row``; verdicts for every row; categories to create).
 
-    Rows repeating an earlier row's version are found while storing (``store_events``), over the
-    whole file rather than one chunk.
+    ``city_statuses`` are the city's status words (its profile's ``statuses``): a status word the
+    mapping's ``status_map`` lacks is looked up there. Rows repeating an earlier row's version are
+    found while storing (``store_events``), over the whole file rather than one chunk.
     """
     verdicts = Verdicts(frame.index)
     out = pd.DataFrame(index=frame.index)
@@ -49,11 +51,11 @@ def prepare_events(frame: pd.DataFrame, mapping: Mapping, grids: GridIndex, cata
     _times(frame, mapping, out, verdicts, now)
     new_categories = _categories(frame, mapping, catalog, out, verdicts)
     sla = dict(zip(catalog["code"], catalog["sla_hours"]))
-    _statuses(frame, mapping, out, verdicts)
+    _statuses(frame, mapping, out, verdicts, status_lookup(mapping, city_statuses or {}))
     _numbers(frame, mapping, out, verdicts)
     located = locate(frame, mapping, grids, verdicts)
     out["lon"], out["lat"], out["grid_code"] = located.lon, located.lat, located.grid_code
-    out["_mismatch"], out["_point_grid"] = located.mismatch, located.point_grid
+    out["_mismatch"], out["_point_grid"], out["_overlap"] = located.mismatch, located.point_grid, located.overlap
     for name in ("department", "description", "caller_name", "caller_phone"):
         out[name] = convert.text_field(frame, mapping, name)
     _due_times(out, mapping, sla, new_categories)
@@ -131,7 +133,15 @@ def _categorical(key_values: list, positions: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(codes[positions], categories=pd.Index(categories, dtype=object))
 
 
-def _statuses(frame, mapping, out, verdicts) -> None:
+def status_lookup(mapping: Mapping, city_statuses: dict[str, str]) -> dict[str, str]:
+    """Return raw status word (lower case) → status: the mapping's ``status_map`` first, then the
+    city's own words for the words the mapping lacks (a word naming no known status is left out)."""
+    lookup = {word.lower(): status for word, status in city_statuses.items() if status in STATUSES}
+    lookup.update({word.lower(): status for word, status in mapping.status_map.items()})
+    return lookup
+
+
+def _statuses(frame, mapping, out, verdicts, lookup: dict[str, str]) -> None:
     derived = np.zeros(len(out), dtype="int64")
     for position, stage in enumerate(STAGES[1:], start=1):
         derived[out[stage].notna().to_numpy()] = position
@@ -139,7 +149,6 @@ def _statuses(frame, mapping, out, verdicts) -> None:
         out["status"] = pd.Categorical.from_codes(derived, categories=pd.Index(STATUSES, dtype=object))
         return
     raw = convert.text_field(frame, mapping, "status")
-    lookup = {k.lower(): v for k, v in mapping.status_map.items()}
     mapped = convert.map_distinct(raw.str.lower(), lookup)
     mapped = mapped.where(mapped.notna(), raw.where(raw.isin(STATUSES)))
     verdicts.reject((raw.notna() & ~mapped.isin(STATUSES)).to_numpy(), "unknown_status",
@@ -156,7 +165,8 @@ def _numbers(frame, mapping, out, verdicts) -> None:
         verdicts.reject(wrong.to_numpy(), "bad_field", f"{name} not in {low}..{high}")
         out[name] = values.where(~wrong).astype("Int8")
     repeat = convert.text_field(frame, mapping, "is_repeat").str.lower()
-    out["is_repeat"] = repeat.isin(TRUE_WORDS).astype(bool)
+    # A case merged into another is that case's duplicate: a repeat, whatever the feed's flag says.
+    out["is_repeat"] = (repeat.isin(TRUE_WORDS) | (out["status"] == "merged")).astype(bool)
 
 
 def _due_times(out: pd.DataFrame, mapping: Mapping, sla: dict[str, float], created: pd.DataFrame) -> None:
@@ -184,7 +194,8 @@ def store_events(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, ok: np.ndar
         else:
             counts, in_file = {}, np.empty(0, dtype="int64")
             _write_all_fresh(con)
-        summary.flagged["grid_mismatch"] = summary.flagged.get("grid_mismatch", 0) + _write_flags(con, batch_id, in_file)
+        for flag, count in _write_flags(con, batch_id, in_file).items():
+            summary.flagged[flag] = summary.flagged.get(flag, 0) + count
         con.execute("DROP TABLE _ingest_known")
     summary.accepted += fresh + counts.get("new", 0)
     summary.updated += counts.get("newer", 0)
@@ -207,7 +218,7 @@ def _store_mixed(con: duckdb.DuckDBPyConnection, batch_id: int) -> tuple[dict[st
 
 def _accepted_arrow(rows: pd.DataFrame, ok: np.ndarray, batch_id: int) -> pa.Table:
     """Return the accepted rows as Arrow with their batch id (filtered in Arrow: no pandas copy)."""
-    table = writer.frame_to_arrow(rows[[ROW, *EVENT_COLUMNS, "_mismatch", "_point_grid"]])
+    table = writer.frame_to_arrow(rows[[ROW, *EVENT_COLUMNS, "_mismatch", "_point_grid", "_overlap"]])
     table = table.filter(pa.array(np.asarray(ok, dtype=bool)))
     return table.append_column("batch_id", pa.array(np.full(table.num_rows, batch_id, dtype="int64")))
 
@@ -303,14 +314,22 @@ def _write_versions(con: duckdb.DuckDBPyConnection) -> None:
                 " i.batch_id FROM _ingest_rest i JOIN _ingest_verdicts v USING (_row) WHERE v.verdict = 'older'")
 
 
-def _write_flags(con: duckdb.DuckDBPyConnection, batch_id: int, in_file: np.ndarray) -> int:
-    """Flag accepted rows whose grid code disagrees with their point (repeats of earlier rows excepted)."""
-    return con.execute(
-        "INSERT INTO ingest_flags (batch_id, source_row, record_key, flag_code, detail, created_at) "
-        "SELECT ?, _row, source || ':' || event_id, 'grid_mismatch', "
-        "'grid_code ' || grid_code || ', point in ' || _point_grid, ? FROM _ingest_events "
-        "WHERE _mismatch AND _row NOT IN (SELECT unnest(?::BIGINT[]))",
-        [batch_id, now_utc(), in_file.tolist()]).fetchone()[0]
+# Flags on accepted rows: the flag's code, its detail and the rows it marks (SQL over _ingest_events).
+_FLAGS = {"grid_mismatch": ("'grid_code ' || grid_code || ', point in ' || coalesce(_point_grid, 'no grid')", "_mismatch"),
+          "grid_overlap": ("_overlap", "_overlap IS NOT NULL")}
+
+
+def _write_flags(con: duckdb.DuckDBPyConnection, batch_id: int, in_file: np.ndarray) -> dict[str, int]:
+    """Flag accepted rows whose grid code disagrees with their point, or whose point lies in several
+    grids (repeats of earlier rows excepted); return the rows flagged per flag."""
+    counts = {}
+    for flag, (detail, marked) in _FLAGS.items():
+        counts[flag] = con.execute(
+            "INSERT INTO ingest_flags (batch_id, source_row, record_key, flag_code, detail, created_at) "
+            f"SELECT ?, _row, source || ':' || event_id, ?, {detail}, ? FROM _ingest_events "
+            f"WHERE {marked} AND _row NOT IN (SELECT unnest(?::BIGINT[]))",
+            [batch_id, flag, now_utc(), in_file.tolist()]).fetchone()[0]
+    return {flag: n for flag, n in counts.items() if n or flag == "grid_mismatch"}     # mismatches: always said
 
 
 def _write_current(con: duckdb.DuckDBPyConnection) -> None:

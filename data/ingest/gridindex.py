@@ -1,7 +1,15 @@
 """Point-in-grid assignment with shapely 2's vectorised STRtree.
 
-Built once per batch from the grid-level units in ``admin_units``. A point on a shared edge
-belongs to the grid with the smallest code, so assignment is deterministic.
+Built once per batch from the grid-level units in ``admin_units``. Assignment is deterministic:
+
+- a point inside one grid belongs to it;
+- a point on a shared edge (inside no grid, on the boundary of several) belongs to the grid with
+  the smallest code;
+- a point inside two or more grids (overlapping boundary polygons) belongs to the *smallest* of
+  them by area (then the smallest code), and is reported in ``Assignment.overlaps`` so ingestion can
+  flag it (``grid_overlap``). Overlaps come as slivers along a border, where either answer is as
+  good, or as a small unit drawn over a large one (a park, a campus, an enclave), where the small
+  one is the specific answer; the rule is the same whichever order the file lists the polygons in.
 """
 
 from __future__ import annotations
@@ -17,6 +25,14 @@ from data.ingest.gridraster import BOUNDARY, GridRaster, build_raster
 
 CHUNK = 1_000_000          # points per STRtree query: bounds the memory of the index arrays
 RASTER_MIN_POINTS = 200_000  # below this, building the raster costs more than it saves
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Each point's grid, and the points that lie inside more than one grid."""
+
+    positions: np.ndarray                     # position in GridIndex.codes (-1: none)
+    overlaps: dict[int, tuple[int, ...]]      # point → the grids whose interior holds it, the chosen first
 
 
 @dataclass(frozen=True)
@@ -43,19 +59,25 @@ class GridIndex:
 
     def assign_index(self, lon: np.ndarray, lat: np.ndarray, use_raster: bool | None = None) -> np.ndarray:
         """Return each point's position in ``codes`` (-1 outside every grid or without coordinates)."""
+        return self.assign_points(lon, lat, use_raster).positions
+
+    def assign_points(self, lon: np.ndarray, lat: np.ndarray, use_raster: bool | None = None) -> Assignment:
+        """Return each point's grid position and the points inside more than one grid (module docstring)."""
         lon = np.asarray(lon, dtype="float64")
         lat = np.asarray(lat, dtype="float64")
         if self.tree is None:
-            return np.full(len(lon), -1, dtype="int64")
+            return Assignment(np.full(len(lon), -1, dtype="int64"), {})
         if use_raster is None:
             use_raster = len(lon) >= RASTER_MIN_POINTS or "raster" in self._cache
         raster = self.raster(len(lon)) if use_raster else None
         if raster is None:
             return self._query_chunked(lon, lat)
+        # A cell in an overlap touches two grids: it is a boundary cell, so its points go to the tree.
         result = raster.lookup(lon, lat).astype("int64")
         ask = np.flatnonzero(result == BOUNDARY)
-        result[ask] = self._query_chunked(lon[ask], lat[ask])
-        return result
+        asked = self._query_chunked(lon[ask], lat[ask])
+        result[ask] = asked.positions
+        return Assignment(result, {int(ask[row]): grids for row, grids in asked.overlaps.items()})
 
     def categorical(self, positions: np.ndarray) -> pd.Categorical:
         """Return grid codes for positions in ``codes`` (-1: none) as a categorical, without a string per row."""
@@ -77,14 +99,17 @@ class GridIndex:
             self._cache["raster"] = build_raster(self.tree, self.geometries, points)
         return self._cache["raster"]
 
-    def _query_chunked(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    def _query_chunked(self, lon: np.ndarray, lat: np.ndarray) -> Assignment:
         result = np.full(len(lon), -1, dtype="int64")
+        overlaps: dict[int, tuple[int, ...]] = {}
         for start in range(0, len(lon), CHUNK):
             stop = min(start + CHUNK, len(lon))
-            result[start:stop] = self._query(lon[start:stop], lat[start:stop])
-        return result
+            part = self._query(lon[start:stop], lat[start:stop])
+            result[start:stop] = part.positions
+            overlaps.update({start + row: grids for row, grids in part.overlaps.items()})
+        return Assignment(result, overlaps)
 
-    def _query(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    def _query(self, lon: np.ndarray, lat: np.ndarray) -> Assignment:
         valid = np.isfinite(lon) & np.isfinite(lat)
         points = shapely.points(np.where(valid, lon, 0.0), np.where(valid, lat, 0.0))
         points[~valid] = None
@@ -93,7 +118,32 @@ class GridIndex:
         # Reverse order so that, for a point on an edge, the smallest grid index is written last.
         order = np.lexsort((-grid_idx, point_idx))
         out[point_idx[order]] = grid_idx[order]
-        return out
+        several = np.bincount(point_idx, minlength=len(lon))[point_idx] > 1     # on an edge, or in an overlap
+        if not several.any():
+            return Assignment(out, {})
+        return Assignment(out, self._settle_overlaps(out, points, point_idx[several], grid_idx[several]))
+
+    def _settle_overlaps(self, out: np.ndarray, points: np.ndarray, point_idx: np.ndarray,
+                         grid_idx: np.ndarray) -> dict[int, tuple[int, ...]]:
+        """Give each point inside two or more grids the smallest of them (``out`` is changed); a point
+        inside exactly one of its candidates (on the other's edge) gets that one. Return the overlaps."""
+        inside = shapely.contains_properly(self.geometries[grid_idx], points[point_idx])
+        point_idx, grid_idx = point_idx[inside], grid_idx[inside]
+        order = np.lexsort((self._area_rank()[grid_idx], point_idx))      # per point, the smallest grid first
+        point_idx, grid_idx = point_idx[order], grid_idx[order]
+        starts = np.flatnonzero(np.r_[True, point_idx[1:] != point_idx[:-1]]) if len(point_idx) else point_idx
+        out[point_idx[starts]] = grid_idx[starts]
+        groups = np.split(grid_idx, starts[1:])
+        return {int(point_idx[s]): tuple(int(g) for g in grids) for s, grids in zip(starts, groups) if len(grids) > 1}
+
+    def _area_rank(self) -> np.ndarray:
+        """Return each grid's rank by area, smallest first (ties: the smaller code first)."""
+        if "area_rank" not in self._cache:
+            order = np.lexsort((np.arange(len(self.codes)), shapely.area(self.geometries)))
+            rank = np.empty(len(order), dtype="int64")
+            rank[order] = np.arange(len(order))
+            self._cache["area_rank"] = rank
+        return self._cache["area_rank"]
 
 
 def load_grid_index(con: duckdb.DuckDBPyConnection) -> GridIndex:

@@ -15,6 +15,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from data.statuses import STATUSES
+
 KINDS = ("grids", "events", "sensors", "readings")
 FORMATS = ("csv", "xlsx", "xls", "parquet", "json", "ndjson", "open311", "geojson", "shapefile", "gpkg",
            "geoparquet")
@@ -22,6 +24,7 @@ COORDINATE_SYSTEMS = ("wgs84", "gcj02", "bd09")
 OFFSET_POLICIES = ("respect", "ignore")      # ignore: '+00:00' labels on local wall-clock times
 CATEGORY_POLICIES = ("quarantine", "default", "create")
 LOCATION_POLICIES = ("quarantine", "keep")
+OUTSIDE_POLICIES = ("quarantine", "keep")     # keep: a point in no grid is stored without one (city level only)
 SHIPPED_DIR = Path(__file__).resolve().parent / "mappings"
 
 # The target fields each kind accepts: the allow-list that keeps mapping text out of SQL.
@@ -108,6 +111,7 @@ class Mapping:
     category_match: tuple[str, ...] = ("code",)
     new_category: dict = field(default_factory=dict)
     missing_location: str = "quarantine"
+    outside_city: str = "quarantine"
     future_tolerance_min: float = 10.0
     earliest_time: pd.Timestamp = pd.Timestamp("2000-01-01T00:00:00Z")   # older = a reset clock
     metrics: tuple[MetricSpec, ...] = ()
@@ -179,6 +183,7 @@ def parse_mapping(raw: Any, origin: str = "<mapping>") -> Mapping:
         unknown_category=raw.get("unknown_category", "quarantine"), default_category=raw.get("default_category"),
         category_match=tuple(raw.get("category_match", ("code",))),
         new_category=dict(raw.get("new_category") or {}), missing_location=raw.get("missing_location", "quarantine"),
+        outside_city=raw.get("outside_city", "quarantine"),
         future_tolerance_min=float(raw.get("future_tolerance_min", 10)),
         earliest_time=_instant(raw.get("earliest_time", "2000-01-01T00:00:00Z"), raw), metrics=metrics, metric_limits=limits,
         crs=raw.get("crs"), levels=levels, city=dict(raw.get("city") or {}), code_template=raw.get("code_template"),
@@ -261,13 +266,17 @@ def _parse_metrics(raw: dict, problems: list[str]) -> tuple[MetricSpec, ...]:
 
 def _check_choices(raw: dict, problems: list[str]) -> None:
     for key, choices in (("absent_columns", ("error", "empty")), ("format", FORMATS), ("coordinates", COORDINATE_SYSTEMS), ("offsets", OFFSET_POLICIES),
-                         ("unknown_category", CATEGORY_POLICIES), ("missing_location", LOCATION_POLICIES)):
+                         ("unknown_category", CATEGORY_POLICIES), ("missing_location", LOCATION_POLICIES),
+                         ("outside_city", OUTSIDE_POLICIES)):
         if key in raw and raw[key] is not None and raw[key] not in choices:
             problems.append(f"{key} must be one of {', '.join(choices)}, not {raw[key]!r}")
     if not set(raw.get("category_match", ())) <= {"code", "name_zh", "name_en"}:
         problems.append("category_match takes code, name_zh and name_en")
     if raw.get("unknown_category") == "default" and not raw.get("default_category"):
         problems.append("unknown_category: default needs default_category")
+    for word, status in (raw.get("status_map") or {}).items():
+        if status not in STATUSES:
+            problems.append(f"status_map: {word!r} maps to {status!r}, not a status ({', '.join(STATUSES)})")
 
 
 def _check_required(kind: str, fields: dict, metrics: tuple, problems: list[str], code_template=None) -> None:

@@ -18,6 +18,7 @@ from data.ingest.batches import Summary
 from data.ingest.gridindex import load_grid_index
 from data.ingest.mapping import Mapping, MappingError
 from data.ingest.readers import ROW
+from data.profile import city_statuses
 
 CHUNK_ROWS = stream.CHUNK_ROWS
 TABLE_KINDS = ("events", "sensors", "readings")
@@ -91,9 +92,10 @@ def _run_events(con, chunks: stream.Chunks, mapping: Mapping, summary: Summary, 
     grids = load_grid_index(con)
     grids.expect(chunks.total)                  # one raster sized for the whole file, not for a chunk
     catalog = events.read_categories(con)
+    words = city_statuses(con)
     bar = tqdm(total=chunks.total, unit="rows", desc="ingesting events", file=sys.stderr,
                disable=not progress or chunks.total <= stream.CHUNK_ROWS)
-    for chunk, rows, verdicts, created in _prepared(chunks, mapping, grids, catalog, now):
+    for chunk, rows, verdicts, created in _prepared(chunks, mapping, grids, catalog, now, words):
         in_file = events.store_events(con, rows, verdicts.ok, batch_id, summary, mapping, created)
         verdicts.reject(chunk[ROW].isin(in_file).to_numpy(), "duplicate_in_file")
         _quarantine(con, batch_id, chunk, verdicts, summary)
@@ -102,7 +104,8 @@ def _run_events(con, chunks: stream.Chunks, mapping: Mapping, summary: Summary, 
     bar.close()
 
 
-def _prepared(chunks: stream.Chunks, mapping: Mapping, grids, catalog: pd.DataFrame, now: pd.Timestamp):
+def _prepared(chunks: stream.Chunks, mapping: Mapping, grids, catalog: pd.DataFrame, now: pd.Timestamp,
+              words: dict[str, str]):
     """Yield (chunk, rows, verdicts, categories to create) per chunk, validated in a second thread.
 
     While DuckDB stores one chunk, the next is read and validated (pandas, numpy and shapely release
@@ -115,7 +118,7 @@ def _prepared(chunks: stream.Chunks, mapping: Mapping, grids, catalog: pd.DataFr
         if chunk is None:
             return None
         chunk = complete_columns(chunk, mapping)
-        return (chunk, *events.prepare_events(chunk, mapping, grids, catalog, now))
+        return (chunk, *events.prepare_events(chunk, mapping, grids, catalog, now, words))
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-validate") as pool:
         pending = pool.submit(prepare_next)

@@ -1,4 +1,5 @@
-"""Looking at rejected rows: counts per batch and reason, single rows, exports to CSV or JSON lines."""
+"""Looking at rejected rows: counts per batch and reason, single rows, exports to CSV or JSON lines; and at
+the rows accepted with a warning (``ingest_flags``)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,14 @@ def show_rows(con: duckdb.DuckDBPyConnection, batch: int, row: int | None = None
         params.append(row)
     rows = con.execute(sql + " ORDER BY source_row LIMIT ?", [*params, limit]).fetchall()
     return [{"source_row": r[0], "reason": r[1], "detail": r[2], "raw": json.loads(r[3])} for r in rows]
+
+
+def show_flags(con: duckdb.DuckDBPyConnection, batch: int | None = None, limit: int = 20) -> list[dict]:
+    """Return the flags on accepted rows (of one batch, or every batch's, newest first), at most ``limit``."""
+    where, params = ("WHERE batch_id = ?", [batch]) if batch is not None else ("", [])
+    rows = con.execute(f"SELECT batch_id, source_row, record_key, flag_code, detail FROM ingest_flags {where} "
+                       "ORDER BY batch_id DESC, source_row LIMIT ?", [*params, limit]).fetchall()
+    return [{"batch_id": r[0], "source_row": r[1], "record": r[2], "flag": r[3], "detail": r[4]} for r in rows]
 
 
 def export_quarantine(con: duckdb.DuckDBPyConnection, path: Path, batch: int | None = None,

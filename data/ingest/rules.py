@@ -21,10 +21,10 @@ REASONS: dict[str, str] = {
     "missing_coords": "no coordinates and no grid code (when the mapping requires a location)",
     "zero_coords": "coordinates (0, 0): the feed's code for 'no location'",
     "bad_coords": "coordinates not numeric or outside -180..180 / -90..90",
-    "outside_city": "the point lies in none of the city's grids",
+    "outside_city": "the point lies in none of the city's grids (kept without a grid with outside_city: keep)",
     "unknown_grid": "the grid code is not one of the city's grids",
     "unknown_category": "the category is neither in the mapping's category map nor in the catalog",
-    "unknown_status": "the status word is not in the mapping's status map",
+    "unknown_status": "the status word is neither in the mapping's status map nor among the city's status words",
     "unknown_sensor": "the reading's sensor is not registered (ingest the sensors first)",
     "unknown_metric": "the metric is not one the sensor kind or mapping knows",
     "non_numeric_value": "a reading's value is not a number",
@@ -34,7 +34,9 @@ REASONS: dict[str, str] = {
     "duplicate_in_file": "the same record (same key and version) appears earlier in the same file",
 }
 FLAGS: dict[str, str] = {
-    "grid_mismatch": "the row's grid code differs from the grid its coordinates fall in; the code is kept",
+    "grid_mismatch": "the row's grid code differs from the grid its coordinates fall in (or they fall in none); "
+                     "the code is kept",
+    "grid_overlap": "the point lies inside two or more (overlapping) grids; it is given the smallest of them",
     "suspect_value": "a reading equals a value the analyser emits as a ceiling or fill code; kept as 'suspect'",
 }
 # Limits of what a sensor can physically report, in the store's units (µg/m³, mg/m³ for CO).

@@ -42,7 +42,7 @@ def prepare_sensors(frame: pd.DataFrame, mapping: Mapping, grids: GridIndex,
         out[name] = values
     located = locate(frame, mapping, grids, verdicts)
     out["lon"], out["lat"], out["grid_code"] = located.lon, located.lat, located.grid_code
-    out["_mismatch"], out["_point_grid"] = located.mismatch, located.point_grid
+    out["_mismatch"], out["_point_grid"], out["_overlap"] = located.mismatch, located.point_grid, located.overlap
     dup = out["sensor_id"].duplicated(keep="first") & out["sensor_id"].notna()
     verdicts.reject(dup.to_numpy(), "duplicate_in_file")
     return out[verdicts.ok], verdicts
@@ -50,12 +50,7 @@ def prepare_sensors(frame: pd.DataFrame, mapping: Mapping, grids: GridIndex,
 
 def store_sensors(con: duckdb.DuckDBPyConnection, clean: pd.DataFrame, batch_id: int, summary: Summary) -> None:
     """Insert new sensors and update known ones (inside the batch's transaction)."""
-    flagged = clean[clean["_mismatch"].astype(bool)]
-    if len(flagged):
-        summary.flagged["grid_mismatch"] = write_flags(
-            con, batch_id, flagged[ROW].to_numpy(), flagged["sensor_id"].to_numpy(), "grid_mismatch",
-            ("grid_code " + flagged["grid_code"].astype(str) + ", point in " + flagged["_point_grid"].astype(str))
-            .to_numpy())
+    _flag(con, clean, batch_id, summary)
     frame = clean[list(SENSOR_COLUMNS)].copy()
     for name in ("kind", "name_zh", "name_en", "sensor_id", "metrics"):
         frame[name] = frame[name].astype(object)
@@ -69,6 +64,21 @@ def store_sensors(con: duckdb.DuckDBPyConnection, clean: pd.DataFrame, batch_id:
                     f"ON CONFLICT (sensor_id) DO UPDATE SET {updates}")
     summary.updated += int(known)
     summary.accepted += len(frame) - int(known)
+
+
+def _flag(con: duckdb.DuckDBPyConnection, clean: pd.DataFrame, batch_id: int, summary: Summary) -> None:
+    """Flag sensors whose grid code disagrees with their point, or whose point lies in several grids."""
+    flagged = clean[clean["_mismatch"].astype(bool)]
+    if len(flagged):
+        point = flagged["_point_grid"].astype(object).where(flagged["_point_grid"].notna(), "no grid")
+        summary.flagged["grid_mismatch"] = write_flags(
+            con, batch_id, flagged[ROW].to_numpy(), flagged["sensor_id"].to_numpy(), "grid_mismatch",
+            ("grid_code " + flagged["grid_code"].astype(str) + ", point in " + point.astype(str)).to_numpy())
+    overlapping = clean[clean["_overlap"].notna()]
+    if len(overlapping):
+        summary.flagged["grid_overlap"] = write_flags(
+            con, batch_id, overlapping[ROW].to_numpy(), overlapping["sensor_id"].to_numpy(), "grid_overlap",
+            overlapping["_overlap"].to_numpy())
 
 
 def known_sensors(con: duckdb.DuckDBPyConnection) -> np.ndarray:

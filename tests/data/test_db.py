@@ -123,3 +123,22 @@ def test_migration_12_starts_every_data_family_at_version_1_on_an_older_store(tm
     con = db.open_store(tmp_path / "v11.duckdb")
     assert db.schema_version(con) == db.latest_schema_version() >= 12
     assert versions.current(con) == dict.fromkeys(versions.FAMILIES, 1)
+
+
+def test_migration_14_widens_the_case_statuses_and_keeps_every_case(tmp_path):
+    con = db.connect(tmp_path / "v13.duckdb")
+    db.migrate(con, target=13)
+    insert = ("INSERT INTO events (source, event_id, category_code, received_at, status, updated_at) "
+              "VALUES ('s', ?, 'c', TIMESTAMPTZ '2026-11-20 07:00Z', ?, TIMESTAMPTZ '2026-11-20 08:00Z')")
+    for n, status in enumerate(("closed", "received", "resolved")):
+        con.execute(insert, [f"e{n}", status])
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute(insert, ["void", "cancelled"])
+    before = con.execute("SELECT * FROM events").fetchall()
+    assert db.migrate(con) == [14]
+    assert con.execute("SELECT * FROM events").fetchall() == before          # same rows, same order
+    for status in ("returned", "cancelled", "merged"):
+        con.execute(insert, [status, status])
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute(insert, ["bad", "void"])
+    assert con.execute("SELECT count(*) FROM event_history").fetchone()[0] == 6

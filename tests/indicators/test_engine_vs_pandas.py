@@ -40,6 +40,8 @@ def _one_per_type_and_window() -> list[str]:
 
 
 SAMPLES = _one_per_type_and_window()
+# Every median (handling and closing times, next to their mean and 90th percentile).
+MEDIANS = sorted(i.id for i in CATALOG.indicators if i.type == IndicatorType.PERCENTILE and i.measure.quantile == 0.5)
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +71,8 @@ def _aggregate(agg: str, x: pd.Series, quantile: float | None) -> float:
     return float(getattr(x.astype(float), {"avg": "mean"}.get(agg, agg))())
 
 
-def pandas_measure(con, indicator, measure: Measure, level: str, code: str) -> float:
+def selected(con, indicator, measure: Measure, level: str, code: str) -> pd.Series:
+    """Return the measure's expression over the rows the indicator aggregates for one unit."""
     rows = _rows(con, indicator.source, measure)
     mask = rows["keep"].fillna(False).astype(bool) & (rows[UNIT_COLUMNS[level]] == code)
     column = indicator.time_column or SOURCES[indicator.source].default_time_column
@@ -77,7 +80,11 @@ def pandas_measure(con, indicator, measure: Measure, level: str, code: str) -> f
         bounds = span(indicator.window, NOW_S, TZ)
         t = (rows[column] - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
         mask &= (t > bounds.start_s) & (t <= bounds.end_s)
-    return _aggregate(measure.agg, rows.loc[mask, "x"], measure.quantile)
+    return rows.loc[mask, "x"]
+
+
+def pandas_measure(con, indicator, measure: Measure, level: str, code: str) -> float:
+    return _aggregate(measure.agg, selected(con, indicator, measure, level, code), measure.quantile)
 
 
 def _busiest(values, indicator_id, level):
@@ -108,3 +115,23 @@ def test_every_type_and_window_is_sampled():
     windows = {CATALOG[i].window for i in SAMPLES}
     assert types == set(CHECKED_TYPES)
     assert {w.value for w in windows} >= {"now", "last_hour", "today", "yesterday", "last_24h", "last_7d", "last_30d"}
+
+
+@pytest.mark.parametrize("indicator_id", MEDIANS)
+@pytest.mark.parametrize("level", ["city", "street"])
+def test_median_equals_pandas_median(indicator_id, level, values, tiny_con):
+    indicator = CATALOG[indicator_id]
+    row = _busiest(values, indicator_id, level)
+    expected = selected(tiny_con, indicator, indicator.measure, level, row["unit_code"]).dropna().astype(float).median()
+    assert row["value"] == pytest.approx(expected, nan_ok=True), (indicator_id, row["unit_code"])
+
+
+def test_the_medians_sit_next_to_every_90th_percentile_and_mean_closing_time():
+    expected = {i.id.replace("p90_hours", "p50_hours") for i in CATALOG.indicators if "p90_hours" in i.id}
+    expected |= {i.id.replace("avg_closing_hours", "p50_closing_hours")
+                 for i in CATALOG.indicators if "avg_closing_hours" in i.id}
+    assert set(MEDIANS) == expected
+    for median in MEDIANS:
+        twin = CATALOG[median.replace("p50_hours", "p90_hours").replace("p50_closing_hours", "avg_closing_hours")]
+        assert (CATALOG[median].levels, CATALOG[median].window, CATALOG[median].measure.filter) == (
+            twin.levels, twin.window, twin.measure.filter)

@@ -111,7 +111,7 @@ def test_a_case_and_its_life_cycle(tiny_con, now_s):
     case = cases.find_case(tiny_con, row[1])
     assert (case["source"], case["event_id"]) == row and case["district_zh"] and case["sla_hours"] > 0
     history = cases.case_history(tiny_con, *row)
-    assert [h["status"] for h in history] == list(cases.STATUSES)
+    assert [h["status"] for h in history] == ["received", "accepted", "dispatched", "resolved", "closed"]
     assert [h["updated_s"] for h in history] == sorted(h["updated_s"] for h in history)
     assert cases.find_case(tiny_con, "no-such-case") is None
 

@@ -10,7 +10,8 @@ FROM (SELECT *, (CAST(unix_micros(:now) - unix_micros(received_at) AS DOUBLE) / 
     resolved_at <= :now AS is_resolved,
     accepted_at <= :now AS is_accepted,
     dispatched_at <= :now AS is_dispatched,
-    (resolved_at <= :now AND resolved_at > due_at) OR (coalesce(resolved_at > :now, true) AND due_at < :now) AS is_overdue,
+    (status IN ('cancelled', 'merged') AND coalesce(closed_at, updated_at) <= :now) AS is_void,
+    ((resolved_at <= :now AND resolved_at > due_at) OR (coalesce(resolved_at > :now, true) AND due_at < :now)) AND NOT (status IN ('cancelled', 'merged') AND coalesce(closed_at, updated_at) <= :now) AS is_overdue,
     CASE WHEN resolved_at <= :now THEN (CAST(unix_micros(resolved_at) - unix_micros(received_at) AS DOUBLE) / CAST(1000000 AS DOUBLE)) / 3600 END AS handling_hours,
     CASE WHEN accepted_at <= :now THEN (CAST(unix_micros(accepted_at) - unix_micros(received_at) AS DOUBLE) / CAST(1000000 AS DOUBLE)) / 60 END AS response_minutes,
     CASE WHEN dispatched_at <= :now THEN (CAST(unix_micros(dispatched_at) - unix_micros(received_at) AS DOUBLE) / CAST(1000000 AS DOUBLE)) / 3600 END AS dispatch_hours,
@@ -20,6 +21,6 @@ FROM (SELECT *, (CAST(unix_micros(:now) - unix_micros(received_at) AS DOUBLE) / 
     g.district_code AS u_district, g.street_code AS u_street, g.community_code AS u_community, g.code AS u_grid
             FROM events e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
             LEFT JOIN event_categories c ON c.code = e.category_code
-            LEFT JOIN channels ch ON ch.code = e.source) AS recent WHERE received_at <= :now AND coalesce(closed_at > :now, true)) AS base
+            LEFT JOIN channels ch ON ch.code = e.source) AS recent WHERE received_at <= :now AND coalesce(closed_at > :now, true) AND NOT (status IN ('cancelled', 'merged') AND coalesce(closed_at, updated_at) <= :now)) AS base
 WHERE true
 GROUP BY GROUPING SETS ((u_city), (u_district), (u_street))) AS scan WHERE unit_code IS NOT NULL

@@ -7,7 +7,8 @@ FROM (SELECT *, epoch($now - received_at) / 3600 AS age_hours
     resolved_at <= $now AS is_resolved,
     accepted_at <= $now AS is_accepted,
     dispatched_at <= $now AS is_dispatched,
-    (resolved_at <= $now AND resolved_at > due_at) OR (coalesce(resolved_at > $now, true) AND due_at < $now) AS is_overdue,
+    (status IN ('cancelled', 'merged') AND coalesce(closed_at, updated_at) <= $now) AS is_void,
+    ((resolved_at <= $now AND resolved_at > due_at) OR (coalesce(resolved_at > $now, true) AND due_at < $now)) AND NOT (status IN ('cancelled', 'merged') AND coalesce(closed_at, updated_at) <= $now) AS is_overdue,
     CASE WHEN resolved_at <= $now THEN epoch(resolved_at - received_at) / 3600 END AS handling_hours,
     CASE WHEN accepted_at <= $now THEN epoch(accepted_at - received_at) / 60 END AS response_minutes,
     CASE WHEN dispatched_at <= $now THEN epoch(dispatched_at - received_at) / 3600 END AS dispatch_hours,
@@ -17,6 +18,6 @@ FROM (SELECT *, epoch($now - received_at) / 3600 AS age_hours
     g.district_code AS u_district, g.street_code AS u_street, g.community_code AS u_community, g.code AS u_grid
             FROM events e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
             LEFT JOIN event_categories c ON c.code = e.category_code
-            LEFT JOIN channels ch ON ch.code = e.source) AS recent WHERE received_at <= $now AND coalesce(closed_at > $now, true)) AS base
+            LEFT JOIN channels ch ON ch.code = e.source) AS recent WHERE received_at <= $now AND coalesce(closed_at > $now, true) AND NOT (status IN ('cancelled', 'merged') AND coalesce(closed_at, updated_at) <= $now)) AS base
 WHERE true
 GROUP BY u_grid

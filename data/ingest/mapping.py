@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +99,7 @@ class Mapping:
     delimiter: str | None = None
     sheet: str | int = 0
     na_values: tuple[str, ...] = DEFAULT_NA
-    timezone: str = "Asia/Shanghai"
+    timezone: str | None = None      # None: the store's own zone (city.tz), filled in by in_zone
     time_format: str | None = None
     offsets: str = "respect"
     coordinates: str = "wgs84"
@@ -167,7 +167,8 @@ def parse_mapping(raw: Any, origin: str = "<mapping>") -> Mapping:
     metrics = _parse_metrics(raw.get("metrics") or {}, problems)
     _check_choices(raw, problems)
     _check_required(kind, fields, metrics, problems, raw.get("code_template"))
-    _check_timezone(raw.get("timezone", "Asia/Shanghai"), problems)
+    if raw.get("timezone") is not None:
+        _check_timezone(raw["timezone"], problems)
     levels = _parse_levels(raw.get("levels") or {}, problems)
     limits = {str(k): (v.get("min"), v.get("max")) for k, v in (raw.get("metric_limits") or {}).items()
               if isinstance(v, dict)}
@@ -177,7 +178,7 @@ def parse_mapping(raw: Any, origin: str = "<mapping>") -> Mapping:
         name=str(raw.get("name") or Path(origin).stem), kind=kind, format=raw.get("format"),
         encoding=str(raw.get("encoding", "auto")), delimiter=raw.get("delimiter"), sheet=raw.get("sheet", 0),
         na_values=tuple(str(v) for v in raw.get("na_values", DEFAULT_NA)),
-        timezone=str(raw.get("timezone", "Asia/Shanghai")), time_format=raw.get("time_format"),
+        timezone=None if raw.get("timezone") is None else str(raw["timezone"]), time_format=raw.get("time_format"),
         offsets=raw.get("offsets", "respect"), coordinates=raw.get("coordinates", "wgs84"), fields=fields,
         status_map=_str_dict(raw.get("status_map")), category_map=_str_dict(raw.get("category_map")),
         unknown_category=raw.get("unknown_category", "quarantine"), default_category=raw.get("default_category"),
@@ -193,12 +194,24 @@ def parse_mapping(raw: Any, origin: str = "<mapping>") -> Mapping:
 
 
 def _instant(value: Any, raw: dict) -> pd.Timestamp:
-    """Return a mapping's instant (city-local when it carries no offset)."""
+    """Return a mapping's instant: in the mapping's zone when it carries no offset, or left without a
+    zone until in_zone knows the store's."""
     try:
         instant = pd.Timestamp(str(value))
     except ValueError:
         raise MappingError(f"earliest_time: not a time: {value!r}") from None
-    return instant.tz_localize(str(raw.get("timezone", "Asia/Shanghai"))) if instant.tzinfo is None else instant
+    if instant.tzinfo is None and raw.get("timezone") is not None:
+        return instant.tz_localize(str(raw["timezone"]))
+    return instant
+
+
+def in_zone(mapping: Mapping, tz: str) -> Mapping:
+    """Return the mapping with the store's zone ``tz`` where it names none: a feed's times without an
+    offset are the city's local times (a mapping that names a zone keeps it)."""
+    if mapping.timezone is not None:
+        return mapping
+    earliest = mapping.earliest_time
+    return replace(mapping, timezone=tz, earliest_time=earliest.tz_localize(tz) if earliest.tzinfo is None else earliest)
 
 
 def _str_dict(value: Any) -> dict[str, str]:

@@ -13,10 +13,11 @@ import pandas as pd
 from tqdm import tqdm
 
 from data import db
+from data.clock import DEFAULT_TZ
 from data.ingest import batches, events, readers, readings, sensors, stream
 from data.ingest.batches import Summary
 from data.ingest.gridindex import load_grid_index
-from data.ingest.mapping import Mapping, MappingError
+from data.ingest.mapping import Mapping, MappingError, in_zone
 from data.ingest.readers import ROW
 from data.profile import city_statuses
 
@@ -27,7 +28,7 @@ TABLE_KINDS = ("events", "sensors", "readings")
 def ingest_path(con: duckdb.DuckDBPyConnection, kind: str, path: str | Path, mapping: Mapping,
                 progress: bool = False, now: pd.Timestamp | None = None) -> Summary:
     """Ingest one file; return its summary (a no-op when the same content was committed before)."""
-    path = Path(path)
+    path, mapping = Path(path), in_zone(mapping, store_zone(con))
     if kind == "grids":
         from data.ingest import grids
         return grids.ingest_grids(con, path, mapping, progress=progress)
@@ -42,6 +43,7 @@ def ingest_path(con: duckdb.DuckDBPyConnection, kind: str, path: str | Path, map
 def ingest_bytes(con: duckdb.DuckDBPyConnection, kind: str, data: bytes, fmt: str, mapping: Mapping,
                  source_name: str, progress: bool = False, now: pd.Timestamp | None = None) -> Summary:
     """Ingest the bytes of one file or request body; return the batch summary."""
+    mapping = in_zone(mapping, store_zone(con))
     _check_kind(kind, mapping)
     digest = readers.content_hash(data, mapping)
     if kind == "events":
@@ -60,6 +62,11 @@ def ingest_bytes(con: duckdb.DuckDBPyConnection, kind: str, data: bytes, fmt: st
         batches.record_failure(con, summary, digest, f"{type(exc).__name__}: {exc}")
         raise
     return summary
+
+
+def store_zone(con: duckdb.DuckDBPyConnection) -> str:
+    """Return the store's time zone (its city profile's), in which a mapping without one reads times."""
+    return db.get_setting(con, "city.tz", DEFAULT_TZ)
 
 
 def _ingest_events(con: duckdb.DuckDBPyConnection, open_chunks, digest: str, mapping: Mapping, source_name: str,

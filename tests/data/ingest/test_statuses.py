@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from data import db
@@ -58,3 +59,25 @@ def test_a_status_map_naming_no_status_is_refused():
     with pytest.raises(MappingError, match="not a status"):
         parse_mapping({"kind": "events", "fields": {"event_id": "id", "received_at": "t", "category": "c"},
                        "status_map": {"Cancelled": "void"}})
+
+
+def test_a_mapping_without_a_zone_reads_times_in_the_stores_zone(tmp_path):
+    """The API's mappings name no zone: on a Los Angeles store a time without an offset is LA time."""
+    from data.ingest.mapping import in_zone, load_mapping
+
+    mapping = load_mapping("api_events")
+    assert mapping.timezone is None
+    assert in_zone(mapping, "America/Los_Angeles").timezone == "America/Los_Angeles"
+    assert in_zone(load_mapping("sf_311"), "Asia/Shanghai").timezone == "America/Los_Angeles"   # named: kept
+    assert str(in_zone(mapping, "America/Los_Angeles").earliest_time) == "2000-01-01 00:00:00+00:00"
+
+
+def test_the_api_reads_a_time_without_an_offset_in_the_stores_zone(store):
+    db.put_settings(store, {"city.tz": "America/Los_Angeles"})
+    grid, category = store.execute("SELECT min(code), (SELECT min(code) FROM event_categories) FROM admin_units "
+                                   "WHERE level = 'grid'").fetchone()
+    body = json.dumps([{"source": "hotline_12345", "event_id": "API-LA", "category": category,
+                        "received_at": "2026-11-19T10:00:00", "grid_code": grid}]).encode()
+    assert pipeline.ingest_bytes(store, "events", body, "json", load_mapping("api_events"), "api", now=NOW).accepted == 1
+    received = store.execute("SELECT epoch(received_at) FROM events WHERE event_id = 'API-LA'").fetchone()[0]
+    assert received == pd.Timestamp("2026-11-19T18:00:00Z").timestamp()          # 10:00 in LA, not in Shanghai

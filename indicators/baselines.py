@@ -94,7 +94,7 @@ class Baselines:
 def baseline_needed(catalog: Catalog) -> set[str]:
     """Return the base indicators whose 7-day baseline some threshold, target or derivation uses."""
     needed = {i.id for i in catalog.indicators
-              if i.type != IndicatorType.DERIVED and (i.thresholds.relative_to or i.target_kind == "baseline_7d")}
+              if i.type != IndicatorType.DERIVED and (i.thresholds.uses_baseline or i.target_kind == "baseline_7d")}
     needed |= {i.input for i in catalog.indicators if i.op == DerivedOp.CHANGE_VS_BASELINE_7D}
     return needed
 

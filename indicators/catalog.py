@@ -237,10 +237,13 @@ def _thresholds(raw: dict | None) -> Thresholds:
     levels = tuple((s, float(raw[s])) for s in SEVERITIES if s in raw)
     per_level = tuple((level, tuple((s, float(v[s])) for s in SEVERITIES if s in v))
                       for level, v in (raw.get("per_level") or {}).items())
-    unknown = set(raw) - set(SEVERITIES) - {"relative_to", "per_level"}
+    unknown = set(raw) - set(SEVERITIES) - {"relative_to", "per_level", "calibrate"}
     if unknown:
         raise ValueError(f"unknown threshold keys {sorted(unknown)}")
-    return Thresholds(levels, raw.get("relative_to"), per_level)
+    calibrate = raw.get("calibrate") or []
+    if not isinstance(calibrate, list):
+        raise ValueError(f"thresholds calibrate must be a list of levels like [grid], not {calibrate!r}")
+    return Thresholds(levels, raw.get("relative_to"), per_level, calibrate=tuple(calibrate))
 
 
 def _cadence(text) -> int:
@@ -322,23 +325,36 @@ def _check_source(ind: Indicator) -> list[str]:
     return []
 
 
-_BASELINE_WINDOWS = (Window.NOW, Window.LAST_HOUR, Window.TODAY, Window.YESTERDAY, Window.LAST_24H)
+def bounds_in_order(bounds: tuple[tuple[str, float], ...], direction: Direction) -> bool:
+    """Return whether (severity, bound) pairs, mildest first, move strictly in the bad direction."""
+    values = [-v if direction == Direction.HIGHER_IS_BETTER else v for _, v in bounds]
+    return values == sorted(values) and len(set(values)) == len(values)
+
+
+BASELINE_WINDOWS = (Window.NOW, Window.LAST_HOUR, Window.TODAY, Window.YESTERDAY, Window.LAST_24H)
 
 
 def _check_thresholds(ind: Indicator) -> list[str]:
     problems = []
-    uses_baseline = ind.thresholds.relative_to or ind.target_kind == "baseline_7d"
-    if uses_baseline and ind.type != IndicatorType.DERIVED and ind.window not in _BASELINE_WINDOWS:
+    uses_baseline = ind.thresholds.uses_baseline or ind.target_kind == "baseline_7d"
+    if uses_baseline and ind.type != IndicatorType.DERIVED and ind.window not in BASELINE_WINDOWS:
         problems.append(f"a 7-day baseline needs a window of a day or less, not {ind.window.value}; "
                         "compare longer windows with a change_vs_previous indicator")
     if ind.thresholds.relative_to not in (None, "baseline_7d"):
         problems.append(f"thresholds relative_to must be baseline_7d, not {ind.thresholds.relative_to!r}")
     for level, bounds in (("all", ind.thresholds.levels), *ind.thresholds.per_level):
-        values = [v for _, v in bounds]
-        if ind.direction == Direction.HIGHER_IS_BETTER:
-            values = [-v for v in values]
-        if values != sorted(values) or len(set(values)) != len(values):
+        if not bounds_in_order(bounds, ind.direction):
             problems.append(f"thresholds ({level}) out of order for {ind.direction.value}: {list(bounds)}")
         if bounds and ind.direction == Direction.NEUTRAL:
             problems.append("thresholds need a direction (higher_is_worse or higher_is_better)")
+    return problems + _check_calibrated(ind)
+
+
+def _check_calibrated(ind: Indicator) -> list[str]:
+    """Return the problems of ``calibrate``: levels the indicator has, and a direction to calibrate in."""
+    calibrate = ind.thresholds.calibrate
+    problems = [f"thresholds calibrate names levels the indicator does not have: {sorted(set(calibrate) - set(ind.levels))}"
+                ] if set(calibrate) - set(ind.levels) else []
+    if calibrate and ind.direction == Direction.NEUTRAL:
+        problems.append("thresholds calibrate needs a direction (higher_is_worse or higher_is_better)")
     return problems

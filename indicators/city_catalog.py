@@ -21,6 +21,7 @@ import yaml
 
 from indicators.catalog import CATALOG_DIR, LISTS_FILE, Catalog, load_catalog
 from indicators.coverage import coverage, store_holdings
+from indicators.thresholds import apply_thresholds, stored_thresholds
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _PLAIN_CODE = re.compile(r"[a-z0-9]+([._][a-z0-9]+)*")
@@ -73,4 +74,4 @@ def catalog_for_store(con: duckdb.DuckDBPyConnection, directory: Path = CATALOG_
     cannot compute lacks (its coverage, read from the store once)."""
     catalog = load_catalog(directory, {"event_categories": city_categories(con)})
     lacking = {i: lacks for i, lacks in coverage(catalog, store_holdings(con)).items() if lacks}
-    return replace(catalog, lacking=lacking)
+    return apply_thresholds(replace(catalog, lacking=lacking), stored_thresholds(con))

@@ -20,12 +20,13 @@ def formula(ind: Indicator) -> str:
 
 
 def thresholds_text(ind: Indicator) -> str:
-    """Return the thresholds as text, e.g. 'yellow ≥ 1.5 × baseline'."""
-    if not ind.thresholds.levels:
-        return ""
+    """Return the thresholds as text, e.g. 'yellow ≥ 1.5 × baseline; grid: from the city's history'."""
     relation = "≤" if ind.direction.value == "higher_is_better" else "≥"
     suffix = " × baseline_7d" if ind.thresholds.relative_to else ""
-    return "; ".join(f"{s} {relation} {v:g}{suffix}" for s, v in ind.thresholds.levels)
+    parts = [f"{s} {relation} {v:g}{suffix}" for s, v in ind.thresholds.levels]
+    if ind.thresholds.calibrate:
+        parts.append(f"{', '.join(ind.thresholds.calibrate)}: from the city's history")
+    return "; ".join(parts)
 
 
 def catalog_rows(catalog: Catalog) -> list[dict]:

@@ -64,6 +64,7 @@ class DerivedOp(StrEnum):
 
 SEVERITIES = ("blue", "yellow", "orange", "red")      # the Chinese four-colour warning scale, mildest first
 STATUSES = ("normal",) + SEVERITIES + ("no_data",)
+BASELINE_7D = "baseline_7d"                           # the one baseline thresholds may be relative to
 
 
 def severity_rank(severity: str | None) -> int:
@@ -86,15 +87,35 @@ class Measure:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Four severities crossed in the indicator's bad direction, absolute or relative to the baseline."""
+    """Four severities crossed in the indicator's bad direction, absolute or relative to the baseline.
+
+    ``calibrate`` names the levels whose bounds depend on the city's volumes (a grid's case count):
+    the catalog gives none there, the city's thresholds file does (indicators/thresholds.py), as
+    ``per_level`` bounds, absolute or, for the levels in ``relative_levels``, ratios to the baseline."""
 
     levels: tuple[tuple[str, float], ...] = ()        # (severity, bound), mildest first
     relative_to: str | None = None                    # None (absolute) or "baseline_7d"
-    per_level: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()   # absolute overrides by level
+    per_level: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()   # overrides by level
+    relative_levels: tuple[str, ...] = ()             # per_level levels graded against the baseline
+    calibrate: tuple[str, ...] = ()                   # levels whose bounds come from the city's history
 
     def bounds_for(self, level: str) -> tuple[tuple[str, float], ...]:
-        """Return the (severity, bound) pairs that apply at ``level``."""
-        return dict(self.per_level).get(level, self.levels)
+        """Return the (severity, bound) pairs that apply at ``level`` (none at an uncalibrated level)."""
+        own = dict(self.per_level)
+        if level in own:
+            return own[level]
+        return () if level in self.calibrate else self.levels
+
+    def relative_at(self, level: str) -> str | None:
+        """Return what the bounds at ``level`` are relative to: None (absolute) or "baseline_7d"."""
+        if level in dict(self.per_level):
+            return BASELINE_7D if level in self.relative_levels else None
+        return self.relative_to
+
+    @property
+    def uses_baseline(self) -> bool:
+        """Return whether some level is graded against the 7-day baseline."""
+        return bool(self.relative_to or self.relative_levels)
 
 
 @dataclass(frozen=True)

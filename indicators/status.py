@@ -18,9 +18,8 @@ def thresholds_table(catalog: Catalog) -> pd.DataFrame:
         if not ind.thresholds.levels and not ind.thresholds.per_level:
             continue
         sign = -1.0 if ind.direction == Direction.HIGHER_IS_BETTER else 1.0
-        overridden = dict(ind.thresholds.per_level)
         for level in ind.levels:
-            relative = ind.thresholds.relative_to is not None and level not in overridden
+            relative = ind.thresholds.relative_at(level) is not None
             for severity, bound in ind.thresholds.bounds_for(level):
                 rows.append((ind.id, level, severity, bound, sign, relative))
     return pd.DataFrame(rows, columns=["indicator_id", "level", "severity", "bound", "sign", "relative"])

@@ -332,5 +332,4 @@ def thresholds_block(ind: Indicator, language: str) -> html.Div:
 def _bound(value: float | None, level: str, thresholds) -> str:
     if value is None:
         return "—"
-    overridden = level in dict(thresholds.per_level)      # per-level overrides are absolute values
-    return f"{value:g}" + ("" if overridden or not thresholds.relative_to else " ×")
+    return f"{value:g}" + ("" if thresholds.relative_at(level) is None else " ×")

@@ -109,9 +109,9 @@ def series_figure(series: pd.DataFrame, bounds: tuple, relative: bool, marker_s:
 
 def unit_series_figure(thresholds, unit: dict, other: dict | None, series: pd.DataFrame, compare: pd.DataFrame | None,
                        marker_s: int | None, language: str, tz: str) -> go.Figure:
-    """Return the unit's series (and the compared unit's) with the thresholds at its level (relative
-    to its baseline unless the level has its own absolute bounds)."""
-    relative = thresholds.relative_to is not None and unit["level"] not in dict(thresholds.per_level)
+    """Return the unit's series (and the compared unit's) with the thresholds at its level (drawn
+    as bound × baseline where that level's bounds are relative to the baseline)."""
+    relative = thresholds.relative_at(unit["level"]) is not None
     names = (unit_name(unit, language), unit_name(other, language) if other else "")
     return series_figure(series, thresholds.bounds_for(unit["level"]), relative, marker_s, language, tz, compare, names)
 

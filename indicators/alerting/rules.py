@@ -202,9 +202,8 @@ class AlertConfig:
 
 def build_rule(indicator: Indicator, level: str, settings: dict) -> Rule:
     """Return the Rule of ``indicator`` at ``level`` under the merged ``settings``."""
-    own = dict(indicator.thresholds.per_level)
     bounds = tuple(indicator.thresholds.bounds_for(level))
-    relative_to = indicator.thresholds.relative_to if level not in own else None
+    relative_to = indicator.thresholds.relative_at(level)
     if settings.get("thresholds"):
         given = dict(settings["thresholds"])
         bounds = tuple((s, float(given[s])) for s in SEVERITIES if s in given)

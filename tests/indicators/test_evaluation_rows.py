@@ -81,8 +81,8 @@ def test_derived_rows_are_the_levels_shared_with_the_input_computed_from_its_row
 
 
 def test_statuses_grade_by_the_thresholds_of_each_rows_level():
-    graded = _first(lambda i: i.type == IndicatorType.COUNT and i.thresholds.levels and not i.thresholds.relative_to
-                    and "district" in i.levels)
+    graded = _first(lambda i: i.type in (IndicatorType.COUNT, IndicatorType.MAX) and i.thresholds.levels
+                    and not i.thresholds.relative_to and "district" in i.levels)   # counts' absolute bounds are the city's
     layout = build_evaluation_rows([graded], CATALOG, UNITS, THRESHOLDS)
     bounds = dict(graded.thresholds.bounds_for("district"))
     worst = max(bounds, key=lambda severity: ["blue", "yellow", "orange", "red"].index(severity))

@@ -187,7 +187,7 @@ def apply_thresholds(catalog: Catalog, overrides: Overrides) -> Catalog:
         raise ThresholdsError(problems + [f"Fix the file and store it again: python cli.py thresholds use FILE "
                                           f"(python cli.py thresholds show prints the stored one, setting {THRESHOLDS_KEY})"])
     indicators = tuple(with_bounds(i, overrides[i.id]) if i.id in overrides else i for i in catalog.indicators)
-    return Catalog(indicators, catalog.domains)
+    return replace(catalog, indicators=indicators)          # whatever else the catalog carries, kept
 
 
 def with_bounds(indicator: Indicator, levels: dict[str, LevelBounds]) -> Indicator:

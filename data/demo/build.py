@@ -18,6 +18,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from data import db, versions, writer
+from data.city_thresholds import put_thresholds_text
 from data.profile import write_profile
 from data.clock import DAY_S, DEFAULT_TZ, parse_instant
 from data.demo import clock
@@ -28,6 +29,11 @@ from data.demo.readings import generate_readings
 from data.demo.scales import Scale, get_scale
 from data.demo.sensors import build_sensors
 from data.demo.weather import episodes, weather_for_day
+
+DEMO_DIR = Path(__file__).resolve().parent
+# The demo city's thresholds, calibrated from its own history (each file's header says how); a
+# scale without its own file takes the `demo` scale's, the nearest in cases per grid.
+THRESHOLDS_FILES = {"demo": "thresholds.yaml", "tiny": "thresholds_tiny.yaml"}
 
 @dataclass(frozen=True)
 class DemoSpec:
@@ -186,8 +192,15 @@ def finish_batch(con: duckdb.DuckDBPyConnection, batch_id: int, rows: int) -> No
     )
 
 
+def demo_thresholds_path(scale: str) -> Path:
+    """Return the calibrated thresholds file the demo city of ``scale`` ships with."""
+    return DEMO_DIR / THRESHOLDS_FILES.get(scale, THRESHOLDS_FILES["demo"])
+
+
 def put_demo_settings(con: duckdb.DuckDBPyConnection, spec: DemoSpec) -> None:
-    """Store the demo spec so the live simulator can continue it (the city's identity is in its profile)."""
+    """Store the demo spec so the live simulator can continue it (the city's identity is in its profile),
+    and the city's calibrated thresholds the way ``cli.py thresholds use`` stores a reviewed file."""
+    put_thresholds_text(con, demo_thresholds_path(spec.scale.name).read_text(encoding="utf-8"))
     db.put_settings(con, {
         "demo.scale": spec.scale.name,
         "demo.seed": spec.seed,

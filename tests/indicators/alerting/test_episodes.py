@@ -10,7 +10,7 @@ from data.clock import utc
 from data.demo.weather import episodes
 from indicators.alerting import replay
 from indicators.alerting.rules import load_config
-from indicators.catalog import load_catalog
+from indicators.city_catalog import catalog_for_store
 
 HOUR = 3600
 TZ = "Asia/Shanghai"
@@ -20,7 +20,7 @@ TZ = "Asia/Shanghai"
 def city(tiny_db_copy):
     """Return (connection to a private copy of the tiny city, its episode windows, replay subset, config)."""
     con = db.open_store(tiny_db_copy)
-    config, catalog = load_config(), load_catalog()
+    config, catalog = load_config(), catalog_for_store(con)       # the city's thresholds, as the server grades
     yield con, episodes(int(db.get_setting(con, "demo.anchor_s")), TZ), replay.subset_catalog(
         catalog, config, replay.EPISODE_INDICATORS), config
     con.close()

@@ -145,6 +145,15 @@ def test_the_demo_build_carries_its_calibrated_thresholds(tiny_con):
     assert load_thresholds((DEMO_DIR / "thresholds.yaml").read_text(encoding="utf-8"), catalog, "thresholds.yaml").levels
 
 
+def test_the_shipped_catalog_leaves_volume_levels_to_the_city():
+    catalog = load_catalog()
+    for ind in catalog.indicators:
+        for level in ind.thresholds.calibrate:
+            assert ind.thresholds.bounds_for(level) == (), (ind.id, level)
+    assert "grid" in catalog["hotline.intake.count.today"].thresholds.calibrate
+    assert catalog["crowding.people.hotspots.last_hour"].thresholds.levels == ()
+
+
 def test_cli_round_trip_on_the_tiny_city(tiny_db_copy, tmp_path, capsys):
     store, stored, recomputed = str(tiny_db_copy), tmp_path / "stored.yaml", tmp_path / "recomputed.yaml"
     con = db.open_store(store)

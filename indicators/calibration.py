@@ -69,8 +69,10 @@ class ValueCounts:
 
 
 def calibration_targets(catalog: Catalog) -> list[tuple[Indicator, str]]:
-    """Return the (indicator, level) pairs the catalog leaves to the city's history, in catalog order."""
-    return [(i, level) for i in catalog.indicators for level in i.levels if level in i.thresholds.calibrate]
+    """Return the (indicator, level) pairs the catalog leaves to the city's history, in catalog order;
+    none of an indicator the city lacks an input for (its coverage: it has no value to calibrate)."""
+    return [(i, level) for i in catalog.indicators if i.id not in catalog.lacking
+            for level in i.levels if level in i.thresholds.calibrate]
 
 
 # ---- reading the unit-hours --------------------------------------------------------------

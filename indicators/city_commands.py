@@ -25,6 +25,7 @@ from data.ingest.mapping import load_mapping
 from indicators.city_catalog import catalog_for_store, channel_roles, unusable_categories
 from indicators.coverage import coverage, store_holdings
 from indicators.engine import Engine
+from indicators.thresholds import use_thresholds
 
 
 def _print(value) -> None:
@@ -39,6 +40,7 @@ def cmd_city_init(args: argparse.Namespace) -> int:
     written = profile.write_profile(con, city, units=has_units)
     if city.units and not has_units:
         written["units_note"] = "the units file applies once the grids are loaded (python cli.py city load)"
+    written.update(_keep_thresholds(con, city))
     _print({"db": str(db.resolve_db_path(args.db)), "city": city.name_en, "timezone": city.timezone, **written})
     return 0
 
@@ -69,8 +71,18 @@ def cmd_city_load(args: argparse.Namespace) -> int:
         feeds.append(summary.as_dict())
     if city.units:
         written["units_updated"] = profile.write_units(con, city.units)
+    written.update(_keep_thresholds(con, city))
     _print({"db": str(path), "city": city.name_en, "timezone": city.timezone, **written, "feeds": feeds})
     return 0
+
+
+def _keep_thresholds(con, city: profile.CityProfile) -> dict:
+    """Check the profile's thresholds file against the store's catalog and keep it (docs/THRESHOLDS.md);
+    return what was kept. Its categories and channels must be in the store first."""
+    if city.thresholds is None:
+        return {}
+    kept = use_thresholds(con, city.thresholds.read_text(encoding="utf-8"), str(city.thresholds), catalog_for_store)
+    return {"thresholds": len(kept.entries)}
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:

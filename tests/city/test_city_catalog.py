@@ -105,6 +105,21 @@ def test_san_francisco_every_indicator_it_has_inputs_for_computes_at_its_levels(
     assert len(per_category) > 100                                           # SF's own 311 categories
 
 
+def test_san_francisco_keeps_its_own_calibrated_grid_thresholds(san_francisco):
+    """The profile's thresholds file is kept by 'city load' and the store's catalog grades SF's grids by it."""
+    hotline = catalog_for_store(san_francisco)["hotline.intake.count.today"]
+    assert db.get_setting(san_francisco, "city.thresholds") is not None
+    assert dict(hotline.thresholds.per_level)["grid"] == load_catalog_bounds(EXAMPLES / "sanfrancisco" / "thresholds.yaml",
+                                                                            "hotline.intake.count.today", "grid")
+
+
+def load_catalog_bounds(path: Path, indicator_id: str, level: str) -> tuple:
+    """Return one level's bounds in a thresholds file, as (severity, bound) pairs."""
+    import yaml
+    bounds = yaml.safe_load(path.read_text(encoding="utf-8"))["thresholds"][indicator_id][level]
+    return tuple((s, float(bounds[s])) for s in ("blue", "yellow", "orange", "red") if s in bounds)
+
+
 def test_san_francisco_channels_and_zone_come_from_its_profile(san_francisco):
     assert db.get_setting(san_francisco, "city.tz") == "America/Los_Angeles"
     assert dict(san_francisco.execute("SELECT code, role FROM channels").fetchall()) == \

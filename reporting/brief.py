@@ -55,7 +55,7 @@ class DailyBrief:
     streets: pd.DataFrame
     levels: pd.DataFrame             # three-level handling performance
     categories: pd.DataFrame         # all channels: code, names, count, avg7, change
-    hotline: pd.DataFrame            # the 12345 hotline's categories
+    hotline: pd.DataFrame            # the categories of the hotline (the channels of role hotline)
     risers: pd.DataFrame             # hotline categories up most against the 7-day mean
     fallers: pd.DataFrame
     alerts_fired: pd.DataFrame

@@ -39,7 +39,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "air": ("空气质量", "Air quality"), "daily_aqi": ("日AQI", "Daily AQI"),
     "primary": ("首要污染物", "Primary pollutant"), "peak_hour": ("小时峰值", "Peak hour"),
     "hours_at_level": ("各级别小时数", "Hours at each level"), "no_data": ("无数据", "no data"),
-    "hotline": ("12345热线主要诉求", "Top 12345 hotline categories"),
+    "hotline": ("热线主要诉求", "Top hotline categories"),       # the channel of role hotline, whatever the city calls it
     "movers": ("变化最大的诉求（较7日日均）", "Biggest movers (against the 7-day mean)"),
     "avg7": ("7日日均", "7-day mean"), "change": ("变化", "Change"),
     "trend": ("近8日受理量", "Cases received, last 8 days"),

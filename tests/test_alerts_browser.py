@@ -14,14 +14,29 @@ from tests.conftest import LA_NOW, TINY_NOW
 pytestmark = pytest.mark.browser
 
 
+def _open_first_alert(page, tries: int = 3) -> str:
+    """Open the first alert of the list; return its id. The list is drawn again when the alerts of the
+    server's start-up refresh arrive, which can swallow a click made just before: click again then."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(tries):
+        first = page.locator("[data-testid^='alert-row-']").first
+        alert_id = first.get_attribute("data-testid").removeprefix("alert-row-")
+        first.locator("button").click()
+        try:
+            page.wait_for_selector(f"[data-testid='alert-detail-title'] >> text=#{alert_id}", timeout=15_000)
+            return alert_id
+        except PlaywrightTimeout:
+            if attempt == tries - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 def test_acknowledge_and_silence_an_alert(tiny_db_copy, artifacts_dir):
     with running_server(tiny_db_copy, "--at", TINY_NOW) as url, chromium_page() as (page, watch):
         sign_in(page, url, next_path="/alerts")
         page.wait_for_selector("[data-testid='alerts-table']", timeout=60_000)
-        first = page.locator("[data-testid^='alert-row-']").first
-        alert_id = first.get_attribute("data-testid").removeprefix("alert-row-")
-        first.locator("button").click()
-        page.wait_for_selector("[data-testid='alert-detail-title']", timeout=15_000)
+        alert_id = _open_first_alert(page)
         assert f"#{alert_id}" in page.locator("[data-testid='alert-detail-title']").inner_text()
 
         page.fill("#alerts-comment", "现场核实中")

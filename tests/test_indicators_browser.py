@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from data import db
 from layouts.indicators_page import fmt_value
@@ -13,6 +16,13 @@ pytestmark = pytest.mark.browser
 ANALYST = ("ana", "Analyst-pass-1", "analyst")
 AQI = "air.aqi.hourly.last_hour"
 HOTLINE = "hotline.intake.count.today"
+
+
+def _calibrated_grid_bounds(indicator_id: str) -> str:
+    """Return the tiny city's calibrated grid bounds of an indicator as the page's table row shows them."""
+    document = yaml.safe_load((Path(__file__).resolve().parents[1] / "data" / "demo" / "thresholds_tiny.yaml").read_text())
+    bounds = document["thresholds"][indicator_id]["grid"]
+    return "\t".join(fmt_value(bounds[s]) for s in ("blue", "yellow", "orange", "red"))
 
 
 def _search(page, text: str) -> None:
@@ -58,7 +68,8 @@ def test_find_an_indicator_by_chinese_name_and_by_code(tiny_db_copy, artifacts_d
     assert first_row == f"indicator-row-{HOTLINE}"                       # the exact code ranks first
     assert hotline["value"] == fmt_value(stored[HOTLINE])
     assert hotline["owner"] == "市12345热线办" and "12345" in hotline["definition"]
-    assert "source = 'hotline_12345'" in hotline["measures"]
-    assert "grid\t6\t8\t13\t20" in hotline["thresholds"] and "city\t1.2 ×" in hotline["thresholds"]   # relative, and the grid override
+    assert "channel = 'hotline'" in hotline["measures"]                  # a channel role, not one city's code
+    assert f"grid\t{_calibrated_grid_bounds(HOTLINE)}" in hotline["thresholds"]   # the city's calibrated grid bounds
+    assert "city\t1.2 ×" in hotline["thresholds"]                               # relative to the baseline
     assert watch.errors == []
     assert watch.outside_requests == []

@@ -15,7 +15,6 @@ import argparse
 import json
 import sys
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from data import db, profile

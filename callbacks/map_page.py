@@ -52,9 +52,14 @@ def view_facts(hours: list[int]) -> map_state.ViewFacts:
     """Return what a view is checked against: the catalog, the store's units and levels and its history hours."""
     app = context.current()
     con = app.cursor()
-    levels = app.remember("map.levels", lambda: store_levels(con), families=("geometry",))
     return map_state.ViewFacts(catalog(), lambda code: uq.unit_row(con, code), map_state.hour_labels(hours, app.tz),
-                               levels)
+                               levels_held())
+
+
+def levels_held() -> tuple[str, ...]:
+    """Return the levels the store's units have, read again only after the geometry changed."""
+    app = context.current()
+    return app.remember("map.levels", lambda: store_levels(app.cursor()), families=("geometry",))
 
 
 # The controls whose values feed the view are set by the callback that computes it (a callback
@@ -214,7 +219,7 @@ def panel(shown: MapView, language: str, grid_options: dict | None) -> tuple:
     other = uq.unit_row(con, shown.compare) if shown.compare else None
     value, rank = value_and_rank(indicator.id, unit, at_s)
     compared = [(unit, value, rank), (other, *value_and_rank(indicator.id, other, at_s))] if other else None
-    children = uq.top_children(con, indicator.id, unit, at_s, source=store_values())
+    children = uq.top_children(con, indicator.id, unit, at_s, source=store_values(), levels=levels_held())
     return (side.panel_title(unit, language), side.summary(value, rank, indicator.unit, language, app.tz),
             series(indicator, unit, other, at_s, language), side.compare_options(map_values(shown)[0], language),
             side.compare_table(compared, language) if compared else None,

@@ -23,8 +23,8 @@ import yaml
 
 from data import db, versions, writer
 from data.ingest.batches import registered
-from data.ingest.events import STATUSES
 from data.ingest.mapping import MappingError, resolve_mapping_path
+from data.statuses import STATUSES
 
 PROFILE_FILE = "city.yaml"
 CATEGORY_DEFAULT_KEYS = ("domain", "sla_hours", "default_level", "department")

@@ -145,9 +145,10 @@ def sibling_rank(con: duckdb.DuckDBPyConnection, indicator_id: str, unit: dict,
 
 
 def top_children(con: duckdb.DuckDBPyConnection, indicator_id: str, unit: dict, as_of_s: int | None = None,
-                 limit: int = 5, source: StoreValues = STORE) -> pd.DataFrame:
-    """Return the unit's children with the highest values (as unit_values), highest first."""
-    below = child_level(unit["level"], store_levels(con))
+                 limit: int = 5, source: StoreValues = STORE, levels: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Return the unit's children (units of the next of the store's ``levels``, read when not given) with
+    the highest values (as unit_values), highest first."""
+    below = child_level(unit["level"], store_levels(con) if levels is None else levels)
     if below is None:
         return pd.DataFrame(columns=VALUE_COLUMNS)
     frame = unit_values(con, indicator_id, below, unit, as_of_s, source)

@@ -13,7 +13,8 @@ from queries.reads import reads
 
 @dataclass(frozen=True)
 class TickerNames:
-    """Names the ticker shows: each category's, and each grid's community (or the grid's own when it has none)."""
+    """Names the ticker shows: each category's, each grid's community (or the grid's own when it has none) and each
+    channel's (by source code)."""
 
     categories: dict[str, tuple[str, str]]
     places: dict[str, tuple[str, str]]

@@ -16,6 +16,7 @@ from flask import Blueprint, Response, redirect, request
 from access import accounts
 from access.roles import current_principal
 from api.guard import SESSION_COOKIE
+from api.refusals import UNKNOWN_TOKENS
 from data import audit
 from data.ingest import tokens
 from layouts.login import login_html, setup_html
@@ -119,10 +120,12 @@ class AuthRoutes:
     def kiosk(self, secret: str) -> Response:
         """Exchange a display token for a screen session and go to the wall screen."""
         cursor = self.app_context.cursor()
-        verdict = tokens.check_token(cursor, secret, scope="display")
-        token_id = tokens.token_id_of(secret)
-        audit.record(cursor, f"token:{token_id or 'unknown'}", "token.use" if verdict == "ok" else "token.refused",
-                     "kiosk", {"verdict": verdict}, request.remote_addr)
+        verdict, token_id = tokens.identify_token(cursor, secret, scope="display")
+        if token_id is None:
+            UNKNOWN_TOKENS.refused("kiosk", request.remote_addr)
+        else:
+            audit.record(cursor, f"token:{token_id}", "token.use" if verdict == "ok" else "token.refused",
+                         "kiosk", {"verdict": verdict}, request.remote_addr)
         if verdict != "ok":
             return _html("<!doctype html><meta charset='utf-8'><title>403</title><h1>403</h1>"
                          "<p>显示令牌无效或已吊销。 This display token is not valid or was revoked.</p>", 403)

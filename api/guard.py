@@ -23,6 +23,7 @@ from flask import Response, g, redirect, request
 
 from access import accounts
 from access.roles import may_open
+from api.refusals import UNKNOWN_TOKENS
 from data import audit
 from data.ingest import tokens
 from layouts.pages import page_for_path, page_named
@@ -109,10 +110,12 @@ class Guard:
     def _check_bearer(self) -> Response | None:
         secret = request.headers["Authorization"][7:].strip()
         cursor = self.app_context.cursor()
-        verdict = tokens.check_token(cursor, secret, scope="ingest")
-        token_id = tokens.token_id_of(secret)
-        audit.record(cursor, f"token:{token_id or 'unknown'}", "token.use" if verdict == "ok" else "token.refused",
-                     request.path, {"method": request.method, "verdict": verdict}, request.remote_addr)
+        verdict, token_id = tokens.identify_token(cursor, secret, scope="ingest")
+        if token_id is None:
+            UNKNOWN_TOKENS.refused(request.path, request.remote_addr)
+        else:
+            audit.record(cursor, f"token:{token_id}", "token.use" if verdict == "ok" else "token.refused",
+                         request.path, {"method": request.method, "verdict": verdict}, request.remote_addr)
         if verdict != "ok":
             return _json({"error": "this token is revoked" if verdict == "revoked" else "this token is not valid"}, 403)
         g.principal = accounts.principal_for("ingest", token_id=token_id)

@@ -6,18 +6,15 @@ wholly or not at all; the answer gives the batch summary and a result for every 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import os
 import threading
 
-import yaml
 from flask import Blueprint, Response, request
 
 from api.openapi import openapi_document
-from data.ingest import pipeline, tokens
-from data.ingest.mapping import MappingError, load_mapping, parse_mapping
+from data.ingest import pipeline, registry, tokens
+from data.ingest.mapping import MappingError
 from data.ingest.readers import ReadError
 
 API_MAX_BYTES = int(os.environ.get("CITY_API_MAX_BYTES", 16 * 1024 * 1024))
@@ -55,12 +52,13 @@ def _read_body() -> bytes | Response:
     return body
 
 
-def _mapping(kind: str):
-    inline = request.headers.get("X-City-Mapping")
-    if inline:
-        raw = yaml.safe_load(base64.b64decode(inline, validate=True).decode("utf-8"))
-        return parse_mapping(raw, f"api:{raw.get('name', 'inline') if isinstance(raw, dict) else 'inline'}")
-    return load_mapping(request.args.get("mapping", DEFAULT_MAPPINGS[kind]))
+def _mapping(kind: str, cursor):
+    """Return the request's mapping: a shipped or registered name only (never a path, never inline)."""
+    if request.headers.get("X-City-Mapping"):
+        raise MappingError("X-City-Mapping: inline mappings are not accepted; name a shipped or registered "
+                           "mapping with ?mapping=NAME (an administrator registers one with "
+                           "'python cli.py mappings register FILE')")
+    return registry.api_mapping(cursor, request.args.get("mapping", DEFAULT_MAPPINGS[kind]))
 
 
 def _check_json(body: bytes) -> str | None:
@@ -101,11 +99,11 @@ def _ingest(kind: str, app_context) -> Response:
     if problem:
         return _error(400, problem)
     try:
-        mapping = _mapping(kind)
+        mapping = _mapping(kind, cursor)
         with _WRITE_LOCK:
             summary = pipeline.ingest_bytes(cursor, kind, body, "ndjson" if not body.lstrip().startswith(b"[")
                                             else "json", mapping, request.headers.get("X-City-Source", f"api:{kind}"))
-    except (MappingError, ReadError, binascii.Error, yaml.YAMLError) as exc:
+    except (MappingError, ReadError) as exc:
         return _error(400, str(exc))
     rejected = _results(summary, cursor)
     return _json({"summary": summary.as_dict(), "rejected_rows": rejected,

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
+from data import yamlfile
+from data.ingest.patterns import PatternError, compile_pattern
 from data.statuses import STATUSES
 
 KINDS = ("grids", "events", "sensors", "readings")
@@ -133,9 +134,9 @@ def load_mapping(path: str | Path) -> Mapping:
     """Read, validate and return the mapping at ``path`` (a shipped name like 'sf_311' works too)."""
     path = resolve_mapping_path(path)
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise MappingError(f"{path}: not valid YAML: {exc}") from None
+        raw = yamlfile.read(path)
+    except yamlfile.YamlError as exc:
+        raise MappingError(str(exc)) from None
     return parse_mapping(raw, str(path))
 
 
@@ -257,10 +258,9 @@ def _check_field(name: str, spec: FieldSpec, problems: list[str]) -> None:
         problems.append(f"field {name!r}: parts must be among {', '.join(TIME_PARTS)}")
     if spec.regex is not None:
         try:
-            if re.compile(spec.regex).groups < 1:
-                problems.append(f"field {name!r}: regex needs one capturing group")
-        except re.error as exc:
-            problems.append(f"field {name!r}: bad regex: {exc}")
+            compile_pattern(spec.regex)
+        except PatternError as exc:
+            problems.append(f"field {name!r}: {exc}")
 
 
 def _parse_metrics(raw: dict, problems: list[str]) -> tuple[MetricSpec, ...]:

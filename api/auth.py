@@ -10,6 +10,7 @@ import secrets
 import threading
 import time
 from collections import defaultdict, deque
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, redirect, request
 
@@ -50,10 +51,16 @@ class Throttle:
 
 
 def _safe_next(value: str | None) -> str:
-    """Return a local path to go to after sign-in (never another site)."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+    """Return a local path to go to after sign-in (never another site).
+
+    Only a same-origin path: it starts with one '/', holds no backslash and no control character
+    (browsers drop tabs and newlines, so '/%09/evil.example' would become '//evil.example'), and
+    parses with neither scheme nor host."""
+    if (not value or len(value) > 2048 or not value.startswith("/") or value.startswith("//") or "\\" in value
+            or any(ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f for c in value)):
         return "/"
-    return value
+    parts = urlsplit(value)
+    return "/" if parts.scheme or parts.netloc else value
 
 
 def _html(body: str, status: int = 200) -> Response:

@@ -75,7 +75,7 @@ class Guard:
             return refused
         if path == UPDATE_PATH:
             return self._check_callback()
-        page = None if path.startswith((DASH_PREFIX, "/api/")) else page_for_path(path)
+        page = None if path.startswith((DASH_PREFIX, "/api/")) else router_page(self.app, path)
         return forbidden() if page is not None and not may_open(g.principal, page) else None
 
     def _check_size(self, path: str) -> Response | None:
@@ -129,14 +129,27 @@ class Guard:
         if entry is None:
             return _json({"error": "unknown callback"}, 403)
         if _ROUTER_OUTPUT in body["output"]:
-            page = page_for_path(_router_path(body))
-            return None if page is None or may_open(g.principal, page) else forbidden_json()
+            return self._check_router(body, entry)
         if "callback" not in entry:             # a clientside callback: it runs in the browser only
             return _json({"error": "not a server callback"}, 404)
         roles = roles_of_callback_module(getattr(entry["callback"], "__module__", ""))
         if roles is None or (roles and g.principal.role not in roles and g.principal.role != "admin"):
             return forbidden_json()
         return None
+
+    def _check_router(self, body: dict, entry: dict) -> Response | None:
+        """Check the role on the page Dash's router would draw: the inputs must be the router's
+        own, in its order (Dash passes them by position, so swapped inputs would draw another
+        path), and the path is resolved as Dash resolves it ('//audit' is /audit)."""
+        declared = [(i.get("id"), i.get("property")) for i in entry.get("inputs", [])]
+        given = [(i.get("id"), i.get("property")) if isinstance(i, dict) else None for i in body.get("inputs") or []]
+        if given != declared or declared[:1] != [_ROUTER_INPUT]:
+            return _json({"error": "inputs: not the page router's inputs"}, 400)
+        pathname = body["inputs"][0].get("value")
+        if pathname is not None and not isinstance(pathname, str):
+            return _json({"error": "pathname: a text"}, 400)
+        page = router_page(self.app, pathname or "/")
+        return None if page is None or may_open(g.principal, page) else forbidden_json()
 
     # --- after every request -------------------------------------------------------------
 
@@ -162,11 +175,13 @@ class Guard:
         return self._csp[0]
 
 
-def _router_path(body: dict) -> str:
-    for item in body.get("inputs", []):
-        if isinstance(item, dict) and (item.get("id"), item.get("property")) == _ROUTER_INPUT:
-            return str(item.get("value") or "/")
-    return "/"
+def router_page(app: dash.Dash, pathname: str):
+    """Return our Page that Dash's router draws for ``pathname`` (None: its 404 page).
+
+    Resolved by Dash's own rule (strip_relative_path, then the registry), so whatever spelling
+    reaches the router ('//audit', '/audit/', a prefixed path) is checked as the page it draws."""
+    stripped = app.strip_relative_path(pathname) or ""
+    return page_for_path("/" + stripped.strip("/"))
 
 
 def _json(body: dict, status: int) -> Response:

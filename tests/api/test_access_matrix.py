@@ -113,6 +113,30 @@ def test_the_page_router_serves_only_permitted_layouts(secured, who):
         assert status == expected, (who, page.path, status)
 
 
+def _router_body(first: tuple[str, object], second: tuple[str, object]) -> dict:
+    return {"output": ".._pages_content.children..._pages_store.data..",
+            "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+            "inputs": [{"id": "_pages_location", "property": first[0], "value": first[1]},
+                       {"id": "_pages_location", "property": second[0], "value": second[1]}],
+            "state": [], "changedPropIds": ["_pages_location.pathname"]}
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_the_router_checks_the_page_it_draws_whatever_the_spelling_or_the_inputs(secured, who):
+    """Issue 23, hole 6: '//audit' and swapped callback inputs drew pages the role may not open."""
+    client = secured.client(who)
+    for page in PAGES:
+        spellings = {"//" + page.path.lstrip("/"), page.path + "/", "///" + page.path.lstrip("/") + "//"}
+        for pathname in spellings:
+            body = _router_body(("pathname", pathname), ("search", ""))
+            status = client.post("/_dash-update-component", json=body, headers={"Origin": ORIGIN}).status_code
+            assert status == (401 if who == "anonymous" else 200 if page_allows(page, who) else 403), \
+                (who, pathname, status)
+        swapped = _router_body(("search", page.path), ("pathname", "/"))
+        status = client.post("/_dash-update-component", json=swapped, headers={"Origin": ORIGIN}).status_code
+        assert status in ((401,) if who == "anonymous" else (400, 403)), (who, page.path, status)
+
+
 # rule -> (method, body, {who: allowed?}); who missing = refused. Public routes allow everyone.
 def _route_matrix(secured) -> dict:
     everyone = set(accounts.ROLES)

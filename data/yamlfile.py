@@ -131,3 +131,36 @@ def bad_value(origin: str, raw: Any, key: str, expected: str, path: str = "") ->
     """Return the problem of a value that is not of the expected form, naming file, line and key."""
     value = raw.get(key) if isinstance(raw, dict) else raw
     return f"{where(origin, raw, key)}: {path}{key}: {value!r} is not {expected}"
+
+
+def check_schema(raw: Any, schema: Any, origin: str, path: str = "", parent: Any = None) -> list[str]:
+    """Return every problem of ``raw`` against ``schema``, each naming file, line and key.
+
+    A schema is declared once per file format: a dict (a mapping with these keys; the key ``"*"``
+    stands for any key name, e.g. subject codes), a one-item list (a list of such items), or None
+    (any value; the loader checks it further). Adding a key to a format is one line in its schema.
+    """
+    if schema is None or raw is None:
+        return []
+    if isinstance(schema, list):
+        if not isinstance(raw, list):
+            return [f"{where(origin, parent, path.rsplit('.', 1)[-1])}: {path}: {raw!r} is not a list"]
+        return [p for number, item in enumerate(raw, start=1)
+                for p in check_schema(item, schema[0], origin, f"{path}[{number}]", parent)]
+    if not isinstance(raw, dict):
+        return [f"{where(origin, parent, path.rsplit('.', 1)[-1])}: {path}: {_short(raw)} is not a mapping "
+                f"(keys: {', '.join(k for k in schema if k != '*')})"]
+    problems = []
+    for key, value in raw.items():
+        if key not in schema and "*" not in schema:
+            known = ", ".join(k for k in schema if k != "*")
+            problems.append(f"{where(origin, raw, key)}: {path + '.' if path else ''}{key}: unknown key (known: {known})")
+            continue
+        problems += check_schema(value, schema.get(key, schema.get("*")), origin,
+                                 f"{path}.{key}" if path else str(key), raw)
+    return problems
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -130,6 +130,11 @@ class Mapping:
         return self.fields.get(name)
 
 
+# The keys a mapping file may have, declared once: its dataclass's fields (path is where it came from).
+TOP_KEYS = tuple(name for name in Mapping.__dataclass_fields__ if name != "path")
+NUMBER_KEYS = ("future_tolerance_min", "tolerance_m2")
+
+
 def load_mapping(path: str | Path) -> Mapping:
     """Read, validate and return the mapping at ``path`` (a shipped name like 'sf_311' works too)."""
     path = resolve_mapping_path(path)
@@ -161,6 +166,9 @@ def parse_mapping(raw: Any, origin: str = "<mapping>") -> Mapping:
     problems: list[str] = []
     if not isinstance(raw, dict):
         raise MappingError(f"{origin}: a mapping is a YAML dictionary")
+    problems += yamlfile.unknown_keys(raw, TOP_KEYS, origin)
+    problems += [yamlfile.bad_value(origin, raw, key, "a number") for key in NUMBER_KEYS
+                 if key in raw and not _is_number(raw[key])]
     kind = raw.get("kind")
     if kind not in KINDS:
         raise MappingError(f"{origin}: kind must be one of {', '.join(KINDS)}, not {kind!r}")
@@ -174,7 +182,7 @@ def parse_mapping(raw: Any, origin: str = "<mapping>") -> Mapping:
     limits = {str(k): (v.get("min"), v.get("max")) for k, v in (raw.get("metric_limits") or {}).items()
               if isinstance(v, dict)}
     if problems:
-        raise MappingError(f"{origin}: " + "; ".join(problems))
+        raise MappingError(f"{origin}: " + "; ".join(p.replace(f"{origin}:", "line ", 1) for p in problems))
     return Mapping(
         name=str(raw.get("name") or Path(origin).stem), kind=kind, format=raw.get("format"),
         encoding=str(raw.get("encoding", "auto")), delimiter=raw.get("delimiter"), sheet=raw.get("sheet", 0),
@@ -192,6 +200,14 @@ def parse_mapping(raw: Any, origin: str = "<mapping>") -> Mapping:
         tolerance_m2=float(raw.get("tolerance_m2", 1.0)), absent_columns=raw.get("absent_columns", "error"),
         path=origin,
     )
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return not isinstance(value, bool)
 
 
 def _instant(value: Any, raw: dict) -> pd.Timestamp:

@@ -16,9 +16,11 @@ from api.openapi import openapi_document
 from data.ingest import pipeline, registry, tokens
 from data.ingest.mapping import MappingError
 from data.ingest.readers import ReadError
+from data.text import INVISIBLE
 
 API_MAX_BYTES = int(os.environ.get("CITY_API_MAX_BYTES", 16 * 1024 * 1024))
 DEFAULT_MAPPINGS = {"events": "api_events", "readings": "api_readings"}
+MAX_SOURCE_NAME = 128           # characters of X-City-Source, the batch's name
 # One writer at a time: DuckDB would abort one of two concurrent batches with a conflict.
 _WRITE_LOCK = threading.Lock()
 
@@ -75,6 +77,8 @@ def _check_json(body: bytes) -> str | None:
                 return f"line {number} is not a JSON object"
     except json.JSONDecodeError as exc:
         return f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+    except RecursionError:
+        return "the JSON nests too deeply: rows are flat objects"
     return None
 
 
@@ -98,11 +102,15 @@ def _ingest(kind: str, app_context) -> Response:
         problem = "the body must be UTF-8"
     if problem:
         return _error(400, problem)
+    source = request.headers.get("X-City-Source", f"api:{kind}")
+    if len(source) > MAX_SOURCE_NAME or INVISIBLE.search(source):
+        return _error(400, f"X-City-Source: at most {MAX_SOURCE_NAME} characters, without control or direction "
+                           "characters")
     try:
         mapping = _mapping(kind, cursor)
         with _WRITE_LOCK:
             summary = pipeline.ingest_bytes(cursor, kind, body, "ndjson" if not body.lstrip().startswith(b"[")
-                                            else "json", mapping, request.headers.get("X-City-Source", f"api:{kind}"))
+                                            else "json", mapping, source)
     except (MappingError, ReadError) as exc:
         return _error(400, str(exc))
     rejected = _results(summary, cursor)

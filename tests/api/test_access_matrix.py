@@ -52,7 +52,9 @@ def _split_output(output: str) -> list[tuple[str, str]]:
 
 def _callback_body(dep: dict, values: dict) -> dict:
     outputs = [{"id": i, "property": p} for i, p in _split_output(dep["output"])]
-    fill = lambda specs: [{**s, "value": values.get((s["id"], s["property"]))} for s in specs]  # noqa: E731
+    # a wildcard (ALL) input is a list of the matching components, as Dash sends it (none here)
+    fill = lambda specs: [[] if '["ALL' in s["id"] else {**s, "value": values.get((s["id"], s["property"]))}  # noqa: E731
+                          for s in specs]
     return {"output": dep["output"], "outputs": outputs if dep["output"].startswith("..") else outputs[0],
             "inputs": fill(dep["inputs"]), "state": fill(dep.get("state", [])), "changedPropIds": []}
 

@@ -3,7 +3,8 @@
 Policy (:func:`password_problems`, used by every path that sets a password): at least
 ``MIN_PASSWORD_LENGTH`` characters mixing classes, not built from a common password
 (access/common_passwords.txt, with digits and symbols added or letters substituted), not
-trivially repetitive (``Aaaaaaaaaa``, ``abcabcabcabc``, ``1234567890``), not the username.
+trivially repetitive (``Aaaaaaaaaa``, ``abcabcabcabc``, ``1234567890``), not the username with
+digits or symbols added.
 
 Hashing: scrypt at N=2¹⁷, r=8, p=1 (128 MiB per hash, OWASP's current minimum for scrypt); the
 parameters travel with each hash, so older hashes (N=2¹⁴) still verify and are replaced at the
@@ -58,8 +59,8 @@ def password_problems(password: str, username: str | None = None) -> list[str]:
         problems.append("the password is a common one (or one with digits or symbols added): choose another")
     if _is_repetitive(password):
         problems.append("the password repeats a few characters or follows a keyboard sequence: choose another")
-    if username and len(username) >= 3 and username.lower() in password.lower():
-        problems.append("the password must not contain the username")
+    if username and _EDGES.sub("", password.lower()) in (username.lower(), username.lower()[::-1]):
+        problems.append("the password must not be the username with digits or symbols added")
     return problems
 
 

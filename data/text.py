@@ -18,7 +18,8 @@ import pandas as pd
 # control characters a text may carry (C0/C1 controls but tab and newline, zero-width, BOM).
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 INVISIBLE = re.compile("[" + BIDI_CONTROLS + "\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff\u2028\u2029]")
-DISPLAY_LIMIT = 2000          # characters of one text shown in a page or on the wall
+DISPLAY_LIMIT = 2000          # characters of one free text shown in a page (a description)
+LABEL_LIMIT = 120             # characters of a label shown (a channel, an id, a department)
 ELLIPSIS = "…"
 
 
@@ -31,9 +32,12 @@ def inert(value, limit: int = DISPLAY_LIMIT):
     return cleaned if len(cleaned) <= limit else cleaned[:limit - 1] + ELLIPSIS
 
 
-def inert_row(row: dict | None, limit: int = DISPLAY_LIMIT) -> dict | None:
-    """Return a row (a dict) with every text value made inert."""
-    return None if row is None else {key: inert(value, limit) for key, value in row.items()}
+def inert_row(row: dict | None, limit: int = DISPLAY_LIMIT, labels: tuple[str, ...] = ()) -> dict | None:
+    """Return a row (a dict) with every text value made inert; the keys in ``labels`` are cut to
+    LABEL_LIMIT characters, the others to ``limit``."""
+    if row is None:
+        return None
+    return {key: inert(value, LABEL_LIMIT if key in labels else limit) for key, value in row.items()}
 
 
 def inert_frame(frame: pd.DataFrame, limit: int = DISPLAY_LIMIT) -> pd.DataFrame:

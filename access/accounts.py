@@ -6,16 +6,16 @@ call these functions with a DuckDB cursor.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import secrets
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import duckdb
 
+from access.passwords import dummy_hash, hash_password, needs_rehash, password_problems, verify_password
 from data.clock import now_utc
 
 ROLES = ("admin", "leader", "analyst", "duty_officer", "screen")
@@ -28,15 +28,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "duty_officer": frozenset({"pii.unmask", "export"}),
     "screen": frozenset(),
 }
-MIN_PASSWORD_LENGTH = 10
 MAX_FAILED_LOGINS = 5                       # consecutive failures before the account locks
 LOCKOUT = timedelta(minutes=15)
 SESSION_IDLE = {"screen": timedelta(days=30)}   # wall screens poll all day; people sign in again
 DEFAULT_SESSION_IDLE = timedelta(hours=12)
 SESSION_MAX_AGE = timedelta(days=30)
 TOUCH_EVERY = timedelta(minutes=1)          # write last_seen at most this often (fewer write conflicts)
-# scrypt cost (16 MiB of memory per hash, slow on purpose); the parameters travel with each hash.
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 
 
 class AccountError(ValueError):
@@ -63,36 +60,11 @@ class Principal:
         return permission in self.permissions
 
 
-def hash_password(password: str) -> str:
-    """Return the stored form of a password: scrypt with a random salt and its parameters."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
-    return "$".join(["scrypt", str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P),
-                     base64.b64encode(salt).decode(), base64.b64encode(digest).decode()])
-
-
-def verify_password(password: str, stored: str) -> bool:
-    """Return True when ``password`` matches the stored hash (constant-time comparison)."""
-    try:
-        scheme, n, r, p, salt, expected = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        digest = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r),
-                                p=int(p), dklen=32, maxmem=64 * 1024 * 1024)
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(digest, base64.b64decode(expected))
-
-
-_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))   # unknown users cost as much as known ones
-
-
-def check_password_rules(password: str) -> None:
-    """Raise AccountError when a new password is too weak."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
-    if password.isdigit() or password.lower() == password and password.isalpha():
-        raise AccountError("the password must mix letters with digits, capitals or symbols")
+def check_password_rules(password: str, username: str | None = None) -> None:
+    """Raise AccountError naming every way a new password breaks the policy (password_problems)."""
+    problems = password_problems(password, username)
+    if problems:
+        raise AccountError("; ".join(problems))
 
 
 def principal_for(role: str, username: str | None = None, token_id: str | None = None,
@@ -110,7 +82,7 @@ def add_user(con: duckdb.DuckDBPyConnection, username: str, role: str, password:
         raise AccountError(f"unknown role {role!r}: choose one of {', '.join(USER_ROLES)}")
     if not username or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
         raise AccountError("a username uses letters, digits, '.', '-' and '_' only")
-    check_password_rules(password)
+    check_password_rules(password, username)
     if con.execute("SELECT count(*) FROM users WHERE username = ?", [username]).fetchall()[0][0]:
         raise AccountError(f"the user {username!r} exists already")
     now = now_utc()
@@ -120,7 +92,7 @@ def add_user(con: duckdb.DuckDBPyConnection, username: str, role: str, password:
 
 def set_password(con: duckdb.DuckDBPyConnection, username: str, password: str) -> None:
     """Replace a user's password, unlock the account and end its sessions."""
-    check_password_rules(password)
+    check_password_rules(password, username)
     _require_user(con, username)
     con.execute("UPDATE users SET password_hash = ?, password_changed_at = ?, failed_logins = 0, locked_until = NULL "
                 "WHERE username = ?", [hash_password(password), now_utc(), username])
@@ -157,31 +129,73 @@ def _require_user(con: duckdb.DuckDBPyConnection, username: str) -> None:
 def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str) -> tuple[str, str | None]:
     """Check a login; return (verdict, role) with verdict ok, bad, locked or disabled.
 
-    Five consecutive failures lock the account for fifteen minutes, even for the right password.
+    Five consecutive failures lock a name for fifteen minutes, even for the right password, whether
+    or not an account has that name (so "locked" tells nothing about which accounts exist), and
+    every answer costs one password check (a dummy one for unknown or locked names). The attempts
+    of one name are checked one at a time (:func:`_one_at_a_time`), so parallel guesses cannot
+    all pass the lock before the first failure is counted.
     """
-    row = con.execute("SELECT password_hash, role, disabled_at, locked_until FROM users "
-                      "WHERE username = ?", [username]).fetchall()
-    row = row[0] if row else None
-    if row is None:
-        verify_password(password, _DUMMY_HASH)
-        return "bad", None
-    stored, role, disabled_at, locked_until = row
-    now = now_utc()
-    if locked_until is not None and locked_until > now:
-        return "locked", None
-    if not verify_password(password, stored):
-        failures = _update_user(con, "UPDATE users SET failed_logins = failed_logins + 1 WHERE username = ? "
-                                     "RETURNING failed_logins", [username])
-        if failures < MAX_FAILED_LOGINS:
-            return "bad", None
-        _update_user(con, "UPDATE users SET failed_logins = 0, locked_until = ? WHERE username = ?",
-                     [now + LOCKOUT, username])
-        return "locked", None
-    if disabled_at is not None:
-        return "disabled", None
-    _update_user(con, "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = ? WHERE username = ?",
-                 [now, username])
-    return "ok", role
+    with _one_at_a_time(username):
+        now = now_utc()
+        row = con.execute("SELECT password_hash, role, disabled_at, locked_until FROM users WHERE username = ?",
+                          [username]).fetchall()
+        if not row:
+            locked = UNKNOWN_NAMES.attempt(username, now)
+            verify_password(password, dummy_hash())
+            return ("locked" if locked else "bad"), None
+        stored, role, disabled_at, locked_until = row[0]
+        if locked_until is not None and locked_until > now:
+            verify_password(password, dummy_hash())
+            return "locked", None
+        if not verify_password(password, stored):
+            failures = _update_user(con, "UPDATE users SET failed_logins = failed_logins + 1 WHERE username = ? "
+                                         "RETURNING failed_logins", [username])
+            if failures < MAX_FAILED_LOGINS:
+                return "bad", None
+            _update_user(con, "UPDATE users SET failed_logins = 0, locked_until = ? WHERE username = ?",
+                         [now + LOCKOUT, username])
+            return "locked", None
+        if disabled_at is not None:
+            return "disabled", None
+        rehashed = hash_password(password) if needs_rehash(stored) else stored
+        _update_user(con, "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = ?, "
+                          "password_hash = ? WHERE username = ?", [now, rehashed, username])
+        return "ok", role
+
+
+_NAME_LOCKS = tuple(threading.Lock() for _ in range(64))
+
+
+def _one_at_a_time(username: str) -> threading.Lock:
+    """Return the lock that serialises sign-ins of ``username`` (one of 64, by the name's hash)."""
+    return _NAME_LOCKS[int(hashlib.sha256(username.encode("utf-8")).hexdigest()[:8], 16) % len(_NAME_LOCKS)]
+
+
+class UnknownNames:
+    """Failed sign-ins of names no account has, kept in memory (at most ``limit`` names), so they
+    lock exactly as an account would."""
+
+    def __init__(self, limit: int = 10_000):
+        self.limit = limit
+        self._names: dict[str, tuple[int, datetime | None]] = {}
+        self._lock = threading.Lock()
+
+    def attempt(self, username: str, now: datetime) -> bool:
+        """Count one failed attempt of ``username``; return True when the name is locked."""
+        with self._lock:
+            failures, locked_until = self._names.pop(username, (0, None))
+            if locked_until is not None and locked_until > now:
+                self._names[username] = (failures, locked_until)
+                return True
+            failures = failures + 1 if locked_until is None else 1
+            locked = failures >= MAX_FAILED_LOGINS
+            self._names[username] = (0, now + LOCKOUT) if locked else (failures, None)
+            while len(self._names) > self.limit:
+                self._names.pop(next(iter(self._names)))
+            return locked
+
+
+UNKNOWN_NAMES = UnknownNames()
 
 
 def _update_user(con: duckdb.DuckDBPyConnection, sql: str, params: list, attempts: int = 20):

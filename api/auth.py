@@ -10,12 +10,14 @@ import secrets
 import threading
 import time
 from collections import defaultdict, deque
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, redirect, request
 
 from access import accounts
 from access.roles import current_principal
 from api.guard import SESSION_COOKIE
+from api.refusals import UNKNOWN_TOKENS
 from data import audit
 from data.ingest import tokens
 from layouts.login import login_html, setup_html
@@ -49,10 +51,16 @@ class Throttle:
 
 
 def _safe_next(value: str | None) -> str:
-    """Return a local path to go to after sign-in (never another site)."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+    """Return a local path to go to after sign-in (never another site).
+
+    Only a same-origin path: it starts with one '/', holds no backslash and no control character
+    (browsers drop tabs and newlines, so '/%09/evil.example' would become '//evil.example'), and
+    parses with neither scheme nor host."""
+    if (not value or len(value) > 2048 or not value.startswith("/") or value.startswith("//") or "\\" in value
+            or any(ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f for c in value)):
         return "/"
-    return value
+    parts = urlsplit(value)
+    return "/" if parts.scheme or parts.netloc else value
 
 
 def _html(body: str, status: int = 200) -> Response:
@@ -119,10 +127,12 @@ class AuthRoutes:
     def kiosk(self, secret: str) -> Response:
         """Exchange a display token for a screen session and go to the wall screen."""
         cursor = self.app_context.cursor()
-        verdict = tokens.check_token(cursor, secret, scope="display")
-        token_id = tokens.token_id_of(secret)
-        audit.record(cursor, f"token:{token_id or 'unknown'}", "token.use" if verdict == "ok" else "token.refused",
-                     "kiosk", {"verdict": verdict}, request.remote_addr)
+        verdict, token_id = tokens.identify_token(cursor, secret, scope="display")
+        if token_id is None:
+            UNKNOWN_TOKENS.refused("kiosk", request.remote_addr)
+        else:
+            audit.record(cursor, f"token:{token_id}", "token.use" if verdict == "ok" else "token.refused",
+                         "kiosk", {"verdict": verdict}, request.remote_addr)
         if verdict != "ok":
             return _html("<!doctype html><meta charset='utf-8'><title>403</title><h1>403</h1>"
                          "<p>显示令牌无效或已吊销。 This display token is not valid or was revoked.</p>", 403)

@@ -20,7 +20,7 @@ from flask import Blueprint, Response, request
 
 from access import privacy
 from access.roles import current_principal
-from data import audit
+from data import audit, inputs
 from data.clock import local_iso
 
 EXPORT_COLUMNS = ("source", "event_id", "category_code", "grid_code", "received_at", "status", "department",
@@ -39,7 +39,7 @@ def _day(value: str | None, app_context) -> date:
     if value:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             raise ValueError("day must be YYYY-MM-DD")
-        return date.fromisoformat(value)
+        return inputs.day(value, "day")
     return datetime.fromtimestamp(app_context.now_s(), ZoneInfo(app_context.tz)).date()
 
 

@@ -23,9 +23,12 @@ from flask import Response, g, redirect, request
 
 from access import accounts
 from access.roles import may_open
+from api import callback_inputs
+from api.refusals import UNKNOWN_TOKENS
 from data import audit
+from data.inputs import InputError
 from data.ingest import tokens
-from layouts.pages import page_for_path, page_named
+from layouts.pages import PAGES, page_for_path, page_named
 
 SESSION_COOKIE = "cv_session"
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/kiosk/")
@@ -47,11 +50,13 @@ class Guard:
         self.app = app
         self.app_context = app_context
         self._csp = ("", -1)         # (policy, number of inline scripts it hashes)
+        self._declared = None        # (id, property) → the form the layouts give it
 
     def install(self) -> None:
         """Register the checks and the response headers on the Flask server."""
         self.app.server.before_request(self.check_request)
         self.app.server.after_request(self.add_headers)
+        self.app.server.register_error_handler(InputError, input_error)
 
     # --- before every request ------------------------------------------------------------
 
@@ -74,7 +79,7 @@ class Guard:
             return refused
         if path == UPDATE_PATH:
             return self._check_callback()
-        page = None if path.startswith((DASH_PREFIX, "/api/")) else page_for_path(path)
+        page = None if path.startswith((DASH_PREFIX, "/api/")) else router_page(self.app, path)
         return forbidden() if page is not None and not may_open(g.principal, page) else None
 
     def _check_size(self, path: str) -> Response | None:
@@ -109,31 +114,57 @@ class Guard:
     def _check_bearer(self) -> Response | None:
         secret = request.headers["Authorization"][7:].strip()
         cursor = self.app_context.cursor()
-        verdict = tokens.check_token(cursor, secret, scope="ingest")
-        token_id = tokens.token_id_of(secret)
-        audit.record(cursor, f"token:{token_id or 'unknown'}", "token.use" if verdict == "ok" else "token.refused",
-                     request.path, {"method": request.method, "verdict": verdict}, request.remote_addr)
+        verdict, token_id = tokens.identify_token(cursor, secret, scope="ingest")
+        if token_id is None:
+            UNKNOWN_TOKENS.refused(request.path, request.remote_addr)
+        else:
+            audit.record(cursor, f"token:{token_id}", "token.use" if verdict == "ok" else "token.refused",
+                         request.path, {"method": request.method, "verdict": verdict}, request.remote_addr)
         if verdict != "ok":
             return _json({"error": "this token is revoked" if verdict == "revoked" else "this token is not valid"}, 403)
         g.principal = accounts.principal_for("ingest", token_id=token_id)
         return None
 
     def _check_callback(self) -> Response | None:
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict) or not isinstance(body.get("output"), str):
-            return _json({"error": "not a Dash callback request"}, 400)
+        body = callback_inputs.parse_body(request.get_data(cache=True))
+        if isinstance(body, str):
+            return _json({"error": body}, 400)
         entry = self.app.callback_map.get(body["output"])
         if entry is None:
             return _json({"error": "unknown callback"}, 403)
         if _ROUTER_OUTPUT in body["output"]:
-            page = page_for_path(_router_path(body))
-            return None if page is None or may_open(g.principal, page) else forbidden_json()
+            return self._check_router(body, entry)
         if "callback" not in entry:             # a clientside callback: it runs in the browser only
             return _json({"error": "not a server callback"}, 404)
         roles = roles_of_callback_module(getattr(entry["callback"], "__module__", ""))
         if roles is None or (roles and g.principal.role not in roles and g.principal.role != "admin"):
             return forbidden_json()
-        return None
+        malformed = callback_inputs.shape_problem(body, entry) or callback_inputs.problem(body, self._forms())
+        return None if malformed is None else _json({"error": malformed}, 400)
+
+    def _forms(self) -> dict:
+        """Return the declared form (text or number) of each component property, read once."""
+        if self._declared is None:
+            frame = self.app.layout() if callable(self.app.layout) else self.app.layout
+            self._declared = callback_inputs.declared_forms([frame, *(page.layout() for page in PAGES)])
+        return self._declared
+
+    def _check_router(self, body: dict, entry: dict) -> Response | None:
+        """Check the role on the page Dash's router would draw: the inputs must be the router's
+        own, in its order (Dash passes them by position, so swapped inputs would draw another
+        path), and the path is resolved as Dash resolves it ('//audit' is /audit)."""
+        declared = [(i.get("id"), i.get("property")) for i in entry.get("inputs", [])]
+        given = [(i.get("id"), i.get("property")) if isinstance(i, dict) else None for i in body.get("inputs") or []]
+        if given != declared or declared[:1] != [_ROUTER_INPUT]:
+            return _json({"error": "inputs: not the page router's inputs"}, 400)
+        pathname, search = (body["inputs"][0].get("value"), body["inputs"][1].get("value")
+                            if len(body["inputs"]) > 1 else None)
+        if pathname is not None and not (isinstance(pathname, str) and pathname.startswith("/")):
+            return _json({"error": "_pages_location.pathname: a path starting with /"}, 400)
+        if search is not None and not isinstance(search, str):
+            return _json({"error": "_pages_location.search: a text"}, 400)
+        page = router_page(self.app, pathname or "/")
+        return None if page is None or may_open(g.principal, page) else forbidden_json()
 
     # --- after every request -------------------------------------------------------------
 
@@ -159,15 +190,22 @@ class Guard:
         return self._csp[0]
 
 
-def _router_path(body: dict) -> str:
-    for item in body.get("inputs", []):
-        if isinstance(item, dict) and (item.get("id"), item.get("property")) == _ROUTER_INPUT:
-            return str(item.get("value") or "/")
-    return "/"
+def router_page(app: dash.Dash, pathname: str):
+    """Return our Page that Dash's router draws for ``pathname`` (None: its 404 page).
+
+    Resolved by Dash's own rule (strip_relative_path, then the registry), so whatever spelling
+    reaches the router ('//audit', '/audit/', a prefixed path) is checked as the page it draws."""
+    stripped = app.strip_relative_path(pathname) or ""
+    return page_for_path("/" + stripped.strip("/"))
 
 
 def _json(body: dict, status: int) -> Response:
     return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
+
+
+def input_error(error: InputError) -> Response:
+    """Answer a request whose value has the wrong form: 400 naming the field (data.inputs)."""
+    return _json({"error": str(error)}, 400)
 
 
 def forbidden() -> Response:

@@ -6,22 +6,21 @@ wholly or not at all; the answer gives the batch summary and a result for every 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import os
 import threading
 
-import yaml
 from flask import Blueprint, Response, request
 
 from api.openapi import openapi_document
-from data.ingest import pipeline, tokens
-from data.ingest.mapping import MappingError, load_mapping, parse_mapping
+from data.ingest import pipeline, registry, tokens
+from data.ingest.mapping import MappingError
 from data.ingest.readers import ReadError
+from data.text import INVISIBLE
 
 API_MAX_BYTES = int(os.environ.get("CITY_API_MAX_BYTES", 16 * 1024 * 1024))
 DEFAULT_MAPPINGS = {"events": "api_events", "readings": "api_readings"}
+MAX_SOURCE_NAME = 128           # characters of X-City-Source, the batch's name
 # One writer at a time: DuckDB would abort one of two concurrent batches with a conflict.
 _WRITE_LOCK = threading.Lock()
 
@@ -55,12 +54,13 @@ def _read_body() -> bytes | Response:
     return body
 
 
-def _mapping(kind: str):
-    inline = request.headers.get("X-City-Mapping")
-    if inline:
-        raw = yaml.safe_load(base64.b64decode(inline, validate=True).decode("utf-8"))
-        return parse_mapping(raw, f"api:{raw.get('name', 'inline') if isinstance(raw, dict) else 'inline'}")
-    return load_mapping(request.args.get("mapping", DEFAULT_MAPPINGS[kind]))
+def _mapping(kind: str, cursor):
+    """Return the request's mapping: a shipped or registered name only (never a path, never inline)."""
+    if request.headers.get("X-City-Mapping"):
+        raise MappingError("X-City-Mapping: inline mappings are not accepted; name a shipped or registered "
+                           "mapping with ?mapping=NAME (an administrator registers one with "
+                           "'python cli.py mappings register FILE')")
+    return registry.api_mapping(cursor, request.args.get("mapping", DEFAULT_MAPPINGS[kind]))
 
 
 def _check_json(body: bytes) -> str | None:
@@ -77,6 +77,8 @@ def _check_json(body: bytes) -> str | None:
                 return f"line {number} is not a JSON object"
     except json.JSONDecodeError as exc:
         return f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+    except RecursionError:
+        return "the JSON nests too deeply: rows are flat objects"
     return None
 
 
@@ -100,12 +102,16 @@ def _ingest(kind: str, app_context) -> Response:
         problem = "the body must be UTF-8"
     if problem:
         return _error(400, problem)
+    source = request.headers.get("X-City-Source", f"api:{kind}")
+    if len(source) > MAX_SOURCE_NAME or INVISIBLE.search(source):
+        return _error(400, f"X-City-Source: at most {MAX_SOURCE_NAME} characters, without control or direction "
+                           "characters")
     try:
-        mapping = _mapping(kind)
+        mapping = _mapping(kind, cursor)
         with _WRITE_LOCK:
             summary = pipeline.ingest_bytes(cursor, kind, body, "ndjson" if not body.lstrip().startswith(b"[")
-                                            else "json", mapping, request.headers.get("X-City-Source", f"api:{kind}"))
-    except (MappingError, ReadError, binascii.Error, yaml.YAMLError) as exc:
+                                            else "json", mapping, source)
+    except (MappingError, ReadError) as exc:
         return _error(400, str(exc))
     rejected = _results(summary, cursor)
     return _json({"summary": summary.as_dict(), "rejected_rows": rejected,

@@ -12,11 +12,10 @@ def _post(kind: str, example: dict, summary: str) -> dict:
     return {"post": {
         "summary": summary, "security": [{"bearer": []}],
         "parameters": [{"name": "mapping", "in": "query", "required": False, "schema": {"type": "string"},
-                        "description": f"a shipped mapping's name (default api_{kind})"},
-                       {"name": "X-City-Mapping", "in": "header", "required": False, "schema": {"type": "string"},
-                        "description": "a mapping YAML, base64-encoded (what cli.py ingest sends)"},
+                        "description": f"the name of a shipped or registered mapping (default api_{kind}); "
+                                       "never a path, and no inline mapping is accepted"},
                        {"name": "X-City-Source", "in": "header", "required": False, "schema": {"type": "string"},
-                        "description": "the name recorded as the batch's source"}],
+                        "description": "the name recorded as the batch's source (at most 128 characters)"}],
         "requestBody": {"required": True, "content": {
             "application/json": {"schema": _ROWS, "example": [example]},
             "application/x-ndjson": {"schema": {"type": "string"}}}},

@@ -6,6 +6,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from access.roles import current_principal
 from callbacks import context
+from data import inputs
 from indicators.alerting import handling, history, queries, silences, store
 from indicators.alerting.listener import evaluator_for
 from indicators.alerting.rules import local_day
@@ -14,6 +15,8 @@ from layouts import ids
 from layouts.i18n import normalise_language, t
 
 TRACE_HOURS = 72
+MAX_ID = 2**62                    # alert and silence ids are BIGINT
+MAX_SILENCE_HOURS = 24 * 366      # a silence lasts at most a year
 ACTIONS = {ids.ALERTS_ACK: "ack", ids.ALERTS_SILENCE: "silence", ids.ALERTS_ASSIGN: "assign",
            ids.ALERTS_ESCALATE: "escalate", ids.ALERTS_CLOSE: "close"}
 
@@ -53,7 +56,7 @@ def select_alert(clicks):
     """Remember the alert whose row button was clicked."""
     if not ctx.triggered_id or not any(clicks):
         return no_update
-    return ctx.triggered_id["index"]
+    return inputs.whole_number(ctx.triggered_id["index"], "alerts-open.index", 1, MAX_ID)
 
 
 @callback(Output(ids.ALERTS_MESSAGE, "children"), Output(ids.ALERTS_CHANGED, "data"),
@@ -72,7 +75,9 @@ def act(*args):
     principal = current_principal()            # the signed-in user; the typed name only without accounts
     actor = principal.actor if principal is not None else (actor or "")
     try:
-        apply_action(action, int(selected), actor, comment or "", hours, level, department or "")
+        apply_action(action, inputs.whole_number(selected, "alerts-selected.data", 1, MAX_ID), actor,
+                     inputs.text(comment, "alerts-comment.value", 2000, ""), hours, level,
+                     inputs.text(department, "alerts-department.value", 128, ""))
     except handling.HandlingError as exc:
         return html.Span(str(exc), className="text-danger"), no_update
     return t("alerts.done", language).format(action=t(f"alerts.{action}", language)), (changed or 0) + 1
@@ -85,9 +90,11 @@ def apply_action(action: str, alert_id: int, actor: str, comment: str, hours, le
     if action == "ack":
         return handling.acknowledge(con, alert_id, actor, comment, now)
     if action == "silence":
-        return handling.silence(con, alert_id, actor, comment, now + int(float(hours or 0) * 3600), now)
+        hours = inputs.finite_number(hours or 0, "alerts-silence-hours.value", 0, MAX_SILENCE_HOURS)
+        return handling.silence(con, alert_id, actor, comment, now + int(hours * 3600), now)
     if action == "assign":
-        return handling.assign(con, alert_id, actor, int(level), department, now)
+        return handling.assign(con, alert_id, actor, inputs.whole_number(level, "alerts-assign-level.value", 1, 9),
+                               department, now)
     if action == "escalate":
         return handling.escalate(con, alert_id, actor, comment, now)
     return handling.close(con, alert_id, actor, comment, now)
@@ -102,13 +109,17 @@ def show_detail(selected, _changed, language):
         return html.Div(t("alerts.pick", language), className="text-muted")
     app = context.current()
     con = app.cursor()
-    alert = store.alert_dict(con, int(selected))
+    selected = inputs.whole_number(selected, "alerts-selected.data", 1, MAX_ID)
+    try:
+        alert = store.alert_dict(con, selected)
+    except ValueError:
+        raise inputs.InputError("alerts-selected.data", "the id of an existing alert") from None
     trace, bounds, moving = _trace_and_thresholds(con, alert, app.now_s(), app.tz)
     return [
         html.H6([view.severity_badge(alert["severity"], language), f" #{alert['alert_id']} {alert['indicator_id']} · {alert['unit_code']}"],
                 **{"data-testid": "alert-detail-title"}),
         html.Div(t("alerts.history", language), className="fw-bold mt-2"),
-        view.history_table(queries.alert_history(con, int(selected)), language, app.tz),
+        view.history_table(queries.alert_history(con, selected), language, app.tz),
         html.Div(t("alerts.trace", language), className="fw-bold mt-2"),
         dcc.Graph(figure=view.trace_figure(trace, bounds, language, moving, tz=app.tz), config={"displayModeBar": False}, id="alert-trace"),
     ]
@@ -143,8 +154,11 @@ def add_silence(_clicks, match, unit, hours, reason, changed, language):
     app = context.current()
     now = app.now_s()
     try:
-        made = silences.create(app.cursor(), _actor(), match or "", unit, reason or "",
-                               now + int(float(hours or 0) * 3600), now, known_ids=_indicator_ids())
+        hours = inputs.finite_number(hours or 0, "alerts-silence-rule-hours.value", 0, MAX_SILENCE_HOURS)
+        made = silences.create(app.cursor(), _actor(), inputs.text(match, "alerts-silence-match.value", 200, ""),
+                               inputs.text(unit, "alerts-silence-unit.value", 64),
+                               inputs.text(reason, "alerts-silence-reason.value", 2000, ""),
+                               now + int(hours * 3600), now, known_ids=_indicator_ids())
     except handling.HandlingError as exc:
         return html.Span(str(exc), className="text-danger"), no_update
     covered = silences.list_silences(app.cursor(), now)
@@ -164,7 +178,7 @@ def end_silence(expire_clicks, remove_clicks, changed, language):
     language = normalise_language(language)
     app = context.current()
     verb = "expire" if ctx.triggered_id["type"] == ids.ALERTS_SILENCE_EXPIRE else "remove"
-    sid = int(ctx.triggered_id["index"])
+    sid = inputs.whole_number(ctx.triggered_id["index"], "alerts-silence.index", 1, MAX_ID)
     try:
         getattr(silences, verb)(app.cursor(), sid, _actor(), app.now_s())
     except handling.HandlingError as exc:

@@ -12,7 +12,7 @@ from dash import Input, Output, State, callback, clientside_callback, ctx, html,
 from access import privacy
 from access.roles import current_principal
 from callbacks import context
-from data import audit
+from data import audit, inputs
 from layouts import events_page as view
 from layouts import ids
 from layouts.i18n import normalise_language, t
@@ -47,6 +47,7 @@ def label_controls(language):
 def find_units(search, chosen, language):
     """Offer the units whose code or name matches what is typed (the chosen one stays on offer)."""
     language = normalise_language(language)
+    search, chosen = inputs.text(search, "events-unit.search_value"), inputs.text(chosen, "events-unit.value")
     con = context.current().cursor()
     units = cases.search_units(con, search)
     if chosen and all(u["code"] != chosen for u in units):
@@ -66,7 +67,7 @@ def collect_filters(source, category, status, level, overdue, unit, since, until
 
 def filters_of(query: dict | None) -> cases.CaseFilters:
     """Return the filters kept as URL parameters."""
-    query = dict(query or {})
+    query = dict(inputs.mapping(query, "events-filters.data"))
     return cases.CaseFilters.from_values(handling_level=query.pop("level", None),
                                          **{k: v for k, v in query.items() if k in cases.CaseFilters.__dataclass_fields__})
 
@@ -110,9 +111,15 @@ def serve_rows(request, query, language):
         return no_update
     app = context.current()
     language, con, filters = normalise_language(language), app.cursor(), filters_of(query)
-    start = max(int(request.get("startRow") or 0), 0)
-    size = max(int(request.get("endRow") or start + view.PAGE_SIZE) - start, 1)
-    sort = [(s.get("colId"), s.get("sort")) for s in request.get("sortModel") or [] if isinstance(s, dict)]
+    request = inputs.mapping(request, "events-grid.getRowsRequest")
+    start = inputs.whole_number(request.get("startRow") or 0, "events-grid.getRowsRequest.startRow", 0, 2**53)
+    end = inputs.whole_number(request.get("endRow") or start + view.PAGE_SIZE, "events-grid.getRowsRequest.endRow",
+                              0, 2**53)
+    size = max(end - start, 1)
+    sort_model = request.get("sortModel") or []
+    if not isinstance(sort_model, list):
+        raise inputs.InputError("events-grid.getRowsRequest.sortModel", "a list")
+    sort = [(s.get("colId"), s.get("sort")) for s in sort_model if isinstance(s, dict)]
     page = cases.list_cases(con, filters, app.now_s(), app.tz, sort or cases.DEFAULT_SORT, start, size)
     now_s = app.now_s()
     rows = [view.grid_row(privacy.mask_event(case), cases.sla_clock(case["due_s"], case["resolved_s"], now_s, case["status"]),
@@ -125,8 +132,11 @@ def choose_case(selected):
     """Open the case of the row clicked."""
     if not selected:
         return no_update
+    if not isinstance(selected, list) or not isinstance(selected[0], dict):
+        raise inputs.InputError("events-grid.selectedRows", "a list of rows")
     row = selected[0]
-    return {"event_id": row.get("event_id"), "source": row.get("case_source")}
+    return {"event_id": inputs.text(row.get("event_id"), "events-grid.selectedRows.event_id"),
+            "source": inputs.text(row.get("case_source"), "events-grid.selectedRows.case_source")}
 
 
 @callback(Output(ids.EVENTS_PANEL, "children"), Output(ids.EVENTS_REVEAL, "style"),
@@ -139,8 +149,11 @@ def show_case(chosen, _reveal_clicks, language):
 
 def case_view(chosen: dict | None, reveal_asked: bool, language: str) -> tuple:
     """Return (panel, reveal button style, note): personal data shown only to pii.unmask roles that asked."""
-    if not chosen or not chosen.get("event_id"):
+    chosen = inputs.mapping(chosen, "events-case.data")
+    if not chosen.get("event_id"):
         return html.Div(t("events.pick", language), className="text-muted"), HIDDEN, ""
+    inputs.text(chosen["event_id"], "events-case.data.event_id")
+    inputs.text(chosen.get("source"), "events-case.data.source")
     app = context.current()
     con = app.cursor()
     case = cases.find_case(con, str(chosen["event_id"]), chosen.get("source"))

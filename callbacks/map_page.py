@@ -11,7 +11,7 @@ from __future__ import annotations
 from dash import ALL, Input, Output, State, callback, ctx, dcc, no_update
 
 from callbacks import context
-from data import geo
+from data import geo, inputs
 from data.levels import store_levels
 from indicators.catalog import Catalog
 from layouts import ids
@@ -87,6 +87,7 @@ def update_state(url, language, stored, **_controls):
     """Read the URL (on load and back/forward) or apply the user's action (the input that fired, read
     as an Action from ctx.args_grouping) to the view; store it, push the URL when the user changed
     something and set the controls to it."""
+    url = inputs.text(url, "map-url.search", 2048)
     old, hours = MapView.from_store(stored), history_hours()
     facts, action = view_facts(hours), map_state.action_of(ctx.triggered_id, ctx.args_grouping)
     new, push = map_state.next_view(old, action, url, facts)
@@ -129,7 +130,7 @@ def draw_map(state, language, drawn):
     """Draw the choropleth; when the same units are on the map already, patch only the values."""
     if not state:
         return no_update, no_update
-    shown, language = MapView.from_store(state), normalise_language(language)
+    shown, language = drawable(state), normalise_language(language)
     indicator, (frame, unit) = catalog()[shown.indicator], map_values(shown)
     by_status, label = bool(indicator.thresholds.bounds_for(shown.level)), view.value_label(indicator, language)
     key = f"{shown.unit}|{shown.level}"
@@ -145,8 +146,8 @@ def draw_breadcrumb(state, language):
     """Draw the path from the city to the unit drilled into (and the selected unit below it)."""
     if not state:
         return no_update
-    con = context.current().cursor()
-    chain = uq.lineage(con, state["unit"]) if state["unit"] else [uq.city_unit(con)]
+    con, unit = context.current().cursor(), MapView.from_store(state).unit
+    chain = uq.lineage(con, unit) if unit else [uq.city_unit(con)]
     return view.breadcrumb(chain, normalise_language(language))
 
 
@@ -207,7 +208,16 @@ def draw_panel(state, language, grid_options=None):
     """Describe the selected unit: value, status, rank, series, top children, compare, cases, sensors."""
     if not state:
         return (no_update,) * 11
-    return panel(MapView.from_store(state), normalise_language(language), grid_options)
+    return panel(drawable(state), normalise_language(language), grid_options)
+
+
+def drawable(state: dict) -> MapView:
+    """Return the stored view when it names an indicator of the catalog and a level, else raise
+    InputError (a crafted store: answered 400, not drawn)."""
+    shown = MapView.from_store(state)
+    if shown.indicator not in catalog() or shown.level is None:
+        raise inputs.InputError("map-state.data", "a map view naming an indicator of the catalog and a level")
+    return shown
 
 
 def panel(shown: MapView, language: str, grid_options: dict | None) -> tuple:

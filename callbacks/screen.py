@@ -25,7 +25,7 @@ from dash import ClientsideFunction, Input, Output, Patch, State, callback, clie
 from dash.exceptions import PreventUpdate
 
 from callbacks import context
-from data import geo
+from data import geo, inputs
 from data.clock import utc
 from layouts import ids
 from layouts import screen as view
@@ -286,6 +286,16 @@ def refresh_screen(_tick, scene_state, layer_choice, viewport, language, sent, c
     """Refresh the screen from the store, sending only the panels and map parts that changed."""
     if not viewport:
         raise PreventUpdate            # draw once the map box's size is known (assets/screen.js sends it)
+    viewport, scene_state, layer_choice, config, sent = (
+        inputs.mapping(value, field) for value, field in ((viewport, "screen-viewport.data"),
+                                                          (scene_state, "screen-scene.data"),
+                                                          (layer_choice, "screen-layer.data"),
+                                                          (config, "screen-config.data"), (sent, "screen-sent.data")))
+    for side in ("w", "h"):
+        if viewport.get(side) is not None:
+            viewport[side] = inputs.whole_number(viewport[side], f"screen-viewport.data.{side}", 1, 100_000)
+    if scene_state.get("index") is not None:
+        inputs.whole_number(scene_state["index"], "screen-scene.data.index", 0, 2**53)
     app = context.current()
     con, now_s, sent = app.cursor(), app.now_s(), dict(sent or {})
     language = normalise_language((config or {}).get("lang") or language)

@@ -19,9 +19,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import yaml
-
-from data import db, versions, writer
+from data import db, versions, writer, yamlfile
 from data.ingest.batches import registered
 from data.ingest.mapping import MappingError, resolve_mapping_path
 from data.statuses import STATUSES
@@ -98,9 +96,9 @@ def load_profile(path: str | Path, roles: tuple[str, ...]) -> CityProfile:
     if not path.is_file():
         raise ProfileError(f"{path}: no such profile file")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ProfileError(f"{path}: not valid YAML: {exc}") from exc
+        raw = yamlfile.read(path)
+    except yamlfile.YamlError as exc:
+        raise ProfileError(str(exc)) from exc
     return parse_profile(raw, path.parent, roles, where=str(path))
 
 
@@ -130,7 +128,8 @@ def parse_profile(raw, base: Path, roles: tuple[str, ...], where: str = PROFILE_
 def _unknown_keys(raw: dict, known: tuple[str, ...], where: str, problems: list[str]) -> None:
     for key in raw:
         if key not in known:
-            problems.append(f"{where}{key}: unknown key (known: {', '.join(known)})")
+            line = raw.line_of(key) if isinstance(raw, yamlfile.KeyedDict) else None
+            problems.append(f"{f'line {line}: ' if line else ''}{where}{key}: unknown key (known: {', '.join(known)})")
 
 
 def _channels(raw, roles: tuple[str, ...], problems: list[str]) -> tuple[Channel, ...]:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
-import yaml
-
+from data import yamlfile
+from indicators.catalog_schema import CATALOG_FILE
 from indicators.model import (
     LEVELS, SEVERITIES, DerivedOp, Direction, Indicator, IndicatorType, Measure, Thresholds, Window,
 )
@@ -76,13 +76,14 @@ def load_catalog(directory: Path = CATALOG_DIR, lists: dict[str, list] | None = 
     for path in sorted(directory.glob("*.yaml")):
         if path.name == LISTS_FILE:
             continue
-        document = _read_yaml(path, problems)
+        document = _read_yaml(path, problems, CATALOG_FILE)
         if not isinstance(document, dict):
             continue
         domain = _parse_domain(document, path, problems)
         domains.append(domain)
         for raw in expand_entries(document, lists, path.name, problems):
-            indicator = parse_indicator(raw, domain, document, f"{path.name}: {raw.get('id', '?')}", problems)
+            indicator = parse_indicator(raw, domain, document, f"{yamlfile.where(path.name, raw, 'id')}: "
+                                        f"{raw.get('id', '?')}", problems)
             if indicator is not None:
                 indicators.append(indicator)
     problems += validate_catalog(indicators, {d.id: d for d in domains})
@@ -91,12 +92,16 @@ def load_catalog(directory: Path = CATALOG_DIR, lists: dict[str, list] | None = 
     return Catalog(tuple(indicators), tuple(domains))
 
 
-def _read_yaml(path: Path, problems: list[str]):
+def _read_yaml(path: Path, problems: list[str], schema=None):
+    """Return the file's data (None after recording why it cannot be read); with ``schema``, record
+    every unknown key with its line (indicators.catalog_schema)."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        problems.append(f"{path.name}: not valid YAML: {exc}")
+        document = yamlfile.read(path)
+    except yamlfile.YamlError as exc:
+        problems.append(str(exc).replace(str(path), path.name, 1))
         return None
+    problems += yamlfile.check_schema(document, schema, path.name)
+    return document
 
 
 def _parse_domain(document: dict, path: Path, problems: list[str]) -> Domain:

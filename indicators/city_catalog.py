@@ -17,8 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import duckdb
-import yaml
 
+from data import yamlfile
 from indicators.catalog import CATALOG_DIR, LISTS_FILE, Catalog, load_catalog
 from indicators.coverage import coverage, store_holdings
 from indicators.thresholds import apply_thresholds, stored_thresholds
@@ -31,7 +31,7 @@ _CATEGORY_FIELDS = ("code", "name_zh", "name_en", "domain", "sla_hours", "defaul
 
 def shipped_lists(directory: Path = CATALOG_DIR) -> dict[str, list]:
     """Return the named lists of the shipped catalog (``_lists.yaml``)."""
-    return yaml.safe_load((directory / LISTS_FILE).read_text(encoding="utf-8")) or {}
+    return yamlfile.read(directory / LISTS_FILE) or {}
 
 
 def channel_roles(directory: Path = CATALOG_DIR) -> tuple[str, ...]:

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field, replace
 from numbers import Real
 
 import duckdb
-import yaml
 
+from data import yamlfile
 from data.city_thresholds import THRESHOLDS_KEY, clear_thresholds, put_thresholds_text, thresholds_text
 from data.db import transaction
 from indicators.catalog import BASELINE_WINDOWS, Catalog, bounds_in_order
@@ -74,13 +74,12 @@ class ThresholdsFile:
 def parse_thresholds(text: str, source: str) -> tuple[ThresholdsFile, list[str]]:
     """Return the file's content and its problems of form (not yet checked against a catalog)."""
     try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        return ThresholdsFile(), [f"{source}: not valid YAML: {exc}"]
+        document = yamlfile.load(text, source)
+    except yamlfile.YamlError as exc:
+        return ThresholdsFile(), [str(exc)]
     if not isinstance(document, dict):
         return ThresholdsFile(), [f"{source}: must be a mapping with the key 'thresholds'"]
-    problems = [f"{source}: {key}: unknown key (the file has {', '.join(TOP_KEYS)})"
-                for key in document if key not in TOP_KEYS]
+    problems = yamlfile.unknown_keys(document, TOP_KEYS, source)
     entries = _entries(document.get("thresholds"), source, problems)
     for key in ("city", "calibrated"):
         if not isinstance(document.get(key) or {}, dict):

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from data.clock import local_datetime, local_times
+from data.text import inert
 from indicators.model import LEVELS
 
 from layouts import ids, theme
@@ -235,7 +236,7 @@ def alert_row(rec: dict, n_beneath: int, language: str, tz: str, catalog_names: 
         html.Td([t(f"alerts.state.{rec['state']}", language)] + [html.Div(html.Small(f, className="text-muted")) for f in flags]),
         html.Td(f"{_num(rec['value'])} / {_num(rec['threshold'])}"),
         html.Td(_when(rec["started_s"], tz)),
-        html.Td(handling + (f" · {rec['department']}" if rec.get("department") else "")),
+        html.Td(handling + (f" · {inert(rec['department'], 128)}" if rec.get("department") else "")),
         html.Td(html.Button(t("alerts.open", language), id={"type": ids.ALERTS_OPEN, "index": int(rec["alert_id"])},
                             n_clicks=0, className="btn btn-sm btn-outline-secondary")),
     ], **{"data-testid": f"alert-row-{int(rec['alert_id'])}"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from data.text import inert
 from layouts import ids
 from layouts.i18n import t
 
@@ -22,9 +23,10 @@ def kpi_card(label: str, value: str, note: str = "", testid: str = "", accent: s
 
 
 def simple_table(columns: list[str], rows: list[list[str]], testid: str = "") -> html.Table:
-    """Return a compact Bootstrap table; cell text is rendered as text, never as HTML."""
+    """Return a compact Bootstrap table; cell text is rendered as text, never as HTML, and inert
+    (no direction controls, bounded: data.text.inert)."""
     head = html.Thead(html.Tr([html.Th(c) for c in columns]))
-    body = html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in rows])
+    body = html.Tbody([html.Tr([html.Td(inert(cell)) for cell in row]) for row in rows])
     return html.Table([head, body], className="table table-sm table-striped mb-0", **{"data-testid": testid})
 
 

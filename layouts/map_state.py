@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, replace
 from urllib.parse import parse_qs, urlencode
 
 from data.clock import local_datetime
+from data.inputs import InputError
 from data.levels import LEVELS, child_level, levels_below
 
 DEFAULT_INDICATOR = "cases.intake.count.today"
@@ -95,10 +96,14 @@ class MapView:
 
     @classmethod
     def from_store(cls, data: dict | None) -> MapView | None:
-        """Return the view kept in the page's store (None before the first one)."""
+        """Return the view kept in the page's store (None before the first one); its values pass the
+        URL's checks (a crafted store drops malformed values, as a crafted URL does)."""
         if data is None:
             return None
-        return cls(**{k: data.get(k) for k in QUERY_KEYS}, playing=bool(data.get("playing")))
+        if not isinstance(data, dict):
+            raise InputError("map-state.data", "an object")
+        shown = cls.from_query(urlencode([(k, data[k]) for k in QUERY_KEYS if isinstance(data.get(k), str)]))
+        return replace(shown, playing=data.get("playing") is True)
 
     def to_store(self) -> dict:
         """Return the view as the page's store keeps it (every key, ``playing`` included)."""

@@ -15,9 +15,13 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from data.statuses import STATUSES, VOID_IN, VOID_STATUSES
+from data.text import inert_row
 
 HANDLING_LEVELS = (1, 2, 3)            # 1 district, 2 street, 3 community
 MAX_PAGE_ROWS = 500
+# Texts shown as labels, cut shorter than a description when a feed sent more (data.text.inert_row);
+# source and event_id stay whole (up to DISPLAY_LIMIT): the page looks the case up by them.
+LABELS = ("channel_zh", "channel_en", "department", "category_zh", "category_en")
 # Sortable grid columns and the SQL each sorts by (only these strings ever reach ORDER BY).
 SORT_COLUMNS = {
     "received": "e.received_at", "due": "e.due_at", "status": "e.status", "source": "e.source",
@@ -147,7 +151,7 @@ def list_cases(con: duckdb.DuckDBPyConnection, filters: CaseFilters, now_s: int,
                          f"WHERE e.rowid IN (SELECT e.rowid FROM events e WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?) "
                          f"ORDER BY {order}", params + [limit, max(0, int(offset))])
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return [inert_row(dict(zip(names, row)), labels=LABELS) for row in cursor.fetchall()]
 
 
 def find_case(con: duckdb.DuckDBPyConnection, event_id: str, source: str | None = None) -> dict | None:
@@ -169,7 +173,7 @@ def find_case(con: duckdb.DuckDBPyConnection, event_id: str, source: str | None 
         [event_id, source, source])
     names = [d[0] for d in cursor.description]
     rows = cursor.fetchall()
-    return dict(zip(names, rows[0])) if rows else None
+    return inert_row(dict(zip(names, rows[0])), labels=LABELS) if rows else None
 
 
 def case_history(con: duckdb.DuckDBPyConnection, source: str, event_id: str) -> list[dict]:
@@ -180,7 +184,7 @@ def case_history(con: duckdb.DuckDBPyConnection, source: str, event_id: str) -> 
             FROM event_history WHERE source = ? AND event_id = ? ORDER BY updated_at, {order}""",
         [source, event_id])
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return [inert_row(dict(zip(names, row)), labels=LABELS) for row in cursor.fetchall()]
 
 
 @dataclass(frozen=True)
@@ -217,7 +221,7 @@ def list_sources(con: duckdb.DuckDBPyConnection) -> list[dict]:
     cursor = con.execute("SELECT s.source, coalesce(ch.name_zh, s.source) AS channel_zh, "
                          "coalesce(ch.name_en, s.source) AS channel_en FROM (SELECT DISTINCT source FROM events) s "
                          "LEFT JOIN channels ch ON ch.code = s.source ORDER BY s.source")
-    return [dict(zip(("source", "channel_zh", "channel_en"), row)) for row in cursor.fetchall()]
+    return [inert_row(dict(zip(("source", "channel_zh", "channel_en"), row)), labels=LABELS) for row in cursor.fetchall()]
 
 
 def search_units(con: duckdb.DuckDBPyConnection, text: str | None, limit: int = 30) -> list[dict]:

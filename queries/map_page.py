@@ -14,6 +14,7 @@ import pandas as pd
 import shapely
 
 from access.privacy import mask_frame
+from data.text import inert_frame
 from data.clock import utc
 from data.levels import ANCESTOR_COLUMN, child_level, store_levels
 VALUE_COLUMNS = ["code", "name_zh", "name_en", "value", "numerator", "denominator", "baseline", "status", "as_of_s"]
@@ -231,7 +232,7 @@ def unit_events(con: duckdb.DuckDBPyConnection, unit: dict, until_s: int, days: 
         LEFT JOIN event_categories c ON c.code = e.category_code
         LEFT JOIN channels ch ON ch.code = e.source
         ORDER BY e.received_at DESC, e.event_id""", params + [limit]).df()
-    return mask_frame(frame)
+    return inert_frame(mask_frame(frame))
 
 
 def count_unit_events(con: duckdb.DuckDBPyConnection, unit: dict, until_s: int, days: int = EVENT_DAYS,

@@ -23,6 +23,7 @@ import pandas as pd
 from access.privacy import mask_text
 from data.clock import DAY_S, EPOCH, local_midnight_s, same_time_days_before, utc
 from data.statuses import VOID_IN
+from data.text import inert_frame
 from indicators import aqi
 from indicators.model import SEVERITIES
 from queries.overview import cases_by_district
@@ -293,6 +294,7 @@ def recent_events(con: duckdb.DuckDBPyConnection, now_s: int, window_s: int = 36
            ORDER BY received_at DESC""", {"since": utc(now_s - window_s), "now": utc(now_s)}).df()
 
 
+TICKER_TEXT_LIMIT = 200      # characters of one text on the wall's ticker
 TICKER_COLUMNS = ["source", "channel_zh", "channel_en", "event_id", "category_code", "category_zh", "category_en", "unit_zh", "unit_en",
                   "received_s", "status", "description"]
 
@@ -318,7 +320,7 @@ def newest_events(con: duckdb.DuckDBPyConnection, now_s: int, limit: int = 12,
         channel_zh, channel_en = names.channels.get(source, (source, source))
         out.append((source, channel_zh, channel_en, event_id, category, category_zh, category_en, unit_zh, unit_en,
                     received_s, status, masked))
-    return pd.DataFrame(out, columns=TICKER_COLUMNS)
+    return inert_frame(pd.DataFrame(out, columns=TICKER_COLUMNS), TICKER_TEXT_LIMIT)
 
 
 @reads('readings', 'geometry')

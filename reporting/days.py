@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from data import inputs
 from data.clock import utc
 
 DAY_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -49,7 +50,7 @@ def parse_day(text: str) -> date:
     """Return the date of a YYYY-MM-DD string; ValueError for anything else."""
     if not isinstance(text, str) or not DAY_PATTERN.fullmatch(text):
         raise ValueError("a date is written YYYY-MM-DD")
-    return date.fromisoformat(text)
+    return inputs.day(text, "day")       # an InputError (a ValueError) names the bounds
 
 
 def yesterday(now_s: int, tz: str) -> date:

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from data import yamlfile
 
 TARGETS_FILE = Path(__file__).with_name("targets.yaml")
+# One entry of targets.yaml, declared once: a misspelt key names file, line and key.
+TARGET_SCHEMA = {"id": None, "target": None, "direction": None, "short_zh": None, "short_en": None}
 SCORE_CAP = 1.25         # one indicator far above target may not hide others below it
 DIRECTIONS = ("higher_is_better", "higher_is_worse")
 
@@ -54,7 +56,11 @@ def parse_targets(entries: list[dict]) -> tuple[KeyIndicator, ...]:
 @lru_cache(maxsize=1)
 def load_targets() -> tuple[KeyIndicator, ...]:
     """Return the key indicators of targets.yaml, in file order."""
-    return parse_targets(yaml.safe_load(TARGETS_FILE.read_text(encoding="utf-8")))
+    document = yamlfile.read(TARGETS_FILE)
+    problems = yamlfile.check_schema(document, [TARGET_SCHEMA], TARGETS_FILE.name)
+    if problems:
+        raise ValueError("\n".join(problems))
+    return parse_targets(document)
 
 
 def score(value: float | None, target: float, direction: str) -> float | None:

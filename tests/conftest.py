@@ -3,6 +3,7 @@ city in another time zone (America/Los_Angeles, across a change of the clocks)."
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest
 
 from data import db
 
+# Password hashes at a test-only cheap scrypt cost (access/passwords.py); production never sets it.
+os.environ.setdefault("CITY_TEST_ONLY_FAST_PASSWORD_HASH", "1")
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts"
 TINY_NOW = "2026-11-20T15:30:00"      # city-local time (Asia/Shanghai)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 from data.ingest import readers
-from data.ingest.mapping import Mapping
+from data.ingest.mapping import SHIPPED_DIR, Mapping
 
 DEFAULT_SERVER = "http://127.0.0.1:8050"
 REQUEST_ROWS = 50_000      # rows per request: keeps each body under the server's size limit
@@ -35,19 +35,28 @@ def send_file(kind: str, path: Path, mapping: Mapping, server: str, token: str) 
     """Read a file locally, post its records to the server in parts; return each part's summary."""
     data = path.read_bytes()
     frame = readers.read_records(data, readers.detect_format(path, mapping), mapping).drop(columns=[readers.ROW])
-    mapping_b64 = base64.b64encode(Path(mapping.path).read_bytes()).decode("ascii")
+    name = api_mapping_name(mapping)
     summaries = []
     for start in range(0, max(len(frame), 1), REQUEST_ROWS):
         part = frame.iloc[start:start + REQUEST_ROWS]
         body = part.astype("string").to_json(orient="records", lines=True, force_ascii=False).encode("utf-8")
-        name = path.name if len(frame) <= REQUEST_ROWS else f"{path.name}#rows{start + 1}-{start + len(part)}"
-        summaries.append(post(server, kind, body, token, {"X-City-Mapping": mapping_b64, "X-City-Source": name}))
+        source = path.name if len(frame) <= REQUEST_ROWS else f"{path.name}#rows{start + 1}-{start + len(part)}"
+        summaries.append(post(server, kind, body, token, {"X-City-Source": source}, name))
     return summaries
 
 
-def post(server: str, kind: str, body: bytes, token: str, headers: dict | None = None) -> dict:
-    """POST NDJSON to /api/v1/<kind>; return the decoded JSON answer or raise ApiError."""
-    request = urllib.request.Request(f"{server}/api/v1/{kind}", data=body, method="POST", headers={
+def api_mapping_name(mapping: Mapping) -> str:
+    """Return the name the server knows ``mapping`` by: a shipped mapping's, else the name it was
+    registered under (the server takes no mapping file from the network: docs/SECURITY.md)."""
+    path = Path(mapping.path or "")
+    return path.stem if path.parent == SHIPPED_DIR else mapping.name
+
+
+def post(server: str, kind: str, body: bytes, token: str, headers: dict | None = None,
+         mapping: str | None = None) -> dict:
+    """POST NDJSON to /api/v1/<kind> (read with the named mapping); return the answer or raise ApiError."""
+    query = f"?mapping={urllib.parse.quote(mapping)}" if mapping else ""
+    request = urllib.request.Request(f"{server}/api/v1/{kind}{query}", data=body, method="POST", headers={
         "Authorization": f"Bearer {token}", "Content-Type": "application/x-ndjson", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=600) as response:

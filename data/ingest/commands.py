@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from data import db
-from data.ingest import client, pipeline, quarantine, tokens
+from data.ingest import client, pipeline, quarantine, registry, tokens
 from data.ingest.mapping import load_mapping
 from data.ingest.rules import REASONS
 
@@ -103,6 +103,26 @@ def cmd_tokens(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mappings(args: argparse.Namespace) -> int:
+    """Register, list or remove the mappings the ingest API may use (besides the shipped ones)."""
+    con = db.open_store(args.db)
+    try:
+        if args.action == "register":
+            if not args.target:
+                raise ValueError("mappings register needs the mapping FILE")
+            mapping = registry.register_mapping(con, args.target)
+            _print({"registered": mapping.name, "kind": mapping.kind})
+        elif args.action == "remove":
+            if not registry.unregister_mapping(con, args.target or ""):
+                raise ValueError(f"No registered mapping {args.target!r}")
+            _print({"removed": args.target})
+        else:
+            _print(registry.list_registered(con))
+    finally:
+        con.close()
+    return 0
+
+
 def register(subparsers) -> None:
     """Add the ingest, quarantine and tokens subcommands."""
     ingest = subparsers.add_parser("ingest", help="load a city's file (grids, events, sensors, readings)")
@@ -126,5 +146,9 @@ def register(subparsers) -> None:
     tok.add_argument("action", choices=("create", "list", "revoke"))
     tok.add_argument("name", nargs="?", default=None, help="create: the token's name; revoke: its id")
     tok.set_defaults(func=cmd_tokens)
-    for parser in (ingest, quar, tok):
+    maps = subparsers.add_parser("mappings", help="mappings the ingest API may use: register FILE, list, remove NAME")
+    maps.add_argument("action", choices=("register", "list", "remove"))
+    maps.add_argument("target", nargs="?", default=None, help="register: the mapping file; remove: its name")
+    maps.set_defaults(func=cmd_mappings)
+    for parser in (ingest, quar, tok, maps):
         parser.add_argument("--db", default=None, help="database file (default $CITY_DB or var/city.duckdb)")

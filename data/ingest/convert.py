@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from data.ingest import patterns
 from data.ingest.mapping import FieldSpec, Mapping
 
 UTC = "UTC"
@@ -29,7 +30,7 @@ def raw_values(frame: pd.DataFrame, spec: FieldSpec | None) -> pd.Series:
     if spec.null:
         values = values.mask(values.isin(spec.null))
     if spec.regex is not None:
-        values = values.str.extract(spec.regex, expand=False).astype("string")
+        values = patterns.extract(values, patterns.compile_pattern(spec.regex))
     if spec.map is not None:
         lookup = {str(k): (None if v is None else str(v)) for k, v in spec.map.items()}
         mapped = values.map(lookup)

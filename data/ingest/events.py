@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from data import writer
-from data.ingest import convert
+from data.ingest import convert, textcheck
 from data.ingest.batches import Summary, now_utc, registered
 from data.ingest.gridindex import GridIndex
 from data.ingest.locate import locate
@@ -58,6 +58,8 @@ def prepare_events(frame: pd.DataFrame, mapping: Mapping, grids: GridIndex, cata
     out["_mismatch"], out["_point_grid"], out["_overlap"] = located.mismatch, located.point_grid, located.overlap
     for name in ("department", "description", "caller_name", "caller_phone"):
         out[name] = convert.text_field(frame, mapping, name)
+    textcheck.reject_bad_codes(out, verdicts, ("source", "event_id", "grid_code"))
+    out["_truncated"] = textcheck.clean_free_text(out, ("department", "description", "caller_name", "caller_phone"))
     _due_times(out, mapping, sla, new_categories)
     return out, verdicts, new_categories
 
@@ -109,7 +111,7 @@ def _categories(frame, mapping, catalog, out, verdicts) -> pd.DataFrame:
     elif mapping.unknown_category == "create":
         prefix = str(mapping.new_category.get("prefix", f"{mapping.name}."))
         for i, key in enumerate(keys):      # dictionary order is the order of first appearance in the file
-            if key_codes[i] not in catalog_codes:
+            if key_codes[i] not in catalog_codes and len(key) <= textcheck.CODE_LIMITS["category"]:
                 key_codes[i] = key_codes[i] if key_codes[i] is not None else prefix + _slug(key)
                 created.setdefault(key_codes[i], key)
     accepted = np.array([*(code in catalog_codes or code in created for code in key_codes), False])
@@ -218,7 +220,7 @@ def _store_mixed(con: duckdb.DuckDBPyConnection, batch_id: int) -> tuple[dict[st
 
 def _accepted_arrow(rows: pd.DataFrame, ok: np.ndarray, batch_id: int) -> pa.Table:
     """Return the accepted rows as Arrow with their batch id (filtered in Arrow: no pandas copy)."""
-    table = writer.frame_to_arrow(rows[[ROW, *EVENT_COLUMNS, "_mismatch", "_point_grid", "_overlap"]])
+    table = writer.frame_to_arrow(rows[[ROW, *EVENT_COLUMNS, "_mismatch", "_point_grid", "_overlap", "_truncated"]])
     table = table.filter(pa.array(np.asarray(ok, dtype=bool)))
     return table.append_column("batch_id", pa.array(np.full(table.num_rows, batch_id, dtype="int64")))
 
@@ -316,7 +318,8 @@ def _write_versions(con: duckdb.DuckDBPyConnection) -> None:
 
 # Flags on accepted rows: the flag's code, its detail and the rows it marks (SQL over _ingest_events).
 _FLAGS = {"grid_mismatch": ("'grid_code ' || grid_code || ', point in ' || coalesce(_point_grid, 'no grid')", "_mismatch"),
-          "grid_overlap": ("_overlap", "_overlap IS NOT NULL")}
+          "grid_overlap": ("_overlap", "_overlap IS NOT NULL"),
+          "text_truncated": ("_truncated", "_truncated IS NOT NULL")}
 
 
 def _write_flags(con: duckdb.DuckDBPyConnection, batch_id: int, in_file: np.ndarray) -> dict[str, int]:

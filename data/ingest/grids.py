@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 
 from data import db, writer
-from data.ingest import batches, convert, coords, gridcheck
+from data.ingest import batches, convert, coords, gridcheck, textcheck
 from data.ingest.batches import Summary
 from data.ingest.mapping import Mapping, MappingError
 from data.ingest.readers import ROW, ReadError, content_hash, missing_columns
@@ -125,6 +125,7 @@ def prepare_grids(frame: gpd.GeoDataFrame, mapping: Mapping) -> tuple[gpd.GeoDat
     out["name_zh"] = out["name_zh"].fillna(out["code"])
     out["name_en"] = out["name_en"].fillna(out["name_zh"])
     verdicts.reject(out["code"].isna().to_numpy(), "missing_id", "grid code empty")
+    textcheck.reject_bad_codes(out, verdicts, ("code", "name_zh", "name_en"))
     verdicts.reject((out.geometry.is_empty | out.geometry.isna()).to_numpy(), "bad_geometry")
     for name in ("population", "households"):
         values, bad = convert.number_field(frame, mapping, name)

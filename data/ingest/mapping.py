@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
+from data import yamlfile
+from data.ingest.patterns import PatternError, compile_pattern
 from data.statuses import STATUSES
 
 KINDS = ("grids", "events", "sensors", "readings")
@@ -129,13 +130,18 @@ class Mapping:
         return self.fields.get(name)
 
 
+# The keys a mapping file may have, declared once: its dataclass's fields (path is where it came from).
+TOP_KEYS = tuple(name for name in Mapping.__dataclass_fields__ if name != "path")
+NUMBER_KEYS = ("future_tolerance_min", "tolerance_m2")
+
+
 def load_mapping(path: str | Path) -> Mapping:
     """Read, validate and return the mapping at ``path`` (a shipped name like 'sf_311' works too)."""
     path = resolve_mapping_path(path)
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise MappingError(f"{path}: not valid YAML: {exc}") from None
+        raw = yamlfile.read(path)
+    except yamlfile.YamlError as exc:
+        raise MappingError(str(exc)) from None
     return parse_mapping(raw, str(path))
 
 
@@ -160,6 +166,9 @@ def parse_mapping(raw: Any, origin: str = "<mapping>") -> Mapping:
     problems: list[str] = []
     if not isinstance(raw, dict):
         raise MappingError(f"{origin}: a mapping is a YAML dictionary")
+    problems += yamlfile.unknown_keys(raw, TOP_KEYS, origin)
+    problems += [yamlfile.bad_value(origin, raw, key, "a number") for key in NUMBER_KEYS
+                 if key in raw and not _is_number(raw[key])]
     kind = raw.get("kind")
     if kind not in KINDS:
         raise MappingError(f"{origin}: kind must be one of {', '.join(KINDS)}, not {kind!r}")
@@ -173,7 +182,7 @@ def parse_mapping(raw: Any, origin: str = "<mapping>") -> Mapping:
     limits = {str(k): (v.get("min"), v.get("max")) for k, v in (raw.get("metric_limits") or {}).items()
               if isinstance(v, dict)}
     if problems:
-        raise MappingError(f"{origin}: " + "; ".join(problems))
+        raise MappingError(f"{origin}: " + "; ".join(p.replace(f"{origin}:", "line ", 1) for p in problems))
     return Mapping(
         name=str(raw.get("name") or Path(origin).stem), kind=kind, format=raw.get("format"),
         encoding=str(raw.get("encoding", "auto")), delimiter=raw.get("delimiter"), sheet=raw.get("sheet", 0),
@@ -191,6 +200,14 @@ def parse_mapping(raw: Any, origin: str = "<mapping>") -> Mapping:
         tolerance_m2=float(raw.get("tolerance_m2", 1.0)), absent_columns=raw.get("absent_columns", "error"),
         path=origin,
     )
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return not isinstance(value, bool)
 
 
 def _instant(value: Any, raw: dict) -> pd.Timestamp:
@@ -257,10 +274,9 @@ def _check_field(name: str, spec: FieldSpec, problems: list[str]) -> None:
         problems.append(f"field {name!r}: parts must be among {', '.join(TIME_PARTS)}")
     if spec.regex is not None:
         try:
-            if re.compile(spec.regex).groups < 1:
-                problems.append(f"field {name!r}: regex needs one capturing group")
-        except re.error as exc:
-            problems.append(f"field {name!r}: bad regex: {exc}")
+            compile_pattern(spec.regex)
+        except PatternError as exc:
+            problems.append(f"field {name!r}: {exc}")
 
 
 def _parse_metrics(raw: dict, problems: list[str]) -> tuple[MetricSpec, ...]:

@@ -32,12 +32,16 @@ REASONS: dict[str, str] = {
     "bad_field": "another field is out of range (satisfaction 1..5, handling level 1..3, interval > 0)",
     "bad_geometry": "a grid's geometry is empty or has no polygon left after repair",
     "duplicate_in_file": "the same record (same key and version) appears earlier in the same file",
+    "bad_text": "a code (source, event id, grid code, sensor id, kind, name) is longer than its limit or holds "
+                "control, direction or invisible characters",
 }
 FLAGS: dict[str, str] = {
     "grid_mismatch": "the row's grid code differs from the grid its coordinates fall in (or they fall in none); "
                      "the code is kept",
     "grid_overlap": "the point lies inside two or more (overlapping) grids; it is given the smallest of them",
     "suspect_value": "a reading equals a value the analyser emits as a ceiling or fill code; kept as 'suspect'",
+    "text_truncated": "a free text (description, department, caller) was longer than its limit: cut, and its "
+                      "control and direction characters removed",
 }
 # Limits of what a sensor can physically report, in the store's units (µg/m³, mg/m³ for CO).
 PHYSICAL_LIMITS: dict[str, tuple[float, float]] = {

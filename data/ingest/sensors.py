@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from data import writer
-from data.ingest import convert
+from data.ingest import convert, textcheck
 from data.ingest.batches import Summary, registered, write_flags
 from data.ingest.gridindex import GridIndex
 from data.ingest.locate import locate
@@ -29,6 +29,7 @@ def prepare_sensors(frame: pd.DataFrame, mapping: Mapping, grids: GridIndex,
     out["kind"] = convert.text_field(frame, mapping, "kind").fillna("unknown")
     out["name_zh"] = convert.text_field(frame, mapping, "name_zh").fillna(out["sensor_id"])
     out["name_en"] = convert.text_field(frame, mapping, "name_en").fillna(out["name_zh"])
+    textcheck.reject_bad_codes(out, verdicts, ("sensor_id", "kind", "name_zh", "name_en"))
     metrics = convert.text_field(frame, mapping, "metrics").fillna("")
     # Kept as comma-separated text here; the INSERT splits it into a list in SQL.
     out["metrics"] = metrics.str.lower().str.replace(r"[,;|\s]+", ",", regex=True).astype(object)

@@ -44,12 +44,18 @@ def list_tokens(con: duckdb.DuckDBPyConnection) -> list[dict]:
 
 def check_token(con: duckdb.DuckDBPyConnection, secret: str, scope: str = "ingest") -> str:
     """Return 'ok', 'revoked' or 'unknown' for a presented token (a token of another scope is unknown)."""
-    row = con.execute("SELECT revoked_at FROM api_tokens WHERE token_hash = ? AND scopes = ?",
-                      [hash_token(secret), scope]).fetchall()
+    return identify_token(con, secret, scope)[0]
+
+
+def identify_token(con: duckdb.DuckDBPyConnection, secret: str, scope: str = "ingest") -> tuple[str, str | None]:
+    """Return (verdict, the stored token's id) for a presented token; the id is None when no stored
+    token has this secret, so a forged token never speaks for a real one (whatever id it carries)."""
+    row = con.execute("SELECT revoked_at, token_id FROM api_tokens WHERE token_hash = ? AND scopes = ?",
+                      [hash_token(secret[:512]), scope]).fetchall()
     row = row[0] if row else None       # fetchall: a half-read result would block the request's cursor
     if row is None:
-        return "unknown"
-    return "revoked" if row[0] is not None else "ok"
+        return "unknown", None
+    return ("revoked" if row[0] is not None else "ok"), row[1]
 
 
 def token_id_of(secret: str) -> str | None:

@@ -13,8 +13,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import yaml
-
+from data import yamlfile
 from indicators.catalog import Catalog
 from indicators.model import LEVELS, SEVERITIES, Direction, Indicator
 
@@ -27,6 +26,25 @@ _DURATION = re.compile(r"^(\d+)(s|m|h|d)$")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 TUNABLE = ("for", "keep_firing_for", "hysteresis", "no_data", "stale_after", "min_severity", "thresholds",
            "relative_to", "min_value", "zscore")
+# The schema of rules.yaml, declared once (data.yamlfile.check_schema): a misspelt key is an error
+# naming file, line and key. None: any value (parse_config checks its form).
+_TUNING = {key: None for key in TUNABLE} | {"thresholds": {s: None for s in SEVERITIES},
+                                           "zscore": {"weeks": None, "same": None, "min_samples": None,
+                                                      "min_std": None, "min_std_ratio": None}}
+RULES_SCHEMA = {
+    "defaults": _TUNING | {"windows": None},
+    "escalation": {"red_unacknowledged_after": None, "repeat_after": None, "default_handling_level": None},
+    "rules": [_TUNING | {"match": None, "enabled": None, "levels": None}],
+    "overrides": [_TUNING | {"indicator": None, "unit": None}],
+    "special_periods": [_TUNING | {"match": None, "name_zh": None, "name_en": None, "from": None, "to": None,
+                                   "levels": None}],
+    "outages": [{"source": None, "name_zh": None, "name_en": None, "health": None, "below": None, "inhibits": None}],
+    "webhooks": [{"name": None, "url": None, "format": None, "events": None}],
+}
+
+
+class RulesError(ValueError):
+    """rules.yaml is invalid; the message names the file, and the line and key where known."""
 
 
 def parse_duration(text) -> int | None:
@@ -278,8 +296,20 @@ def parse_config(raw: dict) -> AlertConfig:
 
 
 def load_config(path: Path = RULES_FILE) -> AlertConfig:
-    """Return the alert configuration in ``path`` (default indicators/alerting/rules.yaml)."""
-    return parse_config(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    """Return the alert configuration in ``path`` (default indicators/alerting/rules.yaml); raise
+    RulesError naming the file (and the line and key of every unknown key)."""
+    try:
+        raw = yamlfile.read(path) or {}
+    except yamlfile.YamlError as exc:
+        raise RulesError(str(exc)) from None
+    problems = yamlfile.check_schema(raw, RULES_SCHEMA, str(path))
+    if problems:
+        raise RulesError(f"{len(problems)} problem(s) in {path}:\n" + "\n".join(f"  {p}" for p in problems))
+    try:
+        return parse_config(raw)
+    except (ValueError, KeyError, TypeError) as exc:
+        detail = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise RulesError(f"{path}: {detail}") from None
 
 
 def with_changes(config: AlertConfig, **changes) -> AlertConfig:

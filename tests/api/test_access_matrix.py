@@ -52,7 +52,9 @@ def _split_output(output: str) -> list[tuple[str, str]]:
 
 def _callback_body(dep: dict, values: dict) -> dict:
     outputs = [{"id": i, "property": p} for i, p in _split_output(dep["output"])]
-    fill = lambda specs: [{**s, "value": values.get((s["id"], s["property"]))} for s in specs]  # noqa: E731
+    # a wildcard (ALL) input is a list of the matching components, as Dash sends it (none here)
+    fill = lambda specs: [[] if '["ALL' in s["id"] else {**s, "value": values.get((s["id"], s["property"]))}  # noqa: E731
+                          for s in specs]
     return {"output": dep["output"], "outputs": outputs if dep["output"].startswith("..") else outputs[0],
             "inputs": fill(dep["inputs"]), "state": fill(dep.get("state", [])), "changedPropIds": []}
 
@@ -111,6 +113,30 @@ def test_the_page_router_serves_only_permitted_layouts(secured, who):
         status = client.post("/_dash-update-component", json=body, headers={"Origin": ORIGIN}).status_code
         expected = 401 if who == "anonymous" else 200 if page_allows(page, who) else 403
         assert status == expected, (who, page.path, status)
+
+
+def _router_body(first: tuple[str, object], second: tuple[str, object]) -> dict:
+    return {"output": ".._pages_content.children..._pages_store.data..",
+            "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+            "inputs": [{"id": "_pages_location", "property": first[0], "value": first[1]},
+                       {"id": "_pages_location", "property": second[0], "value": second[1]}],
+            "state": [], "changedPropIds": ["_pages_location.pathname"]}
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_the_router_checks_the_page_it_draws_whatever_the_spelling_or_the_inputs(secured, who):
+    """Issue 23, hole 6: '//audit' and swapped callback inputs drew pages the role may not open."""
+    client = secured.client(who)
+    for page in PAGES:
+        spellings = {"//" + page.path.lstrip("/"), page.path + "/", "///" + page.path.lstrip("/") + "//"}
+        for pathname in spellings:
+            body = _router_body(("pathname", pathname), ("search", ""))
+            status = client.post("/_dash-update-component", json=body, headers={"Origin": ORIGIN}).status_code
+            assert status == (401 if who == "anonymous" else 200 if page_allows(page, who) else 403), \
+                (who, pathname, status)
+        swapped = _router_body(("search", page.path), ("pathname", "/"))
+        status = client.post("/_dash-update-component", json=swapped, headers={"Origin": ORIGIN}).status_code
+        assert status in ((401,) if who == "anonymous" else (400, 403)), (who, page.path, status)
 
 
 # rule -> (method, body, {who: allowed?}); who missing = refused. Public routes allow everyone.

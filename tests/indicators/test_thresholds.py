@@ -77,7 +77,7 @@ def test_every_problem_is_listed_at_once_with_its_file_and_key():
             """)
     problems = caught.value.problems
     expected = [
-        "city.yaml: owner: unknown key",
+        "city.yaml:2: owner: unknown key",        # the line of the key, as compilers say it
         "city.yaml: thresholds.t.s.nothing.today: unknown indicator",
         "city.yaml: thresholds.t.s.count.today.grid: bounds out of order for higher_is_worse",
         "city.yaml: thresholds.t.s.count.today.block: unknown level",

@@ -9,18 +9,18 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 import threading
 
 import yaml
 from flask import Blueprint, Response, request
 
 from api.openapi import openapi_document
+from data import settings
 from data.ingest import pipeline, tokens
 from data.ingest.mapping import MappingError, load_mapping, parse_mapping
 from data.ingest.readers import ReadError
 
-API_MAX_BYTES = int(os.environ.get("CITY_API_MAX_BYTES", 16 * 1024 * 1024))
+API_MAX_BYTES = settings.resolve("api_max_bytes")
 DEFAULT_MAPPINGS = {"events": "api_events", "readings": "api_readings"}
 # One writer at a time: DuckDB would abort one of two concurrent batches with a conflict.
 _WRITE_LOCK = threading.Lock()

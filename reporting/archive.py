@@ -6,14 +6,13 @@ database file (var/reports/ for the default var/city.duckdb).
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
-from data import db, versions
+from data import settings, versions
 from indicators.city_catalog import catalog_for_store
 from indicators.engine import Engine
 from reporting.days import day_span
@@ -33,7 +32,7 @@ def database_file(con) -> Path | None:
 
 def reports_dir(con) -> Path:
     """Return the archive folder (see the module docstring)."""
-    configured = os.environ.get("CITY_REPORTS_DIR") or db.get_setting(con, "report.dir")
+    configured = settings.resolve("reports_dir", con=con)
     if configured:
         return Path(configured)
     store = database_file(con)

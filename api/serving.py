@@ -1,0 +1,127 @@
+"""How the server meets the network and the operator: behind a reverse proxy, one log line per
+request, and a clean stop on SIGTERM.
+
+- **Trusted proxy.** waitress believes ``X-Forwarded-For`` and ``X-Forwarded-Proto`` only from the
+  address named by the ``trusted_proxy`` setting (and only the last ``trusted_proxy_count`` hops),
+  and drops those headers from anyone else. Behind it, ``request.remote_addr`` is the real client
+  (sign-in throttling, sessions, the audit log) and ``request.is_secure`` is true behind TLS, so the
+  session cookie gets its Secure flag (api/auth.py).
+- **Request log.** Logger ``city_vitals.requests``: one JSON line per request with time, client,
+  user, method, path, status and duration. The query string is never logged (it may carry a setup
+  code), nor a wall's display token in ``/kiosk/<token>``. Static files log at DEBUG.
+- **SIGTERM.** The server stops taking requests, lets running ones finish (waitress waits a few
+  seconds), stops the background jobs after their running step (a step is one transaction: it
+  commits whole or, if cut short by the exit, rolls back), checkpoints the store and says so in
+  one log line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import time
+from datetime import datetime, timezone
+from typing import Callable, Iterable
+
+import duckdb
+import waitress
+from flask import Flask, g, request
+
+log = logging.getLogger("city_vitals")
+request_log = logging.getLogger("city_vitals.requests")
+PROXY_HEADERS = {"x-forwarded-for", "x-forwarded-proto"}
+STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico")
+SECRET_PATH_PREFIXES = ("/kiosk/",)       # the rest of the path is a credential
+_STARTED = "city_vitals.request_started"
+
+
+def waitress_options(trusted_proxy: str, trusted_proxy_count: int) -> dict:
+    """Return waitress's proxy options: none unless a trusted proxy is named."""
+    if not trusted_proxy:
+        return {"clear_untrusted_proxy_headers": True}
+    return {"trusted_proxy": trusted_proxy, "trusted_proxy_count": trusted_proxy_count,
+            "trusted_proxy_headers": set(PROXY_HEADERS), "clear_untrusted_proxy_headers": True}
+
+
+def install_request_log(server: Flask) -> None:
+    """Log one line per request on ``server`` (registered before the guard, so refusals are logged too)."""
+    server.before_request(_start_clock)
+    server.after_request(_log_request)
+
+
+def _start_clock() -> None:
+    request.environ[_STARTED] = time.perf_counter()
+
+
+def _log_request(response):
+    started = request.environ.get(_STARTED, time.perf_counter())
+    level = logging.DEBUG if request.path.startswith(STATIC_PREFIXES) else logging.INFO
+    if request_log.isEnabledFor(level):
+        request_log.log(level, "%s", json.dumps(request_record(response.status_code, time.perf_counter() - started),
+                                                ensure_ascii=False))
+    return response
+
+
+def request_record(status: int, seconds: float) -> dict:
+    """Return the request log's fields for the current request."""
+    principal = g.get("principal")
+    return {"time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            "client": request.remote_addr, "user": getattr(principal, "actor", None),
+            "method": request.method, "path": loggable_path(request.path), "status": status,
+            "ms": round(seconds * 1000, 1)}
+
+
+def loggable_path(path: str) -> str:
+    """Return ``path`` with any credential it carries replaced by ``…``."""
+    for prefix in SECRET_PATH_PREFIXES:
+        if path.startswith(prefix):
+            return prefix + "…"
+    return path[:512]
+
+
+class Stopped(Exception):
+    """Raised in the main thread by the SIGTERM handler to end waitress's loop."""
+
+
+def serve_until_stopped(wsgi_app, host: str, port: int, threads: int, proxy: dict,
+                        jobs: Iterable, con: duckdb.DuckDBPyConnection,
+                        create_server: Callable = waitress.create_server) -> int:
+    """Serve until SIGTERM or Ctrl-C, then stop cleanly (see the module docstring); return 0."""
+    server = create_server(wsgi_app, host=host, port=port, threads=threads, ident="City Vitals", **proxy)
+    previous = signal.signal(signal.SIGTERM, _raise_stopped)
+    reason = "SIGTERM"
+    try:
+        server.run()                    # returns when Ctrl-C ended its loop (it closes itself then)
+        reason = "interrupt"
+    except Stopped:
+        server.close()                  # stop taking requests; running ones get a few seconds
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    log.info("stopping on %s: no new requests; waiting for the background jobs' running steps", reason)
+    stop_jobs(jobs)
+    checkpointed = checkpoint(con)
+    log.info("stopped on %s: background jobs ended, store %s", reason,
+             "checkpointed" if checkpointed else "not checkpointed (its write-ahead log replays on the next start)")
+    return 0
+
+
+def _raise_stopped(signum, frame) -> None:
+    raise Stopped()
+
+
+def stop_jobs(jobs: Iterable) -> None:
+    """Stop each running job (each waits for its running step)."""
+    for job in jobs:
+        if job is not None:
+            job.stop()
+
+
+def checkpoint(con: duckdb.DuckDBPyConnection) -> bool:
+    """Write the store's write-ahead log into the database file; return whether it could."""
+    try:
+        con.cursor().execute("CHECKPOINT")
+        return True
+    except duckdb.Error as exc:
+        log.warning("checkpoint at stop failed: %s", exc)
+        return False

@@ -73,7 +73,10 @@ make_venv() {
 }
 install_requirements() {
   rm -f .venv/.installed-*
-  .venv/bin/pip install -q --disable-pip-version-check "${pip_args[@]}" && touch "$marker"
+  local isolate=()
+  # offline: the bundle's wheels only, whatever a pip.conf or PIP_* variable of this machine names
+  [ -n "$offline" ] && isolate=(env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null)
+  "${isolate[@]}" .venv/bin/pip install -q --disable-pip-version-check "${pip_args[@]}" && touch "$marker"
 }
 
 if [ -e .venv ] && ! venv_works; then

@@ -137,7 +137,7 @@ def start_simulator(app_context: context.AppContext) -> LiveSimulator | None:
     if build.load_demo_spec(app_context.con) is None:
         return None
     simulator = LiveSimulator(app_context.con)
-    counts = simulator.catch_up()
+    counts = simulator.catch_up(report_progress=True)
     log.info("live simulator caught up: %s rows", f"{counts.total:,}")
     simulator.start()
     return simulator

@@ -13,13 +13,14 @@ import time
 from typing import TextIO
 
 
-def progress_line(what: str, done: int, total: int, elapsed_s: float, unit: str = "") -> str:
-    """Return the progress line of ``done`` steps of ``total`` after ``elapsed_s`` seconds."""
+def progress_line(what: str, done: int, total: int, elapsed_s: float, unit: str = "", detail: str = "") -> str:
+    """Return the progress line of ``done`` steps of ``total`` after ``elapsed_s`` seconds (``detail``:
+    what the step just done was)."""
     rate = done / elapsed_s if elapsed_s > 0 else 0.0
     share = f" ({100 * done / total:.0f} %)" if total else ""
     eta = f", ETA {_duration((total - done) / rate)}" if rate > 0 and total > done else ""
     finished = f", done in {_duration(elapsed_s)}" if total and done >= total else ""
-    return f"{what}: {done:,}/{total:,}{share}, {_rate(rate)}{unit}/s{eta}{finished}"
+    return f"{what}: {done:,}/{total:,}{share}, {_rate(rate)}{unit}/s{eta}{finished}" + (f" ({detail})" if detail else "")
 
 
 def _rate(rate: float) -> str:
@@ -35,9 +36,10 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
-def log_step(logger: logging.Logger, what: str, done: int, total: int, started: float, unit: str = "") -> None:
+def log_step(logger: logging.Logger, what: str, done: int, total: int, started: float, unit: str = "",
+             detail: str = "") -> None:
     """Log the progress line at INFO (``started`` is a time.perf_counter() reading)."""
-    logger.info("%s", progress_line(what, done, total, time.perf_counter() - started, unit))
+    logger.info("%s", progress_line(what, done, total, time.perf_counter() - started, unit, detail))
 
 
 class ConsoleProgress:
@@ -49,9 +51,10 @@ class ConsoleProgress:
         self._started = time.perf_counter()
         self.done = 0
 
-    def step(self, count: int = 1) -> None:
+    def step(self, detail: str = "", count: int = 1) -> None:
         """Count ``count`` more steps done and print the line."""
         self.done += count
         if self.enabled:
-            line = progress_line(self.what, self.done, self.total, time.perf_counter() - self._started, self.unit)
+            line = progress_line(self.what, self.done, self.total, time.perf_counter() - self._started, self.unit,
+                                 detail)
             print(line, file=self._stream or sys.stderr, flush=True)

@@ -84,7 +84,9 @@ class IndicatorScheduler:
                 return len(done)
             self._refresh(hour, kind="snapshot", snapshot=True)
             done.append(hour)
-            progress.log_step(log, "start-up snapshots", len(done), len(missing), self._backfill_started)
+            if len(missing) > 1:
+                progress.log_step(log, "hourly snapshots missed", len(done), len(missing), self._backfill_started,
+                                  detail=utc(hour).isoformat())
         if missing:
             self._ran_all(max(missing))
         due = self._due(now_s)

@@ -62,7 +62,7 @@ def create_app(app_context: context.AppContext) -> Dash:
         dash.register_page(page.name, path=page.path, name=t(page.label_key, DEFAULT_LANGUAGE),
                            title=f"{t(page.label_key, DEFAULT_LANGUAGE)} · {t('app.title', DEFAULT_LANGUAGE)}",
                            layout=page.layout)
-    serving.install_request_log(app.server)     # first, so the guard's refusals are logged too
+    serving.install(app.server)       # the request log first, so the guard's refusals are logged too
     mount_http_api(app.server, app_context)
     security.install(app, app_context)          # sign-in, roles on every route, CSRF, CSP (api/guard.py)
     app.layout = html.Div([

@@ -19,14 +19,18 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
+import threading
 import time
 from datetime import datetime, timezone
 from typing import Callable, Iterable
 
 import duckdb
 import waitress
-from flask import Flask, g, request
+from flask import Flask, Response, g, request
+
+from data import db
 
 log = logging.getLogger("city_vitals")
 request_log = logging.getLogger("city_vitals.requests")
@@ -34,6 +38,8 @@ PROXY_HEADERS = {"x-forwarded-for", "x-forwarded-proto"}
 STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico")
 SECRET_PATH_PREFIXES = ("/kiosk/",)       # the rest of the path is a credential
 _STARTED = "city_vitals.request_started"
+IN_FLIGHT = "city_vitals.in_flight"
+STOP_GRACE_S = 60.0          # how long a stop waits for running requests, then for each job's running step
 
 
 def waitress_options(trusted_proxy: str, trusted_proxy_count: int) -> dict:
@@ -44,13 +50,58 @@ def waitress_options(trusted_proxy: str, trusted_proxy_count: int) -> dict:
             "trusted_proxy_headers": set(PROXY_HEADERS), "clear_untrusted_proxy_headers": True}
 
 
-def install_request_log(server: Flask) -> None:
-    """Log one line per request on ``server`` (registered before the guard, so refusals are logged too)."""
-    server.before_request(_start_clock)
+def install(server: Flask) -> None:
+    """Log one line per request on ``server`` (registered before the guard, so refusals are logged too),
+    and answer a store that cannot write with a clean error."""
+    requests = InFlight()
+    server.extensions[IN_FLIGHT] = requests
+    server.before_request(lambda: _start(requests))
     server.after_request(_log_request)
+    server.teardown_request(lambda exc: requests.leave())
+    server.register_error_handler(duckdb.Error, store_failure)
 
 
-def _start_clock() -> None:
+class InFlight:
+    """How many requests are being answered, so a stop can wait for them."""
+
+    def __init__(self):
+        self._count = 0
+        self._idle = threading.Condition()
+
+    def enter(self) -> None:
+        with self._idle:
+            self._count += 1
+
+    def leave(self) -> None:
+        with self._idle:
+            self._count = max(0, self._count - 1)
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout_s: float) -> int:
+        """Wait until no request runs (at most ``timeout_s``); return how many still run."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._count == 0, timeout_s)
+            return self._count
+
+
+def store_failure(exc: duckdb.Error) -> Response:
+    """Answer a request the store failed: 507 (API) or 503 with one sentence when the disk is full (the
+    request's transaction was rolled back whole), else a plain 500; logged either way."""
+    api = request.path.startswith("/api/")
+    if db.is_write_failure(exc):
+        log.error("%s %s: the store could not be written (%s); nothing of it was kept", request.method,
+                  loggable_path(request.path), str(exc).splitlines()[0])
+        text = "the store could not be written (the disk is full): nothing of this request was kept; try again later"
+        status = 507 if api else 503
+    else:
+        log.error("%s %s failed in the store", request.method, loggable_path(request.path), exc_info=exc)
+        text, status = "the store failed to answer this request", 500
+    body = json.dumps({"error": text}) if api else text
+    return Response(body, status=status, mimetype="application/json" if api else "text/plain")
+
+
+def _start(requests: InFlight) -> None:
+    requests.enter()
     request.environ[_STARTED] = time.perf_counter()
 
 
@@ -87,7 +138,8 @@ class Stopped(Exception):
 def serve_until_stopped(wsgi_app, host: str, port: int, threads: int, proxy: dict,
                         jobs: Iterable, con: duckdb.DuckDBPyConnection,
                         create_server: Callable = waitress.create_server) -> int:
-    """Serve until SIGTERM or Ctrl-C, then stop cleanly (see the module docstring); return 0."""
+    """Serve until SIGTERM or Ctrl-C, then stop cleanly (see the module docstring) and end the process
+    with status 0."""
     server = create_server(wsgi_app, host=host, port=port, threads=threads, ident="City Vitals", **proxy)
     previous = signal.signal(signal.SIGTERM, _raise_stopped)
     reason = "SIGTERM"
@@ -98,23 +150,40 @@ def serve_until_stopped(wsgi_app, host: str, port: int, threads: int, proxy: dic
         server.close()                  # stop taking requests; running ones get a few seconds
     finally:
         signal.signal(signal.SIGTERM, previous)
-    log.info("stopping on %s: no new requests; waiting for the background jobs' running steps", reason)
-    stop_jobs(jobs)
+    log.info("stopping on %s: no new requests; waiting for running requests and background steps", reason)
+    running = wait_for_requests(wsgi_app)
+    unfinished = stop_jobs(jobs)
+    if running or unfinished:
+        # their open transactions are not in the write-ahead log: leaving now rolls them back whole
+        log.warning("stopped on %s: %d request(s) and %d job(s) still running were abandoned (their transactions "
+                    "roll back)", reason, running, unfinished)
+        logging.shutdown()
+        os._exit(0)                     # not the interpreter's exit, which would wait on threads inside DuckDB
     checkpointed = checkpoint(con)
-    log.info("stopped on %s: background jobs ended, store %s", reason,
+    log.info("stopped on %s: requests answered, background jobs ended, store %s", reason,
              "checkpointed" if checkpointed else "not checkpointed (its write-ahead log replays on the next start)")
-    return 0
+    logging.shutdown()
+    os._exit(0)             # the interpreter's own exit adds nothing but DuckDB's bindings' complaints about leaks
+
+
+def wait_for_requests(server: Flask) -> int:
+    """Wait up to STOP_GRACE_S for the requests being answered; return how many still run."""
+    requests = server.extensions.get(IN_FLIGHT)
+    return requests.wait_idle(STOP_GRACE_S) if requests is not None else 0
 
 
 def _raise_stopped(signum, frame) -> None:
     raise Stopped()
 
 
-def stop_jobs(jobs: Iterable) -> None:
-    """Stop each running job (each waits for its running step)."""
+def stop_jobs(jobs: Iterable) -> int:
+    """Stop each running job (each waits for its running step, then interrupts it); return how many
+    did not end."""
+    unfinished = 0
     for job in jobs:
-        if job is not None:
-            job.stop()
+        if job is not None and job.stop() is False:
+            unfinished += 1
+    return unfinished
 
 
 def checkpoint(con: duckdb.DuckDBPyConnection) -> bool:

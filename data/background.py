@@ -14,6 +14,9 @@ import threading
 import time
 from typing import Callable
 
+import duckdb
+
+from data import db
 from data.clock import utc
 
 log = logging.getLogger(__name__)
@@ -73,8 +76,14 @@ class PeriodicJob:
             started = self._clock()
             try:
                 self._step()
-            except Exception:
-                log.exception("%s failed; retrying at the next boundary", self.name)
+            except Exception as exc:
+                if self.stopping and isinstance(exc, duckdb.InterruptException):
+                    log.info("%s: the running step was interrupted at stop; its transaction rolled back", self.name)
+                elif db.is_write_failure(exc):       # expected, and explained in one line: no traceback
+                    log.error("%s: the store could not be written (%s); nothing of this step was kept; retrying at "
+                              "the next boundary", self.name, str(exc).splitlines()[0])
+                else:
+                    log.exception("%s failed; retrying at the next boundary", self.name)
             finished = self._clock()
             self._note_overrun(started, finished)
             if not self._sleep_until(self.next_boundary(finished)):

@@ -128,6 +128,15 @@ def connect(path: str | os.PathLike, read_only: bool = False) -> duckdb.DuckDBPy
     return con
 
 
+WRITE_FAILURES = ("No space left on device", "File too large", "Disk quota exceeded")
+
+
+def is_write_failure(exc: BaseException) -> bool:
+    """True when ``exc`` is the store failing to write its files (a full disk, a file-size limit): the
+    unit of work was rolled back whole, and the same work succeeds once there is room again."""
+    return isinstance(exc, (duckdb.Error, OSError)) and any(text in str(exc) for text in WRITE_FAILURES)
+
+
 def engine_config() -> dict[str, object]:
     """Return DuckDB's memory limit and threads: $CITY_DB_MEMORY_LIMIT / $CITY_DB_THREADS, else the defaults."""
     return {"memory_limit": settings.resolve("db_memory_limit"), "threads": settings.resolve("db_threads")}

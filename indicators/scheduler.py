@@ -144,6 +144,8 @@ class IndicatorScheduler:
         for listener in self._listeners:
             try:
                 listener(self._cursor, summary)
+            except duckdb.InterruptException:
+                log.info("a refresh listener was interrupted at stop (its transaction rolled back) at %s", at_s)
             except Exception:
                 log.exception("a refresh listener failed at %s", at_s)
         return summary
@@ -157,10 +159,12 @@ class IndicatorScheduler:
         """Start refreshing in a daemon thread."""
         self._job.start()
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """Ask the thread to stop and wait for it (and for the baselines being prepared ahead)."""
-        self._job.stop(timeout, interrupt=self._interrupt)
+    def stop(self, timeout: float = 30.0) -> bool:
+        """Ask the thread to stop and wait for it (and for the baselines being prepared ahead); a refresh
+        still running after ``timeout`` is interrupted (its transaction rolls back). Return whether it ended."""
+        ended = self._job.stop(timeout, interrupt=self._interrupt)
         self._ahead_pool.shutdown(wait=True, cancel_futures=True)
+        return ended
 
     def _interrupt(self) -> None:
         """Interrupt the running refresh and the baselines being prepared: their transactions roll back."""

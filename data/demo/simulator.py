@@ -104,6 +104,7 @@ class LiveSimulator:
         """Start ticking in a daemon thread."""
         self._job.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Ask the thread to stop and wait for it."""
-        self._job.stop(timeout)
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Ask the thread to stop and wait for its step (interrupted after ``timeout``: its transaction
+        rolls back); return whether it ended."""
+        return self._job.stop(timeout, interrupt=self._cursor.interrupt)

@@ -20,6 +20,7 @@ from data import db
 from data.clock import utc
 
 log = logging.getLogger(__name__)
+INTERRUPT_EVERY_S = 0.2
 
 
 class PeriodicJob:
@@ -66,8 +67,10 @@ class PeriodicJob:
         self._thread.join(timeout)
         if self._thread.is_alive() and interrupt is not None:
             log.warning("%s: the running step did not end within %.0f s; interrupting it", self.name, timeout)
-            interrupt()
-            self._thread.join(timeout)
+            deadline = time.monotonic() + timeout
+            while self._thread.is_alive() and time.monotonic() < deadline:
+                interrupt()                  # again and again: an interrupt ends only the query running now
+                self._thread.join(INTERRUPT_EVERY_S)
         return not self._thread.is_alive()
 
     def run(self) -> None:

@@ -50,6 +50,13 @@ def _log_level(text: str) -> str:
     return level
 
 
+def _clock_time(text: str) -> str:
+    hour, _, minute = text.strip().partition(":")
+    if not (hour.isdigit() and minute.isdigit() and len(minute) == 2 and int(hour) < 24 and int(minute) < 60):
+        raise ValueError("must be a local time HH:MM")
+    return f"{int(hour):02d}:{minute}"
+
+
 def _text(text: str) -> str:
     return text
 
@@ -95,7 +102,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("api_max_bytes", "CITY_API_MAX_BYTES", 16 * 1024 * 1024, "largest body the ingest API accepts (bytes)",
             _positive_int),
     Setting("report_at", "CITY_REPORT_AT", "07:00", "local time (HH:MM) the daily brief is written into the archive",
-            stored="report.daily_at"),
+            _clock_time, stored="report.daily_at"),
     Setting("reports_dir", "CITY_REPORTS_DIR", "", "archive folder of the daily briefs (empty: reports/ beside the "
             "database file)", stored="report.dir"),
     Setting("chromium", "CHROMIUM_PATH", "/usr/bin/chromium", "the Chromium that prints PDFs and runs browser tests"),
@@ -114,18 +121,34 @@ def setting(name: str) -> Setting:
 def resolve(name: str, cli: object = None, con=None, environ: Mapping[str, str] | None = None) -> object:
     """Return the setting's value: ``cli`` when given, else its environment variable, else the store's
     stored value (when the setting has a key and ``con`` is given), else its default."""
+    return resolve_with_origin(name, cli, con, environ)[0]
+
+
+def resolve_with_origin(name: str, cli: object = None, con=None,
+                        environ: Mapping[str, str] | None = None) -> tuple[object, str]:
+    """Return (value, where it came from: flag, environment, stored or default); see :func:`resolve`."""
     item = BY_NAME[name]
     if cli is not None:
-        return cli
+        return cli, "flag"
     environ = os.environ if environ is None else environ
     text = environ.get(item.env)
     if text:
-        return _parse(item, text, f"${item.env}")
+        return _parse(item, text, f"${item.env}"), "environment"
     if item.stored and con is not None:
         rows = con.execute("SELECT value FROM settings WHERE key = ?", [item.stored]).fetchall()
         if rows and rows[0][0]:
-            return _parse(item, rows[0][0], f"the stored setting {item.stored}")
-    return item.default
+            return _parse(item, rows[0][0], f"the stored setting {item.stored}"), "stored"
+    return item.default, "default"
+
+
+def check_stored(name: str, text: str) -> str:
+    """Return the key a stored value of setting ``name`` goes under, after checking ``text`` parses."""
+    item = BY_NAME.get(name)
+    if item is None or not item.stored:
+        storable = ", ".join(s.name for s in SETTINGS if s.stored)
+        raise SettingError(f"{name!r} cannot be stored in the store; settings that can: {storable}")
+    _parse(item, text, name)
+    return item.stored
 
 
 def _parse(item: Setting, text: str, origin: str) -> object:

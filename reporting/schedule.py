@@ -9,7 +9,6 @@ next check, and a brief already on file is never rewritten.
 from __future__ import annotations
 
 import logging
-import re
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -23,11 +22,8 @@ CHECK_EVERY_S = 60.0
 
 
 def report_time(con) -> time:
-    """Return the local time of day the brief is generated at."""
-    text = settings.resolve("report_at", con=con)
-    if not re.fullmatch(r"\d{1,2}:\d{2}", text):
-        raise ValueError(f"report.daily_at must be HH:MM, not {text!r}")
-    hour, minute = (int(x) for x in text.split(":"))
+    """Return the local time of day the brief is generated at (checked HH:MM by data/settings.py)."""
+    hour, minute = (int(x) for x in settings.resolve("report_at", con=con).split(":"))
     return time(hour, minute)
 
 

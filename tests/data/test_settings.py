@@ -94,3 +94,26 @@ def test_the_operations_guide_has_the_settings_table():
 
 def test_every_setting_has_a_distinct_name_and_variable():
     assert len({s.name for s in settings.SETTINGS}) == len({s.env for s in settings.SETTINGS}) == len(settings.SETTINGS)
+
+
+def test_settings_are_listed_with_their_origin_and_only_storable_ones_are_stored(tiny_db_copy, monkeypatch):
+    from data import settings_commands
+
+    monkeypatch.delenv("CITY_REPORT_AT", raising=False)
+    monkeypatch.setenv("CITY_TOKEN", "a-secret-token")
+    run = lambda *argv: cli_main([*argv, "--db", str(tiny_db_copy)])          # noqa: E731
+    assert run("settings", "set", "report_at", "6:05") == 0
+    assert run("settings", "set", "report_at", "6h") == 2                    # refused, naming the setting
+    assert run("settings", "set", "port", "80") == 2                        # not a stored setting
+    con = db.open_store(tiny_db_copy, read_only=True)
+    rows = {r["setting"]: r for r in settings_commands.listing(con)}
+    con.close()
+    assert (rows["report_at"]["value"], rows["report_at"]["from"]) == ("06:05", "stored")
+    assert rows["token"]["value"] == "(set)" and rows["port"]["from"] == "default"
+    assert run("settings", "unset", "report_at") == 0
+
+
+def cli_main(argv: list[str]) -> int:
+    import cli
+
+    return cli.main(argv)

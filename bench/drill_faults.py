@@ -159,11 +159,13 @@ def wait_until_serving(url: str, process: subprocess.Popen, timeout_s: float = 1
     raise RuntimeError("the server did not come up")
 
 
-def serve(path: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    """Start the server on ``path`` refreshing every second (no simulator); return it and its URL."""
+def serve(path: Path, log: Path, *options: str) -> tuple[subprocess.Popen, str]:
+    """Start the server on ``path`` refreshing every second (no simulator; more ``options`` for app.py);
+    return it and its URL."""
     port = free_port()
     process = subprocess.Popen([sys.executable, "app.py", "--db", str(path), "--port", str(port), "--no-simulator",
-                                "--refresh-seconds", "1"], cwd=ROOT, stdout=log.open("a"), stderr=subprocess.STDOUT)
+                                "--refresh-seconds", "1", *options], cwd=ROOT, stdout=log.open("a"),
+                               stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     wait_until_serving(url, process)
     return process, url

@@ -30,6 +30,7 @@ from data import db
 from data.ingest import tokens
 
 STOPPED_LINE = "stopped on SIGTERM"
+NO_BACKFILL = ("--backfill-hours", "0")     # the drills on ingest need no start-up snapshots
 
 
 def ingest_token(path: Path) -> str:
@@ -140,7 +141,7 @@ def drill_sigterm_ingest(city: Path, workdir: Path, rows: int = 60_000) -> Drill
     token = ingest_token(target)
     log = workdir / "sigterm-ingest.log"
     log.write_text("")
-    process, url = serve(target, log)
+    process, url = serve(target, log, *NO_BACKFILL)
     started = time.perf_counter()
     reference, _ = post(url, token, events_body(rows, "REFERENCE"))
     ingest_s = time.perf_counter() - started
@@ -202,6 +203,22 @@ def can_mount() -> bool:
     return os.geteuid() == 0 and shutil.which("mount") is not None
 
 
+def fill_and_free(disk: SmallDisk, url: str, token: str, log: Path, rows: int) -> tuple:
+    """Fill the server's disk, ingest and wait for a refresh to fail, free it, ingest again and wait for
+    a refresh; return what was seen at each step."""
+    wait_for_log(log, 0, "indicators refreshed", timeout_s=240)
+    filler = disk.fill()
+    offset = log.stat().st_size
+    full_status, full_text = post(url, token, events_body(rows, "FULL"))
+    refresh_failed = wait_for_log(log, offset, "indicator-refresh: the store could not be written", timeout_s=60)
+    alive = status_of(f"{url}/healthz")
+    filler.unlink()
+    offset_free = log.stat().st_size
+    again_status, again_text = post(url, token, events_body(rows, "FULL"))
+    resumed = wait_for_log(log, offset_free, "indicators refreshed", timeout_s=120)
+    return full_status, full_text, refresh_failed, alive, again_status, again_text, resumed
+
+
 def drill_disk_full_server(city: Path, workdir: Path, rows: int = 20_000) -> DrillResult:
     """The store's disk fills while the server runs: a clean 507 for the ingest, one log line per failed
     refresh, the server keeps answering; with room again the batch goes in whole and refreshes resume."""
@@ -215,20 +232,14 @@ def drill_disk_full_server(city: Path, workdir: Path, rows: int = 20_000) -> Dri
         target = mount / "city.duckdb"
         shutil.copy(city, target)
         token = ingest_token(target)
-        process, url = serve(target, log)
-        wait_for_log(log, 0, "indicators refreshed", timeout_s=240)
-        filler = disk.fill()
-        offset = log.stat().st_size
-        full_status, full_text = post(url, token, events_body(rows, "FULL"))
-        refresh_failed = wait_for_log(log, offset, "indicator-refresh: the store could not be written", timeout_s=60)
-        alive = status_of(f"{url}/healthz")
-        filler.unlink()
-        offset_free = log.stat().st_size
-        again_status, again_text = post(url, token, events_body(rows, "FULL"))
-        resumed = wait_for_log(log, offset_free, "indicators refreshed", timeout_s=120)
-        status, _ = terminate(process)
+        process, url = serve(target, log, *NO_BACKFILL)
+        try:
+            found = fill_and_free(disk, url, token, log, rows)
+        finally:
+            status, _ = terminate(process)
         stored, running = count_rows(target, "FULL")
         result.problems += store_problems(target)
+    full_status, full_text, refresh_failed, alive, again_status, again_text, resumed = found
     if full_status != 507 or "disk is full" not in full_text:
         result.problems.append(f"the ingest on a full disk answered {full_status}: {full_text[:300]!r}")
     if not refresh_failed:

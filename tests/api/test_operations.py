@@ -126,10 +126,42 @@ def test_without_a_trusted_proxy_forwarded_headers_are_ignored(no_proxy, secured
     assert addresses == {"127.0.0.1"}
 
 
-def test_the_stop_checkpoints_and_stops_every_job():
+def test_the_stop_checkpoints_and_counts_the_jobs_that_did_not_end():
     stopped = []
-    job = SimpleNamespace(stop=lambda: stopped.append("job"))
+    ends = SimpleNamespace(stop=lambda: stopped.append("ends") or True)
+    stuck = SimpleNamespace(stop=lambda: stopped.append("stuck") or False)
     con = duckdb.connect()
     assert serving.checkpoint(con)
-    serving.stop_jobs([job, None, job])
-    assert stopped == ["job", "job"]
+    assert serving.stop_jobs([ends, None, stuck]) == 1 and stopped == ["ends", "stuck"]
+
+
+def failing_app(exc: Exception) -> Flask:
+    """A Flask app whose every route raises ``exc``, with the operations hooks installed."""
+    app = Flask("failing")
+    serving.install(app)
+
+    def fail(path):
+        raise exc
+    app.add_url_rule("/<path:path>", "fail", fail, methods=["GET", "POST"])
+    return app
+
+
+def test_a_full_disk_is_a_clean_507_on_the_api_and_503_on_pages(caplog):
+    full = duckdb.TransactionException('Failed to commit: Could not write file "x.wal": No space left on device')
+    client = failing_app(full).test_client()
+    api = client.post("/api/v1/events", data=b"{}")
+    assert api.status_code == 507 and "disk is full" in api.json["error"] and "x.wal" not in api.text
+    page = client.get("/events")
+    assert page.status_code == 503 and "Traceback" not in page.text
+    other = failing_app(duckdb.ConversionException("bad cast")).test_client().post("/api/v1/events")
+    assert other.status_code == 500 and "bad cast" not in other.text
+    assert "No space left on device" in caplog.text           # the operator sees the cause in the log
+
+
+def test_a_stop_waits_for_running_requests():
+    app = failing_app(RuntimeError())
+    requests = app.extensions[serving.IN_FLIGHT]
+    requests.enter()
+    assert requests.wait_idle(0.01) == 1
+    threading.Timer(0.05, requests.leave).start()
+    assert requests.wait_idle(5) == 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import tarfile
 import time
@@ -15,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import free_port
 from tests.conftest import ROOT, TINY_NOW
 
 NO_NETWORK = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
@@ -81,6 +81,13 @@ def test_a_venv_without_its_python_is_rebuilt(installed):
     done = run(["bash", "scripts/install_offline.sh"], cwd=installed, env=NO_NETWORK)
     assert "incomplete" in done.stderr
     run([str(installed / ".venv" / "bin" / "python"), "-c", "import dash, duckdb, flask"], cwd=installed)
+
+
+def free_port() -> int:
+    """Return a TCP port free on this machine now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def wait_for(url: str, process: subprocess.Popen, timeout_s: float = 180) -> int:

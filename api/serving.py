@@ -9,10 +9,10 @@ request, and a clean stop on SIGTERM.
 - **Request log.** Logger ``city_vitals.requests``: one JSON line per request with time, client,
   user, method, path, status and duration. The query string is never logged (it may carry a setup
   code), nor a wall's display token in ``/kiosk/<token>``. Static files log at DEBUG.
-- **SIGTERM.** The server stops taking requests, lets running ones finish (waitress waits a few
-  seconds), stops the background jobs after their running step (a step is one transaction: it
-  commits whole or, if cut short by the exit, rolls back), checkpoints the store and says so in
-  one log line.
+- **SIGTERM.** The server stops accepting connections, answers the running requests (waitress's loop
+  keeps turning until they are sent, at most STOP_GRACE_S), stops the background jobs after their
+  running step (a step is one transaction: it commits whole or, interrupted, rolls back),
+  checkpoints the store and says so in one log line.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from typing import Callable, Iterable
 
 import duckdb
 import waitress
+from waitress import wasyncore
+from waitress.server import BaseWSGIServer
 from flask import Flask, Response, g, request
 
 from data import db
@@ -76,6 +78,11 @@ class InFlight:
         with self._idle:
             self._count = max(0, self._count - 1)
             self._idle.notify_all()
+
+    @property
+    def count(self) -> int:
+        """How many requests are being answered now."""
+        return self._count
 
     def wait_idle(self, timeout_s: float) -> int:
         """Wait until no request runs (at most ``timeout_s``); return how many still run."""
@@ -146,12 +153,14 @@ def serve_until_stopped(wsgi_app, host: str, port: int, threads: int, proxy: dic
     try:
         server.run()                    # returns when Ctrl-C ended its loop (it closes itself then)
         reason = "interrupt"
+        running = 0
     except Stopped:
-        server.close()                  # stop taking requests; running ones get a few seconds
+        log.info("stopping on SIGTERM: no new connections; answering the running requests")
+        running = drain(server, wsgi_app.extensions.get(IN_FLIGHT))
+        server.close()
     finally:
         signal.signal(signal.SIGTERM, previous)
-    log.info("stopping on %s: no new requests; waiting for running requests and background steps", reason)
-    running = wait_for_requests(wsgi_app)
+    log.info("stopping on %s: waiting for the background jobs' running steps", reason)
     unfinished = stop_jobs(jobs)
     if running or unfinished:
         # their open transactions are not in the write-ahead log: leaving now rolls them back whole
@@ -166,13 +175,25 @@ def serve_until_stopped(wsgi_app, host: str, port: int, threads: int, proxy: dic
     os._exit(0)             # the interpreter's own exit adds nothing but DuckDB's bindings' complaints about leaks
 
 
-def wait_for_requests(server: Flask) -> int:
-    """Wait up to STOP_GRACE_S for the requests being answered; return how many still run."""
-    requests = server.extensions.get(IN_FLIGHT)
-    return requests.wait_idle(STOP_GRACE_S) if requests is not None else 0
+def drain(server, requests: InFlight | None) -> int:
+    """Stop accepting connections but keep waitress's loop turning until the running requests are
+    answered and their answers sent (at most STOP_GRACE_S); return how many requests still run."""
+    channels = getattr(server, "_map", None) or server.map
+    for listener in [server, *channels.values()]:
+        if isinstance(listener, BaseWSGIServer):
+            listener.accepting = False
+    deadline = time.monotonic() + STOP_GRACE_S
+    while time.monotonic() < deadline and ((requests is not None and requests.count) or _sending(channels)):
+        wasyncore.loop(timeout=0.1, map=channels, count=1)
+    return requests.count if requests is not None else 0
+
+
+def _sending(channels: dict) -> bool:
+    return any(not isinstance(c, BaseWSGIServer) and c.writable() for c in list(channels.values()))
 
 
 def _raise_stopped(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)       # a second SIGTERM while stopping changes nothing
     raise Stopped()
 
 

@@ -141,15 +141,16 @@ def drill_sigterm_ingest(city: Path, workdir: Path, rows: int = 60_000) -> Drill
     token = ingest_token(target)
     log = workdir / "sigterm-ingest.log"
     log.write_text("")
+    reference_body, body = events_body(rows, "REFERENCE"), events_body(rows, "TERM")
     process, url = serve(target, log, *NO_BACKFILL)
     started = time.perf_counter()
-    reference, _ = post(url, token, events_body(rows, "REFERENCE"))
+    reference, _ = post(url, token, reference_body)
     ingest_s = time.perf_counter() - started
     if reference != 200:
         terminate(process)
         return DrillResult(result.name, problems=[f"the reference ingest answered {reference}"])
     answer: list = []
-    sender = threading.Thread(target=lambda: answer.append(post(url, token, events_body(rows, "TERM"))))
+    sender = threading.Thread(target=lambda: answer.append(post(url, token, body)))
     sender.start()
     time.sleep(ingest_s / 2)
     status, seconds = terminate(process)

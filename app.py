@@ -10,20 +10,19 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import os
 import sys
 from pathlib import Path
 
 import dash
-import waitress
 from dash import Dash, dcc, html
 
 from api import exports as exports_api
+from api import health, serving
 from api import reports as reports_api
 from api import ingest as ingest_api
 from api import security
 from callbacks import context
-from data import db, versions
+from data import db, settings, versions
 from data.background import PeriodicJob
 from data.clock import DEFAULT_TZ, parse_instant
 from data.demo import build, names
@@ -42,7 +41,7 @@ from reporting.schedule import start_daily_briefs
 log = logging.getLogger("city_vitals")
 ASSETS = Path(__file__).resolve().parent / "assets"
 SERVER_THREADS = 8      # request threads; each gets its own DuckDB cursor
-HTTP_API: tuple = (ingest_api.register, exports_api.register, reports_api.register)    # functions register(flask_server, app_context) mounting /api/... routes
+HTTP_API: tuple = (health.register, ingest_api.register, exports_api.register, reports_api.register)    # functions register(flask_server, app_context) mounting /api/... routes
 VERSION_PRUNE_S = 600.0     # old data_changes rows are folded this often (data/versions.py)
 
 
@@ -63,6 +62,7 @@ def create_app(app_context: context.AppContext) -> Dash:
         dash.register_page(page.name, path=page.path, name=t(page.label_key, DEFAULT_LANGUAGE),
                            title=f"{t(page.label_key, DEFAULT_LANGUAGE)} · {t('app.title', DEFAULT_LANGUAGE)}",
                            layout=page.layout)
+    serving.install(app.server)       # the request log first, so the guard's refusals are logged too
     mount_http_api(app.server, app_context)
     security.install(app, app_context)          # sign-in, roles on every route, CSRF, CSP (api/guard.py)
     app.layout = html.Div([
@@ -80,26 +80,26 @@ def mount_http_api(server, app_context: context.AppContext) -> None:
         register(server, app_context)
 
 
+SERVER_SETTINGS = ("host", "port", "db", "scale", "refresh_seconds", "backfill_hours", "log_level", "trusted_proxy",
+                   "trusted_proxy_count", "ready_max_age_s")      # declared in data/settings.py
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Return the server's options (flags win over HOST, PORT, CITY_DB, CITY_SCALE)."""
+    """Return the server's options: each setting from its flag, else its environment variable, else
+    its default (data/settings.py; docs/OPERATIONS.md has the table)."""
     parser = argparse.ArgumentParser(description="City Vitals command-center server")
-    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8050")))
-    parser.add_argument("--db", default=None, help="database file (default $CITY_DB or var/city.duckdb)")
-    parser.add_argument("--scale", default=os.environ.get("CITY_SCALE", "demo"),
-                        help="demo city size built on first start when the database does not exist")
+    for name in SERVER_SETTINGS:
+        settings.add_flag(parser, name)
     parser.add_argument("--seed", type=int, default=7, help="seed of the demo city built on first start")
     parser.add_argument("--at", default=None,
                         help="show the city as of this instant (ISO time); freezes the clock, no live simulator")
     parser.add_argument("--no-simulator", action="store_true", help="do not run the demo live simulator")
-    parser.add_argument("--refresh-seconds", type=float, default=float(os.environ.get("CITY_REFRESH_SECONDS", "60")),
-                        help="indicator refresh cadence (default 60 s)")
-    parser.add_argument("--backfill-hours", type=int, default=int(os.environ.get("CITY_BACKFILL_HOURS", "6")),
-                        help="hourly snapshots missing from the last N hours taken at start, before the first live "
-                             "values (default 6; each is a full refresh: 0-1 at a Zhenjiang-sized city)")
     args = parser.parse_args(argv)
-    if args.backfill_hours < 0:
-        parser.error("--backfill-hours must be 0 or more")
+    try:
+        for name in SERVER_SETTINGS:
+            setattr(args, name, settings.resolve(name, getattr(args, name)))
+    except settings.SettingError as exc:
+        parser.error(str(exc))
     return args
 
 
@@ -137,7 +137,7 @@ def start_simulator(app_context: context.AppContext) -> LiveSimulator | None:
     if build.load_demo_spec(app_context.con) is None:
         return None
     simulator = LiveSimulator(app_context.con)
-    counts = simulator.catch_up()
+    counts = simulator.catch_up(report_progress=True)
     log.info("live simulator caught up: %s rows", f"{counts.total:,}")
     simulator.start()
     return simulator
@@ -161,20 +161,21 @@ def start_indicators(app_context: context.AppContext, interval_s: float,
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the server until interrupted; return the exit status."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """Run the server until SIGTERM or Ctrl-C; return the exit status."""
     args = parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     path = db.resolve_db_path(args.db)
+    jobs = []               # stopped in this order at SIGTERM: no new data, then no new refresh
     try:
         ensure_database(path, args.scale, args.seed)
         app_context = open_context(path, args.at)
         log.info("DuckDB memory limit %(memory_limit)s, %(threads)s threads (set with $CITY_DB_MEMORY_LIMIT, "
                  "$CITY_DB_THREADS)", db.engine_settings(app_context.con))
         if args.at is None and not args.no_simulator:
-            start_simulator(app_context)
-        start_indicators(app_context, args.refresh_seconds, args.backfill_hours)
-        start_daily_briefs(app_context)          # yesterday's brief into the archive every morning
-        start_version_pruning(app_context)
+            jobs.append(start_simulator(app_context))
+        jobs.append(start_indicators(app_context, args.refresh_seconds, args.backfill_hours))
+        jobs.append(start_daily_briefs(app_context))          # yesterday's brief into the archive every morning
+        jobs.append(start_version_pruning(app_context))
     except CatalogError as exc:
         print("error: the indicator catalog has problems:\n" + "\n".join(exc.problems), file=sys.stderr)
         return 2
@@ -182,10 +183,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     app = create_app(app_context)
+    app.server.config[health.READY_MAX_AGE_KEY] = args.ready_max_age_s
     print(f"City Vitals is serving {path} on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
     security.print_first_admin_instructions(app, f"http://{args.host}:{args.port}", path)
-    waitress.serve(app.server, host=args.host, port=args.port, threads=SERVER_THREADS, ident="City Vitals")
-    return 0
+    return serving.serve_until_stopped(app.server, args.host, args.port, SERVER_THREADS,
+                                       serving.waitress_options(args.trusted_proxy, args.trusted_proxy_count),
+                                       jobs, app_context.con)
 
 
 if __name__ == "__main__":

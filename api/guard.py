@@ -32,7 +32,8 @@ from layouts.pages import PAGES, page_for_path, page_named
 
 SESSION_COOKIE = "cv_session"
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/kiosk/")
-PUBLIC_PATHS = frozenset({"/login", "/setup", "/favicon.ico", "/_favicon.ico", "/api/v1/openapi.json"})
+PUBLIC_PATHS = frozenset({"/login", "/setup", "/favicon.ico", "/_favicon.ico", "/api/v1/openapi.json",
+                          "/healthz", "/readyz"})      # health checks: no data (api/health.py)
 DASH_PREFIX = "/_dash-"
 UPDATE_PATH = "/_dash-update-component"
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -7,18 +7,18 @@ wholly or not at all; the answer gives the batch summary and a result for every 
 from __future__ import annotations
 
 import json
-import os
 import threading
 
 from flask import Blueprint, Response, request
 
 from api.openapi import openapi_document
+from data import settings
 from data.ingest import pipeline, registry, tokens
 from data.ingest.mapping import MappingError
 from data.ingest.readers import ReadError
 from data.text import INVISIBLE
 
-API_MAX_BYTES = int(os.environ.get("CITY_API_MAX_BYTES", 16 * 1024 * 1024))
+API_MAX_BYTES = settings.resolve("api_max_bytes")
 DEFAULT_MAPPINGS = {"events": "api_events", "readings": "api_readings"}
 MAX_SOURCE_NAME = 128           # characters of X-City-Source, the batch's name
 # One writer at a time: DuckDB would abort one of two concurrent batches with a conflict.

@@ -1,4 +1,5 @@
-"""Fault drills: kill the server and the CLI mid-write, fill the disk, feed broken files.
+"""Fault drills: kill the server and the CLI mid-write, stop the server with SIGTERM mid-step, fill the
+disk under the CLI and under the running server (bench/drill_server_faults.py), feed broken files.
 
     python bench/drill_faults.py [--scale tiny] [--kills 5] [--workdir /tmp/drills] [--only NAME]
 
@@ -158,11 +159,13 @@ def wait_until_serving(url: str, process: subprocess.Popen, timeout_s: float = 1
     raise RuntimeError("the server did not come up")
 
 
-def serve(path: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    """Start the server on ``path`` refreshing every second (no simulator); return it and its URL."""
+def serve(path: Path, log: Path, *options: str) -> tuple[subprocess.Popen, str]:
+    """Start the server on ``path`` refreshing every second (no simulator; more ``options`` for app.py);
+    return it and its URL."""
     port = free_port()
     process = subprocess.Popen([sys.executable, "app.py", "--db", str(path), "--port", str(port), "--no-simulator",
-                                "--refresh-seconds", "1"], cwd=ROOT, stdout=log.open("a"), stderr=subprocess.STDOUT)
+                                "--refresh-seconds", "1", *options], cwd=ROOT, stdout=log.open("a"),
+                               stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     wait_until_serving(url, process)
     return process, url
@@ -332,16 +335,21 @@ def drill_sensor_clock(city: Path, workdir: Path) -> DrillResult:
     return result
 
 
-DRILLS = ("refresh", "server", "disk", "files", "sensor_clock")
+DRILLS = ("refresh", "server", "disk", "files", "sensor_clock", "sigterm_refresh", "sigterm_ingest", "disk_server")
 
 
 def run_drills(city: Path, workdir: Path, kills: int, rows: int, only: tuple[str, ...] = DRILLS) -> list[DrillResult]:
     """Run the chosen drills on copies of ``city``; return their results."""
+    from bench import drill_server_faults as running    # the drills against a running server (it imports this module)
+
     runners = {"refresh": lambda: drill_kill_refresh(city, workdir, kills),
                "server": lambda: drill_kill_server(city, workdir, kills),
                "disk": lambda: drill_disk_full(city, workdir, rows),
                "files": lambda: drill_broken_files(city, workdir),
-               "sensor_clock": lambda: drill_sensor_clock(city, workdir)}
+               "sensor_clock": lambda: drill_sensor_clock(city, workdir),
+               "sigterm_refresh": lambda: running.drill_sigterm_refresh(city, workdir),
+               "sigterm_ingest": lambda: running.drill_sigterm_ingest(city, workdir),
+               "disk_server": lambda: running.drill_disk_full_server(city, workdir)}
     return [runners[name]() for name in only]
 
 

@@ -65,7 +65,7 @@ def run(store: Path, out: Path, at: str | None, args) -> dict:
     con = db.open_store(store, read_only=True)
     tz = db.get_setting(con, "city.tz", "Asia/Shanghai")
     at_s = parse_instant(at, tz) if at else parse_instant(DEMO_NOW, tz)
-    summary, export_s = timed(export.export_store, con, out, tz)
+    summary, export_s = timed(export.export_store, con, out, tz, show_progress=True)
     engine = Engine(catalog, tz)
     duckdb_values, duckdb_s = best_of(args.repeat, engine.evaluate, con, at_s)
     con.close()

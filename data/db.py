@@ -13,13 +13,15 @@ from pathlib import Path
 
 import duckdb
 
-DEFAULT_DB_PATH = Path("var") / "city.duckdb"
+from data import settings
+
+DEFAULT_DB_PATH = Path(settings.setting("db").default)
 # DuckDB's own limits, set on purpose (DuckDB would take 80 % of RAM and one thread per core). The
 # machine has 2 cores and 24 GiB shared with the wall-screen browser, the OS and the Python heap
 # (pandas frames live outside DuckDB's limit): 8 GB bounds the buffer pool (beyond it DuckDB spills
 # to <db>.tmp), and 2 threads match the cores. See docs/PERFORMANCE.md, "Zhenjiang scale".
-MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT = "CITY_DB_MEMORY_LIMIT", "8GB"
-THREADS_ENV, DEFAULT_THREADS = "CITY_DB_THREADS", 2
+MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT = settings.setting("db_memory_limit").env, settings.setting("db_memory_limit").default
+THREADS_ENV, DEFAULT_THREADS = settings.setting("db_threads").env, settings.setting("db_threads").default
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -34,10 +36,7 @@ class StoreError(RuntimeError):
 
 def resolve_db_path(cli_value: str | os.PathLike | None = None) -> Path:
     """Return the database path: the --db value, else $CITY_DB, else var/city.duckdb."""
-    if cli_value:
-        return Path(cli_value)
-    env_value = os.environ.get("CITY_DB")
-    return Path(env_value) if env_value else DEFAULT_DB_PATH
+    return Path(settings.resolve("db", str(cli_value) if cli_value else None))
 
 
 def available_migrations() -> list[tuple[int, Path]]:
@@ -129,10 +128,18 @@ def connect(path: str | os.PathLike, read_only: bool = False) -> duckdb.DuckDBPy
     return con
 
 
+WRITE_FAILURES = ("No space left on device", "File too large", "Disk quota exceeded")
+
+
+def is_write_failure(exc: BaseException) -> bool:
+    """True when ``exc`` is the store failing to write its files (a full disk, a file-size limit): the
+    unit of work was rolled back whole, and the same work succeeds once there is room again."""
+    return isinstance(exc, (duckdb.Error, OSError)) and any(text in str(exc) for text in WRITE_FAILURES)
+
+
 def engine_config() -> dict[str, object]:
     """Return DuckDB's memory limit and threads: $CITY_DB_MEMORY_LIMIT / $CITY_DB_THREADS, else the defaults."""
-    return {"memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT,
-            "threads": int(os.environ.get(THREADS_ENV) or DEFAULT_THREADS)}
+    return {"memory_limit": settings.resolve("db_memory_limit"), "threads": settings.resolve("db_threads")}
 
 
 def engine_settings(con: duckdb.DuckDBPyConnection) -> dict[str, object]:

@@ -22,6 +22,7 @@ from typing import Callable
 
 import duckdb
 
+from data import progress
 from data.background import PeriodicJob
 from data.clock import HOUR_S, utc
 from indicators.catalog import Catalog
@@ -63,6 +64,7 @@ class IndicatorScheduler:
         self._now = now
         self._backfill_hours = backfill_hours
         self._job = PeriodicJob("indicator-refresh", self.tick, interval_s)
+        self._backfill_started = time.perf_counter()
         self._last_s: int | None = None
         self._last_run: dict[int, int] = {}       # cadence (s) -> when its indicators last ran
         self._cadences = refresh_cadences(engine.catalog)
@@ -72,11 +74,19 @@ class IndicatorScheduler:
         """Take missed hourly snapshots, then refresh the latest values; return refreshes done."""
         self.wait_ahead()
         now_s = self._instant(self._now())
+        self._backfill_started = time.perf_counter()
         since = self._last_s if self._last_s is not None else now_s - self._backfill_hours * HOUR_S - 1
         # an instant on the hour is itself a snapshot: the live refresh takes it
         missing = [h for h in snapshot_hours(since, now_s) if h != now_s and not self._has_snapshot(h)]
+        done = []
         for hour in sorted(missing):
+            if self._job.stopping:           # at SIGTERM: the snapshots taken so far are whole; stop here
+                return len(done)
             self._refresh(hour, kind="snapshot", snapshot=True)
+            done.append(hour)
+            if len(missing) > 1:
+                progress.log_step(log, "hourly snapshots missed", len(done), len(missing), self._backfill_started,
+                                  detail=utc(hour).isoformat())
         if missing:
             self._ran_all(max(missing))
         due = self._due(now_s)
@@ -95,8 +105,9 @@ class IndicatorScheduler:
 
     def _prepare_ahead(self, now_s: int) -> None:
         """Start computing, in the second thread, the baselines of the next tick's instant (the job
-        waits an interval after a tick ends, so the next tick reads the clock an interval from now)."""
-        next_s = max(self._instant(self._now() + self._interval_s), now_s + max(1, int(self._interval_s)))
+        steps on the multiples of the interval, so the next tick is at the next one after now)."""
+        step = max(1, int(self._interval_s))
+        next_s = max(self._instant(self._now()) + step, now_s + step)
         self._ahead = self._ahead_pool.submit(self._engine.prepare_baselines, self._ahead_cursor, next_s,
                                               self._due(next_s))
 
@@ -133,6 +144,8 @@ class IndicatorScheduler:
         for listener in self._listeners:
             try:
                 listener(self._cursor, summary)
+            except duckdb.InterruptException:
+                log.info("a refresh listener was interrupted at stop (its transaction rolled back) at %s", at_s)
             except Exception:
                 log.exception("a refresh listener failed at %s", at_s)
         return summary
@@ -146,7 +159,14 @@ class IndicatorScheduler:
         """Start refreshing in a daemon thread."""
         self._job.start()
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """Ask the thread to stop and wait for it (and for the baselines being prepared ahead)."""
-        self._job.stop(timeout)
+    def stop(self, timeout: float = 30.0) -> bool:
+        """Ask the thread to stop and wait for it (and for the baselines being prepared ahead); a refresh
+        still running after ``timeout`` is interrupted (its transaction rolls back). Return whether it ended."""
+        ended = self._job.stop(timeout, interrupt=self._interrupt)
         self._ahead_pool.shutdown(wait=True, cancel_futures=True)
+        return ended
+
+    def _interrupt(self) -> None:
+        """Interrupt the running refresh and the baselines being prepared: their transactions roll back."""
+        self._cursor.interrupt()
+        self._ahead_cursor.interrupt()

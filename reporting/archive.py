@@ -6,14 +6,14 @@ database file (var/reports/ for the default var/city.duckdb).
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 
-from data import db, versions
+from data import settings, versions
 from indicators.city_catalog import catalog_for_store
 from indicators.engine import Engine
 from reporting.days import day_span
@@ -21,6 +21,10 @@ from reporting.document import build_document
 from reporting.render import render_html, html_to_pdf
 
 FORMATS = ("pdf", "html")
+
+
+def _quiet(what: str) -> None:
+    """A step_done that says nothing (the server's callers show no progress)."""
 MEDIA_TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}
 _NAME = re.compile(r"brief-(\d{4}-\d{2}-\d{2})\.(pdf|html)")
 
@@ -33,7 +37,7 @@ def database_file(con) -> Path | None:
 
 def reports_dir(con) -> Path:
     """Return the archive folder (see the module docstring)."""
-    configured = os.environ.get("CITY_REPORTS_DIR") or db.get_setting(con, "report.dir")
+    configured = settings.resolve("reports_dir", con=con)
     if configured:
         return Path(configured)
     store = database_file(con)
@@ -81,19 +85,28 @@ def _brief_html(con, day: date, tz: str, document=None) -> str:
     return render_html(document if document is not None else build_document(con, day, tz, load_engine(con, tz)))
 
 
-def render(con, day: date, tz: str, fmt: str, document=None) -> bytes:
-    """Return the brief of ``day`` rendered in ``fmt`` (pdf or html), from ``document`` when given."""
+def render(con, day: date, tz: str, fmt: str, document=None, step_done: Callable[[str], None] = _quiet) -> bytes:
+    """Return the brief of ``day`` rendered in ``fmt`` (pdf or html), from ``document`` when given;
+    ``step_done(what)`` after the HTML and after the PDF."""
     html = _brief_html(con, day, tz, document)
-    return html_to_pdf(html) if fmt == "pdf" else html.encode("utf-8")
+    step_done("HTML")
+    if fmt != "pdf":
+        return html.encode("utf-8")
+    pdf = html_to_pdf(html)
+    step_done("PDF")
+    return pdf
 
 
-def write_brief(con, day: date, tz: str, folder: Path, document=None) -> list[Path]:
+def write_brief(con, day: date, tz: str, folder: Path, document=None,
+                step_done: Callable[[str], None] = _quiet) -> list[Path]:
     """Render the brief of ``day`` (``document`` when given) in every format into the archive; return the
-    files written."""
+    files written (``step_done(what)`` after each format)."""
     folder.mkdir(parents=True, exist_ok=True)
     html = _brief_html(con, day, tz, document)
     written = []
-    for fmt, content in (("html", html.encode("utf-8")), ("pdf", html_to_pdf(html))):
+    for fmt, make in (("html", lambda: html.encode("utf-8")), ("pdf", lambda: html_to_pdf(html))):
+        content = make()
+        step_done(fmt.upper())
         path = archive_path(folder, day, fmt)
         partial = path.with_suffix(path.suffix + ".part")
         partial.write_bytes(content)

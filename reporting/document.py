@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Callable
 
 import pandas as pd
 
@@ -40,9 +41,19 @@ def draw_charts(brief: DailyBrief, geometries: pd.DataFrame, language: str) -> d
     }
 
 
-def build_document(con, day: date, tz: str, engine: Engine) -> BriefDocument:
-    """Return the document of ``day``'s brief, charts drawn in both languages."""
+DOCUMENT_STEPS = 3           # the brief's figures, then the charts in each of two languages
+
+
+def build_document(con, day: date, tz: str, engine: Engine,
+                   step_done: Callable[[str], None] = lambda what: None) -> BriefDocument:
+    """Return the document of ``day``'s brief, charts drawn in both languages; ``step_done(what)`` is
+    called after each of its DOCUMENT_STEPS steps (the command line shows progress with it)."""
     brief = build_brief(con, day, tz, engine)
+    step_done("cases, scorecard, rankings, alerts and air")
     geometries = street_geometries(con)
     units = {k.id: engine.catalog[k.id].unit for k in brief.keys if k.id in engine.catalog}
-    return BriefDocument(brief, units, {lang: draw_charts(brief, geometries, lang) for lang in ("zh", "en")})
+    charts = {}
+    for lang in ("zh", "en"):
+        charts[lang] = draw_charts(brief, geometries, lang)
+        step_done(f"charts ({lang})")
+    return BriefDocument(brief, units, charts)

@@ -3,7 +3,6 @@ as an A4 PDF printed from that HTML by headless Chromium (Chinese fonts embedded
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
@@ -11,12 +10,13 @@ from pathlib import Path
 
 import jinja2
 
+from data import settings
 from reporting import view
 from reporting.document import BriefDocument
 from reporting.headline import headline_en, headline_zh
 
 TEMPLATES = Path(__file__).with_name("templates")
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM = settings.resolve("chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--disable-extensions", "--no-pdf-header-footer",
                   "--run-all-compositor-stages-before-draw"]

@@ -1,6 +1,7 @@
 """Every morning at a configured local time the server writes yesterday's brief into the archive.
 
-The time is the setting ``report.daily_at`` (HH:MM, city time), else $CITY_REPORT_AT, else 07:00.
+The time is $CITY_REPORT_AT, else the stored setting ``report.daily_at`` (HH:MM, city time), else 07:00
+(data/settings.py: environment before stored setting, as for every setting).
 A background PeriodicJob checks once a minute; a missed morning (server down) is made up at the
 next check, and a brief already on file is never rewritten.
 """
@@ -8,27 +9,21 @@ next check, and a brief already on file is never rewritten.
 from __future__ import annotations
 
 import logging
-import os
-import re
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from data import db
+from data import settings
 from data.background import PeriodicJob
 from reporting.archive import is_archived, brief_document, reports_dir, write_brief
 from reporting.days import yesterday
 
 log = logging.getLogger(__name__)
-DEFAULT_AT = "07:00"
 CHECK_EVERY_S = 60.0
 
 
 def report_time(con) -> time:
-    """Return the local time of day the brief is generated at."""
-    text = db.get_setting(con, "report.daily_at") or os.environ.get("CITY_REPORT_AT") or DEFAULT_AT
-    if not re.fullmatch(r"\d{1,2}:\d{2}", text):
-        raise ValueError(f"report.daily_at must be HH:MM, not {text!r}")
-    hour, minute = (int(x) for x in text.split(":"))
+    """Return the local time of day the brief is generated at (checked HH:MM by data/settings.py)."""
+    hour, minute = (int(x) for x in settings.resolve("report_at", con=con).split(":"))
     return time(hour, minute)
 
 

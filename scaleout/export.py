@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from data import db
+from data import db, progress
 from indicators.sources import FREE_TEXT_COLUMNS
 
 # the tables the sources (indicators/sources.py) read, and the columns exported as nulls
@@ -52,10 +52,12 @@ def city_code(con: duckdb.DuckDBPyConnection) -> str:
     return con.execute("SELECT min(code) FROM admin_units WHERE level = 'city'").fetchall()[0][0]
 
 
-def export_store(con: duckdb.DuckDBPyConnection, out: str | Path, tz: str) -> ExportSummary:
-    """Write the store's indicator inputs under ``out`` (replacing this city's earlier partitions)."""
+def export_store(con: duckdb.DuckDBPyConnection, out: str | Path, tz: str, show_progress: bool = False) -> ExportSummary:
+    """Write the store's indicator inputs under ``out`` (replacing this city's earlier partitions); a
+    progress line per table on stderr when ``show_progress``."""
     out, city = Path(out), city_code(con)
     rows, sizes = {}, {}
+    meter = progress.ConsoleProgress("Parquet export", len(EXPORTED_TABLES), enabled=show_progress, unit=" tables")
     for table, left_out in EXPORTED_TABLES.items():
         target = partition_dir(out, table, city)
         shutil.rmtree(target, ignore_errors=True)
@@ -66,6 +68,7 @@ def export_store(con: duckdb.DuckDBPyConnection, out: str | Path, tz: str) -> Ex
         con.execute(f"COPY (SELECT {columns} FROM {table}) TO '{_sql_path(path)}' (FORMAT parquet, COMPRESSION zstd)")
         rows[table] = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
         sizes[table] = path.stat().st_size
+        meter.step(f"{table}: {rows[table]:,} rows, {sizes[table] / 2**20:.1f} MiB")
     summary = ExportSummary(city, tz, rows, sizes)
     (out / MANIFESTS).mkdir(parents=True, exist_ok=True)
     (out / MANIFESTS / f"{city}.json").write_text(json.dumps(asdict(summary), indent=1))

@@ -1,12 +1,13 @@
-"""Fault drills on the tiny city (bench/drill_faults.py): kill -9 mid-refresh and mid-serve, a full
-disk during ingest, truncated and corrupted files, a sensor with a wrong clock. After each, the
+"""Fault drills on the tiny city (bench/drill_faults.py, bench/drill_server_faults.py): kill -9 mid-refresh
+and mid-serve, SIGTERM mid-refresh and mid-ingest, a full disk during a CLI ingest and under the running
+server (ingest and refresh), truncated and corrupted files, a sensor with a wrong clock. After each, the
 store's invariants (data/integrity.py) hold and nothing partial is kept."""
 
 from __future__ import annotations
 
 import pytest
 
-from bench import drill_faults
+from bench import drill_faults, drill_server_faults
 from data import db, integrity
 
 KILLS = 2
@@ -37,6 +38,28 @@ def test_full_disk_during_ingest_is_a_clean_error_and_keeps_nothing(tiny_db_path
     result = drill_faults.drill_disk_full(tiny_db_path, workdir, rows=300_000)
     assert_passed(result)
     assert result.figures["exit"] == 3 and result.figures["failed_batches_recorded"] == 1
+
+
+@pytest.mark.slow
+def test_sigterm_during_refresh_stops_cleanly_and_keeps_nothing_partial(tiny_db_path, workdir):
+    result = drill_server_faults.drill_sigterm_refresh(tiny_db_path, workdir)
+    assert_passed(result)
+    assert result.figures["stops"] == 2
+
+
+@pytest.mark.slow
+def test_sigterm_during_an_api_ingest_keeps_the_batch_whole_or_not_at_all(tiny_db_path, workdir):
+    result = drill_server_faults.drill_sigterm_ingest(tiny_db_path, workdir)
+    assert_passed(result)
+    assert result.figures["kept"] in (0, result.figures["rows"])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not drill_server_faults.can_mount(), reason="mounting the small tmpfs needs root")
+def test_full_disk_under_the_running_server(tiny_db_path, workdir):
+    result = drill_server_faults.drill_disk_full_server(tiny_db_path, workdir)
+    assert_passed(result)
+    assert result.figures["full_answer"] == 507 and result.figures["stored"] == result.figures["rows"]
 
 
 def test_truncated_and_corrupt_files(tiny_db_path, workdir):

@@ -9,17 +9,19 @@ own cursor, as the store's one-writer rule requires.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Callable
 
 import duckdb
 
-from data import db, versions
+from data import db, progress, versions
 from data.background import PeriodicJob
 from data.clock import utc
 from data.db import transaction
 from data.demo import build, clock
 
+log = logging.getLogger(__name__)
 STAGES = ("accepted", "dispatched", "resolved", "closed")
 
 
@@ -53,16 +55,21 @@ def advance_plans(con: duckdb.DuckDBPyConnection, from_s: int, to_s: int, batch_
     return applied
 
 
-def step(con: duckdb.DuckDBPyConnection, world: build.DemoWorld, from_s: int, to_s: int) -> build.RowCounts:
-    """Move the demo city from ``from_s`` to ``to_s`` in one transaction; return rows written."""
+def step(con: duckdb.DuckDBPyConnection, world: build.DemoWorld, from_s: int, to_s: int,
+         progress: Callable[[int, int, str], None] | None = None) -> build.RowCounts:
+    """Move the demo city from ``from_s`` to ``to_s`` in one transaction; return rows written.
+    ``progress(done, total, day)`` is called after each local day generated."""
     counts = build.RowCounts()
     if to_s <= from_s:
         return counts
     with transaction(con):
         batch_id = build.start_batch(con, "demo", "demo:live")
         counts.add("event_versions", advance_plans(con, from_s, to_s, batch_id))
-        for day in clock.day_windows(from_s, to_s, world.spec.tz):
+        days = list(clock.day_windows(from_s, to_s, world.spec.tz))
+        for done, day in enumerate(days, 1):
             build.generate_day(con, world, day, to_s, batch_id, counts)
+            if progress is not None:
+                progress(done, len(days), f"{counts.total:,} rows")
         build.finish_batch(con, batch_id, counts.total)
         db.put_settings(con, {"data.until_s": to_s})
         versions.bump(con, "events", "readings", earliest_s=from_s)     # a tick adds only what followed from_s
@@ -79,20 +86,25 @@ class LiveSimulator:
         self._job = PeriodicJob("live-simulator", self.catch_up, interval_s)
         self._world: build.DemoWorld | None = None
 
-    def catch_up(self) -> build.RowCounts:
-        """Fill the gap from the data's last instant to now; return rows written."""
+    def catch_up(self, report_progress: bool = False) -> build.RowCounts:
+        """Fill the gap from the data's last instant to now; return rows written (a line in the log per
+        day generated when ``report_progress``: the catch-up at start may span days)."""
         spec = build.load_demo_spec(self._cursor)
         if spec is None:
             return build.RowCounts()
         if self._world is None:
             self._world = build.DemoWorld.create(spec)
         until_s = int(db.get_setting(self._cursor, "data.until_s", str(spec.anchor_s)))
-        return step(self._cursor, self._world, until_s, int(self._now()))
+        started = time.perf_counter()
+        report = (lambda done, total, detail: progress.log_step(log, "live simulator catching up", done, total, started,
+                                                               " days", detail)) if report_progress else None
+        return step(self._cursor, self._world, until_s, int(self._now()), report)
 
     def start(self) -> None:
         """Start ticking in a daemon thread."""
         self._job.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Ask the thread to stop and wait for it."""
-        self._job.stop(timeout)
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Ask the thread to stop and wait for its step (interrupted after ``timeout``: its transaction
+        rolls back); return whether it ended."""
+        return self._job.stop(timeout, interrupt=self._cursor.interrupt)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from data import settings
 from data.ingest import readers
 from data.ingest.mapping import SHIPPED_DIR, Mapping
 
-DEFAULT_SERVER = "http://127.0.0.1:8050"
+DEFAULT_SERVER = settings.setting("server").default
 REQUEST_ROWS = 50_000      # rows per request: keeps each body under the server's size limit
 API_KINDS = ("events", "readings")
 
@@ -23,12 +23,12 @@ class ApiError(RuntimeError):
 
 def server_url(cli_value: str | None) -> str:
     """Return the server URL: --server, else $CITY_SERVER, else the local default."""
-    return (cli_value or os.environ.get("CITY_SERVER") or DEFAULT_SERVER).rstrip("/")
+    return str(settings.resolve("server", cli_value or None)).rstrip("/")
 
 
 def token_value(cli_value: str | None) -> str | None:
     """Return the API token: --token, else $CITY_TOKEN."""
-    return cli_value or os.environ.get("CITY_TOKEN")
+    return settings.resolve("token", cli_value or None) or None
 
 
 def send_file(kind: str, path: Path, mapping: Mapping, server: str, token: str) -> list[dict]:

@@ -157,7 +157,7 @@ def _route_matrix(secured) -> dict:
     }
 
 
-PUBLIC_RULES = {"/login", "/setup", "/kiosk/<secret>", "/api/v1/openapi.json", "/_favicon.ico",
+PUBLIC_RULES = {"/login", "/setup", "/kiosk/<secret>", "/api/v1/openapi.json", "/_favicon.ico", "/healthz", "/readyz",
                 "/assets/<path:filename>", "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>"}
 PAGE_RULES = {"/", "/<path:path>", "/_dash-update-component", "/logout"}   # covered by the tests above and below
 

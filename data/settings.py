@@ -1,0 +1,190 @@
+"""Every setting an operator can change, declared once, with one precedence rule:
+
+    command line  >  environment variable  >  the store's stored setting  >  default
+
+A setting names its environment variable, and where it has them its command-line flag and its key
+in the store's ``settings`` table. Modules read a setting through :func:`resolve`, never
+``os.environ`` directly; docs/OPERATIONS.md carries the table :func:`markdown_table` writes, and a
+test fails when the two differ.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class SettingError(ValueError):
+    """A setting's value cannot be read; the message names the setting and where it came from."""
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError("must be 1 or more")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise ValueError("must be more than 0")
+    return value
+
+
+def _log_level(text: str) -> str:
+    level = text.strip().upper()
+    if level not in LOG_LEVELS:
+        raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+    return level
+
+
+def _clock_time(text: str) -> str:
+    hour, _, minute = text.strip().partition(":")
+    if not (hour.isdigit() and minute.isdigit() and len(minute) == 2 and int(hour) < 24 and int(minute) < 60):
+        raise ValueError("must be a local time HH:MM")
+    return f"{int(hour):02d}:{minute}"
+
+
+def _text(text: str) -> str:
+    return text
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: where it may be given, its default and what it does."""
+
+    name: str
+    env: str
+    default: object
+    help: str
+    parse: Callable[[str], object] = _text
+    flag: str | None = None          # command-line flag of app.py or cli.py
+    stored: str | None = None        # key in the store's settings table
+    secret: bool = False             # never printed or logged
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("host", "HOST", "127.0.0.1", "address the server listens on", flag="--host"),
+    Setting("port", "PORT", 8050, "port the server listens on", _positive_int, flag="--port"),
+    Setting("db", "CITY_DB", "var/city.duckdb", "the store's database file", flag="--db"),
+    Setting("scale", "CITY_SCALE", "demo", "size of the demo city built on first start when no database exists",
+            flag="--scale"),
+    Setting("refresh_seconds", "CITY_REFRESH_SECONDS", 60.0,
+            "indicator refresh cadence; live instants fall on multiples of it", _positive_float,
+            flag="--refresh-seconds"),
+    Setting("backfill_hours", "CITY_BACKFILL_HOURS", 6, "hourly snapshots missing from the last N hours taken at start",
+            _non_negative_int, flag="--backfill-hours"),
+    Setting("log_level", "CITY_LOG_LEVEL", "INFO", "log level of the server (DEBUG, INFO, WARNING, ERROR)", _log_level,
+            flag="--log-level"),
+    Setting("trusted_proxy", "CITY_TRUSTED_PROXY", "",
+            "address of the reverse proxy whose X-Forwarded-For/-Proto headers are believed (empty: none; `*`: any)",
+            flag="--trusted-proxy"),
+    Setting("trusted_proxy_count", "CITY_TRUSTED_PROXY_COUNT", 1,
+            "how many proxies in front of the server append to X-Forwarded-For", _positive_int,
+            flag="--trusted-proxy-count"),
+    Setting("ready_max_age_s", "CITY_READY_MAX_AGE_S", 300.0,
+            "/readyz answers 503 when the last indicator refresh is older than this (seconds)", _positive_float,
+            flag="--ready-max-age"),
+    Setting("db_memory_limit", "CITY_DB_MEMORY_LIMIT", "8GB", "DuckDB's memory limit (beyond it DuckDB spills to disk)"),
+    Setting("db_threads", "CITY_DB_THREADS", 2, "DuckDB's worker threads", _positive_int),
+    Setting("api_max_bytes", "CITY_API_MAX_BYTES", 16 * 1024 * 1024, "largest body the ingest API accepts (bytes)",
+            _positive_int),
+    Setting("report_at", "CITY_REPORT_AT", "07:00", "local time (HH:MM) the daily brief is written into the archive",
+            _clock_time, stored="report.daily_at"),
+    Setting("reports_dir", "CITY_REPORTS_DIR", "", "archive folder of the daily briefs (empty: reports/ beside the "
+            "database file)", stored="report.dir"),
+    Setting("chromium", "CHROMIUM_PATH", "/usr/bin/chromium", "the Chromium that prints PDFs and runs browser tests"),
+    Setting("server", "CITY_SERVER", "http://127.0.0.1:8050", "server a CLI ingest posts to while the server holds "
+            "the store", flag="--server"),
+    Setting("token", "CITY_TOKEN", "", "API token of a CLI ingest posted to the server", flag="--token", secret=True),
+)
+BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+
+def setting(name: str) -> Setting:
+    """Return the declared setting called ``name`` (KeyError for an undeclared one)."""
+    return BY_NAME[name]
+
+
+def resolve(name: str, cli: object = None, con=None, environ: Mapping[str, str] | None = None) -> object:
+    """Return the setting's value: ``cli`` when given, else its environment variable, else the store's
+    stored value (when the setting has a key and ``con`` is given), else its default."""
+    return resolve_with_origin(name, cli, con, environ)[0]
+
+
+def resolve_with_origin(name: str, cli: object = None, con=None,
+                        environ: Mapping[str, str] | None = None) -> tuple[object, str]:
+    """Return (value, where it came from: flag, environment, stored or default); see :func:`resolve`."""
+    item = BY_NAME[name]
+    if cli is not None:
+        return cli, "flag"
+    environ = os.environ if environ is None else environ
+    text = environ.get(item.env)
+    if text:
+        return _parse(item, text, f"${item.env}"), "environment"
+    if item.stored and con is not None:
+        rows = con.execute("SELECT value FROM settings WHERE key = ?", [item.stored]).fetchall()
+        if rows and rows[0][0]:
+            return _parse(item, rows[0][0], f"the stored setting {item.stored}"), "stored"
+    return item.default, "default"
+
+
+def check_stored(name: str, text: str) -> str:
+    """Return the key a stored value of setting ``name`` goes under, after checking ``text`` parses."""
+    item = BY_NAME.get(name)
+    if item is None or not item.stored:
+        storable = ", ".join(s.name for s in SETTINGS if s.stored)
+        raise SettingError(f"{name!r} cannot be stored in the store; settings that can: {storable}")
+    _parse(item, text, name)
+    return item.stored
+
+
+def _parse(item: Setting, text: str, origin: str) -> object:
+    try:
+        return item.parse(text)
+    except ValueError as exc:
+        raise SettingError(f"{origin} = {text!r} is not a valid {item.name}: {exc}") from None
+
+
+def add_flag(parser: argparse.ArgumentParser, name: str, **kwargs) -> None:
+    """Add the setting's flag to ``parser`` (default None: unset flags fall through to :func:`resolve`)."""
+    item = BY_NAME[name]
+    default = "" if item.secret else f", default {item.default}"
+    parser.add_argument(item.flag, dest=name, default=None, type=_flag_type(item), **kwargs,
+                        help=f"{item.help} (${item.env}{default})")
+
+
+def _flag_type(item: Setting) -> Callable[[str], object]:
+    def parse(text: str) -> object:
+        try:
+            return item.parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
+    return parse
+
+
+def markdown_table() -> str:
+    """Return the settings table of docs/OPERATIONS.md."""
+    lines = ["| setting | flag | environment | stored key | default | what it does |",
+             "|---|---|---|---|---|---|"]
+    for item in SETTINGS:
+        default = "(none)" if item.default in ("", None) else f"`{item.default}`"
+        cells = (item.name, _code(item.flag), _code(item.env), _code(item.stored), default, item.help)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _code(text: str | None) -> str:
+    return f"`{text}`" if text else ""

@@ -19,17 +19,17 @@ import base64
 import functools
 import hashlib
 import hmac
-import os
 import re
 import secrets
 import threading
 from pathlib import Path
 
+from data import settings
+
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
 PRODUCTION_COST = (2**17, 8, 1)              # scrypt N, r, p
-TEST_ONLY_COST = (2**10, 8, 1)               # only with CITY_TEST_ONLY_FAST_PASSWORD_HASH=1
-TEST_ONLY_SETTING = "CITY_TEST_ONLY_FAST_PASSWORD_HASH"
+TEST_ONLY_COST = (2**10, 8, 1)               # only with the setting test_only_fast_password_hash
 MAX_STORED_N = 2**20                         # a stored hash asking for more memory is refused
 HASH_SLOTS = threading.BoundedSemaphore(2)
 COMMON_FILE = Path(__file__).resolve().parent / "common_passwords.txt"
@@ -85,7 +85,7 @@ def _is_repetitive(password: str) -> bool:
 
 def current_cost() -> tuple[int, int, int]:
     """Return the scrypt (N, r, p) new hashes use."""
-    return TEST_ONLY_COST if os.environ.get(TEST_ONLY_SETTING) == "1" else PRODUCTION_COST
+    return TEST_ONLY_COST if settings.resolve("test_only_fast_password_hash") == "1" else PRODUCTION_COST
 
 
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:

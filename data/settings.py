@@ -109,6 +109,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("server", "CITY_SERVER", "http://127.0.0.1:8050", "server a CLI ingest posts to while the server holds "
             "the store", flag="--server"),
     Setting("token", "CITY_TOKEN", "", "API token of a CLI ingest posted to the server", flag="--token", secret=True),
+    Setting("test_only_fast_password_hash", "CITY_TEST_ONLY_FAST_PASSWORD_HASH", "0",
+            "tests only: `1` hashes new passwords at a cheap scrypt cost; never set it in production"),
 )
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 

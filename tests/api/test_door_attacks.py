@@ -96,7 +96,7 @@ def test_hole8_the_username_is_not_a_password():
 
 
 def test_hole8_production_hashing_is_memory_hard_and_verifies(monkeypatch):
-    monkeypatch.delenv(passwords.TEST_ONLY_SETTING, raising=False)
+    monkeypatch.delenv("CITY_TEST_ONLY_FAST_PASSWORD_HASH", raising=False)
     assert passwords.current_cost() == passwords.PRODUCTION_COST == (2**17, 8, 1)
     stored = accounts.hash_password("Strong-pass-4821")      # 128 MiB, once (what every sign-in costs)
     assert stored.startswith("scrypt$131072$8$1$") and accounts.verify_password("Strong-pass-4821", stored)

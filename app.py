@@ -18,12 +18,13 @@ import dash
 import waitress
 from dash import Dash, dcc, html
 
+from api import backups as backups_api
 from api import exports as exports_api
 from api import reports as reports_api
 from api import ingest as ingest_api
 from api import security
 from callbacks import context
-from data import db, versions
+from data import backup_schedule, db, versions
 from data.background import PeriodicJob
 from data.clock import DEFAULT_TZ, parse_instant
 from data.demo import build, names
@@ -42,7 +43,7 @@ from reporting.schedule import start_daily_briefs
 log = logging.getLogger("city_vitals")
 ASSETS = Path(__file__).resolve().parent / "assets"
 SERVER_THREADS = 8      # request threads; each gets its own DuckDB cursor
-HTTP_API: tuple = (ingest_api.register, exports_api.register, reports_api.register)    # functions register(flask_server, app_context) mounting /api/... routes
+HTTP_API: tuple = (ingest_api.register, exports_api.register, reports_api.register, backups_api.register)    # functions register(flask_server, app_context) mounting /api/... routes
 VERSION_PRUNE_S = 600.0     # old data_changes rows are folded this often (data/versions.py)
 
 
@@ -175,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         start_indicators(app_context, args.refresh_seconds, args.backfill_hours)
         start_daily_briefs(app_context)          # yesterday's brief into the archive every morning
         start_version_pruning(app_context)
+        backup_schedule.start_scheduled_backups(app_context.con)     # when backup.every_hours is set
     except CatalogError as exc:
         print("error: the indicator catalog has problems:\n" + "\n".join(exc.problems), file=sys.stderr)
         return 2

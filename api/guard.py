@@ -36,6 +36,8 @@ STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Bodies above these sizes are refused before anything reads them (the ingest API keeps its own limit).
 BODY_LIMITS = {"/login": 16 * 1024, "/setup": 16 * 1024, UPDATE_PATH: 4 * 1024 * 1024}
 DEFAULT_BODY_LIMIT = 1024 * 1024
+# The token scope a bearer request needs, by path prefix; every other /api/ path takes ingest tokens.
+BEARER_SCOPES = (("/api/v1/backups", "backup"),)
 _ROUTER_OUTPUT = "_pages_content.children"
 _ROUTER_INPUT = ("_pages_location", "pathname")
 
@@ -109,13 +111,14 @@ class Guard:
     def _check_bearer(self) -> Response | None:
         secret = request.headers["Authorization"][7:].strip()
         cursor = self.app_context.cursor()
-        verdict = tokens.check_token(cursor, secret, scope="ingest")
+        scope = bearer_scope(request.path)
+        verdict = tokens.check_token(cursor, secret, scope=scope)
         token_id = tokens.token_id_of(secret)
         audit.record(cursor, f"token:{token_id or 'unknown'}", "token.use" if verdict == "ok" else "token.refused",
                      request.path, {"method": request.method, "verdict": verdict}, request.remote_addr)
         if verdict != "ok":
             return _json({"error": "this token is revoked" if verdict == "revoked" else "this token is not valid"}, 403)
-        g.principal = accounts.principal_for("ingest", token_id=token_id)
+        g.principal = accounts.principal_for(scope, token_id=token_id)
         return None
 
     def _check_callback(self) -> Response | None:
@@ -157,6 +160,12 @@ class Guard:
         if self._csp[1] != count:
             self._csp = (content_security_policy(self.app), count)
         return self._csp[0]
+
+
+def bearer_scope(path: str) -> str:
+    """Return the token scope a bearer request to ``path`` needs."""
+    return next((scope for prefix, scope in BEARER_SCOPES if path == prefix or path.startswith(prefix + "/")),
+                "ingest")
 
 
 def _router_path(body: dict) -> str:

@@ -332,7 +332,7 @@ def drill_sensor_clock(city: Path, workdir: Path) -> DrillResult:
     return result
 
 
-DRILLS = ("refresh", "server", "disk", "files", "sensor_clock")
+DRILLS = ("refresh", "server", "disk", "files", "sensor_clock", "backup_sigterm", "backup_burst")
 
 
 def run_drills(city: Path, workdir: Path, kills: int, rows: int, only: tuple[str, ...] = DRILLS) -> list[DrillResult]:
@@ -341,8 +341,15 @@ def run_drills(city: Path, workdir: Path, kills: int, rows: int, only: tuple[str
                "server": lambda: drill_kill_server(city, workdir, kills),
                "disk": lambda: drill_disk_full(city, workdir, rows),
                "files": lambda: drill_broken_files(city, workdir),
-               "sensor_clock": lambda: drill_sensor_clock(city, workdir)}
+               "sensor_clock": lambda: drill_sensor_clock(city, workdir),
+               "backup_sigterm": lambda: _backup_drills().drill_sigterm_backup(city, workdir),
+               "backup_burst": lambda: _backup_drills().drill_backup_during_burst(city, workdir)}
     return [runners[name]() for name in only]
+
+
+def _backup_drills():
+    from bench import drill_backup      # it builds on this module's helpers
+    return drill_backup
 
 
 def machine() -> str:

@@ -25,6 +25,8 @@ from access import accounts
 from access.roles import may_open
 from data import audit
 from data.ingest import tokens
+from layouts.forbidden import forbidden_html, request_language
+from layouts.i18n import t
 from layouts.pages import page_for_path, page_named
 
 SESSION_COOKIE = "cv_session"
@@ -180,10 +182,11 @@ def _json(body: dict, status: int) -> Response:
 
 
 def forbidden() -> Response:
-    """Return the plain 403 page of a route the role may not open."""
-    return Response("<!doctype html><meta charset='utf-8'><title>403</title>"
-                    "<h1>403</h1><p>无权访问此页面。 You may not open this page.</p><p><a href='/'>/</a></p>",
-                    status=403, mimetype="text/html")
+    """Return the 403 page of a route the role may not open, in the product's look and one language."""
+    language = request_language(request.args.get("lang"), request.headers.get("Accept-Language"))
+    principal = g.get("principal")
+    role = t(f"role.{principal.role}", language) if principal is not None else ""
+    return Response(forbidden_html(language, request.path, role), status=403, mimetype="text/html")
 
 
 def forbidden_json() -> Response:

@@ -24,7 +24,7 @@ from api import reports as reports_api
 from api import ingest as ingest_api
 from api import security
 from callbacks import context
-from data import backup_schedule, db, versions
+from data import backup_schedule, db, retention, versions
 from data.background import PeriodicJob
 from data.clock import DEFAULT_TZ, parse_instant
 from data.demo import build, names
@@ -177,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         start_daily_briefs(app_context)          # yesterday's brief into the archive every morning
         start_version_pruning(app_context)
         backup_schedule.start_scheduled_backups(app_context.con)     # when backup.every_hours is set
+        retention.start_retention(app_context.con)                  # when retention.*_days are set
     except CatalogError as exc:
         print("error: the indicator catalog has problems:\n" + "\n".join(exc.problems), file=sys.stderr)
         return 2

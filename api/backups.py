@@ -2,7 +2,7 @@
 
     POST /api/v1/backups                    NDJSON: {"progress": …} lines, then {"backup": manifest}
     GET  /api/v1/backups                    the complete backups (manifests without checksums)
-    GET  /api/v1/backups/<name>/<file>      store.duckdb or manifest.json of a listed backup
+    GET  /api/v1/backups/<name>/<file>      store.duckdb, manifest.json or an archive file its manifest lists
 
 For a token of scope ``backup`` (``cli.py backup --token``) or an administrator's session. The
 backups stay in the server's backup folder (data/backup_schedule.py): nothing in a request names
@@ -47,7 +47,7 @@ class BackupRoutes:
         bp = Blueprint("backups", __name__)
         bp.add_url_rule("/api/v1/backups", "take", self.take, methods=["POST"])
         bp.add_url_rule("/api/v1/backups", "listing", self.listing, methods=["GET"])
-        bp.add_url_rule("/api/v1/backups/<name>/<file_name>", "download", self.download, methods=["GET"])
+        bp.add_url_rule("/api/v1/backups/<name>/<path:file_name>", "download", self.download, methods=["GET"])
         return bp
 
     def take(self) -> Response:
@@ -83,11 +83,13 @@ class BackupRoutes:
         refused = _refused()
         if refused is not None:
             return refused
-        names = {m["name"] for m in backup.list_backups(self._folder())}
-        if name not in names or file_name not in backup.BACKUP_FILES:
+        manifest = next((m for m in backup.list_backups(self._folder()) if m["name"] == name), None)
+        served = set(backup.BACKUP_FILES) | {part["file"] for part in (manifest or {}).get("archive", [])}
+        if manifest is None or file_name not in served:
             return _json({"error": "no such backup file"}, 404)
         audit.record(self.app_context.cursor(), current_principal().actor, "backup.download", f"{name}/{file_name}")
-        return send_file(self._folder() / name / file_name, as_attachment=True, download_name=f"{name}-{file_name}")
+        return send_file(self._folder() / name / file_name, as_attachment=True,
+                         download_name=f"{name}-{file_name.rsplit('/', 1)[-1]}")
 
     def _folder(self):
         return backup_schedule.backup_dir(self.app_context.cursor())

@@ -2,7 +2,8 @@
 on restore, kept N at a time.
 
 A backup is a folder ``cityvitals-YYYYmmddTHHMMSSZ/`` holding ``store.duckdb`` (a DuckDB file with
-the store's schema and every row) and ``manifest.json`` (the instant of the snapshot, the schema
+the store's schema and every row), the archive's Parquet files the store lists (data/retention.py,
+at the same relative paths as beside the store) and ``manifest.json`` (the instant of the snapshot, the schema
 version, the SHA-256 of the file and the ``cli.py checksum`` of every data table at that instant).
 
 Why this way (docs/BACKUP.md has the figures): DuckDB gives each transaction a snapshot, so one
@@ -29,7 +30,7 @@ from typing import Callable
 
 import duckdb
 
-from data import db, writer
+from data import db, retention, writer
 
 FORMAT = 1
 PREFIX = "cityvitals-"
@@ -89,6 +90,7 @@ def take_backup(con: duckdb.DuckDBPyConnection, out_dir: Path, progress: Progres
     partial.mkdir()
     try:
         manifest = {"format": FORMAT, "name": name, **_snapshot(con, partial / STORE_FILE, progress, cancel)}
+        manifest["archive"] = _copy_archive(store_path(con).parent, partial, manifest.pop("archive_files"), cancel)
         manifest["sha256"] = file_sha256(partial / STORE_FILE)
         manifest["bytes"] = (partial / STORE_FILE).stat().st_size
         _write_json(partial / MANIFEST_FILE, manifest)
@@ -124,6 +126,7 @@ def _snapshot(con: duckdb.DuckDBPyConnection, target: Path, progress: ProgressCa
             _copy_tables(con, source, alias, progress, cancel)
             facts = {"taken_at": taken_at.isoformat(),
                      "schema_version": db.schema_version(con),
+                     "archive_files": retention.parts(con),     # listed files never change: copied after
                      "checksums": {t: list(v) for t, v in writer.store_checksum(con).items()}}
     finally:
         con.execute(f"DETACH {alias}")
@@ -144,6 +147,19 @@ def _copy_tables(con, source: str, alias: str, progress: ProgressCallback | None
         done += sizes[table]
         if progress is not None:
             progress(Progress(table, index, len(tables), done, sum(sizes.values())))
+
+
+def _copy_archive(source: Path, target: Path, files: list[str], cancel: threading.Event | None) -> list[dict]:
+    """Copy the archive files the snapshot lists; return each one's path, SHA-256 and size."""
+    copied = []
+    for relative in files:
+        if cancel is not None and cancel.is_set():
+            raise BackupCancelled("the backup was stopped before it was complete; nothing was kept")
+        (target / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source / relative, target / relative)
+        copied.append({"file": relative, "sha256": file_sha256(target / relative),
+                       "bytes": (target / relative).stat().st_size})
+    return copied
 
 
 def _quoted(path: Path) -> str:
@@ -212,11 +228,12 @@ def read_manifest(folder: Path) -> dict:
 
 # --- checking and restoring --------------------------------------------------------------------
 
-def verify_backup(folder: Path) -> dict:
-    """Check a backup (complete, file intact, schema this program can open, tables equal to the
-    checksums taken at its instant); return its manifest or raise BackupError naming the problem."""
+def verify_backup(folder: Path, complete: bool = False) -> dict:
+    """Check a backup (complete, files intact, schema this program can open, tables equal to the
+    checksums taken at its instant); return its manifest or raise BackupError naming the problem.
+    ``complete``: the caller knows the folder is whole though it still has its .partial name."""
     folder = Path(folder)
-    if folder.name.endswith(PARTIAL):
+    if folder.name.endswith(PARTIAL) and not complete:
         raise BackupError(f"{folder} is an unfinished backup (its writer was stopped); it cannot be restored")
     manifest = read_manifest(folder)
     store = folder / STORE_FILE
@@ -225,7 +242,10 @@ def verify_backup(folder: Path) -> dict:
     if int(manifest.get("schema_version", 0)) > db.latest_schema_version():
         raise BackupError(f"the backup has schema version {manifest['schema_version']}, newer than this program "
                           f"({db.latest_schema_version()}): restore it with the newer City Vitals")
-    con = duckdb.connect(str(store), read_only=True)
+    for part in manifest.get("archive", []):
+        if not _inside(folder, part["file"]) or file_sha256(folder / part["file"]) != part["sha256"]:
+            raise BackupError(f"the archive file {part['file']} of the backup is missing or damaged")
+    con = duckdb.connect(str(store), read_only=True, config={"file_search_path": str(folder.resolve())})
     try:
         version = db.schema_version(con)
         found = {t: list(v) for t, v in writer.store_checksum(con).items()}
@@ -257,6 +277,7 @@ def restore_backup(folder: Path, target: Path, force: bool = False) -> dict:
     incoming = target.with_name(target.name + ".restoring")
     try:
         shutil.copyfile(Path(folder) / STORE_FILE, incoming)
+        _restore_archive(Path(folder), target.parent, manifest.get("archive", []))
         with incoming.open("rb+") as handle:
             os.fsync(handle.fileno())
         _set_aside(target)
@@ -266,6 +287,22 @@ def restore_backup(folder: Path, target: Path, force: bool = False) -> dict:
         incoming.unlink(missing_ok=True)
         raise
     return manifest
+
+
+def _inside(folder: Path, relative: str) -> bool:
+    return (folder / relative).resolve().is_relative_to(folder.resolve()) and (folder / relative).is_file()
+
+
+def _restore_archive(folder: Path, store_folder: Path, parts: list[dict]) -> None:
+    """Put the archive files beside the restored store (their names are unique: one already there
+    with the same content is kept)."""
+    for part in parts:
+        destination = store_folder / part["file"]
+        if destination.is_file() and file_sha256(destination) == part["sha256"]:
+            continue
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(folder / part["file"], destination.with_name(destination.name + ".restoring"))
+        os.replace(destination.with_name(destination.name + ".restoring"), destination)
 
 
 def _refuse_running(target: Path) -> None:

@@ -1,8 +1,9 @@
-"""CLI: backup and restore (registered by cli.py through COMMAND_MODULES).
+"""CLI: backup, restore and retention (registered by cli.py through COMMAND_MODULES).
 
     python cli.py backup [--out DIR] [--db PATH] [--server URL] [--token TOKEN]
     python cli.py backups [--db PATH]                 # the complete backups in the backup folder
     python cli.py restore BACKUP --db PATH [--force]
+    python cli.py retention [--db PATH] [--readings-days N] [--history-days N]   # server stopped
 
 With the server stopped, ``backup`` opens the store itself. While the server holds the store it
 asks the server to take the backup (a token of scope ``backup``, made on the admin page; --token
@@ -22,7 +23,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from data import backup, backup_schedule, db
+from data import backup, backup_schedule, db, retention
 from data.ingest import client
 
 STOPPED = {signal.SIGTERM: 143, signal.SIGINT: 130}
@@ -120,18 +121,28 @@ def _download(server: str, token: str, name: str, out_dir: Path) -> Path:
     partial = out_dir / (name + backup.PARTIAL)
     partial.mkdir(parents=True, exist_ok=False)
     try:
-        for file_name in backup.BACKUP_FILES:
-            request = urllib.request.Request(f"{server}/api/v1/backups/{name}/{file_name}",
-                                             headers={"Authorization": f"Bearer {token}"})
-            with urllib.request.urlopen(request, timeout=3600) as answer, (partial / file_name).open("wb") as sink:
-                shutil.copyfileobj(answer, sink, backup.COPY_CHUNK)
-        if backup.file_sha256(partial / backup.STORE_FILE) != backup.read_manifest(partial)["sha256"]:
-            raise backup.BackupError("the downloaded backup differs from the server's (SHA-256)")
+        for file_name in (backup.MANIFEST_FILE, backup.STORE_FILE):
+            _fetch(server, token, name, file_name, partial)
+        for part in backup.read_manifest(partial).get("archive", []):
+            _fetch(server, token, name, part["file"], partial)
+        backup.verify_backup(partial, complete=True)
         (partial).rename(out_dir / name)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
     return out_dir / name
+
+
+def _fetch(server: str, token: str, name: str, file_name: str, folder: Path) -> None:
+    """Download one file of a backup into ``folder`` (names come from the server's manifest: kept inside)."""
+    target = folder / file_name
+    if not target.resolve().is_relative_to(folder.resolve()):
+        raise backup.BackupError(f"the server's manifest names a file outside the backup: {file_name}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    request = urllib.request.Request(f"{server}/api/v1/backups/{name}/{file_name}",
+                                     headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=3600) as answer, target.open("wb") as sink:
+        shutil.copyfileobj(answer, sink, backup.COPY_CHUNK)
 
 
 def cmd_backups(args: argparse.Namespace) -> int:
@@ -152,6 +163,20 @@ def cmd_restore(args: argparse.Namespace) -> int:
     manifest = backup.restore_backup(Path(args.backup), target, force=args.force)
     print(json.dumps({"restored": manifest["name"], "taken_at": manifest["taken_at"], "db": str(target),
                       "schema_version": manifest["schema_version"]}, ensure_ascii=False))
+    return 0
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    """Move the rows older than the retention settings to the archive now (the server does it hourly)."""
+    con = db.open_store(args.db)
+    try:
+        changes = {key: value for key, value in (("retention.readings_days", args.readings_days),
+                                                  ("retention.history_days", args.history_days)) if value is not None}
+        db.put_settings(con, changes)
+        moved = retention.apply_retention(con)
+    finally:
+        con.close()
+    print(json.dumps([vars(part) for part in moved], ensure_ascii=False, indent=2))
     return 0
 
 
@@ -178,5 +203,9 @@ def register(sub) -> None:
     restore.add_argument("backup", help="the backup folder (cityvitals-…)")
     restore.add_argument("--force", action="store_true", help="replace an existing (stopped) store")
     restore.set_defaults(func=_errors_as_messages(cmd_restore))
-    for parser in (take, listing, restore):
+    keep = sub.add_parser("retention", help="move readings and snapshots older than N days to the archive")
+    keep.add_argument("--readings-days", type=int, default=None, help="store setting retention.readings_days")
+    keep.add_argument("--history-days", type=int, default=None, help="store setting retention.history_days")
+    keep.set_defaults(func=cmd_retention)
+    for parser in (take, listing, restore, keep):
         parser.add_argument("--db", default=None, help="database file (default $CITY_DB or var/city.duckdb)")

@@ -118,7 +118,7 @@ def connect(path: str | os.PathLike, read_only: bool = False) -> duckdb.DuckDBPy
             raise StoreError(f"No database at {path}. Build one with: python cli.py demo --db {path}")
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(path), read_only=read_only, config=engine_config())
+        con = duckdb.connect(str(path), read_only=read_only, config=engine_config(path))
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise StoreLockedError(locked_message(path)) from None
@@ -129,10 +129,15 @@ def connect(path: str | os.PathLike, read_only: bool = False) -> duckdb.DuckDBPy
     return con
 
 
-def engine_config() -> dict[str, object]:
-    """Return DuckDB's memory limit and threads: $CITY_DB_MEMORY_LIMIT / $CITY_DB_THREADS, else the defaults."""
-    return {"memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT,
-            "threads": int(os.environ.get(THREADS_ENV) or DEFAULT_THREADS)}
+def engine_config(path: Path | None = None) -> dict[str, object]:
+    """Return DuckDB's memory limit and threads ($CITY_DB_MEMORY_LIMIT / $CITY_DB_THREADS, else the
+    defaults) and, for a file, its folder as the place relative paths resolve (the archive's Parquet
+    files, data/retention.py)."""
+    config = {"memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT,
+              "threads": int(os.environ.get(THREADS_ENV) or DEFAULT_THREADS)}
+    if path is not None and str(path) != ":memory:":
+        config["file_search_path"] = str(Path(path).resolve().parent)
+    return config
 
 
 def engine_settings(con: duckdb.DuckDBPyConnection) -> dict[str, object]:

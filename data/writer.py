@@ -27,10 +27,10 @@ TIME_COLUMNS: dict[str, tuple[str, ...]] = {
     "indicator_history": ("as_of", "computed_at"),
 }
 GEOMETRY_COLUMNS = ("geometry",)
-# The tables whose content `cli.py checksum` compares (equal builds and restored backups give equal lines);
-# batch numbering is bookkeeping, not content.
+# The tables whose content `cli.py checksum` compares (equal builds and restored backups give equal lines;
+# readings with their archived rows, data/retention.py); batch numbering is bookkeeping, not content.
 DATA_TABLES = ("admin_units", "map_features", "event_categories", "events", "event_history",
-               "sensors", "readings", "demo_event_plans", "quarantine")
+               "sensors", "readings_all", "demo_event_plans", "quarantine")
 VOLATILE_COLUMNS = ("batch_id",)
 
 

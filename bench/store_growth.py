@@ -6,7 +6,10 @@ Cases and readings are simulated, not extrapolated: the demo city is built with 
 history (its generator at the ``demo`` scale). Indicator snapshots are extrapolated, and the output
 says so: one hourly snapshot is computed and measured (``cli.py refresh --history-hours 1``), and
 the history the server keeps (one snapshot an hour, at most indicators.refresh.HISTORY_DAYS days)
-is that snapshot's rows and bytes times the hours kept. Sizes are file sizes after a CHECKPOINT.
+is that snapshot's rows and bytes times the hours kept (its bytes: the snapshot alone in a fresh
+DuckDB file, and as the archive's Parquet). Store sizes are printed twice, after a CHECKPOINT: the
+file, and the blocks in use (DuckDB does not shrink a file after a DELETE; it reuses the freed blocks,
+so with retention the file stops growing; a backup and restore gives a file of the size in use).
 """
 
 from __future__ import annotations
@@ -43,11 +46,21 @@ def build_year(path: Path, days: int) -> float:
 
 
 def file_mib(path: Path) -> float:
-    """Return the size of a store after a checkpoint, in MiB."""
+    """Return the size of a store's file after a checkpoint, in MiB."""
     con = db.open_store(path)
     con.execute("CHECKPOINT")
     con.close()
     return path.stat().st_size / MIB
+
+
+def used_mib(path: Path) -> float:
+    """Return the MiB of the store's blocks in use (the file less its free blocks)."""
+    con = db.open_store(path, read_only=True)
+    try:
+        block_size, used = con.execute("SELECT block_size, used_blocks FROM pragma_database_size()").fetchall()[0]
+    finally:
+        con.close()
+    return block_size * used / MIB
 
 
 def rows(path: Path, table: str) -> int:
@@ -63,13 +76,16 @@ def one_snapshot(path: Path, workdir: Path) -> tuple[int, float, float]:
     copy = workdir / "snapshot.duckdb"
     shutil.rmtree(workdir / f"{copy.stem}{retention.ARCHIVE_SUFFIX}", ignore_errors=True)
     shutil.copy(path, copy)
-    before = file_mib(copy)
     done = subprocess.run([sys.executable, "cli.py", "refresh", "--at", "2026-11-20T15:00", "--history-hours", "1",
                            "--db", str(copy)], cwd=ROOT, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"the refresh failed: {done.stderr[-500:]}")
-    in_store = file_mib(copy) - before
+    alone = workdir / "snapshot-alone.duckdb"
+    alone.unlink(missing_ok=True)
     con = db.open_store(copy)
+    con.execute(f"ATTACH '{alone}' AS alone; CREATE TABLE alone.history AS SELECT * FROM indicator_history; "
+                "DETACH alone")
+    in_store = alone.stat().st_size / MIB
     moved = retention.move_before(con, "indicator_history", datetime(2100, 1, 1, tzinfo=timezone.utc))
     con.close()
     return rows(copy, "indicator_history_all"), in_store, sum(m.bytes for m in moved) / MIB
@@ -86,7 +102,7 @@ def with_retention(path: Path, workdir: Path, keep_days: int) -> tuple[float, fl
     moved = retention.apply_retention(con, now)
     con.close()
     archive = sum(p.stat().st_size for p in (workdir / f"{copy.stem}{retention.ARCHIVE_SUFFIX}").rglob("*.parquet"))
-    return file_mib(copy), archive / MIB, sum(m.rows for m in moved)
+    return used_mib(copy), archive / MIB, sum(m.rows for m in moved)
 
 
 def main() -> int:
@@ -99,10 +115,10 @@ def main() -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     city = workdir / f"demo-{args.days}d.duckdb"
     seconds = build_year(city, args.days)
-    store = file_mib(city)
+    store, in_use = file_mib(city), used_mib(city)
     readings, events = rows(city, "readings"), rows(city, "events")
     print(f"demo city, {args.days} days simulated{f' (built in {seconds:.0f} s)' if seconds else ''}: "
-          f"{store:,.0f} MiB; {readings:,} readings, {events:,} cases")
+          f"file {store:,.0f} MiB, {in_use:,.0f} MiB in use; {readings:,} readings, {events:,} cases")
     snapshot_rows, snapshot_mib, snapshot_parquet_mib = one_snapshot(city, workdir)
     history_mib = snapshot_mib * 24 * HISTORY_DAYS
     print(f"one hourly snapshot (measured): {snapshot_rows:,} rows, {snapshot_mib:.2f} MiB in the store, "
@@ -112,9 +128,9 @@ def main() -> int:
     keep = args.retention_days
     history_kept = snapshot_mib * 24 * keep
     history_archived = snapshot_parquet_mib * 24 * (args.days - keep)
-    print(f"without retention: store {store + history_mib:,.0f} MiB "
+    print(f"without retention: store {in_use + history_mib:,.0f} MiB in use "
           f"(cases and readings simulated, history extrapolated)")
-    print(f"with retention of {keep} days (readings and history): store {kept + history_kept:,.0f} MiB; "
+    print(f"with retention of {keep} days (readings and history): store {kept + history_kept:,.0f} MiB in use; "
           f"Parquet archive {archive + history_archived:,.0f} MiB = readings {archive:,.0f} MiB "
           f"({moved:,} moved, simulated) + history {history_archived:,.0f} MiB ({args.days - keep} days, "
           f"extrapolated; the archive keeps what the refresh would delete after {HISTORY_DAYS} days)")

@@ -5,7 +5,7 @@
 Cases and readings are simulated, not extrapolated: the demo city is built with ``--days`` of
 history (its generator at the ``demo`` scale). Indicator snapshots are extrapolated, and the output
 says so: one hourly snapshot is computed and measured (``cli.py refresh --history-hours 1``), and
-the history the server keeps (one snapshot an hour, at most indicators.refresh.HISTORY_DAYS days)
+the history the server keeps (one snapshot an hour, at most data.retention.HISTORY_DAYS days)
 is that snapshot's rows and bytes times the hours kept (its bytes: the snapshot alone in a fresh
 DuckDB file, and as the archive's Parquet). Store sizes are printed twice, after a CHECKPOINT: the
 file, and the blocks in use (DuckDB does not shrink a file after a DELETE; it reuses the freed blocks,
@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from data import db, retention  # noqa: E402
+from data.retention import HISTORY_DAYS  # noqa: E402
 from data.demo import build  # noqa: E402
 from data.demo.scales import get_scale  # noqa: E402
-from indicators.refresh import HISTORY_DAYS  # noqa: E402
 
 NOW = "2026-11-20T15:30:00"
 MIB = 2**20
@@ -127,13 +127,13 @@ def main() -> int:
     kept, archive, moved = with_retention(city, workdir, args.retention_days)
     keep = args.retention_days
     history_kept = snapshot_mib * 24 * keep
-    history_archived = snapshot_parquet_mib * 24 * (args.days - keep)
+    history_archived = snapshot_parquet_mib * 24 * max(HISTORY_DAYS - keep, 0)
     print(f"without retention: store {in_use + history_mib:,.0f} MiB in use "
           f"(cases and readings simulated, history extrapolated)")
     print(f"with retention of {keep} days (readings and history): store {kept + history_kept:,.0f} MiB in use; "
           f"Parquet archive {archive + history_archived:,.0f} MiB = readings {archive:,.0f} MiB "
-          f"({moved:,} moved, simulated) + history {history_archived:,.0f} MiB ({args.days - keep} days, "
-          f"extrapolated; the archive keeps what the refresh would delete after {HISTORY_DAYS} days)")
+          f"({moved:,} moved, simulated) + history {history_archived:,.0f} MiB ({max(HISTORY_DAYS - keep, 0)} days, "
+          f"extrapolated: snapshots are kept {HISTORY_DAYS} days in all)")
     return 0
 
 

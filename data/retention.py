@@ -41,6 +41,7 @@ UNIONS = {
 }
 ARCHIVE_SUFFIX = ".archive"
 CHECK_EVERY_S = 3600.0
+HISTORY_DAYS = 90       # hourly indicator snapshots kept at all: the refresh deletes older ones, the archive drops them
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,25 @@ def apply_retention(con: duckdb.DuckDBPyConnection, now: datetime | None = None)
         days = retention_days(con, table)
         if days > 0:
             moved += move_before(con, table, _month_start(now - timedelta(days=days)))
+    drop_parts_before(con, "indicator_history", now - timedelta(days=HISTORY_DAYS))
     return moved
+
+
+def drop_parts_before(con: duckdb.DuckDBPyConnection, kind: str, instant: datetime) -> list[str]:
+    """Delete the archived months of ``kind`` that ended before ``instant`` (unlisted first, in one
+    transaction with the view, then the files); return the files dropped."""
+    ended = [row[0] for row in con.execute(
+        "SELECT file FROM archive_parts WHERE kind = ? AND strptime(month, '%Y-%m') + INTERVAL 1 MONTH <= ?",
+        [kind, instant.astimezone(timezone.utc).replace(tzinfo=None)]).fetchall()]
+    if not ended:
+        return []
+    with db.transaction(con):
+        con.execute("DELETE FROM archive_parts WHERE list_contains(?, file)", [ended])
+        rewrite_union(con, kind)
+    for relative in ended:
+        (_store_file(con).parent / relative).unlink(missing_ok=True)
+    log.info("retention: %d archived months of %s older than %d days dropped", len(ended), kind, HISTORY_DAYS)
+    return ended
 
 
 def move_before(con: duckdb.DuckDBPyConnection, table: str, cutoff: datetime) -> list[MovedPart]:

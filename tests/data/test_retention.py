@@ -59,6 +59,16 @@ def test_history_snapshots_move_and_are_still_read(store):
     assert instants == 3
 
 
+def test_archived_snapshots_older_than_the_history_limit_are_dropped(store, tiny_db_copy):
+    _history(store, ("2026-06", "2026-08", "2026-11"))
+    moved = retention.move_before(store, "indicator_history", NOVEMBER)
+    june = next(m.file for m in moved if m.month == "2026-06")
+    dropped = retention.drop_parts_before(store, "indicator_history", datetime(2026, 8, 20, tzinfo=timezone.utc))
+    assert dropped == [june] and not (tiny_db_copy.parent / june).exists()
+    months = store.execute("SELECT DISTINCT strftime(as_of, '%Y-%m') FROM indicator_history_all ORDER BY 1").fetchall()
+    assert months == [("2026-08",), ("2026-11",)]
+
+
 def test_a_failed_move_keeps_every_row_and_lists_nothing(store, tiny_db_copy, monkeypatch):
     before = writer.store_checksum(store)
 

@@ -25,8 +25,8 @@ from access import accounts
 from access.roles import may_open
 from data import audit
 from data.ingest import tokens
-from layouts.forbidden import forbidden_html, request_language
-from layouts.i18n import t
+from layouts.forbidden import forbidden_html
+from layouts.i18n import normalise_language, t
 from layouts.pages import page_for_path, page_named
 
 SESSION_COOKIE = "cv_session"
@@ -183,7 +183,7 @@ def _json(body: dict, status: int) -> Response:
 
 def forbidden() -> Response:
     """Return the 403 page of a route the role may not open, in the product's look and one language."""
-    language = request_language(request.args.get("lang"), request.headers.get("Accept-Language"))
+    language = normalise_language(request.args.get("lang"))
     principal = g.get("principal")
     role = t(f"role.{principal.role}", language) if principal is not None else ""
     return Response(forbidden_html(language, request.path, role), status=403, mimetype="text/html")

@@ -23,9 +23,10 @@ def draw_users_page(language, _version):
     language = normalise_language(language)
     app = context.current()
     users = accounts.list_users(app.cursor())
+    principal = current_principal()
     return (t("admin.users.heading", language), t("admin.users.name", language), t("admin.users.display", language),
             page.role_options(accounts.USER_ROLES, language), t("admin.users.add", language),
-            page.users_table(users, language, app.tz, now_utc()))
+            page.users_table(users, language, app.tz, now_utc(), principal.username if principal else None))
 
 
 @callback(Output(ids.ADMIN_USERS_NOTICE, "children"), Output(ids.ADMIN_USERS_VERSION, "data"),

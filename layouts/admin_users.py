@@ -80,25 +80,27 @@ def role_name(role: str, language: str) -> str:
     return t(f"role.{role}", language)
 
 
-def users_table(users: list[dict], language: str, tz: str, now: datetime) -> html.Div:
-    """Return the accounts as a table with their state and the actions each allows."""
+def users_table(users: list[dict], language: str, tz: str, now: datetime, me: str | None = None) -> html.Div:
+    """Return the accounts as a table with their state and the actions each allows (``me``, the
+    signed-in administrator, cannot disable their own account)."""
     if not users:
         return html.P(t("admin.users.empty", language), className="text-muted")
     head = html.Thead(html.Tr([html.Th(t(f"admin.users.col.{c}", language)) for c in COLUMNS]))
-    body = html.Tbody([_row(user, language, tz, now) for user in users])
+    body = html.Tbody([_row(user, language, tz, now, me) for user in users])
     return html.Table([head, body], className="table table-sm table-striped align-middle",
                       **{"data-testid": "admin-users-table"})
 
 
-def _row(user: dict, language: str, tz: str, now: datetime) -> html.Tr:
+def _row(user: dict, language: str, tz: str, now: datetime, me: str | None) -> html.Tr:
     state = user_state(user, now)
+    switch = [] if user["username"] == me else [
+        _action("enable" if state == "disabled" else "disable", user["username"], language)]
     return html.Tr([
         html.Td(user["username"]), html.Td(user["display_name"] or ""), html.Td(role_name(user["role"], language)),
         html.Td(html.Span(t(f"admin.users.state.{state}", language),
                           className="badge " + ("text-bg-success" if state == "active" else "text-bg-secondary"))),
         html.Td(time_text(user["last_login_at"], tz)),
-        html.Td([_action("reset", user["username"], language),
-                 _action("enable" if state == "disabled" else "disable", user["username"], language)]),
+        html.Td([_action("reset", user["username"], language), *switch]),
     ], **{"data-user": user["username"]})
 
 

@@ -1,8 +1,9 @@
 """The 403 page of a route the signed-in role may not open: plain HTML in the product's look (like the
 sign-in page, served by api/guard.py before any Dash layout), in one language, with a way back.
 
-The language comes from ``?lang=``, else the browser's Accept-Language, else Chinese; the page
-carries no script and no value from the request except the escaped path of the switch link.
+The language comes from ``?lang=``, else it is the product's default (Chinese), as on the sign-in
+page: the language chosen in the app lives in the browser's storage, which the server cannot read.
+The page carries no script and no value from the request except the escaped path of the switch link.
 """
 
 from __future__ import annotations
@@ -18,17 +19,6 @@ add_texts({
     "forbidden.back": ("返回首页", "Back to the start page"),
     "forbidden.role": ("当前角色：", "Signed in as: "),
 })
-
-
-def request_language(query_lang: str | None, accept_language: str | None) -> str:
-    """Return the page language: ?lang= when given, else the browser's first choice of zh or en."""
-    if query_lang:
-        return normalise_language(query_lang)
-    for part in (accept_language or "").split(","):
-        code = part.split(";")[0].strip().lower()[:2]
-        if code in ("zh", "en"):
-            return code
-    return normalise_language(None)
 
 
 def forbidden_html(language: str, path: str, role_name: str = "") -> str:

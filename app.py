@@ -16,13 +16,14 @@ from pathlib import Path
 import dash
 from dash import Dash, dcc, html
 
+from api import backups as backups_api
 from api import exports as exports_api
 from api import health, serving
 from api import reports as reports_api
 from api import ingest as ingest_api
 from api import security
 from callbacks import context
-from data import db, settings, versions
+from data import backup_schedule, db, retention, settings, versions
 from data.background import PeriodicJob
 from data.clock import DEFAULT_TZ, parse_instant
 from data.demo import build, names
@@ -41,7 +42,7 @@ from reporting.schedule import start_daily_briefs
 log = logging.getLogger("city_vitals")
 ASSETS = Path(__file__).resolve().parent / "assets"
 SERVER_THREADS = 8      # request threads; each gets its own DuckDB cursor
-HTTP_API: tuple = (health.register, ingest_api.register, exports_api.register, reports_api.register)    # functions register(flask_server, app_context) mounting /api/... routes
+HTTP_API: tuple = (health.register, ingest_api.register, exports_api.register, reports_api.register, backups_api.register)    # functions register(flask_server, app_context) mounting /api/... routes
 VERSION_PRUNE_S = 600.0     # old data_changes rows are folded this often (data/versions.py)
 
 
@@ -176,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         jobs.append(start_indicators(app_context, args.refresh_seconds, args.backfill_hours))
         jobs.append(start_daily_briefs(app_context))          # yesterday's brief into the archive every morning
         jobs.append(start_version_pruning(app_context))
+        jobs.append(backup_schedule.start_scheduled_backups(app_context.con))     # when backup_every_hours is set
+        jobs.append(retention.start_retention(app_context.con))                  # when retention_*_days are set
     except CatalogError as exc:
         print("error: the indicator catalog has problems:\n" + "\n".join(exc.problems), file=sys.stderr)
         return 2

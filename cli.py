@@ -25,11 +25,10 @@ from data.demo.scales import SCALES
 # defaults set func(args) -> exit status, and --db where they use the store.
 COMMAND_MODULES: tuple[str, ...] = ("indicators.commands", "indicators.city_commands", "indicators.threshold_commands",
                                     "data.ingest.commands", "access.commands",
-                                    "indicators.alerting.commands", "reporting.commands", "data.settings_commands")
+                                    "indicators.alerting.commands", "reporting.commands", "data.settings_commands",
+                                    "data.backup_commands")
 
-DATA_TABLES = ("admin_units", "map_features", "event_categories", "events", "event_history",
-               "sensors", "readings", "demo_event_plans", "quarantine")
-VOLATILE_COLUMNS = ("batch_id",)   # batch numbering is bookkeeping, not content
+DATA_TABLES = writer.DATA_TABLES
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -60,8 +59,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_checksum(args: argparse.Namespace) -> int:
     """Print (rows, content hash) of every data table: equal builds give equal lines."""
     con = db.open_store(args.db, read_only=True)
-    for table in DATA_TABLES:
-        rows, digest = writer.table_checksum(con, table, exclude=VOLATILE_COLUMNS)
+    for table, (rows, digest) in writer.store_checksum(con).items():
         print(f"{table}\t{rows}\t{digest}")
     return 0
 

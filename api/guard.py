@@ -28,6 +28,8 @@ from api.refusals import UNKNOWN_TOKENS
 from data import audit
 from data.inputs import InputError
 from data.ingest import tokens
+from layouts.forbidden import forbidden_html
+from layouts.i18n import normalise_language, t
 from layouts.pages import PAGES, page_for_path, page_named
 
 SESSION_COOKIE = "cv_session"
@@ -40,6 +42,8 @@ STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Bodies above these sizes are refused before anything reads them (the ingest API keeps its own limit).
 BODY_LIMITS = {"/login": 16 * 1024, "/setup": 16 * 1024, UPDATE_PATH: 4 * 1024 * 1024}
 DEFAULT_BODY_LIMIT = 1024 * 1024
+# The token scope a bearer request needs, by path prefix; every other /api/ path takes ingest tokens.
+BEARER_SCOPES = (("/api/v1/backups", "backup"),)
 _ROUTER_OUTPUT = "_pages_content.children"
 _ROUTER_INPUT = ("_pages_location", "pathname")
 
@@ -115,7 +119,8 @@ class Guard:
     def _check_bearer(self) -> Response | None:
         secret = request.headers["Authorization"][7:].strip()
         cursor = self.app_context.cursor()
-        verdict, token_id = tokens.identify_token(cursor, secret, scope="ingest")
+        scope = bearer_scope(request.path)
+        verdict, token_id = tokens.identify_token(cursor, secret, scope=scope)
         if token_id is None:
             UNKNOWN_TOKENS.refused(request.path, request.remote_addr)
         else:
@@ -123,7 +128,7 @@ class Guard:
                          request.path, {"method": request.method, "verdict": verdict}, request.remote_addr)
         if verdict != "ok":
             return _json({"error": "this token is revoked" if verdict == "revoked" else "this token is not valid"}, 403)
-        g.principal = accounts.principal_for("ingest", token_id=token_id)
+        g.principal = accounts.principal_for(scope, token_id=token_id)
         return None
 
     def _check_callback(self) -> Response | None:
@@ -200,6 +205,12 @@ def router_page(app: dash.Dash, pathname: str):
     return page_for_path("/" + stripped.strip("/"))
 
 
+def bearer_scope(path: str) -> str:
+    """Return the token scope a bearer request to ``path`` needs."""
+    return next((scope for prefix, scope in BEARER_SCOPES if path == prefix or path.startswith(prefix + "/")),
+                "ingest")
+
+
 def _json(body: dict, status: int) -> Response:
     return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
 
@@ -210,10 +221,11 @@ def input_error(error: InputError) -> Response:
 
 
 def forbidden() -> Response:
-    """Return the plain 403 page of a route the role may not open."""
-    return Response("<!doctype html><meta charset='utf-8'><title>403</title>"
-                    "<h1>403</h1><p>无权访问此页面。 You may not open this page.</p><p><a href='/'>/</a></p>",
-                    status=403, mimetype="text/html")
+    """Return the 403 page of a route the role may not open, in the product's look and one language."""
+    language = normalise_language(request.args.get("lang"))
+    principal = g.get("principal")
+    role = t(f"role.{principal.role}", language) if principal is not None else ""
+    return Response(forbidden_html(language, request.path, role), status=403, mimetype="text/html")
 
 
 def forbidden_json() -> Response:

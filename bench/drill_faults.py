@@ -335,7 +335,8 @@ def drill_sensor_clock(city: Path, workdir: Path) -> DrillResult:
     return result
 
 
-DRILLS = ("refresh", "server", "disk", "files", "sensor_clock", "sigterm_refresh", "sigterm_ingest", "disk_server")
+DRILLS = ("refresh", "server", "disk", "files", "sensor_clock", "sigterm_refresh", "sigterm_ingest", "disk_server",
+          "backup_sigterm", "backup_burst")
 
 
 def run_drills(city: Path, workdir: Path, kills: int, rows: int, only: tuple[str, ...] = DRILLS) -> list[DrillResult]:
@@ -349,8 +350,15 @@ def run_drills(city: Path, workdir: Path, kills: int, rows: int, only: tuple[str
                "sensor_clock": lambda: drill_sensor_clock(city, workdir),
                "sigterm_refresh": lambda: running.drill_sigterm_refresh(city, workdir),
                "sigterm_ingest": lambda: running.drill_sigterm_ingest(city, workdir),
-               "disk_server": lambda: running.drill_disk_full_server(city, workdir)}
+               "disk_server": lambda: running.drill_disk_full_server(city, workdir),
+               "backup_sigterm": lambda: _backup_drills().drill_sigterm_backup(city, workdir),
+               "backup_burst": lambda: _backup_drills().drill_backup_during_burst(city, workdir)}
     return [runners[name]() for name in only]
+
+
+def _backup_drills():
+    from bench import drill_backup      # it builds on this module's helpers
+    return drill_backup
 
 
 def machine() -> str:

@@ -117,7 +117,7 @@ def connect(path: str | os.PathLike, read_only: bool = False) -> duckdb.DuckDBPy
             raise StoreError(f"No database at {path}. Build one with: python cli.py demo --db {path}")
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(path), read_only=read_only, config=engine_config())
+        con = duckdb.connect(str(path), read_only=read_only, config=engine_config(path))
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise StoreLockedError(locked_message(path)) from None
@@ -137,9 +137,13 @@ def is_write_failure(exc: BaseException) -> bool:
     return isinstance(exc, (duckdb.Error, OSError)) and any(text in str(exc) for text in WRITE_FAILURES)
 
 
-def engine_config() -> dict[str, object]:
-    """Return DuckDB's memory limit and threads: $CITY_DB_MEMORY_LIMIT / $CITY_DB_THREADS, else the defaults."""
-    return {"memory_limit": settings.resolve("db_memory_limit"), "threads": settings.resolve("db_threads")}
+def engine_config(path: Path | None = None) -> dict[str, object]:
+    """Return DuckDB's memory limit and threads (the settings db_memory_limit and db_threads) and, for a
+    file, its folder as the place relative paths resolve (the archive's Parquet files, data/retention.py)."""
+    config = {"memory_limit": settings.resolve("db_memory_limit"), "threads": settings.resolve("db_threads")}
+    if path is not None and str(path) != ":memory:":
+        config["file_search_path"] = str(Path(path).resolve().parent)
+    return config
 
 
 def engine_settings(con: duckdb.DuckDBPyConnection) -> dict[str, object]:

@@ -43,6 +43,13 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
 def _log_level(text: str) -> str:
     level = text.strip().upper()
     if level not in LOG_LEVELS:
@@ -109,6 +116,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("server", "CITY_SERVER", "http://127.0.0.1:8050", "server a CLI ingest posts to while the server holds "
             "the store", flag="--server"),
     Setting("token", "CITY_TOKEN", "", "API token of a CLI ingest posted to the server", flag="--token", secret=True),
+    Setting("backup_dir", "CITY_BACKUP_DIR", "", "folder of the scheduled backups (empty: backups/ beside the "
+            "database file)", stored="backup.dir"),
+    Setting("backup_keep", "CITY_BACKUP_KEEP", 7, "scheduled backups kept (the oldest deleted after each backup)",
+            _positive_int, stored="backup.keep"),
+    Setting("backup_every_hours", "CITY_BACKUP_EVERY_HOURS", 0.0, "hours between scheduled backups (0: none)",
+            _non_negative_float, stored="backup.every_hours"),
+    Setting("retention_readings_days", "CITY_RETENTION_READINGS_DAYS", 0, "days of sensor readings kept in the store; "
+            "older whole months move to Parquet (0: all kept)", _non_negative_int, stored="retention.readings_days"),
+    Setting("retention_history_days", "CITY_RETENTION_HISTORY_DAYS", 0, "days of hourly indicator snapshots kept in the "
+            "store; older whole months move to Parquet (0: all kept)", _non_negative_int,
+            stored="retention.history_days"),
     Setting("test_only_fast_password_hash", "CITY_TEST_ONLY_FAST_PASSWORD_HASH", "0",
             "tests only: `1` hashes new passwords at a cheap scrypt cost; never set it in production"),
 )

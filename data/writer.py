@@ -27,6 +27,11 @@ TIME_COLUMNS: dict[str, tuple[str, ...]] = {
     "indicator_history": ("as_of", "computed_at"),
 }
 GEOMETRY_COLUMNS = ("geometry",)
+# The tables whose content `cli.py checksum` compares (equal builds and restored backups give equal lines;
+# readings with their archived rows, data/retention.py); batch numbering is bookkeeping, not content.
+DATA_TABLES = ("admin_units", "map_features", "event_categories", "events", "event_history",
+               "sensors", "readings_all", "demo_event_plans", "quarantine")
+VOLATILE_COLUMNS = ("batch_id",)
 
 
 def epoch_seconds_to_arrow(values: pd.Series | np.ndarray) -> pa.Array:
@@ -109,7 +114,8 @@ def table_checksum(con: duckdb.DuckDBPyConnection, table: str, exclude: tuple[st
     columns = [
         row[0]
         for row in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+            "AND table_catalog = current_database() ORDER BY ordinal_position",   # not an attached backup's
             [table],
         ).fetchall()
         if row[0] not in exclude
@@ -117,3 +123,8 @@ def table_checksum(con: duckdb.DuckDBPyConnection, table: str, exclude: tuple[st
     names = ", ".join(f'"{c}"' for c in columns)
     count, total = con.execute(f"SELECT count(*), sum(hash({names})::HUGEINT) FROM {table}").fetchone()
     return int(count), int(total or 0)
+
+
+def store_checksum(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int]]:
+    """Return table -> (rows, content hash) for every data table (what ``cli.py checksum`` prints)."""
+    return {table: table_checksum(con, table, exclude=VOLATILE_COLUMNS) for table in DATA_TABLES}

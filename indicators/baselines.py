@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from data.clock import DAY_S
+from data.retention import union_name
 from indicators.catalog import Catalog
 from indicators.compiled_cache import CompiledCatalogs
 from indicators.compiler import CompiledCatalog
@@ -102,7 +103,7 @@ def baseline_needed(catalog: Catalog) -> set[str]:
 def days_with_data(con: duckdb.DuckDBPyConnection, indicators: list[Indicator], at_s: int, tz: str) -> dict[str, int]:
     """Return, per indicator, how many of the 7 previous days' windows lie wholly after its
     source's first row (days before the data began are unknown, not zero)."""
-    first = {table: con.execute(f"SELECT epoch(min({column})) FROM {table}").fetchall()[0][0]
+    first = {table: con.execute(f"SELECT epoch(min({column})) FROM {union_name(table)}").fetchall()[0][0]
              for table, column in (("events", "received_at"), ("readings", "ts"))}
     days = {}
     for indicator in indicators:

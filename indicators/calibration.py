@@ -79,7 +79,7 @@ def calibration_targets(catalog: Catalog) -> list[tuple[Indicator, str]]:
 
 _TARGETS = "(SELECT unnest($ids) AS indicator_id, unnest($levels) AS level)"
 _ROWS = f"""
-    SELECT h.indicator_id, h.level, h.as_of, h.value, h.baseline FROM indicator_history h
+    SELECT h.indicator_id, h.level, h.as_of, h.value, h.baseline FROM indicator_history_all h
     JOIN {_TARGETS} t ON t.indicator_id = h.indicator_id AND t.level = h.level
     WHERE h.as_of > $start AND h.as_of <= $end AND h.value IS NOT NULL AND h.indicator_id IN (SELECT unnest($ids))"""
 _COUNTED = {

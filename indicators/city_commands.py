@@ -117,7 +117,7 @@ def coverage_report(con, at: str | None) -> dict:
 def newest_data_s(con) -> int:
     """Return the newest instant of the store's cases and readings (its 'now' for a past city)."""
     newest = con.execute("SELECT epoch(greatest(coalesce((SELECT max(received_at) FROM events), TIMESTAMPTZ 'epoch'), "
-                         "coalesce((SELECT max(ts) FROM readings), TIMESTAMPTZ 'epoch')))").fetchone()[0]
+                         "coalesce((SELECT max(ts) FROM readings_all), TIMESTAMPTZ 'epoch')))").fetchone()[0]
     if not newest:
         raise ValueError("the store holds no cases and no readings: nothing to cover (load the city's feeds first)")
     return int(newest)

@@ -16,11 +16,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from data import versions, writer
+from data.retention import HISTORY_DAYS
 from data.clock import HOUR_S, utc
 from data.db import transaction
 from indicators.engine import Engine
-
-HISTORY_DAYS = 90
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from data.retention import union_name
 from data.statuses import void_sql
 
 UNIT_COLUMNS = {"city": "u_city", "district": "u_district", "street": "u_street",
@@ -75,10 +76,10 @@ _SHIFTED_NOW = "($now - to_days(day_shift))"
 RECENT_EVENTS = "_recent_events"
 _SHIFTS = f"range(1, {BASELINE_DAYS + 1}) AS shifts(day_shift)"
 _DAY_SHIFT_OF_TS = "floor((epoch($now) - epoch(ts)) / 86400)::INTEGER"     # ts in ($now - k - 1 days, $now - k days]
-_SENSOR_LAST = ("(SELECT sensor_id, max(ts) AS last_ts FROM readings "
+_SENSOR_LAST = (f"(SELECT sensor_id, max(ts) AS last_ts FROM {union_name('readings')} "
                 "WHERE ts <= $now AND ts > $now - INTERVAL 1 DAY GROUP BY sensor_id)")
 _SENSOR_LAST_SHIFTED = (f"(SELECT sensor_id, day_shift, max(ts) AS last_ts FROM "
-                        f"(SELECT sensor_id, ts, {_DAY_SHIFT_OF_TS} AS day_shift FROM readings "
+                        f"(SELECT sensor_id, ts, {_DAY_SHIFT_OF_TS} AS day_shift FROM {union_name('readings')} "
                         f"WHERE ts <= $now - INTERVAL 1 DAY AND ts > $now - INTERVAL {BASELINE_DAYS + 1} DAY) "
                         f"GROUP BY sensor_id, day_shift)")
 
@@ -99,13 +100,18 @@ class Source:
         EVENT_STATE not left out): {now} and {rows} still to fill."""
         return self.relation.replace("{state}", _event_state(state_left_out))
 
+    @property
+    def read_from(self) -> str:
+        """Return the relation the rows are read from: the table with its archived rows (data/retention.py)."""
+        return union_name(self.table)
+
     def sql(self, materialised: str | None = None) -> str:
         """Return the relation's SQL (uses the bound parameter $now); open_cases reads events'."""
         if self.name == "open_cases":
             return self.text().format(now="$now", rows=materialised or SOURCES["events"].sql())
         if self.name == "sensors":
-            return self.text().format(now="$now", rows=self.table, last=_SENSOR_LAST, shift_key="")
-        return materialised or self.text().format(now="$now", rows=self.table)
+            return self.text().format(now="$now", rows=self.read_from, last=_SENSOR_LAST, shift_key="")
+        return materialised or self.text().format(now="$now", rows=self.read_from)
 
     def recent_sql(self, unread: tuple[str, ...] = (), days: int = RECENT_DAYS,
                    state_unread: tuple[str, ...] = ()) -> str:
@@ -115,7 +121,7 @@ class Source:
         ``state_unread`` columns of EVENT_STATE (computed for every row, then never read)."""
         touched = " OR ".join(f"({c} > $now - INTERVAL {int(days)} DAY AND {c} <= $now)" for c in self.time_columns)
         columns = f"* EXCLUDE ({', '.join(unread)})" if unread else "*"
-        rows = f"(SELECT {columns} FROM {self.table} WHERE {touched} OR coalesce(closed_at > $now, true))"
+        rows = f"(SELECT {columns} FROM {self.read_from} WHERE {touched} OR coalesce(closed_at > $now, true))"
         return self.text(state_unread).format(now="$now", rows=rows)
 
     def shifted_sql(self, time_column: str | None) -> str:
@@ -123,7 +129,7 @@ class Source:
         if time_column is None:
             return self.shifted_state_sql()
         rows = (f"(SELECT *, floor((epoch($end) - epoch({time_column})) / 86400)::INTEGER AS day_shift "
-                f"FROM {self.table} WHERE {time_column} > $start - INTERVAL {BASELINE_DAYS + 1} DAY "
+                f"FROM {self.read_from} WHERE {time_column} > $start - INTERVAL {BASELINE_DAYS + 1} DAY "
                 f"AND {time_column} <= $end - INTERVAL 1 DAY)")
         return self.text().format(now=_SHIFTED_NOW, rows=rows)
 
@@ -139,7 +145,7 @@ class Source:
                     f"AND coalesce(e.closed_at > {_SHIFTED_NOW}, true))")
             return self.text().format(now=_SHIFTED_NOW, rows=SOURCES["events"].text().format(now=_SHIFTED_NOW,
                                                                                          rows=rows))
-        rows = f"(SELECT *, day_shift FROM {self.table}, {_SHIFTS})"
+        rows = f"(SELECT *, day_shift FROM {self.read_from}, {_SHIFTS})"
         return self.text().format(now=_SHIFTED_NOW, rows=rows, last=_SENSOR_LAST_SHIFTED, shift_key=", day_shift")
 
 

@@ -74,7 +74,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def newest_snapshot(con: duckdb.DuckDBPyConnection) -> int:
     """Return the instant of the newest stored hourly snapshot, or refuse when there is none."""
-    newest = con.execute("SELECT epoch(max(as_of))::BIGINT FROM indicator_history").fetchall()[0][0]
+    newest = con.execute("SELECT epoch(max(as_of))::BIGINT FROM indicator_history_all").fetchall()[0][0]
     if newest is None:
         raise ValueError("the store keeps no hourly snapshots yet: run the server for a while, or "
                          "`python cli.py refresh --at TIME --history-hours N`, or calibrate with --recompute")

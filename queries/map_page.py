@@ -94,7 +94,7 @@ class StoreValues:
         if as_of_s is None:
             sql, params = f"SELECT unit_code AS code, {VALUE_FIELDS} FROM indicator_latest WHERE indicator_id = ?", []
         else:
-            sql = f"SELECT unit_code AS code, {VALUE_FIELDS} FROM indicator_history WHERE as_of = ? AND indicator_id = ?"
+            sql = f"SELECT unit_code AS code, {VALUE_FIELDS} FROM indicator_history_all WHERE as_of = ? AND indicator_id = ?"
             params = [utc(as_of_s)]
         return _by_code(con.execute(sql, params + [indicator_id]).df())
 
@@ -103,7 +103,7 @@ class StoreValues:
         of the hours' time range: snapshots are stored in time order, so the rest is skipped)."""
         if not hours:
             return {}
-        frame = con.execute(f"""SELECT unit_code AS code, {VALUE_FIELDS} FROM indicator_history
+        frame = con.execute(f"""SELECT unit_code AS code, {VALUE_FIELDS} FROM indicator_history_all
                                 WHERE as_of >= ? AND as_of <= ? AND indicator_id = ?""",
                             [utc(min(hours)), utc(max(hours)), indicator_id]).df()
         groups = dict(tuple(frame.groupby("as_of_s", sort=False)))
@@ -159,7 +159,7 @@ def top_children(con: duckdb.DuckDBPyConnection, indicator_id: str, unit: dict, 
 def history_hours(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Return the instants (epoch s) of the stored hourly snapshots, oldest first (a snapshot covers
     the whole catalog)."""
-    rows = con.execute("SELECT DISTINCT CAST(epoch(as_of) AS BIGINT) FROM indicator_history ORDER BY 1").fetchall()
+    rows = con.execute("SELECT DISTINCT CAST(epoch(as_of) AS BIGINT) FROM indicator_history_all ORDER BY 1").fetchall()
     return [r[0] for r in rows]
 
 

@@ -171,7 +171,7 @@ def indicator_kpi(con: duckdb.DuckDBPyConnection, key: str, indicator_id: str, n
            WHERE u.level = 'city' AND v.indicator_id = $id
            UNION ALL
            SELECT d.k, arg_min(h.value, abs(epoch(h.as_of) - ($now - d.k * 86400))) FROM days d
-           JOIN indicator_history h ON h.indicator_id = $id
+           JOIN indicator_history_all h ON h.indicator_id = $id
             AND h.as_of BETWEEN to_timestamp($now - d.k * 86400 - 1800) AND to_timestamp($now - d.k * 86400 + 1800)
            JOIN admin_units u ON u.code = h.unit_code AND u.level = 'city'
            GROUP BY d.k""", {"days": TREND_DAYS, "id": indicator_id, "now": now_s}).fetchall()

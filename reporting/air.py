@@ -19,7 +19,7 @@ NATIONAL = "kind = 'air_national' AND quality = 'ok' AND value >= 0"     # the c
 HOURLY_SQL = """
 SELECT hour_s, metric, avg(v) AS v FROM (
   SELECT r.sensor_id, epoch(date_trunc('hour', r.ts)) AS hour_s, r.metric, avg(r.value) AS v
-  FROM readings r JOIN sensors s USING (sensor_id)
+  FROM readings_all r JOIN sensors s USING (sensor_id)
   WHERE s.kind = 'air_national' AND r.quality = 'ok' AND r.value >= 0
     AND r.ts >= $start AND r.ts < $end AND r.metric IN ('so2', 'no2', 'pm10', 'co', 'o3', 'pm25')
   GROUP BY ALL)

@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from data import db, progress
+from data.retention import UNIONS, union_name
 from indicators.sources import FREE_TEXT_COLUMNS
 
 # the tables the sources (indicators/sources.py) read, and the columns exported as nulls
@@ -65,8 +66,8 @@ def export_store(con: duckdb.DuckDBPyConnection, out: str | Path, tz: str, show_
         path = target / "data.parquet"
         nulls = ", ".join(f"CAST(NULL AS {kind}) AS {column}" for column, kind in left_out.items())
         columns = f"* REPLACE ({nulls})" if left_out else "*"
-        con.execute(f"COPY (SELECT {columns} FROM {table}) TO '{_sql_path(path)}' (FORMAT parquet, COMPRESSION zstd)")
-        rows[table] = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+        con.execute(f"COPY (SELECT {columns} FROM {union_name(table)}) TO '{_sql_path(path)}' (FORMAT parquet, COMPRESSION zstd)")
+        rows[table] = con.execute(f"SELECT count(*) FROM {union_name(table)}").fetchall()[0][0]
         sizes[table] = path.stat().st_size
         meter.step(f"{table}: {rows[table]:,} rows, {sizes[table] / 2**20:.1f} MiB")
     summary = ExportSummary(city, tz, rows, sizes)
@@ -96,6 +97,8 @@ def open_export(out: str | Path) -> duckdb.DuckDBPyConnection:
     for table in EXPORTED_TABLES:
         con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{_sql_path(table_glob(out, table))}', "
                     f"hive_partitioning = true, hive_types_autocast = false)")
+    for table in UNIONS.keys() & EXPORTED_TABLES.keys():       # the compiled scans read the union's name
+        con.execute(f"CREATE VIEW {union_name(table)} AS SELECT * FROM {table}")
     return con
 
 

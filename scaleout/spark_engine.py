@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from data.clock import utc
+from data.retention import union_name
 from indicators.catalog import Catalog
 from indicators.compiler import Scan
 from indicators.engine import Engine
@@ -84,6 +85,8 @@ def register_export(spark, out: str | Path, cache: bool = True) -> None:
         spark.read.parquet(str(Path(out) / table)).createOrReplaceTempView(table)
         if cache:
             spark.catalog.cacheTable(table)
+        if union_name(table) != table:      # the compiled scans read the union's name (the export holds both)
+            spark.table(table).createOrReplaceTempView(union_name(table))
 
 
 def scan_parameters(scan: Scan, at_s: int, tz: str) -> dict[str, datetime]:

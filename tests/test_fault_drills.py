@@ -70,6 +70,18 @@ def test_sensor_feed_with_a_wrong_clock(tiny_db_path, workdir):
     assert_passed(drill_faults.drill_sensor_clock(tiny_db_path, workdir))
 
 
+def test_sigterm_during_a_backup_keeps_nothing_partial(tiny_db_path, workdir):
+    result = drill_faults.run_drills(tiny_db_path, workdir, KILLS, 0, ("backup_sigterm",))[0]
+    assert_passed(result)
+    assert result.figures["stopped"] >= 1
+
+
+def test_a_backup_during_an_ingest_burst_restores_the_store_at_its_instant(tiny_db_path, workdir):
+    result = drill_faults.run_drills(tiny_db_path, workdir, KILLS, 0, ("backup_burst",))[0]
+    assert_passed(result)
+    assert result.figures["batches_in_backup"] >= 1 and result.figures["batches_after_it"] >= 1
+
+
 def test_the_checks_catch_a_broken_store(tiny_db_copy):
     """The invariants can fail: break each kind of consistency by hand and see it reported."""
     con = db.open_store(tiny_db_copy)

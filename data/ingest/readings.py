@@ -122,7 +122,7 @@ def store_readings(con: duckdb.DuckDBPyConnection, clean: pd.DataFrame, batch_id
         inserted = con.execute(
             "INSERT INTO readings (sensor_id, ts, metric, value, quality) "
             "SELECT i.sensor_id, i.ts, i.metric, i.value, i.quality FROM _ingest_readings i "
-            "ANTI JOIN (SELECT sensor_id, metric, ts FROM readings WHERE ts BETWEEN ? AND ?) r "
+            "ANTI JOIN (SELECT sensor_id, metric, ts FROM readings_all WHERE ts BETWEEN ? AND ?) r "
             "ON r.sensor_id = i.sensor_id AND r.metric = i.metric AND r.ts = i.ts",
             [low.to_pydatetime(), high.to_pydatetime()]).fetchone()[0]
     summary.accepted += int(inserted)

@@ -214,7 +214,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     bar = tqdm(total=len(instants), unit="h", file=sys.stderr)
     replay.replay(con, subset, config, tz, instants, progress=lambda _: bar.update())
     bar.close()
-    first = con.execute("SELECT epoch(min(ts))::BIGINT FROM readings").fetchone()[0]
+    first = con.execute("SELECT epoch(min(ts))::BIGINT FROM readings_all").fetchone()[0]
     scored_from = max(start, first + replay.BASELINE_WARMUP_S)      # before it, baselines lack days of data
     report = replay.false_alarms(con, windows, (scored_from, until))
     _print({"from": replay.utc_text(start), "to": replay.utc_text(until), "instants": len(instants),

@@ -27,7 +27,7 @@ WITH wanted AS (
 ), samples AS (
     SELECT h.indicator_id, h.unit_code, h.value, w.max_lag, w.every,
            CAST(round((epoch(?::TIMESTAMPTZ) - epoch(h.as_of)) / 86400) AS INTEGER) AS lag
-    FROM indicator_history h
+    FROM indicator_history_all h
     JOIN wanted w ON h.indicator_id = w.indicator_id AND h.unit_code = w.unit_code
     WHERE h.as_of BETWEEN ? AND ? AND h.as_of IN (SELECT unnest(?::TIMESTAMPTZ[]))
 )

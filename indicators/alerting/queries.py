@@ -75,6 +75,6 @@ def value_trace(con: duckdb.DuckDBPyConnection, indicator_id: str, unit_code: st
                 hours: int = 72) -> pd.DataFrame:
     """Return the hourly values (and baseline) of a series over the ``hours`` before ``at_s``."""
     return con.execute(
-        """SELECT epoch(as_of)::BIGINT AS at_s, value, baseline FROM indicator_history
+        """SELECT epoch(as_of)::BIGINT AS at_s, value, baseline FROM indicator_history_all
            WHERE indicator_id = ? AND unit_code = ? AND as_of BETWEEN ? AND ? ORDER BY as_of""",
         [indicator_id, unit_code, utc(at_s - hours * 3600), utc(at_s)]).df()

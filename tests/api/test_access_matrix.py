@@ -17,7 +17,8 @@ from tests.api.conftest import ORIGIN
 WHO = ("anonymous",) + accounts.ROLES
 REFUSED = {302, 401, 403}
 # Pages whose audience the issue fixes; every other page is checked against its declared roles.
-KNOWN_PAGES = {"/": set(accounts.ROLES), "/audit": {"admin"}}
+KNOWN_PAGES = {"/": set(accounts.ROLES), "/audit": {"admin"}, "/admin/users": {"admin"}, "/admin/tokens": {"admin"}}
+BEARERS = ("ingest", "display-bearer", "backup-bearer")
 
 
 def page_allows(page, who: str) -> bool:
@@ -154,6 +155,9 @@ def _route_matrix(secured) -> dict:
         # a malformed date: the role is checked first (403), the date after it (400, cheap: no PDF rendered)
         "/reports/brief-<day_text>.<fmt>": ("GET", None, {"admin", "leader", "analyst", "duty_officer"}),
         "/static/<path:filename>": ("GET", None, None),      # no static folder: 404 for the signed-in
+        # backups: a token of scope backup or an administrator (the download's name is checked after the role)
+        "/api/v1/backups": ("GET", None, {"admin", "backup-bearer"}),
+        "/api/v1/backups/<name>/<file_name>": ("GET", None, {"admin", "backup-bearer"}),
     }
 
 
@@ -164,8 +168,9 @@ PAGE_RULES = {"/", "/<path:path>", "/_dash-update-component", "/logout"}   # cov
 
 def _request(secured, who: str, method: str, path: str, body: bytes | None):
     headers = {"Origin": ORIGIN}
-    if who in ("ingest", "display-bearer"):
-        token = secured.ingest_token if who == "ingest" else secured.display_token
+    if who in BEARERS:
+        token = {"ingest": secured.ingest_token, "display-bearer": secured.display_token,
+                 "backup-bearer": secured.backup_token}[who]
         client = secured.dash_app.server.test_client()
         headers["Authorization"] = f"Bearer {token}"
     else:
@@ -183,11 +188,12 @@ def test_every_http_route_is_in_the_matrix_or_refuses_anonymous(secured):
         assert _request(secured, "anonymous", method, path, b"{}").status_code in REFUSED, rule.rule
 
 
-@pytest.mark.parametrize("who", WHO + ("ingest", "display-bearer"))
+@pytest.mark.parametrize("who", WHO + BEARERS)
 def test_http_routes(secured, who):
     for rule, (method, body, allowed) in _route_matrix(secured).items():
         path = {"/static": "/static/x.js", "/reports": "/reports/brief-not-a-date.pdf"}.get(rule[:rule.find("/", 1)],
                                                                                             rule)
+        path = path.replace("<name>/<file_name>", "cityvitals-20260101T000000Z/manifest.json")
         status = _request(secured, who, method, path, body).status_code
         if allowed is None:
             assert status in (REFUSED if who == "anonymous" else {404} if who in accounts.ROLES else REFUSED | {404})

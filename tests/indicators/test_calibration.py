@@ -33,6 +33,7 @@ def history(rows):
     con = duckdb.connect()
     con.execute("CREATE TABLE indicator_history (indicator_id VARCHAR, unit_code VARCHAR, level VARCHAR, value DOUBLE, "
                 "baseline DOUBLE, as_of TIMESTAMPTZ)")
+    con.execute("CREATE VIEW indicator_history_all AS SELECT * FROM indicator_history")   # as migration 0018
     con.executemany("INSERT INTO indicator_history VALUES (?, ?, ?, ?, ?, ?)",
                     [(i, f"u{n}", level, value, baseline, utc(START + hour * HOUR_S))
                      for n, (i, level, hour, value, baseline) in enumerate(rows)])

@@ -2,7 +2,7 @@ WITH station_hours AS (SELECT sensor_id, u_city, u_district, metric, (epoch_us(t
            FROM (SELECT r.*, s.kind, 
     coalesce(g.city_code, (SELECT min(code) FROM admin_units WHERE level = 'city')) AS u_city,
     g.district_code AS u_district, g.street_code AS u_street, g.community_code AS u_community, g.code AS u_grid
-            FROM readings r JOIN sensors s USING (sensor_id)
+            FROM readings_all r JOIN sensors s USING (sensor_id)
             LEFT JOIN admin_units g ON g.code = s.grid_code AND g.level = 'grid') AS base
            WHERE ts > $start AND ts <= $end AND (kind = 'air_national' AND quality = 'ok' AND value >= 0) AND metric IN ('so2', 'no2', 'pm10', 'co', 'o3', 'pm25')
            GROUP BY ALL),

@@ -12,7 +12,7 @@ FROM (SELECT s.*, last.last_ts, epoch(($now - to_days(day_shift)) - last.last_ts
     coalesce(g.city_code, (SELECT min(code) FROM admin_units WHERE level = 'city')) AS u_city,
     g.district_code AS u_district, g.street_code AS u_street, g.community_code AS u_community, g.code AS u_grid
             FROM (SELECT *, day_shift FROM sensors, range(1, 8) AS shifts(day_shift)) s
-            LEFT JOIN (SELECT sensor_id, day_shift, max(ts) AS last_ts FROM (SELECT sensor_id, ts, floor((epoch($now) - epoch(ts)) / 86400)::INTEGER AS day_shift FROM readings WHERE ts <= $now - INTERVAL 1 DAY AND ts > $now - INTERVAL 8 DAY) GROUP BY sensor_id, day_shift) last USING (sensor_id, day_shift)
+            LEFT JOIN (SELECT sensor_id, day_shift, max(ts) AS last_ts FROM (SELECT sensor_id, ts, floor((epoch($now) - epoch(ts)) / 86400)::INTEGER AS day_shift FROM readings_all WHERE ts <= $now - INTERVAL 1 DAY AND ts > $now - INTERVAL 8 DAY) GROUP BY sensor_id, day_shift) last USING (sensor_id, day_shift)
             LEFT JOIN admin_units g ON g.code = s.grid_code AND g.level = 'grid'
             WHERE coalesce(s.installed_at <= ($now - to_days(day_shift)), true) AND coalesce(s.retired_at > ($now - to_days(day_shift)), true)) AS base
 WHERE true AND kind IN ('air_micro', 'air_national', 'crowd', 'noise', 'power', 'rainfall', 'traffic', 'water_level')

@@ -5,7 +5,7 @@ that arrive later are protected by declaring roles (layouts/pages.Page.roles, or
 callbacks module) rather than by remembering to check:
 
 - public: the login, setup and kiosk doors, static assets, the OpenAPI document;
-- /api/...: a bearer token of scope ingest, or a session;
+- /api/...: a bearer token of the path's scope (ingest; alarms for /api/v1/alarms), or a session;
 - /_dash-update-component: a session whose role may use the callback's page;
 - anything else: a session; page routes also need the page's role.
 State-changing requests with a session cookie must come from the app's own origin (CSRF).
@@ -109,13 +109,14 @@ class Guard:
     def _check_bearer(self) -> Response | None:
         secret = request.headers["Authorization"][7:].strip()
         cursor = self.app_context.cursor()
-        verdict = tokens.check_token(cursor, secret, scope="ingest")
+        scope = tokens.SCOPE_OF_PATH.get(request.path, "ingest")
+        verdict = tokens.check_token(cursor, secret, scope=scope)
         token_id = tokens.token_id_of(secret)
         audit.record(cursor, f"token:{token_id or 'unknown'}", "token.use" if verdict == "ok" else "token.refused",
                      request.path, {"method": request.method, "verdict": verdict}, request.remote_addr)
         if verdict != "ok":
             return _json({"error": "this token is revoked" if verdict == "revoked" else "this token is not valid"}, 403)
-        g.principal = accounts.principal_for("ingest", token_id=token_id)
+        g.principal = accounts.principal_for(scope, token_id=token_id)
         return None
 
     def _check_callback(self) -> Response | None:

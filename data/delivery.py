@@ -3,7 +3,8 @@
 Each receiver has its own thread and cursor, so a slow or dead receiver only delays its own
 messages; a request is bounded by ``timeout_s``. Nothing sleeps between retries: a failed message
 gets a ``next_attempt_at`` (back-off) and the thread waits for the earliest one, a wake-up or the
-poll interval, whichever comes first. The table is the queue: at start the sender recovers
+poll interval, whichever comes first. A message to '*' is fanned out to the receivers subscribed
+to its topic by one more thread. The table is the queue: at start the sender recovers
 messages a crash left ``sending`` and then sends whatever is queued or failed, and it polls
 periodically, so nothing depends on a wake-up arriving.
 
@@ -102,7 +103,7 @@ class OutboxSender:
         self._receivers = dict(receivers)
         self._poll_s, self._timeout_s, self._send = poll_s, timeout_s, send
         self._stop = threading.Event()
-        self._wakes = {name: threading.Event() for name in self._receivers}
+        self._wakes = {name: threading.Event() for name in [*self._receivers, outbox.FAN_OUT]}
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
@@ -118,6 +119,9 @@ class OutboxSender:
             thread = threading.Thread(target=self._run, args=(name,), name=f"outbox-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)
+        thread = threading.Thread(target=self._run_fan_out, name="outbox-fan-out", daemon=True)
+        thread.start()
+        self._threads.append(thread)
 
     def wake(self, *_ignored) -> None:
         """Tell every receiver's thread to look for due messages now (call after a commit)."""
@@ -158,6 +162,23 @@ class OutboxSender:
             outbox.mark_failed(cursor, message.message_id, message.attempts + 1, outcome.http_status,
                                outcome.error or "failed")
         return outcome.status
+
+    def receivers_of(self) -> dict[str, tuple[str, ...]]:
+        """Return each topic's subscribed receivers' names."""
+        topics = {t for r in self._receivers.values() for t in r.topics}
+        return {t: tuple(n for n, r in self._receivers.items() if t in r.topics) for t in sorted(topics)}
+
+    def _run_fan_out(self) -> None:
+        cursor, wake = self._con.cursor(), self._wakes[outbox.FAN_OUT]
+        while not self._stop.is_set():
+            wake.clear()
+            try:
+                if outbox.fan_out(cursor, self.receivers_of()):
+                    for name in self._receivers:
+                        self._wakes[name].set()
+            except Exception:
+                log.exception("outbox fan-out failed; retrying")
+            wake.wait(self._poll_s)
 
     def _run(self, name: str) -> None:
         cursor = self._con.cursor()

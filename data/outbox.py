@@ -11,6 +11,9 @@ back-off) or ``refused`` (a 4xx: the receiver will never take it, so it is not r
 still ``sending`` when the process starts was in flight during a crash: :func:`recover_interrupted`
 makes it ``failed`` so it is sent again with the same idempotency key (see docs/NOTIFICATIONS.md).
 
+A producer that does not know the receivers queues to ``FAN_OUT`` ('*'): the sender replaces such
+a message by one per receiver subscribed to its topic (:func:`fan_out`), in one transaction.
+
 The body is a JSON object. Group robots (WeCom, DingTalk) read ``text`` and ``mentions`` (mobile
 numbers to @); a JSON receiver gets the whole body.
 """
@@ -23,10 +26,11 @@ from dataclasses import dataclass
 import duckdb
 
 from data.clock import now_utc
+from data.db import transaction
 
 STATUSES = ("queued", "sending", "sent", "failed", "refused", "none")
 PENDING = ("queued", "failed")            # what the sender picks up (failed ones once due)
-FAN_OUT = "*"                             # legacy receiver: every receiver of the topic
+FAN_OUT = "*"                             # every receiver subscribed to the topic
 MAX_TEXT = 4000                           # a robot message's text is cut here (WeCom takes 2048 bytes of
 #                                           markdown, 4096 of text)
 RETRY_BASE_S, RETRY_CAP_S = 10.0, 900.0   # back-off of failed messages: 10 s, 20 s, … at most 15 min
@@ -80,19 +84,21 @@ def recover_interrupted(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def fan_out(con: duckdb.DuckDBPyConnection, receivers_of: dict[str, tuple[str, ...]]) -> int:
-    """Replace each pending legacy message (receiver '*') by one per receiver of its topic.
+    """Replace each pending message to '*' by one per receiver of its topic (in one transaction).
 
     ``receivers_of`` maps a topic to its receivers' names; return the messages queued."""
     legacy = con.execute("SELECT message_id, topic, body FROM outbox WHERE receiver = ? AND status IN (?, ?)",
                          [FAN_OUT, *PENDING]).fetchall()
     queued = 0
-    for message_id, topic, body in legacy:
-        for receiver in receivers_of.get(topic, ()):
-            queue_message(con, topic=topic, receiver=receiver, body=json.loads(body),
-                          dedupe_key=f"fan-out-{message_id}")
-            queued += 1
-        con.execute("UPDATE outbox SET status = 'none', last_error = ? WHERE message_id = ?",
-                    [f"fanned out to {queued} receiver(s)", message_id])
+    with transaction(con):
+        for message_id, topic, body in legacy:
+            targets = receivers_of.get(topic, ())
+            for receiver in targets:
+                queue_message(con, topic=topic, receiver=receiver, body=json.loads(body),
+                              dedupe_key=f"fan-out-{message_id}")
+            queued += len(targets)
+            con.execute("UPDATE outbox SET status = 'none', last_error = ? WHERE message_id = ?",
+                        [f"fanned out to {len(targets)} receiver(s)", message_id])
     return queued
 
 

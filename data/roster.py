@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import yaml
 
+from data.bounded_text import TextError, check_text
 from data.clock import now_utc, utc
 from data.db import transaction
 
@@ -24,7 +25,7 @@ MOBILE = re.compile(r"^\+?[0-9]{5,15}$")
 MAX_NAME, MAX_LABEL, MAX_PEOPLE, MAX_SHIFTS, MAX_FILE = 40, 60, 30, 2000, 1_000_000
 
 
-class RosterError(ValueError):
+class RosterError(TextError):
     """A roster entry is invalid; the message names the shift and the field."""
 
 
@@ -46,18 +47,6 @@ class Shift:
     ends_s: int
     label: str
     people: tuple[Person, ...]
-
-
-def check_text(value, field: str, limit: int, required: bool = True) -> str:
-    """Return ``value`` as a stripped string of printable characters within ``limit``, or raise naming the field."""
-    text = "" if value is None else str(value).strip()
-    if required and not text:
-        raise RosterError(f"{field} is required")
-    if len(text) > limit:
-        raise RosterError(f"{field} is longer than {limit} characters")
-    if any(not ch.isprintable() or 0x202A <= ord(ch) <= 0x202E or 0x2066 <= ord(ch) <= 0x2069 for ch in text):
-        raise RosterError(f"{field} holds control or direction characters")
-    return text
 
 
 def parse_person(raw: dict, where: str) -> Person:

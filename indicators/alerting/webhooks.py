@@ -8,7 +8,6 @@ retries, so a slow or dead receiver never blocks a refresh. The people on duty a
 
 from __future__ import annotations
 
-from data import outbox
 from data.delivery import OutboxSender, Receiver
 from indicators.alerting.rules import Webhook
 
@@ -31,8 +30,9 @@ def alert_body(event: str, alert: dict, mentions: list[str] | tuple[str, ...] = 
 
 
 def topic(event: str) -> str:
-    """Return the outbox topic of an alert event."""
-    return TOPIC_PREFIX + event
+    """Return the outbox topic of a webhook's event: an alert event (``fired_red``) or a topic as it is
+    (``alarm.new``, ``brief.morning``: any name with a dot)."""
+    return event if "." in event else TOPIC_PREFIX + event
 
 
 def receivers(webhooks: tuple[Webhook, ...]) -> dict[str, Receiver]:
@@ -41,11 +41,7 @@ def receivers(webhooks: tuple[Webhook, ...]) -> dict[str, Receiver]:
 
 
 def start_sender(con, webhooks: tuple[Webhook, ...], poll_s: float = 5.0) -> OutboxSender:
-    """Fan out legacy alert messages, then start the outbox sender for the webhooks; return it."""
-    by_name = receivers(webhooks)
-    topics = {t for r in by_name.values() for t in r.topics}
-    cursor = con.cursor()
-    outbox.fan_out(cursor, {t: tuple(n for n, r in by_name.items() if t in r.topics) for t in topics})
-    sender = OutboxSender(con, by_name, poll_s=poll_s)
+    """Start the outbox sender for the webhooks (each a receiver of its events' topics); return it."""
+    sender = OutboxSender(con, receivers(webhooks), poll_s=poll_s)
     sender.start()
     return sender

@@ -17,16 +17,27 @@ CAM_A, CAM_B = "32110200001320000017", "32110200001320000018"
 MIN = 60
 
 
-@pytest.fixture
-def con(tiny_db_copy):
-    con = db.open_store(tiny_db_copy)
-    alarm_types.load_types(con, alarm_types.shipped_types())
+@pytest.fixture(scope="module")
+def store(tiny_db_path, tmp_path_factory):
+    path = tmp_path_factory.mktemp("alarms") / "city.duckdb"
+    path.write_bytes(tiny_db_path.read_bytes())
+    con = db.open_store(path)
     grid, lon, lat = con.execute("SELECT code, 119.45, 32.2 FROM admin_units WHERE level = 'grid' ORDER BY code "
                                  "LIMIT 1").fetchone()
+    con.execute("DELETE FROM cameras")                             # the tiny city's own, out of the way
     cameras.save_cameras(con, [{"camera_id": c, "name": f"东门{i}号", "place": "云江路口", "lon": lon, "lat": lat,
                                 "grid_code": grid, "online": True} for i, c in enumerate((CAM_A, CAM_B))])
     yield con
     con.close()
+
+
+@pytest.fixture
+def con(store):
+    """The module's store with no alarm, report or message, and the shipped alarm types."""
+    for table in ("alarm_reports", "alarms", "outbox"):
+        store.execute(f"DELETE FROM {table}")
+    alarm_types.load_types(store, alarm_types.shipped_types())
+    return store
 
 
 @pytest.mark.parametrize("camera_id, problem", [
@@ -196,7 +207,7 @@ def test_confirming_makes_a_case_with_the_alarm_as_its_source(con):
     assert case[5] == case[6] * 3600
     assert con.execute("SELECT case_id, reviewed_by FROM alarms").fetchone() == (event_id, "duty-1")
     trail = con.execute("SELECT actor, action FROM audit_log WHERE target = ?", [f"alarm:{alarm_id}"]).fetchall()
-    assert trail == [("duty-1", "alarm.confirm")]
+    assert trail == [("duty-1", "alarm.confirm")]                  # alarm ids are never reused: one entry
 
 
 def test_the_order_hook_runs_in_the_same_transaction(con):
@@ -216,3 +227,4 @@ def test_a_type_without_a_city_category_cannot_be_confirmed(con):
     con.execute("UPDATE alarm_types SET category_code = NULL WHERE code = 'smoke'")
     with pytest.raises(AlarmError, match="no case category"):
         alarm_review.confirm(con, _pending(con), "duty-1", None, NOW)
+    assert con.execute("SELECT status FROM alarms").fetchone()[0] == "pending"

@@ -24,7 +24,7 @@ from api import reports as reports_api
 from api import ingest as ingest_api
 from api import security
 from callbacks import context
-from data import db, versions
+from data import db, handover, versions
 from data.background import PeriodicJob
 from data.clock import DEFAULT_TZ, parse_instant
 from data.demo import build, names
@@ -45,6 +45,7 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 SERVER_THREADS = 8      # request threads; each gets its own DuckDB cursor
 HTTP_API: tuple = (ingest_api.register, alarms_api.register, exports_api.register, reports_api.register)    # functions register(flask_server, app_context) mounting /api/... routes
 VERSION_PRUNE_S = 600.0     # old data_changes rows are folded this often (data/versions.py)
+HANDOVER_S = 60.0           # how often the shift-handover job looks for a shift change (data/handover.py)
 
 
 # listener(cursor, RefreshSummary) run after every indicator refresh, in this order
@@ -144,6 +145,15 @@ def start_simulator(app_context: context.AppContext) -> LiveSimulator | None:
     return simulator
 
 
+def start_duty_jobs(app_context: context.AppContext) -> PeriodicJob:
+    """Start the notification sender (it resends what a restart left queued) and the shift-handover job."""
+    alert_listener.evaluator_for(app_context.con)
+    cursor = app_context.con.cursor()
+    job = PeriodicJob("shift-handover", lambda: handover.write_due_handover(cursor, app_context.now_s()), HANDOVER_S)
+    job.start()
+    return job
+
+
 def start_indicators(app_context: context.AppContext, interval_s: float,
                      backfill_hours: int = 6) -> IndicatorScheduler | None:
     """Compute the indicators now; keep them fresh in the background unless the clock is frozen."""
@@ -173,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
                  "$CITY_DB_THREADS)", db.engine_settings(app_context.con))
         if args.at is None and not args.no_simulator:
             start_simulator(app_context)
+        start_duty_jobs(app_context)
         start_indicators(app_context, args.refresh_seconds, args.backfill_hours)
         start_daily_briefs(app_context)          # yesterday's brief into the archive every morning
         start_version_pruning(app_context)

@@ -21,6 +21,8 @@ from data.bounded_text import TextError, check_text
 from data.db import transaction
 
 TYPES_FILE = Path(__file__).resolve().parent / "alarm_types.yaml"
+# The four warning colours in rising order: indicators.model.SEVERITIES, which data cannot import
+# (tests/data/test_alarms.py checks they agree).
 SEVERITIES = ("blue", "yellow", "orange", "red")
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _QUIET = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])$")

@@ -15,7 +15,7 @@ counted once. A new red alarm is queued in the outbox for the receivers of topic
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -152,7 +152,7 @@ def record_report(con: duckdb.DuckDBPyConnection, report: Report, kind: dict, no
 
 def is_quiet(kind: dict, occurred_s: int, tz: str) -> bool:
     """Return whether an instant falls in the type's quiet hours, read in the city's local time."""
-    local = datetime.fromtimestamp(occurred_s, timezone.utc).astimezone(ZoneInfo(tz)).time()
+    local = utc(occurred_s).astimezone(ZoneInfo(tz)).time()
     return in_quiet_hours(parse_quiet_hours(kind.get("quiet_hours")), local)
 
 

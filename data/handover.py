@@ -14,6 +14,7 @@ from typing import Callable
 
 import duckdb
 
+from data.alarm_types import SEVERITIES
 from data.clock import now_utc, utc
 from data.db import transaction
 
@@ -26,8 +27,7 @@ def open_alerts(con: duckdb.DuckDBPyConnection, at_s: int) -> list[dict]:
     cursor = con.execute(
         "SELECT alert_id, indicator_id, unit_code, severity, state, epoch(fired_at)::BIGINT AS fired_at, acked_by, "
         "handling_level FROM alerts WHERE state IN ('pending', 'firing', 'recovering') AND started_at <= ? "
-        "ORDER BY list_position(['red', 'orange', 'yellow', 'blue'], severity), alert_id LIMIT ?",
-        [utc(at_s), MAX_ITEMS + 1])
+        "ORDER BY list_position(?, severity) DESC, alert_id LIMIT ?", [utc(at_s), list(SEVERITIES), MAX_ITEMS + 1])
     return _records(cursor)
 
 
@@ -37,8 +37,7 @@ def pending_alarms(con: duckdb.DuckDBPyConnection, at_s: int) -> list[dict]:
         "SELECT a.alarm_id, a.type_code, a.camera_id, c.place, a.severity, a.reports, "
         "epoch(a.first_at)::BIGINT AS first_at FROM alarms a JOIN cameras c USING (camera_id) "
         "WHERE a.status = 'pending' AND a.received_at <= ? "
-        "ORDER BY list_position(['red', 'orange', 'yellow', 'blue'], a.severity), a.alarm_id LIMIT ?",
-        [utc(at_s), MAX_ITEMS + 1])
+        "ORDER BY list_position(?, a.severity) DESC, a.alarm_id LIMIT ?", [utc(at_s), list(SEVERITIES), MAX_ITEMS + 1])
     return _records(cursor)
 
 

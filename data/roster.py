@@ -160,3 +160,9 @@ def mobiles_on_duty(con: duckdb.DuckDBPyConnection, at_s: int, leaders_only: boo
     roles = ["leader"] if leaders_only else list(DUTY_ROLES)
     return [r[0] for r in con.execute("SELECT mobile FROM duty_people WHERE shift_id = ? AND duty_role IN "
                                       "(SELECT unnest(?)) ORDER BY duty_role, name", [shift_id, roles]).fetchall()]
+
+
+def shift_starts(con: duckdb.DuckDBPyConnection, shift_id: int) -> int | None:
+    """Return when a shift starts (epoch seconds), or None when there is no such shift."""
+    row = con.execute("SELECT epoch(starts_at)::BIGINT FROM duty_shifts WHERE shift_id = ?", [shift_id]).fetchone()
+    return row[0] if row else None

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from layouts import alerts, audit, events_page, indicators_page, map_page, overview, screen, summary
+from layouts import (alarms_page, alerts, audit, deliveries, duty, events_page, indicators_page, map_page, overview,
+                     screen, summary)
 
 ANALYSTS = ("admin", "leader", "analyst", "duty_officer")    # the staff roles that read every working page
 
@@ -33,13 +34,17 @@ PAGES: tuple[Page, ...] = (          # in navigation order
     Page("alerts", "/alerts", "nav.alerts", alerts.layout, roles=ANALYSTS),
     Page("indicators_page", "/indicators", "nav.indicators", indicators_page.layout, roles=ANALYSTS),
     Page("summary", "/summary", "nav.summary", summary.layout, roles=ANALYSTS),
+    Page("alarms_page", "/alarms", "nav.alarms", alarms_page.layout, roles=ANALYSTS),
+    Page("duty", "/duty", "nav.duty", duty.layout, roles=ANALYSTS),
+    Page("deliveries", "/deliveries", "nav.deliveries", deliveries.layout, roles=("admin", "duty_officer")),
     Page("audit", "/audit", "nav.audit", audit.layout, roles=("admin",)),
 )
 
 # Modules whose import registers the pages' @callback functions.
 CALLBACK_MODULES: tuple[str, ...] = ("callbacks.shell", "callbacks.overview", "callbacks.screen", "callbacks.map_page",
                                      "callbacks.events_page", "callbacks.alerts", "callbacks.indicators_page",
-                                     "callbacks.summary", "callbacks.audit")
+                                     "callbacks.summary", "callbacks.alarms_page", "callbacks.duty",
+                                     "callbacks.deliveries", "callbacks.audit")
 
 
 def page_for_path(path: str) -> Page | None:

@@ -24,6 +24,7 @@ class SecuredApp:
     ingest_token: str
     display_token: str
     display_token_id: str
+    alarm_token: str = ""
     clients: dict = field(default_factory=dict)
 
     def client(self, who: str):
@@ -57,8 +58,9 @@ def secured(tmp_path_factory, tiny_db_path):
         accounts.add_user(con, role, role, PASSWORD)
     _, ingest_secret = tokens.create_token(con, "feed")
     display_id, display_secret = tokens.create_token(con, "wall", scope="display")
+    _, alarm_secret = tokens.create_token(con, "cameras", scope="alarms")
     con.close()
     app_context = app_module.open_context(path, TINY_NOW)
     dash_app = app_module.create_app(app_context)
-    yield SecuredApp(dash_app, app_context, ingest_secret, display_secret, display_id)
+    yield SecuredApp(dash_app, app_context, ingest_secret, display_secret, display_id, alarm_secret)
     app_context.con.close()

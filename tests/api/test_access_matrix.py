@@ -17,7 +17,9 @@ from tests.api.conftest import ORIGIN
 WHO = ("anonymous",) + accounts.ROLES
 REFUSED = {302, 401, 403}
 # Pages whose audience the issue fixes; every other page is checked against its declared roles.
-KNOWN_PAGES = {"/": set(accounts.ROLES), "/audit": {"admin"}}
+STAFF = {"admin", "leader", "analyst", "duty_officer"}
+KNOWN_PAGES = {"/": set(accounts.ROLES), "/audit": {"admin"}, "/deliveries": {"admin", "duty_officer"},
+               "/alarms": STAFF, "/duty": STAFF}
 
 
 def page_allows(page, who: str) -> bool:
@@ -125,6 +127,7 @@ def _route_matrix(secured) -> dict:
         "/export/events.json": ("GET", None, exporters),
         "/api/v1/events": ("POST", b"not json", {"ingest"}),
         "/api/v1/readings": ("POST", b"not json", {"ingest"}),
+        "/api/v1/alarms": ("POST", b"not json", {"alarm-bearer"}),      # a token of scope alarms only
         # a malformed date: the role is checked first (403), the date after it (400, cheap: no PDF rendered)
         "/reports/brief-<day_text>.<fmt>": ("GET", None, {"admin", "leader", "analyst", "duty_officer"}),
         "/static/<path:filename>": ("GET", None, None),      # no static folder: 404 for the signed-in
@@ -138,8 +141,9 @@ PAGE_RULES = {"/", "/<path:path>", "/_dash-update-component", "/logout"}   # cov
 
 def _request(secured, who: str, method: str, path: str, body: bytes | None):
     headers = {"Origin": ORIGIN}
-    if who in ("ingest", "display-bearer"):
-        token = secured.ingest_token if who == "ingest" else secured.display_token
+    if who in ("ingest", "display-bearer", "alarm-bearer"):
+        token = {"ingest": secured.ingest_token, "display-bearer": secured.display_token,
+                 "alarm-bearer": secured.alarm_token}[who]
         client = secured.dash_app.server.test_client()
         headers["Authorization"] = f"Bearer {token}"
     else:
@@ -157,7 +161,7 @@ def test_every_http_route_is_in_the_matrix_or_refuses_anonymous(secured):
         assert _request(secured, "anonymous", method, path, b"{}").status_code in REFUSED, rule.rule
 
 
-@pytest.mark.parametrize("who", WHO + ("ingest", "display-bearer"))
+@pytest.mark.parametrize("who", WHO + ("ingest", "display-bearer", "alarm-bearer"))
 def test_http_routes(secured, who):
     for rule, (method, body, allowed) in _route_matrix(secured).items():
         path = {"/static": "/static/x.js", "/reports": "/reports/brief-not-a-date.pdf"}.get(rule[:rule.find("/", 1)],

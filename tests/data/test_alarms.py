@@ -228,3 +228,9 @@ def test_a_type_without_a_city_category_cannot_be_confirmed(con):
     with pytest.raises(AlarmError, match="no case category"):
         alarm_review.confirm(con, _pending(con), "duty-1", None, NOW)
     assert con.execute("SELECT status FROM alarms").fetchone()[0] == "pending"
+
+
+def test_alarm_severities_are_the_warning_colours():
+    from indicators.model import SEVERITIES
+
+    assert alarm_types.SEVERITIES == SEVERITIES

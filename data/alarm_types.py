@@ -144,3 +144,12 @@ def stored_types(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
     cursor = con.execute("SELECT * FROM alarm_types ORDER BY code")
     names = [d[0] for d in cursor.description]
     return {row[0]: dict(zip(names, row)) for row in cursor.fetchall()}
+
+
+def list_items(con: duckdb.DuckDBPyConnection | None = None) -> list[dict]:
+    """Return the alarm types as the catalog's template list (code, name_zh, name_en): the store's when
+    a connection is given, else the shipped ones. Codes are [a-z0-9_], safe in a filter and an id."""
+    if con is None:
+        return [{"code": t.code, "name_zh": t.name_zh, "name_en": t.name_en} for t in shipped_types()]
+    rows = con.execute("SELECT code, name_zh, name_en FROM alarm_types WHERE enabled ORDER BY code").fetchall()
+    return [{"code": c, "name_zh": zh, "name_en": en} for c, zh, en in rows]

@@ -25,7 +25,7 @@ from data.demo.scales import SCALES
 # defaults set func(args) -> exit status, and --db where they use the store.
 COMMAND_MODULES: tuple[str, ...] = ("indicators.commands", "indicators.city_commands", "indicators.threshold_commands",
                                     "data.ingest.commands", "access.commands",
-                                    "indicators.alerting.commands", "reporting.commands")
+                                    "indicators.alerting.commands", "reporting.commands", "data.duty_commands")
 
 DATA_TABLES = ("admin_units", "map_features", "event_categories", "events", "event_history",
                "sensors", "readings", "demo_event_plans", "quarantine")

@@ -121,20 +121,22 @@ def save_shift(con: duckdb.DuckDBPyConnection, shift: Shift, actor: str) -> int:
 
 
 def load_roster(con: duckdb.DuckDBPyConnection, text: str, tz: str, actor: str) -> int:
-    """Replace the shifts the file covers (from its first start on) with the file's; return shifts written."""
+    """Replace the shifts overlapping the span the file covers (its first start to its last end) with the
+    file's; return shifts written."""
     shifts = parse_roster(text, tz)
     if not shifts:
         return 0
     with transaction(con):
-        delete_from(con, shifts[0].starts_s)
+        delete_between(con, shifts[0].starts_s, max(s.ends_s for s in shifts))
         for shift in shifts:
             save_shift(con, shift, actor)
     return len(shifts)
 
 
-def delete_from(con: duckdb.DuckDBPyConnection, starts_s: int) -> None:
-    """Delete the shifts starting at or after ``starts_s`` (a roster file replaces the future)."""
-    ids = [r[0] for r in con.execute("SELECT shift_id FROM duty_shifts WHERE starts_at >= ?", [utc(starts_s)]).fetchall()]
+def delete_between(con: duckdb.DuckDBPyConnection, from_s: int, until_s: int) -> None:
+    """Delete the shifts overlapping [from_s, until_s) (a roster file replaces the span it covers)."""
+    ids = [r[0] for r in con.execute("SELECT shift_id FROM duty_shifts WHERE starts_at < ? AND ends_at > ?",
+                                     [utc(until_s), utc(from_s)]).fetchall()]
     delete_shifts(con, ids)
 
 

@@ -98,3 +98,13 @@ def test_another_module_adds_its_open_items(con, monkeypatch):
     handover_id = handover.write_due_handover(con, local("2026-11-20T08:30"))
     items = json.loads(con.execute("SELECT items FROM handovers WHERE handover_id = ?", [handover_id]).fetchone()[0])
     assert items["orders"] == {"count": 1, "items": [{"order_id": 5, "state": "dispatched"}]}
+
+
+def test_a_file_replaces_only_the_span_it_covers(con):
+    roster.load_roster(con, DAY, TZ, "admin")
+    later = DAY.replace("2026-11-20T", "2026-11-25T").replace("2026-11-21T", "2026-11-26T")
+    roster.load_roster(con, later, TZ, "admin")
+    one = "shifts:\n  - {start: 2026-11-20T08:00, end: 2026-11-20T20:00, people: [{name: 赵敏, role: leader, mobile: '10000000009'}]}"
+    roster.load_roster(con, one, TZ, "admin")
+    assert con.execute("SELECT count(*) FROM duty_shifts").fetchone()[0] == 4         # the night and the 25th kept
+    assert roster.mobiles_on_duty(con, local("2026-11-20T09:00")) == ["10000000009"]

@@ -183,8 +183,8 @@ def main(argv: list[str] | None = None) -> int:
                  "$CITY_DB_THREADS)", db.engine_settings(app_context.con))
         if args.at is None and not args.no_simulator:
             start_simulator(app_context)
-        start_duty_jobs(app_context)
         start_indicators(app_context, args.refresh_seconds, args.backfill_hours)
+        start_duty_jobs(app_context)             # after the frozen instant's alerts, which a handover lists
         start_daily_briefs(app_context)          # yesterday's brief into the archive every morning
         start_version_pruning(app_context)
     except CatalogError as exc:

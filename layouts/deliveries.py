@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from data.outbox import STATUSES
+from data.outbox import FAN_OUT, STATUSES
 from layouts import ids
 from layouts.components import simple_table
 from layouts.events_page import fmt_time
@@ -27,6 +27,7 @@ add_texts({
     "deliveries.status.failed": ("失败待重试", "Failed, will retry"),
     "deliveries.status.refused": ("被拒收", "Refused"),
     "deliveries.status.none": ("已分发/无接收方", "Fanned out / no receiver"),
+    "deliveries.every_receiver": ("全部订阅方", "every subscriber"),
     "deliveries.col.message_id": ("编号", "ID"),
     "deliveries.col.created_at": ("生成时间", "Queued at"),
     "deliveries.col.topic": ("主题", "Topic"),
@@ -77,4 +78,6 @@ def _cell(column: str, value, language: str, tz: str) -> str:
         return fmt_time(value, tz)
     if column == "status":
         return t(f"deliveries.status.{value}", language)
+    if column == "receiver" and value == FAN_OUT:
+        return t("deliveries.every_receiver", language)
     return str(value)[:MAX_ERROR]

@@ -49,6 +49,9 @@ add_texts({
     "duty.kind.alarms": ("待研判视频告警", "Camera alarms waiting for review"),
     "duty.kind.orders": ("未办结工单", "Open work orders"),
     "duty.none": ("无", "none"),
+    "duty.colon": ("：", ": "),
+    "duty.role.leader": ("带班领导", "leader"),
+    "duty.role.officer": ("值班员", "officer"),
     "duty.field.alert_id": ("预警", "Alert"),
     "duty.field.indicator_id": ("指标", "Indicator"),
     "duty.field.unit_code": ("单元", "Unit"),
@@ -98,11 +101,17 @@ def shifts_section(rows: list[dict], language: str, tz: str) -> html.Div:
     heading = html.H5(t("duty.shifts", language))
     if not rows:
         return html.Div([heading, html.P(t("duty.shifts.empty", language), className="text-muted")])
-    body = [[fmt_time(r["starts_at"], tz), fmt_time(r["ends_at"], tz), r["label"], r["people"] or "",
+    body = [[fmt_time(r["starts_at"], tz), fmt_time(r["ends_at"], tz), r["label"], people_text(r["people"], language),
              t("duty.on_duty", language) if r["on_duty"] else ""] for r in rows]
     columns = ("start", "end", "label", "people", "now")
     return html.Div([heading, simple_table([t(f"duty.col.{c}", language) for c in columns], body,
                                            testid="duty-shifts")])
+
+
+def people_text(people: list[dict] | None, language: str, with_mobile: bool = True) -> str:
+    """Return 'name (role, mobile); …' with the duty roles in the UI language."""
+    return "; ".join(f"{p['name']} ({t('duty.role.' + p['duty_role'], language)}"
+                     + (f", {p['mobile']})" if with_mobile else ")") for p in people or ())
 
 
 def remove_options(rows: list[dict], now_s: int, tz: str) -> list[dict]:
@@ -121,10 +130,11 @@ def handover_view(found: dict | None, language: str, tz: str) -> html.Div:
     """Return one handover: when, who handed over to whom, and each kind of open item."""
     if found is None:
         return html.P(t("duty.handovers.empty", language), className="text-muted")
-    people = lambda side: ", ".join(f"{p['name']} ({p['duty_role']})" for p in found[side]) or t("duty.none", language)  # noqa: E731
-    parts = [html.P([html.B(t("duty.handover.at", language) + "："), fmt_time(found["changed_at"].timestamp(), tz)]),
-             html.P([html.B(t("duty.handover.from", language) + "："), people("from_shift")]),
-             html.P([html.B(t("duty.handover.to", language) + "："), people("to_shift")])]
+    people = lambda side: people_text(found[side], language, with_mobile=False) or t("duty.none", language)  # noqa: E731
+    colon = t("duty.colon", language)
+    parts = [html.P([html.B(t("duty.handover.at", language) + colon), fmt_time(found["changed_at"].timestamp(), tz)]),
+             html.P([html.B(t("duty.handover.from", language) + colon), people("from_shift")]),
+             html.P([html.B(t("duty.handover.to", language) + colon), people("to_shift")])]
     for kind, block in found["items"].items():
         parts.append(html.H6(f"{t(f'duty.kind.{kind}', language)} ({block['count']})"))
         parts.append(_items_table(block["items"], language, tz))

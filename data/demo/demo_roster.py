@@ -17,7 +17,7 @@ TEAMS = (
     (("陈志强", "leader"), ("刘芳", "officer"), ("张伟", "officer")),
     (("赵敏", "leader"), ("孙浩", "officer"), ("吴静", "officer")),
 )
-SHIFTS = ((8, "白班 day"), (20, "夜班 night"))       # local start hour and label; each lasts 12 hours
+SHIFTS = ((8, "白班"), (20, "夜班"))       # local start hour and label (the city's own words); each lasts 12 hours
 AHEAD_S = 7 * DAY_S
 
 

@@ -47,7 +47,7 @@ def test_confirm_a_camera_alarm_and_read_the_duty_pages(tiny_db_copy, artifacts_
         alarm_id = posted["results"][0]["alarm_id"]
         sign_in(page, url, next_path="/alarms")
         page.wait_for_selector(f"[data-testid='alarm-row-{alarm_id}']", timeout=60_000)
-        page.click(f"#alarms-pick")
+        page.click("#alarms-pick")
         page.get_by_role("option", name=f"#{alarm_id} 烟火 · 东门广场", exact=True).click()
         page.click("#alarms-confirm")
         page.wait_for_selector(f"[data-testid='alarms-message'] >> text=ALARM-{alarm_id}", timeout=15_000)

@@ -7,7 +7,7 @@ cooking read as smoke, shadows as crowds) and a burst of repeated reports: a cam
 scene every few minutes while it lasts, which de-duplication folds into one alarm. A day's
 episodes come from the day's own random stream, so a live tick and the build make the same ones.
 
-The demo's duty officers review each alarm some minutes after its last report: a false one is
+The demo's duty officers review each alarm some twenty minutes after its first report: a false one is
 dismissed, a true one confirmed into a case of the camera channel whose later stages are planned
 like every demo case (data/demo/lifecycle.py). Alarms in their type's quiet hours stay quiet.
 """
@@ -154,28 +154,35 @@ def _reports(alarms: pd.DataFrame, quiet: np.ndarray) -> pd.DataFrame:
 
 
 def verdict(seed: int, camera_id: str, type_code: str, first_s: int) -> tuple[bool, int]:
-    """Return whether the demo's reviewer finds an alarm false, and how long after its last report they decide."""
+    """Return whether the demo's reviewer finds an alarm false, and how long after its first report they
+    decide: both from the alarm's identity alone, so a live tick and a later build decide alike."""
     rng = rand.stream(seed, "camera_alarms.review", zlib.crc32(f"{camera_id}:{type_code}".encode()), first_s)
     return bool(rng.random() < MODELS[type_code].false_share), int(REVIEW_MEDIAN_S * rng.lognormal(0.0, 0.6))
 
 
+def case_id(camera_id: str, first_s: int) -> str:
+    """Return the demo case id of a confirmed alarm: its camera's serial and first report (stable across
+    builds, where alarm ids are not)."""
+    return f"ALARM-{camera_id[14:]}-{first_s}"
+
+
 def review_due(con: duckdb.DuckDBPyConnection, seed: int, as_of_s: int) -> dict[str, int]:
     """Dismiss or confirm the pending alarms whose review time has come; plan the cases confirmed ones make."""
-    pending = con.execute("SELECT alarm_id, camera_id, type_code, epoch(first_at)::BIGINT, epoch(last_at)::BIGINT "
-                          "FROM alarms WHERE status = 'pending' AND type_code IN (SELECT unnest(?))",
-                          [list(MODELS)]).fetchall()
+    pending = con.execute("SELECT alarm_id, camera_id, type_code, epoch(first_at)::BIGINT "
+                          "FROM alarms WHERE status = 'pending' AND type_code IN (SELECT unnest(?)) "
+                          "AND starts_with(camera_id, ?)", [list(MODELS), CENTRE]).fetchall()   # the demo's own cameras
     decided = []
-    for alarm_id, camera_id, type_code, first_s, last_s in pending:
+    for alarm_id, camera_id, type_code, first_s in pending:
         false, delay = verdict(seed, camera_id, type_code, first_s)
-        if last_s + delay < as_of_s:
-            decided.append((alarm_id, false, last_s + delay))
-    for alarm_id, false, at_s in decided:
+        if first_s + delay < as_of_s:
+            decided.append((alarm_id, false, first_s + delay, case_id(camera_id, first_s)))
+    source = ensure_camera_channel(con)
+    for alarm_id, false, at_s, case in decided:
         con.execute("UPDATE alarms SET status = ?, reviewed_by = 'demo-duty', reviewed_at = to_timestamp(?), "
-                    "review_note = ?, case_source = CASE WHEN ? THEN NULL ELSE ? END, "
-                    "case_id = CASE WHEN ? THEN NULL ELSE 'ALARM-' || alarm_id END WHERE alarm_id = ?",
-                    ["dismissed" if false else "confirmed", at_s, "false_detection" if false else None, false,
-                     ensure_camera_channel(con), false, alarm_id])
-    confirmed = [(a, at) for a, false, at in decided if not false]
+                    "review_note = ?, case_source = ?, case_id = ? WHERE alarm_id = ?",
+                    ["dismissed" if false else "confirmed", at_s, "false_detection" if false else None,
+                     None if false else source, None if false else case, alarm_id])
+    confirmed = [(a, at) for a, false, at, _ in decided if not false]
     return {"alarms_reviewed": len(decided), **_plan_cases(con, seed, confirmed, as_of_s)}
 
 
@@ -189,11 +196,12 @@ def _plan_cases(con: duckdb.DuckDBPyConnection, seed: int, confirmed: list[tuple
         "JOIN event_categories x ON x.code = t.category_code WHERE a.alarm_id IN (SELECT unnest(?))",
         [[a for a, _ in confirmed]]).df()
     reviewed = dict(confirmed)
-    rng = rand.stream(seed, "camera_alarms.cases", int(rows["alarm_id"].min()) if len(rows) else 0)
     accepted = rows["alarm_id"].map(reviewed).to_numpy("int64")
     sla_s = rows["sla_hours"].to_numpy(float) * HOUR_S
-    dispatched = accepted + (600 * rng.lognormal(0, 0.5, len(rows))).astype("int64")
-    resolved = dispatched + (0.4 * sla_s * rng.lognormal(0, 0.5, len(rows))).astype("int64")
+    draws = np.array([rand.stream(seed, "camera_alarms.cases", zlib.crc32(case.encode())).lognormal(0, 0.5, 2)
+                      for case in rows["case_id"]]).reshape(-1, 2)       # per case: the same in every build
+    dispatched = accepted + (600 * draws[:, 0]).astype("int64")
+    resolved = dispatched + (0.4 * sla_s * draws[:, 1]).astype("int64")
     plan = pd.DataFrame({
         "source": rows["case_source"], "event_id": rows["case_id"], "category_code": rows["category_code"],
         "grid_code": rows["grid_code"], "lon": rows["lon"], "lat": rows["lat"], "received_at": rows["first_s"],

@@ -16,6 +16,7 @@ from pathlib import Path
 import dash
 from dash import Dash, dcc, html
 
+from api import alarms as alarms_api
 from api import backups as backups_api
 from api import exports as exports_api
 from api import health, serving
@@ -23,7 +24,7 @@ from api import reports as reports_api
 from api import ingest as ingest_api
 from api import security
 from callbacks import context
-from data import backup_schedule, db, retention, settings, versions
+from data import backup_schedule, db, handover, retention, settings, versions
 from data.background import PeriodicJob
 from data.clock import DEFAULT_TZ, parse_instant
 from data.demo import build, names
@@ -42,8 +43,11 @@ from reporting.schedule import start_daily_briefs
 log = logging.getLogger("city_vitals")
 ASSETS = Path(__file__).resolve().parent / "assets"
 SERVER_THREADS = 8      # request threads; each gets its own DuckDB cursor
-HTTP_API: tuple = (health.register, ingest_api.register, exports_api.register, reports_api.register, backups_api.register)    # functions register(flask_server, app_context) mounting /api/... routes
+# functions register(flask_server, app_context) mounting /api/... routes
+HTTP_API: tuple = (health.register, ingest_api.register, alarms_api.register, exports_api.register, reports_api.register,
+                   backups_api.register)
 VERSION_PRUNE_S = 600.0     # old data_changes rows are folded this often (data/versions.py)
+HANDOVER_S = 60.0           # how often the shift-handover job looks for a shift change (data/handover.py)
 
 
 # listener(cursor, RefreshSummary) run after every indicator refresh, in this order
@@ -144,6 +148,15 @@ def start_simulator(app_context: context.AppContext) -> LiveSimulator | None:
     return simulator
 
 
+def start_duty_jobs(app_context: context.AppContext) -> PeriodicJob:
+    """Start the notification sender (it resends what a restart left queued) and the shift-handover job."""
+    alert_listener.evaluator_for(app_context.con)
+    cursor = app_context.con.cursor()
+    job = PeriodicJob("shift-handover", lambda: handover.write_due_handover(cursor, app_context.now_s()), HANDOVER_S)
+    job.start()
+    return job
+
+
 def start_indicators(app_context: context.AppContext, interval_s: float,
                      backfill_hours: int = 6) -> IndicatorScheduler | None:
     """Compute the indicators now; keep them fresh in the background unless the clock is frozen."""
@@ -175,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.at is None and not args.no_simulator:
             jobs.append(start_simulator(app_context))
         jobs.append(start_indicators(app_context, args.refresh_seconds, args.backfill_hours))
+        jobs.append(start_duty_jobs(app_context))   # after the frozen instant's alerts, which a handover lists
         jobs.append(start_daily_briefs(app_context))          # yesterday's brief into the archive every morning
         jobs.append(start_version_pruning(app_context))
         jobs.append(backup_schedule.start_scheduled_backups(app_context.con))     # when backup_every_hours is set

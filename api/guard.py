@@ -5,7 +5,7 @@ that arrive later are protected by declaring roles (layouts/pages.Page.roles, or
 callbacks module) rather than by remembering to check:
 
 - public: the login, setup and kiosk doors, static assets, the OpenAPI document;
-- /api/...: a bearer token of scope ingest, or a session;
+- /api/...: a bearer token of the path's scope (ingest; alarms for /api/v1/alarms), or a session;
 - /_dash-update-component: a session whose role may use the callback's page;
 - anything else: a session; page routes also need the page's role.
 State-changing requests with a session cookie must come from the app's own origin (CSRF).
@@ -43,7 +43,6 @@ STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 BODY_LIMITS = {"/login": 16 * 1024, "/setup": 16 * 1024, UPDATE_PATH: 4 * 1024 * 1024}
 DEFAULT_BODY_LIMIT = 1024 * 1024
 # The token scope a bearer request needs, by path prefix; every other /api/ path takes ingest tokens.
-BEARER_SCOPES = (("/api/v1/backups", "backup"),)
 _ROUTER_OUTPUT = "_pages_content.children"
 _ROUTER_INPUT = ("_pages_location", "pathname")
 
@@ -207,8 +206,8 @@ def router_page(app: dash.Dash, pathname: str):
 
 def bearer_scope(path: str) -> str:
     """Return the token scope a bearer request to ``path`` needs."""
-    return next((scope for prefix, scope in BEARER_SCOPES if path == prefix or path.startswith(prefix + "/")),
-                "ingest")
+    return next((scope for prefix, scope in tokens.SCOPE_OF_PATH.items()
+                 if path == prefix or path.startswith(prefix + "/")), "ingest")
 
 
 def _json(body: dict, status: int) -> Response:

@@ -28,6 +28,23 @@ def _post(kind: str, example: dict, summary: str) -> dict:
             "413": {"description": "body larger than the limit"}}}}
 
 
+def _alarms() -> dict:
+    example = {"camera_id": "32110200001320000017", "type": "smoke", "occurred_at": "2026-12-07T08:30:00+08:00",
+               "external_id": "evt-88231", "confidence": 0.91, "description": "东门口有烟雾"}
+    return {"post": {
+        "summary": "camera and IoT alarms (token of scope alarms: cli.py tokens create NAME --scope alarms)",
+        "security": [{"bearer": []}],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"oneOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}, "maxItems": 500}]},
+            "example": [example]}}},
+        "responses": {
+            "200": {"description": "a result per report: new, merged, quiet, duplicate or rejected (with the reason)"},
+            "400": {"description": "malformed JSON, or every report rejected"},
+            "401": {"description": "no bearer token"},
+            "403": {"description": "unknown or revoked token, or a token of another scope"},
+            "413": {"description": "body larger than 256 KiB or more than 500 reports"}}}}
+
+
 def openapi_document(max_bytes: int) -> dict:
     """Return the API description (the size limit is the server's current one)."""
     return {
@@ -42,6 +59,7 @@ def openapi_document(max_bytes: int) -> dict:
                                                "lon": 119.45, "lat": 32.2}, "ingest events (cases)"),
             "/api/v1/readings": _post("readings", {"sensor_id": "AQ-N-01", "ts": "2026-11-22T09:00:00+08:00",
                                                    "metric": "pm25", "value": 42.0}, "ingest sensor readings"),
+            "/api/v1/alarms": _alarms(),
             "/api/v1/openapi.json": {"get": {"summary": "this document", "responses": {"200": {"description": "OK"}}}},
         },
         "components": {

@@ -47,3 +47,21 @@ def inert_frame(frame: pd.DataFrame, limit: int = DISPLAY_LIMIT) -> pd.DataFrame
         if pd.api.types.is_string_dtype(out[column].dtype) or out[column].dtype == object:
             out[column] = out[column].map(lambda v: inert(v, limit))
     return out
+
+
+class TextError(ValueError):
+    """A text field is missing, too long or holds control or direction characters; says which field."""
+
+
+def check_text(value, field: str, limit: int, required: bool = True) -> str:
+    """Return ``value`` stripped, or raise TextError naming ``field`` when it is empty (if required),
+    longer than ``limit`` characters or holds control, direction or invisible characters: for one-line
+    text people or feeds give the product to keep (a camera's place, a reason, a person on duty)."""
+    text = "" if value is None else str(value).strip()
+    if required and not text:
+        raise TextError(f"{field} is required")
+    if len(text) > limit:
+        raise TextError(f"{field} is longer than {limit} characters")
+    if INVISIBLE.search(text) or not text.isprintable():
+        raise TextError(f"{field} holds control or direction characters")
+    return text

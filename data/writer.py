@@ -25,6 +25,8 @@ TIME_COLUMNS: dict[str, tuple[str, ...]] = {
     "readings": ("ts",),
     "indicator_instants": ("as_of", "computed_at"),
     "indicator_history": ("as_of", "computed_at"),
+    "cameras": ("status_at", "registered_at"),
+    "alarm_reports": ("received_at", "occurred_at"),
 }
 GEOMETRY_COLUMNS = ("geometry",)
 # The tables whose content `cli.py checksum` compares (equal builds and restored backups give equal lines;

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from data import yamlfile
+from data import alarm_types, yamlfile
 from indicators.catalog import CATALOG_DIR, LISTS_FILE, Catalog, load_catalog
 from indicators.coverage import coverage, store_holdings
 from indicators.thresholds import apply_thresholds, stored_thresholds
@@ -72,6 +72,7 @@ def unusable_categories(con: duckdb.DuckDBPyConnection) -> list[str]:
 def catalog_for_store(con: duckdb.DuckDBPyConnection, directory: Path = CATALOG_DIR) -> Catalog:
     """Return the catalog expanded over the store's own categories, with what each indicator the city
     cannot compute lacks (its coverage, read from the store once)."""
-    catalog = load_catalog(directory, {"event_categories": city_categories(con)})
+    catalog = load_catalog(directory, {"event_categories": city_categories(con),
+                                       "alarm_types": alarm_types.list_items(con)})
     lacking = {i: lacks for i, lacks in coverage(catalog, store_holdings(con)).items() if lacks}
     return apply_thresholds(replace(catalog, lacking=lacking), stored_thresholds(con))

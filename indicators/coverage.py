@@ -22,7 +22,8 @@ from indicators.model import DerivedOp, Indicator, IndicatorType
 
 _NAMED = re.compile(r"\b(channel|category_code|category_domain|kind|metric)\s*(?:=\s*'([^']*)'|IN\s*\(([^)]*)\))",
                     re.IGNORECASE)
-_TABLE_OF_SOURCE = {"events": "events", "open_cases": "events", "readings": "readings", "sensors": "sensors"}
+_TABLE_OF_SOURCE = {"events": "events", "open_cases": "events", "readings": "readings", "sensors": "sensors",
+                    "alarms": "alarms"}
 _POLLUTANTS = ("so2", "no2", "pm10", "co", "o3", "pm25")
 # The case fields behind the names a measure may use: a city whose feeds never fill a field (no handling
 # level, no rating, no due time) lacks every indicator that reads it.
@@ -34,7 +35,8 @@ CASE_FIELDS = {"handling_level": "handling_level", "rating": "satisfaction", "sa
 FIELD_WORDS = {"handling_level": "a handling level", "satisfaction": "a citizen rating", "due_at": "a due time",
                "accepted_at": "an acceptance time", "dispatched_at": "a dispatch time",
                "resolved_at": "a resolution time", "closed_at": "a closing time", "department": "a department"}
-INPUT_WORDS = {"cases": "cases", "readings": "sensor readings", "sensors": "sensors", "channel": "a channel of role",
+INPUT_WORDS = {"cases": "cases", "readings": "sensor readings", "sensors": "sensors", "alarms": "camera alarms",
+               "channel": "a channel of role",
                "category_code": "the category", "category_domain": "a category of domain", "kind": "sensors of kind",
                "metric": "sensors measuring", "population": "the population of the grids (units file)",
                "area": "the area of the grids (units file)"}
@@ -59,7 +61,7 @@ class Lack:
 class Holdings:
     """What a store holds of each input an indicator can name."""
 
-    tables: frozenset[str]              # events, readings, sensors: those with rows
+    tables: frozenset[str]              # events, readings, sensors, alarms: those with rows
     values: dict[str, frozenset[str]]   # channel, category_code, category_domain, kind, metric → values held
     case_fields: dict[str | None, frozenset[str]]   # channel role → the fields of CASE_FIELDS its cases fill
     population: bool                    # some grid has a population
@@ -72,7 +74,7 @@ def store_holdings(con: duckdb.DuckDBPyConnection) -> Holdings:
     carry population and area. A declared category without a case yet is held: its count is 0."""
     def values(sql: str) -> frozenset[str]:
         return frozenset(row[0] for row in con.execute(sql).fetchall() if row[0] is not None)
-    tables = frozenset(t for t in ("events", "readings", "sensors")
+    tables = frozenset(t for t in ("events", "readings", "sensors", "alarms")
                        if con.execute(f"SELECT count(*) > 0 FROM (SELECT 1 FROM {t} LIMIT 1)").fetchone()[0])
     held = {
         "channel": values("SELECT DISTINCT role FROM channels"),

@@ -172,6 +172,14 @@ SOURCES: dict[str, Source] = {
             LEFT JOIN admin_units g ON g.code = s.grid_code AND g.level = 'grid'""",
         ("ts",), "ts", table="readings",
     ),
+    "alarms": Source(
+        "alarms",
+        f"""SELECT a.*, a.status = 'dismissed' AS is_false, a.status IN ('confirmed', 'dismissed') AS is_reviewed,
+                   a.status = 'pending' AS is_pending, a.status = 'quiet' AS is_quiet, {_HIERARCHY}
+            FROM {{rows}} a JOIN cameras c USING (camera_id)
+            LEFT JOIN admin_units g ON g.code = c.grid_code AND g.level = 'grid'""",
+        ("first_at", "reviewed_at"), "first_at", table="alarms",
+    ),
     "sensors": Source(
         "sensors",
         f"""SELECT s.*, last.last_ts, epoch({{now}} - last.last_ts) AS age_s,

@@ -96,6 +96,7 @@ add_texts({
     "lack.cases": ("本市尚无案件数据", "the city has no cases"),
     "lack.readings": ("本市尚无监测读数", "the city has no sensor readings"),
     "lack.sensors": ("本市尚无感知设备", "the city has no sensors"),
+    "lack.alarms": ("本市尚无视频告警", "the city has no camera alarms"),
     "lack.channel": ("没有以下角色的渠道：{v}", "no channel of role {v}"),
     "lack.category_code": ("分类体系中没有：{v}", "no category {v}"),
     "lack.category_domain": ("分类体系中没有属于以下领域的类别：{v}", "no category of domain {v}"),

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from layouts import (admin_tokens, admin_users, alerts, audit, events_page, indicators_page, map_page, overview,
-                     screen, summary)
+from layouts import (admin_tokens, admin_users, alarms_page, alerts, audit, deliveries, duty, events_page,
+                     indicators_page, map_page, overview, screen, summary)
 
 ANALYSTS = ("admin", "leader", "analyst", "duty_officer")    # the staff roles that read every working page
 
@@ -34,6 +34,9 @@ PAGES: tuple[Page, ...] = (          # in navigation order
     Page("alerts", "/alerts", "nav.alerts", alerts.layout, roles=ANALYSTS),
     Page("indicators_page", "/indicators", "nav.indicators", indicators_page.layout, roles=ANALYSTS),
     Page("summary", "/summary", "nav.summary", summary.layout, roles=ANALYSTS),
+    Page("alarms_page", "/alarms", "nav.alarms", alarms_page.layout, roles=ANALYSTS),
+    Page("duty", "/duty", "nav.duty", duty.layout, roles=ANALYSTS),
+    Page("deliveries", "/deliveries", "nav.deliveries", deliveries.layout, roles=("admin", "duty_officer")),
     Page("audit", "/audit", "nav.audit", audit.layout, roles=("admin",)),
     Page("admin_users", "/admin/users", "nav.admin_users", admin_users.layout, roles=("admin",)),
     Page("admin_tokens", "/admin/tokens", "nav.admin_tokens", admin_tokens.layout, roles=("admin",)),
@@ -42,7 +45,8 @@ PAGES: tuple[Page, ...] = (          # in navigation order
 # Modules whose import registers the pages' @callback functions.
 CALLBACK_MODULES: tuple[str, ...] = ("callbacks.shell", "callbacks.overview", "callbacks.screen", "callbacks.map_page",
                                      "callbacks.events_page", "callbacks.alerts", "callbacks.indicators_page",
-                                     "callbacks.summary", "callbacks.audit", "callbacks.admin_users",
+                                     "callbacks.summary", "callbacks.alarms_page", "callbacks.duty",
+                                     "callbacks.deliveries", "callbacks.audit", "callbacks.admin_users",
                                      "callbacks.admin_tokens")
 
 

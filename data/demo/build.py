@@ -21,7 +21,8 @@ from data import db, versions, writer
 from data.city_thresholds import put_thresholds_text
 from data.profile import write_profile
 from data.clock import DAY_S, DEFAULT_TZ, parse_instant
-from data.demo import clock
+from data.alarm_types import load_types, shipped_types
+from data.demo import camera_alarms, clock, demo_roster
 from data.demo.events import events_as_of, plan_events
 from data.demo.geography import Geography, build_geography
 from data.demo.profile import demo_profile
@@ -57,13 +58,15 @@ class DemoWorld:
     spec: DemoSpec
     geo: Geography
     sensors: pd.DataFrame
+    cameras: pd.DataFrame
 
     @classmethod
     def create(cls, spec: DemoSpec) -> "DemoWorld":
-        """Return the world for a spec (geography and sensors rebuilt deterministically)."""
+        """Return the world for a spec (geography, sensors and cameras rebuilt deterministically)."""
         geo = build_geography(spec.scale, spec.seed)
         sensors = build_sensors(spec.seed, spec.scale, geo, spec.anchor_s, spec.tz)
-        return cls(spec, geo, sensors)
+        cameras = camera_alarms.build_cameras(spec.seed, spec.scale.n_grids, geo, spec.start_s)
+        return cls(spec, geo, sensors, cameras)
 
 
 @dataclass
@@ -142,13 +145,17 @@ def _console(enabled: bool):
 
 
 def write_static_tables(con: duckdb.DuckDBPyConnection, world: DemoWorld, counts: RowCounts) -> None:
-    """Write geography, map features, the city's profile (names, zone, channels, categories) and sensors."""
+    """Write geography, map features, the city's profile (names, zone, channels, categories), sensors,
+    alarm types, cameras and the duty roster."""
     counts.add("admin_units", writer.append_frame(con, "admin_units", world.geo.units))
     counts.add("map_features", writer.append_frame(con, "map_features", world.geo.features))
     written = write_profile(con, demo_profile(world.spec.tz))
     counts.add("channels", written["channels"])
     counts.add("event_categories", written["categories"])
     counts.add("sensors", writer.append_frame(con, "sensors", world.sensors))
+    counts.add("alarm_types", len(load_types(con, shipped_types())))
+    counts.add("cameras", writer.append_frame(con, "cameras", world.cameras))
+    counts.add("duty_shifts", demo_roster.write_roster(con, world.spec))
 
 
 def generate_day(con, world: DemoWorld, day: clock.DayWindow, as_of_s: int, batch_id: int, counts: RowCounts) -> None:
@@ -163,6 +170,8 @@ def generate_day(con, world: DemoWorld, day: clock.DayWindow, as_of_s: int, batc
     counts.add("event_versions", writer.append_frame(con, "event_versions", earlier_versions(history, batch_id)))
     counts.add("demo_event_plans", writer.append_frame(con, "demo_event_plans", pending))
     counts.add("readings", writer.append_frame(con, "readings", readings))
+    for table, n in camera_alarms.write_day(con, spec.seed, world.cameras, day, as_of_s, spec.tz).items():
+        counts.add(table, n)
 
 
 def earlier_versions(history: pd.DataFrame, batch_id: int) -> pd.DataFrame:

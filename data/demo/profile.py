@@ -6,6 +6,7 @@ to the store with data.profile.write_profile, the function ``python cli.py city 
 
 from __future__ import annotations
 
+from data.alarm_types import CAMERA_CHANNEL
 from data.demo.categories import CATEGORIES
 from data.demo.names import CITY_NAME_EN, CITY_NAME_ZH
 from data.demo.sources import SOURCES
@@ -24,7 +25,8 @@ CHANNELS: dict[str, tuple[str, str, str]] = {
 
 def demo_profile(tz: str) -> CityProfile:
     """Return the demo city's profile in time zone ``tz``."""
-    channels = tuple(Channel(s.id, *CHANNELS[s.id]) for s in SOURCES)
+    cameras = Channel(CAMERA_CHANNEL["code"], CAMERA_CHANNEL["role"], CAMERA_CHANNEL["name_zh"], CAMERA_CHANNEL["name_en"])
+    channels = tuple(Channel(s.id, *CHANNELS[s.id]) for s in SOURCES) + (cameras,)     # confirmed camera alarms
     categories = tuple(Category(c.code, c.name_zh, c.name_en, c.domain, c.sla_hours, c.default_level, c.department)
                        for c in CATEGORIES)
     return CityProfile(CITY_NAME_ZH, CITY_NAME_EN, tz, channels, categories)

@@ -19,7 +19,7 @@ from data import db, progress, versions
 from data.background import PeriodicJob
 from data.clock import utc
 from data.db import transaction
-from data.demo import build, clock
+from data.demo import build, clock, demo_roster
 
 log = logging.getLogger(__name__)
 STAGES = ("accepted", "dispatched", "resolved", "closed")
@@ -71,6 +71,7 @@ def step(con: duckdb.DuckDBPyConnection, world: build.DemoWorld, from_s: int, to
             if progress is not None:
                 progress(done, len(days), f"{counts.total:,} rows")
         build.finish_batch(con, batch_id, counts.total)
+        counts.add("duty_shifts", demo_roster.write_roster(con, world.spec, to_s + demo_roster.AHEAD_S))
         db.put_settings(con, {"data.until_s": to_s})
         versions.bump(con, "events", "readings", earliest_s=from_s)     # a tick adds only what followed from_s
     return counts

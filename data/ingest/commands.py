@@ -89,8 +89,8 @@ def cmd_tokens(args: argparse.Namespace) -> int:
         if args.action == "create":
             if not args.name:
                 raise ValueError("tokens create needs a NAME")
-            token_id, secret = tokens.create_token(con, args.name)
-            _print({"token_id": token_id, "name": args.name, "token": secret,
+            token_id, secret = tokens.create_token(con, args.name, scope=args.scope)
+            _print({"token_id": token_id, "name": args.name, "scope": args.scope, "token": secret,
                     "note": "shown once: only its hash is stored"})
         elif args.action == "revoke":
             if not tokens.revoke_token(con, args.name or ""):
@@ -145,6 +145,8 @@ def register(subparsers) -> None:
     tok = subparsers.add_parser("tokens", help="API tokens: create NAME, list, revoke ID")
     tok.add_argument("action", choices=("create", "list", "revoke"))
     tok.add_argument("name", nargs="?", default=None, help="create: the token's name; revoke: its id")
+    tok.add_argument("--scope", default="ingest", choices=tokens.FEED_SCOPES,
+                     help="create: ingest (events, readings) or alarms (camera alarm feeds, POST /api/v1/alarms)")
     tok.set_defaults(func=cmd_tokens)
     maps = subparsers.add_parser("mappings", help="mappings the ingest API may use: register FILE, list, remove NAME")
     maps.add_argument("action", choices=("register", "list", "remove"))

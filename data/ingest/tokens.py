@@ -10,6 +10,10 @@ import duckdb
 from data.ingest.batches import now_utc
 
 PREFIX = "cv"
+FEED_SCOPES = ("ingest", "alarms")          # what a feed's token may post: cases and readings, or camera alarms
+# The API paths (and the paths below them) a scope other than ingest opens: the request guard checks
+# a bearer token against the scope of the path it asks for.
+SCOPE_OF_PATH = {"/api/v1/alarms": "alarms", "/api/v1/backups": "backup"}
 
 
 def hash_token(secret: str) -> str:
@@ -18,7 +22,7 @@ def hash_token(secret: str) -> str:
 
 
 def create_token(con: duckdb.DuckDBPyConnection, name: str, scope: str = "ingest") -> tuple[str, str]:
-    """Create a token (scope ingest, or display for wall screens); return (token id, the secret, shown once)."""
+    """Create a token (scope ingest, alarms, or display for wall screens); return (token id, the secret, shown once)."""
     token_id = secrets.token_hex(4)
     secret = f"{PREFIX}_{token_id}_{secrets.token_urlsafe(32)}"
     con.execute("INSERT INTO api_tokens (token_id, name, token_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?)",

@@ -25,6 +25,7 @@ class SecuredApp:
     display_token: str
     display_token_id: str
     backup_token: str = ""
+    alarm_token: str = ""
     clients: dict = field(default_factory=dict)
 
     def client(self, who: str):
@@ -59,8 +60,9 @@ def secured(tmp_path_factory, tiny_db_path):
     _, ingest_secret = tokens.create_token(con, "feed")
     display_id, display_secret = tokens.create_token(con, "wall", scope="display")
     _, backup_secret = tokens.create_token(con, "nightly", scope="backup")
+    _, alarm_secret = tokens.create_token(con, "cameras", scope="alarms")
     con.close()
     app_context = app_module.open_context(path, TINY_NOW)
     dash_app = app_module.create_app(app_context)
-    yield SecuredApp(dash_app, app_context, ingest_secret, display_secret, display_id, backup_secret)
+    yield SecuredApp(dash_app, app_context, ingest_secret, display_secret, display_id, backup_secret, alarm_secret)
     app_context.con.close()

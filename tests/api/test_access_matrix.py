@@ -17,8 +17,10 @@ from tests.api.conftest import ORIGIN
 WHO = ("anonymous",) + accounts.ROLES
 REFUSED = {302, 401, 403}
 # Pages whose audience the issue fixes; every other page is checked against its declared roles.
-KNOWN_PAGES = {"/": set(accounts.ROLES), "/audit": {"admin"}, "/admin/users": {"admin"}, "/admin/tokens": {"admin"}}
-BEARERS = ("ingest", "display-bearer", "backup-bearer")
+STAFF = {"admin", "leader", "analyst", "duty_officer"}
+KNOWN_PAGES = {"/": set(accounts.ROLES), "/audit": {"admin"}, "/admin/users": {"admin"}, "/admin/tokens": {"admin"},
+               "/deliveries": {"admin", "duty_officer"}, "/alarms": STAFF, "/duty": STAFF}
+BEARERS = ("ingest", "display-bearer", "backup-bearer", "alarm-bearer")
 
 
 def page_allows(page, who: str) -> bool:
@@ -152,6 +154,7 @@ def _route_matrix(secured) -> dict:
         "/export/events.json": ("GET", None, exporters),
         "/api/v1/events": ("POST", b"not json", {"ingest"}),
         "/api/v1/readings": ("POST", b"not json", {"ingest"}),
+        "/api/v1/alarms": ("POST", b"not json", {"alarm-bearer"}),      # a token of scope alarms only
         # a malformed date: the role is checked first (403), the date after it (400, cheap: no PDF rendered)
         "/reports/brief-<day_text>.<fmt>": ("GET", None, {"admin", "leader", "analyst", "duty_officer"}),
         "/static/<path:filename>": ("GET", None, None),      # no static folder: 404 for the signed-in
@@ -170,7 +173,7 @@ def _request(secured, who: str, method: str, path: str, body: bytes | None):
     headers = {"Origin": ORIGIN}
     if who in BEARERS:
         token = {"ingest": secured.ingest_token, "display-bearer": secured.display_token,
-                 "backup-bearer": secured.backup_token}[who]
+                 "backup-bearer": secured.backup_token, "alarm-bearer": secured.alarm_token}[who]
         client = secured.dash_app.server.test_client()
         headers["Authorization"] = f"Bearer {token}"
     else:

@@ -107,4 +107,4 @@ def test_no_callback_answers_500_to_hostile_values(secured):
                 status, _ = _call(secured, _body(dep, position, value))
                 if status >= 500:
                     failures.append((dep["output"][:60], position, value, status))
-    assert failures == []
+    assert failures == [], "\n".join(map(repr, failures))

@@ -38,7 +38,9 @@ def test_the_grid_gets_one_masked_page_under_its_sort(installed):
     assert [r["event_id"] for r in answer["rowData"]] == [r["event_id"] for r in expected]
     assert answer["rowCount"] == cases.count_cases(installed.cursor(), cases.CaseFilters(status="closed"),
                                                    installed.now_s(), TZ)
-    for row, raw in zip(answer["rowData"], expected):
+    callers = [(row, raw) for row, raw in zip(answer["rowData"], expected) if raw["caller_phone"]]
+    assert len(callers) >= 25                       # a case from a camera alarm has no caller
+    for row, raw in callers:
         assert row["phone"] != raw["caller_phone"] and row["phone"].endswith(raw["caller_phone"][-4:])
         assert row["caller"] == raw["caller_name"][0] + "*" * (len(raw["caller_name"]) - 1)
     assert serve_rows(None, query, "zh") is no_update

@@ -42,7 +42,11 @@ def clean_free_text(out: pd.DataFrame, names: tuple[str, ...]) -> np.ndarray:
     limits, in place; return per row a note of the fields cut (None where none was)."""
     notes = np.full(len(out), None, dtype=object)
     for name in names:
-        values = out[name].astype("string").str.replace(INVISIBLE.pattern, "", regex=True)
+        values = out[name].astype("string")
+        marked = values.str.contains(INVISIBLE.pattern, regex=True).fillna(False).to_numpy(dtype=bool)
+        if marked.any():        # replacing costs more than finding: only in the few rows that need it
+            values = values.copy()
+            values[marked] = values[marked].str.replace(INVISIBLE.pattern, "", regex=True)
         limit = FREE_TEXT_LIMITS[name]
         lengths = values.str.len()
         long = (lengths > limit).fillna(False).to_numpy(dtype=bool)

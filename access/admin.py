@@ -9,6 +9,7 @@ server's own cursor: the running server is the one writer of its store.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import string
 
@@ -22,6 +23,17 @@ TOKEN_SCOPES = ("display", "ingest", "backup")      # wall screens, feeds, cli.p
 NEW_PASSWORD_LENGTH = 16
 MAX_NAME = 64
 _ALPHABET = string.ascii_letters + string.digits + "-_.!"
+
+
+def _one_writer_at_a_time(func):
+    """Turn a write conflict (a sign-in updated the same row in the same instant) into AdminError."""
+    @functools.wraps(func)
+    def guarded(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except duckdb.TransactionException:
+            raise AdminError("conflict") from None
+    return guarded
 
 
 class AdminError(ValueError):
@@ -42,6 +54,7 @@ def generate_password() -> str:
             return password
 
 
+@_one_writer_at_a_time
 def create_user(con: duckdb.DuckDBPyConnection, actor: str, username: str, role: str,
                 display_name: str | None = None, remote_addr: str | None = None) -> str:
     """Create an account with a new password; return the password (to show once)."""
@@ -61,6 +74,7 @@ def create_user(con: duckdb.DuckDBPyConnection, actor: str, username: str, role:
     return password
 
 
+@_one_writer_at_a_time
 def reset_password(con: duckdb.DuckDBPyConnection, actor: str, username: str, remote_addr: str | None = None) -> str:
     """Give an account a new password (unlocks it, ends its sessions); return the password (to show once)."""
     _require(con, username)
@@ -73,6 +87,7 @@ def reset_password(con: duckdb.DuckDBPyConnection, actor: str, username: str, re
     return password
 
 
+@_one_writer_at_a_time
 def disable_user(con: duckdb.DuckDBPyConnection, actor: str, username: str, remote_addr: str | None = None) -> None:
     """Disable an account and end its sessions; never one's own, never the last enabled administrator."""
     row = _require(con, username)
@@ -84,6 +99,7 @@ def disable_user(con: duckdb.DuckDBPyConnection, actor: str, username: str, remo
     audit.record(con, actor, "user.disable", username, {"via": "admin page"}, remote_addr)
 
 
+@_one_writer_at_a_time
 def enable_user(con: duckdb.DuckDBPyConnection, actor: str, username: str, remote_addr: str | None = None) -> None:
     """Enable a disabled account again (its lockout cleared; it signs in with its password)."""
     _require(con, username)
@@ -92,6 +108,7 @@ def enable_user(con: duckdb.DuckDBPyConnection, actor: str, username: str, remot
     audit.record(con, actor, "user.enable", username, {"via": "admin page"}, remote_addr)
 
 
+@_one_writer_at_a_time
 def create_token(con: duckdb.DuckDBPyConnection, actor: str, name: str, scope: str,
                  remote_addr: str | None = None) -> tuple[str, str]:
     """Create a token of ``scope``; return (token id, secret). Only the secret's hash is stored."""
@@ -106,6 +123,7 @@ def create_token(con: duckdb.DuckDBPyConnection, actor: str, name: str, scope: s
     return token_id, secret
 
 
+@_one_writer_at_a_time
 def revoke_token(con: duckdb.DuckDBPyConnection, actor: str, token_id: str, remote_addr: str | None = None) -> None:
     """Revoke a token; the wall screens signed in with it are signed out on their next request."""
     if not tokens.revoke_token(con, token_id):

@@ -48,6 +48,7 @@ add_texts({
     "admin.error.bad_scope": ("请选择令牌用途。", "Choose what the token is for."),
     "admin.error.bad_token_name": ("请填写令牌名称（最多64个字符）。", "Enter a token name (at most 64 characters)."),
     "admin.error.unknown_token": ("没有这个有效令牌。", "There is no such active token."),
+    "admin.error.conflict": ("同一时刻有其他操作修改了该记录，请重试。", "Something changed it at the same moment: try again."),
 })
 COLUMNS = ("username", "display_name", "role", "state", "last_login_at", "actions")
 

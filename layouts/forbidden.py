@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
-from layouts.i18n import add_texts, normalise_language, t
+from layouts.i18n import add_texts, t
 
 add_texts({
     "forbidden.title": ("无权访问", "Not allowed"),

@@ -176,8 +176,9 @@ class Period:
         """同比 by holiday: the day or week at the same distance from last year's ``holiday``.
 
         The distance is counted from this period's nearest occurrence of the holiday (the
-        festival's own day, which moves less between years than the first day off) in whole days for a day and whole ISO weeks for a week. Months, quarters and
-        years hold the holiday whichever year it is, so they keep :meth:`same_last_year`.
+        festival's own day, which moves less between years than the first day off), in whole
+        days for a day and in whole ISO weeks for a week. Months, quarters and years hold the
+        holiday whichever year it is, so they keep :meth:`same_last_year`.
         PeriodError when the calendar lacks the years needed."""
         if self.kind not in (PeriodKind.DAY, PeriodKind.WEEK):
             return self.same_last_year()

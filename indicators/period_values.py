@@ -99,7 +99,7 @@ class PeriodValues:
         against_period = comparison_period(period, comparison, holidays)
         try:
             against = self.figures(con, against_period, now_s, ids, level)
-            against_values, against_from = against.values, against.counted_from
+            against_values, against_from = against.values, against.counted_from.isoformat()
         except PeriodRefused:
             against_values, against_from = current.values.iloc[0:0], None
         merged = current.values.merge(
@@ -107,7 +107,7 @@ class PeriodValues:
             on=["indicator_id", "unit_code"], how="left")
         merged["difference"] = merged["value"] - merged["against"]
         merged["change_pct"] = merged["difference"] / merged["against"].where(merged["against"] != 0) * 100
-        return merged.assign(period=str(period), counted_from=current.counted_from,
+        return merged.assign(period=str(period), counted_from=current.counted_from.isoformat(),
                              against_period=str(against_period), against_counted_from=against_from)
 
     def _ids(self, ids: list[str] | None) -> list[str]:

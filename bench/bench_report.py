@@ -1,4 +1,6 @@
-"""Time to build the daily brief and to render its HTML and PDF.
+"""Time to build the daily brief and to render its HTML and PDF, and to open the figures of an
+ended day, week and month (every indicator with period views at city, district and street, with
+环比 and 同比) from the stored daily partials, beside the same figures rescanned from the cases.
 
     python bench/bench_report.py --db var/city.duckdb [--date YYYY-MM-DD]
 
@@ -13,12 +15,16 @@ import os
 import platform
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from data import db  # noqa: E402
 from data.clock import DEFAULT_TZ  # noqa: E402
+from indicators.day_partials import DayPartials  # noqa: E402
+from indicators.period_values import PeriodValues  # noqa: E402
+from indicators.periods import Period  # noqa: E402
 from reporting.archive import load_engine  # noqa: E402
 from reporting.days import parse_day, yesterday  # noqa: E402
 from reporting.document import build_document  # noqa: E402
@@ -30,6 +36,32 @@ def timed(step, *args):
     started = time.perf_counter()
     result = step(*args)
     return result, round(time.perf_counter() - started, 2)
+
+
+def open_period(values: PeriodValues, con, period: Period, now_s: int) -> int:
+    """Return the rows of a period's figures with its 环比 and 同比, as a brief of it reads them."""
+    return sum(len(values.compare(con, period, comparison, now_s)) for comparison in ("previous", "same_last_year"))
+
+
+def rescan_period(partials: DayPartials, con, period: Period) -> int:
+    """Return the rows of the same period's parts computed from the cases (no stored partials)."""
+    days = list(period.days())
+    for other in (period.previous(), period.same_last_year()):
+        days += list(other.days())
+    return len(partials.compute(con, days))
+
+
+def period_figures(con, engine, until_s: int, day) -> dict:
+    """Return the seconds to open the ended day ``day``, its week and its month's last ended ones."""
+    values = PeriodValues(DayPartials(engine.catalog, engine.tz))
+    figures = {}
+    for kind in ("day", "week", "month"):
+        period = Period.containing(kind, day) if kind == "day" else Period.last_ended(kind, day + timedelta(days=1))
+        _, first_s = timed(open_period, values, con, period, until_s)
+        _, again_s = timed(open_period, values, con, period, until_s)
+        _, rescan_s = timed(rescan_period, values.partials, con, period)
+        figures[kind] = {"period": str(period), "open_first_s": first_s, "open_s": again_s, "rescan_s": rescan_s}
+    return figures
 
 
 def main() -> int:
@@ -46,10 +78,11 @@ def main() -> int:
     doc, build_s = timed(build_document, con, day, tz, engine)
     html, html_s = timed(render_html, doc)
     pdf, pdf_s = timed(html_to_pdf, html)
+    periods = period_figures(con, engine, until, day)
     events = con.execute("SELECT count(*) FROM events").fetchall()[0][0]
     print(json.dumps({"date": day.isoformat(), "events": events, "catalog_load_s": load_s,
                       "build_first_s": first_s, "build_s": build_s, "html_s": html_s, "pdf_s": pdf_s,
-                      "html_bytes": len(html.encode()), "pdf_bytes": len(pdf),
+                      "html_bytes": len(html.encode()), "pdf_bytes": len(pdf), "periods": periods,
                       "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                   "platform": platform.platform()}}, indent=2))
     return 0

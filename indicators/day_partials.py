@@ -3,9 +3,11 @@
 A week, month, quarter or year of an indicator declaring ``periods`` (a count, a sum or a ratio of
 them over ``today``, ``Indicator.summable_by_day``) is the sum of its days: counts and sums add
 up, a ratio is its summed numerator over its summed denominator. Each ended local day's parts are
-computed once, per unit of the levels city, district and street, by the engine itself: the
-indicator over that whole day (window ``yesterday``) evaluated at the day's end, so a case's state
-(accepted in time, closed) is the one it had when the day ended. They are stored in
+computed once, per unit of the levels city, district and street: the indicator over that whole
+day with each case's state (accepted in time, closed) as it was when the day ended, which is what
+the engine gives for the day evaluated at its end; ``indicators.day_parts_sql`` computes a month
+of days in one statement. The current day's part is the engine's own value over ``today`` at the
+instant asked, what the live pages show. The parts are stored in
 ``indicator_day_partials`` (migration 0030) with, per day and indicator, the data version they
 were computed from: the writes that reached back before the day's end (``data.versions``), so data
 arriving late for a day has that day computed again, and nothing else does.
@@ -20,7 +22,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
-from typing import Callable, Iterable
+from typing import Callable
 
 import duckdb
 import numpy as np
@@ -31,11 +33,12 @@ from data.clock import local_day_bounds, local_datetime
 from indicators.catalog import Catalog
 from indicators.engine import Engine
 from indicators.model import Direction, Indicator, IndicatorType, Thresholds, Window
+from indicators.day_parts_sql import PART_LEVELS as PARTIAL_LEVELS, days_sql, part_label
 from indicators.sources import SOURCES
 
-PARTIAL_LEVELS = ("city", "district", "street")        # the units a period is read for (briefs rank streets)
 PARTIAL_FAMILIES = ("events", "readings", "geometry")   # the data a day's parts are computed from
 PART_COLUMNS = ["day", "indicator_id", "level", "unit_code", "numerator", "denominator"]
+CHUNK_DAYS = 31                                         # ended days computed in one statement per source
 _EPOCH_DAY = date(1970, 1, 1)
 
 
@@ -65,32 +68,37 @@ class DayPartials:
     def __init__(self, catalog: Catalog, tz: str):
         self.tz = tz
         self.indicators = {ind.id: ind for ind in catalog.indicators if ind.periods}
-        lacking = {key: value for key, value in catalog.lacking.items() if key in self.indicators}
-        self.engines = {window: Engine(Catalog(tuple(day_indicator(ind, window) for ind in self.indicators.values()),
-                                               catalog.domains, lacking), tz)
-                        for window in (Window.YESTERDAY, Window.TODAY)}
+        self.lacking = {key: value for key, value in catalog.lacking.items() if key in self.indicators}
+        self.live = Engine(Catalog(tuple(day_indicator(ind, Window.TODAY) for ind in self.indicators.values()),
+                                   catalog.domains, self.lacking), tz)
         self.digests = {ind.id: definition_digest(ind) for ind in self.indicators.values()}
 
     # ----- computing ------------------------------------------------------------------------
-    def compute(self, con: duckdb.DuckDBPyConnection, day: date, only: set[str] | None = None) -> pd.DataFrame:
-        """Return the ended day's parts (PART_COLUMNS) of the period indicators (or of ``only``)."""
-        return self._parts(con, Window.YESTERDAY, day_bounds_s(day, self.tz)[1], day, only)
+    def compute(self, con: duckdb.DuckDBPyConnection, days: list[date], only: set[str] | None = None) -> pd.DataFrame:
+        """Return the parts (PART_COLUMNS) of ended ``days`` of the period indicators (or of ``only``):
+        one statement per source and time column over the days' span (``indicators.day_parts_sql``).
+        A unit without rows on a day has no row; an indicator the city lacks has none at all."""
+        wanted = [ind for ind_id, ind in sorted(self.indicators.items())
+                  if (only is None or ind_id in only) and ind_id not in self.lacking]
+        groups: dict[tuple[str, str], list[Indicator]] = {}
+        for ind in wanted:
+            groups.setdefault((ind.source, ind.time_column or SOURCES[ind.source].default_time_column), []).append(ind)
+        params = {"first": min(days), "end": max(days) + timedelta(days=1), "tz": self.tz} if days else {}
+        frames = [_long_parts(con.execute(days_sql(group, source, column), params).df(), group, set(days))
+                  for (source, column), group in groups.items()]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=PART_COLUMNS)
 
     def compute_today(self, con: duckdb.DuckDBPyConnection, now_s: int, only: set[str] | None = None) -> pd.DataFrame:
-        """Return the current day's parts so far at ``now_s``: the indicators over ``today``, as the
-        live pages compute them at that instant."""
-        return self._parts(con, Window.TODAY, now_s, local_datetime(now_s, self.tz).date(), only)
-
-    def _parts(self, con, window: Window, at_s: int, day: date, only: set[str] | None) -> pd.DataFrame:
-        """Return the parts of one day's evaluation at ``at_s`` with the engine of ``window``."""
+        """Return the current day's parts so far at ``now_s``: the indicators over ``today`` computed
+        by the engine at that instant, as the live pages compute them."""
         wanted = set(self.indicators) if only is None else set(only) & set(self.indicators)
         if not wanted:
             return pd.DataFrame(columns=PART_COLUMNS)
-        values = self.engines[window].evaluate(con, at_s, only=wanted)
+        values = self.live.evaluate(con, now_s, only=wanted)
         values = values[values["indicator_id"].isin(wanted)]
         ratio = values["indicator_id"].map(lambda i: self.indicators[i].type == IndicatorType.RATIO).to_numpy(bool)
         return pd.DataFrame({
-            "day": pd.Series([day] * len(values), dtype="object"),
+            "day": [local_datetime(now_s, self.tz).date()] * len(values),
             "indicator_id": values["indicator_id"].to_numpy(), "level": values["level"].to_numpy(),
             "unit_code": values["unit_code"].to_numpy(),
             "numerator": np.where(ratio, values["numerator"].to_numpy(float), values["value"].to_numpy(float)),
@@ -149,28 +157,30 @@ class DayPartials:
     def refresh_days(self, con: duckdb.DuckDBPyConnection, days: list[date], limit: int | None = None,
                      progress: Callable[[int, int], None] | None = None) -> int:
         """Compute and store the parts of ``days`` (ended days) that are missing or stale; return the
-        days written (at most ``limit``, the newest first). Each day is stored in its own
-        transaction, so an interrupted run keeps the days it finished."""
+        days written (at most ``limit``, the newest first). Days are computed CHUNK_DAYS at a time,
+        each chunk stored in its own transaction, so an interrupted run keeps the chunks it finished."""
         if not days or not self.indicators:
             return 0
         versions = self.data_versions(con, days)          # read before computing: a write meanwhile makes it stale
-        stale = sorted(self.stale(con, days, versions).items(), reverse=True)[:limit]
-        for done, (day, ids) in enumerate(stale, start=1):
-            self.store(con, day, self.compute(con, day, ids), ids, versions[day])
+        stale = sorted(self.stale(con, days, versions), reverse=True)[:limit]
+        for first in range(0, len(stale), CHUNK_DAYS):
+            chunk = stale[first:first + CHUNK_DAYS]
+            self.store(con, chunk, self.compute(con, chunk), {day: versions[day] for day in chunk})
             if progress:
-                progress(done, len(stale))
+                progress(min(first + CHUNK_DAYS, len(stale)), len(stale))
         return len(stale)
 
-    def store(self, con: duckdb.DuckDBPyConnection, day: date, parts: pd.DataFrame, ids: Iterable[str],
-              version: int) -> None:
-        """Replace one day's parts of ``ids`` with ``parts``, computed from data ``version``."""
-        ids = sorted(ids)
-        stamps = pd.DataFrame({"day": [day] * len(ids), "indicator_id": ids, "data_version": version,
-                               "definition": [self.digests[i] for i in ids],
-                               "computed_at": datetime.now(timezone.utc)})
+    def store(self, con: duckdb.DuckDBPyConnection, days: list[date], parts: pd.DataFrame,
+              versions: dict[date, int]) -> None:
+        """Replace every period indicator's parts on ``days`` with ``parts``, computed from the data
+        ``versions`` of those days."""
+        ids = sorted(self.indicators)
+        stamps = pd.DataFrame([(day, ind, versions[day], self.digests[ind]) for day in days for ind in ids],
+                              columns=["day", "indicator_id", "data_version", "definition"])
+        stamps["computed_at"] = datetime.now(timezone.utc)
         with db.transaction(con):
             for table in ("indicator_day_partials", "indicator_partial_days"):
-                con.execute(f"DELETE FROM {table} WHERE day = ? AND indicator_id IN (SELECT unnest(?))", [day, ids])
+                con.execute(f"DELETE FROM {table} WHERE day IN (SELECT unnest(?))", [list(days)])
             con.register("_new_parts", parts[PART_COLUMNS])
             con.register("_new_stamps", stamps)
             con.execute("INSERT INTO indicator_day_partials SELECT * FROM _new_parts")
@@ -191,6 +201,20 @@ class DayPartials:
               AND ($level IS NULL OR level = $level)
             GROUP BY ALL ORDER BY indicator_id, level, unit_code""",
                            {"days": list(days), "ids": list(ids), "level": level}).df()
+
+
+def _long_parts(wide: pd.DataFrame, indicators: list[Indicator], days: set[date]) -> pd.DataFrame:
+    """Return one statement's result (a row per day and unit, a column per measure) as PART_COLUMNS
+    rows of the wanted ``days``, each indicator at its own levels."""
+    wide = wide[wide["unit_code"].notna() & pd.Series([day in days for day in wide["day"].dt.date], index=wide.index)]
+    frames = []
+    for ind in indicators:
+        rows = wide[wide["level"].isin(ind.levels)]
+        denominator = rows.get(part_label(ind.id, "d"), pd.Series(np.nan, index=rows.index))
+        frames.append(pd.DataFrame({"day": rows["day"].dt.date, "indicator_id": ind.id, "level": rows["level"],
+                                    "unit_code": rows["unit_code"], "numerator": rows[part_label(ind.id, "n")],
+                                    "denominator": denominator}, columns=PART_COLUMNS))
+    return pd.concat(frames, ignore_index=True).astype({"numerator": float, "denominator": float})
 
 
 def _days(first: date, last: date) -> list[date]:

@@ -46,7 +46,7 @@ def store_partials(con, tz: str, through: date, progress: bool = True) -> int:
 
     def advance(done: int, total: int) -> None:
         bar.total = total
-        bar.update(1)
+        bar.update(done - bar.n)
     written = partials.bring_up_to_date(con, through, progress=advance)
     bar.close()
     return written

@@ -17,20 +17,40 @@ Comparisons (``COMPARISONS``): ``previous`` (环比), ``same_last_year`` (同比
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from data.clock import local_datetime
 from data.holidays import HolidayCalendar
-from indicators.day_partials import DayPartials, day_bounds_s
+from indicators.day_partials import PART_COLUMNS, DayPartials, day_bounds_s
 from indicators.model import IndicatorType
 from indicators.periods import Period, PeriodError
 
 VALUE_COLUMNS = ["indicator_id", "level", "unit_code", "value", "numerator", "denominator"]
 COMPARISONS = ("previous", "same_last_year", "holiday_aligned")
+# The figures of every wanted (indicator, level)'s units: the stored parts of the days and the parts
+# computed for this call (read-only store's missing days, today so far) summed; a unit without
+# parts counts 0, a ratio of 0 over 0 has no value, an indicator the city lacks has none.
+SUMMED_SQL = """
+    WITH parts AS (
+        SELECT indicator_id, level, unit_code, numerator, denominator FROM indicator_day_partials
+        WHERE day IN (SELECT unnest($days)) AND indicator_id IN (SELECT indicator_id FROM _period_wanted)
+        UNION ALL
+        SELECT indicator_id, level, unit_code, numerator, denominator FROM _period_computed),
+    summed AS (
+        SELECT indicator_id, level, unit_code, coalesce(sum(numerator), 0) AS n, coalesce(sum(denominator), 0) AS d
+        FROM parts GROUP BY ALL)
+    SELECT w.indicator_id, u.level, u.code AS unit_code,
+           CASE WHEN w.lacking THEN NULL WHEN w.ratio THEN coalesce(s.n, 0) / nullif(coalesce(s.d, 0), 0) * w.scale
+                ELSE coalesce(s.n, 0) END::DOUBLE AS value,
+           CASE WHEN NOT w.lacking THEN coalesce(s.n, 0) END::DOUBLE AS numerator,
+           CASE WHEN w.ratio AND NOT w.lacking THEN coalesce(s.d, 0) END::DOUBLE AS denominator
+    FROM _period_wanted w JOIN admin_units u ON u.level = w.level
+    LEFT JOIN summed s ON s.indicator_id = w.indicator_id AND s.level = u.level AND s.unit_code = u.code
+    WHERE $level IS NULL OR u.level = $level
+    ORDER BY w.indicator_id, u.level, u.code"""
 
 
 class PeriodRefused(PeriodError):
@@ -77,12 +97,11 @@ class PeriodValues:
         data = self.partials.data_days(con)
         if data is None or period.end <= data[0]:
             raise PeriodRefused(f"{period} ends before the data begins ({data[0] if data else 'no data'})")
-        ended_end = min(period.end, today)
-        parts = [self._ended_parts(con, ids, period.start, ended_end, level)]
+        ended = [day for day in period.days() if day < today and data[0] <= day <= data[1]]
+        stored, computed = self._ended_parts(con, ids, ended)
         if period.contains(today):
-            parts.append(self._today_parts(con, now_s, ids, level))
-        present = [part for part in parts if len(part)]
-        values = self._values(pd.concat(present, ignore_index=True) if present else pd.DataFrame())
+            computed = pd.concat([computed, self._today_parts(con, now_s, ids)], ignore_index=True)
+        values = self._summed(con, ids, stored, computed, level)
         return PeriodFigures(period, now_s, period.end > today, max(period.start, data[0]), values)
 
     def compare(self, con: duckdb.DuckDBPyConnection, period: Period, comparison: str, now_s: int,
@@ -117,48 +136,40 @@ class PeriodValues:
             raise PeriodError(f"no period views for {unknown}: the catalog declares them for {sorted(known)}")
         return list(ids) if ids else sorted(known)
 
-    def _ended_parts(self, con, ids: list[str], first: date, end: date, level: str | None) -> pd.DataFrame:
-        """Return the parts of the ended days [first, end) summed per unit: stored ones, and those a
-        read-only store lacks (or holds stale) computed here without being stored."""
-        if end <= first:
-            return pd.DataFrame()
-        days = [first + timedelta(days=n) for n in range((end - first).days)]
-        data = self.partials.data_days(con)
-        days = [day for day in days if data[0] <= day <= data[1]]
+    def _ended_parts(self, con, ids: list[str], days: list[date]) -> tuple[list[date], pd.DataFrame]:
+        """Return the ended days whose parts the store holds up to date, and the parts of the others
+        computed here: on a writable store every day is brought up to date (and stored) first; a
+        read-only store's missing or stale days are computed without being stored."""
         if not _read_only(con):
             self.partials.refresh_days(con, days)
-            return self.partials.read(con, ids, days, level)
+            return days, pd.DataFrame(columns=PART_COLUMNS)
         stale = self.partials.stale(con, days)
-        fresh_days = [day for day in days if not set(ids) & stale.get(day, set())]
-        stored = self.partials.read(con, ids, fresh_days, level)
-        computed = [self.partials.compute(con, day, set(ids)) for day in days if day not in set(fresh_days)]
-        return pd.concat([stored, *[_level(c, level) for c in computed]], ignore_index=True)
+        missing = [day for day in days if set(ids) & stale.get(day, set())]
+        computed = self.partials.compute(con, missing, set(ids)) if missing else pd.DataFrame(columns=PART_COLUMNS)
+        return [day for day in days if day not in set(missing)], computed
 
-    def _today_parts(self, con, now_s: int, ids: list[str], level: str | None) -> pd.DataFrame:
+    def _today_parts(self, con, now_s: int, ids: list[str]) -> pd.DataFrame:
         """Return the current day's parts so far (the period indicators over ``today`` at ``now_s``)."""
         day = local_datetime(now_s, self.partials.tz).date()
         if now_s <= day_bounds_s(day, self.partials.tz)[0]:
-            return pd.DataFrame()
-        return _level(self.partials.compute_today(con, now_s, set(ids)), level)
+            return pd.DataFrame(columns=PART_COLUMNS)
+        return self.partials.compute_today(con, now_s, set(ids))
 
-    def _values(self, parts: pd.DataFrame) -> pd.DataFrame:
-        """Return the summed parts per unit with each indicator's value (a ratio divided and scaled)."""
-        if parts.empty:
-            return pd.DataFrame(columns=VALUE_COLUMNS)
-        summed = parts.groupby(["indicator_id", "level", "unit_code"], as_index=False, sort=True).agg(
-            numerator=("numerator", lambda x: x.sum(min_count=1)),
-            denominator=("denominator", lambda x: x.sum(min_count=1)))
+    def _summed(self, con, ids: list[str], stored_days: list[date], computed: pd.DataFrame,
+                level: str | None) -> pd.DataFrame:
+        """Return VALUE_COLUMNS for every unit of each indicator's levels (SUMMED_SQL)."""
         indicators = self.partials.indicators
-        ratio = summed["indicator_id"].map(lambda i: indicators[i].type == IndicatorType.RATIO).to_numpy(bool)
-        scale = summed["indicator_id"].map(lambda i: indicators[i].scale).to_numpy(float)
-        denominator = summed["denominator"].to_numpy(float)
-        divided = summed["numerator"].to_numpy(float) / np.where(denominator == 0, np.nan, denominator) * scale
-        summed["value"] = np.where(ratio, divided, summed["numerator"].to_numpy(float))
-        return summed[VALUE_COLUMNS]
-
-
-def _level(parts: pd.DataFrame, level: str | None) -> pd.DataFrame:
-    return parts if level is None or parts.empty else parts[parts["level"] == level]
+        wanted = pd.DataFrame([(i, lvl, indicators[i].type == IndicatorType.RATIO, indicators[i].scale,
+                                i in self.partials.lacking) for i in ids for lvl in indicators[i].levels],
+                              columns=["indicator_id", "level", "ratio", "scale", "lacking"])
+        computed = computed[PART_COLUMNS[1:]].astype({"numerator": float, "denominator": float})
+        con.register("_period_wanted", wanted)
+        con.register("_period_computed", computed)
+        try:
+            return con.execute(SUMMED_SQL, {"days": stored_days, "level": level}).df()
+        finally:
+            con.unregister("_period_wanted")
+            con.unregister("_period_computed")
 
 
 def _read_only(con: duckdb.DuckDBPyConnection) -> bool:

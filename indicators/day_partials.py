@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from typing import Callable
 
 import duckdb
@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from data import db
-from data.clock import local_day_bounds, local_datetime
+from data.clock import local_day_bounds, local_datetime, now_utc, utc
 from indicators.catalog import Catalog
 from indicators.engine import Engine
 from indicators.model import Direction, Indicator, IndicatorType, Thresholds, Window
@@ -136,7 +136,7 @@ class DayPartials:
     def data_versions(self, con: duckdb.DuckDBPyConnection, days: list[date]) -> dict[date, int]:
         """Return, per day, the number of writes of PARTIAL_FAMILIES that may have altered data before
         the day's end: what the day's parts depend on (one query for all the days)."""
-        ends = [datetime.fromtimestamp(day_bounds_s(day, self.tz)[1], timezone.utc) for day in days]
+        ends = [utc(day_bounds_s(day, self.tz)[1]) for day in days]
         rows = con.execute("""
             SELECT d.day, coalesce(sum(c.changes), 0)::BIGINT
             FROM (SELECT unnest($days) AS day, unnest($ends) AS day_end) d
@@ -177,7 +177,7 @@ class DayPartials:
         ids = sorted(self.indicators)
         stamps = pd.DataFrame([(day, ind, versions[day], self.digests[ind]) for day in days for ind in ids],
                               columns=["day", "indicator_id", "data_version", "definition"])
-        stamps["computed_at"] = datetime.now(timezone.utc)
+        stamps["computed_at"] = now_utc()
         with db.transaction(con):
             for table in ("indicator_day_partials", "indicator_partial_days"):
                 con.execute(f"DELETE FROM {table} WHERE day IN (SELECT unnest(?))", [list(days)])

@@ -26,7 +26,7 @@ import duckdb
 from data.background import PeriodicJob
 from data.clock import HOUR_S, local_datetime, utc
 from indicators.catalog import Catalog
-from indicators.day_partials import DayPartials
+from indicators.day_partials import CHUNK_DAYS, DayPartials
 from indicators.engine import Engine
 from indicators.model import IndicatorType
 from indicators.refresh import LastStoredValues, RefreshSummary, refresh, snapshot_hours
@@ -37,8 +37,9 @@ RefreshListener = Callable[[duckdb.DuckDBPyConnection, RefreshSummary], None]
 
 log = logging.getLogger(__name__)
 # Daily partials (indicators/day_partials.py) computed per tick at most, newest day first: the day
-# that just ended, or days late data reached back into, without holding the refresh up for long.
-PARTIAL_DAYS_PER_TICK = 3
+# that just ended, days late data reached back into, or a month of a store built without them (one
+# statement per source), without holding the refresh up for long.
+PARTIAL_DAYS_PER_TICK = CHUNK_DAYS
 
 
 def refresh_cadences(catalog: Catalog) -> dict[str, int]:

@@ -13,9 +13,9 @@ Comparisons:
   compared with the same number of days from the previous period's start (capped at its end).
 - :meth:`Period.same_last_year` — 同比 by calendar: the same dates a year earlier (ISO week N of
   the previous ISO year; 29 February compares with 28 February).
-- :meth:`Period.holiday_aligned_last_year` — 同比 by holiday: a day or week placed at the same
-  distance from last year's occurrence of a holiday (Spring Festival week against last year's
-  Spring Festival week); months, quarters and years keep the calendar comparison.
+- :meth:`Period.holiday_aligned_last_year` — 同比 by holiday: a day or week within four weeks of
+  a holiday placed at the same distance from last year's occurrence of it (Spring Festival week
+  against last year's Spring Festival week); other periods keep the calendar comparison.
 
 ``Period.parse`` reads ``2026-11-30``, ``2026-W48``, ``2026-11``, ``2026-Q4``, ``2026`` and a
 to-date period as ``<period>~<last day>`` (``2026~2026-11-30``); ``str(period)`` writes the same
@@ -51,6 +51,9 @@ class HolidayOccurrences(Protocol):
 
 
 _QUARTER_ZH = ("一", "二", "三", "四")
+# How far from the festival a day or week is still compared with last year's festival (the weeks
+# around the Spring Festival: travel home before it, 元宵 after); further away the calendar rules.
+ALIGNED_WITHIN_DAYS = 28
 _MONTH_EN = tuple(_calendar.month_name)
 _KEY_PATTERNS = (
     (PeriodKind.DAY, re.compile(r"(\d{4})-(\d{2})-(\d{2})")),
@@ -177,12 +180,15 @@ class Period:
 
         The distance is counted from this period's nearest occurrence of the holiday (the
         festival's own day, which moves less between years than the first day off), in whole
-        days for a day and in whole ISO weeks for a week. Months, quarters and years hold the
-        holiday whichever year it is, so they keep :meth:`same_last_year`.
+        days for a day and in whole ISO weeks for a week. A day or week more than
+        ALIGNED_WITHIN_DAYS from the festival, and months, quarters and years (which hold the
+        holiday whichever year it is), keep :meth:`same_last_year`.
         PeriodError when the calendar lacks the years needed."""
         if self.kind not in (PeriodKind.DAY, PeriodKind.WEEK):
             return self.same_last_year()
         this_year, festival = _nearest_occurrence(holidays, holiday, self.start)
+        if not -ALIGNED_WITHIN_DAYS <= (self.start - festival).days <= ALIGNED_WITHIN_DAYS:
+            return self.same_last_year()
         try:
             last_festival = holidays.festival_day(holiday, this_year - 1)
         except KeyError as missing:

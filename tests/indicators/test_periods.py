@@ -74,6 +74,8 @@ def test_a_period_to_date_is_compared_with_as_many_days():
     ("2026-W09", "2025-W06"),              # the week after it against the week after it
     ("2025-W05", "2024-W06"),
     ("2026-02", "2025-02"),                # a month keeps the calendar
+    ("2026-W28", "2025-W28"),              # a summer week is far from the festival: the calendar rules
+    ("2026-03-20", "2025-03-20"),          # 31 days after 正月初一
 ])
 def test_holiday_alignment_places_the_period_at_the_same_distance_from_the_spring_festival(key, aligned):
     assert str(Period.parse(key).holiday_aligned_last_year(CALENDAR)) == aligned

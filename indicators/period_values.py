@@ -22,7 +22,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from data.clock import local_datetime
+from data.clock import local_datetime, same_time_days_before
 from data.holidays import HolidayCalendar
 from indicators.day_partials import PART_COLUMNS, DayPartials, day_bounds_s
 from indicators.model import IndicatorType
@@ -110,17 +110,18 @@ class PeriodValues:
         """Return the figures of ``period`` beside those of the period it is compared against: value,
         against (NaN when that period lies before the data), difference, change_pct (NaN against 0),
         the two periods' keys and the day each is counted from. A period not yet ended is compared
-        as its part to date (this month so far against as many days of the last one)."""
+        as its part to date: this month so far against as many days of the last one, the last of
+        them up to the same clock time as now (so a morning's figures meet a morning's)."""
         today = local_datetime(now_s, self.partials.tz).date()
-        if period.contains(today):
-            period = period.to_date(today)
-        current = self.figures(con, period, now_s, ids, level)
-        against_period = comparison_period(period, comparison, holidays)
+        current = self.figures(con, period.to_date(today) if period.contains(today) else period, now_s, ids, level)
+        against_period = comparison_period(current.period, comparison, holidays)
         try:
-            against = self.figures(con, against_period, now_s, ids, level)
+            against = self.figures(con, against_period, self._cut_s(current.period, against_period, now_s),
+                                   ids, level)
             against_values, against_from = against.values, against.counted_from.isoformat()
         except PeriodRefused:
             against_values, against_from = current.values.iloc[0:0], None
+        period = current.period
         merged = current.values.merge(
             against_values[["indicator_id", "unit_code", "value"]].rename(columns={"value": "against"}),
             on=["indicator_id", "unit_code"], how="left")
@@ -128,6 +129,14 @@ class PeriodValues:
         merged["change_pct"] = merged["difference"] / merged["against"].where(merged["against"] != 0) * 100
         return merged.assign(period=str(period), counted_from=current.counted_from.isoformat(),
                              against_period=str(against_period), against_counted_from=against_from)
+
+    def _cut_s(self, period: Period, against: Period, now_s: int) -> int:
+        """Return the instant the compared period is read at: for a period running today, the same
+        clock time on the compared period's last day when it has as many days; else ``now_s``."""
+        today = local_datetime(now_s, self.partials.tz).date()
+        if not period.contains(today) or against.day_count != period.day_count:
+            return now_s
+        return same_time_days_before(now_s, (today - against.last_day).days, self.partials.tz)
 
     def _ids(self, ids: list[str] | None) -> list[str]:
         known = self.partials.indicators

@@ -46,6 +46,7 @@ ENTRY = {
     "thresholds": THRESHOLDS,
     "department": ANY,
     "cadence": ANY,
+    "periods": ANY,
     "no_data_expected": ANY,
 }
 CATALOG_FILE = {

@@ -101,3 +101,22 @@ def test_a_tick_on_the_hour_is_that_hours_snapshot_once(tiny_db_copy):
     assert seen == [(hour_s - 3600, True), (hour_s, True)]       # 15:00 computed once, as the live refresh
     scheduler.stop()
     con.close()
+
+
+def test_each_tick_stores_the_daily_partials_of_ended_days_newest_first(tiny_db_copy):
+    from datetime import date, timedelta
+
+    from indicators.scheduler import PARTIAL_DAYS_PER_TICK
+
+    con = db.open_store(tiny_db_copy)
+    clock = {"now": parse_instant(TINY_NOW, TZ)}
+    scheduler = IndicatorScheduler(con, Engine(load_catalog(), TZ), now=lambda: clock["now"], backfill_hours=0)
+    scheduler.tick()
+    stored = [row[0] for row in con.execute(
+        "SELECT DISTINCT day FROM indicator_partial_days ORDER BY day DESC").fetchall()]
+    yesterday, first = date(2026, 11, 19), date(2026, 10, 30)           # the tiny city's data begin on 30 October
+    assert stored == [yesterday - timedelta(days=n) for n in range(min(PARTIAL_DAYS_PER_TICK, 21))]
+    assert stored[-1] >= first
+    assert con.execute("SELECT count(*) FROM indicator_day_partials WHERE day > ?", [yesterday]).fetchone()[0] == 0
+    scheduler.stop()
+    con.close()

@@ -16,6 +16,7 @@ import yaml
 from indicators.model import (
     LEVELS, SEVERITIES, DerivedOp, Direction, Indicator, IndicatorType, Measure, Thresholds, Window,
 )
+from indicators.periods import PeriodKind
 from indicators.sources import SOURCES
 
 CATALOG_DIR = Path(__file__).resolve().parent / "catalog"
@@ -152,9 +153,16 @@ def _matches(item: dict, where: dict) -> bool:
     return True
 
 
+_WHOLE_PLACEHOLDER = re.compile(r"^\{(\w+)\.(\w+)\}$")
+
+
 def _fill(node, variables: dict):
+    """Return a template node with its placeholders filled; a text that is exactly one placeholder
+    of a list or null value (``periods: '{w.periods}'``) takes that value itself."""
     if isinstance(node, str):
-        return node.format(**variables)
+        whole = _WHOLE_PLACEHOLDER.match(node)
+        value = getattr(variables.get(whole.group(1)), whole.group(2), "") if whole else ""
+        return value if value is None or isinstance(value, list) else node.format(**variables)
     if isinstance(node, dict):
         return {key: _fill(value, variables) for key, value in node.items()}
     if isinstance(node, list):
@@ -189,6 +197,7 @@ def parse_indicator(raw: dict, domain: Domain, document: dict, where: str, probl
             direction=Direction(fields.get("direction", "neutral")), **_target(fields.get("target")),
             thresholds=_thresholds(fields.get("thresholds")), department=fields.get("department", ""),
             cadence_s=_cadence(fields.get("cadence", "60s")), no_data_expected=bool(fields.get("no_data_expected")),
+            periods=_periods(raw.get("periods")),
         )
     except (ValueError, TypeError, KeyError) as exc:
         problems.append(f"{where}: {exc}")
@@ -246,6 +255,15 @@ def _thresholds(raw: dict | None) -> Thresholds:
     return Thresholds(levels, raw.get("relative_to"), per_level, calibrate=tuple(calibrate))
 
 
+def _periods(value) -> tuple[PeriodKind, ...]:
+    """Return the period views an entry declares (``periods: [week, month]``; not from ``defaults``)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"periods must be a list of {', '.join(PeriodKind)}, not {value!r}")
+    return tuple(PeriodKind(kind) for kind in value)
+
+
 def _cadence(text) -> int:
     match = _CADENCE.match(str(text))
     if not match:
@@ -286,6 +304,9 @@ def check_indicator(ind: Indicator, by_id: dict[str, Indicator], domains: dict[s
     problems += _check_inputs(ind, by_id)
     problems += _check_source(ind)
     problems += _check_thresholds(ind)
+    if ind.periods and not ind.summable_by_day:
+        problems.append("periods need a count, a sum or a ratio of counts and sums over the window 'today' "
+                        "(a period's value is summed from its days' parts; a mean or a median is not)")
     return problems
 
 

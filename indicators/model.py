@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from data.levels import LEVELS
+from indicators.periods import PeriodKind
 
 
 class IndicatorType(StrEnum):
@@ -29,6 +30,10 @@ class IndicatorType(StrEnum):
 
 # Summable across units: a parent's value is the sum of its children's (a distinct count is not).
 ADDITIVE_TYPES = frozenset({IndicatorType.COUNT, IndicatorType.SUM})
+# The aggregates a period's value can be summed from, day by day (docs/PERIODS.md): a count or a
+# sum, or a ratio of them. A mean, a percentile (a median) or a distinct count of a month is not the
+# sum of its days' ones, so those indicators have no period views.
+DAY_SUMMABLE_AGGS = frozenset({"count", "sum"})
 # Counted: a unit without rows counts zero, and the 7-day baseline is the mean of the daily totals.
 COUNTED_TYPES = frozenset({IndicatorType.COUNT, IndicatorType.SUM, IndicatorType.DISTINCT_COUNT})
 
@@ -148,10 +153,19 @@ class Indicator:
     department: str = ""
     cadence_s: int = 60
     no_data_expected: bool = False          # a null value is normal (e.g. no cases of a rare kind)
+    periods: tuple[PeriodKind, ...] = ()    # the period views it has (week, month ...): indicators/day_partials.py
 
     def measure_filter(self) -> str:
         """Return the row filter of a single-measure indicator (AQI and aggregates)."""
         return self.measure.filter if self.measure else "true"
+
+    @property
+    def summable_by_day(self) -> bool:
+        """Return whether a longer period's value is the sum of its days' parts: a count, a sum or a
+        ratio of counts and sums, over one day (window ``today``)."""
+        parts = [self.numerator, self.denominator] if self.type == IndicatorType.RATIO else [self.measure]
+        return (self.window == Window.TODAY and self.type in ADDITIVE_TYPES | {IndicatorType.RATIO}
+                and all(part is not None and part.agg in DAY_SUMMABLE_AGGS for part in parts))
 
     @property
     def additive(self) -> bool:

@@ -37,10 +37,10 @@ class Item:
 
 def items(frame: pd.DataFrame, span: BriefSpan, area: Area, fired: pd.DataFrame, rankings, categories: pd.DataFrame) -> tuple[Item, ...]:
     """Return the brief's matters to attend to, most urgent kind first."""
-    found = [*_turned_red(fired), *_rising(frame, span, categories, "category_code", "类诉求", "cases")]
+    found = [*_turned_red(fired), *_rising(frame, span, categories, "category_code", "诉求类别", "categories")]
     if rankings:
         level, table = rankings[0].level, rankings[0].table
-        found += _rising(frame, span, table, f"{level}_code", "受理量", "cases received")
+        found += _rising(frame, span, table, f"{level}_code", "单位", "units")
         found += _overdue_grew(frame, span, table, f"{level}_code")
     found += _departments(frame, span)
     return tuple(found)
@@ -79,7 +79,7 @@ def _rising(frame: pd.DataFrame, span: BriefSpan, names: pd.DataFrame, column: s
     zh = "、".join(f"{r['name_zh']}（{_series(r, offsets)}）" for _, r in head.iterrows())
     en = "; ".join(f"{r['name_en']} ({_series(r, offsets)})" for _, r in head.iterrows())
     return [Item("rising", f"连续{RISING_RUN}期上升的{what_zh}：{zh}{_more(len(rising), True)}。",
-                 f"{what_en.capitalize()} up {RISING_RUN} periods running: {en}{_more(len(rising), False)}.")]
+                 f"{what_en.capitalize()} with cases up {RISING_RUN} periods running: {en}{_more(len(rising), False)}.")]
 
 
 def _series(row, offsets: list[int]) -> str:

@@ -13,7 +13,7 @@ import shapely
 from layouts import theme
 from reporting import air
 
-FONT = "Noto Sans CJK SC, sans-serif"
+FONT = "'Noto Sans CJK SC', sans-serif"
 BAR, OTHER_DAYS, AVERAGE, NO_VALUE = theme.TODAY, theme.YESTERDAY, theme.MUTED, theme.NO_VALUE
 MAP_SCALE = tuple(colour for _stop, colour in theme.SEQUENTIAL)
 

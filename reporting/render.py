@@ -100,15 +100,9 @@ def html_to_pdf(html: str) -> bytes:
         import weasyprint
     except ImportError as missing:          # the package and its Pango libraries come with scripts/setup.sh
         raise RenderError(f"WeasyPrint is needed to print the PDF: {missing}") from missing
-    return weasyprint.HTML(string=html, url_fetcher=_no_fetch).write_pdf()
-
-
-def _no_fetch(url: str, *args, **kwargs):
-    """Refuse every fetch but data: URIs: a brief never loads anything from a network or a file."""
-    if url.startswith("data:"):
-        import weasyprint
-        return weasyprint.default_url_fetcher(url, *args, **kwargs)
-    raise RenderError(f"the brief may not load {url[:60]}")
+    # data: URIs only: a brief never loads anything from a network or a file
+    fetcher = weasyprint.urls.URLFetcher(allowed_protocols=("data",), fail_on_errors=True)
+    return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
 
 
 def render_pdf(doc: BriefDocument, language: str = "zh") -> bytes:

@@ -16,7 +16,7 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from data import db, versions
+from data import db, roster, versions
 from data.clock import utc
 from data.db import transaction
 from indicators.alerting import silences, store
@@ -116,7 +116,7 @@ class AlertEvaluator:
                 store.update_alert(con, alert_id, t, at_s)
             store.add_history(con, key, alert_id, t, reference(obs, rule) if rule.relative else obs.baseline, at_s)
             if t.to_state == "firing" and t.severity == "red" and self._notifiable(con, alert_id, at_s):
-                queued.append(store.enqueue(con, alert_id, "fired_red", at_s))
+                queued += store.enqueue(con, alert_id, "fired_red", self.config.webhooks, self.on_duty(con, at_s))
         if series.state == "normal":
             alert_id = None
         store.write_state(con, key, level, series, alert_id, obs.value, at_s)
@@ -186,5 +186,13 @@ class AlertEvaluator:
                                 "RETURNING handling_level", [utc(at_s), alert_id]).fetchone()[0]
             store.audit(con, "system", "escalate", alert_id, {"handling_level": level, "reason": "red, unacknowledged"},
                         at_s)
-            queued.append(store.enqueue(con, alert_id, "escalated", at_s))
+            queued += store.enqueue(con, alert_id, "escalated", self.config.webhooks, self.leaders(con, at_s))
         return queued
+
+    def on_duty(self, con, at_s: int) -> list[str]:
+        """Return the mobile numbers of the people on duty at ``at_s`` (to @ in group robots)."""
+        return roster.mobiles_on_duty(con, at_s)
+
+    def leaders(self, con, at_s: int) -> list[str]:
+        """Return the mobile numbers of the shift leaders on duty at ``at_s``."""
+        return roster.mobiles_on_duty(con, at_s, leaders_only=True)

@@ -33,14 +33,12 @@ def evaluator_for(con: duckdb.DuckDBPyConnection) -> AlertEvaluator:
     global _evaluator
     with _lock:
         if _evaluator is None:
-            from indicators.alerting.webhooks import WebhookSender
+            from indicators.alerting.webhooks import start_sender
 
             catalog = _catalog if _catalog is not None else catalog_for_store(con)
             evaluator = AlertEvaluator(catalog, db.get_setting(con, "city.tz", DEFAULT_TZ))
             if evaluator.config.webhooks:
-                sender = WebhookSender(con, evaluator.config.webhooks)
-                sender.start()
-                evaluator.on_notify = sender.wake
+                evaluator.on_notify = start_sender(con, evaluator.config.webhooks).wake
             _evaluator = evaluator
         return _evaluator
 

@@ -7,10 +7,11 @@ import json
 import duckdb
 import pandas as pd
 
+from data import outbox
 from data.clock import utc_or_none
 from indicators.alerting.machine import Series, Transition
+from indicators.alerting.webhooks import alert_body, topic
 from indicators.model import SEVERITIES, severity_rank
-
 
 
 def epoch(value) -> int | None:
@@ -78,11 +79,11 @@ def audit(con, actor: str, action: str, alert_id: int, details: dict, at_s: int)
                 [utc_or_none(at_s), actor, action, alert_id, json.dumps(details, ensure_ascii=False, default=str)])
 
 
-def enqueue(con, alert_id: int, event: str, at_s: int) -> int:
-    """Put a notification for an alert in the outbox; return its id."""
-    payload = json.dumps(alert_dict(con, alert_id), ensure_ascii=False, default=str)
-    return con.execute("INSERT INTO alert_notifications (created_at, alert_id, event, payload) VALUES (?, ?, ?, ?) "
-                       "RETURNING notification_id", [utc_or_none(at_s), alert_id, event, payload]).fetchone()[0]
+def enqueue(con, alert_id: int, event: str, webhooks, mentions=()) -> list[int]:
+    """Queue an alert's notification in the outbox for every webhook subscribed to ``event``; return the ids."""
+    body = alert_body(event, alert_dict(con, alert_id), mentions)
+    return [outbox.queue_message(con, topic=topic(event), receiver=hook.name, body=body) for hook in webhooks
+            if event in hook.events]
 
 
 def alert_dict(con, alert_id: int) -> dict:

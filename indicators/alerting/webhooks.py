@@ -1,28 +1,20 @@
-"""Webhook notifications: generic JSON, WeCom and DingTalk group-robot formats, sent off the refresh loop.
+"""Alert notifications through the outbox: the message text, its receivers and the sender's start.
 
-The evaluator queues rows in alert_notifications inside its transaction and wakes the sender;
-the sender thread posts each to every webhook subscribed to the event, retrying with
-exponential backoff, and records the outcome on the row. A slow or dead receiver never
-blocks a refresh.
+The evaluator queues one outbox message per webhook subscribed to the event (``fired_red``,
+``escalated``) inside its transaction; :mod:`data.delivery` posts them in the background with
+retries, so a slow or dead receiver never blocks a refresh. The people on duty are @-mentioned
+(their mobile numbers from the roster), the shift leader when an unacknowledged red alert escalates.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import queue
-import threading
-import time
-import urllib.request
-from typing import Callable
-
-import duckdb
-
+from data import outbox
+from data.delivery import OutboxSender, Receiver
 from indicators.alerting.rules import Webhook
 
-log = logging.getLogger(__name__)
 SEVERITY_ZH = {"blue": "蓝色", "yellow": "黄色", "orange": "橙色", "red": "红色"}
 EVENT_ZH = {"fired_red": "红色预警", "escalated": "预警升级"}
+TOPIC_PREFIX = "alert."
 
 
 def message_text(event: str, alert: dict) -> str:
@@ -33,93 +25,27 @@ def message_text(event: str, alert: dict) -> str:
             f"阈值 {alert.get('threshold')}" + (f"，办理层级 {level}" if level else "") + f"（告警 #{alert['alert_id']}）")
 
 
-def render(fmt: str, event: str, alert: dict) -> dict:
-    """Return the request body of one notification in a webhook's format."""
-    if fmt == "wecom":
-        return {"msgtype": "text", "text": {"content": message_text(event, alert)}}
-    if fmt == "dingtalk":
-        return {"msgtype": "text", "text": {"content": message_text(event, alert)}, "at": {"isAtAll": False}}
-    return {"event": event, "alert": alert}
+def alert_body(event: str, alert: dict, mentions: list[str] | tuple[str, ...] = ()) -> dict:
+    """Return the outbox body of one alert notification: the event, the alert, its text and @mentions."""
+    return {"event": event, "alert": alert, "text": message_text(event, alert), "mentions": list(mentions)}
 
 
-def post_json(url: str, body: dict, timeout_s: float = 5.0) -> None:
-    """POST a JSON body; raise on a non-2xx answer or a robot's non-zero errcode."""
-    data = json.dumps(body, ensure_ascii=False, default=str).encode("utf-8")
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json; charset=utf-8"})
-    with urllib.request.urlopen(request, timeout=timeout_s) as response:
-        answer = response.read()
-    try:
-        errcode = json.loads(answer or b"{}").get("errcode", 0)
-    except (ValueError, AttributeError):
-        errcode = 0
-    if errcode:
-        raise RuntimeError(f"robot answered errcode {errcode}")
+def topic(event: str) -> str:
+    """Return the outbox topic of an alert event."""
+    return TOPIC_PREFIX + event
 
 
-def send_with_retry(send: Callable[[], None], attempts: int, backoff_s: float,
-                    sleep: Callable[[float], None] = time.sleep) -> tuple[int, str | None]:
-    """Call ``send`` until it succeeds, waiting backoff·2^k between tries; return (tries, last error)."""
-    error = None
-    for k in range(attempts):
-        try:
-            send()
-            return k + 1, None
-        except Exception as exc:             # any failure of the receiver is retried, then recorded
-            error = f"{type(exc).__name__}: {exc}"
-            if k + 1 < attempts:
-                sleep(backoff_s * 2 ** k)
-    return attempts, error
+def receivers(webhooks: tuple[Webhook, ...]) -> dict[str, Receiver]:
+    """Return the outbox receivers of the configured webhooks, by name."""
+    return {w.name: Receiver(w.name, w.url, w.format, tuple(topic(e) for e in w.events)) for w in webhooks}
 
 
-class WebhookSender:
-    """Delivers queued notifications in a daemon thread with its own cursor."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, webhooks: tuple[Webhook, ...], attempts: int = 5,
-                 backoff_s: float = 1.0):
-        self._cursor = con.cursor()
-        self._webhooks = webhooks
-        self._attempts = attempts
-        self._backoff_s = backoff_s
-        self._queue: queue.Queue[int | None] = queue.Queue()
-        self._thread: threading.Thread | None = None
-
-    def wake(self, notification_ids: list[int]) -> None:
-        """Hand notification ids to the sender (returns at once)."""
-        for notification_id in notification_ids:
-            self._queue.put(notification_id)
-
-    def start(self) -> None:
-        """Start the sender thread."""
-        self._thread = threading.Thread(target=self._run, name="alert-webhooks", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Finish what is queued, then stop."""
-        self._queue.put(None)
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while (notification_id := self._queue.get()) is not None:
-            try:
-                self.deliver(notification_id)
-            except Exception:
-                log.exception("alert notification %s could not be delivered", notification_id)
-
-    def deliver(self, notification_id: int) -> str:
-        """Send one notification to every subscribed webhook; record and return its status."""
-        event, payload = self._cursor.execute("SELECT event, payload FROM alert_notifications WHERE notification_id = ?",
-                                              [notification_id]).fetchone()
-        alert = json.loads(payload)
-        tries, errors = 0, []
-        targets = [w for w in self._webhooks if event in w.events]
-        for hook in targets:
-            body = render(hook.format, event, alert)
-            n, error = send_with_retry(lambda: post_json(hook.url, body), self._attempts, self._backoff_s)
-            tries += n
-            if error:
-                errors.append(f"{hook.name}: {error}")
-        status = "none" if not targets else ("failed" if errors else "sent")
-        self._cursor.execute("UPDATE alert_notifications SET status = ?, attempts = ?, last_error = ? "
-                             "WHERE notification_id = ?", [status, tries, "; ".join(errors) or None, notification_id])
-        return status
+def start_sender(con, webhooks: tuple[Webhook, ...], poll_s: float = 5.0) -> OutboxSender:
+    """Fan out legacy alert messages, then start the outbox sender for the webhooks; return it."""
+    by_name = receivers(webhooks)
+    topics = {t for r in by_name.values() for t in r.topics}
+    cursor = con.cursor()
+    outbox.fan_out(cursor, {t: tuple(n for n, r in by_name.items() if t in r.topics) for t in topics})
+    sender = OutboxSender(con, by_name, poll_s=poll_s)
+    sender.start()
+    return sender

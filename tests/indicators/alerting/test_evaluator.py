@@ -10,7 +10,7 @@ from data import db
 from data.clock import utc
 from indicators.alerting import store
 from indicators.alerting.evaluator import AlertEvaluator
-from indicators.alerting.rules import load_config, parse_config, with_changes
+from indicators.alerting.rules import Webhook, load_config, parse_config, with_changes
 from indicators.catalog import load_catalog
 from indicators.refresh import replace_latest
 
@@ -20,6 +20,7 @@ HEALTH = "sensor_health.air_national.reporting_share.now"
 CITY = "990100"
 T0 = 1_790_000_000 - 1_790_000_000 % 3600
 HOUR = 3600
+DUTY_ROOM = Webhook("duty-room", "http://127.0.0.1:9/robot", "wecom")
 
 
 @pytest.fixture(scope="module")
@@ -93,13 +94,14 @@ def test_source_outage_inhibits_fed_alerts_and_raises_one_outage_alert(con, cata
 
 def test_unacknowledged_red_escalates_after_the_configured_time(con, catalog):
     community = con.execute("SELECT min(code) FROM admin_units WHERE level = 'community'").fetchone()[0]
-    config = with_changes(load_config(), escalate_after_s=2 * HOUR, repeat_after_s=HOUR)
+    config = with_changes(load_config(), escalate_after_s=2 * HOUR, repeat_after_s=HOUR, webhooks=(DUTY_ROOM,))
     ev = AlertEvaluator(catalog, "Asia/Shanghai", config)
     run(con, ev, [[(CROWD, community, "community", 400.0, 100.0)]] * 6)   # red at once (for 0m)
     rows = con.execute("SELECT occurred_at, details FROM alert_audit WHERE action = 'escalate' ORDER BY 1").fetchall()
     assert [store.epoch(r[0]) - T0 for r in rows] == [2 * HOUR, 3 * HOUR]      # 3 → 2 → 1, then no higher
     assert con.execute("SELECT handling_level, escalations FROM alerts").fetchone() == (1, 2)
-    assert con.execute("SELECT count(*) FROM alert_notifications WHERE event = 'escalated'").fetchone()[0] == 2
+    assert con.execute("SELECT count(*) FROM outbox WHERE topic = 'alert.escalated' AND receiver = 'duty-room'"
+                       ).fetchone()[0] == 2
 
 
 def test_acknowledged_red_does_not_escalate(con, catalog):

@@ -8,7 +8,7 @@ from data import audit
 from indicators.alerting import handling, queries, silences
 from indicators.alerting.evaluator import AlertEvaluator
 from indicators.alerting.rules import load_config, with_changes
-from tests.indicators.alerting.test_evaluator import CROWD, HOUR, T0, catalog, con, put, usual_history  # noqa: F401
+from tests.indicators.alerting.test_evaluator import CROWD, DUTY_ROOM, HOUR, T0, catalog, con, put, usual_history  # noqa: F401
 
 RED_CROWD = (400.0, 100.0)       # value, baseline: red at once (for 0m)
 
@@ -34,7 +34,8 @@ def alert(con, unit, at_s=T0 + 2 * HOUR):
 
 @pytest.fixture
 def city(con, catalog):
-    evaluator = AlertEvaluator(catalog, "Asia/Shanghai", with_changes(load_config(), escalate_after_s=HOUR))
+    evaluator = AlertEvaluator(catalog, "Asia/Shanghai", with_changes(load_config(), escalate_after_s=HOUR,
+                                                                         webhooks=(DUTY_ROOM,)))
     return con, evaluator, two_districts(con)
 
 
@@ -50,13 +51,14 @@ def test_silence_covers_existing_and_new_alerts_in_the_subtree_only(city):
     # no red notification, no escalation; the other district's red alert escalates and notifies.
     put(con, T0 + HOUR, crowd_rows([(c1, "community"), (c2, "community"), (s1, "street")]))
     usual_history(con, [(s1, "street")], at_s=T0 + HOUR)          # a street's crowd rule is a z-score
+    before = con.execute("SELECT coalesce(max(message_id), 0) FROM outbox").fetchone()[0]
     ev.evaluate(con, T0 + HOUR)
     put(con, T0 + 2 * HOUR, crowd_rows([(c1, "community"), (c2, "community"), (s1, "street")]))
     ev.evaluate(con, T0 + 2 * HOUR)
     street_alert = alert(con, s1)
     assert street_alert[1:] == (True, made["silence_id"])
-    since = con.execute("SELECT alert_id, event FROM alert_notifications WHERE created_at > to_timestamp(?)",
-                        [T0]).fetchall()
+    since = con.execute("SELECT (body::JSON->>'$.alert.alert_id')::BIGINT, body::JSON->>'$.event' FROM outbox "
+                        "WHERE message_id > ?", [before]).fetchall()
     assert set(since) == {(alert(con, c2)[0], "escalated")}        # the silenced ones neither fire nor escalate
     assert con.execute("SELECT count(*) FROM alert_audit WHERE action = 'escalate' AND alert_id = ?",
                        [street_alert[0]]).fetchone()[0] == 0

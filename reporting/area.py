@@ -60,3 +60,10 @@ def area_units(con, area: Area) -> list[str]:
         return [r[0] for r in con.execute("SELECT code FROM admin_units").fetchall()]
     return [r[0] for r in con.execute(f"SELECT code FROM admin_units WHERE code = $code OR {area.column} = $code",
                                       {"code": area.code}).fetchall()]
+
+
+def area_choices(con) -> list[tuple[str, str, str, str]]:
+    """Return (code, level, name_zh, name_en) of the city, its districts and streets, in that order."""
+    return [tuple(r) for r in con.execute(
+        "SELECT code, level, name_zh, name_en FROM admin_units WHERE level IN ('city', 'district', 'street') "
+        "ORDER BY level_no, code").fetchall()]

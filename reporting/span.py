@@ -71,6 +71,11 @@ class BriefSpan:
         return utc(self.start_s)
 
     @property
+    def end(self) -> datetime:
+        """Return the instant after the period (UTC), excluded from it."""
+        return utc(self.end_s)
+
+    @property
     def first_day(self) -> date:
         """Return the period's first local day."""
         return self.period.start

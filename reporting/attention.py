@@ -88,6 +88,8 @@ def _series(row, offsets: list[int]) -> str:
 
 
 def _overdue_counts(frame: pd.DataFrame, span: BriefSpan, column: str) -> pd.DataFrame:
+    if not span.before(1).covered():
+        return pd.DataFrame(columns=["code", "now", "before", "growth"])
     now = frame.loc[cases.flags(frame, span).overdue_open, column].value_counts()
     before = frame.loc[cases.overdue_at(frame, span.before(1)), column].value_counts()
     table = pd.DataFrame({"now": now, "before": before}).fillna(0).astype(int)

@@ -28,10 +28,10 @@ class CaseTotals:
 
     received: int
     closed: int
-    prev_received: int           # the period before (环比)
-    prev_closed: int
-    base_received: float         # mean of the baseline periods (the 7 days before a day; else the period before)
-    base_closed: float
+    prev_received: int | None    # the period before (环比); None when the data does not cover it
+    prev_closed: int | None
+    base_received: float | None  # mean of the baseline periods (the 7 days before a day; else the period before)
+    base_closed: float | None
     received_30d: int            # received in the 30 days before as-of ...
     closed_30d: int              # ... and closed by the cut
     open_end: int
@@ -143,11 +143,13 @@ def build_brief(con, span: BriefSpan, area: Area, engine: Engine,
 
 def _totals(daily: pd.DataFrame, f: cases.Flags, span: BriefSpan, last_year: Comparison) -> CaseTotals:
     now, before = daily.iloc[0], daily[daily["offset"].isin(list(cases.baseline_offsets(span.kind)))]
-    prev = daily.iloc[1] if len(daily) > 1 else now * 0
+    prev = daily.iloc[1] if len(daily) > 1 else None
+    mean = (lambda column: None if before.empty else float(before[column].mean()))  # noqa: E731
     return CaseTotals(
         received=int(now["received"]), closed=int(now["closed"]),
-        prev_received=int(prev["received"]), prev_closed=int(prev["closed"]),
-        base_received=float(before["received"].mean()), base_closed=float(before["closed"].mean()),
+        prev_received=None if prev is None else int(prev["received"]),
+        prev_closed=None if prev is None else int(prev["closed"]),
+        base_received=mean("received"), base_closed=mean("closed"),
         received_30d=int(f.received_30d.sum()), closed_30d=int((f.received_30d & f.closed).sum()),
         open_end=int(f.open.sum()), overdue_open_end=int(f.overdue_open.sum()), last_year=last_year,
     )

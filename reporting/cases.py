@@ -53,8 +53,10 @@ WHERE e.received_at < $end
 
 
 def trend_spans(span: BriefSpan) -> list[BriefSpan]:
-    """Return the period and the ones before it the trend shows (offset 0 first)."""
-    return [span] + [span.before(n) for n in range(1, TREND.get(span.kind, 4))]
+    """Return the period and the ones before it the trend shows (offset 0 first), those the
+    store's data fully covers only (a period before the data is no comparison, not a zero)."""
+    earlier = [span.before(n) for n in range(1, TREND.get(span.kind, 4))]
+    return [span] + [s for s in earlier if s.covered()]
 
 
 def baseline_offsets(kind: str) -> range:
@@ -171,7 +173,7 @@ def by_category(cases: pd.DataFrame, span: BriefSpan, channel: str | None = None
     base = [o for o in baseline_offsets(span.kind) if o in counts.columns]
     grouped = pd.DataFrame({"code": counts["code"], "count": counts.get(0, 0),
                             "week": counts[base].sum(axis=1) if base else 0})
-    grouped["avg7"] = counts[base].mean(axis=1) if base else 0.0
+    grouped["avg7"] = counts[base].mean(axis=1) if base else float("nan")      # no covered baseline: no change
     grouped["change"] = grouped["count"] - grouped["avg7"]
     grouped = grouped[(grouped["count"] > 0) | (grouped["week"] > 0)]
     return grouped.sort_values(["count", "code"], ascending=[False, True]).reset_index(drop=True)

@@ -45,9 +45,10 @@ def headline_zh(brief) -> str:
     when = period.label("zh")
     if brief.span.provisional:
         when += f"（截至{brief.span.as_of_local():%H:%M}）"
-    parts = [f"{when}，{where}共受理各类事件{fmt_int(t.received)}件，"
-             f"较{previous_word(kind, 'zh')}（{fmt_int(t.prev_received)}件）{_zh_change(t.received, t.prev_received)}"]
-    if kind == "day":
+    parts = [f"{when}，{where}共受理各类事件{fmt_int(t.received)}件，" + (
+        f"较{previous_word(kind, 'zh')}（{fmt_int(t.prev_received)}件）{_zh_change(t.received, t.prev_received)}"
+        if t.prev_received is not None else f"{previous_word(kind, 'zh')}无可比数据")]
+    if kind == "day" and t.base_received is not None:
         parts.append(f"，较近7日日均（{t.base_received:,.1f}件）{_zh_change(t.received, t.base_received)}")
     if t.last_year.available:
         parts.append(f"，同比（{fmt_int(t.last_year.received)}件）{_zh_change(t.received, t.last_year.received)}")
@@ -66,9 +67,10 @@ def headline_en(brief) -> str:
     t, kind, period = brief.totals, brief.span.kind, brief.span.period
     where = "the city" if brief.area.is_city else brief.area.name_en
     when = period.label("en") + (f" (as of {brief.span.as_of_local():%H:%M})" if brief.span.provisional else "")
-    parts = [f"{'On' if kind == 'day' else 'In'} {when} {where} received {fmt_int(t.received)} cases, "
-             f"{_en_change(t.received, t.prev_received)} on the {previous_word(kind, 'en')} ({fmt_int(t.prev_received)})"]
-    if kind == "day":
+    parts = [f"{'On' if kind == 'day' else 'In'} {when} {where} received {fmt_int(t.received)} cases, " + (
+        f"{_en_change(t.received, t.prev_received)} on the {previous_word(kind, 'en')} ({fmt_int(t.prev_received)})"
+        if t.prev_received is not None else f"with no data for the {previous_word(kind, 'en')}")]
+    if kind == "day" and t.base_received is not None:
         parts.append(f" and {_en_change(t.received, t.base_received)} on the 7-day mean ({t.base_received:,.1f})")
     if t.last_year.available:
         parts.append(f", {_en_change(t.received, t.last_year.received)} on a year earlier ({fmt_int(t.last_year.received)})")

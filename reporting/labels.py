@@ -17,7 +17,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "overdue_open": ("超期在办", "Overdue open"), "open": ("在办", "Open"),
     "red_alerts": ("红色预警（未解除）", "Red alerts open"), "red_fired": ("期内升至红色", "reached red in the period"),
     "aqi": ("空气质量指数", "AQI"), "vs_avg7": ("7日日均", "7-day mean"), "last_year": ("同比", "a year earlier"),
-    "no_last_year": ("无同期数据", "no data a year earlier"), "cases_unit": ("件", "cases"),
+    "no_last_year": ("无同期数据", "no data a year earlier"), "no_comparison": ("无可比数据", "no data"), "cases_unit": ("件", "cases"),
     "scorecard": ("城市体征评分", "Scorecard"),
     "indicator": ("指标", "Indicator"), "actual": ("实际值", "Actual"), "target": ("目标值", "Target"),
     "score": ("得分（达标%）", "Score (% of target)"),

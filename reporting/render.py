@@ -27,7 +27,10 @@ def issuer(brief, language: str) -> str:
     given = brief.issuer_zh if language == "zh" else brief.issuer_en
     if given:
         return given
-    return f"{brief.city_name_zh}城市运行指挥中心" if language == "zh" else f"{brief.city_name_en} City Operations Centre"
+    if language == "zh":
+        return f"{brief.city_name_zh}城市运行指挥中心"
+    city = brief.city_name_en
+    return f"{city} Operations Centre" if city.endswith("City") else f"{city} City Operations Centre"
 
 
 def title(brief, language: str) -> str:

@@ -9,7 +9,7 @@ a brief of zeros would be read as a quiet day.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -44,6 +44,7 @@ class BriefSpan:
     start_s: int
     end_s: int
     as_of_s: float               # end_s for an ended period, else the instant it was read at
+    data_from_s: float | None = None     # the store's first case or reading (None: not checked)
 
     @property
     def kind(self) -> str:
@@ -93,7 +94,12 @@ class BriefSpan:
         period = self.period.whole()
         for _ in range(n):
             period = period.previous()
-        return ended_span(period, self.tz)
+        return replace(ended_span(period, self.tz), data_from_s=self.data_from_s)
+
+    def covered(self) -> bool:
+        """Return True when the store's data reaches back to the period's start: a period the data
+        begins inside would compare as a fall that never happened, so it is no comparison."""
+        return self.data_from_s is None or self.start_s >= self.data_from_s
 
 
 def _midnight_s(day: date, tz: str) -> int:
@@ -130,9 +136,7 @@ def brief_span(period: Period, tz: str, now_s: float, first_data_s: float | None
         return_en = f" (the data begins on {first})" if first else " (the store holds no data yet)"
         raise BriefRefused("before_data", f"{label_zh}早于本系统的数据{return_zh}，无法生成简报。",
                            f"{label_en} is before the data{return_en}: there is no brief of it.")
-    if span.end_s > now_s:
-        return BriefSpan(period, tz, span.start_s, span.end_s, float(now_s))
-    return span
+    return replace(span, as_of_s=float(min(now_s, span.end_s)), data_from_s=first_data_s)
 
 
 def first_data_s(con) -> float | None:

@@ -63,9 +63,9 @@ def comparison_note(brief: Brief, language: str, received: bool = True) -> str:
     """Return "上月 1,234 · 同比 1,100" (the day adds its 7-day mean)."""
     t, kind = brief.totals, brief.span.kind
     prev, base = (t.prev_received, t.base_received) if received else (t.prev_closed, t.base_closed)
-    parts = [f"{previous_word(kind, language)} {fmt_int(prev)}"]
+    parts = [f"{previous_word(kind, language)} {fmt_int(prev) if prev is not None else label('no_comparison', language)}"]
     if kind == "day":
-        parts.append(f"{label('vs_avg7', language)} {base:,.1f}")
+        parts.append(f"{label('vs_avg7', language)} {fmt_num(base) if base is not None else label('no_comparison', language)}")
     ly = t.last_year.received if received else t.last_year.closed
     parts.append(f"{label('last_year', language)} {fmt_int(ly)}" if ly is not None else label("no_last_year", language))
     return " · ".join(parts)

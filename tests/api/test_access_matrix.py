@@ -126,12 +126,12 @@ def _route_matrix(secured) -> dict:
         "/api/v1/events": ("POST", b"not json", {"ingest"}),
         "/api/v1/readings": ("POST", b"not json", {"ingest"}),
         # a malformed date: the role is checked first (403), the date after it (400, cheap: no PDF rendered)
-        "/reports/brief-<day_text>.<fmt>": ("GET", None, {"admin", "leader", "analyst", "duty_officer"}),
+        "/reports/brief-<key>.<fmt>": ("GET", None, {"admin", "leader", "analyst", "duty_officer"}),
         "/static/<path:filename>": ("GET", None, None),      # no static folder: 404 for the signed-in
     }
 
 
-PUBLIC_RULES = {"/login", "/setup", "/kiosk/<secret>", "/api/v1/openapi.json", "/_favicon.ico",
+PUBLIC_RULES = {"/login", "/setup", "/kiosk/<secret>", "/brief/<token>", "/brief/<token>.pdf", "/api/v1/openapi.json", "/_favicon.ico",
                 "/assets/<path:filename>", "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>"}
 PAGE_RULES = {"/", "/<path:path>", "/_dash-update-component", "/logout"}   # covered by the tests above and below
 

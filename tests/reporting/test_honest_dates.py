@@ -1,0 +1,104 @@
+"""Honest dates: today's brief is today's live figures at the same instant and says it is
+provisional; a period not begun is refused; a period before the store's data says so; none of them
+is a brief of invented or zero figures. Through the engine, the CLI and the page's callback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from callbacks.summary import show_brief
+from data.clock import DEFAULT_TZ, parse_instant
+from indicators.periods import Period
+from queries import overview, screen
+from reporting.area import resolve_area
+from reporting.document import build_document
+from reporting.render import render_html
+from reporting.span import BriefRefused, brief_span, first_data_s
+from tests.callbacks.installed import frozen_context
+from tests.conftest import ROOT, TINY_NOW
+
+NOW_S = parse_instant(TINY_NOW, DEFAULT_TZ)
+TODAY = Period.parse(TINY_NOW[:10])
+
+
+@pytest.fixture(scope="module")
+def today_doc(tiny_con, engine):
+    span = brief_span(TODAY, DEFAULT_TZ, NOW_S, first_data_s(tiny_con))
+    return build_document(tiny_con, span, resolve_area(tiny_con, None), engine)
+
+
+def test_todays_case_figures_are_the_overviews_at_the_same_instant(today_doc, tiny_con):
+    live, t = overview.city_today(tiny_con, NOW_S, DEFAULT_TZ), today_doc.brief.totals
+    assert live.received > 0 and live.open_overdue > 0
+    assert (t.received, t.closed, t.overdue_open_end) == (live.received, live.closed, live.open_overdue)
+    assert (t.received_30d, t.closed_30d) == (live.received_30d, live.closed_30d)
+    assert t.closure_rate == live.closure_rate
+
+
+def test_todays_sensors_reporting_are_the_overviews(today_doc, tiny_con):
+    rows = today_doc.brief.scorecard.rows.set_index("indicator_id")
+    total, reporting = overview.sensors_reporting(tiny_con, overview.utc(NOW_S))
+    assert total > 0
+    assert rows.loc["sensor_health.overall.reporting_share.now", "value"] == pytest.approx(reporting * 100 / total)
+
+
+def test_todays_red_alerts_are_the_walls(today_doc, tiny_con):
+    assert today_doc.brief.red_alerts == screen.alert_counts(tiny_con)["red"]
+    assert len(today_doc.brief.alerts_open) == sum(screen.alert_counts(tiny_con)[s] for s in ("red", "orange", "yellow", "blue"))
+
+
+def test_today_is_marked_provisional_with_its_as_of_time(today_doc):
+    assert today_doc.brief.span.provisional
+    html_zh, html_en = render_html(today_doc, "zh"), render_html(today_doc, "en")
+    assert "截至2026年11月20日（星期五） 15:30，数据未完结" in html_zh
+    assert "As of Friday 20 November 2026 15:30" in html_en
+
+
+def test_an_ended_day_is_not_provisional(tiny_con):
+    span = brief_span(Period.parse("2026-11-19"), DEFAULT_TZ, NOW_S, first_data_s(tiny_con))
+    assert not span.provisional and span.as_of_s == span.end_s
+
+
+@pytest.mark.parametrize("key", ["2026-11-21", "2027-01-01", "2026-12", "2026-W49", "2027-Q1"])
+def test_a_period_not_begun_is_refused(tiny_con, key):
+    with pytest.raises(BriefRefused) as refused:
+        brief_span(Period.parse(key), DEFAULT_TZ, NOW_S, first_data_s(tiny_con))
+    assert refused.value.reason == "future"
+    assert "尚未开始" in refused.value.message("zh") and "has not begun" in refused.value.message("en")
+
+
+@pytest.mark.parametrize("key", ["2026-10-29", "2026-10", "2026-W43", "2026-Q3"])
+def test_a_period_before_the_data_says_so(tiny_con, key):
+    first = first_data_s(tiny_con)
+    if key == "2026-10":                      # October holds the first days of data: a brief, not a refusal,
+        span = brief_span(Period.parse(key), DEFAULT_TZ, NOW_S, first)
+        assert not span.covered()             # ... and no comparison period would take it as a whole month
+        return
+    with pytest.raises(BriefRefused) as refused:
+        brief_span(Period.parse(key), DEFAULT_TZ, NOW_S, first)
+    assert refused.value.reason == "before_data"
+    assert "数据自2026-10-30起" in refused.value.message("zh") and "begins on 2026-10-30" in refused.value.message("en")
+
+
+def test_an_empty_store_says_it_holds_no_data():
+    with pytest.raises(BriefRefused, match="holds no data"):
+        brief_span(TODAY, DEFAULT_TZ, NOW_S, None)
+
+
+def test_the_page_shows_a_refusal_not_a_brief(tiny_con):
+    with frozen_context(tiny_con):
+        body, *_ = show_brief("2027-01-01", "day", None, "zh")
+        assert body.children.endswith("尚未开始，无法生成简报。")
+        body, *_ = show_brief("2026-09-15", "month", None, "en")
+        assert "is before the data" in body.children
+
+
+@pytest.mark.parametrize("key, words", [("2027-01-01", "has not begun"), ("2026-Q3", "before the data"),
+                                         ("2026-13", "not a period")])
+def test_the_cli_refuses_with_a_message(tiny_db_path, tmp_path, key, words):
+    done = subprocess.run([sys.executable, "cli.py", "report", "--period", key, "--lang", "en", "--out",
+                           str(tmp_path / "b.pdf"), "--db", str(tiny_db_path)], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 2 and words in done.stderr and not (tmp_path / "b.pdf").exists()

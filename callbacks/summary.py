@@ -10,7 +10,7 @@ from callbacks import context
 from indicators.periods import Period
 from layouts import ids
 from layouts import summary as view
-from layouts.i18n import normalise_language
+from layouts.i18n import normalise_language, t
 from reporting.archive import brief_document, list_archive, reports_dir
 from reporting.area import area_choices
 from reporting.days import yesterday
@@ -29,6 +29,7 @@ def picked_period(date_text: str | None, kind: str | None, now_s: int, tz: str) 
 
 @callback(Output(ids.SUMMARY_BODY, "children"), Output(ids.SUMMARY_DATE, "date"), Output(ids.SUMMARY_LINKS, "children"),
           Output(ids.SUMMARY_TITLE, "children"), Output(ids.SUMMARY_KIND, "options"), Output(ids.SUMMARY_AREA, "options"),
+          Output(ids.SUMMARY_AREA, "placeholder"),
           Input(ids.SUMMARY_DATE, "date"), Input(ids.SUMMARY_KIND, "value"), Input(ids.SUMMARY_AREA, "value"),
           Input(ids.LANGUAGE, "data"))
 def show_brief(date_text, kind, area, language):
@@ -37,7 +38,8 @@ def show_brief(date_text, kind, area, language):
     language = normalise_language(language)
     period = picked_period(date_text, kind, app.now_s(), app.tz)
     title = f"{app.city_name(language)} · {kind_title(str(period.kind), language)}"
-    options = (view.kind_options(language), view.area_options(area_choices(app.cursor()), language))
+    options = (view.kind_options(language), view.area_options(area_choices(app.cursor()), language),
+               t("summary.whole_city", language))
     picked = (date_text or "")[:10] or period.start.isoformat()
     try:
         doc = brief_document(app, period, area or None)

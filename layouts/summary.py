@@ -12,9 +12,10 @@ from layouts.i18n import add_texts, t
 from reporting import view
 from reporting.document import BriefDocument
 from reporting.headline import headline
-from reporting.labels import LABELS, KIND_TITLES, label
+from reporting.labels import KIND_SHORT, LABELS, label
 
 KINDS = ("day", "week", "month", "quarter")
+CHART = {"width": "100%", "maxWidth": "600px"}          # the SVG charts drawn 340 px wide, scaled up on a screen
 add_texts({"nav.summary": ("简报", "Briefs"),
            "summary.pick_date": ("日期", "Date"),
            "summary.kind": ("周期", "Period"),
@@ -23,7 +24,8 @@ add_texts({"nav.summary": ("简报", "Briefs"),
            "summary.download_html": ("下载HTML", "Download HTML"),
            "summary.archive": ("已生成的简报", "Briefs generated"),
            "summary.archive_empty": ("暂无存档（每天早上自动生成）", "None yet (one is generated every morning)"),
-           **{f"summary.kind.{k}": pair for k, pair in KIND_TITLES.items()},
+           "summary.whole_city": ("全市", "Whole city"),
+           **{f"summary.kind.{k}": pair for k, pair in KIND_SHORT.items()},
            **{f"summary.{key}": pair for key, pair in LABELS.items()}})
 
 
@@ -38,9 +40,11 @@ def layout(date: str | None = None, kind: str | None = None, area: str | None = 
         html.Div([
             html.H4(id=ids.SUMMARY_TITLE, className="mb-0 me-3"),
             dcc.Dropdown(id=ids.SUMMARY_KIND, options=[{"label": k, "value": k} for k in KINDS],
-                         value=kind if kind in KINDS else "day", clearable=False, style={"width": "9rem"}),
-            dcc.DatePickerSingle(id=ids.SUMMARY_DATE, date=date, display_format="YYYY-MM-DD", first_day_of_week=1),
-            dcc.Dropdown(id=ids.SUMMARY_AREA, value=area, clearable=True, style={"width": "14rem"}),
+                         value=kind if kind in KINDS else "day", clearable=False, style={"width": "8rem"}),
+            html.Div(dcc.DatePickerSingle(id=ids.SUMMARY_DATE, date=date, display_format="YYYY-MM-DD",
+                                          first_day_of_week=1), style={"width": "11rem"}),
+            dcc.Dropdown(id=ids.SUMMARY_AREA, value=area, clearable=True, style={"width": "14rem"},
+                         **{"data-testid": "summary-area"}),
             html.Div(id=ids.SUMMARY_LINKS, className="d-flex gap-2 ms-3"),
         ], className="d-flex align-items-center flex-wrap gap-2 mb-3 no-print"),
         dcc.Loading(html.Div(id=ids.SUMMARY_BODY)),
@@ -109,9 +113,9 @@ def brief_body(doc: BriefDocument, language: str) -> list:
         html.Div(cards, className="row"),
         html.Div([_col(_panel(L("attention", language), attention_list(brief, language), testid="summary-attention"), "col-12")],
                  className="row"),
-        html.Div([_col(_panel(L("trend", language), html.Img(src=charts["trend"], alt=L("trend", language), className="img-fluid"))),
+        html.Div([_col(_panel(L("trend", language), html.Img(src=charts["trend"], alt=L("trend", language), style=CHART))),
                   _col(_panel(L("categories", language), html.Img(src=charts["categories"], alt=L("categories", language),
-                                                                  className="img-fluid")))], className="row"),
+                                                                  style=CHART)))], className="row"),
         html.Div([_col(_panel(L("scorecard", language), scorecard_table(doc, language),
                               html.P(L("score_note", language), className="small text-muted mt-2 mb-0"), testid="summary-scorecard")),
                   _col(_panel(f"{L('best', language)} / {L('worst', language)}", best_worst(brief, language)))], className="row"),

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 KIND_TITLES = {"day": ("城市运行日报", "Daily brief"), "week": ("城市运行周报", "Weekly brief"),
                "month": ("城市运行月报", "Monthly brief"), "quarter": ("城市运行季报", "Quarterly brief")}
+KIND_SHORT = {"day": ("日报", "Daily"), "week": ("周报", "Weekly"), "month": ("月报", "Monthly"),
+              "quarter": ("季报", "Quarterly")}
 KIND_PREVIOUS = {"day": ("前一日", "previous day"), "week": ("上周", "previous week"),
                  "month": ("上月", "previous month"), "quarter": ("上季度", "previous quarter")}
 KIND_END = {"day": ("日终", "at midnight"), "week": ("周末", "at the end of the week"),

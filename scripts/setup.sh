@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 dev=0
 [ "${1:-}" = "--dev" ] && dev=1
 
-packages=(fonts-noto-cjk chromium)                  # chromium prints the daily brief's PDF (reporting/render.py)
+packages=(fonts-noto-cjk chromium)                  # chromium: image export (kaleido) and the browser tests
+packages+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)   # WeasyPrint prints the briefs' PDFs (reporting/render.py)
 [ "$dev" = 1 ] && packages+=(poppler-utils)       # pdftotext, pdfinfo, pdffonts, pdftoppm in the brief's tests
 [ "$dev" = 1 ] && packages+=(openjdk-17-jre-headless)  # Java for PySpark (requirements-spark.txt, docs/SCALE_OUT.md)
 

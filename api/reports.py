@@ -19,12 +19,11 @@ from flask import Blueprint, Response, request
 
 from access.roles import current_principal, may_open
 from data import audit
-from indicators.periods import PeriodError
 from layouts.pages import page_for_path
 from reporting.archive import FORMATS, LANGUAGES, MEDIA_TYPES, archive_path, brief_document, render, reports_dir
 from reporting.links import LinkRefused, link_secret, verify
 from reporting.render import RenderError
-from reporting.span import BriefRefused, parse_period
+from reporting.span import BriefRefused, PeriodError, parse_period
 
 SUMMARY_PATH = "/summary"
 LINK_STATUS = {"malformed": 404, "tampered": 403, "expired": 410}

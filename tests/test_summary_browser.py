@@ -10,7 +10,7 @@ import pytest
 from data import db
 from data.clock import DEFAULT_TZ
 from reporting.days import day_span
-from tests.browser import ROOT, TEST_ADMIN, add_user, chromium_page, running_server, sign_in
+from tests.browser import ROOT, TEST_ADMIN, chromium_page, running_server, sign_in
 from tests.conftest import TINY_NOW
 
 pytestmark = pytest.mark.browser

@@ -17,9 +17,6 @@ from reporting.scorecard import Scorecard, build_scorecard
 from reporting.span import BriefSpan
 from reporting.targets import KeyIndicator, load_targets
 
-HOTLINE = "hotline"                  # the channel role of the brief's category list
-TOP_CATEGORIES = 5
-MOVERS = 3
 
 
 @dataclass(frozen=True)
@@ -66,10 +63,7 @@ class Brief:
     daily: pd.DataFrame              # offset, period, received, closed (the period and those before)
     rankings: tuple[Ranking, ...]
     levels: pd.DataFrame             # three-level handling performance
-    categories: pd.DataFrame         # all channels: code, names, count, avg7 (baseline mean), change
-    hotline: pd.DataFrame            # the categories of the hotline (the channels of role hotline)
-    risers: pd.DataFrame
-    fallers: pd.DataFrame
+    categories: pd.DataFrame         # all channels (like for like with the headline): code, names, count, avg7 (baseline mean), change
     alerts_fired: pd.DataFrame
     alerts_open: pd.DataFrame
     air: air.PeriodAir
@@ -118,7 +112,6 @@ def build_brief(con, span: BriefSpan, area: Area, engine: Engine,
     units = _units(con)
     inside = None if area.is_city else set(area_units(con, area))
     names = {i.id: (i.name_zh, i.name_en) for i in engine.catalog.indicators}
-    hotline = _named(cases.by_category(frame, span, HOTLINE), _categories(con))
     rankings = tuple(Ranking(level, _ranking(cases.by_unit(frame, flags, f"{level}_code"), units, level, area, card))
                      for level in area.ranked)
     fired = _alert_names(alerts.fired_during(con, span, inside), units, names)
@@ -132,9 +125,7 @@ def build_brief(con, span: BriefSpan, area: Area, engine: Engine,
         issuer_en=db.get_setting(con, "report.issuer_en", "") or "",
         totals=_totals(daily, flags, span, same_period_last_year(con, span, area)),
         daily=daily, rankings=rankings,
-        levels=cases.by_handling_level(frame, flags), categories=categories, hotline=hotline,
-        risers=hotline[hotline["change"] > 0].sort_values(["change", "code"], ascending=[False, True]).head(MOVERS),
-        fallers=hotline[hotline["change"] < 0].sort_values(["change", "code"]).head(MOVERS),
+        levels=cases.by_handling_level(frame, flags), categories=categories,
         alerts_fired=fired, alerts_open=_alert_names(alerts.open_at_end(con, span, inside), units, names),
         air=air.period_air(con, span), scorecard=card, keys=keys,
         attention=attention.items(frame, span, area, fired, rankings, _categories(con)),

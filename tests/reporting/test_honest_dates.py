@@ -102,3 +102,48 @@ def test_the_cli_refuses_with_a_message(tiny_db_path, tmp_path, key, words):
     done = subprocess.run([sys.executable, "cli.py", "report", "--period", key, "--lang", "en", "--out",
                            str(tmp_path / "b.pdf"), "--db", str(tiny_db_path)], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 2 and words in done.stderr and not (tmp_path / "b.pdf").exists()
+
+
+ALERTS = (  # alert id, indicator (one series each), severity, fired (local), recovered (local) or None
+    (901, "cases.backlog.overdue_share.now", "red", "2026-11-20 10:00", None),
+    (902, "sensor_health.overall.reporting_share.now", "red", "2026-11-20 08:00", "2026-11-20 09:00"),
+    (903, "cases.handling.closure_rate.last_7d", "orange", "2026-11-19 22:00", None),
+)
+
+
+@pytest.fixture(scope="module")
+def alerted(tiny_db_path, tmp_path_factory):
+    """Return a copy of the tiny city with two red alerts today (one still firing) and an orange one."""
+    from data import db
+    path = tmp_path_factory.mktemp("alerted") / "a.duckdb"
+    path.write_bytes(tiny_db_path.read_bytes())
+    con = db.open_store(path)
+    unit = con.execute("SELECT code FROM admin_units WHERE level = 'district' ORDER BY code LIMIT 1").fetchone()[0]
+    for alert_id, indicator, severity, fired, recovered in ALERTS:
+        fired_at = f"{fired}+08:00"
+        state = "firing" if recovered is None else "normal"
+        con.execute("INSERT INTO alerts (alert_id, indicator_id, unit_code, level, kind, state, severity, peak_severity, value, "
+                    "threshold, started_at, fired_at, resolved_at, escalations) VALUES (?, ?, ?, "
+                    "'district', 'threshold', ?, ?, ?, 30, 20, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, 0)",
+                    [alert_id, indicator, unit, state, severity, severity, fired_at, fired_at,
+                     None if recovered is None else f"{recovered}+08:00"])
+        con.execute("INSERT INTO alert_history (occurred_at, indicator_id, unit_code, alert_id, from_state, to_state, severity, "
+                    "value, threshold, reason) VALUES (?::TIMESTAMPTZ, ?, ?, ?, 'pending', "
+                    "'firing', ?, 30, 20, 'test')", [fired_at, indicator, unit, alert_id, severity])
+        if recovered is not None:
+            con.execute("INSERT INTO alert_history (occurred_at, indicator_id, unit_code, alert_id, from_state, to_state, "
+                        "severity, value, threshold, reason) VALUES (?::TIMESTAMPTZ, ?, ?, ?, "
+                        "'firing', 'normal', ?, 10, 20, 'test')", [f"{recovered}+08:00", indicator, unit, alert_id, severity])
+    yield con
+    con.close()
+
+
+def test_red_alerts_open_are_the_walls_and_those_that_reached_red_are_named(alerted, engine):
+    span = brief_span(TODAY, DEFAULT_TZ, NOW_S, first_data_s(alerted))
+    brief = build_document(alerted, span, resolve_area(alerted, None), engine).brief
+    wall = screen.alert_counts(alerted)
+    assert (brief.red_alerts, wall["red"]) == (1, 1)
+    assert brief.red_fired == 2
+    assert len(brief.alerts_open) == wall["red"] + wall["orange"] == 2
+    item = next(i for i in brief.attention if i.kind == "red")
+    assert item.zh.startswith("升至红色预警2项") and "reached red" in item.en

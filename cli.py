@@ -14,11 +14,12 @@ import importlib
 import json
 import sys
 import time
+from datetime import timedelta
 
 import duckdb
 
 from data import db, integrity, writer
-from data.clock import DEFAULT_TZ
+from data.clock import DEFAULT_TZ, local_datetime
 from data.demo.scales import SCALES
 
 # Modules that add their own subcommands: each has register(subparsers) adding parsers whose
@@ -35,13 +36,19 @@ VOLATILE_COLUMNS = ("batch_id",)   # batch numbering is bookkeeping, not content
 def cmd_demo(args: argparse.Namespace) -> int:
     """Build a demo city and print a JSON summary of what was written."""
     from data.demo import build  # heavy (geopandas); only this command needs it
+    from indicators.period_commands import store_partials
 
     path = db.resolve_db_path(args.db)
     spec = build.spec_from_options(args.scale, args.seed, args.now, args.tz)
     started = time.perf_counter()
     counts = build.build_demo(path, spec, progress=not args.quiet, force=args.force)
+    con = db.open_store(path)
+    partial_days = store_partials(con, spec.tz, local_datetime(spec.anchor_s, spec.tz).date() - timedelta(days=1),
+                                  progress=not args.quiet)
+    con.close()
     summary = {"db": str(path), "scale": spec.scale.name, "seed": spec.seed, "now": args.now or "current time",
                "anchor_epoch_s": spec.anchor_s, "rows": counts.by_table, "total_rows": counts.total,
+               "partial_days": partial_days,
                "seconds": round(time.perf_counter() - started, 1)}
     print(json.dumps(summary, ensure_ascii=False, indent=2))
     return 0

@@ -3,6 +3,7 @@
     python cli.py indicators check [--db PATH]
     python cli.py indicators list [--format csv|json|md] [--out FILE]
     python cli.py indicators coverage [--db PATH] [--at TIME] [--format json|text]   (indicators.city_commands)
+    python cli.py indicators partials | period ...   (indicators.period_commands)
     python cli.py refresh [--at TIME] [--history-hours N] [--db PATH]
 """
 
@@ -26,6 +27,7 @@ from indicators.city_commands import add_coverage_parser
 from indicators.compiler import compile_catalog
 from indicators.docs import catalog_markdown, catalog_rows
 from indicators.engine import Engine
+from indicators.period_commands import add_period_parsers
 from indicators.refresh import refresh, snapshot_hours
 from indicators.sql_check import check_sql
 
@@ -42,6 +44,7 @@ def register(sub) -> None:
     listing.add_argument("--out", default=None, help="write to this file instead of standard output")
     listing.set_defaults(func=cmd_list)
     add_coverage_parser(actions)
+    add_period_parsers(actions)
     again = sub.add_parser("refresh", help="compute every indicator at an instant and store the values")
     again.add_argument("--db", default=None)
     again.add_argument("--at", default=None, help="instant to compute (ISO time, city-local without offset); default now")

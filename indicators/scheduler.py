@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import date
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable
 
 import duckdb
 
 from data.background import PeriodicJob
-from data.clock import HOUR_S, utc
+from data.clock import HOUR_S, local_datetime, utc
 from indicators.catalog import Catalog
+from indicators.day_partials import DayPartials
 from indicators.engine import Engine
 from indicators.model import IndicatorType
 from indicators.refresh import LastStoredValues, RefreshSummary, refresh, snapshot_hours
@@ -34,6 +36,9 @@ from indicators.refresh import LastStoredValues, RefreshSummary, refresh, snapsh
 RefreshListener = Callable[[duckdb.DuckDBPyConnection, RefreshSummary], None]
 
 log = logging.getLogger(__name__)
+# Daily partials (indicators/day_partials.py) computed per tick at most, newest day first: the day
+# that just ended, or days late data reached back into, without holding the refresh up for long.
+PARTIAL_DAYS_PER_TICK = 3
 
 
 def refresh_cadences(catalog: Catalog) -> dict[str, int]:
@@ -67,6 +72,7 @@ class IndicatorScheduler:
         self._last_run: dict[int, int] = {}       # cadence (s) -> when its indicators last ran
         self._cadences = refresh_cadences(engine.catalog)
         self._memo = LastStoredValues()           # what the last refresh stored, to find the next one's changes
+        self._partials = DayPartials(engine.catalog, engine.tz)
 
     def tick(self) -> int:
         """Take missed hourly snapshots, then refresh the latest values; return refreshes done."""
@@ -85,8 +91,17 @@ class IndicatorScheduler:
         log.info("indicators refreshed: %d values of %d indicators in %.2f s (%d snapshots)",
                  summary.values, summary.indicators, summary.seconds, len(missing))
         self._last_s = now_s
+        self._keep_partials(now_s)
         self._prepare_ahead(now_s)
         return len(missing) + 1
+
+    def _keep_partials(self, now_s: int) -> None:
+        """Store the daily partials of the ended days that lack them or hold stale ones (late data)."""
+        yesterday = local_datetime(now_s, self._engine.tz).date().toordinal() - 1
+        try:
+            self._partials.bring_up_to_date(self._cursor, date.fromordinal(yesterday), limit=PARTIAL_DAYS_PER_TICK)
+        except Exception:
+            log.exception("storing the daily partials failed at %s; the next tick tries again", now_s)
 
     def _instant(self, clock_s: float) -> int:
         """Return the live instant of a tick at ``clock_s``: the last multiple of the interval."""

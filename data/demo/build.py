@@ -46,8 +46,13 @@ class DemoSpec:
 
     @property
     def start_s(self) -> int:
-        """Return the first instant of the generated history."""
+        """Return the first instant of the full history (cases with their versions, and readings)."""
         return self.anchor_s - self.scale.days * DAY_S
+
+    @property
+    def archive_start_s(self) -> int:
+        """Return the first instant of the lighter history before ``start_s`` (the scale's archive days)."""
+        return self.start_s - self.scale.archive_days * DAY_S
 
 
 @dataclass
@@ -117,15 +122,17 @@ def _remove_database_files(path: Path) -> None:
 def populate(con: duckdb.DuckDBPyConnection, spec: DemoSpec, progress: bool = True) -> RowCounts:
     """Write the whole demo city into an empty, migrated store; return rows per table."""
     say = _console(progress)
-    say(f"Building the {spec.scale.name} demo city ({spec.scale.n_grids} grids, {spec.scale.days} days)...")
+    say(f"Building the {spec.scale.name} demo city ({spec.scale.n_grids} grids, {spec.scale.days} days "
+        f"and {spec.scale.archive_days} lighter ones before them)...")
     world = DemoWorld.create(spec)
     counts = RowCounts()
     write_static_tables(con, world, counts)
     batch_id = start_batch(con, "demo", f"demo:{spec.scale.name}:seed={spec.seed}")
+    archive = clock.day_windows(spec.archive_start_s, spec.start_s, spec.tz)
     days = clock.day_windows(spec.start_s, spec.anchor_s, spec.tz)
-    bar = tqdm(days, desc="days", unit="day", disable=not progress, file=sys.stderr)
-    for day in bar:
-        generate_day(con, world, day, spec.anchor_s, batch_id, counts)
+    bar = tqdm(archive + days, desc="days", unit="day", disable=not progress, file=sys.stderr)
+    for number, day in enumerate(bar):
+        generate_day(con, world, day, spec.anchor_s, batch_id, counts, light=number < len(archive))
         bar.set_postfix(rows=f"{counts.total:,}")
     finish_batch(con, batch_id, counts.total)
     put_demo_settings(con, spec)
@@ -151,17 +158,22 @@ def write_static_tables(con: duckdb.DuckDBPyConnection, world: DemoWorld, counts
     counts.add("sensors", writer.append_frame(con, "sensors", world.sensors))
 
 
-def generate_day(con, world: DemoWorld, day: clock.DayWindow, as_of_s: int, batch_id: int, counts: RowCounts) -> None:
-    """Append one (part of a) local day: events as seen at ``as_of_s``, their plans, readings."""
+def generate_day(con, world: DemoWorld, day: clock.DayWindow, as_of_s: int, batch_id: int, counts: RowCounts,
+                 light: bool = False) -> None:
+    """Append one (part of a) local day: events as seen at ``as_of_s``, their plans, readings. A
+    ``light`` (archive) day keeps only each case's row as seen at ``as_of_s``: no earlier
+    versions, no readings."""
     spec = world.spec
     weather = weather_for_day(spec.seed, day, spec.anchor_s, spec.tz)
     plan = plan_events(spec.seed, spec.scale, world.geo, day, spec.anchor_s, spec.tz, weather)
     events, history, pending = events_as_of(plan, as_of_s)
-    readings = generate_readings(spec.seed, spec.scale, world.geo, world.sensors, day, spec.anchor_s, spec.tz, weather)
     counts.add("events", writer.append_new_events(con, events.assign(batch_id=batch_id), day.day_start_s,
                                                   day.day_end_s))
-    counts.add("event_versions", writer.append_frame(con, "event_versions", earlier_versions(history, batch_id)))
     counts.add("demo_event_plans", writer.append_frame(con, "demo_event_plans", pending))
+    if light:
+        return
+    readings = generate_readings(spec.seed, spec.scale, world.geo, world.sensors, day, spec.anchor_s, spec.tz, weather)
+    counts.add("event_versions", writer.append_frame(con, "event_versions", earlier_versions(history, batch_id)))
     counts.add("readings", writer.append_frame(con, "readings", readings))
 
 

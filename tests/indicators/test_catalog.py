@@ -145,3 +145,51 @@ def test_list_formats(catalog):
     rows = list(csv.DictReader(io.StringIO(render(catalog, "csv"))))
     assert len(rows) == len(catalog) and rows[0]["id"] and rows[0]["formula"]
     assert len(json.loads(render(catalog, "json"))) == len(catalog)
+
+
+def test_period_views_only_where_a_period_is_the_sum_of_its_days(tmp_path):
+    body = "indicators:\n" + "".join([
+        entry("test.intake.count.today", periods=["week", "month"]),
+        entry("test.intake.median.today", type="percentile", expression="handling_hours", quantile=0.5,
+              periods=["month"]),                                                  # a median is not summed
+        entry("test.intake.count.last_7d", window="last_7d", periods=["month"]),   # not one day
+        entry("test.intake.ratio.today", type="ratio", numerator={"filter": "is_closed"},
+              denominator={"agg": "avg", "expression": "handling_hours"}, periods=["year"]),
+        entry("test.intake.other.today", periods=["fortnight"]),
+    ])
+    with pytest.raises(CatalogError) as caught:
+        load_catalog(write_catalog(tmp_path, body))
+    problems = caught.value.problems
+    summed = [p for p in problems if "periods need a count, a sum or a ratio" in p]
+    assert sorted(p.split(":")[0] for p in summed) == [
+        "test.intake.count.last_7d", "test.intake.median.today", "test.intake.ratio.today"]
+    assert any("fortnight" in p for p in problems) and len(problems) == 4
+
+
+def test_a_template_takes_the_period_views_of_its_window(tmp_path):
+    directory = write_catalog(tmp_path, """
+        templates:
+          - foreach: {w: {list: windows}}
+            indicator:
+              id: "test.intake.count.{w.id}"
+              subject: intake
+              name_zh: "{w.id}"
+              name_en: "{w.id}"
+              definition: "Cases {w.id}."
+              type: count
+              window: "{w.id}"
+              periods: "{w.periods}"
+        """, lists="""
+        windows:
+          - {id: today, periods: [week, month]}
+          - {id: last_7d, periods: null}
+        """)
+    catalog = load_catalog(directory)
+    assert catalog["test.intake.count.today"].periods == ("week", "month")
+    assert catalog["test.intake.count.last_7d"].periods == ()
+
+
+def test_the_real_catalog_gives_period_views_to_intake_closures_and_response_rates(catalog):
+    with_periods = [i for i in catalog.indicators if i.periods]
+    assert len(with_periods) == 24 and all(i.summable_by_day for i in with_periods)
+    assert {i.type for i in with_periods} == {IndicatorType.COUNT, IndicatorType.RATIO}

@@ -12,7 +12,7 @@ from data import db
 from indicators.engine import Engine
 from reporting import air, alerts, attention, cases
 from reporting.area import Area, area_units
-from reporting.comparisons import Comparison, same_period_last_year
+from reporting.comparisons import Comparison, period_values, same_period_last_year
 from reporting.scorecard import Scorecard, build_scorecard
 from reporting.span import BriefSpan
 from reporting.targets import KeyIndicator, load_targets
@@ -123,7 +123,7 @@ def build_brief(con, span: BriefSpan, area: Area, engine: Engine,
         city_name_en=db.get_setting(con, "city.name_en", "") or "",
         issuer_zh=db.get_setting(con, "report.issuer_zh", "") or "",
         issuer_en=db.get_setting(con, "report.issuer_en", "") or "",
-        totals=_totals(daily, flags, span, same_period_last_year(con, span, area)),
+        totals=_totals(daily, flags, span, same_period_last_year(con, span, area, period_values(engine))),
         daily=daily, rankings=rankings,
         levels=cases.by_handling_level(frame, flags), categories=categories,
         alerts_fired=fired, alerts_open=_alert_names(alerts.open_at_end(con, span, inside), units, names),

@@ -1,27 +1,19 @@
-"""同比: the brief's received and closed cases against the same part of the same period a year
-earlier (indicators.periods.Period.same_last_year), counted with the same rules as the period's own
-figures. A year the store does not reach back to is said to have no comparison, never zero."""
+"""同比: the brief's received and closed cases against the same period a year earlier, taken from
+the period engine (indicators.period_values: the catalog's intake and closed counts summed from the
+stored daily partials), the same figures its own period has (tests/reporting/test_comparisons.py).
+A running period is compared as its part to date. A year the store does not fully cover is said to
+have no comparison, never zero."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from data.clock import utc
-
+from indicators.day_partials import DayPartials
+from indicators.period_values import PeriodRefused, PeriodValues
 from reporting.area import Area
-from reporting.span import BriefSpan, ended_span, first_data_s
+from reporting.span import BriefSpan
 
-COUNTS_SQL = """
-WITH closed AS (
-  SELECT source, event_id, min(updated_at) AS closed_at FROM event_history
-  WHERE status = 'closed' AND updated_at >= $start AND updated_at < $end GROUP BY ALL)
-SELECT (SELECT count(*) FROM events e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
-        WHERE e.received_at >= $start AND e.received_at < $end AND {area}),
-       (SELECT count(*) FROM closed c JOIN events e USING (source, event_id)
-        LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
-        WHERE NOT EXISTS (SELECT 1 FROM event_history h WHERE h.source = c.source AND h.event_id = c.event_id
-                          AND h.status = 'closed' AND h.updated_at < $start) AND {area})
-"""
+RECEIVED, CLOSED = "cases.intake.count.today", "cases.handling.closed_count.today"
 
 
 @dataclass(frozen=True)
@@ -38,14 +30,22 @@ class Comparison:
         return self.received is not None
 
 
-def same_period_last_year(con, span: BriefSpan, area: Area) -> Comparison:
-    """Return the same part of the period a year earlier (as much of it as has passed of this one)."""
-    last = ended_span(span.period.whole().same_last_year(), span.tz)
-    first = first_data_s(con)
-    if first is None or last.start_s < first:
-        return Comparison(str(last.period), None, None)
-    end_s = min(last.end_s, last.start_s + (span.cut_s - span.start_s))
-    condition = "true" if area.is_city else f"g.{area.column} = $code"
-    params = {"start": last.start, "end": utc(end_s)} | ({} if area.is_city else {"code": area.code})
-    received, closed = con.execute(COUNTS_SQL.format(area=condition), params).fetchone()
-    return Comparison(str(last.period), int(received), int(closed))
+def period_values(engine) -> PeriodValues:
+    """Return the period engine on the brief's catalog."""
+    return PeriodValues(DayPartials(engine.catalog, engine.tz))
+
+
+def same_period_last_year(con, span: BriefSpan, area: Area, values: PeriodValues) -> Comparison:
+    """Return the same period a year earlier (as many days of it as this one has had so far)."""
+    period = span.period.to_date(span.as_of_local().date()) if span.provisional else span.period
+    last = period.same_last_year()
+    try:
+        figures = values.figures(con, last, int(span.as_of_s), ids=[RECEIVED, CLOSED], level=area.level)
+    except PeriodRefused:
+        return Comparison(str(last), None, None)
+    if figures.counted_from > last.start:            # the data begins inside it: no whole comparison
+        return Comparison(str(last), None, None)
+    row = figures.values[figures.values["unit_code"] == area.code].set_index("indicator_id")["value"]
+    if RECEIVED not in row or row.isna().any():
+        return Comparison(str(last), None, None)
+    return Comparison(str(last), int(row[RECEIVED]), int(row[CLOSED]))

@@ -9,6 +9,7 @@ Only ended periods are archived: a provisional brief changes until its period en
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -27,6 +28,7 @@ from reporting.span import BriefSpan, brief_span, first_data_s
 FORMATS = ("pdf", "html")
 LANGUAGES = ("zh", "en")
 MEDIA_TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}
+_SAFE_CODE = re.compile(r"[0-9A-Za-z_-]{1,40}")
 _NAME = re.compile(r"brief-([0-9WQ-]+)(?:@([0-9A-Za-z_-]+))?(?:\.(en))?\.(pdf|html)")
 
 
@@ -51,8 +53,14 @@ def file_name(period: Period, area: Area | None, language: str, fmt: str) -> str
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     if language not in LANGUAGES:
         raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}")
-    where = "" if area is None or area.is_city else f"@{area.code}"
+    where = "" if area is None or area.is_city else f"@{_safe(area.code)}"
     return f"brief-{period}{where}{'' if language == 'zh' else '.en'}.{fmt}"
+
+
+def _safe(code: str) -> str:
+    """Return a unit code fit for a file name: as it is when plain, else a digest (a feed's code
+    with '/' or '..' never names another file)."""
+    return code if _SAFE_CODE.fullmatch(code) else "u" + hashlib.sha256(code.encode("utf-8")).hexdigest()[:16]
 
 
 def archive_path(folder: Path, period: Period, fmt: str, area: Area | None = None, language: str = "zh") -> Path:

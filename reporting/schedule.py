@@ -55,6 +55,15 @@ def _orders(groups) -> list[BriefOrder]:
     return found
 
 
+def _groups(cursor) -> tuple:
+    """Return the configured push groups; a bad setting is logged and pushes nothing (the archive is still written)."""
+    try:
+        return push_groups(cursor)
+    except ValueError as exc:
+        log.error("%s", exc)
+        return ()
+
+
 def generate_if_due(app_context) -> date | None:
     """Write and push the briefs due now; return yesterday when its city brief was written."""
     cursor = app_context.cursor()
@@ -62,7 +71,7 @@ def generate_if_due(app_context) -> date | None:
     local = datetime.fromtimestamp(now_s, ZoneInfo(tz))
     if local.time() < report_time(cursor):
         return None
-    groups, written = push_groups(cursor), None
+    groups, written = _groups(cursor), None
     for order in _orders(groups):
         period = Period.last_ended(order.kind, local.date())
         area = resolve_area(cursor, order.area or None)
@@ -86,7 +95,7 @@ def start_daily_briefs(app_context) -> PeriodicJob | None:
     """Start the morning job and the sender of the brief groups; None with a frozen clock (--at)."""
     if app_context.frozen_now_s is not None:
         return None
-    sender = start_brief_sender(app_context.con, push_groups(app_context.cursor()))
+    sender = start_brief_sender(app_context.con, _groups(app_context.cursor()))
 
     def run() -> None:
         generate_if_due(app_context)

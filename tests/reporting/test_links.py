@@ -44,3 +44,16 @@ def test_the_secret_is_made_once_private_and_kept(tmp_path, monkeypatch):
     first = link_secret(tmp_path)
     assert len(first) == 64 and link_secret(tmp_path) == first
     assert (tmp_path / "link-secret").stat().st_mode & 0o077 == 0
+
+
+def test_an_area_code_never_names_another_file(tmp_path):
+    """A unit code from a feed ('../../etc/x') is a digest in the archive's file name."""
+    from indicators.periods import Period
+    from reporting.archive import archive_path
+    from reporting.area import Area
+
+    evil = Area("../../etc/passwd", "district", "x", "x", ("street",))
+    path = archive_path(tmp_path, Period.parse("2026-11"), "pdf", evil)
+    assert path.parent == tmp_path and ".." not in path.name and "/" not in path.name
+    plain = Area("320102", "district", "x", "x", ("street",))
+    assert archive_path(tmp_path, Period.parse("2026-11"), "pdf", plain, "en").name == "brief-2026-11@320102.en.pdf"

@@ -102,7 +102,7 @@ def brief_body(doc: BriefDocument, language: str) -> list:
     brief, charts = doc.brief, doc.charts[language]
     cards = [html.Div(kpi_card(name, value, note, f"summary-kpi-{kid}"), className="col-6 col-md-4 col-xl-2 mb-3")
              for kid, name, value, note in view.kpis(brief, language)]
-    as_of = view.as_of_text(brief, language)
+    as_of = " ".join(x for x in (view.as_of_text(brief, language), view.coverage_text(brief, language)) if x)
     rankings = [_col(_panel(view.ranking_title(r.level, language), simple_table(
         view.ranking_columns(language), view.ranking_rows(r.table, language), f"summary-ranking-{r.level}")))
         for r in brief.rankings]

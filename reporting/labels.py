@@ -57,6 +57,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "issuer": ("编发单位", "Issued by"), "issued": ("编发日期", "Issued"),
     "period": ("统计周期", "Period"), "area": ("区域", "Area"),
     "page": ("第 {n} 页", "Page {n}"),
+    "partial_data": ("本期数据自{day}起计（此前无数据）", "The data of this period begins on {day} (none before)"),
     "provisional": ("截至{time}，数据未完结", "As of {time}: the period has not ended and its figures will change"),
     "final_note": ("本简报依据截至统计周期结束的历史数据生成，同一周期内容不变；不含个人信息。",
                    "Computed from the history up to the end of the period: the same period always gives the same "

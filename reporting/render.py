@@ -70,6 +70,7 @@ def context(doc: BriefDocument, language: str = "zh") -> dict:
         "colon": "：" if language == "zh" else ": ", "title": title(brief, language),
         "period_label": period_text(brief, language), "issuer": issuer(brief, language),
         "issued": dated(issued_day(brief), language), "as_of": view.as_of_text(brief, language),
+        "coverage": view.coverage_text(brief, language),
         "page_before": page[0], "page_after": page[1], "running": f"{title(brief, language)} · {brief.span.period.label(language)}",
         "headline": headline(brief, language), "kpis": view.kpis(brief, language),
         "attention": [item.text(language) for item in brief.attention],

@@ -52,6 +52,15 @@ def as_of_text(brief: Brief, language: str) -> str:
     return label("provisional", language).format(time=f"{dated(local.date(), language)} {local:%H:%M}")
 
 
+def coverage_text(brief: Brief, language: str) -> str:
+    """Return a note when the store's data begins inside the period, or ''."""
+    span = brief.span
+    if span.covered():
+        return ""
+    first = local_datetime(span.data_from_s, span.tz).date()
+    return label("partial_data", language).format(day=dated(first, language))
+
+
 def _at_end(brief: Brief, language: str) -> str:
     if brief.span.provisional:
         local = brief.span.as_of_local()

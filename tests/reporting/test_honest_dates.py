@@ -147,3 +147,11 @@ def test_red_alerts_open_are_the_walls_and_those_that_reached_red_are_named(aler
     assert len(brief.alerts_open) == wall["red"] + wall["orange"] == 2
     item = next(i for i in brief.attention if i.kind == "red")
     assert item.zh.startswith("升至红色预警2项") and "reached red" in item.en
+
+
+def test_a_period_the_data_begins_inside_says_from_when(tiny_con, engine):
+    span = brief_span(Period.parse("2026-10"), DEFAULT_TZ, NOW_S, first_data_s(tiny_con))
+    doc = build_document(tiny_con, span, resolve_area(tiny_con, None), engine)
+    assert "本期数据自2026年10月30日（星期五）起计" in render_html(doc, "zh")
+    assert "begins on Friday 30 October 2026" in render_html(doc, "en")
+    assert doc.brief.totals.prev_received is None                   # September: before the data, no comparison

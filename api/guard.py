@@ -4,8 +4,10 @@ One Flask ``before_request`` decides for every route, so pages, Dash callbacks a
 that arrive later are protected by declaring roles (layouts/pages.Page.roles, or ROLES in a
 callbacks module) rather than by remembering to check:
 
-- public: the login, setup and kiosk doors, static assets, the OpenAPI document;
-- /api/...: a bearer token of the path's scope (ingest; alarms for /api/v1/alarms), or a session;
+- public: the login, setup and kiosk doors, static assets, the OpenAPI document, the health checks,
+  and a signed brief link (/brief/<token>: the route checks the signature and expiry, api/reports.py);
+- /api/...: a bearer token of the path's scope (ingest; alarms for /api/v1/alarms; backup for
+  /api/v1/backups), or a session;
 - /_dash-update-component: a session whose role may use the callback's page;
 - anything else: a session; page routes also need the page's role.
 State-changing requests with a session cookie must come from the app's own origin (CSRF).
@@ -33,7 +35,10 @@ from layouts.i18n import normalise_language, t
 from layouts.pages import PAGES, page_for_path, page_named
 
 SESSION_COOKIE = "cv_session"
-PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/kiosk/")
+BRIEF_LINK_PREFIX = "/brief/"
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/kiosk/", BRIEF_LINK_PREFIX)
+# A brief opened by its link is a self-contained document: it loads nothing, runs no script.
+BRIEF_LINK_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none'"
 PUBLIC_PATHS = frozenset({"/login", "/setup", "/favicon.ico", "/_favicon.ico", "/api/v1/openapi.json",
                           "/healthz", "/readyz"})      # health checks: no data (api/health.py)
 DASH_PREFIX = "/_dash-"
@@ -176,7 +181,7 @@ class Guard:
     def add_headers(self, response: Response) -> Response:
         """Add the security headers; keep pages and callback answers out of shared caches."""
         headers = response.headers
-        headers["Content-Security-Policy"] = self.csp()
+        headers["Content-Security-Policy"] = BRIEF_LINK_CSP if request.path.startswith(BRIEF_LINK_PREFIX) else self.csp()
         headers["X-Content-Type-Options"] = "nosniff"
         headers["X-Frame-Options"] = "DENY"
         headers["Referrer-Policy"] = "same-origin"

@@ -27,9 +27,11 @@ from indicators.day_partials import DayPartials  # noqa: E402
 from indicators.period_values import PeriodValues  # noqa: E402
 from indicators.periods import Period  # noqa: E402
 from reporting.archive import load_engine  # noqa: E402
+from reporting.area import resolve_area  # noqa: E402
 from reporting.days import parse_day, yesterday  # noqa: E402
 from reporting.document import build_document  # noqa: E402
 from reporting.render import html_to_pdf, render_html  # noqa: E402
+from reporting.span import ended_span  # noqa: E402
 
 
 def timed(step, *args):
@@ -78,8 +80,9 @@ def main() -> int:
     until = int(db.get_setting(con, "data.until_s") or time.time())
     day = parse_day(args.date) if args.date else yesterday(until, tz)
     engine, load_s = timed(load_engine, con, tz)
-    _, first_s = timed(build_document, con, day, tz, engine)
-    doc, build_s = timed(build_document, con, day, tz, engine)
+    span, city = ended_span(Period.containing("day", day), tz), resolve_area(con, None)
+    _, first_s = timed(build_document, con, span, city, engine)
+    doc, build_s = timed(build_document, con, span, city, engine)
     html, html_s = timed(render_html, doc)
     pdf, pdf_s = timed(html_to_pdf, html)
     periods = period_figures(con, engine, until, day)

@@ -112,7 +112,7 @@ SETTINGS: tuple[Setting, ...] = (
             _clock_time, stored="report.daily_at"),
     Setting("reports_dir", "CITY_REPORTS_DIR", "", "archive folder of the daily briefs (empty: reports/ beside the "
             "database file)", stored="report.dir"),
-    Setting("chromium", "CHROMIUM_PATH", "/usr/bin/chromium", "the Chromium that prints PDFs and runs browser tests"),
+    Setting("chromium", "CHROMIUM_PATH", "/usr/bin/chromium", "the Chromium that runs the browser tests"),
     Setting("server", "CITY_SERVER", "http://127.0.0.1:8050", "server a CLI ingest posts to while the server holds "
             "the store", flag="--server"),
     Setting("token", "CITY_TOKEN", "", "API token of a CLI ingest posted to the server", flag="--token", secret=True),
@@ -127,6 +127,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("retention_history_days", "CITY_RETENTION_HISTORY_DAYS", 0, "days of hourly indicator snapshots kept in the "
             "store; older whole months move to Parquet (0: all kept)", _non_negative_int,
             stored="retention.history_days"),
+    Setting("link_secret", "CITY_LINK_SECRET", "", "the key signing leaders' brief links (empty: a random key kept "
+            "in the file link-secret, mode 0600, in the reports folder)", secret=True),
     Setting("test_only_fast_password_hash", "CITY_TEST_ONLY_FAST_PASSWORD_HASH", "0",
             "tests only: `1` hashes new passwords at a cheap scrypt cost; never set it in production"),
 )

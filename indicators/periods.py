@@ -31,6 +31,8 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Iterator, Protocol
 
+from data.inputs import EARLIEST_DAY, LATEST_DAY
+
 
 class PeriodKind(StrEnum):
     """The lengths of period a brief or an indicator covers."""
@@ -281,6 +283,8 @@ def _nearest_occurrence(holidays: HolidayOccurrences, holiday: str, day: date) -
 def _from_match(kind: PeriodKind, match: re.Match, text: str) -> Period:
     """Return the whole period a matched key names; PeriodError for a date that does not exist."""
     numbers = [int(group) for group in match.groups()]
+    if not EARLIEST_DAY.year <= numbers[0] <= LATEST_DAY.year:
+        raise PeriodError(f"{text!r} is not a period: the year must be {EARLIEST_DAY.year} to {LATEST_DAY.year}")
     try:
         if kind == PeriodKind.DAY:
             return Period.containing(kind, date(*numbers))
@@ -291,7 +295,7 @@ def _from_match(kind: PeriodKind, match: re.Match, text: str) -> Period:
         if kind == PeriodKind.MONTH:
             return Period.containing(kind, date(numbers[0], numbers[1], 1))
         return Period.containing(kind, date(numbers[0], 1, 1))
-    except ValueError as bad:
+    except (ValueError, OverflowError) as bad:
         raise PeriodError(f"{text!r} is not a period: {bad}") from bad
 
 

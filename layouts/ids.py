@@ -81,6 +81,8 @@ SUMMARY_DATE = "summary-date"
 SUMMARY_BODY = "summary-body"
 SUMMARY_LINKS = "summary-links"
 SUMMARY_ARCHIVE = "summary-archive"
+SUMMARY_KIND = "summary-kind"
+SUMMARY_AREA = "summary-area"
 
 # --- map page ---
 MAP_URL = "map-url"

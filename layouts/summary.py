@@ -1,4 +1,6 @@
-"""The /summary page: the leaders' daily brief of a date (default yesterday), its downloads and archive."""
+"""The /summary page: the leaders' brief of a day, week, month or quarter (default yesterday), for
+the city or one area, with its downloads and archive. A running period is marked provisional; a
+period not begun or before the data is refused in words, never drawn as zeros."""
 
 from __future__ import annotations
 
@@ -9,16 +11,22 @@ from layouts.components import kpi_card, simple_table
 from layouts.i18n import add_texts, t
 from reporting import view
 from reporting.document import BriefDocument
-from reporting.headline import headline_en, headline_zh
+from reporting.headline import headline
+from reporting.labels import KIND_SHORT, LABELS, label
 
-
-add_texts({"nav.summary": ("每日简报", "Daily brief"),
+KINDS = ("day", "week", "month", "quarter")
+CHART = {"width": "100%", "maxWidth": "600px"}          # the SVG charts drawn 340 px wide, scaled up on a screen
+add_texts({"nav.summary": ("简报", "Briefs"),
            "summary.pick_date": ("日期", "Date"),
+           "summary.kind": ("周期", "Period"),
+           "summary.area": ("区域", "Area"),
            "summary.download_pdf": ("下载PDF", "Download PDF"),
            "summary.download_html": ("下载HTML", "Download HTML"),
-           "summary.archive": ("已生成的日报", "Briefs generated"),
+           "summary.archive": ("已生成的简报", "Briefs generated"),
            "summary.archive_empty": ("暂无存档（每天早上自动生成）", "None yet (one is generated every morning)"),
-           **{f"summary.{key}": pair for key, pair in view.LABELS.items()}})
+           "summary.whole_city": ("全市", "Whole city"),
+           **{f"summary.kind.{k}": pair for k, pair in KIND_SHORT.items()},
+           **{f"summary.{key}": pair for key, pair in LABELS.items()}})
 
 
 def L(key: str, language: str) -> str:
@@ -26,22 +34,38 @@ def L(key: str, language: str) -> str:
     return t(f"summary.{key}", language)
 
 
-def layout(date: str | None = None, **_query) -> html.Div:
-    """Return the page frame for ``?date=YYYY-MM-DD``; callbacks.summary fills it."""
+def layout(date: str | None = None, kind: str | None = None, area: str | None = None, **_query) -> html.Div:
+    """Return the page frame for ``?date=YYYY-MM-DD&kind=month&area=CODE``; callbacks.summary fills it."""
     return html.Div([
         html.Div([
             html.H4(id=ids.SUMMARY_TITLE, className="mb-0 me-3"),
-            dcc.DatePickerSingle(id=ids.SUMMARY_DATE, date=date, display_format="YYYY-MM-DD", first_day_of_week=1),
+            dcc.Dropdown(id=ids.SUMMARY_KIND, options=[{"label": k, "value": k} for k in KINDS],
+                         value=kind if kind in KINDS else "day", clearable=False, style={"width": "8rem"}),
+            html.Div(dcc.DatePickerSingle(id=ids.SUMMARY_DATE, date=date, display_format="YYYY-MM-DD",
+                                          first_day_of_week=1), style={"width": "11rem"}),
+            dcc.Dropdown(id=ids.SUMMARY_AREA, value=area, clearable=True, style={"width": "14rem"}),
             html.Div(id=ids.SUMMARY_LINKS, className="d-flex gap-2 ms-3"),
-        ], className="d-flex align-items-center flex-wrap gap-2 mb-3"),
+        ], className="d-flex align-items-center flex-wrap gap-2 mb-3 no-print"),
         dcc.Loading(html.Div(id=ids.SUMMARY_BODY)),
-        html.Div(id=ids.SUMMARY_ARCHIVE, className="mt-3"),
+        html.Div(id=ids.SUMMARY_ARCHIVE, className="mt-3 no-print"),
     ], className="container-fluid py-3")
 
 
-def download_links(day: str, language: str) -> list:
-    """Return the PDF and HTML download links of a day."""
-    return [html.A(t(f"summary.download_{fmt}", language), href=f"/reports/brief-{day}.{fmt}",
+def kind_options(language: str) -> list[dict]:
+    """Return the period kinds in the UI language."""
+    return [{"label": t(f"summary.kind.{k}", language), "value": k} for k in KINDS]
+
+
+def area_options(units: list[tuple[str, str, str, str]], language: str) -> list[dict]:
+    """Return the areas a brief can cover: (code, level, name_zh, name_en) rows, the city first."""
+    return [{"label": (f"{label('level.' + level, language)} · " if level != "city" else "") + (zh if language == "zh" else en),
+             "value": code} for code, level, zh, en in units]
+
+
+def download_links(period: str, area: str | None, language: str) -> list:
+    """Return the PDF and HTML download links of a brief in the page's language."""
+    query = "&".join(p for p in (f"area={area}" if area else "", f"lang={language}") if p)
+    return [html.A(t(f"summary.download_{fmt}", language), href=f"/reports/brief-{period}.{fmt}?{query}",
                    className="btn btn-sm btn-outline-primary", **{"data-testid": f"summary-download-{fmt}"})
             for fmt in ("pdf", "html")]
 
@@ -51,12 +75,17 @@ def archive_list(entries: list[dict], language: str) -> html.Div:
     if not entries:
         items = [html.Li(t("summary.archive_empty", language), className="text-muted")]
     else:
-        items = [html.Li([html.Span(e["day"], className="me-2"),
-                          *[html.A(fmt.upper(), href=f"/reports/brief-{e['day']}.{fmt}", className="me-2")
-                            for fmt in e["formats"]],
-                          dcc.Link("→", href=f"/summary?date={e['day']}")]) for e in entries]
+        items = [html.Li([html.Span(" ".join(x for x in (e["period"], e["area"], e["lang"]) if x), className="me-2"),
+                          *[html.A(fmt.upper(), className="me-2",
+                                   href=f"/reports/brief-{e['period']}.{fmt}?lang={e['lang']}" + (f"&area={e['area']}" if e["area"] else ""))
+                            for fmt in e["formats"]]]) for e in entries]
     return html.Div([html.H6(t("summary.archive", language)), html.Ul(items, className="list-unstyled small")],
                     **{"data-testid": "summary-archive"})
+
+
+def refusal(message: str) -> html.Div:
+    """Return the page body when the brief cannot honestly be given (a future period, before the data)."""
+    return html.Div(message, className="alert alert-warning", **{"data-testid": "summary-refused"})
 
 
 def _panel(title: str, *content, testid: str = "") -> html.Div:
@@ -71,36 +100,45 @@ def _col(child, width: str = "col-12 col-xl-6") -> html.Div:
 def brief_body(doc: BriefDocument, language: str) -> list:
     """Return the page body for a brief."""
     brief, charts = doc.brief, doc.charts[language]
-    headline = headline_zh(brief) if language == "zh" else headline_en(brief)
     cards = [html.Div(kpi_card(name, value, note, f"summary-kpi-{kid}"), className="col-6 col-md-4 col-xl-2 mb-3")
              for kid, name, value, note in view.kpis(brief, language)]
+    as_of = " ".join(x for x in (view.as_of_text(brief, language), view.coverage_text(brief, language)) if x)
+    rankings = [_col(_panel(view.ranking_title(r.level, language), simple_table(
+        view.ranking_columns(language), view.ranking_rows(r.table, language), f"summary-ranking-{r.level}")))
+        for r in brief.rankings]
     return [
-        html.P(headline, className="lead fs-6", **{"data-testid": "summary-headline"}),
+        *([html.P(as_of, className="summary-provisional", **{"data-testid": "summary-provisional"})] if as_of else []),
+        html.P(headline(brief, language), className="lead fs-6", **{"data-testid": "summary-headline"}),
         html.Div(cards, className="row"),
-        html.Div([_col(_panel(L("scorecard", language), scorecard_table(doc, language), testid="summary-scorecard")),
-                  _col(_panel(L("trend", language), best_worst(brief, language),
-                              html.Img(src=charts["trend"], alt=L("trend", language), className="img-fluid")))],
+        html.Div([_col(_panel(L("attention", language), attention_list(brief, language), testid="summary-attention"), "col-12")],
                  className="row"),
-        html.Div([_col(_panel(L("districts", language), simple_table(
-                      view.ranking_columns(language), view.ranking_rows(brief.districts, language), "summary-districts"))),
-                  _col(_panel(L("streets", language), simple_table(
-                      view.ranking_columns(language), view.ranking_rows(brief.streets, language), "summary-streets")))],
-                 className="row"),
+        html.Div([_col(_panel(L("trend", language), html.Img(src=charts["trend"], alt=L("trend", language), style=CHART))),
+                  _col(_panel(L("categories", language), html.Img(src=charts["categories"], alt=L("categories", language),
+                                                                  style=CHART)))], className="row"),
+        html.Div([_col(_panel(L("scorecard", language), scorecard_table(doc, language),
+                              html.P(L("score_note", language), className="small text-muted mt-2 mb-0"), testid="summary-scorecard")),
+                  _col(_panel(f"{L('best', language)} / {L('worst', language)}", best_worst(brief, language)))], className="row"),
+        html.Div(rankings, className="row"),
         html.Div([_col(_panel(L("levels", language), simple_table(
                       view.level_columns(language), view.level_rows(brief, language), "summary-levels"))),
                   _col(_panel(L("air", language), air_panel(doc, language)))], className="row"),
-        html.Div([_col(_panel(L("alerts_fired", language), alert_table(brief.alerts_fired, language, brief.tz, "first_s", "summary-alerts-fired"))),
-                  _col(_panel(L("alerts_open", language), alert_table(brief.alerts_open, language, brief.tz, "since_s", "summary-alerts-open")))],
+        html.Div([_col(_panel(view.label("alerts_fired", language), alert_table(brief.alerts_fired, language, brief.tz, "first_s", "summary-alerts-fired"))),
+                  _col(_panel(view.label("alerts_open", language), alert_table(brief.alerts_open, language, brief.tz, "since_s", "summary-alerts-open")))],
                  className="row"),
-        html.Div([_col(_panel(L("hotline", language), html.Img(src=charts["hotline"], alt=L("hotline", language), className="img-fluid"),
-                              html.H6(L("movers", language), className="mt-2"),
-                              simple_table([L("indicator", language), L("received", language), L("avg7", language), L("change", language)],
-                                           view.category_rows(brief.risers, language) + view.category_rows(brief.fallers, language),
-                                           "summary-movers"))),
-                  _col(_panel(L("map", language), html.Img(src=charts["map"], alt=L("map", language), className="img-fluid",
-                                                          **{"data-testid": "summary-map"})))], className="row"),
-        html.P(L("footer", language), className="text-muted small"),
+        html.Div([_col(_panel(L("movers", language), simple_table(view.category_columns(brief, language), view.movers(brief, language),
+                                                                  "summary-movers"))),
+                  _col(_panel(L("map", language), *([html.Img(src=charts["map"], alt=L("map", language), className="img-fluid",
+                                                               **{"data-testid": "summary-map"})] if charts["map"] else [])))],
+                 className="row"),
+        html.P(L("provisional_note" if brief.span.provisional else "final_note", language), className="text-muted small"),
     ]
+
+
+def attention_list(brief, language: str):
+    """Return the matters needing attention, or a line saying there are none."""
+    if not brief.attention:
+        return html.P(L("attention_none", language), className="mb-0")
+    return html.Ol([html.Li(item.text(language)) for item in brief.attention], className="mb-0")
 
 
 def scorecard_table(doc: BriefDocument, language: str) -> html.Table:
@@ -124,11 +162,14 @@ def best_worst(brief, language: str) -> html.Div:
 
 
 def air_panel(doc: BriefDocument, language: str) -> html.Div:
-    """Return the day's air quality facts and the hours at each level."""
+    """Return the period's air quality facts (and a day's hours at each level)."""
     rows = [[name, value] for name, value in view.air_summary(doc.brief, language)]
-    rows.append([L("hours_at_level", language), view.hours_text(doc.brief, language)])
+    hours = view.hours_text(doc.brief, language)
+    if hours:
+        rows.append([L("hours_at_level", language), hours])
+    chart = doc.charts[language]["hours"]
     return html.Div([simple_table(["", ""], rows, "summary-air"),
-                     html.Img(src=doc.charts[language]["hours"], alt=L("hours_at_level", language), className="img-fluid mt-2")])
+                     *([html.Img(src=chart, alt=L("hours_at_level", language), className="img-fluid mt-2")] if chart else [])])
 
 
 def alert_table(frame, language: str, tz: str, time_column: str, testid: str):

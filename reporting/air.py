@@ -81,3 +81,47 @@ def level_names(level: int) -> tuple[str, str, str]:
     upper = next(u for u, lv, *_ in aqi.LEVELS if lv == level)
     _, zh, en, colour = aqi.level_of(upper)
     return zh, en, colour
+
+
+GOOD_LEVELS = (1, 2)           # 优、良: the "good days" (优良天数) of the national assessment
+
+
+@dataclass(frozen=True)
+class PeriodAir:
+    """The air of a brief's period: the whole day's detail for a day brief, and for longer periods
+    the daily AQI of each day that has data (good days, worst day)."""
+
+    day: DayAir | None                          # a day brief's detail (so far, while the day runs)
+    days: tuple[tuple[str, int], ...]           # (local date, daily AQI) of the period's days with data
+
+    @property
+    def daily(self) -> aqi.AqiResult:
+        """Return the day's AQI result (a day brief)."""
+        return self.day.daily if self.day is not None else aqi.aqi({}, mode="daily")
+
+    @property
+    def good_days(self) -> int:
+        """Return the days at level 优 or 良."""
+        return sum(1 for _, value in self.days if aqi.level_of(value)[0] in GOOD_LEVELS)
+
+    @property
+    def worst(self) -> tuple[str, int] | None:
+        """Return the day with the highest daily AQI."""
+        return max(self.days, key=lambda d: (d[1], d[0])) if self.days else None
+
+
+def period_air(con, span) -> PeriodAir:
+    """Return the air of a brief's span (reporting.span.BriefSpan): the day's detail up to its cut
+    for a day, the daily AQI of each ended day for longer periods."""
+    if span.kind == "day":
+        day = span.day()
+        return PeriodAir(day_air(con, DaySpan(day.day, day.start_s, int(min(day.end_s, span.cut_s)), day.tz)), ())
+    values = []
+    for offset in range(span.period.day_count):
+        day = span.day().before(-offset)
+        if day.end_s > span.cut_s:
+            break
+        result = aqi.aqi(daily_concentrations(con, day), on=day.day, mode="daily")
+        if result.aqi is not None:
+            values.append((day.day.isoformat(), int(result.aqi)))
+    return PeriodAir(None, tuple(values))

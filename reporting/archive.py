@@ -1,32 +1,34 @@
-"""The archive of generated briefs: brief-YYYY-MM-DD.html and .pdf files in one folder.
+"""The archive of generated briefs (files in one folder) and the one build per ended period the
+server keeps.
 
 The folder is $CITY_REPORTS_DIR, else the setting ``report.dir``, else ``reports/`` next to the
-database file (var/reports/ for the default var/city.duckdb).
+database file (var/reports/ for the default var/city.duckdb). A file is named after its period,
+area and language: ``brief-2026-11-19.pdf`` (the city, Chinese), ``brief-2026-11@320102.en.pdf``.
+Only ended periods are archived: a provisional brief changes until its period ends.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from datetime import date
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 
 from data import settings, versions
 from indicators.city_catalog import catalog_for_store
 from indicators.engine import Engine
-from reporting.days import day_span
+from indicators.periods import Period
+from reporting.area import Area, resolve_area
 from reporting.document import build_document
-from reporting.render import render_html, html_to_pdf
+from reporting.render import html_to_pdf, render_html
+from reporting.span import BriefSpan, brief_span, first_data_s
 
 FORMATS = ("pdf", "html")
-
-
-def _quiet(what: str) -> None:
-    """A step_done that says nothing (the server's callers show no progress)."""
+LANGUAGES = ("zh", "en")
 MEDIA_TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}
-_NAME = re.compile(r"brief-(\d{4}-\d{2}-\d{2})\.(pdf|html)")
+_SAFE_CODE = re.compile(r"[0-9A-Za-z_-]{1,40}")
+_NAME = re.compile(r"brief-([0-9WQ-]+)(?:@([0-9A-Za-z_-]+))?(?:\.(en))?\.(pdf|html)")
 
 
 def database_file(con) -> Path | None:
@@ -44,11 +46,25 @@ def reports_dir(con) -> Path:
     return (store.parent if store else Path("var")) / "reports"
 
 
-def archive_path(folder: Path, day: date, fmt: str) -> Path:
-    """Return where the brief of ``day`` in ``fmt`` is archived."""
+def file_name(period: Period, area: Area | None, language: str, fmt: str) -> str:
+    """Return the archive's name for a brief (see the module docstring)."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
-    return folder / f"brief-{day.isoformat()}.{fmt}"
+    if language not in LANGUAGES:
+        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}")
+    where = "" if area is None or area.is_city else f"@{_safe(area.code)}"
+    return f"brief-{period}{where}{'' if language == 'zh' else '.en'}.{fmt}"
+
+
+def _safe(code: str) -> str:
+    """Return a unit code fit for a file name: as it is when plain, else a digest (a feed's code
+    with '/' or '..' never names another file)."""
+    return code if _SAFE_CODE.fullmatch(code) else "u" + hashlib.sha256(code.encode("utf-8")).hexdigest()[:16]
+
+
+def archive_path(folder: Path, period: Period, fmt: str, area: Area | None = None, language: str = "zh") -> Path:
+    """Return where a brief is archived."""
+    return folder / file_name(period, area, language, fmt)
 
 
 def load_engine(con: duckdb.DuckDBPyConnection, tz: str) -> Engine:
@@ -57,76 +73,80 @@ def load_engine(con: duckdb.DuckDBPyConnection, tz: str) -> Engine:
     return Engine(catalog_for_store(con), tz)
 
 
-# What a brief reads: it computes its day's indicator values from the cases and readings, so the
+# What a brief reads: it computes its period's indicator values from the cases and readings, so the
 # stored values (the indicators family, rewritten by every refresh) never change it.
 BRIEF_FAMILIES = ("events", "readings", "geometry", "alerts")
 
 
-def brief_document(app_context, day: date):
-    """Return the brief document of ``day`` as the server keeps it, built with the server's one engine.
+def span_for(con, period: Period, tz: str, now_s: float) -> BriefSpan:
+    """Return the span of ``period`` as of ``now_s``; BriefRefused for a future period or one before the data."""
+    return brief_span(period, tz, now_s, first_data_s(con))
 
-    A day that has ended is built once per version of the data it reads (BRIEF_FAMILIES, counting
-    only the writes that reached back before its end, data/versions.py) and shared by the page, the downloads and
-    the morning job; two callers at once wait for the same build. The context keeps a bounded
-    number of documents (callbacks/context.KEPT_BRIEFS), least recently used dropped first. A day
-    not yet ended is built each time."""
+
+def brief_document(app_context, period: Period, area_code: str | None = None):
+    """Return the brief document of ``period`` over an area as the server keeps it, built with the
+    server's one engine; BriefRefused for a period it cannot honestly give.
+
+    An ended period is built once per version of the data it reads (BRIEF_FAMILIES, counting only
+    the writes that reached back before its end, data/versions.py) and shared by the page, the
+    downloads, the phone link and the morning job; two callers at once wait for the same build. The
+    context keeps a bounded number of documents (callbacks/context.KEPT_BRIEFS). A running period
+    is built each time, as of now."""
     cursor = app_context.cursor()
-    build = lambda: build_document(app_context.cursor(), day, app_context.tz, app_context.engine)  # noqa: E731
-    span = day_span(day, app_context.tz)
-    if span.end_s > app_context.now_s():
+    span = span_for(cursor, period, app_context.tz, app_context.now_s())
+    area = resolve_area(cursor, area_code)
+    build = lambda: build_document(app_context.cursor(), span, area, app_context.engine)  # noqa: E731
+    if span.provisional:
         return build()
     found = versions.current(cursor, before_s=span.end_s)
     stamp = tuple(found[family] for family in BRIEF_FAMILIES)
-    return app_context.briefs.get((day.isoformat(), stamp), build)
+    return app_context.briefs.get((str(period), area.code, stamp), build)
 
 
-def _brief_html(con, day: date, tz: str, document=None) -> str:
-    """Return the brief of ``day`` as HTML, from ``document`` when given, else from a fresh build."""
-    return render_html(document if document is not None else build_document(con, day, tz, load_engine(con, tz)))
+def render(document, fmt: str, language: str = "zh") -> bytes:
+    """Return ``document`` rendered in ``fmt`` (pdf or html) and ``language``."""
+    html = render_html(document, language)
+    return html_to_pdf(html) if fmt == "pdf" else html.encode("utf-8")
 
 
-def render(con, day: date, tz: str, fmt: str, document=None, step_done: Callable[[str], None] = _quiet) -> bytes:
-    """Return the brief of ``day`` rendered in ``fmt`` (pdf or html), from ``document`` when given;
-    ``step_done(what)`` after the HTML and after the PDF."""
-    html = _brief_html(con, day, tz, document)
-    step_done("HTML")
-    if fmt != "pdf":
-        return html.encode("utf-8")
-    pdf = html_to_pdf(html)
-    step_done("PDF")
-    return pdf
+def fresh_document(con, period: Period, tz: str, now_s: float, area_code: str | None = None):
+    """Return a brief document built with a freshly loaded engine (the CLI, without a server)."""
+    return build_document(con, span_for(con, period, tz, now_s), resolve_area(con, area_code), load_engine(con, tz))
 
 
-def write_brief(con, day: date, tz: str, folder: Path, document=None,
-                step_done: Callable[[str], None] = _quiet) -> list[Path]:
-    """Render the brief of ``day`` (``document`` when given) in every format into the archive; return the
-    files written (``step_done(what)`` after each format)."""
+def write_brief(document, folder: Path, languages: tuple[str, ...] = ("zh",)) -> list[Path]:
+    """Render an ended period's brief in every format and the given languages into the archive;
+    return the files written (a provisional brief is never archived: ValueError)."""
+    brief = document.brief
+    if brief.span.provisional:
+        raise ValueError(f"{brief.span.period} has not ended: only ended periods are archived")
     folder.mkdir(parents=True, exist_ok=True)
-    html = _brief_html(con, day, tz, document)
     written = []
-    for fmt, make in (("html", lambda: html.encode("utf-8")), ("pdf", lambda: html_to_pdf(html))):
-        content = make()
-        step_done(fmt.upper())
-        path = archive_path(folder, day, fmt)
-        partial = path.with_suffix(path.suffix + ".part")
-        partial.write_bytes(content)
-        partial.replace(path)          # never list a half-written file
-        written.append(path)
+    for language in languages:
+        html = render_html(document, language)
+        for fmt, content in (("html", html.encode("utf-8")), ("pdf", html_to_pdf(html))):
+            path = archive_path(folder, brief.span.period, fmt, brief.area, language)
+            partial = path.with_suffix(path.suffix + ".part")
+            partial.write_bytes(content)
+            partial.replace(path)          # never list a half-written file
+            written.append(path)
     return written
 
 
 def list_archive(folder: Path) -> list[dict]:
-    """Return the archived days, newest first, each with the formats on file."""
+    """Return the archived briefs, newest period first, each with its area, language and formats."""
     if not folder.is_dir():
         return []
-    found: dict[str, set[str]] = {}
+    found: dict[tuple, set[str]] = {}
     for path in folder.iterdir():
         match = _NAME.fullmatch(path.name)
         if match:
-            found.setdefault(match.group(1), set()).add(match.group(2))
-    return [{"day": day, "formats": sorted(found[day])} for day in sorted(found, reverse=True)]
+            key = (match.group(1), match.group(2) or "", match.group(3) or "zh")
+            found.setdefault(key, set()).add(match.group(4))
+    return [{"period": p, "day": p, "area": a, "lang": lang, "formats": sorted(found[(p, a, lang)])}
+            for p, a, lang in sorted(found, reverse=True)]
 
 
-def is_archived(folder: Path, day: date) -> bool:
-    """Return True when every format of ``day``'s brief is on file."""
-    return all(archive_path(folder, day, fmt).exists() for fmt in FORMATS)
+def is_archived(folder: Path, period: Period, area: Area | None = None, language: str = "zh") -> bool:
+    """Return True when every format of the brief is on file."""
+    return all(archive_path(folder, period, fmt, area, language).exists() for fmt in FORMATS)

@@ -1,13 +1,18 @@
-"""Cases as they stood at the end of a day, reconstructed from event_history, and the day's case figures.
+"""Cases as they stood at a brief's cut (the end of its period, or now for a running one),
+reconstructed from event_history, and the period's case figures.
 
-``events`` rows change as cases progress, so a case's status and handling level at the end of the
-day are its last event_history version before the next midnight; when it was resolved and closed
-are its first such versions. Only immutable facts (received time, category, grid, due time) come
-from ``events``. Nothing at or after the day's end is read.
+``events`` rows change as cases progress, so a case's status and handling level at the cut are its
+last event_history version before it; when it was resolved and closed are its first such versions.
+Only immutable facts (received time, category, grid, due time, department) come from ``events``.
+Nothing at or after the cut is read.
 
 The last version and the stage times come from one grouping of the versions (``arg_max`` of a struct:
 a NULL handling level is kept, not skipped), not a window and a grouping: at the Zhenjiang scale
 (45 M versions) 22 instead of 49 CPU seconds for the same rows.
+
+The figures are the live pages' (queries/overview.py) at the same instant: received at or after the
+period's start, closed (not void) in it, overdue = not resolved and due before the as-of instant,
+the closure rate over the cases received in the 30 days before it.
 """
 
 from __future__ import annotations
@@ -18,10 +23,11 @@ import pandas as pd
 
 from data.clock import DAY_S
 from data.statuses import VOID_STATUSES
-from reporting.days import DaySpan
+from reporting.span import BriefSpan
 
-LOOKBACK_DAYS = 30          # closure rate window and the longest comparison
-HISTORY_DAYS = 7            # the "7-day average" compares with the seven days before the day
+LOOKBACK_DAYS = 30          # the closure rate's window
+# How many periods the trend shows (the period and those before it); the day's 7 before are its baseline.
+TREND = {"day": 8, "week": 6, "month": 6, "quarter": 4}
 # Versions at the same instant: the later stage is the case's status (a void word is the last word).
 _STAGE_RANK = ("CASE status WHEN 'cancelled' THEN 7 WHEN 'merged' THEN 7 WHEN 'closed' THEN 6 WHEN 'resolved' THEN 5 "
                "WHEN 'returned' THEN 4 WHEN 'dispatched' THEN 3 WHEN 'accepted' THEN 2 ELSE 1 END")
@@ -34,9 +40,9 @@ WITH versions AS (
          min(updated_at) FILTER (WHERE status = 'closed') AS closed_at,
          min(updated_at) FILTER (WHERE status IN ('resolved', 'closed')) AS resolved_at
   FROM event_history WHERE updated_at < $end GROUP BY source, event_id)
-SELECT e.source, ch.role AS channel, e.category_code, g.district_code, g.street_code, v.last.handling_level AS handling_level,
-       v.last.status AS status, epoch(e.received_at) AS received_s, epoch(e.due_at) AS due_s,
-       epoch(v.closed_at) AS closed_s, epoch(v.resolved_at) AS resolved_s
+SELECT e.source, ch.role AS channel, e.category_code, e.department, g.district_code, g.street_code, g.community_code,
+       v.last.handling_level AS handling_level, v.last.status AS status, epoch(e.received_at) AS received_s,
+       epoch(e.due_at) AS due_s, epoch(v.closed_at) AS closed_s, epoch(v.resolved_at) AS resolved_s
 FROM events e
 JOIN versions v USING (source, event_id)
 LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
@@ -46,13 +52,27 @@ WHERE e.received_at < $end
 """
 
 
-def cases_at_end(con, span: DaySpan) -> pd.DataFrame:
-    """Return the cases the brief needs (received in the last 30 days, still open, or closed in the
-    last 8 days) as they stood at the end of the day, one row per case; a case void then (cancelled
+def trend_spans(span: BriefSpan) -> list[BriefSpan]:
+    """Return the period and the ones before it the trend shows (offset 0 first), those the
+    store's data fully covers only (a period before the data is no comparison, not a zero)."""
+    earlier = [span.before(n) for n in range(1, TREND.get(span.kind, 4))]
+    return [span] + [s for s in earlier if s.covered()]
+
+
+def baseline_offsets(kind: str) -> range:
+    """Return the offsets of the periods a period is compared with: the 7 days before a day, the
+    period just before for longer ones (环比)."""
+    return range(1, TREND["day"]) if kind == "day" else range(1, 2)
+
+
+def cases_at_end(con, span: BriefSpan) -> pd.DataFrame:
+    """Return the cases the brief needs (received in its trend or the last 30 days, still open, or
+    closed within its trend) as they stood at its cut, one row per case; a case void then (cancelled
     or merged) has no resolution or closing time: it was never handled (data/statuses.py)."""
+    earliest = trend_spans(span)[-1].start_s
     frame = con.execute(CASES_SQL, {
-        "end": span.end, "since": pd.Timestamp(span.end_s - LOOKBACK_DAYS * DAY_S, unit="s", tz="UTC"),
-        "closed_since": span.before(HISTORY_DAYS + 1).start,
+        "end": span.cut, "since": pd.Timestamp(min(earliest, span.as_of_s - LOOKBACK_DAYS * DAY_S), unit="s", tz="UTC"),
+        "closed_since": pd.Timestamp(earliest, unit="s", tz="UTC"),
     }).df()
     void = frame["status"].isin(VOID_STATUSES)
     frame.loc[void, ["closed_s", "resolved_s"]] = None
@@ -61,47 +81,64 @@ def cases_at_end(con, span: DaySpan) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Flags:
-    """Boolean masks over a cases frame for one day."""
+    """Boolean masks over a cases frame for one period."""
 
-    received_day: pd.Series
-    closed_day: pd.Series
-    received_30d: pd.Series      # received in the last 30 days and not void: the closure rate's denominator
-    closed: pd.Series            # closed by the end of the day
+    received_day: pd.Series      # received in the period (up to its cut)
+    closed_day: pd.Series        # closed in the period
+    received_30d: pd.Series      # received in the 30 days before as-of and not void: the closure rate's denominator
+    closed: pd.Series            # closed by the cut
     open: pd.Series              # neither closed nor void
-    overdue_open: pd.Series      # open, not resolved and past due at the end of the day
+    overdue_open: pd.Series      # not void, not resolved and past due at the as-of instant
 
 
-def flags(cases: pd.DataFrame, span: DaySpan) -> Flags:
-    """Return the day's masks over ``cases`` (a void case counts as received, and in nothing else)."""
+def flags(cases: pd.DataFrame, span: BriefSpan) -> Flags:
+    """Return the period's masks over ``cases`` (a void case counts as received, and in nothing else)."""
     received, closed_s = cases["received_s"], cases["closed_s"]
     closed = closed_s.notna()
     live = ~cases["status"].isin(VOID_STATUSES)
     unresolved = cases["resolved_s"].isna()
     return Flags(
-        received_day=(received >= span.start_s) & (received < span.end_s),
-        closed_day=(closed_s >= span.start_s) & (closed_s < span.end_s),
-        received_30d=(received >= span.end_s - LOOKBACK_DAYS * DAY_S) & live,
+        received_day=(received >= span.start_s) & (received < span.cut_s),
+        closed_day=(closed_s >= span.start_s) & (closed_s < span.cut_s),
+        received_30d=(received > span.as_of_s - LOOKBACK_DAYS * DAY_S) & live,
         closed=closed, open=~closed & live,
-        overdue_open=unresolved & (cases["due_s"] < span.end_s) & live,
+        overdue_open=unresolved & (cases["due_s"] < span.as_of_s) & live,
     )
 
 
-def daily_counts(cases: pd.DataFrame, span: DaySpan, days: int = HISTORY_DAYS + 1) -> pd.DataFrame:
-    """Return received and closed per local day for the day and the ``days - 1`` before it
-    (column ``offset``: 0 the day itself, 1 the day before …)."""
+def overdue_at(cases: pd.DataFrame, span: BriefSpan) -> pd.Series:
+    """Return the mask of cases overdue and unresolved at the end of an earlier ``span`` (the frame
+    holds every case open then: it was open at the brief's cut or closed after its trend began)."""
+    live = ~cases["status"].isin(VOID_STATUSES)
+    unresolved = cases["resolved_s"].isna() | (cases["resolved_s"] >= span.cut_s)
+    return unresolved & (cases["received_s"] < span.cut_s) & (cases["due_s"] < span.as_of_s) & live
+
+
+def daily_counts(cases: pd.DataFrame, span: BriefSpan) -> pd.DataFrame:
+    """Return received and closed per period for the period and the ones before it (column
+    ``offset``: 0 the period itself, 1 the one before …)."""
     rows = []
-    for offset in range(days):
-        day = span.before(offset)
-        start, end = day.start_s, day.end_s
-        rows.append({"offset": offset,
+    for offset, period in enumerate(trend_spans(span)):
+        start, end = period.start_s, period.cut_s
+        rows.append({"offset": offset, "period": str(period.period),
                      "received": int(((cases["received_s"] >= start) & (cases["received_s"] < end)).sum()),
                      "closed": int(((cases["closed_s"] >= start) & (cases["closed_s"] < end)).sum())})
     return pd.DataFrame(rows)
 
 
+def received_by(cases: pd.DataFrame, span: BriefSpan, column: str) -> pd.DataFrame:
+    """Return cases received per value of ``column`` (category, unit …) in each trend period:
+    one row per value, one column per offset (0 the period itself)."""
+    counts = {}
+    for offset, period in enumerate(trend_spans(span)):
+        inside = (cases["received_s"] >= period.start_s) & (cases["received_s"] < period.cut_s)
+        counts[offset] = cases.loc[inside, column].value_counts()
+    return pd.DataFrame(counts).fillna(0).astype(int).rename_axis("code").reset_index()
+
+
 def by_unit(cases: pd.DataFrame, f: Flags, column: str) -> pd.DataFrame:
-    """Return per unit (district_code or street_code): received and closed on the day, 30-day
-    received and closed, open and overdue open at the end of the day."""
+    """Return per unit (district_code, street_code or community_code): received and closed in the
+    period, 30-day received and closed, open and overdue open at the cut."""
     frame = pd.DataFrame({
         "code": cases[column], "received": f.received_day, "closed": f.closed_day,
         "received_30d": f.received_30d, "closed_30d": f.received_30d & f.closed,
@@ -111,9 +148,9 @@ def by_unit(cases: pd.DataFrame, f: Flags, column: str) -> pd.DataFrame:
 
 
 def by_handling_level(cases: pd.DataFrame, f: Flags) -> pd.DataFrame:
-    """Return the three-level performance: per handling level at the end of the day (1 district,
-    2 street, 3 community) the day's received and closed cases, the 30-day closure rate, open and
-    overdue open cases and the overdue share of open cases."""
+    """Return the three-level performance: per handling level at the cut (1 district, 2 street,
+    3 community) the period's received and closed cases, the 30-day closure rate, open and overdue
+    open cases and the overdue share of open cases."""
     frame = pd.DataFrame({
         "level": cases["handling_level"], "received": f.received_day, "closed": f.closed_day,
         "received_30d": f.received_30d, "closed_30d": f.received_30d & f.closed,
@@ -126,17 +163,17 @@ def by_handling_level(cases: pd.DataFrame, f: Flags) -> pd.DataFrame:
     return grouped.rename_axis("level").reset_index().astype({"level": int})
 
 
-def by_category(cases: pd.DataFrame, span: DaySpan, channel: str | None = None) -> pd.DataFrame:
-    """Return per category the day's received cases, the mean of the seven days before and the
-    difference, biggest first (only the channels of one role, e.g. 'hotline', when ``channel`` is given)."""
+def by_category(cases: pd.DataFrame, span: BriefSpan, channel: str | None = None) -> pd.DataFrame:
+    """Return per category the period's received cases, the mean of its baseline periods (the 7 days
+    before a day, the previous period otherwise) and the difference, biggest first (only the
+    channels of one role, e.g. 'hotline', when ``channel`` is given)."""
     if channel is not None:
         cases = cases[cases["channel"] == channel]
-    received = cases["received_s"]
-    day = (received >= span.start_s) & (received < span.end_s)
-    week = (received >= span.before(HISTORY_DAYS).start_s) & (received < span.start_s)
-    frame = pd.DataFrame({"code": cases["category_code"], "count": day, "week": week})
-    grouped = frame.groupby("code", as_index=False).sum()
-    grouped["avg7"] = grouped["week"] / HISTORY_DAYS
+    counts = received_by(cases, span, "category_code")
+    base = [o for o in baseline_offsets(span.kind) if o in counts.columns]
+    grouped = pd.DataFrame({"code": counts["code"], "count": counts.get(0, 0),
+                            "week": counts[base].sum(axis=1) if base else 0})
+    grouped["avg7"] = counts[base].mean(axis=1) if base else float("nan")      # no covered baseline: no change
     grouped["change"] = grouped["count"] - grouped["avg7"]
     grouped = grouped[(grouped["count"] > 0) | (grouped["week"] > 0)]
     return grouped.sort_values(["count", "code"], ascending=[False, True]).reset_index(drop=True)

@@ -13,9 +13,23 @@ import shapely
 from layouts import theme
 from reporting import air
 
-FONT = "Noto Sans CJK SC, sans-serif"
+FONT = "'Noto Sans CJK SC', sans-serif"
 BAR, OTHER_DAYS, AVERAGE, NO_VALUE = theme.TODAY, theme.YESTERDAY, theme.MUTED, theme.NO_VALUE
 MAP_SCALE = tuple(colour for _stop, colour in theme.SEQUENTIAL)
+
+
+LABEL_W = 128                # room for a category's name left of its bar
+
+
+def _cut(name: str) -> str:
+    """Return a name short enough for the label column (a CJK character is about twice a Latin one)."""
+    room, kept = 21.0, ""
+    for char in name:
+        room -= 2 if ord(char) > 0x2E80 else 1
+        if room < 0:
+            return kept[:-1] + "…"
+        kept += char
+    return kept
 
 
 def data_uri(svg: str) -> str:
@@ -32,18 +46,20 @@ def category_bars(frame: pd.DataFrame, name_column: str, avg_label: str, width: 
     """Return horizontal bars of the day's count per category with a tick at the 7-day mean."""
     rows = frame.head(6)
     height = 18 * len(rows) + 22
-    top = max([1.0, *rows["count"].astype(float), *rows["avg7"].astype(float)])
-    scale = (width - 150) / top
+    top = max([1.0, *rows["count"].astype(float), *rows["avg7"].dropna().astype(float)])
+    scale = (width - LABEL_W - 40) / top
     body = []
     for n, r in enumerate(rows.itertuples()):
         y = 4 + n * 18
-        body.append(f'<text x="0" y="{y + 11}">{escape(str(getattr(r, name_column)))[:14]}</text>')
-        body.append(f'<rect x="110" y="{y}" width="{r.count * scale:.1f}" height="13" fill="{BAR}"/>')
-        body.append(f'<text x="{114 + r.count * scale:.1f}" y="{y + 11}">{int(r.count)}</text>')
-        x = 110 + r.avg7 * scale
+        body.append(f'<text x="0" y="{y + 11}">{escape(_cut(str(getattr(r, name_column))))}</text>')
+        body.append(f'<rect x="{LABEL_W}" y="{y}" width="{r.count * scale:.1f}" height="13" fill="{BAR}"/>')
+        body.append(f'<text x="{LABEL_W + 4 + r.count * scale:.1f}" y="{y + 11}">{int(r.count)}</text>')
+        if pd.isna(r.avg7):
+            continue
+        x = LABEL_W + r.avg7 * scale
         body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y - 1}" y2="{y + 14}" stroke="{AVERAGE}" stroke-width="2"/>')
-    body.append(f'<line x1="110" x2="124" y1="{height - 8}" y2="{height - 8}" stroke="{AVERAGE}" stroke-width="2"/>'
-                f'<text x="128" y="{height - 4}" fill="{AVERAGE}">{escape(avg_label)}</text>')
+    body.append(f'<line x1="{LABEL_W}" x2="{LABEL_W + 14}" y1="{height - 8}" y2="{height - 8}" stroke="{AVERAGE}" stroke-width="2"/>'
+                f'<text x="{LABEL_W + 18}" y="{height - 4}" fill="{AVERAGE}">{escape(avg_label)}</text>')
     return _svg(width, height, body)
 
 

@@ -1,6 +1,8 @@
-"""The CityScore-style scorecard: key indicators evaluated by the indicator engine at the end of the
-day (the engine reads only what existed at that instant), scored against their targets, and an
-overall score per unit (the mean of the scores of the key indicators the unit has values for)."""
+"""The CityScore-style scorecard: key indicators evaluated by the indicator engine at the brief's
+as-of instant (the end of an ended period; now for a running one, so a "now" indicator such as the
+sensors reporting is the live pages' figure, not a reading of an instant still to come), scored
+against their targets, and an overall score per unit (the mean of the scores of the key indicators
+the unit has values for). A score is the percentage of target reached, capped at 125."""
 
 from __future__ import annotations
 
@@ -9,18 +11,19 @@ from dataclasses import dataclass
 import pandas as pd
 
 from indicators.engine import Engine
-from reporting.days import DaySpan
+from reporting.area import Area
+from reporting.span import BriefSpan
 from reporting.targets import KeyIndicator, score
 
-SCORED_LEVELS = ("city", "district", "street")
+SCORED_LEVELS = ("city", "district", "street", "community")
 BEST_WORST = 5
 
 
 @dataclass(frozen=True)
 class Scorecard:
-    """Scores at the end of a day."""
+    """Scores at the brief's as-of instant."""
 
-    rows: pd.DataFrame           # city level: id, value, target, direction, score, status (key-indicator order)
+    rows: pd.DataFrame           # the area's own values: id, value, target, direction, score, status (key-indicator order)
     units: pd.DataFrame          # level, unit_code, score, scored (key indicators with a value)
     best: pd.DataFrame           # the five best-scoring key indicators
     worst: pd.DataFrame          # the five worst
@@ -31,10 +34,10 @@ class Scorecard:
         return None if match.empty or pd.isna(match.iloc[0]) else float(match.iloc[0])
 
 
-def key_values(engine: Engine, con, span: DaySpan, keys: tuple[KeyIndicator, ...]) -> pd.DataFrame:
-    """Return the key indicators' values at the end of the day at city, district and street level."""
+def key_values(engine: Engine, con, span: BriefSpan, keys: tuple[KeyIndicator, ...]) -> pd.DataFrame:
+    """Return the key indicators' values at the as-of instant at every scored level."""
     ids = {k.id for k in keys}
-    values = engine.evaluate(con, span.end_s, only=ids)
+    values = engine.evaluate(con, int(span.as_of_s), only=ids)
     return values[values["indicator_id"].isin(ids) & values["level"].isin(SCORED_LEVELS)]
 
 
@@ -49,10 +52,13 @@ def scored(values: pd.DataFrame, keys: tuple[KeyIndicator, ...]) -> pd.DataFrame
     return frame
 
 
-def build_scorecard(engine: Engine, con, span: DaySpan, keys: tuple[KeyIndicator, ...]) -> Scorecard:
-    """Return the day's scorecard."""
+def build_scorecard(engine: Engine, con, span: BriefSpan, keys: tuple[KeyIndicator, ...], area: Area) -> Scorecard:
+    """Return the scorecard of the span, its rows the area's own values."""
     frame = scored(key_values(engine, con, span, keys), keys)
-    city = frame[frame["level"] == "city"].sort_values("order")
+    own = frame["level"] == area.level
+    if not area.is_city:
+        own &= frame["unit_code"] == area.code
+    city = frame[own].sort_values("order")
     rows = city[["indicator_id", "value", "target", "direction", "score", "status"]].reset_index(drop=True)
     units = (frame.groupby(["level", "unit_code"], as_index=False)
              .agg(score=("score", "mean"), scored=("score", "count")))

@@ -1,5 +1,5 @@
-"""The brief as display rows (formatted text, both languages): shared by the /summary page, the HTML
-file and the PDF, so all three show the same figures written the same way."""
+"""The brief as display rows in one language (formatted text): shared by the /summary page, the
+phone page, the HTML file and the PDF, so all show the same figures written the same way."""
 
 from __future__ import annotations
 
@@ -8,60 +8,13 @@ import pandas as pd
 from data.clock import local_datetime
 from layouts import theme
 from reporting import air as day_air
-from reporting.brief import DailyBrief
+from reporting.brief import Brief
+from reporting.headline import POLLUTANT_EN, POLLUTANT_ZH
+from reporting.labels import LABELS, dated, end_word, label, previous_word, unit_text
 from reporting.targets import SCORE_CAP
 
-STREETS_PRINTED = 5          # the printed brief names the best and worst five streets (the page shows all)
+STREETS_PRINTED = 5          # the printed brief names the best and worst five units of a long ranking
 ALERTS_PRINTED = 6
-
-LABELS: dict[str, tuple[str, str]] = {
-    "title": ("城市运行日报", "Daily brief"),
-    "received": ("受理", "Received"), "closed": ("办结", "Closed"),
-    "closure_rate": ("办结率（30日）", "Closure rate (30 d)"),
-    "overdue_open": ("日终超期在办", "Overdue open at midnight"),
-    "open": ("日终在办", "Open at midnight"),
-    "red_alerts": ("红色预警", "Red alerts"), "aqi": ("空气质量指数", "AQI"),
-    "vs_prev": ("前一日", "previous day"), "vs_avg7": ("7日日均", "7-day mean"),
-    "scorecard": ("城市体征评分（CityScore）", "Scorecard (CityScore)"),
-    "indicator": ("指标", "Indicator"), "actual": ("实际", "Actual"), "target": ("目标", "Target"),
-    "score": ("得分", "Score"), "best": ("表现最好的5项", "Five best"), "worst": ("表现最差的5项", "Five worst"),
-    "overall": ("综合得分", "Overall score"),
-    "districts": ("区县排名通报", "District ranking"), "streets": ("街道（镇）排名通报", "Street ranking"),
-    "streets_cut": ("前5名与后5名", "best and worst five"),
-    "rank": ("名次", "Rank"), "unit": ("单位", "Unit"), "per_10k": ("每万人受理", "per 10k"),
-    "levels": ("三级办理", "Three-level handling"), "level": ("层级", "Level"),
-    "level.1": ("区级", "District (1)"), "level.2": ("街镇级", "Street (2)"), "level.3": ("村社级", "Community (3)"),
-    "overdue_share": ("超期占比", "Overdue share"),
-    "alerts_fired": ("当日触发预警", "Alerts fired during the day"),
-    "alerts_open": ("日终未解除预警", "Alerts open at midnight"),
-    "severity": ("等级", "Severity"), "when": ("时间", "Time"), "value": ("数值", "Value"),
-    "none": ("无", "None"),
-    "air": ("空气质量", "Air quality"), "daily_aqi": ("日AQI", "Daily AQI"),
-    "primary": ("首要污染物", "Primary pollutant"), "peak_hour": ("小时峰值", "Peak hour"),
-    "hours_at_level": ("各级别小时数", "Hours at each level"), "no_data": ("无数据", "no data"),
-    "hotline": ("热线主要诉求", "Top hotline categories"),       # the channel of role hotline, whatever the city calls it
-    "movers": ("变化最大的诉求（较7日日均）", "Biggest movers (against the 7-day mean)"),
-    "avg7": ("7日日均", "7-day mean"), "change": ("变化", "Change"),
-    "trend": ("近8日受理量", "Cases received, last 8 days"),
-    "map": ("各街道当日受理量（每万人）", "Cases per 10,000 residents by street"),
-    "headline": ("综述", "Summary"),
-    "severity.red": ("红色", "red"), "severity.orange": ("橙色", "orange"),
-    "severity.yellow": ("黄色", "yellow"), "severity.blue": ("蓝色", "blue"),
-    "state.firing": ("告警中", "firing"), "state.recovering": ("恢复中", "recovering"),
-    "footer": ("本日报依据截至当日24时的历史数据生成，同一日期内容不变；不含个人信息。",
-               "Computed from the history up to the end of the day: the same date always gives the same brief. "
-               "No personal data."),
-}
-
-
-def label(key: str, language: str) -> str:
-    """Return a label in ``language`` (zh or en)."""
-    return LABELS[key][0 if language == "zh" else 1]
-
-
-def both(key: str) -> str:
-    """Return "中文 English" for the printed brief's headers."""
-    return f"{LABELS[key][0]} {LABELS[key][1]}"
 
 
 def fmt_int(n) -> str:
@@ -91,30 +44,76 @@ def score_colour(value) -> str:
     return next(colour for bound, colour in theme.SCORE_COLOURS if value >= bound)
 
 
-def kpis(brief: DailyBrief, language: str) -> list[tuple[str, str, str, str]]:
+def as_of_text(brief: Brief, language: str) -> str:
+    """Return the provisional mark (截至 HH:MM，数据未完结), or '' for an ended period."""
+    if not brief.span.provisional:
+        return ""
+    local = brief.span.as_of_local()
+    return label("provisional", language).format(time=f"{dated(local.date(), language)} {local:%H:%M}")
+
+
+def coverage_text(brief: Brief, language: str) -> str:
+    """Return a note when the store's data begins inside the period, or ''."""
+    span = brief.span
+    if span.covered():
+        return ""
+    first = local_datetime(span.data_from_s, span.tz).date()
+    return label("partial_data", language).format(day=dated(first, language))
+
+
+def _at_end(brief: Brief, language: str) -> str:
+    if brief.span.provisional:
+        local = brief.span.as_of_local()
+        return f"截至{local:%H:%M}" if language == "zh" else f"at {local:%H:%M}"
+    return end_word(brief.span.kind, language)
+
+
+def comparison_note(brief: Brief, language: str, received: bool = True) -> str:
+    """Return "上月 1,234 · 同比 1,100" (the day adds its 7-day mean)."""
+    t, kind = brief.totals, brief.span.kind
+    prev, base = (t.prev_received, t.base_received) if received else (t.prev_closed, t.base_closed)
+    parts = [f"{previous_word(kind, language)} {fmt_int(prev) if prev is not None else label('no_comparison', language)}"]
+    if kind == "day":
+        parts.append(f"{label('vs_avg7', language)} {fmt_num(base) if base is not None else label('no_comparison', language)}")
+    ly = t.last_year.received if received else t.last_year.closed
+    parts.append(f"{label('last_year', language)} {fmt_int(ly)}" if ly is not None else label("no_last_year", language))
+    return " · ".join(parts)
+
+
+def kpis(brief: Brief, language: str) -> list[tuple[str, str, str, str]]:
     """Return the KPI strip as (test id, label, value, note)."""
-    t, daily = brief.totals, brief.air.daily
-    compare = f"{label('vs_prev', language)} {fmt_int(t.prev_received)} · {label('vs_avg7', language)} {t.avg7_received:,.1f}"
-    aqi_note = (daily.category if language == "zh" else daily.category_en) or label("no_data", language)
+    t = brief.totals
+    at = _at_end(brief, language)
+    open_label = f"{at}{label('open', language)}" if language == "zh" else f"{label('open', language)} {at}"
+    overdue = f"{at}{label('overdue_open', language)}" if language == "zh" else f"{label('overdue_open', language)} {at}"
     return [
-        ("received", label("received", language), fmt_int(t.received), compare),
-        ("closed", label("closed", language), fmt_int(t.closed),
-         f"{label('vs_prev', language)} {fmt_int(t.prev_closed)} · {label('vs_avg7', language)} {t.avg7_closed:,.1f}"),
+        ("received", label("received", language), fmt_int(t.received), comparison_note(brief, language)),
+        ("closed", label("closed", language), fmt_int(t.closed), comparison_note(brief, language, received=False)),
         ("closure-rate", label("closure_rate", language), fmt_pct(t.closure_rate),
          f"{fmt_int(t.closed_30d)} / {fmt_int(t.received_30d)}"),
-        ("overdue-open", label("overdue_open", language), fmt_int(t.overdue_open_end),
-         f"{label('open', language)} {fmt_int(t.open_end)}"),
+        ("overdue-open", overdue, fmt_int(t.overdue_open_end), f"{open_label} {fmt_int(t.open_end)}"),
         ("red-alerts", label("red_alerts", language), fmt_int(brief.red_alerts),
-         f"{label('alerts_open', language)} {len(brief.alerts_open)}"),
-        ("aqi", label("aqi", language), "—" if daily.aqi is None else str(daily.aqi), aqi_note),
+         f"{label('red_fired', language)} {brief.red_fired}"),
+        aqi_kpi(brief, language),
     ]
 
 
-def scorecard_rows(brief: DailyBrief, language: str, units: dict[str, str]) -> list[dict]:
+def aqi_kpi(brief: Brief, language: str) -> tuple[str, str, str, str]:
+    """Return the air KPI: the daily AQI of a day, the good days of a longer period."""
+    a = brief.air
+    if brief.span.kind == "day":
+        daily = a.daily
+        note = (daily.category if language == "zh" else daily.category_en) or label("no_data", language)
+        return ("aqi", label("daily_aqi", language), "—" if daily.aqi is None else str(daily.aqi), note)
+    return ("aqi", label("good_days", language), f"{a.good_days} / {len(a.days)}",
+            label("days_with_data", language) + f" {len(a.days)}")
+
+
+def scorecard_rows(brief: Brief, language: str, units: dict[str, str]) -> list[dict]:
     """Return the scorecard rows: label, actual and target with the unit, score and its bar."""
     rows = []
     for r in brief.scorecard.rows.itertuples():
-        key, unit = brief.key(r.indicator_id), units.get(r.indicator_id, "")
+        key, unit = brief.key(r.indicator_id), unit_text(units.get(r.indicator_id, ""), language)
         rows.append({"id": r.indicator_id, "label": key.short(language),
                      "actual": f"{fmt_num(r.value)} {unit}".strip(), "target": f"{fmt_num(r.target)} {unit}".strip(),
                      "score": fmt_score(r.score), "colour": score_colour(r.score),
@@ -122,10 +121,16 @@ def scorecard_rows(brief: DailyBrief, language: str, units: dict[str, str]) -> l
     return rows
 
 
-def best_worst(brief: DailyBrief, language: str) -> tuple[list[str], list[str]]:
+def best_worst(brief: Brief, language: str) -> tuple[list[str], list[str]]:
     """Return the five best and five worst key indicators as "label score" lines."""
     line = lambda r: f"{brief.key(r.indicator_id).short(language)} {fmt_score(r.score)}"  # noqa: E731
     return ([line(r) for r in brief.scorecard.best.itertuples()], [line(r) for r in brief.scorecard.worst.itertuples()])
+
+
+def ranking_title(level: str, language: str) -> str:
+    """Return a ranking's heading: 街道（镇）排名通报 / Street ranking."""
+    sep = "" if language == "zh" else " "
+    return f"{label(f'level.{level}', language)}{sep}{label('ranking', language)}"
 
 
 def ranking_columns(language: str) -> list[str]:
@@ -149,7 +154,7 @@ def level_columns(language: str) -> list[str]:
                                          "overdue_share")]
 
 
-def level_rows(brief: DailyBrief, language: str) -> list[list[str]]:
+def level_rows(brief: Brief, language: str) -> list[list[str]]:
     """Return one row per handling level."""
     return [[label(f"level.{r.level}", language), fmt_int(r.received), fmt_int(r.closed), fmt_pct(r.closure_rate),
              fmt_int(r.open), fmt_int(r.overdue_open), fmt_pct(r.overdue_share)] for r in brief.levels.itertuples()]
@@ -170,26 +175,69 @@ def alert_rows(frame: pd.DataFrame, language: str, tz: str, time_column: str, li
             for r in rows.itertuples()]
 
 
+def baseline_label(brief: Brief, language: str) -> str:
+    """Return what a category's count is compared with (7日日均 / 上期)."""
+    return label("baseline.day" if brief.span.kind == "day" else "baseline.other", language)
+
+
+def category_columns(brief: Brief, language: str) -> list[str]:
+    """Return the movers table's headers."""
+    return [label("category", language), label("received", language), baseline_label(brief, language),
+            label("change", language)]
+
+
 def category_rows(frame: pd.DataFrame, language: str) -> list[list[str]]:
-    """Return category rows: name, the day's count, the 7-day mean and the change."""
+    """Return category rows: name, the period's count, the baseline and the change."""
     name = "name_zh" if language == "zh" else "name_en"
     return [[getattr(r, name), fmt_int(r.count), fmt_num(r.avg7), f"{r.change:+.1f}"] for r in frame.itertuples()]
 
 
-def air_summary(brief: DailyBrief, language: str) -> list[tuple[str, str]]:
+def movers(brief: Brief, language: str) -> list[list[str]]:
+    """Return the categories (all channels) up and down most against the baseline."""
+    frame = brief.categories
+    up = frame[frame["change"] > 0].sort_values(["change", "code"], ascending=[False, True]).head(3)
+    down = frame[frame["change"] < 0].sort_values(["change", "code"]).head(3)
+    return category_rows(up, language) + category_rows(down, language)
+
+
+def pollutants(names, language: str) -> str:
+    """Return primary pollutants in ``language``."""
+    table = POLLUTANT_ZH if language == "zh" else POLLUTANT_EN
+    return ("、" if language == "zh" else ", ").join(table.get(p, p) for p in names)
+
+
+def air_summary(brief: Brief, language: str) -> list[tuple[str, str]]:
     """Return the air-quality facts as (label, value) pairs."""
-    daily = brief.air.daily
-    primary = "、".join(daily.primary_pollutants) if language == "zh" else ", ".join(daily.primary_pollutants)
+    a = brief.air
+    if brief.span.kind != "day":
+        mean = sum(v for _, v in a.days) / len(a.days) if a.days else None
+        worst = a.worst
+        return [(label("good_days", language), f"{a.good_days} / {len(a.days)}"),
+                (label("mean_aqi", language), fmt_num(mean)),
+                (label("worst_day", language), f"{worst[0]} · AQI {worst[1]}" if worst else "—")]
+    daily = a.daily
     category = (daily.category if language == "zh" else daily.category_en) or "—"
     return [(label("daily_aqi", language), "—" if daily.aqi is None else str(daily.aqi)),
             (label("level", language), category),
-            (label("primary", language), primary.upper().replace("PM25", "PM2.5") or "—"),
-            (label("peak_hour", language), "—" if brief.air.peak_hour_aqi is None else str(brief.air.peak_hour_aqi))]
+            (label("primary", language), pollutants(daily.primary_pollutants, language) or "—"),
+            (label("peak_hour", language), "—" if a.day.peak_hour_aqi is None else str(a.day.peak_hour_aqi))]
 
 
-def hours_text(brief: DailyBrief, language: str) -> str:
-    """Return the hours at each AQI level as text."""
-    parts = [f"{day_air.level_names(lv)[0 if language == 'zh' else 1]} {h}h" for lv, h in brief.air.hours_by_level]
-    if brief.air.hours_without_data:
-        parts.append(f"{label('no_data', language)} {brief.air.hours_without_data}h")
+def hours_text(brief: Brief, language: str) -> str:
+    """Return the hours at each AQI level as text (a day brief)."""
+    day = brief.air.day
+    if day is None:
+        return ""
+    parts = [f"{day_air.level_names(lv)[0 if language == 'zh' else 1]} {h}h" for lv, h in day.hours_by_level]
+    if day.hours_without_data:
+        parts.append(f"{label('no_data', language)} {day.hours_without_data}h")
     return " · ".join(parts) or label("no_data", language)
+
+
+def trend_labels(brief: Brief) -> list[str]:
+    """Return the trend's bar labels, oldest first (11-19, W47, 2026-11, Q4)."""
+    keys = list(reversed(brief.daily["period"].tolist()))
+    kind = brief.span.kind
+    if kind == "day":
+        return [k[5:] for k in keys]
+    return [k.split("-")[-1] if kind in ("week", "quarter") else k for k in keys]

@@ -21,7 +21,8 @@ done
 
 # --- The Debian packages the product needs: the one list (scripts/bundle.sh downloads the same) ---
 packages=(python3-venv)                              # python3 -m venv needs ensurepip, which Debian ships apart
-packages+=(fonts-noto-cjk chromium)                  # chromium prints the daily brief's PDF (reporting/render.py)
+packages+=(fonts-noto-cjk chromium)                  # chromium: image export (kaleido) and the browser tests
+packages+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)   # WeasyPrint prints the briefs' PDFs (reporting/render.py)
 dev_packages=(poppler-utils)                         # pdftotext, pdfinfo, pdffonts, pdftoppm in the brief's tests
 dev_packages+=(openjdk-17-jre-headless)              # Java for PySpark (requirements-spark.txt, docs/SCALE_OUT.md)
 [ "$dev" = 1 ] && packages+=("${dev_packages[@]}")

@@ -10,7 +10,7 @@ import pytest
 from data import db
 from data.clock import DEFAULT_TZ
 from reporting.days import day_span
-from tests.browser import ROOT, TEST_ADMIN, add_user, chromium_page, running_server, sign_in
+from tests.browser import ROOT, TEST_ADMIN, chromium_page, running_server, sign_in
 from tests.conftest import TINY_NOW
 
 pytestmark = pytest.mark.browser
@@ -44,15 +44,30 @@ def test_summary_page_shows_the_brief_and_serves_its_files(tiny_db_copy, artifac
         assert page.locator("[data-testid='summary-scorecard-table'] tbody tr").count() >= 10
         page.wait_for_selector(f"[data-testid='summary-archive'] >> text={ARCHIVED}", timeout=15_000)
         href = page.locator("[data-testid='summary-download-pdf']").get_attribute("href")
-        assert href == f"/reports/brief-{DAY}.pdf"
+        assert href == f"/reports/brief-{DAY}.pdf?lang=zh"
+        assert page.locator("[data-testid='summary-attention']").is_visible()
         page.wait_for_timeout(500)
         page.screenshot(path=str(artifacts_dir / "screenshots" / "summary-zh.png"), full_page=True)
+        page.emulate_media(media="print")                 # the print stylesheet: the brief without the navbar
+        assert not page.locator(".app-navbar").is_visible()
+        assert not page.locator("[data-testid='summary-archive']").is_visible()
+        assert page.locator("[data-testid='summary-headline']").is_visible()
+        page.emulate_media(media="screen")
 
         pdf = page.request.get(f"{url}/reports/brief-{ARCHIVED}.pdf")
         assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
         html = page.request.get(f"{url}/reports/brief-{DAY}.html")
         assert html.status == 200 and f"{received:,}".encode() in html.body()
         assert page.request.get(f"{url}/reports/brief-2026-13-45.pdf").status == 400
+        future = page.request.get(f"{url}/reports/brief-2027-01-01.pdf")
+        assert future.status == 400 and "尚未开始" in future.json()["error"]
+
+        page.goto(f"{url}/summary?date=2026-11-20&kind=month")          # the running month: provisional
+        page.wait_for_selector("[data-testid='summary-provisional']", timeout=60_000)
+        assert "数据未完结" in page.locator("[data-testid='summary-provisional']").inner_text()
+        page.goto(f"{url}/summary?date=2027-01-01")
+        page.wait_for_selector("[data-testid='summary-refused']", timeout=30_000)
+        assert "尚未开始" in page.locator("[data-testid='summary-refused']").inner_text()
 
     assert watch.errors == []
     assert watch.outside_requests == []

@@ -156,7 +156,7 @@ def _route_matrix(secured) -> dict:
         "/api/v1/readings": ("POST", b"not json", {"ingest"}),
         "/api/v1/alarms": ("POST", b"not json", {"alarm-bearer"}),      # a token of scope alarms only
         # a malformed date: the role is checked first (403), the date after it (400, cheap: no PDF rendered)
-        "/reports/brief-<day_text>.<fmt>": ("GET", None, {"admin", "leader", "analyst", "duty_officer"}),
+        "/reports/brief-<key>.<fmt>": ("GET", None, {"admin", "leader", "analyst", "duty_officer"}),
         "/static/<path:filename>": ("GET", None, None),      # no static folder: 404 for the signed-in
         # backups: a token of scope backup or an administrator (the download's name is checked after the role)
         "/api/v1/backups": ("GET", None, {"admin", "backup-bearer"}),
@@ -164,7 +164,8 @@ def _route_matrix(secured) -> dict:
     }
 
 
-PUBLIC_RULES = {"/login", "/setup", "/kiosk/<secret>", "/api/v1/openapi.json", "/_favicon.ico", "/healthz", "/readyz",
+PUBLIC_RULES = {"/login", "/setup", "/kiosk/<secret>", "/brief/<token>", "/brief/<token>.pdf", "/api/v1/openapi.json",
+                "/_favicon.ico", "/healthz", "/readyz",
                 "/assets/<path:filename>", "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>"}
 PAGE_RULES = {"/", "/<path:path>", "/_dash-update-component", "/logout"}   # covered by the tests above and below
 

@@ -15,13 +15,15 @@ import pytest
 from data import db
 from queries import events_page, overview, screen
 from reporting import cases
-from reporting.days import day_span
+from indicators.periods import Period
+from reporting.span import brief_span
 from tests.indicators.test_void_cases import NOW_S, TZ, _add_cases
 
 
 def _figures(con) -> dict[str, int]:
     today = overview.city_today(con, NOW_S, TZ)
-    brief = cases.flags(cases.cases_at_end(con, day_span(date(2026, 11, 20), TZ)), day_span(date(2026, 11, 20), TZ))
+    span = brief_span(Period.containing("day", date(2026, 11, 20)), TZ, NOW_S, 0)      # today, as of now
+    brief = cases.flags(cases.cases_at_end(con, span), span)
     instants = screen.figure_instants(con, (NOW_S - 86_400) * 1_000_000, NOW_S * 1_000_000)
     return {
         "received": today.received, "closed": today.closed, "open_overdue": today.open_overdue,

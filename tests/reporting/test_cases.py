@@ -8,7 +8,7 @@ import pandas as pd
 
 from data import db
 from reporting import cases
-from reporting.days import day_span
+from tests.reporting.conftest import day_span
 
 DAY = date(2026, 11, 20)
 

@@ -9,19 +9,17 @@ from datetime import timedelta
 
 from data import db
 from data.clock import DEFAULT_TZ
-from reporting.days import day_span
-from reporting.document import build_document
 from reporting.render import render_html
 from reporting.schedule import due_day
 from reporting.targets import SCORE_CAP, parse_targets, score
 from tests.conftest import ROOT
-from tests.reporting.conftest import DEMO_DAY
+from tests.reporting.conftest import DEMO_DAY, day_brief, day_span
 
 SPAN = day_span(DEMO_DAY, DEFAULT_TZ)
 
 
 def test_same_date_twice_gives_the_same_html(demo_html, tiny_con, engine):
-    again = render_html(build_document(tiny_con, DEMO_DAY, DEFAULT_TZ, engine))
+    again = render_html(day_brief(tiny_con, DEMO_DAY, engine))
     assert again == demo_html
 
 
@@ -54,14 +52,14 @@ def test_more_data_after_the_day_changes_nothing(demo_html, tiny_db_copy, engine
     con = db.open_store(tiny_db_copy)
     try:
         _add_data_after_the_day(con)
-        later = render_html(build_document(con, DEMO_DAY, DEFAULT_TZ, engine))
+        later = render_html(day_brief(con, DEMO_DAY, engine))
     finally:
         con.close()
     assert later == demo_html
 
 
 def test_the_brief_of_the_next_day_differs(demo_html, tiny_con, engine):
-    other = render_html(build_document(tiny_con, DEMO_DAY - timedelta(days=1), DEFAULT_TZ, engine))
+    other = render_html(day_brief(tiny_con, DEMO_DAY - timedelta(days=1), engine))
     assert other != demo_html
 
 

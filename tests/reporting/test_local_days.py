@@ -11,6 +11,7 @@ import pytest
 from data.clock import parse_instant
 from reporting import cases
 from reporting.days import day_span, yesterday
+from tests.reporting.conftest import day_span as brief_day
 from tests.conftest import LA_NOW, LA_TZ
 
 BRIEF_DAY = date(2026, 11, 2)          # the Monday after; the brief's week reaches back over the change
@@ -34,14 +35,14 @@ def test_yesterday_is_the_local_day_before_in_the_stores_zone():
 
 
 def test_the_briefs_eight_days_are_local_days_across_the_change(la_con, received):
-    span = day_span(BRIEF_DAY, LA_TZ)
+    span = brief_day(BRIEF_DAY, LA_TZ)
     daily = cases.daily_counts(cases.cases_at_end(la_con, span), span)
     per_day = received.value_counts()
     assert daily["received"].tolist() == [int(per_day.get(BRIEF_DAY - timedelta(days=k), 0)) for k in range(8)]
 
 
 def test_the_seven_day_mean_of_a_category_counts_the_seven_local_days_before(la_con, received):
-    span = day_span(BRIEF_DAY, LA_TZ)
+    span = brief_day(BRIEF_DAY, LA_TZ)
     by_category = cases.by_category(cases.cases_at_end(la_con, span), span).set_index("code")
     codes = la_con.execute("SELECT category_code FROM events").df()["category_code"]
     week = codes[(received >= BRIEF_DAY - timedelta(days=7)) & (received < BRIEF_DAY)].value_counts()

@@ -18,6 +18,7 @@ import dash
 import waitress
 from dash import Dash, dcc, html
 
+from api import basemap as basemap_api
 from api import exports as exports_api
 from api import reports as reports_api
 from api import ingest as ingest_api
@@ -42,7 +43,7 @@ from reporting.schedule import start_daily_briefs
 log = logging.getLogger("city_vitals")
 ASSETS = Path(__file__).resolve().parent / "assets"
 SERVER_THREADS = 8      # request threads; each gets its own DuckDB cursor
-HTTP_API: tuple = (ingest_api.register, exports_api.register, reports_api.register)    # functions register(flask_server, app_context) mounting /api/... routes
+HTTP_API: tuple = (ingest_api.register, exports_api.register, reports_api.register, basemap_api.register)    # functions register(flask_server, app_context) mounting /api/... routes
 VERSION_PRUNE_S = 600.0     # old data_changes rows are folded this often (data/versions.py)
 
 

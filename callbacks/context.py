@@ -76,12 +76,12 @@ class AppContext:
                 self._versions = (time.monotonic(), found)
             return found
 
-    def map_style(self, theme: str, language: str) -> dict | str:
+    def map_style(self, theme: str, language: str, text_scale: float = 1.0) -> dict | str:
         """Return the maps' style: the basemap on this request's origin (the browser's own address),
         the city's intranet style, or the bare background and label font when there is no basemap."""
         origin = flask.request.host_url.rstrip("/") if flask.has_request_context() else ""
-        return self.remember(f"basemap.style.{theme}.{language}.{origin}",
-                             lambda: store_style(self.cursor(), theme, language, origin))
+        return self.remember(f"basemap.style.{theme}.{language}.{origin}.{text_scale:.2f}",
+                             lambda: store_style(self.cursor(), theme, language, origin, text_scale))
 
     def city_name(self, language: str) -> str:
         """Return the city's name in the UI language."""

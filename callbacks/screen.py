@@ -44,6 +44,7 @@ TRACE_OF = {"layer": 0, "stations": 1, "events": 2, "newest": 3}
 SCENE_EVENTS = {"environment": ("category", ("environment.", "air.")), "traffic": ("category", ("traffic.",)),
                 "hotline": ("channel", ("hotline",)), "grid": ("channel", ("grid",))}
 DEFAULT_VIEWPORT = {"w": 1100, "h": 800}
+OPEN_ALERTS_SHOWN = 200                 # the alert list pages through at most this many (most severe first)
 PAST_REREAD_S = 600                     # the trends' previous days are read again at least this often
 
 
@@ -114,8 +115,7 @@ def panels(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: st
             sensors_now(con, reads, now_s, tz)[0], queries.CONGESTED_KMH, language)),
         ids.SCREEN_CROWD: rendered(reads, ("crowd", language), lambda: view.crowd_panel(
             reads.get("crowd", lambda: queries.crowd_hotspots(con)), language)),
-        ids.SCREEN_ALERTS: rendered(reads, ("alerts", language), lambda: view.alerts_panel(
-            reads.get("open_alerts", lambda: queries.open_alerts(con)), _names(language), now_s, tz, language)),
+        ids.SCREEN_ALERTS: alerts_page(con, reads, now_s, tz, language),
         ids.SCREEN_TICKER: rendered(reads, ("ticker", language), lambda: view.ticker(
             reads.get("ticker", lambda: queries.newest_events(con, now_s, names=ticker_names(con))), tz, language)),
         ids.SCREEN_FRESH: rendered(reads, ("fresh", language),
@@ -125,6 +125,14 @@ def panels(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: st
         ids.SCREEN_SCENE_TITLE: _with_digest(title),
         ids.SCREEN_ASOF: _with_digest(as_of),
     }
+
+
+def alerts_page(con, reads, now_s: int, tz: str, language: str) -> tuple:
+    """Return the open alerts' panel at the page this instant shows (the pages turn every ALERT_PAGE_S)."""
+    frame = reads.get("open_alerts", lambda: queries.open_alerts(con, limit=OPEN_ALERTS_SHOWN))
+    page = (now_s // view.ALERT_PAGE_S) % view.alert_pages(len(frame))
+    return rendered(reads, ("alerts", language, page),
+                    lambda: view.alerts_panel(frame, _names(language), now_s, tz, language, page))
 
 
 def headline(con, reads, now_s: int, tz: str) -> dict:
@@ -266,7 +274,8 @@ def wall_drawing(language: str, text_px: float) -> dict:
     top = app.remember("screen.top_units", lambda: queries.top_units(app.cursor()), families=("geometry",))
     outlines = app.remember("screen.top_outlines", lambda: geo.unit_geojson(app.cursor(), top["level"].iloc[0])
                             if not top.empty else None, families=("geometry",))
-    return {"style": app.map_style("dark", language), "above_units": top, "above_geojson": outlines, "text_px": text_px}
+    return {"style": app.map_style("dark", language, text_px / wall_map.BASEMAP_DISTRICT_PX), "above_units": top,
+            "above_geojson": outlines, "text_px": text_px}
 
 
 def map_update(parts: dict, digests: dict, sent: dict, language: str):

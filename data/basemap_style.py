@@ -25,8 +25,9 @@ BOUNDARY_LINES = ((6, 1.6, None), (8, 1.0, [3, 2]), (10, 0.6, [1, 2]))
 LABEL_SIZES = (("suburb", 15), ("quarter", 13), ("neighbourhood", 12))
 
 
-def style_json(theme: str, language: str, origin: str, tiles: dict | None) -> dict:
-    """Return the style; ``tiles`` = {"minzoom", "maxzoom", "bounds"} of the store's basemap, or None."""
+def style_json(theme: str, language: str, origin: str, tiles: dict | None, text_scale: float = 1.0) -> dict:
+    """Return the style; ``tiles`` = {"minzoom", "maxzoom", "bounds"} of the store's basemap, or None;
+    ``text_scale`` enlarges the labels (a wall reads them from across the hall)."""
     paint = PALETTE[theme if theme in THEMES else "light"]
     style = {"version": 8, "name": f"city-vitals-{theme}",
              "sources": {"city-empty": {"type": "geojson", "data": {"type": "FeatureCollection", "features": []}}},
@@ -36,7 +37,7 @@ def style_json(theme: str, language: str, origin: str, tiles: dict | None) -> di
         style["sources"][SOURCE] = {"type": "vector", "tiles": [f"{origin}/basemap/tiles/{{z}}/{{x}}/{{y}}.pbf"],
                                     "minzoom": int(tiles["minzoom"]), "maxzoom": int(tiles["maxzoom"]),
                                     "bounds": list(tiles["bounds"])}
-        style["layers"] += _area_layers(paint) + _line_layers(paint) + _label_layers(paint, language)
+        style["layers"] += _area_layers(paint) + _line_layers(paint) + _label_layers(paint, language, text_scale)
     return style
 
 
@@ -61,14 +62,16 @@ def _line_layers(paint: dict) -> list[dict]:
     return roads + boundaries
 
 
-def _label_layers(paint: dict, language: str) -> list[dict]:
+def _label_layers(paint: dict, language: str, scale: float) -> list[dict]:
     name = ["coalesce", ["get", "name_en"], ["get", "name"]] if language == "en" else ["get", "name"]
     text = {"text-color": paint["label"], "text-halo-color": paint["halo"], "text-halo-width": 1.5}
     layers = [_layer("cv-water-label", "symbol", "water", text, None,
-                     {"text-field": name, "text-font": [FONT_FAMILY], "text-size": 13, "symbol-placement": "point"})]
+                     {"text-field": name, "text-font": [FONT_FAMILY], "text-size": round(13 * scale, 1),
+                      "symbol-placement": "point"})]
     for cls, size in LABEL_SIZES:
         layers.append(_layer(f"cv-place-{cls}", "symbol", "place", text, ["==", ["get", "class"], cls],
-                             {"text-field": name, "text-font": [FONT_FAMILY], "text-size": size, "text-max-width": 8}))
+                             {"text-field": name, "text-font": [FONT_FAMILY], "text-size": round(size * scale, 1),
+                              "text-max-width": 8}))
     return layers
 
 
@@ -82,10 +85,10 @@ def _layer(layer_id: str, kind: str, source_layer: str, paint: dict, condition: 
     return layer
 
 
-def store_style(con, theme: str, language: str, origin: str) -> dict | str:
+def store_style(con, theme: str, language: str, origin: str, text_scale: float = 1.0) -> dict | str:
     """Return the map style of the store: the intranet style URL its profile names, else the vendored
     style over its own tiles (or over none, when it has no basemap)."""
     from data import basemap            # noqa: PLC0415 (data.basemap imports shapely; the style alone does not)
 
     found = basemap.tile_metadata(con)
-    return found["style_url"] or style_json(theme, language, origin, found["tiles"])
+    return found["style_url"] or style_json(theme, language, origin, found["tiles"], text_scale)

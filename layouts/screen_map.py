@@ -21,6 +21,7 @@ add_texts({
     "screen.legend.hotline": ("今日热线（件/网格）", "Hotline cases today (per grid)"),
     "screen.legend.crowd": ("人群密度（人/km²）", "Crowd density (people/km²)"),
 })
+BASEMAP_DISTRICT_PX = 15        # the basemap style's district label size, scaled up to the wall's text
 TEXT_U = 2.25                 # the smallest text on the wall, in the stylesheet's unit (24 px at 1080 px high)
 SEVERITY_ORDER = ("none", "blue", "yellow", "orange", "red")
 # A MapLibre style of one dark background layer, for a wall drawn without the server's style (tests).

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from flask import Blueprint, Response, request
 
 from data import basemap, basemap_font
-from data.basemap_style import THEMES, store_style
+from layouts.basemap_style import THEMES, store_style
 
 MAX_ZOOM = 22
 TILE_CACHE = 4096                       # tiles kept in memory (a built city has ~700 of ~200 B each)

@@ -19,7 +19,7 @@ import flask
 
 from callbacks.memo import LruMemo
 from data import versions
-from data.basemap_style import store_style
+from layouts.basemap_style import store_style
 from indicators.catalog import Catalog
 from indicators.engine import Engine
 

@@ -12,14 +12,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from data.basemap_font import FONT_FAMILY as LABEL_FONT
-from data.basemap_style import first_label_layer
+from layouts.basemap_style import first_label_layer
 from indicators import aqi
 from layouts import theme
 
 AQI_TOP = 500                       # the scale's end: the standard's last band (严重污染) goes past it
-PARENT_LINE = {"light": "#3d3a4b", "dark": "#9fc2ff"}
-SELECTED_LINE = {"light": "#0b3d91", "dark": "#ffffff"}
-LABEL_COLOUR = {"light": "#1d1d28", "dark": "#e8f0ff"}
 NO_BASEMAP_STYLE = "white-bg"
 
 
@@ -63,7 +60,7 @@ def below_labels(style: dict | str | None) -> str | None:
 
 def outline_layer(geojson: dict, theme_name: str, width: float = 2.2) -> dict:
     """Return a ``layout.map.layers`` entry drawing the boundaries of the level above."""
-    return {"sourcetype": "geojson", "source": geojson, "type": "line", "color": PARENT_LINE[theme_name],
+    return {"sourcetype": "geojson", "source": geojson, "type": "line", "color": theme.MAP_PARENT_LINE[theme_name],
             "line": {"width": width}}
 
 
@@ -72,7 +69,7 @@ def name_trace(units: pd.DataFrame, language: str, theme_name: str, size: float 
     names = units["name_zh" if language == "zh" else "name_en"].fillna(units["code"])
     return go.Scattermap(lon=units["lon"].round(5).tolist(), lat=units["lat"].round(5).tolist(), mode="text",
                          text=names.tolist(), hoverinfo="skip", name="level-above", showlegend=False,
-                         textfont={"family": LABEL_FONT, "size": size, "color": LABEL_COLOUR[theme_name],
+                         textfont={"family": LABEL_FONT, "size": size, "color": theme.MAP_LABEL[theme_name],
                                    "weight": "bold"})
 
 
@@ -81,8 +78,8 @@ def selected_trace(geojson: dict, code: str | None, theme_name: str) -> go.Choro
     features = [f for f in geojson.get("features", []) if code and f["id"] == code]
     return go.Choroplethmap(geojson={"type": "FeatureCollection", "features": features}, featureidkey="id",
                             locations=[f["id"] for f in features], z=[0] * len(features), showscale=False,
-                            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], marker_line_width=4,
-                            marker_line_color=SELECTED_LINE[theme_name], hoverinfo="skip", name="selected")
+                            colorscale=[[0, theme.TRANSPARENT], [1, theme.TRANSPARENT]], marker_line_width=4,
+                            marker_line_color=theme.MAP_SELECTED_LINE[theme_name], hoverinfo="skip", name="selected")
 
 
 def label_font_family() -> str:

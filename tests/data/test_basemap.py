@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from data import basemap, basemap_font, db, mvt
-from data.basemap_style import first_label_layer, style_json
+from layouts.basemap_style import first_label_layer, style_json
 from tests.browser import ROOT
 from tests.data.mvt_reader import read_tile
 

@@ -10,16 +10,11 @@ background and the font only, and the maps draw on it as before.
 from __future__ import annotations
 
 from data.basemap_font import FONT_FAMILY
+from data import basemap
+from layouts.theme import BASEMAP_PALETTE
 
 THEMES = ("light", "dark")
 SOURCE = "city-basemap"
-# Each theme's paint, declared once: background, water, green, industrial land, roads, boundaries, labels.
-PALETTE = {
-    "light": {"background": "#f4f3ef", "water": "#a9cbe8", "park": "#cfe6c4", "landuse": "#ebe4dc", "road": "#ffffff",
-              "road_casing": "#d9d3c9", "boundary": "#7a6f86", "label": "#3a3a44", "halo": "#ffffff"},
-    "dark": {"background": "#061430", "water": "#123e6b", "park": "#0f3526", "landuse": "#14213d", "road": "#2a3f66",
-             "road_casing": "#0b1a36", "boundary": "#7c93c4", "label": "#d7e3ff", "halo": "#061430"},
-}
 # admin_level → (line width, dash) of a boundary: districts bold, streets dashed, communities fine.
 BOUNDARY_LINES = ((6, 1.6, None), (8, 1.0, [3, 2]), (10, 0.6, [1, 2]))
 LABEL_SIZES = (("suburb", 15), ("quarter", 13), ("neighbourhood", 12))
@@ -28,7 +23,7 @@ LABEL_SIZES = (("suburb", 15), ("quarter", 13), ("neighbourhood", 12))
 def style_json(theme: str, language: str, origin: str, tiles: dict | None, text_scale: float = 1.0) -> dict:
     """Return the style; ``tiles`` = {"minzoom", "maxzoom", "bounds"} of the store's basemap, or None;
     ``text_scale`` enlarges the labels (a wall reads them from across the hall)."""
-    paint = PALETTE[theme if theme in THEMES else "light"]
+    paint = BASEMAP_PALETTE[theme if theme in THEMES else "light"]
     style = {"version": 8, "name": f"city-vitals-{theme}",
              "sources": {"city-empty": {"type": "geojson", "data": {"type": "FeatureCollection", "features": []}}},
              "font-faces": {FONT_FAMILY: f"{origin}/basemap/font.otf"},
@@ -88,7 +83,5 @@ def _layer(layer_id: str, kind: str, source_layer: str, paint: dict, condition: 
 def store_style(con, theme: str, language: str, origin: str, text_scale: float = 1.0) -> dict | str:
     """Return the map style of the store: the intranet style URL its profile names, else the vendored
     style over its own tiles (or over none, when it has no basemap)."""
-    from data import basemap            # noqa: PLC0415 (data.basemap imports shapely; the style alone does not)
-
     found = basemap.tile_metadata(con)
     return found["style_url"] or style_json(theme, language, origin, found["tiles"], text_scale)

@@ -244,7 +244,7 @@ def map_colouring(frame: pd.DataFrame, mode: str, label: str, language: str, bre
     bar = {"thickness": 14, "title": {"text": label, "side": "right"}, "outlinewidth": 0}
     if mode == "status":
         z = frame["status"].map({s: i for i, s in enumerate(STATUS_ORDER)}).fillna(0)
-        bar.update(title={"text": t("map_page.status", language), "side": "right"},
+        bar.update(title={"text": f"{t('map_page.status', language)} · {label}", "side": "right"},
                    tickvals=list(range(len(STATUS_ORDER))),
                    ticktext=[t(f"map_page.status.{s}", language) for s in STATUS_ORDER])
         return {"z": z.tolist(), "zmin": -0.5, "zmax": len(STATUS_ORDER) - 0.5, "customdata": custom,

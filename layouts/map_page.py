@@ -216,11 +216,16 @@ def values_csv_name(view: MapView) -> str:
     return name.replace(":", "")
 
 
+CSV_DECIMALS = 2
+
+
 def values_csv(frame: pd.DataFrame, view: MapView, tz: str) -> str:
-    """Return the map's values as CSV text: one row per unit, the value's instant as local ISO 8601
-    with the offset (``as_of``, not epoch seconds), and a BOM first so that Excel reads the Chinese
-    names as UTF-8."""
+    """Return the map's values as CSV text: one row per unit, numbers rounded to CSV_DECIMALS, the
+    value's instant as local ISO 8601 with the offset (``as_of``, not epoch seconds), and a BOM first
+    so that Excel reads the Chinese names as UTF-8."""
     table = frame.assign(as_of=local_iso_series(frame["as_of_s"], tz), indicator_id=view.indicator, level=view.level)
+    numbers = table.select_dtypes("number").columns.drop("as_of_s", errors="ignore")
+    table[numbers] = table[numbers].round(CSV_DECIMALS)
     return "\ufeff" + table.drop(columns="as_of_s").to_csv(index=False)
 
 

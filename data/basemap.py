@@ -33,7 +33,7 @@ FEATURE_LAYER = {"river": ("water", "river"), "lake": ("water", "lake"), "water"
                  "park": ("park", "park"), "green": ("park", "park"), "forest": ("park", "forest"),
                  "industrial_park": ("landuse", "industrial"), "venue": ("landuse", "stadium"),
                  "road": ("transportation", "primary"), "railway": ("transportation", "rail")}
-ZOOM_SPAN = 6                     # zooms built from the one that shows the whole city
+ZOOM_SPAN = 5                     # zooms built above the one that shows the whole city (MapLibre overzooms the last)
 MAX_ZOOM = 15
 SETTINGS = ("basemap.source", "basemap.minzoom", "basemap.maxzoom", "basemap.bounds", "basemap.built_at")
 
@@ -72,6 +72,7 @@ class _Sources:
         shapes = [s for *_, s in self.units] + [s for *_, s in self.features]
         self.tree = shapely.STRtree(shapes)
         self.labels = [shapely.point_on_surface(s) for *_, s in self.units]
+        self._simplified: dict[tuple[int, int], object] = {}    # (shape index, zoom) → simplified once per zoom
 
     def tile(self, z: int, x: int, y: int, base_zoom: int) -> bytes:
         """Return the gzipped MVT of tile z/x/y."""
@@ -88,22 +89,35 @@ class _Sources:
         if index >= len(self.units):
             kind, zh, en, shape = self.features[index - len(self.units)]
             layer, cls = FEATURE_LAYER[kind]
-            self._put(layers[layer], shape, z, x, y, tolerance, {"class": cls, "name": zh, "name_en": en})
+            self._put(layers[layer], self._simple(index, shape, z, tolerance), z, x, y,
+                      {"class": cls, "name": zh, "name_en": en})
             return
         level, zh, en, shape = self.units[index]
         if z < base_zoom + LEVEL_ZOOM_OFFSET[level]:
             return
-        self._put(layers["boundary"], shape.boundary, z, x, y, tolerance, {"admin_level": ADMIN_LEVEL[level]})
+        self._put(layers["boundary"], self._simple(index, shape.boundary, z, tolerance), z, x, y,
+                  {"admin_level": ADMIN_LEVEL[level]})
         label = self.labels[index]
         west, south, east, north = mvt.tile_bounds(z, x, y)
         if west <= label.x < east and south <= label.y < north:
-            self._put(layers["place"], label, z, x, y, 0, {"class": PLACE_CLASS[level], "name": zh, "name_en": en,
-                                                           "rank": ADMIN_LEVEL[level]})
+            self._put(layers["place"], label, z, x, y, {"class": PLACE_CLASS[level], "name": zh, "name_en": en,
+                                                        "rank": ADMIN_LEVEL[level]})
+
+    def _simple(self, index: int, shape, z: int, tolerance: float):
+        """Return the shape simplified for zoom ``z`` (about a tile unit), once for all its tiles."""
+        key = (index, z)
+        if key not in self._simplified:
+            self._simplified[key] = shapely.simplify(shape, tolerance)
+        return self._simplified[key]
 
     @staticmethod
-    def _put(layer: mvt.Layer, shape, z: int, x: int, y: int, tolerance: float, properties: dict) -> None:
-        simple = shapely.simplify(shape, tolerance) if tolerance else shape
-        clipped = mvt.clip_to_tile(mvt.to_tile_pixels(simple, z, x, y))
+    def _put(layer: mvt.Layer, shape, z: int, x: int, y: int, properties: dict) -> None:
+        west, south, east, north = mvt.tile_bounds(z, x, y)
+        pad = 2 * (east - west) * mvt.BUFFER / mvt.EXTENT      # cut in degrees first: only the tile's part is projected
+        near = shapely.clip_by_rect(shape, west - pad, south - pad, east + pad, north + pad)
+        if near.is_empty:
+            return
+        clipped = mvt.clip_to_tile(mvt.to_tile_pixels(near, z, x, y))
         if clipped is not None:
             layer.add(clipped, properties)
 

@@ -25,7 +25,7 @@ from data.demo.scales import SCALES
 # Modules that add their own subcommands: each has register(subparsers) adding parsers whose
 # defaults set func(args) -> exit status, and --db where they use the store.
 COMMAND_MODULES: tuple[str, ...] = ("indicators.commands", "indicators.city_commands", "indicators.threshold_commands",
-                                    "data.ingest.commands", "access.commands",
+                                    "data.ingest.commands", "data.basemap_commands", "access.commands",
                                     "indicators.alerting.commands", "reporting.commands", "data.settings_commands",
                                     "data.backup_commands", "data.duty_commands")
 

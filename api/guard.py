@@ -187,7 +187,9 @@ class Guard:
         headers["Referrer-Policy"] = "same-origin"
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
-        if not request.path.startswith(("/assets/", "/_dash-component-suites/")):
+        kept_by_browser = request.path.startswith(("/assets/", "/_dash-component-suites/")) or (
+            request.path.startswith("/basemap/") and "Cache-Control" in headers)     # tiles and font: see api/basemap.py
+        if not kept_by_browser:
             headers["Cache-Control"] = "no-store"
         return response
 

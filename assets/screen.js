@@ -94,8 +94,10 @@
     function measureMap() {
         var box = document.getElementById("screen-map");
         if (!box) { return; }
-        var size = {w: Math.round(box.clientWidth), h: Math.round(box.clientHeight)};
-        var key = size.w + "x" + size.h;
+        // u: the stylesheet's unit (1% of the largest 16:9 box), so the map's text matches the panels'.
+        var u = Math.min(window.innerHeight / 100, window.innerWidth * 0.005625);
+        var size = {w: Math.round(box.clientWidth), h: Math.round(box.clientHeight), u: Math.round(u * 100) / 100};
+        var key = size.w + "x" + size.h + "@" + size.u;
         if (size.w > 0 && size.h > 0 && key !== lastSize) {
             lastSize = key;
             setProps("screen-viewport", {data: size});

@@ -9,9 +9,17 @@ The database should carry indicator values and some hourly history (``cli.py ref
 1. Server time of a drill-down: the callbacks a click on a unit runs (the state update, the map,
    the side panel, the breadcrumb), called in this process on the store, over districts, streets
    and communities; p50/p95 of each and of their sum.
-2. Browser time from a click to the map drawn at the grid level of one district (Chromium).
-3. Load: N simulated analysts posting drill-downs to /_dash-update-component for S seconds;
+2. Browser time (Chromium), from the request to the map drawn and MapLibre idle (basemap tiles
+   loaded): the first view of /map (the first one with the browser's cache empty, then the next
+   ones); a drill step (a click on a district to its streets drawn); the level switch of one
+   district to its grids.
+3. The basemap: its build time when the store has none yet, and the time to serve a tile over
+   loopback (every tile of the city, cold then again).
+4. Load: N simulated analysts posting drill-downs to /_dash-update-component for S seconds;
    p50/p95/p99 of the answers.
+
+To set the figures beside an earlier commit's in one run, measured with this script on both:
+``python bench/compare_commits.py --old HEAD~1 --script-from new --rounds 2 -- bench/bench_map.py --db …``
 """
 
 from __future__ import annotations
@@ -66,6 +74,14 @@ def click(update_state, state: dict, code: str) -> dict:
     return copy_context().run(call)
 
 
+def draw_map(cb, state: dict):
+    """Call the map's drawing callback with this program's inputs (the colour choice and opacity came later)."""
+    import inspect
+
+    extra = (None, None) if len(inspect.signature(cb.draw_map).parameters) > 3 else ()
+    return cb.draw_map(state, "zh", *extra, None)
+
+
 def server_drill(path: Path, at: str, repeat: int) -> dict:
     """Time the callbacks of a drill-down in this process (geometry built once, before timing)."""
     from callbacks import context
@@ -91,7 +107,7 @@ def server_drill(path: Path, at: str, repeat: int) -> dict:
         t0 = time.perf_counter()
         state = click(cb.update_state, base, code)["state"]
         t1 = time.perf_counter()
-        cb.draw_map(state, "zh", None)
+        draw_map(cb, state)
         t2 = time.perf_counter()
         cb.draw_panel(state, "zh", grid_options("zh"))
         t3 = time.perf_counter()
@@ -104,6 +120,83 @@ def server_drill(path: Path, at: str, repeat: int) -> dict:
 
 
 # --- 2. browser time ------------------------------------------------------------------------
+
+FIRST_VIEW_REPEAT = 4
+PROJECT_JS = """([lon, lat]) => {
+    const gd = document.querySelector('#map-graph .js-plotly-plot');
+    const map = gd._fullLayout.map._subplot.map, box = map.getCanvas().getBoundingClientRect();
+    const p = map.project([lon, lat]);
+    return [box.left + p.x, box.top + p.y];
+}"""
+
+
+def browser_first_view_and_drill(url: str, district: tuple[str, float, float], repeat: int = FIRST_VIEW_REPEAT) -> dict:
+    """Time, in Chromium, the first view of /map (a full page load) and a drill step (a click on a
+    district until its streets are drawn)."""
+    from tests.browser import chromium_page, sign_in
+
+    first, drill = [], []
+    with chromium_page() as (page, watch):
+        sign_in(page, url, user=USER[:2], next_path="/")
+        for _ in range(repeat):
+            started = time.perf_counter()
+            page.goto(f"{url}/map?indicator={INDICATOR}")
+            wait_drawn(page, "district")
+            first.append(time.perf_counter() - started)
+            x, y = page.evaluate(PROJECT_JS, [district[1], district[2]])
+            started = time.perf_counter()
+            page.mouse.click(x, y)
+            wait_drawn(page, "street")
+            drill.append(time.perf_counter() - started)
+            page.goto(f"{url}/")
+        assert not watch.outside_requests, watch.outside_requests
+    return {"first_view_cold_s": round(first[0], 2), "first_view_warm": percentiles(first[1:]),
+            "drill_step": percentiles(drill), "first_view_samples_s": [round(s, 2) for s in first],
+            "drill_samples_s": [round(s, 2) for s in drill]}
+
+
+def ensure_basemap(path: Path) -> dict:
+    """Build the copy's basemap when its store has the table but no tiles (a store built before
+    basemaps, migrated); return the build's figures (none for a program without basemaps)."""
+    try:
+        from data import basemap
+    except ImportError:
+        return {}
+    con = db.open_store(path)
+    try:
+        if basemap.describe(con)["source"]:
+            return {}
+        built = basemap.build_basemap(con)
+    finally:
+        con.close()
+    return {"basemap_build_s": built["seconds"], "basemap_tiles": built["tiles"], "basemap_bytes": built["bytes"]}
+
+
+def tile_latency(url: str, path_tiles: list[tuple[int, int, int]]) -> dict:
+    """Time serving every tile of the city over loopback, the first time and again (kept in memory)."""
+    s = session(url)
+    if s.get(f"{url}/basemap/style.json").headers.get("Content-Type", "").startswith("text/html"):
+        return {}                                        # a program without a basemap route
+    timings = {"tile_first": [], "tile_again": []}
+    for key in timings:
+        for z, x, y in path_tiles:
+            started = time.perf_counter()
+            answer = s.get(f"{url}/basemap/tiles/{z}/{x}/{y}.pbf")
+            timings[key].append(time.perf_counter() - started)
+            assert answer.status_code in (200, 204), answer.status_code
+    return {key: percentiles(values) for key, values in timings.items()}
+
+
+def store_tiles(path: Path) -> list[tuple[int, int, int]]:
+    """Return the z/x/y of every tile the copy's basemap holds (none without one)."""
+    con = db.open_store(path, read_only=True)
+    try:
+        return [tuple(r) for r in con.execute("SELECT z, x, y FROM basemap_tiles ORDER BY z, x, y").fetchall()]
+    except Exception:                                    # noqa: BLE001 — a store from before basemaps
+        return []
+    finally:
+        con.close()
+
 
 def browser_grid_level(url: str, district: str, repeat: int = 3) -> dict:
     """Time, in Chromium, from choosing the grid level to the district's grids drawn."""
@@ -137,7 +230,7 @@ DRAWN_JS = """len => {
 def wait_drawn(page, level: str, timeout_s: float = 120, interval_s: float = 0.05) -> None:
     """Wait until MapLibre is idle with the map showing units of ``level`` (by their code length),
     polling the page from Python every ``interval_s``."""
-    length = {"street": 9, "grid": 15}[level]
+    length = {"district": 6, "street": 9, "community": 12, "grid": 15}[level]
     deadline = time.perf_counter() + timeout_s
     while not page.evaluate(DRAWN_JS, length):
         if time.perf_counter() > deadline:
@@ -222,14 +315,22 @@ def main(argv: list[str] | None = None) -> int:
         con = db.open_store(path)              # the copy: upgraded to this program's schema if older
         report["units"] = dict(con.execute("SELECT level, count(*) FROM admin_units GROUP BY 1").fetchall())
         district = units(con, "district", 1)[0]
+        inside = con.execute("SELECT code, centroid_lon, centroid_lat FROM admin_units WHERE level = 'district' "
+                             "ORDER BY area_km2 DESC LIMIT 1").fetchone()
         codes = [(c, "community") for c in units(con, "street", 200)] + [(c, "grid") for c in units(con, "community", 400)]
         con.close()
+        report["basemap"] = ensure_basemap(path)
+        tiles = store_tiles(path)
         report["server_drill"] = server_drill(path, args.at, args.repeat)
         print(json.dumps(report, ensure_ascii=False, indent=1), flush=True)
         if args.skip_browser and args.skip_load:
             return 0
         with running_server(path, "--at", args.at, timeout_s=600, users=(USER,)) as url:
+            report["tiles"] = tile_latency(url, tiles) if tiles else {}
+            print(json.dumps(report["tiles"], indent=1), flush=True)
             if not args.skip_browser:
+                report["browser_views"] = browser_first_view_and_drill(url, inside)
+                print(json.dumps(report["browser_views"], indent=1), flush=True)
                 report["browser"] = browser_grid_level(url, district)
                 print(json.dumps(report["browser"], indent=1), flush=True)
             if not args.skip_load:

@@ -114,6 +114,9 @@ def main() -> int:
     parser.add_argument("--old", required=True, help="the earlier commit (any git revision)")
     parser.add_argument("--new", default="HEAD", help="the later commit (default HEAD)")
     parser.add_argument("--rounds", type=int, default=3, help="pairs of runs, old then new")
+    parser.add_argument("--script-from", choices=("own", "new"), default="own",
+                        help="run each commit's own benchmark script (default), or the new commit's on both "
+                             "(to measure the old commit on figures its script did not print yet)")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- SCRIPT ARGS: a bench script and its arguments")
     args = parser.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -123,6 +126,8 @@ def main() -> int:
     trees = {}
     try:
         trees = {side: add_worktree(rev, scratch) for side, rev in (("old", args.old), ("new", args.new))}
+        if args.script_from == "new":
+            shutil.copy(trees["new"] / command[0], trees["old"] / command[0])
         runs: dict[str, list] = {"old": [], "new": []}
         for round_no in range(args.rounds):
             for side in ("old", "new"):

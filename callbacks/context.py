@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import duckdb
+import flask
 
 from callbacks.memo import LruMemo
 from data import versions
+from layouts.basemap_style import store_style
 from indicators.catalog import Catalog
 from indicators.engine import Engine
 
@@ -73,6 +75,13 @@ class AppContext:
                 found = versions.current(self.cursor())
                 self._versions = (time.monotonic(), found)
             return found
+
+    def map_style(self, theme: str, language: str, text_scale: float = 1.0) -> dict | str:
+        """Return the maps' style: the basemap on this request's origin (the browser's own address),
+        the city's intranet style, or the bare background and label font when there is no basemap."""
+        origin = flask.request.host_url.rstrip("/") if flask.has_request_context() else ""
+        return self.remember(f"basemap.style.{theme}.{language}.{origin}.{text_scale:.2f}",
+                             lambda: store_style(self.cursor(), theme, language, origin, text_scale))
 
     def city_name(self, language: str) -> str:
         """Return the city's name in the UI language."""

@@ -19,6 +19,7 @@ from layouts import map_page as view
 from layouts import map_panel as side
 from layouts import map_state
 from layouts.i18n import normalise_language
+from layouts.map_panel import local_time
 from layouts.map_state import MapView
 from queries import map_page as uq
 from queries.value_cache import ValueCache
@@ -124,20 +125,39 @@ def map_view(unit: dict | None) -> dict:
 
 
 @callback(Output(ids.MAP_GRAPH, "figure"), Output(ids.MAP_DRAWN, "data"),
-          Input(ids.MAP_STATE, "data"), Input(ids.LANGUAGE, "data"), State(ids.MAP_DRAWN, "data"),
-          prevent_initial_call=True)
-def draw_map(state, language, drawn):
-    """Draw the choropleth; when the same units are on the map already, patch only the values."""
+          Input(ids.MAP_STATE, "data"), Input(ids.LANGUAGE, "data"), Input(ids.MAP_COLOUR_BY, "value"),
+          Input(ids.MAP_OPACITY, "value"), State(ids.MAP_DRAWN, "data"), prevent_initial_call=True)
+def draw_map(state, language, colour_by, opacity, drawn):
+    """Draw the choropleth over the basemap; when the same units are on the map already, patch only
+    the values, colours, opacity and selection."""
     if not state:
         return no_update, no_update
     shown, language = drawable(state), normalise_language(language)
     indicator, (frame, unit) = catalog()[shown.indicator], map_values(shown)
-    by_status, label = bool(indicator.thresholds.bounds_for(shown.level)), view.value_label(indicator, language)
-    key = f"{shown.unit}|{shown.level}"
-    if drawn == key:
-        return view.map_patch(frame, by_status, label, language), no_update
+    label = view.value_label(indicator, language)
+    colouring = view.map_colouring(frame, view.colour_mode(indicator, shown.level, frame, colour_by), label, language,
+                                   view.absolute_breaks(indicator, shown.level))
+    drawing = map_drawing(shown, unit, frame, language, opacity, label)
+    key = f"{shown.unit}|{shown.level}|{language}"
     geojson = view.feature_collection(level_geometry(shown.level), frame["code"])
-    return view.map_figure(frame, geojson, map_view(unit), by_status, label, language, key), key
+    if drawn == key:
+        return view.map_patch(colouring, label, drawing, geojson), no_update
+    return view.map_figure(frame, geojson, map_view(unit), colouring, label, drawing, key), key
+
+
+def map_drawing(shown: MapView, unit: dict | None, frame, language: str, opacity: float | None, label: str) -> dict:
+    """Return what the map draws beside the values: the basemap, the level above (the unit drilled
+    into and the units beside it: outlines and names), the selected unit and the picture's title."""
+    app = context.current()
+    con = app.cursor()
+    above = uq.units_beside(con, unit)
+    above_level = unit["level"] if unit else "city"
+    area = (unit or uq.city_unit(con))["name_zh" if language == "zh" else "name_en"]
+    when = local_time(frame["as_of_s"].max(), app.tz, "%Y-%m-%d %H:%M")      # the values' instant
+    return {"style": app.map_style("light", language), "opacity": opacity or view.DEFAULT_OPACITY,
+            "language": language, "selected": shown.select, "above_units": above,
+            "above_geojson": view.feature_collection(level_geometry(above_level), above["code"]),
+            "title": view.picture_title(label, area, when)}
 
 
 @callback(Output(ids.MAP_CRUMBS, "children"), Input(ids.MAP_STATE, "data"), Input(ids.LANGUAGE, "data"),

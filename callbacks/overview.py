@@ -8,6 +8,7 @@ from layouts import figures, ids
 from layouts.i18n import normalise_language, t
 from layouts.overview import overview_body
 from queries.overview import city_today
+from queries.screen import top_units
 
 
 @callback(Output(ids.OVERVIEW_BODY, "children"), Input(ids.OVERVIEW_TICK, "n_intervals"), Input(ids.LANGUAGE, "data"))
@@ -19,8 +20,20 @@ def refresh_overview(_ticks, language):
     street_map = figures.unit_choropleth(
         data.by_street, geometry("geojson.street", lambda: geo.unit_geojson(app.cursor(), "street")),
         geometry("view.city", lambda: geo.city_view(app.cursor())), "per_10k", t("map.per_10k", language),
-        language, overlays=(geometry("geojson.river", lambda: geo.feature_geojson(app.cursor(), "river")),))
+        language, overlays=(geometry("geojson.river", lambda: geo.feature_geojson(app.cursor(), "river")),),
+        drawing=street_map_drawing(language))
     return overview_body(data, language, app.tz, street_map)
+
+
+def street_map_drawing(language: str) -> dict:
+    """Return the basemap and the level above the streets (the districts, when the city has them)."""
+    app = context.current()
+    drawing = {"style": app.map_style("light", language)}
+    top = geometry("units.top", lambda: top_units(app.cursor()))
+    if not top.empty and top["level"].iloc[0] == "district":
+        drawing.update(above_units=top, above_geojson=geometry("geojson.district",
+                                                               lambda: geo.unit_geojson(app.cursor(), "district")))
+    return drawing
 
 
 def geometry(key: str, build):

@@ -44,6 +44,7 @@ TRACE_OF = {"layer": 0, "stations": 1, "events": 2, "newest": 3}
 SCENE_EVENTS = {"environment": ("category", ("environment.", "air.")), "traffic": ("category", ("traffic.",)),
                 "hotline": ("channel", ("hotline",)), "grid": ("channel", ("grid",))}
 DEFAULT_VIEWPORT = {"w": 1100, "h": 800}
+OPEN_ALERTS_SHOWN = 200                 # the alert list pages through at most this many (most severe first)
 PAST_REREAD_S = 600                     # the trends' previous days are read again at least this often
 
 
@@ -114,8 +115,7 @@ def panels(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: st
             sensors_now(con, reads, now_s, tz)[0], queries.CONGESTED_KMH, language)),
         ids.SCREEN_CROWD: rendered(reads, ("crowd", language), lambda: view.crowd_panel(
             reads.get("crowd", lambda: queries.crowd_hotspots(con)), language)),
-        ids.SCREEN_ALERTS: rendered(reads, ("alerts", language), lambda: view.alerts_panel(
-            reads.get("open_alerts", lambda: queries.open_alerts(con)), _names(language), now_s, tz, language)),
+        ids.SCREEN_ALERTS: alerts_page(con, reads, now_s, tz, language),
         ids.SCREEN_TICKER: rendered(reads, ("ticker", language), lambda: view.ticker(
             reads.get("ticker", lambda: queries.newest_events(con, now_s, names=ticker_names(con))), tz, language)),
         ids.SCREEN_FRESH: rendered(reads, ("fresh", language),
@@ -125,6 +125,14 @@ def panels(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: st
         ids.SCREEN_SCENE_TITLE: _with_digest(title),
         ids.SCREEN_ASOF: _with_digest(as_of),
     }
+
+
+def alerts_page(con, reads, now_s: int, tz: str, language: str) -> tuple:
+    """Return the open alerts' panel at the page this instant shows (the pages turn every ALERT_PAGE_S)."""
+    frame = reads.get("open_alerts", lambda: queries.open_alerts(con, limit=OPEN_ALERTS_SHOWN))
+    page = (now_s // view.ALERT_PAGE_S) % view.alert_pages(len(frame))
+    return rendered(reads, ("alerts", language, page),
+                    lambda: view.alerts_panel(frame, _names(language), now_s, tz, language, page))
 
 
 def headline(con, reads, now_s: int, tz: str) -> dict:
@@ -217,29 +225,32 @@ def map_parts(con, reads, now_s: int, tz: str, scene: str, layer: str, viewport:
         reads.get("recent_events", lambda: queries.recent_events(con, now_s)), scene), now_s, scale))
     bounds = app.remember(f"screen.view.{width}x{height}", lambda: geo.city_view(con, width, height),
                           families=("geometry",))
-    return {"layer": rendered(reads, ("layer", layer), lambda: layer_values(con, reads, now_s, tz, layer)),
+    size_px = wall_map.text_px(float(size.get("u") or height / 80))
+    return {"layer": rendered(reads, ("layer", layer, language, size_px),
+                              lambda: layer_values(con, reads, now_s, tz, layer, language, size_px)),
             "stations": rendered(reads, ("stations", scene, layer, language, scale),
                                  lambda: sensor_points(scene, layer, *sensors_now(con, reads, now_s, tz),
                                                        language, scale)),
             "events": rendered(reads, ("events", scene, scale), lambda: points()["events"]),
             "newest": rendered(reads, ("newest", scene, scale), lambda: points()["newest"]),
-            "view": _with_digest({"center": bounds["center"], "zoom": bounds["zoom"]})}
+            "view": _with_digest({"center": bounds["center"], "zoom": bounds["zoom"], "text_px": size_px})}
 
 
-def layer_values(con, reads, now_s: int, tz: str, layer: str) -> dict:
-    """Return the choropleth's values for a layer: alert severity per grid, the nearest station's AQI,
-    or an indicator's grid values."""
+def layer_values(con, reads, now_s: int, tz: str, layer: str, language: str, size_px: float) -> dict:
+    """Return the choropleth's values and legend for a layer: alert severity per grid, the nearest
+    station's AQI, or an indicator's grid values."""
     if layer == "aqi":
         grids = reads.get("grid_centroids", lambda: queries.grid_centroids(con))
         stations = sensors_now(con, reads, now_s, tz)[1]
-        return wall_map.layer_trace(layer, grids["code"].tolist(), pd.Series(queries.nearest_station_aqi(grids, stations)), "")
+        return wall_map.layer_trace(layer, grids["code"].tolist(), pd.Series(queries.nearest_station_aqi(grids, stations)),
+                                    "", language, size_px)
     if layer == "alerts":
         grids = reads.get("grid_alerts", lambda: queries.grid_alert_severity(con))
     else:
         grids = reads.get(("grid_values", layer), lambda: queries.grid_values(con, view.LAYER_INDICATOR[layer]))
     values = grids["rank"] if "rank" in grids else grids["value"]
-    label = {"hotline": "件", "crowd": "人/km²"}.get(layer, "")
-    return wall_map.layer_trace(layer, grids["code"].tolist(), values, label)
+    return wall_map.layer_trace(layer, grids["code"].tolist(), values, t(f"screen.legend.{layer}", language),
+                                language, size_px)
 
 
 def sensor_points(scene: str, layer: str, roads, stations, language: str, scale: float = 1.0) -> dict:
@@ -256,13 +267,25 @@ def sensor_points(scene: str, layer: str, roads, stations, language: str, scale:
     return dict(lon=[], lat=[], text=[], marker=dict(size=round(15 * scale, 1), color=[], opacity=0.95))
 
 
+def wall_drawing(language: str, text_px: float) -> dict:
+    """Return what the wall's map draws beside its layers: the dark basemap, the districts (the level
+    the city is cut into first) outlined and named, at the wall's text size."""
+    app = context.current()
+    top = app.remember("screen.top_units", lambda: queries.top_units(app.cursor()), families=("geometry",))
+    outlines = app.remember("screen.top_outlines", lambda: geo.unit_geojson(app.cursor(), top["level"].iloc[0])
+                            if not top.empty else None, families=("geometry",))
+    return {"style": app.map_style("dark", language, text_px / wall_map.BASEMAP_DISTRICT_PX), "above_units": top,
+            "above_geojson": outlines, "text_px": text_px}
+
+
 def map_update(parts: dict, digests: dict, sent: dict, language: str):
     """Return the whole figure the first time (with the geometry), afterwards a Patch of changed parts."""
     app = context.current()
     if not sent.get("geometry"):
         geojson = app.remember("geojson.grid", lambda: geo.unit_geojson(app.cursor(), "grid"), families=("geometry",))
         return wall_map.map_figure(geojson, parts["view"], parts["layer"], {"events": parts["events"],
-                               "newest": parts["newest"]}, parts["stations"], language)
+                               "newest": parts["newest"]}, parts["stations"], language,
+                               wall_drawing(language, parts["view"]["text_px"]))
     changed = [name for name in MAP_PARTS if sent.get(f"map.{name}") != digests[f"map.{name}"]]
     if not changed:
         return no_update

@@ -27,7 +27,8 @@ from data.statuses import STATUSES
 PROFILE_FILE = "city.yaml"
 CATEGORY_DEFAULT_KEYS = ("domain", "sla_hours", "default_level", "department")
 _TOP_KEYS = ("name_zh", "name_en", "timezone", "channels", "categories", "category_defaults", "statuses",
-             "units", "thresholds", "feeds")
+             "units", "thresholds", "feeds", "basemap")
+_STYLE_URL = re.compile(r"^https?://[^\s'\"<>]{1,500}$")   # the city's intranet MapLibre style
 _CHANNEL_KEYS = ("code", "role", "name_zh", "name_en")
 _CATEGORY_KEYS = ("code", "name_zh", "name_en", "parent", "canonical", *CATEGORY_DEFAULT_KEYS)
 _FEED_KEYS = ("mapping", "file")
@@ -85,6 +86,7 @@ class CityProfile:
     units: Path | None = None
     thresholds: Path | None = None
     feeds: tuple[Feed, ...] = ()
+    basemap: str | None = None          # a MapLibre style URL on the city's intranet (else the store's own tiles)
 
 
 def load_profile(path: str | Path, roles: tuple[str, ...]) -> CityProfile:
@@ -119,10 +121,13 @@ def parse_profile(raw, base: Path, roles: tuple[str, ...], where: str = PROFILE_
     statuses = _statuses(raw.get("statuses") or {}, problems)
     units, thresholds = (_path(raw, key, base, problems) for key in ("units", "thresholds"))
     feeds = _feeds(raw.get("feeds") or [], base, problems)
+    basemap = str(raw.get("basemap") or "").strip() or None
+    if basemap and not _STYLE_URL.match(basemap):
+        problems.append(f"basemap: {basemap!r} is not an http(s) URL of a MapLibre style (e.g. http://tiles.intranet/styles/city.json)")
     if problems:
         raise ProfileError(f"{len(problems)} problem(s) in {where}:\n" + "\n".join(f"  {p}" for p in problems))
     return CityProfile(str(raw["name_zh"]), str(raw["name_en"]), timezone, channels, categories, statuses,
-                       units, thresholds, feeds)
+                       units, thresholds, feeds, basemap)
 
 
 def _unknown_keys(raw: dict, known: tuple[str, ...], where: str, problems: list[str]) -> None:
@@ -266,6 +271,9 @@ def write_profile(con: duckdb.DuckDBPyConnection, profile: CityProfile, units: b
         db.put_settings(con, {"city.name_zh": profile.name_zh, "city.name_en": profile.name_en,
                               "city.tz": profile.timezone, "city.statuses": json.dumps(profile.statuses,
                                                                                       ensure_ascii=False)})
+        con.execute("DELETE FROM settings WHERE key = 'basemap.style_url'")
+        if profile.basemap:
+            db.put_settings(con, {"basemap.style_url": profile.basemap})
         con.execute("DELETE FROM channels")
         writer.append_frame(con, "channels", pd.DataFrame([vars(c) for c in profile.channels],
                                                           columns=list(_CHANNEL_KEYS)))

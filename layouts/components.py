@@ -8,6 +8,9 @@ from data.text import inert
 from layouts import ids
 from layouts.i18n import t
 
+# A graph's modebar: PNG export only; no Plotly logo and no button that sends a chart to Plotly's cloud.
+NO_CLOUD = {"displaylogo": False, "showSendToCloud": False, "showEditInChartStudio": False, "plotlyServerURL": ""}
+
 
 def kpi_card(label: str, value: str, note: str = "", testid: str = "", accent: str | None = None) -> html.Div:
     """Return a card with a label, a big value and a small note."""

@@ -113,6 +113,8 @@ MAP_EVENTS_NOTE = "map-events-note"
 MAP_SENSORS = "map-sensors"
 MAP_VALUES_CSV = "map-values-csv"
 MAP_DOWNLOAD = "map-download"
+MAP_COLOUR_BY = "map-colour-by"             # colour the units by value or by status
+MAP_OPACITY = "map-opacity"                 # the choropleth's opacity over the basemap
 
 # --- wall screen ---
 SCREEN_CONFIG = "screen-config"

@@ -14,10 +14,12 @@ from dash import Patch, dcc, html, no_update
 
 from data.clock import local_iso_series
 from indicators.catalog_search import search_catalog
-from indicators.model import SEVERITIES
+from indicators.model import SEVERITIES, IndicatorType
 from layouts import ids
+from layouts import map_layers
 from layouts import theme
 from layouts.i18n import DEFAULT_LANGUAGE, t
+from layouts.components import NO_CLOUD
 from layouts.map_panel import event_columns, events_grid, fmt_value, local_time
 from layouts.map_state import MapView, ViewFacts, allowed_levels, time_index
 
@@ -27,6 +29,8 @@ STATUS_ORDER = ("no_data", "normal", *SEVERITIES)     # z index on the map
 EMPTY_FIGURE = {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False}}}
 PLAY_MS = 1500
 SEARCH_LIMIT = 80
+COLOUR_CHOICES = ("auto", "value", "status")     # auto: by value where the statuses on the map are all alike
+DEFAULT_OPACITY = 0.8
 
 
 # --- time ------------------------------------------------------------------------------------
@@ -62,7 +66,7 @@ def layout(**_query) -> html.Div:
 
 def graph_config() -> dict:
     """Return the map's modebar settings: PNG export kept, nothing that calls out."""
-    return {"displaylogo": False, "scrollZoom": True,
+    return {**NO_CLOUD, "scrollZoom": True,
             "toImageButtonOptions": {"format": "png", "filename": "city-vitals-map", "scale": 2}}
 
 
@@ -77,6 +81,16 @@ def controls(language: str) -> html.Div:
             html.Label(t("map_page.level", language), htmlFor=ids.MAP_LEVEL, className="small text-muted"),
             dcc.Dropdown(id=ids.MAP_LEVEL, clearable=False, style={"minWidth": "8rem"}),
         ]),
+        html.Div([
+            html.Label(t("map_page.colour_by", language), htmlFor=ids.MAP_COLOUR_BY, className="small text-muted d-block"),
+            dcc.RadioItems(id=ids.MAP_COLOUR_BY, value="auto", inline=True, inputClassName="me-1", labelClassName="me-2 small",
+                           options=[{"label": t(f"map_page.colour_by.{m}", language), "value": m} for m in COLOUR_CHOICES]),
+        ]),
+        html.Div([
+            html.Label(t("map_page.opacity", language), htmlFor=ids.MAP_OPACITY, className="small text-muted d-block"),
+            dcc.Slider(id=ids.MAP_OPACITY, min=0.2, max=1, step=0.1, value=DEFAULT_OPACITY, marks=None,
+                       updatemode="mouseup", tooltip={"placement": "bottom"}),
+        ], style={"minWidth": "9rem"}),
         html.Button(t("map_page.export_csv", language), id=ids.MAP_VALUES_CSV, n_clicks=0,
                     className="btn btn-sm btn-outline-primary align-self-end"),
         html.Details([html.Summary(t("map_page.tree", language), className="small"),
@@ -104,7 +118,7 @@ def side_panel_frame(language: str) -> list:
                   dcc.Dropdown(id=ids.MAP_COMPARE)], className="mt-2"),
         html.Div(id=ids.MAP_COMPARE_TABLE),
         html.Div(t("map_page.series", language), className="fw-bold mt-2"),
-        dcc.Graph(id=ids.MAP_SERIES, config={"displaylogo": False}, style={"height": "260px"}),
+        dcc.Graph(id=ids.MAP_SERIES, config=NO_CLOUD, style={"height": "260px"}),
         html.Div(t("map_page.children", language), className="fw-bold mt-2"),
         html.Div(id=ids.MAP_CHILDREN),
         html.Div([html.Span(t("map_page.events", language), className="fw-bold me-2"),
@@ -202,56 +216,105 @@ def values_csv_name(view: MapView) -> str:
     return name.replace(":", "")
 
 
+CSV_DECIMALS = 2
+
+
 def values_csv(frame: pd.DataFrame, view: MapView, tz: str) -> str:
-    """Return the map's values as CSV text: one row per unit, the value's instant as local ISO 8601
-    with the offset (``as_of``, not epoch seconds), and a BOM first so that Excel reads the Chinese
-    names as UTF-8."""
+    """Return the map's values as CSV text: one row per unit, numbers rounded to CSV_DECIMALS, the
+    value's instant as local ISO 8601 with the offset (``as_of``, not epoch seconds), and a BOM first
+    so that Excel reads the Chinese names as UTF-8."""
     table = frame.assign(as_of=local_iso_series(frame["as_of_s"], tz), indicator_id=view.indicator, level=view.level)
+    numbers = table.select_dtypes("number").columns.drop("as_of_s", errors="ignore")
+    table[numbers] = table[numbers].round(CSV_DECIMALS)
     return "\ufeff" + table.drop(columns="as_of_s").to_csv(index=False)
 
 
-def map_colouring(frame: pd.DataFrame, by_status: bool, label: str, language: str) -> dict:
-    """Return the choropleth's value properties: z, colours and hover text for the frame's rows."""
+def colour_mode(indicator, level: str, frame: pd.DataFrame, choice: str | None) -> str:
+    """Return how the map is coloured: "aqi" for an AQI (always its standard colours), else the
+    user's choice, and by default by status unless every unit on the map has the same status."""
+    if indicator.type == IndicatorType.AQI:
+        return "aqi"
+    has_thresholds = bool(indicator.thresholds.bounds_for(level))
+    if choice in ("value", "status"):
+        return choice if has_thresholds else "value"
+    return "status" if has_thresholds and frame["status"].nunique() > 1 else "value"
+
+
+def map_colouring(frame: pd.DataFrame, mode: str, label: str, language: str, breaks: tuple = ()) -> dict:
+    """Return the choropleth's value properties: z, colours, colour bar (the legend, with the unit and
+    the threshold ``breaks`` marked) and hover text for the frame's rows."""
     names = frame["name_zh" if language == "zh" else "name_en"].fillna(frame["code"])
     statuses = [t(f"map_page.status.{s}", language) for s in frame["status"]]
-    custom = np.column_stack([names, [fmt_value(v) for v in frame["value"]], statuses, frame["code"]])
-    if by_status:
+    custom = np.column_stack([names, [fmt_value(v) for v in frame["value"]], statuses, frame["code"]]).tolist()
+    bar = {"thickness": 14, "title": {"text": label, "side": "right"}, "outlinewidth": 0}
+    if mode == "status":
         z = frame["status"].map({s: i for i, s in enumerate(STATUS_ORDER)}).fillna(0)
-        bar = {"title": {"text": t("map_page.status", language)}, "thickness": 12,
-               "tickvals": list(range(len(STATUS_ORDER))),
-               "ticktext": [t(f"map_page.status.{s}", language) for s in STATUS_ORDER]}
-        return {"z": z.tolist(), "zmin": -0.5, "zmax": len(STATUS_ORDER) - 0.5, "customdata": custom.tolist(),
+        bar.update(title={"text": f"{t('map_page.status', language)} · {label}", "side": "right"},
+                   tickvals=list(range(len(STATUS_ORDER))),
+                   ticktext=[t(f"map_page.status.{s}", language) for s in STATUS_ORDER])
+        return {"z": z.tolist(), "zmin": -0.5, "zmax": len(STATUS_ORDER) - 0.5, "customdata": custom,
                 "colorscale": _stepped_scale([theme.STATUS_COLOURS[s] for s in STATUS_ORDER]), "colorbar": bar}
     values = frame["value"]
+    if mode == "aqi":
+        return {"z": values.fillna(0).clip(upper=map_layers.AQI_TOP).tolist(), "zmin": 0, "zmax": map_layers.AQI_TOP,
+                "customdata": custom, "colorscale": map_layers.aqi_value_scale(),
+                "colorbar": map_layers.aqi_colorbar(label, language, thickness=14, outlinewidth=0)}
     top = float(values.max()) if values.notna().any() else 1.0
+    top = max([top, *[float(b) for _s, b in breaks]]) if breaks else top
+    names_of = {s: t(f"map_page.status.{s}", language) for s in SEVERITIES}
+    bar.update(map_layers.threshold_ticks(breaks, top, names_of))
     return {"z": values.fillna(0).tolist(), "zmin": min(float(values.min()) if values.notna().any() else 0.0, 0.0),
-            "zmax": max(top, 1e-9), "customdata": custom.tolist(), "colorscale": theme.SEQUENTIAL,
-            "colorbar": {"title": {"text": label}, "thickness": 12}}
+            "zmax": max(top, 1e-9), "customdata": custom, "colorscale": theme.SEQUENTIAL, "colorbar": bar}
 
 
-def map_figure(frame: pd.DataFrame, geojson: dict, view: dict, by_status: bool, label: str, language: str,
+def absolute_breaks(indicator, level: str) -> tuple:
+    """Return the indicator's threshold bounds at ``level`` when they are absolute (relative ones differ per unit)."""
+    return () if indicator.thresholds.relative_at(level) else indicator.thresholds.bounds_for(level)
+
+
+def hover_template(label: str) -> str:
+    """Return the units' hover text: name (code), value with the indicator's name and unit, status."""
+    return "%{customdata[0]} (%{customdata[3]})<br>" + label + ": %{customdata[1]}<br>%{customdata[2]}<extra></extra>"
+
+
+def map_figure(frame: pd.DataFrame, geojson: dict, camera: dict, colouring: dict, label: str, drawing: dict,
                revision: str) -> go.Figure:
-    """Return the choropleth of the frame's units (MapLibre, white background, inline GeoJSON only)."""
-    colouring = map_colouring(frame, by_status, label, language)
-    figure = go.Figure(go.Choroplethmap(
-        geojson=geojson, locations=frame["code"].tolist(), featureidkey="id", marker_line_width=0.6,
-        marker_line_color="white", marker_opacity=0.9,
-        hovertemplate="%{customdata[0]} (%{customdata[3]})<br>" + label + ": %{customdata[1]}<br>%{customdata[2]}<extra></extra>",
-        **colouring))
-    figure.update_layout(map={"style": "white-bg", "center": view["center"], "zoom": view["zoom"]},
+    """Return the map: the units' choropleth over the basemap (``drawing``: style, opacity, the level
+    above's outlines and names, the selected unit, the title of an exported picture)."""
+    style = drawing.get("style")
+    figure = go.Figure([
+        go.Choroplethmap(geojson=geojson, locations=frame["code"].tolist(), featureidkey="id", marker_line_width=0.6,
+                         marker_line_color="white", marker_opacity=drawing.get("opacity", DEFAULT_OPACITY),
+                         hovertemplate=hover_template(label), below=map_layers.below_labels(style), **colouring),
+        map_layers.selected_trace(geojson, drawing.get("selected"), "light"),
+        map_layers.name_trace(drawing["above_units"], drawing["language"], "light"),
+    ])
+    figure.update_layout(map={**map_layers.basemap_layout(style, camera),
+                              "layers": [map_layers.outline_layer(drawing["above_geojson"], "light")]},
                          margin={"l": 0, "r": 0, "t": 0, "b": 0}, font={"family": theme.FONT_FAMILY},
-                         uirevision=revision, clickmode="event")
+                         uirevision=revision, clickmode="event", showlegend=False,
+                         title={"text": drawing.get("title", ""), "x": 0.01, "y": 0.99, "font": {"size": 13}})
     return figure
 
 
-def map_patch(frame: pd.DataFrame, by_status: bool, label: str, language: str) -> Patch:
-    """Return a Patch changing only the values and colours of a drawn map (geometry stays)."""
+def map_patch(colouring: dict, label: str, drawing: dict, geojson: dict) -> Patch:
+    """Return a Patch changing only the values, colours, opacity, selection and title of a drawn map."""
     patch = Patch()
-    for key, value in map_colouring(frame, by_status, label, language).items():
+    for key, value in colouring.items():
         patch["data"][0][key] = value
-    patch["data"][0]["hovertemplate"] = ("%{customdata[0]} (%{customdata[3]})<br>" + label +
-                                         ": %{customdata[1]}<br>%{customdata[2]}<extra></extra>")
+    patch["data"][0]["hovertemplate"] = hover_template(label)
+    patch["data"][0]["marker"]["opacity"] = drawing.get("opacity", DEFAULT_OPACITY)
+    selected = map_layers.selected_trace(geojson, drawing.get("selected"), "light")
+    patch["data"][1]["geojson"] = selected.geojson
+    patch["data"][1]["locations"] = selected.locations
+    patch["data"][1]["z"] = selected.z
+    patch["layout"]["title"]["text"] = drawing.get("title", "")
     return patch
+
+
+def picture_title(label: str, area: str, when: str) -> str:
+    """Return the map's title line (kept in an exported PNG): indicator and unit, area, time."""
+    return f"{label} · {area} · {when}"
 
 
 def view_for_bounds(bounds: tuple[float, float, float, float] | None, width_px: int = 820, height_px: int = 580) -> dict:

@@ -29,6 +29,8 @@ KPI_ROLE = {"hotline": "hotline", "grid_reported": "grid", "grid_closed": "grid"
 ROLE_FALLBACK_NAMES = {"hotline": ("热线", "Hotline"), "grid": ("网格上报", "Grid reports")}  # a store without a profile
 KPI_BETTER = {"hotline": -1, "grid_reported": 0, "grid_closed": 1, "closure_rate": 1, "ontime_rate": 1,
               "satisfaction": 1, "alerts": -1}                                       # +1 higher is better, -1 worse, 0 neither
+ALERTS_PER_PAGE = 5                                                    # what the panel holds whole at 24 px text
+ALERT_PAGE_S = 15                                                      # each page of open alerts shows this long
 NEW_ALERT_S = 15 * 60                                                  # a red alert this new flashes
 
 add_texts({
@@ -60,16 +62,20 @@ add_texts({
     "screen.traffic.slow_share": ("慢行路段占比", "Slow segments"),
     "screen.traffic.avg_speed": ("平均车速", "Average speed"),
     "screen.traffic.congested": ("拥堵路段", "Congested segments"),
-    "screen.crowd": ("人群聚集热点", "Crowd hotspots"),
+    "screen.crowd": ("人群聚集热点（按密度）", "Crowd hotspots (by density)"),
     "screen.crowd.people": ("人", "people"),
+    "screen.crowd.per_km2": ("人/km²", "people/km²"),
     "screen.alerts": ("在办预警", "Open alerts"),
     "screen.alerts.none": ("当前无预警", "No open alerts"),
     "screen.alerts.pending": ("待触发", "pending"),
+    "screen.alerts.count": ("共 {n} 条", "{n} open"),
+    "screen.alerts.page": ("第 {page}/{pages} 页", "page {page}/{pages}"),
     "screen.ticker": ("最新事件", "Newest events"),
     "screen.ticker.none": ("最近24小时无新事件", "No events in the last 24 hours"),
     "screen.as_of": ("数据时刻", "Data as of"),
     "screen.fresh.indicators": ("指标计算", "Indicators"),
     "screen.fresh.none": ("无数据", "none"),
+    "screen.fresh.all": ("{n} 个数据源正常 · 最久", "{n} sources fresh · oldest"),
     "screen.hold": ("已暂停轮播", "Rotation held"),
     "screen.panel.categories": ("今日高发事项", "Top categories today"),
     "screen.panel.stations": ("各站点空气质量", "Air quality by station"),
@@ -273,12 +279,14 @@ def _stat(label: str, value: str, testid: str, unit: str = "") -> html.Div:
 
 
 def crowd_panel(hotspots: pd.DataFrame, language: str) -> list:
-    """Return the grids with the densest crowds in the last hour."""
+    """Return the grids with the densest crowds in the last hour, each with its density (the figure they
+    are ranked by)."""
     zh = language == "zh"
     rows = [html.Li([html.Span(_place(r.community_zh if zh else r.community_en, r.name_zh if zh else r.name_en),
                                className="screen-row-name"),
-                     html.Span(f"{theme.fmt_int(int(r.people)) if pd.notna(r.people) else '—'} "
-                               f"{t('screen.crowd.people', language)}", className="screen-row-value")])
+                     html.Span(f"{theme.fmt_int(round(r.per_km2))} {t('screen.crowd.per_km2', language)}",
+                               className="screen-row-value", title=f"{theme.fmt_int(int(r.people)) if pd.notna(r.people) else '—'} "
+                                                                   f"{t('screen.crowd.people', language)}")])
             for r in hotspots.itertuples()]
     if not rows:
         return [html.Div(t("screen.crowd", language), className="screen-panel-title"),
@@ -292,26 +300,39 @@ def _place(community: str | None, grid: str) -> str:
     return f"{community} · {grid}" if isinstance(community, str) and community else grid
 
 
-def alerts_panel(frame: pd.DataFrame, names: dict, now_s: int, tz: str, language: str) -> list:
-    """Return the open alerts, most severe first; red ones that fired recently flash."""
-    title = html.Div(t("screen.alerts", language), className="screen-panel-title")
+def alert_pages(count: int) -> int:
+    """Return how many pages the open alerts fill (one at least)."""
+    return max(1, -(-count // ALERTS_PER_PAGE))
+
+
+def alerts_panel(frame: pd.DataFrame, names: dict, now_s: int, tz: str, language: str, page: int = 0) -> list:
+    """Return the open alerts, most severe first, one page of ALERTS_PER_PAGE at a time, under a title
+    that says how many are open and which page is shown; red ones that fired recently flash."""
+    pages = alert_pages(len(frame))
+    counter = t("screen.alerts.count", language).format(n=len(frame))
+    if pages > 1:
+        counter += " · " + t("screen.alerts.page", language).format(page=page % pages + 1, pages=pages)
+    title = html.Div([t("screen.alerts", language), html.Span(counter, className="screen-panel-count")],
+                     className="screen-panel-title", **{"data-testid": "screen-alerts-title"})
     if frame.empty:
         return [title, html.Div(t("screen.alerts.none", language), className="screen-note")]
+    shown = frame.iloc[(page % pages) * ALERTS_PER_PAGE:][:ALERTS_PER_PAGE]
+    return [title, html.Ul([_alert_item(r, names, now_s, tz, language) for r in shown.itertuples()], className="screen-list")]
+
+
+def _alert_item(r, names: dict, now_s: int, tz: str, language: str) -> html.Li:
     zh = language == "zh"
-    items = []
-    for r in frame.itertuples():
-        since = r.fired_s if pd.notna(r.fired_s) else r.started_s
-        new = r.severity == "red" and r.state != "pending" and now_s - since <= NEW_ALERT_S
-        unit = (r.unit_zh if zh else r.unit_en) or r.unit_code
-        state = f" · {t('screen.alerts.pending', language)}" if r.state == "pending" else ""
-        items.append(html.Li([
-            html.Span(className=f"screen-dot screen-bg-{r.severity}"),
-            html.Div([html.Div(names.get(r.indicator_id, r.indicator_id), className="screen-row-name"),
-                      html.Div(f"{unit} · {_local(since, tz)}{state}", className="screen-row-value")],
-                     className="screen-alert-text"),
-        ], className="screen-alert" + (" screen-alert-new" if new else "") + (" screen-alert-pending" if state else ""),
-            **{"data-testid": f"screen-alert-{r.alert_id}"}))
-    return [title, html.Ul(items, className="screen-list")]
+    since = r.fired_s if pd.notna(r.fired_s) else r.started_s
+    new = r.severity == "red" and r.state != "pending" and now_s - since <= NEW_ALERT_S
+    unit = (r.unit_zh if zh else r.unit_en) or r.unit_code
+    state = f" · {t('screen.alerts.pending', language)}" if r.state == "pending" else ""
+    return html.Li([
+        html.Span(className=f"screen-dot screen-bg-{r.severity}"),
+        html.Div([html.Div(names.get(r.indicator_id, r.indicator_id), className="screen-row-name"),
+                  html.Div(f"{unit} · {_local(since, tz)}{state}", className="screen-row-value")],
+                 className="screen-alert-text"),
+    ], className="screen-alert" + (" screen-alert-new" if new else "") + (" screen-alert-pending" if state else ""),
+        **{"data-testid": f"screen-alert-{r.alert_id}"})
 
 
 def ticker(frame: pd.DataFrame, tz: str, language: str) -> list:
@@ -332,16 +353,29 @@ def ticker(frame: pd.DataFrame, tz: str, language: str) -> list:
 
 
 def freshness_badges(frame: pd.DataFrame, language: str) -> list:
-    """Return one badge per source with the age of its newest data; stale ones are red."""
-    badges = []
-    for r in frame.itertuples():
-        label = ((r.label_zh if language == "zh" else r.label_en) if r.family == "events" else
-                 t(f"screen.sensor.{r.name}" if r.family == "sensors" else "screen.fresh.indicators", language))
-        age = t("screen.fresh.none", language) if pd.isna(r.age_s) else _age(r.age_s)
-        badges.append(html.Span([label, " ", html.B(age)],
-                                className="screen-badge" + (" screen-badge-stale" if r.stale else ""),
-                                **{"data-testid": f"screen-fresh-{r.name}"}))
+    """Return a badge per stale source (red, with the age of its newest data) and one badge for all the
+    fresh ones (how many, and the oldest age among them): at the wall's text size a badge per source
+    would not fit the top bar."""
+    badges, fresh = [], frame[~frame["stale"].astype(bool)]
+    for r in frame[frame["stale"].astype(bool)].itertuples():
+        badges.append(html.Span([_source_label(r, language), " ", html.B(_age_text(r.age_s, language))],
+                                className="screen-badge screen-badge-stale", **{"data-testid": f"screen-fresh-{r.name}"}))
+    if not fresh.empty:
+        oldest = _age_text(fresh["age_s"].max(), language)
+        names = "、".join(_source_label(r, language) for r in fresh.itertuples())
+        badges.append(html.Span([t("screen.fresh.all", language).format(n=len(fresh)), " ", html.B(oldest)],
+                                className="screen-badge", title=names, **{"data-testid": "screen-fresh-ok"}))
     return badges
+
+
+def _source_label(r, language: str) -> str:
+    if r.family == "events":
+        return r.label_zh if language == "zh" else r.label_en
+    return t(f"screen.sensor.{r.name}" if r.family == "sensors" else "screen.fresh.indicators", language)
+
+
+def _age_text(age_s, language: str) -> str:
+    return t("screen.fresh.none", language) if pd.isna(age_s) else _age(age_s)
 
 
 def _age(seconds: float) -> str:

@@ -1,6 +1,6 @@
 """The wall screen's map: grids coloured by the layer shown (worst alert, hotline cases, AQI,
-crowding), the stations, the last hour's cases and the newest ones, on a dark style that fetches
-nothing. Pure functions from query results to the figure; callbacks.screen patches only what changed.
+crowding) with a legend each, the stations, the last hour's cases and the newest ones, the
+districts' outlines and names, over the dark basemap served by the app itself. Pure functions from query results to the figure; callbacks.screen patches only what changed.
 """
 
 from __future__ import annotations
@@ -8,53 +8,86 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from indicators import aqi
-from layouts import theme
+from layouts import map_layers, theme
+from layouts.i18n import add_texts, t
 
-# The six AQI levels (z = 1…6) in the standard's colours, one band each, translucent so that the
-# stations' markers (full colour) stand out on the grids they colour.
-AQI_SCALE = [stop for i, (_upper, _level, _zh, _en, _colour, rgb) in enumerate(aqi.LEVELS)
-             for stop in ([i / 6, f"rgba({rgb[0]},{rgb[1]},{rgb[2]},0.38)"], [(i + 1) / 6, f"rgba({rgb[0]},{rgb[1]},{rgb[2]},0.38)"])]
-# An inline MapLibre style of one dark background layer: no tiles, no glyphs, no requests. Its one
-# (empty) source keeps "sources" non-empty: plotly drops empty objects, and a style without
-# "sources" fails MapLibre's validation on the next update.
+add_texts({
+    "screen.legend.alerts": ("预警等级", "Alert level"),
+    "screen.legend.none": ("无", "None"),
+    "screen.legend.blue": ("蓝色", "Blue"),
+    "screen.legend.yellow": ("黄色", "Yellow"),
+    "screen.legend.orange": ("橙色", "Orange"),
+    "screen.legend.red": ("红色", "Red"),
+    "screen.legend.hotline": ("今日热线（件/网格）", "Hotline cases today (per grid)"),
+    "screen.legend.crowd": ("人群密度（人/km²）", "Crowd density (people/km²)"),
+})
+BASEMAP_DISTRICT_PX = 15        # the basemap style's district label size, scaled up to the wall's text
+TEXT_U = 2.25                 # the smallest text on the wall, in the stylesheet's unit (24 px at 1080 px high)
+SEVERITY_ORDER = ("none", "blue", "yellow", "orange", "red")
+# A MapLibre style of one dark background layer, for a wall drawn without the server's style (tests).
 DARK_STYLE = {"version": 8, "sources": {"screen-empty": {"type": "geojson", "data": {"type": "FeatureCollection",
                                                                                        "features": []}}}, "layers": [
     {"id": "screen-background", "type": "background", "paint": {"background-color": theme.WALL_BACKGROUND}}]}
 
 
-def map_figure(geojson: dict, view: dict, layer: dict, points: dict, stations: dict, language: str) -> go.Figure:
-    """Return the map: grids (inline GeoJSON, no tiles), sensor points, last hour's events, the newest."""
+def text_px(u_px: float) -> float:
+    """Return the wall's smallest text size in px for a stylesheet unit of ``u_px`` px."""
+    return round(TEXT_U * u_px, 1)
+
+
+def map_figure(geojson: dict, view: dict, layer: dict, points: dict, stations: dict, language: str,
+               drawing: dict | None = None) -> go.Figure:
+    """Return the map: grids over the basemap (``drawing``: its style, the districts' outlines and names,
+    the text size), sensor points, the last hour's events, the newest."""
+    drawing = drawing or {}
+    style = drawing.get("style") or DARK_STYLE
+    names = drawing.get("above_units")
     figure = go.Figure([
         go.Choroplethmap(geojson=geojson, featureidkey="id", marker_line_color=theme.WALL_GRID_LINE, marker_line_width=0.4,
-                         marker_opacity=0.9, name="grids", **layer),
+                         marker_opacity=0.9, name="grids", below=map_layers.below_labels(style), **layer),
         go.Scattermap(mode="markers", name="stations", hoverinfo="text", **stations),
         go.Scattermap(mode="markers", name="events", hoverinfo="skip", **points["events"]),
         go.Scattermap(mode="markers", name="newest", hoverinfo="skip", **points["newest"]),
     ])
+    if names is not None:
+        figure.add_trace(map_layers.name_trace(names, language, "dark", size=drawing.get("text_px", 24) * 1.1))
+    outlines = [map_layers.outline_layer(drawing["above_geojson"], "dark", 2.5)] if drawing.get("above_geojson") else []
     figure.update_layout(
-        map=dict(style=DARK_STYLE, center=view["center"], zoom=view["zoom"], layers=[]),
+        map=dict(style=style, center=view["center"], zoom=view["zoom"], layers=outlines),
         paper_bgcolor=theme.WALL_BACKGROUND, plot_bgcolor=theme.WALL_BACKGROUND, margin=dict(l=0, r=0, t=0, b=0),
-        showlegend=False, font=dict(family=theme.FONT_FAMILY, color=theme.WALL_NEUTRAL), uirevision="screen",
+        showlegend=False, font=dict(family=map_layers.label_font_family(), color=theme.WALL_NEUTRAL), uirevision="screen",
     )
     return figure
 
 
-def layer_trace(name: str, codes: list, values: pd.Series, label: str) -> dict:
-    """Return the choropleth's changing properties for a layer: z, colour scale and range, colour bar."""
-    if name == "alerts":
-        return dict(locations=codes, z=values.fillna(0).astype(int).tolist(), colorscale=theme.WALL_ALERT_SCALE, zmin=0, zmax=4,
-                    showscale=False, hovertemplate="%{location}<extra></extra>")
-    if name == "aqi":                      # values: the AQI of each grid's nearest reporting station
-        levels = [None if pd.isna(v) else aqi.level_of(int(v))[0] for v in values]
-        return dict(locations=codes, z=levels, colorscale=AQI_SCALE, zmin=0.5, zmax=6.5, showscale=False,
-                    hovertemplate="%{location}<extra></extra>")
+def _legend(title: str, size_px: float, **ticks) -> dict:
+    """Return a colour bar readable on the wall: text at the wall's smallest size, beside the map's edge."""
+    font = dict(color=theme.WALL_NEUTRAL, size=size_px)
+    return dict(title=dict(text=title, side="top", font=font), thickness=round(size_px * 0.8), len=0.5, x=0.99,
+                xanchor="right", y=0.03, yanchor="bottom", bgcolor=theme.WALL_LEGEND_GROUND, outlinewidth=0,
+                tickfont=font, **ticks)
+
+
+def layer_trace(name: str, codes: list, values: pd.Series, label: str, language: str = "zh",
+                size_px: float = 24) -> dict:
+    """Return the choropleth's changing properties for a layer: z, colour scale and range, and its legend."""
+    if name == "alerts":               # values: the worst open alert's rank on the grid or any unit it lies in
+        names = [t(f"screen.legend.{s}", language) for s in SEVERITY_ORDER]
+        return dict(locations=codes, z=values.fillna(0).astype(int).tolist(), colorscale=theme.WALL_ALERT_SCALE, zmin=0,
+                    zmax=4, showscale=True, hovertemplate="%{location}<extra></extra>",
+                    colorbar=_legend(t("screen.legend.alerts", language), size_px, tickvals=[0.5, 1.25, 2, 2.75, 3.5],
+                                     ticktext=names))
+    if name == "aqi":                  # values: the AQI of each grid's nearest reporting station
+        aqi_values = values.clip(upper=map_layers.AQI_TOP).round(0)
+        bar = map_layers.aqi_colorbar("AQI", language)
+        return dict(locations=codes, z=[None if pd.isna(v) else float(v) for v in aqi_values],
+                    colorscale=map_layers.aqi_value_scale(0.45), zmin=0, zmax=map_layers.AQI_TOP, showscale=True,
+                    hovertemplate="%{location}: AQI %{z}<extra></extra>",
+                    colorbar=_legend("AQI", size_px, tickvals=bar["tickvals"], ticktext=bar["ticktext"]))
     top = float(values.quantile(0.98)) if values.notna().any() else 0.0
     return dict(locations=codes, z=values.fillna(0).round(1).tolist(), colorscale=theme.WALL_DENSITY_SCALE, zmin=0,
                 zmax=max(top, 1.0), showscale=True, hovertemplate="%{location}: %{z}<extra></extra>",
-                colorbar=dict(title=dict(text=label, side="top"), thickness=10, len=0.45, x=0.99, xanchor="right",
-                              y=0.03, yanchor="bottom", bgcolor=theme.WALL_LEGEND_GROUND, outlinewidth=0,
-                              tickfont=dict(color=theme.WALL_NEUTRAL)))
+                colorbar=_legend(label, size_px))
 
 
 def event_points(frame: pd.DataFrame, now_s: int, scale: float = 1.0, newest_s: int = 300) -> dict:

@@ -62,3 +62,17 @@ WALL_DENSITY_SCALE = [[0.0, "#0c1f45"], [0.3, "#0f5b9c"], [0.6, "#1fb6d9"], [0.8
 WALL_LEGEND_GROUND = "rgba(5,13,31,0.6)"
 # Road speed bands on the wall's traffic panel: (below km/h, colour), slowest first.
 WALL_ROAD_COLOURS = ((20.0, "#ff4d5e"), (35.0, "#ff9f1c"), (45.0, "#ffd24d"), (float("inf"), "#32e27d"))
+
+# The basemap's paint per theme (layouts/basemap_style.py): background, water, green, industrial land,
+# roads, boundaries, labels; light for the pages, dark for the wall.
+BASEMAP_PALETTE = {
+    "light": {"background": "#f4f3ef", "water": "#a9cbe8", "park": "#cfe6c4", "landuse": "#ebe4dc", "road": "#ffffff",
+              "road_casing": "#d9d3c9", "boundary": "#7a6f86", "label": "#3a3a44", "halo": "#ffffff"},
+    "dark": {"background": "#061430", "water": "#123e6b", "park": "#0f3526", "landuse": "#14213d", "road": "#2a3f66",
+             "road_casing": "#0b1a36", "boundary": "#7c93c4", "label": "#d7e3ff", "halo": "#061430"},
+}
+# On every map: the level above's boundaries, the selected unit's outline and the names, per theme.
+MAP_PARENT_LINE = {"light": "#3d3a4b", "dark": "#9fc2ff"}
+MAP_SELECTED_LINE = {"light": "#0b3d91", "dark": "#ffffff"}
+MAP_LABEL = {"light": "#1d1d28", "dark": "#e8f0ff"}
+TRANSPARENT = "rgba(0,0,0,0)"

@@ -59,6 +59,16 @@ def lineage(con: duckdb.DuckDBPyConnection, code: str) -> list[dict]:
     return [unit_row(con, c) for c in dict.fromkeys(chain)]
 
 
+def units_beside(con: duckdb.DuckDBPyConnection, unit: dict | None) -> pd.DataFrame:
+    """Return the level above the map: the unit drilled into and the units beside it (same parent),
+    or the city; code, names and centre (lon, lat) of each."""
+    columns = "code, level, name_zh, name_en, centroid_lon AS lon, centroid_lat AS lat"
+    if unit is None or unit["level"] == "city":
+        return con.execute(f"SELECT {columns} FROM admin_units WHERE level = 'city' ORDER BY code").df()
+    return con.execute(f"SELECT {columns} FROM admin_units WHERE level = ? AND parent_code IS NOT DISTINCT FROM ? "
+                       "ORDER BY code", [unit["level"], unit["parent_code"]]).df()
+
+
 def _members(level: str, within: dict | None) -> tuple[str, list]:
     """Return (SQL condition on admin_units alias u, parameters) for the units at ``level`` inside ``within``."""
     if within is None or within["level"] == "city":

@@ -230,18 +230,30 @@ def open_alerts(con: duckdb.DuckDBPyConnection, limit: int = 12) -> pd.DataFrame
 
 @reads('alerts', 'geometry')
 def grid_alert_severity(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Return every grid with the rank (0 none … 4 red) of the worst active alert on it, its community or street."""
+    """Return every grid with the rank (0 none … 4 red) of the worst active alert on it or on any unit it
+    lies in (community, street, district, the city): a red city draws every grid red."""
     return con.execute(
         """WITH active AS (
              SELECT unit_code, max(coalesce(list_position($severities, severity), 0)) AS rank
              FROM alerts WHERE state IN (SELECT unnest($states)) GROUP BY unit_code)
-           SELECT g.code, greatest(coalesce(a.rank, 0), coalesce(c.rank, 0), coalesce(s.rank, 0)) AS rank
+           SELECT g.code, greatest(coalesce(a.rank, 0), coalesce(c.rank, 0), coalesce(s.rank, 0),
+                                   coalesce(d.rank, 0), coalesce(y.rank, 0)) AS rank
            FROM admin_units g
            LEFT JOIN active a ON a.unit_code = g.code
            LEFT JOIN active c ON c.unit_code = g.community_code
            LEFT JOIN active s ON s.unit_code = g.street_code
+           LEFT JOIN active d ON d.unit_code = g.district_code
+           LEFT JOIN active y ON y.unit_code = g.city_code
            WHERE g.level = 'grid' ORDER BY g.code""",
         {"states": list(ACTIVE_STATES), "severities": list(SEVERITIES)}).df()
+
+
+@reads('geometry')
+def top_units(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return the units of the first level below the city (the districts, or a flat city's grids) and their centres."""
+    return con.execute(
+        """SELECT code, level, name_zh, name_en, centroid_lon AS lon, centroid_lat AS lat FROM admin_units
+           WHERE level_no = (SELECT min(level_no) FROM admin_units WHERE level <> 'city') ORDER BY code""").df()
 
 
 @reads('geometry')

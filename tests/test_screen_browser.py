@@ -62,7 +62,7 @@ def _wait_for_screen(page) -> None:
     page.wait_for_selector("#screen-map .maplibregl-canvas", timeout=120_000)
     page.wait_for_selector("[data-testid='screen-kpi-hotline']", timeout=60_000)
     page.wait_for_function("document.querySelector('#screen-map .js-plotly-plot') &&"
-                           " document.querySelector('#screen-map .js-plotly-plot').data.length === 4", timeout=60_000)
+                           " document.querySelector('#screen-map .js-plotly-plot').data.length >= 4", timeout=60_000)
     # MapLibre draws in a worker; a 4K canvas takes seconds in software WebGL: wait until it says it is done.
     page.wait_for_function("""() => { const g = document.querySelector('#screen-map .js-plotly-plot');
         const m = g && g._fullLayout && g._fullLayout.map && g._fullLayout.map._subplot

@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 from tqdm import tqdm
 
-from data import db, versions, writer
+from data import basemap, db, versions, writer
 from data.city_thresholds import put_thresholds_text
 from data.profile import write_profile
 from data.clock import DAY_S, DEFAULT_TZ, parse_instant
@@ -139,6 +139,8 @@ def populate(con: duckdb.DuckDBPyConnection, spec: DemoSpec, progress: bool = Tr
         bar.set_postfix(rows=f"{counts.total:,}")
     finish_batch(con, batch_id, counts.total)
     put_demo_settings(con, spec)
+    built = basemap.build_basemap(con)
+    say(f"Basemap: {built['tiles']} tiles, zooms {built['minzoom']}-{built['maxzoom']}, {built['seconds']} s.")
     versions.bump(con, *versions.FAMILIES)
     say(f"Done: {counts.total:,} rows.")
     return counts

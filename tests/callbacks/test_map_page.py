@@ -137,7 +137,7 @@ def test_map_figure_then_patch_when_only_the_hour_changes(installed):
     from layouts.map_state import hour_label
 
     state = run_update("")["state"]
-    figure, key = draw_map(state, "zh", None)
+    figure, key = draw_map(state, "zh", "status", 0.8, None)
     assert isinstance(figure, go.Figure)
     expected = uq.unit_values(installed.cursor(), state["indicator"], "district", None)
     trace = figure.data[0]
@@ -146,9 +146,10 @@ def test_map_figure_then_patch_when_only_the_hour_changes(installed):
     statuses = [view.STATUS_ORDER[int(z)] for z in trace.z]
     assert statuses == expected["status"].tolist()
     earlier = {**state, "t": hour_label(uq.history_hours(installed.cursor())[0], TZ)}
-    patch, same_key = draw_map(earlier, "zh", key)
+    patch, same_key = draw_map(earlier, "zh", "status", 0.8, key)
     assert isinstance(patch, Patch) and same_key is not None
-    assert "geojson" not in str(patch.to_plotly_json())
+    touched = [op["location"] for op in patch.to_plotly_json()["operations"]]
+    assert ["data", 0, "z"] in touched and not any(loc[:2] == ["data", 0] and "geojson" in loc for loc in touched)
 
 
 def test_side_panel_shows_the_stores_values(installed):
@@ -185,7 +186,8 @@ def test_values_csv_matches_the_store(installed):
         LEFT JOIN indicator_latest v ON v.unit_code = u.code AND v.indicator_id = ?
         WHERE u.level = 'grid' AND u.district_code = ? ORDER BY u.code""", [DEFAULT_INDICATOR, district]).df()
     assert frame["code"].tolist() == expected["code"].tolist()
-    assert frame["value"].fillna(-1).tolist() == expected["value"].fillna(-1).tolist()
+    assert frame["value"].fillna(-1).tolist() == expected["value"].round(2).fillna(-1).tolist()     # rounded
+    assert all(len(str(v).partition(".")[2]) <= 2 for v in frame.select_dtypes("number").drop(columns=[]).stack())
     stored = con.execute("SELECT DISTINCT as_of FROM indicator_latest WHERE indicator_id = ?", [DEFAULT_INDICATOR]).fetchall()
     assert set(frame["as_of"].dropna()) == {local_iso(at, TZ) for (at,) in stored}       # the city's time, its offset
     assert sent["content"].startswith("\ufeff")

@@ -102,8 +102,13 @@ def test_aqi_layer_colours_each_grid_by_its_nearest_reporting_station(installed)
     code, lon, lat = grids[len(grids) // 2]
     shrink = math.cos(math.radians(sum(g[2] for g in grids) / len(grids)))
     nearest = min(stations.itertuples(), key=lambda s: ((s.lon - lon) * shrink) ** 2 + (s.lat - lat) ** 2)
-    assert layer["z"][layer["locations"].index(code)] == aqi.level_of(int(nearest.aqi))[0]
-    assert set(layer["z"]) <= {1, 2, 3, 4, 5, 6} and len(set(layer["z"])) >= 1
+    value = layer["z"][layer["locations"].index(code)]
+    assert value == float(nearest.aqi)
+    # the colour at that AQI is its level's colour in the standard (the one scale every page uses)
+    rgb = aqi.LEVELS[aqi.level_of(int(value))[0] - 1][5]
+    stops = [(stop, colour) for stop, colour in layer["colorscale"] if stop <= value / layer["zmax"]]
+    assert stops[-1][1].startswith(f"rgba({rgb[0]},{rgb[1]},{rgb[2]},")
+    assert layer["showscale"] is True and "AQI" in layer["colorbar"]["title"]["text"]
     assert len(markers["lon"]) == len(queries.air_by_station(con, now_s, TZ))      # the stations drawn on any scene
 
 

@@ -29,7 +29,8 @@ from data.statuses import STATUSES
 PROFILE_FILE = "city.yaml"
 CATEGORY_DEFAULT_KEYS = ("domain", "sla_hours", "default_level", "department")
 _TOP_KEYS = ("name_zh", "name_en", "timezone", "channels", "categories", "category_defaults", "statuses",
-             "units", "thresholds", "feeds")
+             "departments", "units", "thresholds", "feeds")
+_DEPARTMENT_KEYS = ("code", "name_zh", "name_en")
 _CHANNEL_KEYS = ("code", "role", "name_zh", "name_en")
 _CATEGORY_KEYS = ("code", "name_zh", "name_en", "parent", "canonical", *CATEGORY_DEFAULT_KEYS)
 _FEED_KEYS = ("mapping", "file")
@@ -67,6 +68,15 @@ class Category:
 
 
 @dataclass(frozen=True)
+class Department:
+    """A department work orders go to: its code as the categories name it, and its names."""
+
+    code: str
+    name_zh: str
+    name_en: str
+
+
+@dataclass(frozen=True)
 class Feed:
     """One file of the city and the mapping that reads it, in load order."""
 
@@ -87,6 +97,7 @@ class CityProfile:
     units: Path | None = None
     thresholds: Path | None = None
     feeds: tuple[Feed, ...] = ()
+    departments: tuple[Department, ...] = ()
 
 
 def load_profile(path: str | Path, roles: tuple[str, ...]) -> CityProfile:
@@ -121,10 +132,35 @@ def parse_profile(raw, base: Path, roles: tuple[str, ...], where: str = PROFILE_
     statuses = _statuses(raw.get("statuses") or {}, problems)
     units, thresholds = (_path(raw, key, base, problems) for key in ("units", "thresholds"))
     feeds = _feeds(raw.get("feeds") or [], base, problems)
+    departments = _departments(raw.get("departments") or [], problems)
     if problems:
         raise ProfileError(f"{len(problems)} problem(s) in {where}:\n" + "\n".join(f"  {p}" for p in problems))
     return CityProfile(str(raw["name_zh"]), str(raw["name_en"]), timezone, channels, categories, statuses,
-                       units, thresholds, feeds)
+                       units, thresholds, feeds, departments)
+
+
+def _departments(raw, problems: list[str]) -> tuple[Department, ...]:
+    """Return the departments' names (optional: a department the categories name and this list
+    lacks is named by its code in both languages)."""
+    if not isinstance(raw, list):
+        problems.append("departments: a list of {code, name_zh, name_en}")
+        return ()
+    found, seen = [], set()
+    for i, item in enumerate(raw):
+        where = f"departments[{i}]."
+        if not isinstance(item, dict):
+            problems.append(f"departments[{i}]: a mapping of {', '.join(_DEPARTMENT_KEYS)}")
+            continue
+        _unknown_keys(item, _DEPARTMENT_KEYS, where, problems)
+        values = [str(item.get(key) or "").strip() for key in _DEPARTMENT_KEYS]
+        if not all(values) or not _CODE.match(values[0]):
+            problems.append(f"{where}code, name_zh, name_en: each required (a code without quotes)")
+        elif values[0] in seen:
+            problems.append(f"{where}code: {values[0]!r} listed twice")
+        else:
+            seen.add(values[0])
+            found.append(Department(*values))
+    return tuple(found)
 
 
 def _unknown_keys(raw: dict, known: tuple[str, ...], where: str, problems: list[str]) -> None:
@@ -271,8 +307,9 @@ def write_profile(con: duckdb.DuckDBPyConnection, profile: CityProfile, units: b
         writer.append_frame(con, "channels", pd.DataFrame([vars(c) for c in profile.channels],
                                                           columns=list(_CHANNEL_KEYS)))
         _upsert_categories(con, profile.categories)
+        _upsert_departments(con, profile.departments)
         updated = apply_units(con, units) if units is not None else 0
-        versions.bump(con, "geometry", "events")     # names, roles and populations feed every view of cases
+        versions.bump(con, "geometry", "events", "orders")     # names, roles and populations feed every view of cases
     return {"channels": len(profile.channels), "categories": len(profile.categories), "units_updated": updated}
 
 
@@ -282,6 +319,15 @@ def _upsert_categories(con: duckdb.DuckDBPyConnection, categories: tuple[Categor
     frame = pd.DataFrame([vars(c) for c in categories]).astype({"sla_hours": "float64", "default_level": "int8"})
     con.execute("DELETE FROM event_categories WHERE code IN (SELECT unnest(?::VARCHAR[]))", [frame["code"].tolist()])
     writer.append_frame(con, "event_categories", frame)
+
+
+def _upsert_departments(con: duckdb.DuckDBPyConnection, named: tuple[Department, ...]) -> None:
+    """Name the profile's departments, then add those the categories name by their code."""
+    for department in named:
+        con.execute("INSERT OR REPLACE INTO departments VALUES (?, ?, ?)",
+                    [department.code, department.name_zh, department.name_en])
+    con.execute("INSERT INTO departments SELECT DISTINCT department, department, department FROM event_categories "
+                "WHERE coalesce(department, '') <> '' AND department NOT IN (SELECT code FROM departments)")
 
 
 def write_units(con: duckdb.DuckDBPyConnection, path: Path) -> int:

@@ -28,6 +28,7 @@ from data.background import PeriodicJob
 from data.clock import DEFAULT_TZ, parse_instant
 from data.demo import build, names
 from data.demo.simulator import LiveSimulator
+from data.orders import deadlines as order_deadlines
 from indicators.alerting import listener as alert_listener
 from indicators.catalog import CatalogError
 from indicators.city_catalog import catalog_for_store
@@ -47,7 +48,7 @@ VERSION_PRUNE_S = 600.0     # old data_changes rows are folded this often (data/
 
 
 # listener(cursor, RefreshSummary) run after every indicator refresh, in this order
-REFRESH_LISTENERS: tuple = (alert_listener.on_refresh,)
+REFRESH_LISTENERS: tuple = (alert_listener.on_refresh, order_deadlines.on_refresh)
 
 
 def create_app(app_context: context.AppContext) -> Dash:

@@ -70,6 +70,8 @@ def act(*args):
         return t("alerts.pick", language), no_update
     action = ACTIONS[ctx.triggered_id]
     principal = current_principal()            # the signed-in user; the typed name only without accounts
+    if not may_handle(principal):
+        return html.Span(t("alerts.not_allowed", language), className="text-danger"), no_update
     actor = principal.actor if principal is not None else (actor or "")
     try:
         apply_action(action, int(selected), actor, comment or "", hours, level, department or "")
@@ -140,6 +142,8 @@ def refresh_silences(_tick, _changed, language):
 def add_silence(_clicks, match, unit, hours, reason, changed, language):
     """Create a silence by matcher as the signed-in user; report how many alerts it covers now."""
     language = normalise_language(language)
+    if not may_handle(current_principal()):
+        return html.Span(t("alerts.not_allowed", language), className="text-danger"), no_update
     app = context.current()
     now = app.now_s()
     try:
@@ -162,6 +166,8 @@ def end_silence(expire_clicks, remove_clicks, changed, language):
     if not ctx.triggered_id or not ctx.triggered or not ctx.triggered[0]["value"]:
         return no_update, no_update          # the list was redrawn, nothing clicked
     language = normalise_language(language)
+    if not may_handle(current_principal()):
+        return html.Span(t("alerts.not_allowed", language), className="text-danger"), no_update
     app = context.current()
     verb = "expire" if ctx.triggered_id["type"] == ids.ALERTS_SILENCE_EXPIRE else "remove"
     sid = int(ctx.triggered_id["index"])
@@ -186,6 +192,13 @@ def _trace_and_thresholds(con, alert: dict, now_s: int, tz: str):
     if not rule.relative:
         return shown, list(rule.bounds), None
     return shown, [], history.thresholds_over(trace, rule, now_s - TRACE_HOURS * 3600)
+
+
+def may_handle(principal) -> bool:
+    """Return True when the principal's role handles alerts (alerts.handle: duty officers and admins;
+    leaders and analysts read). Outside a request (a unit test calling the callback) there is no
+    principal and the typed actor stands."""
+    return principal is None or principal.may("alerts.handle")
 
 
 def _actor() -> str:

@@ -72,6 +72,7 @@ add_texts({
     "alerts.escalate": ("升级", "Escalate"),
     "alerts.close": ("办结", "Close"),
     "alerts.done": ("已记录：{action}", "Recorded: {action}"),
+    "alerts.not_allowed": ("您的角色只能查看预警，处置由值班员负责", "Your role may read alerts; duty officers handle them"),
     "alerts.history": ("处置与状态记录", "History"),
     "alerts.trace": ("近72小时数值与阈值", "Values and thresholds, last 72 h"),
     "alerts.silenced": ("已静默", "silenced"),

@@ -101,3 +101,8 @@ def _escalate(con, order_id: int, level: int, levels: tuple[int, ...], at_s: int
                     {"from_level": level, "to_level": above, "reason": "report_in_late"}, at_s)
         versions.bump(con, "orders", earliest_s=at_s)
     return 1
+
+
+def on_refresh(con: duckdb.DuckDBPyConnection, summary) -> None:
+    """Refresh listener (app.REFRESH_LISTENERS): sweep the deadlines at the refresh's instant."""
+    sweep(con, summary.at_s)

@@ -68,3 +68,6 @@ CREATE TABLE work_order_history (
     details         VARCHAR NOT NULL              -- JSON
 );
 CREATE INDEX work_order_history_order ON work_order_history (order_id, occurred_at);
+
+-- The new family of data versions (data/versions.py) starts at 1, like every family did.
+INSERT INTO data_changes (family) VALUES ('orders');

@@ -25,6 +25,9 @@ TIME_COLUMNS: dict[str, tuple[str, ...]] = {
     "readings": ("ts",),
     "indicator_instants": ("as_of", "computed_at"),
     "indicator_history": ("as_of", "computed_at"),
+    "work_orders": ("created_at", "report_due_at", "finish_due_at", "updated_at", "reported_at", "started_at",
+                    "feedback_at", "verified_at", "closed_at", "returned_at"),
+    "work_order_history": ("occurred_at",),
 }
 GEOMETRY_COLUMNS = ("geometry",)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from access.roles import current_principal
@@ -9,7 +11,9 @@ from callbacks import context
 from indicators.alerting import handling, history, queries, silences, store
 from indicators.alerting.listener import evaluator_for
 from indicators.alerting.rules import local_day
+from queries import orders as order_queries
 from layouts import alerts as view
+from layouts import orders as order_view
 from layouts import ids
 from layouts.i18n import normalise_language, t
 
@@ -109,6 +113,7 @@ def show_detail(selected, _changed, language):
     return [
         html.H6([view.severity_badge(alert["severity"], language), f" #{alert['alert_id']} {alert['indicator_id']} · {alert['unit_code']}"],
                 **{"data-testid": "alert-detail-title"}),
+        _links(con, alert, language),
         html.Div(t("alerts.history", language), className="fw-bold mt-2"),
         view.history_table(queries.alert_history(con, int(selected)), language, app.tz),
         html.Div(t("alerts.trace", language), className="fw-bold mt-2"),
@@ -192,6 +197,15 @@ def _trace_and_thresholds(con, alert: dict, now_s: int, tz: str):
     if not rule.relative:
         return shown, list(rule.bounds), None
     return shown, [], history.thresholds_over(trace, rule, now_s - TRACE_HOURS * 3600)
+
+
+def _links(con, alert: dict, language: str):
+    """Return the alert's links: its unit on /map, a new work order from it, its work orders."""
+    principal = current_principal()
+    map_href = "/map?" + urlencode({"indicator": alert["indicator_id"], "unit": alert["unit_code"]})
+    return order_view.source_links("alert", str(alert["alert_id"]),
+                                   order_queries.orders_of_source(con, "alert", str(alert["alert_id"])), map_href,
+                                   principal is not None and principal.may("orders.dispatch"), language)
 
 
 def may_handle(principal) -> bool:

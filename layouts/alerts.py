@@ -105,11 +105,11 @@ add_texts({
 })
 
 
-def layout(**_query) -> html.Div:
-    """Return the page frame; callbacks.alerts fills the list and the detail."""
+def layout(alert: str | None = None, **_query) -> html.Div:
+    """Return the page frame; callbacks.alerts fills the list and the detail (``?alert=N`` opens one)."""
     return html.Div([
         dcc.Interval(id=ids.ALERTS_TICK, interval=REFRESH_MS),
-        dcc.Store(id=ids.ALERTS_SELECTED),
+        dcc.Store(id=ids.ALERTS_SELECTED, data=int(alert) if alert and str(alert).isdigit() else None),
         dcc.Store(id=ids.ALERTS_CHANGED, data=0),
         html.Div([
             html.Div([filters(), html.Div(id=ids.ALERTS_LIST, className="mt-2"), silences_panel()],

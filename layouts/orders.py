@@ -8,6 +8,7 @@ URL: ``/orders?source=alert|case|unit&id=…`` opens the form for a new order fr
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 import pandas as pd
 from dash import dcc, html
@@ -15,7 +16,7 @@ from dash import dcc, html
 from data.clock import local_datetime
 from data.orders.machine import DEFAULT_DEADLINES_H, PRIORITIES, STATES
 from layouts import ids
-from layouts import orders_texts  # noqa: F401  (registers the page's texts)
+from layouts.orders_texts import FORM_SOURCES      # importing it registers the page's texts
 from layouts.components import simple_table
 from layouts.i18n import DEFAULT_LANGUAGE, t
 
@@ -28,7 +29,7 @@ PRIORITY_CLASS = {"normal": "text-body", "urgent": "text-warning fw-bold", "crit
 
 def layout(source: str | None = None, id: str | None = None, order: str | None = None, **_query) -> html.Div:  # noqa: A002
     """Return the page frame; callbacks.orders fills the list, the form and the detail."""
-    prefill = {"source": source if source in ("alert", "case", "unit") else None, "id": (id or "")[:128] or None}
+    prefill = {"source": source if source in FORM_SOURCES else None, "id": (id or "")[:128] or None}
     selected = int(order) if order and str(order).isdigit() else None
     return html.Div([
         dcc.Interval(id=ids.ORDERS_TICK, interval=REFRESH_MS),
@@ -199,12 +200,14 @@ def _text_block(key: str, text: str | None, language: str):
 
 def links(order: dict, language: str) -> html.Div:
     """Return the order's links: its unit on the map, and its source (an alert or a case)."""
-    found = [dcc.Link(t("orders.link.map", language), href=f"/map?unit={order['unit_code']}", className="me-3")]
+    found = [dcc.Link(t("orders.link.map", language), href="/map?" + urlencode({"unit": order["unit_code"]}),
+                      className="me-3")]
     kind, source_id = order.get("source_kind"), order.get("source_id")
     if kind == "alert" and source_id:
-        found.append(dcc.Link(t("orders.link.source", language), href=f"/alerts?alert={source_id}"))
+        found.append(dcc.Link(t("orders.link.source", language), href="/alerts?" + urlencode({"alert": source_id})))
     if kind == "case" and source_id:
-        found.append(dcc.Link(t("orders.link.source", language), href=f"/events?case={source_id.partition(':')[2]}"))
+        found.append(dcc.Link(t("orders.link.source", language),
+                              href="/events?" + urlencode({"case": source_id.partition(":")[2]})))
     return html.Div(found, className="small mt-1", **{"data-testid": "order-links"})
 
 
@@ -241,3 +244,21 @@ def _details(text: str) -> str:
     except ValueError:
         return ""
     return "; ".join(f"{k}: {v}" for k, v in found.items() if v not in (None, "", []))[:300]
+
+
+def source_links(kind: str, source_id: str, orders: list[tuple[int, str]], map_href: str | None,
+                 may_dispatch: bool, language: str) -> html.Div:
+    """Return the links of an alert, a case or a unit: show on the map, dispatch an order (roles that
+    dispatch), and its work orders with their states."""
+    found = []
+    if map_href:
+        found.append(dcc.Link(t("orders.link.map", language), href=map_href, className="me-3",
+                              **{"data-testid": "link-map"}))
+    if may_dispatch:
+        found.append(dcc.Link(t("orders.link.dispatch", language), href="/orders?" + urlencode({"source": kind, "id": source_id}),
+                              className="me-3", **{"data-testid": "link-dispatch"}))
+    if orders:
+        found.append(html.Span(t("orders.link.orders", language) + ("：" if language == "zh" else ": ")))
+        found += [dcc.Link(f"#{order_id} {t(f'orders.state.{state}', language)}", href=f"/orders?order={order_id}",
+                           className="me-2", **{"data-testid": "link-order"}) for order_id, state in orders]
+    return html.Div(found, className="small my-1", **{"data-testid": "source-links"})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from layouts.i18n import add_texts
 
+FORM_SOURCES = ("alert", "case", "unit")     # what a link may open the dispatch form from (?source=…&id=…)
+
 add_texts({
     "nav.orders": ("工单督办", "Work orders"),
     "orders.heading": ("工单：派单、报到、反馈、核查、办结", "Work orders: dispatch, report in, feed back, verify, close"),

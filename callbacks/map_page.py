@@ -11,7 +11,6 @@ from __future__ import annotations
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from access.roles import current_principal
-
 from callbacks import context
 from data import geo
 from data.levels import store_levels

@@ -13,6 +13,7 @@ import pandas as pd
 
 from data.clock import utc
 from data.orders.machine import OPEN_STATES, STATES
+from queries.reads import reads
 
 LIST_LIMIT = 200
 
@@ -70,6 +71,7 @@ def orders_of_source(con: duckdb.DuckDBPyConnection, kind: str, source_id: str) 
         [kind, source_id]).fetchall()]
 
 
+@reads("orders")
 def open_counts(con: duckdb.DuckDBPyConnection, now_s: int) -> dict[str, int]:
     """Return the wall's counts: open orders, and those past their report-in deadline unsigned."""
     row = con.execute("SELECT count(*) FILTER (WHERE state IN (SELECT unnest($open))), "

@@ -103,7 +103,8 @@ def order_list(frame: pd.DataFrame, language: str, tz: str, department_names: di
 
 
 def _names(codes, department_names: dict[str, str], language: str) -> str:
-    return ("、" if language == "zh" else ", ").join(department_names.get(c, c) for c in list(codes or []))
+    codes = [] if codes is None else list(codes)
+    return ("、" if language == "zh" else ", ").join(department_names.get(c, c) for c in codes)
 
 
 def _state_cell(row, language: str) -> html.Span:
@@ -252,13 +253,16 @@ def source_links(kind: str, source_id: str, orders: list[tuple[int, str]], map_h
     dispatch), and its work orders with their states."""
     found = []
     if map_href:
-        found.append(dcc.Link(t("orders.link.map", language), href=map_href, className="me-3",
-                              **{"data-testid": "link-map"}))
+        found.append(_link(t("orders.link.map", language), map_href, "link-map"))
     if may_dispatch:
-        found.append(dcc.Link(t("orders.link.dispatch", language), href="/orders?" + urlencode({"source": kind, "id": source_id}),
-                              className="me-3", **{"data-testid": "link-dispatch"}))
+        found.append(_link(t("orders.link.dispatch", language),
+                           "/orders?" + urlencode({"source": kind, "id": source_id}), "link-dispatch"))
     if orders:
         found.append(html.Span(t("orders.link.orders", language) + ("：" if language == "zh" else ": ")))
-        found += [dcc.Link(f"#{order_id} {t(f'orders.state.{state}', language)}", href=f"/orders?order={order_id}",
-                           className="me-2", **{"data-testid": "link-order"}) for order_id, state in orders]
+        found += [_link(f"#{order_id} {t(f'orders.state.{state}', language)}", f"/orders?order={order_id}", "link-order")
+                  for order_id, state in orders]
     return html.Div(found, className="small my-1", **{"data-testid": "source-links"})
+
+
+def _link(text: str, href: str, testid: str) -> html.Span:
+    return html.Span(dcc.Link(text, href=href), className="me-3", **{"data-testid": testid})

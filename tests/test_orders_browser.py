@@ -61,8 +61,8 @@ def test_the_loop_from_an_alert_to_a_closed_order(tiny_db_copy, artifacts_dir):
         alert_id = first.get_attribute("data-testid").removeprefix("alert-row-")
         page.goto(f"{url}/alerts?alert={alert_id}")
         page.wait_for_selector("[data-testid='link-dispatch']", timeout=30_000)
-        assert page.locator("[data-testid='link-map']").get_attribute("href").startswith("/map?indicator=")
-        page.click("[data-testid='link-dispatch']")
+        assert page.locator("[data-testid='link-map'] a").get_attribute("href").startswith("/map?indicator=")
+        page.click("[data-testid='link-dispatch'] a")
 
         page.wait_for_selector("[data-testid='orders-form']", timeout=30_000)
         assert alert_id in page.locator("[data-testid='orders-source']").inner_text()

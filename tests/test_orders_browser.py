@@ -21,6 +21,7 @@ DUTY = ("duty", "Duty-pass-123", "duty_officer")
 WATER = ("water", "Water-pass-123")           # acts for 水务局
 POLICE = ("police", "Police-pass-123")        # acts for 公安局: must not see the order
 DEPARTMENT = "水务局"
+WAIT = 90_000                                  # generous: the loop spans four sign-ins on a shared machine
 
 
 def _department_users(path) -> None:
@@ -41,13 +42,13 @@ def _step(page, action: str, text: str | None = None) -> None:
         page.fill("#orders-step-text", text)
     page.click(f"[data-testid='order-steps'] button:has-text('{t(f'orders.step.{action}', 'zh')}')")
     page.wait_for_selector(f"[data-testid='order-history'] >> text={t(f'orders.step.{action}', 'zh')}",
-                           timeout=15_000)
+                           timeout=WAIT)
 
 
 def _open_order(page, order_id: str) -> None:
-    page.wait_for_selector("[data-testid='orders-list']", timeout=30_000)
+    page.wait_for_selector("[data-testid='orders-list']", timeout=WAIT)
     page.click(f"[data-testid='orders-list'] button:has-text('#{order_id}')")
-    page.wait_for_selector(f"[data-testid='order-detail-title'] >> text=#{order_id}", timeout=15_000)
+    page.wait_for_selector(f"[data-testid='order-detail-title'] >> text=#{order_id}", timeout=WAIT)
 
 
 def test_the_loop_from_an_alert_to_a_closed_order(tiny_db_copy, artifacts_dir):
@@ -55,27 +56,28 @@ def test_the_loop_from_an_alert_to_a_closed_order(tiny_db_copy, artifacts_dir):
     shots = artifacts_dir / "screenshots"
     with running_server(tiny_db_copy, "--at", TINY_NOW, users=(TEST_ADMIN + ("admin",), DUTY)) as url, \
             chromium_page() as (page, watch):
+        page.set_default_timeout(WAIT)
         sign_in(page, url, user=DUTY, next_path="/alerts")
-        page.wait_for_selector("[data-testid='alerts-table']", timeout=60_000)
+        page.wait_for_selector("[data-testid='alerts-table']", timeout=WAIT)
         first = page.locator("[data-testid^='alert-row-']").first
         alert_id = first.get_attribute("data-testid").removeprefix("alert-row-")
         page.goto(f"{url}/alerts?alert={alert_id}")
-        page.wait_for_selector("[data-testid='link-dispatch']", timeout=30_000)
+        page.wait_for_selector("[data-testid='link-dispatch']", timeout=WAIT)
         assert page.locator("[data-testid='link-map'] a").get_attribute("href").startswith("/map?indicator=")
-        page.click("[data-testid='link-dispatch'] a")
+        page.goto(url + page.locator("[data-testid='link-dispatch'] a").get_attribute("href"))  # the link, followed
 
-        page.wait_for_selector("[data-testid='orders-form']", timeout=30_000)
+        page.wait_for_selector("[data-testid='orders-form']", timeout=WAIT)
         assert alert_id in page.locator("[data-testid='orders-source']").inner_text()
         page.click("#orders-new-departments")
         page.get_by_role("option", name=DEPARTMENT, exact=True).click()
         page.fill("#orders-new-instructions", "立即核查，两小时内反馈")
         page.click("#orders-dispatch")
-        page.wait_for_selector("[data-testid='order-detail-title']", timeout=15_000)
+        page.wait_for_selector("[data-testid='order-detail-title']", timeout=WAIT)
         order_id = page.locator("[data-testid='order-detail-title']").inner_text().split("#")[1].split(" ")[0]
         page.screenshot(path=str(shots / "orders-dispatched.png"), full_page=True)
 
         _switch(page, url, POLICE, "/orders")
-        page.wait_for_selector("[data-testid='orders-list'], [data-testid='orders-empty']", timeout=30_000)
+        page.wait_for_selector("[data-testid='orders-list'], [data-testid='orders-empty']", timeout=WAIT)
         assert f"#{order_id}" not in page.locator("#orders-list").inner_text()     # another department's order
 
         _switch(page, url, WATER, "/orders")

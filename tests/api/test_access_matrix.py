@@ -17,7 +17,9 @@ from tests.api.conftest import ORIGIN
 WHO = ("anonymous",) + accounts.ROLES
 REFUSED = {302, 401, 403}
 # Pages whose audience the issue fixes; every other page is checked against its declared roles.
-KNOWN_PAGES = {"/": set(accounts.ROLES), "/audit": {"admin"}}
+KNOWN_PAGES = {"/": set(accounts.ROLES), "/audit": {"admin"},
+               "/orders": {"admin", "leader", "analyst", "duty_officer", "department"},     # issue 21
+               "/alerts": {"admin", "leader", "analyst", "duty_officer"}}
 
 
 def page_allows(page, who: str) -> bool:

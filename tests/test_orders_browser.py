@@ -10,7 +10,7 @@ import pytest
 from access import accounts
 from access.departments import bind_department
 from data import db
-from layouts import orders_texts  # noqa: F401  (registers the page's texts)
+from layouts.orders_texts import FORM_SOURCES  # importing it registers the page's texts
 from layouts.i18n import t
 from tests.browser import TEST_ADMIN, chromium_page, running_server, sign_in
 from tests.conftest import TINY_NOW
@@ -22,6 +22,9 @@ WATER = ("water", "Water-pass-123")           # acts for 水务局
 POLICE = ("police", "Police-pass-123")        # acts for 公安局: must not see the order
 DEPARTMENT = "水务局"
 WAIT = 90_000                                  # generous: the loop spans four sign-ins on a shared machine
+
+
+assert "alert" in FORM_SOURCES                 # the loop below starts from an alert
 
 
 def _department_users(path) -> None:

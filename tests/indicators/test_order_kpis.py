@@ -140,3 +140,12 @@ def test_the_kpis_move_when_an_order_moves(city):
     assert after[key] > before[key]
     both = expected(con, NOW_S).merge(computed(con), on=["indicator_id", "unit_code"])
     assert np.isclose(both["value"].astype(float), both["expected"].astype(float), equal_nan=True).all()
+
+
+def test_the_shipped_departments_list_is_the_demo_citys(city):
+    """_lists.yaml's departments (the shipped catalog's) are the demo store's, slugs included, so the
+    shipped and the store's catalogs name the same per-department indicators."""
+    from indicators.city_catalog import shipped_lists
+
+    con, _ = city
+    assert shipped_lists()["departments"] == city_departments(con)

@@ -34,7 +34,9 @@ def _names(con, language: str) -> dict[str, str]:
 @callback(Output(ids.ORDERS_HEADING, "children"), Output(ids.ORDERS_FILTER_STATE, "options"),
           Output(ids.ORDERS_FILTER_DEPARTMENT, "options"), Output(ids.ORDERS_FILTER_LEVEL, "options"),
           Output(ids.ORDERS_FILTER_STATE, "placeholder"), Output(ids.ORDERS_FILTER_DEPARTMENT, "placeholder"),
-          Output(ids.ORDERS_FILTER_LEVEL, "placeholder"), Input(ids.LANGUAGE, "data"))
+          Output(ids.ORDERS_FILTER_LEVEL, "placeholder"), Output(ids.ORDERS_FILTER_STATE, "labels"),
+          Output(ids.ORDERS_FILTER_DEPARTMENT, "labels"), Output(ids.ORDERS_FILTER_LEVEL, "labels"),
+          Input(ids.LANGUAGE, "data"))
 def label_page(language):
     """Name the page (a department's own view names its department) and fill the filters' options."""
     language = normalise_language(language)
@@ -48,7 +50,8 @@ def label_page(language):
                if department else t("orders.heading", language))
     return (heading, view.state_options(language), view.department_options(store.departments(con), language),
             view.level_options(store.handling_levels(con), language),
-            *(t(f"orders.filter.{k}", language) for k in ("state", "department", "level")))
+            *(t(f"orders.filter.{k}", language) for k in ("state", "department", "level")),
+            *([view.dropdown_labels(language)] * 3))
 
 
 @callback(Output(ids.ORDERS_LIST, "children"), Input(ids.ORDERS_TICK, "n_intervals"),

@@ -58,6 +58,12 @@ def filters() -> html.Div:
     ], className="d-flex gap-2")
 
 
+def dropdown_labels(language: str) -> dict[str, str]:
+    """Return the dropdowns' own texts (search, select all …) in the UI language."""
+    return {key: t(f"orders.dropdown.{key}", language)
+            for key in ("select_all", "deselect_all", "search", "clear_search", "clear_selection", "no_options_found")}
+
+
 def state_options(language: str) -> list[dict]:
     """Return the states as dropdown options."""
     return [{"label": t(f"orders.state.{s}", language), "value": s} for s in STATES]
@@ -136,13 +142,15 @@ def new_order_form(language: str, facts: dict, prefill: dict, departments: list[
                                             value=facts.get("unit_code", ""), className="form-control form-control-sm"),
                language),
         _field("orders.new.departments", dcc.Dropdown(id=ids.ORDERS_NEW_DEPARTMENTS, multi=True,
+                                                      labels=dropdown_labels(language),
                                                       options=department_options(departments, language),
                                                       value=[d for d in facts.get("departments", []) if d in known]),
                language),
         html.Div([
             _field("orders.new.level", dcc.Dropdown(id=ids.ORDERS_NEW_LEVEL, options=level_options(levels, language),
-                                                    value=level, clearable=False), language, "col"),
+                                                    value=level, clearable=False, labels=dropdown_labels(language)), language, "col"),
             _field("orders.new.priority", dcc.Dropdown(id=ids.ORDERS_NEW_PRIORITY, clearable=False, value="normal",
+                                                       labels=dropdown_labels(language),
                                                        options=[{"label": t(f"orders.priority.{p}", language),
                                                                  "value": p} for p in PRIORITIES]), language, "col"),
         ], className="row g-2"),

@@ -91,5 +91,11 @@ add_texts({
     "orders.link.source": ("查看来源", "Open the source"),
     "orders.link.dispatch": ("派发工单", "Dispatch an order"),
     "orders.link.orders": ("相关工单", "Work orders"),
+    "orders.dropdown.select_all": ("全选", "Select all"),
+    "orders.dropdown.deselect_all": ("全不选", "Deselect all"),
+    "orders.dropdown.search": ("搜索", "Search"),
+    "orders.dropdown.clear_search": ("清除搜索", "Clear search"),
+    "orders.dropdown.clear_selection": ("清除选择", "Clear selection"),
+    "orders.dropdown.no_options_found": ("没有匹配项", "No match"),
     "orders.no_department": ("此账号未绑定部门，不能查看工单；请管理员绑定", "This account acts for no department; ask an administrator to bind one"),
 })

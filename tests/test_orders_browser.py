@@ -72,7 +72,9 @@ def test_the_loop_from_an_alert_to_a_closed_order(tiny_db_copy, artifacts_dir):
         page.wait_for_selector("[data-testid='orders-form']", timeout=WAIT)
         assert alert_id in page.locator("[data-testid='orders-source']").inner_text()
         page.click("#orders-new-departments")
+        page.keyboard.type(DEPARTMENT)                           # the dropdown's search box has the focus
         page.get_by_role("option", name=DEPARTMENT, exact=True).click()
+        page.keyboard.press("Escape")
         page.fill("#orders-new-instructions", "立即核查，两小时内反馈")
         page.click("#orders-dispatch")
         page.wait_for_selector("[data-testid='order-detail-title']", timeout=WAIT)

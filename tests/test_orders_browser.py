@@ -86,7 +86,7 @@ def test_the_loop_from_an_alert_to_a_closed_order(tiny_db_copy, artifacts_dir):
         assert f"#{order_id}" not in page.locator("#orders-list").inner_text()     # another department's order
 
         _switch(page, url, WATER, "/orders")
-        assert DEPARTMENT in page.locator("#orders-heading").inner_text()
+        page.wait_for_selector(f"#orders-heading >> text={DEPARTMENT}", timeout=WAIT)    # its own department's view
         _open_order(page, order_id)
         assert not page.locator("#orders-form").inner_text()                        # departments do not dispatch
         _step(page, "report_in")

@@ -30,6 +30,7 @@ from data.background import PeriodicJob
 from data.clock import DEFAULT_TZ, parse_instant
 from data.demo import build, names
 from data.demo.simulator import LiveSimulator
+from data.orders import deadlines as order_deadlines
 from indicators.alerting import listener as alert_listener
 from indicators.catalog import CatalogError
 from indicators.city_catalog import catalog_for_store
@@ -52,7 +53,7 @@ HANDOVER_S = 60.0           # how often the shift-handover job looks for a shift
 
 
 # listener(cursor, RefreshSummary) run after every indicator refresh, in this order
-REFRESH_LISTENERS: tuple = (alert_listener.on_refresh,)
+REFRESH_LISTENERS: tuple = (alert_listener.on_refresh, order_deadlines.on_refresh)
 
 
 def create_app(app_context: context.AppContext) -> Dash:

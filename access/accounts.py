@@ -18,14 +18,25 @@ import duckdb
 from access.passwords import dummy_hash, hash_password, needs_rehash, password_problems, verify_password
 from data.clock import now_utc
 
-ROLES = ("admin", "leader", "analyst", "duty_officer", "screen")
+ROLES = ("admin", "leader", "analyst", "duty_officer", "department", "screen")
 USER_ROLES = ROLES[:-1]          # screen sessions come only from display tokens
-# What each role may do beyond opening its pages. pii.unmask: see caller names, phones and ID numbers.
+# What the centre and a department may do with alerts and work orders (docs/ORDERS.md, the role table
+# of docs/SECURITY.md): duty officers handle alerts and run the orders' loop; leaders give instructions
+# (批示), supervise (督办) and may dispatch; analysts read; a department's user (bound to one
+# department, access/departments.py) signs for, works on, feeds back and returns its own orders.
+_CENTRE_ORDERS = frozenset({"orders.dispatch", "orders.remind", "orders.supervise", "orders.verify", "orders.close",
+                            "orders.comment"})
+_DEPARTMENT_ORDERS = frozenset({"orders.sign", "orders.feedback", "orders.return", "orders.comment"})
+# What each role may do beyond opening its pages. pii.unmask: see caller names, phones and ID numbers;
+# alerts.handle: acknowledge, assign, silence, escalate and close alerts and manage silences.
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({"pii.unmask", "audit.view", "export", "users.manage"}),
-    "leader": frozenset({"export"}),
+    "admin": frozenset({"pii.unmask", "audit.view", "export", "users.manage", "alerts.handle", "orders.instruct",
+                        *_CENTRE_ORDERS, *_DEPARTMENT_ORDERS}),
+    "leader": frozenset({"export", "orders.dispatch", "orders.instruct", "orders.supervise", "orders.remind",
+                         "orders.comment"}),
     "analyst": frozenset({"export"}),
-    "duty_officer": frozenset({"pii.unmask", "export"}),
+    "duty_officer": frozenset({"pii.unmask", "export", "alerts.handle", *_CENTRE_ORDERS}),
+    "department": _DEPARTMENT_ORDERS,
     "screen": frozenset(),
 }
 MAX_FAILED_LOGINS = 5                       # consecutive failures before the account locks

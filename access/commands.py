@@ -21,6 +21,7 @@ import json
 import sys
 
 from access import accounts
+from access.departments import DEPARTMENT_ROLE, bind_department, require_department
 from data import audit
 from data import db
 from data.clock import DEFAULT_TZ, local_text
@@ -55,8 +56,14 @@ def _run(func):
 @_run
 def cmd_users_add(con, args) -> int:
     """Create an account."""
+    if (args.role == DEPARTMENT_ROLE) != bool(args.department):
+        raise accounts.AccountError(f"--department is required for role {DEPARTMENT_ROLE!r} and only for it")
+    if args.department:
+        require_department(con, args.department)
     accounts.add_user(con, args.name, args.role, _password(args), args.display_name)
-    audit.record(con, ACTOR, "user.add", args.name, {"role": args.role})
+    if args.department:
+        bind_department(con, args.name, args.department)
+    audit.record(con, ACTOR, "user.add", args.name, {"role": args.role, "department": args.department})
     print(f"user {args.name} ({args.role}) created")
     return 0
 
@@ -130,6 +137,7 @@ def register(sub) -> None:
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=accounts.USER_ROLES)
     add.add_argument("--display-name", default=None)
+    add.add_argument("--department", default=None, help="the department a user of role department acts for")
     add.set_defaults(func=cmd_users_add)
     passwd = users.add_parser("passwd", help="set a new password")
     passwd.add_argument("name")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from access.roles import current_principal
@@ -10,7 +12,9 @@ from data import inputs
 from indicators.alerting import handling, history, queries, silences, store
 from indicators.alerting.listener import evaluator_for
 from indicators.alerting.rules import local_day
+from queries import orders as order_queries
 from layouts import alerts as view
+from layouts import orders as order_view
 from layouts import ids
 from layouts.i18n import normalise_language, t
 
@@ -73,6 +77,8 @@ def act(*args):
         return t("alerts.pick", language), no_update
     action = ACTIONS[ctx.triggered_id]
     principal = current_principal()            # the signed-in user; the typed name only without accounts
+    if not may_handle(principal):
+        return html.Span(t("alerts.not_allowed", language), className="text-danger"), no_update
     actor = principal.actor if principal is not None else (actor or "")
     try:
         apply_action(action, inputs.whole_number(selected, "alerts-selected.data", 1, MAX_ID), actor,
@@ -118,6 +124,7 @@ def show_detail(selected, _changed, language):
     return [
         html.H6([view.severity_badge(alert["severity"], language), f" #{alert['alert_id']} {alert['indicator_id']} · {alert['unit_code']}"],
                 **{"data-testid": "alert-detail-title"}),
+        _links(con, alert, language),
         html.Div(t("alerts.history", language), className="fw-bold mt-2"),
         view.history_table(queries.alert_history(con, selected), language, app.tz),
         html.Div(t("alerts.trace", language), className="fw-bold mt-2"),
@@ -151,6 +158,8 @@ def refresh_silences(_tick, _changed, language):
 def add_silence(_clicks, match, unit, hours, reason, changed, language):
     """Create a silence by matcher as the signed-in user; report how many alerts it covers now."""
     language = normalise_language(language)
+    if not may_handle(current_principal()):
+        return html.Span(t("alerts.not_allowed", language), className="text-danger"), no_update
     app = context.current()
     now = app.now_s()
     try:
@@ -176,6 +185,8 @@ def end_silence(expire_clicks, remove_clicks, changed, language):
     if not ctx.triggered_id or not ctx.triggered or not ctx.triggered[0]["value"]:
         return no_update, no_update          # the list was redrawn, nothing clicked
     language = normalise_language(language)
+    if not may_handle(current_principal()):
+        return html.Span(t("alerts.not_allowed", language), className="text-danger"), no_update
     app = context.current()
     verb = "expire" if ctx.triggered_id["type"] == ids.ALERTS_SILENCE_EXPIRE else "remove"
     sid = inputs.whole_number(ctx.triggered_id["index"], "alerts-silence.index", 1, MAX_ID)
@@ -200,6 +211,22 @@ def _trace_and_thresholds(con, alert: dict, now_s: int, tz: str):
     if not rule.relative:
         return shown, list(rule.bounds), None
     return shown, [], history.thresholds_over(trace, rule, now_s - TRACE_HOURS * 3600)
+
+
+def _links(con, alert: dict, language: str):
+    """Return the alert's links: its unit on /map, a new work order from it, its work orders."""
+    principal = current_principal()
+    map_href = "/map?" + urlencode({"indicator": alert["indicator_id"], "unit": alert["unit_code"]})
+    return order_view.source_links("alert", str(alert["alert_id"]),
+                                   order_queries.orders_of_source(con, "alert", str(alert["alert_id"])), map_href,
+                                   principal is not None and principal.may("orders.dispatch"), language)
+
+
+def may_handle(principal) -> bool:
+    """Return True when the principal's role handles alerts (alerts.handle: duty officers and admins;
+    leaders and analysts read). Outside a request (a unit test calling the callback) there is no
+    principal and the typed actor stands."""
+    return principal is None or principal.may("alerts.handle")
 
 
 def _actor() -> str:

@@ -7,6 +7,8 @@ that reveal is written to the audit log like an unmasked export.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from dash import Input, Output, State, callback, clientside_callback, ctx, html, no_update
 
 from access import privacy
@@ -15,8 +17,10 @@ from callbacks import context
 from data import audit, inputs
 from layouts import events_page as view
 from layouts import ids
+from layouts import orders as order_view
 from layouts.i18n import normalise_language, t
 from queries import events_page as cases
+from queries import orders as order_queries
 
 UNMASK = "pii.unmask"
 HIDDEN, SHOWN = {"display": "none"}, {}
@@ -168,8 +172,17 @@ def case_view(chosen: dict | None, reveal_asked: bool, language: str) -> tuple:
     shown = case if revealed else privacy.mask_event(case)
     clock = cases.sla_clock(case["due_s"], case["resolved_s"], app.now_s(), case["status"])
     panel = view.case_panel(shown, cases.case_history(con, case["source"], case["event_id"]), clock, language, app.tz)
+    panel.children.insert(2, case_links(con, case, principal, language))
     note = t("events.revealed" if revealed else "events.masked_note" if may_unmask else "events.no_permission", language)
     return panel, (SHOWN if may_unmask and not revealed else HIDDEN), note
+
+
+def case_links(con, case: dict, principal, language: str):
+    """Return the case's links: its grid on /map, a new work order from it, its work orders."""
+    key = f"{case['source']}:{case['event_id']}"
+    map_href = "/map?" + urlencode({"unit": case["grid_code"]}) if case.get("grid_code") else None
+    return order_view.source_links("case", key, order_queries.orders_of_source(con, "case", key),
+                                   map_href, principal is not None and principal.may("orders.dispatch"), language)
 
 
 def record_reveal(con, principal, case: dict) -> None:

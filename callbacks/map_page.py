@@ -8,8 +8,9 @@ indicator or the hour changed, the map gets a Patch of values and colours, not i
 
 from __future__ import annotations
 
-from dash import ALL, Input, Output, State, callback, ctx, dcc, no_update
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
+from access.roles import current_principal
 from callbacks import context
 from data import geo, inputs
 from data.levels import store_levels
@@ -18,10 +19,12 @@ from layouts import ids
 from layouts import map_page as view
 from layouts import map_panel as side
 from layouts import map_state
+from layouts import orders as order_view
 from layouts.i18n import normalise_language
 from layouts.map_panel import local_time
 from layouts.map_state import MapView
 from queries import map_page as uq
+from queries import orders as order_queries
 from queries.value_cache import ValueCache
 
 
@@ -250,11 +253,19 @@ def panel(shown: MapView, language: str, grid_options: dict | None) -> tuple:
     value, rank = value_and_rank(indicator.id, unit, at_s)
     compared = [(unit, value, rank), (other, *value_and_rank(indicator.id, other, at_s))] if other else None
     children = uq.top_children(con, indicator.id, unit, at_s, source=store_values(), levels=levels_held())
-    return (side.panel_title(unit, language), side.summary(value, rank, indicator.unit, language, app.tz),
+    summary = html.Div([side.summary(value, rank, indicator.unit, language, app.tz), unit_links(con, unit, language)])
+    return (side.panel_title(unit, language), summary,
             series(indicator, unit, other, at_s, language), side.compare_options(map_values(shown)[0], language),
             side.compare_table(compared, language) if compared else None,
             side.children_table(children, value.get("value"), indicator.additive, language),
             *cases_and_sensors(unit, at_s if at_s is not None else app.now_s(), language, grid_options))
+
+
+def unit_links(con, unit: dict, language: str):
+    """Return the unit's work orders and, for the roles that dispatch, a new order for it."""
+    principal = current_principal()
+    return order_view.source_links("unit", unit["code"], order_queries.orders_of_source(con, "unit", unit["code"]),
+                                   None, principal is not None and principal.may("orders.dispatch"), language)
 
 
 def value_and_rank(indicator_id: str, unit: dict, at_s: int | None) -> tuple[dict, tuple]:

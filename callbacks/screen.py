@@ -32,6 +32,7 @@ from layouts import screen as view
 from layouts import screen_map as wall_map
 from layouts import theme
 from layouts.i18n import normalise_language, t
+from queries import orders as order_queries
 from queries import screen as queries
 from queries import screen_freshness, screen_names
 from queries.overview import air_now
@@ -106,7 +107,8 @@ def panels(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: st
     return {
         ids.SCREEN_KPIS: rendered(reads, ("kpis", language), lambda: view.kpi_panel(
             headline(con, reads, now_s, tz), reads.get("alert_counts", lambda: queries.alert_counts(con)), language,
-            reads.get("role_names", lambda: screen_names.role_names(con)))),
+            reads.get("role_names", lambda: screen_names.role_names(con)),
+            reads.get("order_counts", lambda: order_queries.open_counts(con, now_s)))),
         ids.SCREEN_AQI: rendered(reads, ("aqi", language), lambda: view.aqi_panel(
             *air_and_stations(con, reads, now_s, tz), language)),
         ids.SCREEN_TRAFFIC: rendered(reads, ("traffic", language), lambda: view.traffic_panel(

@@ -83,6 +83,18 @@ CHECKS: tuple[Check, ...] = (
           "SELECT l.indicator_id, l.unit_code, l.to_state, coalesce(s.state, 'normal') AS state FROM last l "
           "LEFT JOIN alert_states s USING (indicator_id, unit_code) "
           "WHERE l.to_state IS DISTINCT FROM coalesce(s.state, 'normal') LIMIT 5"),
+    Check("orders.without_department",
+          "every work order has its departments (an order is dispatched in one transaction)",
+          "SELECT o.order_id FROM work_orders o ANTI JOIN work_order_departments d USING (order_id) LIMIT 5"),
+    Check("orders.without_dispatch",
+          "every work order's history starts with its dispatch",
+          "SELECT o.order_id FROM work_orders o WHERE NOT EXISTS (SELECT 1 FROM work_order_history h "
+          "WHERE h.order_id = o.order_id AND h.action = 'dispatch') LIMIT 5"),
+    Check("orders.history_disagrees_with_state",
+          "the last step of each work order ends in its current state; no step names a missing order",
+          "WITH last AS (SELECT order_id, arg_max(to_state, history_id) AS to_state FROM work_order_history "
+          "GROUP BY order_id) SELECT l.order_id, l.to_state, o.state FROM last l LEFT JOIN work_orders o "
+          "USING (order_id) WHERE o.state IS DISTINCT FROM l.to_state LIMIT 5"),
     Check("versions.unknown_family",
           "every recorded data change names a family the caches know (data/versions.py)",
           f"SELECT DISTINCT family FROM data_changes WHERE family NOT IN ({_FAMILY_LIST}) LIMIT 5"),

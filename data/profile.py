@@ -27,8 +27,9 @@ from data.statuses import STATUSES
 PROFILE_FILE = "city.yaml"
 CATEGORY_DEFAULT_KEYS = ("domain", "sla_hours", "default_level", "department")
 _TOP_KEYS = ("name_zh", "name_en", "timezone", "channels", "categories", "category_defaults", "statuses",
-             "units", "thresholds", "feeds", "basemap")
+             "departments", "units", "thresholds", "feeds", "basemap")
 _STYLE_URL = re.compile(r"^https?://[^\s'\"<>]{1,500}$")   # the city's intranet MapLibre style
+_DEPARTMENT_KEYS = ("code", "name_zh", "name_en")
 _CHANNEL_KEYS = ("code", "role", "name_zh", "name_en")
 _CATEGORY_KEYS = ("code", "name_zh", "name_en", "parent", "canonical", *CATEGORY_DEFAULT_KEYS)
 _FEED_KEYS = ("mapping", "file")
@@ -66,6 +67,15 @@ class Category:
 
 
 @dataclass(frozen=True)
+class Department:
+    """A department work orders go to: its code as the categories name it, and its names."""
+
+    code: str
+    name_zh: str
+    name_en: str
+
+
+@dataclass(frozen=True)
 class Feed:
     """One file of the city and the mapping that reads it, in load order."""
 
@@ -86,6 +96,7 @@ class CityProfile:
     units: Path | None = None
     thresholds: Path | None = None
     feeds: tuple[Feed, ...] = ()
+    departments: tuple[Department, ...] = ()
     basemap: str | None = None          # a MapLibre style URL on the city's intranet (else the store's own tiles)
 
 
@@ -124,10 +135,35 @@ def parse_profile(raw, base: Path, roles: tuple[str, ...], where: str = PROFILE_
     basemap = str(raw.get("basemap") or "").strip() or None
     if basemap and not _STYLE_URL.match(basemap):
         problems.append(f"basemap: {basemap!r} is not an http(s) URL of a MapLibre style (e.g. http://tiles.intranet/styles/city.json)")
+    departments = _departments(raw.get("departments") or [], problems)
     if problems:
         raise ProfileError(f"{len(problems)} problem(s) in {where}:\n" + "\n".join(f"  {p}" for p in problems))
     return CityProfile(str(raw["name_zh"]), str(raw["name_en"]), timezone, channels, categories, statuses,
-                       units, thresholds, feeds, basemap)
+                       units, thresholds, feeds, departments, basemap)
+
+
+def _departments(raw, problems: list[str]) -> tuple[Department, ...]:
+    """Return the departments' names (optional: a department the categories name and this list
+    lacks is named by its code in both languages)."""
+    if not isinstance(raw, list):
+        problems.append("departments: a list of {code, name_zh, name_en}")
+        return ()
+    found, seen = [], set()
+    for i, item in enumerate(raw):
+        where = f"departments[{i}]."
+        if not isinstance(item, dict):
+            problems.append(f"departments[{i}]: a mapping of {', '.join(_DEPARTMENT_KEYS)}")
+            continue
+        _unknown_keys(item, _DEPARTMENT_KEYS, where, problems)
+        values = [str(item.get(key) or "").strip() for key in _DEPARTMENT_KEYS]
+        if not all(values) or not _CODE.match(values[0]):
+            problems.append(f"{where}code, name_zh, name_en: each required (a code without quotes)")
+        elif values[0] in seen:
+            problems.append(f"{where}code: {values[0]!r} listed twice")
+        else:
+            seen.add(values[0])
+            found.append(Department(*values))
+    return tuple(found)
 
 
 def _unknown_keys(raw: dict, known: tuple[str, ...], where: str, problems: list[str]) -> None:
@@ -278,8 +314,9 @@ def write_profile(con: duckdb.DuckDBPyConnection, profile: CityProfile, units: b
         writer.append_frame(con, "channels", pd.DataFrame([vars(c) for c in profile.channels],
                                                           columns=list(_CHANNEL_KEYS)))
         _upsert_categories(con, profile.categories)
+        _upsert_departments(con, profile.departments)
         updated = apply_units(con, units) if units is not None else 0
-        versions.bump(con, "geometry", "events")     # names, roles and populations feed every view of cases
+        versions.bump(con, "geometry", "events", "orders")     # names, roles and populations feed every view of cases
     return {"channels": len(profile.channels), "categories": len(profile.categories), "units_updated": updated}
 
 
@@ -289,6 +326,15 @@ def _upsert_categories(con: duckdb.DuckDBPyConnection, categories: tuple[Categor
     frame = pd.DataFrame([vars(c) for c in categories]).astype({"sla_hours": "float64", "default_level": "int8"})
     con.execute("DELETE FROM event_categories WHERE code IN (SELECT unnest(?::VARCHAR[]))", [frame["code"].tolist()])
     writer.append_frame(con, "event_categories", frame)
+
+
+def _upsert_departments(con: duckdb.DuckDBPyConnection, named: tuple[Department, ...]) -> None:
+    """Name the profile's departments, then add those the categories name by their code."""
+    for department in named:
+        con.execute("INSERT OR REPLACE INTO departments VALUES (?, ?, ?)",
+                    [department.code, department.name_zh, department.name_en])
+    con.execute("INSERT INTO departments SELECT DISTINCT department, department, department FROM event_categories "
+                "WHERE coalesce(department, '') <> '' AND department NOT IN (SELECT code FROM departments)")
 
 
 def write_units(con: duckdb.DuckDBPyConnection, path: Path) -> int:

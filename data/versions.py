@@ -30,6 +30,7 @@ FAMILIES: dict[str, str] = {
     "geometry": "admin units, their boundaries and the sensors' list and places",
     "indicators": "indicator values (latest and history) and the runs that wrote them",
     "alerts": "alerts, their history, handling, silences and audit trail",
+    "orders": "work orders, their departments and history, and the departments list",
 }
 
 VERSIONS_SQL = """

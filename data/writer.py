@@ -27,6 +27,9 @@ TIME_COLUMNS: dict[str, tuple[str, ...]] = {
     "indicator_history": ("as_of", "computed_at"),
     "cameras": ("status_at", "registered_at"),
     "alarm_reports": ("received_at", "occurred_at"),
+    "work_orders": ("created_at", "report_due_at", "finish_due_at", "updated_at", "reported_at", "started_at",
+                    "feedback_at", "verified_at", "closed_at", "returned_at"),
+    "work_order_history": ("occurred_at",),
 }
 GEOMETRY_COLUMNS = ("geometry",)
 # The tables whose content `cli.py checksum` compares (equal builds and restored backups give equal lines;

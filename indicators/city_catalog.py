@@ -63,6 +63,14 @@ def city_categories(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return [{**item, "slug": category_slug(item["code"], hashed=slug in shared)} for item, slug in zip(items, plain)]
 
 
+def city_departments(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Return the store's departments as catalog list items (code, names and a slug made like a
+    category's, prefixed ``dept_``); a code that cannot be quoted in a filter is left out."""
+    rows = con.execute("SELECT code, name_zh, name_en FROM departments ORDER BY code").fetchall()
+    return [{"code": code, "slug": "dept_" + category_slug(code), "name_zh": zh, "name_en": en}
+            for code, zh, en in rows if not _UNSAFE_CODE.search(code)]
+
+
 def unusable_categories(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Return the store's category codes that no filter can name (a quote or control character)."""
     return [code for (code,) in con.execute("SELECT code FROM event_categories ORDER BY code").fetchall()
@@ -72,7 +80,7 @@ def unusable_categories(con: duckdb.DuckDBPyConnection) -> list[str]:
 def catalog_for_store(con: duckdb.DuckDBPyConnection, directory: Path = CATALOG_DIR) -> Catalog:
     """Return the catalog expanded over the store's own categories, with what each indicator the city
     cannot compute lacks (its coverage, read from the store once)."""
-    catalog = load_catalog(directory, {"event_categories": city_categories(con),
+    catalog = load_catalog(directory, {"event_categories": city_categories(con), "departments": city_departments(con),
                                        "alarm_types": alarm_types.list_items(con)})
     lacking = {i: lacks for i, lacks in coverage(catalog, store_holdings(con)).items() if lacks}
     return apply_thresholds(replace(catalog, lacking=lacking), stored_thresholds(con))

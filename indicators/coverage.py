@@ -23,7 +23,7 @@ from indicators.model import DerivedOp, Indicator, IndicatorType
 _NAMED = re.compile(r"\b(channel|category_code|category_domain|kind|metric)\s*(?:=\s*'([^']*)'|IN\s*\(([^)]*)\))",
                     re.IGNORECASE)
 _TABLE_OF_SOURCE = {"events": "events", "open_cases": "events", "readings": "readings", "sensors": "sensors",
-                    "alarms": "alarms"}
+                    "alarms": "alarms", "work_orders": "work_orders"}
 _POLLUTANTS = ("so2", "no2", "pm10", "co", "o3", "pm25")
 # The case fields behind the names a measure may use: a city whose feeds never fill a field (no handling
 # level, no rating, no due time) lacks every indicator that reads it.
@@ -76,6 +76,7 @@ def store_holdings(con: duckdb.DuckDBPyConnection) -> Holdings:
         return frozenset(row[0] for row in con.execute(sql).fetchall() if row[0] is not None)
     tables = frozenset(t for t in ("events", "readings", "sensors", "alarms")
                        if con.execute(f"SELECT count(*) > 0 FROM (SELECT 1 FROM {t} LIMIT 1)").fetchone()[0])
+    tables |= {"work_orders"}         # every store dispatches orders: no order yet is a count of 0, not a lack
     held = {
         "channel": values("SELECT DISTINCT role FROM channels"),
         "category_code": values("SELECT code FROM event_categories"),

@@ -9,7 +9,8 @@ checks that the two agree.
 
 Unit columns follow from the grid exactly as the sources derive them: a grid's city (or, when it has
 none, the first city), district, street and community codes; a row without a known grid counts only
-towards the first city.
+towards the first city. A row whose unit lies above the grid (a work order for a whole street; only
+the work_orders source has them) counts towards that unit and its ancestors.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data.levels import ANCESTOR_COLUMN
+from data.levels import ANCESTOR_COLUMN, LEVELS
 from indicators.compiler import Scan
 
 
@@ -29,7 +30,8 @@ from indicators.compiler import Scan
 @dataclass(frozen=True)
 class Hierarchy:
     """Per unit position, and one position more for rows without a grid, the position of the unit
-    each level's column gives (-1: none, or a code that is not a unit); only grids have them."""
+    each level's column gives (-1: none, or a code that is not a unit): a grid its ancestors', a unit
+    above the grid itself at its level and its ancestors above."""
 
     unit_index: pd.Index
     ancestors: dict[str, np.ndarray]
@@ -43,12 +45,17 @@ def build_hierarchy(units: pd.DataFrame) -> Hierarchy:
     cities = units.loc[units["level"] == "city", "unit_code"]
     first_city = int(index.get_loc(cities.min())) if len(cities) else -1
     ancestors = {}
+    levels = units["level"].to_numpy()
+    depth = np.asarray([LEVELS.index(level) if level in LEVELS else -1 for level in levels])
     for level, column in ANCESTOR_COLUMN.items():
         codes = units[column]
         position = np.asarray(index.get_indexer(codes), dtype="int64")
         if level == "city":
             position = np.where(codes.isna().to_numpy(), first_city, position)
-        ancestors[level] = np.append(np.where(grid, position, -1), first_city if level == "city" else -1)
+        # a unit above the grid (a work order's street) is its own unit at its level, under its ancestors
+        own_or_above = np.where(levels == level, np.arange(len(units)),
+                                np.where(depth > LEVELS.index(level), position, -1))
+        ancestors[level] = np.append(np.where(grid, position, own_or_above), first_city if level == "city" else -1)
     ancestors["grid"] = np.append(np.where(grid, np.arange(len(units)), -1), -1)
     return Hierarchy(index, ancestors, pa.array(units["unit_code"], type=pa.string()))
 

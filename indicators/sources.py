@@ -148,6 +148,30 @@ class Source:
         rows = f"(SELECT *, day_shift FROM {self.read_from}, {_SHIFTS})"
         return self.text().format(now=_SHIFTED_NOW, rows=rows, last=_SENSOR_LAST_SHIFTED, shift_key=", day_shift")
 
+# The state of a work order at the instant {now}, by column (data/orders/machine.py names the steps):
+# signed for (报到), fed back (finished), returned, verified; on time against its own deadlines.
+ORDER_STATE = {
+    "is_reported": "reported_at <= {now}",
+    "is_reported_on_time": "reported_at <= {now} AND reported_at <= report_due_at",
+    "is_report_due": "(report_due_at <= {now} OR reported_at <= {now})",
+    "is_finished": "feedback_at <= {now}",
+    "is_finished_on_time": "feedback_at <= {now} AND feedback_at <= finish_due_at",
+    "is_finish_due": "(finish_due_at <= {now} OR feedback_at <= {now})",
+    "is_returned": "returned_at <= {now}",
+    "is_verified": "verified_at <= {now}",
+    "report_in_hours": "CASE WHEN reported_at <= {now} THEN epoch(reported_at - created_at) / 3600 END",
+    "finish_hours": "CASE WHEN feedback_at <= {now} THEN epoch(feedback_at - created_at) / 3600 END",
+}
+# An order's unit may sit at any level: its own code stands in the column of its level and its
+# ancestors' in the columns above (u_grid holds the unit itself, which the roll-up also reads so).
+_ORDER_HIERARCHY = """
+    coalesce(g.city_code, (SELECT min(code) FROM admin_units WHERE level = 'city')) AS u_city,
+    CASE WHEN g.level = 'district' THEN g.code ELSE g.district_code END AS u_district,
+    CASE WHEN g.level = 'street' THEN g.code ELSE g.street_code END AS u_street,
+    CASE WHEN g.level = 'community' THEN g.code ELSE g.community_code END AS u_community,
+    o.unit_code AS u_grid"""
+_ORDER_STATE_SQL = "".join(f",\n    {expression} AS {name}" for name, expression in ORDER_STATE.items())
+
 
 SOURCES: dict[str, Source] = {
     "events": Source(
@@ -190,5 +214,14 @@ SOURCES: dict[str, Source] = {
             LEFT JOIN admin_units g ON g.code = s.grid_code AND g.level = 'grid'
             WHERE coalesce(s.installed_at <= {{now}}, true) AND coalesce(s.retired_at > {{now}}, true)""",
         (), None, state=True, table="sensors",
+    ),
+    "work_orders": Source(
+        "work_orders",
+        f"""SELECT o.*, (SELECT list(d.department) FROM work_order_departments d WHERE d.order_id = o.order_id)
+                   AS departments{_ORDER_STATE_SQL.replace('{', '{{').replace('}', '}}').replace('{{now}}', '{now}')},
+                   {_ORDER_HIERARCHY}
+            FROM {{rows}} o LEFT JOIN admin_units g ON g.code = o.unit_code
+            WHERE o.created_at <= {{now}}""",
+        ("created_at", "reported_at", "feedback_at", "verified_at"), "created_at", table="work_orders",
     ),
 }

@@ -73,6 +73,7 @@ add_texts({
     "alerts.escalate": ("升级", "Escalate"),
     "alerts.close": ("办结", "Close"),
     "alerts.done": ("已记录：{action}", "Recorded: {action}"),
+    "alerts.not_allowed": ("您的角色只能查看预警，处置由值班员负责", "Your role may read alerts; duty officers handle them"),
     "alerts.history": ("处置与状态记录", "History"),
     "alerts.trace": ("近72小时数值与阈值", "Values and thresholds, last 72 h"),
     "alerts.silenced": ("已静默", "silenced"),
@@ -105,11 +106,11 @@ add_texts({
 })
 
 
-def layout(**_query) -> html.Div:
-    """Return the page frame; callbacks.alerts fills the list and the detail."""
+def layout(alert: str | None = None, **_query) -> html.Div:
+    """Return the page frame; callbacks.alerts fills the list and the detail (``?alert=N`` opens one)."""
     return html.Div([
         dcc.Interval(id=ids.ALERTS_TICK, interval=REFRESH_MS),
-        dcc.Store(id=ids.ALERTS_SELECTED),
+        dcc.Store(id=ids.ALERTS_SELECTED, data=int(alert) if alert and str(alert).isdigit() else None),
         dcc.Store(id=ids.ALERTS_CHANGED, data=0),
         html.Div([
             html.Div([filters(), html.Div(id=ids.ALERTS_LIST, className="mt-2"), silences_panel()],

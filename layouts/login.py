@@ -33,6 +33,7 @@ add_texts({
     "role.leader": ("领导", "leader"),
     "role.analyst": ("分析员", "analyst"),
     "role.duty_officer": ("值班员", "duty officer"),
+    "role.department": ("部门", "department"),
     "role.screen": ("大屏", "wall screen"),
 })
 

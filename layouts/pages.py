@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from layouts import (admin_tokens, admin_users, alarms_page, alerts, audit, deliveries, duty, events_page,
-                     indicators_page, map_page, overview, screen, summary)
+                     indicators_page, map_page, orders, overview, screen, summary)
 
 ANALYSTS = ("admin", "leader", "analyst", "duty_officer")    # the staff roles that read every working page
 
@@ -32,6 +32,7 @@ PAGES: tuple[Page, ...] = (          # in navigation order
     Page("map_page", "/map", "nav.map", map_page.layout, roles=ANALYSTS),
     Page("events_page", "/events", "nav.events", events_page.layout, roles=ANALYSTS),
     Page("alerts", "/alerts", "nav.alerts", alerts.layout, roles=ANALYSTS),
+    Page("orders", "/orders", "nav.orders", orders.layout, roles=(*ANALYSTS, "department")),
     Page("indicators_page", "/indicators", "nav.indicators", indicators_page.layout, roles=ANALYSTS),
     Page("summary", "/summary", "nav.summary", summary.layout, roles=ANALYSTS),
     Page("alarms_page", "/alarms", "nav.alarms", alarms_page.layout, roles=ANALYSTS),
@@ -44,7 +45,8 @@ PAGES: tuple[Page, ...] = (          # in navigation order
 
 # Modules whose import registers the pages' @callback functions.
 CALLBACK_MODULES: tuple[str, ...] = ("callbacks.shell", "callbacks.overview", "callbacks.screen", "callbacks.map_page",
-                                     "callbacks.events_page", "callbacks.alerts", "callbacks.indicators_page",
+                                     "callbacks.events_page", "callbacks.alerts", "callbacks.orders",
+                                     "callbacks.indicators_page",
                                      "callbacks.summary", "callbacks.alarms_page", "callbacks.duty",
                                      "callbacks.deliveries", "callbacks.audit", "callbacks.admin_users",
                                      "callbacks.admin_tokens")

@@ -53,6 +53,7 @@ add_texts({
     "screen.kpi.ontime_rate": ("按期办结率", "On-time rate"),
     "screen.kpi.satisfaction": ("群众满意率", "Satisfaction"),
     "screen.kpi.alerts": ("在办红色 / 橙色预警", "Active red / orange alerts"),
+    "screen.kpi.orders": ("在办工单 / 报到超时", "Open work orders / report-in late"),
     "screen.vs_yesterday": ("较昨日", "vs yesterday"),
     "screen.vs_7d": ("较7日均", "vs 7-day avg"),
     "screen.aqi": ("空气质量指数", "Air quality index"),
@@ -225,8 +226,9 @@ def _trends(kpi: Kpi | None, language: str) -> list:
 
 
 def kpi_panel(kpis: dict[str, Kpi], alerts: dict[str, int], language: str,
-              roles: dict[str, tuple[str, str]] | None = None) -> list:
-    """Return the headline figures with their trends, and the count of active red and orange alerts.
+              roles: dict[str, tuple[str, str]] | None = None, orders: dict[str, int] | None = None) -> list:
+    """Return the headline figures with their trends, the count of active red and orange alerts and
+    (``orders``) of the open work orders and those late to report in.
 
     A channel's figures are labelled with the city's name for the channel of that role (``roles``:
     role → (zh, en)); a city without a channel of the role shows no figure for it, and says so."""
@@ -240,7 +242,20 @@ def kpi_panel(kpis: dict[str, Kpi], alerts: dict[str, int], language: str,
                             **{"data-testid": "screen-kpi-orange"})], className="screen-kpi-value"),
         *_trends(kpis.get("alerts"), language),
     ], className="screen-kpi screen-kpi-alerts"))
+    if orders is not None:
+        cards.append(orders_card(orders, language))
     return cards
+
+
+def orders_card(orders: dict[str, int], language: str) -> html.Div:
+    """Return the card of the open work orders and those past their report-in deadline unsigned."""
+    return html.Div([
+        html.Div(t("screen.kpi.orders", language), className="screen-kpi-label"),
+        html.Div([html.Span(str(orders["open"]), **{"data-testid": "screen-kpi-orders-open"}),
+                  html.Span(" / ", className="screen-kpi-sep"),
+                  html.Span(str(orders["report_overdue"]), className="screen-sev-red" if orders["report_overdue"] else "",
+                            **{"data-testid": "screen-kpi-orders-late"})], className="screen-kpi-value"),
+    ], className="screen-kpi screen-kpi-orders")
 
 
 def aqi_panel(result, stations: int, language: str) -> list:

@@ -104,3 +104,21 @@ def test_the_checks_catch_a_broken_store(tiny_db_copy):
                  "indicators.run_missing", "indicators.latest_duplicate_key", "indicators.latest_without_instant"):
         assert name in found
     con.close()
+
+
+def test_kill_during_dispatch_leaves_no_half_created_order(tiny_db_copy):
+    """kill -9 inside the dispatch transaction: the order, its departments and its history are all
+    absent after the restart, the orders dispatched before are whole (bench/drill_orders.py)."""
+    from bench import drill_orders
+
+    assert drill_orders.drill_kill_dispatch(tiny_db_copy) == []
+
+
+def test_the_orders_checks_catch_a_half_order(tiny_db_copy):
+    con = db.open_store(tiny_db_copy)
+    con.execute("INSERT INTO work_orders (title, source_kind, unit_code, handling_level, priority, state, created_by, "
+                "created_at, report_due_at, finish_due_at, updated_at) VALUES ('half', 'manual', 'x', 3, 'normal', "
+                "'dispatched', 'u', now(), now(), now(), now())")
+    found = " ".join(integrity.problems(con))
+    assert "orders.without_department" in found and "orders.without_dispatch" in found
+    con.close()

@@ -19,10 +19,12 @@ from tqdm import tqdm
 
 from data import basemap, db, versions, writer
 from data.city_thresholds import put_thresholds_text
+from data.orders import deadlines
 from data.profile import write_profile
 from data.clock import DAY_S, DEFAULT_TZ, parse_instant
 from data.alarm_types import load_types, shipped_types
 from data.demo import camera_alarms, clock, demo_roster
+from data.demo import orders as demo_orders
 from data.demo.events import events_as_of, plan_events
 from data.demo.geography import Geography, build_geography
 from data.demo.profile import demo_profile
@@ -137,6 +139,8 @@ def populate(con: duckdb.DuckDBPyConnection, spec: DemoSpec, progress: bool = Tr
     for number, day in enumerate(bar):
         generate_day(con, world, day, spec.anchor_s, batch_id, counts, light=number < len(archive))
         bar.set_postfix(rows=f"{counts.total:,}")
+    counts.add("work_order_history", demo_orders.play(con, spec.seed, spec.start_s, spec.anchor_s))
+    deadlines.sweep(con, spec.anchor_s)          # the reminders and escalations due by "now"
     finish_batch(con, batch_id, counts.total)
     put_demo_settings(con, spec)
     built = basemap.build_basemap(con)

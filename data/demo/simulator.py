@@ -2,8 +2,8 @@
 
 On start it fills the gap between the data's last instant and now, then on every tick it
 plays out planned case life cycles (accepted, dispatched, resolved, closed) whose time
-has come and appends the events and readings generated for the interval since the last
-tick. Each tick is one transaction. It runs as a thread in the server process with its
+has come, appends the events and readings generated for the interval since the last
+tick, and dispatches and moves the demo's work orders (data/demo/orders.py). Each tick is one transaction. It runs as a thread in the server process with its
 own cursor, as the store's one-writer rule requires.
 """
 
@@ -20,6 +20,7 @@ from data.background import PeriodicJob
 from data.clock import utc
 from data.db import transaction
 from data.demo import build, clock, demo_roster
+from data.demo import orders as demo_orders
 
 log = logging.getLogger(__name__)
 STAGES = ("accepted", "dispatched", "resolved", "closed")
@@ -70,10 +71,11 @@ def step(con: duckdb.DuckDBPyConnection, world: build.DemoWorld, from_s: int, to
             build.generate_day(con, world, day, to_s, batch_id, counts)
             if progress is not None:
                 progress(done, len(days), f"{counts.total:,} rows")
+        counts.add("work_order_history", demo_orders.play(con, world.spec.seed, from_s, to_s))
         build.finish_batch(con, batch_id, counts.total)
         counts.add("duty_shifts", demo_roster.write_roster(con, world.spec, to_s + demo_roster.AHEAD_S))
         db.put_settings(con, {"data.until_s": to_s})
-        versions.bump(con, "events", "readings", earliest_s=from_s)     # a tick adds only what followed from_s
+        versions.bump(con, "events", "readings", "orders", earliest_s=from_s)     # a tick adds only what followed from_s
     return counts
 
 

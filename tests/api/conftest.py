@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 import pytest
 
 from access import accounts
+from access.departments import bind_department
 from data import db
 from data.ingest import tokens
 from tests.conftest import TINY_NOW
 
 PASSWORD = "Role-pass-123"
 ORIGIN = "http://localhost"
+DEPARTMENT = "水务局"          # the tiny city's department the user 'department' acts for
 
 
 @dataclass
@@ -46,7 +48,8 @@ class SecuredApp:
 
 @pytest.fixture(scope="session")
 def secured(tmp_path_factory, tiny_db_path):
-    """Return the app with users admin, leader, analyst and duty_officer (named as their roles).
+    """Return the app with users admin, leader, analyst, duty_officer and department (named as their
+    roles; 'department' acts for DEPARTMENT).
 
     Session-wide: Dash hands the registered callbacks to the first app built in a process.
     """
@@ -57,6 +60,7 @@ def secured(tmp_path_factory, tiny_db_path):
     con = db.open_store(path)
     for role in accounts.USER_ROLES:
         accounts.add_user(con, role, role, PASSWORD)
+    bind_department(con, "department", DEPARTMENT)
     _, ingest_secret = tokens.create_token(con, "feed")
     display_id, display_secret = tokens.create_token(con, "wall", scope="display")
     _, backup_secret = tokens.create_token(con, "nightly", scope="backup")

@@ -19,7 +19,8 @@ REFUSED = {302, 401, 403}
 # Pages whose audience the issue fixes; every other page is checked against its declared roles.
 STAFF = {"admin", "leader", "analyst", "duty_officer"}
 KNOWN_PAGES = {"/": set(accounts.ROLES), "/audit": {"admin"}, "/admin/users": {"admin"}, "/admin/tokens": {"admin"},
-               "/deliveries": {"admin", "duty_officer"}, "/alarms": STAFF, "/duty": STAFF}
+               "/deliveries": {"admin", "duty_officer"}, "/alarms": STAFF, "/duty": STAFF,
+               "/orders": STAFF | {"department"}, "/alerts": STAFF}     # /orders: issue 21
 BEARERS = ("ingest", "display-bearer", "backup-bearer", "alarm-bearer")
 
 

@@ -9,6 +9,7 @@ from data import alarm_review
 from data.alarms import AlarmError
 from data.text import TextError
 from layouts import ids
+from layouts import orders as order_view
 from layouts.alarms_page import (cameras_section, decisions_section, pick_options, queue_section, rates_section,
                                  reason_options)
 from layouts.i18n import normalise_language, t
@@ -57,11 +58,14 @@ def confirm_alarm(_clicks, alarm_id, note, changed, language):
     if refused:
         return refused, no_update
     app = context.current()
+    principal = current_principal()
     try:
-        _, case_id = alarm_review.confirm(app.cursor(), int(alarm_id), current_principal().actor, note, app.now_s())
+        source, case_id = alarm_review.confirm(app.cursor(), int(alarm_id), principal.actor, note, app.now_s())
     except (AlarmError, TextError) as exc:
         return html.Span(str(exc), className="text-danger"), no_update
-    return t("alarms.confirmed", language).format(alarm=int(alarm_id), case=case_id), (changed or 0) + 1
+    next_steps = order_view.source_links("case", f"{source}:{case_id}", [], None, principal.may("orders.dispatch"),
+                                         language)        # the loop goes on: a work order from the new case
+    return [t("alarms.confirmed", language).format(alarm=int(alarm_id), case=case_id), next_steps], (changed or 0) + 1
 
 
 @callback(Output(ids.ALARMS_MESSAGE, "children", allow_duplicate=True),

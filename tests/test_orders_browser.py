@@ -1,7 +1,8 @@
-"""The work order loop in real Chromium: from an alert the duty officer dispatches an order to a
-department; the department's user signs in, reports in, starts and feeds back; the duty officer
-verifies and closes it; the history shows every actor and time. A department sees only its own
-orders, and an analyst reads alerts without the handling buttons doing anything."""
+"""The work order loop in real Chromium: a camera alarm arrives through the API, the duty officer
+confirms it on /alarms (a case) and dispatches an order from that case to a department; the
+department's user signs in, reports in, starts and feeds back; the duty officer verifies and closes
+it; the history shows every actor and time. An alert links to its unit on the map and to a new
+order; a department sees only its own orders."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from layouts.orders_texts import FORM_SOURCES  # importing it registers the page
 from layouts.i18n import t
 from tests.browser import TEST_ADMIN, chromium_page, running_server, sign_in
 from tests.conftest import TINY_NOW
+from tests.test_alarms_browser import CAMERA, _post, _prepare
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +26,7 @@ DEPARTMENT = "水务局"
 WAIT = 90_000                                  # generous: the loop spans four sign-ins on a shared machine
 
 
-assert "alert" in FORM_SOURCES                 # the loop below starts from an alert
+assert {"alert", "case"} <= set(FORM_SOURCES)   # orders start from alerts and from cases (a confirmed alarm's)
 
 
 def _department_users(path) -> None:
@@ -54,8 +56,23 @@ def _open_order(page, order_id: str) -> None:
     page.wait_for_selector(f"[data-testid='order-detail-title'] >> text=#{order_id}", timeout=WAIT)
 
 
-def test_the_loop_from_an_alert_to_a_closed_order(tiny_db_copy, artifacts_dir):
+def _confirm_camera_alarm(page, url: str, token: str) -> str:
+    """Post a smoke alarm through the API, confirm it on /alarms; return the alarm's id."""
+    posted = _post(url, token, [{"camera_id": CAMERA, "type": "smoke", "occurred_at": TINY_NOW + "+08:00",
+                                 "description": "东门口有烟雾"}])
+    alarm_id = posted["results"][0]["alarm_id"]
+    page.goto(f"{url}/alarms")
+    page.wait_for_selector(f"[data-testid='alarm-row-{alarm_id}']", timeout=WAIT)
+    page.click("#alarms-pick")
+    page.get_by_role("option", name=f"#{alarm_id} 烟火 · 东门广场", exact=True).click()
+    page.click("#alarms-confirm")
+    page.wait_for_selector(f"[data-testid='alarms-message'] >> text=ALARM-{alarm_id}", timeout=WAIT)
+    return str(alarm_id)
+
+
+def test_the_loop_from_a_camera_alarm_to_a_closed_order(tiny_db_copy, artifacts_dir):
     _department_users(tiny_db_copy)
+    token = _prepare(tiny_db_copy)
     shots = artifacts_dir / "screenshots"
     with running_server(tiny_db_copy, "--at", TINY_NOW, users=(TEST_ADMIN + ("admin",), DUTY)) as url, \
             chromium_page() as (page, watch):
@@ -67,10 +84,14 @@ def test_the_loop_from_an_alert_to_a_closed_order(tiny_db_copy, artifacts_dir):
         page.goto(f"{url}/alerts?alert={alert_id}")
         page.wait_for_selector("[data-testid='link-dispatch']", timeout=WAIT)
         assert page.locator("[data-testid='link-map'] a").get_attribute("href").startswith("/map?indicator=")
-        page.goto(url + page.locator("[data-testid='link-dispatch'] a").get_attribute("href"))  # the link, followed
+        assert "source=alert" in page.locator("[data-testid='link-dispatch'] a").get_attribute("href")
 
+        alarm_id = _confirm_camera_alarm(page, url, token)
+        page.screenshot(path=str(shots / "orders-alarm-confirmed.png"), full_page=True)
+        page.goto(url + page.locator("[data-testid='alarms-message'] [data-testid='link-dispatch'] a")
+                  .get_attribute("href"))                       # the confirmed alarm's case: a new order, followed
         page.wait_for_selector("[data-testid='orders-form']", timeout=WAIT)
-        assert alert_id in page.locator("[data-testid='orders-source']").inner_text()
+        assert f"ALARM-{alarm_id}" in page.locator("[data-testid='orders-source']").inner_text()
         page.click("#orders-new-departments")
         page.keyboard.type(DEPARTMENT)                           # the dropdown's search box has the focus
         page.get_by_role("option", name=DEPARTMENT, exact=True).click()

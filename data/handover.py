@@ -1,9 +1,8 @@
 """Shift handovers (交接班): at each shift change, a record of what the outgoing shift hands on.
 
 The background job (:func:`write_due_handover`, run every minute by the server) writes one handover
-per shift once it has begun: the open alerts, the camera alarms still waiting for review, and what
-every registered source of open items adds (:func:`register_open_items`: the orders module adds its
-open work orders there). Only the shift on duty now gets one: a handover lists what is open at the
+per shift once it has begun: the open alerts, the camera alarms still waiting for review and the
+open work orders (OPEN_ITEMS: one reader per kind). Only the shift on duty now gets one: a handover lists what is open at the
 moment it is written, so writing one for a past shift would invent its state.
 """
 
@@ -41,17 +40,23 @@ def pending_alarms(con: duckdb.DuckDBPyConnection, at_s: int) -> list[dict]:
     return _records(cursor)
 
 
+def open_orders(con: duckdb.DuckDBPyConnection, at_s: int) -> list[dict]:
+    """Return the work orders open at ``at_s`` (neither closed nor returned), late report-ins first."""
+    cursor = con.execute(
+        "SELECT order_id, title, unit_code, state, handling_level, epoch(report_due_at)::BIGINT AS report_due_at, "
+        "epoch(finish_due_at)::BIGINT AS finish_due_at FROM work_orders "
+        "WHERE state NOT IN ('closed', 'returned') AND created_at <= ? "
+        "ORDER BY (state = 'dispatched' AND report_due_at <= ?) DESC, finish_due_at, order_id LIMIT ?",
+        [utc(at_s), utc(at_s), MAX_ITEMS + 1])
+    return _records(cursor)
+
+
 def _records(cursor) -> list[dict]:
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-OPEN_ITEMS: dict[str, OpenItems] = {"alerts": open_alerts, "alarms": pending_alarms}
-
-
-def register_open_items(kind: str, read: OpenItems) -> None:
-    """Add a kind of open item to every handover from now on (the orders module registers 'orders')."""
-    OPEN_ITEMS[kind] = read
+OPEN_ITEMS: dict[str, OpenItems] = {"alerts": open_alerts, "alarms": pending_alarms, "orders": open_orders}
 
 
 def handover_items(con: duckdb.DuckDBPyConnection, at_s: int) -> dict:

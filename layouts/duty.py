@@ -66,6 +66,10 @@ add_texts({
     "duty.field.place": ("地点", "Place"),
     "duty.field.reports": ("报告次数", "Reports"),
     "duty.field.first_at": ("首次", "First"),
+    "duty.field.order_id": ("工单", "Order"),
+    "duty.field.title": ("事项", "Matter"),
+    "duty.field.report_due_at": ("报到时限", "Report in by"),
+    "duty.field.finish_due_at": ("办结时限", "Finish by"),
 })
 
 
@@ -160,6 +164,6 @@ def _value(column: str, value, language: str, tz: str) -> str:
         return ""
     if column.endswith("_at") and isinstance(value, (int, float)):
         return fmt_time(value, tz)
-    if column in ("severity", "state"):
-        return _label(f"alerts.{column}.{value}", str(value), language)
+    if column in ("severity", "state"):          # an alert's words, else a work order's state
+        return _label(f"alerts.{column}.{value}", _label(f"orders.state.{value}", str(value), language), language)
     return json.dumps(value, ensure_ascii=False, default=str).strip('"')

@@ -6,14 +6,16 @@ reminder, by the actor ``system``. When the report-in deadline passes and nobody
 the order, it goes one handling level up (3 community → 2 street → 1 district, among the levels the
 city has), and again after each further span of the same length, so an order nobody takes keeps
 climbing to the top. The server runs :func:`sweep` after every indicator refresh; a test
-runs it at any instant of its own clock. Each order's changes are one transaction.
+runs it at any instant of its own clock. Each order's changes are one transaction, and each
+reminder or escalation queues its message in the notification outbox in that same transaction
+(topics ``order.remind`` and ``order.escalate``, to every receiver subscribed: docs/NOTIFICATIONS.md).
 """
 
 from __future__ import annotations
 
 import duckdb
 
-from data import db, versions
+from data import db, outbox, versions
 from data.clock import utc
 from data.orders.machine import SYSTEM_ACTOR
 from data.orders.store import add_history, handling_levels, level_above
@@ -76,6 +78,9 @@ def _remind(con, order_id: int, key: str, share: float, at_s: int) -> None:
         state = con.execute("UPDATE work_orders SET reminders = reminders + 1, updated_at = ? WHERE order_id = ? "
                             "RETURNING state", [utc(at_s), order_id]).fetchone()[0]
         add_history(con, order_id, SYSTEM_ACTOR, "remind", state, state, details, at_s)
+        _notify(con, "order.remind", order_id, details,
+                f"【工单催办 order reminder】#{order_id}：{'报到' if key == 'report' else '办结'}时限已过"
+                f" {share:.0%} / {share:.0%} of the {'report-in' if key == 'report' else 'finish'} time has passed")
         versions.bump(con, "orders", earliest_s=at_s)
 
 
@@ -97,10 +102,20 @@ def _escalate(con, order_id: int, level: int, levels: tuple[int, ...], at_s: int
     with db.transaction(con):
         con.execute("UPDATE work_orders SET handling_level = ?, escalations = escalations + 1, updated_at = ? "
                     "WHERE order_id = ?", [above, utc(at_s), order_id])
-        add_history(con, order_id, SYSTEM_ACTOR, "escalate", "dispatched", "dispatched",
-                    {"from_level": level, "to_level": above, "reason": "report_in_late"}, at_s)
+        details = {"from_level": level, "to_level": above, "reason": "report_in_late"}
+        add_history(con, order_id, SYSTEM_ACTOR, "escalate", "dispatched", "dispatched", details, at_s)
+        _notify(con, "order.escalate", order_id, details,
+                f"【工单升级 order escalated】#{order_id}：逾期未报到，由{level}级升至{above}级"
+                f" / not reported in on time: level {level} → {above}")
         versions.bump(con, "orders", earliest_s=at_s)
     return 1
+
+
+def _notify(con, topic: str, order_id: int, details: dict, text: str) -> None:
+    """Queue the message of one reminder or escalation, once (a sweep run twice notifies once)."""
+    key = f"order-{order_id}-{topic}-" + "-".join(str(value) for value in details.values())
+    outbox.queue_message(con, topic=topic, receiver=outbox.FAN_OUT, dedupe_key=key,
+                         body={"event": topic.replace(".", "_"), "order_id": order_id, **details, "text": text})
 
 
 def on_refresh(con: duckdb.DuckDBPyConnection, summary) -> None:

@@ -3,10 +3,12 @@ deadline sweep on a test clock (reminders, then escalation one level up)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from access import accounts
-from data import db
+from data import db, handover
 from data.orders import deadlines, machine, store
 from data.orders.machine import OrderError
 
@@ -148,6 +150,27 @@ def test_the_report_in_deadline_reminds_then_escalates_one_level_up(con):
     assert trail == [("duty", "dispatch"), ("system", "remind"), ("system", "remind"), ("system", "escalate"),
                      ("system", "escalate")]
     assert store.order_row(con, order_id)["report_due_at"] == T0 + 3600     # the deadline itself stays
+
+
+def test_reminders_and_escalations_are_queued_once_in_the_outbox(con):
+    order_id = new_order(con, report_h=1.0, finish_h=48.0)
+    for at_s in (T0 + 30 * 60, T0 + 48 * 60, T0 + 60 * 60, T0 + 60 * 60):       # the last sweep twice
+        deadlines.sweep(con, at_s)
+    rows = con.execute("SELECT topic, receiver, body FROM outbox WHERE topic LIKE 'order.%' "
+                       "AND body::JSON ->> 'order_id' = ? ORDER BY message_id", [str(order_id)]).fetchall()
+    assert [row[0] for row in rows] == ["order.remind", "order.remind", "order.escalate"]
+    assert {row[1] for row in rows} == {"*"}                       # to every receiver subscribed to the topic
+    bodies = [json.loads(row[2]) for row in rows]
+    assert [b["order_id"] for b in bodies] == [order_id] * 3 and [b.get("share") for b in bodies[:2]] == [0.5, 0.8]
+    assert bodies[2]["to_level"] == 2 and f"#{order_id}" in bodies[2]["text"]
+
+
+def test_the_handover_lists_the_open_orders_late_report_ins_first(con):
+    on_time, late = new_order(con, report_h=5.0), new_order(con, report_h=1.0)
+    closed = new_order(con)
+    con.execute("UPDATE work_orders SET state = 'closed' WHERE order_id = ?", [closed])
+    listed = [item["order_id"] for item in handover.open_orders(con, T0 + 2 * 3600)]
+    assert listed == [late, on_time]
 
 
 def test_a_signed_order_is_not_escalated_and_a_city_without_streets_skips_them(con):

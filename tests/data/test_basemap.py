@@ -6,14 +6,16 @@ import json
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import shapely
 
 from data import basemap, basemap_font, db, mvt
 from layouts.basemap_style import first_label_layer, style_json
-from tests.browser import ROOT
 from tests.data.mvt_reader import read_tile
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

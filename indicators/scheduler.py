@@ -23,7 +23,7 @@ from typing import Callable
 
 import duckdb
 
-from data import progress
+from data import db, progress
 from data.background import PeriodicJob
 from data.clock import HOUR_S, local_datetime, utc
 from indicators.catalog import Catalog
@@ -162,8 +162,12 @@ class IndicatorScheduler:
                 listener(self._cursor, summary)
             except duckdb.InterruptException:
                 log.info("a refresh listener was interrupted at stop (its transaction rolled back) at %s", at_s)
-            except Exception:
-                log.exception("a refresh listener failed at %s", at_s)
+            except Exception as exc:
+                if db.is_write_failure(exc):        # a full disk: one line, as for the refresh itself
+                    log.error("a refresh listener could not write the store at %s (%s); nothing of it was kept",
+                              at_s, exc)
+                else:
+                    log.exception("a refresh listener failed at %s", at_s)
         return summary
 
     def _has_snapshot(self, hour_s: int) -> bool:

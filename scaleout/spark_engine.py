@@ -175,6 +175,19 @@ def evaluate_export(spark, out: str | Path, catalog: Catalog, at_s: int, tz: str
     register_export(spark, out)
     con = export.open_export(out)
     try:
-        return (engine or spark_engine(spark, catalog, tz)).evaluate(con, at_s)
+        return (engine or spark_engine(spark, catalog, tz)).evaluate(con, at_s, only=on_the_export(catalog))
     finally:
         con.close()
+
+
+def on_the_export(catalog: Catalog) -> set[str]:
+    """Return the indicators the Parquet export can compute: those over the sources whose tables it
+    carries (cases and sensors). Camera alarms and work orders stay on the server's own engine."""
+    exported = exported_sources()
+    bases = {i.id: catalog[i.input] if i.input else i for i in catalog.indicators}     # a derived one: its input
+    return {i.id for i in catalog.indicators if bases[i.id].source is None or bases[i.id].source in exported}
+
+
+def exported_sources() -> set[str]:
+    """Return the sources whose tables the Parquet export carries."""
+    return {name for name, source in SOURCES.items() if source.table in export.EXPORTED_TABLES}

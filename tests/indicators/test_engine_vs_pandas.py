@@ -41,7 +41,9 @@ def _one_per_type_and_window() -> list[str]:
 
 SAMPLES = _one_per_type_and_window()
 # Every median (handling and closing times, next to their mean and 90th percentile).
-MEDIANS = sorted(i.id for i in CATALOG.indicators if i.type == IndicatorType.PERCENTILE and i.measure.quantile == 0.5)
+# the cases' medians (the work orders' medians are checked against pandas in test_order_kpis.py)
+MEDIANS = sorted(i.id for i in CATALOG.indicators if i.type == IndicatorType.PERCENTILE and i.measure.quantile == 0.5
+                 and not i.id.startswith("orders."))
 
 
 @pytest.fixture(scope="module")

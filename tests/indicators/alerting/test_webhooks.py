@@ -49,7 +49,8 @@ def test_one_message_per_subscribed_webhook_mentioning_the_shift(con):
     alert_id = _alert(con)
     fired = store.enqueue(con, alert_id, "fired_red", hooks, roster.mobiles_on_duty(con, AT))
     escalated = store.enqueue(con, alert_id, "escalated", hooks, roster.mobiles_on_duty(con, AT, leaders_only=True))
-    rows = con.execute("SELECT message_id, receiver, topic, body::JSON->'mentions' FROM outbox ORDER BY 1").fetchall()
+    rows = con.execute("SELECT message_id, receiver, topic, body::JSON->'mentions' FROM outbox "
+                       "WHERE topic LIKE 'alert.%' ORDER BY 1").fetchall()       # the demo's orders queue theirs too
     assert [r[1:3] for r in rows] == [("generic", "alert.fired_red"), ("robot", "alert.fired_red"),
                                       ("generic", "alert.escalated"), ("robot", "alert.escalated"),
                                       ("leaders", "alert.escalated")]

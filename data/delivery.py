@@ -176,6 +176,8 @@ class OutboxSender:
                 if outbox.fan_out(cursor, self.receivers_of()):
                     for name in self._receivers:
                         self._wakes[name].set()
+            except duckdb.ConnectionException:
+                return
             except Exception:
                 log.exception("outbox fan-out failed; retrying")
             wake.wait(self._poll_s)
@@ -188,6 +190,8 @@ class OutboxSender:
             try:
                 self.drain(name, cursor)
                 due_in = outbox.seconds_until_due(cursor, name)
+            except duckdb.ConnectionException:      # the store was closed under the sender: nothing left to do
+                return
             except Exception:
                 log.exception("outbox sender for %s failed; retrying", name)
                 due_in = None

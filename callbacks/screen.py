@@ -29,12 +29,13 @@ from data import geo, inputs
 from data.clock import utc
 from layouts import ids
 from layouts import screen as view
+from layouts import screen_freshness as freshness_view
 from layouts import screen_map as wall_map
 from layouts import theme
 from layouts.i18n import normalise_language, t
 from queries import orders as order_queries
 from queries import screen as queries
-from queries import screen_freshness, screen_names
+from queries import screen_freshness, screen_names, screen_today
 from queries.overview import air_now
 from queries.screen_cache import ScreenCache
 
@@ -121,7 +122,7 @@ def panels(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: st
         ids.SCREEN_TICKER: rendered(reads, ("ticker", language), lambda: view.ticker(
             reads.get("ticker", lambda: queries.newest_events(con, now_s, names=ticker_names(con))), tz, language)),
         ids.SCREEN_FRESH: rendered(reads, ("fresh", language),
-                                 lambda: view.freshness_badges(freshness(con, reads, now_s), language)),
+                                 lambda: freshness_view.freshness_badges(freshness(con, reads, now_s), language)),
         ids.SCREEN_SCENE_PANEL: rendered(reads, ("scene", scene, language),
                                        lambda: scene_panel(con, reads, now_s, tz, scene, language)),
         ids.SCREEN_SCENE_TITLE: _with_digest(title),
@@ -188,13 +189,13 @@ def scene_panel(con, reads, now_s: int, tz: str, scene: str, language: str) -> l
         rows = [[r.name_zh if zh else r.name_en, f"{r.speed_kmh:.0f} km/h"] for r in roads.head(8).itertuples()]
         return view.table_panel(t("screen.panel.roads", language), rows, "screen-panel-roads")
     if scene == "grid":
-        frame = reads.get("districts", lambda: queries.districts_today(con, now_s, tz, "grid"))
+        frame = reads.get("districts", lambda: screen_today.districts_today(con, now_s, tz, "grid"))
         rows = [[r.name_zh if zh else r.name_en, f"{t('screen.col.received', language)} {r.received}",
                  f"{t('screen.col.closed', language)} {r.closed}", f"{t('screen.col.overdue', language)} {r.open_overdue}"]
                 for r in frame.itertuples()]
         return view.table_panel(t("screen.panel.districts", language), rows, "screen-panel-districts")
     channel = "hotline" if scene == "hotline" else None
-    frame = reads.get(("categories", channel), lambda: queries.top_categories_today(
+    frame = reads.get(("categories", channel), lambda: screen_today.top_categories_today(
         con, now_s, tz, channel, names=ticker_names(con)))
     rows = [[(r.name_zh if zh else r.name_en) or r.category_code, theme_int(r.n)] for r in frame.itertuples()]
     return view.table_panel(t("screen.panel.categories", language), rows, "screen-panel-categories")

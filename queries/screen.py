@@ -26,7 +26,6 @@ from data.statuses import VOID_IN
 from data.text import inert_frame
 from indicators import aqi
 from indicators.model import SEVERITIES
-from queries.overview import cases_by_district
 from queries.reads import reads
 from queries.screen_names import TickerNames, ticker_names
 
@@ -379,24 +378,3 @@ def crowd_hotspots(con: duckdb.DuckDBPyConnection, limit: int = 5) -> pd.DataFra
            LEFT JOIN indicator_latest p ON p.unit_code = d.unit_code AND p.indicator_id = 'crowding.people.sum.last_hour'
            WHERE d.indicator_id = 'crowding.people.per_km2.last_hour' AND d.level = 'grid' AND d.value IS NOT NULL
            ORDER BY d.value DESC, d.unit_code LIMIT $limit""", {"limit": limit}).df()
-
-
-@reads('events', 'geometry')
-def top_categories_today(con: duckdb.DuckDBPyConnection, now_s: int, tz: str, channel: str | None,
-                         limit: int = 6, names: TickerNames | None = None) -> pd.DataFrame:
-    """Return today's most frequent event categories (of the channels of one role, or all), named from ``names``."""
-    names = names or ticker_names(con)
-    rows = con.execute(
-        """SELECT category_code, count(*) AS n FROM events
-           WHERE received_at >= $mid AND received_at <= $now
-             AND ($channel IS NULL OR source IN (SELECT code FROM channels WHERE role = $channel))
-           GROUP BY category_code ORDER BY n DESC, category_code LIMIT $limit""",
-        {"mid": utc(local_midnight_s(now_s, tz)), "now": utc(now_s), "channel": channel, "limit": limit}).fetchall()
-    return pd.DataFrame([(code, *names.categories.get(code, (None, None)), n) for code, n in rows],
-                        columns=["category_code", "name_zh", "name_en", "n"])
-
-
-@reads('events', 'geometry')
-def districts_today(con: duckdb.DuckDBPyConnection, now_s: int, tz: str, channel: str) -> pd.DataFrame:
-    """Return per district: cases of the channels of one role received and closed today, and open overdue now."""
-    return cases_by_district(con, utc(local_midnight_s(now_s, tz)), utc(now_s), channel)

@@ -11,7 +11,7 @@ import pytest
 from data import db
 from data.clock import parse_instant
 from queries import screen as queries
-from queries import screen_freshness
+from queries import screen_freshness, screen_today
 from tests.conftest import TINY_NOW
 
 TZ = "Asia/Shanghai"
@@ -231,7 +231,7 @@ def test_top_categories_today_count_todays_cases_with_their_names(tiny_con, now_
         chosen = today if source is None else today[today["source"] == source]
         counts = chosen.groupby(["category_code", "name_zh"]).size().reset_index(name="n")
         expected = counts.sort_values(["n", "category_code"], ascending=[False, True]).head(6)
-        top = queries.top_categories_today(tiny_con, now_s, TZ, channel)
+        top = screen_today.top_categories_today(tiny_con, now_s, TZ, channel)
         assert list(zip(top["category_code"], top["name_zh"], top["n"])) == \
             list(zip(expected["category_code"], expected["name_zh"], expected["n"]))
 

@@ -119,9 +119,10 @@ def disable_user(con: duckdb.DuckDBPyConnection, username: str) -> None:
 
 def list_users(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Return every account without its password hash."""
-    rows = con.execute("SELECT username, display_name, role, created_at, disabled_at, locked_until, last_login_at "
-                       "FROM users ORDER BY username").fetchall()
-    keys = ("username", "display_name", "role", "created_at", "disabled_at", "locked_until", "last_login_at")
+    rows = con.execute("SELECT username, display_name, role, created_at, disabled_at, locked_until, last_login_at, "
+                       "department FROM users ORDER BY username").fetchall()
+    keys = ("username", "display_name", "role", "created_at", "disabled_at", "locked_until", "last_login_at",
+            "department")
     return [{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in zip(keys, row)} for row in rows]
 
 

@@ -15,8 +15,9 @@ import string
 
 import duckdb
 
-from access import accounts
+from access import accounts, departments
 from data import audit
+from data.db import transaction
 from data.ingest import tokens
 
 TOKEN_SCOPES = ("display", "ingest", "backup")      # wall screens, feeds, cli.py backup
@@ -56,22 +57,39 @@ def generate_password() -> str:
 
 @_one_writer_at_a_time
 def create_user(con: duckdb.DuckDBPyConnection, actor: str, username: str, role: str,
-                display_name: str | None = None, remote_addr: str | None = None) -> str:
-    """Create an account with a new password; return the password (to show once)."""
+                display_name: str | None = None, remote_addr: str | None = None,
+                department: str | None = None) -> str:
+    """Create an account with a new password; return the password (to show once). A user of role
+    ``department`` is created bound to ``department`` (required for that role, refused for others)."""
     username, display_name = (username or "").strip(), (display_name or "").strip()[:MAX_NAME] or None
+    department = (department or "").strip() or None
     if role not in accounts.USER_ROLES:
         raise AdminError("bad_role", role)
     if not username or len(username) > MAX_NAME:
         raise AdminError("bad_username")
     if _user(con, username) is not None:
         raise AdminError("name_taken", username)
+    _check_binding(con, role, department)
     password = generate_password()
+    with transaction(con):
+        try:
+            accounts.add_user(con, username, role, password, display_name)
+            if department:
+                departments.bind_department(con, username, department)
+        except accounts.AccountError as exc:
+            raise AdminError("rejected", str(exc)) from None
+        audit.record(con, actor, "user.add", username,
+                     {"role": role, "department": department, "via": "admin page"}, remote_addr)
+    return password
+
+
+def _check_binding(con: duckdb.DuckDBPyConnection, role: str, department: str | None) -> None:
+    if role == departments.DEPARTMENT_ROLE and not department:
+        raise AdminError("need_department")
     try:
-        accounts.add_user(con, username, role, password, display_name)
+        departments.check_binding(con, role, department)
     except accounts.AccountError as exc:
         raise AdminError("rejected", str(exc)) from None
-    audit.record(con, actor, "user.add", username, {"role": role, "via": "admin page"}, remote_addr)
-    return password
 
 
 @_one_writer_at_a_time

@@ -21,7 +21,7 @@ import json
 import sys
 
 from access import accounts
-from access.departments import DEPARTMENT_ROLE, bind_department, require_department
+from access.departments import bind_department, check_binding
 from data import audit
 from data import db
 from data.clock import DEFAULT_TZ, local_text
@@ -56,10 +56,7 @@ def _run(func):
 @_run
 def cmd_users_add(con, args) -> int:
     """Create an account."""
-    if (args.role == DEPARTMENT_ROLE) != bool(args.department):
-        raise accounts.AccountError(f"--department is required for role {DEPARTMENT_ROLE!r} and only for it")
-    if args.department:
-        require_department(con, args.department)
+    check_binding(con, args.role, args.department)
     accounts.add_user(con, args.name, args.role, _password(args), args.display_name)
     if args.department:
         bind_department(con, args.name, args.department)

@@ -29,6 +29,15 @@ def bind_department(con: duckdb.DuckDBPyConnection, username: str, department: s
     con.execute("UPDATE users SET department = ? WHERE username = ?", [department, username])
 
 
+def check_binding(con: duckdb.DuckDBPyConnection, role: str, department: str | None) -> None:
+    """Raise AccountError unless a user of ``role`` may be created bound to ``department``: a
+    department's user needs one of the city's departments, every other role none."""
+    if (role == DEPARTMENT_ROLE) != bool(department):
+        raise AccountError(f"a department is required for role {DEPARTMENT_ROLE!r} and only for it")
+    if department:
+        require_department(con, department)
+
+
 def require_department(con: duckdb.DuckDBPyConnection, department: str) -> None:
     """Raise AccountError unless the city has the department."""
     if not con.execute("SELECT count(*) FROM departments WHERE code = ?", [department]).fetchall()[0][0]:

@@ -64,6 +64,13 @@ def _clock_time(text: str) -> str:
     return f"{int(hour):02d}:{minute}"
 
 
+def _shares(text: str) -> tuple[float, ...]:
+    shares = tuple(sorted(float(part) for part in text.split(",") if part.strip()))
+    if not shares or any(not 0 < share < 1 for share in shares):
+        raise ValueError("must be comma-separated shares, each between 0 and 1")
+    return shares
+
+
 def _text(text: str) -> str:
     return text
 
@@ -127,6 +134,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("retention_history_days", "CITY_RETENTION_HISTORY_DAYS", 0, "days of hourly indicator snapshots kept in the "
             "store; older whole months move to Parquet (0: all kept)", _non_negative_int,
             stored="retention.history_days"),
+    Setting("order_remind_shares", "CITY_ORDER_REMIND_SHARES", (0.5, 0.8), "shares of a work order's deadline span "
+            "at which it is reminded (催办), comma-separated, each between 0 and 1", _shares,
+            stored="orders.remind_shares"),
     Setting("link_secret", "CITY_LINK_SECRET", "", "the key signing leaders' brief links (empty: a random key kept "
             "in the file link-secret, mode 0600, in the reports folder)", secret=True),
     Setting("test_only_fast_password_hash", "CITY_TEST_ONLY_FAST_PASSWORD_HASH", "0",

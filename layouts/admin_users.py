@@ -17,6 +17,7 @@ add_texts({
     "admin.users.name": ("用户名（字母、数字、. - _）", "Username (letters, digits, . - _)"),
     "admin.users.display": ("姓名（可选）", "Full name (optional)"),
     "admin.users.add": ("添加用户", "Add user"),
+    "admin.users.department": ("所属部门（部门用户必选）", "Department (department users only)"),
     "admin.users.created": ("已创建用户 {user}。初始密码只显示这一次，请当面或通过安全渠道交给本人：",
                             "User {user} created. The password is shown this once; hand it over in person "
                             "or through a safe channel:"),
@@ -28,6 +29,7 @@ add_texts({
     "admin.users.col.username": ("用户名", "Username"),
     "admin.users.col.display_name": ("姓名", "Name"),
     "admin.users.col.role": ("角色", "Role"),
+    "admin.users.col.department": ("部门", "Department"),
     "admin.users.col.state": ("状态", "State"),
     "admin.users.col.last_login_at": ("最近登录", "Last sign-in"),
     "admin.users.col.actions": ("操作", "Actions"),
@@ -39,6 +41,7 @@ add_texts({
     "admin.users.action.enable": ("启用", "Enable"),
     "admin.users.empty": ("还没有用户。", "No users yet."),
     "admin.error.bad_role": ("请选择一个角色。", "Choose a role."),
+    "admin.error.need_department": ("部门用户须选择所属部门。", "Choose the department a department user acts for."),
     "admin.error.bad_username": ("请填写用户名（最多64个字符）。", "Enter a username (at most 64 characters)."),
     "admin.error.name_taken": ("该用户名已存在。", "This username exists already."),
     "admin.error.rejected": ("账户规则不允许此操作：", "The account rules refuse this:"),
@@ -50,7 +53,7 @@ add_texts({
     "admin.error.unknown_token": ("没有这个有效令牌。", "There is no such active token."),
     "admin.error.conflict": ("同一时刻有其他操作修改了该记录，请重试。", "Something changed it at the same moment: try again."),
 })
-COLUMNS = ("username", "display_name", "role", "state", "last_login_at", "actions")
+COLUMNS = ("username", "display_name", "role", "department", "state", "last_login_at", "actions")
 
 
 def layout(**_query) -> html.Div:
@@ -64,6 +67,7 @@ def layout(**_query) -> html.Div:
             dcc.Input(id=ids.ADMIN_USERS_DISPLAY, type="text", maxLength=64, className="form-control me-2",
                       style={"maxWidth": "16rem"}),
             dcc.Dropdown(id=ids.ADMIN_USERS_ROLE, clearable=False, style={"minWidth": "12rem"}, className="me-2"),
+            dcc.Dropdown(id=ids.ADMIN_USERS_DEPARTMENT, style={"minWidth": "16rem"}, className="me-2"),
             html.Button(id=ids.ADMIN_USERS_ADD, n_clicks=0, className="btn btn-primary"),
         ], className="d-flex flex-wrap align-items-center gap-2 mb-3"),
         html.Div(id=ids.ADMIN_USERS_NOTICE, **{"aria-live": "polite"}),
@@ -81,23 +85,27 @@ def role_name(role: str, language: str) -> str:
     return t(f"role.{role}", language)
 
 
-def users_table(users: list[dict], language: str, tz: str, now: datetime, me: str | None = None) -> html.Div:
+def users_table(users: list[dict], language: str, tz: str, now: datetime, me: str | None = None,
+                department_names: dict[str, str] | None = None) -> html.Div:
     """Return the accounts as a table with their state and the actions each allows (``me``, the
-    signed-in administrator, cannot disable their own account)."""
+    signed-in administrator, cannot disable their own account); ``department_names`` names the
+    departments bound to department users in the UI language."""
     if not users:
         return html.P(t("admin.users.empty", language), className="text-muted")
     head = html.Thead(html.Tr([html.Th(t(f"admin.users.col.{c}", language)) for c in COLUMNS]))
-    body = html.Tbody([_row(user, language, tz, now, me) for user in users])
+    names = department_names or {}
+    body = html.Tbody([_row(user, language, tz, now, me, names) for user in users])
     return html.Table([head, body], className="table table-sm table-striped align-middle",
                       **{"data-testid": "admin-users-table"})
 
 
-def _row(user: dict, language: str, tz: str, now: datetime, me: str | None) -> html.Tr:
+def _row(user: dict, language: str, tz: str, now: datetime, me: str | None, names: dict[str, str]) -> html.Tr:
     state = user_state(user, now)
     switch = [] if user["username"] == me else [
         _action("enable" if state == "disabled" else "disable", user["username"], language)]
     return html.Tr([
         html.Td(user["username"]), html.Td(user["display_name"] or ""), html.Td(role_name(user["role"], language)),
+        html.Td(names.get(user.get("department"), user.get("department") or "")),
         html.Td(html.Span(t(f"admin.users.state.{state}", language),
                           className="badge " + ("text-bg-success" if state == "active" else "text-bg-secondary"))),
         html.Td(time_text(user["last_login_at"], tz)),

@@ -1,5 +1,6 @@
 """The admin pages in real Chromium while the server runs: add a duty officer who signs in with the
-password shown once, make a wall-screen token and revoke it; a leader gets the styled 403 page."""
+password shown once and a department's user bound to its department, make a wall-screen token and
+revoke it; a leader gets the styled 403 page."""
 
 from __future__ import annotations
 
@@ -31,6 +32,16 @@ def test_admin_adds_a_user_and_a_wall_token_while_the_server_runs(tiny_db_copy, 
         page.wait_for_selector("[data-testid='new-password']", timeout=30_000)
         password = page.inner_text("[data-testid='new-password']")
         page.wait_for_selector("tr[data-user='officer.zhao']")
+        assert page.input_value("#admin-users-name") == ""          # the form is emptied for the next user
+        page.fill("#admin-users-name", "water.desk")
+        _choose(page, "admin-users-role", "部门")
+        page.click("#admin-users-department")
+        department = page.get_by_role("option").first
+        department_name = department.inner_text()
+        department.click()
+        page.click("#admin-users-add")
+        page.wait_for_selector("tr[data-user='water.desk']", timeout=30_000)
+        assert department_name in page.inner_text("tr[data-user='water.desk']")
         page.screenshot(path=str(shots / "admin-users-zh.png"), full_page=True)
 
         page.goto(url + "/admin/tokens")

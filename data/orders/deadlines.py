@@ -15,28 +15,19 @@ from __future__ import annotations
 
 import duckdb
 
-from data import db, outbox, versions
+from data import db, outbox, settings, versions
 from data.clock import utc
 from data.orders.machine import SYSTEM_ACTOR
 from data.orders.store import add_history, handling_levels, level_above
 
-REMIND_SHARES_KEY = "orders.remind_shares"
-DEFAULT_REMIND_SHARES = (0.5, 0.8)
 # deadline → (its column, the states in which it is still waited for)
 DEADLINES = {"report": ("report_due_at", ("dispatched",)),
              "finish": ("finish_due_at", ("dispatched", "reported", "in_progress"))}
 
 
 def remind_shares(con: duckdb.DuckDBPyConnection) -> tuple[float, ...]:
-    """Return the shares of each deadline at which a reminder goes out (setting orders.remind_shares,
-    comma-separated, each in (0, 1))."""
-    text = db.get_setting(con, REMIND_SHARES_KEY)
-    if not text:
-        return DEFAULT_REMIND_SHARES
-    shares = tuple(sorted(float(part) for part in text.split(",") if part.strip()))
-    if any(not 0 < share < 1 for share in shares):
-        raise ValueError(f"{REMIND_SHARES_KEY}: each share must lie between 0 and 1, got {text!r}")
-    return shares
+    """Return the shares of each deadline at which a reminder goes out (the setting order_remind_shares)."""
+    return settings.resolve("order_remind_shares", con=con)
 
 
 def sweep(con: duckdb.DuckDBPyConnection, at_s: int) -> dict[str, int]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import pytest
 
@@ -56,3 +58,24 @@ def test_a_write_conflict_becomes_a_notice_not_an_error(con, monkeypatch):
     with pytest.raises(admin.AdminError) as refused:
         admin.disable_user(con, "cli", "busy")
     assert refused.value.code == "conflict"
+
+
+def test_a_department_user_is_created_bound_to_its_department_in_one_step(con):
+    from access.departments import order_scope
+    department = con.execute("SELECT min(code) FROM departments").fetchall()[0][0]
+    admin.create_user(con, "cli", "water", "department", department=department)
+    user = next(u for u in accounts.list_users(con) if u["username"] == "water")
+    assert user["department"] == department
+    assert order_scope(con, accounts.Principal("department", "water")) == department
+    assert json.loads(audit.recent(con, 1, "user.add")[0]["detail"])["department"] == department
+
+
+def test_a_department_binding_is_required_for_department_users_and_refused_for_others(con):
+    department = con.execute("SELECT min(code) FROM departments").fetchall()[0][0]
+    for kwargs, code in (({"role": "department"}, "need_department"),
+                         ({"role": "department", "department": "no such office"}, "rejected"),
+                         ({"role": "analyst", "department": department}, "rejected")):
+        with pytest.raises(admin.AdminError) as refused:
+            admin.create_user(con, "cli", "someone", **kwargs)
+        assert refused.value.code == code
+    assert "someone" not in {u["username"] for u in accounts.list_users(con)}   # nothing half made

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from access import accounts
-from data import db, handover
+from data import db, handover, settings
 from data.orders import deadlines, machine, store
 from data.orders.machine import OrderError
 
@@ -181,9 +181,9 @@ def test_a_signed_order_is_not_escalated_and_a_city_without_streets_skips_them(c
 
 
 def test_reminder_shares_are_a_setting(con):
-    db.put_settings(con, {deadlines.REMIND_SHARES_KEY: "0.25"})
+    db.put_settings(con, {settings.setting("order_remind_shares").stored: "0.25"})
     new_order(con, report_h=1.0, finish_h=4.0)
     assert deadlines.sweep(con, T0 + 15 * 60) == {"reminders": 1, "escalations": 0}
-    db.put_settings(con, {deadlines.REMIND_SHARES_KEY: "1.5"})
+    db.put_settings(con, {settings.setting("order_remind_shares").stored: "1.5"})
     with pytest.raises(ValueError, match="orders.remind_shares"):
         deadlines.sweep(con, T0 + 20 * 60)

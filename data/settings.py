@@ -71,6 +71,13 @@ def _shares(text: str) -> tuple[float, ...]:
     return shares
 
 
+def _web_address(text: str) -> str:
+    address = text.strip()
+    if not address.startswith(("http://", "https://")) or any(c.isspace() for c in address):
+        raise ValueError("must be an http:// or https:// address")
+    return address.rstrip("/")
+
+
 def _text(text: str) -> str:
     return text
 
@@ -137,6 +144,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("order_remind_shares", "CITY_ORDER_REMIND_SHARES", (0.5, 0.8), "shares of a work order's deadline span "
             "at which it is reminded (催办), comma-separated, each between 0 and 1", _shares,
             stored="orders.remind_shares"),
+    Setting("report_push", "CITY_REPORT_PUSH", "", "JSON list of the WeCom/DingTalk/JSON groups briefs are pushed to "
+            "(docs/DAILY_BRIEF.md; empty: none)", stored="report.push", secret=True),
+    Setting("public_url", "CITY_PUBLIC_URL", "", "the server's address as leaders reach it, for the links in pushed "
+            "briefs (empty: no link is sent)", _web_address, stored="report.public_url"),
+    Setting("report_link_days", "CITY_REPORT_LINK_DAYS", 7, "days a brief's signed link stays open",
+            _positive_int, stored="report.link_days"),
     Setting("link_secret", "CITY_LINK_SECRET", "", "the key signing leaders' brief links (empty: a random key kept "
             "in the file link-secret, mode 0600, in the reports folder)", secret=True),
     Setting("test_only_fast_password_hash", "CITY_TEST_ONLY_FAST_PASSWORD_HASH", "0",

@@ -2,14 +2,14 @@
 through the notification outbox (data/outbox.py): a message is queued once per brief and group
 (its dedupe key names both) and the outbox's sender delivers it, retrying what failed.
 
-The groups are the setting ``report.push``, a JSON list:
+The groups are the setting ``report_push`` (data/settings.py; stored key ``report.push``), a JSON list:
 
     [{"name": "leaders", "url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…", "format": "wecom",
       "briefs": [{"kind": "day"}, {"kind": "month", "area": "320102", "lang": "zh"}]}]
 
 Each message carries the brief's summary (title, headline, matters needing attention) and a signed
 link to its phone page and PDF (reporting/links.py) on the server's address as leaders reach it,
-the setting ``report.public_url``; links open for ``report.link_days`` days (default 7).
+the setting ``public_url``; links open for ``report_link_days`` days (default 7).
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from data import db, outbox
+from data import outbox, settings
 from data.delivery import FORMATS, OutboxSender, Receiver
 from reporting.archive import reports_dir
 from reporting.headline import headline
 from reporting.labels import label
-from reporting.links import DEFAULT_DAYS, BriefLink, link_secret, sign
+from reporting.links import BriefLink, link_secret, sign
 from reporting.render import title
 from reporting.span import BRIEF_KINDS
 
@@ -81,16 +81,16 @@ def parse_groups(text: str | None) -> tuple[PushGroup, ...]:
 
 def push_groups(con) -> tuple[PushGroup, ...]:
     """Return the configured groups (setting report.push)."""
-    return parse_groups(db.get_setting(con, "report.push"))
+    return parse_groups(settings.resolve("report_push", con=con))
 
 
 def link_url(con, period: str, area: str, lang: str, now_s: float, base_url: str | None = None,
              days: int | None = None) -> str:
     """Return a signed link to the phone page of one brief; ValueError without the server's address."""
-    base = base_url or db.get_setting(con, "report.public_url")
+    base = base_url or settings.resolve("public_url", con=con)
     if not base:
-        raise ValueError("report.public_url: set the server's address as leaders reach it to send links")
-    days = days or int(db.get_setting(con, "report.link_days", str(DEFAULT_DAYS)))
+        raise ValueError("public_url (report.public_url): set the server's address as leaders reach it to send links")
+    days = days or settings.resolve("report_link_days", con=con)
     token = sign(BriefLink(period, area, lang, int(now_s + days * 86_400)), link_secret(reports_dir(con)))
     return f"{base.rstrip('/')}/brief/{token}"
 

@@ -20,7 +20,6 @@ from pathlib import Path
 
 from data import settings
 
-DEFAULT_DAYS = 7
 MAX_TOKEN = 400
 _FIELDS = 4
 

@@ -84,3 +84,19 @@ def test_no_public_address_means_no_link_and_a_clear_error(tiny_con):
     from reporting.delivery import link_url
     with pytest.raises(ValueError, match="report.public_url"):
         link_url(tiny_con, "2026-11-19", "", "zh", 0)
+
+
+def test_the_delivery_settings_follow_the_one_precedence_rule(tiny_db_copy, monkeypatch):
+    from data.settings import SettingError
+    from reporting.delivery import link_url
+    con = db.open_store(tiny_db_copy)
+    try:
+        con.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('report.public_url', 'http://stored:8050')")
+        assert link_url(con, "2026-11-19", "", "zh", 0).startswith("http://stored:8050/brief/")
+        monkeypatch.setenv("CITY_PUBLIC_URL", "https://brief.example/")
+        assert link_url(con, "2026-11-19", "", "zh", 0).startswith("https://brief.example/brief/")
+        monkeypatch.setenv("CITY_PUBLIC_URL", "javascript:alert(1)")
+        with pytest.raises(SettingError, match="CITY_PUBLIC_URL"):
+            link_url(con, "2026-11-19", "", "zh", 0)
+    finally:
+        con.close()

@@ -75,6 +75,13 @@ def _store_file(con: duckdb.DuckDBPyConnection) -> Path:
     return Path(rows[0][0])
 
 
+def is_archived(con: duckdb.DuckDBPyConnection, kind: str, instant_s: float) -> bool:
+    """Return whether the (UTC) month holding ``instant_s`` has moved to the archive for ``kind``."""
+    month = datetime.fromtimestamp(instant_s, timezone.utc).strftime("%Y-%m")
+    return con.execute("SELECT count(*) FROM archive_parts WHERE kind = ? AND month = ?",
+                       [kind, month]).fetchall()[0][0] > 0
+
+
 def parts(con: duckdb.DuckDBPyConnection, kind: str | None = None) -> list[str]:
     """Return the listed archive files (relative to the store's folder), of one kind or all."""
     return [row[0] for row in con.execute(

@@ -6,6 +6,7 @@ exact hourly snapshots that ``cli.py refresh --at`` reproduces.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -15,11 +16,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data import versions, writer
-from data.retention import HISTORY_DAYS
+from data import retention, versions, writer
 from data.clock import HOUR_S, utc
 from data.db import transaction
+from data.retention import HISTORY_DAYS
 from indicators.engine import Engine
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,10 @@ def store_values(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, at_s: int
     Returns the refresh's seconds up to the commit."""
     kind, started, computed = run or ("manual", time.perf_counter(), values["indicator_id"].nunique())
     frame = values.assign(as_of=at_s, computed_at=time.time())
+    if snapshot and retention.is_archived(con, "indicator_history", at_s):
+        log.warning("the hour %s lies in an archived month: its archived snapshot stays, none is stored again",
+                    utc(at_s).isoformat())
+        snapshot = False
     with transaction(con):
         write_latest(con, frame, at_s, whole_catalog=replace_all, stored=stored)
         if snapshot:

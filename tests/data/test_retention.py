@@ -120,3 +120,22 @@ def test_the_archive_travels_with_a_backup_and_the_spark_export(store, tmp_path)
     exported = export.open_export(tmp_path / "spark")
     assert exported.execute("SELECT count(*) FROM readings_all").fetchall()[0][0] == before["readings_all"][0]
 
+
+
+def test_recomputing_an_archived_hour_keeps_one_snapshot_of_it(store):
+    from indicators.catalog import load_catalog
+    from indicators.engine import Engine
+    from indicators.refresh import store_values
+    _history(store, ("2026-10",))
+    retention.move_before(store, "indicator_history", NOVEMBER)
+    engine = Engine(load_catalog(), "Asia/Shanghai")
+    for instant, stored_in_table in (("2026-10-15 06:00:00+00", 0), ("2026-11-02 06:00:00+00", None)):
+        at_s = int(datetime.fromisoformat(instant).timestamp())
+        values = engine.evaluate(store, at_s, only={"cases.intake.count.last_24h"})
+        store_values(store, values, at_s, snapshot=True)
+        in_table = store.execute("SELECT count(*) FROM indicator_history WHERE as_of = ?::TIMESTAMPTZ",
+                                 [instant]).fetchall()[0][0]
+        assert in_table == (stored_in_table if stored_in_table is not None else len(values)) and len(values) > 0
+    archived = store.execute("SELECT count(*) FROM indicator_history_all WHERE as_of = '2026-10-15 06:00:00+00'"
+                             ).fetchall()[0][0]
+    assert archived == 50                       # the archived snapshot, once

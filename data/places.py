@@ -122,7 +122,7 @@ def write_kinds(con: duckdb.DuckDBPyConnection, kinds: list[PlaceKind]) -> int:
 def ensure_kinds(con: duckdb.DuckDBPyConnection) -> None:
     """Store the shipped kinds while the store has none (in the caller's transaction): the distances
     the indicators read are then in the store beside the places that need them."""
-    if not con.execute("SELECT count(*) FROM place_kinds").fetchone()[0]:
+    if not con.execute("SELECT count(*) FROM place_kinds").fetchall()[0][0]:
         write_kinds(con, shipped_kinds())
 
 

@@ -102,7 +102,7 @@ def store_places(con: duckdb.DuckDBPyConnection, clean: pd.DataFrame, batch_id: 
     for name in ("place_id", "kind", "name", "name_en", "geometry_wkt", "grid_code"):
         frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
     with registered(con, "_ingest_places", writer.frame_to_arrow(frame)):
-        known = con.execute("SELECT count(*) FROM _ingest_places i SEMI JOIN places p USING (place_id)").fetchone()[0]
+        known = con.execute("SELECT count(*) FROM _ingest_places i SEMI JOIN places p USING (place_id)").fetchall()[0][0]
         names = ", ".join(PLACE_COLUMNS)
         updates = ", ".join(f"{c} = excluded.{c}" for c in (*PLACE_COLUMNS[1:], "batch_id", "updated_at"))
         con.execute(f"INSERT INTO places ({names}, batch_id, updated_at) SELECT {names}, ?, now() FROM _ingest_places "

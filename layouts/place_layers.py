@@ -18,6 +18,7 @@ from dash import dcc, html
 from data.text import LABEL_LIMIT, inert
 from layouts import ids
 from layouts.i18n import add_texts, t
+from layouts.theme import CAMERA_COLOURS, PLACE_ICON_COLOURS
 
 ICON_PREFIX = "cv-place-"                   # sprite names: cv-place-school … (api/place_icons.py)
 ICON_URL = "/assets/place_icons/{icon}.png"
@@ -25,9 +26,6 @@ ICON_URL = "/assets/place_icons/{icon}.png"
 # outline, the names of the level above); the layers follow them, places first, then cameras.
 OVERLAY_FROM = 3
 LAYERS = ("places", "cameras")
-CAMERA_COLOURS = {True: "#16a34a", False: "#dc2626"}          # online green, offline red
-FALLBACK_COLOURS = ("#2563eb", "#dc2626", "#0891b2", "#9333ea", "#78350f", "#ea580c", "#ca8a04", "#1e40af",
-                    "#475569")                                  # a dot per kind where the style has no sprite
 ICON_SIZE = 10                                                  # plotly draws an icon at size / 10 of its sprite size
 
 add_texts({
@@ -89,9 +87,8 @@ def place_trace(places: pd.DataFrame, language: str, sprite: bool, visible: bool
         marker = {"symbol": (ICON_PREFIX + places["icon"].fillna("pin")).tolist(), "size": ICON_SIZE,
                   "allowoverlap": True}
     else:
-        codes = sorted(places["kind"].unique())
-        marker = {"size": 11, "color": [FALLBACK_COLOURS[codes.index(k) % len(FALLBACK_COLOURS)]
-                                        for k in places["kind"]]}
+        marker = {"size": 11, "color": [PLACE_ICON_COLOURS.get(icon, PLACE_ICON_COLOURS["pin"])
+                                        for icon in places["icon"]]}
     return go.Scattermap(lon=places["lon"].round(6).tolist(), lat=places["lat"].round(6).tolist(), mode="markers",
                          marker=marker, name="places", visible=visible, showlegend=False,
                          customdata=[[shown_text(n), shown_text(k)] for n, k in zip(names, kinds)],

@@ -7,16 +7,19 @@ these files, so the server never asks another origin for an icon.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-OUT = Path(__file__).resolve().parent.parent / "assets" / "place_icons"
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from layouts.theme import PLACE_ICON_COLOURS  # noqa: E402  (the repository's root put on the path first)
+
+OUT = ROOT / "assets" / "place_icons"
 SIZE, SCALE = 48, 4                       # drawn 4× and reduced: smooth edges without a vector library
 WHITE = (255, 255, 255, 255)
-COLOURS = {"school": (37, 99, 235), "hospital": (220, 38, 38), "station": (8, 145, 178), "venue": (147, 51, 234),
-           "mine": (120, 53, 15), "chemical_plant": (234, 88, 12), "construction_site": (202, 138, 4),
-           "key_building": (30, 64, 175), "pin": (71, 85, 105)}
+COLOURS = {name: tuple(int(hex_[i:i + 2], 16) for i in (1, 3, 5)) for name, hex_ in PLACE_ICON_COLOURS.items()}
 
 
 def _school(d, s):          # an open book

@@ -120,3 +120,25 @@ def test_a_polygon_reaches_to_its_farthest_vertex():
 def test_load_grid_index_places_points_like_the_ingest(store):
     x, y, code, _grid = _grid_point(store, 7)
     assert load_grid_index(store).assign(np.array([x]), np.array([y]))[0] == code
+
+
+def test_a_city_adds_a_kind_and_its_indicators_follow(tiny_db_copy, tmp_path, capsys):
+    import argparse
+
+    from data import db
+    from data.place_commands import cmd_places
+    from indicators.city_catalog import catalog_for_store
+
+    good, bad = tmp_path / "kinds.yaml", tmp_path / "bad.yaml"
+    good.write_text("kinds:\n  - {code: kindergarten, name_zh: 幼儿园, name_en: Kindergarten, icon: pin, near_m: 150}\n",
+                    encoding="utf-8")
+    bad.write_text("kinds:\n  - {code: nursery, name_zh: 托儿所, name_en: Nursery, icon: /etc/passwd}\n", encoding="utf-8")
+    assert cmd_places(argparse.Namespace(action="kinds", file=str(good), db=str(tiny_db_copy))) == 0
+    assert cmd_places(argparse.Namespace(action="kinds", file=str(bad), db=str(tiny_db_copy))) == 2
+    assert "icon must be one of the shipped icons" in capsys.readouterr().err
+    con = db.open_store(tiny_db_copy, read_only=True)
+    catalog = catalog_for_store(con)
+    con.close()
+    assert catalog["places.kindergarten.cases_near.today"].name_en.startswith("Cases within 150 m")
+    assert [lack.input for lack in catalog.lacking["places.kindergarten.cases_near.today"]] == ["place_kind"]
+    assert "places.school.cases_near.today" not in catalog.lacking

@@ -43,7 +43,7 @@ def layer_controls(language: str) -> html.Div:
     """Return the layer switch and its legend (the callback fills the legend and relabels the switch)."""
     return html.Div([
         dcc.Store(id=ids.MAP_PLACES_DRAWN),
-        html.Span(t("places.layers", language), className="small text-muted me-2"),
+        html.Span(t("places.layers", language), id=ids.MAP_PLACE_TITLE, className="small text-muted me-2"),
         dcc.Checklist(id=ids.MAP_PLACE_LAYERS, value=[], inline=True, options=layer_options(language),
                       inputClassName="me-1", labelClassName="me-3 small"),
         html.Div(id=ids.MAP_PLACE_LEGEND, className="d-flex flex-wrap gap-2 small",
@@ -56,8 +56,9 @@ def layer_options(language: str) -> list[dict]:
     return [{"label": t(f"places.layer.{layer}", language), "value": layer} for layer in LAYERS]
 
 
-def legend(kinds: pd.DataFrame, layers: list[str], language: str, has_places: bool) -> list:
-    """Return the legend of the layers switched on: each place kind with its icon, the camera statuses."""
+def legend(kinds: pd.DataFrame | None, layers: list[str], language: str, has_places: bool) -> list:
+    """Return the legend of the layers switched on: each place kind with its icon (``kinds``: read only
+    when the places are on), the camera statuses."""
     items = []
     if "places" in layers:
         name = "name_zh" if language == "zh" else "name_en"

@@ -20,15 +20,17 @@ def kinds_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return pd.DataFrame([k.__dict__ for k in stored_kinds(con)], columns=["code", "name_zh", "name_en", "icon", "near_m"])
 
 
-def map_places(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Return the places to draw: place_id, kind, name, name_en, lon, lat, kind_zh, kind_en, icon."""
+def map_places(con: duckdb.DuckDBPyConnection, limit: int = MAX_POINTS) -> pd.DataFrame:
+    """Return the places to draw (at most ``limit``): place_id, kind, name, name_en, lon, lat, kind_zh,
+    kind_en, icon."""
     frame = con.execute("SELECT place_id, kind, name, name_en, lon, lat FROM places ORDER BY place_id LIMIT ?",
-                        [MAX_POINTS]).df()
+                        [min(limit, MAX_POINTS)]).df()
     kinds = kinds_frame(con).rename(columns={"code": "kind", "name_zh": "kind_zh", "name_en": "kind_en"})
     return frame.merge(kinds[["kind", "kind_zh", "kind_en", "icon"]], on="kind", how="left")
 
 
-def map_cameras(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Return the registered cameras with a point: camera_id, name, place, lon, lat, online."""
+def map_cameras(con: duckdb.DuckDBPyConnection, limit: int = MAX_POINTS) -> pd.DataFrame:
+    """Return the registered cameras with a point (at most ``limit``): camera_id, name, place, lon, lat, online."""
     return con.execute("SELECT camera_id, name, place, lon, lat, online FROM cameras "
-                       "WHERE lon IS NOT NULL AND lat IS NOT NULL ORDER BY camera_id LIMIT ?", [MAX_POINTS]).df()
+                       "WHERE lon IS NOT NULL AND lat IS NOT NULL ORDER BY camera_id LIMIT ?",
+                       [min(limit, MAX_POINTS)]).df()

@@ -69,10 +69,18 @@ def test_places_and_cameras_layers_draw_from_the_origin(city, artifacts_dir):
         page.wait_for_selector("#map-graph .hoverlayer .hovertext", timeout=20_000)
         hover = page.evaluate("() => document.querySelector('#map-graph .hoverlayer').textContent")
         page.screenshot(path=str(artifacts_dir / "screenshots" / "place-layers-map.png"))
+        page.click("#lang-en")
+        page.wait_for_function("() => { const t = document.querySelector(\"[data-testid='map-place-legend']\").textContent;"
+                               " return t.includes('School') && t.includes('Camera online'); }", timeout=120_000)
+        page.wait_for_function(LAYERS_DRAWN, timeout=120_000, polling=500)
+        english = page.inner_text("[data-testid='map-place-layers']")
+        page.screenshot(path=str(artifacts_dir / "screenshots" / "place-layers-map-en.png"))
     assert drawn[0] >= 1 and drawn[1] >= 1
     assert {"学校", "医院", "矿山", "危化企业"} <= set(legend.split()) | {w for w in legend.splitlines()}
     assert "在线" in legend and "离线" in legend
     assert len(images) == 8 and all(src.startswith("/assets/place_icons/") and ok for src, ok in images)
     assert sprites and all(status == 200 and s.startswith(url) for status, s in sprites)
     assert "<b>粗体</b>" in hover and "学校" in hover                     # the markup shows as text
+    assert "Layers" in english and "Places" in english and "Chemical plant" in english
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in english)         # no Han character left in the layers
     assert watch.errors == [] and watch.outside_requests == []

@@ -28,7 +28,7 @@ from shapely.geometry import shape
 
 from data import yamlfile
 from data.db import transaction
-from data.text import TextError, check_text
+from data.text import TextError, check_text, inert
 
 KINDS_FILE = Path(__file__).resolve().parent / "place_kinds.yaml"
 ICON_DIR = Path(__file__).resolve().parent.parent / "assets" / "place_icons"
@@ -151,7 +151,7 @@ def parse_geometry(text: str) -> shapely.Geometry:
     try:
         geometry = shape(json.loads(text)) if text.startswith("{") else wkt.loads(text)
     except (ValueError, TypeError, KeyError, AttributeError, shapely.errors.ShapelyError) as exc:
-        raise GeometryError(f"neither WKT nor GeoJSON: {str(exc)[:80]}") from None
+        raise GeometryError(f"neither WKT nor GeoJSON: {inert(str(exc), 80)}") from None
     return check_geometry(geometry)
 
 

@@ -27,7 +27,7 @@ from data.demo.scales import SCALES
 COMMAND_MODULES: tuple[str, ...] = ("indicators.commands", "indicators.city_commands", "indicators.threshold_commands",
                                     "data.ingest.commands", "data.basemap_commands", "access.commands",
                                     "indicators.alerting.commands", "reporting.commands", "data.settings_commands",
-                                    "data.backup_commands", "data.duty_commands")
+                                    "data.backup_commands", "data.duty_commands", "data.place_commands")
 
 DATA_TABLES = writer.DATA_TABLES
 

@@ -1,4 +1,4 @@
-"""POST /api/v1/events and /api/v1/readings: authenticated ingestion into the server's own store.
+"""POST /api/v1/events, /api/v1/readings and /api/v1/places: authenticated ingestion into the server's own store.
 
 Bodies are a JSON array or NDJSON, at most API_MAX_BYTES. Each request is one batch, committed
 wholly or not at all; the answer gives the batch summary and a result for every row.
@@ -19,7 +19,7 @@ from data.ingest.readers import ReadError
 from data.text import INVISIBLE
 
 API_MAX_BYTES = settings.resolve("api_max_bytes")
-DEFAULT_MAPPINGS = {"events": "api_events", "readings": "api_readings"}
+DEFAULT_MAPPINGS = {"events": "api_events", "readings": "api_readings", "places": "api_places"}
 MAX_SOURCE_NAME = 128           # characters of X-City-Source, the batch's name
 # One writer at a time: DuckDB would abort one of two concurrent batches with a conflict.
 _WRITE_LOCK = threading.Lock()
@@ -123,6 +123,7 @@ def create_blueprint(app_context) -> Blueprint:
     blueprint = Blueprint("api_v1_ingest", __name__, url_prefix="/api/v1")
     blueprint.add_url_rule("/events", "events", lambda: _ingest("events", app_context), methods=["POST"])
     blueprint.add_url_rule("/readings", "readings", lambda: _ingest("readings", app_context), methods=["POST"])
+    blueprint.add_url_rule("/places", "places", lambda: _ingest("places", app_context), methods=["POST"])
     blueprint.add_url_rule("/openapi.json", "openapi", lambda: _json(openapi_document(API_MAX_BYTES)))
     return blueprint
 

@@ -50,7 +50,7 @@ def openapi_document(max_bytes: int) -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "City Vitals ingest API", "version": "1",
-                 "description": f"Authenticated ingestion of events and readings. Bodies up to {max_bytes} bytes; "
+                 "description": f"Authenticated ingestion of events, readings and places. Bodies up to {max_bytes} bytes; "
                                 "each request is one batch, committed wholly or not at all; re-sending the "
                                 "same body is a no-op."},
         "paths": {
@@ -59,6 +59,8 @@ def openapi_document(max_bytes: int) -> dict:
                                                "lon": 119.45, "lat": 32.2}, "ingest events (cases)"),
             "/api/v1/readings": _post("readings", {"sensor_id": "AQ-N-01", "ts": "2026-11-22T09:00:00+08:00",
                                                    "metric": "pm25", "value": 42.0}, "ingest sensor readings"),
+            "/api/v1/places": _post("places", {"place_id": "school-001", "kind": "school", "name": "实验小学",
+                                               "geometry": "POINT (119.45 32.2)"}, "ingest places (schools, sites…)"),
             "/api/v1/alarms": _alarms(),
             "/api/v1/openapi.json": {"get": {"summary": "this document", "responses": {"200": {"description": "OK"}}}},
         },

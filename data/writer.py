@@ -26,6 +26,7 @@ TIME_COLUMNS: dict[str, tuple[str, ...]] = {
     "indicator_instants": ("as_of", "computed_at"),
     "indicator_history": ("as_of", "computed_at"),
     "cameras": ("status_at", "registered_at"),
+    "places": ("updated_at",),
     "alarm_reports": ("received_at", "occurred_at"),
     "work_orders": ("created_at", "report_due_at", "finish_due_at", "updated_at", "reported_at", "started_at",
                     "feedback_at", "verified_at", "closed_at", "returned_at"),

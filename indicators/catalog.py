@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
-from data import alarm_types, yamlfile
+from data import alarm_types, places, yamlfile
 from indicators.catalog_schema import CATALOG_FILE
 from indicators.model import (
     LEVELS, SEVERITIES, DerivedOp, Direction, Indicator, IndicatorType, Measure, Thresholds, Window,
@@ -69,11 +69,12 @@ def load_catalog(directory: Path = CATALOG_DIR, lists: dict[str, list] | None = 
     """Return the catalog from ``directory``, or raise CatalogError listing every problem.
 
     ``lists`` replaces named lists of the shipped ``_lists.yaml`` (a city's own categories, say:
-    indicators.city_catalog), so the templates expand over them; ``alarm_types`` defaults to the
-    shipped alarm types (data/alarm_types.yaml)."""
+    indicators.city_catalog), so the templates expand over them; ``alarm_types`` and ``place_kinds``
+    default to the shipped alarm types and place kinds (data/alarm_types.yaml, data/place_kinds.yaml)."""
     problems: list[str] = []
     shipped = _read_yaml(directory / LISTS_FILE, problems) if (directory / LISTS_FILE).exists() else {}
-    lists = {**(shipped or {}), "alarm_types": alarm_types.list_items(), **(lists or {})}
+    lists = {**(shipped or {}), "alarm_types": alarm_types.list_items(), "place_kinds": places.list_items(),
+             **(lists or {})}
     indicators, domains = [], []
     for path in sorted(directory.glob("*.yaml")):
         if path.name == LISTS_FILE:

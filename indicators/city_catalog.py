@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from data import alarm_types, yamlfile
+from data import alarm_types, places, yamlfile
 from indicators.catalog import CATALOG_DIR, LISTS_FILE, Catalog, load_catalog
 from indicators.coverage import coverage, store_holdings
 from indicators.thresholds import apply_thresholds, stored_thresholds
@@ -81,6 +81,7 @@ def catalog_for_store(con: duckdb.DuckDBPyConnection, directory: Path = CATALOG_
     """Return the catalog expanded over the store's own categories, with what each indicator the city
     cannot compute lacks (its coverage, read from the store once)."""
     catalog = load_catalog(directory, {"event_categories": city_categories(con), "departments": city_departments(con),
-                                       "alarm_types": alarm_types.list_items(con)})
+                                       "alarm_types": alarm_types.list_items(con),
+                                       "place_kinds": places.list_items(con)})
     lacking = {i: lacks for i, lacks in coverage(catalog, store_holdings(con)).items() if lacks}
     return apply_thresholds(replace(catalog, lacking=lacking), stored_thresholds(con))

@@ -320,4 +320,4 @@ def _time_filter(scan: Scan) -> str:
 
 
 def _state_newest(source: str) -> str:
-    return "max(last_ts)" if source == "sensors" else "max(received_at)"
+    return {"sensors": "max(last_ts)", "cameras": "max(status_at)"}.get(source, "max(received_at)")

@@ -20,10 +20,11 @@ import duckdb
 from indicators.catalog import Catalog
 from indicators.model import DerivedOp, Indicator, IndicatorType
 
-_NAMED = re.compile(r"\b(channel|category_code|category_domain|kind|metric)\s*(?:=\s*'([^']*)'|IN\s*\(([^)]*)\))",
+_NAMED = re.compile(r"\b(channel|category_code|category_domain|kind|place_kind|metric)\s*(?:=\s*'([^']*)'|IN\s*\(([^)]*)\))",
                     re.IGNORECASE)
 _TABLE_OF_SOURCE = {"events": "events", "open_cases": "events", "readings": "readings", "sensors": "sensors",
-                    "alarms": "alarms", "work_orders": "work_orders"}
+                    "alarms": "alarms", "work_orders": "work_orders", "cases_near_places": "places",
+                    "open_cases_near_places": "places", "readings_near_places": "places", "cameras": "cameras"}
 _POLLUTANTS = ("so2", "no2", "pm10", "co", "o3", "pm25")
 # The case fields behind the names a measure may use: a city whose feeds never fill a field (no handling
 # level, no rating, no due time) lacks every indicator that reads it.
@@ -36,6 +37,7 @@ FIELD_WORDS = {"handling_level": "a handling level", "satisfaction": "a citizen 
                "accepted_at": "an acceptance time", "dispatched_at": "a dispatch time",
                "resolved_at": "a resolution time", "closed_at": "a closing time", "department": "a department"}
 INPUT_WORDS = {"cases": "cases", "readings": "sensor readings", "sensors": "sensors", "alarms": "camera alarms",
+               "places": "places", "cameras": "cameras", "place_kind": "places of kind",
                "channel": "a channel of role",
                "category_code": "the category", "category_domain": "a category of domain", "kind": "sensors of kind",
                "metric": "sensors measuring", "population": "the population of the grids (units file)",
@@ -74,7 +76,7 @@ def store_holdings(con: duckdb.DuckDBPyConnection) -> Holdings:
     carry population and area. A declared category without a case yet is held: its count is 0."""
     def values(sql: str) -> frozenset[str]:
         return frozenset(row[0] for row in con.execute(sql).fetchall() if row[0] is not None)
-    tables = frozenset(t for t in ("events", "readings", "sensors", "alarms")
+    tables = frozenset(t for t in ("events", "readings", "sensors", "alarms", "places", "cameras")
                        if con.execute(f"SELECT count(*) > 0 FROM (SELECT 1 FROM {t} LIMIT 1)").fetchone()[0])
     tables |= {"work_orders"}         # every store dispatches orders: no order yet is a count of 0, not a lack
     held = {
@@ -82,6 +84,7 @@ def store_holdings(con: duckdb.DuckDBPyConnection) -> Holdings:
         "category_code": values("SELECT code FROM event_categories"),
         "category_domain": values("SELECT DISTINCT domain FROM event_categories"),
         "kind": values("SELECT DISTINCT kind FROM sensors"),
+        "place_kind": values("SELECT DISTINCT kind FROM places"),
         "metric": values("SELECT DISTINCT unnest(metrics) FROM sensors"),
     }
     fields = sorted(set(CASE_FIELDS.values()))

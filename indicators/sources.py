@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from data.retention import union_name
 from data.statuses import void_sql
+from indicators.place_sources import NEAR_CASES, NEAR_READINGS
 
 UNIT_COLUMNS = {"city": "u_city", "district": "u_district", "street": "u_street",
                 "community": "u_community", "grid": "u_grid"}
@@ -52,8 +53,10 @@ def state_inputs(names) -> set[str]:
     """Return the columns of ``events`` the state columns among ``names`` are computed from (and, for
     open cases, the columns its condition reads): a refresh must copy them into what it materialises."""
     text = " ".join(EVENT_STATE[name] for name in names if name in EVENT_STATE)
-    if "open_cases" in names:
+    if "open_cases" in names or "open_cases_near_places" in names:
         text += " " + OPEN_CONDITION
+    if set(names) & {"cases_near_places", "open_cases_near_places"}:
+        text += " lon lat"          # the cases' points, which the pairing with places reads
     return set(re.findall(r"[a-z_][a-z0-9_]*", text))
 
 
@@ -94,6 +97,7 @@ class Source:
     default_time_column: str | None
     state: bool = False                    # only the "now" window applies
     table: str = ""
+    over: str | None = None                # the source whose relation fills {inner} (rows paired with places)
 
     def text(self, state_left_out: tuple[str, ...] = ()) -> str:
         """Return the relation's SQL template with the event state columns in place (those of
@@ -107,6 +111,8 @@ class Source:
 
     def sql(self, materialised: str | None = None) -> str:
         """Return the relation's SQL (uses the bound parameter $now); open_cases reads events'."""
+        if self.over:
+            return self.text().format(inner=SOURCES[self.over].sql(materialised))
         if self.name == "open_cases":
             return self.text().format(now="$now", rows=materialised or SOURCES["events"].sql())
         if self.name == "sensors":
@@ -128,6 +134,8 @@ class Source:
         """Return the relation over the 7 previous days' windows, with day_shift and shifted state."""
         if time_column is None:
             return self.shifted_state_sql()
+        if self.over:
+            return self.text().format(inner=SOURCES[self.over].shifted_sql(time_column))
         rows = (f"(SELECT *, floor((epoch($end) - epoch({time_column})) / 86400)::INTEGER AS day_shift "
                 f"FROM {self.read_from} WHERE {time_column} > $start - INTERVAL {BASELINE_DAYS + 1} DAY "
                 f"AND {time_column} <= $end - INTERVAL 1 DAY)")
@@ -137,6 +145,8 @@ class Source:
         """Return the state at each of the 7 previous days' instants ($now - day_shift days) in
         one relation: a case once per earlier instant it was open at, a sensor once per shift;
         without the ``unread`` columns of the events."""
+        if self.over:
+            return self.text().format(inner=SOURCES[self.over].shifted_state_sql(unread))
         if self.name == "open_cases":
             columns = f"* EXCLUDE ({', '.join(unread)})" if unread else "*"
             candidates = (f"(SELECT {columns} FROM events WHERE received_at <= $now - INTERVAL 1 DAY "
@@ -173,6 +183,7 @@ _ORDER_HIERARCHY = """
 _ORDER_STATE_SQL = "".join(f",\n    {expression} AS {name}" for name, expression in ORDER_STATE.items())
 
 
+EVENT_TIME_COLUMNS = ("received_at", "accepted_at", "dispatched_at", "resolved_at", "closed_at", "due_at")
 SOURCES: dict[str, Source] = {
     "events": Source(
         "events",
@@ -180,8 +191,7 @@ SOURCES: dict[str, Source] = {
             FROM {{rows}} e LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
             LEFT JOIN event_categories c ON c.code = e.category_code
             LEFT JOIN channels ch ON ch.code = e.source""",
-        ("received_at", "accepted_at", "dispatched_at", "resolved_at", "closed_at", "due_at"),
-        "received_at", table="events",
+        EVENT_TIME_COLUMNS, "received_at", table="events",
     ),
     "open_cases": Source(
         "open_cases",
@@ -223,5 +233,18 @@ SOURCES: dict[str, Source] = {
             FROM {{rows}} o LEFT JOIN admin_units g ON g.code = o.unit_code
             WHERE o.created_at <= {{now}}""",
         ("created_at", "reported_at", "feedback_at", "verified_at"), "created_at", table="work_orders",
+    ),
+    "cases_near_places": Source("cases_near_places", NEAR_CASES, EVENT_TIME_COLUMNS, "received_at",
+                                table="events", over="events"),
+    "open_cases_near_places": Source("open_cases_near_places", NEAR_CASES, (), None, state=True, table="events",
+                                     over="open_cases"),
+    "readings_near_places": Source("readings_near_places", NEAR_READINGS, ("ts",), "ts", table="readings",
+                                   over="readings"),
+    "cameras": Source(
+        "cameras",
+        f"""SELECT c.*, {_HIERARCHY}
+            FROM {{rows}} c LEFT JOIN admin_units g ON g.code = c.grid_code AND g.level = 'grid'
+            WHERE c.registered_at <= {{now}}""",
+        (), None, state=True, table="cameras",
     ),
 }

@@ -2,9 +2,9 @@
 
 One style for the built basemap and for an imported OpenMapTiles extract (the layers read the
 OpenMapTiles schema: water, park, landuse, transportation, boundary, place). Every URL in it is on
-the app's own origin: the tiles, and the label font declared under ``font-faces`` (MapLibre draws
-the glyphs in the browser, so there is no glyph or sprite server). Without tiles the style is the
-background and the font only, and the maps draw on it as before.
+the app's own origin: the tiles, the label font declared under ``font-faces`` (MapLibre draws the
+glyphs in the browser, so there is no glyph server) and the place icons' sprite. Without tiles the
+style is the background, the font and the sprite only, and the maps draw on it as before.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ def style_json(theme: str, language: str, origin: str, tiles: dict | None, text_
     style = {"version": 8, "name": f"city-vitals-{theme}",
              "sources": {"city-empty": {"type": "geojson", "data": {"type": "FeatureCollection", "features": []}}},
              "font-faces": {FONT_FAMILY: f"{origin}/basemap/font.otf"},
+             "sprite": f"{origin}/basemap/sprite",        # the place icons (api/place_icons.py)
              "layers": [{"id": "cv-background", "type": "background", "paint": {"background-color": paint["background"]}}]}
     if tiles:
         style["sources"][SOURCE] = {"type": "vector", "tiles": [f"{origin}/basemap/tiles/{{z}}/{{x}}/{{y}}.pbf"],

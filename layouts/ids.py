@@ -115,6 +115,10 @@ MAP_VALUES_CSV = "map-values-csv"
 MAP_DOWNLOAD = "map-download"
 MAP_COLOUR_BY = "map-colour-by"             # colour the units by value or by status
 MAP_OPACITY = "map-opacity"                 # the choropleth's opacity over the basemap
+MAP_PLACE_LAYERS = "map-place-layers"       # the places and cameras layers switched on (layouts/place_layers.py)
+MAP_PLACE_LEGEND = "map-place-legend"
+MAP_PLACE_TITLE = "map-place-title"
+MAP_PLACES_DRAWN = "map-places-drawn"       # the map drawing the layers were added to
 
 # --- wall screen ---
 SCREEN_CONFIG = "screen-config"

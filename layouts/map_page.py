@@ -16,7 +16,7 @@ from data.clock import local_iso_series
 from indicators.catalog_search import search_catalog
 from indicators.model import SEVERITIES, IndicatorType
 from layouts import ids
-from layouts import map_layers
+from layouts import map_layers, place_layers
 from layouts import theme
 from layouts.i18n import DEFAULT_LANGUAGE, t
 from layouts.components import NO_CLOUD
@@ -58,7 +58,7 @@ def layout(**_query) -> html.Div:
                       html.Div(id=ids.MAP_CRUMBS, className="my-2", **{"data-testid": "map-crumbs"}),
                       dcc.Graph(id=ids.MAP_GRAPH, figure=EMPTY_FIGURE, style={"height": "600px"}, config=graph_config(),
                                 className="card"),
-                      time_control(language)], className="col-12 col-xl-7"),
+                      time_control(language), place_layers.layer_controls(language)], className="col-12 col-xl-7"),
             html.Div(side_panel_frame(language), className="col-12 col-xl-5"),
         ], className="row"),
     ], className="container-fluid py-3")

@@ -76,3 +76,9 @@ MAP_PARENT_LINE = {"light": "#3d3a4b", "dark": "#9fc2ff"}
 MAP_SELECTED_LINE = {"light": "#0b3d91", "dark": "#ffffff"}
 MAP_LABEL = {"light": "#1d1d28", "dark": "#e8f0ff"}
 TRANSPARENT = "rgba(0,0,0,0)"
+# The disc colour of each place icon (scripts/make_place_icons.py draws them), and of a kind's dot
+# under a style without the app's sprite; cameras are dots by online status.
+PLACE_ICON_COLOURS = {"school": "#2563eb", "hospital": "#dc2626", "station": "#0891b2", "venue": "#9333ea",
+                      "mine": "#78350f", "chemical_plant": "#ea580c", "construction_site": "#ca8a04",
+                      "key_building": "#1e40af", "pin": "#475569"}
+CAMERA_COLOURS = {True: GOOD, False: BAD}

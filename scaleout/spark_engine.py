@@ -189,5 +189,6 @@ def on_the_export(catalog: Catalog) -> set[str]:
 
 
 def exported_sources() -> set[str]:
-    """Return the sources whose tables the Parquet export carries."""
-    return {name for name, source in SOURCES.items() if source.table in export.EXPORTED_TABLES}
+    """Return the sources whose tables the Parquet export carries (not those pairing rows with places:
+    the export has no places table, and they stay on the server's engine)."""
+    return {name for name, source in SOURCES.items() if source.table in export.EXPORTED_TABLES and source.over is None}

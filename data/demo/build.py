@@ -23,7 +23,7 @@ from data.orders import deadlines
 from data.profile import write_profile
 from data.clock import DAY_S, DEFAULT_TZ, parse_instant
 from data.alarm_types import load_types, shipped_types
-from data.demo import camera_alarms, clock, demo_roster
+from data.demo import camera_alarms, clock, demo_places, demo_roster
 from data.demo import orders as demo_orders
 from data.demo.events import events_as_of, plan_events
 from data.demo.geography import Geography, build_geography
@@ -159,7 +159,7 @@ def _console(enabled: bool):
 
 def write_static_tables(con: duckdb.DuckDBPyConnection, world: DemoWorld, counts: RowCounts) -> None:
     """Write geography, map features, the city's profile (names, zone, channels, categories), sensors,
-    alarm types, cameras and the duty roster."""
+    alarm types, cameras, places and the duty roster."""
     counts.add("admin_units", writer.append_frame(con, "admin_units", world.geo.units))
     counts.add("map_features", writer.append_frame(con, "map_features", world.geo.features))
     written = write_profile(con, demo_profile(world.spec.tz))
@@ -168,6 +168,7 @@ def write_static_tables(con: duckdb.DuckDBPyConnection, world: DemoWorld, counts
     counts.add("sensors", writer.append_frame(con, "sensors", world.sensors))
     counts.add("alarm_types", len(load_types(con, shipped_types())))
     counts.add("cameras", writer.append_frame(con, "cameras", world.cameras))
+    counts.add("places", demo_places.write_places(con, world.spec.seed, world.geo, world.spec.start_s))
     counts.add("duty_shifts", demo_roster.write_roster(con, world.spec))
 
 

@@ -93,7 +93,8 @@ def open_batch(con: duckdb.DuckDBPyConnection, summary: Summary, digest: str | N
 
 
 # The data family each kind of batch changes (a batch may carry data of any instant).
-FAMILY_OF_KIND = {"events": "events", "readings": "readings", "sensors": "geometry", "grids": "geometry"}
+FAMILY_OF_KIND = {"events": "events", "readings": "readings", "sensors": "geometry", "grids": "geometry",
+                  "places": "geometry"}
 
 
 def close_batch(con: duckdb.DuckDBPyConnection, summary: Summary) -> None:

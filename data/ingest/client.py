@@ -14,7 +14,7 @@ from data.ingest.mapping import SHIPPED_DIR, Mapping
 
 DEFAULT_SERVER = settings.setting("server").default
 REQUEST_ROWS = 50_000      # rows per request: keeps each body under the server's size limit
-API_KINDS = ("events", "readings")
+API_KINDS = ("events", "readings", "places")
 
 
 class ApiError(RuntimeError):

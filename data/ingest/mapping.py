@@ -18,7 +18,7 @@ from data import yamlfile
 from data.ingest.patterns import PatternError, compile_pattern
 from data.statuses import STATUSES
 
-KINDS = ("grids", "events", "sensors", "readings")
+KINDS = ("grids", "events", "sensors", "readings", "places")
 FORMATS = ("csv", "xlsx", "xls", "parquet", "json", "ndjson", "open311", "geojson", "shapefile", "gpkg",
            "geoparquet")
 COORDINATE_SYSTEMS = ("wgs84", "gcj02", "bd09")
@@ -37,12 +37,14 @@ FIELDS: dict[str, tuple[str, ...]] = {
                 "installed_at", "retired_at"),
     "readings": ("sensor_id", "ts", "metric", "value", "quality"),
     "grids": ("code", "name_zh", "name_en", "population", "households"),
+    "places": ("place_id", "kind", "name", "name_en", "geometry", "lon", "lat"),
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "events": ("event_id", "received_at", "category"),
     "sensors": ("sensor_id",),
     "readings": ("sensor_id", "ts"),
     "grids": ("code",),
+    "places": ("place_id", "kind", "name"),
 }
 UPPER_LEVELS = ("district", "street", "community")
 TIME_PARTS = ("year", "month", "day", "hour", "minute", "second")

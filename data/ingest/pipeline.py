@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from data import db
 from data.clock import DEFAULT_TZ
-from data.ingest import batches, events, readers, readings, sensors, stream
+from data.ingest import batches, events, places, readers, readings, sensors, stream
 from data.ingest.batches import Summary
 from data.ingest.gridindex import load_grid_index
 from data.ingest.mapping import Mapping, MappingError, in_zone
@@ -22,7 +22,7 @@ from data.ingest.readers import ROW
 from data.profile import city_statuses
 
 CHUNK_ROWS = stream.CHUNK_ROWS
-TABLE_KINDS = ("events", "sensors", "readings")
+TABLE_KINDS = ("events", "sensors", "readings", "places")
 
 
 def ingest_path(con: duckdb.DuckDBPyConnection, kind: str, path: str | Path, mapping: Mapping,
@@ -178,6 +178,11 @@ def _run(con, kind: str, frame: pd.DataFrame, mapping: Mapping, summary: Summary
         print(f"batch {batch_id} open: {len(frame):,} {kind} rows read", file=sys.stderr, flush=True)
     if kind == "readings":
         _run_readings(con, frame, mapping, summary, batch_id, progress, now)
+    elif kind == "places":
+        clean, verdicts = places.prepare_places(frame, mapping, load_grid_index(con), places.store_kinds(con))
+        _quarantine(con, batch_id, frame, verdicts, summary)
+        summary.rows_read = len(frame)
+        places.store_places(con, clean, batch_id, summary)
     else:
         clean, verdicts = sensors.prepare_sensors(frame, mapping, load_grid_index(con), now)
         _quarantine(con, batch_id, frame, verdicts, summary)

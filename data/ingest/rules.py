@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 REASONS: dict[str, str] = {
-    "missing_id": "the record has no identifier (event id, sensor id or grid code)",
+    "missing_id": "the record has no identifier (event id, sensor id, grid code or place id) or name",
     "missing_time": "a required time (received time, reading time) is empty",
     "bad_time": "a time could not be parsed with the mapping's format",
     "closed_before_received": "a later stage (accepted, dispatched, resolved, closed) is before the received time",
@@ -30,7 +30,9 @@ REASONS: dict[str, str] = {
     "non_numeric_value": "a reading's value is not a number",
     "impossible_value": "a reading's value is outside the physical limits of its metric",
     "bad_field": "another field is out of range (satisfaction 1..5, handling level 1..3, interval > 0)",
-    "bad_geometry": "a grid's geometry is empty or has no polygon left after repair",
+    "bad_geometry": "a grid's geometry is empty or has no polygon left after repair; a place's is unreadable, "
+                    "not a point or polygon, invalid, or neither given nor made from lon and lat",
+    "unknown_kind": "the place kind is not one of the store's place kinds (data/place_kinds.yaml or the city's)",
     "duplicate_in_file": "the same record (same key and version) appears earlier in the same file",
     "bad_text": "a code (source, event id, grid code, sensor id, kind, name) is longer than its limit or holds "
                 "control, direction or invisible characters",

@@ -23,7 +23,7 @@ from data.ingest.rules import Verdicts
 from data.text import INVISIBLE
 
 CODE_LIMITS = {"source": 64, "event_id": 128, "grid_code": 64, "category": 128, "sensor_id": 128, "kind": 64,
-               "code": 64, "name_zh": 200, "name_en": 200}
+               "code": 64, "name_zh": 200, "name_en": 200, "place_id": 128, "name": 200}
 FREE_TEXT_LIMITS = {"description": 4000, "department": 128, "caller_name": 64, "caller_phone": 32}
 
 

@@ -133,3 +133,13 @@ def test_cli_ingest_while_the_server_runs_goes_through_the_api(server, tmp_path)
     sent = subprocess.run(command + ["--token", server["token"]], cwd=ROOT, capture_output=True, text=True, env=env)
     assert sent.returncode == 0, sent.stderr
     assert json.loads(sent.stdout)["accepted"] == 10
+
+
+def test_places_land_and_bad_ones_get_per_row_results(server):
+    rows = [{"place_id": "API-P1", "kind": "school", "name": "实验小学", "lon": 119.45, "lat": 32.2},
+            {"place_id": "API-P2", "kind": "aquarium", "name": "海洋馆", "lon": 119.45, "lat": 32.2},
+            {"place_id": "API-P3", "kind": "hospital", "name": "人民医院", "geometry": "LINESTRING (0 0, 1 1)"}]
+    code, answer = call(server, "/api/v1/places", json.dumps(rows).encode())
+    assert code == 200, answer
+    assert answer["summary"]["accepted"] == 1
+    assert [(r["row"], r["reason"]) for r in answer["rejected_rows"]] == [(2, "unknown_kind"), (3, "bad_geometry")]

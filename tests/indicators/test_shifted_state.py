@@ -22,6 +22,9 @@ COLUMNS = {
     "open_cases": "source, event_id, u_city, u_district, u_street, u_community, u_grid, category_domain, is_overdue, "
                   "is_accepted, is_dispatched, age_hours, handling_level",
     "sensors": "sensor_id, kind, u_city, u_grid, last_ts, age_s, is_reporting",
+    "open_cases_near_places": "source, event_id, place_id, place_kind, distance_m, u_city, u_district, u_grid, "
+                              "age_hours",
+    "cameras": "camera_id, online, u_city, u_street, u_grid",
 }
 
 
@@ -34,7 +37,7 @@ def _rows(con, sql: str, columns: str, now_s: int, where: str = "true") -> pd.Da
     return frame.reset_index(drop=True)
 
 
-@pytest.mark.parametrize("source", ["open_cases", "sensors"])
+@pytest.mark.parametrize("source", list(COLUMNS))
 @pytest.mark.parametrize("hours_before", [0, 7, 15])       # mid-afternoon, the morning, just after midnight
 def test_each_day_shift_is_the_state_at_that_earlier_instant(tiny_con, source, hours_before):
     now_s = NOW_S - hours_before * 3600
@@ -48,7 +51,7 @@ def test_each_day_shift_is_the_state_at_that_earlier_instant(tiny_con, source, h
 
 
 def test_shifted_state_has_only_the_seven_earlier_instants(tiny_con):
-    for source in ("open_cases", "sensors"):
+    for source in COLUMNS:
         shifts = tiny_con.execute(f"SELECT DISTINCT day_shift FROM ({SOURCES[source].shifted_state_sql()}) ORDER BY 1",
                                   {"now": _utc(NOW_S)}).fetchall()
         assert [s[0] for s in shifts] == list(range(1, BASELINE_DAYS + 1))

@@ -32,6 +32,7 @@ import duckdb
 
 from data import db, settings
 from data.background import PeriodicJob
+from data.clock import utc
 
 log = logging.getLogger(__name__)
 # table -> (union relation every reader reads, the instant column months are cut by, its setting in data.settings)
@@ -77,7 +78,7 @@ def _store_file(con: duckdb.DuckDBPyConnection) -> Path:
 
 def is_archived(con: duckdb.DuckDBPyConnection, kind: str, instant_s: float) -> bool:
     """Return whether the (UTC) month holding ``instant_s`` has moved to the archive for ``kind``."""
-    month = datetime.fromtimestamp(instant_s, timezone.utc).strftime("%Y-%m")
+    month = utc(instant_s).strftime("%Y-%m")
     return con.execute("SELECT count(*) FROM archive_parts WHERE kind = ? AND month = ?",
                        [kind, month]).fetchall()[0][0] > 0
 

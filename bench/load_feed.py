@@ -1,8 +1,8 @@
 """The load test's machines: the case feed (POST /api/v1/events, an ingest token) and the camera
 alarm feed (POST /api/v1/alarms, a token of scope alarms). Each posts a batch ``rate`` times a
-second on a fixed schedule (a slow answer does not slow the feed down: the next batch is due anyway)
-and counts what it posted and what the server accepted; bench/load_city.py counts afterwards what
-reached the store, by the bench's id prefixes.
+second on a fixed schedule, one request at a time (an answer slower than the schedule delays the
+next batch, which is then sent at once), and counts what it posted and what the server accepted;
+bench/load_city.py counts afterwards what reached the store, by the bench's id prefixes.
 """
 
 from __future__ import annotations

@@ -55,11 +55,14 @@ class Server:
             return log.read(end - start).decode("utf-8", errors="replace")
 
 
-def start_server(db_path: Path, extra: list[str], env: dict[str, str], timeout_s: float = 900) -> Server:
-    """Start app.py on a free loopback port with ``env`` added to the environment; return once it answers."""
+def start_server(db_path: Path, extra: list[str], env: dict[str, str], timeout_s: float = 900,
+                 profile: Path | None = None) -> Server:
+    """Start app.py on a free loopback port with ``env`` added to the environment (through
+    bench/load_sampler.py when ``profile`` names its output); return once it answers."""
     port = free_port()
     log_path = db_path.with_suffix(".server.log")
-    proc = subprocess.Popen([sys.executable, "app.py", "--db", str(db_path), "--port", str(port), *extra],
+    program = ["bench/load_sampler.py", str(profile)] if profile else ["app.py"]
+    proc = subprocess.Popen([sys.executable, *program, "--db", str(db_path), "--port", str(port), *extra],
                             cwd=ROOT, stdout=open(log_path, "w"), stderr=subprocess.STDOUT,
                             env={**os.environ, "CITY_CPU_LOG_SECONDS": str(CPU_LOG_SECONDS), **env})
     url = f"http://127.0.0.1:{port}"

@@ -5,7 +5,8 @@
                               [--ingest-batch 5] [--alarm-rate 1] [--alarm-batch 2] [--break-p95 1.0]
                               [--break-tick-p95 0.3] [--break-errors 0.01] [--break-on ENDPOINTS]
                               [--warmup-seconds 10] [--at TIME] [--no-simulator] [--refresh-seconds 60]
-                              [--workdir DIR] [--json FILE]
+                              [--backfill-hours 0] [--keep-going] [--workdir DIR] [--json FILE]
+                              [--profile FILE]
 
 The database is copied into a temporary folder (under --workdir, created if missing) and the real
 server (``app.py``, waitress) is started on the copy on 127.0.0.1, live (the indicator refresh, the
@@ -15,16 +16,20 @@ browser or a feed does: analysts sign in through /login and drill the map, filte
 the catalog and open a work order; leaders open the phone page of an ended period's brief through a
 signed link; walls open /kiosk/<display token> and tick every --screen-period seconds; the case feed
 posts --ingest-batch cases --ingest-rate times a second and the camera feed --alarm-batch alarm
-reports --alarm-rate times a second. A stage has N analysts (N from --stages), ceil(N ×
---leaders-per-analyst) leaders (30 analysts → 10), the walls and both feeds.
+reports --alarm-rate times a second (each feed waits for its answer, as a feed's client does, so a
+slow server lowers the rate it gets: the stage reports what was posted). A stage has N analysts (N
+from --stages), ceil(N × --leaders-per-analyst) leaders (30 analysts → 10), the walls and both
+feeds.
 
-Per stage and endpoint it reports requests, throughput, p50/p95/p99 and errors; the server's RSS
-and the load average; the server's CPU per thread group and section from its log (the share of the
-refresh, the alert evaluation and briefs built on request; data/thread_cpu.py); the refreshes and any
-minute tick skipped. A stage breaks when an interactive endpoint's p95 (--break-on) passes
---break-p95 s, the wall tick's passes --break-tick-p95 s, or more than --break-errors of an endpoint's
-requests fail; the run stops after that stage. At the end the copy is read to count the posted cases
-and alarm reports that were stored.
+Per stage and endpoint it reports requests, throughput, p50/p95/p99 and errors; the server's RSS and
+the load average; the server's CPU per thread group and section from its log (the share of the
+refresh, the alert evaluation and briefs built on request; data/thread_cpu.py); the refreshes and
+any minute tick skipped (the server starts with --backfill-hours, default 0: no hourly snapshots
+taken before the live refresh). A stage breaks when an interactive endpoint's p95 (--break-on)
+passes --break-p95 s, the wall tick's passes --break-tick-p95 s, or more than --break-errors of an
+endpoint's requests fail; the run stops after that stage unless --keep-going. --profile FILE samples
+the server's stacks during the stages (bench/load_sampler.py). At the end the copy is read to count
+the posted cases and alarm reports that were stored.
 """
 
 from __future__ import annotations
@@ -120,19 +125,36 @@ def run_stages(server: Server, city: City, args, sampler: RssSampler) -> tuple[l
         rec.stage = sampler.stage = "warm-up"
         run_mix(crowd, callbacks, rec, feeds, 1, args.warmup_seconds, args)
     stages = []
-    for analysts in args.stages:
-        label = f"{analysts} analysts"
-        rec.stage = sampler.stage = label
-        started, log_from = time.monotonic(), server.log_size()
-        run_mix(crowd, callbacks, rec, feeds, analysts, args.stage_seconds, args)
-        elapsed = time.monotonic() - started
-        stage = stage_report(label, analysts, args, rec, sampler, elapsed,
-                             stage_log_figures(server.log_between(log_from, server.log_size())))
-        stages.append(stage)
-        print(json.dumps(stage, ensure_ascii=False), flush=True)
-        if stage["broken"]:
-            break
+    counting = Path(args.profile).with_suffix(".counting") if args.profile else None
+    if counting:                                # bench/load_sampler.py counts the stages' samples only
+        counting.touch()
+    try:
+        for analysts in args.stages:
+            stage = run_stage(server, crowd, callbacks, rec, feeds, sampler, analysts, args)
+            stages.append(stage)
+            print(json.dumps(stage, ensure_ascii=False), flush=True)
+            if stage["broken"] and not args.keep_going:
+                break
+    finally:
+        if counting:
+            counting.unlink(missing_ok=True)
     return stages, feeds, rec
+
+
+def run_stage(server: Server, crowd: Crowd, callbacks: Callbacks, rec: Recorder, feeds: Feeds,
+              sampler: RssSampler, analysts: int, args) -> dict:
+    """Run one stage of ``analysts``; return its report."""
+    label = f"{analysts} analysts"
+    rec.stage = sampler.stage = label
+    started, log_from = time.monotonic(), server.log_size()
+    posted_before = feeds.cases.posted, feeds.alarms.posted
+    run_mix(crowd, callbacks, rec, feeds, analysts, args.stage_seconds, args)
+    elapsed = time.monotonic() - started
+    report = stage_report(label, analysts, args, rec, sampler, elapsed,
+                          stage_log_figures(server.log_between(log_from, server.log_size())))
+    report["posted_per_s"] = {"cases": round((feeds.cases.posted - posted_before[0]) / elapsed, 2),
+                              "alarms": round((feeds.alarms.posted - posted_before[1]) / elapsed, 2)}
+    return report
 
 
 def stage_report(label: str, analysts: int, args, rec: Recorder, sampler: RssSampler, elapsed: float,
@@ -154,7 +176,7 @@ def server_args(args) -> list[str]:
     """Return the options passed on to app.py."""
     extra = ["--at", args.at] if args.at else []
     extra += ["--no-simulator"] if args.no_simulator else []
-    return extra + ["--refresh-seconds", str(args.refresh_seconds)]
+    return extra + ["--refresh-seconds", str(args.refresh_seconds), "--backfill-hours", str(args.backfill_hours)]
 
 
 def make_workdir(folder: str | None) -> Path:
@@ -173,7 +195,8 @@ def load_test(args) -> dict:
     try:
         copy = workdir / "city.duckdb"
         city = prepare_city(Path(args.db), copy, args.at)
-        server = start_server(copy, server_args(args), {"CITY_LINK_SECRET": LINK_SECRET})
+        server = start_server(copy, server_args(args), {"CITY_LINK_SECRET": LINK_SECRET},
+                              profile=Path(args.profile).resolve() if args.profile else None)
         sampler = RssSampler(server.proc.pid)
         sampler.start()
         try:
@@ -200,14 +223,16 @@ def load_test(args) -> dict:
 def print_table(report: dict) -> None:
     """Print the per-stage, per-endpoint table, then each stage's server figures."""
     print(f"\nmachine: {report['machine']}")
-    print(f"{'stage':<13} {'endpoint':<15} {'req':>6} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'err':>4}")
+    print(f"{'stage':<13} {'endpoint':<15} {'req':>6} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+          f"{'err':>4}")
     for stage in report["stages"]:
         for endpoint, s in stage["endpoints"].items():
             print(f"{stage['stage']:<13} {endpoint:<15} {s['requests']:>6} {s['req_per_s']:>7} {s['p50_ms']:>8} "
                   f"{s['p95_ms']:>8} {s['p99_ms']:>8} {s['errors']:>4}")
     for stage in report["stages"]:
         server, cpu = stage["server"], stage["server"]["cpu"] or {}
-        print(f"{stage['stage']}: RSS {stage['server_rss_mb']['max']} MB, load {stage['load_1m']}, "
+        print(f"{stage['stage']} ({stage['seconds']} s): RSS {stage['server_rss_mb']['max']} MB, "
+              f"load {stage['load_1m']}, posted/s {stage['posted_per_s']}, "
               f"refreshes {server['refresh_s']} s, ticks skipped {server['ticks_skipped']}, "
               f"cores used {cpu.get('cores_used')}, background share {cpu.get('background_share')}, "
               f"threads {cpu.get('thread_share')}, sections {cpu.get('section_share')}; broken: {stage['broken']}")
@@ -239,12 +264,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--at", default=None, help="freeze the server's clock at this instant (default: live)")
     parser.add_argument("--no-simulator", action="store_true", help="pass --no-simulator to the server")
     parser.add_argument("--refresh-seconds", type=float, default=60, help="the server's indicator cadence")
+    parser.add_argument("--backfill-hours", type=int, default=0,
+                        help="the server's hourly snapshots taken at start (0: straight to the live refresh)")
+    parser.add_argument("--keep-going", action="store_true", help="run every stage, also after a broken one")
     parser.add_argument("--warmup-seconds", type=float, default=10, help="an unmeasured first round, one analyst")
     parser.add_argument("--first-refresh-timeout", type=float, default=900,
                         help="seconds to wait for the server's first indicator refresh before the stages")
     parser.add_argument("--workdir", default=None, help="folder for the copy, created when missing (default: the "
                                                         "system's temp)")
     parser.add_argument("--json", default=None, help="also write the report to this file")
+    parser.add_argument("--profile", default=None, help="sample the server's stacks during the stages into this "
+                                                        "JSON file (bench/load_sampler.py; --show prints it)")
     return parser.parse_args(argv)
 
 

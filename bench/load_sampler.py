@@ -80,7 +80,7 @@ def is_idle(stack: list[str]) -> bool:
     """Return whether a stack is a thread waiting for work: a worker loop's wait, or a pool thread's
     queue (its innermost Python frame the pool's loop, blocked in C)."""
     leaf = stack[0].rsplit(":", 1)[1]
-    if stack[0].endswith("futures/thread.py:_worker"):
+    if stack[0] == "thread.py:_worker":                  # concurrent.futures' pool thread waiting for work
         return True
     return leaf in IDLE_LEAVES and any(name.rsplit(":", 1)[1] in IDLE_CALLERS for name in stack[1:4])
 

@@ -120,6 +120,8 @@ def run_mix(crowd: Crowd, callbacks: Callbacks, rec: Recorder, feeds: Feeds, ana
 def run_stages(server: Server, city: City, args, sampler: RssSampler) -> tuple[list[dict], Feeds, Recorder]:
     """Run the stages of increasing concurrency; stop after the first broken one."""
     crowd, rec, feeds = Crowd(server.url, city), Recorder(), Feeds()
+    crowd.analyst_sessions(max(args.stages))     # everyone signs in before the stages: not what is measured
+    crowd.screen_sessions(args.screens)
     callbacks = Callbacks(crowd.analyst_sessions(1)[0].get(f"{server.url}/_dash-dependencies").json())
     if args.warmup_seconds > 0:                 # first calls build the geometry and caches: not measured
         rec.stage = sampler.stage = "warm-up"

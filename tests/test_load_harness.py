@@ -5,9 +5,11 @@ No timing is asserted: the figures depend on the machine. About 30-40 s (a serve
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from bench import load_test
+from bench import load_server, load_test
 from bench.load_users import FEEDS, INTERACTIVE, WALL_TICK
 from tests.conftest import TINY_NOW
 
@@ -43,7 +45,27 @@ def test_the_stage_reports_the_servers_cpu_by_thread(report):
     cpu = report["stages"][0]["server"]["cpu"]
     assert cpu["process_cpu_s"] > 0 and "waitress" in cpu["thread_share"], cpu
     assert 0 <= cpu["background_share"] <= 1
-    assert report["stages"][0]["server"]["ticks_skipped"] == 0
+
+
+def test_a_stages_log_gives_refreshes_skipped_ticks_and_cpu_shares():
+    cpu = lambda at, process, refresh, sections: (  # noqa: E731
+        f"2026-12-07 15:00:0{at},000 INFO data.thread_cpu: thread cpu: " + json.dumps(
+            {"process": process, "threads": {"waitress": process - refresh, "indicator-refresh": refresh},
+             "sections": sections, "at": 100.0 + at}))
+    text = "\n".join([
+        cpu(0, 10.0, 2.0, {}),
+        "2026-12-07 15:00:01,000 INFO indicators.scheduler: indicators refreshed: 9 values of 3 indicators in 61.50 s "
+        "(0 snapshots)",
+        "2026-12-07 15:00:01,100 WARNING data.background: indicator-refresh: a step took 61.5 s, past 2 boundaries "
+        "(2026-12-07T15:00:00+00:00 to 2026-12-07T15:01:00+00:00): skipped",
+        "2026-12-07 15:00:01,200 WARNING data.background: live-simulator: a step took 11.0 s, past 1 boundary: skipped",
+        cpu(4, 12.0, 3.0, {"indicators.alerting.listener": 0.5})])
+    figures = load_server.stage_log_figures(text)
+    assert figures["refreshes"] == 1 and figures["refresh_s"] == [61.5]
+    assert figures["ticks_skipped"] == 2                      # the refresh's, not the simulator's
+    assert figures["cpu"]["process_cpu_s"] == 2.0 and figures["cpu"]["cores_used"] == 0.5
+    assert figures["cpu"]["background_share"] == 0.5           # 1 s of the refresh thread in 2 s
+    assert figures["cpu"]["section_share"] == {"indicators.alerting.listener": 0.25}
 
 
 def test_a_missing_workdir_is_created_and_a_file_in_its_way_is_a_clear_error(tmp_path):

@@ -149,13 +149,14 @@ def run_stage(server: Server, crowd: Crowd, callbacks: Callbacks, rec: Recorder,
     label = f"{analysts} analysts"
     rec.stage = sampler.stage = label
     started, log_from = time.monotonic(), server.log_size()
-    posted_before = feeds.cases.posted, feeds.alarms.posted
+    posted_before, bench_cpu = (feeds.cases.posted, feeds.alarms.posted), time.process_time()
     run_mix(crowd, callbacks, rec, feeds, analysts, args.stage_seconds, args)
     elapsed = time.monotonic() - started
     report = stage_report(label, analysts, args, rec, sampler, elapsed,
                           stage_log_figures(server.log_between(log_from, server.log_size())))
     report["posted_per_s"] = {"cases": round((feeds.cases.posted - posted_before[0]) / elapsed, 2),
                               "alarms": round((feeds.alarms.posted - posted_before[1]) / elapsed, 2)}
+    report["bench_cores_used"] = round((time.process_time() - bench_cpu) / elapsed, 2)   # the users share the cores
     return report
 
 
@@ -234,7 +235,7 @@ def print_table(report: dict) -> None:
     for stage in report["stages"]:
         server, cpu = stage["server"], stage["server"]["cpu"] or {}
         print(f"{stage['stage']} ({stage['seconds']} s): RSS {stage['server_rss_mb']['max']} MB, "
-              f"load {stage['load_1m']}, posted/s {stage['posted_per_s']}, "
+              f"load {stage['load_1m']}, bench cores {stage['bench_cores_used']}, posted/s {stage['posted_per_s']}, "
               f"refreshes {server['refresh_s']} s, ticks skipped {server['ticks_skipped']}, "
               f"cores used {cpu.get('cores_used')}, background share {cpu.get('background_share')}, "
               f"threads {cpu.get('thread_share')}, sections {cpu.get('section_share')}; broken: {stage['broken']}")

@@ -81,3 +81,5 @@ def test_the_report_describes_the_machine_and_the_server(report):
     assert report["server_rss_peak_mb"] > 0 and report["machine_available_min_mb"] > 0
     assert report["stages"][0]["server_rss_mb"]["max"] > 0
     assert report["stages"][0]["leaders"] == 1
+    assert report["stages"][0]["bench_cores_used"] >= 0 and set(report["stages"][0]["posted_per_s"]) == {"cases",
+                                                                                                         "alarms"}

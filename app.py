@@ -26,7 +26,7 @@ from api import ingest as ingest_api
 from api import place_icons as place_icons_api
 from api import security
 from callbacks import context
-from data import backup_schedule, db, handover, retention, settings, versions
+from data import backup_schedule, db, handover, retention, settings, thread_cpu, versions
 from data.background import PeriodicJob
 from data.clock import DEFAULT_TZ, parse_instant
 from data.demo import build, names
@@ -196,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         jobs.append(start_version_pruning(app_context))
         jobs.append(backup_schedule.start_scheduled_backups(app_context.con))     # when backup_every_hours is set
         jobs.append(retention.start_retention(app_context.con))                  # when retention_*_days are set
+        jobs.append(thread_cpu.start_cpu_log(settings.resolve("cpu_log_seconds")))  # when cpu_log_seconds is set
     except CatalogError as exc:
         print("error: the indicator catalog has problems:\n" + "\n".join(exc.problems), file=sys.stderr)
         return 2

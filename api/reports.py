@@ -18,7 +18,7 @@ import json
 from flask import Blueprint, Response, request
 
 from access.roles import current_principal, may_open
-from data import audit
+from data import audit, thread_cpu
 from layouts.pages import page_for_path
 from reporting.archive import FORMATS, LANGUAGES, MEDIA_TYPES, archive_path, brief_document, render, reports_dir
 from reporting.links import LinkRefused, link_secret, verify
@@ -27,6 +27,7 @@ from reporting.span import BriefRefused, PeriodError, parse_period
 
 SUMMARY_PATH = "/summary"
 LINK_STATUS = {"malformed": 404, "tampered": 403, "expired": 410}
+BRIEF_SECTION = "brief-on-request"          # data/thread_cpu.py: CPU spent building briefs in request threads
 
 
 def _json(body: dict, status: int) -> Response:
@@ -46,8 +47,8 @@ def brief_bytes(app_context, period, fmt: str, area: str | None = None, language
         path = archive_path(reports_dir(app_context.cursor()), period, fmt)
         if path.exists():
             return path.read_bytes()
-    document = brief_document(app_context, period, area)
-    return render(document, fmt, language)
+    with thread_cpu.section(BRIEF_SECTION):
+        return render(brief_document(app_context, period, area), fmt, language)
 
 
 def download(app_context, key: str, fmt: str) -> Response:
@@ -82,7 +83,8 @@ def open_link(app_context, token: str, fmt: str = "html") -> Response:
     try:
         link = verify(token, link_secret(reports_dir(cursor)), app_context.now_s())
         period = parse_period(link.period)
-        content = render(brief_document(app_context, period, link.area or None), fmt, link.lang)
+        with thread_cpu.section(BRIEF_SECTION):
+            content = render(brief_document(app_context, period, link.area or None), fmt, link.lang)
     except LinkRefused as exc:
         audit.record(cursor, "anonymous", "report.link_refused", exc.reason, {}, request.remote_addr)
         return _json({"error": str(exc), "reason": exc.reason}, LINK_STATUS[exc.reason])

@@ -1,202 +1,62 @@
-"""Load test on loopback: analysts on /map, wall screens, the daily brief and the ingest API at once.
+"""Load test on loopback: a command centre's day on one server, in stages of more and more analysts.
 
-    python bench/load_test.py --db PATH [--stages 1,2,4,8,16] [--stage-seconds 45] [--screens 4]
-                              [--screen-period 10] [--ingest-rate 1] [--ingest-batch 5]
-                              [--break-p95 1.0] [--break-errors 0.01] [--break-on ENDPOINTS]
-                              [--warmup-seconds 10]
-                              [--at TIME] [--no-simulator] [--refresh-seconds 60] [--json FILE]
+    python bench/load_test.py --db PATH [--stages 2,4,8,16,32] [--stage-seconds 30] [--screens 4]
+                              [--screen-period 1] [--leaders-per-analyst 0.34] [--ingest-rate 2]
+                              [--ingest-batch 5] [--alarm-rate 1] [--alarm-batch 2] [--break-p95 1.0]
+                              [--break-tick-p95 0.3] [--break-errors 0.01] [--break-on ENDPOINTS]
+                              [--warmup-seconds 10] [--at TIME] [--no-simulator] [--refresh-seconds 60]
+                              [--backfill-hours 0] [--keep-going] [--workdir DIR] [--json FILE]
+                              [--profile FILE]
 
-The database is copied into a temporary folder and the real server (``app.py``, waitress) is
-started on the copy on 127.0.0.1; the original is never opened for writing. Virtual users speak
-HTTP as a browser does: they sign in through /login (analysts) or /kiosk/<display token> (wall
-screens) and post Dash's callback requests to /_dash-update-component, built from the server's own
-/_dash-dependencies with the values a browser sends; the feed posts JSON batches to
-/api/v1/events with a bearer token.
+The database is copied into a temporary folder (under --workdir, created if missing) and the real
+server (``app.py``, waitress) is started on the copy on 127.0.0.1, live (the indicator refresh, the
+alert evaluation and the simulator run as in production) unless --at freezes its clock; the original
+is never opened for writing. The users (bench/load_people.py, bench/load_feed.py) speak HTTP as a
+browser or a feed does: analysts sign in through /login and drill the map, filter the cases, search
+the catalog and open a work order; leaders open the phone page of an ended period's brief through a
+signed link; walls open /kiosk/<display token> and tick every --screen-period seconds; the case feed
+posts --ingest-batch cases --ingest-rate times a second and the camera feed --alarm-batch alarm
+reports --alarm-rate times a second (each feed waits for its answer, as a feed's client does, so a
+slow server lowers the rate it gets: the stage reports what was posted). A stage has N analysts (N
+from --stages), ceil(N × --leaders-per-analyst) leaders (30 analysts → 10), the walls and both
+feeds.
 
-Before the stages it waits for the server's first indicator refresh (live: the missed hourly
-snapshots of the last six hours and the first live refresh; with --at: the values at that instant)
-and runs an unmeasured --warmup-seconds round with one analyst (the first calls build the grid
-geometry and caches). Each stage runs for --stage-seconds with N analysts (N from --stages), one reader of the daily
-brief per four analysts (at least one), --screens wall screens and one feed posting
---ingest-batch new cases --ingest-rate times a second (screens and feed are the same in every
-stage: walls are hardware, feeds are machines). Analysts draw the map and its side panel for a
-random unit, level and indicator, then read for 0.5-2 s; brief readers open a recent day's brief
-and read for 2-5 s; screens run their refresh tick every --screen-period s (the product's
-default is 10 s) and change scene every 60 s, keeping what the server sent as a browser keeps it.
-
-Per stage and endpoint it reports requests, throughput, p50/p95/p99 and errors, the server's RSS
-(sampled every second from /proc) and the load average; the stage where latency breaks is the
-first where a watched endpoint's p95 (--break-on, default map.figure, map.panel, screen.tick and
-summary.brief) exceeds --break-p95 seconds or more than --break-errors of any endpoint's requests
-fail. The run stops after that stage. At the end the copy is read to
-check that every case the feed posted is in the store.
+Per stage and endpoint it reports requests, throughput, p50/p95/p99 and errors; the server's RSS and
+the load average; the server's CPU per thread group and section from its log (the share of the
+refresh, the alert evaluation and briefs built on request; data/thread_cpu.py); the refreshes and
+any minute tick skipped (the server starts with --backfill-hours, default 0: no hourly snapshots
+taken before the live refresh). A stage breaks when an interactive endpoint's p95 (--break-on)
+passes --break-p95 s, the wall tick's passes --break-tick-p95 s, or more than --break-errors of an
+endpoint's requests fail; the run stops after that stage unless --keep-going. --profile FILE samples
+the server's stacks during the stages (bench/load_sampler.py). At the end the copy is read to count
+the posted cases and alarm reports that were stored.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_demo import machine  # noqa: E402
-from bench.load_users import (ANALYST, EVENT_PREFIX, INTERACTIVE, Callbacks, Feed, Recorder, analyst,  # noqa: E402
-                              analyst_session, brief_reader, broken, endpoint_stats, ingest_feed, screen_session,
-                              wall_screen)
-from data import db  # noqa: E402
-from tests.browser import _wait_until_up, free_port  # noqa: E402
+from bench.load_city import LINK_SECRET, City, feeds_stored, prepare_city  # noqa: E402
+from bench.load_feed import Feed, alarm_feed, case_feed  # noqa: E402
+from bench.load_people import analyst, leader, wall_screen  # noqa: E402
+from bench.load_server import RssSampler, Server, stage_log_figures, start_server, wait_for_first_refresh  # noqa: E402
+from bench.load_users import (INTERACTIVE, WALL_TICK, Callbacks, Recorder, analyst_session, broken,  # noqa: E402
+                              endpoint_stats, screen_session)
 
-PROBE_INDICATOR = "cases.intake.count.today"      # the feed's cases must show up in it after a refresh
-REFRESH_MARKERS = ("indicators refreshed:", "indicators computed at the frozen instant")
-
-
-# --- the city copy and what the users need from it -----------------------------------------
-
-@dataclass
-class City:
-    """What the virtual users need: credentials and the codes they pick from."""
-
-    kiosk_path: str
-    ingest_token: str
-    units: list[tuple[str, str]]            # (unit code, level shown inside it)
-    probe_grid: tuple[str, float, float]    # (code, lon, lat): where the feed's cases are placed
-    categories: list[str]
-    days: list[str]                          # recent days for the daily brief
-    tz: str
-
-
-def prepare_city(source: Path, target: Path) -> City:
-    """Copy the city, upgrade the copy's schema, add the bench's analyst and tokens; return what users need."""
-    from access import accounts
-    from data.ingest import tokens
-
-    shutil.copy(source, target)
-    con = db.open_store(target)
-    try:
-        accounts.add_user(con, ANALYST[0], ANALYST[2], ANALYST[1])
-        _, display = tokens.create_token(con, "load-test wall", scope="display")
-        _, ingest = tokens.create_token(con, "load-test feed")
-        return City(kiosk_path=f"/kiosk/{display}", ingest_token=ingest, units=_drill_units(con),
-                    probe_grid=_probe_grid(con), categories=_hotline_categories(con),
-                    days=_recent_days(con), tz=db.get_setting(con, "city.tz", "Asia/Shanghai"))
-    finally:
-        con.close()
-
-
-def _drill_units(con) -> list[tuple[str, str]]:
-    children = {"city": "district", "district": "street", "street": "community", "community": "grid"}
-    rows = con.execute("SELECT code, level FROM admin_units WHERE level IN ('city', 'district', 'street', 'community') "
-                       "ORDER BY hash(code) LIMIT 400").fetchall()
-    return [(code, children[level]) for code, level in rows]
-
-
-def _probe_grid(con) -> tuple[str, float, float]:
-    return tuple(con.execute("SELECT code, centroid_lon, centroid_lat FROM admin_units WHERE level = 'grid' "
-                             "AND centroid_lon IS NOT NULL ORDER BY hash(code) LIMIT 1").fetchall()[0])
-
-
-def _hotline_categories(con) -> list[str]:
-    return [r[0] for r in con.execute("SELECT code FROM event_categories WHERE code LIKE 'hotline.%' "
-                                      "ORDER BY code").fetchall()]
-
-
-def _recent_days(con) -> list[str]:
-    until = int(db.get_setting(con, "data.until_s", str(int(time.time()))))
-    return [datetime.fromtimestamp(until - d * 86400, timezone.utc).date().isoformat() for d in range(1, 8)]
-
-
-# --- the server ----------------------------------------------------------------------------
-
-@dataclass
-class Server:
-    """The server process on loopback, its URL and its log."""
-
-    proc: subprocess.Popen
-    url: str
-    log_path: Path
-
-    def stop(self) -> None:
-        """Terminate the server and wait for it (it commits nothing half-way: batches are transactions)."""
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
-def start_server(db_path: Path, extra: list[str], timeout_s: float = 900) -> Server:
-    """Start app.py on a free loopback port; return once it answers."""
-    port = free_port()
-    log_path = db_path.with_suffix(".server.log")
-    proc = subprocess.Popen([sys.executable, "app.py", "--db", str(db_path), "--port", str(port), *extra],
-                            cwd=ROOT, stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    _wait_until_up(url, proc, timeout_s, log_path)
-    return Server(proc, url, log_path)
-
-
-def wait_for_first_refresh(server: Server, timeout_s: float) -> float:
-    """Wait until the server logs its first indicator refresh (the live loop's or the frozen instant's);
-    return how long that took."""
-    started = time.monotonic()
-    while time.monotonic() - started < timeout_s:
-        text = server.log_path.read_text(errors="replace")
-        if any(marker in text for marker in REFRESH_MARKERS):
-            return time.monotonic() - started
-        if server.proc.poll() is not None:
-            raise RuntimeError(f"the server exited:\n{text[-3000:]}")
-        time.sleep(1.0)
-    raise RuntimeError(f"no indicator refresh logged within {timeout_s} s")
-
-
-def rss_mb(pid: int) -> tuple[float, float]:
-    """Return a process's resident set size and its peak (VmHWM) in MB, from /proc."""
-    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
-    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
-
-
-def available_mb() -> float:
-    """Return the machine's available memory (MemAvailable) in MB."""
-    line = next(x for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemAvailable:"))
-    return int(line.split()[1]) / 1024
-
-
-class RssSampler(threading.Thread):
-    """Samples the server's RSS and the machine's available memory every second, labelled with the stage."""
-
-    def __init__(self, pid: int):
-        super().__init__(daemon=True)
-        self.pid, self.stage, self.samples = pid, "start", []
-        self._stop = threading.Event()
-        self.started_at = time.monotonic()
-
-    def run(self) -> None:
-        while not self._stop.wait(1.0):
-            try:
-                rss, peak = rss_mb(self.pid)
-            except (FileNotFoundError, KeyError):
-                return
-            self.samples.append({"t_s": round(time.monotonic() - self.started_at, 1), "stage": self.stage,
-                                 "rss_mb": round(rss), "peak_mb": round(peak), "available_mb": round(available_mb())})
-
-    def stop(self) -> None:
-        """Stop sampling."""
-        self._stop.set()
-
-
-# --- stages --------------------------------------------------------------------------------
 
 @dataclass
 class Crowd:
@@ -220,20 +80,35 @@ class Crowd:
         return self.screens[:count]
 
 
-def run_mix(crowd: Crowd, callbacks: Callbacks, rec: Recorder, feed: Feed, analysts: int, seconds: float,
+@dataclass
+class Feeds:
+    """The two feeds' counters, over the whole run."""
+
+    cases: Feed = field(default_factory=Feed)
+    alarms: Feed = field(default_factory=Feed)
+
+
+def leaders_for(analysts: int, per_analyst: float) -> int:
+    """Return the leaders of a stage: a share of its analysts, at least one."""
+    return max(1, math.ceil(analysts * per_analyst - 1e-9))
+
+
+def run_mix(crowd: Crowd, callbacks: Callbacks, rec: Recorder, feeds: Feeds, analysts: int, seconds: float,
             args) -> None:
-    """Run analysts, brief readers, screens and the feed together for ``seconds``."""
+    """Run analysts, leaders, walls and both feeds together for ``seconds``."""
     url, city, stop = crowd.url, crowd.city, threading.Event()
-    readers = crowd.analyst_sessions(analysts + max(1, analysts // 4))[analysts:]
     threads = [threading.Thread(target=analyst, args=(url, s, callbacks, city, rec, stop, i))
                for i, s in enumerate(crowd.analyst_sessions(analysts))]
-    threads += [threading.Thread(target=brief_reader, args=(url, s, callbacks, city, rec, stop, 100 + i))
-                for i, s in enumerate(readers)]
+    threads += [threading.Thread(target=leader, args=(url, city, rec, stop, 100 + i))
+                for i in range(leaders_for(analysts, args.leaders_per_analyst))]
     threads += [threading.Thread(target=wall_screen, args=(url, s, callbacks, rec, stop, args.screen_period, 200 + i))
                 for i, s in enumerate(crowd.screen_sessions(args.screens))]
     if args.ingest_rate > 0:
-        threads.append(threading.Thread(target=ingest_feed, args=(url, city, rec, stop, args.ingest_rate,
-                                                                  args.ingest_batch, feed)))
+        threads.append(threading.Thread(target=case_feed, args=(url, city, rec, stop, args.ingest_rate,
+                                                                args.ingest_batch, feeds.cases)))
+    if args.alarm_rate > 0 and city.cameras and city.alarm_types:
+        threads.append(threading.Thread(target=alarm_feed, args=(url, city, rec, stop, args.alarm_rate,
+                                                                 args.alarm_batch, feeds.alarms)))
     for thread in threads:
         thread.start()
     stop.wait(seconds)
@@ -242,120 +117,167 @@ def run_mix(crowd: Crowd, callbacks: Callbacks, rec: Recorder, feed: Feed, analy
         thread.join()
 
 
-def run_stages(server: Server, city: City, args, sampler: RssSampler) -> tuple[list[dict], Feed, Recorder]:
+def run_stages(server: Server, city: City, args, sampler: RssSampler) -> tuple[list[dict], Feeds, Recorder]:
     """Run the stages of increasing concurrency; stop after the first broken one."""
-    crowd, rec, feed = Crowd(server.url, city), Recorder(), Feed()
+    crowd, rec, feeds = Crowd(server.url, city), Recorder(), Feeds()
+    crowd.analyst_sessions(max(args.stages))     # everyone signs in before the stages: not what is measured
+    crowd.screen_sessions(args.screens)
     callbacks = Callbacks(crowd.analyst_sessions(1)[0].get(f"{server.url}/_dash-dependencies").json())
     if args.warmup_seconds > 0:                 # first calls build the geometry and caches: not measured
         rec.stage = sampler.stage = "warm-up"
-        run_mix(crowd, callbacks, rec, feed, 1, args.warmup_seconds, args)
+        run_mix(crowd, callbacks, rec, feeds, 1, args.warmup_seconds, args)
     stages = []
-    for analysts in args.stages:
-        label = f"{analysts} analysts"
-        rec.stage = sampler.stage = label
-        started = time.monotonic()
-        run_mix(crowd, callbacks, rec, feed, analysts, args.stage_seconds, args)
-        elapsed = time.monotonic() - started
-        stage = stage_report(label, analysts, args, rec, sampler, elapsed)
-        stages.append(stage)
-        print(json.dumps(stage, ensure_ascii=False), flush=True)
-        if stage["broken"]:
-            break
-    return stages, feed, rec
+    counting = Path(args.profile).with_suffix(".counting") if args.profile else None
+    if counting:                                # bench/load_sampler.py counts the stages' samples only
+        counting.touch()
+    try:
+        for analysts in args.stages:
+            stage = run_stage(server, crowd, callbacks, rec, feeds, sampler, analysts, args)
+            stages.append(stage)
+            print(json.dumps(stage, ensure_ascii=False), flush=True)
+            if stage["broken"] and not args.keep_going:
+                break
+    finally:
+        if counting:
+            counting.unlink(missing_ok=True)
+    return stages, feeds, rec
 
 
-def stage_report(label: str, analysts: int, args, rec: Recorder, sampler: RssSampler, elapsed: float) -> dict:
+def run_stage(server: Server, crowd: Crowd, callbacks: Callbacks, rec: Recorder, feeds: Feeds,
+              sampler: RssSampler, analysts: int, args) -> dict:
+    """Run one stage of ``analysts``; return its report."""
+    label = f"{analysts} analysts"
+    rec.stage = sampler.stage = label
+    started, log_from = time.monotonic(), server.log_size()
+    posted_before, bench_cpu = (feeds.cases.posted, feeds.alarms.posted), time.process_time()
+    run_mix(crowd, callbacks, rec, feeds, analysts, args.stage_seconds, args)
+    elapsed = time.monotonic() - started
+    report = stage_report(label, analysts, args, rec, sampler, elapsed,
+                          stage_log_figures(server.log_between(log_from, server.log_size())))
+    report["posted_per_s"] = {"cases": round((feeds.cases.posted - posted_before[0]) / elapsed, 2),
+                              "alarms": round((feeds.alarms.posted - posted_before[1]) / elapsed, 2)}
+    report["bench_cores_used"] = round((time.process_time() - bench_cpu) / elapsed, 2)   # the users share the cores
+    return report
+
+
+def stage_report(label: str, analysts: int, args, rec: Recorder, sampler: RssSampler, elapsed: float,
+                 server_log: dict) -> dict:
     """Return one stage's figures."""
     stats = endpoint_stats([r for r in rec.rows if r[0] == label], elapsed)
-    rss = [s["rss_mb"] for s in sampler.samples if s["stage"] == label] or [float("nan")]
-    return {"stage": label, "analysts": analysts, "brief_readers": max(1, analysts // 4), "screens": args.screens,
-            "ingest_rows_per_s": args.ingest_rate * args.ingest_batch, "seconds": round(elapsed, 1),
+    samples = [s for s in sampler.samples if s["stage"] == label]
+    rss = [s["rss_mb"] for s in samples] or [float("nan")]
+    loads = [s["load_1m"] for s in samples] or [float("nan")]
+    return {"stage": label, "analysts": analysts, "leaders": leaders_for(analysts, args.leaders_per_analyst),
+            "screens": args.screens, "cases_per_s": args.ingest_rate * args.ingest_batch,
+            "alarms_per_s": args.alarm_rate * args.alarm_batch, "seconds": round(elapsed, 1),
             "endpoints": stats, "server_rss_mb": {"min": min(rss), "max": max(rss)},
-            "load_average": [round(x, 2) for x in os.getloadavg()],
-            "broken": broken(stats, args.break_p95, args.break_errors, tuple(args.break_on))}
-
-
-def events_stored(db_path: Path) -> int:
-    """Return how many of the feed's cases are in the store (read after the server stopped)."""
-    con = db.open_store(db_path, read_only=True)
-    try:
-        return con.execute("SELECT count(*) FROM events WHERE starts_with(event_id, ?)",
-                           [EVENT_PREFIX]).fetchall()[0][0]
-    finally:
-        con.close()
+            "load_1m": {"min": min(loads), "max": max(loads)}, "server": server_log,
+            "broken": broken(stats, args.break_p95, args.break_tick_p95, args.break_errors, tuple(args.break_on))}
 
 
 def server_args(args) -> list[str]:
     """Return the options passed on to app.py."""
     extra = ["--at", args.at] if args.at else []
     extra += ["--no-simulator"] if args.no_simulator else []
-    return extra + ["--refresh-seconds", str(args.refresh_seconds)]
+    return extra + ["--refresh-seconds", str(args.refresh_seconds), "--backfill-hours", str(args.backfill_hours)]
+
+
+def make_workdir(folder: str | None) -> Path:
+    """Return a new temporary folder under ``folder`` (created when missing; the system's temp when None)."""
+    if folder is not None:
+        try:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SystemExit(f"error: --workdir {folder}: cannot create the folder ({exc.strerror or exc})") from None
+    return Path(tempfile.mkdtemp(prefix="load-test-", dir=folder))
 
 
 def load_test(args) -> dict:
     """Copy the city, start the server, run the stages; return the report."""
-    workdir = Path(tempfile.mkdtemp(prefix="load-test-", dir=args.workdir))
+    workdir = make_workdir(args.workdir)
     try:
         copy = workdir / "city.duckdb"
-        city = prepare_city(Path(args.db), copy)
-        server = start_server(copy, server_args(args))
+        city = prepare_city(Path(args.db), copy, args.at)
+        server = start_server(copy, server_args(args), {"CITY_LINK_SECRET": LINK_SECRET},
+                              profile=Path(args.profile).resolve() if args.profile else None)
         sampler = RssSampler(server.proc.pid)
         sampler.start()
         try:
             first_refresh_wait_s = wait_for_first_refresh(server, args.first_refresh_timeout)
-            stages, feed, rec = run_stages(server, city, args, sampler)
+            stages, feeds, rec = run_stages(server, city, args, sampler)
         finally:
             sampler.stop()
             server.stop()
-        breaking = next((s["stage"] for s in stages if s["broken"]), None)
+        stored = feeds_stored(copy)
         return {"machine": {**machine(), "load_average_end": [round(x, 2) for x in os.getloadavg()]},
                 "db": str(args.db), "options": {k: v for k, v in vars(args).items() if k != "json"},
-                "first_refresh_wait_s": round(first_refresh_wait_s, 1), "stages": stages, "breaks_at": breaking,
+                "first_refresh_wait_s": round(first_refresh_wait_s, 1), "stages": stages,
+                "breaks_at": next((s["stage"] for s in stages if s["broken"]), None),
                 "server_rss_peak_mb": max((s["peak_mb"] for s in sampler.samples), default=None),
                 "machine_available_min_mb": min((s["available_mb"] for s in sampler.samples), default=None),
-                "feed": {"posted": feed.posted, "accepted": feed.accepted, "in_store": events_stored(copy)},
+                "feed": {"posted": feeds.cases.posted, "accepted": feeds.cases.accepted, "in_store": stored["cases"]},
+                "alarms": {"posted": feeds.alarms.posted, "accepted": feeds.alarms.accepted,
+                           "in_store": stored["alarms"]},
                 "first_errors": rec.first_errors}
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 def print_table(report: dict) -> None:
-    """Print the per-stage, per-endpoint table."""
+    """Print the per-stage, per-endpoint table, then each stage's server figures."""
     print(f"\nmachine: {report['machine']}")
-    print(f"{'stage':<14} {'endpoint':<15} {'req':>6} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-          f"{'err':>4} {'RSS MB':>7} load")
+    print(f"{'stage':<13} {'endpoint':<15} {'req':>6} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+          f"{'err':>4}")
     for stage in report["stages"]:
         for endpoint, s in stage["endpoints"].items():
-            print(f"{stage['stage']:<14} {endpoint:<15} {s['requests']:>6} {s['req_per_s']:>7} {s['p50_ms']:>8} "
-                  f"{s['p95_ms']:>8} {s['p99_ms']:>8} {s['errors']:>4} {stage['server_rss_mb']['max']:>7} "
-                  f"{stage['load_average'][0]}")
-    print(f"latency breaks at: {report['breaks_at'] or 'no stage broke'}; "
-          f"server RSS peak {report['server_rss_peak_mb']} MB; feed {report['feed']}")
+            print(f"{stage['stage']:<13} {endpoint:<15} {s['requests']:>6} {s['req_per_s']:>7} {s['p50_ms']:>8} "
+                  f"{s['p95_ms']:>8} {s['p99_ms']:>8} {s['errors']:>4}")
+    for stage in report["stages"]:
+        server, cpu = stage["server"], stage["server"]["cpu"] or {}
+        print(f"{stage['stage']} ({stage['seconds']} s): RSS {stage['server_rss_mb']['max']} MB, "
+              f"load {stage['load_1m']}, bench cores {stage['bench_cores_used']}, posted/s {stage['posted_per_s']}, "
+              f"refreshes {server['refresh_s']} s, ticks skipped {server['ticks_skipped']}, "
+              f"cores used {cpu.get('cores_used')}, background share {cpu.get('background_share')}, "
+              f"threads {cpu.get('thread_share')}, sections {cpu.get('section_share')}; broken: {stage['broken']}")
+    print(f"latency breaks at: {report['breaks_at'] or 'no stage broke'}; server RSS peak "
+          f"{report['server_rss_peak_mb']} MB; cases {report['feed']}; alarms {report['alarms']}")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Return the load test's options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="the city to copy and serve")
-    parser.add_argument("--stages", type=lambda s: [int(x) for x in s.split(",")], default=[1, 2, 4, 8, 16],
+    parser.add_argument("--stages", type=lambda s: [int(x) for x in s.split(",")], default=[2, 4, 8, 16, 32],
                         help="analysts per stage, comma-separated")
-    parser.add_argument("--stage-seconds", type=float, default=45)
+    parser.add_argument("--stage-seconds", type=float, default=30)
     parser.add_argument("--screens", type=int, default=4, help="wall screens in every stage")
-    parser.add_argument("--screen-period", type=float, default=10, help="seconds between a screen's ticks")
-    parser.add_argument("--ingest-rate", type=float, default=1.0, help="API requests per second (0: no feed)")
-    parser.add_argument("--ingest-batch", type=int, default=5, help="cases per API request")
+    parser.add_argument("--screen-period", type=float, default=1, help="seconds between a wall's ticks")
+    parser.add_argument("--leaders-per-analyst", type=float, default=1 / 3,
+                        help="leaders reading briefs per analyst (rounded up, at least one)")
+    parser.add_argument("--ingest-rate", type=float, default=2.0, help="case batches per second (0: no case feed)")
+    parser.add_argument("--ingest-batch", type=int, default=5, help="cases per batch")
+    parser.add_argument("--alarm-rate", type=float, default=1.0, help="alarm batches per second (0: no camera feed)")
+    parser.add_argument("--alarm-batch", type=int, default=2, help="alarm reports per batch")
     parser.add_argument("--break-p95", type=float, default=1.0, help="seconds: an interactive p95 above breaks")
-    parser.add_argument("--break-on", type=lambda s: s.split(","), default=list(INTERACTIVE),
-                        help="endpoints whose p95 is watched, comma-separated (default: the interactive ones)")
+    parser.add_argument("--break-tick-p95", type=float, default=0.3, help="seconds: a wall tick p95 above breaks")
+    parser.add_argument("--break-on", type=lambda s: s.split(","), default=[*INTERACTIVE, WALL_TICK],
+                        help="endpoints whose p95 is watched, comma-separated (default: the interactive ones and "
+                             "the wall tick)")
     parser.add_argument("--break-errors", type=float, default=0.01, help="share of failed requests that breaks")
     parser.add_argument("--at", default=None, help="freeze the server's clock at this instant (default: live)")
     parser.add_argument("--no-simulator", action="store_true", help="pass --no-simulator to the server")
     parser.add_argument("--refresh-seconds", type=float, default=60, help="the server's indicator cadence")
+    parser.add_argument("--backfill-hours", type=int, default=0,
+                        help="the server's hourly snapshots taken at start (0: straight to the live refresh)")
+    parser.add_argument("--keep-going", action="store_true", help="run every stage, also after a broken one")
     parser.add_argument("--warmup-seconds", type=float, default=10, help="an unmeasured first round, one analyst")
     parser.add_argument("--first-refresh-timeout", type=float, default=900,
                         help="seconds to wait for the server's first indicator refresh before the stages")
-    parser.add_argument("--workdir", default=None, help="folder for the copy (default: the system's temp)")
+    parser.add_argument("--workdir", default=None, help="folder for the copy, created when missing (default: the "
+                                                        "system's temp)")
     parser.add_argument("--json", default=None, help="also write the report to this file")
+    parser.add_argument("--profile", default=None, help="sample the server's stacks during the stages into this "
+                                                        "JSON file (bench/load_sampler.py; --show prints it)")
     return parser.parse_args(argv)
 
 

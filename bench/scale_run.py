@@ -1,5 +1,5 @@
 """The whole product at one city's scale: the live server refreshing its catalog while wall screens,
-analysts, brief readers and an ingest feed use it.
+analysts, leaders reading briefs and the case and camera feeds use it.
 
     flock /tmp/heavy-bench.lock python bench/scale_run.py --db var/zhenjiang.duckdb
         [--seconds 300] [--analysts 2] [--screens 4] [--screen-period 10] [--ingest-rate 1]
@@ -10,8 +10,10 @@ The city is copied (the original is never opened for writing) and served live by
 $CITY_DB_THREADS). The server catches the demo city up to now with its simulator (unless
 --no-simulator), starts serving, and its scheduler takes the missing hourly snapshots of the last
 six hours and the first live refresh. Once that first refresh is logged, the mix of
-bench/load_test.py runs for --seconds: analysts on /map, readers of the daily brief (one per four
-analysts, at least one), wall screens and the feed posting new hotline cases into one probe grid.
+bench/load_test.py runs for --seconds (bench/load_people.py, bench/load_feed.py): analysts drilling the
+map, filtering cases, searching the catalog and opening orders, leaders (one per three analysts, at
+least one) opening ended periods' briefs, wall screens, the camera feed and the case feed posting new
+hotline cases into one probe grid.
 
 Reported: the time until the server answered and until its first refresh; every refresh the
 server ran during the run (from the store's ``indicator_runs`` and the server's log), so refreshes
@@ -30,7 +32,6 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import threading
 import time
 from datetime import datetime, timezone
@@ -39,11 +40,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import load_city, load_server  # noqa: E402
 from bench import load_test as lt  # noqa: E402
 from bench import load_users as lu  # noqa: E402
+from bench.load_feed import EVENT_PREFIX  # noqa: E402
 from bench.bench_demo import machine  # noqa: E402
 from data import db  # noqa: E402
 
+PROBE_INDICATOR = "cases.intake.count.today"      # the feed's cases must show up in it after a refresh
 REFRESH_LOG = re.compile(r"^(\S+ \S+) INFO indicators\.scheduler: indicators refreshed: (\d+) values of (\d+) "
                          r"indicators in ([\d.]+) s \((\d+) snapshots\)")
 
@@ -96,13 +100,13 @@ def refresh_runs(con, since: datetime) -> list[dict]:
              "indicators": n, "values": v} for k, a, s, sec, n, v in rows]
 
 
-def probe_check(con, city: lt.City) -> dict:
+def probe_check(con, city: load_city.City) -> dict:
     """Compare the probe grid's today count after the last live refresh with the store's own count."""
     from data.clock import local_midnight_s
 
     grid = city.probe_grid[0]
     row = con.execute("SELECT value, as_of FROM indicator_latest WHERE indicator_id = ? AND unit_code = ?",
-                      [lt.PROBE_INDICATOR, grid]).fetchall()
+                      [PROBE_INDICATOR, grid]).fetchall()
     if not row:
         return {"grid": grid, "indicator_value": None}
     value, as_of = row[0]
@@ -110,17 +114,17 @@ def probe_check(con, city: lt.City) -> dict:
     counted, from_feed = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE starts_with(event_id, ?)) FROM events "
         "WHERE grid_code = ? AND received_at >= ? AND received_at <= ?",
-        [lt.EVENT_PREFIX, grid, midnight, as_of]).fetchall()[0]
-    return {"grid": grid, "indicator": lt.PROBE_INDICATOR, "as_of": as_of.isoformat(), "indicator_value": value,
+        [EVENT_PREFIX, grid, midnight, as_of]).fetchall()[0]
+    return {"grid": grid, "indicator": PROBE_INDICATOR, "as_of": as_of.isoformat(), "indicator_value": value,
             "store_count": counted, "of_which_from_feed": from_feed, "match": value == counted and from_feed > 0}
 
 
-def after_run(copy: Path, city: lt.City, since: datetime) -> dict:
+def after_run(copy: Path, city: load_city.City, since: datetime) -> dict:
     """Read the stopped server's store: refresh runs, the feed's cases and the probe check."""
     con = db.open_store(copy, read_only=True)
     try:
         stored = con.execute("SELECT count(*) FROM events WHERE starts_with(event_id, ?)",
-                             [lt.EVENT_PREFIX]).fetchall()[0][0]
+                             [EVENT_PREFIX]).fetchall()[0][0]
         return {"refresh_runs": refresh_runs(con, since), "feed_cases_in_store": stored,
                 "probe": probe_check(con, city)}
     finally:
@@ -130,22 +134,23 @@ def after_run(copy: Path, city: lt.City, since: datetime) -> dict:
 def mix_args(args) -> argparse.Namespace:
     """Return the options load_test's mix reads."""
     return argparse.Namespace(screens=args.screens, screen_period=args.screen_period, ingest_rate=args.ingest_rate,
-                              ingest_batch=args.ingest_batch)
+                              ingest_batch=args.ingest_batch, leaders_per_analyst=1 / 3, alarm_rate=1.0, alarm_batch=2)
 
 
-def serve_and_load(copy: Path, city: lt.City, args) -> dict:
+def serve_and_load(copy: Path, city: load_city.City, args) -> dict:
     """Start the server, wait for its first refresh, run the mix; return the timings and figures."""
     os.environ.update(server_env(args))          # the server inherits them
     started = time.monotonic()
-    server = lt.start_server(copy, ["--refresh-seconds", str(args.refresh_seconds),
-                                    *(["--no-simulator"] if args.no_simulator else [])])
+    server = load_server.start_server(copy, ["--refresh-seconds", str(args.refresh_seconds),
+                                             *(["--no-simulator"] if args.no_simulator else [])],
+                                     {"CITY_LINK_SECRET": load_city.LINK_SECRET})
     serving_s = time.monotonic() - started
-    sampler, spill = lt.RssSampler(server.proc.pid), SpillSampler(Path(f"{copy}.tmp"))
+    sampler, spill = load_server.RssSampler(server.proc.pid), SpillSampler(Path(f"{copy}.tmp"))
     sampler.start()
     spill.start()
     try:
         first_refresh_s = first_refresh_after(server, args.first_refresh_timeout, serving_s)
-        crowd, rec, feed = lt.Crowd(server.url, city), lu.Recorder(stage="load"), lu.Feed()
+        crowd, rec, feed = lt.Crowd(server.url, city), lu.Recorder(stage="load"), lt.Feeds()
         callbacks = lu.Callbacks(crowd.analyst_sessions(1)[0].get(f"{server.url}/_dash-dependencies").json())
         sampler.stage = "load"
         load_started = time.monotonic()
@@ -160,17 +165,18 @@ def serve_and_load(copy: Path, city: lt.City, args) -> dict:
             "first_refresh_after_s": None if first_refresh_s is None else round(first_refresh_s, 1),
             "load_seconds": round(load_s, 1), "load_average_end_of_load": load_average,
             "endpoints": lu.endpoint_stats(rec.rows, load_s), "first_errors": rec.first_errors,
-            "feed": {"posted": feed.posted, "accepted": feed.accepted},
+            "feed": {"posted": feed.cases.posted, "accepted": feed.cases.accepted},
+            "alarms": {"posted": feed.alarms.posted, "accepted": feed.alarms.accepted},
             "server_rss_mb": rss_summary(sampler.samples), "spill_peak_mb": round(spill.peak_mb, 1),
             "logged_refreshes": logged_refreshes(server.log_path),
             "server_log_tail": server.log_path.read_text(errors="replace").splitlines()[-5:]}
 
 
-def first_refresh_after(server: lt.Server, timeout_s: float, serving_s: float) -> float | None:
+def first_refresh_after(server: load_server.Server, timeout_s: float, serving_s: float) -> float | None:
     """Return seconds from start to the first logged refresh; None when it took longer than ``timeout_s``
     (the load then starts anyway, over the unfinished first refresh, and the report says so)."""
     try:
-        return serving_s + lt.wait_for_first_refresh(server, timeout_s)
+        return serving_s + load_server.wait_for_first_refresh(server, timeout_s)
     except RuntimeError:
         if server.proc.poll() is not None:
             raise
@@ -189,11 +195,11 @@ def rss_summary(samples: list[dict]) -> dict:
 
 def scale_run(args) -> dict:
     """Copy the city, serve it under load, read the store afterwards; return the report."""
-    workdir = Path(tempfile.mkdtemp(prefix="scale-run-", dir=args.workdir))
+    workdir = lt.make_workdir(args.workdir)
     try:
         copy = workdir / "city.duckdb"
         copied = time.monotonic()
-        city = lt.prepare_city(Path(args.db), copy)
+        city = load_city.prepare_city(Path(args.db), copy)
         prepare_s = time.monotonic() - copied
         since = datetime.now(timezone.utc)
         run = serve_and_load(copy, city, args)

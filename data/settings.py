@@ -152,6 +152,8 @@ SETTINGS: tuple[Setting, ...] = (
             _positive_int, stored="report.link_days"),
     Setting("link_secret", "CITY_LINK_SECRET", "", "the key signing leaders' brief links (empty: a random key kept "
             "in the file link-secret, mode 0600, in the reports folder)", secret=True),
+    Setting("cpu_log_seconds", "CITY_CPU_LOG_SECONDS", 0.0, "every N seconds log the server's CPU seconds per thread "
+            "group and section (data/thread_cpu.py; for bench/load_test.py; 0: off)", _non_negative_float),
     Setting("test_only_fast_password_hash", "CITY_TEST_ONLY_FAST_PASSWORD_HASH", "0",
             "tests only: `1` hashes new passwords at a cheap scrypt cost; never set it in production"),
 )

@@ -23,7 +23,7 @@ from typing import Callable
 
 import duckdb
 
-from data import db, progress
+from data import db, progress, thread_cpu
 from data.background import PeriodicJob
 from data.clock import HOUR_S, local_datetime, utc
 from indicators.catalog import Catalog
@@ -159,7 +159,8 @@ class IndicatorScheduler:
         summary = refresh(self._cursor, self._engine, at_s, kind=kind, snapshot=snapshot, only=only, memo=self._memo)
         for listener in self._listeners:
             try:
-                listener(self._cursor, summary)
+                with thread_cpu.section(listener.__module__):
+                    listener(self._cursor, summary)
             except duckdb.InterruptException:
                 log.info("a refresh listener was interrupted at stop (its transaction rolled back) at %s", at_s)
             except Exception as exc:

@@ -93,7 +93,7 @@ def controls(language: str) -> html.Div:
         ], style={"minWidth": "9rem"}),
         html.Button(t("map_page.export_csv", language), id=ids.MAP_VALUES_CSV, n_clicks=0,
                     className="btn btn-sm btn-outline-primary align-self-end"),
-        html.Details([html.Summary(t("map_page.tree", language), className="small"),
+        html.Details([html.Summary(t("map_page.tree", language), id=ids.MAP_TREE_OPEN, n_clicks=0, className="small"),
                       html.Div(id=ids.MAP_TREE, className="map-tree")], className="w-100"),
     ], className="d-flex flex-wrap gap-2 align-items-start")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 from dash import Patch, dcc, html, no_update
 
 from data.clock import local_iso_series
@@ -278,23 +277,24 @@ def hover_template(label: str) -> str:
 
 
 def map_figure(frame: pd.DataFrame, geojson: dict, camera: dict, colouring: dict, label: str, drawing: dict,
-               revision: str) -> go.Figure:
+               revision: str) -> dict:
     """Return the map: the units' choropleth over the basemap (``drawing``: style, opacity, the level
-    above's outlines and names, the selected unit, the title of an exported picture)."""
+    above's outlines and names, the selected unit, the title of an exported picture). A plain figure
+    dict: plotly's figure objects validate and deep-copy the GeoJSON, seconds for a city's grids."""
     style = drawing.get("style")
-    figure = go.Figure([
-        go.Choroplethmap(geojson=geojson, locations=frame["code"].tolist(), featureidkey="id", marker_line_width=0.6,
-                         marker_line_color="white", marker_opacity=drawing.get("opacity", DEFAULT_OPACITY),
-                         hovertemplate=hover_template(label), below=map_layers.below_labels(style), **colouring),
-        map_layers.selected_trace(geojson, drawing.get("selected"), "light"),
-        map_layers.name_trace(drawing["above_units"], drawing["language"], "light"),
-    ])
-    figure.update_layout(map={**map_layers.basemap_layout(style, camera),
-                              "layers": [map_layers.outline_layer(drawing["above_geojson"], "light")]},
-                         margin={"l": 0, "r": 0, "t": 0, "b": 0}, font={"family": theme.FONT_FAMILY},
-                         uirevision=revision, clickmode="event", showlegend=False,
-                         title={"text": drawing.get("title", ""), "x": 0.01, "y": 0.99, "font": {"size": 13}})
-    return figure
+    units = {"type": "choroplethmap", "geojson": geojson, "locations": frame["code"].tolist(), "featureidkey": "id",
+             "marker": {"line": {"width": 0.6, "color": "white"}, "opacity": drawing.get("opacity", DEFAULT_OPACITY)},
+             "hovertemplate": hover_template(label), **colouring}
+    if map_layers.below_labels(style) is not None:
+        units["below"] = map_layers.below_labels(style)
+    layout = {"map": {**map_layers.basemap_layout(style, camera),
+                      "layers": [map_layers.outline_layer(drawing["above_geojson"], "light")]},
+              "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "font": {"family": theme.FONT_FAMILY},
+              "uirevision": revision, "clickmode": "event", "showlegend": False,
+              "title": {"text": drawing.get("title", ""), "x": 0.01, "y": 0.99, "font": {"size": 13}}}
+    return {"data": [units, map_layers.selected_trace(geojson, drawing.get("selected"), "light").to_plotly_json(),
+                     map_layers.name_trace(drawing["above_units"], drawing["language"], "light").to_plotly_json()],
+            "layout": layout}
 
 
 def map_patch(colouring: dict, label: str, drawing: dict, geojson: dict) -> Patch:

@@ -243,8 +243,9 @@ def map_colouring(frame: pd.DataFrame, mode: str, label: str, language: str, bre
     """Return the choropleth's value properties: z, colours, colour bar (the legend, with the unit and
     the threshold ``breaks`` marked) and hover text for the frame's rows."""
     names = frame["name_zh" if language == "zh" else "name_en"].fillna(frame["code"])
-    statuses = [t(f"map_page.status.{s}", language) for s in frame["status"]]
-    custom = np.column_stack([names, [fmt_value(v) for v in frame["value"]], statuses, frame["code"]]).tolist()
+    statuses = frame["status"].map({s: t(f"map_page.status.{s}", language) for s in frame["status"].unique()})
+    custom = np.column_stack([names.to_numpy(object), [fmt_value(v) for v in frame["value"].to_numpy()],
+                              statuses.to_numpy(object), frame["code"].to_numpy(object)]).tolist()
     bar = {"thickness": 14, "title": {"text": label, "side": "right"}, "outlinewidth": 0}
     if mode == "status":
         z = frame["status"].map({s: i for i, s in enumerate(STATUS_ORDER)}).fillna(0)

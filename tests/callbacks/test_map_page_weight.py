@@ -16,8 +16,10 @@ from layouts import ids
 from layouts import map_page as view
 from layouts import map_panel as side
 from queries import map_page as uq
-from tests.callbacks.test_map_page import first, installed, run_update  # noqa: F401  (the fixture)
-from tests.queries.test_map_page import map_city_path  # noqa: F401  (the fixture)
+from tests.callbacks import test_map_page as base
+from tests.callbacks.test_map_page import first, run_update
+
+installed, map_city_path = base.installed, base.map_city_path        # the fixtures of the /map callbacks' tests
 
 PANEL_SENSORS = 10                      # the sensors' place among the panel's outputs
 
@@ -39,7 +41,7 @@ def fired(trigger: str, call):
     return copy_context().run(run)
 
 
-def test_the_sensors_are_one_grid_not_a_component_per_cell(installed):  # noqa: F811
+def test_the_sensors_are_one_grid_not_a_component_per_cell(installed):
     from callbacks.map_page import draw_panel
 
     con = installed.cursor()
@@ -71,7 +73,7 @@ def test_the_page_frame_holds_no_subject_buttons():
     assert len(frame) < 80
 
 
-def test_the_subject_tree_is_drawn_when_first_opened_and_again_in_a_new_language(installed):  # noqa: F811
+def test_the_subject_tree_is_drawn_when_first_opened_and_again_in_a_new_language(installed):
     from callbacks.map_page import draw_tree
 
     assert fired(ids.LANGUAGE, lambda: draw_tree(0, "zh")) is no_update                # closed: nothing sent
@@ -83,7 +85,7 @@ def test_the_subject_tree_is_drawn_when_first_opened_and_again_in_a_new_language
     assert components(english)[0].children == "All indicators"
 
 
-def test_the_breadcrumb_comes_with_the_hour_in_one_answer(installed):  # noqa: F811
+def test_the_breadcrumb_comes_with_the_hour_in_one_answer(installed):
     from callbacks.map_page import draw_heading
 
     con = installed.cursor()

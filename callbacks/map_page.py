@@ -101,8 +101,16 @@ def update_state(url, language, stored, **_controls):
                              facts, context.current().tz, normalise_language(language))
 
 
-@callback(Output(ids.MAP_TIME_LABEL, "children"), Output(ids.MAP_PLAY, "children"), Input(ids.MAP_STATE, "data"),
-          Input(ids.LANGUAGE, "data"), prevent_initial_call=True)
+@callback(Output(ids.MAP_TIME_LABEL, "children"), Output(ids.MAP_PLAY, "children"), Output(ids.MAP_CRUMBS, "children"),
+          Input(ids.MAP_STATE, "data"), Input(ids.LANGUAGE, "data"), prevent_initial_call=True)
+def draw_heading(state, language):
+    """Draw the hour shown, the play button's icon and the breadcrumb: one answer for the three, since
+    every answer costs the page a round trip and an update of all its components."""
+    if not state:
+        return no_update, no_update, no_update
+    return (*draw_time(state, language), draw_breadcrumb(state, language))
+
+
 def draw_time(state, language):
     """Draw the hour shown and the play button's icon."""
     if not state:
@@ -163,8 +171,6 @@ def map_drawing(shown: MapView, unit: dict | None, frame, language: str, opacity
             "title": view.picture_title(label, area, when)}
 
 
-@callback(Output(ids.MAP_CRUMBS, "children"), Input(ids.MAP_STATE, "data"), Input(ids.LANGUAGE, "data"),
-          prevent_initial_call=True)
 def draw_breadcrumb(state, language):
     """Draw the path from the city to the unit drilled into (and the selected unit below it)."""
     if not state:
@@ -202,9 +208,12 @@ def indicator_options(text, subject, value, language):
     return view.picker_options(catalog(), text, subject, value, normalise_language(language))
 
 
-@callback(Output(ids.MAP_TREE, "children"), Input(ids.LANGUAGE, "data"))
-def draw_tree(language):
-    """Draw the catalog's category tree (domain → subject)."""
+@callback(Output(ids.MAP_TREE, "children"), Input(ids.MAP_TREE_OPEN, "n_clicks"), Input(ids.LANGUAGE, "data"))
+def draw_tree(opened, language):
+    """Draw the catalog's category tree (domain → subject) when it is first opened, and again in a new
+    language once drawn: its hundreds of buttons would otherwise weigh on every update of the page."""
+    if not opened or (ctx.triggered_id == ids.MAP_TREE_OPEN and opened > 1):
+        return no_update
     return view.subject_tree(catalog().domains, normalise_language(language))
 
 

@@ -29,6 +29,9 @@ def style_json(theme: str, language: str, origin: str, tiles: dict | None, text_
              "font-faces": {FONT_FAMILY: f"{origin}/basemap/font.otf"},
              "sprite": f"{origin}/basemap/sprite",        # the place icons (api/place_icons.py)
              "layers": [{"id": "cv-background", "type": "background", "paint": {"background-color": paint["background"]}}]}
+    # No animated paint changes: without a GPU every frame is drawn in software and read back for
+    # the compositor, so a 300 ms fade costs several full frames on each update.
+    style["transition"] = {"duration": 0, "delay": 0}
     if tiles:
         style["sources"][SOURCE] = {"type": "vector", "tiles": [f"{origin}/basemap/tiles/{{z}}/{{x}}/{{y}}.pbf"],
                                     "minzoom": int(tiles["minzoom"]), "maxzoom": int(tiles["maxzoom"]),

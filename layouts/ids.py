@@ -91,6 +91,7 @@ MAP_DRAWN = "map-drawn"
 MAP_GRAPH = "map-graph"
 MAP_INDICATOR = "map-indicator"
 MAP_TREE = "map-tree"
+MAP_TREE_OPEN = "map-tree-open"             # the tree's summary: the tree is drawn when first opened
 MAP_SUBJECT = "map-subject"                 # pattern type of the tree's subject buttons
 MAP_SUBJECT_CHOSEN = "map-subject-chosen"
 MAP_LEVEL = "map-level"

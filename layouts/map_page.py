@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 from dash import Patch, dcc, html, no_update
 
 from data.clock import local_iso_series
@@ -93,7 +92,7 @@ def controls(language: str) -> html.Div:
         ], style={"minWidth": "9rem"}),
         html.Button(t("map_page.export_csv", language), id=ids.MAP_VALUES_CSV, n_clicks=0,
                     className="btn btn-sm btn-outline-primary align-self-end"),
-        html.Details([html.Summary(t("map_page.tree", language), className="small"),
+        html.Details([html.Summary(t("map_page.tree", language), id=ids.MAP_TREE_OPEN, n_clicks=0, className="small"),
                       html.Div(id=ids.MAP_TREE, className="map-tree")], className="w-100"),
     ], className="d-flex flex-wrap gap-2 align-items-start")
 
@@ -244,8 +243,9 @@ def map_colouring(frame: pd.DataFrame, mode: str, label: str, language: str, bre
     """Return the choropleth's value properties: z, colours, colour bar (the legend, with the unit and
     the threshold ``breaks`` marked) and hover text for the frame's rows."""
     names = frame["name_zh" if language == "zh" else "name_en"].fillna(frame["code"])
-    statuses = [t(f"map_page.status.{s}", language) for s in frame["status"]]
-    custom = np.column_stack([names, [fmt_value(v) for v in frame["value"]], statuses, frame["code"]]).tolist()
+    statuses = frame["status"].map({s: t(f"map_page.status.{s}", language) for s in frame["status"].unique()})
+    custom = np.column_stack([names.to_numpy(object), [fmt_value(v) for v in frame["value"].to_numpy()],
+                              statuses.to_numpy(object), frame["code"].to_numpy(object)]).tolist()
     bar = {"thickness": 14, "title": {"text": label, "side": "right"}, "outlinewidth": 0}
     if mode == "status":
         z = frame["status"].map({s: i for i, s in enumerate(STATUS_ORDER)}).fillna(0)
@@ -278,23 +278,24 @@ def hover_template(label: str) -> str:
 
 
 def map_figure(frame: pd.DataFrame, geojson: dict, camera: dict, colouring: dict, label: str, drawing: dict,
-               revision: str) -> go.Figure:
+               revision: str) -> dict:
     """Return the map: the units' choropleth over the basemap (``drawing``: style, opacity, the level
-    above's outlines and names, the selected unit, the title of an exported picture)."""
+    above's outlines and names, the selected unit, the title of an exported picture). A plain figure
+    dict: plotly's figure objects validate and deep-copy the GeoJSON, seconds for a city's grids."""
     style = drawing.get("style")
-    figure = go.Figure([
-        go.Choroplethmap(geojson=geojson, locations=frame["code"].tolist(), featureidkey="id", marker_line_width=0.6,
-                         marker_line_color="white", marker_opacity=drawing.get("opacity", DEFAULT_OPACITY),
-                         hovertemplate=hover_template(label), below=map_layers.below_labels(style), **colouring),
-        map_layers.selected_trace(geojson, drawing.get("selected"), "light"),
-        map_layers.name_trace(drawing["above_units"], drawing["language"], "light"),
-    ])
-    figure.update_layout(map={**map_layers.basemap_layout(style, camera),
-                              "layers": [map_layers.outline_layer(drawing["above_geojson"], "light")]},
-                         margin={"l": 0, "r": 0, "t": 0, "b": 0}, font={"family": theme.FONT_FAMILY},
-                         uirevision=revision, clickmode="event", showlegend=False,
-                         title={"text": drawing.get("title", ""), "x": 0.01, "y": 0.99, "font": {"size": 13}})
-    return figure
+    units = {"type": "choroplethmap", "geojson": geojson, "locations": frame["code"].tolist(), "featureidkey": "id",
+             "marker": {"line": {"width": 0.6, "color": "white"}, "opacity": drawing.get("opacity", DEFAULT_OPACITY)},
+             "hovertemplate": hover_template(label), **colouring}
+    if map_layers.below_labels(style) is not None:
+        units["below"] = map_layers.below_labels(style)
+    layout = {"map": {**map_layers.basemap_layout(style, camera),
+                      "layers": [map_layers.outline_layer(drawing["above_geojson"], "light")]},
+              "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "font": {"family": theme.FONT_FAMILY},
+              "uirevision": revision, "clickmode": "event", "showlegend": False,
+              "title": {"text": drawing.get("title", ""), "x": 0.01, "y": 0.99, "font": {"size": 13}}}
+    return {"data": [units, map_layers.selected_trace(geojson, drawing.get("selected"), "light").to_plotly_json(),
+                     map_layers.name_trace(drawing["above_units"], drawing["language"], "light").to_plotly_json()],
+            "layout": layout}
 
 
 def map_patch(colouring: dict, label: str, drawing: dict, geojson: dict) -> Patch:

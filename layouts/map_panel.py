@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from dash import dcc, html, no_update
 
 from data.clock import local_datetime, local_iso_series, local_times
+from data.text import inert
 from layouts import ids, theme
 from layouts.components import simple_table
 from layouts.i18n import t
@@ -224,18 +225,29 @@ def event_rows(events: pd.DataFrame, language: str, tz: str) -> list[dict]:
     return frame.astype(object).where(frame.notna(), "").to_dict("records")
 
 
+SENSOR_FIELDS = ("sensor", "kind", "metric", "reading", "time", "quality")
+
+
+def sensor_rows(sensors: pd.DataFrame, language: str, tz: str) -> list[dict]:
+    """Return the sensors' latest readings as grid rows of plain, inert text (names come from feeds)."""
+    zh = language == "zh"
+    return [dict(zip(SENSOR_FIELDS, map(inert, (
+        r.name_zh if zh else r.name_en, code_text("sensor_kind", r.kind, language), code_text("metric", r.metric, language),
+        fmt_value(r.value), local_time(r.ts.timestamp() if not pd.isna(r.ts) else None, tz),
+        code_text("quality", r.quality, language))))) for r in sensors.itertuples()]
+
+
 def sensors_table(sensors: pd.DataFrame, language: str, tz: str, limit: int = SENSOR_ROWS):
     """Return the unit's sensors with each metric's latest reading (the first ``limit`` rows, with
-    a note of how many there are: a district has a crowd counter in every grid)."""
+    a note of how many there are: a district has a crowd counter in every grid). One grid component,
+    not a cell per component: the page's renderer works for every component on each update."""
     if sensors.empty:
         return html.Div(t("map_page.no_sensors", language), className="text-muted small")
-    zh = language == "zh"
-    rows = [[r.name_zh if zh else r.name_en, code_text("sensor_kind", r.kind, language),
-             code_text("metric", r.metric, language), fmt_value(r.value),
-             local_time(r.ts.timestamp() if not pd.isna(r.ts) else None, tz), code_text("quality", r.quality, language)]
-            for r in sensors.head(limit).itertuples()]
-    heads = [t(f"map_page.col.{k}", language) for k in ("sensor", "kind", "metric", "reading", "time", "quality")]
-    table = simple_table(heads, rows, testid="map-sensors")
+    columns = [{"field": f, "headerName": t(f"map_page.col.{f}", language)} for f in SENSOR_FIELDS]
+    table = html.Div(dag.AgGrid(rowData=sensor_rows(sensors.head(limit), language, tz), columnDefs=columns,
+                                className="ag-theme-quartz", defaultColDef={"sortable": True, "resizable": True},
+                                dashGridOptions={"localeText": grid_options(language)["localeText"]},
+                                style={"height": "300px"}), **{"data-testid": "map-sensors"})
     if len(sensors) <= limit:
         return table
     note = t("map_page.sensors_shown", language).format(shown=limit, total=f"{len(sensors):,}")

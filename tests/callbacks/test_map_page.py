@@ -137,8 +137,8 @@ def test_map_figure_then_patch_when_only_the_hour_changes(installed):
     from layouts.map_state import hour_label
 
     state = run_update("")["state"]
-    figure, key = draw_map(state, "zh", "status", 0.8, None)
-    assert isinstance(figure, go.Figure)
+    drawn, key = draw_map(state, "zh", "status", 0.8, None)
+    figure = go.Figure(drawn)                            # a plain dict, valid as a plotly figure
     expected = uq.unit_values(installed.cursor(), state["indicator"], "district", None)
     trace = figure.data[0]
     assert list(trace.locations) == expected["code"].tolist()

@@ -119,6 +119,12 @@ def test_the_style_asks_only_its_own_origin():
     assert [layer["id"] for layer in bare["layers"]] == ["cv-background"] and first_label_layer(bare) is None
 
 
+def test_the_style_draws_changes_without_animated_frames():
+    # Without a GPU every frame is drawn in software and read back: a fade would cost several frames.
+    for tiles in (None, {"minzoom": 8, "maxzoom": 14, "bounds": [1, 2, 3, 4]}):
+        assert style_json("light", "zh", "http://x", tiles)["transition"] == {"duration": 0, "delay": 0}
+
+
 def test_cli_shows_and_refuses_plainly(tiny_db_copy):
     def cli(*args):
         return subprocess.run([sys.executable, "cli.py", "basemap", *args, "--db", str(tiny_db_copy)], cwd=ROOT,

@@ -1,0 +1,97 @@
+"""What keeps /map light in the browser: Dash's renderer runs every component's selector on each
+update of the page, so the panel and the frame stay few components, the category tree waits until
+it is opened and the breadcrumb comes in the same answer as the hour label."""
+
+from __future__ import annotations
+
+from contextvars import copy_context
+
+import dash_ag_grid as dag
+from dash import html, no_update
+from dash._callback_context import context_value
+from dash._utils import AttributeDict
+from dash.development.base_component import Component
+
+from layouts import ids
+from layouts import map_page as view
+from layouts import map_panel as side
+from queries import map_page as uq
+from tests.callbacks import test_map_page as base
+from tests.callbacks.test_map_page import first, run_update
+
+installed, map_city_path = base.installed, base.map_city_path        # the fixtures of the /map callbacks' tests
+
+PANEL_SENSORS = 10                      # the sensors' place among the panel's outputs
+
+
+def components(value) -> list[Component]:
+    """Return every Dash component in a layout value (a component, a list of them, text)."""
+    if isinstance(value, (list, tuple)):
+        return [c for item in value for c in components(item)]
+    if not isinstance(value, Component):
+        return []
+    return [value, *components(getattr(value, "children", None))]
+
+
+def fired(trigger: str, call):
+    """Return call() run as Dash runs a callback that ``trigger`` fired."""
+    def run():
+        context_value.set(AttributeDict(triggered_inputs=[{"prop_id": f"{trigger}.n_clicks", "value": 1}]))
+        return call()
+    return copy_context().run(run)
+
+
+def test_the_sensors_are_one_grid_not_a_component_per_cell(installed):
+    from callbacks.map_page import draw_panel
+
+    con = installed.cursor()
+    district = first(con, "district")
+    state = run_update(f"?unit={district}")["state"]
+    sensors = draw_panel(state, "zh", side.grid_options("zh"))[PANEL_SENSORS]
+    stored = uq.unit_sensors(con, uq.unit_row(con, district), installed.now_s())
+    grids = [c for c in components(sensors) if isinstance(c, dag.AgGrid)]
+    assert len(stored) > side.SENSOR_ROWS and len(grids) == 1
+    assert len(grids[0].rowData) == side.SENSOR_ROWS and len(components(sensors)) <= 4
+    assert not any(isinstance(c, (html.Td, html.Tr)) for c in components(sensors))
+    names = set(stored["name_zh"].head(side.SENSOR_ROWS))
+    assert {row["sensor"] for row in grids[0].rowData} == names
+
+
+def test_the_sensor_rows_are_inert_text():
+    import pandas as pd
+
+    frame = pd.DataFrame([{"name_zh": "\u202e<b>站</b>", "name_en": "x", "kind": "air_station", "metric": "pm25",
+                           "value": 12.3456, "ts": pd.Timestamp("2026-11-20T07:00:00Z"), "quality": "ok"}])
+    row = side.sensor_rows(frame, "zh", "Asia/Shanghai")[0]
+    assert "\u202e" not in row["sensor"] and row["reading"] == "12.35"
+    assert row["time"] == "2026-11-20 15:00"
+
+
+def test_the_page_frame_holds_no_subject_buttons():
+    frame = components(view.layout())
+    assert not [c for c in frame if isinstance(getattr(c, "id", None), dict)]
+    assert len(frame) < 80
+
+
+def test_the_subject_tree_is_drawn_when_first_opened_and_again_in_a_new_language(installed):
+    from callbacks.map_page import draw_tree
+
+    assert fired(ids.LANGUAGE, lambda: draw_tree(0, "zh")) is no_update                # closed: nothing sent
+    tree = fired(ids.MAP_TREE_OPEN, lambda: draw_tree(1, "zh"))
+    buttons = [c for c in components(tree) if isinstance(getattr(c, "id", None), dict)]
+    assert len(buttons) > len(installed.catalog.domains)
+    assert fired(ids.MAP_TREE_OPEN, lambda: draw_tree(2, "zh")) is no_update            # closed again: kept
+    english = fired(ids.LANGUAGE, lambda: draw_tree(3, "en"))
+    assert components(english)[0].children == "All indicators"
+
+
+def test_the_breadcrumb_comes_with_the_hour_in_one_answer(installed):
+    from callbacks.map_page import draw_heading
+
+    con = installed.cursor()
+    district = first(con, "district")
+    state = run_update(f"?unit={district}")["state"]
+    hour, play, crumbs = draw_heading(state, "zh")
+    assert (hour, play) == ("最新", "▶")
+    assert [c.children for c in components(crumbs) if isinstance(c, html.Li)][-1] == uq.unit_row(con, district)["name_zh"]
+    assert draw_heading(None, "zh") == (no_update,) * 3

@@ -23,7 +23,7 @@ def test_the_layers_follow_the_traces_the_map_draws():
                "above_geojson": {"type": "FeatureCollection", "features": []}, "language": "zh"}
     figure = map_page.map_figure(frame, {"type": "FeatureCollection", "features": []}, {"center": {"lon": 0, "lat": 0},
                                  "zoom": 10}, {"z": [1.0]}, "x", drawing, "key")
-    assert len(figure.data) == place_layers.OVERLAY_FROM
+    assert len(figure["data"]) == place_layers.OVERLAY_FROM
 
 
 def test_places_are_icons_with_the_sprite_and_coloured_dots_without():

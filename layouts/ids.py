@@ -115,6 +115,7 @@ MAP_VALUES_CSV = "map-values-csv"
 MAP_DOWNLOAD = "map-download"
 MAP_COLOUR_BY = "map-colour-by"             # colour the units by value or by status
 MAP_OPACITY = "map-opacity"                 # the choropleth's opacity over the basemap
+MAP_SEARCH = "map-search"                   # find a unit by name, pinyin or code and jump there
 
 # --- wall screen ---
 SCREEN_CONFIG = "screen-config"
@@ -135,6 +136,11 @@ SCREEN_FRESH = "screen-fresh"
 SCREEN_SCENE_PANEL = "screen-scene-panel"
 SCREEN_SCENE_TITLE = "screen-scene-title"
 SCREEN_ASOF = "screen-asof"
+SCREEN_SEARCH = "screen-search"             # the wall's unit search (opened with "/" or "f")
+SCREEN_SEARCH_BOX = "screen-search-box"
+SCREEN_FOCUS_NOTE = "screen-focus-note"     # the unit the wall's map is showing, and how to go back
+SCREEN_SOUND = "screen-sound"               # whether the alert sound is configured, and the red alerts open
+SCREEN_SOUND_HINT = "screen-sound-hint"
 ADMIN_USERS_HEADING = "admin-users-heading"
 ADMIN_USERS_NAME = "admin-users-name"
 ADMIN_USERS_DISPLAY = "admin-users-display"

@@ -23,6 +23,7 @@ from layouts.pages import page_named
 from queries.unit_search import unit_outline
 
 ROLES = page_named("screen").roles            # the wall's own roles, the display-token session among them
+FOCUS_FILL = 0.8                              # a unit shown fills this share of the map box, its surroundings around it
 
 
 def wall_language(config, language) -> str:
@@ -53,7 +54,7 @@ def show_unit(code, viewport, sent, config, language):
     entry = unit_index().get(code)
     con = context.current().cursor()
     found = unit_outline(con, entry.code) if entry is not None and entry.level != "city" else None
-    camera = view_for_bounds(found[1], *size) if found else geo.city_view(con, *size)
+    camera = view_for_bounds(found[1], *(round(side * FOCUS_FILL) for side in size)) if found else geo.city_view(con, *size)
     above = wall_drawing(language, 24)["above_geojson"]
     return (view.focus_patch(camera, above, found[0] if found else None),
             view.focus_note(entry if found else None, language), view.CLOSED_CLASS)

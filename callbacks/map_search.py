@@ -16,7 +16,7 @@ from layouts import map_search as view
 from layouts.i18n import normalise_language
 from layouts.map_state import MapView
 from layouts.pages import page_named
-from queries.unit_search import RESULT_LIMIT, UnitEntry, UnitIndex, build_index
+from queries.unit_search import UnitEntry, UnitIndex, build_index
 
 ROLES = page_named("map_page").roles          # the map's own roles
 SEARCH_TEXT_CHARS = 1000                      # longer is not typed but sent by hand: refused, named
@@ -78,6 +78,6 @@ def compare_options(current: UnitEntry | dict | None, compared: str | None, text
     entry = index.get(current["code"]) if isinstance(current, dict) else current
     if entry is None:
         return []
-    found = ([hit.entry for hit in index.search(text, level=entry.level, limit=RESULT_LIMIT + 1, exclude=entry.code)]
+    found = ([hit.entry for hit in index.search(text, level=entry.level, exclude=entry.code)]
              if text else index.siblings(entry.code))
     return view.compare_options(entry, index.get(compared), found, language)

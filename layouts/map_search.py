@@ -13,6 +13,7 @@ from dataclasses import replace
 import pandas as pd
 from dash import dcc
 
+from layouts import map_page_texts  # noqa: F401  (registers the levels' names the labels use)
 from layouts.i18n import add_texts, t
 from layouts.map_state import MapView
 from queries.unit_search import UnitEntry, UnitHit
@@ -24,6 +25,7 @@ add_texts({
     "unit_search.compare_placeholder": ("同级任意单元：名称、拼音或编码", "Any unit of the same level: name, pinyin or code"),
     "unit_search.compare_none": ("全市无可对比的同级单元", "The city has no unit of its level to compare"),
     "unit_search.difference": ("差值", "Difference"),
+    "unit_search.clear": ("清除", "Clear"),
 })
 
 
@@ -31,9 +33,6 @@ def dropdown_labels(language: str, none_key: str = "unit_search.none") -> dict:
     """Return the dropdown's own texts (search box, clear buttons, nothing found) in the UI language."""
     return {"search": t("unit_search.placeholder", language), "no_options_found": t(none_key, language),
             "clear_search": t("unit_search.clear", language), "clear_selection": t("unit_search.clear", language)}
-
-
-add_texts({"unit_search.clear": ("清除", "Clear")})
 
 
 def search_box(component_id: str, language: str, **style) -> dcc.Dropdown:

@@ -54,14 +54,17 @@ def open_unit(code, state):
 
 
 @callback(Output(ids.MAP_COMPARE, "options", allow_duplicate=True), Input(ids.MAP_COMPARE, "search_value"),
-          State(ids.MAP_STATE, "data"), State(ids.LANGUAGE, "data"), prevent_initial_call=True)
-def find_compared(text, state, language):
-    """Offer the units of the shown unit's level matching the typed text (its siblings when empty)."""
-    text = search_text(text, "map-compare.search_value")
+          State(ids.MAP_COMPARE, "value"), State(ids.MAP_STATE, "data"), State(ids.LANGUAGE, "data"),
+          prevent_initial_call=True)
+def find_compared(text, chosen, state, language):
+    """Offer the units of the shown unit's level matching the typed text, the one chosen first. An
+    emptied text (after a choice) keeps the options: the view, not yet stored, names the choice, and
+    a dropdown clears a value missing from its options (callbacks.map_page sends them with the view)."""
+    text, chosen = search_text(text, "map-compare.search_value"), inputs.text(chosen, "map-compare.value", 64)
     shown = MapView.from_store(state)
-    if shown is None:
+    if shown is None or not text:
         return no_update
-    return compare_options(shown_unit(shown), shown.compare, text, normalise_language(language))
+    return compare_options(shown_unit(shown), chosen or shown.compare, text, normalise_language(language))
 
 
 def shown_unit(shown: MapView) -> UnitEntry | None:

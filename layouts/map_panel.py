@@ -46,12 +46,6 @@ def panel_title(unit: dict, language: str) -> str:
     return f"{unit_name(unit, language)} · {unit['code']} · {level}"
 
 
-def compare_options(frame: pd.DataFrame, language: str) -> list[dict]:
-    """Return the units of a values frame as the compare dropdown's options."""
-    return [{"label": f"{n} ({c})", "value": c}
-            for c, n in zip(frame["code"], frame["name_zh" if language == "zh" else "name_en"])]
-
-
 def events_link(unit: dict, until_s: int, days: int, tz: str) -> str:
     """Return the /events address listing every case of the unit in the ``days`` up to ``until_s``."""
     since = local_time(until_s - days * 86_400, tz, "%Y-%m-%d")

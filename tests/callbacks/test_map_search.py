@@ -64,15 +64,18 @@ def test_the_compare_picker_finds_units_of_the_shown_level_anywhere(installed):
                     "(SELECT district_code FROM admin_units WHERE code = ?) ORDER BY code LIMIT 1", grid)[0][0]
     state = MapView(indicator="hotline.intake.count.today", level="grid", unit=grid[:-3], select=grid,
                     compare=far).to_store()
-    found = [o["value"] for o in map_search.find_compared("网格", state, "zh")]
+    found = [o["value"] for o in map_search.find_compared("网格", None, state, "zh")]
     assert found[0] == far and grid not in found and len(found) == 11
     assert all(len(code) == len(grid) for code in found)                        # grids only
-    assert [o["value"] for o in map_search.find_compared(far, state, "zh")] == [far]
-    siblings = [o["value"] for o in map_search.find_compared(None, state, "zh")]
-    assert siblings[0] == far and other in siblings and grid not in siblings
+    assert [o["value"] for o in map_search.find_compared(far, None, state, "zh")] == [far]
+    assert [o["value"] for o in map_search.find_compared(far, other, state, "zh")] == [other, far]   # the choice first
+    assert map_search.find_compared("", far, state, "zh") is no_update         # emptied after a choice
+    siblings = [o["value"] for o in map_search.compare_options(map_search.shown_unit(MapView.from_store(state)), far,
+                                                                 None, "zh")]
+    assert siblings[0] == far and other in siblings and grid not in siblings  # what the panel offers
     city = MapView(indicator="hotline.intake.count.today", level="district").to_store()
-    assert map_search.find_compared("区", city, "zh") == []                       # the city has no peer
-    assert map_search.find_compared("区", None, "zh") is no_update
+    assert map_search.find_compared("区", None, city, "zh") == []                 # the city has no peer
+    assert map_search.find_compared("区", None, None, "zh") is no_update
 
 
 def test_the_wall_moves_to_the_unit_chosen_and_back(installed):

@@ -23,7 +23,7 @@ from layouts.pages import page_named
 from queries.unit_search import unit_outline
 
 ROLES = page_named("screen").roles            # the wall's own roles, the display-token session among them
-FOCUS_FILL = 0.8                              # a unit shown fills this share of the map box, its surroundings around it
+FOCUS_FILL = 0.7                              # a unit shown fills this share of the map box, its surroundings around it
 
 
 def wall_language(config, language) -> str:

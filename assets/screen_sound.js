@@ -2,11 +2,12 @@
    each refresh, whether the sound is configured and the keys of the red alerts firing now; the tone
    plays once when a key appears that this page has not seen (never for those open when it loaded).
    Browsers play sound only after a gesture on the page: until one came, the hint asks for a click or
-   a key. window.cityScreenSound says how often it played and whether sound is allowed. */
+   a key. window.cityScreenSound counts the tones asked for and those played to their end, and says whether
+   sound is allowed. */
 (function () {
     "use strict";
 
-    var status = window.cityScreenSound = {plays: 0, unlocked: false};
+    var status = window.cityScreenSound = {plays: 0, heard: 0, unlocked: false};
     var audio = null, seen = null, enabled = false;
 
     function hint() { return document.getElementById("screen-sound-hint"); }
@@ -37,13 +38,26 @@
     document.addEventListener("click", unlock, true);
     document.addEventListener("keydown", unlock, true);
 
-    function ring() {
-        status.plays += 1;
+    /* One tone per new red alert, one after the other (at most MAX_TONES in a row). */
+    var MAX_TONES = 3, tonesLeft = 0;
+    function playTone() {
         audio.muted = false; audio.currentTime = 0;
         var playing = audio.play();
         if (playing && playing.then) {
-            playing.then(function () { status.unlocked = true; showAllowed(); }).catch(function () { status.unlocked = false; });
+            playing.then(function () { status.unlocked = true; showAllowed(); })
+                   .catch(function () { status.unlocked = false; tonesLeft = 0; });
         }
+    }
+    function ring(count) {
+        var tones = Math.min(count, MAX_TONES);
+        status.plays += tones;
+        var idle = tonesLeft === 0;
+        tonesLeft = Math.min(tonesLeft + tones, MAX_TONES);
+        if (idle) { tonesLeft -= 1; playTone(); }
+    }
+    function onEnded() {
+        if (!audio.muted) { status.heard += 1; }
+        if (tonesLeft > 0) { tonesLeft -= 1; playTone(); }
     }
 
     window.dash_clientside = Object.assign({}, window.dash_clientside, {
@@ -53,12 +67,12 @@
                 var node = hint();
                 if (!state || !state.enabled || !node) { enabled = false; return [true, window.dash_clientside.no_update]; }
                 enabled = true;
-                if (!audio) { audio = new Audio(state.src); audio.preload = "auto"; }
+                if (!audio) { audio = new Audio(state.src); audio.preload = "auto"; audio.addEventListener("ended", onEnded); }
                 var red = state.red || [];
                 var fresh = seen === null ? [] : red.filter(function (key) { return !seen.has(key); });
                 if (seen === null) { seen = new Set(); }
                 red.forEach(function (key) { seen.add(key); });
-                if (fresh.length) { ring(); }
+                if (fresh.length) { ring(fresh.length); }
                 return [false, node.getAttribute(status.unlocked ? "data-on" : "data-enable")];
             }
         }

@@ -13,8 +13,8 @@ from dataclasses import replace
 import pandas as pd
 from dash import dcc
 
-from layouts import map_page_texts  # noqa: F401  (registers the levels' names the labels use)
 from layouts.i18n import add_texts, t
+from layouts.map_page_texts import level_name
 from layouts.map_state import MapView
 from queries.unit_search import UnitEntry, UnitHit
 
@@ -55,7 +55,7 @@ def unit_label(entry: UnitEntry, language: str) -> str:
     zh = language == "zh"
     name = (entry.name_zh if zh else entry.name_en) or entry.code
     path = entry.path_zh if zh else entry.path_en
-    parts = [name, t(f"map_page.level.{entry.level}", language), path, entry.code]
+    parts = [name, level_name(entry.level, language), path, entry.code]
     return " · ".join(part for part in parts if part)
 
 

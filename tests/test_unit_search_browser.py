@@ -163,7 +163,7 @@ def test_the_wall_finds_a_unit_with_the_keyboard_alone_and_goes_back(searched_ci
         wait_until(page, f"z => {WALL_MAP}.layout.map.zoom === z", city_zoom)
         assert page.inner_text("[data-testid='screen-focus-note']") == ""
         sound = page.evaluate("window.cityScreenSound")
-    assert sound == {"plays": 0, "unlocked": True}           # the red alert open at load makes no sound
+    assert sound == {"plays": 0, "heard": 0, "unlocked": True}      # the red alert open at load: no sound
     assert watch.outside_requests == []
     assert watch.errors == []
 
@@ -182,10 +182,12 @@ def test_the_wall_sound_plays_once_for_each_new_red_alert(searched_city):
         plays_after_one = page.evaluate("window.cityScreenSound.plays")
         page.evaluate(update, ["9001@1", "9002@5"])          # another: one more
         page.evaluate(update, ["9002@5"])                    # the first one cleared: nothing
+        page.evaluate(update, ["9002@5", "9003@9", "9004@9"])    # two at once: one tone each
         plays = page.evaluate("window.cityScreenSound.plays")
+        wait_until(page, "() => window.cityScreenSound.heard === 4", timeout_s=20)      # played out, one after another
         tone = page.request.get(f"{url}/assets/alert-red.wav")
         tone_status, tone_head = tone.status, tone.body()[:4]
-    assert plays_after_one == 1 and plays == 2
+    assert plays_after_one == 1 and plays == 4
     assert tone_status == 200 and tone_head == b"RIFF"
     assert watch.outside_requests == []
     assert watch.errors == []

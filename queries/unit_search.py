@@ -15,6 +15,8 @@ has no pinyin keys; its names match case-insensitively.
 
 from __future__ import annotations
 
+import functools
+import heapq
 import unicodedata
 from dataclasses import dataclass
 
@@ -45,6 +47,9 @@ class UnitEntry:
     code_key: str               # the code, lower case
     name_keys: tuple[str, ...]  # the names, normalised (lower case, no spaces)
     pinyin_keys: tuple[str, ...]    # initials and whole pinyin of a Chinese name (empty otherwise)
+    haystack: str = ""          # every key in one text: a query found in none of them is no match
+    plain: str = ""             # the code and names in one text (a substring of pinyin is no match)
+    order: tuple = ()           # within a rank: level (the city first), name length, code
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,7 @@ def has_han(text: str) -> bool:
     return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
 
 
+@functools.lru_cache(maxsize=4096)         # many grids share a name (第1网格): each is read once per build
 def pinyin_keys(name: str) -> tuple[str, ...]:
     """Return the pinyin initials and the whole pinyin of a Chinese name ("hpjd", "hepingjiedao");
     characters that are not Han (digits, Latin letters) stay as they are. No keys for other names."""
@@ -85,9 +91,10 @@ def entry_of(row: tuple, names: dict[str, tuple[str, str, str | None]]) -> UnitE
         path_zh.append(names[step][0])
         path_en.append(names[step][1])
         step = names[step][2]
-    keys = tuple(dict.fromkeys(normalise(n) for n in (name_zh, name_en) if n))
+    keys, pinyin = tuple(dict.fromkeys(normalise(n) for n in (name_zh, name_en) if n)), pinyin_keys(name_zh or "")
     return UnitEntry(code, level, name_zh, name_en, parent, " · ".join(path_zh), " · ".join(path_en),
-                     code.lower(), keys, pinyin_keys(name_zh or ""))
+                     code.lower(), keys, pinyin, "\n".join((code.lower(), *keys, *pinyin)),
+                     "\n".join((code.lower(), *keys)), (LEVELS.index(level), len(name_zh or name_en or ""), code))
 
 
 @dataclass(frozen=True)
@@ -108,11 +115,10 @@ class UnitIndex:
         query = normalise((text or "")[:QUERY_CHARS])
         if not query:
             return []
-        hits = [UnitHit(e, rank) for e in self.entries if (level is None or e.level == level) and e.code != exclude
-                for rank in (match_rank(e, query),) if rank is not None]
-        hits.sort(key=lambda h: (h.rank, LEVELS.index(h.entry.level), len(h.entry.name_zh or h.entry.name_en),
-                                 h.entry.code))
-        return hits[:limit]
+        ranked = [(rank, e.order, e) for e in self.entries
+                  if query in e.haystack and (level is None or e.level == level) and e.code != exclude
+                  for rank in (match_rank(e, query),) if rank is not None]
+        return [UnitHit(e, rank) for rank, _order, e in heapq.nsmallest(limit, ranked, key=lambda r: r[:2])]
 
     def siblings(self, code: str, limit: int = RESULT_LIMIT) -> list[UnitEntry]:
         """Return the units of the same level and parent as ``code`` (itself left out), by code."""
@@ -127,13 +133,13 @@ def match_rank(entry: UnitEntry, query: str) -> int | None:
     """Return the rank of the best match of a normalised query on the unit, or None when none."""
     if entry.code_key == query:
         return EXACT_CODE
-    if entry.code_key.startswith(query) or any(key.startswith(query) for key in entry.name_keys):
-        return PREFIX
-    if any(key.startswith(query) for key in entry.pinyin_keys):
-        return PINYIN
-    if query in entry.code_key or any(query in key for key in entry.name_keys):
-        return SUBSTRING
-    return None
+    for key in (entry.code_key, *entry.name_keys):
+        if key.startswith(query):
+            return PREFIX
+    for key in entry.pinyin_keys:
+        if key.startswith(query):
+            return PINYIN
+    return SUBSTRING if query in entry.plain else None
 
 
 @reads("geometry")

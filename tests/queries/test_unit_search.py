@@ -63,6 +63,7 @@ def test_initials_find_the_street(index):
     assert ("S1", PINYIN) in found(index, "hpjd")
     assert found(index, "cqljd") == [("S2", PINYIN)]
     assert found(index, "HePing JieDao") == [("S1", PINYIN)]     # whole pinyin, any case and spacing
+    assert found(index, "jiedao") == []                          # pinyin matches from its start only
 
 
 def test_ranks_exact_code_then_prefix_then_pinyin_then_substring(index):

@@ -30,7 +30,7 @@
         var playing = audio.play();
         if (!playing || !playing.then) { return; }
         playing.then(function () {
-            audio.pause(); audio.currentTime = 0; audio.muted = false;
+            if (!busy) { audio.pause(); audio.currentTime = 0; audio.muted = false; }    // a tone may have begun since
             status.unlocked = true;
             showAllowed();
         }).catch(function () { audio.muted = false; });
@@ -38,25 +38,26 @@
     document.addEventListener("click", unlock, true);
     document.addEventListener("keydown", unlock, true);
 
-    /* One tone per new red alert, one after the other (at most MAX_TONES in a row). */
-    var MAX_TONES = 3, tonesLeft = 0;
+    /* One tone per new red alert, one after the other (at most MAX_TONES waiting). */
+    var MAX_TONES = 3, tonesLeft = 0, busy = false;
     function playTone() {
+        busy = true;
         audio.muted = false; audio.currentTime = 0;
         var playing = audio.play();
         if (playing && playing.then) {
             playing.then(function () { status.unlocked = true; showAllowed(); })
-                   .catch(function () { status.unlocked = false; tonesLeft = 0; });
+                   .catch(function () { status.unlocked = false; busy = false; tonesLeft = 0; });
         }
     }
     function ring(count) {
-        var tones = Math.min(count, MAX_TONES);
-        status.plays += tones;
-        var idle = tonesLeft === 0;
-        tonesLeft = Math.min(tonesLeft + tones, MAX_TONES);
-        if (idle) { tonesLeft -= 1; playTone(); }
+        status.plays += Math.min(count, MAX_TONES);
+        tonesLeft = Math.min(tonesLeft + count, MAX_TONES);
+        if (!busy) { tonesLeft -= 1; playTone(); }
     }
     function onEnded() {
-        if (!audio.muted) { status.heard += 1; }
+        if (!busy) { return; }            // the muted play that proved a gesture, not a tone
+        busy = false;
+        status.heard += 1;
         if (tonesLeft > 0) { tonesLeft -= 1; playTone(); }
     }
 

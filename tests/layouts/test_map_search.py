@@ -4,12 +4,13 @@ wall's map Patch and the sound's state."""
 
 from __future__ import annotations
 
+import re
 import wave
 from pathlib import Path
 
 import pytest
 
-from layouts import map_search, screen_search, screen_sound, theme
+from layouts import map_panel, map_search, screen_search, screen_sound, theme
 from layouts.map_state import MapView
 from queries.unit_search import build_index
 from tests.queries.test_unit_search import CITY, store_of
@@ -92,3 +93,14 @@ def test_the_tone_is_a_short_wav_served_from_the_apps_own_assets():
         seconds = sound.getnframes() / sound.getframerate()
         assert sound.getnchannels() == 1 and 0.3 <= seconds <= 1.5
     assert path.stat().st_size < 32 * 1024
+
+
+@pytest.mark.parametrize("language, foreign", [("en", r"[\u3400-\u9fff]"), ("zh", r"unit_search\.|screen_search\.|screen_sound\.")])
+def test_the_search_and_the_sound_speak_one_language(language, foreign):
+    compared = map_panel.compare_table([({"name_zh": "甲", "name_en": "A", "code": "1"}, {"value": 2}, (1, 2)),
+                                        ({"name_zh": "乙", "name_en": "B", "code": "2"}, {"value": 1}, (2, 2))], language)
+    texts = " ".join(str(part) for part in (
+        *screen_search.overlay(language), *screen_sound.sound_parts(language),
+        map_search.search_box("box", language), map_search.compare_picker("pick", language)))
+    assert not re.search(foreign, texts)
+    assert ("Difference" if language == "en" else "差值") in str(compared) and "+1 (+100.0%)" in str(compared)

@@ -54,7 +54,8 @@ def show_unit(code, viewport, sent, config, language):
     entry = unit_index().get(code)
     con = context.current().cursor()
     found = unit_outline(con, entry.code) if entry is not None and entry.level != "city" else None
-    camera = view_for_bounds(found[1], *(round(side * FOCUS_FILL) for side in size)) if found else geo.city_view(con, *size)
+    framed = [round(side * FOCUS_FILL) for side in size]
+    camera = view_for_bounds(found[1], *framed) if found else geo.city_view(con, *size)
     above = wall_drawing(language, 24)["above_geojson"]
     return (view.focus_patch(camera, above, found[0] if found else None),
             view.focus_note(entry if found else None, language), view.CLOSED_CLASS)

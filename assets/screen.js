@@ -61,6 +61,8 @@
 
     document.addEventListener("keydown", function (event) {
         if (!root() || !state) { return; }
+        // Keys typed into a field (the unit search, assets/screen_search.js) are text, not commands.
+        if (event.target.closest && event.target.closest("input, textarea, [contenteditable], .screen-search")) { return; }
         var action = NEXT[event.key] ? "next" : PREV[event.key] ? "prev" : HOLD[event.key] ? "hold" : null;
         if (action) { event.preventDefault(); move(action); }
         else if (event.key in LAYER_KEYS) { event.preventDefault(); pickLayer(config.layers[LAYER_KEYS[event.key]]); }

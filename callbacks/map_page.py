@@ -11,7 +11,7 @@ from __future__ import annotations
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from access.roles import current_principal
-from callbacks import context
+from callbacks import context, map_search
 from data import geo, inputs
 from data.levels import store_levels
 from indicators.catalog import Catalog
@@ -264,7 +264,8 @@ def panel(shown: MapView, language: str, grid_options: dict | None) -> tuple:
     children = uq.top_children(con, indicator.id, unit, at_s, source=store_values(), levels=levels_held())
     summary = html.Div([side.summary(value, rank, indicator.unit, language, app.tz), unit_links(con, unit, language)])
     return (side.panel_title(unit, language), summary,
-            series(indicator, unit, other, at_s, language), side.compare_options(map_values(shown)[0], language),
+            series(indicator, unit, other, at_s, language),
+            map_search.compare_options(unit, shown.compare, None, language),
             side.compare_table(compared, language) if compared else None,
             side.children_table(children, value.get("value"), indicator.additive, language),
             *cases_and_sensors(unit, at_s if at_s is not None else app.now_s(), language, grid_options))

@@ -82,6 +82,16 @@ def _text(text: str) -> str:
     return text
 
 
+SWITCH_WORDS = {"1": True, "on": True, "true": True, "yes": True, "0": False, "off": False, "false": False, "no": False}
+
+
+def _switch(text: str) -> bool:
+    word = text.strip().lower()
+    if word not in SWITCH_WORDS:
+        raise ValueError("must be on or off (1/0, true/false, yes/no)")
+    return SWITCH_WORDS[word]
+
+
 @dataclass(frozen=True)
 class Setting:
     """One setting: where it may be given, its default and what it does."""
@@ -150,6 +160,9 @@ SETTINGS: tuple[Setting, ...] = (
             "briefs (empty: no link is sent)", _web_address, stored="report.public_url"),
     Setting("report_link_days", "CITY_REPORT_LINK_DAYS", 7, "days a brief's signed link stays open",
             _positive_int, stored="report.link_days"),
+    Setting("wall_alert_sound", "CITY_WALL_ALERT_SOUND", False, "the wall screens play a short tone once for each "
+            "new red alert (`on`/`off`; a browser plays sound only after a click or key on the wall, which the wall "
+            "asks for)", _switch, stored="screen.alert_sound"),
     Setting("link_secret", "CITY_LINK_SECRET", "", "the key signing leaders' brief links (empty: a random key kept "
             "in the file link-secret, mode 0600, in the reports folder)", secret=True),
     Setting("cpu_log_seconds", "CITY_CPU_LOG_SECONDS", 0.0, "every N seconds log the server's CPU seconds per thread "

@@ -120,6 +120,7 @@ MAP_PLACE_LAYERS = "map-place-layers"       # the places and cameras layers swit
 MAP_PLACE_LEGEND = "map-place-legend"
 MAP_PLACE_TITLE = "map-place-title"
 MAP_PLACES_DRAWN = "map-places-drawn"       # the map drawing the layers were added to
+MAP_SEARCH = "map-search"                   # find a unit by name, pinyin or code and jump there
 
 # --- wall screen ---
 SCREEN_CONFIG = "screen-config"
@@ -140,6 +141,11 @@ SCREEN_FRESH = "screen-fresh"
 SCREEN_SCENE_PANEL = "screen-scene-panel"
 SCREEN_SCENE_TITLE = "screen-scene-title"
 SCREEN_ASOF = "screen-asof"
+SCREEN_SEARCH = "screen-search"             # the wall's unit search (opened with "/" or "f")
+SCREEN_SEARCH_BOX = "screen-search-box"
+SCREEN_FOCUS_NOTE = "screen-focus-note"     # the unit the wall's map is showing, and how to go back
+SCREEN_SOUND = "screen-sound"               # whether the alert sound is configured, and the red alerts open
+SCREEN_SOUND_HINT = "screen-sound-hint"
 ADMIN_USERS_HEADING = "admin-users-heading"
 ADMIN_USERS_NAME = "admin-users-name"
 ADMIN_USERS_DISPLAY = "admin-users-display"

@@ -15,7 +15,7 @@ from data.clock import local_iso_series
 from indicators.catalog_search import search_catalog
 from indicators.model import SEVERITIES, IndicatorType
 from layouts import ids
-from layouts import map_layers, place_layers
+from layouts import map_layers, map_search, place_layers
 from layouts import theme
 from layouts.i18n import DEFAULT_LANGUAGE, t
 from layouts.components import NO_CLOUD
@@ -70,8 +70,12 @@ def graph_config() -> dict:
 
 
 def controls(language: str) -> html.Div:
-    """Return the indicator search, the category tree, the level selector and the CSV export."""
+    """Return the unit search, the indicator search, the category tree, the level selector and the CSV export."""
     return html.Div([
+        html.Div([
+            html.Label(t("unit_search.label", language), htmlFor=ids.MAP_SEARCH, className="small text-muted"),
+            map_search.search_box(ids.MAP_SEARCH, language),
+        ], className="w-100", **{"data-testid": "map-search"}),
         html.Div([
             html.Label(t("map_page.indicator", language), htmlFor=ids.MAP_INDICATOR, className="small text-muted"),
             dcc.Dropdown(id=ids.MAP_INDICATOR, clearable=False, optionHeight=48, maxHeight=420),
@@ -114,7 +118,8 @@ def side_panel_frame(language: str) -> list:
         html.H5(id=ids.MAP_TITLE, **{"data-testid": "map-title"}),
         html.Div(id=ids.MAP_SUMMARY, **{"data-testid": "map-summary"}),
         html.Div([html.Label(t("map_page.compare", language), htmlFor=ids.MAP_COMPARE, className="small text-muted"),
-                  dcc.Dropdown(id=ids.MAP_COMPARE)], className="mt-2"),
+                  map_search.compare_picker(ids.MAP_COMPARE, language)], className="mt-2",
+                 **{"data-testid": "map-compare"}),
         html.Div(id=ids.MAP_COMPARE_TABLE),
         html.Div(t("map_page.series", language), className="fw-bold mt-2"),
         dcc.Graph(id=ids.MAP_SERIES, config=NO_CLOUD, style={"height": "260px"}),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from layouts.i18n import add_texts
+from layouts.i18n import add_texts, t
 
 add_texts({
     "nav.map": ("网格地图", "Grid map"),
@@ -109,3 +109,8 @@ GRID_LOCALE_ZH = {
     "andCondition": "且", "orCondition": "或", "dateFormatOoo": "yyyy-mm-dd",
     "ariaFilterInput": "筛选输入", "ariaFilterValue": "筛选值", "ariaFilteringOperator": "筛选条件",
 }
+
+
+def level_name(level: str, language: str) -> str:
+    """Return a level's name (区县, Street …) in the UI language."""
+    return t(f"map_page.level.{level}", language)

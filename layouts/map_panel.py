@@ -19,6 +19,7 @@ from layouts import ids, theme
 from layouts.components import simple_table
 from layouts.i18n import t
 from layouts.map_page_texts import GRID_LOCALE_ZH
+from layouts.map_search import value_difference
 
 SENSOR_ROWS = 50
 
@@ -44,12 +45,6 @@ def panel_title(unit: dict, language: str) -> str:
     """Return the side panel's title: the unit's name, code and level."""
     level = t(f"map_page.level.{unit['level']}", language)
     return f"{unit_name(unit, language)} · {unit['code']} · {level}"
-
-
-def compare_options(frame: pd.DataFrame, language: str) -> list[dict]:
-    """Return the units of a values frame as the compare dropdown's options."""
-    return [{"label": f"{n} ({c})", "value": c}
-            for c, n in zip(frame["code"], frame["name_zh" if language == "zh" else "name_en"])]
 
 
 def events_link(unit: dict, until_s: int, days: int, tz: str) -> str:
@@ -114,6 +109,8 @@ def unit_series_figure(thresholds, unit: dict, other: dict | None, series: pd.Da
     as bound × baseline where that level's bounds are relative to the baseline)."""
     relative = thresholds.relative_at(unit["level"]) is not None
     names = (unit_name(unit, language), unit_name(other, language) if other else "")
+    if other and names[0] == names[1]:          # two grids of different communities may share a name
+        names = (f"{names[0]} ({unit['code']})", f"{names[1]} ({other['code']})")
     return series_figure(series, thresholds.bounds_for(unit["level"]), relative, marker_s, language, tz, compare, names)
 
 
@@ -137,10 +134,15 @@ def children_table(children: pd.DataFrame, parent_value, additive: bool, languag
 
 
 def compare_table(rows: list[tuple[dict, dict, tuple]], language: str):
-    """Return the two compared units' (unit, value row, rank) side by side: value, status and rank."""
-    heads = [t(f"map_page.{k}", language) for k in ("col.unit", "value", "status", "rank")]
-    body = [[unit_name(u, language), fmt_value(v.get("value")), t(f"map_page.status.{v.get('status', 'no_data')}", language),
+    """Return the two compared units' (unit, value row, rank) side by side: code, value, status and rank
+    among their siblings, then the difference of their values."""
+    heads = [t(f"map_page.{k}", language) for k in ("col.unit", "col.code", "value", "status", "rank")]
+    body = [[unit_name(u, language), u["code"], fmt_value(v.get("value")),
+             t(f"map_page.status.{v.get('status', 'no_data')}", language),
              "—" if r[0] is None else f"{r[0]} / {r[1]}"] for u, v, r in rows]
+    gap = value_difference(rows[0][1].get("value"), rows[1][1].get("value")) if len(rows) == 2 else None
+    if gap is not None:
+        body.append([t("unit_search.difference", language), "", gap, "", ""])
     return simple_table(heads, body, testid="map-compare-table")
 
 

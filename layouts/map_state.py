@@ -131,7 +131,8 @@ def allowed_levels(indicator, unit_level: str, present: tuple[str, ...] = LEVELS
 def normalise(view: MapView, facts: ViewFacts) -> MapView:
     """Return the view with every field valid against the catalog and the store (unknown → default):
     a grid drilled into is shown selected inside its community, the city is no unit, a level the
-    indicator lacks there falls back to the first allowed, a compare equal to the select is dropped."""
+    indicator lacks there falls back to the first allowed, a compare not of the
+    shown unit's level (or the shown unit itself) is dropped."""
     indicator = view.indicator if view.indicator in facts.catalog else DEFAULT_INDICATOR
     select = view.select
     unit = facts.unit_row(view.unit) if view.unit else None
@@ -140,10 +141,18 @@ def normalise(view: MapView, facts: ViewFacts) -> MapView:
     if unit is not None and unit["level"] == "city":
         unit = None
     levels = allowed_levels(facts.catalog[indicator], unit["level"] if unit else "city", facts.levels)
-    select, compare = (None if code and facts.unit_row(code) is None else code for code in (select, view.compare))
+    select = None if select and facts.unit_row(select) is None else select
     return replace(view, indicator=indicator, unit=unit["code"] if unit else None,
                    level=view.level if view.level in levels else levels[0], select=select,
-                   compare=None if compare == select else compare, t=view.t if view.t in facts.hours else None)
+                   compare=comparable(view.compare, facts.unit_row(select) if select else unit, facts),
+                   t=view.t if view.t in facts.hours else None)
+
+
+def comparable(compare: str | None, shown: dict | None, facts: ViewFacts) -> str | None:
+    """Return the compared unit's code when it is another unit of the same level as the unit the
+    panel describes (``shown``; None = the city, which has no peer), else None."""
+    other = facts.unit_row(compare) if compare and shown else None
+    return compare if other is not None and other["level"] == shown["level"] and compare != shown["code"] else None
 
 
 def drill(view: MapView, unit: dict, catalog: Mapping, present: tuple[str, ...] = LEVELS) -> MapView:

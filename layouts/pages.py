@@ -45,6 +45,7 @@ PAGES: tuple[Page, ...] = (          # in navigation order
 
 # Modules whose import registers the pages' @callback functions.
 CALLBACK_MODULES: tuple[str, ...] = ("callbacks.shell", "callbacks.overview", "callbacks.screen", "callbacks.map_page",
+                                     "callbacks.map_search", "callbacks.screen_search", "callbacks.screen_sound",
                                      "callbacks.events_page", "callbacks.alerts", "callbacks.orders",
                                      "callbacks.indicators_page",
                                      "callbacks.summary", "callbacks.alarms_page", "callbacks.duty",

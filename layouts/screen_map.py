@@ -24,6 +24,7 @@ add_texts({
 BASEMAP_DISTRICT_PX = 15        # the basemap style's district label size, scaled up to the wall's text
 TEXT_U = 2.25                 # the smallest text on the wall, in the stylesheet's unit (24 px at 1080 px high)
 SEVERITY_ORDER = ("none", "blue", "yellow", "orange", "red")
+ABOVE_LINE_WIDTH = 2.5         # the districts' outlines over the grids
 # A MapLibre style of one dark background layer, for a wall drawn without the server's style (tests).
 DARK_STYLE = {"version": 8, "sources": {"screen-empty": {"type": "geojson", "data": {"type": "FeatureCollection",
                                                                                        "features": []}}}, "layers": [
@@ -51,7 +52,8 @@ def map_figure(geojson: dict, view: dict, layer: dict, points: dict, stations: d
     ])
     if names is not None:
         figure.add_trace(map_layers.name_trace(names, language, "dark", size=drawing.get("text_px", 24) * 1.1))
-    outlines = [map_layers.outline_layer(drawing["above_geojson"], "dark", 2.5)] if drawing.get("above_geojson") else []
+    above = drawing.get("above_geojson")
+    outlines = [map_layers.outline_layer(above, "dark", ABOVE_LINE_WIDTH)] if above else []
     figure.update_layout(
         map=dict(style=style, center=view["center"], zoom=view["zoom"], layers=outlines),
         paper_bgcolor=theme.WALL_BACKGROUND, plot_bgcolor=theme.WALL_BACKGROUND, margin=dict(l=0, r=0, t=0, b=0),

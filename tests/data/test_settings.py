@@ -45,11 +45,19 @@ def test_both_report_settings_take_the_environment_before_the_stored_value(store
 
 
 @pytest.mark.parametrize("name, text", [("port", "80a"), ("db_threads", "0"), ("log_level", "LOUD"),
-                                        ("refresh_seconds", "-5"), ("backfill_hours", "-1")])
+                                        ("refresh_seconds", "-5"), ("backfill_hours", "-1"),
+                                        ("wall_alert_sound", "loud")])
 def test_a_bad_value_names_the_variable(name, text):
     item = settings.setting(name)
     with pytest.raises(settings.SettingError, match=rf"\${item.env} = '{text}'"):
         settings.resolve(name, environ={item.env: text})
+
+
+@pytest.mark.parametrize("text, value", [("on", True), (" ON ", True), ("1", True), ("yes", True), ("true", True),
+                                         ("off", False), ("0", False), ("No", False), ("false", False)])
+def test_the_wall_alert_sound_is_a_switch_off_by_default(text, value):
+    assert settings.resolve("wall_alert_sound", environ={}) is False
+    assert settings.resolve("wall_alert_sound", environ={"CITY_WALL_ALERT_SOUND": text}) is value
 
 
 def test_the_server_takes_its_flags_then_the_environment(monkeypatch):

@@ -101,6 +101,19 @@ def test_normalise_makes_every_field_valid(given, expected):
     assert normalise(expected, FACTS) == expected                                 # and is a fixed point
 
 
+@pytest.mark.parametrize("given, compare", [
+    (replace(IN_COMMUNITY, compare=OTHER_GRID), OTHER_GRID),                   # two grids of any communities
+    (replace(IN_COMMUNITY, compare=DISTRICT), None),                           # a district beside a grid: dropped
+    (replace(IN_DISTRICT, compare=OTHER_DISTRICT), OTHER_DISTRICT),
+    (replace(IN_DISTRICT, select=None, compare=OTHER_DISTRICT), OTHER_DISTRICT),   # the panel shows the unit drilled into
+    (replace(IN_DISTRICT, select=None, compare=STREET), None),                 # a unit on the map, of another level
+    (replace(CITY_VIEW, compare=DISTRICT), None),                              # the city has no peer
+    (replace(CITY_VIEW, select=DISTRICT, compare=GRID), None),
+], ids=["grids", "other-level", "districts", "drilled-unit", "map-level-not-panel-level", "city", "district-grid"])
+def test_a_compare_is_kept_only_beside_a_unit_of_its_level(given, compare):
+    assert normalise(given, FACTS).compare == compare
+
+
 @pytest.mark.parametrize("indicator, unit_level, levels", [
     (DEFAULT_INDICATOR, "city", ("district", "street", "community", "grid")),
     (DEFAULT_INDICATOR, "community", ("grid",)),

@@ -40,6 +40,7 @@ from indicators.scheduler import IndicatorScheduler
 from layouts import ids
 from layouts.i18n import DEFAULT_LANGUAGE, t
 from layouts.pages import CALLBACK_MODULES, PAGES
+from reporting.prebuild import start_prebuild
 from reporting.schedule import start_daily_briefs
 
 log = logging.getLogger("city_vitals")
@@ -192,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         jobs.append(start_indicators(app_context, args.refresh_seconds, args.backfill_hours))
         jobs.append(start_duty_jobs(app_context))   # after the frozen instant's alerts, which a handover lists
         jobs.append(start_daily_briefs(app_context))          # yesterday's brief into the archive every morning
+        jobs.append(start_prebuild(app_context))              # the briefs of ended periods kept ahead, in the background
         jobs.append(start_version_pruning(app_context))
         jobs.append(backup_schedule.start_scheduled_backups(app_context.con))     # when backup_every_hours is set
         jobs.append(retention.start_retention(app_context.con))                  # when retention_*_days are set

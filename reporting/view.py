@@ -52,6 +52,17 @@ def as_of_text(brief: Brief, language: str) -> str:
     return label("provisional", language).format(time=f"{dated(local.date(), language)} {local:%H:%M}")
 
 
+def built_text(document, language: str) -> str:
+    """Return when a kept brief was built and from which data version (cases.readings.geometry.
+    alerts.orders writes before the period's end), or '' for one built for this request."""
+    info = document.built
+    if info is None:
+        return ""
+    local = local_datetime(info.built_at_s, document.brief.tz)
+    return label("built", language).format(time=f"{dated(local.date(), language)} {local:%H:%M}",
+                                           version=info.data_stamp)
+
+
 def coverage_text(brief: Brief, language: str) -> str:
     """Return a note when the store's data begins inside the period, or ''."""
     span = brief.span

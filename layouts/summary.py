@@ -14,7 +14,7 @@ from reporting.document import BriefDocument
 from reporting.headline import headline
 from reporting.labels import KIND_SHORT, LABELS, label
 
-KINDS = ("day", "week", "month", "quarter")
+KINDS = ("day", "week", "month", "quarter", "year")
 CHART = {"width": "100%", "maxWidth": "600px"}          # the SVG charts drawn 340 px wide, scaled up on a screen
 add_texts({"nav.summary": ("简报", "Briefs"),
            "summary.pick_date": ("日期", "Date"),

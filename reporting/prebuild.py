@@ -55,7 +55,8 @@ def ended_periods(kind: str, today: date, first_day: date, limit: int | None) ->
     first, at most ``limit`` of them (None: back to the data's first day)."""
     found, period = [], Period.last_ended(kind, today)
     while period.end > first_day and (limit is None or len(found) < limit):
-        found.append(period)
+        if kind != "year" or period.start >= first_day:          # an annual brief needs the whole year
+            found.append(period)
         period = period.previous()
     return found
 

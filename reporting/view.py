@@ -88,6 +88,9 @@ def comparison_note(brief: Brief, language: str, received: bool = True) -> str:
         parts.append(f"{label('vs_avg7', language)} {fmt_num(base) if base is not None else label('no_comparison', language)}")
     ly = t.last_year.received if received else t.last_year.closed
     parts.append(f"{label('last_year', language)} {fmt_int(ly)}" if ly is not None else label("no_last_year", language))
+    if t.holiday is not None and t.holiday.against.available:
+        aligned = t.holiday.against.received if received else t.holiday.against.closed
+        parts.append(f"{label('holiday_aligned', language).format(holiday=t.holiday.name(language))} {fmt_int(aligned)}")
     return " · ".join(parts)
 
 

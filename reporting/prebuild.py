@@ -94,11 +94,12 @@ def lower_priority() -> None:
 
 
 def prebuild_step(app_context, stopping: Callable[[], bool], rest: Callable[[float], object] = time.sleep,
-                  work_s: float = WORK_S) -> int:
-    """Build the due briefs one at a time until ``work_s`` of building is spent; return how many were built."""
+                  work_s: float = WORK_S, waiting: Callable[[], bool] = lambda: False) -> int:
+    """Build the due briefs one at a time until ``work_s`` of building is spent; return how many were
+    built (none while ``waiting()``: history still being written would make every build stale)."""
     cursor = app_context.cursor()
     first_s = first_data_s(cursor)
-    if first_s is None:
+    if first_s is None or waiting():
         return 0
     tz = app_context.tz
     today = local_datetime(app_context.now_s(), tz).date()
@@ -129,9 +130,9 @@ def _build(app_context, job: Job) -> float:
     return time.perf_counter() - started
 
 
-def start_prebuild(app_context) -> PeriodicJob:
+def start_prebuild(app_context, waiting: Callable[[], bool] = lambda: False) -> PeriodicJob:
     """Start the background job that keeps the briefs of ended periods (a frozen clock too: its
-    periods are the ones that ended before the frozen instant)."""
+    periods are the ones that ended before the frozen instant); it builds nothing while ``waiting()``."""
     holder: dict[str, PeriodicJob] = {}
     stopping = lambda: holder["job"].stopping  # noqa: E731
 
@@ -142,7 +143,7 @@ def start_prebuild(app_context) -> PeriodicJob:
 
     def step() -> None:
         lower_priority()
-        prebuild_step(app_context, stopping, rest)
+        prebuild_step(app_context, stopping, rest, waiting=waiting)
 
     holder["job"] = PeriodicJob("brief-prebuild", step, STEP_EVERY_S)
     holder["job"].start()

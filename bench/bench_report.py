@@ -86,7 +86,9 @@ def open_brief(app_context, period: Period) -> int:
     from api.reports import brief_bytes
     from reporting.archive import brief_document
 
-    brief_document(app_context, period)
+    from layouts.summary import brief_body
+
+    brief_body(brief_document(app_context, period), "zh")
     return len(brief_bytes(app_context, period, "pdf"))
 
 

@@ -15,11 +15,13 @@ server into its own store, never taken from a request or a feed.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import pickle
 import time
 import zlib
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Callable
 
 import duckdb
@@ -36,6 +38,19 @@ DOCUMENT = "document"
 PARTS = (DOCUMENT, "pdf.zh", "pdf.en")
 
 
+def _code_digest() -> str:
+    """Return a digest of the brief's code, templates and targets: a kept brief built by another
+    version of them is built again (its content or its stored form may differ)."""
+    folder = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted([*folder.glob("*.py"), *folder.glob("*.yaml"), *folder.glob("templates/*")]):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
+CODE_DIGEST = _code_digest()
+
+
 @dataclass(frozen=True)
 class BuildInfo:
     """When a kept brief was built and from which data."""
@@ -46,8 +61,14 @@ class BuildInfo:
 
 
 def stamp_from(found: dict[str, int]) -> str:
-    """Return the data stamp of {family: version}: the versions of BRIEF_FAMILIES joined by dots."""
-    return ".".join(str(int(found.get(family, 0))) for family in BRIEF_FAMILIES)
+    """Return the stamp of {family: version}: the versions of BRIEF_FAMILIES joined by dots, then
+    the code's digest after a slash (2574.9.3.812.40/1f2e3d4c)."""
+    return ".".join(str(int(found.get(family, 0))) for family in BRIEF_FAMILIES) + "/" + CODE_DIGEST
+
+
+def data_version(stamp: str) -> str:
+    """Return the data part of a stamp (what the page shows as the data version)."""
+    return stamp.split("/", 1)[0]
 
 
 def stamp_at(con: duckdb.DuckDBPyConnection, end_s: float) -> str:
@@ -115,7 +136,10 @@ def kept_document(con, period: str, area_code: str, stamp: str, build: Callable[
     now, keep it and return it; the document carries its BuildInfo (``built``)."""
     found = load(con, period, area_code, DOCUMENT, stamp)
     if found is not None:
-        return replace(pickle.loads(found[0]), built=found[1])
+        try:
+            return replace(pickle.loads(found[0]), built=found[1])
+        except (pickle.UnpicklingError, AttributeError, ImportError, TypeError, EOFError) as exc:
+            log.warning("kept brief %s @%s unreadable (%s): built again", period, area_code, exc)
     started = time.perf_counter()
     document = build()
     seconds = time.perf_counter() - started

@@ -9,6 +9,7 @@ from data.clock import local_datetime
 from layouts import theme
 from reporting import air as day_air
 from reporting.brief import Brief
+from reporting.prebuilt import data_version
 from reporting.headline import POLLUTANT_EN, POLLUTANT_ZH
 from reporting.labels import LABELS, dated, end_word, label, previous_word, unit_text
 from reporting.targets import SCORE_CAP
@@ -60,7 +61,7 @@ def built_text(document, language: str) -> str:
         return ""
     local = local_datetime(info.built_at_s, document.brief.tz)
     return label("built", language).format(time=f"{dated(local.date(), language)} {local:%H:%M}",
-                                           version=info.data_stamp)
+                                           version=data_version(info.data_stamp))
 
 
 def coverage_text(brief: Brief, language: str) -> str:

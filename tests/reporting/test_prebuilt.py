@@ -58,7 +58,8 @@ def test_the_job_builds_the_newest_ended_brief_first_and_a_reader_gets_it_kept(s
     assert document.built.data_stamp == prebuilt.stamp_at(store, ended_span(day, TZ).end_s)
     assert document.brief.totals.received > 0
     shown = view.built_text(document, "en")
-    assert shown.startswith("Built on ") and document.built.data_stamp in shown
+    assert shown.startswith("Built on ") and prebuilt.data_version(document.built.data_stamp) in shown
+    assert document.built.data_stamp.endswith("/" + prebuilt.CODE_DIGEST)
     assert "数据版本" in view.built_text(document, "zh")
 
 

@@ -104,7 +104,7 @@ def brief_figures(con, engine, tz: str, until_s: int, day) -> dict:
         con.execute("DELETE FROM brief_builds WHERE period = ?", [str(period)])
         _, unkept_s = timed(open_brief, fresh_server(con, engine, tz, until_s), period)
         con.execute("DELETE FROM brief_builds WHERE period = ?", [str(period)])
-        job = prebuild.Job(period, None, ended_span(period, tz).end_s)
+        job = prebuild.Job(period, None, ended_span(period, tz).end_s, pdf=True)
         _, ahead_s = timed(prebuild._build, fresh_server(con, engine, tz, until_s), job)
         _, kept_s = timed(open_brief, fresh_server(con, engine, tz, until_s), period)
         figures[kind] = {"period": str(period), "open_unkept_s": unkept_s, "prebuild_s": ahead_s,

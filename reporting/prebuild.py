@@ -1,8 +1,8 @@
 """Building the briefs of ended periods ahead, in the background, so a reader never waits for one.
 
 When a day, ISO week, month, quarter or year ends, the city's brief and each district's are built
-and kept with their Chinese PDF (reporting/prebuilt.py); the English PDF is printed the first
-time someone asks and kept too. A kept brief is built again only when its data stamp changed:
+and kept (reporting/prebuilt.py), the city's with its Chinese PDF (about 330 KB each: the other PDFs,
+the English ones and those of older periods, are printed the first time someone asks, and kept). A kept brief is built again only when its data stamp changed:
 data arriving late for the period (or before it) was written, which is also what has the daily
 partials of those days computed again. Periods within HORIZON are kept for the city and every
 district; older ended days, weeks and months of the data are then kept for the city alone, newest
@@ -45,6 +45,7 @@ class Job:
     period: Period
     area_code: str | None
     end_s: int
+    pdf: bool = False            # print its Chinese PDF ahead too
 
     def __str__(self) -> str:
         return f"{self.period}{'' if self.area_code is None else '@' + self.area_code}"
@@ -71,7 +72,7 @@ def wanted(today: date, first_day: date, districts: list[str], tz: str) -> list[
         for n, period in enumerate(periods):
             end_s = ended_span(period, tz).end_s
             if n < HORIZON[kind]:
-                recent += [Job(period, area, end_s) for area in [None, *districts]]
+                recent += [Job(period, None, end_s, pdf=True)] + [Job(period, area, end_s) for area in districts]
             else:
                 older.append(Job(period, None, end_s))
     by_newest = lambda job: (-job.end_s, kinds.index(str(job.period.kind)))  # noqa: E731
@@ -123,7 +124,7 @@ def _build(app_context, job: Job) -> float:
     started = time.perf_counter()
     try:
         document = brief_document(app_context, job.period, job.area_code)
-        for language in PDF_LANGUAGES:
+        for language in PDF_LANGUAGES if job.pdf else ():
             render(document, "pdf", language, app_context.cursor())
     except BriefRefused as exc:
         log.debug("brief prebuild: %s skipped: %s", job, exc.message_en)

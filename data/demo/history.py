@@ -92,14 +92,17 @@ def start_history_fill(con) -> PeriodicJob | None:
     if pending_until(cursor) is None:
         return None
     spec = load_demo_spec(cursor)
-    world = DemoWorld.create(spec)
-    batch_id = start_batch(cursor, "demo", f"demo-history:{spec.scale.name}:seed={spec.seed}")
-    total = len(history_days(world, spec.start_s))
+    made: dict = {}                 # the world and batch, made in the job's thread (a few seconds of geometry)
 
     def step() -> None:
         until = pending_until(cursor)
         if until is None:
             return
+        if not made:
+            made["world"] = DemoWorld.create(spec)
+            made["batch"] = start_batch(cursor, "demo", f"demo-history:{spec.scale.name}:seed={spec.seed}")
+        world, batch_id = made["world"], made["batch"]
+        total = len(history_days(world, spec.start_s))
         write_history(cursor, world, batch_id, until, pending_key=True, limit_chunks=1)
         left = len(history_days(world, pending_until(cursor) or spec.archive_start_s))
         log.info("demo history: %d of %d lighter days written%s", total - left, total,

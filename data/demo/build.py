@@ -141,8 +141,9 @@ def populate(con: duckdb.DuckDBPyConnection, spec: DemoSpec, progress: bool = Tr
     if history:
         bar = tqdm(total=len(demo_history.history_days(world, spec.start_s)), desc="lighter days", unit="day",
                    disable=not progress, file=sys.stderr)
-        counts.add("events", demo_history.write_history(con, world, batch_id,
-                                                        progress=lambda done, _total: bar.update(done - bar.n)))
+        written = demo_history.write_history(con, world, batch_id, progress=lambda done, _total: bar.update(done - bar.n))
+        for table, n in written.items():
+            counts.add(table, n)
         bar.close()
     elif spec.scale.archive_days:
         db.put_settings(con, {demo_history.PENDING_KEY: spec.start_s})

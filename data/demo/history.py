@@ -47,13 +47,13 @@ def light_days(world, days: list[clock.DayWindow], batch_id: int) -> tuple[pd.Da
     return pd.concat(events, ignore_index=True).assign(batch_id=batch_id), pd.concat(pending, ignore_index=True)
 
 
-def write_chunk(con, world, days: list[clock.DayWindow], batch_id: int, pending_key: bool) -> int:
-    """Write the lighter ``days`` in one transaction; return the cases written. With ``pending_key``
-    the setting PENDING_KEY moves to the chunk's first instant in the same transaction."""
+def write_chunk(con, world, days: list[clock.DayWindow], batch_id: int, pending_key: bool) -> tuple[int, int]:
+    """Write the lighter ``days`` in one transaction; return the cases and the pending plans written.
+    With ``pending_key`` the setting PENDING_KEY moves to the chunk's first instant in the same transaction."""
     events, pending = light_days(world, days, batch_id)
     with db.transaction(con):
-        written = writer.append_new_events(con, events, days[0].day_start_s, days[-1].day_end_s)
-        writer.append_frame(con, "demo_event_plans", pending)
+        written = (writer.append_new_events(con, events, days[0].day_start_s, days[-1].day_end_s),
+                   writer.append_frame(con, "demo_event_plans", pending))
         versions.bump(con, "events", earliest_s=days[0].day_start_s)
         if pending_key:
             db.put_settings(con, {PENDING_KEY: days[0].day_start_s})
@@ -61,14 +61,17 @@ def write_chunk(con, world, days: list[clock.DayWindow], batch_id: int, pending_
 
 
 def write_history(con, world, batch_id: int, until_s: int | None = None, pending_key: bool = False,
-                  progress: Callable[[int, int], None] | None = None, limit_chunks: int | None = None) -> int:
+                  progress: Callable[[int, int], None] | None = None,
+                  limit_chunks: int | None = None) -> dict[str, int]:
     """Write the lighter days before ``until_s`` (default: all of them), newest chunk first, at most
-    ``limit_chunks`` chunks; return the cases written."""
+    ``limit_chunks`` chunks; return the rows written per table."""
     days = history_days(world, world.spec.start_s if until_s is None else until_s)
     chunks = [days[max(0, end - CHUNK_DAYS):end] for end in range(len(days), 0, -CHUNK_DAYS)]
-    written, done = 0, 0
+    written, done = {"events": 0, "demo_event_plans": 0}, 0
     for chunk in chunks[:limit_chunks]:
-        written += write_chunk(con, world, chunk, batch_id, pending_key)
+        events, plans = write_chunk(con, world, chunk, batch_id, pending_key)
+        written["events"] += events
+        written["demo_event_plans"] += plans
         done += len(chunk)
         if progress:
             progress(done, len(days))

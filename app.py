@@ -30,6 +30,7 @@ from data import backup_schedule, db, handover, retention, settings, thread_cpu,
 from data.background import PeriodicJob
 from data.clock import DEFAULT_TZ, parse_instant
 from data.demo import build, names
+from data.demo import history as demo_history
 from data.demo.simulator import LiveSimulator
 from data.orders import deadlines as order_deadlines
 from indicators.alerting import listener as alert_listener
@@ -41,6 +42,7 @@ from indicators.scheduler import IndicatorScheduler
 from layouts import ids
 from layouts.i18n import DEFAULT_LANGUAGE, t
 from layouts.pages import CALLBACK_MODULES, PAGES
+from reporting.prebuild import start_prebuild
 from reporting.schedule import start_daily_briefs
 
 log = logging.getLogger("city_vitals")
@@ -115,8 +117,9 @@ def ensure_database(path: Path, scale: str, seed: int) -> None:
     """Build the demo city at ``path`` when no database exists there yet."""
     if path.exists():
         return
-    print(f"No database at {path}: building the demo city first (scale {scale}).", file=sys.stderr)
-    build.build_demo(path, build.spec_from_options(scale, seed, None), progress=True)
+    print(f"No database at {path}: building the demo city first (scale {scale}; its lighter history is "
+          "filled in the background once the server runs).", file=sys.stderr)
+    build.build_demo(path, build.spec_from_options(scale, seed, None), progress=True, history=False)
 
 
 def open_context(path: Path, at: str | None) -> context.AppContext:
@@ -190,9 +193,12 @@ def main(argv: list[str] | None = None) -> int:
                  "$CITY_DB_THREADS)", db.engine_settings(app_context.con))
         if args.at is None and not args.no_simulator:
             jobs.append(start_simulator(app_context))
+        jobs.append(demo_history.start_history_fill(app_context.con))   # a first start's lighter demo history
         jobs.append(start_indicators(app_context, args.refresh_seconds, args.backfill_hours))
         jobs.append(start_duty_jobs(app_context))   # after the frozen instant's alerts, which a handover lists
         jobs.append(start_daily_briefs(app_context))          # yesterday's brief into the archive every morning
+        history_cursor = app_context.con.cursor()              # the briefs of ended periods kept ahead, in the background,
+        jobs.append(start_prebuild(app_context, lambda: demo_history.pending_until(history_cursor) is not None))
         jobs.append(start_version_pruning(app_context))
         jobs.append(backup_schedule.start_scheduled_backups(app_context.con))     # when backup_every_hours is set
         jobs.append(retention.start_retention(app_context.con))                  # when retention_*_days are set

@@ -40,11 +40,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     path = db.resolve_db_path(args.db)
     spec = build.spec_from_options(args.scale, args.seed, args.now, args.tz)
     started = time.perf_counter()
-    counts = build.build_demo(path, spec, progress=not args.quiet, force=args.force)
-    con = db.open_store(path)
-    partial_days = store_partials(con, spec.tz, local_datetime(spec.anchor_s, spec.tz).date() - timedelta(days=1),
-                                  progress=not args.quiet)
-    con.close()
+    later = args.history == "later"
+    counts = build.build_demo(path, spec, progress=not args.quiet, force=args.force, history=not later)
+    partial_days = 0
+    if not later:                # else as the server's first start: its refresh stores them, after the history
+        con = db.open_store(path)
+        partial_days = store_partials(con, spec.tz, local_datetime(spec.anchor_s, spec.tz).date() - timedelta(days=1),
+                                      progress=not args.quiet)
+        con.close()
     summary = {"db": str(path), "scale": spec.scale.name, "seed": spec.seed, "now": args.now or "current time",
                "anchor_epoch_s": spec.anchor_s, "rows": counts.by_table, "total_rows": counts.total,
                "partial_days": partial_days,
@@ -99,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--tz", default=DEFAULT_TZ, help="the city's time zone")
     demo.add_argument("--force", action="store_true", help="replace an existing database")
     demo.add_argument("--quiet", action="store_true", help="no progress output")
+    demo.add_argument("--history", choices=("now", "later"), default="now",
+                      help="the lighter history days: written now, or later by the server in the background "
+                           "(as its first start builds; no daily partials either)")
     demo.set_defaults(func=cmd_demo)
     for name, func, text in (("info", cmd_info, "schema version, settings and row counts"),
                              ("checksum", cmd_checksum, "content checksum of every data table"),

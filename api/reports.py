@@ -2,8 +2,8 @@
 
 - ``GET /reports/brief-<period>.<pdf|html>?area=CODE&lang=zh|en``: a brief of a day (2026-11-19),
   week (2026-W47), month (2026-11) or quarter (2026-Q4), for the roles of /summary. An ended
-  period's city brief in Chinese is served from the archive when on file, else rendered from the
-  document the server keeps. Every download is audited.
+  period's city brief in Chinese is served from the archive when on file, else from the PDF the
+  server keeps beside its document (reporting/prebuilt.py), printed once. Every download is audited.
 - ``GET /brief/<token>`` and ``/brief/<token>.pdf``: the one brief a signed link names (reporting/
   links.py), laid out for a phone, with no sign-in; an altered or expired link is refused (403/410).
 
@@ -48,7 +48,7 @@ def brief_bytes(app_context, period, fmt: str, area: str | None = None, language
         if path.exists():
             return path.read_bytes()
     with thread_cpu.section(BRIEF_SECTION):
-        return render(brief_document(app_context, period, area), fmt, language)
+        return render(brief_document(app_context, period, area), fmt, language, app_context.cursor())
 
 
 def download(app_context, key: str, fmt: str) -> Response:
@@ -84,7 +84,7 @@ def open_link(app_context, token: str, fmt: str = "html") -> Response:
         link = verify(token, link_secret(reports_dir(cursor)), app_context.now_s())
         period = parse_period(link.period)
         with thread_cpu.section(BRIEF_SECTION):
-            content = render(brief_document(app_context, period, link.area or None), fmt, link.lang)
+            content = render(brief_document(app_context, period, link.area or None), fmt, link.lang, cursor)
     except LinkRefused as exc:
         audit.record(cursor, "anonymous", "report.link_refused", exc.reason, {}, request.remote_addr)
         return _json({"error": str(exc), "reason": exc.reason}, LINK_STATUS[exc.reason])

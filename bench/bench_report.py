@@ -1,8 +1,11 @@
-"""Time to build the daily brief and to render its HTML and PDF, and to open the figures of an
+"""Time to build the daily brief and to render its HTML and PDF, to open the figures of an
 ended day, week and month (every indicator with period views at city, district and street, with
-环比 and 同比) from the stored daily partials, beside the same figures rescanned from the cases.
+环比 and 同比) from the stored daily partials, beside the same figures rescanned from the cases, and
+to open the brief of an ended day, week and month as a reader does (its page's document and its
+Chinese PDF, in a server whose memory holds nothing yet): built on that request (no kept brief),
+and kept ahead by the prebuild job (reporting/prebuild.py).
 
-    python bench/bench_report.py --db var/city.duckdb [--date YYYY-MM-DD]
+    python bench/bench_report.py --db var/city.duckdb [--date YYYY-MM-DD] [--skip-periods]
 
 Prints the seconds of each step and the machine it ran on (no assertions: figures for docs/). The
 store is opened for writing: the daily partials it lacks are stored first, as the server does.
@@ -70,10 +73,50 @@ def period_figures(con, engine, until_s: int, day) -> dict:
     return figures
 
 
+def fresh_server(con, engine, tz: str, now_s: int):
+    """Return an AppContext as a server just started holds it (no brief in memory), frozen at ``now_s``."""
+    from callbacks.context import AppContext
+
+    return AppContext(con=con, tz=tz, city_name_zh="", city_name_en="", frozen_now_s=now_s,
+                      catalog=engine.catalog, engine=engine)
+
+
+def open_brief(app_context, period: Period) -> int:
+    """Open a brief as a reader does: the page's document, then its Chinese PDF; return the PDF's bytes."""
+    from api.reports import brief_bytes
+    from reporting.archive import brief_document
+
+    from layouts.summary import brief_body
+
+    brief_body(brief_document(app_context, period), "zh")
+    return len(brief_bytes(app_context, period, "pdf"))
+
+
+def brief_figures(con, engine, tz: str, until_s: int, day) -> dict:
+    """Return, per ended period, the seconds a reader waits for its brief when none is kept (what
+    every first open in a server's life cost before briefs were kept), the seconds the prebuild job
+    takes to keep it, and a reader's wait after that in a freshly started server."""
+    from reporting import prebuild
+
+    figures = {}
+    for kind in ("day", "week", "month"):
+        period = Period.containing(kind, day) if kind == "day" else Period.last_ended(kind, day + timedelta(days=1))
+        con.execute("DELETE FROM brief_builds WHERE period = ?", [str(period)])
+        _, unkept_s = timed(open_brief, fresh_server(con, engine, tz, until_s), period)
+        con.execute("DELETE FROM brief_builds WHERE period = ?", [str(period)])
+        job = prebuild.Job(period, None, ended_span(period, tz).end_s, pdf=True)
+        _, ahead_s = timed(prebuild._build, fresh_server(con, engine, tz, until_s), job)
+        _, kept_s = timed(open_brief, fresh_server(con, engine, tz, until_s), period)
+        figures[kind] = {"period": str(period), "open_unkept_s": unkept_s, "prebuild_s": ahead_s,
+                         "open_kept_s": kept_s}
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default=None)
     parser.add_argument("--date", default=None)
+    parser.add_argument("--skip-periods", action="store_true", help="only the daily brief and the briefs' opening")
     args = parser.parse_args()
     con = db.open_store(args.db)                 # writable: the daily partials it lacks are stored first
     tz = db.get_setting(con, "city.tz", DEFAULT_TZ)
@@ -85,11 +128,13 @@ def main() -> int:
     doc, build_s = timed(build_document, con, span, city, engine)
     html, html_s = timed(render_html, doc)
     pdf, pdf_s = timed(html_to_pdf, html)
-    periods = period_figures(con, engine, until, day)
+    periods = {} if args.skip_periods else period_figures(con, engine, until, day)
+    briefs = brief_figures(con, engine, tz, until, day)
     events = con.execute("SELECT count(*) FROM events").fetchall()[0][0]
     print(json.dumps({"date": day.isoformat(), "events": events, "catalog_load_s": load_s,
                       "build_first_s": first_s, "build_s": build_s, "html_s": html_s, "pdf_s": pdf_s,
-                      "html_bytes": len(html.encode()), "pdf_bytes": len(pdf), "periods": periods,
+                      "html_bytes": len(html.encode()), "pdf_bytes": len(pdf), "periods": periods, "briefs": briefs,
+                      "load_average": os.getloadavg(),
                       "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                   "platform": platform.platform()}}, indent=2))
     return 0

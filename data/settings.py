@@ -92,6 +92,13 @@ def _switch(text: str) -> bool:
     return SWITCH_WORDS[word]
 
 
+def _holiday_calendar(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("cn", "none"):
+        raise ValueError("must be cn or none")
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     """One setting: where it may be given, its default and what it does."""
@@ -134,6 +141,9 @@ SETTINGS: tuple[Setting, ...] = (
             _positive_int),
     Setting("report_at", "CITY_REPORT_AT", "07:00", "local time (HH:MM) the daily brief is written into the archive",
             _clock_time, stored="report.daily_at"),
+    Setting("holiday_calendar", "CITY_HOLIDAY_CALENDAR", "cn", "public holidays the briefs align 同比 with (cn: "
+            "China's State Council notices, data/calendars; none: no holiday comparison)", _holiday_calendar,
+            stored="report.holidays"),
     Setting("reports_dir", "CITY_REPORTS_DIR", "", "archive folder of the daily briefs (empty: reports/ beside the "
             "database file)", stored="report.dir"),
     Setting("chromium", "CHROMIUM_PATH", "/usr/bin/chromium", "the Chromium that runs the browser tests"),

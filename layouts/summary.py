@@ -14,7 +14,7 @@ from reporting.document import BriefDocument
 from reporting.headline import headline
 from reporting.labels import KIND_SHORT, LABELS, label
 
-KINDS = ("day", "week", "month", "quarter")
+KINDS = ("day", "week", "month", "quarter", "year")
 CHART = {"width": "100%", "maxWidth": "600px"}          # the SVG charts drawn 340 px wide, scaled up on a screen
 add_texts({"nav.summary": ("简报", "Briefs"),
            "summary.pick_date": ("日期", "Date"),
@@ -103,12 +103,14 @@ def brief_body(doc: BriefDocument, language: str) -> list:
     cards = [html.Div(kpi_card(name, value, note, f"summary-kpi-{kid}"), className="col-6 col-md-4 col-xl-2 mb-3")
              for kid, name, value, note in view.kpis(brief, language)]
     as_of = " ".join(x for x in (view.as_of_text(brief, language), view.coverage_text(brief, language)) if x)
+    built = view.built_text(doc, language)
     rankings = [_col(_panel(view.ranking_title(r.level, language), simple_table(
         view.ranking_columns(language), view.ranking_rows(r.table, language), f"summary-ranking-{r.level}")))
         for r in brief.rankings]
     return [
         *([html.P(as_of, className="summary-provisional", **{"data-testid": "summary-provisional"})] if as_of else []),
         html.P(headline(brief, language), className="lead fs-6", **{"data-testid": "summary-headline"}),
+        *([html.P(built, className="small text-muted", **{"data-testid": "summary-built"})] if built else []),
         html.Div(cards, className="row"),
         html.Div([_col(_panel(L("attention", language), attention_list(brief, language), testid="summary-attention"), "col-12")],
                  className="row"),

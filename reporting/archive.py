@@ -15,10 +15,11 @@ from pathlib import Path
 
 import duckdb
 
-from data import settings, versions
+from data import settings
 from indicators.city_catalog import catalog_for_store
 from indicators.engine import Engine
 from indicators.periods import Period
+from reporting import prebuilt
 from reporting.area import Area, resolve_area
 from reporting.document import build_document
 from reporting.render import html_to_pdf, render_html
@@ -73,11 +74,6 @@ def load_engine(con: duckdb.DuckDBPyConnection, tz: str) -> Engine:
     return Engine(catalog_for_store(con), tz)
 
 
-# What a brief reads: it computes its period's indicator values from the cases and readings, so the
-# stored values (the indicators family, rewritten by every refresh) never change it.
-BRIEF_FAMILIES = ("events", "readings", "geometry", "alerts")
-
-
 def span_for(con, period: Period, tz: str, now_s: float) -> BriefSpan:
     """Return the span of ``period`` as of ``now_s``; BriefRefused for a future period or one before the data."""
     return brief_span(period, tz, now_s, first_data_s(con))
@@ -87,24 +83,28 @@ def brief_document(app_context, period: Period, area_code: str | None = None):
     """Return the brief document of ``period`` over an area as the server keeps it, built with the
     server's one engine; BriefRefused for a period it cannot honestly give.
 
-    An ended period is built once per version of the data it reads (BRIEF_FAMILIES, counting only
-    the writes that reached back before its end, data/versions.py) and shared by the page, the
-    downloads, the phone link and the morning job; two callers at once wait for the same build. The
-    context keeps a bounded number of documents (callbacks/context.KEPT_BRIEFS). A running period
-    is built each time, as of now."""
+    An ended period is built once per data stamp (reporting/prebuilt.py: the versions of the data
+    it reads, counting only the writes that reached back before its end) and kept in the store,
+    usually ahead by the prebuild job; the page, the downloads, the phone link and the morning job
+    share it, and two callers at once wait for the same build. The context also keeps a bounded
+    number of documents in memory (callbacks/context.KEPT_BRIEFS). A running period is built each
+    time, as of now."""
     cursor = app_context.cursor()
     span = span_for(cursor, period, app_context.tz, app_context.now_s())
     area = resolve_area(cursor, area_code)
     build = lambda: build_document(app_context.cursor(), span, area, app_context.engine)  # noqa: E731
     if span.provisional:
         return build()
-    found = versions.current(cursor, before_s=span.end_s)
-    stamp = tuple(found[family] for family in BRIEF_FAMILIES)
-    return app_context.briefs.get((str(period), area.code, stamp), build)
+    stamp = prebuilt.stamp_at(cursor, span.end_s)
+    kept = lambda: prebuilt.kept_document(app_context.cursor(), str(period), area.code, stamp, build)  # noqa: E731
+    return app_context.briefs.get((str(period), area.code, stamp), kept)
 
 
-def render(document, fmt: str, language: str = "zh") -> bytes:
-    """Return ``document`` rendered in ``fmt`` (pdf or html) and ``language``."""
+def render(document, fmt: str, language: str = "zh", con=None) -> bytes:
+    """Return ``document`` rendered in ``fmt`` (pdf or html) and ``language``; the PDF of a kept
+    document is kept beside it in the store behind ``con`` (printed once per data stamp)."""
+    if fmt == "pdf" and con is not None and document.built is not None:
+        return prebuilt.kept_file(con, document, f"pdf.{language}", lambda: html_to_pdf(render_html(document, language)))
     html = render_html(document, language)
     return html_to_pdf(html) if fmt == "pdf" else html.encode("utf-8")
 

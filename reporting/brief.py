@@ -12,7 +12,8 @@ from data import db
 from indicators.engine import Engine
 from reporting import air, alerts, attention, cases
 from reporting.area import Area, area_units
-from reporting.comparisons import Comparison, period_values, same_period_last_year
+from reporting.comparisons import (Comparison, HolidayComparison, holiday_aligned, holiday_calendar, period_values,
+                                  same_period_last_year)
 from reporting.scorecard import Scorecard, build_scorecard
 from reporting.span import BriefSpan
 from reporting.targets import KeyIndicator, load_targets
@@ -34,6 +35,7 @@ class CaseTotals:
     open_end: int
     overdue_open_end: int
     last_year: Comparison        # 同比: the same part of the same period a year earlier
+    holiday: HolidayComparison | None = None    # 同比 aligned to a holiday the day or week holds
 
     @property
     def closure_rate(self) -> float | None:
@@ -123,16 +125,24 @@ def build_brief(con, span: BriefSpan, area: Area, engine: Engine,
         city_name_en=db.get_setting(con, "city.name_en", "") or "",
         issuer_zh=db.get_setting(con, "report.issuer_zh", "") or "",
         issuer_en=db.get_setting(con, "report.issuer_en", "") or "",
-        totals=_totals(daily, flags, span, same_period_last_year(con, span, area, period_values(engine))),
+        totals=_totals(daily, flags, span, *_last_year(con, span, area, engine)),
         daily=daily, rankings=rankings,
         levels=cases.by_handling_level(frame, flags), categories=categories,
         alerts_fired=fired, alerts_open=_alert_names(alerts.open_at_end(con, span, inside), units, names),
         air=air.period_air(con, span), scorecard=card, keys=keys,
-        attention=attention.items(frame, span, area, fired, rankings, _categories(con)),
+        attention=attention.items(frame, span, area, fired, rankings, _categories(con), _departments(con)),
     )
 
 
-def _totals(daily: pd.DataFrame, f: cases.Flags, span: BriefSpan, last_year: Comparison) -> CaseTotals:
+def _last_year(con, span: BriefSpan, area: Area, engine: Engine) -> tuple[Comparison, HolidayComparison | None]:
+    """Return the 同比 by calendar and, for a day or week holding a holiday, aligned to the holiday."""
+    values = period_values(engine)
+    return (same_period_last_year(con, span, area, values),
+            holiday_aligned(con, span, area, values, holiday_calendar(con)))
+
+
+def _totals(daily: pd.DataFrame, f: cases.Flags, span: BriefSpan, last_year: Comparison,
+            holiday: HolidayComparison | None) -> CaseTotals:
     now, before = daily.iloc[0], daily[daily["offset"].isin(list(cases.baseline_offsets(span.kind)))]
     prev = daily.iloc[1] if len(daily) > 1 else None
     mean = (lambda column: None if before.empty else float(before[column].mean()))  # noqa: E731
@@ -143,6 +153,7 @@ def _totals(daily: pd.DataFrame, f: cases.Flags, span: BriefSpan, last_year: Com
         base_received=mean("received"), base_closed=mean("closed"),
         received_30d=int(f.received_30d.sum()), closed_30d=int((f.received_30d & f.closed).sum()),
         open_end=int(f.open.sum()), overdue_open_end=int(f.overdue_open.sum()), last_year=last_year,
+        holiday=holiday,
     )
 
 
@@ -153,6 +164,11 @@ def _units(con) -> pd.DataFrame:
 
 def _categories(con) -> pd.DataFrame:
     return con.execute("SELECT code, name_zh, name_en FROM event_categories ORDER BY code").df()
+
+
+def _departments(con) -> pd.DataFrame:
+    """Return the departments' names in both languages (the cases name a department by its code)."""
+    return con.execute("SELECT code, name_zh, name_en FROM departments ORDER BY code").df()
 
 
 def _named(frame: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:

@@ -27,28 +27,41 @@ from reporting.span import BriefSpan
 
 LOOKBACK_DAYS = 30          # the closure rate's window
 # How many periods the trend shows (the period and those before it); the day's 7 before are its baseline.
-TREND = {"day": 8, "week": 6, "month": 6, "quarter": 4}
+TREND = {"day": 8, "week": 6, "month": 6, "quarter": 4, "year": 3}
 # Versions at the same instant: the later stage is the case's status (a void word is the last word).
 _STAGE_RANK = ("CASE status WHEN 'cancelled' THEN 7 WHEN 'merged' THEN 7 WHEN 'closed' THEN 6 WHEN 'resolved' THEN 5 "
                "WHEN 'returned' THEN 4 WHEN 'dispatched' THEN 3 WHEN 'accepted' THEN 2 ELSE 1 END")
 _SETTLED = ", ".join(f"'{s}'" for s in ("closed", *VOID_STATUSES))    # neither open nor pending
 
+# A case with no stored stage before the cut (a lighter history day keeps only each case's last
+# row, data/demo: its one row may be dated after the cut) is read from its own timestamps.
 CASES_SQL = f"""
 WITH versions AS (
-  SELECT source, event_id,
+  SELECT source, event_id, true AS seen,
          arg_max({{'status': status, 'handling_level': handling_level}}, (updated_at, {_STAGE_RANK})) AS last,
          min(updated_at) FILTER (WHERE status = 'closed') AS closed_at,
          min(updated_at) FILTER (WHERE status IN ('resolved', 'closed')) AS resolved_at
-  FROM event_history WHERE updated_at < $end GROUP BY source, event_id)
-SELECT e.source, ch.role AS channel, e.category_code, e.department, g.district_code, g.street_code, g.community_code,
-       v.last.handling_level AS handling_level, v.last.status AS status, epoch(e.received_at) AS received_s,
-       epoch(e.due_at) AS due_s, epoch(v.closed_at) AS closed_s, epoch(v.resolved_at) AS resolved_s
-FROM events e
-JOIN versions v USING (source, event_id)
-LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
-LEFT JOIN channels ch ON ch.code = e.source
-WHERE e.received_at < $end
-  AND (e.received_at >= $since OR v.last.status NOT IN ({_SETTLED}) OR v.closed_at >= $closed_since)
+  FROM event_history WHERE updated_at < $end GROUP BY source, event_id),
+cases AS (
+  SELECT e.source, ch.role AS channel, e.category_code, e.department, g.district_code, g.street_code,
+         g.community_code,
+         CASE WHEN v.seen THEN v.last.handling_level ELSE e.handling_level END AS handling_level,
+         CASE WHEN v.seen THEN v.last.status WHEN e.closed_at < $end THEN 'closed'
+              WHEN e.resolved_at < $end THEN 'resolved' WHEN e.dispatched_at < $end THEN 'dispatched'
+              WHEN e.accepted_at < $end THEN 'accepted' ELSE 'received' END AS status,
+         e.received_at, e.due_at,
+         CASE WHEN v.seen THEN v.closed_at WHEN e.closed_at < $end THEN e.closed_at END AS closed_at,
+         CASE WHEN v.seen THEN v.resolved_at WHEN e.resolved_at < $end THEN e.resolved_at END AS resolved_at
+  FROM events e
+  LEFT JOIN versions v USING (source, event_id)
+  LEFT JOIN admin_units g ON g.code = e.grid_code AND g.level = 'grid'
+  LEFT JOIN channels ch ON ch.code = e.source
+  WHERE e.received_at < $end)
+SELECT source, channel, category_code, department, district_code, street_code, community_code, handling_level,
+       status, epoch(received_at) AS received_s, epoch(due_at) AS due_s, epoch(closed_at) AS closed_s,
+       epoch(resolved_at) AS resolved_s
+FROM cases
+WHERE received_at >= $since OR status NOT IN ({_SETTLED}) OR closed_at >= $closed_since
 """
 
 

@@ -26,7 +26,7 @@ from reporting.span import BriefRefused, default_period, parse_period
 def register(sub) -> None:
     """Add the ``report`` subcommand."""
     parser = sub.add_parser("report", help="a brief of a day, week, month or quarter, as PDF or HTML")
-    parser.add_argument("--period", default=None, help="2026-11-19, 2026-W47, 2026-11 or 2026-Q4 (default: yesterday)")
+    parser.add_argument("--period", default=None, help="2026-11-19, 2026-W47, 2026-11, 2026-Q4 or 2026 (default: yesterday)")
     parser.add_argument("--date", default=None, help="a day, YYYY-MM-DD (the same as --period of a day)")
     parser.add_argument("--area", default=None, help="a district, street or community code (default: the city)")
     parser.add_argument("--lang", choices=LANGUAGES, default="zh")

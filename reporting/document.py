@@ -11,6 +11,7 @@ from reporting import charts, view
 from reporting.area import Area
 from reporting.brief import Brief, build_brief
 from reporting.labels import label
+from reporting.prebuilt import BuildInfo
 from reporting.span import BriefSpan
 
 LANGUAGES = ("zh", "en")
@@ -23,6 +24,7 @@ class BriefDocument:
     brief: Brief
     units: dict[str, str]                  # key indicator id -> unit text
     charts: dict[str, dict[str, str]]      # language -> chart name -> data URI
+    built: BuildInfo | None = None         # when and from which data a kept brief was built (None: built now)
 
 
 def unit_geometries(con, level: str) -> pd.DataFrame:

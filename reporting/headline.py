@@ -52,6 +52,10 @@ def headline_zh(brief) -> str:
         parts.append(f"，较近7日日均（{t.base_received:,.1f}件）{_zh_change(t.received, t.base_received)}")
     if t.last_year.available:
         parts.append(f"，同比（{fmt_int(t.last_year.received)}件）{_zh_change(t.received, t.last_year.received)}")
+    if t.holiday is not None and t.holiday.against.available:
+        h = t.holiday
+        parts.append(f"，较上年{h.name('zh')}同期（{h.against.period}，{fmt_int(h.against.received)}件）"
+                     f"{_zh_change(t.received, h.against.received)}")
     end = f"截至{brief.span.as_of_local():%H:%M}" if brief.span.provisional else end_word(kind, "zh")
     parts.append(f"；办结{fmt_int(t.closed)}件，{end}在办{fmt_int(t.open_end)}件，其中超期{fmt_int(t.overdue_open_end)}件。")
     top = brief.categories.head(TOP_ISSUES)
@@ -74,6 +78,10 @@ def headline_en(brief) -> str:
         parts.append(f" and {_en_change(t.received, t.base_received)} on the 7-day mean ({t.base_received:,.1f})")
     if t.last_year.available:
         parts.append(f", {_en_change(t.received, t.last_year.received)} on a year earlier ({fmt_int(t.last_year.received)})")
+    if t.holiday is not None and t.holiday.against.available:
+        h = t.holiday
+        parts.append(f", {_en_change(t.received, h.against.received)} on the same days of last year's {h.name('en')} "
+                     f"({h.against.period}: {fmt_int(h.against.received)})")
     end = f"at {brief.span.as_of_local():%H:%M}" if brief.span.provisional else end_word(kind, "en")
     parts.append(f"; {fmt_int(t.closed)} were closed, and {fmt_int(t.open_end)} were open {end}, "
                  f"{fmt_int(t.overdue_open_end)} of them overdue.")

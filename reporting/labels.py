@@ -5,13 +5,16 @@ Period-dependent words (日报/周报, 前一日/上周 …) are keyed by the pe
 from __future__ import annotations
 
 KIND_TITLES = {"day": ("城市运行日报", "Daily brief"), "week": ("城市运行周报", "Weekly brief"),
-               "month": ("城市运行月报", "Monthly brief"), "quarter": ("城市运行季报", "Quarterly brief")}
+               "month": ("城市运行月报", "Monthly brief"), "quarter": ("城市运行季报", "Quarterly brief"),
+               "year": ("城市运行年报", "Annual brief")}
 KIND_SHORT = {"day": ("日报", "Daily"), "week": ("周报", "Weekly"), "month": ("月报", "Monthly"),
-              "quarter": ("季报", "Quarterly")}
+              "quarter": ("季报", "Quarterly"), "year": ("年报", "Annual")}
 KIND_PREVIOUS = {"day": ("前一日", "previous day"), "week": ("上周", "previous week"),
-                 "month": ("上月", "previous month"), "quarter": ("上季度", "previous quarter")}
+                 "month": ("上月", "previous month"), "quarter": ("上季度", "previous quarter"),
+                 "year": ("上年", "previous year")}
 KIND_END = {"day": ("日终", "at midnight"), "week": ("周末", "at the end of the week"),
-            "month": ("月末", "at the end of the month"), "quarter": ("季末", "at the end of the quarter")}
+            "month": ("月末", "at the end of the month"), "quarter": ("季末", "at the end of the quarter"),
+            "year": ("年末", "at the end of the year")}
 
 LABELS: dict[str, tuple[str, str]] = {
     "received": ("受理", "Received"), "closed": ("办结", "Closed"),
@@ -19,6 +22,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "overdue_open": ("超期在办", "Overdue open"), "open": ("在办", "Open"),
     "red_alerts": ("红色预警（未解除）", "Red alerts open"), "red_fired": ("期内升至红色", "reached red in the period"),
     "aqi": ("空气质量指数", "AQI"), "vs_avg7": ("7日日均", "7-day mean"), "last_year": ("同比", "a year earlier"),
+    "holiday_aligned": ("上年{holiday}同期", "last year's {holiday}"),
     "no_last_year": ("无同期数据", "no data a year earlier"), "no_comparison": ("无可比数据", "no data"), "cases_unit": ("件", "cases"),
     "scorecard": ("城市体征评分", "Scorecard"),
     "indicator": ("指标", "Indicator"), "actual": ("实际值", "Actual"), "target": ("目标值", "Target"),
@@ -59,6 +63,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "page": ("第 {n} 页", "Page {n}"),
     "partial_data": ("本期数据自{day}起计（此前无数据）", "The data of this period begins on {day} (none before)"),
     "provisional": ("截至{time}，数据未完结", "As of {time}: the period has not ended and its figures will change"),
+    "built": ("本简报编制于{time}，数据版本 {version}", "Built on {time} from data version {version}"),
     "final_note": ("本简报依据截至统计周期结束的历史数据生成，同一周期内容不变；不含个人信息。",
                    "Computed from the history up to the end of the period: the same period always gives the same "
                    "brief. No personal data."),

@@ -17,7 +17,7 @@ from data.clock import local_datetime, utc
 from indicators.periods import Period, PeriodError, PeriodKind
 from reporting.days import DaySpan, day_span
 
-BRIEF_KINDS = (PeriodKind.DAY, PeriodKind.WEEK, PeriodKind.MONTH, PeriodKind.QUARTER)
+BRIEF_KINDS = (PeriodKind.DAY, PeriodKind.WEEK, PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR)
 # One microsecond past "now": the live pages count what happened at or before now (<= now); a brief
 # reads what happened before its cut (< cut), so the two agree at the same instant.
 _JUST_AFTER_S = 1e-6
@@ -113,18 +113,20 @@ def ended_span(period: Period, tz: str) -> BriefSpan:
 
 
 def parse_period(text: str | None) -> Period:
-    """Return the period a key names (2026-11-19, 2026-W47, 2026-11, 2026-Q4); BriefRefused for a
-    kind the brief does not cover, PeriodError for text that names no period."""
+    """Return the period a key names (2026-11-19, 2026-W47, 2026-11, 2026-Q4, 2026); BriefRefused
+    for a kind the brief does not cover, PeriodError for text that names no period."""
     period = Period.parse(text or "")
     if period.kind not in BRIEF_KINDS or period.is_to_date:
-        raise BriefRefused("kind", "简报按日、周、月、季度编制，请写 2026-11-19、2026-W47、2026-11 或 2026-Q4。",
-                           "Briefs cover a day, week, month or quarter: write 2026-11-19, 2026-W47, 2026-11 or 2026-Q4.")
+        raise BriefRefused("kind", "简报按日、周、月、季度、年编制，请写 2026-11-19、2026-W47、2026-11、2026-Q4 或 2026。",
+                           "Briefs cover a day, week, month, quarter or year: write 2026-11-19, 2026-W47, 2026-11, "
+                           "2026-Q4 or 2026.")
     return period
 
 
 def brief_span(period: Period, tz: str, now_s: float, first_data_s: float | None) -> BriefSpan:
     """Return the span of ``period`` as of ``now_s``; BriefRefused for a period that has not begun
-    or that ended before the store's first data."""
+    or that ended before the store's first data, and a year the data does not cover from its first
+    day (an annual brief of some months would read as a quiet year)."""
     span = ended_span(period, tz)
     label_zh, label_en = period.label("zh"), period.label("en")
     if span.start_s > now_s:
@@ -136,6 +138,11 @@ def brief_span(period: Period, tz: str, now_s: float, first_data_s: float | None
         return_en = f" (the data begins on {first})" if first else " (the store holds no data yet)"
         raise BriefRefused("before_data", f"{label_zh}早于本系统的数据{return_zh}，无法生成简报。",
                            f"{label_en} is before the data{return_en}: there is no brief of it.")
+    if period.kind == PeriodKind.YEAR and span.start_s < first_data_s:
+        first = local_datetime(first_data_s, tz).date().isoformat()
+        raise BriefRefused("partial_year", f"{label_zh}的数据自{first}起，不足全年，无法生成年报。",
+                           f"The data of {label_en} begins on {first}, inside the year: an annual brief needs "
+                           "the whole year.")
     return replace(span, as_of_s=float(min(now_s, span.end_s)), data_from_s=first_data_s)
 
 

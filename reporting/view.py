@@ -9,6 +9,7 @@ from data.clock import local_datetime
 from layouts import theme
 from reporting import air as day_air
 from reporting.brief import Brief
+from reporting.prebuilt import data_version
 from reporting.headline import POLLUTANT_EN, POLLUTANT_ZH
 from reporting.labels import LABELS, dated, end_word, label, previous_word, unit_text
 from reporting.targets import SCORE_CAP
@@ -52,6 +53,17 @@ def as_of_text(brief: Brief, language: str) -> str:
     return label("provisional", language).format(time=f"{dated(local.date(), language)} {local:%H:%M}")
 
 
+def built_text(document, language: str) -> str:
+    """Return when a kept brief was built and from which data version (cases.readings.geometry.
+    alerts.orders writes before the period's end), or '' for one built for this request."""
+    info = document.built
+    if info is None:
+        return ""
+    local = local_datetime(info.built_at_s, document.brief.tz)
+    return label("built", language).format(time=f"{dated(local.date(), language)} {local:%H:%M}",
+                                           version=data_version(info.data_stamp))
+
+
 def coverage_text(brief: Brief, language: str) -> str:
     """Return a note when the store's data begins inside the period, or ''."""
     span = brief.span
@@ -77,6 +89,9 @@ def comparison_note(brief: Brief, language: str, received: bool = True) -> str:
         parts.append(f"{label('vs_avg7', language)} {fmt_num(base) if base is not None else label('no_comparison', language)}")
     ly = t.last_year.received if received else t.last_year.closed
     parts.append(f"{label('last_year', language)} {fmt_int(ly)}" if ly is not None else label("no_last_year", language))
+    if t.holiday is not None and t.holiday.against.available:
+        aligned = t.holiday.against.received if received else t.holiday.against.closed
+        parts.append(f"{label('holiday_aligned', language).format(holiday=t.holiday.name(language))} {fmt_int(aligned)}")
     return " · ".join(parts)
 
 

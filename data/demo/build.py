@@ -24,6 +24,7 @@ from data.profile import write_profile
 from data.clock import DAY_S, DEFAULT_TZ, parse_instant
 from data.alarm_types import load_types, shipped_types
 from data.demo import camera_alarms, clock, demo_places, demo_roster
+from data.demo import history as demo_history
 from data.demo import orders as demo_orders
 from data.demo.events import events_as_of, plan_events
 from data.demo.geography import Geography, build_geography
@@ -97,8 +98,10 @@ def spec_from_options(scale: str, seed: int, now: str | None, tz: str = DEFAULT_
     return DemoSpec(get_scale(scale), int(seed), parse_instant(now, tz), tz)
 
 
-def build_demo(path: Path, spec: DemoSpec, progress: bool = True, force: bool = False) -> RowCounts:
-    """Build the demo city into ``path`` (atomically); return the rows written per table."""
+def build_demo(path: Path, spec: DemoSpec, progress: bool = True, force: bool = False,
+               history: bool = True) -> RowCounts:
+    """Build the demo city into ``path`` (atomically); return the rows written per table. Without
+    ``history`` the lighter days are left for the server to fill after it starts (data/demo/history.py)."""
     path = Path(path)
     if path.exists() and not force:
         raise db.StoreError(f"{path} already exists. Use --force to replace it, or choose another --db.")
@@ -106,7 +109,7 @@ def build_demo(path: Path, spec: DemoSpec, progress: bool = True, force: bool = 
     _remove_database_files(partial)
     con = db.open_store(partial)
     try:
-        counts = populate(con, spec, progress)
+        counts = populate(con, spec, progress, history)
         con.execute("CHECKPOINT")
     except BaseException:
         con.close()
@@ -124,20 +127,30 @@ def _remove_database_files(path: Path) -> None:
             candidate.unlink()
 
 
-def populate(con: duckdb.DuckDBPyConnection, spec: DemoSpec, progress: bool = True) -> RowCounts:
-    """Write the whole demo city into an empty, migrated store; return rows per table."""
+def populate(con: duckdb.DuckDBPyConnection, spec: DemoSpec, progress: bool = True, history: bool = True) -> RowCounts:
+    """Write the whole demo city into an empty, migrated store; return rows per table. Without
+    ``history`` the lighter days are only marked pending (the server fills them once it serves)."""
     say = _console(progress)
+    later = "" if history else ", filled in the background once the server runs"
     say(f"Building the {spec.scale.name} demo city ({spec.scale.n_grids} grids, {spec.scale.days} days "
-        f"and {spec.scale.archive_days} lighter ones before them)...")
+        f"and {spec.scale.archive_days} lighter ones before them{later})...")
     world = DemoWorld.create(spec)
     counts = RowCounts()
     write_static_tables(con, world, counts)
     batch_id = start_batch(con, "demo", f"demo:{spec.scale.name}:seed={spec.seed}")
-    archive = clock.day_windows(spec.archive_start_s, spec.start_s, spec.tz)
+    if history:
+        bar = tqdm(total=len(demo_history.history_days(world, spec.start_s)), desc="lighter days", unit="day",
+                   disable=not progress, file=sys.stderr)
+        written = demo_history.write_history(con, world, batch_id, progress=lambda done, _total: bar.update(done - bar.n))
+        for table, n in written.items():
+            counts.add(table, n)
+        bar.close()
+    elif spec.scale.archive_days:
+        db.put_settings(con, {demo_history.PENDING_KEY: spec.start_s})
     days = clock.day_windows(spec.start_s, spec.anchor_s, spec.tz)
-    bar = tqdm(archive + days, desc="days", unit="day", disable=not progress, file=sys.stderr)
-    for number, day in enumerate(bar):
-        generate_day(con, world, day, spec.anchor_s, batch_id, counts, light=number < len(archive))
+    bar = tqdm(days, desc="days", unit="day", disable=not progress, file=sys.stderr)
+    for day in bar:
+        generate_day(con, world, day, spec.anchor_s, batch_id, counts)
         bar.set_postfix(rows=f"{counts.total:,}")
     counts.add("work_order_history", demo_orders.play(con, spec.seed, spec.start_s, spec.anchor_s))
     deadlines.sweep(con, spec.anchor_s)          # the reminders and escalations due by "now"
@@ -172,11 +185,9 @@ def write_static_tables(con: duckdb.DuckDBPyConnection, world: DemoWorld, counts
     counts.add("duty_shifts", demo_roster.write_roster(con, world.spec))
 
 
-def generate_day(con, world: DemoWorld, day: clock.DayWindow, as_of_s: int, batch_id: int, counts: RowCounts,
-                 light: bool = False) -> None:
-    """Append one (part of a) local day: events as seen at ``as_of_s``, their plans, readings. A
-    ``light`` (archive) day keeps only each case's row as seen at ``as_of_s``: no earlier
-    versions, no readings."""
+def generate_day(con, world: DemoWorld, day: clock.DayWindow, as_of_s: int, batch_id: int, counts: RowCounts) -> None:
+    """Append one (part of a) local day: events as seen at ``as_of_s``, their earlier stages, their
+    plans, readings and camera alarms (the lighter history days: data/demo/history.py)."""
     spec = world.spec
     weather = weather_for_day(spec.seed, day, spec.anchor_s, spec.tz)
     plan = plan_events(spec.seed, spec.scale, world.geo, day, spec.anchor_s, spec.tz, weather)
@@ -184,8 +195,6 @@ def generate_day(con, world: DemoWorld, day: clock.DayWindow, as_of_s: int, batc
     counts.add("events", writer.append_new_events(con, events.assign(batch_id=batch_id), day.day_start_s,
                                                   day.day_end_s))
     counts.add("demo_event_plans", writer.append_frame(con, "demo_event_plans", pending))
-    if light:
-        return
     readings = generate_readings(spec.seed, spec.scale, world.geo, world.sensors, day, spec.anchor_s, spec.tz, weather)
     counts.add("event_versions", writer.append_frame(con, "event_versions", earlier_versions(history, batch_id)))
     counts.add("readings", writer.append_frame(con, "readings", readings))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pandas as pd
 import pytest
 
 from data.clock import DEFAULT_TZ
@@ -95,3 +96,15 @@ def test_units_where_overdue_grew_are_named_with_both_counts(tiny_con, engine):
     for r in grew.itertuples():
         assert f"{names[r.code]}（{r.before}→{r.now}件）" in item.zh
 
+
+
+def test_an_english_attention_item_names_departments_in_english(monkeypatch):
+    from reporting import attention
+
+    grew = pd.DataFrame({"code": ["城管局", "新部门"], "now": [9, 4], "before": [2, 1], "growth": [7, 3]})
+    monkeypatch.setattr(attention, "_overdue_counts", lambda frame, span, column: grew.copy())
+    names = pd.DataFrame({"code": ["城管局"], "name_zh": ["城管局"], "name_en": ["Urban management bureau"]})
+    item, = attention._departments(pd.DataFrame(), None, names)
+    assert "Urban management bureau (2 → 9)" in item.en and "城管局" not in item.en
+    assert "城管局（2→9件）" in item.zh
+    assert "新部门 (1 → 4)" in item.en                # a department the store does not name: its code, not dropped

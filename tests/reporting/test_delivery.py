@@ -75,9 +75,9 @@ def test_the_morning_job_pushes_each_brief_once_through_the_outbox(tiny_db_copy,
 
 def test_bad_push_settings_are_all_reported():
     with pytest.raises(ValueError) as bad:
-        parse_groups(json.dumps([{"name": "a", "url": "http://x", "format": "fax", "briefs": [{"kind": "year"}]},
+        parse_groups(json.dumps([{"name": "a", "url": "http://x", "format": "fax", "briefs": [{"kind": "hour"}]},
                                  {"name": "b"}]))
-    assert "format" in str(bad.value) and "year" in str(bad.value) and "group 2" in str(bad.value)
+    assert "format" in str(bad.value) and "hour" in str(bad.value) and "group 2" in str(bad.value)
 
 
 def test_no_public_address_means_no_link_and_a_clear_error(tiny_con):

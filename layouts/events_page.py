@@ -95,8 +95,9 @@ add_texts({
 })
 
 
-def layout(case: str | None = None, level: str | None = None, **query) -> html.Div:
-    """Return the page with the filters and the case taken from the URL; callbacks fill the grid and the case."""
+def layout(case: str | None = None, level: str | None = None, language: str = DEFAULT_LANGUAGE, **query) -> html.Div:
+    """Return the page in ``language`` with the filters and the case taken from the URL; callbacks fill the
+    grid and the case."""
     filters = CaseFilters.from_values(handling_level=level, **{k: query.get(k) for k in (
         "source", "category", "status", "overdue", "unit", "since", "until")})
     chosen = {"event_id": str(case)[:64], "source": filters.source} if case else None
@@ -105,13 +106,13 @@ def layout(case: str | None = None, level: str | None = None, **query) -> html.D
         dcc.Store(id=ids.EVENTS_CASE, data=chosen),
         dcc.Store(id=ids.EVENTS_PURGED),
         dcc.Store(id=ids.EVENTS_URL_SYNC),
-        filter_bar(filters),
+        filter_bar(filters, language),
         html.Div(id=ids.EVENTS_COUNT, className="small text-muted my-1", **{"data-testid": "events-count"}),
         html.Div([
-            html.Div(case_grid(), className="col-12 col-xxl-8"),
+            html.Div(case_grid(language), className="col-12 col-xxl-8"),
             html.Div([
                 html.Div([
-                    html.Button(t("events.reveal", DEFAULT_LANGUAGE), id=ids.EVENTS_REVEAL, n_clicks=0,
+                    html.Button(t("events.reveal", language), id=ids.EVENTS_REVEAL, n_clicks=0,
                                 className="btn btn-sm btn-outline-danger", style={"display": "none"}),
                     html.Span(id=ids.EVENTS_REVEAL_NOTE, className="small text-muted ms-2",
                               **{"data-testid": "events-reveal-note"}),
@@ -122,7 +123,7 @@ def layout(case: str | None = None, level: str | None = None, **query) -> html.D
     ], className="container-fluid py-3")
 
 
-def filter_bar(filters: CaseFilters) -> html.Div:
+def filter_bar(filters: CaseFilters, language: str = DEFAULT_LANGUAGE) -> html.Div:
     """Return the filter controls set to ``filters`` (options arrive in the UI language from a callback)."""
     unit_options = [{"label": filters.unit, "value": filters.unit}] if filters.unit else []
     dropdown = {"className": "events-filter", "style": {"minWidth": "9rem"}}
@@ -137,15 +138,15 @@ def filter_bar(filters: CaseFilters) -> html.Div:
                   className="form-control form-control-sm", style={"width": "10rem"}),
         dcc.Input(id=ids.EVENTS_UNTIL, type="date", value=filters.until.isoformat() if filters.until else None,
                   className="form-control form-control-sm", style={"width": "10rem"}),
-        dcc.Checklist(id=ids.EVENTS_OVERDUE, options=[{"label": t("events.overdue", DEFAULT_LANGUAGE), "value": "1"}],
+        dcc.Checklist(id=ids.EVENTS_OVERDUE, options=[{"label": t("events.overdue", language), "value": "1"}],
                       value=["1"] if filters.overdue else [], className="small", inputClassName="me-1"),
     ], className="d-flex flex-wrap gap-2 align-items-center")
 
 
-def case_grid() -> dag.AgGrid:
+def case_grid(language: str = DEFAULT_LANGUAGE) -> dag.AgGrid:
     """Return the case table: rows are fetched page by page from the server (infinite row model)."""
     return dag.AgGrid(
-        id=ids.EVENTS_GRID, rowModelType="infinite", columnDefs=column_defs(DEFAULT_LANGUAGE),
+        id=ids.EVENTS_GRID, rowModelType="infinite", columnDefs=column_defs(language),
         defaultColDef={"resizable": True, "filter": False},
         dashGridOptions={"pagination": True, "paginationPageSize": PAGE_SIZE, "cacheBlockSize": PAGE_SIZE,
                          "maxBlocksInCache": 20, "rowSelection": {"mode": "singleRow", "checkboxes": False,

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 DEFAULT_LANGUAGE = "zh"
 LANGUAGES = ("zh", "en")
+# The browser keeps the chosen language in this cookie (set by assets/language.js and by the sign-in
+# page's switch), so the server builds every page, the sign-in and 403 pages in it from the first draw.
+LANGUAGE_COOKIE = "lang"
 
 TEXT: dict[str, tuple[str, str]] = {
     "app.title": ("城市运行指挥中心", "City Operations Command Center"),
@@ -53,6 +56,11 @@ def add_texts(texts: dict[str, tuple[str, str]]) -> None:
 def normalise_language(language: str | None) -> str:
     """Return a supported language code, falling back to Chinese."""
     return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def chosen_language(query_value: str | None, cookie_value: str | None) -> str:
+    """Return the language a request asks for: ``?lang=`` first, else the language cookie, else Chinese."""
+    return normalise_language(query_value if query_value in LANGUAGES else cookie_value)
 
 
 def t(key: str, language: str | None) -> str:

@@ -116,8 +116,9 @@ add_texts({
 })
 
 
-def layout(q: str | None = None, id: str | None = None, domain: str | None = None, **_query) -> html.Div:  # noqa: A002
-    """Return the page frame with the search from the URL; callbacks fill the list and the detail."""
+def layout(q: str | None = None, id: str | None = None, domain: str | None = None,  # noqa: A002
+           language: str = DEFAULT_LANGUAGE, **_query) -> html.Div:
+    """Return the page frame in ``language`` with the search from the URL; callbacks fill the list and the detail."""
     return html.Div([
         dcc.Store(id=ids.INDICATORS_SELECTED, data=id),
         html.Div([
@@ -125,9 +126,9 @@ def layout(q: str | None = None, id: str | None = None, domain: str | None = Non
                 html.Div([
                     dcc.Input(id=ids.INDICATORS_SEARCH, type="search", value=q or "", debounce=True,
                               className="form-control",
-                              placeholder=t("indicators.search", DEFAULT_LANGUAGE), maxLength=80),
+                              placeholder=t("indicators.search", language), maxLength=80),
                     dcc.Dropdown(id=ids.INDICATORS_DOMAIN, value=domain, options=[], className="indicators-domain",
-                                 placeholder=t("indicators.domain", DEFAULT_LANGUAGE), style={"minWidth": "12rem"}),
+                                 placeholder=t("indicators.domain", language), style={"minWidth": "12rem"}),
                 ], className="d-flex gap-2"),
                 dcc.Checklist(id=ids.INDICATORS_COMPUTABLE, options=[], value=[], className="small mt-1",
                               inputClassName="me-1"),

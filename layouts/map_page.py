@@ -45,9 +45,8 @@ def time_marks(hours: list[int], tz: str, language: str) -> dict:
 
 # --- the page frame --------------------------------------------------------------------------
 
-def layout(**_query) -> html.Div:
-    """Return the page frame; callbacks.map_page reads the ids.MAP_URL and fills everything."""
-    language = DEFAULT_LANGUAGE
+def layout(language: str = DEFAULT_LANGUAGE, **_query) -> html.Div:
+    """Return the page frame in ``language``; callbacks.map_page reads the ids.MAP_URL and fills everything."""
     return html.Div([
         dcc.Location(id=ids.MAP_URL, refresh=False),
         dcc.Store(id=ids.MAP_STATE), dcc.Store(id=ids.MAP_DRAWN), dcc.Store(id=ids.MAP_SUBJECT_CHOSEN),

@@ -55,7 +55,18 @@ def show_handover(handover_id, options, language):
         handover_id = first.get("value")
     chosen = inputs.whole_number(handover_id, "handover", 1, 2**53) if handover_id is not None else None
     found = handover.handover(app.cursor(), chosen) if chosen is not None else None
-    return handover_view(found, language, app.tz)
+    return handover_view(with_indicator_names(found, app.catalog, language), language, app.tz)
+
+
+def with_indicator_names(found: dict | None, catalog, language: str) -> dict | None:
+    """Return the handover with each open alert's indicator shown by its name in ``language`` (the
+    handover keeps the catalog id, which is no text for a person)."""
+    for item in ((found or {}).get("items") or {}).get("alerts", {}).get("items", []):
+        indicator_id = item.get("indicator_id")
+        if isinstance(indicator_id, str) and indicator_id in catalog:
+            indicator = catalog[indicator_id]
+            item["indicator_id"] = indicator.name_zh if language == "zh" else indicator.name_en
+    return found
 
 
 @callback(Output(ids.DUTY_MESSAGE, "children"), Output(ids.DUTY_CHANGED, "data"),

@@ -197,10 +197,15 @@ def grid_row(case: dict, clock: SlaClock, language: str, tz: str) -> dict:
         "sla": sla_text(clock, language), "sla_state": clock.state,
         "status": t(f"events.status.{case['status']}", language),
         "level": t(f"events.level.{level}", language) if level in HANDLING_LEVELS else "—",
-        "grid": case.get("grid_code") or "—", "department": case.get("department") or "—",
+        "grid": case.get("grid_code") or "—", "department": department_name(case, language),
         "caller": case.get("caller_name") or "", "phone": case.get("caller_phone") or "",
         "description": case.get("description") or "",
     }
+
+
+def department_name(case: dict, language: str) -> str:
+    """Return the case's department in ``language`` (its code when the store does not know it)."""
+    return case.get(f"department_{language}") or case.get("department") or "—"
 
 
 def source_name(case: dict, language: str) -> str:
@@ -274,7 +279,7 @@ def facts_table(case: dict, language: str) -> html.Table:
             ("phone", case.get("caller_phone") or "—", "case-phone"),
             ("description", (case.get("description") or "—") + (f"（{t('events.repeat', language)}）" if case.get("is_repeat") else ""),
              "case-description"),
-            ("department", f"{case.get('department') or '—'} · "
+            ("department", f"{department_name(case, language)} · "
                            f"{t(f'events.level.{level}', language) if level in HANDLING_LEVELS else '—'}", "case-department"),
             ("satisfaction", str(case["satisfaction"]) if case.get("satisfaction") is not None else "—", "case-satisfaction")]
     body = [html.Tr([html.Th(t(f"events.{key}", language), className="fw-normal text-muted text-nowrap"),

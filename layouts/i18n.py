@@ -45,6 +45,22 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
+# The catalog writes each unit once, in its Chinese form (件, 小时); symbols (%, µg/m³, km/h) read the same
+# in both languages and are not listed.
+UNIT_EN: dict[str, str] = {
+    "件": "cases", "件/万人": "cases per 10k residents", "件/km²": "cases/km²", "件/网格": "cases per grid",
+    "小时": "h", "分钟": "min", "个": "", "个周期": "cycles", "分": "points", "人": "people", "人/km²": "people/km²",
+    "站时": "station-hours", "点时": "point-hours", "条": "items", "起": "incidents", "类": "categories",
+}
+
+
+def unit_text(unit: str | None, language: str | None) -> str:
+    """Return a catalog unit as the UI shows it in ``language`` (the catalog writes units in Chinese)."""
+    if not unit:
+        return ""
+    return unit if normalise_language(language) == "zh" else UNIT_EN.get(unit, unit)
+
+
 def add_texts(texts: dict[str, tuple[str, str]]) -> None:
     """Register a page's own texts (each page module calls this at import); keys must be new."""
     clashes = set(texts) & set(TEXT)

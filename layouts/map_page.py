@@ -18,7 +18,7 @@ from indicators.model import SEVERITIES, IndicatorType
 from layouts import ids
 from layouts import map_layers
 from layouts import theme
-from layouts.i18n import DEFAULT_LANGUAGE, t
+from layouts.i18n import DEFAULT_LANGUAGE, t, unit_text
 from layouts.components import NO_CLOUD
 from layouts.map_panel import event_columns, events_grid, fmt_value, local_time
 from layouts.map_state import MapView, ViewFacts, allowed_levels, time_index
@@ -201,7 +201,8 @@ def _stepped_scale(colours: list[str]) -> list:
 def value_label(indicator, language: str) -> str:
     """Return the indicator's name and unit for legends."""
     name = indicator.name_zh if language == "zh" else indicator.name_en
-    return f"{name}（{indicator.unit}）" if indicator.unit else name
+    unit = unit_text(indicator.unit, language)
+    return (f"{name}（{unit}）" if language == "zh" else f"{name} ({unit})") if unit else name
 
 
 def feature_collection(features: dict, codes) -> dict:

@@ -134,10 +134,11 @@ def filter_bar(filters: CaseFilters, language: str = DEFAULT_LANGUAGE) -> html.D
         dcc.Dropdown(id=ids.EVENTS_LEVEL, value=filters.handling_level, options=[], **dropdown),
         dcc.Dropdown(id=ids.EVENTS_UNIT, value=filters.unit, options=unit_options, className="events-filter",
                      style={"minWidth": "16rem"}),
-        dcc.Input(id=ids.EVENTS_SINCE, type="date", value=filters.since.isoformat() if filters.since else None,
-                  className="form-control form-control-sm", style={"width": "10rem"}),
-        dcc.Input(id=ids.EVENTS_UNTIL, type="date", value=filters.until.isoformat() if filters.until else None,
-                  className="form-control form-control-sm", style={"width": "10rem"}),
+        # Dash's date pickers, not the browser's date field: they draw in the UI language (layouts/widget_texts.py)
+        dcc.DatePickerSingle(id=ids.EVENTS_SINCE, date=filters.since.isoformat() if filters.since else None,
+                             display_format="YYYY-MM-DD", clearable=True, className="events-date"),
+        dcc.DatePickerSingle(id=ids.EVENTS_UNTIL, date=filters.until.isoformat() if filters.until else None,
+                             display_format="YYYY-MM-DD", clearable=True, className="events-date"),
         dcc.Checklist(id=ids.EVENTS_OVERDUE, options=[{"label": t("events.overdue", language), "value": "1"}],
                       value=["1"] if filters.overdue else [], className="small", inputClassName="me-1"),
     ], className="d-flex flex-wrap gap-2 align-items-center")

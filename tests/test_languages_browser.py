@@ -13,10 +13,12 @@ the plotly modebar. One server and one browser serve the whole walk.
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
 from data import db
+from indicators.city_catalog import catalog_for_store
 from layouts.i18n import TEXT
 from layouts.pages import PAGES
 from tests.browser import TEST_ADMIN, chromium_page, running_server, sign_in
@@ -53,7 +55,8 @@ PAGE_TEXT_JS = """() => {
     }
     return parts.join('\\n');
 }"""
-DRAW_MS = 180_000      # generous: a loaded CI machine draws the long order list slowly
+DRAW_MS = 180_000      # generous: a loaded machine draws the long order list slowly
+SETTLE_S = 20
 SETTLED_JS = "() => !document.querySelector('[data-dash-is-loading=\"true\"]')"
 
 
@@ -70,20 +73,34 @@ def english_ui_phrases() -> list[str]:
 
 
 def one_form_names(db_path) -> set[str]:
-    """Return the names the store holds in one form only, allowed on an English page: the people on the
-    duty roster and the shifts' labels (names a person typed), and the cameras and their places (the
-    camera registry has one name per camera, as the city's video platform sends it)."""
+    """Return the texts the store holds in one form only, allowed on an English page: what a person typed
+    (the people on the duty roster, the shifts' labels, work order titles) and the cameras and their
+    places (the camera registry has one name per camera, as the city's video platform sends it)."""
     con = db.open_store(db_path, read_only=True)
     try:
         rows = con.execute("""SELECT name FROM duty_people UNION SELECT label FROM duty_shifts
+                              UNION SELECT title FROM work_orders
                               UNION SELECT name FROM cameras UNION SELECT place FROM cameras""").fetchall()
     finally:
         con.close()
     return {name for (name,) in rows if name}
 
 
-def other_language_strings(text: str, language: str, allowed: set[str], phrases: list[str]) -> list[str]:
-    """Return the strings of ``text`` that belong to the other language, or are raw codes."""
+def indicator_ids(db_path) -> set[str]:
+    """Return the catalog's indicator ids: pages cite one beside the indicator's name (the code an analyst
+    searches by, like a case number), never instead of it."""
+    con = db.open_store(db_path, read_only=True)
+    try:
+        return {indicator.id for indicator in catalog_for_store(con).indicators}
+    finally:
+        con.close()
+
+
+def other_language_strings(text: str, language: str, allowed: set[str], phrases: list[str],
+                           codes: frozenset[str] = frozenset()) -> list[str]:
+    """Return the strings of ``text`` that belong to the other language, or are raw codes (``codes``: the
+    identifiers a page may cite)."""
+    text = DOTTED_CODE.sub(lambda m: " " if m.group(0) in codes else m.group(0), text)
     found = SNAKE_CODE.findall(text)
     found += [code for code in DOTTED_CODE.findall(text) if not FILE_NAME.search(code)]
     if language == "en":
@@ -97,25 +114,28 @@ def other_language_strings(text: str, language: str, allowed: set[str], phrases:
 
 
 def settle(page) -> None:
-    """Wait until the page's callbacks have drawn it (no component loading for a moment)."""
+    """Wait until the page's callbacks have drawn it: no component loading for a moment, or, on a page
+    that keeps refreshing on a loaded machine, a while (what it shows by then is checked all the same)."""
     page.wait_for_selector("#_pages_content > *", timeout=DRAW_MS)
-    for _ in range(3):
-        page.wait_for_timeout(700)
-        page.wait_for_function(SETTLED_JS, timeout=DRAW_MS)
+    quiet, deadline = 0, time.monotonic() + SETTLE_S
+    while quiet < 3 and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        quiet = quiet + 1 if page.evaluate(SETTLED_JS) else 0
 
 
 class Walk:
     """One walk through the pages in one language, collecting what it found per page."""
 
-    def __init__(self, page, url: str, language: str, allowed: set[str], shots):
+    def __init__(self, page, url: str, language: str, allowed: set[str], codes: frozenset[str], shots):
         self.page, self.url, self.language, self.allowed, self.shots = page, url, language, allowed, shots
+        self.codes = codes
         self.phrases = english_ui_phrases()
         self.found: dict[str, list[str]] = {}
 
     def check(self, where: str) -> None:
         """Record the other language's strings on the page as it is now."""
         text = self.page.evaluate(PAGE_TEXT_JS)
-        bad = other_language_strings(text, self.language, self.allowed, self.phrases)
+        bad = other_language_strings(text, self.language, self.allowed, self.phrases, self.codes)
         if bad:
             self.found[where] = sorted(set(bad))
 
@@ -148,7 +168,7 @@ class Walk:
 
 def test_every_page_in_each_language(tiny_db_copy, artifacts_dir):
     shots = artifacts_dir / "screenshots"
-    allowed = one_form_names(tiny_db_copy)
+    allowed, codes = one_form_names(tiny_db_copy), frozenset(indicator_ids(tiny_db_copy))
     users = (TEST_ADMIN + ("admin",), LEADER + ("leader",))
     paths = [page.path for page in PAGES]
     found: dict[str, dict[str, list[str]]] = {}
@@ -158,7 +178,7 @@ def test_every_page_in_each_language(tiny_db_copy, artifacts_dir):
             page.context.clear_cookies()
             sign_in(page, url, TEST_ADMIN, "/")
             page.set_default_timeout(DRAW_MS)
-            walk = Walk(page, url, language, allowed, shots)
+            walk = Walk(page, url, language, allowed, codes, shots)
             if language == "en":
                 page.click("#lang-en")                      # chosen once: it must hold on every page
                 page.wait_for_selector("#lang-en.btn-light", timeout=30_000)

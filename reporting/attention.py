@@ -35,14 +35,16 @@ class Item:
         return self.zh if language == "zh" else self.en
 
 
-def items(frame: pd.DataFrame, span: BriefSpan, area: Area, fired: pd.DataFrame, rankings, categories: pd.DataFrame) -> tuple[Item, ...]:
-    """Return the brief's matters to attend to, most urgent kind first."""
+def items(frame: pd.DataFrame, span: BriefSpan, area: Area, fired: pd.DataFrame, rankings, categories: pd.DataFrame,
+          departments: pd.DataFrame | None = None) -> tuple[Item, ...]:
+    """Return the brief's matters to attend to, most urgent kind first (``departments``: code, name_zh,
+    name_en of the store's departments; a department it does not name is shown by its code)."""
     found = [*_turned_red(fired), *_rising(frame, span, categories, "category_code", "诉求类别", "categories")]
     if rankings:
         level, table = rankings[0].level, rankings[0].table
         found += _rising(frame, span, table, f"{level}_code", "单位", "units")
         found += _overdue_grew(frame, span, table, f"{level}_code")
-    found += _departments(frame, span)
+    found += _departments(frame, span, departments)
     return tuple(found)
 
 
@@ -109,13 +111,16 @@ def _overdue_grew(frame: pd.DataFrame, span: BriefSpan, names: pd.DataFrame, col
                  f"Overdue open cases grew in: {en}{_more(len(grew), False)}.")]
 
 
-def _departments(frame: pd.DataFrame, span: BriefSpan) -> list[Item]:
+def _departments(frame: pd.DataFrame, span: BriefSpan, names: pd.DataFrame | None) -> list[Item]:
     grew = _overdue_counts(frame, span, "department")
     if grew.empty:
         return []
+    names = names if names is not None else pd.DataFrame(columns=["code", "name_zh", "name_en"])
+    grew = grew.merge(names[["code", "name_zh", "name_en"]], on="code", how="left")
+    grew["name_zh"], grew["name_en"] = grew["name_zh"].fillna(grew["code"]), grew["name_en"].fillna(grew["code"])
     grew = grew.sort_values(["growth", "code"], ascending=[False, True])
     head = grew.head(SHOWN)
-    zh = "、".join(f"{r.code}（{r.before}→{r.now}件）" for r in head.itertuples())
-    en = "; ".join(f"{r.code} ({r.before} → {r.now})" for r in head.itertuples())
+    zh = "、".join(f"{r.name_zh}（{r.before}→{r.now}件）" for r in head.itertuples())
+    en = "; ".join(f"{r.name_en} ({r.before} → {r.now})" for r in head.itertuples())
     return [Item("department", f"超期在办案件增加的承办部门：{zh}{_more(len(grew), True)}。",
                  f"Departments whose overdue open cases grew: {en}{_more(len(grew), False)}.")]

@@ -128,7 +128,7 @@ def build_brief(con, span: BriefSpan, area: Area, engine: Engine,
         levels=cases.by_handling_level(frame, flags), categories=categories,
         alerts_fired=fired, alerts_open=_alert_names(alerts.open_at_end(con, span, inside), units, names),
         air=air.period_air(con, span), scorecard=card, keys=keys,
-        attention=attention.items(frame, span, area, fired, rankings, _categories(con)),
+        attention=attention.items(frame, span, area, fired, rankings, _categories(con), _departments(con)),
     )
 
 
@@ -153,6 +153,10 @@ def _units(con) -> pd.DataFrame:
 
 def _categories(con) -> pd.DataFrame:
     return con.execute("SELECT code, name_zh, name_en FROM event_categories ORDER BY code").df()
+
+
+def _departments(con) -> pd.DataFrame:
+    return con.execute("SELECT code, name_zh, name_en FROM departments ORDER BY code").df()
 
 
 def _named(frame: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:

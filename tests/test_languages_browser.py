@@ -44,11 +44,11 @@ WIDGET_ENGLISH = (
 # shows on hover or in empty fields (placeholder, title, aria-label, plotly's data-title); the
 # language switch is left out (each language is named in itself).
 PAGE_TEXT_JS = """() => {
-    const skip = new Set(['lang-zh', 'lang-en']);
+    const skip = new Set(['lang-zh', 'lang-en', 'login-lang', 'forbidden-lang']);
     const parts = [document.title, document.body.innerText];
     for (const id of skip) { const el = document.getElementById(id); if (el) parts[1] = parts[1].split(el.innerText).join(' '); }
     for (const el of document.querySelectorAll('[placeholder],[title],[aria-label],[data-title],[alt]')) {
-        if (skip.has(el.id) || el.closest('.lang-switch')) continue;
+        if (skip.has(el.id)) continue;
         for (const name of ['placeholder', 'title', 'aria-label', 'data-title', 'alt']) {
             const value = el.getAttribute(name); if (value) parts.push(value);
         }

@@ -65,7 +65,8 @@ def create_app(app_context: context.AppContext) -> Dash:
 
     app = Dash(__name__, use_pages=True, pages_folder="", assets_folder=str(ASSETS),
                title=t("app.title", DEFAULT_LANGUAGE), compress=True, serve_locally=True,
-               suppress_callback_exceptions=True)
+               suppress_callback_exceptions=True,
+               update_title=None)     # Dash's "Updating..." tab title is English on every page
     for page in PAGES:
         dash.register_page(page.name, path=page.path, name=t(page.label_key, DEFAULT_LANGUAGE),
                            title=page_title(page.label_key),

@@ -10,7 +10,7 @@ from data.clock import utc
 from data.db import transaction
 from data.text import TextError
 from layouts import ids
-from layouts.duty import PEOPLE_EXAMPLE, handover_options, handover_view, remove_options, shifts_section
+from layouts.duty import handover_options, handover_view, remove_options, shifts_section
 from layouts.i18n import normalise_language, t
 from queries import duty
 
@@ -27,7 +27,7 @@ def label_page(language):
     """Return the page's fixed labels in the UI language."""
     language = normalise_language(language)
     return (t("duty.heading", language), html.H5(t("duty.edit", language)), t("duty.start", language),
-            t("duty.end", language), t("duty.label", language), t("duty.people", language) + "\n" + PEOPLE_EXAMPLE,
+            t("duty.end", language), t("duty.label", language), t("duty.people", language) + "\n" + t("duty.people.example", language),
             t("duty.add", language), t("duty.remove_pick", language), t("duty.remove", language),
             html.H5(t("duty.handovers", language)), t("duty.handover_pick", language))
 
@@ -95,6 +95,15 @@ def add_shift(_clicks, start, end, label, people, changed, language):
     return t("duty.added", language).format(shift=shift_id), (changed or 0) + 1
 
 
+def duty_role(word: str) -> str:
+    """Return the roster's role code for a role typed in either language (带班领导 or leader); any other
+    word is passed on for data.roster to refuse."""
+    for code in roster.DUTY_ROLES:
+        if word in (code, t(f"duty.role.{code}", "zh"), t(f"duty.role.{code}", "en")):
+            return code
+    return word
+
+
 def parse_people(text: str, language: str) -> list[dict]:
     """Return the people of the form's lines 'name, role, mobile' (a comma or a Chinese comma)."""
     people = []
@@ -102,7 +111,7 @@ def parse_people(text: str, language: str) -> list[dict]:
         parts = [p.strip() for p in line.replace("，", ",").split(",")]
         if len(parts) != 3:
             raise TextError(t("duty.bad_people", language).format(line=number))
-        people.append({"name": parts[0], "role": parts[1], "mobile": parts[2]})
+        people.append({"name": parts[0], "role": duty_role(parts[1]), "mobile": parts[2]})
     return people
 
 

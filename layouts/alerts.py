@@ -304,7 +304,7 @@ def trace_figure(trace: pd.DataFrame, bounds: list[tuple[str, float]], language:
                                line={"color": theme.PRIMARY}, name=t("alerts.col.value", language)))
     for severity, bound in bounds:
         fig.add_hline(y=bound, line={"color": theme.SEVERITY_COLOURS[severity], "dash": "dash"},
-                      annotation_text=severity)
+                      annotation_text=t(f"alerts.severity.{severity}", language))
     for severity in ([] if moving is None else [c for c in moving.columns if c != "at_s"]):
         fig.add_trace(go.Scatter(x=local_times(moving["at_s"], tz), y=moving[severity], mode="lines", line_shape="hv",
                                  line={"color": theme.SEVERITY_COLOURS[severity], "dash": "dash"},

@@ -136,9 +136,11 @@ def filter_bar(filters: CaseFilters, language: str = DEFAULT_LANGUAGE) -> html.D
                      style={"minWidth": "16rem"}),
         # Dash's date pickers, not the browser's date field: they draw in the UI language (layouts/widget_texts.py)
         dcc.DatePickerSingle(id=ids.EVENTS_SINCE, date=filters.since.isoformat() if filters.since else None,
-                             display_format="YYYY-MM-DD", clearable=True, className="events-date"),
+                             display_format="YYYY-MM-DD", clearable=True, className="events-date",
+                             placeholder=t("events.since", language)),
         dcc.DatePickerSingle(id=ids.EVENTS_UNTIL, date=filters.until.isoformat() if filters.until else None,
-                             display_format="YYYY-MM-DD", clearable=True, className="events-date"),
+                             display_format="YYYY-MM-DD", clearable=True, className="events-date",
+                             placeholder=t("events.until", language)),
         dcc.Checklist(id=ids.EVENTS_OVERDUE, options=[{"label": t("events.overdue", language), "value": "1"}],
                       value=["1"] if filters.overdue else [], className="small", inputClassName="me-1"),
     ], className="d-flex flex-wrap gap-2 align-items-center")

@@ -21,8 +21,36 @@
         window.dateFns = Object.assign({}, window.dateFns, {locale: language === "zh" && chinese ? {zhCN: chinese} : {}});
     }
 
+    /* Dash 4's number fields (and the date picker's year field) name their stepper buttons in English
+     * only ("Decrease value"), with no property to change it: name them in Chinese once drawn. */
+    var STEPPER_LABELS_ZH = {"dash-stepper-decrement": "减小数值", "dash-stepper-increment": "增大数值"};
+    var steppersPending = false;
+
+    function nameSteppers() {
+        steppersPending = false;
+        document.querySelectorAll(".dash-input-stepper").forEach(function (button) {
+            Object.keys(STEPPER_LABELS_ZH).forEach(function (kind) {
+                if (button.classList.contains(kind) && button.getAttribute("aria-label") !== STEPPER_LABELS_ZH[kind]) {
+                    button.setAttribute("aria-label", STEPPER_LABELS_ZH[kind]);
+                }
+            });
+        });
+    }
+
+    function watchSteppers() {
+        new MutationObserver(function () {
+            if (!steppersPending) {
+                steppersPending = true;
+                window.requestAnimationFrame(nameSteppers);
+            }
+        }).observe(document.documentElement, {childList: true, subtree: true});
+    }
+
     useDateNames(chosenLanguage());
     document.documentElement.lang = chosenLanguage() === "en" ? "en" : "zh-CN";
+    if (chosenLanguage() === "zh") {
+        watchSteppers();
+    }
 
     window.dash_clientside = Object.assign({}, window.dash_clientside, {
         language: {

@@ -110,7 +110,7 @@ def other_language_strings(text: str, language: str, allowed: set[str], phrases:
             text = text.replace(name, " ")
         return found + HAN.findall(text)
     for phrase in (*phrases, *WIDGET_ENGLISH):
-        if re.search(rf"(?<![A-Za-z]){re.escape(phrase)}(?![A-Za-z])", text):
+        if re.search(rf"(?<![A-Za-z0-9]){re.escape(phrase)}(?![A-Za-z0-9])", text):     # leader1 is a name
             found.append(phrase)
     return found
 

@@ -14,11 +14,12 @@ import plotly.graph_objects as go
 from dash import dcc, html, no_update
 
 from data.clock import local_datetime, local_iso_series, local_times
-from layouts import ids, map_page_texts, theme  # noqa: F401 (map_page_texts registers the panel's texts)
+from layouts import ids, map_page_texts, theme
 from layouts.components import simple_table
 from layouts.i18n import t
 from layouts.widget_texts import grid_locale_text
 
+TEXTS = map_page_texts      # imported for its side effect: it registers the panel's texts (map_page.*)
 SENSOR_ROWS = 50
 
 

@@ -26,6 +26,7 @@ from api import ingest as ingest_api
 from api import place_icons as place_icons_api
 from api import security
 from callbacks import context
+from callbacks.shell import localised_layout, request_language
 from data import backup_schedule, db, handover, retention, settings, thread_cpu, versions
 from data.background import PeriodicJob
 from data.clock import DEFAULT_TZ, parse_instant
@@ -67,21 +68,32 @@ def create_app(app_context: context.AppContext) -> Dash:
 
     app = Dash(__name__, use_pages=True, pages_folder="", assets_folder=str(ASSETS),
                title=t("app.title", DEFAULT_LANGUAGE), compress=True, serve_locally=True,
-               suppress_callback_exceptions=True)
+               suppress_callback_exceptions=True,
+               update_title=None)     # Dash's "Updating..." tab title is English on every page
     for page in PAGES:
         dash.register_page(page.name, path=page.path, name=t(page.label_key, DEFAULT_LANGUAGE),
-                           title=f"{t(page.label_key, DEFAULT_LANGUAGE)} · {t('app.title', DEFAULT_LANGUAGE)}",
-                           layout=page.layout)
+                           title=page_title(page.label_key),
+                           layout=localised_layout(page.layout))
     serving.install(app.server)       # the request log first, so the guard's refusals are logged too
     mount_http_api(app.server, app_context)
     security.install(app, app_context)          # sign-in, roles on every route, CSRF, CSP (api/guard.py)
-    app.layout = html.Div([
+    app.layout = frame_layout
+    return app
+
+
+def page_title(label_key: str):
+    """Return the browser-tab title of a page, built in the request's language."""
+    return lambda **_path: f"{t(label_key, request_language())} · {t('app.title', request_language())}"
+
+
+def frame_layout() -> html.Div:
+    """Return the frame around every page, holding the language the browser chose (its cookie)."""
+    return html.Div([
         dcc.Location(id=ids.URL),
-        dcc.Store(id=ids.LANGUAGE, storage_type="local", data=DEFAULT_LANGUAGE),
+        dcc.Store(id=ids.LANGUAGE, storage_type="memory", data=request_language()),
         html.Nav(id=ids.NAVBAR, className="navbar navbar-expand navbar-dark app-navbar"),
         dash.page_container,
     ])
-    return app
 
 
 def mount_http_api(server, app_context: context.AppContext) -> None:

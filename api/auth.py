@@ -20,6 +20,7 @@ from api.guard import SESSION_COOKIE
 from api.refusals import UNKNOWN_TOKENS
 from data import audit
 from data.ingest import tokens
+from layouts.i18n import LANGUAGE_COOKIE, LANGUAGES, chosen_language
 from layouts.login import login_html, setup_html
 from layouts.pages import page_for_path
 
@@ -67,6 +68,18 @@ def _html(body: str, status: int = 200) -> Response:
     return Response(body, status=status, mimetype="text/html")
 
 
+def _language() -> str:
+    """Return the language of the sign-in and setup pages: ``?lang=``, else the language cookie."""
+    return chosen_language(request.args.get("lang"), request.cookies.get(LANGUAGE_COOKIE))
+
+
+def _remember_language(response: Response) -> Response:
+    """Keep a language picked on the sign-in page (``?lang=``) for the app's pages (the language cookie)."""
+    if request.args.get("lang") in LANGUAGES:
+        response.set_cookie(LANGUAGE_COOKIE, request.args["lang"], max_age=365 * 24 * 3600, samesite="Lax", path="/")
+    return response
+
+
 def _set_session_cookie(response: Response, secret: str, max_age_s: int) -> Response:
     response.set_cookie(SESSION_COOKIE, secret, max_age=max_age_s, httponly=True, samesite="Lax",
                         secure=request.is_secure, path="/")
@@ -92,10 +105,10 @@ class AuthRoutes:
 
     def login(self) -> Response:
         """Show the form (GET) or check the credentials and open a session (POST)."""
-        language = request.args.get("lang")
+        language = _language()
         next_path = _safe_next(request.values.get("next"))
         if request.method == "GET":
-            return _html(login_html(language, next_path=next_path))
+            return _remember_language(_html(login_html(language, next_path=next_path)))
         address = request.remote_addr or "unknown"
         username = request.form.get("username", "").strip()[:64]
         if self.throttle.blocked(address):
@@ -109,7 +122,8 @@ class AuthRoutes:
             return _html(login_html(language, key, next_path, username), 401)
         secret = accounts.start_session(cursor, role, username=username, remote_addr=address)
         audit.record(cursor, username, "login.success", username, {"role": role}, address)
-        return _set_session_cookie(redirect(next_path, 303), secret, int(accounts.SESSION_MAX_AGE.total_seconds()))
+        return _remember_language(_set_session_cookie(redirect(next_path, 303), secret,
+                                                      int(accounts.SESSION_MAX_AGE.total_seconds())))
 
     def logout(self) -> Response:
         """End the session and forget the cookie."""
@@ -143,7 +157,7 @@ class AuthRoutes:
 
     def setup(self) -> Response:
         """Create the first administrator with the code printed at start-up (only while none exists)."""
-        language = request.args.get("lang")
+        language = _language()
         cursor = self.app_context.cursor()
         code = request.values.get("code", "")
         if (not self.setup_code or accounts.count_active_admins(cursor)

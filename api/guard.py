@@ -31,7 +31,7 @@ from data import audit
 from data.inputs import InputError
 from data.ingest import tokens
 from layouts.forbidden import forbidden_html
-from layouts.i18n import normalise_language, t
+from layouts.i18n import LANGUAGE_COOKIE, chosen_language, t
 from layouts.pages import PAGES, page_for_path, page_named
 
 SESSION_COOKIE = "cv_session"
@@ -228,7 +228,7 @@ def input_error(error: InputError) -> Response:
 
 def forbidden() -> Response:
     """Return the 403 page of a route the role may not open, in the product's look and one language."""
-    language = normalise_language(request.args.get("lang"))
+    language = chosen_language(request.args.get("lang"), request.cookies.get(LANGUAGE_COOKIE))
     principal = g.get("principal")
     role = t(f"role.{principal.role}", language) if principal is not None else ""
     return Response(forbidden_html(language, request.path, role), status=403, mimetype="text/html")

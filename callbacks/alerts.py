@@ -17,6 +17,7 @@ from layouts import alerts as view
 from layouts import orders as order_view
 from layouts import ids
 from layouts.i18n import normalise_language, t
+from layouts.widget_texts import graph_config
 
 TRACE_HOURS = 72
 MAX_ID = 2**62                    # alert and silence ids are BIGINT
@@ -128,7 +129,8 @@ def show_detail(selected, _changed, language):
         html.Div(t("alerts.history", language), className="fw-bold mt-2"),
         view.history_table(queries.alert_history(con, selected), language, app.tz),
         html.Div(t("alerts.trace", language), className="fw-bold mt-2"),
-        dcc.Graph(figure=view.trace_figure(trace, bounds, language, moving, tz=app.tz), config={"displayModeBar": False}, id="alert-trace"),
+        dcc.Graph(figure=view.trace_figure(trace, bounds, language, moving, tz=app.tz), id="alert-trace",
+                  config=graph_config({"displayModeBar": False}, language)),
     ]
 
 

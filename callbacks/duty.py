@@ -10,7 +10,7 @@ from data.clock import utc
 from data.db import transaction
 from data.text import TextError
 from layouts import ids
-from layouts.duty import PEOPLE_EXAMPLE, handover_options, handover_view, remove_options, shifts_section
+from layouts.duty import handover_options, handover_view, remove_options, shifts_section
 from layouts.i18n import normalise_language, t
 from queries import duty
 
@@ -27,7 +27,7 @@ def label_page(language):
     """Return the page's fixed labels in the UI language."""
     language = normalise_language(language)
     return (t("duty.heading", language), html.H5(t("duty.edit", language)), t("duty.start", language),
-            t("duty.end", language), t("duty.label", language), t("duty.people", language) + "\n" + PEOPLE_EXAMPLE,
+            t("duty.end", language), t("duty.label", language), t("duty.people", language) + "\n" + t("duty.people.example", language),
             t("duty.add", language), t("duty.remove_pick", language), t("duty.remove", language),
             html.H5(t("duty.handovers", language)), t("duty.handover_pick", language))
 
@@ -55,7 +55,18 @@ def show_handover(handover_id, options, language):
         handover_id = first.get("value")
     chosen = inputs.whole_number(handover_id, "handover", 1, 2**53) if handover_id is not None else None
     found = handover.handover(app.cursor(), chosen) if chosen is not None else None
-    return handover_view(found, language, app.tz)
+    return handover_view(with_indicator_names(found, app.catalog, language), language, app.tz)
+
+
+def with_indicator_names(found: dict | None, catalog, language: str) -> dict | None:
+    """Return the handover with each open alert's indicator shown by its name in ``language`` (the
+    handover keeps the catalog id, which is no text for a person)."""
+    for item in ((found or {}).get("items") or {}).get("alerts", {}).get("items", []):
+        indicator_id = item.get("indicator_id")
+        if isinstance(indicator_id, str) and indicator_id in catalog:
+            indicator = catalog[indicator_id]
+            item["indicator_id"] = indicator.name_zh if language == "zh" else indicator.name_en
+    return found
 
 
 @callback(Output(ids.DUTY_MESSAGE, "children"), Output(ids.DUTY_CHANGED, "data"),
@@ -84,6 +95,15 @@ def add_shift(_clicks, start, end, label, people, changed, language):
     return t("duty.added", language).format(shift=shift_id), (changed or 0) + 1
 
 
+def duty_role(word: str) -> str:
+    """Return the roster's role code for a role typed in either language (带班领导 or leader); any other
+    word is passed on for data.roster to refuse."""
+    for code in roster.DUTY_ROLES:
+        if word in (code, t(f"duty.role.{code}", "zh"), t(f"duty.role.{code}", "en")):
+            return code
+    return word
+
+
 def parse_people(text: str, language: str) -> list[dict]:
     """Return the people of the form's lines 'name, role, mobile' (a comma or a Chinese comma)."""
     people = []
@@ -91,7 +111,7 @@ def parse_people(text: str, language: str) -> list[dict]:
         parts = [p.strip() for p in line.replace("，", ",").split(",")]
         if len(parts) != 3:
             raise TextError(t("duty.bad_people", language).format(line=number))
-        people.append({"name": parts[0], "role": parts[1], "mobile": parts[2]})
+        people.append({"name": parts[0], "role": duty_role(parts[1]), "mobile": parts[2]})
     return people
 
 

@@ -61,7 +61,7 @@ def find_units(search, chosen, language):
 
 @callback(Output(ids.EVENTS_FILTERS, "data"), Input(ids.EVENTS_SOURCE, "value"), Input(ids.EVENTS_CATEGORY, "value"),
           Input(ids.EVENTS_STATUS, "value"), Input(ids.EVENTS_LEVEL, "value"), Input(ids.EVENTS_OVERDUE, "value"),
-          Input(ids.EVENTS_UNIT, "value"), Input(ids.EVENTS_SINCE, "value"), Input(ids.EVENTS_UNTIL, "value"),
+          Input(ids.EVENTS_UNIT, "value"), Input(ids.EVENTS_SINCE, "date"), Input(ids.EVENTS_UNTIL, "date"),
           prevent_initial_call=True)
 def collect_filters(source, category, status, level, overdue, unit, since, until):
     """Keep the chosen filters (as /events URL parameters)."""

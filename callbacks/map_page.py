@@ -20,7 +20,7 @@ from layouts import map_page as view
 from layouts import map_panel as side
 from layouts import map_state
 from layouts import orders as order_view
-from layouts.i18n import normalise_language
+from layouts.i18n import normalise_language, unit_text
 from layouts.map_panel import local_time
 from layouts.map_state import MapView
 from queries import map_page as uq
@@ -262,7 +262,7 @@ def panel(shown: MapView, language: str, grid_options: dict | None) -> tuple:
     value, rank = value_and_rank(indicator.id, unit, at_s)
     compared = [(unit, value, rank), (other, *value_and_rank(indicator.id, other, at_s))] if other else None
     children = uq.top_children(con, indicator.id, unit, at_s, source=store_values(), levels=levels_held())
-    summary = html.Div([side.summary(value, rank, indicator.unit, language, app.tz), unit_links(con, unit, language)])
+    summary = html.Div([side.summary(value, rank, unit_text(indicator.unit, language), language, app.tz), unit_links(con, unit, language)])
     return (side.panel_title(unit, language), summary,
             series(indicator, unit, other, at_s, language),
             map_search.compare_options(unit, shown.compare, None, language),

@@ -18,6 +18,7 @@ from data.orders.machine import OrderError, allowed_steps
 from layouts import ids
 from layouts import orders as view
 from layouts.i18n import normalise_language, t
+from layouts.widget_texts import localise_widgets
 from queries import orders as queries
 
 
@@ -137,7 +138,8 @@ def show_form(prefill, language):
     source, source_id = (value if isinstance(value, str) and len(value) <= 200 else None
                          for value in (prefill.get("source"), prefill.get("id")))
     facts = queries.source_facts(con, source, source_id)
-    return view.new_order_form(language, facts, prefill, store.departments(con), store.handling_levels(con))
+    form = view.new_order_form(language, facts, prefill, store.departments(con), store.handling_levels(con))
+    return localise_widgets(form, language)
 
 
 @callback(Output(ids.ORDERS_MESSAGE, "children", allow_duplicate=True),

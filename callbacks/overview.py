@@ -7,6 +7,7 @@ from data import geo
 from layouts import figures, ids
 from layouts.i18n import normalise_language, t
 from layouts.overview import overview_body
+from layouts.widget_texts import localise_widgets
 from queries.overview import city_today
 from queries.screen import top_units
 
@@ -22,7 +23,7 @@ def refresh_overview(_ticks, language):
         geometry("view.city", lambda: geo.city_view(app.cursor())), "per_10k", t("map.per_10k", language),
         language, overlays=(geometry("geojson.river", lambda: geo.feature_geojson(app.cursor(), "river")),),
         drawing=street_map_drawing(language))
-    return overview_body(data, language, app.tz, street_map)
+    return localise_widgets(overview_body(data, language, app.tz, street_map), language)
 
 
 def street_map_drawing(language: str) -> dict:

@@ -1,23 +1,43 @@
-"""Callbacks of the frame around every page: language switch and navigation bar."""
+"""Callbacks of the frame around every page: language switch and navigation bar, and the language
+every page is built in (the browser's language cookie)."""
 
-from dash import Input, Output, callback, ctx
+from dash import ClientsideFunction, Input, Output, callback, clientside_callback
+from flask import has_request_context, request
 
 from access.roles import current_principal, may_open
 from callbacks import context
 from layouts import ids
 from layouts.components import navbar
-from layouts.i18n import normalise_language, t
+from layouts.i18n import LANGUAGE_COOKIE, chosen_language, normalise_language, t
 from layouts.login import account_menu
 from layouts.pages import PAGES
+from layouts.widget_texts import localise_widgets
 
 ROLES = ()      # the frame around every page: every signed-in role
 
+# A press of 中文/EN stores the choice in the language cookie and reloads the page, so the server
+# builds the page, its widgets' own texts included, in that language (assets/language.js). The
+# navigation bar, buttons included, is redrawn on every page, and Dash calls this for inputs a
+# callback inserts even with prevent_initial_call: the function ignores calls with no press.
+clientside_callback(ClientsideFunction("language", "choose"), Output(ids.LANGUAGE, "data"),
+                    Input(ids.LANG_ZH, "n_clicks"), Input(ids.LANG_EN, "n_clicks"), prevent_initial_call=True)
 
-@callback(Output(ids.LANGUAGE, "data"), Input(ids.LANG_ZH, "n_clicks"), Input(ids.LANG_EN, "n_clicks"),
-          prevent_initial_call=True)
-def choose_language(_zh_clicks, _en_clicks):
-    """Store the language of the button pressed."""
-    return "en" if ctx.triggered_id == ids.LANG_EN else "zh"
+
+def request_language() -> str:
+    """Return the language of the current request (``?lang=``, else the cookie, else Chinese)."""
+    if not has_request_context():
+        return normalise_language(None)
+    return chosen_language(request.args.get("lang"), request.cookies.get(LANGUAGE_COOKIE))
+
+
+def localised_layout(layout):
+    """Return ``layout`` wrapped to build its page in the request's language, widget texts included."""
+    def build(**query):
+        query.pop("language", None)             # a query parameter must not choose the language
+        language = request_language()
+        return localise_widgets(layout(language=language, **query), language)
+    build.__doc__ = layout.__doc__
+    return build
 
 
 @callback(Output(ids.NAVBAR, "children"), Input(ids.LANGUAGE, "data"), Input(ids.URL, "pathname"))

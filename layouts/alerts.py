@@ -106,14 +106,14 @@ add_texts({
 })
 
 
-def layout(alert: str | None = None, **_query) -> html.Div:
-    """Return the page frame; callbacks.alerts fills the list and the detail (``?alert=N`` opens one)."""
+def layout(alert: str | None = None, language: str = DEFAULT_LANGUAGE, **_query) -> html.Div:
+    """Return the page frame in ``language``; callbacks.alerts fills the list and the detail (``?alert=N`` opens one)."""
     return html.Div([
         dcc.Interval(id=ids.ALERTS_TICK, interval=REFRESH_MS),
         dcc.Store(id=ids.ALERTS_SELECTED, data=int(alert) if alert and str(alert).isdigit() else None),
         dcc.Store(id=ids.ALERTS_CHANGED, data=0),
         html.Div([
-            html.Div([filters(), html.Div(id=ids.ALERTS_LIST, className="mt-2"), silences_panel()],
+            html.Div([filters(language), html.Div(id=ids.ALERTS_LIST, className="mt-2"), silences_panel()],
                      className="col-12 col-xl-7"),
             html.Div([actions_form(), html.Div(id=ids.ALERTS_MESSAGE, className="small my-2", role="status"),
                       html.Div(id=ids.ALERTS_DETAIL)], className="col-12 col-xl-5"),
@@ -121,13 +121,13 @@ def layout(alert: str | None = None, **_query) -> html.Div:
     ], className="container-fluid py-3")
 
 
-def filters() -> html.Div:
+def filters(language: str = DEFAULT_LANGUAGE) -> html.Div:
     """Return the level, domain and unit filters."""
     return html.Div([
         dcc.Dropdown(id=ids.ALERTS_LEVEL, options=list(LEVELS), className="flex-fill alerts-filter",
-                     placeholder=t("alerts.filter_level", DEFAULT_LANGUAGE)),
+                     placeholder=t("alerts.filter_level", language)),
         dcc.Dropdown(id=ids.ALERTS_DOMAIN, options=list(DOMAINS), className="flex-fill alerts-filter",
-                     placeholder=t("alerts.filter_domain", DEFAULT_LANGUAGE)),
+                     placeholder=t("alerts.filter_domain", language)),
         dcc.Input(id=ids.ALERTS_UNIT, type="text", placeholder="990102…", debounce=True, className="form-control"),
     ], className="d-flex gap-2")
 
@@ -304,7 +304,7 @@ def trace_figure(trace: pd.DataFrame, bounds: list[tuple[str, float]], language:
                                line={"color": theme.PRIMARY}, name=t("alerts.col.value", language)))
     for severity, bound in bounds:
         fig.add_hline(y=bound, line={"color": theme.SEVERITY_COLOURS[severity], "dash": "dash"},
-                      annotation_text=severity)
+                      annotation_text=t(f"alerts.severity.{severity}", language))
     for severity in ([] if moving is None else [c for c in moving.columns if c != "at_s"]):
         fig.add_trace(go.Scatter(x=local_times(moving["at_s"], tz), y=moving[severity], mode="lines", line_shape="hv",
                                  line={"color": theme.SEVERITY_COLOURS[severity], "dash": "dash"},

@@ -38,6 +38,13 @@ add_texts({
     "deliveries.col.sent_at": ("送达时间", "Sent at"),
     "deliveries.col.http_status": ("应答码", "Answer"),
     "deliveries.col.last_error": ("最近错误", "Last error"),
+    # the outbox topics the product queues (a webhook subscribes to them by these codes)
+    "deliveries.topic.alert.fired_red": ("红色预警", "Red alert"),
+    "deliveries.topic.alert.escalated": ("预警升级", "Alert escalated"),
+    "deliveries.topic.alarm.new": ("新视频告警", "New camera alarm"),
+    "deliveries.topic.order.remind": ("工单催办", "Work order reminder"),
+    "deliveries.topic.order.escalate": ("工单升级", "Work order escalated"),
+    "deliveries.topic.brief.morning": ("早报推送", "Morning brief"),
 })
 
 
@@ -78,6 +85,8 @@ def _cell(column: str, value, language: str, tz: str) -> str:
         return fmt_time(value, tz)
     if column == "status":
         return t(f"deliveries.status.{value}", language)
+    if column == "topic" and t(f"deliveries.topic.{value}", language) != f"deliveries.topic.{value}":
+        return t(f"deliveries.topic.{value}", language)
     if column == "receiver" and value == FAN_OUT:
         return t("deliveries.every_receiver", language)
     return str(value)[:MAX_ERROR]

@@ -13,7 +13,6 @@ from layouts.events_page import fmt_time
 from layouts.i18n import add_texts, t
 
 REFRESH_MS = 30_000
-PEOPLE_EXAMPLE = "周建国, leader, 13800000001\n李晓梅, officer, 13800000002"
 
 add_texts({
     "nav.duty": ("值班交接", "Duty roster"),
@@ -30,7 +29,9 @@ add_texts({
     "duty.start": ("开始时间，如 2026-12-08 08:00（本地时间）", "Start, e.g. 2026-12-08 08:00 (local time)"),
     "duty.end": ("结束时间", "End"),
     "duty.label": ("班次名称（可选）", "Shift name (optional)"),
-    "duty.people": ("每行一人：姓名, leader 或 officer, 手机号", "One person a line: name, leader or officer, mobile"),
+    "duty.people": ("每行一人：姓名, 带班领导 或 值班员, 手机号", "One person a line: name, leader or officer, mobile"),
+    "duty.people.example": ("周建国, 带班领导, 13800000001\n李晓梅, 值班员, 13800000002",
+                            "Zhou Jianguo, leader, 13800000001\nLi Xiaomei, officer, 13800000002"),
     "duty.add": ("添加班次", "Add the shift"),
     "duty.remove_pick": ("选择未开始的班次", "Choose a shift not yet begun"),
     "duty.remove": ("删除班次", "Remove the shift"),

@@ -95,8 +95,9 @@ add_texts({
 })
 
 
-def layout(case: str | None = None, level: str | None = None, **query) -> html.Div:
-    """Return the page with the filters and the case taken from the URL; callbacks fill the grid and the case."""
+def layout(case: str | None = None, level: str | None = None, language: str = DEFAULT_LANGUAGE, **query) -> html.Div:
+    """Return the page in ``language`` with the filters and the case taken from the URL; callbacks fill the
+    grid and the case."""
     filters = CaseFilters.from_values(handling_level=level, **{k: query.get(k) for k in (
         "source", "category", "status", "overdue", "unit", "since", "until")})
     chosen = {"event_id": str(case)[:64], "source": filters.source} if case else None
@@ -105,13 +106,13 @@ def layout(case: str | None = None, level: str | None = None, **query) -> html.D
         dcc.Store(id=ids.EVENTS_CASE, data=chosen),
         dcc.Store(id=ids.EVENTS_PURGED),
         dcc.Store(id=ids.EVENTS_URL_SYNC),
-        filter_bar(filters),
+        filter_bar(filters, language),
         html.Div(id=ids.EVENTS_COUNT, className="small text-muted my-1", **{"data-testid": "events-count"}),
         html.Div([
-            html.Div(case_grid(), className="col-12 col-xxl-8"),
+            html.Div(case_grid(language), className="col-12 col-xxl-8"),
             html.Div([
                 html.Div([
-                    html.Button(t("events.reveal", DEFAULT_LANGUAGE), id=ids.EVENTS_REVEAL, n_clicks=0,
+                    html.Button(t("events.reveal", language), id=ids.EVENTS_REVEAL, n_clicks=0,
                                 className="btn btn-sm btn-outline-danger", style={"display": "none"}),
                     html.Span(id=ids.EVENTS_REVEAL_NOTE, className="small text-muted ms-2",
                               **{"data-testid": "events-reveal-note"}),
@@ -122,7 +123,7 @@ def layout(case: str | None = None, level: str | None = None, **query) -> html.D
     ], className="container-fluid py-3")
 
 
-def filter_bar(filters: CaseFilters) -> html.Div:
+def filter_bar(filters: CaseFilters, language: str = DEFAULT_LANGUAGE) -> html.Div:
     """Return the filter controls set to ``filters`` (options arrive in the UI language from a callback)."""
     unit_options = [{"label": filters.unit, "value": filters.unit}] if filters.unit else []
     dropdown = {"className": "events-filter", "style": {"minWidth": "9rem"}}
@@ -133,19 +134,22 @@ def filter_bar(filters: CaseFilters) -> html.Div:
         dcc.Dropdown(id=ids.EVENTS_LEVEL, value=filters.handling_level, options=[], **dropdown),
         dcc.Dropdown(id=ids.EVENTS_UNIT, value=filters.unit, options=unit_options, className="events-filter",
                      style={"minWidth": "16rem"}),
-        dcc.Input(id=ids.EVENTS_SINCE, type="date", value=filters.since.isoformat() if filters.since else None,
-                  className="form-control form-control-sm", style={"width": "10rem"}),
-        dcc.Input(id=ids.EVENTS_UNTIL, type="date", value=filters.until.isoformat() if filters.until else None,
-                  className="form-control form-control-sm", style={"width": "10rem"}),
-        dcc.Checklist(id=ids.EVENTS_OVERDUE, options=[{"label": t("events.overdue", DEFAULT_LANGUAGE), "value": "1"}],
+        # Dash's date pickers, not the browser's date field: they draw in the UI language (layouts/widget_texts.py)
+        dcc.DatePickerSingle(id=ids.EVENTS_SINCE, date=filters.since.isoformat() if filters.since else None,
+                             display_format="YYYY-MM-DD", clearable=True, className="events-date",
+                             placeholder=t("events.since", language)),
+        dcc.DatePickerSingle(id=ids.EVENTS_UNTIL, date=filters.until.isoformat() if filters.until else None,
+                             display_format="YYYY-MM-DD", clearable=True, className="events-date",
+                             placeholder=t("events.until", language)),
+        dcc.Checklist(id=ids.EVENTS_OVERDUE, options=[{"label": t("events.overdue", language), "value": "1"}],
                       value=["1"] if filters.overdue else [], className="small", inputClassName="me-1"),
     ], className="d-flex flex-wrap gap-2 align-items-center")
 
 
-def case_grid() -> dag.AgGrid:
+def case_grid(language: str = DEFAULT_LANGUAGE) -> dag.AgGrid:
     """Return the case table: rows are fetched page by page from the server (infinite row model)."""
     return dag.AgGrid(
-        id=ids.EVENTS_GRID, rowModelType="infinite", columnDefs=column_defs(DEFAULT_LANGUAGE),
+        id=ids.EVENTS_GRID, rowModelType="infinite", columnDefs=column_defs(language),
         defaultColDef={"resizable": True, "filter": False},
         dashGridOptions={"pagination": True, "paginationPageSize": PAGE_SIZE, "cacheBlockSize": PAGE_SIZE,
                          "maxBlocksInCache": 20, "rowSelection": {"mode": "singleRow", "checkboxes": False,
@@ -196,10 +200,15 @@ def grid_row(case: dict, clock: SlaClock, language: str, tz: str) -> dict:
         "sla": sla_text(clock, language), "sla_state": clock.state,
         "status": t(f"events.status.{case['status']}", language),
         "level": t(f"events.level.{level}", language) if level in HANDLING_LEVELS else "—",
-        "grid": case.get("grid_code") or "—", "department": case.get("department") or "—",
+        "grid": case.get("grid_code") or "—", "department": department_name(case, language),
         "caller": case.get("caller_name") or "", "phone": case.get("caller_phone") or "",
         "description": case.get("description") or "",
     }
+
+
+def department_name(case: dict, language: str) -> str:
+    """Return the case's department in ``language`` (its code when the store does not know it)."""
+    return case.get(f"department_{language}") or case.get("department") or "—"
 
 
 def source_name(case: dict, language: str) -> str:
@@ -273,7 +282,7 @@ def facts_table(case: dict, language: str) -> html.Table:
             ("phone", case.get("caller_phone") or "—", "case-phone"),
             ("description", (case.get("description") or "—") + (f"（{t('events.repeat', language)}）" if case.get("is_repeat") else ""),
              "case-description"),
-            ("department", f"{case.get('department') or '—'} · "
+            ("department", f"{department_name(case, language)} · "
                            f"{t(f'events.level.{level}', language) if level in HANDLING_LEVELS else '—'}", "case-department"),
             ("satisfaction", str(case["satisfaction"]) if case.get("satisfaction") is not None else "—", "case-satisfaction")]
     body = [html.Tr([html.Th(t(f"events.{key}", language), className="fw-normal text-muted text-nowrap"),

@@ -1,8 +1,8 @@
 """The 403 page of a route the signed-in role may not open: plain HTML in the product's look (like the
 sign-in page, served by api/guard.py before any Dash layout), in one language, with a way back.
 
-The language comes from ``?lang=``, else it is the product's default (Chinese), as on the sign-in
-page: the language chosen in the app lives in the browser's storage, which the server cannot read.
+The language comes from ``?lang=``, else the language cookie the app's switch sets, else the
+product's default (Chinese), as on the sign-in page.
 The page carries no script and no value from the request except the escaped path of the switch link.
 """
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 DEFAULT_LANGUAGE = "zh"
 LANGUAGES = ("zh", "en")
+# The browser keeps the chosen language in this cookie (set by assets/language.js and by the sign-in
+# page's switch), so the server builds every page, the sign-in and 403 pages in it from the first draw.
+LANGUAGE_COOKIE = "lang"
 
 TEXT: dict[str, tuple[str, str]] = {
     "app.title": ("城市运行指挥中心", "City Operations Command Center"),
@@ -42,6 +45,22 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
+# The catalog writes each unit once, in its Chinese form (件, 小时); symbols (%, µg/m³, km/h) read the same
+# in both languages and are not listed.
+UNIT_EN: dict[str, str] = {
+    "件": "cases", "件/万人": "cases per 10k residents", "件/km²": "cases/km²", "件/网格": "cases per grid",
+    "小时": "h", "分钟": "min", "个": "", "个周期": "cycles", "分": "points", "人": "people", "人/km²": "people/km²",
+    "站时": "station-hours", "点时": "point-hours", "条": "items", "起": "incidents", "类": "categories",
+}
+
+
+def unit_text(unit: str | None, language: str | None) -> str:
+    """Return a catalog unit as the UI shows it in ``language`` (the catalog writes units in Chinese)."""
+    if not unit:
+        return ""
+    return unit if normalise_language(language) == "zh" else UNIT_EN.get(unit, unit)
+
+
 def add_texts(texts: dict[str, tuple[str, str]]) -> None:
     """Register a page's own texts (each page module calls this at import); keys must be new."""
     clashes = set(texts) & set(TEXT)
@@ -53,6 +72,11 @@ def add_texts(texts: dict[str, tuple[str, str]]) -> None:
 def normalise_language(language: str | None) -> str:
     """Return a supported language code, falling back to Chinese."""
     return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def chosen_language(query_value: str | None, cookie_value: str | None) -> str:
+    """Return the language a request asks for: ``?lang=`` first, else the language cookie, else Chinese."""
+    return normalise_language(query_value if query_value in LANGUAGES else cookie_value)
 
 
 def t(key: str, language: str | None) -> str:

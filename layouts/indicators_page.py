@@ -15,7 +15,7 @@ from indicators.catalog_search import Hit, subject_names
 from indicators.model import SEVERITIES, Indicator, IndicatorType, Measure
 from layouts import ids
 from layouts.components import simple_table
-from layouts.i18n import DEFAULT_LANGUAGE, add_texts, t
+from layouts.i18n import DEFAULT_LANGUAGE, add_texts, t, unit_text
 
 STATUS_CLASS = {"red": "bg-danger", "orange": "bg-warning text-dark", "yellow": "bg-warning-subtle text-dark",
                 "blue": "bg-primary", "normal": "bg-success", "no_data": "bg-secondary",
@@ -119,8 +119,9 @@ add_texts({
 })
 
 
-def layout(q: str | None = None, id: str | None = None, domain: str | None = None, **_query) -> html.Div:  # noqa: A002
-    """Return the page frame with the search from the URL; callbacks fill the list and the detail."""
+def layout(q: str | None = None, id: str | None = None, domain: str | None = None,  # noqa: A002
+           language: str = DEFAULT_LANGUAGE, **_query) -> html.Div:
+    """Return the page frame in ``language`` with the search from the URL; callbacks fill the list and the detail."""
     return html.Div([
         dcc.Store(id=ids.INDICATORS_SELECTED, data=id),
         html.Div([
@@ -128,9 +129,9 @@ def layout(q: str | None = None, id: str | None = None, domain: str | None = Non
                 html.Div([
                     dcc.Input(id=ids.INDICATORS_SEARCH, type="search", value=q or "", debounce=True,
                               className="form-control",
-                              placeholder=t("indicators.search", DEFAULT_LANGUAGE), maxLength=80),
+                              placeholder=t("indicators.search", language), maxLength=80),
                     dcc.Dropdown(id=ids.INDICATORS_DOMAIN, value=domain, options=[], className="indicators-domain",
-                                 placeholder=t("indicators.domain", DEFAULT_LANGUAGE), style={"minWidth": "12rem"}),
+                                 placeholder=t("indicators.domain", language), style={"minWidth": "12rem"}),
                 ], className="d-flex gap-2"),
                 dcc.Checklist(id=ids.INDICATORS_COMPUTABLE, options=[], value=[], className="small mt-1",
                               inputClassName="me-1"),
@@ -206,7 +207,7 @@ def _result_row(ind: Indicator, value, domain, query: str, language: str, lacks:
         html.Td(status_badge("lacking" if lacks else status, language)),
         html.Td([dcc.Link(name, href=detail_href(ind.id, query)), html.Div(html.Small(ind.id, className="text-muted"))]),
         html.Td(f"{domain_name} / {subject}", className="small"),
-        html.Td(f"{fmt_value(number)} {ind.unit}".strip() if value else "—", className="text-end text-nowrap"),
+        html.Td(f"{fmt_value(number)} {unit_text(ind.unit, language)}".strip() if value else "—", className="text-end text-nowrap"),
     ], **{"data-testid": f"indicator-row-{ind.id}"})
 
 
@@ -267,7 +268,7 @@ def current_value(ind: Indicator, latest: dict | None, language: str, tz: str) -
     return html.Div([
         html.Div(t("indicators.current", language), className="small text-muted"),
         html.Div([html.Span(fmt_value(latest["value"]), className="fs-3 fw-bold me-1", **{"data-testid": "indicator-value"}),
-                  html.Span(ind.unit, className="me-3"), link], className="d-flex align-items-center"),
+                  html.Span(unit_text(ind.unit, language), className="me-3"), link], className="d-flex align-items-center"),
         html.Div([html.Span(f"{label}: {text}", className="me-3") for label, text in facts], className="small text-muted"),
     ])
 
@@ -279,7 +280,7 @@ def _when(epoch_s, tz: str) -> str:
 def formula_block(ind: Indicator, language: str) -> html.Div:
     """Return how the indicator is computed: its type, source, window, measures and derivation."""
     facts = [("type", ind.type.value), ("source", ind.source or "—"), ("window", ind.window.value if ind.window else "—"),
-             ("unit", ind.unit or "—"), ("levels", " · ".join(t(f"indicators.lvl.{lv}", language) for lv in ind.levels)),
+             ("unit", unit_text(ind.unit, language) or "—"), ("levels", " · ".join(t(f"indicators.lvl.{lv}", language) for lv in ind.levels)),
              ("cadence", f"{ind.cadence_s} s")]
     if ind.time_column:
         facts.append(("time_column", ind.time_column))

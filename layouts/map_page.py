@@ -17,7 +17,7 @@ from indicators.model import SEVERITIES, IndicatorType
 from layouts import ids
 from layouts import map_layers, map_search, place_layers
 from layouts import theme
-from layouts.i18n import DEFAULT_LANGUAGE, t
+from layouts.i18n import DEFAULT_LANGUAGE, t, unit_text
 from layouts.components import NO_CLOUD
 from layouts.map_panel import event_columns, events_grid, fmt_value, local_time
 from layouts.map_state import MapView, ViewFacts, allowed_levels, time_index
@@ -44,9 +44,8 @@ def time_marks(hours: list[int], tz: str, language: str) -> dict:
 
 # --- the page frame --------------------------------------------------------------------------
 
-def layout(**_query) -> html.Div:
-    """Return the page frame; callbacks.map_page reads the ids.MAP_URL and fills everything."""
-    language = DEFAULT_LANGUAGE
+def layout(language: str = DEFAULT_LANGUAGE, **_query) -> html.Div:
+    """Return the page frame in ``language``; callbacks.map_page reads the ids.MAP_URL and fills everything."""
     return html.Div([
         dcc.Location(id=ids.MAP_URL, refresh=False),
         dcc.Store(id=ids.MAP_STATE), dcc.Store(id=ids.MAP_DRAWN), dcc.Store(id=ids.MAP_SUBJECT_CHOSEN),
@@ -206,7 +205,8 @@ def _stepped_scale(colours: list[str]) -> list:
 def value_label(indicator, language: str) -> str:
     """Return the indicator's name and unit for legends."""
     name = indicator.name_zh if language == "zh" else indicator.name_en
-    return f"{name}（{indicator.unit}）" if indicator.unit else name
+    unit = unit_text(indicator.unit, language)
+    return (f"{name}（{unit}）" if language == "zh" else f"{name} ({unit})") if unit else name
 
 
 def feature_collection(features: dict, codes) -> dict:

@@ -95,21 +95,6 @@ add_texts({
     "map_page.case_status.closed": ("已办结", "Closed"),
 })
 
-# AG Grid's own texts (pagination, filters) in Chinese; English is the grid's default.
-GRID_LOCALE_ZH = {
-    "page": "第", "of": "/", "to": "至", "more": "更多", "pageLastRowUnknown": "?",
-    "pageSizeSelectorLabel": "每页行数：", "ariaPageSizeSelectorLabel": "每页行数",
-    "firstPage": "第一页", "previousPage": "上一页", "nextPage": "下一页", "lastPage": "最后一页",
-    "loadingOoo": "加载中…", "noRowsToShow": "没有可显示的记录", "filterOoo": "筛选…",
-    "applyFilter": "应用", "resetFilter": "重置", "clearFilter": "清除", "cancelFilter": "取消",
-    "equals": "等于", "notEqual": "不等于", "contains": "包含", "notContains": "不包含",
-    "startsWith": "开头是", "endsWith": "结尾是", "blank": "为空", "notBlank": "不为空",
-    "lessThan": "小于", "greaterThan": "大于", "lessThanOrEqual": "小于等于",
-    "greaterThanOrEqual": "大于等于", "inRange": "介于", "inRangeStart": "从", "inRangeEnd": "到",
-    "andCondition": "且", "orCondition": "或", "dateFormatOoo": "yyyy-mm-dd",
-    "ariaFilterInput": "筛选输入", "ariaFilterValue": "筛选值", "ariaFilteringOperator": "筛选条件",
-}
-
 
 def level_name(level: str, language: str) -> str:
     """Return a level's name (区县, Street …) in the UI language."""

@@ -15,12 +15,13 @@ from dash import dcc, html, no_update
 
 from data.clock import local_datetime, local_iso_series, local_times
 from data.text import inert
-from layouts import ids, theme
+from layouts import ids, map_page_texts, theme
 from layouts.components import simple_table
 from layouts.i18n import t
-from layouts.map_page_texts import GRID_LOCALE_ZH
 from layouts.map_search import value_difference
+from layouts.widget_texts import grid_locale_text
 
+TEXTS = map_page_texts      # imported for its side effect: it registers the panel's texts (map_page.*)
 SENSOR_ROWS = 50
 
 
@@ -158,8 +159,7 @@ CSV_EXPORT = {"fileName": "cases.csv", "columnKeys": [EXPORTED_TIMES.get(field, 
 
 def grid_options(language: str) -> dict:
     """Return the events grid's options: pagination, and AG Grid's own texts in the UI language."""
-    locale = GRID_LOCALE_ZH if language == "zh" else {}
-    return {"pagination": True, "paginationPageSize": 20, "localeText": locale}
+    return {"pagination": True, "paginationPageSize": 20, "localeText": grid_locale_text(language)}
 
 
 def events_grid(language: str, rows: list[dict], columns: list[dict]) -> dag.AgGrid:

@@ -27,8 +27,9 @@ STATE_CLASS = {"dispatched": "bg-primary", "reported": "bg-info text-dark", "in_
 PRIORITY_CLASS = {"normal": "text-body", "urgent": "text-warning fw-bold", "critical": "text-danger fw-bold"}
 
 
-def layout(source: str | None = None, id: str | None = None, order: str | None = None, **_query) -> html.Div:  # noqa: A002
-    """Return the page frame; callbacks.orders fills the list, the form and the detail."""
+def layout(source: str | None = None, id: str | None = None, order: str | None = None,  # noqa: A002
+           language: str = DEFAULT_LANGUAGE, **_query) -> html.Div:
+    """Return the page frame in ``language``; callbacks.orders fills the list, the form and the detail."""
     prefill = {"source": source if source in FORM_SOURCES else None, "id": (id or "")[:128] or None}
     selected = int(order) if order and str(order).isdigit() else None
     return html.Div([
@@ -38,7 +39,7 @@ def layout(source: str | None = None, id: str | None = None, order: str | None =
         dcc.Store(id=ids.ORDERS_CHANGED, data=0),
         html.H5(id=ids.ORDERS_HEADING, className="mb-2"),
         html.Div([
-            html.Div([filters(), html.Div(id=ids.ORDERS_LIST, className="mt-2")], className="col-12 col-xl-7"),
+            html.Div([filters(language), html.Div(id=ids.ORDERS_LIST, className="mt-2")], className="col-12 col-xl-7"),
             html.Div([html.Div(id=ids.ORDERS_MESSAGE, className="small my-2", role="status"),
                       html.Div(id=ids.ORDERS_DETAIL), html.Div(id=ids.ORDERS_FORM, className="mt-3")],
                      className="col-12 col-xl-5"),
@@ -46,15 +47,15 @@ def layout(source: str | None = None, id: str | None = None, order: str | None =
     ], className="container-fluid py-3")
 
 
-def filters() -> html.Div:
+def filters(language: str = DEFAULT_LANGUAGE) -> html.Div:
     """Return the state, department and level filters (options and hints set in the UI language)."""
     return html.Div([
         dcc.Dropdown(id=ids.ORDERS_FILTER_STATE, className="flex-fill",
-                     placeholder=t("orders.filter.state", DEFAULT_LANGUAGE)),
+                     placeholder=t("orders.filter.state", language)),
         dcc.Dropdown(id=ids.ORDERS_FILTER_DEPARTMENT, className="flex-fill",
-                     placeholder=t("orders.filter.department", DEFAULT_LANGUAGE)),
+                     placeholder=t("orders.filter.department", language)),
         dcc.Dropdown(id=ids.ORDERS_FILTER_LEVEL, className="flex-fill",
-                     placeholder=t("orders.filter.level", DEFAULT_LANGUAGE)),
+                     placeholder=t("orders.filter.level", language)),
     ], className="d-flex gap-2")
 
 

@@ -127,10 +127,12 @@ def screen_config(refresh=None, rotate=None, reload=None, scene=None, lang=None,
     }
 
 
-def layout(**query) -> html.Div:
-    """Return the screen's frame: settings, timers, stores and the empty panels callbacks fill."""
+def layout(language: str | None = None, **query) -> html.Div:
+    """Return the screen's frame: settings, timers, stores and the empty panels callbacks fill; in the
+    language of ``?lang=``, else the page's (``language``, the browser's choice)."""
     config = screen_config(**query)
-    language = config["lang"] or "zh"
+    config["lang"] = config["lang"] or normalise_language(language)
+    language = config["lang"]
     return html.Div([
         dcc.Store(id=ids.SCREEN_CONFIG, data=config),
         dcc.Store(id=ids.SCREEN_SCENE, data={"index": config["start"], "hold": False, "manual": 0}),

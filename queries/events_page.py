@@ -21,7 +21,7 @@ HANDLING_LEVELS = (1, 2, 3)            # 1 district, 2 street, 3 community
 MAX_PAGE_ROWS = 500
 # Texts shown as labels, cut shorter than a description when a feed sent more (data.text.inert_row);
 # source and event_id stay whole (up to DISPLAY_LIMIT): the page looks the case up by them.
-LABELS = ("channel_zh", "channel_en", "department", "category_zh", "category_en")
+LABELS = ("channel_zh", "channel_en", "department", "department_zh", "department_en", "category_zh", "category_en")
 # Sortable grid columns and the SQL each sorts by (only these strings ever reach ORDER BY).
 SORT_COLUMNS = {
     "received": "e.received_at", "due": "e.due_at", "status": "e.status", "source": "e.source",
@@ -36,7 +36,10 @@ LIST_COLUMNS = """e.source, coalesce(ch.name_zh, e.source) AS channel_zh, coales
     e.event_id, e.category_code, c.name_zh AS category_zh, c.name_en AS category_en,
     e.grid_code, epoch(e.received_at)::BIGINT AS received_s, epoch(e.due_at)::BIGINT AS due_s,
     epoch(e.resolved_at)::BIGINT AS resolved_s, e.status, e.handling_level, e.department, e.description,
-    e.caller_name, e.caller_phone"""
+    e.caller_name, e.caller_phone,
+    coalesce(dep.name_zh, e.department) AS department_zh, coalesce(dep.name_en, e.department) AS department_en"""
+# a case's department is a code of the departments table (its names in both languages)
+DEPARTMENT_JOIN = "LEFT JOIN departments dep ON dep.code = e.department"
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,7 @@ def list_cases(con: duckdb.DuckDBPyConnection, filters: CaseFilters, now_s: int,
     # Late materialisation: sort and cut the page on the keys alone, then read the wide columns of only
     # those rows, not of every matching case.
     cursor = con.execute(f"SELECT {LIST_COLUMNS} FROM events e LEFT JOIN event_categories c ON c.code = e.category_code "
-                         "LEFT JOIN channels ch ON ch.code = e.source "
+                         f"LEFT JOIN channels ch ON ch.code = e.source {DEPARTMENT_JOIN} "
                          f"WHERE e.rowid IN (SELECT e.rowid FROM events e WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?) "
                          f"ORDER BY {order}", params + [limit, max(0, int(offset))])
     names = [d[0] for d in cursor.description]
@@ -164,7 +167,7 @@ def find_case(con: duckdb.DuckDBPyConnection, event_id: str, source: str | None 
                    cm.name_zh AS community_zh, cm.name_en AS community_en, st.name_zh AS street_zh,
                    st.name_en AS street_en, d.name_zh AS district_zh, d.name_en AS district_en
             FROM events e LEFT JOIN event_categories c ON c.code = e.category_code
-            LEFT JOIN channels ch ON ch.code = e.source
+            LEFT JOIN channels ch ON ch.code = e.source {DEPARTMENT_JOIN}
             LEFT JOIN admin_units g ON g.code = e.grid_code
             LEFT JOIN admin_units cm ON cm.code = g.community_code
             LEFT JOIN admin_units st ON st.code = g.street_code

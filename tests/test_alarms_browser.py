@@ -63,7 +63,7 @@ def test_confirm_a_camera_alarm_and_read_the_duty_pages(tiny_db_copy, artifacts_
         page.screenshot(path=str(shots / "duty-zh.png"), full_page=True)
 
         page.goto(f"{url}/deliveries")
-        page.wait_for_selector("[data-testid='delivery-table'] >> text=alarm.new", timeout=60_000)
+        page.wait_for_selector("[data-testid='delivery-table'] >> text=新视频告警", timeout=60_000)
         assert "全部订阅方" in page.inner_text("[data-testid='delivery-table']")
         page.screenshot(path=str(shots / "deliveries-zh.png"), full_page=True)
         page.click("#lang-en")

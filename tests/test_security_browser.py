@@ -46,7 +46,8 @@ def test_login_audit_page_and_kiosk(tiny_db_copy, artifacts_dir):
         page.wait_for_selector("[data-testid='audit-table']", timeout=30_000)
         page.fill("#audit-filter", "login.")
         page.keyboard.press("Enter")
-        page.wait_for_function("document.querySelector(\"[data-testid='audit-table']\").innerText.includes('login.bad')")
+        page.wait_for_function("document.querySelector(\"[data-testid='audit-table']\").innerText"
+                               ".match(/登录失败|Sign-in failed/)")     # login.bad by its name
         assert SCRIPT in page.inner_text("[data-testid='audit-table']")
         assert page.evaluate("window.__pwned") is None and dialogs == []
         page.screenshot(path=str(shots / "audit-zh.png"), full_page=True)

@@ -117,9 +117,9 @@ def test_token_use_is_audited(secured):
 def test_state_changing_requests_from_elsewhere_are_refused(secured, origin):
     client = secured.client("analyst")
     headers = {"Origin": origin} if origin else {}
-    body = {"output": "language.data", "outputs": {"id": "language", "property": "data"},
-            "inputs": [{"id": "lang-zh", "property": "n_clicks", "value": 1},
-                       {"id": "lang-en", "property": "n_clicks", "value": 0}], "changedPropIds": ["lang-zh.n_clicks"]}
+    body = {"output": "navbar.children", "outputs": {"id": "navbar", "property": "children"},
+            "inputs": [{"id": "language", "property": "data", "value": "en"},
+                       {"id": "url", "property": "pathname", "value": "/"}], "changedPropIds": ["language.data"]}
     assert client.post("/_dash-update-component", json=body, headers=headers).status_code == 403
     assert client.post("/_dash-update-component", json=body, headers={"Origin": ORIGIN}).status_code == 200
     assert _login(_client(secured, "10.0.1.9"), "analyst", PASSWORD, origin=origin).status_code == 403

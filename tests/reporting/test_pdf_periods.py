@@ -90,7 +90,7 @@ def test_the_running_month_is_marked_provisional(pdfs, documents):
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_a_chinese_brief_holds_no_english_and_an_english_one_no_chinese(pdfs, tiny_con, name):
+def test_a_chinese_brief_holds_no_english_and_an_english_one_no_chinese(pdfs, name):
     zh, en = pdfs[(name, "zh")][1], pdfs[(name, "en")][1]
     assert set(re.findall(r"[A-Za-z]{2,}", zh)) <= ALLOWED_LATIN, set(re.findall(r"[A-Za-z]{2,}", zh)) - ALLOWED_LATIN
     assert not any(pair[1] in zh for pair in LABELS.values() if len(pair[1]) > 6)

@@ -30,6 +30,7 @@ LEGEND_IMAGES = """() => [...document.querySelectorAll("[data-testid='map-place-
 PLACE_POINT = """() => { const g = document.querySelector('#map-graph .js-plotly-plot');
     const m = g._fullLayout.map._subplot.map; const d = g.data[3];
     const i = d.customdata.findIndex(c => c[0].includes('粗体'));
+    m.jumpTo({center: [d.lon[i], d.lat[i]]});              // wherever the view puts it, bring it to the middle
     const p = m.project([d.lon[i], d.lat[i]]); const r = m.getCanvas().getBoundingClientRect();
     return [r.left + p.x, r.top + p.y]; }"""
 
@@ -64,12 +65,17 @@ def test_places_and_cameras_layers_draw_from_the_origin(city, artifacts_dir):
         page.wait_for_timeout(500)
         legend = page.inner_text("[data-testid='map-place-legend']")
         images = page.evaluate(LEGEND_IMAGES)
+        page.screenshot(path=str(artifacts_dir / "screenshots" / "place-layers-map-page.png"), full_page=True)
+        page.evaluate("() => document.querySelector('#map-graph').scrollIntoView()")   # the switches lie below it
         x, y = page.evaluate(PLACE_POINT)
         page.mouse.move(x, y)
         page.wait_for_selector("#map-graph .hoverlayer .hovertext", timeout=20_000)
         hover = page.evaluate("() => document.querySelector('#map-graph .hoverlayer').textContent")
         page.screenshot(path=str(artifacts_dir / "screenshots" / "place-layers-map.png"))
-        page.click("#lang-en")
+        page.click("#lang-en")                 # the page is drawn again in English: the layers are switched on anew
+        page.wait_for_function(MAP_READY, arg="#map-graph", timeout=120_000)
+        page.get_by_label("Places").check()
+        page.get_by_label("Cameras").check()
         page.wait_for_function("() => { const t = document.querySelector(\"[data-testid='map-place-legend']\").textContent;"
                                " return t.includes('School') && t.includes('Camera online'); }", timeout=120_000)
         page.wait_for_function(LAYERS_DRAWN, timeout=120_000, polling=500)

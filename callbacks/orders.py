@@ -7,6 +7,9 @@ checked again in data/orders/store.py). The page's roles come from layouts/pages
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from dash import ALL, Input, Output, State, callback, ctx, html, no_update
 
 from access.departments import NoDepartment, order_scope
@@ -56,22 +59,63 @@ def label_page(language):
             *([view.dropdown_labels(language)] * 3))
 
 
-@callback(Output(ids.ORDERS_LIST, "children"), Input(ids.ORDERS_TICK, "n_intervals"),
+@callback(Output(ids.ORDERS_LIST, "children"), Output(ids.ORDERS_SHOWN, "data"), Output(ids.ORDERS_PAGER, "children"),
+          Output(ids.ORDERS_PREV, "disabled"), Output(ids.ORDERS_NEXT, "disabled"),
+          Input(ids.ORDERS_TICK, "n_intervals"),
           Input(ids.ORDERS_FILTER_STATE, "value"), Input(ids.ORDERS_FILTER_DEPARTMENT, "value"),
-          Input(ids.ORDERS_FILTER_LEVEL, "value"), Input(ids.ORDERS_CHANGED, "data"), Input(ids.LANGUAGE, "data"))
-def refresh_list(_tick, state, department, level, _changed, language):
-    """Redraw the list of the orders the principal may see, under the filters."""
+          Input(ids.ORDERS_FILTER_LEVEL, "value"), Input(ids.ORDERS_CHANGED, "data"), Input(ids.LANGUAGE, "data"),
+          Input(ids.ORDERS_PAGE, "data"), State(ids.ORDERS_SHOWN, "data"))
+def refresh_list(_tick, state, department, level, _changed, language, page, shown):
+    """Redraw one page of the orders the principal may see, under the filters; nothing is sent when
+    the page's rows are those already drawn (each tick would otherwise rebuild every row's components)."""
     language = normalise_language(language)
     app = context.current()
     con = app.cursor()
     try:
         _, scope = _scope(con)
     except NoDepartment:
-        return html.Div(t("orders.no_department", language), className="text-danger")
+        return html.Div(t("orders.no_department", language), className="text-danger"), None, "", True, True
     state, department = (value if isinstance(value, str) else None for value in (state, department))
     level = int(level) if isinstance(level, (int, str)) and str(level).isdigit() and int(level) < 10 else None
-    frame = queries.list_orders(con, app.now_s(), scope, queries.OrderFilters(state, department, level))
-    return view.order_list(frame, language, app.tz, _names(con, language))
+    filters = queries.OrderFilters(state, department, level)
+    page = inputs.whole_number(page or 0, "page", 0, 100_000)
+    frame, page = _page(con, app.now_s(), scope, filters, page)
+    total = int(frame["total"].iloc[0]) if len(frame) else 0
+    digest = _digest(frame, language, page)
+    if digest == shown:
+        return no_update, no_update, no_update, no_update, no_update
+    last_page = (page + 1) * view.PAGE_SIZE >= total
+    return (view.order_list(frame, language, app.tz, _names(con, language)), digest,
+            view.pager_text(page, len(frame), total, language), page == 0, last_page)
+
+
+def _page(con, now_s: int, scope, filters, page: int):
+    """Return (the rows of ``page``, the page), or of the last page when fewer orders match than it starts at."""
+    frame = queries.list_orders(con, now_s, scope, filters, view.PAGE_SIZE, page * view.PAGE_SIZE)
+    if frame.empty and page > 0:
+        first = queries.list_orders(con, now_s, scope, filters, 1)
+        page = (int(first["total"].iloc[0]) - 1) // view.PAGE_SIZE if len(first) else 0
+        frame = queries.list_orders(con, now_s, scope, filters, view.PAGE_SIZE, page * view.PAGE_SIZE)
+    return frame, page
+
+
+def _digest(frame, language: str, page: int) -> str:
+    """Return a digest of the rows as drawn (their figures, flags and names) in a language, on a page."""
+    text = json.dumps([language, page, frame.astype(str).values.tolist()], ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@callback(Output(ids.ORDERS_PAGE, "data"), Input(ids.ORDERS_PREV, "n_clicks"), Input(ids.ORDERS_NEXT, "n_clicks"),
+          Input(ids.ORDERS_FILTER_STATE, "value"), Input(ids.ORDERS_FILTER_DEPARTMENT, "value"),
+          Input(ids.ORDERS_FILTER_LEVEL, "value"), State(ids.ORDERS_PAGE, "data"), prevent_initial_call=True)
+def turn_page(_prev, _next, _state, _department, _level, page):
+    """Go a page back or on; a changed filter starts at the first page again."""
+    page = inputs.whole_number(page or 0, "page", 0, 100_000)
+    if ctx.triggered_id == ids.ORDERS_NEXT:
+        return page + 1
+    if ctx.triggered_id == ids.ORDERS_PREV:
+        return max(page - 1, 0)
+    return 0
 
 
 @callback(Output(ids.ORDERS_SELECTED, "data"), Input({"type": ids.ORDERS_OPEN, "index": ALL}, "n_clicks"),

@@ -21,6 +21,7 @@ from layouts.components import simple_table
 from layouts.i18n import DEFAULT_LANGUAGE, t
 
 REFRESH_MS = 30_000
+PAGE_SIZE = 25          # rows drawn at once: every row is a dozen components, and the browser redraws them all
 STATE_CLASS = {"dispatched": "bg-primary", "reported": "bg-info text-dark", "in_progress": "bg-info text-dark",
                "feedback": "bg-warning text-dark", "verified": "bg-success", "closed": "bg-dark",
                "returned": "bg-secondary"}
@@ -37,9 +38,12 @@ def layout(source: str | None = None, id: str | None = None, order: str | None =
         dcc.Store(id=ids.ORDERS_PREFILL, data=prefill),
         dcc.Store(id=ids.ORDERS_SELECTED, data=selected),
         dcc.Store(id=ids.ORDERS_CHANGED, data=0),
+        dcc.Store(id=ids.ORDERS_PAGE, data=0),
+        dcc.Store(id=ids.ORDERS_SHOWN),
         html.H5(id=ids.ORDERS_HEADING, className="mb-2"),
         html.Div([
-            html.Div([filters(language), html.Div(id=ids.ORDERS_LIST, className="mt-2")], className="col-12 col-xl-7"),
+            html.Div([filters(language), html.Div(id=ids.ORDERS_LIST, className="mt-2"), pager(language)],
+                     className="col-12 col-xl-7"),
             html.Div([html.Div(id=ids.ORDERS_MESSAGE, className="small my-2", role="status"),
                       html.Div(id=ids.ORDERS_DETAIL), html.Div(id=ids.ORDERS_FORM, className="mt-3")],
                      className="col-12 col-xl-5"),
@@ -57,6 +61,23 @@ def filters(language: str = DEFAULT_LANGUAGE) -> html.Div:
         dcc.Dropdown(id=ids.ORDERS_FILTER_LEVEL, className="flex-fill",
                      placeholder=t("orders.filter.level", language)),
     ], className="d-flex gap-2")
+
+
+def pager(language: str = DEFAULT_LANGUAGE) -> html.Div:
+    """Return the list's pager: previous, which rows of how many, next (callbacks.orders fills it)."""
+    return html.Div([
+        html.Button(t("orders.prev", language), id=ids.ORDERS_PREV, n_clicks=0, disabled=True,
+                    className="btn btn-sm btn-outline-secondary"),
+        html.Span(id=ids.ORDERS_PAGER, className="small text-muted", **{"data-testid": "orders-pager"}),
+        html.Button(t("orders.next", language), id=ids.ORDERS_NEXT, n_clicks=0, disabled=True,
+                    className="btn btn-sm btn-outline-secondary"),
+    ], className="d-flex align-items-center gap-2 mt-1")
+
+
+def pager_text(page: int, shown: int, total: int, language: str) -> str:
+    """Return which rows of how many the list shows ('' when there are none)."""
+    first = page * PAGE_SIZE + 1
+    return t("orders.pager", language).format(first=first, last=first + shown - 1, total=total) if shown else ""
 
 
 def dropdown_labels(language: str) -> dict[str, str]:

@@ -44,7 +44,8 @@ _LIST_SQL = """
                AND o.finish_due_at < $now AS finish_overdue,
            o.reminders, o.escalations, o.supervised_at IS NOT NULL AS supervised,
            (SELECT list(d.department ORDER BY NOT d.lead, d.department)
-              FROM work_order_departments d WHERE d.order_id = o.order_id) AS departments
+              FROM work_order_departments d WHERE d.order_id = o.order_id) AS departments,
+           count(*) OVER () AS total
     FROM work_orders o LEFT JOIN admin_units u ON u.code = o.unit_code
     WHERE ($scope IS NULL OR o.order_id IN (SELECT order_id FROM work_order_departments WHERE department = $scope))
       AND ($state IS NULL OR o.state = $state)
@@ -52,16 +53,17 @@ _LIST_SQL = """
       AND ($level IS NULL OR o.handling_level = $level)
       AND ($kind IS NULL OR o.source_kind = $kind) AND ($sid IS NULL OR o.source_id = $sid)
     ORDER BY o.state IN ('closed', 'returned'), report_overdue DESC, o.order_id DESC
-    LIMIT $limit"""
+    LIMIT $limit OFFSET $offset"""
 
 
 def list_orders(con: duckdb.DuckDBPyConnection, now_s: int, department: str | None,
-                filters: OrderFilters = OrderFilters(), limit: int = LIST_LIMIT) -> pd.DataFrame:
-    """Return the orders the scope sees under the filters: open ones first, late report-ins first."""
+                filters: OrderFilters = OrderFilters(), limit: int = LIST_LIMIT, offset: int = 0) -> pd.DataFrame:
+    """Return the orders the scope sees under the filters: open ones first, late report-ins first;
+    ``limit`` of them from ``offset`` on, each row carrying how many match in all (``total``)."""
     f = filters.clean()
     return con.execute(_LIST_SQL, {"now": utc(now_s), "scope": department, "state": f.state, "dept": f.department,
                                    "level": f.handling_level, "kind": f.source_kind, "sid": f.source_id,
-                                   "limit": limit}).df()
+                                   "limit": limit, "offset": offset}).df()
 
 
 def orders_of_source(con: duckdb.DuckDBPyConnection, kind: str, source_id: str) -> list[tuple[int, str]]:

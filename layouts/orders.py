@@ -25,6 +25,9 @@ PAGE_SIZE = 25          # rows drawn at once: every row is a dozen components, a
 STATE_CLASS = {"dispatched": "bg-primary", "reported": "bg-info text-dark", "in_progress": "bg-info text-dark",
                "feedback": "bg-warning text-dark", "verified": "bg-success", "closed": "bg-dark",
                "returned": "bg-secondary"}
+# the keys of a history step's details (data/orders) that are shown with a label; any other is shown as it is
+HISTORY_KEYS = ("departments", "handling_level", "priority", "report_due", "finish_due", "source", "deadline",
+                "share", "from_level", "to_level", "reason")
 PRIORITY_CLASS = {"normal": "text-body", "urgent": "text-warning fw-bold", "critical": "text-danger fw-bold"}
 
 
@@ -218,7 +221,7 @@ def order_detail(order: dict, steps: tuple[str, ...], history: list[dict], langu
     ]
     return html.Div([*facts, step_form(steps, language),
                      html.Div(t("orders.detail.history", language), className="fw-bold mt-2"),
-                     history_table(history, language, tz)])
+                     history_table(history, language, tz, department_names)])
 
 
 def _text_block(key: str, text: str | None, language: str):
@@ -254,10 +257,13 @@ def step_form(steps: tuple[str, ...], language: str) -> html.Div:
     ], className="mt-2", **{"data-testid": "order-steps"})
 
 
-def history_table(history: list[dict], language: str, tz: str) -> html.Table:
-    """Return an order's steps with their actor and local time, oldest first."""
+def history_table(history: list[dict], language: str, tz: str,
+                  department_names: dict[str, str] | None = None) -> html.Table:
+    """Return an order's steps with their actor and local time, oldest first; each step's details are
+    written out in the UI language (departments by name, levels, priorities, deadlines as local times)."""
+    names = department_names or {}
     rows = [[when(h["at_s"], tz), h["actor"], t(f"orders.step.{h['action']}", language),
-             _change(h, language), _details(h["details"])] for h in history]
+             _change(h, language), details_text(h["details"], language, tz, names)] for h in history]
     columns = [t(f"orders.col.{c}", language) for c in ("when", "who", "what", "change", "detail")]
     return simple_table(columns, rows, testid="order-history")
 
@@ -269,12 +275,43 @@ def _change(h: dict, language: str) -> str:
     return t(f"orders.state.{h['from_state']}", language) + " → " + to_state
 
 
-def _details(text: str) -> str:
+def details_text(text: str | None, language: str, tz: str, department_names: dict[str, str]) -> str:
+    """Return a history step's stored details as one line in the UI language ('' for none or unreadable)."""
     try:
         found = json.loads(text or "{}")
     except ValueError:
         return ""
-    return "; ".join(f"{k}: {v}" for k, v in found.items() if v not in (None, "", []))[:300]
+    if not isinstance(found, dict):
+        return ""
+    colon, separator = ("：", "；") if language == "zh" else (": ", "; ")
+    parts = []
+    for key, value in found.items():
+        shown = _detail_value(key, value, language, tz, department_names)
+        if shown:
+            parts.append(f"{t(f'orders.history.{key}', language)}{colon}{shown}" if key in HISTORY_KEYS else shown)
+    return separator.join(parts)[:300]
+
+
+def _detail_value(key: str, value, language: str, tz: str, department_names: dict[str, str]) -> str:
+    if value in (None, "", []):
+        return ""
+    if key == "departments":
+        return _names(value if isinstance(value, list) else [value], department_names, language)
+    if key in ("handling_level", "from_level", "to_level"):
+        return t(f"orders.level.{value}", language)
+    if key == "priority":
+        return t(f"orders.priority.{value}", language)
+    if key in ("report_due", "finish_due") and isinstance(value, (int, float)):
+        return when(value, tz)
+    if key == "source" and isinstance(value, list) and value and value[0]:
+        return t(f"orders.source.{value[0]}", language) + (f" {value[1]}" if len(value) > 1 and value[1] else "")
+    if key == "deadline":
+        return t(f"orders.col.{value}_due", language)
+    if key == "share" and isinstance(value, (int, float)):
+        return f"{value:.0%}"
+    if key == "reason":
+        return t(f"orders.history.reason.{value}", language)
+    return str(value)           # a step's own text (text): as the person typed it
 
 
 def source_links(kind: str, source_id: str, orders: list[tuple[int, str]], map_href: str | None,

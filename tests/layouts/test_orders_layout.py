@@ -76,3 +76,26 @@ def test_the_steps_shown_are_those_given_and_text_is_inert():
     detail = view.order_detail({**ORDER, "feedback": "<script>alert(1)</script>"}, (), HISTORY, "en", "UTC", {})
     assert "<script>alert(1)</script>" in texts(detail)          # rendered as text by React, never as HTML
     assert "no step to take" in texts(detail)
+
+
+DISPATCH = ('{"departments": ["water"], "handling_level": 1, "priority": "normal", "report_due": 1795167000, '
+            '"finish_due": 1795419000, "source": ["case", "camera_ai:ALARM-248"]}')
+ESCALATION = '{"from_level": 3, "to_level": 2, "reason": "report_in_late"}'
+REMINDER = '{"deadline": "report", "share": 0.5}'
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_history_details_are_written_out_in_the_ui_language(language):
+    shown = [view.details_text(text, language, "Asia/Shanghai", NAMES[language]) for text in (DISPATCH, ESCALATION,
+                                                                                              REMINDER)]
+    for raw in ("departments", "handling_level", "priority", "report_due", "1795167000", "from_level",
+                "report_in_late", "deadline", "share", "[", "{"):
+        assert not any(raw in line for line in shown), (raw, shown)
+    assert NAMES[language]["water"] in shown[0] and "11-20 17:30" in shown[0]    # the deadline as a local time
+    assert "camera_ai:ALARM-248" in shown[0] and "50%" in shown[2]
+    if language == "en":
+        assert not any(CJK.search(line) for line in shown), shown
+    else:
+        assert "区级" in shown[0] and "超时未报到" in shown[1]
+    assert view.details_text("not json", language, "Asia/Shanghai", {}) == ""
+    assert view.details_text('["a list"]', language, "Asia/Shanghai", {}) == ""

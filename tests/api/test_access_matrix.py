@@ -71,7 +71,8 @@ def _component_ids(component) -> set[str]:
 
 def _owners(secured) -> dict[str, object]:
     """Return output component id -> owning page ('frame' for the shell around every page)."""
-    owners = {i: "frame" for i in _component_ids(secured.dash_app.layout)}
+    frame = secured.dash_app.layout
+    owners = {i: "frame" for i in _component_ids(frame() if callable(frame) else frame)}   # drawn per request
     for page in PAGES:
         owners.update({i: page for i in _component_ids(page.layout())})
     return owners

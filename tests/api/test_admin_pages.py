@@ -13,7 +13,8 @@ from data import audit
 from data.ingest import tokens
 from tests.api.conftest import ORIGIN, PASSWORD
 
-USER_OUTPUT = "..admin-users-notice.children...admin-users-version.data.."
+USER_OUTPUT = ("..admin-users-notice.children...admin-users-version.data...admin-users-name.value"
+               "...admin-users-display.value..")
 TOKEN_OUTPUT = "..admin-tokens-notice.children...admin-tokens-version.data.."
 
 
@@ -28,11 +29,11 @@ def _state(pairs: dict) -> list:
     return [{"id": i, "property": p, "value": v} for (i, p), v in pairs.items()]
 
 
-def add_user(client, name: str, role: str = "analyst", language: str = "en"):
+def add_user(client, name: str, role: str = "analyst", language: str = "en", department: str | None = None):
     inputs = [{"id": "admin-users-add", "property": "n_clicks", "value": 1}, []]
     state = _state({("admin-users-name", "value"): name, ("admin-users-display", "value"): "Test",
-                    ("admin-users-role", "value"): role, ("language", "data"): language,
-                    ("admin-users-version", "data"): 0})
+                    ("admin-users-role", "value"): role, ("admin-users-department", "value"): department,
+                    ("language", "data"): language, ("admin-users-version", "data"): 0})
     return _update(client, USER_OUTPUT, inputs, state, "admin-users-add.n_clicks")
 
 
@@ -41,7 +42,8 @@ def act_on_user(client, action: str, name: str):
     inputs = [{"id": "admin-users-add", "property": "n_clicks", "value": 0},
               [{"id": button, "property": "n_clicks", "value": 1}]]
     state = _state({("admin-users-name", "value"): None, ("admin-users-display", "value"): None,
-                    ("admin-users-role", "value"): None, ("language", "data"): "en", ("admin-users-version", "data"): 0})
+                    ("admin-users-role", "value"): None, ("admin-users-department", "value"): None,
+                    ("language", "data"): "en", ("admin-users-version", "data"): 0})
     changed = json.dumps(button, sort_keys=True, separators=(",", ":")) + ".n_clicks"
     return _update(client, USER_OUTPUT, inputs, state, changed)
 
@@ -90,6 +92,19 @@ def test_an_admin_adds_a_user_who_signs_in_with_the_password_shown_once(secured)
     entry = last_audit(secured, "user.add")
     assert (entry["actor"], entry["target"]) == ("admin", "officer.wang")
     assert "exists already" in add_user(secured.client("admin"), "officer.wang").text
+
+
+def test_a_department_user_is_added_bound_and_the_binding_is_checked_on_the_server(secured):
+    cursor = secured.app_context.cursor()
+    department = cursor.execute("SELECT min(code) FROM departments").fetchall()[0][0]
+    refused = add_user(secured.client("admin"), "desk.none", "department")
+    assert refused.status_code == 200 and "Choose the department" in refused.text
+    forged = add_user(secured.client("admin"), "desk.forged", "department", department="' OR 1=1 --")
+    assert "no department" in forged.text
+    answer = add_user(secured.client("admin"), "desk.water", "department", department=department)
+    assert shown_secret(answer)
+    bound = cursor.execute("SELECT username, department FROM users WHERE username LIKE 'desk.%'").fetchall()
+    assert bound == [("desk.water", department)]
 
 
 def test_the_roles_offered_are_the_declared_ones(secured):

@@ -113,7 +113,8 @@ def test_the_style_asks_only_its_own_origin():
     style = style_json("dark", "en", "http://wall.local:8050", {"minzoom": 8, "maxzoom": 14, "bounds": [1, 2, 3, 4]})
     urls = [v for v in json.dumps(style).split('"') if "://" in v]
     assert urls and all(u.startswith("http://wall.local:8050/basemap/") for u in urls)
-    assert "glyphs" not in style and "sprite" not in style
+    assert "glyphs" not in style                                      # labels use the served font: no glyph server
+    assert style["sprite"] == "http://wall.local:8050/basemap/sprite"   # the place icons, from the same origin
     assert first_label_layer(style) == "cv-water-label"
     bare = style_json("light", "zh", "http://x", None)
     assert [layer["id"] for layer in bare["layers"]] == ["cv-background"] and first_label_layer(bare) is None

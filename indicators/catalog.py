@@ -186,7 +186,7 @@ def parse_indicator(raw: dict, domain: Domain, document: dict, where: str, probl
     window = _enum(Window, raw.get("window"), "window", where, problems) if "window" in raw else None
     defaults = document.get("defaults") or {}
     fields = {**defaults, **raw}
-    for key in ("id", "name_zh", "name_en", "subject", "definition", "unit"):
+    for key in ("id", "name_zh", "name_en", "subject", "definition", "definition_zh", "unit"):
         if not str(fields.get(key) or "").strip():
             problems.append(f"{where}: missing '{key}'")
     if len(problems) > before:
@@ -204,7 +204,7 @@ def parse_indicator(raw: dict, domain: Domain, document: dict, where: str, probl
             direction=Direction(fields.get("direction", "neutral")), **_target(fields.get("target")),
             thresholds=_thresholds(fields.get("thresholds")), department=fields.get("department", ""),
             cadence_s=_cadence(fields.get("cadence", "60s")), no_data_expected=bool(fields.get("no_data_expected")),
-            periods=_periods(raw.get("periods")),
+            periods=_periods(raw.get("periods")), definition_zh=fields["definition_zh"],
         )
     except (ValueError, TypeError, KeyError) as exc:
         problems.append(f"{where}: {exc}")

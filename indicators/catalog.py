@@ -65,12 +65,15 @@ class Catalog:
         return len(self.indicators)
 
 
-def load_catalog(directory: Path = CATALOG_DIR, lists: dict[str, list] | None = None) -> Catalog:
+def load_catalog(directory: Path = CATALOG_DIR, lists: dict[str, list] | None = None,
+                 translated: bool = True) -> Catalog:
     """Return the catalog from ``directory``, or raise CatalogError listing every problem.
 
     ``lists`` replaces named lists of the shipped ``_lists.yaml`` (a city's own categories, say:
     indicators.city_catalog), so the templates expand over them; ``alarm_types`` and ``place_kinds``
-    default to the shipped alarm types and place kinds (data/alarm_types.yaml, data/place_kinds.yaml)."""
+    default to the shipped alarm types and place kinds (data/alarm_types.yaml, data/place_kinds.yaml).
+    Every entry needs ``definition_zh``; ``translated=False`` also reads a catalog of a revision before it
+    (bench/threshold_colours.py compares another revision's thresholds), its definitions left English."""
     problems: list[str] = []
     shipped = _read_yaml(directory / LISTS_FILE, problems) if (directory / LISTS_FILE).exists() else {}
     lists = {**(shipped or {}), "alarm_types": alarm_types.list_items(), "place_kinds": places.list_items(),
@@ -85,8 +88,10 @@ def load_catalog(directory: Path = CATALOG_DIR, lists: dict[str, list] | None = 
         domain = _parse_domain(document, path, problems)
         domains.append(domain)
         for raw in expand_entries(document, lists, path.name, problems):
-            indicator = parse_indicator(raw, domain, document, f"{yamlfile.where(path.name, raw, 'id')}: "
-                                        f"{raw.get('id', '?')}", problems)
+            where = f"{yamlfile.where(path.name, raw, 'id')}: {raw.get('id', '?')}"
+            if not translated:
+                raw = {"definition_zh": raw.get("definition"), **raw}
+            indicator = parse_indicator(raw, domain, document, where, problems)
             if indicator is not None:
                 indicators.append(indicator)
     problems += validate_catalog(indicators, {d.id: d for d in domains})

@@ -56,3 +56,5 @@ def test_an_entry_without_a_chinese_definition_is_an_error_naming_file_and_entry
     with pytest.raises(CatalogError) as caught:
         load_catalog(tmp_path)
     assert any("t.yaml" in p and "t.s.count.today" in p and "definition_zh" in p for p in caught.value.problems)
+    older = load_catalog(tmp_path, translated=False)["t.s.count.today"]     # another revision's, for a bench
+    assert older.definition_zh == older.definition == "Cases today."

@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     current = catalog_for_store(con)
     pairs = {(i.id, level) for i, level in calibration_targets(current)}
     ids = {i for i, _ in pairs}
-    old = load_catalog(Path(args.old_catalog), {"event_categories": city_categories(con)})
+    old = load_catalog(Path(args.old_catalog), {"event_categories": city_categories(con)}, translated=False)
     engines = {"old": Engine(subset(old, ids), tz), "calibrated": Engine(subset(current, ids), tz)}
     until = int(db.get_setting(con, "data.until_s"))
     instants = quiet(con, list(range(until // HOUR_S * HOUR_S - int(args.days * 86_400), until + 1, args.every_hours * HOUR_S)))

@@ -65,12 +65,15 @@ class Catalog:
         return len(self.indicators)
 
 
-def load_catalog(directory: Path = CATALOG_DIR, lists: dict[str, list] | None = None) -> Catalog:
+def load_catalog(directory: Path = CATALOG_DIR, lists: dict[str, list] | None = None,
+                 translated: bool = True) -> Catalog:
     """Return the catalog from ``directory``, or raise CatalogError listing every problem.
 
     ``lists`` replaces named lists of the shipped ``_lists.yaml`` (a city's own categories, say:
     indicators.city_catalog), so the templates expand over them; ``alarm_types`` and ``place_kinds``
-    default to the shipped alarm types and place kinds (data/alarm_types.yaml, data/place_kinds.yaml)."""
+    default to the shipped alarm types and place kinds (data/alarm_types.yaml, data/place_kinds.yaml).
+    Every entry needs ``definition_zh``; ``translated=False`` also reads a catalog of a revision before it
+    (bench/threshold_colours.py compares another revision's thresholds), its definitions left English."""
     problems: list[str] = []
     shipped = _read_yaml(directory / LISTS_FILE, problems) if (directory / LISTS_FILE).exists() else {}
     lists = {**(shipped or {}), "alarm_types": alarm_types.list_items(), "place_kinds": places.list_items(),
@@ -85,8 +88,10 @@ def load_catalog(directory: Path = CATALOG_DIR, lists: dict[str, list] | None = 
         domain = _parse_domain(document, path, problems)
         domains.append(domain)
         for raw in expand_entries(document, lists, path.name, problems):
-            indicator = parse_indicator(raw, domain, document, f"{yamlfile.where(path.name, raw, 'id')}: "
-                                        f"{raw.get('id', '?')}", problems)
+            where = f"{yamlfile.where(path.name, raw, 'id')}: {raw.get('id', '?')}"
+            if not translated:
+                raw = {"definition_zh": raw.get("definition"), **raw}
+            indicator = parse_indicator(raw, domain, document, where, problems)
             if indicator is not None:
                 indicators.append(indicator)
     problems += validate_catalog(indicators, {d.id: d for d in domains})
@@ -186,7 +191,7 @@ def parse_indicator(raw: dict, domain: Domain, document: dict, where: str, probl
     window = _enum(Window, raw.get("window"), "window", where, problems) if "window" in raw else None
     defaults = document.get("defaults") or {}
     fields = {**defaults, **raw}
-    for key in ("id", "name_zh", "name_en", "subject", "definition", "unit"):
+    for key in ("id", "name_zh", "name_en", "subject", "definition", "definition_zh", "unit"):
         if not str(fields.get(key) or "").strip():
             problems.append(f"{where}: missing '{key}'")
     if len(problems) > before:
@@ -204,7 +209,7 @@ def parse_indicator(raw: dict, domain: Domain, document: dict, where: str, probl
             direction=Direction(fields.get("direction", "neutral")), **_target(fields.get("target")),
             thresholds=_thresholds(fields.get("thresholds")), department=fields.get("department", ""),
             cadence_s=_cadence(fields.get("cadence", "60s")), no_data_expected=bool(fields.get("no_data_expected")),
-            periods=_periods(raw.get("periods")),
+            periods=_periods(raw.get("periods")), definition_zh=fields["definition_zh"],
         )
     except (ValueError, TypeError, KeyError) as exc:
         problems.append(f"{where}: {exc}")

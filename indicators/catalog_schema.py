@@ -26,6 +26,7 @@ ENTRY = {
     "name_en": ANY,
     "subject": ANY,
     "definition": ANY,
+    "definition_zh": ANY,
     "unit": ANY,
     "type": ANY,
     "source": ANY,

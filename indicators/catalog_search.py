@@ -3,7 +3,7 @@ and reading an indicator's current city value.
 
 A search matches every word of the query (Chinese or English, any case) against an indicator's id
 and names; when no indicator matches there, it widens to the domain and subject (ids and names),
-department and definition, so a word naming a subject or found only in definitions still finds
+department and definition (Chinese and English), so a word naming a subject or found only in definitions still finds
 something, while a word found in names lists only the indicators named by it. Results are ranked
 so that an exact id, then an id prefix, then a name containing the whole query come first (catalog
 order within a rank); a domain (``air``) or a subject (``air.aqi``) narrows the search first.
@@ -44,7 +44,7 @@ def names_text(ind: Indicator) -> str:
 def haystack(ind: Indicator, domain: Domain | None) -> str:
     """Return the lower-case text a query is matched against when no id or name matches."""
     parts = [ind.id, ind.name_zh, ind.name_en, ind.domain, ind.subject, ind.department, ind.definition,
-             *subject_names(domain, ind.subject)]
+             ind.definition_zh, *subject_names(domain, ind.subject)]
     if domain is not None:
         parts += [domain.name_zh, domain.name_en]
     return " ".join(parts).lower()

@@ -37,7 +37,8 @@ def catalog_rows(catalog: Catalog) -> list[dict]:
         "unit": i.unit, "levels": " ".join(i.levels), "direction": i.direction.value,
         "target": i.target if i.target is not None else i.target_kind if i.target_kind != "none" else "",
         "thresholds": thresholds_text(i), "department": i.department, "cadence_s": i.cadence_s,
-        "formula": formula(i), "definition": i.definition, "periods": " ".join(i.periods),
+        "formula": formula(i), "definition": i.definition,
+        "definition_zh": i.definition_zh, "periods": " ".join(i.periods),
     } for i in catalog.indicators]
 
 

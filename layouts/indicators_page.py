@@ -224,7 +224,7 @@ def detail_panel(ind: Indicator, domain, latest: dict | None, language: str, tz:
                  className="small mb-2"),
         current_value(ind, latest, language, tz),
         _section("indicators.section.coverage", coverage_block(lacks, language), language),
-        _section("indicators.definition", html.P(ind.definition, **{"data-testid": "indicator-definition"}), language),
+        _section("indicators.definition", html.P(ind.definition_in(language), **{"data-testid": "indicator-definition"}), language),
         _section("indicators.formula", formula_block(ind, language), language),
         _section("indicators.thresholds", thresholds_block(ind, language), language),
         _section("indicators.owner", html.P(ind.department or t("indicators.no_owner", language),

@@ -51,6 +51,7 @@ def test_find_an_indicator_by_chinese_name_and_by_code(tiny_db_copy, artifacts_d
         first_row = page.locator("[data-testid^='indicator-row-']").first.get_attribute("data-testid")
         page.goto(f"{url}/indicators?id={HOTLINE}")
         page.wait_for_selector(f"[data-testid='indicator-id'] >> text={HOTLINE}", timeout=90_000)
+        definition_zh = page.inner_text("[data-testid='indicator-definition']")
         page.click("#lang-en", no_wait_after=True, timeout=90_000)
         page.wait_for_selector("[data-testid='indicator-detail'] >> text=Thresholds", timeout=90_000)
         hotline = {key: page.inner_text(f"[data-testid='indicator-{key}']")
@@ -68,6 +69,8 @@ def test_find_an_indicator_by_chinese_name_and_by_code(tiny_db_copy, artifacts_d
     assert first_row == f"indicator-row-{HOTLINE}"                       # the exact code ranks first
     assert hotline["value"] == fmt_value(stored[HOTLINE])
     assert hotline["owner"] == "市12345热线办" and "12345" in hotline["definition"]
+    assert definition_zh == "今日受理的12345热线案件数。"                   # the definition in the UI's language
+    assert hotline["definition"] == "Cases of the 12345 hotline received today."
     assert "channel = 'hotline'" in hotline["measures"]                  # a channel role, not one city's code
     assert f"grid\t{_calibrated_grid_bounds(HOTLINE)}" in hotline["thresholds"]   # the city's calibrated grid bounds
     assert "city\t1.2 ×" in hotline["thresholds"]                               # relative to the baseline

@@ -100,3 +100,13 @@ def test_an_unknown_or_missing_id_says_so(installed):
 
     assert "indicator-unknown" in by_testid(show_detail("no.such.indicator.id", "en"))
     assert by_testid(show_detail(None, "en")) == {}
+
+
+def test_the_definition_is_shown_in_the_ui_language(installed):
+    from callbacks.indicators_page import show_detail
+
+    indicator = installed.catalog[AQI]
+    zh = by_testid(show_detail(AQI, "zh"))["indicator-definition"]
+    en = by_testid(show_detail(AQI, "en"))["indicator-definition"]
+    assert zh == indicator.definition_zh and "空气质量指数" in zh and "HJ 663-2013" in zh
+    assert en == indicator.definition and "national stations" in en

@@ -58,6 +58,15 @@ def test_the_catalog_expands_per_category_families_over_the_citys_own_leaves(tre
     assert category_slug("市容.占道.摊点") == category_slug("市容.占道.摊点")                  # stable
 
 
+
+def test_the_citys_per_category_definitions_name_its_categories_in_both_languages(tree_city):
+    """The families expand the city's own category names into both definitions (a category without a
+    Chinese name is named by its code: data/profile.py)."""
+    definition = catalog_for_store(tree_city)[f"hotline.categories.{category_slug('市容.占道.摊点')}_count.today"]
+    assert "市容.占道.摊点" in definition.definition_zh and "今日" in definition.definition_zh
+    assert "市容.占道.摊点" in definition.definition and "today" in definition.definition
+    assert "{" not in definition.definition_zh + definition.definition
+
 def test_the_citys_indicators_count_its_own_channels_and_categories(tree_city):
     catalog = catalog_for_store(tree_city)
     values = Engine(catalog, "Asia/Chongqing").evaluate(tree_city, parse_instant("2026-03-02T12:00", "Asia/Chongqing"))

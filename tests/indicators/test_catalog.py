@@ -28,7 +28,7 @@ def write_catalog(tmp_path, body: str, lists: str = ""):
 
 
 def entry(id_, **fields):
-    base = {"subject": "intake", "name_zh": "名", "name_en": "name", "definition": "d.", "type": "count",
+    base = {"subject": "intake", "name_zh": "名", "name_en": "name", "definition": "d.", "definition_zh": "定义。", "type": "count",
             "window": "today"}
     base.update(fields)
     lines = [f"  - id: {id_}"] + [f"    {k}: {v!r}" if isinstance(v, str) else f"    {k}: {v}" for k, v in base.items()]
@@ -47,6 +47,7 @@ def test_templates_expand_over_lists_and_inline_values(tmp_path):
               name_zh: "{c.zh}"
               name_en: "{c.en} {w}"
               definition: "Count of {c.en}."
+              definition_zh: "{c.zh}的计数。"
               type: count
               filter: "category_code = '{c.slug}'"
               window: "{w}"
@@ -176,6 +177,7 @@ def test_a_template_takes_the_period_views_of_its_window(tmp_path):
               name_zh: "{w.id}"
               name_en: "{w.id}"
               definition: "Cases {w.id}."
+              definition_zh: "{w.id}的案件数。"
               type: count
               window: "{w.id}"
               periods: "{w.periods}"

@@ -29,6 +29,11 @@ def test_every_shipped_indicator_has_a_chinese_definition_in_chinese(catalog):
     assert len(catalog) > 1000 and not untranslated, untranslated[:5]
 
 
+def test_every_english_definition_is_all_english(catalog):
+    # a page is in one language: no Chinese glossary term in brackets on the English page
+    assert [i.id for i in catalog.indicators if HAN.search(i.definition)] == []
+
+
 def test_placeholders_expand_in_both_languages(catalog):
     left = [(i.id, text) for i in catalog.indicators for text in (i.definition, i.definition_zh)
             if "{" in text or "}" in text]

@@ -83,9 +83,12 @@ def _list_answer(secured, who: str):
     inputs += [{"id": i, "property": "value", "value": None}
                for i in (ids.ORDERS_FILTER_STATE, ids.ORDERS_FILTER_DEPARTMENT, ids.ORDERS_FILTER_LEVEL)]
     inputs += [{"id": ids.ORDERS_CHANGED, "property": "data", "value": 0}, {"id": ids.LANGUAGE, "property": "data",
-                                                                          "value": "zh"}]
-    return _post(secured, who, f"{ids.ORDERS_LIST}.children", {"id": ids.ORDERS_LIST, "property": "children"},
-                 inputs, [], [])
+                                                                          "value": "zh"},
+               {"id": ids.ORDERS_PAGE, "property": "data", "value": 0}]
+    output = _output_of(secured, ids.ORDERS_TICK)
+    outputs = [{"id": i, "property": prop} for i, prop in (part.rsplit(".", 1) for part in output[2:-2].split("..."))]
+    return _post(secured, who, output, outputs, inputs, [{"id": ids.ORDERS_SHOWN, "property": "data", "value": None}],
+                 [])
 
 
 @pytest.mark.parametrize("who", WHO)

@@ -22,8 +22,11 @@
     }
 
     /* Dash 4's number fields (and the date picker's year field) name their stepper buttons in English
-     * only ("Decrease value"), with no property to change it: name them in Chinese once drawn. */
+     * only ("Decrease value"), and its date picker its month buttons ("Previous month"), with no
+     * property to change it: name them in Chinese once drawn. */
     var STEPPER_LABELS_ZH = {"dash-stepper-decrement": "减小数值", "dash-stepper-increment": "增大数值"};
+    var DATEPICKER_LABELS_ZH = {"Previous month": "上个月", "Next month": "下个月", "Clear date": "清除日期",
+                                "Close calendar": "关闭日历"};
     var steppersPending = false;
 
     function nameSteppers() {
@@ -33,6 +36,11 @@
                 if (button.classList.contains(kind) && button.getAttribute("aria-label") !== STEPPER_LABELS_ZH[kind]) {
                     button.setAttribute("aria-label", STEPPER_LABELS_ZH[kind]);
                 }
+            });
+        });
+        Object.keys(DATEPICKER_LABELS_ZH).forEach(function (english) {
+            document.querySelectorAll('[aria-label="' + english + '"]').forEach(function (element) {
+                element.setAttribute("aria-label", DATEPICKER_LABELS_ZH[english]);
             });
         });
     }

@@ -153,7 +153,7 @@ def show(path: Path, top: int = 15) -> None:
 
 def main() -> int:
     if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help"):
-        print("usage: " + __doc__.split("\n\n", 2)[1].strip() + "\n\n" + __doc__.split("\n\n", 2)[2])
+        print("usage: " + __doc__.split("\n\n", 1)[1].strip())          # the docstring after its title
         return 0 if len(sys.argv) >= 2 else 2
     if sys.argv[1] == "--show":
         show(Path(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 15)

@@ -6,6 +6,7 @@ One process owns the database file. Threads in that process each take their own
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from contextlib import contextmanager
@@ -135,6 +136,15 @@ def is_write_failure(exc: BaseException) -> bool:
     """True when ``exc`` is the store failing to write its files (a full disk, a file-size limit): the
     unit of work was rolled back whole, and the same work succeeds once there is room again."""
     return isinstance(exc, (duckdb.Error, OSError)) and any(text in str(exc) for text in WRITE_FAILURES)
+
+
+def log_failure(logger: logging.Logger, exc: BaseException, what: str, *args: object) -> None:
+    """Log that background work ``what`` failed: one error line when the store could not be written (expected
+    on a full disk, and retried), the whole traceback for anything else (a bug to read)."""
+    if is_write_failure(exc):
+        logger.error(what + " (the store could not be written: %s)", *args, str(exc).splitlines()[0])
+    else:
+        logger.error(what, *args, exc_info=exc)
 
 
 def engine_config(path: Path | None = None) -> dict[str, object]:

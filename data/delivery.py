@@ -24,7 +24,7 @@ from typing import Callable, Mapping
 
 import duckdb
 
-from data import outbox
+from data import db, outbox
 from data.outbox import Message
 
 log = logging.getLogger(__name__)
@@ -178,8 +178,8 @@ class OutboxSender:
                         self._wakes[name].set()
             except duckdb.ConnectionException:
                 return
-            except Exception:
-                log.exception("outbox fan-out failed; retrying")
+            except Exception as exc:
+                db.log_failure(log, exc, "outbox fan-out failed; retrying")
             wake.wait(self._poll_s)
 
     def _run(self, name: str) -> None:
@@ -192,7 +192,7 @@ class OutboxSender:
                 due_in = outbox.seconds_until_due(cursor, name)
             except duckdb.ConnectionException:      # the store was closed under the sender: nothing left to do
                 return
-            except Exception:
-                log.exception("outbox sender for %s failed; retrying", name)
+            except Exception as exc:
+                db.log_failure(log, exc, "outbox sender for %s failed; retrying", name)
                 due_in = None
             wake.wait(self._poll_s if due_in is None else min(self._poll_s, max(due_in, 0.05)))

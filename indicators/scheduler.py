@@ -111,8 +111,8 @@ class IndicatorScheduler:
         yesterday = local_datetime(now_s, self._engine.tz).date().toordinal() - 1
         try:
             self._partials.bring_up_to_date(self._cursor, date.fromordinal(yesterday), limit=PARTIAL_DAYS_PER_TICK)
-        except Exception:
-            log.exception("storing the daily partials failed at %s; the next tick tries again", now_s)
+        except Exception as exc:
+            db.log_failure(log, exc, "storing the daily partials failed at %s; the next tick tries again", now_s)
 
     def _instant(self, clock_s: float) -> int:
         """Return the live instant of a tick at ``clock_s``: the last multiple of the interval."""

@@ -1,5 +1,6 @@
 """The store: path resolution, migrations that upgrade older files, the one-writer rule."""
 
+import logging
 import subprocess
 import sys
 import textwrap
@@ -142,3 +143,19 @@ def test_migration_14_widens_the_case_statuses_and_keeps_every_case(tmp_path):
     with pytest.raises(duckdb.ConstraintException):
         con.execute(insert, ["bad", "void"])
     assert con.execute("SELECT count(*) FROM event_history").fetchone()[0] == 6
+
+
+def test_a_full_disk_in_background_work_is_one_line_and_a_bug_is_a_traceback(caplog):
+    """A background job that meets a full disk logs one line and no traceback (the fault drill reads the
+    server log for tracebacks); any other failure keeps its traceback for whoever reads the log."""
+    test_log = logging.getLogger("test.background")
+    full = duckdb.IOException('Could not write file "city.duckdb.wal": No space left on device')
+    with caplog.at_level(logging.ERROR, logger="test.background"):
+        db.log_failure(test_log, full, "storing the partials failed at %s", 42)
+        db.log_failure(test_log, KeyError("unit"), "storing the partials failed at %s", 43)
+    full_record, bug_record = caplog.records
+    assert full_record.getMessage() == ("storing the partials failed at 42 (the store could not be written: "
+                                        'Could not write file "city.duckdb.wal": No space left on device)')
+    assert full_record.exc_info is None
+    assert bug_record.getMessage() == "storing the partials failed at 43"
+    assert bug_record.exc_info[0] is KeyError

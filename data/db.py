@@ -138,6 +138,14 @@ def is_write_failure(exc: BaseException) -> bool:
     return isinstance(exc, (duckdb.Error, OSError)) and any(text in str(exc) for text in WRITE_FAILURES)
 
 
+def register(con: duckdb.DuckDBPyConnection, name: str, table: object) -> None:
+    """Expose a frame or an Arrow table to SQL on ``con`` as ``name``. DuckDB 2 refuses to register while
+    the connection holds an unread result of an earlier ``execute()`` (a ``fetchone()`` leaves one), so
+    that result is run to its end first."""
+    con.complete()
+    con.register(name, table)
+
+
 def log_failure(logger: logging.Logger, exc: BaseException, what: str, *args: object) -> None:
     """Log that background work ``what`` failed: one error line when the store could not be written (expected
     on a full disk, and retried), the whole traceback for anything else (a bug to read)."""

@@ -17,6 +17,8 @@ import shapely
 
 import duckdb
 
+from data import db
+
 TIME_COLUMNS: dict[str, tuple[str, ...]] = {
     "events": ("received_at", "accepted_at", "dispatched_at", "resolved_at", "closed_at", "due_at", "updated_at"),
     "event_versions": ("updated_at",),
@@ -73,7 +75,7 @@ def append_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame
         return 0
     arrow = frame_to_arrow(frame, TIME_COLUMNS.get(table, ()))
     view = f"_append_{table}"
-    con.register(view, arrow)
+    db.register(con, view, arrow)
     try:
         names = ", ".join(f'"{c}"' for c in arrow.column_names)
         con.execute(f'INSERT INTO {table} ({names}) SELECT {names} FROM "{view}"')
@@ -108,7 +110,7 @@ def _key(row: pd.Series) -> str:
 @contextmanager
 def _registered(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame):
     """Expose a frame to SQL under ``name`` for a with-block."""
-    con.register(name, frame)
+    db.register(con, name, frame)
     try:
         yield name
     finally:

@@ -181,8 +181,8 @@ class DayPartials:
         with db.transaction(con):
             for table in ("indicator_day_partials", "indicator_partial_days"):
                 con.execute(f"DELETE FROM {table} WHERE day IN (SELECT unnest(?))", [list(days)])
-            con.register("_new_parts", parts[PART_COLUMNS])
-            con.register("_new_stamps", stamps)
+            db.register(con, "_new_parts", parts[PART_COLUMNS])
+            db.register(con, "_new_stamps", stamps)
             con.execute("INSERT INTO indicator_day_partials SELECT * FROM _new_parts")
             con.execute("INSERT INTO indicator_partial_days SELECT * FROM _new_stamps")
             con.unregister("_new_parts")

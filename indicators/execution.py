@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from data import db
 from data.clock import DAY_S, utc
 from indicators.compiler import Scan, grid_partials_sql, rolled_up, shared_partials
 from indicators.rollup import GridPartials
@@ -52,7 +53,7 @@ def run_scans(con: duckdb.DuckDBPyConnection, scans: list[Scan], outputs: pd.Dat
 def scan_results(cursor: duckdb.DuckDBPyConnection, scans: list[Scan], outputs: pd.DataFrame, at_s: int, tz: str,
                  materialise: bool = True) -> Iterator[ScanResult]:
     """Yield run_scans' results one query at a time, on ``cursor`` (which it registers the outputs on)."""
-    cursor.register(OUTPUTS_VIEW, outputs)
+    db.register(cursor, OUTPUTS_VIEW, outputs)
     materialised = materialise_relations(cursor, scans, at_s, tz) if materialise else {}
     for group in shared_partials([scan for scan in scans if rolled_up(scan)]):
         yield from grid_partials(cursor, group, at_s, tz, materialised)

@@ -22,6 +22,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from data import db
 from data.clock import local_datetime, same_time_days_before
 from data.holidays import HolidayCalendar
 from indicators.day_partials import PART_COLUMNS, DayPartials, day_bounds_s
@@ -172,8 +173,8 @@ class PeriodValues:
                                 i in self.partials.lacking) for i in ids for lvl in indicators[i].levels],
                               columns=["indicator_id", "level", "ratio", "scale", "lacking"])
         computed = computed[PART_COLUMNS[1:]].astype({"numerator": float, "denominator": float})
-        con.register("_period_wanted", wanted)
-        con.register("_period_computed", computed)
+        db.register(con, "_period_wanted", wanted)
+        db.register(con, "_period_computed", computed)
         try:
             return con.execute(SUMMED_SQL, {"days": stored_days, "level": level}).df()
         finally:

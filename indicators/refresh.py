@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data import retention, versions, writer
+from data import db, retention, versions, writer
 from data.clock import HOUR_S, utc
 from data.db import transaction
 from data.retention import HISTORY_DAYS
@@ -202,7 +202,7 @@ def _changes_against_table(con: duckdb.DuckDBPyConnection, fresh: pd.DataFrame) 
     """Return the fresh rows to write (changed or new) and the keys of the stored rows to drop (changed,
     or of the fresh rows' indicators and no longer computed), the stored rows matched by key in DuckDB
     under the same rule (unchanged_sql) so that only the changes leave the store."""
-    con.register("_fresh_latest", writer.frame_to_arrow(fresh.assign(position=np.arange(len(fresh)))))
+    db.register(con, "_fresh_latest", writer.frame_to_arrow(fresh.assign(position=np.arange(len(fresh)))))
     try:
         changes = con.sql(f"""SELECT l.indicator_id AS stored_id, l.unit_code AS stored_unit, f.position
                               FROM (SELECT * FROM indicator_latest_rows
@@ -224,7 +224,7 @@ def _rewrite_rows(con: duckdb.DuckDBPyConnection, written: pd.DataFrame, dropped
     if dropped is None:
         con.execute("DELETE FROM indicator_latest_rows")
     elif len(dropped):
-        con.register("_dropped_latest", writer.frame_to_arrow(dropped))
+        db.register(con, "_dropped_latest", writer.frame_to_arrow(dropped))
         try:
             con.execute("""DELETE FROM indicator_latest_rows USING _dropped_latest d
                            WHERE indicator_latest_rows.indicator_id = d.indicator_id
@@ -232,7 +232,7 @@ def _rewrite_rows(con: duckdb.DuckDBPyConnection, written: pd.DataFrame, dropped
         finally:
             con.unregister("_dropped_latest")
     if len(written):
-        con.register("_written_latest", writer.frame_to_arrow(written[list(ROW_COLUMNS)]))
+        db.register(con, "_written_latest", writer.frame_to_arrow(written[list(ROW_COLUMNS)]))
         try:
             con.execute(f"INSERT INTO indicator_latest_rows ({', '.join(ROW_COLUMNS)}) "
                         f"SELECT {', '.join(ROW_COLUMNS)} FROM _written_latest")
@@ -247,7 +247,7 @@ def _set_instants(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, at_s: int
         con.execute("DELETE FROM indicator_instants")
     if frame.empty:
         return
-    con.register("_refreshed_ids", pd.DataFrame({"indicator_id": frame["indicator_id"].unique()}))
+    db.register(con, "_refreshed_ids", pd.DataFrame({"indicator_id": frame["indicator_id"].unique()}))
     try:
         con.execute("DELETE FROM indicator_instants WHERE indicator_id IN (SELECT indicator_id FROM _refreshed_ids)")
         con.execute("INSERT INTO indicator_instants SELECT indicator_id, $at, $computed FROM _refreshed_ids",

@@ -21,7 +21,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from data import writer
+from data import db, writer
 from data.alarm_types import ensure_camera_channel, in_quiet_hours, parse_quiet_hours, stored_types
 from data.clock import HOUR_S
 from data.demo import rand
@@ -132,7 +132,7 @@ def _quiet(text, at_s: int, tz: str) -> bool:
 def _insert_alarms(con: duckdb.DuckDBPyConnection, alarms: pd.DataFrame) -> np.ndarray:
     columns = ["camera_id", "type_code", "severity", "first_at", "last_at", "received_at", "reports", "status"]
     arrow = writer.frame_to_arrow(alarms[columns], ("first_at", "last_at", "received_at"))
-    con.register("_demo_alarms", arrow)
+    db.register(con, "_demo_alarms", arrow)
     try:
         rows = con.execute(f"INSERT INTO alarms ({', '.join(columns)}) SELECT {', '.join(columns)} FROM _demo_alarms "
                            "RETURNING alarm_id, camera_id, type_code, epoch(first_at)::BIGINT").fetchall()

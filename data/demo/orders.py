@@ -18,7 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from data import writer
+from data import db, writer
 from data.clock import DAY_S, HOUR_S
 from data.orders.machine import DEFAULT_DEADLINES_H
 
@@ -175,7 +175,7 @@ def _update_moved(con, moved: pd.DataFrame, until_s: int) -> list[str]:
     frame = pd.DataFrame({"key": moved["key"], "state": moved["state"], "state_before": moved["state_before"],
                           "updated_at": _last_step(moved, until_s)}).join(times)
     arrow = writer.frame_to_arrow(frame, ("updated_at", *ORDER_COLUMNS))
-    con.register("_demo_order_moves", arrow)
+    db.register(con, "_demo_order_moves", arrow)
     try:
         keys = con.execute(
             f"""UPDATE work_orders o SET state = m.state, updated_at = m.updated_at, verify_failures = m.verify_failures,

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data import versions, writer
+from data import db, versions, writer
 from data.clock import now_utc
 from data.ingest.readers import ROW
 
@@ -72,7 +72,7 @@ def find_committed(con: duckdb.DuckDBPyConnection, kind: str, digest: str) -> in
 @contextmanager
 def registered(con: duckdb.DuckDBPyConnection, name: str, table):
     """Expose an Arrow table or frame to SQL as ``name`` for the block."""
-    con.register(name, table)
+    db.register(con, name, table)
     try:
         yield name
     finally:

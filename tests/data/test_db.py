@@ -1,12 +1,14 @@
 """The store: path resolution, migrations that upgrade older files, the one-writer rule."""
 
 import logging
+import re
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from data import db
@@ -159,3 +161,20 @@ def test_a_full_disk_in_background_work_is_one_line_and_a_bug_is_a_traceback(cap
     assert full_record.exc_info is None
     assert bug_record.getMessage() == "storing the partials failed at 43"
     assert bug_record.exc_info[0] is KeyError
+
+
+def test_a_frame_registers_after_a_result_left_unread():
+    """DuckDB 2 refuses ``register`` while a ``fetchone()`` has left a result unread; ``db.register``
+    runs that result to its end first, and every module registers through it."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT * FROM range(3) r(a)")
+    assert con.execute("SELECT a FROM t ORDER BY a").fetchone() == (0,)
+    with pytest.raises(duckdb.Error, match="unfinished result"):
+        con.register("plain", pd.DataFrame({"a": [1]}))
+    db.register(con, "frame", pd.DataFrame({"a": [7]}))
+    assert con.execute("SELECT a FROM frame").fetchall() == [(7,)]
+    sources = Path(db.__file__).resolve().parents[1]
+    callers = [str(p.relative_to(sources)) for folder in ("data", "indicators", "queries", "reporting", "api")
+               for p in (sources / folder).rglob("*.py")
+               if p.name != "db.py" and re.search(r"(?<!db)\.register\(", p.read_text(encoding="utf-8"))]
+    assert callers == []

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
-from data import db
+from data import db, writer
 from data.clock import HOUR_S, parse_instant, utc as to_datetime_utc
 from data.demo import simulator
-from data.demo import build
+from data.demo import build, camera_alarms
 from tests.conftest import TINY_NOW, TINY_SEED
 
 TZ = "Asia/Shanghai"
@@ -95,4 +96,27 @@ def test_live_simulator_catches_up_to_its_clock(tiny_db_copy):
     assert counts.by_table["events"] > 0
     assert db.get_setting(con, "data.until_s") == str(later)
     assert live.catch_up().total == 0
+    con.close()
+
+
+def test_a_catch_up_over_several_days_writes_each_of_them(tiny_db_copy):
+    """A server started days after its store was last moved catches up day by day in one step."""
+    con = db.open_store(tiny_db_copy)
+    days_later = parse_instant("2026-11-23T09:00:00", TZ)
+    counts = simulator.LiveSimulator(con, now=lambda: days_later).catch_up()
+    newest_day = con.execute("SELECT max(received_at) FROM events").fetchall()[0][0]
+    assert counts.by_table["events"] > 0
+    assert newest_day.astimezone(to_datetime_utc(days_later).tzinfo) > to_datetime_utc(days_later - 86_400)
+    con.close()
+
+
+def test_a_review_with_nothing_due_leaves_the_connection_ready_for_the_next_day(tiny_db_copy):
+    """A day's camera-alarm review that decides nothing used to leave a result unread, and DuckDB 2
+    refused the next day's frame on that connection (the demo's catch-up failed on its third day)."""
+    con = db.open_store(tiny_db_copy)
+    sensor = con.execute("SELECT sensor_id FROM sensors ORDER BY sensor_id LIMIT 1").fetchall()[0][0]
+    assert camera_alarms.review_due(con, TINY_SEED, as_of_s=0)["alarms_reviewed"] == 0
+    reading = pd.DataFrame({"sensor_id": [sensor], "ts": [parse_instant(LATER, TZ)], "metric": ["probe"],
+                            "value": [1.0], "quality": ["ok"]})
+    assert writer.append_frame(con, "readings", reading) == 1
     con.close()

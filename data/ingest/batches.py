@@ -7,6 +7,7 @@ not at all. A batch that fails is rolled back and then recorded as 'failed' with
 from __future__ import annotations
 
 import json
+import math
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -38,6 +39,14 @@ class Summary:
     flagged: dict[str, int] = field(default_factory=dict)
     notes: dict = field(default_factory=dict)
     already_ingested_as: int | None = None
+    # The earliest instant the rows of an events or readings batch carry, and the stored rows they replace:
+    # the data versions record it, so what was built of an earlier period (a kept brief) stays valid.
+    earliest_change_s: float = math.inf
+
+    def saw_instant(self, seconds: float | None) -> None:
+        """Note an instant the batch's rows carry (None: the rows carried none)."""
+        if seconds is not None and not math.isnan(seconds):
+            self.earliest_change_s = min(self.earliest_change_s, float(seconds))
 
     @property
     def quarantined_total(self) -> int:
@@ -92,19 +101,29 @@ def open_batch(con: duckdb.DuckDBPyConnection, summary: Summary, digest: str | N
     return batch_id
 
 
-# The data family each kind of batch changes (a batch may carry data of any instant).
+# The data family each kind of batch changes. Events and readings batches change the data from the
+# earliest instant their rows carry; the others may change what any instant shows.
 FAMILY_OF_KIND = {"events": "events", "readings": "readings", "sensors": "geometry", "grids": "geometry",
                   "places": "geometry"}
+TIMED_KINDS = ("events", "readings")
 
 
 def close_batch(con: duckdb.DuckDBPyConnection, summary: Summary) -> None:
     """Record the batch's counts, mark it committed and bump its data family's version (inside the
     caller's transaction)."""
-    versions.bump(con, FAMILY_OF_KIND[summary.kind])
+    versions.bump(con, FAMILY_OF_KIND[summary.kind], earliest_s=changed_from(summary))
     con.execute("UPDATE ingest_batches SET finished_at = ?, rows_read = ?, rows_accepted = ?, rows_updated = ?, "
                 "rows_duplicate = ?, rows_quarantined = ?, status = 'committed', summary = ? WHERE batch_id = ?",
                 [now_utc(), summary.rows_read, summary.accepted, summary.updated, summary.duplicates + summary.stale,
                  summary.quarantined_total, json.dumps(summary.as_dict(), ensure_ascii=False), summary.batch_id])
+
+
+def changed_from(summary: Summary) -> float | None:
+    """Return the earliest instant the batch may have changed (None: any); a timed batch that wrote
+    nothing changed nothing before now."""
+    if summary.kind not in TIMED_KINDS:
+        return None
+    return summary.earliest_change_s if math.isfinite(summary.earliest_change_s) else now_utc().timestamp()
 
 
 def record_failure(con: duckdb.DuckDBPyConnection, summary: Summary, digest: str | None, error: str) -> None:

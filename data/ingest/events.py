@@ -191,6 +191,7 @@ def store_events(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, ok: np.ndar
     _create_categories(con, created, mapping)
     with registered(con, "_ingest_events", _accepted_arrow(rows, ok, batch_id)):
         fresh, known = _split_fresh(con)
+        summary.saw_instant(_earliest_instant(con, known))
         if known:
             counts, in_file = _store_mixed(con, batch_id)
         else:
@@ -216,6 +217,18 @@ def _store_mixed(con: duckdb.DuckDBPyConnection, batch_id: int) -> tuple[dict[st
     for table in ("_ingest_verdicts", "_ingest_rest"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return counts, in_file
+
+
+def _earliest_instant(con: duckdb.DuckDBPyConnection, known: int) -> float | None:
+    """Return the earliest instant the chunk's accepted rows carry, and the stored rows of the cases
+    they may replace (a correction moving a time later changes what the earlier instant showed)."""
+    times = f"epoch(min(least({', '.join(('e.' + c) for c in (*STAGES, 'due_at', 'updated_at'))})))"
+    sql = f"SELECT {times} FROM _ingest_events e"
+    if known:
+        sql += (f" UNION ALL SELECT {times} FROM events e SEMI JOIN _ingest_events i "
+                "ON e.source = i.source AND e.event_id = i.event_id")
+    found = [row[0] for row in con.execute(sql).fetchall() if row[0] is not None]
+    return min(found, default=None)
 
 
 def _accepted_arrow(rows: pd.DataFrame, ok: np.ndarray, batch_id: int) -> pa.Table:

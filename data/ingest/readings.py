@@ -118,6 +118,7 @@ def store_readings(con: duckdb.DuckDBPyConnection, clean: pd.DataFrame, batch_id
     frame = clean[["sensor_id", "ts", "metric", "value", "quality"]]
     with registered(con, "_ingest_readings", writer.frame_to_arrow(frame)):
         low, high = frame["ts"].min(), frame["ts"].max()
+        summary.saw_instant(low.timestamp())
         # The time range bounds the scan of the big table: zone maps skip everything else.
         inserted = con.execute(
             "INSERT INTO readings (sensor_id, ts, metric, value, quality) "

@@ -157,3 +157,29 @@ def test_the_demo_build_bumps_every_family(tiny_db_path):
     con = db.open_store(tiny_db_path, read_only=True)
     assert all(version >= 2 for version in versions.current(con).values())     # the migration's 1, then the build
     con.close()
+
+
+def _all_times_at(frame: pd.DataFrame, local: str) -> pd.DataFrame:
+    """Return the export with every time it gives moved to ``local`` (a time left empty stays empty)."""
+    headers = [header for header in frame.columns if header.endswith("时间") or header == "办理时限"]
+    return frame.assign(**{header: frame[header].where(frame[header] == "", local) for header in headers})
+
+
+def test_an_ingest_batch_counts_from_the_earliest_instant_its_rows_and_the_rows_they_replace_carry(
+        store, export, tmp_path):  # noqa: F811
+    """A feed's batch of today's cases leaves what was kept of earlier periods valid (a brief of yesterday
+    is not built again); a correction moving a case's times later counts from its stored, earlier times."""
+    mapping = load_mapping("yunjiang_events")
+    at_1500, at_1530 = parse_instant("2026-11-20T15:00:00", TZ), parse_instant("2026-11-20T15:30:00", TZ)
+    before_1500, after_1500 = versions.current(store, before_s=at_1500), versions.current(store, before_s=at_1500 + 1)
+    new_cases = tmp_path / "new.csv"
+    _all_times_at(export.head(5), "2026-11-20 15:00:00").to_csv(new_cases, index=False)
+    assert pipeline.ingest_path(store, "events", new_cases, mapping, now=NOW).accepted == 5
+    assert versions.current(store, before_s=at_1500) == before_1500
+    assert versions.current(store, before_s=at_1500 + 1)["events"] == after_1500["events"] + 1
+    corrected = tmp_path / "corrected.csv"
+    _all_times_at(export.head(5), "2026-11-20 15:30:00").to_csv(corrected, index=False)
+    assert pipeline.ingest_path(store, "events", corrected, mapping, now=NOW).updated == 5
+    assert versions.current(store, before_s=at_1500) == before_1500
+    assert versions.current(store, before_s=at_1500 + 1)["events"] == after_1500["events"] + 2
+    assert versions.current(store, before_s=at_1530)["events"] == after_1500["events"] + 2

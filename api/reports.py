@@ -48,7 +48,7 @@ def brief_bytes(app_context, period, fmt: str, area: str | None = None, language
         if path.exists():
             return path.read_bytes()
     with thread_cpu.section(BRIEF_SECTION):
-        return render(brief_document(app_context, period, area), fmt, language, app_context.cursor())
+        return render(brief_document(app_context, period, area, stale_ok=True), fmt, language, app_context.cursor())
 
 
 def download(app_context, key: str, fmt: str) -> Response:
@@ -84,7 +84,8 @@ def open_link(app_context, token: str, fmt: str = "html") -> Response:
         link = verify(token, link_secret(reports_dir(cursor)), app_context.now_s())
         period = parse_period(link.period)
         with thread_cpu.section(BRIEF_SECTION):
-            content = render(brief_document(app_context, period, link.area or None), fmt, link.lang, cursor)
+            document = brief_document(app_context, period, link.area or None, stale_ok=True)
+            content = render(document, fmt, link.lang, cursor)
     except LinkRefused as exc:
         audit.record(cursor, "anonymous", "report.link_refused", exc.reason, {}, request.remote_addr)
         return _json({"error": str(exc), "reason": exc.reason}, LINK_STATUS[exc.reason])

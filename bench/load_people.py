@@ -103,6 +103,17 @@ def leader(url: str, city: City, rec: Recorder, stop: threading.Event, seed: int
             return
 
 
+def open_briefs_once(url: str, city: City) -> float:
+    """Open every brief link the leaders use once, in turn; return the seconds it took. A server that
+    has been running keeps these briefs ahead (reporting/prebuild.py); a fresh copy of a store whose
+    simulator has just caught up has not built them yet, and a stage should not measure that."""
+    started = time.monotonic()
+    session = requests.Session()
+    for path in city.brief_links:
+        session.get(f"{url}{path}", timeout=600)
+    return time.monotonic() - started
+
+
 def wall_screen(url: str, session, callbacks: Callbacks, rec: Recorder, stop: threading.Event, period_s: float,
                 seed: int) -> None:
     """Run the screen's refresh tick every ``period_s`` (at least once), changing scene every minute, as the

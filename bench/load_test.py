@@ -19,7 +19,8 @@ posts --ingest-batch cases --ingest-rate times a second and the camera feed --al
 reports --alarm-rate times a second (each feed waits for its answer, as a feed's client does, so a
 slow server lowers the rate it gets: the stage reports what was posted). A stage has N analysts (N
 from --stages), ceil(N × --leaders-per-analyst) leaders (30 analysts → 10), the walls and both
-feeds.
+feeds. Before the stages, an unmeasured warm-up (--warmup-seconds) opens each leader's brief once, as
+a running server keeps them ahead, then runs one analyst's mix.
 
 Per stage and endpoint it reports requests, throughput, p50/p95/p99 and errors; the server's RSS and
 the load average; the server's CPU per thread group and section from its log (the share of the
@@ -52,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 from bench.bench_demo import machine  # noqa: E402
 from bench.load_city import LINK_SECRET, City, feeds_stored, prepare_city  # noqa: E402
 from bench.load_feed import Feed, alarm_feed, case_feed  # noqa: E402
-from bench.load_people import analyst, leader, wall_screen  # noqa: E402
+from bench.load_people import analyst, leader, open_briefs_once, wall_screen  # noqa: E402
 from bench.load_server import RssSampler, Server, stage_log_figures, start_server, wait_for_first_refresh  # noqa: E402
 from bench.load_users import (INTERACTIVE, WALL_TICK, Callbacks, Recorder, analyst_session, broken,  # noqa: E402
                               endpoint_stats, screen_session)
@@ -125,6 +126,8 @@ def run_stages(server: Server, city: City, args, sampler: RssSampler) -> tuple[l
     callbacks = Callbacks(crowd.analyst_sessions(1)[0].get(f"{server.url}/_dash-dependencies").json())
     if args.warmup_seconds > 0:                 # first calls build the geometry and caches: not measured
         rec.stage = sampler.stage = "warm-up"
+        print(f"warm-up: the leaders' {len(city.brief_links)} briefs opened once in "
+              f"{open_briefs_once(server.url, city):.1f} s", file=sys.stderr, flush=True)
         run_mix(crowd, callbacks, rec, feeds, 1, args.warmup_seconds, args)
     stages = []
     counting = Path(args.profile).with_suffix(".counting") if args.profile else None

@@ -30,6 +30,11 @@ class LruMemo:
         with self._lock:
             return key in self._values
 
+    def forget(self, key: Hashable) -> None:
+        """Drop the value kept under ``key`` (if any): the next caller computes it again."""
+        with self._lock:
+            self._values.pop(key, None)
+
     def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """Return the value kept under ``key``, computing it with ``compute()`` when it is not kept."""
         found, value, key_lock = self._kept(key, claim=True)

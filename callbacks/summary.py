@@ -40,7 +40,7 @@ def show_brief(date_text, kind, area, language):
     picked = date_text[:10] if isinstance(date_text, str) and date_text else period.start.isoformat()
     area = inputs.text(area, f"{ids.SUMMARY_AREA}.value", 64)
     try:
-        doc = brief_document(app, period, area or None)
+        doc = brief_document(app, period, area or None, stale_ok=True)
     except BriefRefused as exc:
         return view.refusal(exc.message(language)), picked, [], title, *options
     return (view.brief_body(doc, language), picked, view.download_links(str(period), area, language), title, *options)

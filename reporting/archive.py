@@ -79,16 +79,17 @@ def span_for(con, period: Period, tz: str, now_s: float) -> BriefSpan:
     return brief_span(period, tz, now_s, first_data_s(con))
 
 
-def brief_document(app_context, period: Period, area_code: str | None = None):
+def brief_document(app_context, period: Period, area_code: str | None = None, stale_ok: bool = False):
     """Return the brief document of ``period`` over an area as the server keeps it, built with the
     server's one engine; BriefRefused for a period it cannot honestly give.
 
     An ended period is built once per data stamp (reporting/prebuilt.py: the versions of the data
     it reads, counting only the writes that reached back before its end) and kept in the store,
     usually ahead by the prebuild job; the page, the downloads, the phone link and the morning job
-    share it, and two callers at once wait for the same build. The context also keeps a bounded
-    number of documents in memory (callbacks/context.KEPT_BRIEFS). A running period is built each
-    time, as of now."""
+    share it, and two callers at once wait for the same build. A reader (``stale_ok``) of a kept
+    brief made stale by late data gets it as it is, marked, while the prebuild job builds it again.
+    The context also keeps a bounded number of documents in memory (callbacks/context.KEPT_BRIEFS).
+    A running period is built each time, as of now."""
     cursor = app_context.cursor()
     span = span_for(cursor, period, app_context.tz, app_context.now_s())
     area = resolve_area(cursor, area_code)
@@ -96,8 +97,14 @@ def brief_document(app_context, period: Period, area_code: str | None = None):
     if span.provisional:
         return build()
     stamp = prebuilt.stamp_at(cursor, span.end_s)
-    kept = lambda: prebuilt.kept_document(app_context.cursor(), str(period), area.code, stamp, build)  # noqa: E731
-    return app_context.briefs.get((str(period), area.code, stamp), kept)
+    key = (str(period), area.code, stamp)
+    rebuild = (lambda: prebuilt.want_rebuild(period, area.code)) if stale_ok else None  # noqa: E731
+    kept = lambda: prebuilt.kept_document(app_context.cursor(), str(period), area.code, stamp, build,  # noqa: E731
+                                          on_stale=rebuild)
+    document = app_context.briefs.get(key, kept)
+    if not document.built.current:
+        app_context.briefs.forget(key)          # the next reader looks for the newer build again
+    return document
 
 
 def render(document, fmt: str, language: str = "zh", con=None) -> bytes:

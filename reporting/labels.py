@@ -64,6 +64,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "partial_data": ("本期数据自{day}起计（此前无数据）", "The data of this period begins on {day} (none before)"),
     "provisional": ("截至{time}，数据未完结", "As of {time}: the period has not ended and its figures will change"),
     "built": ("本简报编制于{time}，数据版本 {version}", "Built on {time} from data version {version}"),
+    "rebuilding": ("；此后收到本时段的迟到数据，更新版正在编制，请稍后刷新",
+                   "; late data for this period has arrived since, and an updated brief is being built: reload shortly"),
     "final_note": ("本简报依据截至统计周期结束的历史数据生成，同一周期内容不变；不含个人信息。",
                    "Computed from the history up to the end of the period: the same period always gives the same "
                    "brief. No personal data."),

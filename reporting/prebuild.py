@@ -10,7 +10,8 @@ first, so the whole history becomes quick to open while the recent periods come 
 
 The job is one background thread at a lower CPU priority, building one brief at a time and then
 resting as long as the build took, at most WORK_S of building per minute: the pages' requests keep
-their share of the cores. Each build logs a progress line (built n of m, which, how long).
+their share of the cores. Each build logs a progress line (built n of m, which, how long). A brief a
+reader was served from older data (late data arrived after it was kept) is built first.
 """
 
 from __future__ import annotations
@@ -86,6 +87,14 @@ def due(con, jobs: list[Job], city_code: str) -> list[Job]:
     return [job for job in jobs if kept.get((str(job.period), job.area_code or city_code)) != current[job.end_s]]
 
 
+def asked_first(asked: list, todo: list[Job], tz: str, city_code: str) -> list[Job]:
+    """Return the briefs readers were served stale (``prebuilt.take_rebuilds``) first, then the other
+    due ones: a reader waits for these, nobody for the rest."""
+    first = [Job(period, None if area == city_code else area, ended_span(period, tz).end_s) for period, area in asked]
+    named = {str(job) for job in first}
+    return first + [job for job in todo if str(job) not in named]
+
+
 def lower_priority() -> None:
     """Lower the calling thread's CPU priority (Linux schedules threads one by one; elsewhere a no-op)."""
     try:
@@ -106,7 +115,9 @@ def prebuild_step(app_context, stopping: Callable[[], bool], rest: Callable[[flo
     today = local_datetime(app_context.now_s(), tz).date()
     districts = [r[0] for r in cursor.execute("SELECT code FROM admin_units WHERE level = 'district' ORDER BY code").fetchall()]
     city = cursor.execute("SELECT code FROM admin_units WHERE level = 'city' ORDER BY code LIMIT 1").fetchone()
-    todo = due(cursor, wanted(today, local_datetime(first_s, tz).date(), districts, tz), city[0] if city else "")
+    city_code = city[0] if city else ""
+    todo = due(cursor, wanted(today, local_datetime(first_s, tz).date(), districts, tz), city_code)
+    todo = asked_first(prebuilt.take_rebuilds(), todo, tz, city_code)
     built, spent = 0, 0.0
     for n, job in enumerate(todo, start=1):
         if stopping() or spent >= work_s:

@@ -8,9 +8,12 @@ late case for a day of the period (or before it: a case still open at the end) d
 
 A part (the document the page draws, or a PDF in one language) is kept with the stamp it was built
 from; a reader gets the kept part while its stamp is current and never waits for a build the
-server did ahead (reporting/prebuild.py). A part missing or stale is built on the reader's request
-once and kept. The document is stored pickled and zlib-compressed: it is written only by this
-server into its own store, never taken from a request or a feed.
+server did ahead (reporting/prebuild.py). When late data made it stale, the reader gets it still,
+marked as built from older data, and the prebuild job builds the period again first of all
+(``want_rebuild``): a feed of late cases never puts a brief's build into a reader's request. Only
+a part never built before is built on the reader's request, once, and kept. The document is stored
+pickled and zlib-compressed: it is written only by this server into its own store, never taken from
+a request or a feed.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import pickle
+import threading
 import time
 import zlib
 from dataclasses import dataclass, replace
@@ -58,6 +62,7 @@ class BuildInfo:
     built_at_s: float
     data_stamp: str
     build_s: float
+    current: bool = True          # False: built from older data; a newer build is queued, this is served meanwhile
 
 
 def stamp_from(found: dict[str, int]) -> str:
@@ -101,15 +106,18 @@ def kept_stamps(con: duckdb.DuckDBPyConnection, part: str = DOCUMENT) -> dict[tu
     return {(period, area): stamp for period, area, stamp in rows}
 
 
-def load(con: duckdb.DuckDBPyConnection, period: str, area_code: str, part: str,
-         stamp: str) -> tuple[bytes, BuildInfo] | None:
-    """Return a kept part built from ``stamp`` with its build info, or None."""
-    row = con.execute("""SELECT content, epoch(built_at), build_s FROM brief_builds
-                         WHERE period = ? AND area_code = ? AND part = ? AND data_stamp = ?""",
-                      [period, area_code, part, stamp]).fetchone()
-    if row is None:
-        return None
-    return zlib.decompress(bytes(row[0])), BuildInfo(float(row[1]), stamp, float(row[2]))
+def load(con: duckdb.DuckDBPyConnection, period: str, area_code: str, part: str, stamp: str,
+         any_stamp: bool = False) -> tuple[bytes, BuildInfo] | None:
+    """Return a kept part built from ``stamp`` with its build info, or None; with ``any_stamp`` the
+    part kept from whatever data by this code (its info's ``current`` says whether that was ``stamp``;
+    one built by other code may differ in content or form, so it is never served)."""
+    rows = con.execute("""SELECT content, epoch(built_at), build_s, data_stamp FROM brief_builds
+                          WHERE period = ? AND area_code = ? AND part = ?""", [period, area_code, part]).fetchall()
+    for content, built_s, build_s, kept_stamp in rows:
+        if kept_stamp == stamp or (any_stamp and kept_stamp.endswith("/" + CODE_DIGEST)):
+            return zlib.decompress(bytes(content)), BuildInfo(float(built_s), kept_stamp, float(build_s),
+                                                              current=kept_stamp == stamp)
+    return None
 
 
 def save(con: duckdb.DuckDBPyConnection, period: str, area_code: str, part: str, stamp: str,
@@ -131,15 +139,22 @@ def save(con: duckdb.DuckDBPyConnection, period: str, area_code: str, part: str,
     return BuildInfo(built.timestamp(), stamp, float(build_s))
 
 
-def kept_document(con, period: str, area_code: str, stamp: str, build: Callable[[], object]):
+def kept_document(con, period: str, area_code: str, stamp: str, build: Callable[[], object],
+                  on_stale: Callable[[], None] | None = None):
     """Return the kept document of the period and area built from ``stamp``, else ``build()`` it
-    now, keep it and return it; the document carries its BuildInfo (``built``)."""
-    found = load(con, period, area_code, DOCUMENT, stamp)
+    now, keep it and return it; the document carries its BuildInfo (``built``). With ``on_stale``,
+    a document kept from older data is returned as it is (``built.current`` False) after calling
+    ``on_stale()`` to have it built again in the background."""
+    found = load(con, period, area_code, DOCUMENT, stamp, any_stamp=on_stale is not None)
     if found is not None:
         try:
-            return replace(pickle.loads(found[0]), built=found[1])
+            document = replace(pickle.loads(found[0]), built=found[1])
         except (pickle.UnpicklingError, AttributeError, ImportError, TypeError, EOFError) as exc:
             log.warning("kept brief %s @%s unreadable (%s): built again", period, area_code, exc)
+        else:
+            if not found[1].current:
+                on_stale()
+            return document
     started = time.perf_counter()
     document = build()
     seconds = time.perf_counter() - started
@@ -162,3 +177,22 @@ def kept_file(con, document, part: str, render: Callable[[], bytes]) -> bytes:
     save(con, period, area, part, info.data_stamp, content, time.perf_counter() - started)
     return content
 
+
+
+_rebuilds: dict[str, tuple[object, str]] = {}       # str(period)@area -> (period, area code), in request order
+_rebuilds_lock = threading.Lock()
+
+
+def want_rebuild(period, area_code: str) -> None:
+    """Ask the prebuild job to build ``period`` over the area again before anything else (a reader
+    was served its brief from older data)."""
+    with _rebuilds_lock:
+        _rebuilds.setdefault(f"{period}@{area_code}", (period, area_code))
+
+
+def take_rebuilds() -> list[tuple[object, str]]:
+    """Return the rebuilds asked for since the last call, oldest first, and forget them."""
+    with _rebuilds_lock:
+        wanted = list(_rebuilds.values())
+        _rebuilds.clear()
+    return wanted

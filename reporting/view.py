@@ -55,13 +55,15 @@ def as_of_text(brief: Brief, language: str) -> str:
 
 def built_text(document, language: str) -> str:
     """Return when a kept brief was built and from which data version (cases.readings.geometry.
-    alerts.orders writes before the period's end), or '' for one built for this request."""
+    alerts.orders writes before the period's end), saying so when late data has arrived since, or ''
+    for one built for this request."""
     info = document.built
     if info is None:
         return ""
     local = local_datetime(info.built_at_s, document.brief.tz)
-    return label("built", language).format(time=f"{dated(local.date(), language)} {local:%H:%M}",
+    text = label("built", language).format(time=f"{dated(local.date(), language)} {local:%H:%M}",
                                            version=data_version(info.data_stamp))
+    return text if info.current else text + label("rebuilding", language)
 
 
 def coverage_text(brief: Brief, language: str) -> str:

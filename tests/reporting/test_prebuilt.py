@@ -99,3 +99,24 @@ def test_the_job_wants_recent_periods_for_every_district_and_older_ones_for_the_
     assert len({str(job.period) for job in days}) == 200
     assert all(job.area_code is None for job in days if job.period.start < today - timedelta(days=prebuild.HORIZON["day"]))
     assert len(jobs) == len(set(jobs))
+
+
+def test_a_reader_of_a_brief_made_stale_gets_it_marked_and_the_job_builds_it_first(store, counted):
+    """Late data never puts a brief's build into a reader's request: the reader gets the kept brief,
+    marked as built from older data, and the prebuild job builds that brief again before any other."""
+    with frozen_context(store) as app_context:
+        day = Period.containing("day", yesterday_date(app_context.now_s(), TZ))
+        earlier = Period.containing("day", day.start - timedelta(days=2))
+        archive.brief_document(app_context, earlier)
+        kept_stamp = archive.brief_document(app_context, earlier).built.data_stamp
+        versions.bump(store, "events", earliest_s=ended_span(earlier, TZ).start_s + 3600)   # late data for it
+        served = archive.brief_document(app_context, earlier, stale_ok=True)
+        assert counted["documents"] == [str(earlier)]                   # not built on the request
+        assert not served.built.current and served.built.data_stamp == kept_stamp
+        assert "late data" in view.built_text(served, "en") and "迟到数据" in view.built_text(served, "zh")
+        assert prebuild.prebuild_step(app_context, lambda: False, rest=lambda s: None, work_s=0.001) == 1
+        assert counted["documents"] == [str(earlier), str(earlier)]     # the stale one first, not yesterday's
+        fresh = archive.brief_document(app_context, earlier, stale_ok=True)
+    assert fresh.built.current and fresh.built.data_stamp != kept_stamp
+    assert "late data" not in view.built_text(fresh, "en")
+    assert prebuilt.take_rebuilds() == []

@@ -84,10 +84,12 @@ def count_cases(query, language):
     return t("events.count", normalise_language(language)).format(n=f"{total:,}")
 
 
-# New filters: drop the grid's cached pages so that it asks the server again from the first page.
+# New filters: drop the grid's cached pages so that it asks the server again from the first page. A grid
+# not initialised yet (getApi throws) has no pages to drop: it asks with the filters of the moment.
 clientside_callback(
     """function (filters) {
-        const api = window.dash_ag_grid && window.dash_ag_grid.getApi('events-grid');
+        let api = null;
+        try { api = window.dash_ag_grid && window.dash_ag_grid.getApi('events-grid'); } catch (notYet) { api = null; }
         if (api) { api.purgeInfiniteCache(); api.paginationGoToFirstPage(); }
         return Date.now();
     }""",

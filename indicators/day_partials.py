@@ -52,9 +52,14 @@ def day_indicator(indicator: Indicator, window: Window = Window.YESTERDAY) -> In
 
 
 def definition_digest(indicator: Indicator) -> str:
-    """Return a short digest of what a day's part of the indicator computes (an edited filter or
-    expression changes it, and the stored days are computed again)."""
-    return hashlib.sha256(repr(day_indicator(indicator)).encode()).hexdigest()[:16]
+    """Return a short digest of what computes the indicator's stored day parts: the statement of its
+    ended days' parts (its source's relation, time column, aggregates, filters and expressions, a
+    denominator or none) and the levels its parts are kept at. An edit to any of them has the stored
+    days computed again. Its names, definitions, unit, department, thresholds, target, scale (applied
+    when the parts are read) and period kinds compute no part: editing them keeps the stored days."""
+    day = day_indicator(indicator)
+    statement = days_sql([day], day.source, day.time_column or SOURCES[day.source].default_time_column)
+    return hashlib.sha256(f"{statement}\nlevels: {' '.join(day.levels)}".encode()).hexdigest()[:16]
 
 
 def day_bounds_s(day: date, tz: str) -> tuple[int, int]:

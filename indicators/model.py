@@ -154,9 +154,8 @@ class Indicator:
     cadence_s: int = 60
     no_data_expected: bool = False          # a null value is normal (e.g. no cases of a rare kind)
     periods: tuple[PeriodKind, ...] = ()    # the period views it has (week, month ...): indicators/day_partials.py
-    # The definition in Chinese (``definition`` is the English one). The catalog loader requires it;
-    # left out of repr, which indicators/day_partials.py digests as "what a day's part computes".
-    definition_zh: str = field(default="", repr=False)
+    # The definition in Chinese (``definition`` is the English one). The catalog loader requires it.
+    definition_zh: str = ""
 
     def definition_in(self, language: str) -> str:
         """Return the definition in ``language`` ("zh" or "en")."""

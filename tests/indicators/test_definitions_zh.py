@@ -63,3 +63,16 @@ def test_an_entry_without_a_chinese_definition_is_an_error_naming_file_and_entry
     assert any("t.yaml" in p and "t.s.count.today" in p and "definition_zh" in p for p in caught.value.problems)
     older = load_catalog(tmp_path, translated=False)["t.s.count.today"]     # another revision's, for a bench
     assert older.definition_zh == older.definition == "Cases today."
+
+
+RECEIPT_ZH = ("接收", "接警", "接报")
+
+
+def test_a_definition_of_receipt_and_acceptance_names_them_apart_in_chinese(catalog):
+    # 受理 is the acceptance (accepted_at); where a definition also speaks of the receipt (received_at),
+    # the Chinese says 接收 (接警, 接报 for police calls) for it, never 受理 twice for two instants
+    both = [i for i in catalog.indicators
+            if re.search(r"\b(receiv|receipt)", i.definition) and re.search(r"\baccept", i.definition)]
+    unclear = [(i.id, i.definition_zh) for i in both if not any(word in i.definition_zh for word in RECEIPT_ZH)]
+    assert len(both) > 40 and not unclear, unclear[:5]
+    assert [i.id for i in catalog.indicators if "从受理到" in i.definition_zh or "受理已超过" in i.definition_zh] == []

@@ -13,6 +13,10 @@
 
     window.dash_clientside = Object.assign({}, window.dash_clientside, {
         screenPlaces: {
+            /* Ready once the wall's first refresh has drawn its figure (then never sent again). */
+            ready: function (sent, ready) {
+                return sent && sent.geometry && ready !== true ? true : window.dash_clientside.no_update;
+            },
             /* The layers chosen, with the clicked one turned over (before this wall's first choice: those drawn). */
             toggle: function () {
                 var chosen = arguments[arguments.length - 2], shown = arguments[arguments.length - 1];

@@ -1,11 +1,11 @@
 """Callbacks of the wall's places and cameras layers (layouts/screen_places.py).
 
-After each refresh of the wall (its ``screen-sent`` store: the first one brings the figure the layers
-ride on), and when a switch or the language changes, the layers are built and sent as a Patch of
-their two traces with the legend, only when their content changed since this wall last got them. The
-layers are read and built once for every wall, per data version of the geometry (places come through
-ingest batches) and, for the cameras' online flags, which the alarm feed sets without a data version,
-per CAMERA_REREAD_S. A layer switched off reads nothing. The switches toggle in the browser
+Once the wall's first refresh has drawn the figure the layers ride on (``screen-overlays-ready``, set
+in the browser), every REDRAW_S and when a switch or the language changes, the layers are built and
+sent as a Patch of their two traces with the legend, only when their content changed since this wall
+last got them. They are read and built once for every wall, per data version of the geometry (places
+come through ingest batches) and, for the cameras' online flags, which the alarm feed sets without a
+data version, per REDRAW_S. A layer switched off reads nothing. The switches toggle in the browser
 (assets/screen_places.js); until a wall's first switch the settings say what it shows.
 """
 
@@ -25,7 +25,6 @@ from layouts.pages import page_named
 from queries import places as place_queries
 
 ROLES = page_named("screen").roles            # the wall's own roles, the display-token session among them
-CAMERA_REREAD_S = 60
 SETTING_OF = {"places": "wall_places_layer", "cameras": "wall_cameras_layer"}
 
 
@@ -52,7 +51,7 @@ def text_px(viewport) -> float:
 def overlay_content(layers: list[str], language: str, size_px: float, now_s: int) -> tuple:
     """Return (traces, legend, fingerprint) of the layers, built once for every wall per data version."""
     app = context.current()
-    minute = now_s // CAMERA_REREAD_S if "cameras" in layers else None
+    minute = now_s // view.REDRAW_S if "cameras" in layers else None
     key = f"screen.overlays.{','.join(layers)}.{language}.{size_px}.{minute}"
     return app.remember(key, lambda: _build(app, layers, language, size_px), families=("geometry",))
 
@@ -71,12 +70,13 @@ def _build(app, layers: list[str], language: str, size_px: float) -> tuple:
 @callback(Output(ids.SCREEN_MAP, "figure", allow_duplicate=True), Output(ids.SCREEN_OVERLAY_LEGEND, "children"),
           Output(ids.SCREEN_OVERLAYS_SHOWN, "data"),
           *[Output(view.button_id(layer), "className") for layer in view.LAYERS],
-          Input(ids.SCREEN_OVERLAYS, "data"), Input(ids.SCREEN_SENT, "data"), Input(ids.LANGUAGE, "data"),
+          Input(ids.SCREEN_OVERLAYS, "data"), Input(ids.SCREEN_OVERLAYS_READY, "data"),
+          Input(ids.SCREEN_OVERLAYS_TICK, "n_intervals"), Input(ids.LANGUAGE, "data"),
           State(ids.SCREEN_OVERLAYS_SHOWN, "data"), State(ids.SCREEN_CONFIG, "data"), State(ids.SCREEN_VIEWPORT, "data"),
           prevent_initial_call=True)
-def draw_overlays(choice, sent, language, shown, config, viewport):
+def draw_overlays(choice, ready, _tick, language, shown, config, viewport):
     """Send the layers switched on (and hide those switched off) when what they show changed."""
-    if not inputs.mapping(sent, "screen-sent.data").get("geometry"):
+    if ready is not True:
         raise PreventUpdate                   # the wall's figure is not drawn yet: nothing to patch
     app = context.current()
     layers = chosen_layers(choice, app.cursor())
@@ -90,6 +90,9 @@ def draw_overlays(choice, sent, language, shown, config, viewport):
     return (patch, legend, {"layers": layers, "digest": fingerprint},
             *[view.button_class(layer in layers) for layer in view.LAYERS])
 
+
+clientside_callback(ClientsideFunction("screenPlaces", "ready"), Output(ids.SCREEN_OVERLAYS_READY, "data"),
+                    Input(ids.SCREEN_SENT, "data"), State(ids.SCREEN_OVERLAYS_READY, "data"), prevent_initial_call=True)
 
 clientside_callback(ClientsideFunction("screenPlaces", "toggle"), Output(ids.SCREEN_OVERLAYS, "data"),
                     *[Input(view.button_id(layer), "n_clicks") for layer in view.LAYERS],

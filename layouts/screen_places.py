@@ -24,6 +24,9 @@ KEYS = {"places": "5", "cameras": "6"}          # the wall's keys 1–4 pick the
 # Where the layers sit in the wall's figure: after the grids, stations, events and newest events.
 TRACE_INDEX = {"places": 4, "cameras": 5}
 ICON_GROWTH = 1.25                              # icons a little larger than the wall's smallest text
+# The layers are drawn again this often (the cameras' online flags change without a data version); the
+# wall's own refresh tick is not used, so a wall costs the server one request a minute for them.
+REDRAW_S = 60
 
 add_texts({
     "screen_places.switch": ("{name}（{key}）", "{name} ({key})"),
@@ -40,6 +43,7 @@ def button_id(layer: str) -> str:
 def overlay_parts(language: str) -> list:
     """Return the switches, the legend and the stores of the layers (the callback fills the legend)."""
     return [dcc.Store(id=ids.SCREEN_OVERLAYS), dcc.Store(id=ids.SCREEN_OVERLAYS_SHOWN),
+            dcc.Store(id=ids.SCREEN_OVERLAYS_READY), dcc.Interval(id=ids.SCREEN_OVERLAYS_TICK, interval=REDRAW_S * 1000),
             html.Div([html.Button(switch_label(layer, language), id=button_id(layer), className=button_class(False),
                                   **{"data-overlay": layer, "data-key": KEYS[layer], "aria-pressed": "false"})
                       for layer in LAYERS], className="screen-overlays", **{"data-testid": "screen-overlays"}),

@@ -15,7 +15,6 @@ from layouts import screen_places
 from tests.callbacks.installed import frozen_context
 
 CONFIG = view.screen_config()
-SENT = {"geometry": True}
 WALL = {"w": 700, "h": 860, "u": 10.8}                   # a 1920×1080 wall's map box and unit
 BOTH = {"layers": ["places", "cameras"]}
 MARKUP = "<img src=x onerror=alert(1)>校门" + "长" * 400
@@ -27,10 +26,10 @@ def installed(tiny_con):
         yield app_context
 
 
-def _draw(choice=None, sent=SENT, language="zh", shown=None, viewport=WALL, config=CONFIG):
+def _draw(choice=None, ready=True, language="zh", shown=None, viewport=WALL, config=CONFIG):
     from callbacks.screen_places import draw_overlays
 
-    return draw_overlays(choice, sent, language, shown, config, viewport)
+    return draw_overlays(choice, ready, 1, language, shown, config, viewport)
 
 
 def _traces(patch: Patch) -> dict:
@@ -49,7 +48,7 @@ def _text(component) -> str:
 
 def test_nothing_is_patched_before_the_wall_draws_its_map(installed):
     with pytest.raises(PreventUpdate):
-        _draw(choice=BOTH, sent={})
+        _draw(choice=BOTH, ready=None)
 
 
 def test_the_layers_are_off_until_switched_on(installed, monkeypatch):

@@ -11,7 +11,6 @@ before anything is written.
 
 from __future__ import annotations
 
-import gzip
 import struct
 import zlib
 from pathlib import Path
@@ -23,6 +22,7 @@ COMPRESSIONS = {0: "unknown", 1: "none", 2: "gzip", 3: "brotli", 4: "zstd"}
 TILE_TYPES = {0: "unknown", 1: "mvt", 2: "png", 3: "jpeg", 4: "webp", 5: "avif"}
 MAX_DIRECTORY_DEPTH = 4            # the root and leaves: writers nest one level, a loop would nest for ever
 MAX_ZOOM = 26                      # tile ids past it do not fit the spec's 64 bits
+MAX_DIRECTORY_BYTES = 64 << 20     # a directory inflated (a planet's root and leaves stay far below)
 MAX_TILES = 20_000_000             # read at most this many when the header does not say how many it addresses
 
 
@@ -126,6 +126,7 @@ class _Archive:
         self.file = path.open("rb")
         self.size = path.stat().st_size
         self.header = read_header(self.file.read(HEADER_BYTES))
+        self.budget = self.header["addressed"] or MAX_TILES       # tiles still allowed: a forged run cannot fill memory
 
     def read(self, offset: int, length: int, what: str) -> bytes:
         if offset + length > self.size:
@@ -137,9 +138,12 @@ class _Archive:
         raw = self.read(offset, length, "a directory")
         if self.header["internal"] == "gzip":
             try:
-                raw = gzip.decompress(raw)
-            except (OSError, EOFError, zlib.error) as exc:
+                inflater = zlib.decompressobj(wbits=31)              # gzip framing
+                raw = inflater.decompress(raw, MAX_DIRECTORY_BYTES)
+            except zlib.error as exc:
                 raise PMTilesError(f"a directory is not valid gzip ({exc})") from None
+            if inflater.unconsumed_tail:
+                raise PMTilesError(f"a directory inflates past {MAX_DIRECTORY_BYTES} bytes")
         return decode_directory(raw)
 
     def tiles(self, entries: list, depth: int = 0):
@@ -151,6 +155,9 @@ class _Archive:
             if run == 0:
                 yield from self.tiles(self.directory(leaf_start + offset, length), depth + 1)
                 continue
+            if run > self.budget:
+                raise PMTilesError(f"the directories address more tiles than {self.header['addressed'] or MAX_TILES}")
+            self.budget -= run
             data = self.read(data_start + offset, length, f"tile {tile_id}")
             for repeat in range(run):
                 yield (*tile_zxy(tile_id + repeat), data)
@@ -168,11 +175,7 @@ def read_pmtiles(path: Path) -> tuple[dict, list[tuple[int, int, int, bytes]]]:
         if header["tile_compression"] not in ("none", "gzip"):
             raise PMTilesError(f"tiles compressed with {header['tile_compression']}: convert them to gzip first "
                                "(e.g. pmtiles convert, or tippecanoe with gzip)")
-        limit, rows = header["addressed"] or MAX_TILES, []
-        for row in archive.tiles(archive.directory(*header["root"])):
-            rows.append(row)
-            if len(rows) > limit:            # a forged run length would otherwise fill the memory
-                raise PMTilesError(f"the directories address more tiles than {limit}")
+        rows = list(archive.tiles(archive.directory(*header["root"])))
         if header["addressed"] and len(rows) != header["addressed"]:
             raise PMTilesError(f"the directories address {len(rows)} tiles, the header {header['addressed']}")
         return header, rows

@@ -54,9 +54,10 @@ def directory(entries: list[tuple[int, int, int, int]], internal: str) -> bytes:
 
 def write_pmtiles(path: Path, tiles: list[tuple[int, int, int, bytes]], *, internal: str = "gzip",
                   tile_compression: str = "gzip", tile_type: str = "mvt", leaf_entries: int | None = None,
-                  bounds=(119.3, 32.1, 119.6, 32.3)) -> None:
+                  bounds=(119.3, 32.1, 119.6, 32.3), forged_run: int | None = None) -> None:
     """Write ``tiles`` (z, x, y, bytes) as a PMTiles v3 file; identical neighbours share one run; with
-    ``leaf_entries`` the entries go to leaf directories of that many, the root pointing to them."""
+    ``leaf_entries`` the entries go to leaf directories of that many, the root pointing to them.
+    ``forged_run``: the first entry claims that many tiles, and the header does not say how many there are."""
     data, entries = bytearray(), []
     for tile_id, content in sorted((hilbert_id(z, x, y), content) for z, x, y, content in tiles):
         last = entries[-1] if entries else None
@@ -65,6 +66,8 @@ def write_pmtiles(path: Path, tiles: list[tuple[int, int, int, bytes]], *, inter
             continue
         entries.append((tile_id, 1, len(content), len(data)))
         data += content
+    if forged_run is not None:
+        entries[0] = (entries[0][0], forged_run, *entries[0][2:])
     leaves, root_entries = bytearray(), entries
     if leaf_entries:
         root_entries = []
@@ -76,7 +79,8 @@ def write_pmtiles(path: Path, tiles: list[tuple[int, int, int, bytes]], *, inter
     metadata = b"{}"
     zooms = [z for z, *_ in tiles]
     offsets = [127, len(root), 127 + len(root), len(metadata), 127 + len(root) + len(metadata), len(leaves),
-               127 + len(root) + len(metadata) + len(leaves), len(data), len(tiles), len(entries), len(entries)]
+               127 + len(root) + len(metadata) + len(leaves), len(data), 0 if forged_run else len(tiles),
+               len(entries), len(entries)]
     header = (b"PMTiles" + bytes([3]) + struct.pack("<11Q", *offsets)
               + bytes([1, COMPRESSION[internal], COMPRESSION[tile_compression], TILE_TYPE[tile_type], min(zooms),
                        max(zooms)])

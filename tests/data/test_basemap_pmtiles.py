@@ -111,6 +111,19 @@ def test_files_that_are_not_pmtiles_of_vector_tiles_are_refused(store, tmp_path)
     _refused(con, before, tmp_path / "missing.pmtiles", "no such file")
 
 
+def test_forged_directories_are_refused(store, tmp_path):
+    con, before = store
+    rows = _rows(dict(sorted(before.items())[:20]))
+    whole = tmp_path / "whole.pmtiles"
+    write_pmtiles(whole, rows)
+    forged = bytearray(whole.read_bytes())
+    forged[127:131] = b"\x00\x00\x00\x00"                          # the root directory's gzip header
+    (tmp_path / "garbled.pmtiles").write_bytes(bytes(forged))
+    _refused(con, before, tmp_path / "garbled.pmtiles", "not valid gzip")
+    write_pmtiles(tmp_path / "runaway.pmtiles", rows[:1], forged_run=2**40)
+    _refused(con, before, tmp_path / "runaway.pmtiles", "more tiles than")
+
+
 def test_cli_imports_a_pmtiles_file(tiny_db_copy, tmp_path):
     con = db.open_store(tiny_db_copy)
     before = _tiles(con)

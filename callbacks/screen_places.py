@@ -5,7 +5,8 @@ in the browser), every REDRAW_S and when a switch or the language changes, the l
 sent as a Patch of their two traces with the legend, only when their content changed since this wall
 last got them. They are read and built once for every wall, per data version of the geometry (places
 come through ingest batches) and, for the cameras' online flags, which the alarm feed sets without a
-data version, per REDRAW_S. A layer switched off reads nothing. The switches toggle in the browser
+data version, per REDRAW_S; the wall's ScreenCache keeps them, one per choice of layers, language and
+size. A layer switched off reads nothing. The switches toggle in the browser
 (assets/screen_places.js); until a wall's first switch the settings say what it shows.
 """
 
@@ -15,7 +16,7 @@ from dash import ClientsideFunction, Input, Output, Patch, State, callback, clie
 from dash.exceptions import PreventUpdate
 
 from callbacks import context
-from callbacks.screen import digest
+from callbacks.screen import digest, screen_cache
 from callbacks.screen_search import wall_language
 from data import inputs, settings
 from layouts import ids
@@ -49,11 +50,12 @@ def text_px(viewport) -> float:
 
 
 def overlay_content(layers: list[str], language: str, size_px: float, now_s: int) -> tuple:
-    """Return (traces, legend, fingerprint) of the layers, built once for every wall per data version."""
+    """Return (traces, legend, fingerprint) of the layers, built once for every wall per geometry version
+    (and per REDRAW_S while the cameras are shown); one kept per choice of layers, language and size."""
     app = context.current()
-    minute = now_s // view.REDRAW_S if "cameras" in layers else None
-    key = f"screen.overlays.{','.join(layers)}.{language}.{size_px}.{minute}"
-    return app.remember(key, lambda: _build(app, layers, language, size_px), families=("geometry",))
+    key = (app.data_versions()["geometry"], now_s // view.REDRAW_S if "cameras" in layers else None)
+    return screen_cache().kept_by_key(f"overlays.{','.join(layers)}.{language}.{size_px}", key,
+                                      lambda: _build(app, layers, language, size_px))
 
 
 def _build(app, layers: list[str], language: str, size_px: float) -> tuple:

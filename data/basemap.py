@@ -4,7 +4,7 @@ Tiles are kept in the store (``basemap_tiles``, gzipped MVT, XYZ rows) and serve
 own origin, so a map never asks the internet for anything. The layers follow the OpenMapTiles schema
 (``water``, ``waterway``, ``park``, ``landuse``, ``transportation``, ``boundary``, ``place``), so one
 style draws both the built basemap and a city's OpenMapTiles extract imported with
-``python cli.py basemap import FILE.mbtiles``. A city that has a tile server on its intranet names
+``python cli.py basemap import FILE`` (MBTiles, or PMTiles: data/basemap_pmtiles.py). A city that has a tile server on its intranet names
 its style in the profile (``basemap:``, docs/CITY.md) and needs no tiles here.
 """
 
@@ -21,6 +21,8 @@ import numpy as np
 import shapely
 
 from data import db, mvt
+from data.basemap_pmtiles import MAGIC as PMTILES_MAGIC
+from data.basemap_pmtiles import PMTilesError, read_pmtiles
 
 # The zoom at which a level's boundaries and names start to be drawn, relative to the zoom that
 # shows the whole city (a district fits at once; a community needs ~4 zooms more).
@@ -139,6 +141,34 @@ def build_basemap(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None
     _replace_tiles(con, rows, source="built", minzoom=minzoom, maxzoom=maxzoom, bounds=bounds)
     return {"tiles": len(rows), "minzoom": minzoom, "maxzoom": maxzoom, "seconds": round(time.perf_counter() - started, 1),
             "bytes": sum(len(r[3]) for r in rows)}
+
+
+def import_file(con: duckdb.DuckDBPyConnection, path: Path) -> dict:
+    """Copy the vector tiles of a PMTiles or MBTiles file (told apart by their first bytes or the name's
+    ``.pmtiles``) into the store."""
+    if not path.is_file():
+        raise BasemapError(f"{path}: no such file")
+    with path.open("rb") as opened:
+        start = opened.read(len(PMTILES_MAGIC))
+    pmtiles = start == PMTILES_MAGIC or path.suffix.lower() == ".pmtiles"
+    return import_pmtiles(con, path) if pmtiles else import_mbtiles(con, path)
+
+
+def import_pmtiles(con: duckdb.DuckDBPyConnection, path: Path) -> dict:
+    """Copy the vector tiles of a PMTiles v3 file into the store (all read and checked before any is written)."""
+    if not path.is_file():
+        raise BasemapError(f"{path}: no such file")
+    try:
+        header, tiles = read_pmtiles(path)
+    except PMTilesError as exc:
+        raise BasemapError(f"{path}: {exc}") from None
+    if not tiles:
+        raise BasemapError(f"{path}: holds no tiles")
+    rows = [(z, x, y, _gzipped(data)) for z, x, y, data in tiles]
+    zooms = [r[0] for r in rows]
+    _replace_tiles(con, rows, source=f"imported:{path.name}", minzoom=min(zooms), maxzoom=max(zooms),
+                   bounds=header["bounds"])
+    return {"tiles": len(rows), "minzoom": min(zooms), "maxzoom": max(zooms)}
 
 
 def import_mbtiles(con: duckdb.DuckDBPyConnection, path: Path) -> dict:

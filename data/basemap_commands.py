@@ -1,7 +1,7 @@
 """``python cli.py basemap build|import FILE|show``: the city's offline basemap (docs/MAP.md).
 
 - build: vector tiles from the store's units and map features (the demo city does this when built);
-- import FILE: a city's own OpenMapTiles extract as MBTiles (e.g. cut from OpenStreetMap for its area);
+- import FILE: a city's own OpenMapTiles extract as MBTiles or PMTiles v3 (e.g. cut from OpenStreetMap for its area);
 - show: where the maps' basemap comes from, its zooms, bounds and size.
 The server owns the store while it runs: stop it first (these commands write the store).
 """
@@ -26,9 +26,9 @@ def cmd_basemap(args) -> int:
             summary["font_bytes"] = basemap_font.refresh_font(con)
         else:
             if not args.file:
-                print("error: basemap import needs the file: python cli.py basemap import FILE.mbtiles", file=sys.stderr)
+                print("error: basemap import needs the file: python cli.py basemap import FILE.pmtiles|FILE.mbtiles", file=sys.stderr)
                 return 2
-            summary = basemap.import_mbtiles(con, Path(args.file))
+            summary = basemap.import_file(con, Path(args.file))
             summary["font_bytes"] = basemap_font.refresh_font(con)
     except (basemap.BasemapError, basemap_font.FontMissing) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -45,9 +45,9 @@ def _say(message: str) -> None:
 
 def register(subparsers) -> None:
     """Add the basemap subcommand."""
-    parser = subparsers.add_parser("basemap", help="the offline basemap: build, import FILE.mbtiles, show")
+    parser = subparsers.add_parser("basemap", help="the offline basemap: build, import FILE.pmtiles|FILE.mbtiles, show")
     parser.add_argument("action", choices=("build", "import", "show"))
-    parser.add_argument("file", nargs="?", default=None, help="import: an MBTiles file of vector tiles (OpenMapTiles schema)")
+    parser.add_argument("file", nargs="?", default=None, help="import: a PMTiles v3 or MBTiles file of vector tiles (OpenMapTiles schema)")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     parser.add_argument("--db", default=None, help="database file (default $CITY_DB or var/city.duckdb)")
     parser.set_defaults(func=cmd_basemap)

@@ -173,6 +173,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("wall_alert_sound", "CITY_WALL_ALERT_SOUND", False, "the wall screens play a short tone once for each "
             "new red alert (`on`/`off`; a browser plays sound only after a click or key on the wall, which the wall "
             "asks for)", _switch, stored="screen.alert_sound"),
+    Setting("wall_places_layer", "CITY_WALL_PLACES_LAYER", False, "the wall screens open with the places layer "
+            "shown (`on`/`off`; each wall can still switch it with its button or key 5)", _switch,
+            stored="screen.places_layer"),
+    Setting("wall_cameras_layer", "CITY_WALL_CAMERAS_LAYER", False, "the wall screens open with the cameras layer "
+            "shown (`on`/`off`; each wall can still switch it with its button or key 6)", _switch,
+            stored="screen.cameras_layer"),
     Setting("link_secret", "CITY_LINK_SECRET", "", "the key signing leaders' brief links (empty: a random key kept "
             "in the file link-secret, mode 0600, in the reports folder)", secret=True),
     Setting("cpu_log_seconds", "CITY_CPU_LOG_SECONDS", 0.0, "every N seconds log the server's CPU seconds per thread "

@@ -50,7 +50,7 @@ CALLBACK_MODULES: tuple[str, ...] = ("callbacks.shell", "callbacks.overview", "c
                                      "callbacks.indicators_page",
                                      "callbacks.summary", "callbacks.alarms_page", "callbacks.duty",
                                      "callbacks.deliveries", "callbacks.audit", "callbacks.admin_users",
-                                     "callbacks.admin_tokens", "callbacks.place_layers")
+                                     "callbacks.admin_tokens", "callbacks.place_layers", "callbacks.screen_places")
 
 
 def page_for_path(path: str) -> Page | None:

@@ -80,15 +80,16 @@ def shown_text(value, limit: int = LABEL_LIMIT) -> str:
     return html_text.escape(str(inert(value if isinstance(value, str) else "", limit)))
 
 
-def place_trace(places: pd.DataFrame, language: str, sprite: bool, visible: bool) -> go.Scattermap:
-    """Return the places as icons (or dots in their kind's colour without the app's sprite)."""
+def place_trace(places: pd.DataFrame, language: str, sprite: bool, visible: bool, scale: float = 1.0) -> go.Scattermap:
+    """Return the places as icons (or dots in their kind's colour without the app's sprite), ``scale``
+    times their size on /map (the wall draws them larger)."""
     names = places["name"] if language == "zh" else places["name_en"].fillna(places["name"])
     kinds = places["kind_zh" if language == "zh" else "kind_en"].fillna(places["kind"])
     if sprite:
-        marker = {"symbol": (ICON_PREFIX + places["icon"].fillna("pin")).tolist(), "size": ICON_SIZE,
+        marker = {"symbol": (ICON_PREFIX + places["icon"].fillna("pin")).tolist(), "size": ICON_SIZE * scale,
                   "allowoverlap": True}
     else:
-        marker = {"size": 11, "color": [PLACE_ICON_COLOURS.get(icon, PLACE_ICON_COLOURS["pin"])
+        marker = {"size": 11 * scale, "color": [PLACE_ICON_COLOURS.get(icon, PLACE_ICON_COLOURS["pin"])
                                         for icon in places["icon"]]}
     return go.Scattermap(lon=places["lon"].round(6).tolist(), lat=places["lat"].round(6).tolist(), mode="markers",
                          marker=marker, name="places", visible=visible, showlegend=False,
@@ -96,12 +97,12 @@ def place_trace(places: pd.DataFrame, language: str, sprite: bool, visible: bool
                          hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>")
 
 
-def camera_trace(cameras: pd.DataFrame, language: str, visible: bool) -> go.Scattermap:
-    """Return the cameras as dots coloured by their online status."""
+def camera_trace(cameras: pd.DataFrame, language: str, visible: bool, scale: float = 1.0) -> go.Scattermap:
+    """Return the cameras as dots coloured by their online status (``scale``: as place_trace)."""
     online = cameras["online"].astype(bool)
     status = [t(f"places.camera.{'online' if o else 'offline'}", language) for o in online]
     return go.Scattermap(lon=cameras["lon"].round(6).tolist(), lat=cameras["lat"].round(6).tolist(), mode="markers",
-                         marker={"size": 9, "color": [CAMERA_COLOURS[bool(o)] for o in online]}, name="cameras",
+                         marker={"size": 9 * scale, "color": [CAMERA_COLOURS[bool(o)] for o in online]}, name="cameras",
                          visible=visible, showlegend=False,
                          customdata=[[shown_text(n), shown_text(p), s] for n, p, s in
                                      zip(cameras["name"], cameras["place"], status)],

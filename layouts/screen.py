@@ -14,7 +14,7 @@ import pandas as pd
 from dash import dcc, html
 
 from data.clock import local_datetime
-from layouts import ids, screen_search, screen_sound, theme
+from layouts import ids, screen_places, screen_search, screen_sound, theme
 from layouts.i18n import add_texts, normalise_language, t
 from queries.screen import Kpi
 
@@ -155,6 +155,7 @@ def layout(language: str | None = None, **query) -> html.Div:
             html.Div([html.Button(t(f"screen.layer.{layer}", language), id=f"screen-layer-{layer}",
                                   className="screen-layer-button", **{"data-layer": layer}) for layer in LAYERS],
                      className="screen-layers", id="screen-layer-buttons"),
+            *screen_places.overlay_parts(language),
             *screen_search.overlay(language), *screen_sound.sound_parts(language),
         ], className="screen-centre", id="screen-map-box"),
         html.Section([html.Div(id=ids.SCREEN_AQI, className="screen-panel"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from layouts import map_layers, theme
+from layouts import map_layers, screen_places, theme
 from layouts.i18n import add_texts, t
 
 add_texts({
@@ -39,7 +39,7 @@ def text_px(u_px: float) -> float:
 def map_figure(geojson: dict, view: dict, layer: dict, points: dict, stations: dict, language: str,
                drawing: dict | None = None) -> go.Figure:
     """Return the map: grids over the basemap (``drawing``: its style, the districts' outlines and names,
-    the text size), sensor points, the last hour's events, the newest."""
+    the text size), sensor points, the last hour's events, the newest, the places and cameras (empty)."""
     drawing = drawing or {}
     style = drawing.get("style") or DARK_STYLE
     names = drawing.get("above_units")
@@ -49,6 +49,7 @@ def map_figure(geojson: dict, view: dict, layer: dict, points: dict, stations: d
         go.Scattermap(mode="markers", name="stations", hoverinfo="text", **stations),
         go.Scattermap(mode="markers", name="events", hoverinfo="skip", **points["events"]),
         go.Scattermap(mode="markers", name="newest", hoverinfo="skip", **points["newest"]),
+        *screen_places.empty_traces(),          # the places and cameras, filled when switched on
     ])
     if names is not None:
         figure.add_trace(map_layers.name_trace(names, language, "dark", size=drawing.get("text_px", 24) * 1.1))

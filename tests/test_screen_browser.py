@@ -143,3 +143,59 @@ def test_kiosk_token_opens_the_screen_without_login(wall, artifacts_dir):
     assert refused.status == 403 and "吊销" in refused_text
     assert watch.outside_requests == []
     assert [e for e in watch.errors if "403" not in e] == []             # the refused door's own 403 only
+
+
+OVERLAYS_DRAWN = """() => { const g = document.querySelector('#screen-map .js-plotly-plot');
+    const m = g && g._fullLayout && g._fullLayout.map && g._fullLayout.map._subplot && g._fullLayout.map._subplot.map;
+    if (!m || !g._fullData || g.data.length < 6 || g.data[4].visible !== true || g.data[5].visible !== true) return false;
+    const drawn = m.queryRenderedFeatures().filter(f => f.layer.id.startsWith('plotly-trace-layer'));
+    const of = i => drawn.filter(f => f.layer.id.includes(g._fullData[i].uid));
+    const icons = of(4).filter(f => f.layer.type === 'symbol' && f.layer.layout && f.layer.layout['icon-image']);
+    const dots = of(5).filter(f => f.layer.type === 'circle');
+    return m.hasImage('cv-place-school') && icons.length > 0 && dots.length > 0 ? [icons.length, dots.length] : false; }"""
+OVERLAY_TEXT_SIZES = """() => [...document.querySelectorAll("[data-testid='screen-overlay-legend'] *, .screen-overlay-button")]
+    .filter(el => el.offsetParent && [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+    .map(el => parseFloat(getComputedStyle(el).fontSize))"""
+OVERLAY_FITS = """() => { const legend = document.querySelector("[data-testid='screen-overlay-legend']");
+    const box = document.querySelector('#screen-map-box').getBoundingClientRect(), own = legend.getBoundingClientRect();
+    const icons = [...legend.querySelectorAll('img')].map(i => [i.getAttribute('src'), i.complete && i.naturalWidth > 0]);
+    return [own.bottom <= box.bottom && own.right <= box.right, legend.scrollHeight <= legend.clientHeight + 1, icons]; }"""
+
+
+@pytest.mark.parametrize("size", WALLS, ids=[f"{w}x{h}" for w, h in WALLS])
+def test_places_and_cameras_layers_on_the_wall(wall, size, artifacts_dir):
+    """Through the display token's session (a wall has no user): key 5 and a click switch the layers on,
+    the icons come from the app's own sprite, the legend is at the wall's text size; key 5 again hides
+    the places."""
+    url, kiosk, *_ = wall
+    sprites = []
+    with chromium_page(size) as (page, watch):
+        _explain_errors(page)
+        page.on("response", lambda r: "/basemap/sprite" in r.url and sprites.append((r.status, r.url)))
+        page.goto(url + kiosk)
+        page.wait_for_url(f"{url}/screen")
+        page.goto(f"{url}/screen?scene=overview&rotate=0")
+        _wait_for_screen(page)
+        assert page.inner_text("[data-testid='screen-overlay-legend']").strip() == ""      # off by default
+        page.keyboard.press("5")
+        page.click("#screen-overlay-cameras")
+        drawn = page.wait_for_function(OVERLAYS_DRAWN, timeout=120_000, polling=500).json_value()
+        page.wait_for_selector("#screen-overlay-places.screen-overlay-on", timeout=30_000)
+        legend = page.inner_text("[data-testid='screen-overlay-legend']")
+        sizes, (inside, whole, icons) = page.evaluate(OVERLAY_TEXT_SIZES), page.evaluate(OVERLAY_FITS)
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(artifacts_dir / "screenshots" / f"screen-places-{size[0]}x{size[1]}.png"))
+        page.keyboard.press("5")
+        page.wait_for_function("() => document.querySelector('#screen-map .js-plotly-plot').data[4].visible === false",
+                               timeout=60_000)
+        after = page.inner_text("[data-testid='screen-overlay-legend']")
+        errors = page.evaluate("window.__screenErrors")
+    assert drawn[0] >= 1 and drawn[1] >= 1
+    assert {"学校", "医院", "矿山", "危化企业", "在线", "离线"} <= set(legend.split())
+    assert t("places.layer.places", "zh") in legend and t("places.layer.cameras", "zh") in legend
+    assert min(sizes) >= 24 * min(size[1] / 1080, size[0] / 1920) - 0.5          # the 16:9 box the wall fills
+    assert inside and whole
+    assert len(icons) == 8 and all(src.startswith("/assets/place_icons/") and ok for src, ok in icons)
+    assert sprites and all(status == 200 and s.startswith(url) for status, s in sprites)
+    assert t("places.layer.places", "zh") not in after.split() and "在线" in after
+    assert errors == [] and watch.errors == [] and watch.outside_requests == []

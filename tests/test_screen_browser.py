@@ -23,6 +23,9 @@ pytestmark = pytest.mark.browser
 WALLS = ((1920, 1080), (3840, 2160), (5760, 1080))
 SCROLL = ("[document.documentElement.scrollWidth, document.documentElement.clientWidth,"
           " document.documentElement.scrollHeight, document.documentElement.clientHeight]")
+# The cards and panels whose content is cut (taller than the box that shows it), by their first words.
+CLIPPED = """() => [...document.querySelectorAll('.screen-kpi, .screen-panel')]
+    .filter(el => el.scrollHeight > el.clientHeight + 1).map(el => el.innerText.slice(0, 20))"""
 
 
 def _screens(db_path, *args: str) -> dict:
@@ -83,10 +86,12 @@ def test_screen_fills_the_wall(wall, size, artifacts_dir):
         text = {key: page.inner_text(f"[data-testid='screen-kpi-{key}']")
                 for key in ("hotline", "grid_reported", "grid_closed", "ontime_rate", "satisfaction")}
         navbar_visible = page.is_visible(".app-navbar")
+        clipped = page.evaluate(CLIPPED)
         clock, city_now = page.inner_text("#screen-clock"), datetime.now(ZoneInfo(TZ))
         page.screenshot(path=str(artifacts_dir / "screenshots" / f"screen-{size[0]}x{size[1]}.png"))
 
     assert width <= client_width and height <= client_height
+    assert clipped == []
     assert not navbar_visible
     shown = datetime.strptime(clock.strip(), "%Y-%m-%d %H:%M:%S")
     offset_min = round((shown - city_now.astimezone(timezone.utc).replace(tzinfo=None)).total_seconds() / 900) * 15

@@ -241,7 +241,8 @@ def draw_panel(state, language, grid_options=None):
     if not state:
         return (no_update,) * 11
     shown, language = drawable(state), normalise_language(language)
-    return map_panel_answers.shared_panel(shown, language, grid_options, lambda: panel(shown, language, grid_options))
+    return map_panel_answers.shared_panel(shown, language, grid_options, history_hours(),
+                                          lambda: panel(shown, language, grid_options))
 
 
 def drawable(state: dict) -> MapView:

@@ -16,20 +16,20 @@ from access.roles import current_principal
 from callbacks import answers, context
 from layouts import map_state
 from layouts.map_state import MapView
-from queries.value_cache import ValueCache
 
-PANELS_KEPT = 256           # answers of a few hundred units and indicators; a panel is a few tens of KB
+PANELS_KEPT = 256           # answers of a few hundred views; a panel is up to ~100 KB (200 cases)
 
 
-def shared_panel(shown: MapView, language: str, grid_options: dict | None, compute: Callable[[], tuple]) -> tuple:
-    """Return the side panel's outputs for the view, computed by ``compute()`` once per question and stamp."""
+def shared_panel(shown: MapView, language: str, grid_options: dict | None, hours: list[int],
+                 compute: Callable[[], tuple]) -> tuple:
+    """Return the side panel's outputs for the view (``hours``: the stored history hours), computed by
+    ``compute()`` once per question and stamp."""
     app = context.current()
     con = app.cursor()
     principal = current_principal()
     may_dispatch = principal is not None and principal.may("orders.dispatch")
     options = json.dumps(grid_options, sort_keys=True, default=str)       # the events grid's state (browser's)
     key = (shown.to_query(), language, may_dispatch, options)
-    hours = app.remember("map_page.values", ValueCache).hours(con)
     latest = map_state.hour_instant(shown, hours, app.tz) is None
     return answers.shared("map_panel", PANELS_KEPT).get(key, answers.data_stamp(con, app.now_s() if latest else None),
                                                         compute)

@@ -15,8 +15,9 @@ and a value built from other kept values inherits theirs. No caller lists them b
 
 Memory is bounded: a value whose families or minute changed is dropped when the next version is
 probed, so only values of the newest version are kept, and at most MAX_VALUES of them (some names
-carry a wall's marker scale, which comes from the browser), the oldest dropped first. A lock makes
-concurrent walls compute each value once.
+carry a wall's marker scale, which comes from the browser), the oldest dropped first. A lock per
+value being computed makes concurrent walls compute each value once, while other values (another
+scene's, another language's) are computed meanwhile.
 
 A few values outlive versions: ``kept_by_key`` keeps one value per name under a key the caller
 chooses (the headline trends keep the 7 previous days' instants per day and re-read period, since
@@ -44,6 +45,7 @@ class ScreenCache:
         self._probe = probe
         self._max_values = max_values
         self._lock = threading.RLock()
+        self._computing: dict[Any, threading.Lock] = {}                # name → its lock, while being computed
         self._version: dict[str, int] | None = None
         self._minute: int | None = None
         self._values: dict[Any, tuple[frozenset, tuple, Any]] = {}     # name → (families, stamp, value)
@@ -65,22 +67,44 @@ class ScreenCache:
         return minute, tuple((family, version.get(family)) for family in sorted(families))
 
     def get(self, snapshot: "Snapshot", name: Any, compute: Callable[[], Any]) -> Any:
-        """Return the named value as of ``snapshot``, computing it when a family it read or the minute changed."""
-        with self._lock:                     # one computation at a time: concurrent walls compute once
+        """Return the named value as of ``snapshot``, computing it when a family it read or the minute changed.
+        Concurrent callers of one name compute it once (the others wait for that result); other names
+        are computed meanwhile (a value's computation asks only for the values it is built from)."""
+        found, value = self._kept(snapshot, name)
+        if found:
+            return value
+        with self._lock:
+            name_lock = self._computing.setdefault(name, threading.Lock())
+        with name_lock:
+            found, value = self._kept(snapshot, name)
+            if found:                        # another wall computed it meanwhile
+                return value
+            try:
+                with reads.collecting() as found_families:
+                    value = compute()
+                self._keep(snapshot, name, frozenset(found_families), value)
+            finally:
+                with self._lock:
+                    if self._computing.get(name) is name_lock:
+                        del self._computing[name]
+            return value
+
+    def _kept(self, snapshot: "Snapshot", name: Any) -> tuple[bool, Any]:
+        with self._lock:
             entry = self._values.get(name)
-            if entry is not None and entry[1] == self._stamp(entry[0], snapshot.version, snapshot.minute):
-                reads.record(entry[0])       # a value built from this one depends on the same families
-                return entry[2]
-            with reads.collecting() as found:
-                value = compute()
-            families = frozenset(found)
+            if entry is None or entry[1] != self._stamp(entry[0], snapshot.version, snapshot.minute):
+                return False, None
+        reads.record(entry[0])               # a value built from this one depends on the same families
+        return True, entry[2]
+
+    def _keep(self, snapshot: "Snapshot", name: Any, families: frozenset, value: Any) -> None:
+        with self._lock:
             if (snapshot.version, snapshot.minute) == (self._version, self._minute):   # else a newer one is kept
                 self._values.pop(name, None)             # re-inserted last: the dict's order is the age
                 self._values[name] = (families, self._stamp(families, snapshot.version, snapshot.minute), value)
                 while len(self._values) > self._max_values:
                     del self._values[next(iter(self._values))]
                 self.computed += 1
-            return value
 
     def families(self, name: Any) -> frozenset:
         """Return the families the kept value ``name`` read (empty when it is not kept)."""

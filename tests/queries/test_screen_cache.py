@@ -149,3 +149,21 @@ def test_an_undeclared_query_is_refused():
         families_of(lambda con: None)
     with pytest.raises(ValueError, match="unknown data families"):
         reads("event")
+
+
+def test_a_value_is_computed_while_another_one_is():
+    cache, started, other_done = _cache({"events": 1, "readings": 1}), threading.Event(), threading.Event()
+
+    @reads("events")
+    def slow():                                  # a scene's value that takes a while to compute
+        started.set()
+        return other_done.wait(timeout=30)      # True only if the other value was computed meanwhile
+    fast, _ = _counted("readings")
+    slow_wall = threading.Thread(target=lambda: results.append(cache.snapshot(None, 60).get("slow", slow)))
+    results: list = []
+    slow_wall.start()
+    started.wait(timeout=30)
+    cache.snapshot(None, 60).get("fast", fast)  # another wall's value: not held up by the slow one
+    other_done.set()
+    slow_wall.join()
+    assert results == [True]

@@ -27,13 +27,15 @@ new data carries today's instants and leaves them unchanged).
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 import duckdb
 
 from data import versions
 from queries import reads
 
+_BY_KEY = object()          # marks the computing lock of a value kept by key (apart from the versioned names)
 MAX_VALUES = 512            # a wall needs about 40 (panels, map parts and their reads per language and scene)
 
 
@@ -73,21 +75,27 @@ class ScreenCache:
         found, value = self._kept(snapshot, name)
         if found:
             return value
-        with self._lock:
-            name_lock = self._computing.setdefault(name, threading.Lock())
-        with name_lock:
+        with self._computing_one(name):
             found, value = self._kept(snapshot, name)
             if found:                        # another wall computed it meanwhile
                 return value
-            try:
-                with reads.collecting() as found_families:
-                    value = compute()
-                self._keep(snapshot, name, frozenset(found_families), value)
-            finally:
-                with self._lock:
-                    if self._computing.get(name) is name_lock:
-                        del self._computing[name]
+            with reads.collecting() as found_families:
+                value = compute()
+            self._keep(snapshot, name, frozenset(found_families), value)
             return value
+
+    @contextmanager
+    def _computing_one(self, name: Any) -> Iterator[None]:
+        """Hold the lock of the one value ``name`` while it is computed (the lock lives while it is)."""
+        with self._lock:
+            name_lock = self._computing.setdefault(name, threading.Lock())
+        try:
+            with name_lock:
+                yield
+        finally:
+            with self._lock:
+                if self._computing.get(name) is name_lock:
+                    del self._computing[name]
 
     def _kept(self, snapshot: "Snapshot", name: Any) -> tuple[bool, Any]:
         with self._lock:
@@ -114,13 +122,23 @@ class ScreenCache:
 
     def kept_by_key(self, name: str, key: Any, compute: Callable[[], Any]) -> Any:
         """Return the named value kept under ``key``, computing it (and dropping the old one) when the key changed."""
+        found, value = self._kept_by_key(name, key)
+        if found:
+            return value
+        with self._computing_one((_BY_KEY, name)):
+            found, value = self._kept_by_key(name, key)
+            if found:                        # another wall computed it meanwhile
+                return value
+            value = compute()
+            with self._lock:
+                self._by_key[name] = (key, value)
+                self.computed += 1
+            return value
+
+    def _kept_by_key(self, name: str, key: Any) -> tuple[bool, Any]:
         with self._lock:
             kept = self._by_key.get(name)
-            if kept is None or kept[0] != key:
-                kept = (key, compute())
-                self._by_key[name] = kept
-                self.computed += 1
-            return kept[1]
+            return (True, kept[1]) if kept is not None and kept[0] == key else (False, None)
 
 
 class Snapshot:

@@ -167,3 +167,19 @@ def test_a_value_is_computed_while_another_one_is():
     other_done.set()
     slow_wall.join()
     assert results == [True]
+
+
+def test_a_value_kept_by_key_does_not_hold_up_the_others_while_it_is_computed():
+    cache, started, other_done, results = _cache({"events": 1}), threading.Event(), threading.Event(), []
+
+    def slow():                                  # the wall's places overlay, computed once a minute
+        started.set()
+        return other_done.wait(timeout=30)
+    fast, _ = _counted("events")
+    slow_wall = threading.Thread(target=lambda: results.append(cache.kept_by_key("overlay", 1, slow)))
+    slow_wall.start()
+    started.wait(timeout=30)
+    cache.snapshot(None, 60).get("kpis", fast)
+    other_done.set()
+    slow_wall.join()
+    assert results == [True] and cache.kept_by_key("overlay", 1, lambda: False) is True

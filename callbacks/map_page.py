@@ -11,7 +11,7 @@ from __future__ import annotations
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from access.roles import current_principal
-from callbacks import context, map_search
+from callbacks import context, map_panel_answers, map_search
 from data import geo, inputs
 from data.levels import store_levels
 from indicators.catalog import Catalog
@@ -240,7 +240,9 @@ def draw_panel(state, language, grid_options=None):
     """Describe the selected unit: value, status, rank, series, top children, compare, cases, sensors."""
     if not state:
         return (no_update,) * 11
-    return panel(drawable(state), normalise_language(language), grid_options)
+    shown, language = drawable(state), normalise_language(language)
+    return map_panel_answers.shared_panel(shown, language, grid_options, history_hours(),
+                                          lambda: panel(shown, language, grid_options))
 
 
 def drawable(state: dict) -> MapView:

@@ -24,7 +24,7 @@ import plotly.utils
 from dash import ClientsideFunction, Input, Output, Patch, State, callback, clientside_callback, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks import context
+from callbacks import answers, context
 from data import geo, inputs
 from data.clock import utc
 from layouts import ids
@@ -47,6 +47,7 @@ SCENE_EVENTS = {"environment": ("category", ("environment.", "air.")), "traffic"
                 "hotline": ("channel", ("hotline",)), "grid": ("channel", ("grid",))}
 DEFAULT_VIEWPORT = {"w": 1100, "h": 800}
 OPEN_ALERTS_SHOWN = 200                 # the alert list pages through at most this many (most severe first)
+ANSWERS_KEPT = 16                       # prepared answers: a few scenes and languages, this second's and the last
 PAST_REREAD_S = 600                     # the trends' previous days are read again at least this often
 
 
@@ -327,14 +328,21 @@ def refresh_screen(_tick, scene_state, layer_choice, viewport, language, sent, c
     language = normalise_language((config or {}).get("lang") or language)
     scene, hold = scene_of(scene_state)
     layer = layer_of(scene, layer_choice)
-    reads = screen_cache().snapshot(con, now_s)
-    contents, parts, digests = render(con, reads, now_s, app.tz, scene, hold, language, layer, viewport)
+    contents, parts, digests = prepared(con, now_s, scene, hold, language, layer, viewport)
     figure = map_update(parts, digests, sent, language)
     outputs = []
     for panel in PANELS:
         outputs.append(no_update if sent.get(panel) == digests[panel] else contents[panel])
     sent.update(digests, geometry=True)
     return figure, *outputs, sent
+
+
+def prepared(con, now_s: int, scene: str, hold: bool, language: str, layer: str, viewport: dict) -> tuple:
+    """Return the answer every wall showing this scene, layer, language and size gets at this second:
+    computed by the first wall's tick while the others wait for it (callbacks/answers.py)."""
+    key = (scene, hold, language, layer, viewport.get("w"), viewport.get("h"), str(viewport.get("u")))
+    return answers.shared("screen", ANSWERS_KEPT).get(key, answers.wall_stamp(con, now_s), lambda: render(
+        con, screen_cache().snapshot(con, now_s), now_s, context.current().tz, scene, hold, language, layer, viewport))
 
 
 def render(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: str, layer: str, viewport: dict):

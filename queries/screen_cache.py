@@ -15,8 +15,9 @@ and a value built from other kept values inherits theirs. No caller lists them b
 
 Memory is bounded: a value whose families or minute changed is dropped when the next version is
 probed, so only values of the newest version are kept, and at most MAX_VALUES of them (some names
-carry a wall's marker scale, which comes from the browser), the oldest dropped first. A lock makes
-concurrent walls compute each value once.
+carry a wall's marker scale, which comes from the browser), the oldest dropped first. A lock per
+value being computed makes concurrent walls compute each value once, while other values (another
+scene's, another language's) are computed meanwhile.
 
 A few values outlive versions: ``kept_by_key`` keeps one value per name under a key the caller
 chooses (the headline trends keep the 7 previous days' instants per day and re-read period, since
@@ -26,13 +27,15 @@ new data carries today's instants and leaves them unchanged).
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 import duckdb
 
 from data import versions
 from queries import reads
 
+_BY_KEY = object()          # marks the computing lock of a value kept by key (apart from the versioned names)
 MAX_VALUES = 512            # a wall needs about 40 (panels, map parts and their reads per language and scene)
 
 
@@ -44,6 +47,7 @@ class ScreenCache:
         self._probe = probe
         self._max_values = max_values
         self._lock = threading.RLock()
+        self._computing: dict[Any, threading.Lock] = {}                # name → its lock, while being computed
         self._version: dict[str, int] | None = None
         self._minute: int | None = None
         self._values: dict[Any, tuple[frozenset, tuple, Any]] = {}     # name → (families, stamp, value)
@@ -65,22 +69,50 @@ class ScreenCache:
         return minute, tuple((family, version.get(family)) for family in sorted(families))
 
     def get(self, snapshot: "Snapshot", name: Any, compute: Callable[[], Any]) -> Any:
-        """Return the named value as of ``snapshot``, computing it when a family it read or the minute changed."""
-        with self._lock:                     # one computation at a time: concurrent walls compute once
-            entry = self._values.get(name)
-            if entry is not None and entry[1] == self._stamp(entry[0], snapshot.version, snapshot.minute):
-                reads.record(entry[0])       # a value built from this one depends on the same families
-                return entry[2]
-            with reads.collecting() as found:
+        """Return the named value as of ``snapshot``, computing it when a family it read or the minute changed.
+        Concurrent callers of one name compute it once (the others wait for that result); other names
+        are computed meanwhile (a value's computation asks only for the values it is built from)."""
+        found, value = self._kept(snapshot, name)
+        if found:
+            return value
+        with self._computing_one(name):
+            found, value = self._kept(snapshot, name)
+            if found:                        # another wall computed it meanwhile
+                return value
+            with reads.collecting() as found_families:
                 value = compute()
-            families = frozenset(found)
+            self._keep(snapshot, name, frozenset(found_families), value)
+            return value
+
+    @contextmanager
+    def _computing_one(self, name: Any) -> Iterator[None]:
+        """Hold the lock of the one value ``name`` while it is computed (the lock lives while it is)."""
+        with self._lock:
+            name_lock = self._computing.setdefault(name, threading.Lock())
+        try:
+            with name_lock:
+                yield
+        finally:
+            with self._lock:
+                if self._computing.get(name) is name_lock:
+                    del self._computing[name]
+
+    def _kept(self, snapshot: "Snapshot", name: Any) -> tuple[bool, Any]:
+        with self._lock:
+            entry = self._values.get(name)
+            if entry is None or entry[1] != self._stamp(entry[0], snapshot.version, snapshot.minute):
+                return False, None
+        reads.record(entry[0])               # a value built from this one depends on the same families
+        return True, entry[2]
+
+    def _keep(self, snapshot: "Snapshot", name: Any, families: frozenset, value: Any) -> None:
+        with self._lock:
             if (snapshot.version, snapshot.minute) == (self._version, self._minute):   # else a newer one is kept
                 self._values.pop(name, None)             # re-inserted last: the dict's order is the age
                 self._values[name] = (families, self._stamp(families, snapshot.version, snapshot.minute), value)
                 while len(self._values) > self._max_values:
                     del self._values[next(iter(self._values))]
                 self.computed += 1
-            return value
 
     def families(self, name: Any) -> frozenset:
         """Return the families the kept value ``name`` read (empty when it is not kept)."""
@@ -90,13 +122,23 @@ class ScreenCache:
 
     def kept_by_key(self, name: str, key: Any, compute: Callable[[], Any]) -> Any:
         """Return the named value kept under ``key``, computing it (and dropping the old one) when the key changed."""
+        found, value = self._kept_by_key(name, key)
+        if found:
+            return value
+        with self._computing_one((_BY_KEY, name)):
+            found, value = self._kept_by_key(name, key)
+            if found:                        # another wall computed it meanwhile
+                return value
+            value = compute()
+            with self._lock:
+                self._by_key[name] = (key, value)
+                self.computed += 1
+            return value
+
+    def _kept_by_key(self, name: str, key: Any) -> tuple[bool, Any]:
         with self._lock:
             kept = self._by_key.get(name)
-            if kept is None or kept[0] != key:
-                kept = (key, compute())
-                self._by_key[name] = kept
-                self.computed += 1
-            return kept[1]
+            return (True, kept[1]) if kept is not None and kept[0] == key else (False, None)
 
 
 class Snapshot:

@@ -32,6 +32,7 @@ def test_bench_script_prints_its_usage(script):
 SMOKE_RUNS = {       # the benchmarks that drive the product's own code, run briefly on the tiny city
     "bench_indicators.py": ["--repeat", "1", "--naive-sample", "1"],
     "bench_screen.py": ["--runs", "2"],
+    "bench_walls.py": ["--seconds", "2"],
     "bench_map.py": ["--repeat", "1", "--skip-browser", "--skip-load"],
     "bench_unit_search.py": ["--repeat", "1"],
 }

@@ -189,3 +189,60 @@ def test_tick_after_new_data_shows_the_new_data(writable, monkeypatch):
     assert panels[0] is not no_update
     assert by_testid(panels)["screen-kpi-hotline"] == theme.fmt_int(int(before) + 1)
     assert panels[PANELS.index("screen-ticker")] is not no_update          # a case without description shows too
+
+
+def _counting_renders(monkeypatch, hold_s: float = 0.0) -> list:
+    """Count the answers the walls compute (callbacks.screen.render), each taking at least ``hold_s``."""
+    import time
+
+    from callbacks import screen
+
+    renders, original = [], screen.render
+
+    def counted(*args, **kwargs):
+        renders.append(args[3:6])                                # (tz, scene, hold)
+        time.sleep(hold_s)                                      # the other walls' ticks arrive meanwhile
+        return original(*args, **kwargs)
+    monkeypatch.setattr(screen, "render", counted)
+    return renders
+
+
+def test_walls_of_one_scene_ticking_together_share_one_prepared_answer(installed, monkeypatch):
+    import threading
+
+    renders, barrier, answers = _counting_renders(monkeypatch, hold_s=0.3), threading.Barrier(4), []
+
+    def wall():
+        barrier.wait()
+        answers.append(_refresh())
+    walls = [threading.Thread(target=wall) for _ in range(4)]
+    for thread in walls:
+        thread.start()
+    for thread in walls:
+        thread.join()
+    assert len(renders) == 1 and len(answers) == 4                  # computed once, the others waited for it
+    assert all(answer[-1] == answers[0][-1] for answer in answers)  # the same fingerprints for every wall
+    _refresh(scene=view.SCENES.index("traffic"))                    # another scene is another answer
+    assert len(renders) == 2
+
+
+def test_a_live_wall_shows_the_writes_of_a_second_from_the_next_second(writable, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+
+    renders, clock = _counting_renders(monkeypatch), [writable.now_s()]
+    monkeypatch.setattr(writable, "frozen_now_s", None)            # a live clock, moved by the test
+    monkeypatch.setattr(writable, "now_s", lambda: clock[0])
+    con = writable.cursor()
+    _figure, *panels, sent = _refresh()
+    before = by_testid(panels)["screen-kpi-hotline"]
+    received = datetime.fromtimestamp(clock[0], timezone.utc) - timedelta(minutes=5)
+    con.execute("INSERT INTO events (source, event_id, category_code, grid_code, received_at, status, handling_level, "
+                "updated_at) SELECT 'hotline_12345', 'screen-live-1', 'hotline.noise', code, ?, 'received', 1, ? "
+                "FROM admin_units WHERE level = 'grid' ORDER BY code LIMIT 1", [received, received])
+    versions.bump(con, "events")
+    _figure, *panels, _ = _refresh(sent=sent)                       # the same second: the second's answer
+    assert len(renders) == 1 and all(panel is no_update for panel in panels)
+    clock[0] += 1
+    _figure, *panels, _ = _refresh(sent=sent)                       # the next second shows the new case
+    assert len(renders) == 2
+    assert by_testid(panels)["screen-kpi-hotline"] == theme.fmt_int(int(before.replace(",", "")) + 1)

@@ -149,3 +149,37 @@ def test_an_undeclared_query_is_refused():
         families_of(lambda con: None)
     with pytest.raises(ValueError, match="unknown data families"):
         reads("event")
+
+
+def test_a_value_is_computed_while_another_one_is():
+    cache, started, other_done = _cache({"events": 1, "readings": 1}), threading.Event(), threading.Event()
+
+    @reads("events")
+    def slow():                                  # a scene's value that takes a while to compute
+        started.set()
+        return other_done.wait(timeout=30)      # True only if the other value was computed meanwhile
+    fast, _ = _counted("readings")
+    slow_wall = threading.Thread(target=lambda: results.append(cache.snapshot(None, 60).get("slow", slow)))
+    results: list = []
+    slow_wall.start()
+    started.wait(timeout=30)
+    cache.snapshot(None, 60).get("fast", fast)  # another wall's value: not held up by the slow one
+    other_done.set()
+    slow_wall.join()
+    assert results == [True]
+
+
+def test_a_value_kept_by_key_does_not_hold_up_the_others_while_it_is_computed():
+    cache, started, other_done, results = _cache({"events": 1}), threading.Event(), threading.Event(), []
+
+    def slow():                                  # the wall's places overlay, computed once a minute
+        started.set()
+        return other_done.wait(timeout=30)
+    fast, _ = _counted("events")
+    slow_wall = threading.Thread(target=lambda: results.append(cache.kept_by_key("overlay", 1, slow)))
+    slow_wall.start()
+    started.wait(timeout=30)
+    cache.snapshot(None, 60).get("kpis", fast)
+    other_done.set()
+    slow_wall.join()
+    assert results == [True] and cache.kept_by_key("overlay", 1, lambda: False) is True

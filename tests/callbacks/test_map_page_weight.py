@@ -1,6 +1,6 @@
 """What keeps /map light in the browser: Dash's renderer runs every component's selector on each
 update of the page, so the panel and the frame stay few components, the category tree waits until
-it is opened and the breadcrumb comes in the same answer as the hour label."""
+it is opened, and a drill is one answer: the view with its map, hour and breadcrumb."""
 
 from __future__ import annotations
 
@@ -85,13 +85,28 @@ def test_the_subject_tree_is_drawn_when_first_opened_and_again_in_a_new_language
     assert components(english)[0].children == "All indicators"
 
 
-def test_the_breadcrumb_comes_with_the_hour_in_one_answer(installed):
-    from callbacks.map_page import draw_heading
+def test_a_drill_answers_the_view_the_map_and_the_heading_in_one_answer(installed):
+    """A click on the map is one round trip: the view's answer carries the new map (with the places
+    layers in it), the hour shown and the breadcrumb; no other callback waits on the view to draw them."""
+    from dash._callback import GLOBAL_CALLBACK_LIST         # the callbacks registered by importing callbacks.map_page
+
+    from layouts.place_layers import LAYERS, OVERLAY_FROM
 
     con = installed.cursor()
     district = first(con, "district")
-    state = run_update(f"?unit={district}")["state"]
-    hour, play, crumbs = draw_heading(state, "zh")
-    assert (hour, play) == ("最新", "▶")
-    assert [c.children for c in components(crumbs) if isinstance(c, html.Li)][-1] == uq.unit_row(con, district)["name_zh"]
-    assert draw_heading(None, "zh") == (no_update,) * 3
+    city = run_update(f"?indicator={base.INDICATOR}")
+    drilled = run_update(None, ids.MAP_GRAPH, {"points": [{"location": district}]}, state=city["state"])
+    assert drilled["state"]["unit"] == district
+    figure = drilled["figure"]
+    assert isinstance(figure, dict) and len(figure["data"]) == OVERLAY_FROM + len(LAYERS)
+    assert {len(code) for code in figure["data"][0]["locations"]} == {len(first(con, "street"))}
+    assert drilled["drawn"] and drilled["drawn"] != city["drawn"]
+    assert (drilled["time_label"], drilled["play_icon"]) == ("最新", "▶")
+    crumbs = [c.children for c in components(drilled["crumbs"]) if isinstance(c, html.Li)]
+    assert crumbs[-1] == uq.unit_row(con, district)["name_zh"]
+    waiting_on_view = [cb["output"] for cb in GLOBAL_CALLBACK_LIST
+                       if any(i["id"] == ids.MAP_STATE for i in cb["inputs"])]
+    assert any(ids.MAP_SENSORS in out for out in waiting_on_view)           # the side panel, in its own answer
+    assert all(ids.MAP_GRAPH not in out and ids.MAP_CRUMBS not in out and ids.MAP_TIME_LABEL not in out
+               for out in waiting_on_view), waiting_on_view
+    assert not any(i["id"] == ids.MAP_DRAWN for cb in GLOBAL_CALLBACK_LIST for i in cb["inputs"])

@@ -8,7 +8,8 @@ The database should carry indicator values and some hourly history (``cli.py ref
 
 1. Server time of a drill-down: the callbacks a click on a unit runs (the state update, the map,
    the side panel, the breadcrumb), called in this process on the store, over districts, streets
-   and communities; p50/p95 of each and of their sum.
+   and communities; p50/p95 of each and of their sum. Where the view's answer carries the map and
+   the breadcrumb, "state" is their time and "map" and "breadcrumb" are empty steps.
 2. Browser time (Chromium), from the request to the map drawn and MapLibre idle (basemap tiles
    loaded): the first view of /map (the first one with the browser's cache empty, then the next
    ones); a drill step (a click on a district to its streets drawn); the level switch of one
@@ -105,13 +106,16 @@ def server_drill(path: Path, at: str, repeat: int) -> dict:
             "playing": False}
     for code in targets[:repeat]:
         t0 = time.perf_counter()
-        state = click(cb.update_state, base, code)["state"]
+        answer = click(cb.update_state, base, code)
+        state, drawn_with_view = answer["state"], "figure" in answer     # a view answered with its map and heading
         t1 = time.perf_counter()
-        draw_map(cb, state)
+        if not drawn_with_view:
+            draw_map(cb, state)
         t2 = time.perf_counter()
         cb.draw_panel(state, "zh", grid_options("zh"))
         t3 = time.perf_counter()
-        cb.draw_breadcrumb(state, "zh")
+        if not drawn_with_view:
+            cb.draw_breadcrumb(state, "zh")
         t4 = time.perf_counter()
         for key, seconds in zip(timings, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0)):
             timings[key].append(seconds)

@@ -224,10 +224,12 @@ def indicator_options(text, subject, value, language):
     return view.picker_options(catalog(), text, subject, value, normalise_language(language))
 
 
-@callback(Output(ids.MAP_TREE, "children"), Input(ids.MAP_TREE_OPEN, "n_clicks"), Input(ids.LANGUAGE, "data"))
+@callback(Output(ids.MAP_TREE, "children"), Input(ids.MAP_TREE_OPEN, "n_clicks"), Input(ids.LANGUAGE, "data"),
+          prevent_initial_call=True)
 def draw_tree(opened, language):
     """Draw the catalog's category tree (domain → subject) when it is first opened, and again in a new
-    language once drawn: its hundreds of buttons would otherwise weigh on every update of the page."""
+    language once drawn: its hundreds of buttons would otherwise weigh on every update of the page
+    (and the first view asks nothing for a tree still closed)."""
     if not opened or (ctx.triggered_id == ids.MAP_TREE_OPEN and opened > 1):
         return no_update
     return view.subject_tree(catalog().domains, normalise_language(language))

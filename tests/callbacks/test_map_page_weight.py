@@ -110,3 +110,11 @@ def test_a_drill_answers_the_view_the_map_and_the_heading_in_one_answer(installe
     assert all(ids.MAP_GRAPH not in out and ids.MAP_CRUMBS not in out and ids.MAP_TIME_LABEL not in out
                for out in waiting_on_view), waiting_on_view
     assert not any(i["id"] == ids.MAP_DRAWN for cb in GLOBAL_CALLBACK_LIST for i in cb["inputs"])
+
+
+def test_the_first_view_asks_nothing_for_the_closed_tree():
+    import callbacks.map_page  # noqa: F401 — registers the page's callbacks
+    from dash._callback import GLOBAL_CALLBACK_LIST
+
+    tree = [cb for cb in GLOBAL_CALLBACK_LIST if cb["output"] == f"{ids.MAP_TREE}.children"]
+    assert len(tree) == 1 and tree[0]["prevent_initial_call"] is True

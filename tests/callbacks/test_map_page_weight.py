@@ -113,8 +113,10 @@ def test_a_drill_answers_the_view_the_map_and_the_heading_in_one_answer(installe
 
 
 def test_the_first_view_asks_nothing_for_the_closed_tree():
-    import callbacks.map_page  # noqa: F401 — registers the page's callbacks
     from dash._callback import GLOBAL_CALLBACK_LIST
 
+    from callbacks.map_page import draw_tree                 # importing the page registers its callbacks
+
+    assert callable(draw_tree)
     tree = [cb for cb in GLOBAL_CALLBACK_LIST if cb["output"] == f"{ids.MAP_TREE}.children"]
     assert len(tree) == 1 and tree[0]["prevent_initial_call"] is True

@@ -8,7 +8,8 @@ The database should carry indicator values and some hourly history (``cli.py ref
 
 1. Server time of a drill-down: the callbacks a click on a unit runs (the state update, the map,
    the side panel, the breadcrumb), called in this process on the store, over districts, streets
-   and communities; p50/p95 of each and of their sum.
+   and communities; p50/p95 of each and of their sum. Where the view's answer carries the map and
+   the breadcrumb, "state" is their time and "map" and "breadcrumb" are empty steps.
 2. Browser time (Chromium), from the request to the map drawn and MapLibre idle (basemap tiles
    loaded): the first view of /map (the first one with the browser's cache empty, then the next
    ones); a drill step (a click on a district to its streets drawn); the level switch of one
@@ -105,13 +106,16 @@ def server_drill(path: Path, at: str, repeat: int) -> dict:
             "playing": False}
     for code in targets[:repeat]:
         t0 = time.perf_counter()
-        state = click(cb.update_state, base, code)["state"]
+        answer = click(cb.update_state, base, code)
+        state, drawn_with_view = answer["state"], "figure" in answer     # a view answered with its map and heading
         t1 = time.perf_counter()
-        draw_map(cb, state)
+        if not drawn_with_view:
+            draw_map(cb, state)
         t2 = time.perf_counter()
         cb.draw_panel(state, "zh", grid_options("zh"))
         t3 = time.perf_counter()
-        cb.draw_breadcrumb(state, "zh")
+        if not drawn_with_view:
+            cb.draw_breadcrumb(state, "zh")
         t4 = time.perf_counter()
         for key, seconds in zip(timings, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0)):
             timings[key].append(seconds)
@@ -251,23 +255,40 @@ def session(url: str):
     return s
 
 
-def drill_bodies(state: dict) -> list[dict]:
-    """Return the Dash requests a drill-down's drawing makes: the map and the side panel."""
+VIEW_OUTPUT, PANEL_OUTPUT = "map-state.data", "map-sensors.children"     # how the two callbacks are found
+
+
+def callback_body(dependency: dict, values: dict, changed: str) -> dict:
+    """Return the body of a /_dash-update-component request for one of the server's callbacks (an
+    entry of /_dash-dependencies): each input and state set from ``values`` ({"id.property": value},
+    None when absent; a pattern of buttons none), ``changed`` the input that fired."""
+    def entry(spec):
+        if spec["id"].startswith("{"):
+            return []
+        return {**spec, "value": values.get(f"{spec['id']}.{spec['property']}")}
+    outputs = [dict(zip(("id", "property"), out.rsplit(".", 1))) for out in dependency["output"].strip(".").split("...")]
+    return {"output": dependency["output"], "outputs": outputs, "inputs": [entry(i) for i in dependency["inputs"]],
+            "state": [entry(i) for i in dependency["state"]], "changedPropIds": [changed]}
+
+
+def drill_bodies(dependencies: list[dict], unit: str, state: dict) -> list[dict]:
+    """Return the Dash requests a click on ``unit`` makes, as the server declares its callbacks: the
+    view's (with the map when the view's answer draws it; else the map's own) and the side panel's
+    for the view ``state`` it leads to."""
     from layouts.map_panel import grid_options
 
-    inputs = [{"id": "map-state", "property": "data", "value": state}, {"id": "language", "property": "data", "value": "zh"}]
-    map_outputs = [{"id": "map-graph", "property": "figure"}, {"id": "map-drawn", "property": "data"}]
-    panel_props = [("map-title", "children"), ("map-summary", "children"), ("map-series", "figure"),
-                   ("map-compare", "options"), ("map-compare-table", "children"), ("map-children", "children"),
-                   ("map-events-note", "children"), ("map-events-box", "children"), ("map-events", "rowData"),
-                   ("map-events", "columnDefs"), ("map-sensors", "children")]
-    as_output = lambda outs: ".." + "...".join(f"{o['id']}.{o['property']}" for o in outs) + ".."  # noqa: E731
-    panel_outputs = [{"id": i, "property": p} for i, p in panel_props]
-    return [{"output": as_output(map_outputs), "outputs": map_outputs, "inputs": inputs,
-             "state": [{"id": "map-drawn", "property": "data", "value": None}], "changedPropIds": ["map-state.data"]},
-            {"output": as_output(panel_outputs), "outputs": panel_outputs, "inputs": inputs,
-             "state": [{"id": "map-events", "property": "dashGridOptions", "value": grid_options("zh")}],
-             "changedPropIds": ["map-state.data"]}]
+    city = {**state, "level": None, "unit": None, "select": None}
+    values = {"language.data": "zh", "map-url.search": "", "map-graph.clickData": {"points": [{"location": unit}]},
+              "map-indicator.value": INDICATOR, "map-state.data": city, "map-colour-by.value": "auto",
+              "map-opacity.value": 0.8, "map-place-layers.value": []}
+    bodies = [callback_body(next(d for d in dependencies if d["output"].startswith(f"..{VIEW_OUTPUT}")), values,
+                            "map-graph.clickData")]
+    drawn = {**values, "map-state.data": state, "map-events.dashGridOptions": grid_options("zh")}
+    old_map = [d for d in dependencies if d["output"].startswith("..map-graph.figure.")
+               and any(i["id"] == "map-state" for i in d["inputs"])]
+    bodies += [callback_body(d, drawn, "map-state.data") for d in old_map]
+    bodies.append(callback_body(next(d for d in dependencies if PANEL_OUTPUT in d["output"]), drawn, "map-state.data"))
+    return bodies
 
 
 def load_test(url: str, codes: list[tuple[str, str]], users: int, seconds: float) -> dict:
@@ -276,12 +297,14 @@ def load_test(url: str, codes: list[tuple[str, str]], users: int, seconds: float
     sessions = [session(url) for _ in range(users)]       # one after another: concurrent sign-ins are not measured
     deadline = time.monotonic() + seconds
 
+    dependencies = sessions[0].get(f"{url}/_dash-dependencies").json()
+
     def analyst(seed: int) -> None:
         s, rng = sessions[seed], random.Random(seed)
         while time.monotonic() < deadline:
             unit, level = rng.choice(codes)
             state = {"indicator": INDICATOR, "level": level, "unit": unit, "select": unit, "compare": None, "t": None}
-            for body in drill_bodies(state):
+            for body in drill_bodies(dependencies, unit, state):
                 started = time.perf_counter()
                 response = s.post(f"{url}/_dash-update-component", data=json.dumps(body))
                 with lock:

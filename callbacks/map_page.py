@@ -1,9 +1,12 @@
 """Callbacks of the analysts' map (/map).
 
 One callback owns the view (layouts.map_state): it reads the URL on load and on the back button or
-applies the user's action, stores the view, writes the URL and sets the controls. The map, the
-breadcrumb, the hour shown and the side panel are drawn from the stored view; when only the
-indicator or the hour changed, the map gets a Patch of values and colours, not its geometry again.
+applies the user's action, stores the view, writes the URL and sets the controls, and answers with
+the map, the breadcrumb and the hour shown drawn for the new view: every answer costs the browser a
+round trip and a pass over the page's components, and every new figure a redraw of the map. The side
+panel is drawn from the stored view in its own answer (it is the slowest part and the map does not
+wait for it). When only the indicator or the hour changed, the map gets a Patch of values and
+colours, not its geometry again.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from access.roles import current_principal
-from callbacks import context, map_panel_answers, map_search
+from callbacks import context, map_panel_answers, map_search, place_layers
 from data import geo, inputs
 from data.levels import store_levels
 from indicators.catalog import Catalog
@@ -76,39 +79,43 @@ VIEW_OUTPUTS = dict(
     level=Output(ids.MAP_LEVEL, "value"), time_max=Output(ids.MAP_TIME, "max"),
     time_marks=Output(ids.MAP_TIME, "marks"),
     time=Output(ids.MAP_TIME, "value"), compare=Output(ids.MAP_COMPARE, "value"),
-    tick_disabled=Output(ids.MAP_TICK, "disabled"))
+    tick_disabled=Output(ids.MAP_TICK, "disabled"),
+    figure=Output(ids.MAP_GRAPH, "figure", allow_duplicate=True), drawn=Output(ids.MAP_DRAWN, "data", allow_duplicate=True),
+    time_label=Output(ids.MAP_TIME_LABEL, "children"), play_icon=Output(ids.MAP_PLAY, "children"),
+    crumbs=Output(ids.MAP_CRUMBS, "children"))
 # Named after the kinds of map_state.Action.
 VIEW_INPUTS = dict(
     url=Input(ids.MAP_URL, "search"), language=Input(ids.LANGUAGE, "data"), click=Input(ids.MAP_GRAPH, "clickData"),
     crumb=Input({"type": ids.MAP_CRUMB, "code": ALL}, "n_clicks"), indicator=Input(ids.MAP_INDICATOR, "value"),
     level=Input(ids.MAP_LEVEL, "value"), time=Input(ids.MAP_TIME, "value"), tick=Input(ids.MAP_TICK, "n_intervals"),
     play=Input(ids.MAP_PLAY, "n_clicks"), compare=Input(ids.MAP_COMPARE, "value"))
+# What the map is drawn with beside the view: read when the view changes, not triggers of it.
+DRAWING_STATES = dict(stored=State(ids.MAP_STATE, "data"), colour_by=State(ids.MAP_COLOUR_BY, "value"),
+                      opacity=State(ids.MAP_OPACITY, "value"), drawn=State(ids.MAP_DRAWN, "data"),
+                      layers=State(ids.MAP_PLACE_LAYERS, "value"))
 
 
-@callback(output=VIEW_OUTPUTS, inputs=VIEW_INPUTS, state=dict(stored=State(ids.MAP_STATE, "data")),
-          prevent_initial_call="initial_duplicate")
-def update_state(url, language, stored, **_controls):
+@callback(output=VIEW_OUTPUTS, inputs=VIEW_INPUTS, state=DRAWING_STATES, prevent_initial_call="initial_duplicate")
+def update_state(url, language, stored, colour_by=None, opacity=None, drawn=None, layers=None, **_controls):
     """Read the URL (on load and back/forward) or apply the user's action (the input that fired, read
     as an Action from ctx.args_grouping) to the view; store it, push the URL when the user changed
-    something and set the controls to it."""
+    something, set the controls to it and draw the map and the heading for it, in this one answer."""
     url = inputs.text(url, "map-url.search", 2048)
     old, hours = MapView.from_store(stored), history_hours()
     facts, action = view_facts(hours), map_state.action_of(ctx.triggered_id, ctx.args_grouping)
     new, push = map_state.next_view(old, action, url, facts)
     if map_state.unchanged(old, new, action):
         return no_update
-    return view.view_outputs(new, push and new.to_query() != url, map_state.new_picker(old, new, action), hours,
-                             facts, context.current().tz, normalise_language(language))
+    outputs = view.view_outputs(new, push and new.to_query() != url, map_state.new_picker(old, new, action), hours,
+                                facts, context.current().tz, normalise_language(language))
+    figure, key = draw_map(outputs["state"], language, colour_by, opacity, drawn, layers)
+    return {**outputs, "figure": figure, "drawn": key, **draw_heading(outputs["state"], language)}
 
 
-@callback(Output(ids.MAP_TIME_LABEL, "children"), Output(ids.MAP_PLAY, "children"), Output(ids.MAP_CRUMBS, "children"),
-          Input(ids.MAP_STATE, "data"), Input(ids.LANGUAGE, "data"), prevent_initial_call=True)
-def draw_heading(state, language):
-    """Draw the hour shown, the play button's icon and the breadcrumb: one answer for the three, since
-    every answer costs the page a round trip and an update of all its components."""
-    if not state:
-        return no_update, no_update, no_update
-    return (*draw_time(state, language), draw_breadcrumb(state, language))
+def draw_heading(state: dict, language) -> dict:
+    """Return the hour shown, the play button's icon and the breadcrumb of the view."""
+    hour, play = draw_time(state, language)
+    return {"time_label": hour, "play_icon": play, "crumbs": draw_breadcrumb(state, language)}
 
 
 def draw_time(state, language):
@@ -136,11 +143,18 @@ def map_view(unit: dict | None) -> dict:
 
 
 @callback(Output(ids.MAP_GRAPH, "figure"), Output(ids.MAP_DRAWN, "data"),
-          Input(ids.MAP_STATE, "data"), Input(ids.LANGUAGE, "data"), Input(ids.MAP_COLOUR_BY, "value"),
-          Input(ids.MAP_OPACITY, "value"), State(ids.MAP_DRAWN, "data"), prevent_initial_call=True)
-def draw_map(state, language, colour_by, opacity, drawn):
-    """Draw the choropleth over the basemap; when the same units are on the map already, patch only
-    the values, colours, opacity and selection."""
+          Input(ids.MAP_COLOUR_BY, "value"), Input(ids.MAP_OPACITY, "value"), State(ids.MAP_STATE, "data"),
+          State(ids.LANGUAGE, "data"), State(ids.MAP_DRAWN, "data"), State(ids.MAP_PLACE_LAYERS, "value"),
+          prevent_initial_call=True)
+def recolour_map(colour_by, opacity, state, language, drawn, layers):
+    """Draw the map again in the colouring or opacity chosen (a new view comes with its map drawn)."""
+    return draw_map(state, language, colour_by, opacity, drawn, layers)
+
+
+def draw_map(state, language, colour_by, opacity, drawn, layers=None):
+    """Return (the map, its drawing key): the choropleth over the basemap with the places layers
+    switched on; when the same units are on the map already, a Patch of only the values, colours,
+    opacity and selection."""
     if not state:
         return no_update, no_update
     shown, language = drawable(state), normalise_language(language)
@@ -153,6 +167,7 @@ def draw_map(state, language, colour_by, opacity, drawn):
     geojson = view.feature_collection(level_geometry(shown.level), frame["code"])
     if drawn == key:
         return view.map_patch(colouring, label, drawing, geojson), no_update
+    drawing["overlays"] = place_layers.overlays(layers, language)
     return view.map_figure(frame, geojson, map_view(unit), colouring, label, drawing, key), key
 
 
@@ -208,10 +223,12 @@ def indicator_options(text, subject, value, language):
     return view.picker_options(catalog(), text, subject, value, normalise_language(language))
 
 
-@callback(Output(ids.MAP_TREE, "children"), Input(ids.MAP_TREE_OPEN, "n_clicks"), Input(ids.LANGUAGE, "data"))
+@callback(Output(ids.MAP_TREE, "children"), Input(ids.MAP_TREE_OPEN, "n_clicks"), Input(ids.LANGUAGE, "data"),
+          prevent_initial_call=True)
 def draw_tree(opened, language):
     """Draw the catalog's category tree (domain → subject) when it is first opened, and again in a new
-    language once drawn: its hundreds of buttons would otherwise weigh on every update of the page."""
+    language once drawn: its hundreds of buttons would otherwise weigh on every update of the page
+    (and the first view asks nothing for a tree still closed)."""
     if not opened or (ctx.triggered_id == ids.MAP_TREE_OPEN and opened > 1):
         return no_update
     return view.subject_tree(catalog().domains, normalise_language(language))

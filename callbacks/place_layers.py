@@ -1,13 +1,14 @@
 """Callbacks of the places and cameras layers on /map (layouts/place_layers.py).
 
-The layers ride on the map the map callback draws (callbacks/map_page.py): after each full drawing
-(a new ids.MAP_DRAWN key) they are appended to it, and a switch or a language change replaces them
-in place, with a Patch, never the units' geometry.
+The layers ride on the map: the view's callback (callbacks/map_page.py) draws every new map with
+them, as :func:`overlays` returns them, so a drill redraws the map once. A switch replaces them on
+the map drawn, with a Patch, never the units' geometry; a new language relabels the switch and the
+legend (the view's callback draws the map again in it).
 """
 
 from __future__ import annotations
 
-from dash import Input, Output, Patch, State, callback, no_update
+from dash import Input, Output, Patch, State, callback, ctx, no_update
 
 from callbacks import context
 from layouts import ids
@@ -19,28 +20,36 @@ from queries import places as place_queries
 ROLES = ANALYSTS            # the roles of /map
 
 
-@callback(Output(ids.MAP_GRAPH, "figure", allow_duplicate=True), Output(ids.MAP_PLACES_DRAWN, "data"),
-          Output(ids.MAP_PLACE_LEGEND, "children"), Output(ids.MAP_PLACE_LAYERS, "options"),
-          Output(ids.MAP_PLACE_TITLE, "children"),
-          Input(ids.MAP_DRAWN, "data"), Input(ids.MAP_PLACE_LAYERS, "value"), Input(ids.LANGUAGE, "data"),
-          State(ids.MAP_PLACES_DRAWN, "data"), prevent_initial_call=True)
-def draw_place_layers(drawn, layers, language, placed):
-    """Add the layers to a new drawing of the map, or replace them on the drawing they are on."""
-    if not drawn:
-        return no_update, no_update, no_update, no_update, no_update
-    language, layers = normalise_language(language), [layer for layer in (layers or []) if layer in view.LAYERS]
+def switched_on(layers) -> list[str]:
+    """Return the known layers among the switch's value (anything else a browser sends is dropped)."""
+    return [layer for layer in (layers or []) if layer in view.LAYERS]
+
+
+def overlays(layers, language: str) -> list[dict]:
+    """Return the two layers' traces for the map, each visible when switched on (nothing is read for
+    a layer switched off)."""
     app = context.current()
-    con = app.cursor()
-    shown = {layer: place_queries.MAX_POINTS if layer in layers else 0 for layer in view.LAYERS}   # none read when off
+    con, layers = app.cursor(), switched_on(layers)
+    shown = {layer: place_queries.MAX_POINTS if layer in layers else 0 for layer in view.LAYERS}
     places, cameras = place_queries.map_places(con, shown["places"]), place_queries.map_cameras(con, shown["cameras"])
     sprite = isinstance(app.map_style("light", language), dict)        # the app's own style names the sprite
-    traces = view.overlay_traces(places, cameras, layers, language, sprite)
-    patch = Patch()
-    for offset, trace in enumerate(traces):
-        if placed == drawn:
+    return view.overlay_traces(places, cameras, layers, language, sprite)
+
+
+@callback(Output(ids.MAP_GRAPH, "figure", allow_duplicate=True), Output(ids.MAP_PLACE_LEGEND, "children"),
+          Output(ids.MAP_PLACE_LAYERS, "options"), Output(ids.MAP_PLACE_TITLE, "children"),
+          Input(ids.MAP_PLACE_LAYERS, "value"), Input(ids.LANGUAGE, "data"), State(ids.MAP_DRAWN, "data"),
+          prevent_initial_call=True)
+def switch_place_layers(layers, language, drawn):
+    """Replace the layers on the map drawn when the switch changed; draw the legend and label the
+    switch in the page's language."""
+    language, layers = normalise_language(language), switched_on(layers)
+    patch = no_update
+    if drawn and ctx.triggered_id == ids.MAP_PLACE_LAYERS:
+        patch = Patch()
+        for offset, trace in enumerate(overlays(layers, language)):
             patch["data"][view.OVERLAY_FROM + offset] = trace
-        else:
-            patch["data"].append(trace)
-    kinds = place_queries.kinds_frame(con) if "places" in layers else None
-    return (patch, drawn, view.legend(kinds, layers, language, not places.empty), view.layer_options(language),
-            t("places.layers", language))
+    places_shown = "places" in layers and not place_queries.map_places(context.current().cursor(), 1).empty
+    kinds = place_queries.kinds_frame(context.current().cursor()) if "places" in layers else None
+    return patch, view.legend(kinds, layers, language, places_shown), view.layer_options(language), \
+        t("places.layers", language)

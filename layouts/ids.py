@@ -119,7 +119,6 @@ MAP_OPACITY = "map-opacity"                 # the choropleth's opacity over the 
 MAP_PLACE_LAYERS = "map-place-layers"       # the places and cameras layers switched on (layouts/place_layers.py)
 MAP_PLACE_LEGEND = "map-place-legend"
 MAP_PLACE_TITLE = "map-place-title"
-MAP_PLACES_DRAWN = "map-places-drawn"       # the map drawing the layers were added to
 MAP_SEARCH = "map-search"                   # find a unit by name, pinyin or code and jump there
 
 # --- wall screen ---

@@ -285,7 +285,8 @@ def hover_template(label: str) -> str:
 def map_figure(frame: pd.DataFrame, geojson: dict, camera: dict, colouring: dict, label: str, drawing: dict,
                revision: str) -> dict:
     """Return the map: the units' choropleth over the basemap (``drawing``: style, opacity, the level
-    above's outlines and names, the selected unit, the title of an exported picture). A plain figure
+    above's outlines and names, the selected unit, the title of an exported picture, the places
+    layers' traces after them, layouts.place_layers.OVERLAY_FROM on). A plain figure
     dict: plotly's figure objects validate and deep-copy the GeoJSON, seconds for a city's grids."""
     style = drawing.get("style")
     units = {"type": "choroplethmap", "geojson": geojson, "locations": frame["code"].tolist(), "featureidkey": "id",
@@ -299,7 +300,8 @@ def map_figure(frame: pd.DataFrame, geojson: dict, camera: dict, colouring: dict
               "uirevision": revision, "clickmode": "event", "showlegend": False,
               "title": {"text": drawing.get("title", ""), "x": 0.01, "y": 0.99, "font": {"size": 13}}}
     return {"data": [units, map_layers.selected_trace(geojson, drawing.get("selected"), "light").to_plotly_json(),
-                     map_layers.name_trace(drawing["above_units"], drawing["language"], "light").to_plotly_json()],
+                     map_layers.name_trace(drawing["above_units"], drawing["language"], "light").to_plotly_json(),
+                     *drawing.get("overlays", ())],
             "layout": layout}
 
 

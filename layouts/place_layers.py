@@ -42,7 +42,6 @@ add_texts({
 def layer_controls(language: str) -> html.Div:
     """Return the layer switch and its legend (the callback fills the legend and relabels the switch)."""
     return html.Div([
-        dcc.Store(id=ids.MAP_PLACES_DRAWN),
         html.Span(t("places.layers", language), id=ids.MAP_PLACE_TITLE, className="small text-muted me-2"),
         dcc.Checklist(id=ids.MAP_PLACE_LAYERS, value=[], inline=True, options=layer_options(language),
                       inputClassName="me-1", labelClassName="me-3 small"),

@@ -41,6 +41,7 @@ def drill_path(path) -> list[tuple[str, float, float]]:
     return chain
 
 
+FADE_JS = "() => document.querySelector('#map-graph .js-plotly-plot')._fullLayout.map._subplot.map._fadeDuration"
 DRAWN_JS = """prefix => {
     const gd = document.querySelector('#map-graph .js-plotly-plot');
     const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
@@ -142,6 +143,7 @@ def test_drill_to_a_grid_and_back_by_clicks_and_by_url(map_city, artifacts_dir, 
             if depth < 3:
                 wait_for_map(page, code)
                 assert query(page)["unit"] == code
+                assert page.evaluate(FADE_JS) == 0                  # no label fades (assets/map_frames.js)
         assert query(page)["unit"] == chain[2][0] and query(page)["select"] == chain[3][0]
         crumbs = page.locator("[data-testid='map-crumbs']").inner_text()
         assert all(seen[code]["title"].split(" · ")[0] in crumbs for code, *_ in chain[:3])

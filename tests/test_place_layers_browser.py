@@ -67,6 +67,8 @@ def test_places_and_cameras_layers_draw_from_the_origin(city, artifacts_dir):
         images = page.evaluate(LEGEND_IMAGES)
         page.screenshot(path=str(artifacts_dir / "screenshots" / "place-layers-map-page.png"), full_page=True)
         page.evaluate("() => document.querySelector('#map-graph').scrollIntoView()")   # the switches lie below it
+        page.wait_for_function(MAP_READY, arg="#map-graph", timeout=120_000)   # settled after the full-page shot
+        page.wait_for_timeout(1000)
         x, y = page.evaluate(PLACE_POINT)
         page.mouse.move(x, y)
         page.wait_for_selector("#map-graph .hoverlayer .hovertext", timeout=20_000)

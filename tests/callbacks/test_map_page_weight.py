@@ -1,10 +1,15 @@
 """What keeps /map light in the browser: Dash's renderer runs every component's selector on each
 update of the page, so the panel and the frame stay few components, the category tree waits until
-it is opened and the breadcrumb comes in the same answer as the hour label."""
+it is opened, and a drill is one answer: the view with its map, hour and breadcrumb."""
 
 from __future__ import annotations
 
+import functools
+import json
+import subprocess
+import sys
 from contextvars import copy_context
+from pathlib import Path
 
 import dash_ag_grid as dag
 from dash import html, no_update
@@ -21,6 +26,7 @@ from tests.callbacks.test_map_page import first, run_update
 
 installed, map_city_path = base.installed, base.map_city_path        # the fixtures of the /map callbacks' tests
 
+ROOT = Path(__file__).resolve().parents[2]
 PANEL_SENSORS = 10                      # the sensors' place among the panel's outputs
 
 
@@ -31,6 +37,17 @@ def components(value) -> list[Component]:
     if not isinstance(value, Component):
         return []
     return [value, *components(getattr(value, "children", None))]
+
+
+@functools.cache
+def declared_callbacks() -> list[dict]:
+    """Return the callbacks /map's modules declare (output, inputs, prevent_initial_call), read in a
+    fresh interpreter: an app made by another test takes them out of Dash's global list."""
+    script = ("import json, callbacks.map_page, callbacks.place_layers\n"
+              "from dash._callback import GLOBAL_CALLBACK_LIST as found\n"
+              "print(json.dumps([{k: c[k] for k in ('output', 'inputs', 'prevent_initial_call')} for c in found]))")
+    answer = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(answer.stdout.splitlines()[-1])
 
 
 def fired(trigger: str, call):
@@ -85,13 +102,31 @@ def test_the_subject_tree_is_drawn_when_first_opened_and_again_in_a_new_language
     assert components(english)[0].children == "All indicators"
 
 
-def test_the_breadcrumb_comes_with_the_hour_in_one_answer(installed):
-    from callbacks.map_page import draw_heading
+def test_a_drill_answers_the_view_the_map_and_the_heading_in_one_answer(installed):
+    """A click on the map is one round trip: the view's answer carries the new map (with the places
+    layers in it), the hour shown and the breadcrumb; no other callback waits on the view to draw them."""
+    from layouts.place_layers import LAYERS, OVERLAY_FROM
 
     con = installed.cursor()
     district = first(con, "district")
-    state = run_update(f"?unit={district}")["state"]
-    hour, play, crumbs = draw_heading(state, "zh")
-    assert (hour, play) == ("最新", "▶")
-    assert [c.children for c in components(crumbs) if isinstance(c, html.Li)][-1] == uq.unit_row(con, district)["name_zh"]
-    assert draw_heading(None, "zh") == (no_update,) * 3
+    city = run_update(f"?indicator={base.INDICATOR}")
+    drilled = run_update(None, ids.MAP_GRAPH, {"points": [{"location": district}]}, state=city["state"])
+    assert drilled["state"]["unit"] == district
+    figure = drilled["figure"]
+    assert isinstance(figure, dict) and len(figure["data"]) == OVERLAY_FROM + len(LAYERS)
+    assert {len(code) for code in figure["data"][0]["locations"]} == {len(first(con, "street"))}
+    assert drilled["drawn"] and drilled["drawn"] != city["drawn"]
+    assert (drilled["time_label"], drilled["play_icon"]) == ("最新", "▶")
+    crumbs = [c.children for c in components(drilled["crumbs"]) if isinstance(c, html.Li)]
+    assert crumbs[-1] == uq.unit_row(con, district)["name_zh"]
+    callbacks = declared_callbacks()
+    waiting_on_view = [cb["output"] for cb in callbacks if any(i["id"] == ids.MAP_STATE for i in cb["inputs"])]
+    assert any(ids.MAP_SENSORS in out for out in waiting_on_view)           # the side panel, in its own answer
+    assert all(ids.MAP_GRAPH not in out and ids.MAP_CRUMBS not in out and ids.MAP_TIME_LABEL not in out
+               for out in waiting_on_view), waiting_on_view
+    assert not any(i["id"] == ids.MAP_DRAWN for cb in callbacks for i in cb["inputs"])
+
+
+def test_the_first_view_asks_nothing_for_the_closed_tree():
+    tree = [cb for cb in declared_callbacks() if cb["output"] == f"{ids.MAP_TREE}.children"]
+    assert len(tree) == 1 and tree[0]["prevent_initial_call"] is True

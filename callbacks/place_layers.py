@@ -22,7 +22,9 @@ ROLES = ANALYSTS            # the roles of /map
 
 def switched_on(layers) -> list[str]:
     """Return the known layers among the switch's value (anything else a browser sends is dropped)."""
-    return [layer for layer in (layers or []) if layer in view.LAYERS]
+    if not isinstance(layers, (list, tuple)):
+        return []
+    return [layer for layer in layers if isinstance(layer, str) and layer in view.LAYERS]
 
 
 def overlays(layers, language: str) -> list[dict]:

@@ -42,12 +42,18 @@ def _switch(page, url: str, user: tuple, path: str) -> None:
     sign_in(page, url, user=user, next_path=path)
 
 
+HISTORY_ROWS = "[data-testid='order-history'] tbody tr"
+
+
 def _step(page, action: str, text: str | None = None) -> None:
+    """Take a step and wait for its row in the history (by the count of rows: a step's name, 办结, also
+    appears in the dispatch row's deadlines, so waiting for the text alone would not wait at all)."""
+    rows = page.locator(HISTORY_ROWS).count()
     if text:
         page.fill("#orders-step-text", text)
     page.click(f"[data-testid='order-steps'] button:has-text('{t(f'orders.step.{action}', 'zh')}')")
-    page.wait_for_selector(f"[data-testid='order-history'] >> text={t(f'orders.step.{action}', 'zh')}",
-                           timeout=WAIT)
+    page.wait_for_function("([selector, rows]) => document.querySelectorAll(selector).length > rows",
+                           arg=[HISTORY_ROWS, rows], timeout=WAIT)
 
 
 def _open_order(page, order_id: str) -> None:
@@ -120,7 +126,7 @@ def test_the_loop_from_a_camera_alarm_to_a_closed_order(tiny_db_copy, artifacts_
         _step(page, "verify")
         _step(page, "close")
         page.screenshot(path=str(shots / "orders-closed.png"), full_page=True)
-        history = page.locator("[data-testid='order-history'] tbody tr").all_inner_texts()
+        history = page.locator(HISTORY_ROWS).all_inner_texts()
 
     steps = ["dispatch", "report_in", "start", "feedback", "verify", "close"]
     actors = ["duty", "water", "water", "water", "duty", "duty"]

@@ -99,13 +99,14 @@ def test_the_map_finds_a_grid_by_code_a_community_by_name_and_compares_two_commu
         wait_until(page, MAP_SHOWS, [units["community"], units["grid"]])
         assert query_of(page) == {"indicator": INDICATOR, "level": "grid", "unit": units["community"],
                                   "select": units["grid"]}
-        assert units["grid"] in page.inner_text("[data-testid='map-title']")
+        page.wait_for_selector(f"[data-testid='map-title'] >> text={units['grid']}", timeout=30_000)
         page.screenshot(path=str(shots / "unit-search-grid.png"))
 
         search(page, "map-search", units["community_name"], units["community"])
         wait_until(page, MAP_SHOWS, [units["street"], units["community"]])
         assert query_of(page) == {"indicator": INDICATOR, "level": "community", "unit": units["street"],
                                   "select": units["community"]}
+        page.wait_for_selector(f"[data-testid='map-title'] >> text={units['community_name']}", timeout=30_000)
         assert page.inner_text("[data-testid='map-title']").startswith(units["community_name"])
 
         search(page, "map-compare", units["other_name"], units["other"])

@@ -10,6 +10,8 @@ import threading
 from collections import OrderedDict
 from typing import Any, Callable, Hashable
 
+from data.keyed_locks import KeyedLocks
+
 
 class LruMemo:
     """Values computed on first use, at most ``max_entries`` of them, least recently used dropped first."""
@@ -20,7 +22,7 @@ class LruMemo:
         self.max_entries = max_entries
         self._values: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
-        self._computing: dict[Hashable, threading.Lock] = {}      # only keys being computed right now
+        self._computing = KeyedLocks()                              # a lock per key being computed right now
 
     def __len__(self) -> int:
         with self._lock:
@@ -37,28 +39,23 @@ class LruMemo:
 
     def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """Return the value kept under ``key``, computing it with ``compute()`` when it is not kept."""
-        found, value, key_lock = self._kept(key, claim=True)
+        found, value = self._kept(key)
         if found:
             return value
-        with key_lock:
-            found, value, _ = self._kept(key, claim=False)
+        with self._computing.holding(key):
+            found, value = self._kept(key)
             if found:                               # another caller computed it meanwhile
                 return value
-            try:
-                value = compute()
-                self._keep(key, value)
-            finally:
-                with self._lock:
-                    if self._computing.get(key) is key_lock:
-                        del self._computing[key]
+            value = compute()
+            self._keep(key, value)
             return value
 
-    def _kept(self, key: Hashable, claim: bool) -> tuple[bool, Any, threading.Lock | None]:
+    def _kept(self, key: Hashable) -> tuple[bool, Any]:
         with self._lock:
             if key in self._values:
                 self._values.move_to_end(key)
-                return True, self._values[key], None
-            return False, None, self._computing.setdefault(key, threading.Lock()) if claim else None
+                return True, self._values[key]
+            return False, None
 
     def _keep(self, key: Hashable, value: Any) -> None:
         with self._lock:

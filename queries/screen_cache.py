@@ -27,12 +27,12 @@ new data carries today's instants and leaves them unchanged).
 from __future__ import annotations
 
 import threading
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import duckdb
 
 from data import versions
+from data.keyed_locks import KeyedLocks
 from queries import reads
 
 _BY_KEY = object()          # marks the computing lock of a value kept by key (apart from the versioned names)
@@ -47,7 +47,7 @@ class ScreenCache:
         self._probe = probe
         self._max_values = max_values
         self._lock = threading.RLock()
-        self._computing: dict[Any, threading.Lock] = {}                # name → its lock, while being computed
+        self._computing = KeyedLocks()                                 # a lock per value being computed
         self._version: dict[str, int] | None = None
         self._minute: int | None = None
         self._values: dict[Any, tuple[frozenset, tuple, Any]] = {}     # name → (families, stamp, value)
@@ -75,7 +75,7 @@ class ScreenCache:
         found, value = self._kept(snapshot, name)
         if found:
             return value
-        with self._computing_one(name):
+        with self._computing.holding(name):
             found, value = self._kept(snapshot, name)
             if found:                        # another wall computed it meanwhile
                 return value
@@ -83,19 +83,6 @@ class ScreenCache:
                 value = compute()
             self._keep(snapshot, name, frozenset(found_families), value)
             return value
-
-    @contextmanager
-    def _computing_one(self, name: Any) -> Iterator[None]:
-        """Hold the lock of the one value ``name`` while it is computed (the lock lives while it is)."""
-        with self._lock:
-            name_lock = self._computing.setdefault(name, threading.Lock())
-        try:
-            with name_lock:
-                yield
-        finally:
-            with self._lock:
-                if self._computing.get(name) is name_lock:
-                    del self._computing[name]
 
     def _kept(self, snapshot: "Snapshot", name: Any) -> tuple[bool, Any]:
         with self._lock:
@@ -125,7 +112,7 @@ class ScreenCache:
         found, value = self._kept_by_key(name, key)
         if found:
             return value
-        with self._computing_one((_BY_KEY, name)):
+        with self._computing.holding((_BY_KEY, name)):
             found, value = self._kept_by_key(name, key)
             if found:                        # another wall computed it meanwhile
                 return value

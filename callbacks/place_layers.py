@@ -31,9 +31,8 @@ def overlays(layers, language: str) -> list[dict]:
     """Return the two layers' traces for the map, each visible when switched on (nothing is read for
     a layer switched off)."""
     app = context.current()
-    con, layers = app.cursor(), switched_on(layers)
-    shown = {layer: place_queries.MAX_POINTS if layer in layers else 0 for layer in view.LAYERS}
-    places, cameras = place_queries.map_places(con, shown["places"]), place_queries.map_cameras(con, shown["cameras"])
+    layers = switched_on(layers)
+    places, cameras = place_queries.layer_points(app.cursor(), "places" in layers, "cameras" in layers)
     sprite = isinstance(app.map_style("light", language), dict)        # the app's own style names the sprite
     return view.overlay_traces(places, cameras, layers, language, sprite)
 

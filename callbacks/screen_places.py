@@ -60,8 +60,7 @@ def overlay_content(layers: list[str], language: str, size_px: float, now_s: int
 
 def _build(app, layers: list[str], language: str, size_px: float) -> tuple:
     con = app.cursor()
-    shown = {layer: place_queries.MAX_POINTS if layer in layers else 0 for layer in view.LAYERS}
-    places, cameras = place_queries.map_places(con, shown["places"]), place_queries.map_cameras(con, shown["cameras"])
+    places, cameras = place_queries.layer_points(con, "places" in layers, "cameras" in layers)
     sprite = isinstance(app.map_style("dark", language), dict)         # the app's own style names the sprite
     traces = view.overlay_traces(places, cameras, layers, language, sprite, size_px)
     kinds = place_queries.kinds_frame(con) if "places" in layers else None

@@ -34,3 +34,9 @@ def map_cameras(con: duckdb.DuckDBPyConnection, limit: int = MAX_POINTS) -> pd.D
     return con.execute("SELECT camera_id, name, place, lon, lat, online FROM cameras "
                        "WHERE lon IS NOT NULL AND lat IS NOT NULL ORDER BY camera_id LIMIT ?",
                        [min(limit, MAX_POINTS)]).df()
+
+
+def layer_points(con: duckdb.DuckDBPyConnection, places: bool, cameras: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the points of the places and cameras layers, the /map's and the wall's: each layer's when
+    it is switched on, none read (an empty frame) when it is off."""
+    return (map_places(con, MAX_POINTS if places else 0), map_cameras(con, MAX_POINTS if cameras else 0))

@@ -1,6 +1,6 @@
 """City Vitals server: builds the Dash app, owns the store, runs the background jobs.
 
-    python app.py [--host 127.0.0.1] [--port 8050] [--db var/city.duckdb] [--at TIME]
+    python app.py [--host 127.0.0.1] [--port 8050] [--db var/city.duckdb] [--at TIME] [--workers N]
 
 On first start with no database, it builds the demo city (progress on the console).
 """
@@ -20,7 +20,7 @@ from api import alarms as alarms_api
 from api import backups as backups_api
 from api import basemap as basemap_api
 from api import exports as exports_api
-from api import health, serving
+from api import health, processes, serving
 from api import reports as reports_api
 from api import ingest as ingest_api
 from api import place_icons as place_icons_api
@@ -29,6 +29,8 @@ from callbacks import context
 from callbacks.shell import localised_layout, request_language
 from data import backup_schedule, db, handover, retention, settings, thread_cpu, versions
 from data.background import PeriodicJob
+from data.remote_store import RemoteCursor
+from data.store_service import StoreService
 from data.clock import DEFAULT_TZ, parse_instant
 from data.demo import build, names
 from data.demo import history as demo_history
@@ -60,8 +62,9 @@ HANDOVER_S = 60.0           # how often the shift-handover job looks for a shift
 REFRESH_LISTENERS: tuple = (alert_listener.on_refresh, order_deadlines.on_refresh)
 
 
-def create_app(app_context: context.AppContext) -> Dash:
-    """Return the Dash app with every page registered, serving only local assets."""
+def create_app(app_context: context.AppContext, setup_code: str | None = None) -> Dash:
+    """Return the Dash app with every page registered, serving only local assets (``setup_code``: the
+    owner's first-admin code, in a worker process)."""
     context.install(app_context)
     for module in CALLBACK_MODULES:
         importlib.import_module(module)          # registers the page's @callback functions
@@ -76,7 +79,7 @@ def create_app(app_context: context.AppContext) -> Dash:
                            layout=localised_layout(page.layout))
     serving.install(app.server)       # the request log first, so the guard's refusals are logged too
     mount_http_api(app.server, app_context)
-    security.install(app, app_context)          # sign-in, roles on every route, CSRF, CSP (api/guard.py)
+    security.install(app, app_context, setup_code)          # sign-in, roles on every route, CSRF, CSP (api/guard.py)
     app.layout = frame_layout
     return app
 
@@ -103,7 +106,7 @@ def mount_http_api(server, app_context: context.AppContext) -> None:
 
 
 SERVER_SETTINGS = ("host", "port", "db", "scale", "refresh_seconds", "backfill_hours", "log_level", "trusted_proxy",
-                   "trusted_proxy_count", "ready_max_age_s")      # declared in data/settings.py
+                   "trusted_proxy_count", "ready_max_age_s", "workers")      # declared in data/settings.py
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -116,6 +119,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--at", default=None,
                         help="show the city as of this instant (ISO time); freezes the clock, no live simulator")
     parser.add_argument("--no-simulator", action="store_true", help="do not run the demo live simulator")
+    parser.add_argument(processes.WORKER_FLAG, action="store_true", help=argparse.SUPPRESS)   # api/processes.py
     args = parser.parse_args(argv)
     try:
         for name in SERVER_SETTINGS:
@@ -136,11 +140,16 @@ def ensure_database(path: Path, scale: str, seed: int) -> None:
 
 def open_context(path: Path, at: str | None) -> context.AppContext:
     """Open the store and return the context the pages read from."""
-    con = db.open_store(path)
+    return context_on(db.open_store(path), at)
+
+
+def context_on(con, at: str | None, sends: bool = True) -> context.AppContext:
+    """Return the context the pages read from on the store ``con`` (a store link in a worker process,
+    whose alert evaluator reads rules and ``sends`` nothing)."""
     tz = db.get_setting(con, "city.tz", DEFAULT_TZ)
     frozen = parse_instant(at, tz) if at else None
     catalog = catalog_for_store(con)         # the one catalog and engine of the process
-    alert_listener.install(catalog)
+    alert_listener.install(catalog, sends)
     return context.AppContext(
         con=con, tz=tz, frozen_now_s=frozen, catalog=catalog, engine=Engine(catalog, tz),
         city_name_zh=db.get_setting(con, "city.name_zh", names.CITY_NAME_ZH),
@@ -195,7 +204,14 @@ def start_indicators(app_context: context.AppContext, interval_s: float,
 def main(argv: list[str] | None = None) -> int:
     """Run the server until SIGTERM or Ctrl-C; return the exit status."""
     args = parse_args(argv)
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handed = processes.handover() if args.serve_worker else None
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s "
+                        + (f"[worker {handed.index}] " if handed else "") + "%(name)s: %(message)s")
+    if args.serve_worker:
+        if handed is None:
+            print(f"error: {processes.WORKER_FLAG} is for the processes app.py starts itself", file=sys.stderr)
+            return 2
+        return serve_worker(args, handed)
     path = db.resolve_db_path(args.db)
     jobs = []               # stopped in this order at SIGTERM: no new data, then no new refresh
     try:
@@ -221,13 +237,54 @@ def main(argv: list[str] | None = None) -> int:
     except (db.StoreLockedError, db.StoreError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.workers:
+        return serve_with_workers(args, app_context, jobs, path, sys.argv[1:] if argv is None else argv)
     app = create_app(app_context)
     app.server.config[health.READY_MAX_AGE_KEY] = args.ready_max_age_s
     print(f"City Vitals is serving {path} on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
-    security.print_first_admin_instructions(app, f"http://{args.host}:{args.port}", path)
-    return serving.serve_until_stopped(app.server, args.host, args.port, SERVER_THREADS,
-                                       serving.waitress_options(args.trusted_proxy, args.trusted_proxy_count),
-                                       jobs, app_context.con)
+    security.print_first_admin_instructions(app.server.config[security.SETUP_CODE_KEY],
+                                            f"http://{args.host}:{args.port}", path)
+    return serving.serve_until_stopped(app.server, {"host": args.host, "port": args.port}, SERVER_THREADS,
+                                       proxy_options(args), jobs, app_context.con)
+
+
+def proxy_options(args: argparse.Namespace) -> dict:
+    return serving.waitress_options(args.trusted_proxy, args.trusted_proxy_count)
+
+
+def serve_with_workers(args: argparse.Namespace, app_context: context.AppContext, jobs: list, path: Path,
+                       argv: list[str]) -> int:
+    """Own the store and run the jobs here; answer requests in ``args.workers`` worker processes
+    (api/processes.py) until SIGTERM or Ctrl-C, then stop them, the jobs and the store, in that order."""
+    try:
+        listener = processes.bound_socket(args.host, args.port)
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 2
+    service = StoreService(app_context.con, context.OWNER_CALLS).start()
+    setup_code = security.new_setup_code(app_context.cursor())
+    workers = processes.Workers(args.workers, listener, service.path, setup_code,
+                                processes.worker_command(Path(__file__), argv)).start()
+    print(f"City Vitals is serving {path} on http://{args.host}:{args.port}/ ({args.workers} worker processes)",
+          file=sys.stderr, flush=True)
+    security.print_first_admin_instructions(setup_code, f"http://{args.host}:{args.port}", path)
+    reason = serving.wait_until_stopped()
+    log.info("stopping on %s: the workers answer their running requests", reason)
+    abandoned = workers.stop(serving.STOP_GRACE_S)
+    service.stop()
+    return serving.finish(reason, abandoned, jobs, app_context.con)
+
+
+def serve_worker(args: argparse.Namespace, handed: processes.Handover) -> int:
+    """Answer requests on the socket the owner handed this process, with the owner's store through the
+    store link; end with the owner (api/processes.py)."""
+    processes.end_with_owner(handed)
+    app_context = context_on(RemoteCursor(handed.store_path), args.at, sends=False)
+    app = create_app(app_context, handed.setup_code)
+    app.server.config[health.READY_MAX_AGE_KEY] = args.ready_max_age_s
+    jobs = [thread_cpu.start_cpu_log(settings.resolve("cpu_log_seconds"))]     # when cpu_log_seconds is set
+    return serving.serve_until_stopped(app.server, {"sockets": [processes.inherited_listener(handed)]},
+                                       SERVER_THREADS, proxy_options(args), jobs, None)
 
 
 if __name__ == "__main__":

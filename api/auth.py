@@ -1,15 +1,13 @@
 """The doors: /login, /logout, /kiosk/<display token> and the one-time /setup of the first admin.
 
-Failed sign-ins are throttled per address (in memory) and lock the account after five in a row
-(in the store). Every sign-in, failure, sign-out and display-token use goes to the audit log.
+Failed sign-ins are throttled per address and lock the account after five in a row, both counted in
+the store, so every process of the server (``app.py --workers``) sees the same count. Every sign-in, failure, sign-out and display-token use goes to the audit log.
 """
 
 from __future__ import annotations
 
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, redirect, request
@@ -26,29 +24,22 @@ from layouts.pages import page_for_path
 
 THROTTLE_FAILURES = 10          # failed sign-ins per address …
 THROTTLE_WINDOW_S = 300         # … within this many seconds before the address must wait
+REFUSED_SIGN_INS = ("login.bad", "login.locked", "login.disabled")    # audit actions of accounts.authenticate's refusals
 KIOSK_HOME = "/screen"          # where a wall screen lands (the overview until a /screen page exists)
 
 
 class Throttle:
-    """Failed attempts per client address in a sliding window."""
+    """Failed sign-ins per client address in a sliding window, counted in the audit log (each refused
+    sign-in is recorded there): a count kept in one process's memory would let an address try once
+    per worker process, and would forget at a restart."""
 
     def __init__(self, limit: int = THROTTLE_FAILURES, window_s: float = THROTTLE_WINDOW_S):
         self.limit, self.window_s = limit, window_s
-        self._failures: dict[str, deque] = defaultdict(deque)
-        self._lock = threading.Lock()
 
-    def blocked(self, address: str) -> bool:
+    def blocked(self, cursor, address: str) -> bool:
         """Return True while ``address`` has too many recent failures."""
-        with self._lock:
-            recent = self._failures[address]
-            while recent and recent[0] < time.monotonic() - self.window_s:
-                recent.popleft()
-            return len(recent) >= self.limit
-
-    def fail(self, address: str) -> None:
-        """Count one failure of ``address``."""
-        with self._lock:
-            self._failures[address].append(time.monotonic())
+        since = datetime.now(timezone.utc) - timedelta(seconds=self.window_s)
+        return audit.count_since(cursor, REFUSED_SIGN_INS, address, since) >= self.limit
 
 
 def _safe_next(value: str | None) -> str:
@@ -111,12 +102,11 @@ class AuthRoutes:
             return _remember_language(_html(login_html(language, next_path=next_path)))
         address = request.remote_addr or "unknown"
         username = request.form.get("username", "").strip()[:64]
-        if self.throttle.blocked(address):
-            return _html(login_html(language, "login.throttled", next_path, username), 429)
         cursor = self.app_context.cursor()
+        if self.throttle.blocked(cursor, address):
+            return _html(login_html(language, "login.throttled", next_path, username), 429)
         verdict, role = accounts.authenticate(cursor, username, request.form.get("password", "")[:1024])
         if verdict != "ok":
-            self.throttle.fail(address)
             audit.record(cursor, username or "anonymous", f"login.{verdict}", username, None, address)
             key = "login.locked" if verdict == "locked" else "login.failed"
             return _html(login_html(language, key, next_path, username), 401)

@@ -14,17 +14,22 @@ from api.guard import Guard
 SETUP_CODE_KEY = "CITY_SETUP_CODE"
 
 
-def install(app: dash.Dash, app_context) -> None:
-    """Guard every route of ``app`` and mount /login, /logout, /kiosk and /setup."""
-    setup_code = None if accounts.count_active_admins(app_context.cursor()) else secrets.token_urlsafe(16)
+def new_setup_code(cursor) -> str | None:
+    """Return a fresh one-time code for creating the first administrator, or None when one exists."""
+    return None if accounts.count_active_admins(cursor) else secrets.token_urlsafe(16)
+
+
+def install(app: dash.Dash, app_context, setup_code: str | None = None) -> None:
+    """Guard every route of ``app`` and mount /login, /logout, /kiosk and /setup; ``setup_code`` is the
+    owner's when this is a worker process (every worker must accept the one code printed)."""
+    setup_code = setup_code or new_setup_code(app_context.cursor())
     app.server.config[SETUP_CODE_KEY] = setup_code
     app.server.register_blueprint(AuthRoutes(app_context, setup_code).blueprint())
     Guard(app, app_context).install()
 
 
-def first_admin_instructions(app: dash.Dash, base_url: str, db_path) -> str | None:
-    """Return how to create the first administrator, or None when one exists."""
-    code = app.server.config.get(SETUP_CODE_KEY)
+def first_admin_instructions(code: str | None, base_url: str, db_path) -> str | None:
+    """Return how to create the first administrator with the setup ``code``, or None when one exists."""
     if not code:
         return None
     return (
@@ -34,8 +39,8 @@ def first_admin_instructions(app: dash.Dash, base_url: str, db_path) -> str | No
         "Then sign in at " + base_url + "/login")
 
 
-def print_first_admin_instructions(app: dash.Dash, base_url: str, db_path) -> None:
+def print_first_admin_instructions(code: str | None, base_url: str, db_path) -> None:
     """Print the first-admin instructions on the console when no administrator exists."""
-    text = first_admin_instructions(app, base_url, db_path)
+    text = first_admin_instructions(code, base_url, db_path)
     if text:
         print(text, file=sys.stderr, flush=True)

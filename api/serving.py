@@ -142,12 +142,13 @@ class Stopped(Exception):
     """Raised in the main thread by the SIGTERM handler to end waitress's loop."""
 
 
-def serve_until_stopped(wsgi_app, host: str, port: int, threads: int, proxy: dict,
-                        jobs: Iterable, con: duckdb.DuckDBPyConnection,
+def serve_until_stopped(wsgi_app, listen: dict, threads: int, proxy: dict, jobs: Iterable,
+                        con: duckdb.DuckDBPyConnection | None,
                         create_server: Callable = waitress.create_server) -> int:
-    """Serve until SIGTERM or Ctrl-C, then stop cleanly (see the module docstring) and end the process
-    with status 0."""
-    server = create_server(wsgi_app, host=host, port=port, threads=threads, ident="City Vitals", **proxy)
+    """Serve on ``listen`` (host and port, or the ``sockets`` a worker was handed) until SIGTERM or
+    Ctrl-C, then stop cleanly (see the module docstring) and end the process with status 0. A worker
+    process (api/processes.py) has no jobs and no store of its own (``con`` None)."""
+    server = create_server(wsgi_app, threads=threads, ident="City Vitals", **listen, **proxy)
     previous = signal.signal(signal.SIGTERM, _raise_stopped)
     reason = "SIGTERM"
     try:
@@ -160,7 +161,28 @@ def serve_until_stopped(wsgi_app, host: str, port: int, threads: int, proxy: dic
         server.close()
     finally:
         signal.signal(signal.SIGTERM, previous)
-    log.info("stopping on %s: waiting for the background jobs' running steps", reason)
+    return finish(reason, running, jobs, con)
+
+
+def wait_until_stopped() -> str:
+    """Block the owner's main thread until SIGTERM or Ctrl-C; return which it was."""
+    previous = signal.signal(signal.SIGTERM, _raise_stopped)
+    try:
+        while True:
+            time.sleep(3600)
+    except Stopped:
+        return "SIGTERM"
+    except KeyboardInterrupt:
+        return "interrupt"
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def finish(reason: str, running: int, jobs: Iterable, con: duckdb.DuckDBPyConnection | None) -> int:
+    """Stop the background jobs after their running step, checkpoint the store, say so in one line and
+    end the process (``running``: requests still running, abandoned)."""
+    if con is not None:
+        log.info("stopping on %s: waiting for the background jobs' running steps", reason)
     unfinished = stop_jobs(jobs)
     if running or unfinished:
         # their open transactions are not in the write-ahead log: leaving now rolls them back whole
@@ -168,9 +190,12 @@ def serve_until_stopped(wsgi_app, host: str, port: int, threads: int, proxy: dic
                     "roll back)", reason, running, unfinished)
         logging.shutdown()
         os._exit(0)                     # not the interpreter's exit, which would wait on threads inside DuckDB
-    checkpointed = checkpoint(con)
-    log.info("stopped on %s: requests answered, background jobs ended, store %s", reason,
-             "checkpointed" if checkpointed else "not checkpointed (its write-ahead log replays on the next start)")
+    if con is None:
+        log.info("worker ended at %s: requests answered", reason)
+    else:
+        checkpointed = checkpoint(con)
+        log.info("stopped on %s: requests answered, background jobs ended, store %s", reason,
+                 "checkpointed" if checkpointed else "not checkpointed (its write-ahead log replays on the next start)")
     logging.shutdown()
     os._exit(0)             # the interpreter's own exit adds nothing but DuckDB's bindings' complaints about leaks
 

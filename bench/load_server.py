@@ -1,6 +1,7 @@
 """The load test's server: app.py on a free loopback port on the city's copy, and what is read from
-it while the stages run: its RSS every second (/proc), and from its log the CPU seconds per thread
-group and section (data/thread_cpu.py, switched on with $CITY_CPU_LOG_SECONDS), the indicator
+it while the stages run: its RSS every second (/proc, the owner and its worker processes summed), and
+from its log the CPU seconds per thread group and section (data/thread_cpu.py, switched on with
+$CITY_CPU_LOG_SECONDS; each process logs its own, a worker's lines tagged "[worker N]"), the indicator
 refreshes and any minute tick the refresh loop skipped (data/background.py logs each)."""
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ REFRESHED = re.compile(r"indicators refreshed: .* in ([0-9.]+) s")
 SKIPPED = re.compile(r"indicator-refresh: a step took ([0-9.]+) s, past (\d+) boundar")
 CPU_LOG_SECONDS = 1
 # Thread groups (data/thread_cpu.py) that answer people; every other named Python thread is a background job.
-REQUEST_GROUPS = ("waitress", "MainThread")
+REQUEST_GROUPS = ("waitress", "MainThread", "store-link")      # store-link: the owner running workers' SQL
+WORKER_TAG = re.compile(r"\[worker (\d+)\]")
 UNATTRIBUTED = ("native", "ended")
 
 
@@ -88,27 +90,60 @@ def stage_log_figures(text: str) -> dict:
     """Return what a stage's log lines say: refreshes and their seconds, minute ticks skipped, CPU."""
     seconds = [float(s) for s in REFRESHED.findall(text)]
     skipped = [(float(took), int(missed)) for took, missed in SKIPPED.findall(text)]
-    cpu = [figures for figures in map(parse_line, text.splitlines()) if figures]
     return {"refreshes": len(seconds), "refresh_s": [round(s, 2) for s in seconds],
-            "ticks_skipped": sum(missed for _, missed in skipped), "cpu": cpu_shares(cpu[0], cpu[-1]) if len(cpu) > 1
-            else None}
+            "ticks_skipped": sum(missed for _, missed in skipped), "cpu": cpu_shares(cpu_spans(text))}
 
 
-def cpu_shares(first: dict, last: dict) -> dict:
-    """Return the CPU seconds between two CPU log lines: the process's, the cores it used, and each thread
-    group's and section's share of the process's CPU."""
-    seconds, wall = last["process"] - first["process"], max(last["at"] - first["at"], 1e-9)
+def cpu_spans(text: str) -> list[tuple[dict, dict]]:
+    """Return each process's first and last CPU log line in ``text`` (the owner's and each worker's)."""
+    by_process: dict[str, list[dict]] = {}
+    for line in text.splitlines():
+        figures = parse_line(line)
+        if figures:
+            tag = WORKER_TAG.search(line)
+            by_process.setdefault(tag.group(1) if tag else "owner", []).append(figures)
+    return [(lines[0], lines[-1]) for lines in by_process.values() if len(lines) > 1]
 
-    def delta(kind: str) -> dict[str, float]:
-        return {k: v - first[kind].get(k, 0.0) for k, v in last[kind].items()}
 
-    threads, sections = delta("threads"), delta("sections")
+def cpu_shares(spans: list[tuple[dict, dict]]) -> dict | None:
+    """Return the CPU seconds between each process's first and last CPU log line, summed over the
+    processes: the seconds, the cores used, and each thread group's and section's share."""
+    if not spans:
+        return None
+    seconds = sum(last["process"] - first["process"] for first, last in spans)
+    wall = max(max(last["at"] - first["at"] for first, last in spans), 1e-9)
+    threads: dict[str, float] = {}
+    sections: dict[str, float] = {}
+    for first, last in spans:
+        for kind, total in (("threads", threads), ("sections", sections)):
+            for key, value in last[kind].items():
+                total[key] = total.get(key, 0.0) + value - first[kind].get(key, 0.0)
     background = sum(v for k, v in threads.items() if k not in REQUEST_GROUPS + UNATTRIBUTED)
     share = (lambda v: round(v / seconds, 3)) if seconds > 0 else (lambda v: None)  # noqa: E731
     return {"wall_s": round(wall, 1), "process_cpu_s": round(seconds, 2), "cores_used": round(seconds / wall, 2),
-            "background_share": share(background),
+            "processes": len(spans), "background_share": share(background),
             "thread_share": {k: share(v) for k, v in sorted(threads.items()) if v > 0.005},
             "section_share": {k: share(v) for k, v in sorted(sections.items()) if v > 0.005}}
+
+
+def tree_rss_mb(pid: int) -> tuple[float, float]:
+    """Return the resident set size and peak (VmHWM) in MB of a process and its children (the worker
+    processes), summed: the peak is the sum of each process's own peak."""
+    sizes = [rss_mb(p) for p in (pid, *children(pid))]
+    return sum(rss for rss, _ in sizes), sum(peak for _, peak in sizes)
+
+
+def children(pid: int) -> list[int]:
+    """Return the pids of ``pid``'s child processes (from each process's /proc stat)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
 
 
 def rss_mb(pid: int) -> tuple[float, float]:
@@ -135,7 +170,7 @@ class RssSampler(threading.Thread):
     def run(self) -> None:
         while not self._stop.wait(1.0):
             try:
-                rss, peak = rss_mb(self.pid)
+                rss, peak = tree_rss_mb(self.pid)
             except (FileNotFoundError, KeyError):
                 return
             self.samples.append({"t_s": round(time.monotonic() - self.started_at, 1), "stage": self.stage,

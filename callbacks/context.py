@@ -19,21 +19,25 @@ import flask
 
 from callbacks.memo import LruMemo
 from data import versions
+from data.remote_store import RemoteCursor
 from layouts.basemap_style import store_style
 from indicators.catalog import Catalog
 from indicators.engine import Engine
+from reporting import prebuilt
 
 _installed: "AppContext | None" = None
 MAX_REMEMBERED = 64         # geometry per level, map views per wall size, names: a few dozen at most
 KEPT_BRIEFS = 16            # brief documents of ended days, a few MiB each
 VERSIONS_READ_S = 1.0       # how often remember() reads the data versions
+# what a request may ask of the process that owns the store and runs the background jobs (ask_owner)
+OWNER_CALLS: dict[str, Callable] = {"brief.want_rebuild": prebuilt.want_rebuild}
 
 
 @dataclass
 class AppContext:
     """The server's store connection, clock, city identity, catalog and engine."""
 
-    con: duckdb.DuckDBPyConnection
+    con: duckdb.DuckDBPyConnection | RemoteCursor     # a RemoteCursor in a worker process (app.py --workers)
     tz: str
     city_name_zh: str
     city_name_en: str
@@ -57,6 +61,13 @@ class AppContext:
             cursor = self.con.cursor()
             self._local.cursor = cursor
         return cursor
+
+    def ask_owner(self, name: str, *args: object) -> object:
+        """Run OWNER_CALLS[name] in the process that owns the store and runs the background jobs: here,
+        or, in a worker process (app.py --workers), through the store link (data/store_service.py)."""
+        if isinstance(self.con, RemoteCursor):
+            return self.con.call_owner(name, *args)
+        return OWNER_CALLS[name](*args)
 
     def remember(self, key: str, compute: Callable[[], Any], families: tuple[str, ...] = ()) -> Any:
         """Return ``compute()`` kept under ``key`` and the versions of the data ``families`` it reads

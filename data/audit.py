@@ -25,6 +25,12 @@ def record(con: duckdb.DuckDBPyConnection, actor: str, action: str, target: str 
                 [datetime.now(timezone.utc), actor, action, target, text, remote_addr])
 
 
+def count_since(con: duckdb.DuckDBPyConnection, actions: tuple[str, ...], remote_addr: str, since: datetime) -> int:
+    """Return how many entries of ``actions`` came from ``remote_addr`` at or after ``since``."""
+    return con.execute("SELECT count(*) FROM audit_log WHERE remote_addr = ? AND list_contains(?, action) "
+                       "AND occurred_at >= ?", [remote_addr, list(actions), since]).fetchall()[0][0]
+
+
 def recent(con: duckdb.DuckDBPyConnection, limit: int = 200, action_prefix: str | None = None) -> list[dict]:
     """Return the newest entries first, optionally only actions starting with ``action_prefix``."""
     rows = con.execute(

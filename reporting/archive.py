@@ -98,7 +98,7 @@ def brief_document(app_context, period: Period, area_code: str | None = None, st
         return build()
     stamp = prebuilt.stamp_at(cursor, span.end_s)
     key = (str(period), area.code, stamp)
-    rebuild = (lambda: prebuilt.want_rebuild(period, area.code)) if stale_ok else None  # noqa: E731
+    rebuild = (lambda: app_context.ask_owner("brief.want_rebuild", period, area.code)) if stale_ok else None  # noqa: E731
     kept = lambda: prebuilt.kept_document(app_context.cursor(), str(period), area.code, stamp, build,  # noqa: E731
                                           on_stale=rebuild)
     document = app_context.briefs.get(key, kept)

@@ -83,3 +83,20 @@ def test_the_report_describes_the_machine_and_the_server(report):
     assert report["stages"][0]["leaders"] == 1
     assert report["stages"][0]["bench_cores_used"] >= 0 and set(report["stages"][0]["posted_per_s"]) == {"cases",
                                                                                                          "alarms"}
+
+
+def test_the_cpu_of_the_owner_and_its_workers_is_summed():
+    line = lambda tag, at, process, threads: (  # noqa: E731
+        f"2026-12-07 15:00:0{at},000 INFO {tag}data.thread_cpu: thread cpu: "
+        + json.dumps({"process": process, "threads": threads, "sections": {}, "at": 100.0 + at}))
+    text = "\n".join([
+        line("", 0, 10.0, {"indicator-refresh": 1.0, "store-link": 9.0}),
+        line("[worker 1] ", 0, 50.0, {"waitress": 50.0}),
+        line("[worker 2] ", 1, 70.0, {"waitress": 70.0}),
+        line("", 4, 13.0, {"indicator-refresh": 2.0, "store-link": 11.0}),
+        line("[worker 1] ", 4, 53.0, {"waitress": 53.0}),
+        line("[worker 2] ", 3, 71.0, {"waitress": 71.0})])
+    cpu = load_server.stage_log_figures(text)["cpu"]
+    assert cpu["processes"] == 3 and cpu["process_cpu_s"] == 7.0        # 3 + 3 + 1, not one process's lines mixed
+    assert cpu["cores_used"] == 1.75                                      # 7 s over the longest span, 4 s
+    assert cpu["background_share"] == round(1 / 7, 3)                     # the refresh's second; store-link answers requests

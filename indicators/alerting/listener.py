@@ -19,13 +19,15 @@ from indicators.refresh import RefreshSummary
 _lock = threading.Lock()
 _evaluator: AlertEvaluator | None = None
 _catalog: Catalog | None = None
+_sends = True
 
 
-def install(catalog: Catalog) -> None:
-    """Make ``catalog`` the one the process's evaluator is built on."""
-    global _catalog
+def install(catalog: Catalog, sends: bool = True) -> None:
+    """Make ``catalog`` the one the process's evaluator is built on; ``sends`` False in a worker
+    process (app.py --workers), whose evaluator only reads rules: the store's owner sends the webhooks."""
+    global _catalog, _sends
     with _lock:
-        _catalog = catalog
+        _catalog, _sends = catalog, sends
 
 
 def evaluator_for(con: duckdb.DuckDBPyConnection) -> AlertEvaluator:
@@ -37,7 +39,7 @@ def evaluator_for(con: duckdb.DuckDBPyConnection) -> AlertEvaluator:
 
             catalog = _catalog if _catalog is not None else catalog_for_store(con)
             evaluator = AlertEvaluator(catalog, db.get_setting(con, "city.tz", DEFAULT_TZ))
-            if evaluator.config.webhooks:
+            if evaluator.config.webhooks and _sends:
                 evaluator.on_notify = start_sender(con, evaluator.config.webhooks).wake
             _evaluator = evaluator
         return _evaluator

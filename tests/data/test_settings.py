@@ -12,7 +12,8 @@ from reporting import archive, schedule
 from tests.test_architecture import ROOT, module_name, source_files
 
 # environment variables that belong to other programs, read where those programs are started
-FOREIGN_ENVIRONMENT = {"scaleout.spark_engine": ("JAVA_HOME", "SPARK_LOCAL_IP")}
+FOREIGN_ENVIRONMENT = {"scaleout.spark_engine": ("JAVA_HOME", "SPARK_LOCAL_IP"),
+                       "api.processes": ("_ENV",)}      # what the owner hands its workers
 
 
 @pytest.fixture

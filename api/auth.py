@@ -105,7 +105,8 @@ class AuthRoutes:
         cursor = self.app_context.cursor()
         if self.throttle.blocked(cursor, address):
             return _html(login_html(language, "login.throttled", next_path, username), 429)
-        verdict, role = accounts.authenticate(cursor, username, request.form.get("password", "")[:1024])
+        verdict, role = self.app_context.ask_owner("accounts.authenticate", username,
+                                                   request.form.get("password", "")[:1024])
         if verdict != "ok":
             audit.record(cursor, username or "anonymous", f"login.{verdict}", username, None, address)
             key = "login.locked" if verdict == "locked" else "login.failed"

@@ -17,6 +17,7 @@ from typing import Any, Callable
 import duckdb
 import flask
 
+from access import accounts
 from callbacks.memo import LruMemo
 from data import versions
 from data.remote_store import RemoteCursor
@@ -29,8 +30,13 @@ _installed: "AppContext | None" = None
 MAX_REMEMBERED = 64         # geometry per level, map views per wall size, names: a few dozen at most
 KEPT_BRIEFS = 16            # brief documents of ended days, a few MiB each
 VERSIONS_READ_S = 1.0       # how often remember() reads the data versions
-# what a request may ask of the process that owns the store and runs the background jobs (ask_owner)
-OWNER_CALLS: dict[str, Callable] = {"brief.want_rebuild": prebuilt.want_rebuild}
+# what a request asks of the process that owns the store and runs the background jobs (ask_owner), each
+# called with a cursor first: the brief job lives there, and a name's sign-ins are checked one at a time
+# there, for every worker process at once (a lock in each worker would let parallel guesses through)
+OWNER_CALLS: dict[str, Callable] = {
+    "brief.want_rebuild": lambda _cursor, period, area_code: prebuilt.want_rebuild(period, area_code),
+    "accounts.authenticate": accounts.authenticate,
+}
 
 
 @dataclass
@@ -67,7 +73,7 @@ class AppContext:
         or, in a worker process (app.py --workers), through the store link (data/store_service.py)."""
         if isinstance(self.con, RemoteCursor):
             return self.con.call_owner(name, *args)
-        return OWNER_CALLS[name](*args)
+        return OWNER_CALLS[name](self.cursor(), *args)
 
     def remember(self, key: str, compute: Callable[[], Any], families: tuple[str, ...] = ()) -> Any:
         """Return ``compute()`` kept under ``key`` and the versions of the data ``families`` it reads

@@ -10,7 +10,8 @@ pages' Python (the figures, the tables, the JSON), which is what one process cou
 core (docs/PERFORMANCE.md, "One owner, several workers").
 
 Besides SQL, a worker may ask the owner to run one of the few functions the owner was given
-(``calls``): things that live in the owner's memory, such as asking the brief job to rebuild a brief.
+(``calls``, each called with the link's cursor first): what must happen in one process for all, such
+as asking the brief job to rebuild a brief, or checking a sign-in under the per-name lock.
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ class StoreService:
             name, call_args = args
             if name not in self._calls:
                 raise ValueError(f"the store's owner has no call named {name!r}")
-            return self._calls[name](*call_args)
+            return self._calls[name](cursor, *call_args)
         raise ValueError(f"the store link has no operation {op!r}")
 
 

@@ -88,10 +88,14 @@ def link_secret(folder: Path) -> bytes:
     path = folder / "link-secret"
     if not path.exists():
         folder.mkdir(parents=True, exist_ok=True)
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:            # another thread made it first: use theirs
-            return path.read_text().strip().encode("ascii")
+        draft = folder / f".link-secret-{secrets.token_hex(8)}"
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as out:
             out.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)         # appears whole, or not at all: a reader never sees it half-written
+        except FileExistsError:          # another thread or worker process made it first: use theirs
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip().encode("ascii")

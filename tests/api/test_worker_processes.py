@@ -9,12 +9,20 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from access import accounts
+from data import db
+
+PASSWORD = "Worker-test-2026"
+LOCKED_TEXT = "账户已暂时锁定"           # layouts/login.py "login.locked", the default language
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,7 +75,10 @@ def _wait(condition, timeout_s: float) -> bool:
 
 @pytest.fixture
 def server(tiny_db_copy, tmp_path):
-    """Start app.py with two workers on a copy of the tiny city; yield (process, url, log path)."""
+    """Start app.py with two workers on a copy of the tiny city with one analyst; yield (process, url, log path)."""
+    con = db.open_store(tiny_db_copy)
+    accounts.add_user(con, "parallel", "analyst", PASSWORD)
+    con.close()
     port, log = _free_port(), tmp_path / "server.log"
     process = subprocess.Popen([sys.executable, "app.py", "--db", str(tiny_db_copy), "--port", str(port),
                                 "--no-simulator", "--refresh-seconds", "3600", "--workers", "2"],
@@ -100,6 +111,33 @@ def test_a_dead_worker_is_replaced_and_sigterm_stops_all_cleanly(server):
     assert "stopped on SIGTERM: requests answered, background jobs ended, store checkpointed" in text, text[-3000:]
     assert "Traceback" not in text, text[-3000:]
     assert not any(_alive(pid) for pid in workers)
+
+
+def _sign_in(url: str, password: str) -> str:
+    """POST one sign-in on a connection of its own; return the answer's text."""
+    request = urllib.request.Request(f"{url}/login", method="POST", headers={"Origin": url},
+                                     data=urllib.parse.urlencode({"username": "parallel", "password": password}).encode())
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.read().decode()
+
+
+def test_parallel_guesses_through_every_worker_cannot_pass_the_lock(server):
+    """A name's sign-ins are checked one at a time in the owner: a lock in each worker let two guesses in
+    at once, so more than five wrong passwords were checked before the account locked."""
+    _, url, _ = server
+    answers = []
+    threads = [threading.Thread(target=lambda i=i: answers.append(_sign_in(url, f"Wrong-guess-{i}")))
+               for i in range(8)]                  # fewer than the address throttle's 10
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    locked = sum(LOCKED_TEXT in answer for answer in answers)
+    assert len(answers) == 8 and locked == 8 - (accounts.MAX_FAILED_LOGINS - 1), answers
+    assert LOCKED_TEXT in _sign_in(url, PASSWORD)
 
 
 def test_a_killed_owner_leaves_no_worker_holding_the_port(server):

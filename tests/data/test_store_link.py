@@ -30,7 +30,7 @@ def owner(tmp_path):
     con = duckdb.connect(str(tmp_path / "store.duckdb"))
     con.execute("CREATE TABLE cases (id INTEGER PRIMARY KEY, label VARCHAR NOT NULL)")
     con.execute("INSERT INTO cases VALUES (1, 'one'), (2, 'two')")
-    service = StoreService(con, {"double": lambda x: 2 * x}).start()
+    service = StoreService(con, {"double": lambda _cursor, x: 2 * x}).start()
     yield con, RemoteCursor(service.path)
     service.stop()
     con.close()

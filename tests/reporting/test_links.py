@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from reporting.links import BriefLink, LinkRefused, link_secret, sign, verify
@@ -57,3 +59,22 @@ def test_an_area_code_never_names_another_file(tmp_path):
     assert path.parent == tmp_path and ".." not in path.name and "/" not in path.name
     plain = Area("320102", "district", "x", "x", ("street",))
     assert archive_path(tmp_path, Period.parse("2026-11"), "pdf", plain, "en").name == "brief-2026-11@320102.en.pdf"
+
+
+def test_the_secret_made_by_many_processes_at_once_is_one_whole_secret(tmp_path, monkeypatch):
+    """Worker processes (app.py --workers) may make the secret at the same moment: a reader once could
+    read the file between its creation and its write, and sign with an empty secret."""
+    monkeypatch.delenv("CITY_LINK_SECRET", raising=False)
+    start, found = threading.Barrier(16), []
+
+    def make() -> None:
+        start.wait()
+        found.append(link_secret(tmp_path))
+
+    threads = [threading.Thread(target=make) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(found)) == 1 and len(found[0]) == 64
+    assert [p.name for p in tmp_path.iterdir()] == ["link-secret"]

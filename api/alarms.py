@@ -11,16 +11,13 @@ field. A request whose every report was rejected answers 400; a session user may
 from __future__ import annotations
 
 import json
-import threading
 
 from flask import Blueprint, Response, g, request
 
-from data import alarms, db
+from data import alarms, db, write_locks
 from data.clock import DEFAULT_TZ
 
 MAX_BYTES = 256 * 1024
-# One writer at a time: two concurrent requests would fold the same camera's reports into two alarms.
-_WRITE_LOCK = threading.Lock()
 
 
 def _json(body: dict, status: int = 200) -> Response:
@@ -55,7 +52,7 @@ def post_alarms(app_context) -> Response:
         return items
     cursor = app_context.cursor()
     tz = db.get_setting(cursor, "city.tz", DEFAULT_TZ)
-    with _WRITE_LOCK:
+    with write_locks.held(cursor, "alarms"):
         results = alarms.receive(cursor, items, app_context.now_s(), tz)
     accepted = sum(r["status"] != "rejected" for r in results)
     return _json({"results": results, "accepted": accepted, "rejected": len(results) - accepted},

@@ -7,12 +7,11 @@ wholly or not at all; the answer gives the batch summary and a result for every 
 from __future__ import annotations
 
 import json
-import threading
 
 from flask import Blueprint, Response, request
 
 from api.openapi import openapi_document
-from data import settings
+from data import settings, write_locks
 from data.ingest import pipeline, registry, tokens
 from data.ingest.mapping import MappingError
 from data.ingest.readers import ReadError
@@ -21,8 +20,6 @@ from data.text import INVISIBLE
 API_MAX_BYTES = settings.resolve("api_max_bytes")
 DEFAULT_MAPPINGS = {"events": "api_events", "readings": "api_readings", "places": "api_places"}
 MAX_SOURCE_NAME = 128           # characters of X-City-Source, the batch's name
-# One writer at a time: DuckDB would abort one of two concurrent batches with a conflict.
-_WRITE_LOCK = threading.Lock()
 
 
 def _json(body: dict, status: int = 200, headers: dict | None = None) -> Response:
@@ -108,7 +105,7 @@ def _ingest(kind: str, app_context) -> Response:
                            "characters")
     try:
         mapping = _mapping(kind, cursor)
-        with _WRITE_LOCK:
+        with write_locks.held(cursor, "ingest"):
             summary = pipeline.ingest_bytes(cursor, kind, body, "ndjson" if not body.lstrip().startswith(b"[")
                                             else "json", mapping, source)
     except (MappingError, ReadError) as exc:

@@ -12,18 +12,16 @@ Settings (environment first, then the store's ``settings`` table, then the defau
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
 
-from data import backup, settings
+from data import backup, settings, write_locks
 from data.background import PeriodicJob
 
 log = logging.getLogger(__name__)
 CHECK_EVERY_S = 60.0            # how often the job looks whether a backup is due
-_ONE_AT_A_TIME = threading.Lock()   # a scheduled and an asked-for backup never run together
 
 
 def setting(con: duckdb.DuckDBPyConnection, name: str):
@@ -44,10 +42,11 @@ def backup_dir(con: duckdb.DuckDBPyConnection) -> Path:
 
 
 def run_backup(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None, progress=None, cancel=None) -> dict:
-    """Take one backup (one at a time per process), then keep only the newest N; return its manifest."""
+    """Take one backup (one at a time for every process of the server: a scheduled and an asked-for
+    backup never run together), then keep only the newest N; return its manifest."""
     out_dir = Path(out_dir) if out_dir else backup_dir(con)
     keep = int(number_setting(con, "keep"))
-    with _ONE_AT_A_TIME:
+    with write_locks.held(con, "backup"):
         manifest = backup.take_backup(con, out_dir, progress, cancel)
         removed = backup.prune_backups(out_dir, max(keep, 1))
     log.info("backup %s written to %s (%s bytes); %d old removed", manifest["name"], out_dir,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from data import store_link
@@ -85,6 +86,19 @@ class RemoteCursor:
     def call_owner(self, name: str, *args: object) -> object:
         """Run the owner's function ``name`` (one it was given, data/store_service.py) with ``args``."""
         return self._ask("call", name, args)
+
+    @contextmanager
+    def holding(self, name: str):
+        """Hold the owner's lock ``name`` (data/write_locks.py) for the block; the owner releases it
+        itself if this connection breaks first."""
+        self._ask("lock", name)
+        try:
+            yield
+        finally:
+            try:
+                self._ask("unlock", name)
+            except store_link.LinkClosed:
+                pass
 
     def close(self) -> None:
         """Close the connection; the owner rolls back a transaction left open on it."""

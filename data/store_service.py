@@ -26,7 +26,7 @@ from typing import Callable
 
 import duckdb
 
-from data import db, store_link
+from data import db, store_link, write_locks
 
 log = logging.getLogger("city_vitals.store_service")
 ACCEPT_BACKLOG = 64
@@ -85,7 +85,7 @@ class StoreService:
 
     def _serve(self, client: socket.socket) -> None:
         """Answer one worker connection's requests, in order, on its own cursor, until it closes."""
-        cursor = self._con.cursor()
+        cursor, held = self._con.cursor(), []
         try:
             while True:
                 request = store_link.receive(client)
@@ -93,7 +93,7 @@ class StoreService:
                     return
                 op, args = request
                 try:
-                    reply = ("ok", self._perform(cursor, op, args))
+                    reply = ("ok", self._perform(cursor, held, op, args))
                 except Exception as exc:            # the worker raises it again, as the same kind
                     reply = ("error", store_link.error_record(exc))
                 store_link.send(client, reply)
@@ -103,9 +103,11 @@ class StoreService:
             with self._lock:
                 self._clients.discard(client)
             _shut(client)
-            _close_quietly(cursor)
+            _close_quietly(cursor)                  # rolls back a transaction the worker left open
+            for name in held:                       # a worker that died holding a write lock
+                write_locks.LOCKS[name].release()
 
-    def _perform(self, cursor: duckdb.DuckDBPyConnection, op: str, args: tuple) -> object:
+    def _perform(self, cursor: duckdb.DuckDBPyConnection, held: list[str], op: str, args: tuple) -> object:
         if op == "execute":
             cursor.execute(*args)
             return describe(cursor)
@@ -119,6 +121,18 @@ class StoreService:
             return None
         if op in ("unregister", "complete", "begin", "commit", "rollback"):
             getattr(cursor, op)(*args)
+            return None
+        if op == "lock":
+            (name,) = args
+            if name not in write_locks.LOCKS:
+                raise ValueError(f"the store's owner has no lock named {name!r}")
+            write_locks.LOCKS[name].acquire()
+            held.append(name)
+            return None
+        if op == "unlock":
+            (name,) = args
+            held.remove(name)                       # ValueError for a lock this link does not hold
+            write_locks.LOCKS[name].release()
             return None
         if op == "call":
             name, call_args = args

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -108,6 +109,25 @@ def test_good_rows_land_and_bad_ones_get_per_row_results(server):
         (2, "zero_coords"), (3, "unknown_category"), (4, "bad_time")]
     again_code, again = call(server, "/api/v1/events", json.dumps(rows).encode())
     assert again_code == 200 and again["summary"]["already_ingested_as"] == body["summary"]["batch_id"]
+
+
+def test_batches_posted_at_once_through_every_worker_all_land(server):
+    """The server answers in several worker processes (app.py --workers, 2 by default): batches updating
+    the same cases at once must take turns across processes, or DuckDB aborts all but one."""
+    answers = []
+
+    def post(batch: int) -> None:
+        rows = [event(i, received_at=f"2026-11-20T0{batch}:00:00+08:00") for i in range(500, 530)]
+        answers.append(call(server, "/api/v1/events", json.dumps(rows).encode(),
+                            content_type="application/json"))
+
+    threads = [threading.Thread(target=post, args=(batch,)) for batch in range(1, 9)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [code for code, _ in answers] == [200] * 8, answers
+    assert all(body["ok_rows"] == 30 for _, body in answers), answers
 
 
 def test_ndjson_readings_land(server):

@@ -4,6 +4,7 @@ cursor, and only the owner's named calls; a peer of another user is refused."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
 
 import duckdb
@@ -13,7 +14,7 @@ import pytest
 
 from api.auth import REFUSED_SIGN_INS, Throttle
 from callbacks import context
-from data import audit, db, store_link
+from data import audit, db, store_link, write_locks
 from data.remote_store import RemoteCursor
 from data.store_service import StoreService
 from reporting import prebuilt
@@ -129,3 +130,21 @@ def test_sign_in_failures_made_through_one_worker_throttle_every_worker(tmp_path
     finally:
         service.stop()
         con.close()
+
+
+def test_a_write_lock_is_one_for_the_owner_and_every_worker_and_a_dead_worker_lets_go(owner):
+    _, remote = owner
+    other = remote.cursor()
+    with write_locks.held(remote, "ingest"):
+        assert not write_locks.LOCKS["ingest"].acquire(timeout=0.2)         # the owner waits for the worker
+        waited = threading.Thread(target=lambda: other.holding("ingest").__enter__())
+        waited.start()
+        waited.join(0.3)
+        assert waited.is_alive()                                            # and so does another worker
+    waited.join(5)
+    assert not waited.is_alive()                                            # it has it now, and its link dies
+    other.close()
+    assert write_locks.LOCKS["ingest"].acquire(timeout=5)                   # released by the owner
+    write_locks.LOCKS["ingest"].release()
+    with pytest.raises(ValueError, match="no lock named"):
+        remote._ask("lock", "everything")

@@ -182,6 +182,7 @@ def server_args(args) -> list[str]:
     """Return the options passed on to app.py."""
     extra = ["--at", args.at] if args.at else []
     extra += ["--no-simulator"] if args.no_simulator else []
+    extra += ["--workers", str(args.workers)] if args.workers is not None else []
     return extra + ["--refresh-seconds", str(args.refresh_seconds), "--backfill-hours", str(args.backfill_hours)]
 
 
@@ -240,7 +241,7 @@ def print_table(report: dict) -> None:
         print(f"{stage['stage']} ({stage['seconds']} s): RSS {stage['server_rss_mb']['max']} MB, "
               f"load {stage['load_1m']}, bench cores {stage['bench_cores_used']}, posted/s {stage['posted_per_s']}, "
               f"refreshes {server['refresh_s']} s, ticks skipped {server['ticks_skipped']}, "
-              f"cores used {cpu.get('cores_used')}, background share {cpu.get('background_share')}, "
+              f"cores used {cpu.get('cores_used')} by {cpu.get('processes')} processes, background share {cpu.get('background_share')}, "
               f"threads {cpu.get('thread_share')}, sections {cpu.get('section_share')}; broken: {stage['broken']}")
     print(f"latency breaks at: {report['breaks_at'] or 'no stage broke'}; server RSS peak "
           f"{report['server_rss_peak_mb']} MB; cases {report['feed']}; alarms {report['alarms']}")
@@ -269,6 +270,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--break-errors", type=float, default=0.01, help="share of failed requests that breaks")
     parser.add_argument("--at", default=None, help="freeze the server's clock at this instant (default: live)")
     parser.add_argument("--no-simulator", action="store_true", help="pass --no-simulator to the server")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="the server's worker processes (default: app.py's own, $CITY_WORKERS or 2; 0: one process)")
     parser.add_argument("--refresh-seconds", type=float, default=60, help="the server's indicator cadence")
     parser.add_argument("--backfill-hours", type=int, default=0,
                         help="the server's hourly snapshots taken at start (0: straight to the live refresh)")

@@ -81,7 +81,15 @@ def create_app(app_context: context.AppContext, setup_code: str | None = None) -
     mount_http_api(app.server, app_context)
     security.install(app, app_context, setup_code)          # sign-in, roles on every route, CSRF, CSP (api/guard.py)
     app.layout = frame_layout
+    set_up_before_serving(app)
     return app
+
+
+def set_up_before_serving(app: Dash) -> None:
+    """Answer one request before any client does: Dash sets itself up on its first request (walks the
+    assets, gathers the callbacks), and a request arriving while that runs is answered half set up (an
+    asset got a 404 page). A worker process's first requests come from browsers in parallel."""
+    app.server.test_client().get("/healthz")
 
 
 def page_title(label_key: str):

@@ -60,6 +60,10 @@ class RemoteCursor:
 
     fetch_arrow_table = arrow = to_arrow_table
 
+    def sql(self, query: str, params: object = None) -> "RemoteRelation":
+        """Return the relation of ``query``, run in the owner when it is fetched (as DuckDB's is)."""
+        return RemoteRelation(self, query, params)
+
     def register(self, name: str, table: object) -> "RemoteCursor":
         self._ask("register", name, table)
         return self
@@ -133,6 +137,29 @@ class RemoteCursor:
         if self._sock is not None:
             self._sock.close()
             self._sock = None
+
+
+class RemoteRelation:
+    """A query to run in the owner, answered the ways the pages fetch DuckDB's relations."""
+
+    def __init__(self, cursor: RemoteCursor, query: str, params: object):
+        self._cursor, self._query, self._params = cursor, query, params
+
+    def _fetch(self, how: str) -> object:
+        return self._cursor._ask("sql", self._query, self._params, how)
+
+    def to_arrow_table(self):
+        return self._fetch("to_arrow_table")
+
+    arrow = fetch_arrow_table = to_arrow_table
+
+    def fetchall(self) -> list[tuple]:
+        return self._fetch("fetchall")
+
+    def df(self):
+        return self._fetch("df")
+
+    fetchdf = df
 
 
 def _connect(path: str) -> socket.socket:

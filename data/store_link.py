@@ -23,7 +23,8 @@ _LENGTH = struct.Struct("!Q")
 MAX_MESSAGE_BYTES = 4 * 1024 ** 3       # a frame larger than this is a bug, not an answer
 SMALL_MESSAGE_BYTES = 65536
 FETCHES = ("fetchall", "fetchone", "fetchmany", "df", "fetchdf", "fetch_df", "fetchnumpy", "to_arrow_table",
-           "fetch_arrow_table", "arrow")
+           "fetch_arrow_table", "arrow")           # of a cursor's result
+RELATION_FETCHES = ("to_arrow_table", "arrow", "fetch_arrow_table", "fetchall", "df", "fetchdf")   # of con.sql(...)
 
 
 class LinkClosed(duckdb.ConnectionException):

@@ -116,6 +116,11 @@ class StoreService:
             return describe(cursor)
         if op in store_link.FETCHES:
             return getattr(cursor, op)(*args)
+        if op == "sql":
+            query, params, how = args
+            if how not in store_link.RELATION_FETCHES:
+                raise ValueError(f"the store link cannot fetch a relation by {how!r}")
+            return getattr(cursor.sql(query, params=params), how)()
         if op == "register":
             db.register(cursor, *args)
             return None

@@ -15,8 +15,12 @@ import pytest
 from api.auth import REFUSED_SIGN_INS, Throttle
 from callbacks import context
 from data import audit, db, store_link, write_locks
+from data.clock import parse_instant
 from data.remote_store import RemoteCursor
 from data.store_service import StoreService
+from indicators.city_catalog import catalog_for_store
+from indicators.engine import Engine
+from tests.conftest import TINY_NOW
 from reporting import prebuilt
 
 VALUES_SQL = """SELECT i, 'name ' || i AS name, i * 1.25 AS ratio, CAST(i AS DECIMAL(10, 2)) AS money,
@@ -148,3 +152,23 @@ def test_a_write_lock_is_one_for_the_owner_and_every_worker_and_a_dead_worker_le
     write_locks.LOCKS["ingest"].release()
     with pytest.raises(ValueError, match="no lock named"):
         remote._ask("lock", "everything")
+
+
+def test_the_engine_computes_the_same_values_in_a_worker(tiny_db_copy):
+    """A brief built on a leader's request in a worker runs the engine there, which reads through
+    DuckDB's relation API (``con.sql(...).to_arrow_table()``): the same values as in the owner."""
+    con = db.open_store(tiny_db_copy)
+    service = StoreService(con).start()
+    try:
+        catalog = catalog_for_store(con)
+        tz = db.get_setting(con, "city.tz")
+        at_s = parse_instant(TINY_NOW, tz)
+        local = Engine(catalog, tz).evaluate(con.cursor(), at_s)
+        remote = Engine(catalog, tz).evaluate(RemoteCursor(service.path), at_s)
+        key = ["indicator_id", "unit_code"]
+        pd.testing.assert_frame_equal(remote.sort_values(key).reset_index(drop=True),
+                                      local.sort_values(key).reset_index(drop=True))
+        assert len(local) > 100
+    finally:
+        service.stop()
+        con.close()

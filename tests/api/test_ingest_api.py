@@ -31,7 +31,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, tiny_db_path):
-    """Start app.py on a copy of the tiny city with two tokens (one revoked); yield (url, token, db path)."""
+    """Start app.py on a copy of the tiny city with two tokens (one revoked), answering in two worker
+    processes (api/processes.py: the API reaches the store through the owner); yield (url, token, db path)."""
     path = tmp_path_factory.mktemp("api") / "city.duckdb"
     path.write_bytes(tiny_db_path.read_bytes())
     con = db.open_store(path)
@@ -42,7 +43,7 @@ def server(tmp_path_factory, tiny_db_path):
     port = _free_port()
     env = {**os.environ, "CITY_API_MAX_BYTES": str(LIMIT)}
     process = subprocess.Popen([sys.executable, "app.py", "--db", str(path), "--port", str(port), "--no-simulator",
-                                "--refresh-seconds", "3600"], cwd=ROOT, env=env,
+                                "--refresh-seconds", "3600", "--workers", "2"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -112,8 +113,8 @@ def test_good_rows_land_and_bad_ones_get_per_row_results(server):
 
 
 def test_batches_posted_at_once_through_every_worker_all_land(server):
-    """The server answers in several worker processes (app.py --workers, 2 by default): batches updating
-    the same cases at once must take turns across processes, or DuckDB aborts all but one."""
+    """Batches updating the same cases at once through two worker processes take turns (data/write_locks.py)
+    and all land whole."""
     answers = []
 
     def post(batch: int) -> None:

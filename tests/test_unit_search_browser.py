@@ -64,17 +64,17 @@ def wait_until(page, script: str, arg=None, timeout_s: float = 90) -> None:
         page.wait_for_timeout(100)
 
 
-def settled_zoom(page, apart_ms: int = 3000) -> float:
-    """Return the wall map's zoom once two reads ``apart_ms`` apart agree: the wall fits the city again
-    once it has measured what covers the map's sides (the colour bar drawn with the first figure)."""
-    last = None
+def settled_zoom(page, apart_ms: int = 2500, reads: int = 3) -> float:
+    """Return the wall map's zoom once ``reads`` reads ``apart_ms`` apart agree: the wall fits the city
+    again once it has measured what covers the map's sides (the colour bar drawn with the first figure)."""
+    page.wait_for_selector("#screen-map .colorbar", state="attached", timeout=60_000)
+    seen = []
     for _ in range(40):
-        zoom = page.evaluate(f"{WALL_MAP}.layout.map.zoom")
-        if zoom == last:
-            return zoom
-        last = zoom
+        seen.append(page.evaluate(f"{WALL_MAP}.layout.map.zoom"))
+        if len(seen) >= reads and len(set(seen[-reads:])) == 1:
+            return seen[-1]
         page.wait_for_timeout(apart_ms)
-    raise AssertionError(f"the wall's zoom never settled (last {last})")
+    raise AssertionError(f"the wall's zoom never settled: {seen}")
 
 
 MAP_SHOWS = """([prefix, selected]) => {

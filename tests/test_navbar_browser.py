@@ -56,6 +56,8 @@ def test_an_admins_navigation_bar_keeps_to_one_line(server, language, artifacts_
         wide = _bar(page, server, language, 1600, shots)
         narrow = _bar(page, server, language, 1280, shots)
         page.click(".nav-menu-name")                              # the admin pages, one menu away
+        page.screenshot(path=str(shots / f"navbar-admin-{language}-1280-menu.png"),
+                        clip={"x": 0, "y": 0, "width": 1280, "height": 300})
         page.click(f".nav-menu-link >> text={t('nav.admin_users', language)}")
         page.wait_for_url(f"{server}/admin/users", timeout=30_000)
         page.wait_for_selector("[data-testid='admin-users-table']", timeout=30_000)

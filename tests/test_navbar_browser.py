@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-import layouts.admin_users  # noqa: F401  (registers the page's texts)
+import layouts.admin_users
 from layouts.i18n import LANGUAGE_COOKIE, t
 from tests.browser import chromium_page, running_server, sign_in
 from tests.conftest import TINY_NOW
 
 pytestmark = pytest.mark.browser
+TEXT_MODULES = (layouts.admin_users,)          # importing it registers the menu entry's text
 # The bar's visible items (not the menu's own entries) and whether they sit on one
 # line: every item's box shares a horizontal band with every other one.
 NAV_LINE = """() => { const nav = document.querySelector('.app-navbar');

@@ -20,7 +20,8 @@ from flask import Blueprint, Response, request
 from access.roles import current_principal, may_open
 from data import audit, thread_cpu
 from layouts.pages import page_for_path
-from reporting.archive import FORMATS, LANGUAGES, MEDIA_TYPES, archive_path, brief_document, render, reports_dir
+from reporting.archive import (FORMATS, LANGUAGES, MEDIA_TYPES, archive_path, brief_document, brief_page, render,
+                               reports_dir)
 from reporting.links import LinkRefused, link_secret, verify
 from reporting.render import RenderError
 from reporting.span import BriefRefused, PeriodError, parse_period
@@ -48,7 +49,15 @@ def brief_bytes(app_context, period, fmt: str, area: str | None = None, language
         if path.exists():
             return path.read_bytes()
     with thread_cpu.section(BRIEF_SECTION):
-        return render(brief_document(app_context, period, area, stale_ok=True), fmt, language, app_context.cursor())
+        document = brief_document(app_context, period, area, stale_ok=True)
+        return _rendered(app_context, document, fmt, language)
+
+
+def _rendered(app_context, document, fmt: str, language: str) -> bytes:
+    """Return the document's page (kept per build: reporting/archive.brief_page) or its PDF (kept in the store)."""
+    if fmt == "html":
+        return brief_page(app_context, document, language)
+    return render(document, fmt, language, app_context.cursor())
 
 
 def download(app_context, key: str, fmt: str) -> Response:
@@ -85,7 +94,7 @@ def open_link(app_context, token: str, fmt: str = "html") -> Response:
         period = parse_period(link.period)
         with thread_cpu.section(BRIEF_SECTION):
             document = brief_document(app_context, period, link.area or None, stale_ok=True)
-            content = render(document, fmt, link.lang, cursor)
+            content = _rendered(app_context, document, fmt, link.lang)
     except LinkRefused as exc:
         audit.record(cursor, "anonymous", "report.link_refused", exc.reason, {}, request.remote_addr)
         return _json({"error": str(exc), "reason": exc.reason}, LINK_STATUS[exc.reason])

@@ -91,15 +91,26 @@
         clock.textContent = clockFormat.format(new Date()).replace(/\//g, "-");
     }
 
-    /* The map box's size goes to the server, which fits the city into it (once per size). */
+    /* The map box's size goes to the server, which fits the city into it (once per size), clear of
+       what covers the map's sides: the places legend at the left, the layer's colour bar at the right. */
     var lastSize = "";
+    function coveredSides(box, gap) {
+        var outer = box.getBoundingClientRect(), left = 0, right = 0;
+        var legend = document.querySelector("#screen-map-box > .screen-overlay-legend");
+        if (legend && legend.childElementCount) { left = legend.getBoundingClientRect().right - outer.left + gap; }
+        var bar = box.querySelector(".colorbar");
+        if (bar) { right = outer.right - bar.getBoundingClientRect().left + gap; }
+        return {l: Math.max(0, Math.round(left)), r: Math.max(0, Math.round(right))};
+    }
     function measureMap() {
         var box = document.getElementById("screen-map");
         if (!box) { return; }
         // u: the stylesheet's unit (1% of the largest 16:9 box), so the map's text matches the panels'.
         var u = Math.min(window.innerHeight / 100, window.innerWidth * 0.005625);
-        var size = {w: Math.round(box.clientWidth), h: Math.round(box.clientHeight), u: Math.round(u * 100) / 100};
-        var key = size.w + "x" + size.h + "@" + size.u;
+        var sides = coveredSides(box, u);
+        var size = {w: Math.round(box.clientWidth), h: Math.round(box.clientHeight), u: Math.round(u * 100) / 100,
+                    l: sides.l, r: sides.r};
+        var key = size.w + "x" + size.h + "@" + size.u + "<" + size.l + ">" + size.r;
         if (size.w > 0 && size.h > 0 && key !== lastSize) {
             lastSize = key;
             setProps("screen-viewport", {data: size});

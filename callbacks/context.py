@@ -29,6 +29,7 @@ from reporting import prebuilt
 _installed: "AppContext | None" = None
 MAX_REMEMBERED = 64         # geometry per level, map views per wall size, names: a few dozen at most
 KEPT_BRIEFS = 16            # brief documents of ended days, a few MiB each
+KEPT_BRIEF_PAGES = 32       # rendered HTML pages of kept briefs (the phone link), a few hundred KiB each
 VERSIONS_READ_S = 1.0       # how often remember() reads the data versions
 # what a request asks of the process that owns the store and runs the background jobs (ask_owner), each
 # called with a cursor first: the brief job lives there, and a name's sign-ins are checked one at a time
@@ -51,6 +52,7 @@ class AppContext:
     catalog: Catalog | None = None           # the process's one catalog, shared by pages, alerts and briefs
     engine: Engine | None = None             # the process's one engine on that catalog
     briefs: LruMemo = field(default_factory=lambda: LruMemo(KEPT_BRIEFS), repr=False)
+    brief_pages: LruMemo = field(default_factory=lambda: LruMemo(KEPT_BRIEF_PAGES), repr=False)
     _local: threading.local = field(default_factory=threading.local, repr=False)
     _memo: LruMemo = field(default_factory=lambda: LruMemo(MAX_REMEMBERED), repr=False)
     _versions: tuple[float, dict | None] = field(default=(0.0, None), repr=False)

@@ -46,6 +46,7 @@ TRACE_OF = {"layer": 0, "stations": 1, "events": 2, "newest": 3}
 SCENE_EVENTS = {"environment": ("category", ("environment.", "air.")), "traffic": ("category", ("traffic.",)),
                 "hotline": ("channel", ("hotline",)), "grid": ("channel", ("grid",))}
 DEFAULT_VIEWPORT = {"w": 1100, "h": 800}
+SIDES_SHARE = 0.7               # at most this share of the map's width is kept clear for legends at its sides
 OPEN_ALERTS_SHOWN = 200                 # the alert list pages through at most this many (most severe first)
 ANSWERS_KEPT = 16                       # prepared answers: a few scenes and languages, this second's and the last
 PAST_REREAD_S = 600                     # the trends' previous days are read again at least this often
@@ -227,8 +228,9 @@ def map_parts(con, reads, now_s: int, tz: str, scene: str, layer: str, viewport:
     scale = max(1.0, height / DEFAULT_VIEWPORT["h"])            # markers grow with the wall
     points = lambda: reads.get(("event_points", scene, scale), lambda: wall_map.event_points(scene_events(  # noqa: E731
         reads.get("recent_events", lambda: queries.recent_events(con, now_s)), scene), now_s, scale))
-    bounds = app.remember(f"screen.view.{width}x{height}", lambda: geo.city_view(con, width, height),
-                          families=("geometry",))
+    left, right = covered_sides(size)
+    bounds = app.remember(f"screen.view.{width}x{height}<{left}>{right}",
+                          lambda: geo.city_view(con, width, height, left, right), families=("geometry",))
     size_px = wall_map.text_px(float(size.get("u") or height / 80))
     return {"layer": rendered(reads, ("layer", layer, language, size_px),
                               lambda: layer_values(con, reads, now_s, tz, layer, language, size_px)),
@@ -238,6 +240,16 @@ def map_parts(con, reads, now_s: int, tz: str, scene: str, layer: str, viewport:
             "events": rendered(reads, ("events", scene, scale), lambda: points()["events"]),
             "newest": rendered(reads, ("newest", scene, scale), lambda: points()["newest"]),
             "view": _with_digest({"center": bounds["center"], "zoom": bounds["zoom"], "text_px": size_px})}
+
+
+def covered_sides(size: dict) -> tuple[int, int]:
+    """Return the px the wall measured covered at the map's left (the places legend) and right (the colour
+    bar); together at most SIDES_SHARE of the map's width, so the city keeps room on a narrow map."""
+    left, right = (inputs.whole_number(size.get(side) or 0, f"screen-viewport.data.{side}", 0, 100_000)
+                   for side in ("l", "r"))
+    room = int(size["w"]) * SIDES_SHARE
+    fit = min(1.0, room / (left + right)) if left + right else 1.0
+    return round(left * fit), round(right * fit)
 
 
 def layer_values(con, reads, now_s: int, tz: str, layer: str, language: str, size_px: float) -> dict:
@@ -318,9 +330,9 @@ def refresh_screen(_tick, scene_state, layer_choice, viewport, language, sent, c
                                                           (scene_state, "screen-scene.data"),
                                                           (layer_choice, "screen-layer.data"),
                                                           (config, "screen-config.data"), (sent, "screen-sent.data")))
-    for side in ("w", "h"):
+    for side, least in (("w", 1), ("h", 1), ("l", 0), ("r", 0)):
         if viewport.get(side) is not None:
-            viewport[side] = inputs.whole_number(viewport[side], f"screen-viewport.data.{side}", 1, 100_000)
+            viewport[side] = inputs.whole_number(viewport[side], f"screen-viewport.data.{side}", least, 100_000)
     if scene_state.get("index") is not None:
         inputs.whole_number(scene_state["index"], "screen-scene.data.index", 0, 2**53)
     app = context.current()
@@ -340,7 +352,8 @@ def refresh_screen(_tick, scene_state, layer_choice, viewport, language, sent, c
 def prepared(con, now_s: int, scene: str, hold: bool, language: str, layer: str, viewport: dict) -> tuple:
     """Return the answer every wall showing this scene, layer, language and size gets at this second:
     computed by the first wall's tick while the others wait for it (callbacks/answers.py)."""
-    key = (scene, hold, language, layer, viewport.get("w"), viewport.get("h"), str(viewport.get("u")))
+    key = (scene, hold, language, layer, viewport.get("w"), viewport.get("h"), str(viewport.get("u")),
+           viewport.get("l"), viewport.get("r"))
     return answers.shared("screen", ANSWERS_KEPT).get(key, answers.wall_stamp(con, now_s), lambda: render(
         con, screen_cache().snapshot(con, now_s), now_s, context.current().tz, scene, hold, language, layer, viewport))
 

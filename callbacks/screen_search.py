@@ -12,7 +12,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import context
 from callbacks.map_search import search_text, unit_index
-from callbacks.screen import DEFAULT_VIEWPORT, wall_drawing
+from callbacks.screen import DEFAULT_VIEWPORT, covered_sides, wall_drawing
 from data import geo, inputs
 from layouts import ids
 from layouts import map_search
@@ -55,10 +55,16 @@ def show_unit(code, viewport, sent, config, language):
     con = context.current().cursor()
     found = unit_outline(con, entry.code) if entry is not None and entry.level != "city" else None
     framed = [round(side * FOCUS_FILL) for side in size]
-    camera = view_for_bounds(found[1], *framed) if found else geo.city_view(con, *size)
+    camera = view_for_bounds(found[1], *framed) if found else geo.city_view(con, *size, *city_sides(viewport, size))
     above = wall_drawing(language, 24)["above_geojson"]
     return (view.focus_patch(camera, above, found[0] if found else None),
             view.focus_note(entry if found else None, language), view.CLOSED_CLASS)
+
+
+def city_sides(viewport, size: tuple[int, int]) -> tuple[int, int]:
+    """Return the px covered at the map's left and right as the wall measured them (none before that)."""
+    measured = inputs.mapping(viewport, "screen-viewport.data")
+    return covered_sides({**measured, "w": size[0]}) if measured else (0, 0)
 
 
 def box_size(viewport) -> tuple[int, int]:

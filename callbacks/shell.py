@@ -45,7 +45,8 @@ def draw_navbar(language, pathname="/"):
     """Redraw the navigation bar in the chosen language, marking the current page."""
     language = normalise_language(language)
     principal = current_principal()
-    links = [(page.path, t(page.label_key, language)) for page in PAGES if may_open(principal, page)]
+    links = [(page.path, t(page.label_key, language), t(page.menu_key, language) if page.menu_key else "")
+             for page in PAGES if may_open(principal, page)]
     bar = navbar(language, context.current().city_name(language), links, pathname or "/")
     if principal is not None:
         bar.children.append(account_menu(principal.username or t("role.screen", language), principal.role, language))

@@ -34,15 +34,20 @@ def feature_geojson(con: duckdb.DuckDBPyConnection, kind: str) -> dict:
                          for (fid, _), s in zip(rows, shapes)]}
 
 
-def city_view(con: duckdb.DuckDBPyConnection, width_px: int = 640, height_px: int = 340) -> dict:
-    """Return the map centre and the zoom that fits the city into a panel of the given size."""
+def city_view(con: duckdb.DuckDBPyConnection, width_px: int = 640, height_px: int = 340, left_px: int = 0,
+              right_px: int = 0) -> dict:
+    """Return the map centre and the zoom that fit the city into a panel of the given size, clear of
+    ``left_px`` and ``right_px`` taken at its sides (a legend drawn over the map)."""
     wkb = con.execute("SELECT geometry FROM admin_units WHERE level = 'city' LIMIT 1").fetchone()
     if wkb is None:
         return {"center": {"lon": 0.0, "lat": 0.0}, "zoom": 1}
     minx, miny, maxx, maxy = shapely.from_wkb(wkb[0]).bounds
     mid_lat = (miny + maxy) / 2
+    free_px = max(width_px - left_px - right_px, 1)
     # MapLibre: the world is 512 * 2**zoom px wide; Mercator stretches latitude by 1/cos(lat).
     stretch = 1 / np.cos(np.radians(mid_lat))
-    px_per_degree = min(width_px / max(maxx - minx, 1e-6), height_px / max((maxy - miny) * stretch, 1e-6))
-    zoom = float(np.clip(np.log2(px_per_degree * 360 / 512), 1, 16))
-    return {"center": {"lon": (minx + maxx) / 2, "lat": mid_lat}, "zoom": round(zoom, 2)}
+    px_per_degree = min(free_px / max(maxx - minx, 1e-6), height_px / max((maxy - miny) * stretch, 1e-6))
+    zoom = round(float(np.clip(np.log2(px_per_degree * 360 / 512), 1, 16)), 2)
+    # The city's middle sits in the middle of the free part: the map's centre moves by half the difference.
+    shift_deg = (left_px - right_px) / 2 * 360 / (512 * 2**zoom)
+    return {"center": {"lon": (minx + maxx) / 2 - shift_deg, "lat": mid_lat}, "zoom": zoom}

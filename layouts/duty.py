@@ -15,7 +15,7 @@ from layouts.i18n import add_texts, t
 REFRESH_MS = 30_000
 
 add_texts({
-    "nav.duty": ("值班交接", "Duty roster"),
+    "nav.duty": ("值班交接", "Duty"),
     "duty.heading": ("值班表与交接班", "Duty roster and handovers"),
     "duty.shifts": ("值班表（前一天至后七天）", "Shifts (a day back to a week ahead)"),
     "duty.shifts.empty": ("这段时间没有排班。", "No shift is rostered in this period."),

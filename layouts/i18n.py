@@ -10,7 +10,9 @@ LANGUAGE_COOKIE = "lang"
 
 TEXT: dict[str, tuple[str, str]] = {
     "app.title": ("城市运行指挥中心", "City Operations Command Center"),
+    "app.short_title": ("指挥中心", "Command Center"),      # the bar's name on a narrower screen
     "nav.overview": ("今日概况", "Today"),
+    "nav.menu.admin": ("系统管理", "Admin"),
     "overview.heading": ("今日城市运行概况", "The city today"),
     "overview.as_of": ("数据截至", "Data as of"),
     "kpi.received": ("今日受理", "Cases received today"),

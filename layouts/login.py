@@ -94,8 +94,8 @@ def setup_html(language: str | None, code: str, message_key: str | None = None, 
 def account_menu(name: str, role: str, language: str) -> html.Form:
     """Return the navbar's signed-in name and sign-out button (a POST form: logout is a change)."""
     return html.Form([
-        html.Span(f"{name} · {t('role.' + role, language)}", className="navbar-text me-2",
-                  **{"data-testid": "account-name"}),
+        html.Span([name, html.Span(f" · {t('role.' + role, language)}", className="account-role")],
+                  className="navbar-text me-2", **{"data-testid": "account-name"}),
         html.Button(t("account.sign_out", language), type="submit", id=ids.SIGN_OUT,
                     className="btn btn-sm btn-outline-light"),
     ], action="/logout", method="post", className="d-flex align-items-center ms-3 mb-0")

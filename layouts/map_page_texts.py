@@ -5,7 +5,7 @@ from __future__ import annotations
 from layouts.i18n import add_texts, t
 
 add_texts({
-    "nav.map": ("网格地图", "Grid map"),
+    "nav.map": ("网格地图", "Map"),
     "map_page.indicator": ("指标（按编码、中文或英文名称搜索）", "Indicator (search by code, Chinese or English name)"),
     "map_page.tree": ("按领域浏览", "Browse by domain"),
     "map_page.all_subjects": ("全部指标", "All indicators"),

@@ -7,7 +7,7 @@ from layouts.i18n import add_texts
 FORM_SOURCES = ("alert", "case", "unit")     # what a link may open the dispatch form from (?source=…&id=…)
 
 add_texts({
-    "nav.orders": ("工单督办", "Work orders"),
+    "nav.orders": ("工单督办", "Orders"),
     "orders.heading": ("工单：派单、报到、反馈、核查、办结", "Work orders: dispatch, report in, feed back, verify, close"),
     "orders.heading.department": ("本部门工单：{department}", "Orders of my department: {department}"),
     "orders.filter.state": ("状态", "State"),

@@ -1,7 +1,8 @@
 """The registry of pages: route, navigation label and layout; app.py registers each one.
 
 A page is added by one entry here (and its callbacks module in CALLBACK_MODULES), which
-also puts it in the navigation bar.
+also puts it in the navigation bar: as a link of its own, or in a menu (``menu_key``) when two or
+more pages of that menu are open to the user.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from layouts import (admin_tokens, admin_users, alarms_page, alerts, audit, deli
                      indicators_page, map_page, orders, overview, screen, summary)
 
 ANALYSTS = ("admin", "leader", "analyst", "duty_officer")    # the staff roles that read every working page
+# The pages of administration share one menu in the navigation bar, so an admin's bar keeps to one line.
+ADMIN_MENU = "nav.menu.admin"
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,7 @@ class Page:
     label_key: str                  # i18n key of the navigation label
     layout: Callable                # layout(**query) -> component
     roles: tuple[str, ...] = ()     # roles that may open the page and use its callbacks; () = every signed-in role
+    menu_key: str = ""              # i18n key of the navigation menu it is listed under ("": a link of its own)
 
 
 PAGES: tuple[Page, ...] = (          # in navigation order
@@ -37,10 +41,12 @@ PAGES: tuple[Page, ...] = (          # in navigation order
     Page("summary", "/summary", "nav.summary", summary.layout, roles=ANALYSTS),
     Page("alarms_page", "/alarms", "nav.alarms", alarms_page.layout, roles=ANALYSTS),
     Page("duty", "/duty", "nav.duty", duty.layout, roles=ANALYSTS),
-    Page("deliveries", "/deliveries", "nav.deliveries", deliveries.layout, roles=("admin", "duty_officer")),
-    Page("audit", "/audit", "nav.audit", audit.layout, roles=("admin",)),
-    Page("admin_users", "/admin/users", "nav.admin_users", admin_users.layout, roles=("admin",)),
-    Page("admin_tokens", "/admin/tokens", "nav.admin_tokens", admin_tokens.layout, roles=("admin",)),
+    Page("deliveries", "/deliveries", "nav.deliveries", deliveries.layout, roles=("admin", "duty_officer"),
+         menu_key=ADMIN_MENU),
+    Page("audit", "/audit", "nav.audit", audit.layout, roles=("admin",), menu_key=ADMIN_MENU),
+    Page("admin_users", "/admin/users", "nav.admin_users", admin_users.layout, roles=("admin",), menu_key=ADMIN_MENU),
+    Page("admin_tokens", "/admin/tokens", "nav.admin_tokens", admin_tokens.layout, roles=("admin",),
+         menu_key=ADMIN_MENU),
 )
 
 # Modules whose import registers the pages' @callback functions.

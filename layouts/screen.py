@@ -34,7 +34,7 @@ ALERT_PAGE_S = 15                                                      # each pa
 NEW_ALERT_S = 15 * 60                                                  # a red alert this new flashes
 
 add_texts({
-    "nav.screen": ("指挥大屏", "Wall screen"),
+    "nav.screen": ("指挥大屏", "Wall"),
     "screen.title": ("城市运行指挥中心", "City Operations Command Center"),
     "screen.scene.overview": ("城市运行总览", "Overview"),
     "screen.scene.environment": ("生态环境", "Environment"),

@@ -116,6 +116,19 @@ def render(document, fmt: str, language: str = "zh", con=None) -> bytes:
     return html_to_pdf(html) if fmt == "pdf" else html.encode("utf-8")
 
 
+def brief_page(app_context, document, language: str = "zh") -> bytes:
+    """Return the brief's HTML page in ``language``. A kept document's page is rendered once per period,
+    area, language and the build it shows (its data stamp, and whether late data made it stale, which
+    the page says) and kept in ``app_context.brief_pages``, so every reader of a shared link gets the
+    same bytes without rendering; a running period's page is rendered each time, as of now."""
+    info = document.built
+    if info is None:
+        return render_html(document, language).encode("utf-8")
+    brief = document.brief
+    key = (str(brief.span.period), brief.area.code, language, info.data_stamp, info.current, info.built_at_s)
+    return app_context.brief_pages.get(key, lambda: render_html(document, language).encode("utf-8"))
+
+
 def fresh_document(con, period: Period, tz: str, now_s: float, area_code: str | None = None):
     """Return a brief document built with a freshly loaded engine (the CLI, without a server)."""
     return build_document(con, span_for(con, period, tz, now_s), resolve_area(con, area_code), load_engine(con, tz))

@@ -70,7 +70,7 @@ def context(doc: BriefDocument, language: str = "zh") -> dict:
         "colon": "：" if language == "zh" else ": ", "title": title(brief, language),
         "period_label": period_text(brief, language), "issuer": issuer(brief, language),
         "issued": dated(issued_day(brief), language), "as_of": view.as_of_text(brief, language),
-        "coverage": view.coverage_text(brief, language),
+        "coverage": view.coverage_text(brief, language), "stale": stale_text(doc, language),
         "page_before": page[0], "page_after": page[1], "running": f"{title(brief, language)} · {brief.span.period.label(language)}",
         "headline": headline(brief, language), "kpis": view.kpis(brief, language),
         "attention": [item.text(language) for item in brief.attention],
@@ -91,6 +91,12 @@ def context(doc: BriefDocument, language: str = "zh") -> dict:
         "charts": doc.charts[language],
         "footer": label("provisional_note" if brief.span.provisional else "final_note", language),
     }
+
+
+def stale_text(doc: BriefDocument, language: str) -> str:
+    """Return, for a kept brief served while late data has it built again, when and from which data it
+    was built and that an update is coming; '' otherwise (a current brief is not marked)."""
+    return view.built_text(doc, language) if doc.built is not None and not doc.built.current else ""
 
 
 def render_html(doc: BriefDocument, language: str = "zh") -> str:

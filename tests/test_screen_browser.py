@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import layouts.screen  # noqa: F401  (registers the page's texts)
 from data import db
@@ -166,6 +167,38 @@ OVERLAY_FITS = """() => { const legend = document.querySelector("[data-testid='s
     const icons = [...legend.querySelectorAll('img')].map(i => [i.getAttribute('src'), i.complete && i.naturalWidth > 0]);
     return [own.bottom <= box.bottom && own.right <= box.right, legend.scrollHeight <= legend.clientHeight + 1, icons]; }"""
 
+# The city's drawn extent (every vertex of the grids projected by MapLibre), the legend's box and the
+# map's canvas, in page px: [left, top, right, bottom].
+CITY_AND_LEGEND = """() => { const g = document.querySelector('#screen-map .js-plotly-plot');
+    const m = g._fullLayout.map._subplot.map, canvas = m.getCanvas().getBoundingClientRect();
+    const own = document.querySelector("[data-testid='screen-overlay-legend']").getBoundingClientRect();
+    const city = [Infinity, Infinity, -Infinity, -Infinity];
+    const walk = c => { if (typeof c[0] !== 'number') { c.forEach(walk); return; }
+        const p = m.project(c); city[0] = Math.min(city[0], canvas.left + p.x); city[1] = Math.min(city[1], canvas.top + p.y);
+        city[2] = Math.max(city[2], canvas.left + p.x); city[3] = Math.max(city[3], canvas.top + p.y); };
+    g.data[0].geojson.features.forEach(f => walk(f.geometry.coordinates));
+    return {city, legend: [own.left, own.top, own.right, own.bottom],
+            canvas: [canvas.left, canvas.top, canvas.right, canvas.bottom]}; }"""
+
+
+def _overlaps(a: list, b: list) -> bool:
+    """Return whether two [left, top, right, bottom] boxes share any area."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _city_clear_of_legend(page) -> dict:
+    """Wait (up to 30 s: the wall measures its map each second and the server fits the city anew) until
+    the city is drawn whole and clear of the legend; return the boxes either way for the assertion."""
+    check = f"() => {{ const b = ({CITY_AND_LEGEND})(); const [c, l, v] = [b.city, b.legend, b.canvas];" \
+            " const apart = c[2] <= l[0] || l[2] <= c[0] || c[3] <= l[1] || l[3] <= c[1];" \
+            " return apart && c[0] >= v[0] - 2 && c[1] >= v[1] - 2 && c[2] <= v[2] + 2 && c[3] <= v[3] + 2; }"
+    try:
+        page.wait_for_function(check, timeout=30_000, polling=500)
+    except PlaywrightTimeout:
+        pass                                # the assertion names the boxes
+    page.wait_for_timeout(1500)             # the redrawn map settles before the screenshot
+    return page.evaluate(CITY_AND_LEGEND)
+
 
 @pytest.mark.parametrize("size", WALLS, ids=[f"{w}x{h}" for w, h in WALLS])
 def test_places_and_cameras_layers_on_the_wall(wall, size, artifacts_dir):
@@ -188,7 +221,7 @@ def test_places_and_cameras_layers_on_the_wall(wall, size, artifacts_dir):
         page.wait_for_selector("#screen-overlay-places.screen-overlay-on", timeout=30_000)
         legend = page.inner_text("[data-testid='screen-overlay-legend']")
         sizes, (inside, whole, icons) = page.evaluate(OVERLAY_TEXT_SIZES), page.evaluate(OVERLAY_FITS)
-        page.wait_for_timeout(1000)
+        boxes = _city_clear_of_legend(page)
         page.screenshot(path=str(artifacts_dir / "screenshots" / f"screen-places-{size[0]}x{size[1]}.png"))
         page.keyboard.press("5")
         page.wait_for_function("() => document.querySelector('#screen-map .js-plotly-plot').data[4].visible === false",
@@ -200,6 +233,10 @@ def test_places_and_cameras_layers_on_the_wall(wall, size, artifacts_dir):
     assert t("places.layer.places", "zh") in legend and t("places.layer.cameras", "zh") in legend
     assert min(sizes) >= 24 * min(size[1] / 1080, size[0] / 1920) - 0.5          # the 16:9 box the wall fills
     assert inside and whole
+    assert not _overlaps(boxes["city"], boxes["legend"]), boxes             # the legend hides no part of the city
+    city, canvas = boxes["city"], boxes["canvas"]
+    assert city[0] >= canvas[0] - 2 and city[1] >= canvas[1] - 2 and city[2] <= canvas[2] + 2 \
+        and city[3] <= canvas[3] + 2, boxes                                 # and the city is drawn whole
     assert len(icons) == 8 and all(src.startswith("/assets/place_icons/") and ok for src, ok in icons)
     assert sprites and all(status == 200 and s.startswith(url) for status, s in sprites)
     assert t("places.layer.places", "zh") not in after.split() and "在线" in after

@@ -64,6 +64,19 @@ def wait_until(page, script: str, arg=None, timeout_s: float = 90) -> None:
         page.wait_for_timeout(100)
 
 
+def settled_zoom(page, apart_ms: int = 2500, reads: int = 3) -> float:
+    """Return the wall map's zoom once ``reads`` reads ``apart_ms`` apart agree: the wall fits the city
+    again once it has measured what covers the map's sides (the colour bar drawn with the first figure)."""
+    page.wait_for_selector("#screen-map .colorbar", state="attached", timeout=60_000)
+    seen = []
+    for _ in range(40):
+        seen.append(page.evaluate(f"{WALL_MAP}.layout.map.zoom"))
+        if len(seen) >= reads and len(set(seen[-reads:])) == 1:
+            return seen[-1]
+        page.wait_for_timeout(apart_ms)
+    raise AssertionError(f"the wall's zoom never settled: {seen}")
+
+
 MAP_SHOWS = """([prefix, selected]) => {
     const gd = document.querySelector('#map-graph .js-plotly-plot');
     const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
@@ -139,7 +152,7 @@ def test_the_wall_finds_a_unit_with_the_keyboard_alone_and_goes_back(searched_ci
         hint = page.locator("[data-testid='screen-sound-hint']")
         hint.wait_for(state="visible", timeout=30_000)
         assert hint.inner_text() == "点击或按任意键启用红色预警提示音"          # configured, not yet allowed
-        city_zoom = page.evaluate(f"{WALL_MAP}.layout.map.zoom")
+        city_zoom = settled_zoom(page)
 
         page.keyboard.press("/")
         page.wait_for_selector("[data-testid='screen-search'].screen-search-open", timeout=10_000)

@@ -62,3 +62,16 @@ def test_downloads_of_periods_and_areas_and_their_refusals(secured):
         answer = client.get(path)
         body = json.loads(answer.data)
         assert answer.status_code == 400 and body["field"] == field and words in body["error"], (path, body)
+
+
+def test_a_second_reader_of_a_link_gets_the_page_without_rendering(secured, secret, monkeypatch):
+    from reporting import archive
+
+    client = secured.dash_app.server.test_client()
+    token = _token(secret, period="2026-11-17", lang="en", now_s=secured.app_context.now_s())
+    first = client.get(f"/brief/{token}")
+    rendered = []
+    monkeypatch.setattr(archive, "render_html", lambda *args: rendered.append(args) or "")
+    second = client.get(f"/brief/{token}")
+    assert first.status_code == second.status_code == 200 and second.data == first.data and rendered == []
+    assert "Daily brief" in second.text

@@ -246,3 +246,19 @@ def test_a_live_wall_shows_the_writes_of_a_second_from_the_next_second(writable,
     _figure, *panels, _ = _refresh(sent=sent)                       # the next second shows the new case
     assert len(renders) == 2
     assert by_testid(panels)["screen-kpi-hotline"] == theme.fmt_int(int(before.replace(",", "")) + 1)
+
+
+def test_the_city_moves_clear_of_the_sides_a_legend_covers(installed):
+    """The wall says how many px its places legend and colour bar cover: the city is fitted between them;
+    a hostile measure is refused naming the field."""
+    from callbacks.screen import refresh_screen
+    from data.inputs import InputError
+
+    whole, *_ = _refresh(viewport=(1100, 800))
+    size = {"w": 1100, "h": 800, "l": 330, "r": 120}
+    covered, *_ = refresh_screen(1, {"index": 0, "hold": False}, None, size, "zh", {}, CONFIG)
+    assert covered.layout.map.zoom < whole.layout.map.zoom
+    assert covered.layout.map.center.lon < whole.layout.map.center.lon         # the city's middle moves right
+    for hostile in ([1], -5, "wide", 1e9):
+        with pytest.raises(InputError, match="^screen-viewport.data.l"):
+            refresh_screen(1, {"index": 0, "hold": False}, None, {**size, "l": hostile}, "zh", {}, CONFIG)

@@ -27,3 +27,15 @@ def test_city_view_fits_the_city(tiny_con):
 def test_river_feature(tiny_con):
     river = geo.feature_geojson(tiny_con, "river")
     assert len(river["features"]) == 1
+
+
+def test_city_view_keeps_the_city_clear_of_covered_sides(tiny_con):
+    """A legend over the map's left (and a colour bar at its right): the city fits the free middle."""
+    width, left, right = 900, 300, 100
+    view = geo.city_view(tiny_con, width, 600, left, right)
+    minx, _miny, maxx, _maxy = shapely.from_wkb(tiny_con.execute(
+        "SELECT geometry FROM admin_units WHERE level = 'city'").fetchone()[0]).bounds
+    px_per_deg = 512 * 2 ** view["zoom"] / 360
+    to_px = lambda lon: width / 2 + (lon - view["center"]["lon"]) * px_per_deg  # noqa: E731
+    assert left - 1 <= to_px(minx) and to_px(maxx) <= width - right + 1
+    assert (to_px(maxx) - to_px(minx)) > 0.8 * (width - left - right)       # and fills it

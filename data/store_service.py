@@ -108,43 +108,60 @@ class StoreService:
                 write_locks.LOCKS[name].release()
 
     def _perform(self, cursor: duckdb.DuckDBPyConnection, held: list[str], op: str, args: tuple) -> object:
-        if op == "execute":
-            cursor.execute(*args)
-            return describe(cursor)
-        if op == "executemany":
-            cursor.executemany(*args)
-            return describe(cursor)
+        """Run one operation of a worker's link on its own ``cursor`` (``held``: the write locks it holds)."""
         if op in store_link.FETCHES:
             return getattr(cursor, op)(*args)
-        if op == "sql":
-            query, params, how = args
-            if how not in store_link.RELATION_FETCHES:
-                raise ValueError(f"the store link cannot fetch a relation by {how!r}")
-            return getattr(cursor.sql(query, params=params), how)()
-        if op == "register":
-            db.register(cursor, *args)
-            return None
-        if op in ("unregister", "complete", "begin", "commit", "rollback"):
-            getattr(cursor, op)(*args)
-            return None
-        if op == "lock":
-            (name,) = args
-            if name not in write_locks.LOCKS:
-                raise ValueError(f"the store's owner has no lock named {name!r}")
-            write_locks.LOCKS[name].acquire()
-            held.append(name)
-            return None
-        if op == "unlock":
-            (name,) = args
-            held.remove(name)                       # ValueError for a lock this link does not hold
-            write_locks.LOCKS[name].release()
-            return None
         if op == "call":
             name, call_args = args
             if name not in self._calls:
                 raise ValueError(f"the store's owner has no call named {name!r}")
             return self._calls[name](cursor, *call_args)
-        raise ValueError(f"the store link has no operation {op!r}")
+        operation = OPERATIONS.get(op)
+        if operation is None:
+            raise ValueError(f"the store link has no operation {op!r}")
+        return operation(cursor, held, *args)
+
+
+def _execute(cursor: duckdb.DuckDBPyConnection, _held: list[str], *args: object) -> list[tuple] | None:
+    cursor.execute(*args)
+    return describe(cursor)
+
+
+def _executemany(cursor: duckdb.DuckDBPyConnection, _held: list[str], *args: object) -> list[tuple] | None:
+    cursor.executemany(*args)
+    return describe(cursor)
+
+
+def _relation(cursor: duckdb.DuckDBPyConnection, _held: list[str], query: str, params: object, how: str) -> object:
+    if how not in store_link.RELATION_FETCHES:
+        raise ValueError(f"the store link cannot fetch a relation by {how!r}")
+    return getattr(cursor.sql(query, params=params), how)()
+
+
+def _lock(_cursor: duckdb.DuckDBPyConnection, held: list[str], name: str) -> None:
+    if name not in write_locks.LOCKS:
+        raise ValueError(f"the store's owner has no lock named {name!r}")
+    write_locks.LOCKS[name].acquire()
+    held.append(name)
+
+
+def _unlock(_cursor: duckdb.DuckDBPyConnection, held: list[str], name: str) -> None:
+    held.remove(name)                           # ValueError for a lock this link does not hold
+    write_locks.LOCKS[name].release()
+
+
+def _plain(method: str) -> Callable:
+    """Return the operation calling the cursor's ``method`` (unregister, complete, begin …), answering None."""
+    def operation(cursor: duckdb.DuckDBPyConnection, _held: list[str], *args: object) -> None:
+        getattr(cursor, method)(*args)
+    return operation
+
+
+OPERATIONS: dict[str, Callable] = {
+    "execute": _execute, "executemany": _executemany, "sql": _relation, "lock": _lock, "unlock": _unlock,
+    "register": lambda cursor, _held, name, table: db.register(cursor, name, table),
+    **{method: _plain(method) for method in ("unregister", "complete", "begin", "commit", "rollback")},
+}
 
 
 def describe(cursor: duckdb.DuckDBPyConnection) -> list[tuple] | None:

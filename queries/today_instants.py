@@ -4,9 +4,10 @@ The wall's headline figures count today's instants (queries/screen.py ``figure_i
 posts several cases a second, and each post made the next tick read every instant of the day again.
 A writer records with its write the earliest instant it may have altered (data/versions.py: new
 cases carry their own instants, an ingest batch the earliest of its rows and of the rows they
-replace). So when no write since the last read reached back before the instant that read ended,
-the day's instants before it are unchanged, and only the instants since are read and appended.
-Any other write (an older correction, a writer that names no instant, a new day) reads the day again.
+replace). A read keeps the day's instants up to a quarter of an hour before its end; when no
+write since reached back before that, they are unchanged, and only the instants after it are
+read again and appended. Any other write (an older correction, a writer that names no instant)
+and a new day read the day again.
 """
 
 from __future__ import annotations
@@ -22,14 +23,21 @@ from queries.reads import reads
 from queries.screen import FigureInstants, figure_instants
 
 
+# Feeds deliver cases seconds to minutes after their instants: a read keeps what lies before its end
+# less this margin and reads the margin again next time, so a case arriving that late still adds to
+# what was read instead of sending the next read back to midnight.
+SETTLED_US = 15 * 60 * 1_000_000
+
+
 @dataclass(frozen=True)
 class _Kept:
     instants: FigureInstants
-    writes_before_end: int          # events writes that may have altered an instant before instants.last_us
+    settled_us: int                 # the instants before this are kept; those after it are read again
+    writes_before_settled: int      # events writes that may have altered an instant before settled_us
 
 
 class TodayInstants:
-    """The instants of one day so far, read again in full only when a write reached back into what was read."""
+    """The instants of one day so far, read again in full only when a write reached back into what was kept."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -39,24 +47,22 @@ class TodayInstants:
     @reads("events")
     def read(self, con: duckdb.DuckDBPyConnection, first_us: int, last_us: int) -> FigureInstants:
         """Return the headline figures' instants within [first_us, last_us], reading only the instants
-        after the last read's end when no write since altered an instant before it."""
+        after the kept ones when no write since altered an instant before them."""
         with self._lock:
             kept = self._kept
+        settled_us = max(first_us, last_us - SETTLED_US)
         # Probed before the check and the read: a write after the probe makes the next read a full one.
-        writes = _writes_before(con, last_us)
-        if kept is not None and kept.instants.first_us == first_us and kept.instants.last_us <= last_us:
-            end_us = kept.instants.last_us
-            if _writes_before(con, end_us) == kept.writes_before_end:
-                return self._keep(_appended(kept.instants, figure_instants(con, end_us, last_us)), writes)
-        instants = figure_instants(con, first_us, last_us)
+        writes = _writes_before(con, settled_us)
+        if (kept is not None and kept.instants.first_us == first_us and kept.settled_us <= settled_us
+                and kept.instants.last_us <= last_us and _writes_before(con, kept.settled_us) == kept.writes_before_settled):
+            instants = _appended(kept.instants, figure_instants(con, kept.settled_us, last_us))
+        else:
+            instants = figure_instants(con, first_us, last_us)
+            with self._lock:
+                self.full_reads += 1
         with self._lock:
-            self.full_reads += 1
-        return self._keep(instants, writes)
-
-    def _keep(self, instants: FigureInstants, writes_before_end: int) -> FigureInstants:
-        with self._lock:
-            if self._kept is None or self._kept.instants.last_us <= instants.last_us:
-                self._kept = _Kept(instants, writes_before_end)
+            if self._kept is None or self._kept.instants.last_us <= last_us:
+                self._kept = _Kept(instants, settled_us, writes)
         return instants
 
 

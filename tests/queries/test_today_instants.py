@@ -4,8 +4,8 @@ one read of every instant answered.
 The reference is the single scan the wall used before (the three instants of every case with one
 in the range, joined by OR), on the tiny city with the void cases of tests/indicators/test_void_cases.py
 added. Today's kept instants are read after each of a feed's writes (new cases, a case closed and
-rated, a correction reaching back into the morning, a writer naming no instant, the next day) and
-compared with a fresh read of the whole day each time.
+rated, a case arriving minutes late, a correction reaching back into the morning, a writer naming
+no instant, the next day) and compared with a fresh read of the whole day each time.
 """
 
 from __future__ import annotations
@@ -105,6 +105,8 @@ def test_today_kept_reads_only_what_writes_changed_and_answers_a_fresh_read(stor
         _add(store, f"kept-new-{n}", now_s)
         tick()
     _add(store, "kept-closed", now_s, closed_s=now_s + 1, rating=5)                           # received, closed, rated since
+    tick()
+    _add(store, "kept-late", now_s - 120)                         # a feed's case arriving two minutes late
     tick()
     assert kept.full_reads == 1
     _add(store, "kept-morning", now_s - 6 * 3600, closed_s=now_s - 5 * 3600, rating=2)       # late data from the morning

@@ -38,12 +38,12 @@ LEVEL_SHARE = (("grid", 24), ("community", 16), ("street", 12), ("district", 6),
 
 def views(con, catalog, count: int, seed: int) -> list:
     """Return ``count`` random map views: a unit of a random level selected, a random indicator
-    with stored values (a third of the cases indicators: the panel's own reads are the same)."""
+    with stored values (of the catalog's first ones when the store holds none)."""
     from layouts.map_state import MapView
 
     rng = random.Random(seed)
     held = [r[0] for r in con.execute("SELECT DISTINCT indicator_id FROM indicator_latest ORDER BY 1").fetchall()]
-    indicators = [i for i in held if i in catalog]
+    indicators = [i for i in held if i in catalog] or [i.id for i in catalog.indicators[:20]]   # a store never refreshed
     units = {level: [r[0] for r in con.execute("SELECT code FROM admin_units WHERE level = ? ORDER BY code",
                                                 [level]).fetchall()] for level, _ in LEVEL_SHARE}
     weights = [w if units[level] else 0 for level, w in LEVEL_SHARE]

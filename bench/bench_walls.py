@@ -1,6 +1,7 @@
 """Benchmark walls ticking together while a feed writes: the server's time and CPU for the walls.
 
     python bench/bench_walls.py --db PATH [--walls 4] [--seconds 20] [--feed-per-s 2] [--scenes 1]
+    python bench/bench_walls.py --db PATH --computations 40
 
 The database is copied to a temporary folder first. In this process, with the live clock (as a
 server runs), ``--walls`` threads call the screen's refresh callback every second as the walls'
@@ -12,6 +13,10 @@ second (the feed's inserts included: they are the same on every commit) and the 
 values computed per second. Walls in one process measure what the walls cost the server without
 the HTTP layer and without the other users; compare two commits with bench/compare_commits.py
 (``--script-from new`` when the old commit lacks this script).
+
+``--computations N`` measures the answer alone: a case is inserted, then the walls' shared answer
+of the first scene is computed (what the wall whose tick comes first in a second pays), N times;
+printed: its p50/p95/p99 in ms and the CPU ms per computation.
 """
 
 from __future__ import annotations
@@ -33,19 +38,24 @@ from bench.bench_map import percentiles  # noqa: E402
 
 def feed(app_context, stop: threading.Event, per_s: float, counter: list) -> None:
     """Insert a hotline case (received a second ago) every 1/per_s seconds, bumping the events' version."""
+    while not stop.wait(1.0 / per_s):
+        _insert_case(app_context, f"bench-walls-{len(counter)}")
+        counter.append(1)
+
+
+def _insert_case(app_context, event_id: str) -> None:
+    """Insert a hotline case received a second ago and bump the events' version, as ingestion does."""
     from data import versions
     from data.clock import utc
     from data.db import transaction
 
-    while not stop.wait(1.0 / per_s):
-        received = utc(int(time.time()) - 1)
-        with transaction(app_context.cursor()) as con:
-            con.execute(
-                "INSERT INTO events (source, event_id, category_code, grid_code, received_at, status, handling_level, "
-                "updated_at) SELECT 'hotline_12345', ?, category_code, grid_code, ?, 'received', 1, ? FROM events "
-                "WHERE source = 'hotline_12345' LIMIT 1", [f"bench-walls-{len(counter)}", received, received])
-            versions.bump(con, "events", earliest_s=time.time() - 1)
-        counter.append(1)
+    received_s = int(time.time()) - 1
+    with transaction(app_context.cursor()) as con:
+        con.execute(
+            "INSERT INTO events (source, event_id, category_code, grid_code, received_at, status, handling_level, "
+            "updated_at) SELECT 'hotline_12345', ?, category_code, grid_code, ?, 'received', 1, ? FROM events "
+            "WHERE source = 'hotline_12345' LIMIT 1", [event_id, utc(received_s), utc(received_s)])
+        versions.bump(con, "events", earliest_s=received_s)
 
 
 def wall(index: int, scenes: int, stop: threading.Event, period_s: float, timings: list) -> None:
@@ -86,6 +96,25 @@ def run(app_context, args) -> dict:
             "values_computed_per_s": round((screen_cache().computed - computed) / elapsed, 1)}
 
 
+def computations(app_context, count: int) -> dict:
+    """Return the time and CPU of the walls' shared answer computed after each of ``count`` feed writes:
+    what the one wall whose tick comes first in a second pays (the others wait for its answer)."""
+    from callbacks import screen
+    from layouts import screen as view
+
+    _first_tick(0)
+    size, walls, cpus = {"w": 1100, "h": 880}, [], []
+    for n in range(count):
+        _insert_case(app_context, f"bench-walls-computed-{n}")
+        con, now_s = app_context.cursor(), app_context.now_s()
+        wall, cpu = time.perf_counter(), time.process_time()
+        screen.render(con, screen.screen_cache().snapshot(con, now_s), now_s, app_context.tz, view.SCENES[0], False, "zh",
+                      screen.layer_of(view.SCENES[0], None), size)
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return {"computed": percentiles(walls), "cpu_ms_per_computation": round(1000 * sum(cpus) / len(cpus), 1)}
+
+
 def _first_tick(scene: int) -> None:
     from callbacks.screen import refresh_screen
     from layouts import screen as view
@@ -100,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenes", type=int, default=1, help="distinct scenes among the walls")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--feed-per-s", type=float, default=2, help="cases inserted per second (0.1 at least)")
+    parser.add_argument("--computations", type=int, default=0,
+                        help="instead: compute the shared answer after each of N feed writes, one after the other")
     parser.add_argument("--tmp", default=None, help="folder for the copy (default: the system's)")
     args = parser.parse_args(argv)
     args.feed_per_s = max(0.1, args.feed_per_s)
@@ -115,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
         tz = db.get_setting(con, "city.tz", "Asia/Shanghai")
         context.install(context.AppContext(con=con, tz=tz, city_name_zh="", city_name_en="",
                                            catalog=catalog_for_store(con)))
-        print(json.dumps(run(context.current(), args)), flush=True)
+        figures = (computations(context.current(), args.computations) if args.computations
+                   else run(context.current(), args))
+        print(json.dumps(figures), flush=True)
         con.close()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from access.roles import current_principal
-from callbacks import context, map_panel_answers, map_search, place_layers
+from callbacks import answers, context, map_panel_answers, map_search, place_layers
 from data import geo, inputs
 from data.levels import store_levels
 from indicators.catalog import Catalog
@@ -29,6 +29,9 @@ from layouts.map_state import MapView
 from queries import map_page as uq
 from queries import orders as order_queries
 from queries.value_cache import ValueCache
+
+
+SERIES_KEPT = 512           # series figures of a few hundred views (a figure of 169 hours is ~10 KB)
 
 
 def catalog() -> Catalog:
@@ -316,7 +319,18 @@ def cases_and_sensors(unit: dict, until_s: int, language: str, grid_options: dic
 
 
 def series(indicator, unit: dict, other: dict | None, at_s: int | None, language: str):
-    """Return the series figure of the unit (and the compared unit) with its thresholds."""
+    """Return the series figure of the unit (and the compared unit) with its thresholds, built once per
+    question and version of the values it draws (the panels of the latest values are computed again
+    every second; a series changes only with a refresh) and shared by the panels that show it."""
+    app, source = context.current(), store_values()
+    key = (indicator.id, indicator.thresholds, tuple(unit.items()), tuple(other.items()) if other else None,
+           at_s, language)
+    return answers.shared("map_series", SERIES_KEPT).get(key, source.stamp(app.cursor()),
+                                                         lambda: series_figure(indicator, unit, other, at_s, language))
+
+
+def series_figure(indicator, unit: dict, other: dict | None, at_s: int | None, language: str):
+    """Return the series figure of the unit (and the compared unit) read from the kept values."""
     app, source = context.current(), store_values()
     hours, with_latest = uq.series_hours(history_hours(), at_s)
     frames = [uq.unit_series(app.cursor(), indicator.id, u["code"], hours, with_latest, source) if u else None

@@ -38,6 +38,7 @@ from queries import screen as queries
 from queries import screen_freshness, screen_names, screen_today
 from queries.overview import air_now
 from queries.screen_cache import ScreenCache
+from queries.today_instants import TodayInstants
 
 PANELS = (ids.SCREEN_KPIS, ids.SCREEN_AQI, ids.SCREEN_TRAFFIC, ids.SCREEN_CROWD, ids.SCREEN_ALERTS, ids.SCREEN_TICKER,
           ids.SCREEN_FRESH, ids.SCREEN_SCENE_PANEL, ids.SCREEN_SCENE_TITLE, ids.SCREEN_ASOF)
@@ -143,7 +144,8 @@ def alerts_page(con, reads, now_s: int, tz: str, language: str) -> tuple:
 def headline(con, reads, now_s: int, tz: str) -> dict:
     """Return the headline figures: today's case counts with their trends, the closure rate and the
     active red and orange alerts against the same time on earlier days."""
-    kpis = dict(reads.get("kpis", lambda: queries.headline_kpis(con, now_s, tz, past_days(con, now_s, tz))))
+    kpis = dict(reads.get("kpis", lambda: queries.headline_kpis(con, now_s, tz, past_days(con, now_s, tz),
+                                                                 today_instants().read)))
     kpis["closure_rate"] = reads.get("closure_rate", lambda: queries.indicator_kpi(
         con, "closure_rate", "cases.handling.closure_rate.last_30d", now_s, scale=100.0))
     kpis["alerts"] = reads.get("urgent_alerts", lambda: queries.urgent_alerts_kpi(con, now_s))
@@ -160,6 +162,11 @@ def sensors_now(con, reads, now_s: int, tz: str) -> tuple:
     """Return the roads' latest speeds and the air stations' hourly AQI (read once per readings version)."""
     return (reads.get("roads", lambda: queries.road_speeds(con, now_s)),
             reads.get("stations", lambda: queries.air_by_station(con, now_s, tz)))
+
+
+def today_instants() -> TodayInstants:
+    """Return the server's kept instants of today's headline figures (one for every wall)."""
+    return context.current().remember("screen.today_instants", TodayInstants)
 
 
 def past_days(con, now_s: int, tz: str) -> queries.FigureInstants:

@@ -44,8 +44,10 @@ def inert_frame(frame: pd.DataFrame, limit: int = DISPLAY_LIMIT) -> pd.DataFrame
     """Return a frame whose text columns are made inert."""
     out = frame.copy()
     for column in out.columns:
-        if pd.api.types.is_string_dtype(out[column].dtype) or out[column].dtype == object:
-            out[column] = out[column].map(lambda v: inert(v, limit))
+        values = out[column]
+        if pd.api.types.is_string_dtype(values.dtype) or values.dtype == object:
+            out[column] = pd.Series([inert(v, limit) for v in values.tolist()], index=values.index,
+                                    dtype=values.dtype if values.dtype != object else None)
     return out
 
 

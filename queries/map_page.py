@@ -217,6 +217,8 @@ def _in_grids(grids: list[str] | None) -> tuple[str, list]:
     The grid list is one bound parameter, so the scan filters on it before reading other columns."""
     if grids is None:
         return "grid_code IS NOT NULL", []
+    if len(grids) == 1:
+        return "grid_code = ?", list(grids)
     return "grid_code IN (SELECT unnest(?::VARCHAR[]))", [grids]
 
 
@@ -224,6 +226,10 @@ def _received_between(grids: list[str] | None, until_s: int, days: int) -> tuple
     condition, params = _in_grids(grids)
     return (f"{condition} AND received_at > ? AND received_at <= ?",
             params + [utc(until_s - days * 86_400), utc(until_s)])
+
+
+# The columns of a case the panel shows or masks with: the newest cases are cut from these alone.
+EVENT_FIELDS = "event_id, source, category_code, status, grid_code, received_at, due_at, description, caller_name, caller_phone"
 
 
 def unit_events(con: duckdb.DuckDBPyConnection, unit: dict, until_s: int, days: int = EVENT_DAYS,
@@ -238,7 +244,7 @@ def unit_events(con: duckdb.DuckDBPyConnection, unit: dict, until_s: int, days: 
                coalesce(ch.name_en, e.source) AS channel_en, e.category_code, c.name_zh AS category_zh, c.name_en AS category_en,
                e.status, e.grid_code, CAST(epoch(e.received_at) AS BIGINT) AS received_s,
                CAST(epoch(e.due_at) AS BIGINT) AS due_s, e.description, e.caller_name, e.caller_phone
-        FROM (SELECT * FROM events WHERE {condition} ORDER BY received_at DESC, event_id LIMIT ?) e
+        FROM (SELECT {EVENT_FIELDS} FROM events WHERE {condition} ORDER BY received_at DESC, event_id LIMIT ?) e
         LEFT JOIN event_categories c ON c.code = e.category_code
         LEFT JOIN channels ch ON ch.code = e.source
         ORDER BY e.received_at DESC, e.event_id""", params + [limit]).df()

@@ -79,6 +79,12 @@ class ValueCache(StoreValues):
             self._put(key, frame)
         return frame
 
+    def stamp(self, con: duckdb.DuckDBPyConnection) -> tuple:
+        """Return what the values this cache answers with are as of: the indicators' and the units'
+        data versions it last read (an answer built from its frames is the same while they hold)."""
+        version, _ = self._sync(con)
+        return version.get("indicators"), version.get("geometry")
+
     def hours(self, con: duckdb.DuckDBPyConnection) -> list[int]:
         """Return the instants of the stored hourly snapshots (read again after each refresh)."""
         self._sync(con)

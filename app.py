@@ -60,6 +60,11 @@ HANDOVER_S = 60.0           # how often the shift-handover job looks for a shift
 REFRESH_LISTENERS: tuple = (alert_listener.on_refresh, order_deadlines.on_refresh)
 
 
+# plotly.js as a plain script of the page, before Dash's renderer: dcc.Graph loads it only when a
+# graph is first rendered, after the page's first answers, and takes the window.Plotly made here.
+PLOTLY_JS = "/_dash-component-suites/plotly/package_data/plotly.min.js"
+
+
 def create_app(app_context: context.AppContext) -> Dash:
     """Return the Dash app with every page registered, serving only local assets."""
     context.install(app_context)
@@ -68,7 +73,7 @@ def create_app(app_context: context.AppContext) -> Dash:
 
     app = Dash(__name__, use_pages=True, pages_folder="", assets_folder=str(ASSETS),
                title=t("app.title", DEFAULT_LANGUAGE), compress=True, serve_locally=True,
-               suppress_callback_exceptions=True,
+               suppress_callback_exceptions=True, external_scripts=[PLOTLY_JS],
                update_title=None)     # Dash's "Updating..." tab title is English on every page
     for page in PAGES:
         dash.register_page(page.name, path=page.path, name=t(page.label_key, DEFAULT_LANGUAGE),

@@ -171,6 +171,14 @@ def draw_map(state, language, colour_by, opacity, drawn, layers=None):
     return view.map_figure(frame, geojson, map_view(unit), colouring, label, drawing, key), key
 
 
+def first_map(language) -> dict:
+    """Return the map the page starts with: the basemap at the city's camera, no units yet."""
+    return view.basemap_figure(context.current().map_style("light", normalise_language(language)), map_view(None))
+
+
+view.draw_first_figure_with(first_map)
+
+
 def map_drawing(shown: MapView, unit: dict | None, frame, language: str, opacity: float | None, label: str) -> dict:
     """Return what the map draws beside the values: the basemap, the level above (the unit drilled
     into and the units beside it: outlines and names), the selected unit and the picture's title."""

@@ -60,9 +60,10 @@ HANDOVER_S = 60.0           # how often the shift-handover job looks for a shift
 REFRESH_LISTENERS: tuple = (alert_listener.on_refresh, order_deadlines.on_refresh)
 
 
-# plotly.js as a plain script of the page, before Dash's renderer: dcc.Graph loads it only when a
-# graph is first rendered, after the page's first answers, and takes the window.Plotly made here.
-PLOTLY_JS = "/_dash-component-suites/plotly/package_data/plotly.min.js"
+# plotly.js as a script of the page (fingerprinted, so cached for good), before Dash's renderer:
+# dcc.Graph would load it only when a graph is first drawn, after the page's first answers; it takes
+# the window.Plotly made by this one. /map then makes its map while the server computes the view.
+PLOTLY_JS = {"relative_package_path": "package_data/plotly.min.js", "namespace": "plotly"}
 
 
 def create_app(app_context: context.AppContext) -> Dash:
@@ -73,8 +74,9 @@ def create_app(app_context: context.AppContext) -> Dash:
 
     app = Dash(__name__, use_pages=True, pages_folder="", assets_folder=str(ASSETS),
                title=t("app.title", DEFAULT_LANGUAGE), compress=True, serve_locally=True,
-               suppress_callback_exceptions=True, external_scripts=[PLOTLY_JS],
+               suppress_callback_exceptions=True,
                update_title=None)     # Dash's "Updating..." tab title is English on every page
+    app.scripts.append_script(PLOTLY_JS)
     for page in PAGES:
         dash.register_page(page.name, path=page.path, name=t(page.label_key, DEFAULT_LANGUAGE),
                            title=page_title(page.label_key),

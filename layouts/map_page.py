@@ -19,7 +19,7 @@ from layouts import map_layers, map_search, place_layers
 from layouts import theme
 from layouts.i18n import DEFAULT_LANGUAGE, t, unit_text
 from layouts.components import NO_CLOUD
-from layouts.map_panel import event_columns, events_grid, fmt_value, local_time
+from layouts.map_panel import event_columns, events_grid, fmt_value, local_time, sensors_grid
 from layouts.map_state import MapView, ViewFacts, allowed_levels, time_index
 
 STATUS_ORDER = ("no_data", "normal", *SEVERITIES)     # z index on the map
@@ -146,6 +146,7 @@ def side_panel_frame(language: str) -> list:
         html.Div(events_grid(language, [], event_columns(language)), id=ids.MAP_EVENTS_BOX),
         html.Div(t("map_page.sensors", language), className="fw-bold mt-3"),
         html.Div(id=ids.MAP_SENSORS),
+        html.Div(sensors_grid(language, []), id=ids.MAP_SENSORS_BOX, hidden=True, **{"data-testid": "map-sensors"}),
     ]
 
 

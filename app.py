@@ -54,16 +54,14 @@ HTTP_API: tuple = (health.register, ingest_api.register, alarms_api.register, ex
                    backups_api.register, basemap_api.register, place_icons_api.register)
 VERSION_PRUNE_S = 600.0     # old data_changes rows are folded this often (data/versions.py)
 HANDOVER_S = 60.0           # how often the shift-handover job looks for a shift change (data/handover.py)
-
-
-# listener(cursor, RefreshSummary) run after every indicator refresh, in this order
-REFRESH_LISTENERS: tuple = (alert_listener.on_refresh, order_deadlines.on_refresh)
-
-
 # plotly.js as a script of the page (fingerprinted, so cached for good), before Dash's renderer:
 # dcc.Graph would load it only when a graph is first drawn, after the page's first answers; it takes
 # the window.Plotly made by this one. /map then makes its map while the server computes the view.
 PLOTLY_JS = {"relative_package_path": "package_data/plotly.min.js", "namespace": "plotly"}
+
+
+# listener(cursor, RefreshSummary) run after every indicator refresh, in this order
+REFRESH_LISTENERS: tuple = (alert_listener.on_refresh, order_deadlines.on_refresh)
 
 
 def create_app(app_context: context.AppContext) -> Dash:

@@ -56,6 +56,10 @@ HTTP_API: tuple = (health.register, ingest_api.register, alarms_api.register, ex
                    backups_api.register, basemap_api.register, place_icons_api.register)
 VERSION_PRUNE_S = 600.0     # old data_changes rows are folded this often (data/versions.py)
 HANDOVER_S = 60.0           # how often the shift-handover job looks for a shift change (data/handover.py)
+# plotly.js as a script of the page (fingerprinted, so cached for good), before Dash's renderer:
+# dcc.Graph would load it only when a graph is first drawn, after the page's first answers; it takes
+# the window.Plotly made by this one. /map then makes its map while the server computes the view.
+PLOTLY_JS = {"relative_package_path": "package_data/plotly.min.js", "namespace": "plotly"}
 
 
 # listener(cursor, RefreshSummary) run after every indicator refresh, in this order
@@ -73,6 +77,7 @@ def create_app(app_context: context.AppContext, setup_code: str | None = None) -
                title=t("app.title", DEFAULT_LANGUAGE), compress=True, serve_locally=True,
                suppress_callback_exceptions=True,
                update_title=None)     # Dash's "Updating..." tab title is English on every page
+    app.scripts.append_script(PLOTLY_JS)
     for page in PAGES:
         dash.register_page(page.name, path=page.path, name=t(page.label_key, DEFAULT_LANGUAGE),
                            title=page_title(page.label_key),

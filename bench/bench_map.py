@@ -12,7 +12,8 @@ The database should carry indicator values and some hourly history (``cli.py ref
    the breadcrumb, "state" is their time and "map" and "breadcrumb" are empty steps.
 2. Browser time (Chromium), from the request to the map drawn and MapLibre idle (basemap tiles
    loaded): the first view of /map (the first one with the browser's cache empty, then the next
-   ones); a drill step (a click on a district to its streets drawn); the level switch of one
+   ones); a drill step (a click on a district to its streets drawn, with the frames MapLibre drew
+   for it: without a GPU each is drawn in software and read back); the level switch of one
    district to its grids.
 3. The basemap: its build time when the store has none yet, and the time to serve a tile over
    loopback (every tile of the city, cold then again).
@@ -134,12 +135,19 @@ PROJECT_JS = """([lon, lat]) => {
 }"""
 
 
+COUNT_FRAMES_JS = """() => {
+    const map = document.querySelector('#map-graph .js-plotly-plot')._fullLayout.map._subplot.map;
+    window.benchMapFrames = 0;
+    map.on('render', () => { window.benchMapFrames += 1; });
+}"""
+
+
 def browser_first_view_and_drill(url: str, district: tuple[str, float, float], repeat: int = FIRST_VIEW_REPEAT) -> dict:
     """Time, in Chromium, the first view of /map (a full page load) and a drill step (a click on a
     district until its streets are drawn)."""
     from tests.browser import chromium_page, sign_in
 
-    first, drill = [], []
+    first, drill, frames = [], [], []
     with chromium_page() as (page, watch):
         sign_in(page, url, user=USER[:2], next_path="/")
         for _ in range(repeat):
@@ -148,15 +156,17 @@ def browser_first_view_and_drill(url: str, district: tuple[str, float, float], r
             wait_drawn(page, "district")
             first.append(time.perf_counter() - started)
             x, y = page.evaluate(PROJECT_JS, [district[1], district[2]])
+            page.evaluate(COUNT_FRAMES_JS)
             started = time.perf_counter()
             page.mouse.click(x, y)
             wait_drawn(page, "street")
             drill.append(time.perf_counter() - started)
+            frames.append(page.evaluate("window.benchMapFrames"))
             page.goto(f"{url}/")
         assert not watch.outside_requests, watch.outside_requests
     return {"first_view_cold_s": round(first[0], 2), "first_view_warm": percentiles(first[1:]),
             "drill_step": percentiles(drill), "first_view_samples_s": [round(s, 2) for s in first],
-            "drill_samples_s": [round(s, 2) for s in drill]}
+            "drill_samples_s": [round(s, 2) for s in drill], "drill_map_frames": frames}
 
 
 def ensure_basemap(path: Path) -> dict:

@@ -174,6 +174,14 @@ def draw_map(state, language, colour_by, opacity, drawn, layers=None):
     return view.map_figure(frame, geojson, map_view(unit), colouring, label, drawing, key), key
 
 
+def first_map(language) -> dict:
+    """Return the map the page starts with: the basemap at the city's camera, no units yet."""
+    return view.basemap_figure(context.current().map_style("light", normalise_language(language)), map_view(None))
+
+
+view.draw_first_figure_with(first_map)
+
+
 def map_drawing(shown: MapView, unit: dict | None, frame, language: str, opacity: float | None, label: str) -> dict:
     """Return what the map draws beside the values: the basemap, the level above (the unit drilled
     into and the units beside it: outlines and names), the selected unit and the picture's title."""
@@ -248,18 +256,22 @@ def choose_subject(clicks):
 
 # --- the side panel -------------------------------------------------------------------------
 
+PANEL_OUTPUTS = 14
+
 @callback(Output(ids.MAP_TITLE, "children"), Output(ids.MAP_SUMMARY, "children"), Output(ids.MAP_SERIES, "figure"),
           Output(ids.MAP_COMPARE, "options"), Output(ids.MAP_COMPARE_TABLE, "children"),
           Output(ids.MAP_CHILDREN, "children"),
           Output(ids.MAP_EVENTS_NOTE, "children"), Output(ids.MAP_EVENTS_BOX, "children"),
           Output(ids.MAP_EVENTS, "rowData"),
           Output(ids.MAP_EVENTS, "columnDefs"), Output(ids.MAP_SENSORS, "children"),
+          Output(ids.MAP_SENSORS_BOX, "children"), Output(ids.MAP_SENSORS_BOX, "hidden"),
+          Output(ids.MAP_SENSORS_GRID, "rowData"),
           Input(ids.MAP_STATE, "data"), Input(ids.LANGUAGE, "data"), State(ids.MAP_EVENTS, "dashGridOptions"),
           prevent_initial_call=True)
 def draw_panel(state, language, grid_options=None):
     """Describe the selected unit: value, status, rank, series, top children, compare, cases, sensors."""
     if not state:
-        return (no_update,) * 11
+        return (no_update,) * PANEL_OUTPUTS
     shown, language = drawable(state), normalise_language(language)
     return map_panel_answers.shared_panel(shown, language, grid_options, history_hours(),
                                           lambda: panel(shown, language, grid_options))
@@ -315,7 +327,7 @@ def cases_and_sensors(unit: dict, until_s: int, language: str, grid_options: dic
     total = uq.count_unit_events(con, unit, until_s, grids=grids) if len(events) >= uq.EVENT_LIMIT else len(events)
     note = side.events_note(len(events), total, side.events_link(unit, until_s, uq.EVENT_DAYS, app.tz), language)
     return (note, *side.events_grid_outputs(side.event_rows(events, language, app.tz), language, grid_options),
-            side.sensors_table(uq.unit_sensors(con, unit, until_s, grids=grids), language, app.tz))
+            *side.sensors_outputs(uq.unit_sensors(con, unit, until_s, grids=grids), language, app.tz, grid_options))
 
 
 def series(indicator, unit: dict, other: dict | None, at_s: int | None, language: str):

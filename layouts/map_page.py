@@ -19,13 +19,15 @@ from layouts import map_layers, map_search, place_layers
 from layouts import theme
 from layouts.i18n import DEFAULT_LANGUAGE, t, unit_text
 from layouts.components import NO_CLOUD
-from layouts.map_panel import event_columns, events_grid, fmt_value, local_time
+from layouts.map_panel import event_columns, events_grid, fmt_value, local_time, sensors_grid
 from layouts.map_state import MapView, ViewFacts, allowed_levels, time_index
 
 STATUS_ORDER = ("no_data", "normal", *SEVERITIES)     # z index on the map
 # The map starts with a figure: on back/forward the pages router renders the page again while the
 # old page's callbacks may still answer, and a values Patch must not land on an undefined figure.
 EMPTY_FIGURE = {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False}}}
+MAP_FRAME = {"margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "font": {"family": theme.FONT_FAMILY}, "showlegend": False}
+_FIRST_FIGURE: list = []        # the builder of the map's first figure, set by callbacks.map_page (it reads the store)
 PLAY_MS = 1500
 SEARCH_LIMIT = 80
 COLOUR_CHOICES = ("auto", "value", "status")     # auto: by value where the statuses on the map are all alike
@@ -54,12 +56,24 @@ def layout(language: str = DEFAULT_LANGUAGE, **_query) -> html.Div:
         html.Div([
             html.Div([controls(language),
                       html.Div(id=ids.MAP_CRUMBS, className="my-2", **{"data-testid": "map-crumbs"}),
-                      dcc.Graph(id=ids.MAP_GRAPH, figure=EMPTY_FIGURE, style={"height": "600px"}, config=graph_config(),
+                      dcc.Graph(id=ids.MAP_GRAPH, figure=first_figure(language), style={"height": "600px"},
+                                config=graph_config(),
                                 className="card"),
                       time_control(language), place_layers.layer_controls(language)], className="col-12 col-xl-7"),
             html.Div(side_panel_frame(language), className="col-12 col-xl-5"),
         ], className="row"),
     ], className="container-fluid py-3")
+
+
+def draw_first_figure_with(builder) -> None:
+    """Set how the page's map is drawn before its first view is answered: ``builder(language)`` ->
+    figure (callbacks.map_page: the basemap alone, see basemap_figure)."""
+    _FIRST_FIGURE[:] = [builder]
+
+
+def first_figure(language: str) -> dict:
+    """Return the map the page starts with: the registered builder's, else an empty figure."""
+    return _FIRST_FIGURE[0](language) if _FIRST_FIGURE else EMPTY_FIGURE
 
 
 def graph_config() -> dict:
@@ -132,6 +146,7 @@ def side_panel_frame(language: str) -> list:
         html.Div(events_grid(language, [], event_columns(language)), id=ids.MAP_EVENTS_BOX),
         html.Div(t("map_page.sensors", language), className="fw-bold mt-3"),
         html.Div(id=ids.MAP_SENSORS),
+        html.Div(sensors_grid(language, []), id=ids.MAP_SENSORS_BOX, hidden=True, **{"data-testid": "map-sensors"}),
     ]
 
 
@@ -296,13 +311,22 @@ def map_figure(frame: pd.DataFrame, geojson: dict, camera: dict, colouring: dict
         units["below"] = map_layers.below_labels(style)
     layout = {"map": {**map_layers.basemap_layout(style, camera),
                       "layers": [map_layers.outline_layer(drawing["above_geojson"], "light")]},
-              "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "font": {"family": theme.FONT_FAMILY},
-              "uirevision": revision, "clickmode": "event", "showlegend": False,
+              **MAP_FRAME, "uirevision": revision, "clickmode": "event",
               "title": {"text": drawing.get("title", ""), "x": 0.01, "y": 0.99, "font": {"size": 13}}}
     return {"data": [units, map_layers.selected_trace(geojson, drawing.get("selected"), "light").to_plotly_json(),
                      map_layers.name_trace(drawing["above_units"], drawing["language"], "light").to_plotly_json(),
                      *drawing.get("overlays", ())],
             "layout": layout}
+
+
+def basemap_figure(style: dict | str | None, camera: dict) -> dict:
+    """Return the basemap alone at ``camera``, in the frame map_figure draws in, with its units' trace
+    empty: the page starts with it so that the browser makes the map and loads the style, the font
+    and the tiles while the server computes the first view, whose figure (same style, same frame)
+    then draws into the map made (plotly.js makes a new one only for another style)."""
+    units = {"type": "choroplethmap", "geojson": {"type": "FeatureCollection", "features": []}, "locations": [],
+             "z": [], "featureidkey": "id", "showscale": False}
+    return {"data": [units], "layout": {"map": map_layers.basemap_layout(style, camera), **MAP_FRAME}}
 
 
 def map_patch(colouring: dict, label: str, drawing: dict, geojson: dict) -> Patch:

@@ -266,18 +266,31 @@ def sensor_rows(sensors: pd.DataFrame, language: str, tz: str) -> list[dict]:
         code_text("quality", r.quality, language))))) for r in sensors.itertuples()]
 
 
-def sensors_table(sensors: pd.DataFrame, language: str, tz: str, limit: int = SENSOR_ROWS):
-    """Return the unit's sensors with each metric's latest reading (the first ``limit`` rows, with
-    a note of how many there are: a district has a crowd counter in every grid). One grid component,
-    not a cell per component: the page's renderer works for every component on each update."""
-    if sensors.empty:
-        return html.Div(t("map_page.no_sensors", language), className="text-muted small")
+def sensors_grid(language: str, rows: list[dict]) -> dag.AgGrid:
+    """Return the sensors' grid (kept on the page: a drill sends it rows, not a new grid; AG Grid
+    reads its locale texts only when created, so a new language means a new grid)."""
     columns = [{"field": f, "headerName": t(f"map_page.col.{f}", language)} for f in SENSOR_FIELDS]
-    table = html.Div(dag.AgGrid(rowData=sensor_rows(sensors.head(limit), language, tz), columnDefs=columns,
-                                className="ag-theme-quartz", defaultColDef={"sortable": True, "resizable": True},
-                                dashGridOptions={"localeText": grid_options(language)["localeText"]},
-                                style={"height": "300px"}), **{"data-testid": "map-sensors"})
-    if len(sensors) <= limit:
-        return table
-    note = t("map_page.sensors_shown", language).format(shown=limit, total=f"{len(sensors):,}")
-    return html.Div([html.Div(note, className="small text-muted", **{"data-testid": "map-sensors-note"}), table])
+    return dag.AgGrid(id=ids.MAP_SENSORS_GRID, rowData=rows, columnDefs=columns, className="ag-theme-quartz",
+                      defaultColDef={"sortable": True, "resizable": True},
+                      dashGridOptions={"localeText": grid_options(language)["localeText"]}, style={"height": "300px"})
+
+
+def sensors_outputs(sensors: pd.DataFrame, language: str, tz: str, shown_options: dict | None,
+                    limit: int = SENSOR_ROWS) -> tuple:
+    """Return (note, new grid, grid hidden, rows) for the unit's sensors with each metric's latest
+    reading: the first ``limit`` rows (a district has a crowd counter in every grid) with a note of
+    how many there are, or a note that there are none. The rows go to the grid shown; a new grid
+    only when the page's grids were made for another language (``shown_options``: the events
+    grid's dashGridOptions, made with it). One grid, not a component per cell: Dash's renderer works
+    for every component on each update, and making a grid costs the browser more than its rows."""
+    rows = sensor_rows(sensors.head(limit), language, tz)
+    if sensors.empty:
+        note = html.Div(t("map_page.no_sensors", language), className="text-muted small")
+    elif len(sensors) > limit:
+        note = html.Div(t("map_page.sensors_shown", language).format(shown=limit, total=f"{len(sensors):,}"),
+                        className="small text-muted", **{"data-testid": "map-sensors-note"})
+    else:
+        note = None
+    if (shown_options or {}).get("localeText") != grid_options(language)["localeText"]:
+        return note, sensors_grid(language, rows), sensors.empty, no_update
+    return note, no_update, sensors.empty, rows

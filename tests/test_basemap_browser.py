@@ -22,7 +22,7 @@ WALLS = ((1920, 1080), (3840, 2160), (5760, 1080), (1920, 1200))
 MAP_READY = """sel => { const g = document.querySelector(sel + ' .js-plotly-plot');
     const m = g && g._fullLayout && g._fullLayout.map && g._fullLayout.map._subplot && g._fullLayout.map._subplot.map;
     return Boolean(m && m.isStyleLoaded() && m.loaded() && m.areTilesLoaded() && m.getSource('city-basemap')
-        && m.getStyle().layers.some(l => l.id.startsWith('plotly-trace-layer'))); }"""
+        && g.data[0].locations.length > 0 && m.getStyle().layers.some(l => l.id.startsWith('plotly-trace-layer'))); }"""
 NAMES_DRAWN = """sel => { const m = document.querySelector(sel + ' .js-plotly-plot')._fullLayout.map._subplot.map;
     return m.queryRenderedFeatures().filter(f => f.layer.type === 'symbol')
             .map(f => f.properties.text || f.properties.name); }"""

@@ -77,6 +77,9 @@ def settled_zoom(page, apart_ms: int = 2500, reads: int = 3) -> float:
     raise AssertionError(f"the wall's zoom never settled: {seen}")
 
 
+FIRST_VIEW_DRAWN = """() => { const gd = document.querySelector('#map-graph .js-plotly-plot');
+    const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+    return Boolean(sub && sub.map && sub.map.loaded() && gd.data[0].locations.length > 0); }"""
 MAP_SHOWS = """([prefix, selected]) => {
     const gd = document.querySelector('#map-graph .js-plotly-plot');
     const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
@@ -106,7 +109,7 @@ def test_the_map_finds_a_grid_by_code_a_community_by_name_and_compares_two_commu
     shots = artifacts_dir / "screenshots"
     with chromium_page((1600, 1000)) as (page, watch):
         sign_in(page, url, next_path=f"/map?indicator={INDICATOR}")
-        page.wait_for_selector("#map-graph .maplibregl-canvas", timeout=60_000)
+        wait_until(page, FIRST_VIEW_DRAWN)          # the page's map starts with the basemap alone, before the view
 
         search(page, "map-search", units["grid"], units["grid"])
         wait_until(page, MAP_SHOWS, [units["community"], units["grid"]])

@@ -159,7 +159,7 @@ def test_side_panel_shows_the_stores_values(installed):
     district = first(con, "district")
     state = run_update(f"?unit={district}&indicator={MAP_INDICATORS[1]}")["state"]
     out = draw_panel(state, "en", side.grid_options("en"))
-    title, summary, series, options, _compare, children, _note, grid, rows, columns, sensors = out
+    title, summary, series, options, _compare, children, _note, grid, rows, columns, *_sensors = out
     assert grid is no_update                             # the grid was made for the UI language: rows only
     value = con.execute("SELECT value, status FROM indicator_latest WHERE indicator_id = ? AND unit_code = ?",
                         [MAP_INDICATORS[1], district]).fetchall()[0]
@@ -220,7 +220,7 @@ def test_case_statuses_and_the_grids_own_texts_follow_the_language(installed):
     stored = uq.unit_events(con, uq.unit_row(con, district), installed.now_s())
     chinese = {"received": "已受理", "accepted": "已签收", "dispatched": "已派遣", "resolved": "已处置", "closed": "已办结"}
     assert [r["status"] for r in grid.rowData] == [chinese[s] for s in stored["status"]] and len(stored)
-    sensors = str(draw_panel(state, "zh", side.grid_options("zh"))[10])
+    sensors = str(draw_panel(state, "zh", side.grid_options("zh"))[10:])     # note, grid, hidden, rows
     stored_sensors = uq.unit_sensors(con, uq.unit_row(con, district), installed.now_s())
     kinds = set(stored_sensors["kind"].head(side.SENSOR_ROWS))
     assert kinds and all(side.code_text("sensor_kind", k, "zh") in sensors and f"'{k}'" not in sensors for k in kinds)

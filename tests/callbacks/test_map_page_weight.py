@@ -58,20 +58,29 @@ def fired(trigger: str, call):
     return copy_context().run(run)
 
 
-def test_the_sensors_are_one_grid_not_a_component_per_cell(installed):
+def test_a_drill_sends_the_sensors_rows_to_the_grid_shown_not_a_new_grid(installed):
+    """The sensors' grid stays on the page: a drill sends its rows (the first SENSOR_ROWS, with a
+    note of how many), and a new grid only for a page whose grids were made in another language."""
     from callbacks.map_page import draw_panel
 
     con = installed.cursor()
     district = first(con, "district")
     state = run_update(f"?unit={district}")["state"]
-    sensors = draw_panel(state, "zh", side.grid_options("zh"))[PANEL_SENSORS]
+    note, grid, hidden, rows = draw_panel(state, "zh", side.grid_options("zh"))[PANEL_SENSORS:]
     stored = uq.unit_sensors(con, uq.unit_row(con, district), installed.now_s())
-    grids = [c for c in components(sensors) if isinstance(c, dag.AgGrid)]
-    assert len(stored) > side.SENSOR_ROWS and len(grids) == 1
-    assert len(grids[0].rowData) == side.SENSOR_ROWS and len(components(sensors)) <= 4
-    assert not any(isinstance(c, (html.Td, html.Tr)) for c in components(sensors))
-    names = set(stored["name_zh"].head(side.SENSOR_ROWS))
-    assert {row["sensor"] for row in grids[0].rowData} == names
+    assert len(stored) > side.SENSOR_ROWS and grid is no_update and hidden is False
+    assert len(rows) == side.SENSOR_ROWS and {row["sensor"] for row in rows} == set(stored["name_zh"].head(side.SENSOR_ROWS))
+    assert f"共 {len(stored):,} 条" in str(note) and len(components(note)) <= 2
+    note, grid, hidden, rows = draw_panel(state, "zh", side.grid_options("en"))[PANEL_SENSORS:]
+    assert rows is no_update and isinstance(grid, dag.AgGrid) and grid.id == ids.MAP_SENSORS_GRID
+    assert len(grid.rowData) == side.SENSOR_ROWS and grid.dashGridOptions["localeText"]["nextPage"] == "下一页"
+    assert not any(isinstance(c, (html.Td, html.Tr)) for c in components(grid))
+
+
+def test_the_page_holds_one_sensors_grid_from_the_start():
+    frame = components(view.layout("en"))
+    grids = [c for c in frame if isinstance(c, dag.AgGrid) and c.id == ids.MAP_SENSORS_GRID]
+    assert len(grids) == 1 and grids[0].rowData == []
 
 
 def test_the_sensor_rows_are_inert_text():

@@ -135,10 +135,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ready_max_age_s", "CITY_READY_MAX_AGE_S", 300.0,
             "/readyz answers 503 when the last indicator refresh is older than this (seconds)", _positive_float,
             flag="--ready-max-age"),
-    Setting("workers", "CITY_WORKERS", 0,
+    Setting("workers", "CITY_WORKERS", 2,
             "worker processes answering requests while the first process owns the store and runs the background "
-            "jobs (api/processes.py); 0: one process does everything (measured faster on the demo city: "
-            "docs/PERFORMANCE.md, \"One owner, several workers\")", _non_negative_int, flag="--workers"),
+            "jobs (api/processes.py); 0: one process does everything", _non_negative_int, flag="--workers"),
     Setting("db_memory_limit", "CITY_DB_MEMORY_LIMIT", "8GB", "DuckDB's memory limit (beyond it DuckDB spills to disk)"),
     Setting("db_threads", "CITY_DB_THREADS", 2, "DuckDB's worker threads", _positive_int),
     Setting("api_max_bytes", "CITY_API_MAX_BYTES", 16 * 1024 * 1024, "largest body the ingest API accepts (bytes)",

@@ -125,8 +125,8 @@ def _sign_in(url: str, password: str) -> str:
 
 
 def test_parallel_guesses_through_every_worker_cannot_pass_the_lock(server):
-    """A name's sign-ins are checked one at a time in the owner: a lock in each worker let two guesses in
-    at once, so more than five wrong passwords were checked before the account locked."""
+    """Guesses sent at once to the server's workers lock the account after five, as in one process (that
+    the check runs in the owner for every worker: tests/data/test_store_link.py)."""
     _, url, _ = server
     answers = []
     threads = [threading.Thread(target=lambda i=i: answers.append(_sign_in(url, f"Wrong-guess-{i}")))

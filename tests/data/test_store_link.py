@@ -8,11 +8,13 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import duckdb
+import flask
 import numpy as np
 import pandas as pd
 import pytest
 
-from api.auth import REFUSED_SIGN_INS, Throttle
+from access import accounts
+from api.auth import REFUSED_SIGN_INS, AuthRoutes, Throttle
 from callbacks import context
 from data import audit, db, store_link, write_locks
 from data.clock import parse_instant
@@ -169,6 +171,32 @@ def test_the_engine_computes_the_same_values_in_a_worker(tiny_db_copy):
         pd.testing.assert_frame_equal(remote.sort_values(key).reset_index(drop=True),
                                       local.sort_values(key).reset_index(drop=True))
         assert len(local) > 100
+    finally:
+        service.stop()
+        con.close()
+
+
+def test_a_workers_sign_in_is_checked_in_the_owner(tmp_path, monkeypatch):
+    """Each worker process had its own per-name locks, so guesses sent to two workers were checked side
+    by side: the sign-in must run in the owner (its store-link thread), for every worker."""
+    con = db.open_store(tmp_path / "city.duckdb")
+    accounts.add_user(con, "guessed", "analyst", "Owner-check-2026")
+    checked_in = []
+
+    def recording(cursor, username, password):
+        checked_in.append(threading.current_thread().name)
+        return accounts.authenticate(cursor, username, password)
+
+    monkeypatch.setitem(context.OWNER_CALLS, "accounts.authenticate", recording)
+    service = StoreService(con, context.OWNER_CALLS).start()
+    try:
+        worker = context.AppContext(con=RemoteCursor(service.path), tz="Asia/Shanghai", city_name_zh="市",
+                                    city_name_en="City")
+        app = flask.Flask(__name__)
+        app.register_blueprint(AuthRoutes(worker).blueprint())
+        answer = app.test_client().post("/login", data={"username": "guessed", "password": "Wrong-guess-1"})
+        assert answer.status_code == 401
+        assert checked_in == ["store-link"]
     finally:
         service.stop()
         con.close()

@@ -283,9 +283,12 @@ def serve_with_workers(args: argparse.Namespace, app_context: context.AppContext
     security.print_first_admin_instructions(setup_code, f"http://{args.host}:{args.port}", path)
     reason = serving.wait_until_stopped()
     log.info("stopping on %s: the workers answer their running requests", reason)
-    abandoned = workers.stop(serving.STOP_GRACE_S)
+    killed = workers.stop(serving.STOP_GRACE_S)
+    if killed:
+        log.warning("%d worker(s) still answering after %.0f s were killed; the owner rolled back their open "
+                    "transactions", killed, serving.STOP_GRACE_S)
     service.stop()
-    return serving.finish(reason, abandoned, jobs, app_context.con)
+    return serving.finish(reason, 0, jobs, app_context.con)
 
 
 def serve_worker(args: argparse.Namespace, handed: processes.Handover) -> int:

@@ -1,15 +1,17 @@
 """One owner, several workers: how the server uses more than one core (``app.py --workers N``).
 
-A Python process runs Python on one core at a time. The server's requests are mostly Python (the
-pages' figures, tables and JSON), so one process left the second core to DuckDB alone
-(docs/PERFORMANCE.md, "Load stages"). With ``--workers N`` the process started by ``app.py`` owns the
+A Python process runs Python on one core at a time, and the server's requests hold its interpreter
+lock for much of their time (the pages' figures, tables and JSON): one process used at most 1.4 of the
+2 cores under 30 analysts, with two workers 1.8 (docs/PERFORMANCE.md, "One owner, several workers").
+With ``--workers N`` the process started by ``app.py`` owns the
 store and runs the background jobs (refresh, alerts, briefs, outbox, backups), as before, and serves
 the store to N worker processes (data/store_service.py); the workers answer every HTTP request and
-share one listening socket, which the owner opens and hands them, so the kernel gives each new
-connection to whichever worker accepts it first. The store keeps its one writer.
+share one socket, which the owner binds and hands them, so the kernel gives each new connection to
+whichever worker accepts it first. The store keeps its one writer.
 
-- **Start.** The owner binds the address (the first worker ready listens on it), then starts the workers (``app.py … --serve-worker``) with
-  the socket's descriptor, the store link's path and the first-admin setup code in their environment.
+- **Start.** The owner binds the address (the first worker ready listens on it), then starts the
+  workers (``app.py … --serve-worker``) with the socket's descriptor, the store link's path and the
+  first-admin setup code in their environment.
 - **A worker dies.** The owner starts another in its place (at most one per RESTART_PAUSE_S).
 - **The owner dies** (kill -9). Each worker holds a link to the owner and ends itself when that
   link closes: nothing is left holding the port.

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from access import accounts
+from bench.drill_server_faults import status_of
 from data import db
 
 PASSWORD = "Worker-test-2026"
@@ -31,16 +32,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _status(url: str) -> int | None:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except OSError:
-        return None
 
 
 def _workers(owner_pid: int) -> set[int]:
@@ -84,7 +75,7 @@ def server(tiny_db_copy, tmp_path):
                                 "--no-simulator", "--refresh-seconds", "3600", "--workers", "2"],
                                cwd=ROOT, stdout=open(log, "w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    if not _wait(lambda: _status(f"{url}/healthz") == 200 or process.poll() is not None, 300):
+    if not _wait(lambda: status_of(f"{url}/healthz") == 200 or process.poll() is not None, 300):
         process.kill()
         pytest.fail("the server did not answer within 300 s:\n" + log.read_text()[-3000:])
     assert process.poll() is None, log.read_text()[-3000:]
@@ -97,10 +88,10 @@ def server(tiny_db_copy, tmp_path):
 def test_a_dead_worker_is_replaced_and_sigterm_stops_all_cleanly(server):
     process, url, log = server
     assert _wait(lambda: len(_workers(process.pid)) == 2, 30)
-    assert _status(f"{url}/login") == 200
+    assert status_of(f"{url}/login") == 200
     victim = min(_workers(process.pid))
     os.kill(victim, signal.SIGKILL)
-    assert _wait(lambda: len(_workers(process.pid) - {victim}) == 2 and _status(f"{url}/login") == 200, 60), \
+    assert _wait(lambda: len(_workers(process.pid) - {victim}) == 2 and status_of(f"{url}/login") == 200, 60), \
         log.read_text()[-3000:]
     assert "ended with status -9: starting another" in log.read_text()
 
@@ -147,4 +138,4 @@ def test_a_killed_owner_leaves_no_worker_holding_the_port(server):
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert _wait(lambda: not any(_alive(pid) for pid in workers), 30), log.read_text()[-3000:]
-    assert _status(f"{url}/healthz") is None                 # nothing listens any more
+    assert status_of(f"{url}/healthz") is None                 # nothing listens any more

@@ -79,3 +79,14 @@ def artifacts_dir() -> Path:
     """Return the git-ignored folder for screenshots and other test artefacts."""
     (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(autouse=True)
+def no_brief_rebuilds_asked_before():
+    """Start each test with no brief rebuild asked for: the asks are the server process's memory
+    (reporting/prebuilt.want_rebuild), and a test serving a stale brief would leave one for the next
+    test's prebuild job to take first."""
+    from reporting import prebuilt
+
+    prebuilt.take_rebuilds()
+    yield

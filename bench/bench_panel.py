@@ -22,9 +22,7 @@ import cProfile
 import json
 import pstats
 import random
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -32,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_map import percentiles  # noqa: E402
+from bench.bench_walls import installed_copy  # noqa: E402
 
 LEVEL_SHARE = (("grid", 24), ("community", 16), ("street", 12), ("district", 6), ("city", 2))
 
@@ -99,27 +98,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=int, default=0, help="print cProfile's N largest entries instead")
     parser.add_argument("--tmp", default=None, help="folder for the copy (default: the system's)")
     args = parser.parse_args(argv)
-    from callbacks import context
-    from data import db
-    from indicators.city_catalog import catalog_for_store
-
-    workdir = Path(tempfile.mkdtemp(prefix="bench-panel-", dir=args.tmp))
-    try:
-        copy = workdir / Path(args.db).name
-        shutil.copy(args.db, copy)
-        con = db.open_store(copy)
-        tz = db.get_setting(con, "city.tz", "Asia/Shanghai")
-        context.install(context.AppContext(con=con, tz=tz, city_name_zh="", city_name_en="",
-                                           catalog=catalog_for_store(con)))
-        shown = views(con, context.current().catalog, args.panels, args.seed)
+    with installed_copy(args.db, args.tmp, "bench-panel-") as app_context:
+        shown = views(app_context.cursor(), app_context.catalog, args.panels, args.seed)
         run(shown[:3])                                   # the caches every server has warm (values, hours, levels)
         if args.profile:
             profile(shown, args.profile)
         else:
             print(json.dumps({"panels": len(shown), **run(shown)}), flush=True)
-        con.close()
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 

@@ -28,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,25 +135,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tmp", default=None, help="folder for the copy (default: the system's)")
     args = parser.parse_args(argv)
     args.feed_per_s = max(0.1, args.feed_per_s)
+    with installed_copy(args.db, args.tmp, "bench-walls-") as app_context:
+        figures = (computations(app_context, args.computations) if args.computations else run(app_context, args))
+        print(json.dumps(figures), flush=True)
+    return 0
+
+
+@contextmanager
+def installed_copy(db_path: str, tmp: str | None, prefix: str):
+    """Copy the city into a temporary folder, install a server's AppContext on the copy (the catalog of its
+    store) and yield it; close and remove the copy at the end. The in-process benches share it."""
     from callbacks import context
     from data import db
     from indicators.city_catalog import catalog_for_store
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-walls-", dir=args.tmp))
+    workdir = Path(tempfile.mkdtemp(prefix=prefix, dir=tmp))
     try:
-        copy = workdir / Path(args.db).name
-        shutil.copy(args.db, copy)
+        copy = workdir / Path(db_path).name
+        shutil.copy(db_path, copy)
         con = db.open_store(copy)
         tz = db.get_setting(con, "city.tz", "Asia/Shanghai")
         context.install(context.AppContext(con=con, tz=tz, city_name_zh="", city_name_en="",
                                            catalog=catalog_for_store(con)))
-        figures = (computations(context.current(), args.computations) if args.computations
-                   else run(context.current(), args))
-        print(json.dumps(figures), flush=True)
-        con.close()
+        try:
+            yield context.current()
+        finally:
+            con.close()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    return 0
 
 
 if __name__ == "__main__":

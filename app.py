@@ -262,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def proxy_options(args: argparse.Namespace) -> dict:
+    """Return waitress's reverse-proxy options from the server's settings."""
     return serving.waitress_options(args.trusted_proxy, args.trusted_proxy_count)
 
 

@@ -53,7 +53,7 @@ def receive(sock: socket.socket) -> object | None:
     return pickle.loads(_read_exactly(sock, length))
 
 
-def _read_exactly(sock: socket.socket, size: int, at_boundary: bool = False) -> bytes | None:
+def _read_exactly(sock: socket.socket, size: int, at_boundary: bool = False) -> bytearray | None:
     buffer = bytearray(size)
     view, got = memoryview(buffer), 0
     while got < size:
@@ -63,7 +63,7 @@ def _read_exactly(sock: socket.socket, size: int, at_boundary: bool = False) -> 
                 return None
             raise LinkClosed("the store link closed in the middle of a message")
         got += count
-    return bytes(buffer)
+    return buffer                       # pickle reads it as it is: no copy of a large answer
 
 
 def error_record(exc: BaseException) -> tuple[str, str, str]:

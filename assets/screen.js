@@ -92,25 +92,43 @@
     }
 
     /* The map box's size goes to the server, which fits the city into it (once per size), clear of
-       what covers the map's sides: the places legend at the left, the layer's colour bar at the right. */
+       what covers the map. A wide box keeps the places legend at its left and the layer's colour bar at
+       its right; a tall box (below: 1) puts both across its bottom, where a city wider than the box is
+       tall leaves room, and keeps the city under the layer buttons. */
     var lastSize = "";
-    function coveredSides(box, gap) {
-        var outer = box.getBoundingClientRect(), left = 0, right = 0;
-        var legend = document.querySelector("#screen-map-box > .screen-overlay-legend");
-        if (legend && legend.childElementCount) { left = legend.getBoundingClientRect().right - outer.left + gap; }
-        var bar = box.querySelector(".colorbar");
-        if (bar) { right = outer.right - bar.getBoundingClientRect().left + gap; }
-        return {l: Math.max(0, Math.round(left)), r: Math.max(0, Math.round(right))};
+    function rect(selector) {
+        var element = document.querySelector(selector);
+        return element && element.childElementCount ? element.getBoundingClientRect() : null;
+    }
+    function coveredSides(box, gap, below) {
+        var outer = box.getBoundingClientRect(), sides = {l: 0, r: 0, t: 0, b: 0};
+        var barElement = box.querySelector(".colorbar"), bar = barElement && barElement.getBoundingClientRect();
+        var barTop = bar ? bar.top : outer.bottom;
+        // Under a tall map the legend stands on the colour bar: place it before measuring it.
+        document.getElementById("screen-map-box").style.setProperty("--legend-bottom", (outer.bottom - barTop) + "px");
+        var legend = rect("#screen-map-box > .screen-overlay-legend");
+        if (below) {
+            sides.b = outer.bottom - Math.min(legend ? legend.top : barTop, barTop) + gap;
+            var buttons = rect("#screen-map-box > .screen-overlays") || rect("#screen-map-box > .screen-layers");
+            if (buttons) { sides.t = buttons.bottom - outer.top + gap; }
+        } else {
+            if (legend) { sides.l = legend.right - outer.left + gap; }
+            if (bar) { sides.r = outer.right - bar.left + gap; }
+        }
+        Object.keys(sides).forEach(function (side) { sides[side] = Math.max(0, Math.round(sides[side])); });
+        return sides;
     }
     function measureMap() {
-        var box = document.getElementById("screen-map");
-        if (!box) { return; }
+        var box = document.getElementById("screen-map"), mapBox = document.getElementById("screen-map-box");
+        if (!box || !mapBox) { return; }
+        var below = box.clientWidth < box.clientHeight ? 1 : 0;
+        mapBox.classList.toggle("screen-legends-below", below === 1);
         // u: the stylesheet's unit (1% of the largest 16:9 box), so the map's text matches the panels'.
         var u = Math.min(window.innerHeight / 100, window.innerWidth * 0.005625);
-        var sides = coveredSides(box, u);
+        var sides = coveredSides(box, u, below);
         var size = {w: Math.round(box.clientWidth), h: Math.round(box.clientHeight), u: Math.round(u * 100) / 100,
-                    l: sides.l, r: sides.r};
-        var key = size.w + "x" + size.h + "@" + size.u + "<" + size.l + ">" + size.r;
+                    l: sides.l, r: sides.r, t: sides.t, b: sides.b, below: below};
+        var key = [size.w, size.h, size.u, sides.l, sides.r, sides.t, sides.b, below].join(",");
         if (size.w > 0 && size.h > 0 && key !== lastSize) {
             lastSize = key;
             setProps("screen-viewport", {data: size});

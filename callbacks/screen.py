@@ -47,7 +47,10 @@ TRACE_OF = {"layer": 0, "stations": 1, "events": 2, "newest": 3}
 SCENE_EVENTS = {"environment": ("category", ("environment.", "air.")), "traffic": ("category", ("traffic.",)),
                 "hotline": ("channel", ("hotline",)), "grid": ("channel", ("grid",))}
 DEFAULT_VIEWPORT = {"w": 1100, "h": 800}
-SIDES_SHARE = 0.7               # at most this share of the map's width is kept clear for legends at its sides
+SIDES_SHARE = 0.7               # at most this share of the map's width (height) is kept clear at its sides (top, bottom)
+COVERED_SIDES = ("l", "r", "t", "b")    # the px the wall measured covered at the map's left, right, top and bottom
+VIEWPORT_FIELDS = (("w", 1, 100_000), ("h", 1, 100_000), *((side, 0, 100_000) for side in COVERED_SIDES),
+                   ("below", 0, 1))     # below: 1 when the wall draws its legends under the map (a tall map box)
 OPEN_ALERTS_SHOWN = 200                 # the alert list pages through at most this many (most severe first)
 ANSWERS_KEPT = 16                       # prepared answers: a few scenes and languages, this second's and the last
 PAST_REREAD_S = 600                     # the trends' previous days are read again at least this often
@@ -235,12 +238,13 @@ def map_parts(con, reads, now_s: int, tz: str, scene: str, layer: str, viewport:
     scale = max(1.0, height / DEFAULT_VIEWPORT["h"])            # markers grow with the wall
     points = lambda: reads.get(("event_points", scene, scale), lambda: wall_map.event_points(scene_events(  # noqa: E731
         reads.get("recent_events", lambda: queries.recent_events(con, now_s)), scene), now_s, scale))
-    left, right = covered_sides(size)
-    bounds = app.remember(f"screen.view.{width}x{height}<{left}>{right}",
-                          lambda: geo.city_view(con, width, height, left, right), families=("geometry",))
+    sides = covered_sides(size)
+    bounds = app.remember(f"screen.view.{width}x{height}<{','.join(map(str, sides))}>",
+                          lambda: geo.city_view(con, width, height, *sides), families=("geometry",))
     size_px = wall_map.text_px(float(size.get("u") or height / 80))
-    return {"layer": rendered(reads, ("layer", layer, language, size_px),
-                              lambda: layer_values(con, reads, now_s, tz, layer, language, size_px)),
+    below = bool(size.get("below"))
+    return {"layer": rendered(reads, ("layer", layer, language, size_px, below),
+                              lambda: layer_values(con, reads, now_s, tz, layer, language, size_px, below)),
             "stations": rendered(reads, ("stations", scene, layer, language, scale),
                                  lambda: sensor_points(scene, layer, *sensors_now(con, reads, now_s, tz),
                                                        language, scale)),
@@ -249,31 +253,36 @@ def map_parts(con, reads, now_s: int, tz: str, scene: str, layer: str, viewport:
             "view": _with_digest({"center": bounds["center"], "zoom": bounds["zoom"], "text_px": size_px})}
 
 
-def covered_sides(size: dict) -> tuple[int, int]:
-    """Return the px the wall measured covered at the map's left (the places legend) and right (the colour
-    bar); together at most SIDES_SHARE of the map's width, so the city keeps room on a narrow map."""
-    left, right = (inputs.whole_number(size.get(side) or 0, f"screen-viewport.data.{side}", 0, 100_000)
-                   for side in ("l", "r"))
-    room = int(size["w"]) * SIDES_SHARE
-    fit = min(1.0, room / (left + right)) if left + right else 1.0
-    return round(left * fit), round(right * fit)
+def covered_sides(size: dict) -> tuple[int, int, int, int]:
+    """Return the px the wall measured covered at the map's left, right, top and bottom (the places legend,
+    the colour bar, the layer buttons); left and right together at most SIDES_SHARE of the map's width, top
+    and bottom of its height, so the city keeps room on a small map."""
+    left, right, top, bottom = (inputs.whole_number(size.get(side) or 0, f"screen-viewport.data.{side}", 0, 100_000)
+                                for side in COVERED_SIDES)
+    return (*_within(left, right, int(size["w"]) * SIDES_SHARE), *_within(top, bottom, int(size["h"]) * SIDES_SHARE))
 
 
-def layer_values(con, reads, now_s: int, tz: str, layer: str, language: str, size_px: float) -> dict:
+def _within(first: int, second: int, room: float) -> tuple[int, int]:
+    """Return two covered lengths scaled down together so that their sum is at most ``room``."""
+    fit = min(1.0, room / (first + second)) if first + second else 1.0
+    return round(first * fit), round(second * fit)
+
+
+def layer_values(con, reads, now_s: int, tz: str, layer: str, language: str, size_px: float, below: bool) -> dict:
     """Return the choropleth's values and legend for a layer: alert severity per grid, the nearest
     station's AQI, or an indicator's grid values."""
     if layer == "aqi":
         grids = reads.get("grid_centroids", lambda: queries.grid_centroids(con))
         stations = sensors_now(con, reads, now_s, tz)[1]
         return wall_map.layer_trace(layer, grids["code"].tolist(), pd.Series(queries.nearest_station_aqi(grids, stations)),
-                                    "", language, size_px)
+                                    "", language, size_px, below)
     if layer == "alerts":
         grids = reads.get("grid_alerts", lambda: queries.grid_alert_severity(con))
     else:
         grids = reads.get(("grid_values", layer), lambda: queries.grid_values(con, view.LAYER_INDICATOR[layer]))
     values = grids["rank"] if "rank" in grids else grids["value"]
     return wall_map.layer_trace(layer, grids["code"].tolist(), values, t(f"screen.legend.{layer}", language),
-                                language, size_px)
+                                language, size_px, below)
 
 
 def sensor_points(scene: str, layer: str, roads, stations, language: str, scale: float = 1.0) -> dict:
@@ -337,9 +346,9 @@ def refresh_screen(_tick, scene_state, layer_choice, viewport, language, sent, c
                                                           (scene_state, "screen-scene.data"),
                                                           (layer_choice, "screen-layer.data"),
                                                           (config, "screen-config.data"), (sent, "screen-sent.data")))
-    for side, least in (("w", 1), ("h", 1), ("l", 0), ("r", 0)):
-        if viewport.get(side) is not None:
-            viewport[side] = inputs.whole_number(viewport[side], f"screen-viewport.data.{side}", least, 100_000)
+    for field, least, most in VIEWPORT_FIELDS:
+        if viewport.get(field) is not None:
+            viewport[field] = inputs.whole_number(viewport[field], f"screen-viewport.data.{field}", least, most)
     if scene_state.get("index") is not None:
         inputs.whole_number(scene_state["index"], "screen-scene.data.index", 0, 2**53)
     app = context.current()
@@ -359,8 +368,7 @@ def refresh_screen(_tick, scene_state, layer_choice, viewport, language, sent, c
 def prepared(con, now_s: int, scene: str, hold: bool, language: str, layer: str, viewport: dict) -> tuple:
     """Return the answer every wall showing this scene, layer, language and size gets at this second:
     computed by the first wall's tick while the others wait for it (callbacks/answers.py)."""
-    key = (scene, hold, language, layer, viewport.get("w"), viewport.get("h"), str(viewport.get("u")),
-           viewport.get("l"), viewport.get("r"))
+    key = (scene, hold, language, layer, str(viewport.get("u")), *(viewport.get(field) for field, *_ in VIEWPORT_FIELDS))
     return answers.shared("screen", ANSWERS_KEPT).get(key, answers.wall_stamp(con, now_s), lambda: render(
         con, screen_cache().snapshot(con, now_s), now_s, context.current().tz, scene, hold, language, layer, viewport))
 

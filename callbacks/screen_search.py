@@ -61,10 +61,11 @@ def show_unit(code, viewport, sent, config, language):
             view.focus_note(entry if found else None, language), view.CLOSED_CLASS)
 
 
-def city_sides(viewport, size: tuple[int, int]) -> tuple[int, int]:
-    """Return the px covered at the map's left and right as the wall measured them (none before that)."""
+def city_sides(viewport, size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """Return the px covered at the map's left, right, top and bottom as the wall measured them (none before
+    that)."""
     measured = inputs.mapping(viewport, "screen-viewport.data")
-    return covered_sides({**measured, "w": size[0]}) if measured else (0, 0)
+    return covered_sides({**measured, "w": size[0], "h": size[1]}) if measured else (0, 0, 0, 0)
 
 
 def box_size(viewport) -> tuple[int, int]:

@@ -35,19 +35,22 @@ def feature_geojson(con: duckdb.DuckDBPyConnection, kind: str) -> dict:
 
 
 def city_view(con: duckdb.DuckDBPyConnection, width_px: int = 640, height_px: int = 340, left_px: int = 0,
-              right_px: int = 0) -> dict:
-    """Return the map centre and the zoom that fit the city into a panel of the given size, clear of
-    ``left_px`` and ``right_px`` taken at its sides (a legend drawn over the map)."""
+              right_px: int = 0, top_px: int = 0, bottom_px: int = 0) -> dict:
+    """Return the map centre and the zoom that fit the city into a panel of the given size, clear of the
+    px taken at its sides, top and bottom (legends and buttons drawn over the map)."""
     wkb = con.execute("SELECT geometry FROM admin_units WHERE level = 'city' LIMIT 1").fetchone()
     if wkb is None:
         return {"center": {"lon": 0.0, "lat": 0.0}, "zoom": 1}
     minx, miny, maxx, maxy = shapely.from_wkb(wkb[0]).bounds
     mid_lat = (miny + maxy) / 2
-    free_px = max(width_px - left_px - right_px, 1)
+    free_width = max(width_px - left_px - right_px, 1)
+    free_height = max(height_px - top_px - bottom_px, 1)
     # MapLibre: the world is 512 * 2**zoom px wide; Mercator stretches latitude by 1/cos(lat).
     stretch = 1 / np.cos(np.radians(mid_lat))
-    px_per_degree = min(free_px / max(maxx - minx, 1e-6), height_px / max((maxy - miny) * stretch, 1e-6))
+    px_per_degree = min(free_width / max(maxx - minx, 1e-6), free_height / max((maxy - miny) * stretch, 1e-6))
     zoom = round(float(np.clip(np.log2(px_per_degree * 360 / 512), 1, 16)), 2)
     # The city's middle sits in the middle of the free part: the map's centre moves by half the difference.
-    shift_deg = (left_px - right_px) / 2 * 360 / (512 * 2**zoom)
-    return {"center": {"lon": (minx + maxx) / 2 - shift_deg, "lat": mid_lat}, "zoom": zoom}
+    degrees_per_px = 360 / (512 * 2**zoom)
+    shift_lon = (left_px - right_px) / 2 * degrees_per_px
+    shift_lat = (bottom_px - top_px) / 2 * degrees_per_px / stretch
+    return {"center": {"lon": (minx + maxx) / 2 - shift_lon, "lat": mid_lat - shift_lat}, "zoom": zoom}

@@ -63,22 +63,25 @@ def map_figure(geojson: dict, view: dict, layer: dict, points: dict, stations: d
     return figure
 
 
-def _legend(title: str, size_px: float, **ticks) -> dict:
-    """Return a colour bar readable on the wall: text at the wall's smallest size, beside the map's edge."""
+def _legend(title: str, size_px: float, below: bool, **ticks) -> dict:
+    """Return a colour bar readable on the wall: text at the wall's smallest size, upright at the map's right
+    edge, or across its bottom when the wall draws its legends under a tall map."""
     font = dict(color=theme.WALL_NEUTRAL, size=size_px)
-    return dict(title=dict(text=title, side="top", font=font), thickness=round(size_px * 0.8), len=0.5, x=0.99,
-                xanchor="right", y=0.03, yanchor="bottom", bgcolor=theme.WALL_LEGEND_GROUND, outlinewidth=0,
-                tickfont=font, **ticks)
+    place = (dict(orientation="h", len=0.9, x=0.5, xanchor="center", y=0.01, yanchor="bottom") if below else
+             dict(len=0.5, x=0.99, xanchor="right", y=0.03, yanchor="bottom"))
+    return dict(title=dict(text=title, side="top", font=font), thickness=round(size_px * 0.8), **place,
+                bgcolor=theme.WALL_LEGEND_GROUND, outlinewidth=0, tickfont=font, **ticks)
 
 
 def layer_trace(name: str, codes: list, values: pd.Series, label: str, language: str = "zh",
-                size_px: float = 24) -> dict:
-    """Return the choropleth's changing properties for a layer: z, colour scale and range, and its legend."""
+                size_px: float = 24, below: bool = False) -> dict:
+    """Return the choropleth's changing properties for a layer: z, colour scale and range, and its legend
+    (across the map's bottom when ``below``)."""
     if name == "alerts":               # values: the worst open alert's rank on the grid or any unit it lies in
         names = [t(f"screen.legend.{s}", language) for s in SEVERITY_ORDER]
         return dict(locations=codes, z=values.fillna(0).astype(int).tolist(), colorscale=theme.WALL_ALERT_SCALE, zmin=0,
                     zmax=4, showscale=True, hovertemplate="%{location}<extra></extra>",
-                    colorbar=_legend(t("screen.legend.alerts", language), size_px, tickvals=[0.5, 1.25, 2, 2.75, 3.5],
+                    colorbar=_legend(t("screen.legend.alerts", language), size_px, below, tickvals=[0.5, 1.25, 2, 2.75, 3.5],
                                      ticktext=names))
     if name == "aqi":                  # values: the AQI of each grid's nearest reporting station
         aqi_values = values.clip(upper=map_layers.AQI_TOP).round(0)
@@ -86,11 +89,11 @@ def layer_trace(name: str, codes: list, values: pd.Series, label: str, language:
         return dict(locations=codes, z=[None if pd.isna(v) else float(v) for v in aqi_values],
                     colorscale=map_layers.aqi_value_scale(0.45), zmin=0, zmax=map_layers.AQI_TOP, showscale=True,
                     hovertemplate="%{location}: AQI %{z}<extra></extra>",
-                    colorbar=_legend("AQI", size_px, tickvals=bar["tickvals"], ticktext=bar["ticktext"]))
+                    colorbar=_legend("AQI", size_px, below, tickvals=bar["tickvals"], ticktext=bar["ticktext"]))
     top = float(values.quantile(0.98)) if values.notna().any() else 0.0
     return dict(locations=codes, z=values.fillna(0).round(1).tolist(), colorscale=theme.WALL_DENSITY_SCALE, zmin=0,
                 zmax=max(top, 1.0), showscale=True, hovertemplate="%{location}: %{z}<extra></extra>",
-                colorbar=_legend(label, size_px))
+                colorbar=_legend(label, size_px, below))
 
 
 def event_points(frame: pd.DataFrame, now_s: int, scale: float = 1.0, newest_s: int = 300) -> dict:

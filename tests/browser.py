@@ -86,7 +86,7 @@ class PageWatch:
     def attach(self, page) -> None:
         """Start recording the page's console errors and outgoing requests."""
         page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
-        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        page.on("pageerror", lambda exc: self.errors.append(str(exc) + " @ " + str(exc.stack)[:1500]))
         page.on("request", self._check_request)
 
     def _check_request(self, request) -> None:

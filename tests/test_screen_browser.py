@@ -177,7 +177,8 @@ CITY_AND_LEGEND = """() => { const g = document.querySelector('#screen-map .js-p
         const p = m.project(c); city[0] = Math.min(city[0], canvas.left + p.x); city[1] = Math.min(city[1], canvas.top + p.y);
         city[2] = Math.max(city[2], canvas.left + p.x); city[3] = Math.max(city[3], canvas.top + p.y); };
     g.data[0].geojson.features.forEach(f => walk(f.geometry.coordinates));
-    return {city, legend: [own.left, own.top, own.right, own.bottom],
+    const bar = document.querySelector('#screen-map .colorbar').getBoundingClientRect();
+    return {city, legend: [own.left, own.top, own.right, own.bottom], bar: [bar.left, bar.top, bar.right, bar.bottom],
             canvas: [canvas.left, canvas.top, canvas.right, canvas.bottom]}; }"""
 
 
@@ -189,9 +190,9 @@ def _overlaps(a: list, b: list) -> bool:
 def _city_clear_of_legend(page) -> dict:
     """Wait (up to 30 s: the wall measures its map each second and the server fits the city anew) until
     the city is drawn whole and clear of the legend; return the boxes either way for the assertion."""
-    check = f"() => {{ const b = ({CITY_AND_LEGEND})(); const [c, l, v] = [b.city, b.legend, b.canvas];" \
-            " const apart = c[2] <= l[0] || l[2] <= c[0] || c[3] <= l[1] || l[3] <= c[1];" \
-            " return apart && c[0] >= v[0] - 2 && c[1] >= v[1] - 2 && c[2] <= v[2] + 2 && c[3] <= v[3] + 2; }"
+    check = f"() => {{ const b = ({CITY_AND_LEGEND})(); const [c, v] = [b.city, b.canvas];" \
+            " const apart = l => c[2] <= l[0] || l[2] <= c[0] || c[3] <= l[1] || l[3] <= c[1];" \
+            " return apart(b.legend) && apart(b.bar) && c[0] >= v[0] - 2 && c[1] >= v[1] - 2 && c[2] <= v[2] + 2 && c[3] <= v[3] + 2; }"
     try:
         page.wait_for_function(check, timeout=30_000, polling=500)
     except PlaywrightTimeout:
@@ -234,7 +235,10 @@ def test_places_and_cameras_layers_on_the_wall(wall, size, artifacts_dir):
     assert min(sizes) >= 24 * min(size[1] / 1080, size[0] / 1920) - 0.5          # the 16:9 box the wall fills
     assert inside and whole
     assert not _overlaps(boxes["city"], boxes["legend"]), boxes             # the legend hides no part of the city
+    assert not _overlaps(boxes["city"], boxes["bar"]), boxes                # nor does the colour bar
     city, canvas = boxes["city"], boxes["canvas"]
+    assert max((city[2] - city[0]) / (canvas[2] - canvas[0]), (city[3] - city[1]) / (canvas[3] - canvas[1])) >= 0.6, \
+        boxes                                                               # the city is drawn large, not beside them
     assert city[0] >= canvas[0] - 2 and city[1] >= canvas[1] - 2 and city[2] <= canvas[2] + 2 \
         and city[3] <= canvas[3] + 2, boxes                                 # and the city is drawn whole
     assert len(icons) == 8 and all(src.startswith("/assets/place_icons/") and ok for src, ok in icons)

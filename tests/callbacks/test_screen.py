@@ -262,3 +262,21 @@ def test_the_city_moves_clear_of_the_sides_a_legend_covers(installed):
     for hostile in ([1], -5, "wide", 1e9):
         with pytest.raises(InputError, match="^screen-viewport.data.l"):
             refresh_screen(1, {"index": 0, "hold": False}, None, {**size, "l": hostile}, "zh", {}, CONFIG)
+
+
+def test_under_a_tall_map_the_legends_go_below_and_the_city_above_them(installed):
+    """A tall map box (the wall's 16:9 layouts) draws the colour bar across the bottom, and the city is
+    fitted above the legends the wall measured there; ``below`` is 0 or 1, nothing else."""
+    from callbacks.screen import refresh_screen
+    from data.inputs import InputError
+
+    tall = {"w": 720, "h": 890}
+    beside, *_ = refresh_screen(1, {"index": 0, "hold": False}, None, tall, "zh", {}, CONFIG)
+    below, *_ = refresh_screen(1, {"index": 0, "hold": False}, None, {**tall, "t": 90, "b": 260, "below": 1},
+                               "zh", {}, CONFIG)
+    assert beside.data[0].colorbar.orientation in (None, "v")
+    assert below.data[0].colorbar.orientation == "h"
+    assert below.layout.map.center.lat < beside.layout.map.center.lat        # the city's middle moves up
+    for hostile in (2, -1, "yes", [1]):
+        with pytest.raises(InputError, match="^screen-viewport.data.below"):
+            refresh_screen(1, {"index": 0, "hold": False}, None, {**tall, "below": hostile}, "zh", {}, CONFIG)

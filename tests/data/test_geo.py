@@ -1,5 +1,6 @@
 """Map geometry: simplified per level, rounded, every unit present; a view that fits the city."""
 
+import numpy as np
 import shapely
 
 from data import geo
@@ -39,3 +40,15 @@ def test_city_view_keeps_the_city_clear_of_covered_sides(tiny_con):
     to_px = lambda lon: width / 2 + (lon - view["center"]["lon"]) * px_per_deg  # noqa: E731
     assert left - 1 <= to_px(minx) and to_px(maxx) <= width - right + 1
     assert (to_px(maxx) - to_px(minx)) > 0.8 * (width - left - right)       # and fills it
+
+
+def test_city_view_keeps_the_city_clear_of_the_top_and_bottom(tiny_con):
+    """Buttons over the map's top and legends across its bottom: the city fits the free band between."""
+    height, top, bottom = 900, 100, 300
+    view = geo.city_view(tiny_con, 600, height, 0, 0, top, bottom)
+    _minx, miny, _maxx, maxy = shapely.from_wkb(tiny_con.execute(
+        "SELECT geometry FROM admin_units WHERE level = 'city'").fetchone()[0]).bounds
+    world_px = 512 * 2 ** view["zoom"]
+    mercator_y = lambda lat: world_px * (1 - np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)) / np.pi) / 2  # noqa: E731
+    to_px = lambda lat: height / 2 + mercator_y(lat) - mercator_y(view["center"]["lat"])  # noqa: E731
+    assert top - 1 <= to_px(maxy) and to_px(miny) <= height - bottom + 1

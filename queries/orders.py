@@ -35,25 +35,37 @@ class OrderFilters:
                             self.source_kind or None, self.source_id or None)
 
 
+# The page is chosen first from the orders' own columns (with how many match), and only its rows are
+# joined to their departments and unit names: a city's tens of thousands of orders are not all enriched.
 _LIST_SQL = """
+    WITH matched AS (
+        SELECT o.order_id, o.state IN ('closed', 'returned') AS ended,
+               o.reported_at IS NULL AND o.state = 'dispatched' AND o.report_due_at < $now AS report_overdue
+        FROM work_orders o
+        WHERE ($scope IS NULL OR o.order_id IN (SELECT order_id FROM work_order_departments WHERE department = $scope))
+          AND ($state IS NULL OR o.state = $state)
+          AND ($dept IS NULL OR o.order_id IN (SELECT order_id FROM work_order_departments WHERE department = $dept))
+          AND ($level IS NULL OR o.handling_level = $level)
+          AND ($kind IS NULL OR o.source_kind = $kind) AND ($sid IS NULL OR o.source_id = $sid)
+    ), page AS (
+        SELECT order_id, ended, report_overdue, count(*) OVER () AS total FROM matched
+        ORDER BY ended, report_overdue DESC, order_id DESC
+        LIMIT $limit OFFSET $offset
+    ), page_departments AS (
+        SELECT order_id, list(department ORDER BY NOT lead, department) AS departments
+        FROM work_order_departments WHERE order_id IN (SELECT order_id FROM page) GROUP BY order_id
+    )
     SELECT o.order_id, o.title, o.state, o.priority, o.unit_code, u.name_zh AS unit_zh, u.name_en AS unit_en,
            o.handling_level, o.source_kind, o.source_id, epoch(o.created_at)::BIGINT AS created_s,
            epoch(o.report_due_at)::BIGINT AS report_due_s, epoch(o.finish_due_at)::BIGINT AS finish_due_s,
-           o.reported_at IS NULL AND o.state = 'dispatched' AND o.report_due_at < $now AS report_overdue,
+           p.report_overdue,
            o.feedback_at IS NULL AND o.state IN ('dispatched', 'reported', 'in_progress')
                AND o.finish_due_at < $now AS finish_overdue,
            o.reminders, o.escalations, o.supervised_at IS NOT NULL AS supervised,
-           (SELECT list(d.department ORDER BY NOT d.lead, d.department)
-              FROM work_order_departments d WHERE d.order_id = o.order_id) AS departments,
-           count(*) OVER () AS total
-    FROM work_orders o LEFT JOIN admin_units u ON u.code = o.unit_code
-    WHERE ($scope IS NULL OR o.order_id IN (SELECT order_id FROM work_order_departments WHERE department = $scope))
-      AND ($state IS NULL OR o.state = $state)
-      AND ($dept IS NULL OR o.order_id IN (SELECT order_id FROM work_order_departments WHERE department = $dept))
-      AND ($level IS NULL OR o.handling_level = $level)
-      AND ($kind IS NULL OR o.source_kind = $kind) AND ($sid IS NULL OR o.source_id = $sid)
-    ORDER BY o.state IN ('closed', 'returned'), report_overdue DESC, o.order_id DESC
-    LIMIT $limit OFFSET $offset"""
+           d.departments, p.total
+    FROM page p JOIN work_orders o ON o.order_id = p.order_id LEFT JOIN admin_units u ON u.code = o.unit_code
+         LEFT JOIN page_departments d ON d.order_id = p.order_id
+    ORDER BY p.ended, p.report_overdue DESC, o.order_id DESC"""
 
 
 def list_orders(con: duckdb.DuckDBPyConnection, now_s: int, department: str | None,

@@ -37,6 +37,7 @@ SMOKE_RUNS = {       # the benchmarks that drive the product's own code, run bri
     "bench_map.py": ["--repeat", "1", "--skip-browser", "--skip-load"],
     "bench_unit_search.py": ["--repeat", "1"],
     "bench_brief_page.py": ["--at", "2026-11-20T15:30:00", "--periods", "2026-11-19", "--readers", "2"],
+    "bench_orders_list.py": ["--repeat", "2"],
 }
 
 

@@ -243,9 +243,20 @@ def test_a_live_wall_shows_the_writes_of_a_second_from_the_next_second(writable,
     _figure, *panels, _ = _refresh(sent=sent)                       # the same second: the second's answer
     assert len(renders) == 1 and all(panel is no_update for panel in panels)
     clock[0] += 1
-    _figure, *panels, _ = _refresh(sent=sent)                       # the next second shows the new case
+    _figure, *panels, _ = _refresh(sent=sent)           # the next second: the last one's, while this one is prepared
+    assert all(panel is no_update for panel in panels)
+    assert prepared_answers().settle() and len(renders) == 2
+    _figure, *panels, _ = _refresh(sent=sent)                       # once prepared, the wall shows the new case
     assert len(renders) == 2
     assert by_testid(panels)["screen-kpi-hotline"] == theme.fmt_int(int(before.replace(",", "")) + 1)
+
+
+def prepared_answers():
+    """Return the walls' shared answers of the installed context."""
+    from callbacks import answers
+    from callbacks.screen import ANSWERS_KEPT
+
+    return answers.shared("screen", ANSWERS_KEPT)
 
 
 def test_the_city_moves_clear_of_the_sides_a_legend_covers(installed):

@@ -1,0 +1,64 @@
+"""A live wall's tick answers from the newest prepared answer while the current second's is prepared."""
+
+from __future__ import annotations
+
+import threading
+
+from dash import no_update
+
+from callbacks import screen
+from tests.callbacks.test_screen import _refresh, prepared_answers, writable  # noqa: F401 (a fixture)
+
+
+def _live(monkeypatch, app_context) -> list:
+    """Give the context a live clock the test moves; return the clock (a one-item list)."""
+    clock = [app_context.now_s()]
+    monkeypatch.setattr(app_context, "frozen_now_s", None)
+    monkeypatch.setattr(app_context, "now_s", lambda: clock[0])
+    return clock
+
+
+def _held_renders(monkeypatch, release: threading.Event) -> list:
+    """Make every render after the first wait for ``release``; return the second, thread and end of each."""
+    renders, original = [], screen.render
+
+    def held(*args, **kwargs):
+        entry = {"second": args[2], "thread": threading.current_thread(), "finished": False}
+        renders.append(entry)
+        if len(renders) > 1:
+            release.wait(timeout=20)
+        answer = original(*args, **kwargs)
+        entry["finished"] = True
+        return answer
+    monkeypatch.setattr(screen, "render", held)
+    return renders
+
+
+def test_a_tick_does_not_wait_while_the_seconds_answer_is_prepared(writable, monkeypatch):  # noqa: F811
+    clock, release = _live(monkeypatch, writable), threading.Event()
+    renders = _held_renders(monkeypatch, release)
+    try:
+        _figure, *_panels, sent = _refresh()                        # the first answer: waited for
+        clock[0] += 1
+        figure, *panels, again = _refresh(sent=sent)                # the next second's is held mid-computation
+        assert not any(entry["finished"] for entry in renders[1:])  # the tick returned before it was done
+        assert figure is no_update and all(panel is no_update for panel in panels) and again == sent
+        _refresh(sent=sent)                                         # another wall's tick meanwhile
+    finally:
+        release.set()
+    assert prepared_answers().settle() and len(renders) == 2       # prepared once for both ticks
+    assert renders[1]["second"] == clock[0] and renders[1]["finished"]
+    assert renders[1]["thread"] is not threading.current_thread()     # prepared on a preparing thread
+
+
+def test_an_answer_older_than_a_wall_tolerates_is_waited_for(writable, monkeypatch):  # noqa: F811
+    clock = _live(monkeypatch, writable)
+    release = threading.Event()
+    release.set()
+    renders = _held_renders(monkeypatch, release)
+    monkeypatch.setattr(screen, "WALL_STALE_S", 0)
+    _refresh()
+    clock[0] += 1
+    _refresh()                                  # the last answer is a second old: this tick computes its own
+    assert [entry["thread"] for entry in renders] == [threading.current_thread()] * 2
+    assert prepared_answers().settle() and len(renders) == 2

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from dash import no_update
 
 from callbacks import screen
-from tests.callbacks.test_screen import _refresh, prepared_answers, writable  # noqa: F401 (a fixture)
+from tests.callbacks.installed import frozen_context
+from tests.callbacks.test_screen import _refresh, prepared_answers
+
+
+@pytest.fixture
+def writable(tiny_db_copy):
+    from data import db
+
+    con = db.open_store(tiny_db_copy)
+    with frozen_context(con) as app_context:
+        yield app_context
+    con.close()
 
 
 def _live(monkeypatch, app_context) -> list:
@@ -34,7 +46,7 @@ def _held_renders(monkeypatch, release: threading.Event) -> list:
     return renders
 
 
-def test_a_tick_does_not_wait_while_the_seconds_answer_is_prepared(writable, monkeypatch):  # noqa: F811
+def test_a_tick_does_not_wait_while_the_seconds_answer_is_prepared(writable, monkeypatch):
     clock, release = _live(monkeypatch, writable), threading.Event()
     renders = _held_renders(monkeypatch, release)
     try:
@@ -51,7 +63,7 @@ def test_a_tick_does_not_wait_while_the_seconds_answer_is_prepared(writable, mon
     assert renders[1]["thread"] is not threading.current_thread()     # prepared on a preparing thread
 
 
-def test_an_answer_older_than_a_wall_tolerates_is_waited_for(writable, monkeypatch):  # noqa: F811
+def test_an_answer_older_than_a_wall_tolerates_is_waited_for(writable, monkeypatch):
     clock = _live(monkeypatch, writable)
     release = threading.Event()
     release.set()

@@ -307,9 +307,9 @@ def map_update(parts: dict, digests: dict, sent: dict, language: str):
     app = context.current()
     if not sent.get("geometry"):
         geojson = app.remember("geojson.grid", lambda: geo.unit_geojson(app.cursor(), "grid"), families=("geometry",))
-        return wall_map.map_figure(geojson, parts["view"], parts["layer"], {"events": parts["events"],
-                               "newest": parts["newest"]}, parts["stations"], language,
-                               wall_drawing(language, parts["view"]["text_px"]))
+        return wall_map.map_json(geojson, parts["view"], parts["layer"], {"events": parts["events"],
+                                 "newest": parts["newest"]}, parts["stations"], language,
+                                 wall_drawing(language, parts["view"]["text_px"]))
     changed = [name for name in MAP_PARTS if sent.get(f"map.{name}") != digests[f"map.{name}"]]
     if not changed:
         return no_update

@@ -41,8 +41,8 @@ def test_nothing_is_drawn_before_the_map_box_is_measured(installed):
 
 
 def test_first_refresh_sends_the_map_with_geometry_and_the_stores_figures(installed):
-    figure, *panels, sent = _refresh()
-    assert isinstance(figure, go.Figure)
+    drawn, *panels, sent = _refresh()
+    figure = go.Figure(drawn)                                       # plotly JSON: the figure it describes
     grids = figure.data[0]
     count = installed.cursor().execute("SELECT count(*) FROM admin_units WHERE level = 'grid'").fetchall()[0][0]
     assert len(grids.geojson["features"]) == count == len(grids.z)
@@ -268,6 +268,7 @@ def test_the_city_moves_clear_of_the_sides_a_legend_covers(installed):
     whole, *_ = _refresh(viewport=(1100, 800))
     size = {"w": 1100, "h": 800, "l": 330, "r": 120}
     covered, *_ = refresh_screen(1, {"index": 0, "hold": False}, None, size, "zh", {}, CONFIG)
+    whole, covered = go.Figure(whole), go.Figure(covered)
     assert covered.layout.map.zoom < whole.layout.map.zoom
     assert covered.layout.map.center.lon < whole.layout.map.center.lon         # the city's middle moves right
     for hostile in ([1], -5, "wide", 1e9):

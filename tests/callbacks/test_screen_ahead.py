@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 
+import plotly.io.json as plotly_json
 import pytest
 from dash import no_update
 
 from callbacks import screen
+from layouts import screen_map
 from tests.callbacks.installed import frozen_context
 from tests.callbacks.test_screen import _refresh, prepared_answers
 
@@ -74,3 +76,21 @@ def test_an_answer_older_than_a_wall_tolerates_is_waited_for(writable, monkeypat
     _refresh()                                  # the last answer is a second old: this tick computes its own
     assert [entry["thread"] for entry in renders] == [threading.current_thread()] * 2
     assert prepared_answers().settle() and len(renders) == 2
+
+
+def test_the_first_draw_is_the_figure_with_the_kept_geometry_not_a_copy(writable, monkeypatch):
+    """The first tick sends plotly JSON built around an empty geometry, the kept grids' geometry put in as
+    it is: the same figure as the validated one, without copying thousands of polygons per wall."""
+    built, validated = [], screen_map.map_figure
+    monkeypatch.setattr(screen_map, "map_figure", lambda *args, **kw: built.append(args[0]) or validated(*args, **kw))
+    drawn, *_ = _refresh()
+    kept = writable.remember("geojson.grid", lambda: None, families=("geometry",))
+    assert drawn["data"][0]["geojson"] is kept and len(kept["features"]) > 0
+    assert built == [screen_map.NO_FEATURES]                      # validated without the polygons
+    monkeypatch.undo()
+    view = {"center": {"lon": 119.4, "lat": 32.2}, "zoom": 9.5, "text_px": 24}
+    parts = ({"locations": ["g1", "g2"], "z": [1.0, 2.5], "zmin": 0, "zmax": 3},
+             {"events": {"lon": [119.41], "lat": [32.21]}, "newest": {"lon": [], "lat": []}},
+             {"lon": [119.42], "lat": [32.22], "text": ["A"]}, "zh")
+    assert (plotly_json.to_json_plotly(screen_map.map_json(kept, view, *parts))
+            == plotly_json.to_json_plotly(screen_map.map_figure(kept, view, *parts)))

@@ -144,6 +144,18 @@ def wall_stamp(con, now_s: int) -> tuple:
     return now_s, version_key(con)
 
 
+def wall_answer(walls: SharedAnswers, key: Hashable, con, now_s: int, stale_s: float,
+                compute: Callable[[], Any]) -> Any:
+    """Return the answer to ``key`` showing the instant ``now_s``. With a live clock, while that second's
+    answer is prepared, the newest one prepared if at most ``stale_s`` older (a wall's data instant and
+    freshness badges are then that answer's); a frozen clock shows one instant, so there every write's
+    answer is waited for."""
+    stamp = wall_stamp(con, now_s)
+    if context.current().frozen_now_s is not None:
+        return walls.get(key, stamp, compute)
+    return walls.newest(key, stamp, compute, lambda kept: now_s - kept[0] <= stale_s)
+
+
 def data_stamp(con, until_s: int | None) -> tuple:
     """Return the stamp of an answer read from the store up to ``until_s`` (None: a fixed past hour):
     the store's data version, and the second when the answer shows the current instant."""

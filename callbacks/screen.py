@@ -358,27 +358,17 @@ def refresh_screen(_tick, scene_state, layer_choice, viewport, language, sent, c
 
 
 def prepared(con, now_s: int, scene: str, hold: bool, language: str, layer: str, viewport: dict) -> tuple:
-    """Return the answer every wall showing this scene, layer, language and size gets at this second
-    (callbacks/answers.py), computed once for all of them. With a live clock a tick does not wait for it:
-    while it is prepared the tick gets the newest answer already prepared, if at most WALL_STALE_S old
-    (its data instant and freshness badges are that answer's). A frozen clock shows one instant, so there
-    every write's answer is waited for."""
+    """Return the answer every wall showing this scene, layer, language and size gets at this second,
+    computed once for all of them; with a live clock a tick does not wait for it (answers.wall_answer)."""
     key = (scene, hold, language, layer, viewport.get("w"), viewport.get("h"), str(viewport.get("u")),
            viewport.get("l"), viewport.get("r"))
-    app = context.current()
-    walls = answers.shared("screen", ANSWERS_KEPT)
-    stamp = answers.wall_stamp(con, now_s)
-    compute = lambda: _render_now(now_s, scene, hold, language, layer, viewport)  # noqa: E731
-    if app.frozen_now_s is not None:
-        return walls.get(key, stamp, compute)
-    return walls.newest(key, stamp, compute, lambda kept: now_s - kept[0] <= WALL_STALE_S)
 
-
-def _render_now(now_s: int, scene: str, hold: bool, language: str, layer: str, viewport: dict) -> tuple:
-    """Return :func:`render`'s answer on the calling thread's own cursor (a request's or a preparing thread's)."""
-    app = context.current()
-    con = app.cursor()
-    return render(con, screen_cache().snapshot(con, now_s), now_s, app.tz, scene, hold, language, layer, viewport)
+    def compute() -> tuple:             # on the calling thread's own cursor: a request's or a preparing thread's
+        app = context.current()
+        cursor = app.cursor()
+        return render(cursor, screen_cache().snapshot(cursor, now_s), now_s, app.tz, scene, hold, language, layer,
+                      viewport)
+    return answers.wall_answer(answers.shared("screen", ANSWERS_KEPT), key, con, now_s, WALL_STALE_S, compute)
 
 
 def render(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: str, layer: str, viewport: dict):

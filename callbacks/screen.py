@@ -54,6 +54,7 @@ VIEWPORT_FIELDS = (("w", 1, 100_000), ("h", 1, 100_000), *((side, 0, 100_000) fo
 OPEN_ALERTS_SHOWN = 200                 # the alert list pages through at most this many (most severe first)
 ANSWERS_KEPT = 16                       # prepared answers: a few scenes and languages, this second's and the last
 PAST_REREAD_S = 600                     # the trends' previous days are read again at least this often
+WALL_STALE_S = 10                       # a live wall's tick shows a prepared answer at most this old (prepared())
 
 
 def digest(value) -> str:
@@ -315,9 +316,9 @@ def map_update(parts: dict, digests: dict, sent: dict, language: str):
     app = context.current()
     if not sent.get("geometry"):
         geojson = app.remember("geojson.grid", lambda: geo.unit_geojson(app.cursor(), "grid"), families=("geometry",))
-        return wall_map.map_figure(geojson, parts["view"], parts["layer"], {"events": parts["events"],
-                               "newest": parts["newest"]}, parts["stations"], language,
-                               wall_drawing(language, parts["view"]["text_px"]))
+        return wall_map.map_json(geojson, parts["view"], parts["layer"], {"events": parts["events"],
+                                 "newest": parts["newest"]}, parts["stations"], language,
+                                 wall_drawing(language, parts["view"]["text_px"]))
     changed = [name for name in MAP_PARTS if sent.get(f"map.{name}") != digests[f"map.{name}"]]
     if not changed:
         return no_update
@@ -366,11 +367,16 @@ def refresh_screen(_tick, scene_state, layer_choice, viewport, language, sent, c
 
 
 def prepared(con, now_s: int, scene: str, hold: bool, language: str, layer: str, viewport: dict) -> tuple:
-    """Return the answer every wall showing this scene, layer, language and size gets at this second:
-    computed by the first wall's tick while the others wait for it (callbacks/answers.py)."""
+    """Return the answer every wall showing this scene, layer, language and size gets at this second,
+    computed once for all of them; with a live clock a tick does not wait for it (answers.wall_answer)."""
     key = (scene, hold, language, layer, str(viewport.get("u")), *(viewport.get(field) for field, *_ in VIEWPORT_FIELDS))
-    return answers.shared("screen", ANSWERS_KEPT).get(key, answers.wall_stamp(con, now_s), lambda: render(
-        con, screen_cache().snapshot(con, now_s), now_s, context.current().tz, scene, hold, language, layer, viewport))
+
+    def compute() -> tuple:             # on the calling thread's own cursor: a request's or a preparing thread's
+        app = context.current()
+        cursor = app.cursor()
+        return render(cursor, screen_cache().snapshot(cursor, now_s), now_s, app.tz, scene, hold, language, layer,
+                      viewport)
+    return answers.wall_answer(answers.shared("screen", ANSWERS_KEPT), key, con, now_s, WALL_STALE_S, compute)
 
 
 def render(con, reads, now_s: int, tz: str, scene: str, hold: bool, language: str, layer: str, viewport: dict):

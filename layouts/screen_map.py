@@ -25,6 +25,7 @@ BASEMAP_DISTRICT_PX = 15        # the basemap style's district label size, scale
 TEXT_U = 2.25                 # the smallest text on the wall, in the stylesheet's unit (24 px at 1080 px high)
 SEVERITY_ORDER = ("none", "blue", "yellow", "orange", "red")
 ABOVE_LINE_WIDTH = 2.5         # the districts' outlines over the grids
+NO_FEATURES = {"type": "FeatureCollection", "features": []}
 # A MapLibre style of one dark background layer, for a wall drawn without the server's style (tests).
 DARK_STYLE = {"version": 8, "sources": {"screen-empty": {"type": "geojson", "data": {"type": "FeatureCollection",
                                                                                        "features": []}}}, "layers": [
@@ -60,6 +61,16 @@ def map_figure(geojson: dict, view: dict, layer: dict, points: dict, stations: d
         paper_bgcolor=theme.WALL_BACKGROUND, plot_bgcolor=theme.WALL_BACKGROUND, margin=dict(l=0, r=0, t=0, b=0),
         showlegend=False, font=dict(family=map_layers.label_font_family(), color=theme.WALL_NEUTRAL), uirevision="screen",
     )
+    return figure
+
+
+def map_json(geojson: dict, view: dict, layer: dict, points: dict, stations: dict, language: str,
+             drawing: dict | None = None) -> dict:
+    """Return :func:`map_figure` as plotly JSON with the grids' geometry put in last: the figure is built
+    around an empty geometry, so a wall's first draw does not copy its thousands of polygons (a go.Figure
+    copies what it is given and copies it again when Dash encodes it)."""
+    figure = map_figure(NO_FEATURES, view, layer, points, stations, language, drawing).to_plotly_json()
+    figure["data"][0]["geojson"] = geojson
     return figure
 
 

@@ -34,6 +34,7 @@ SMOKE_RUNS = {       # the benchmarks that drive the product's own code, run bri
     "bench_screen.py": ["--runs", "2"],
     "bench_walls.py": ["--seconds", "2"],
     "bench_panel.py": ["--panels", "3"],
+    "bench_endpoints.py": ["--rounds", "1"],
     "bench_map.py": ["--repeat", "1", "--skip-browser", "--skip-load"],
     "bench_unit_search.py": ["--repeat", "1"],
     "bench_brief_page.py": ["--at", "2026-11-20T15:30:00", "--periods", "2026-11-19", "--readers", "2"],

@@ -78,3 +78,38 @@ def test_a_live_clock_stamps_the_second_a_frozen_one_also_the_data_version(tiny_
             assert data_stamp(con, None) != before                 # a read model's answer follows every write
     finally:
         con.close()
+
+
+def test_the_newest_answer_is_served_while_a_newer_one_is_prepared():
+    answers, release, calls = SharedAnswers(8, "test"), threading.Event(), []
+
+    def compute(second):
+        def run():
+            calls.append(second)
+            if second > 60:
+                assert release.wait(timeout=20)
+            return f"answer {second}"
+        return run
+    tolerated = lambda stamp: 61 - stamp[0] <= 5  # noqa: E731
+    assert answers.newest("overview", (60,), compute(60), tolerated) == "answer 60"      # none yet: waited for
+    assert answers.newest("overview", (61,), compute(61), tolerated) == "answer 60"      # while 61's is prepared
+    assert answers.newest("overview", (61,), compute(61), tolerated) == "answer 60"      # not prepared twice
+    release.set()
+    assert answers.settle() and calls == [60, 61]
+    assert answers.newest("overview", (61,), compute(61), tolerated) == "answer 61" and calls == [60, 61]
+    assert answers.newest("overview", (70,), compute(70), lambda stamp: False) == "answer 70"   # too old: waited
+    assert answers.computed == 3
+
+
+def test_a_failed_preparation_is_not_kept_and_the_next_caller_tries_again(caplog):
+    answers, calls = SharedAnswers(8, "test"), []
+
+    def failing():
+        calls.append(1)
+        raise RuntimeError("the store is busy")
+    answers.newest("overview", (60,), lambda: "answer 60", lambda stamp: True)
+    assert answers.newest("overview", (61,), failing, lambda stamp: True) == "answer 60"
+    assert answers.settle() and calls == [1] and "preparing the answer" in caplog.text
+    assert answers.newest("overview", (61,), lambda: "answer 61", lambda stamp: True) == "answer 60"
+    assert answers.settle()
+    assert answers.newest("overview", (61,), failing, lambda stamp: True) == "answer 61" and calls == [1]

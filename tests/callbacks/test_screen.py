@@ -41,8 +41,8 @@ def test_nothing_is_drawn_before_the_map_box_is_measured(installed):
 
 
 def test_first_refresh_sends_the_map_with_geometry_and_the_stores_figures(installed):
-    figure, *panels, sent = _refresh()
-    assert isinstance(figure, go.Figure)
+    drawn, *panels, sent = _refresh()
+    figure = go.Figure(drawn)                                       # plotly JSON: the figure it describes
     grids = figure.data[0]
     count = installed.cursor().execute("SELECT count(*) FROM admin_units WHERE level = 'grid'").fetchall()[0][0]
     assert len(grids.geojson["features"]) == count == len(grids.z)
@@ -243,9 +243,20 @@ def test_a_live_wall_shows_the_writes_of_a_second_from_the_next_second(writable,
     _figure, *panels, _ = _refresh(sent=sent)                       # the same second: the second's answer
     assert len(renders) == 1 and all(panel is no_update for panel in panels)
     clock[0] += 1
-    _figure, *panels, _ = _refresh(sent=sent)                       # the next second shows the new case
+    _figure, *panels, _ = _refresh(sent=sent)           # the next second: the last one's, while this one is prepared
+    assert all(panel is no_update for panel in panels)
+    assert prepared_answers().settle() and len(renders) == 2
+    _figure, *panels, _ = _refresh(sent=sent)                       # once prepared, the wall shows the new case
     assert len(renders) == 2
     assert by_testid(panels)["screen-kpi-hotline"] == theme.fmt_int(int(before.replace(",", "")) + 1)
+
+
+def prepared_answers():
+    """Return the walls' shared answers of the installed context."""
+    from callbacks import answers
+    from callbacks.screen import ANSWERS_KEPT
+
+    return answers.shared("screen", ANSWERS_KEPT)
 
 
 def test_the_city_moves_clear_of_the_sides_a_legend_covers(installed):
@@ -257,6 +268,7 @@ def test_the_city_moves_clear_of_the_sides_a_legend_covers(installed):
     whole, *_ = _refresh(viewport=(1100, 800))
     size = {"w": 1100, "h": 800, "l": 330, "r": 120}
     covered, *_ = refresh_screen(1, {"index": 0, "hold": False}, None, size, "zh", {}, CONFIG)
+    whole, covered = go.Figure(whole), go.Figure(covered)
     assert covered.layout.map.zoom < whole.layout.map.zoom
     assert covered.layout.map.center.lon < whole.layout.map.center.lon         # the city's middle moves right
     for hostile in ([1], -5, "wide", 1e9):
@@ -274,6 +286,7 @@ def test_under_a_tall_map_the_legends_go_below_and_the_city_above_them(installed
     beside, *_ = refresh_screen(1, {"index": 0, "hold": False}, None, tall, "zh", {}, CONFIG)
     below, *_ = refresh_screen(1, {"index": 0, "hold": False}, None, {**tall, "t": 90, "b": 260, "below": 1},
                                "zh", {}, CONFIG)
+    beside, below = go.Figure(beside), go.Figure(below)              # plotly JSON: the figures they describe
     assert beside.data[0].colorbar.orientation in (None, "v")
     assert below.data[0].colorbar.orientation == "h"
     assert below.layout.map.center.lat < beside.layout.map.center.lat        # the city's middle moves up

@@ -42,6 +42,7 @@ SECRET_PATH_PREFIXES = ("/kiosk/",)       # the rest of the path is a credential
 _STARTED = "city_vitals.request_started"
 IN_FLIGHT = "city_vitals.in_flight"
 STOP_GRACE_S = 60.0          # how long a stop waits for running requests, then for each job's running step
+WAKE_S = 0.5                 # the owner's main thread looks for a signal at least this often
 
 
 def waitress_options(trusted_proxy: str, trusted_proxy_count: int) -> dict:
@@ -165,11 +166,15 @@ def serve_until_stopped(wsgi_app, listen: dict, threads: int, proxy: dict, jobs:
 
 
 def wait_until_stopped() -> str:
-    """Block the owner's main thread until SIGTERM or Ctrl-C; return which it was."""
+    """Block the owner's main thread until SIGTERM or Ctrl-C; return which it was.
+
+    The kernel may hand the signal to any thread; Python then runs its handler in the main thread only
+    when that thread next runs Python code, so the main thread wakes every WAKE_S rather than sleeping
+    through a signal another thread took."""
     previous = signal.signal(signal.SIGTERM, _raise_stopped)
     try:
         while True:
-            time.sleep(3600)
+            time.sleep(WAKE_S)
     except Stopped:
         return "SIGTERM"
     except KeyboardInterrupt:

@@ -165,3 +165,19 @@ def test_a_stop_waits_for_running_requests():
     assert requests.wait_idle(0.01) == 1
     threading.Timer(0.05, requests.leave).start()
     assert requests.wait_idle(5) == 0
+
+
+def test_the_owner_stops_when_another_thread_took_the_sigterm():
+    """The kernel may hand a process's SIGTERM to any of its threads; the owner's main thread, which
+    waits for it, must still stop (it slept for an hour at a time and a browser test's server was
+    left running 20 s after its SIGTERM)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import signal, threading; from api import serving\n"
+            "threading.Timer(2.0, lambda: signal.pthread_kill(threading.get_ident(), signal.SIGTERM)).start()\n"
+            "print(serving.wait_until_stopped())")
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2],
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "SIGTERM", done.stderr[-2000:]

@@ -139,3 +139,23 @@ def test_a_drill_answers_the_view_the_map_and_the_heading_in_one_answer(installe
 def test_the_first_view_asks_nothing_for_the_closed_tree():
     tree = [cb for cb in declared_callbacks() if cb["output"] == f"{ids.MAP_TREE}.children"]
     assert len(tree) == 1 and tree[0]["prevent_initial_call"] is True
+
+
+def test_the_map_names_its_units_geometry_instead_of_carrying_it(installed):
+    """A figure carries the units' codes and values; their GeoJSON is the level's file on the app's origin
+    (api/geometry.py), fetched once by the browser (with it, an 8,930-grid city's figure was 2.85 MB)."""
+    from callbacks.map_page import draw_map
+
+    state = run_update("?level=grid")["state"]
+    figure, _key = draw_map(state, "zh", "auto", 0.8, None)
+    units = figure["data"][0]
+    grids = installed.cursor().execute("SELECT count(*) FROM admin_units WHERE level = 'grid'").fetchall()[0][0]
+    assert units["geojson"] == installed.unit_geometry("grid").path and len(units["locations"]) == grids
+    assert "coordinates" not in json.dumps(units, default=str)
+
+
+def test_thousands_of_units_are_drawn_without_outlines():
+    """Units on average under OUTLINE_MIN_PX across the map's panel get no outline (a city by grid);
+    fewer, larger ones keep theirs."""
+    assert view.outline_width(8930) == 0
+    assert view.outline_width(500) == view.UNIT_LINE_WIDTH and view.outline_width(2974) == view.UNIT_LINE_WIDTH

@@ -32,6 +32,7 @@ from queries.value_cache import ValueCache
 
 
 SERIES_KEPT = 512           # series figures of a few hundred views (a figure of 169 hours is ~10 KB)
+INLINE_UNITS_MAX = 1000     # a figure carries the GeoJSON of at most this many units, else names the level's file
 
 
 def catalog() -> Catalog:
@@ -168,8 +169,18 @@ def draw_map(state, language, colour_by, opacity, drawn, layers=None):
     if drawn == key:
         return view.map_patch(colouring, label, drawing), no_update
     drawing["overlays"] = place_layers.overlays(layers, language)
-    units = context.current().unit_geometry(shown.level).path        # fetched once by the browser, not sent
-    return view.map_figure(frame, units, map_view(unit), colouring, label, drawing, key), key
+    return view.map_figure(frame, units_geojson(shown.level, frame["code"]), map_view(unit), colouring, label, drawing,
+                           key), key
+
+
+def units_geojson(level: str, codes) -> dict | str:
+    """Return the GeoJSON of the units ``codes`` of ``level`` for the map's figure: the few of a drill
+    inline (no request more before the map is drawn), and many (a city by grid) by the address of the
+    level's file, which the browser fetches once and keeps (api/geometry.py)."""
+    geometry = context.current().unit_geometry(level)
+    if len(codes) > INLINE_UNITS_MAX:
+        return geometry.path
+    return view.feature_collection(geometry.features, codes)
 
 
 def first_map(language) -> dict:

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from data import db
-from tests.browser import ROOT, UNITS_GIVEN_JS, chromium_page, running_server, sign_in
+from tests.browser import ROOT, chromium_page, running_server, sign_in
 from tests.conftest import TINY_NOW
 from tests.queries.test_map_page import add_indicator_history
 
@@ -77,18 +77,16 @@ def settled_zoom(page, apart_ms: int = 2500, reads: int = 3) -> float:
     raise AssertionError(f"the wall's zoom never settled: {seen}")
 
 
-FIRST_VIEW_DRAWN = f"""() => {{ const gd = document.querySelector('#map-graph .js-plotly-plot');
+FIRST_VIEW_DRAWN = """() => { const gd = document.querySelector('#map-graph .js-plotly-plot');
     const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-    return Boolean(sub && sub.map && gd.data[0].locations.length > 0 && ({UNITS_GIVEN_JS})(gd, sub)
-        && sub.map.loaded()); }}"""
-MAP_SHOWS = f"""([prefix, selected]) => {{
+    return Boolean(sub && sub.map && sub.map.loaded() && gd.data[0].locations.length > 0); }"""
+MAP_SHOWS = """([prefix, selected]) => {
     const gd = document.querySelector('#map-graph .js-plotly-plot');
     const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-    return Boolean(sub && sub.map && gd.data[0].locations.length > 0
+    return Boolean(sub && sub.map && sub.map.loaded() && gd.data[0].locations.length > 0
         && gd.data[0].locations.every(c => c.startsWith(prefix))
-        && JSON.stringify(gd.data[1].locations) === JSON.stringify([selected])
-        && ({UNITS_GIVEN_JS})(gd, sub) && sub.map.loaded());
-}}"""
+        && JSON.stringify(gd.data[1].locations) === JSON.stringify([selected]));
+}"""
 
 
 def search(page, box: str, text: str, code: str) -> None:

@@ -20,6 +20,7 @@ from api import alarms as alarms_api
 from api import backups as backups_api
 from api import basemap as basemap_api
 from api import exports as exports_api
+from api import geometry as geometry_api
 from api import health, processes, serving
 from api import reports as reports_api
 from api import ingest as ingest_api
@@ -53,7 +54,7 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 SERVER_THREADS = 8      # request threads; each gets its own DuckDB cursor
 # functions register(flask_server, app_context) mounting /api/... routes
 HTTP_API: tuple = (health.register, ingest_api.register, alarms_api.register, exports_api.register, reports_api.register,
-                   backups_api.register, basemap_api.register, place_icons_api.register)
+                   backups_api.register, basemap_api.register, place_icons_api.register, geometry_api.register)
 VERSION_PRUNE_S = 600.0     # old data_changes rows are folded this often (data/versions.py)
 HANDOVER_S = 60.0           # how often the shift-handover job looks for a shift change (data/handover.py)
 # plotly.js as a script of the page (fingerprinted, so cached for good), before Dash's renderer:

@@ -28,6 +28,7 @@ from access.roles import may_open
 from api import callback_inputs
 from api.refusals import UNKNOWN_TOKENS
 from data import audit
+from data.geo import GEOMETRY_PREFIX
 from data.inputs import InputError
 from data.ingest import tokens
 from layouts.forbidden import forbidden_html
@@ -188,7 +189,8 @@ class Guard:
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
         kept_by_browser = request.path.startswith(("/assets/", "/_dash-component-suites/")) or (
-            request.path.startswith("/basemap/") and "Cache-Control" in headers)     # tiles and font: see api/basemap.py
+            request.path.startswith(("/basemap/", GEOMETRY_PREFIX)) and "Cache-Control" in headers)
+        # tiles and font (api/basemap.py), units' geometry (api/geometry.py): their own Cache-Control
         if not kept_by_browser:
             headers["Cache-Control"] = "no-store"
         return response

@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.bench_demo import machine  # noqa: E402
 from data import db  # noqa: E402
+from tests.browser import UNITS_GIVEN_JS  # noqa: E402
 
 INDICATOR = "cases.backlog.open_count.now"
 USER = ("mapbench", "Map-bench-pass-1", "analyst")
@@ -233,12 +234,12 @@ def browser_grid_level(url: str, district: str, repeat: int = 3) -> dict:
     return {"click_to_grid_map_drawn": percentiles(samples), "samples_s": [round(s, 2) for s in samples]}
 
 
-DRAWN_JS = """len => {
+DRAWN_JS = f"""len => {{
     const gd = document.querySelector('#map-graph .js-plotly-plot');
     const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-    return Boolean(sub && sub.map && sub.map.loaded() && !sub.map.isMoving() && gd.data[0].locations.length > 0
-        && gd.data[0].locations.every(c => c.length === len));
-}"""
+    return Boolean(sub && sub.map && gd.data[0].locations.length > 0 && gd.data[0].locations.every(c => c.length === len)
+        && ({UNITS_GIVEN_JS})(gd, sub) && sub.map.loaded() && !sub.map.isMoving());
+}}"""
 
 
 def wait_drawn(page, level: str, timeout_s: float = 120, interval_s: float = 0.05) -> None:

@@ -34,12 +34,14 @@ sys.path.insert(0, str(ROOT))
 from bench.bench_demo import machine  # noqa: E402
 from bench.bench_map import FIRST_VIEW_REPEAT, INDICATOR, USER, draw_map, percentiles  # noqa: E402
 from data import db  # noqa: E402
+from tests.browser import UNITS_GIVEN_JS  # noqa: E402
 
-DRAWN_JS = """n => {
+DRAWN_JS = f"""n => {{
     const gd = document.querySelector('#map-graph .js-plotly-plot');
     const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-    return Boolean(sub && sub.map && sub.map.loaded() && !sub.map.isMoving() && gd.data[0].locations.length === n);
-}"""
+    return Boolean(sub && sub.map && gd.data[0].locations.length === n && ({UNITS_GIVEN_JS})(gd, sub)
+        && sub.map.loaded() && !sub.map.isMoving());
+}}"""
 
 
 def server_figure(path: Path, at: str, indicator: str, repeat: int) -> dict:

@@ -19,7 +19,7 @@ import flask
 
 from access import accounts
 from callbacks.memo import LruMemo
-from data import versions
+from data import geo, versions
 from data.remote_store import RemoteCursor
 from layouts.basemap_style import store_style
 from indicators.catalog import Catalog
@@ -94,6 +94,12 @@ class AppContext:
                 found = versions.current(self.cursor())
                 self._versions = (time.monotonic(), found)
             return found
+
+    def unit_geometry(self, level: str) -> geo.LevelGeometry:
+        """Return a level's units' geometry (features and the file browsers fetch), built again when
+        the geometry changes; the maps and api/geometry.py share it."""
+        return self.remember(f"geometry.level.{level}", lambda: geo.level_geometry(self.cursor(), level),
+                             families=("geometry",))
 
     def map_style(self, theme: str, language: str, text_scale: float = 1.0) -> dict | str:
         """Return the maps' style: the basemap on this request's origin (the browser's own address),

@@ -15,7 +15,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from access.roles import current_principal
 from callbacks import answers, context, map_panel_answers, map_search, place_layers
-from data import geo, inputs
+from data import inputs
 from data.levels import store_levels
 from indicators.catalog import Catalog
 from layouts import ids
@@ -32,6 +32,7 @@ from queries.value_cache import ValueCache
 
 
 SERIES_KEPT = 512           # series figures of a few hundred views (a figure of 169 hours is ~10 KB)
+INLINE_UNITS_MAX = 1000     # a figure carries the GeoJSON of at most this many units, else names the level's file
 
 
 def catalog() -> Catalog:
@@ -51,9 +52,7 @@ def history_hours() -> list[int]:
 
 def level_geometry(level: str) -> dict:
     """Return {code: GeoJSON feature} of a level, simplified for it, built again when the grids change."""
-    app = context.current()
-    return app.remember(f"map_page.features.{level}", lambda: {
-        f["id"]: f for f in geo.unit_geojson(app.cursor(), level)["features"]}, families=("geometry",))
+    return context.current().unit_geometry(level).features
 
 
 # --- the view state -------------------------------------------------------------------------
@@ -167,11 +166,21 @@ def draw_map(state, language, colour_by, opacity, drawn, layers=None):
                                    view.absolute_breaks(indicator, shown.level))
     drawing = map_drawing(shown, unit, frame, language, opacity, label)
     key = f"{shown.unit}|{shown.level}|{language}"
-    geojson = view.feature_collection(level_geometry(shown.level), frame["code"])
     if drawn == key:
-        return view.map_patch(colouring, label, drawing, geojson), no_update
+        return view.map_patch(colouring, label, drawing), no_update
     drawing["overlays"] = place_layers.overlays(layers, language)
-    return view.map_figure(frame, geojson, map_view(unit), colouring, label, drawing, key), key
+    return view.map_figure(frame, units_geojson(shown.level, frame["code"]), map_view(unit), colouring, label, drawing,
+                           key), key
+
+
+def units_geojson(level: str, codes) -> dict | str:
+    """Return the GeoJSON of the units ``codes`` of ``level`` for the map's figure: the few of a drill
+    inline (no request more before the map is drawn), and many (a city by grid) by the address of the
+    level's file, which the browser fetches once and keeps (api/geometry.py)."""
+    geometry = context.current().unit_geometry(level)
+    if len(codes) > INLINE_UNITS_MAX:
+        return geometry.path
+    return view.feature_collection(geometry.features, codes)
 
 
 def first_map(language) -> dict:
@@ -192,7 +201,8 @@ def map_drawing(shown: MapView, unit: dict | None, frame, language: str, opacity
     area = (unit or uq.city_unit(con))["name_zh" if language == "zh" else "name_en"]
     when = local_time(frame["as_of_s"].max(), app.tz, "%Y-%m-%d %H:%M")      # the values' instant
     return {"style": app.map_style("light", language), "opacity": opacity or view.DEFAULT_OPACITY,
-            "language": language, "selected": shown.select, "above_units": above,
+            "language": language, "selected": shown.select, "features": level_geometry(shown.level),
+            "above_units": above,
             "above_geojson": view.feature_collection(level_geometry(above_level), above["code"]),
             "title": view.picture_title(label, area, when)}
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
+from dataclasses import dataclass
+
 import duckdb
 import numpy as np
 import shapely
@@ -11,6 +16,24 @@ from data.levels import LEVELS
 # Simplification tolerance per level, in degrees (~1e-5 deg = 1 m): coarser levels draw smaller.
 TOLERANCE_DEG = {"city": 3e-4, "district": 2e-4, "street": 1e-4, "community": 5e-5, "grid": 2e-5}
 DECIMALS = 5
+GEOMETRY_PREFIX = "/geometry/"       # where browsers fetch a level's GeoJSON (api/geometry.py)
+FINGERPRINT_CHARS = 16
+
+
+@dataclass(frozen=True)
+class LevelGeometry:
+    """One level's units for the maps: the features by unit code (a figure's selected unit, the level
+    above's outlines) and the GeoJSON file a browser fetches, gzipped, named by its content's fingerprint."""
+
+    level: str
+    features: dict
+    fingerprint: str
+    gzipped: bytes
+
+    @property
+    def path(self) -> str:
+        """Return the address of the level's file on the app's origin (its content never changes)."""
+        return f"{GEOMETRY_PREFIX}{self.level}/{self.fingerprint}.json"
 
 
 def unit_geojson(con: duckdb.DuckDBPyConnection, level: str) -> dict:
@@ -23,6 +46,15 @@ def unit_geojson(con: duckdb.DuckDBPyConnection, level: str) -> dict:
     features = [{"type": "Feature", "id": code, "properties": {}, "geometry": shapely.geometry.mapping(shape)}
                 for (code, _), shape in zip(rows, shapes)]
     return {"type": "FeatureCollection", "features": features}
+
+
+def level_geometry(con: duckdb.DuckDBPyConnection, level: str) -> LevelGeometry:
+    """Return the units of ``level`` as features by code and as a compact GeoJSON file (gzipped) with
+    its fingerprint: the same units give the same bytes, so every server process names them alike."""
+    collection = unit_geojson(con, level)
+    text = json.dumps(collection, separators=(",", ":"), ensure_ascii=False).encode()
+    return LevelGeometry(level, {f["id"]: f for f in collection["features"]},
+                         hashlib.sha256(text).hexdigest()[:FINGERPRINT_CHARS], gzip.compress(text, 6, mtime=0))
 
 
 def feature_geojson(con: duckdb.DuckDBPyConnection, kind: str) -> dict:

@@ -73,9 +73,10 @@ def name_trace(units: pd.DataFrame, language: str, theme_name: str, size: float 
                                    "weight": "bold"})
 
 
-def selected_trace(geojson: dict, code: str | None, theme_name: str) -> go.Choroplethmap:
-    """Return the selected unit drawn as a thick outline over the map (an empty trace without one)."""
-    features = [f for f in geojson.get("features", []) if code and f["id"] == code]
+def selected_trace(features: dict, code: str | None, theme_name: str) -> go.Choroplethmap:
+    """Return the selected unit among a level's ``features`` ({code: GeoJSON feature}) drawn as a thick
+    outline over the map (an empty trace without one)."""
+    features = [features[code]] if code in features else []
     return go.Choroplethmap(geojson={"type": "FeatureCollection", "features": features}, featureidkey="id",
                             locations=[f["id"] for f in features], z=[0] * len(features), showscale=False,
                             colorscale=[[0, theme.TRANSPARENT], [1, theme.TRANSPARENT]], marker_line_width=4,

@@ -7,6 +7,8 @@ state and its URL live in layouts.map_state.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 from dash import Patch, dcc, html, no_update
@@ -32,6 +34,9 @@ PLAY_MS = 1500
 SEARCH_LIMIT = 80
 COLOUR_CHOICES = ("auto", "value", "status")     # auto: by value where the statuses on the map are all alike
 DEFAULT_OPACITY = 0.8
+MAP_PANEL_PX = (820, 580)      # the map's panel, which a drilled unit's camera fits
+UNIT_LINE_WIDTH = 0.6
+OUTLINE_MIN_PX = 12            # units smaller than this across on average are drawn without outlines
 
 
 # --- time ------------------------------------------------------------------------------------
@@ -292,20 +297,31 @@ def absolute_breaks(indicator, level: str) -> tuple:
     return () if indicator.thresholds.relative_at(level) else indicator.thresholds.bounds_for(level)
 
 
+def outline_width(units: int) -> float:
+    """Return the width of the units' outlines: none when the map shows so many units that each is on
+    average under OUTLINE_MIN_PX across the panel (a city's thousands of grids): their outlines would
+    cover them, and they are most of what MapLibre's worker and software WebGL draw (docs/PERFORMANCE.md).
+    The colours, the hover, the selected unit's outline and the level above's boundaries still tell them apart."""
+    return UNIT_LINE_WIDTH if math.sqrt(MAP_PANEL_PX[0] * MAP_PANEL_PX[1] / max(units, 1)) >= OUTLINE_MIN_PX else 0
+
+
 def hover_template(label: str) -> str:
     """Return the units' hover text: name (code), value with the indicator's name and unit, status."""
     return "%{customdata[0]} (%{customdata[3]})<br>" + label + ": %{customdata[1]}<br>%{customdata[2]}<extra></extra>"
 
 
-def map_figure(frame: pd.DataFrame, geojson: dict, camera: dict, colouring: dict, label: str, drawing: dict,
-               revision: str) -> dict:
+def map_figure(frame: pd.DataFrame, units_geojson: dict | str, camera: dict, colouring: dict, label: str,
+               drawing: dict, revision: str) -> dict:
     """Return the map: the units' choropleth over the basemap (``drawing``: style, opacity, the level
-    above's outlines and names, the selected unit, the title of an exported picture, the places
-    layers' traces after them, layouts.place_layers.OVERLAY_FROM on). A plain figure
-    dict: plotly's figure objects validate and deep-copy the GeoJSON, seconds for a city's grids."""
+    above's outlines and names, the selected unit among the level's ``features``, the title of an
+    exported picture, the places layers' traces after them, layouts.place_layers.OVERLAY_FROM on).
+    ``units_geojson`` is the address of the level's GeoJSON (api/geometry.py: the browser fetches it
+    once and keeps it; the frame's ``code`` picks the units drawn) or a FeatureCollection. A plain
+    figure dict: plotly's figure objects validate and deep-copy a GeoJSON, seconds for a city's grids."""
     style = drawing.get("style")
-    units = {"type": "choroplethmap", "geojson": geojson, "locations": frame["code"].tolist(), "featureidkey": "id",
-             "marker": {"line": {"width": 0.6, "color": "white"}, "opacity": drawing.get("opacity", DEFAULT_OPACITY)},
+    units = {"type": "choroplethmap", "geojson": units_geojson, "locations": frame["code"].tolist(),
+             "featureidkey": "id", "marker": {"line": {"width": outline_width(len(frame)), "color": "white"},
+                                              "opacity": drawing.get("opacity", DEFAULT_OPACITY)},
              "hovertemplate": hover_template(label), **colouring}
     if map_layers.below_labels(style) is not None:
         units["below"] = map_layers.below_labels(style)
@@ -313,7 +329,8 @@ def map_figure(frame: pd.DataFrame, geojson: dict, camera: dict, colouring: dict
                       "layers": [map_layers.outline_layer(drawing["above_geojson"], "light")]},
               **MAP_FRAME, "uirevision": revision, "clickmode": "event",
               "title": {"text": drawing.get("title", ""), "x": 0.01, "y": 0.99, "font": {"size": 13}}}
-    return {"data": [units, map_layers.selected_trace(geojson, drawing.get("selected"), "light").to_plotly_json(),
+    selected = map_layers.selected_trace(drawing.get("features", {}), drawing.get("selected"), "light")
+    return {"data": [units, selected.to_plotly_json(),
                      map_layers.name_trace(drawing["above_units"], drawing["language"], "light").to_plotly_json(),
                      *drawing.get("overlays", ())],
             "layout": layout}
@@ -329,14 +346,14 @@ def basemap_figure(style: dict | str | None, camera: dict) -> dict:
     return {"data": [units], "layout": {"map": map_layers.basemap_layout(style, camera), **MAP_FRAME}}
 
 
-def map_patch(colouring: dict, label: str, drawing: dict, geojson: dict) -> Patch:
+def map_patch(colouring: dict, label: str, drawing: dict) -> Patch:
     """Return a Patch changing only the values, colours, opacity, selection and title of a drawn map."""
     patch = Patch()
     for key, value in colouring.items():
         patch["data"][0][key] = value
     patch["data"][0]["hovertemplate"] = hover_template(label)
     patch["data"][0]["marker"]["opacity"] = drawing.get("opacity", DEFAULT_OPACITY)
-    selected = map_layers.selected_trace(geojson, drawing.get("selected"), "light")
+    selected = map_layers.selected_trace(drawing.get("features", {}), drawing.get("selected"), "light")
     patch["data"][1]["geojson"] = selected.geojson
     patch["data"][1]["locations"] = selected.locations
     patch["data"][1]["z"] = selected.z
@@ -349,7 +366,8 @@ def picture_title(label: str, area: str, when: str) -> str:
     return f"{label} · {area} · {when}"
 
 
-def view_for_bounds(bounds: tuple[float, float, float, float] | None, width_px: int = 820, height_px: int = 580) -> dict:
+def view_for_bounds(bounds: tuple[float, float, float, float] | None, width_px: int = MAP_PANEL_PX[0],
+                    height_px: int = MAP_PANEL_PX[1]) -> dict:
     """Return the map centre and the zoom that fit the bounds (lon/lat) into a panel of that size."""
     if bounds is None:
         return {"center": {"lon": 0.0, "lat": 0.0}, "zoom": 1}

@@ -20,6 +20,18 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 TEST_ADMIN = ("admin", "Test-admin-pass-1")     # created by running_server before the app starts
+# A JS function of (graph div, plotly's map subplot): true once MapLibre holds the GeoJSON of every
+# location of the graph's first trace. plotly.js fetches a level's GeoJSON by its address
+# (api/geometry.py) before handing MapLibre the units: until then the map is loaded() and idle with
+# the figure's locations set, but draws the units of before (or none).
+UNITS_GIVEN_JS = """(gd, sub) => {
+    const trace = gd._fullData && gd._fullData[0] && sub.traceHash[gd._fullData[0].uid];
+    const source = trace && trace.sourceId && sub.map.getSource(trace.sourceId);
+    const given = source && source._data && source._data.geojson;
+    if (!given || !given.features || source._isUpdatingWorker) return false;
+    const wanted = new Set(gd.data[0].locations);
+    return given.features.length === wanted.size && given.features.every(f => wanted.has(f.id));
+}"""
 
 
 def free_port() -> int:

@@ -12,17 +12,18 @@ import layouts.screen
 import layouts.screen_map
 from data import db
 from layouts.i18n import t
-from tests.browser import chromium_page, running_server, sign_in
+from tests.browser import UNITS_GIVEN_JS, chromium_page, running_server, sign_in
 from tests.conftest import TINY_NOW
 from tests.test_map_browser import INDICATOR, drill_path
 
 pytestmark = pytest.mark.browser
 TEXT_MODULES = (layouts.map_page, layouts.screen, layouts.screen_map)     # importing them registers their texts
 WALLS = ((1920, 1080), (3840, 2160), (5760, 1080), (1920, 1200))
-MAP_READY = """sel => { const g = document.querySelector(sel + ' .js-plotly-plot');
+MAP_READY = f"""sel => {{ const g = document.querySelector(sel + ' .js-plotly-plot');
     const m = g && g._fullLayout && g._fullLayout.map && g._fullLayout.map._subplot && g._fullLayout.map._subplot.map;
-    return Boolean(m && m.isStyleLoaded() && m.loaded() && m.areTilesLoaded() && m.getSource('city-basemap')
-        && g.data[0].locations.length > 0 && m.getStyle().layers.some(l => l.id.startsWith('plotly-trace-layer'))); }"""
+    return Boolean(m && g.data[0].locations.length > 0 && ({UNITS_GIVEN_JS})(g, g._fullLayout.map._subplot)
+        && m.isStyleLoaded() && m.loaded() && m.areTilesLoaded() && m.getSource('city-basemap')
+        && m.getStyle().layers.some(l => l.id.startsWith('plotly-trace-layer'))); }}"""
 NAMES_DRAWN = """sel => { const m = document.querySelector(sel + ' .js-plotly-plot')._fullLayout.map._subplot.map;
     return m.queryRenderedFeatures().filter(f => f.layer.type === 'symbol')
             .map(f => f.properties.text || f.properties.name); }"""
@@ -144,8 +145,8 @@ def test_a_map_without_basemap_still_draws(tiny_db_copy, artifacts_dir):
             page.wait_for_selector("#map-graph canvas", timeout=120_000)
             page.wait_for_function("() => { const g = document.querySelector('#map-graph .js-plotly-plot');"
                                    " const m = g && g._fullLayout.map && g._fullLayout.map._subplot.map;"
-                                   " return m && m.loaded() && !m.getSource('city-basemap') && g.data[0].locations.length; }",
-                                   timeout=120_000)
+                                   " return m && g.data[0].locations.length && m.loaded() && !m.getSource('city-basemap')"
+                                   f" && ({UNITS_GIVEN_JS})(g, g._fullLayout.map._subplot); }}", timeout=120_000)
             page.wait_for_timeout(800)
             drawn = set(page.evaluate(NAMES_DRAWN, "#map-graph"))
             page.screenshot(path=str(artifacts_dir / "screenshots" / "basemap-none-map.png"))

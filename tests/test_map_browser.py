@@ -12,7 +12,7 @@ import shapely
 
 import layouts.map_page  # noqa: F401  (registers the page's texts)
 from data import db
-from tests.browser import chromium_page, running_server, sign_in
+from tests.browser import UNITS_GIVEN_JS, chromium_page, running_server, sign_in
 from tests.conftest import TINY_NOW
 from tests.queries.test_map_page import MAP_INDICATORS, add_indicator_history
 
@@ -42,12 +42,12 @@ def drill_path(path) -> list[tuple[str, float, float]]:
 
 
 FADE_JS = "() => document.querySelector('#map-graph .js-plotly-plot')._fullLayout.map._subplot.map._fadeDuration"
-DRAWN_JS = """prefix => {
+DRAWN_JS = f"""prefix => {{
     const gd = document.querySelector('#map-graph .js-plotly-plot');
     const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-    return Boolean(sub && sub.map && sub.map.loaded() && gd.data[0].locations.length > 0
-        && gd.data[0].locations.every(c => c.startsWith(prefix)));
-}"""
+    return Boolean(sub && sub.map && gd.data[0].locations.length > 0
+        && gd.data[0].locations.every(c => c.startsWith(prefix)) && ({UNITS_GIVEN_JS})(gd, sub) && sub.map.loaded());
+}}"""
 
 
 def wait_until(page, script: str, arg=None, timeout_s: float = 90) -> None:

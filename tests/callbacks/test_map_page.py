@@ -142,7 +142,7 @@ def test_map_figure_then_patch_when_only_the_hour_changes(installed):
     expected = uq.unit_values(installed.cursor(), state["indicator"], "district", None)
     trace = figure.data[0]
     assert list(trace.locations) == expected["code"].tolist()
-    assert [f["id"] for f in trace.geojson["features"]] == expected["code"].tolist()
+    assert [f["id"] for f in trace.geojson["features"]] == expected["code"].tolist()     # a few units: inline
     statuses = [view.STATUS_ORDER[int(z)] for z in trace.z]
     assert statuses == expected["status"].tolist()
     earlier = {**state, "t": hour_label(uq.history_hours(installed.cursor())[0], TZ)}

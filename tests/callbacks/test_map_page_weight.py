@@ -139,3 +139,29 @@ def test_a_drill_answers_the_view_the_map_and_the_heading_in_one_answer(installe
 def test_the_first_view_asks_nothing_for_the_closed_tree():
     tree = [cb for cb in declared_callbacks() if cb["output"] == f"{ids.MAP_TREE}.children"]
     assert len(tree) == 1 and tree[0]["prevent_initial_call"] is True
+
+
+def test_the_map_names_many_units_geometry_instead_of_carrying_it(installed, monkeypatch):
+    """A figure of many units carries their codes and values; their GeoJSON is the level's file on the
+    app's origin (api/geometry.py), fetched once by the browser (with it, an 8,930-grid city's figure was
+    2.85 MB); a drill's few units come inline (no request more before the map is drawn)."""
+    from callbacks import map_page as cb
+
+    grids = installed.cursor().execute("SELECT count(*) FROM admin_units WHERE level = 'grid'").fetchall()[0][0]
+    assert 1 < cb.INLINE_UNITS_MAX < 8930
+    monkeypatch.setattr(cb, "INLINE_UNITS_MAX", grids - 1)          # the tiny city's grids stand for a city's thousands
+    figure, _key = cb.draw_map(run_update("?level=grid")["state"], "zh", "auto", 0.8, None)
+    units = figure["data"][0]
+    assert units["geojson"] == installed.unit_geometry("grid").path and len(units["locations"]) == grids
+    assert "coordinates" not in json.dumps(units, default=str)
+    district = first(installed.cursor(), "district")
+    figure, _key = cb.draw_map(run_update(f"?unit={district}")["state"], "zh", "auto", 0.8, None)
+    inline = figure["data"][0]["geojson"]
+    assert [f["id"] for f in inline["features"]] == figure["data"][0]["locations"]
+
+
+def test_thousands_of_units_are_drawn_without_outlines():
+    """Units on average under OUTLINE_MIN_PX across the map's panel get no outline (a city by grid);
+    fewer, larger ones keep theirs."""
+    assert view.outline_width(8930) == 0
+    assert view.outline_width(500) == view.UNIT_LINE_WIDTH and view.outline_width(2974) == view.UNIT_LINE_WIDTH

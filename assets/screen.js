@@ -95,7 +95,7 @@
        what covers the map. A wide box keeps the places legend at its left and the layer's colour bar at
        its right; a tall box (below: 1) puts both across its bottom, where a city wider than the box is
        tall leaves room, and keeps the city under the layer buttons. */
-    var lastSize = "";
+    var lastSize = "", settling = "";
     function rect(selector) {
         var element = document.querySelector(selector);
         return element && element.childElementCount ? element.getBoundingClientRect() : null;
@@ -130,6 +130,9 @@
                     l: sides.l, r: sides.r, t: sides.t, b: sides.b, below: below};
         var key = [size.w, size.h, size.u, sides.l, sides.r, sides.t, sides.b, below].join(",");
         if (size.w > 0 && size.h > 0 && key !== lastSize) {
+            // After the first, a new size is sent once two measures a second apart agree: a legend being
+            // drawn or a window being resized asks for one new fit, not one per step.
+            if (lastSize && key !== settling) { settling = key; return; }
             lastSize = key;
             setProps("screen-viewport", {data: size});
         }

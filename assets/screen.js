@@ -96,6 +96,7 @@
        its right; a tall box (below: 1) puts both across its bottom, where a city wider than the box is
        tall leaves room, and keeps the city under the layer buttons. */
     var lastSize = "", settling = "";
+    var BAR_ROOM_U = 9;     // a colour bar across the map's bottom: its title, bar and ticks, in units u
     function rect(selector) {
         var element = document.querySelector(selector);
         return element && element.childElementCount ? element.getBoundingClientRect() : null;
@@ -103,7 +104,8 @@
     function coveredSides(box, gap, below) {
         var outer = box.getBoundingClientRect(), sides = {l: 0, r: 0, t: 0, b: 0};
         var barElement = box.querySelector(".colorbar"), bar = barElement && barElement.getBoundingClientRect();
-        var barTop = bar ? bar.top : outer.bottom;
+        // Until the colour bar is drawn under a tall map, its usual height is kept for it.
+        var barTop = bar ? bar.top : outer.bottom - (below ? gap * BAR_ROOM_U : 0);
         // Under a tall map the legend stands on the colour bar: place it before measuring it.
         document.getElementById("screen-map-box").style.setProperty("--legend-bottom", (outer.bottom - barTop) + "px");
         var legend = rect("#screen-map-box > .screen-overlay-legend");

@@ -5,23 +5,11 @@ from __future__ import annotations
 import threading
 
 import plotly.io.json as plotly_json
-import pytest
 from dash import no_update
 
 from callbacks import screen
 from layouts import screen_map
-from tests.callbacks.installed import frozen_context
-from tests.callbacks.test_screen import _refresh, prepared_answers
-
-
-@pytest.fixture
-def writable(tiny_db_copy):
-    from data import db
-
-    con = db.open_store(tiny_db_copy)
-    with frozen_context(con) as app_context:
-        yield app_context
-    con.close()
+from tests.callbacks.test_screen import _refresh, prepared_answers, writable  # noqa: F401  (fixture)
 
 
 def _live(monkeypatch, app_context) -> list:
